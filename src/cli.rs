@@ -1,0 +1,121 @@
+//! The command line, as clap types: the only module that knows clap. `main.rs` parses these and hands them to
+//! [`crate::commands::run`].
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// detente: drill course readings in the terminal, scheduled by FSRS-6.
+#[derive(Debug, Parser)]
+#[command(name = "detente", version, about, long_about = None)]
+pub struct Cli {
+    /// The database file [default: $XDG_DATA_HOME/detente/detente.db or ~/.local/share/detente/detente.db]
+    #[arg(long, global = true, env = "DETENTE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Who is studying [default: the OS user name; created on first use]
+    #[arg(long, global = true, env = "DETENTE_LEARNER", value_name = "NAME")]
+    pub learner: Option<String>,
+    /// Machine-readable JSON output, for commands that print data
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to use colour (NO_COLOR is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Drill: due reviews and new cards, one answer at a time (needs a terminal)
+    Study(StudyArgs),
+    /// Show what is due now and later today, per deck
+    Due,
+    /// List the loaded decks with their card counts
+    Decks,
+    /// Check and import deck files
+    #[command(subcommand)]
+    Deck(DeckCommand),
+    /// Add, list and configure learners
+    #[command(subcommand)]
+    Learner(LearnerCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    /// Only this deck (repeatable); see `detente decks`
+    #[arg(long = "deck", value_name = "ID")]
+    pub decks: Vec<String>,
+    /// Only cards with this tag (repeatable; `actor:*` matches a prefix)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// End the session after this many answers
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    /// End the session after this many minutes
+    #[arg(long, value_name = "M")]
+    pub minutes: Option<u32>,
+    /// Introduce this many new cards in this session, instead of what is left of today's limit
+    #[arg(long, value_name = "N")]
+    pub new: Option<u32>,
+    /// Practise the chosen cards in random order without moving any schedule
+    #[arg(long)]
+    pub cram: bool,
+    /// Seed for the order of choices and cram cards (default: from the clock)
+    #[arg(long, hide = true)]
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeckCommand {
+    /// Validate deck files: every problem at once as FILE:LINE:COL; exit 65 on errors
+    Check {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Import deck files or folders of them: all or nothing; progress is kept when cards change
+    Import {
+        #[arg(required = true, value_name = "FILE|DIR")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LearnerCommand {
+    /// Add a learner
+    Add {
+        name: String,
+        #[command(flatten)]
+        settings: LearnerSettings,
+    },
+    /// Change a learner's daily limits or target retention
+    Set {
+        name: String,
+        #[command(flatten)]
+        settings: LearnerSettings,
+    },
+    /// List learners and their settings
+    List,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct LearnerSettings {
+    /// New cards per day [default: 20]
+    #[arg(long, value_name = "N")]
+    pub new_per_day: Option<u32>,
+    /// Reviews per day [default: 200]
+    #[arg(long, value_name = "N")]
+    pub reviews_per_day: Option<u32>,
+    /// Target probability of recall at review time, 0.7 to 0.99 [default: 0.9]
+    #[arg(long, value_name = "R")]
+    pub retention: Option<f32>,
+    /// The hour a new study day starts, 0 to 23 [default: 4]
+    #[arg(long, value_name = "H")]
+    pub day_starts_at: Option<u32>,
+}

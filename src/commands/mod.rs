@@ -1,0 +1,114 @@
+//! The subcommands, one file each. They turn parsed arguments into calls on the layers below and print results:
+//! data to stdout (JSON with `--json`), messages to stderr.
+
+mod deck;
+mod decks;
+mod due;
+mod learner;
+mod study;
+
+use crate::cli::{Cli, Color, Command, DeckCommand, LearnerCommand};
+use crate::error::{Error, Result};
+use crate::schedule::Calendar;
+use crate::store::{self, Learner, Store};
+use crate::ui::{self, ColorChoice};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// What every command needs from the global options.
+pub struct Context {
+    pub db: PathBuf,
+    pub learner: String,
+    pub json: bool,
+    pub color: bool,
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    let color = ui::use_color(match cli.color {
+        Color::Auto => ColorChoice::Auto,
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+    });
+    let learner = cli
+        .learner
+        .filter(|l| !l.trim().is_empty())
+        .unwrap_or_else(os_user);
+    let ctx = Context {
+        db: cli.db.unwrap_or_else(store::default_path),
+        learner,
+        json: cli.json,
+        color,
+    };
+    match cli.command {
+        Command::Study(args) => study::run(&ctx, args),
+        Command::Due => due::run(&ctx),
+        Command::Decks => decks::run(&ctx),
+        Command::Deck(DeckCommand::Check { files }) => deck::check(&ctx, &files),
+        Command::Deck(DeckCommand::Import { paths }) => deck::import(&ctx, &paths),
+        Command::Learner(LearnerCommand::Add { name, settings }) => {
+            learner::add(&ctx, &name, &settings)
+        }
+        Command::Learner(LearnerCommand::Set { name, settings }) => {
+            learner::set(&ctx, &name, &settings)
+        }
+        Command::Learner(LearnerCommand::List) => learner::list(&ctx),
+    }
+}
+
+/// The OS user name, the default learner.
+fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
+        .unwrap_or_else(|| "learner".to_string())
+}
+
+/// The current Unix time in seconds.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Opens the database with the built-in decks loaded (imported on first use, refreshed when a newer detente ships
+/// changed ones).
+fn open_with_decks(ctx: &Context) -> Result<Store> {
+    let mut store = Store::open(&ctx.db)?;
+    for report in store::sync_builtin(&mut store, now())? {
+        if !report.added.is_empty()
+            && report.changed.is_empty()
+            && report.retired.is_empty()
+            && report.unchanged == 0
+        {
+            eprintln!(
+                "Loaded the built-in deck {} ({} cards).",
+                report.deck,
+                report.added.len()
+            );
+        } else {
+            eprintln!("Updated the built-in deck {}", report.summary());
+        }
+    }
+    Ok(store)
+}
+
+/// The learner the command acts for, created on first use.
+fn current_learner(ctx: &Context, store: &mut Store) -> Result<Learner> {
+    store::learner_get_or_create(store, &ctx.learner, now())
+}
+
+fn calendar(learner: &Learner) -> Calendar {
+    Calendar::local(learner.rollover_hour)
+}
+
+/// Writes to stdout; a closed pipe surfaces as an I/O error that `main` treats as success.
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("stdout", e))
+}
+
+fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(|e| Error::io("stdout", e.into()))?;
+    print(&text)
+}

@@ -1,0 +1,52 @@
+//! `detente study`: an interactive session on the terminal.
+
+use super::{Context, calendar, current_learner, open_with_decks};
+use crate::cli::StudyArgs;
+use crate::error::{Error, Result};
+use crate::session::{Session, StudyOptions, SystemClock};
+use crate::store::{self, Filter};
+use crate::ui::{self, Terminal};
+
+pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
+    if !ui::is_interactive() {
+        return Err(Error::NoTerminal(
+            "study needs an interactive terminal (standard input and error are not one); \
+             for scripts use `detente due --json`"
+                .into(),
+        ));
+    }
+    let mut store = open_with_decks(ctx)?;
+    let known: Vec<String> = store::decks(&store.conn)?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    for d in &args.decks {
+        if !known.contains(d) {
+            return Err(Error::Usage(format!(
+                "no deck `{d}` is loaded (see `detente decks`)"
+            )));
+        }
+    }
+    let learner = current_learner(ctx, &mut store)?;
+    let opts = StudyOptions {
+        filter: Filter {
+            decks: args.decks,
+            tags: args.tags,
+        },
+        limit: args.limit,
+        minutes: args.minutes,
+        new: args.new,
+        cram: args.cram,
+        seed: args
+            .seed
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64),
+    };
+    let clock = SystemClock;
+    let session = Session::start(&mut store, &learner, opts, &clock, calendar(&learner))?;
+    let mut terminal = Terminal::new(ctx.color);
+    let summary = session.run(&mut terminal)?;
+    if summary.interrupted {
+        return Err(Error::Interrupted);
+    }
+    Ok(0)
+}

@@ -1,0 +1,319 @@
+//! The deck format: the validated types a deck file becomes, the study items ("siblings") a card expands into, and
+//! content hashing. Parsing and validation with file locations live in [`parse`]; the decks compiled into the binary
+//! in [`builtin`].
+
+pub mod builtin;
+pub mod parse;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub use parse::{Diagnostic, Severity, parse_deck};
+
+/// A validated deck.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deck {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<DeckSource>,
+    /// Extra accepted spellings: canonical form to its alternatives.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, Vec<String>>,
+    pub cards: Vec<Card>,
+}
+
+/// The reading a deck is derived from.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeckSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+impl DeckSource {
+    /// A short citation such as "Sherr, Chatham House 2010": the author's surname, the outlet and the year, leaving
+    /// out whatever the reading does not state.
+    pub fn citation(&self) -> String {
+        let stated = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && !s.to_lowercase().starts_with("not stated"))
+                .map(str::to_string)
+        };
+        let mut parts = Vec::new();
+        if let Some(author) = stated(&self.author) {
+            // The first author's surname: "James Sherr; Vincent Pouliot" gives "Sherr et al."
+            let several = author.contains(';');
+            let first = author.split(';').next().unwrap_or(&author).trim();
+            let surname = first.split_whitespace().last().unwrap_or(first);
+            parts.push(if several {
+                format!("{surname} et al.")
+            } else {
+                surname.to_string()
+            });
+        }
+        let mut tail = stated(&self.outlet).unwrap_or_default();
+        if let Some(year) = stated(&self.published).and_then(|p| {
+            p.split(|c: char| !c.is_ascii_digit())
+                .find(|s| s.len() == 4)
+                .map(str::to_string)
+        }) {
+            if !tail.is_empty() {
+                tail.push(' ');
+            }
+            tail.push_str(&year);
+        }
+        if !tail.is_empty() {
+            parts.push(tail);
+        }
+        parts.join(", ")
+    }
+}
+
+/// One card as the teacher wrote it. A card becomes one or more study items: see [`Card::siblings`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub id: String,
+    pub prompt: String,
+    #[serde(flatten)]
+    pub body: Body,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source: Vec<SourceRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// What is specific to each of the nine card kinds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Body {
+    Flashcard {
+        answer: String,
+        #[serde(default)]
+        reverse: bool,
+    },
+    Choice {
+        choices: Vec<String>,
+        answer: String,
+    },
+    Multi {
+        choices: Vec<String>,
+        answers: Vec<String>,
+    },
+    Truefalse {
+        answer: bool,
+    },
+    Text {
+        answers: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reject: Vec<String>,
+    },
+    Cloze {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        reject: Vec<String>,
+    },
+    Order {
+        items: Vec<String>,
+    },
+    Match {
+        pairs: Vec<(String, String)>,
+    },
+    Number {
+        answer: f64,
+        #[serde(default)]
+        tolerance: f64,
+    },
+}
+
+impl Body {
+    /// The kind's name as written in deck files.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Flashcard { .. } => "flashcard",
+            Body::Choice { .. } => "choice",
+            Body::Multi { .. } => "multi",
+            Body::Truefalse { .. } => "truefalse",
+            Body::Text { .. } => "text",
+            Body::Cloze { .. } => "cloze",
+            Body::Order { .. } => "order",
+            Body::Match { .. } => "match",
+            Body::Number { .. } => "number",
+        }
+    }
+}
+
+/// Where in a reading a card's answer stands.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Another deck whose reading this points at; `None` for the card's own deck.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deck: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paragraph: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
+}
+
+/// The card kinds, in the order the format documents them.
+pub const KINDS: [&str; 9] = [
+    "flashcard",
+    "choice",
+    "multi",
+    "truefalse",
+    "text",
+    "cloze",
+    "order",
+    "match",
+    "number",
+];
+
+/// One blank of a cloze prompt: its position in the prompt (byte range of `{{...}}`) and its accepted answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blank {
+    pub range: std::ops::Range<usize>,
+    pub answers: Vec<String>,
+}
+
+/// The blanks of a cloze prompt, `{{answer}}` or `{{answer|alternative}}`, in order.
+pub fn cloze_blanks(prompt: &str) -> Vec<Blank> {
+    let mut blanks = Vec::new();
+    let mut from = 0;
+    while let Some(open) = prompt[from..].find("{{").map(|i| i + from) {
+        let Some(close) = prompt[open + 2..].find("}}").map(|i| i + open + 2) else {
+            break;
+        };
+        let answers = prompt[open + 2..close]
+            .split('|')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        blanks.push(Blank {
+            range: open..close + 2,
+            answers,
+        });
+        from = close + 2;
+    }
+    blanks
+}
+
+/// A cloze prompt with blank `ask` shown as `[...]` and every other blank filled with its first answer.
+pub fn cloze_question(prompt: &str, ask: usize) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for (i, blank) in cloze_blanks(prompt).iter().enumerate() {
+        out.push_str(&prompt[last..blank.range.start]);
+        if i == ask {
+            out.push_str("[...]");
+        } else {
+            out.push_str(blank.answers.first().map(String::as_str).unwrap_or(""));
+        }
+        last = blank.range.end;
+    }
+    out.push_str(&prompt[last..]);
+    out
+}
+
+impl Card {
+    /// How many study items this card becomes: one per cloze blank, two for a reversible flashcard, else one.
+    pub fn siblings(&self) -> usize {
+        match &self.body {
+            Body::Cloze { .. } => cloze_blanks(&self.prompt).len(),
+            Body::Flashcard { reverse: true, .. } => 2,
+            _ => 1,
+        }
+    }
+
+    /// A hash of everything the learner sees for sibling `sibling`: a change means the text changed.
+    pub fn content_hash(&self, sibling: usize) -> String {
+        let json = serde_json::to_string(&(self, sibling)).unwrap_or_default();
+        format!("{:016x}", fnv1a(json.as_bytes()))
+    }
+
+    /// A hash of what counts as the right answer for sibling `sibling`: a change means the answer itself changed,
+    /// not just its wording around it.
+    pub fn answer_hash(&self, sibling: usize) -> String {
+        let answer = match &self.body {
+            Body::Flashcard { answer, .. } => answer.clone(),
+            Body::Choice { answer, .. } => answer.clone(),
+            Body::Multi { answers, .. } => answers.join("\u{1f}"),
+            Body::Truefalse { answer } => answer.to_string(),
+            Body::Text { answers, .. } => answers.join("\u{1f}"),
+            Body::Cloze { .. } => cloze_blanks(&self.prompt)
+                .get(sibling)
+                .map(|b| b.answers.join("\u{1f}"))
+                .unwrap_or_default(),
+            Body::Order { items } => items.join("\u{1f}"),
+            Body::Match { pairs } => pairs
+                .iter()
+                .map(|(l, r)| format!("{l}\u{1e}{r}"))
+                .collect::<Vec<_>>()
+                .join("\u{1f}"),
+            Body::Number { answer, tolerance } => format!("{answer}\u{1f}{tolerance}"),
+        };
+        format!("{:016x}", fnv1a(answer.as_bytes()))
+    }
+}
+
+/// FNV-1a, 64 bits: a stable, dependency-free hash for change detection and seeds (not for security).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+impl Deck {
+    /// A hash of the whole deck, to skip re-importing an unchanged built-in deck.
+    pub fn content_hash(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{:016x}", fnv1a(json.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloze_blanks_and_questions() {
+        let p = "{{Rogozin|Dmitry Rogozin}} was envoy to {{NATO}}.";
+        let blanks = cloze_blanks(p);
+        assert_eq!(blanks.len(), 2);
+        assert_eq!(blanks[0].answers, vec!["Rogozin", "Dmitry Rogozin"]);
+        assert_eq!(cloze_question(p, 0), "[...] was envoy to NATO.");
+        assert_eq!(cloze_question(p, 1), "Rogozin was envoy to [...].");
+    }
+
+    #[test]
+    fn citation_leaves_out_what_is_not_stated() {
+        let s = DeckSource {
+            author: Some("James Sherr".into()),
+            outlet: Some("not stated".into()),
+            published: Some("2010-11".into()),
+            title: None,
+        };
+        assert_eq!(s.citation(), "Sherr, 2010");
+        let s = DeckSource {
+            outlet: Some("Chatham House".into()),
+            ..s
+        };
+        assert_eq!(s.citation(), "Sherr, Chatham House 2010");
+    }
+}

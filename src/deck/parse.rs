@@ -1,0 +1,894 @@
+//! Parsing and validating a deck file, reporting every problem at once with its `FILE:LINE:COL`.
+//!
+//! The file is first parsed into toml's spanned document tree, so a syntax error is located exactly. Each card is
+//! then checked field by field (every unknown or misplaced field is named, with a suggestion) and deserialized with
+//! serde on its own, so one bad card does not hide the problems of the next.
+
+use super::{Body, Card, Deck, DeckSource, KINDS, SourceRef, cloze_blanks};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+/// How serious a problem is: errors stop an import, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem in a deck file, with its location.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.column, severity, self.message
+        )
+    }
+}
+
+/// Prompts longer than this many characters get a warning.
+const LONG_PROMPT: usize = 400;
+const COMMON_FIELDS: [&str; 7] = ["id", "kind", "prompt", "explain", "source", "tags", "hint"];
+
+/// The fields a kind takes besides the common ones.
+fn kind_fields(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "flashcard" => &["answer", "reverse"],
+        "choice" => &["choices", "answer"],
+        "multi" => &["choices", "answers"],
+        "truefalse" => &["answer"],
+        "text" => &["answers", "reject"],
+        "cloze" => &["reject"],
+        "order" => &["items"],
+        "match" => &["pairs"],
+        "number" => &["answer", "tolerance"],
+        _ => &[],
+    }
+}
+
+const ALL_CARD_FIELDS: [&str; 15] = [
+    "id",
+    "kind",
+    "prompt",
+    "explain",
+    "source",
+    "tags",
+    "hint",
+    "answer",
+    "answers",
+    "choices",
+    "reverse",
+    "reject",
+    "items",
+    "pairs",
+    "tolerance",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    id: Option<Spanned<String>>,
+    title: Option<Spanned<String>>,
+    description: Option<String>,
+    tags: Option<Vec<Spanned<String>>>,
+    source: Option<DeckSource>,
+    aliases: Option<BTreeMap<String, Vec<String>>>,
+}
+
+type Pairs = Spanned<Vec<Spanned<(String, String)>>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCard {
+    id: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    prompt: Option<Spanned<String>>,
+    answer: Option<Spanned<toml::Value>>,
+    answers: Option<Spanned<Vec<Spanned<String>>>>,
+    choices: Option<Spanned<Vec<Spanned<String>>>>,
+    reverse: Option<bool>,
+    reject: Option<Vec<String>>,
+    items: Option<Spanned<Vec<Spanned<String>>>>,
+    pairs: Option<Pairs>,
+    tolerance: Option<Spanned<f64>>,
+    explain: Option<String>,
+    source: Option<Spanned<toml::Value>>,
+    tags: Option<Vec<Spanned<String>>>,
+    hint: Option<String>,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    src: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn push(&mut self, severity: Severity, at: usize, message: String) {
+        let at = at.min(self.src.len());
+        let before = &self.src[..at];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = self.src[line_start..at].chars().count() + 1;
+        self.diags.push(Diagnostic {
+            file: self.file.to_string(),
+            line,
+            column,
+            severity,
+            message,
+        });
+    }
+    fn error(&mut self, at: usize, message: impl Into<String>) {
+        self.push(Severity::Error, at, message.into());
+    }
+    fn warn(&mut self, at: usize, message: impl Into<String>) {
+        self.push(Severity::Warning, at, message.into());
+    }
+    fn toml_error(&mut self, e: &toml::de::Error, fallback: usize) {
+        let at = e.span().map_or(fallback, |s| s.start);
+        self.error(at, e.message().trim().replace('\n', " "));
+    }
+}
+
+/// Parses and validates a deck. `file` is the name used in diagnostics. The deck is returned only when there is
+/// no error; the diagnostics (errors and warnings) come sorted by position.
+pub fn parse_deck(file: &str, src: &str) -> (Option<Deck>, Vec<Diagnostic>) {
+    let mut ctx = Ctx {
+        file,
+        src,
+        diags: Vec::new(),
+    };
+    let deck = parse_into(&mut ctx);
+    let mut diags = ctx.diags;
+    diags.sort_by_key(|d| (d.line, d.column, d.severity));
+    let ok = !diags.iter().any(|d| d.severity == Severity::Error);
+    (deck.filter(|_| ok), diags)
+}
+
+fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
+    let (doc, errors) = DeTable::parse_recoverable(ctx.src);
+    if !errors.is_empty() {
+        for e in &errors {
+            ctx.toml_error(e, 0);
+        }
+        return None;
+    }
+    let doc = doc.into_inner();
+    let mut header = None;
+    let mut cards = None;
+    for (key, value) in doc.iter() {
+        match key.get_ref().as_ref() {
+            "deck" => header = Some(value.clone()),
+            "card" => cards = Some(value.clone()),
+            other => ctx.error(
+                key.span().start,
+                format!("unknown top-level key `{other}` (a deck has a [deck] table and [[card]] entries)"),
+            ),
+        }
+    }
+    let header = match header {
+        Some(h) => parse_header(ctx, h),
+        None => {
+            ctx.error(0, "missing [deck] table (with id and title)");
+            None
+        }
+    };
+    let mut parsed = Vec::new();
+    let mut ids: Vec<(String, usize)> = Vec::new();
+    match cards {
+        None => ctx.error(ctx.src.len(), "the deck has no [[card]] entries"),
+        Some(value) => {
+            let span = value.span();
+            match value.into_inner() {
+                DeValue::Array(items) => {
+                    for item in items {
+                        if let DeValue::Table(t) = item.get_ref()
+                            && let Some((_, id)) =
+                                t.iter().find(|(k, _)| k.get_ref().as_ref() == "id")
+                            && let DeValue::String(s) = id.get_ref()
+                        {
+                            ids.push((s.to_string(), id.span().start));
+                        }
+                        if let Some(card) = parse_card(ctx, item) {
+                            parsed.push(card);
+                        }
+                    }
+                }
+                _ => ctx.error(span.start, "`card` must be written as [[card]] tables"),
+            }
+        }
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (id, at) in &ids {
+        if let Some(first) = seen.get(id.as_str()) {
+            let line = ctx.src[..*first].matches('\n').count() + 1;
+            ctx.error(
+                *at,
+                format!("duplicate card id `{id}` (first used on line {line})"),
+            );
+        } else {
+            seen.insert(id, *at);
+        }
+    }
+    let (id, title, description, tags, source, aliases) = header?;
+    Some(Deck {
+        id,
+        title,
+        description,
+        tags,
+        source,
+        aliases,
+        cards: parsed,
+    })
+}
+
+type Header = (
+    String,
+    String,
+    Option<String>,
+    Vec<String>,
+    Option<DeckSource>,
+    BTreeMap<String, Vec<String>>,
+);
+
+fn parse_header(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Header> {
+    let at = value.span().start;
+    let raw = match RawHeader::deserialize(ValueDeserializer::from(value)) {
+        Ok(raw) => raw,
+        Err(e) => {
+            ctx.toml_error(&e, at);
+            return None;
+        }
+    };
+    let id = required(ctx, raw.id, at, "[deck] is missing `id`");
+    if let Some(id) = &id {
+        check_slug(ctx, id, "deck id");
+    }
+    let title = required(ctx, raw.title, at, "[deck] is missing `title`");
+    let tags = check_tags(ctx, raw.tags.unwrap_or_default());
+    let mut aliases = raw.aliases.unwrap_or_default();
+    aliases.retain(|_, alts| {
+        alts.retain(|a| !a.trim().is_empty());
+        !alts.is_empty()
+    });
+    Some((
+        id?.into_inner(),
+        title?.into_inner(),
+        raw.description,
+        tags,
+        raw.source,
+        aliases,
+    ))
+}
+
+fn required<T>(
+    ctx: &mut Ctx<'_>,
+    v: Option<Spanned<T>>,
+    at: usize,
+    msg: &str,
+) -> Option<Spanned<T>> {
+    if v.is_none() {
+        ctx.error(at, msg);
+    }
+    v
+}
+
+fn check_slug(ctx: &mut Ctx<'_>, id: &Spanned<String>, what: &str) {
+    let s = id.get_ref();
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-');
+    if !ok {
+        ctx.error(
+            id.span().start,
+            format!(
+                "{what} `{s}` must be 1 to 64 characters of a-z, 0-9 and '-', not starting with '-'"
+            ),
+        );
+    }
+}
+
+fn check_tags(ctx: &mut Ctx<'_>, tags: Vec<Spanned<String>>) -> Vec<String> {
+    tags.into_iter()
+        .filter_map(|t| {
+            let s = t.get_ref().trim();
+            if s.is_empty() || s.chars().any(char::is_whitespace) {
+                ctx.error(
+                    t.span().start,
+                    format!("tag `{s}` must be one word, such as `org:nato`"),
+                );
+                None
+            } else {
+                Some(s.to_string())
+            }
+        })
+        .collect()
+}
+
+/// Checks one `[[card]]`.
+fn parse_card(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Card> {
+    let at = value.span().start;
+    let DeValue::Table(table) = value.get_ref() else {
+        ctx.error(at, "each card must be a [[card]] table");
+        return None;
+    };
+    let kind = table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "kind")
+        .and_then(|(_, v)| match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => None,
+        });
+    let known_kind = kind.as_deref().filter(|k| KINDS.contains(k));
+    let mut misplaced = false;
+    for (key, _) in table.iter() {
+        let name = key.get_ref().as_ref();
+        if !ALL_CARD_FIELDS.contains(&name) {
+            let hint = closest(name, &ALL_CARD_FIELDS)
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            ctx.error(key.span().start, format!("unknown field `{name}`{hint}"));
+            misplaced = true;
+        } else if let Some(kind) = known_kind
+            && !COMMON_FIELDS.contains(&name)
+            && !kind_fields(kind).contains(&name)
+        {
+            ctx.error(
+                key.span().start,
+                format!(
+                    "`{name}` does not belong to a {kind} card (it takes {})",
+                    kind_fields(kind).join(", ")
+                ),
+            );
+            misplaced = true;
+        }
+    }
+    if misplaced {
+        return None;
+    }
+    let raw = match RawCard::deserialize(ValueDeserializer::from(value)) {
+        Ok(raw) => raw,
+        Err(e) => {
+            ctx.toml_error(&e, at);
+            return None;
+        }
+    };
+    build_card(ctx, raw, at)
+}
+
+fn closest<'a>(name: &str, options: &[&'a str]) -> Option<&'a str> {
+    options
+        .iter()
+        .map(|o| (strsim::osa_distance(name, o), *o))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, o)| o)
+}
+
+/// A list of strings, with its span, checked for count, emptiness and duplicates.
+fn string_list(
+    ctx: &mut Ctx<'_>,
+    list: Option<Spanned<Vec<Spanned<String>>>>,
+    at: usize,
+    field: &str,
+    count: Range<usize>,
+) -> Option<Vec<String>> {
+    let Some(list) = list else {
+        ctx.error(at, format!("missing `{field}`"));
+        return None;
+    };
+    let span = list.span().start;
+    let items = list.into_inner();
+    let mut ok = true;
+    if !count.contains(&items.len()) {
+        ctx.error(
+            span,
+            format!(
+                "`{field}` needs {} to {} entries, not {}",
+                count.start,
+                count.end - 1,
+                items.len()
+            ),
+        );
+        ok = false;
+    }
+    let mut seen = Vec::new();
+    for item in &items {
+        let s = item.get_ref().trim();
+        if s.is_empty() {
+            ctx.error(item.span().start, format!("empty entry in `{field}`"));
+            ok = false;
+        } else if seen.contains(&s) {
+            ctx.error(
+                item.span().start,
+                format!("duplicate entry \"{s}\" in `{field}`"),
+            );
+            ok = false;
+        }
+        seen.push(s);
+    }
+    ok.then(|| {
+        items
+            .into_iter()
+            .map(|s| s.into_inner().trim().to_string())
+            .collect()
+    })
+}
+
+/// Parses a number as typed in a deck or by a learner: `1999`, `-3.5`, `1,000,000`, `40%`.
+pub fn parse_number(s: &str) -> Option<f64> {
+    let s = s.trim().trim_end_matches('%').trim();
+    let cleaned: String = s
+        .chars()
+        .filter(|c| *c != ',' && *c != '_' && !c.is_whitespace())
+        .collect();
+    cleaned.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
+    let id = required(ctx, raw.id, at, "card is missing `id`");
+    if let Some(id) = &id {
+        check_slug(ctx, id, "card id");
+    }
+    let kind = required(ctx, raw.kind, at, "card is missing `kind`");
+    let prompt = required(ctx, raw.prompt, at, "card is missing `prompt`");
+    if let Some(p) = &prompt {
+        if p.get_ref().trim().is_empty() {
+            ctx.error(p.span().start, "`prompt` is empty");
+        } else if p.get_ref().chars().count() > LONG_PROMPT {
+            ctx.warn(
+                p.span().start,
+                format!(
+                    "very long prompt ({} characters)",
+                    p.get_ref().chars().count()
+                ),
+            );
+        }
+    }
+    let kind_name = kind
+        .as_ref()
+        .map(|k| k.get_ref().clone())
+        .unwrap_or_default();
+    if let Some(k) = &kind
+        && !KINDS.contains(&k.get_ref().as_str())
+    {
+        let hint = closest(k.get_ref(), &KINDS)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        ctx.error(
+            k.span().start,
+            format!(
+                "unknown kind `{}` (one of {}){hint}",
+                k.get_ref(),
+                KINDS.join(", ")
+            ),
+        );
+        return None;
+    }
+    let answer_at = raw.answer.as_ref().map_or(at, |a| a.span().start);
+    let answer_str = |ctx: &mut Ctx<'_>, what: &str| -> Option<String> {
+        match raw.answer.as_ref().map(|a| a.get_ref()) {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(toml::Value::String(_)) => {
+                ctx.error(answer_at, "`answer` is empty");
+                None
+            }
+            Some(other) => {
+                ctx.error(
+                    answer_at,
+                    format!("`answer` must be {what}, not {}", other.type_str()),
+                );
+                None
+            }
+            None => {
+                ctx.error(at, "missing `answer`");
+                None
+            }
+        }
+    };
+    let prompt_text = prompt
+        .as_ref()
+        .map(|p| p.get_ref().clone())
+        .unwrap_or_default();
+    let body = match kind_name.as_str() {
+        "flashcard" => answer_str(ctx, "the text of the back").map(|answer| Body::Flashcard {
+            answer,
+            reverse: raw.reverse.unwrap_or(false),
+        }),
+        "choice" => {
+            let choices = string_list(ctx, raw.choices, at, "choices", 2..9);
+            let answer = answer_str(ctx, "one of the choices");
+            match (choices, answer) {
+                (Some(choices), Some(answer)) => {
+                    if choices.contains(&answer) {
+                        Some(Body::Choice { choices, answer })
+                    } else {
+                        ctx.error(
+                            answer_at,
+                            format!("answer \"{answer}\" is not one of the choices"),
+                        );
+                        None
+                    }
+                }
+                _ => None,
+            }
+        }
+        "multi" => {
+            let answers_at = raw.answers.as_ref().map_or(at, |a| a.span().start);
+            let choices = string_list(ctx, raw.choices, at, "choices", 2..9);
+            let answers = string_list(ctx, raw.answers, at, "answers", 1..9);
+            match (choices, answers) {
+                (Some(choices), Some(answers)) => {
+                    let missing: Vec<_> = answers.iter().filter(|a| !choices.contains(a)).collect();
+                    if missing.is_empty() {
+                        Some(Body::Multi { choices, answers })
+                    } else {
+                        for m in missing {
+                            ctx.error(
+                                answers_at,
+                                format!("answer \"{m}\" is not one of the choices"),
+                            );
+                        }
+                        None
+                    }
+                }
+                _ => None,
+            }
+        }
+        "truefalse" => match raw.answer.as_ref().map(|a| a.get_ref()) {
+            Some(toml::Value::Boolean(b)) => Some(Body::Truefalse { answer: *b }),
+            Some(other) => {
+                ctx.error(
+                    answer_at,
+                    format!("`answer` must be true or false, not {}", other.type_str()),
+                );
+                None
+            }
+            None => {
+                ctx.error(at, "missing `answer` (true or false)");
+                None
+            }
+        },
+        "text" => string_list(ctx, raw.answers, at, "answers", 1..65).map(|answers| Body::Text {
+            answers,
+            reject: clean(raw.reject),
+        }),
+        "cloze" => {
+            let p_at = prompt.as_ref().map_or(at, |p| p.span().start);
+            let opens = prompt_text.matches("{{").count();
+            let blanks = cloze_blanks(&prompt_text);
+            if opens != blanks.len() || prompt_text.matches("}}").count() != blanks.len() {
+                ctx.error(
+                    p_at,
+                    "a blank in the cloze prompt is not closed: write {{answer}}",
+                );
+                None
+            } else if blanks.is_empty() {
+                ctx.error(
+                    p_at,
+                    "a cloze prompt needs at least one blank, written {{answer}}",
+                );
+                None
+            } else if blanks.iter().any(|b| b.answers.is_empty()) {
+                ctx.error(
+                    p_at,
+                    "a cloze blank is empty: write {{answer}} or {{answer|alternative}}",
+                );
+                None
+            } else {
+                Some(Body::Cloze {
+                    reject: clean(raw.reject),
+                })
+            }
+        }
+        "order" => {
+            string_list(ctx, raw.items, at, "items", 3..9).map(|items| Body::Order { items })
+        }
+        "match" => match raw.pairs {
+            None => {
+                ctx.error(at, "missing `pairs`");
+                None
+            }
+            Some(pairs) => {
+                let span = pairs.span().start;
+                let pairs = pairs.into_inner();
+                let mut ok = true;
+                if !(3..9).contains(&pairs.len()) {
+                    ctx.error(
+                        span,
+                        format!("`pairs` needs 3 to 8 pairs, not {}", pairs.len()),
+                    );
+                    ok = false;
+                }
+                let (mut lefts, mut rights) = (Vec::new(), Vec::new());
+                for p in &pairs {
+                    let (l, r) = p.get_ref();
+                    let (l, r) = (l.trim(), r.trim());
+                    if l.is_empty() || r.is_empty() {
+                        ctx.error(p.span().start, "empty side in a pair");
+                        ok = false;
+                    } else if lefts.contains(&l) || rights.contains(&r) {
+                        ctx.error(
+                            p.span().start,
+                            format!("duplicate side in pair [\"{l}\", \"{r}\"]"),
+                        );
+                        ok = false;
+                    }
+                    lefts.push(l);
+                    rights.push(r);
+                }
+                ok.then(|| Body::Match {
+                    pairs: pairs
+                        .into_iter()
+                        .map(|p| {
+                            let (l, r) = p.into_inner();
+                            (l.trim().to_string(), r.trim().to_string())
+                        })
+                        .collect(),
+                })
+            }
+        },
+        "number" => {
+            let answer = match raw.answer.as_ref().map(|a| a.get_ref()) {
+                Some(toml::Value::Integer(i)) => Some(*i as f64),
+                Some(toml::Value::Float(f)) if f.is_finite() => Some(*f),
+                Some(toml::Value::String(s)) => {
+                    let n = parse_number(s);
+                    if n.is_none() {
+                        ctx.error(answer_at, format!("answer \"{s}\" is not a number"));
+                    }
+                    n
+                }
+                Some(other) => {
+                    ctx.error(
+                        answer_at,
+                        format!("`answer` must be a number, not {}", other.type_str()),
+                    );
+                    None
+                }
+                None => {
+                    ctx.error(at, "missing `answer` (a number)");
+                    None
+                }
+            };
+            let tolerance = match raw.tolerance {
+                Some(t) if !(t.get_ref().is_finite() && *t.get_ref() >= 0.0) => {
+                    ctx.error(t.span().start, "`tolerance` must be zero or more");
+                    None
+                }
+                Some(t) => Some(t.into_inner()),
+                None => Some(0.0),
+            };
+            answer
+                .zip(tolerance)
+                .map(|(answer, tolerance)| Body::Number { answer, tolerance })
+        }
+        _ => None,
+    };
+    let source = raw.source.and_then(|s| parse_source(ctx, s));
+    let explain = raw.explain.filter(|e| !e.trim().is_empty());
+    let card_at = id.as_ref().map_or(at, |i| i.span().start);
+    if explain.is_none() {
+        ctx.warn(card_at, "card has no `explain`");
+    }
+    if source.as_ref().is_none_or(Vec::is_empty) {
+        ctx.warn(card_at, "card has no `source`");
+    }
+    let tags = check_tags(ctx, raw.tags.unwrap_or_default());
+    Some(Card {
+        id: id?.into_inner(),
+        prompt: prompt?.into_inner().trim().to_string(),
+        body: body?,
+        explain,
+        source: source.unwrap_or_default(),
+        tags,
+        hint: raw.hint.filter(|h| !h.trim().is_empty()),
+    })
+}
+
+fn clean(list: Option<Vec<String>>) -> Vec<String> {
+    list.unwrap_or_default()
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn parse_source(ctx: &mut Ctx<'_>, value: Spanned<toml::Value>) -> Option<Vec<SourceRef>> {
+    let at = value.span().start;
+    let one = |ctx: &mut Ctx<'_>, v: &toml::Value| -> Option<SourceRef> {
+        let toml::Value::Table(t) = v else {
+            ctx.error(
+                at,
+                "`source` must be a table such as { paragraph = 3 }, or a list of them",
+            );
+            return None;
+        };
+        let mut r = SourceRef::default();
+        for (k, v) in t {
+            match (k.as_str(), v) {
+                ("paragraph", toml::Value::Integer(n)) if *n >= 1 && *n <= i64::from(u32::MAX) => {
+                    r.paragraph = Some(*n as u32)
+                }
+                ("paragraph", _) => {
+                    ctx.error(at, "`source.paragraph` must be a paragraph number from 1")
+                }
+                ("locator", toml::Value::String(s)) if !s.trim().is_empty() => {
+                    r.locator = Some(s.trim().into())
+                }
+                ("deck", toml::Value::String(s)) if !s.trim().is_empty() => {
+                    r.deck = Some(s.trim().into())
+                }
+                ("locator" | "deck", _) => {
+                    ctx.error(at, format!("`source.{k}` must be a non-empty string"))
+                }
+                _ => ctx.error(
+                    at,
+                    format!("unknown field `{k}` in source (it takes paragraph, locator, deck)"),
+                ),
+            }
+        }
+        if r.paragraph.is_none() && r.locator.is_none() {
+            ctx.error(at, "`source` needs a `paragraph` or a `locator`");
+            return None;
+        }
+        Some(r)
+    };
+    match value.get_ref() {
+        toml::Value::Array(items) => items.iter().map(|v| one(ctx, v)).collect(),
+        v => one(ctx, v).map(|r| vec![r]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(src: &str) -> Vec<String> {
+        parse_deck("d.toml", src)
+            .1
+            .iter()
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    const HEAD: &str = "[deck]\nid = \"d\"\ntitle = \"T\"\n";
+
+    #[test]
+    fn a_valid_card_parses() {
+        let src = format!(
+            "{HEAD}[[card]]\nid = \"c\"\nkind = \"choice\"\nprompt = \"Q?\"\nchoices = [\"a\", \"b\"]\nanswer = \"a\"\nexplain = \"e\"\nsource = {{ paragraph = 2 }}\n"
+        );
+        let (deck, diags) = parse_deck("d.toml", &src);
+        assert!(diags.is_empty(), "{diags:?}");
+        let deck = deck.expect("valid");
+        assert_eq!(
+            deck.cards[0].body,
+            Body::Choice {
+                choices: vec!["a".into(), "b".into()],
+                answer: "a".into()
+            }
+        );
+        assert_eq!(deck.cards[0].source[0].paragraph, Some(2));
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_location() {
+        let src = format!(
+            "{HEAD}[[card]]\nid = \"a\"\nkind = \"choice\"\nprompt = \"Q\"\nchoices = [\"x\", \"y\"]\nanswer = \"Riga\"\n\n[[card]]\nid = \"b\"\nkind = \"text\"\nprompt = \"Q\"\nanwser = \"x\"\n\n[[card]]\nid = \"a\"\nkind = \"number\"\nprompt = \"Q\"\nanswer = \"nineteen\"\n"
+        );
+        let errs: Vec<_> = errors(&src)
+            .into_iter()
+            .filter(|e| e.contains("error"))
+            .collect();
+        assert_eq!(
+            errs,
+            vec![
+                "d.toml:9:10: error: answer \"Riga\" is not one of the choices",
+                "d.toml:15:1: error: unknown field `anwser`; did you mean `answer`?",
+                "d.toml:18:6: error: duplicate card id `a` (first used on line 5)",
+                "d.toml:21:10: error: answer \"nineteen\" is not a number",
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let errs = errors("[deck]\nid = \"d\nx = 1\n");
+        assert!(errs[0].starts_with("d.toml:2:"), "{errs:?}");
+    }
+
+    #[test]
+    fn kind_specific_checks() {
+        let card = |body: &str| {
+            format!(
+                "{HEAD}[[card]]\nid = \"c\"\n{body}\nexplain = \"e\"\nsource = {{ locator = \"x\" }}\n"
+            )
+        };
+        let cases = [
+            (
+                "kind = \"cloze\"\nprompt = \"no blanks\"",
+                "needs at least one blank",
+            ),
+            ("kind = \"cloze\"\nprompt = \"open {{blank\"", "not closed"),
+            (
+                "kind = \"order\"\nprompt = \"Q\"\nitems = [\"a\", \"b\"]",
+                "`items` needs 3 to 8 entries, not 2",
+            ),
+            (
+                "kind = \"match\"\nprompt = \"Q\"\npairs = [[\"a\", \"1\"], [\"b\", \"2\"]]",
+                "3 to 8 pairs",
+            ),
+            (
+                "kind = \"choice\"\nprompt = \"Q\"\nchoices = [\"a\", \"a\"]\nanswer = \"a\"",
+                "duplicate entry",
+            ),
+            (
+                "kind = \"choice\"\nprompt = \"Q\"\nchoices = [\"a\", \" \"]\nanswer = \"a\"",
+                "empty entry",
+            ),
+            (
+                "kind = \"truefalse\"\nprompt = \"Q\"\nanswer = \"yes\"",
+                "must be true or false",
+            ),
+            (
+                "kind = \"text\"\nprompt = \"Q\"\nchoices = [\"a\"]",
+                "does not belong to a text card",
+            ),
+            ("kind = \"quiz\"\nprompt = \"Q\"", "unknown kind `quiz`"),
+            (
+                "kind = \"multi\"\nprompt = \"Q\"\nchoices = [\"a\", \"b\"]\nanswers = [\"c\"]",
+                "\"c\" is not one",
+            ),
+            ("prompt = \"Q\"", "missing `kind`"),
+        ];
+        for (body, expected) in cases {
+            let errs = errors(&card(body));
+            assert!(
+                errs.iter().any(|e| e.contains(expected)),
+                "{body}: {errs:?}"
+            );
+            assert!(parse_deck("d.toml", &card(body)).0.is_none());
+        }
+    }
+
+    #[test]
+    fn warnings_do_not_stop_a_deck() {
+        let src = format!(
+            "{HEAD}[[card]]\nid = \"c\"\nkind = \"truefalse\"\nprompt = \"Q\"\nanswer = true\n"
+        );
+        let (deck, diags) = parse_deck("d.toml", &src);
+        assert!(deck.is_some());
+        assert_eq!(diags.len(), 2);
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+    }
+
+    #[test]
+    fn numbers_parse_as_typed() {
+        assert_eq!(parse_number("1,999"), Some(1999.0));
+        assert_eq!(parse_number(" 40% "), Some(40.0));
+        assert_eq!(parse_number("-2.5"), Some(-2.5));
+        assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number("inf"), None);
+    }
+}

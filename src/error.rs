@@ -1,0 +1,84 @@
+//! The library's error type and the exit codes of DESIGN.md that each kind of error maps to.
+
+use std::path::PathBuf;
+
+/// Exit codes, as documented in the README and DESIGN.md.
+pub mod exit {
+    /// Success, including a session the learner ended and a closed pipe.
+    pub const OK: i32 = 0;
+    /// Runtime error: database, file system.
+    pub const RUNTIME: i32 = 1;
+    /// Usage error, or an interactive command without a terminal.
+    pub const USAGE: i32 = 2;
+    /// Invalid input data: a deck that does not validate.
+    pub const DATA: i32 = 65;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: i32 = 130;
+}
+
+/// Everything that can go wrong in detente that a user can cause or meet.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command was used wrongly (an unknown deck, a bad option value).
+    #[error("{0}")]
+    Usage(String),
+    /// An interactive command was run without a terminal.
+    #[error("{0}")]
+    NoTerminal(String),
+    /// Input data did not validate; the diagnostics have already been printed or are in the message.
+    #[error("{0}")]
+    InvalidData(String),
+    /// The learner pressed Ctrl-C.
+    #[error("interrupted")]
+    Interrupted,
+    /// The database was written by a newer detente.
+    #[error(
+        "{path}: this database was written by a newer detente (schema version {found}, this one knows {known}); it was left untouched"
+    )]
+    DatabaseTooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("scheduler: {0}")]
+    Fsrs(String),
+    #[error("terminal: {0}")]
+    Terminal(String),
+}
+
+impl Error {
+    /// The process exit code this error ends the program with.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::NoTerminal(_) => exit::USAGE,
+            Error::InvalidData(_) => exit::DATA,
+            Error::Interrupted => exit::INTERRUPTED,
+            _ => exit::RUNTIME,
+        }
+    }
+
+    /// An I/O error with what was being done when it happened.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<fsrs::FSRSError> for Error {
+    fn from(e: fsrs::FSRSError) -> Self {
+        Error::Fsrs(format!("{e:?}"))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,461 @@
+//! Answer checking: normalization, listed answers, aliases, near-miss tolerance with its guard against other known
+//! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
+
+mod dictionary;
+
+use crate::deck::{Body, Deck, cloze_blanks, parse::parse_number};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use unicode_normalization::UnicodeNormalization;
+
+/// Which rule decided a verdict; stored with every review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    /// The answer matched a listed answer (after normalization), or the right choice(s).
+    Exact,
+    /// The answer matched an alias of a listed answer.
+    Alias,
+    /// The answer was a near miss of a listed answer.
+    Typo,
+    /// The answer was wrong.
+    Wrong,
+    /// The learner graded a flashcard themself.
+    #[serde(rename = "self")]
+    SelfGraded,
+    /// The learner overrode a wrong verdict ("I was right").
+    Override,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Exact => "exact",
+            Rule::Alias => "alias",
+            Rule::Typo => "typo",
+            Rule::Wrong => "wrong",
+            Rule::SelfGraded => "self",
+            Rule::Override => "override",
+        }
+    }
+}
+
+/// The result of checking a typed answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub correct: bool,
+    pub rule: Rule,
+    /// For a near miss: the accepted form the answer was close to.
+    pub near: Option<String>,
+}
+
+impl Verdict {
+    fn of(correct: bool, rule: Rule) -> Self {
+        Verdict {
+            correct,
+            rule,
+            near: None,
+        }
+    }
+    pub fn right() -> Self {
+        Verdict::of(true, Rule::Exact)
+    }
+    pub fn wrong() -> Self {
+        Verdict::of(false, Rule::Wrong)
+    }
+}
+
+/// Normalizes an answer for comparison: NFKC, case folding, accents folded, punctuation removed (hyphens and
+/// slashes count as spaces), spaces collapsed, and a leading article (the, a, an) dropped.
+pub fn normalize(s: &str) -> String {
+    let nfkc: String = s.nfkc().collect();
+    let folded = deunicode::deunicode(&nfkc).to_lowercase();
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if c.is_whitespace() || matches!(c, '-' | '/' | '_' | '\u{2013}' | '\u{2014}') {
+            out.push(' ');
+        } else if c == '.' || c == ',' {
+            // Keep decimal points and thousands separators inside numbers ("2.5", "1,000"); drop them elsewhere.
+            if out.chars().last().is_some_and(|p| p.is_ascii_digit()) {
+                out.push(c);
+            }
+        }
+    }
+    let out = out.trim_end_matches(['.', ',']).to_string();
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let words = match words.as_slice() {
+        [first, rest @ ..] if !rest.is_empty() && matches!(*first, "the" | "a" | "an") => rest,
+        all => all,
+    };
+    words.join(" ")
+}
+
+/// How many edits a near miss of `answer` (normalized) may be: 0 under 4 letters, 1 for 4 to 7, 2 for 8 or more,
+/// and never any for numbers.
+fn tolerance(answer: &str) -> usize {
+    if answer.chars().any(|c| c.is_ascii_digit()) {
+        return 0;
+    }
+    match answer.chars().filter(|c| c.is_alphanumeric()).count() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// The typed-answer context of a deck: its aliases merged with the built-in dictionary, and every answer known
+/// anywhere in the deck or the dictionary, so that a near miss is never another real answer.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    /// Normalized form to the index of its alias group.
+    groups: HashMap<String, usize>,
+    members: Vec<Vec<String>>,
+    /// Normalized answers known anywhere: any of them typed for another card's answer is wrong, not a typo.
+    known: HashSet<String>,
+}
+
+impl Lexicon {
+    /// The built-in dictionary plus a deck's aliases and every typed answer and `reject` entry of its cards.
+    pub fn for_deck(deck: &Deck) -> Self {
+        Lexicon::new(&deck.aliases, &deck.cards)
+    }
+
+    /// The built-in dictionary plus the given aliases and every typed answer and `reject` entry of `cards`.
+    pub fn new(
+        aliases: &std::collections::BTreeMap<String, Vec<String>>,
+        cards: &[crate::deck::Card],
+    ) -> Self {
+        let mut lex = Lexicon::default();
+        for group in dictionary::ALIASES {
+            lex.add_group(group.iter().map(|s| s.to_string()));
+        }
+        for name in dictionary::NAMES {
+            lex.known.insert(normalize(name));
+        }
+        for (canonical, alts) in aliases {
+            lex.add_group(std::iter::once(canonical.clone()).chain(alts.iter().cloned()));
+        }
+        for card in cards {
+            let (answers, reject): (Vec<String>, &[String]) = match &card.body {
+                Body::Text { answers, reject } => (answers.clone(), reject),
+                Body::Cloze { reject } => (
+                    cloze_blanks(&card.prompt)
+                        .into_iter()
+                        .flat_map(|b| b.answers)
+                        .collect(),
+                    reject,
+                ),
+                _ => continue,
+            };
+            lex.known
+                .extend(answers.iter().chain(reject).map(|a| normalize(a)));
+        }
+        lex
+    }
+
+    fn add_group(&mut self, forms: impl Iterator<Item = String>) {
+        let forms: Vec<String> = forms
+            .map(|f| normalize(&f))
+            .filter(|f| !f.is_empty())
+            .collect();
+        // Groups that share a form are merged, so a deck alias extends a dictionary entry.
+        let existing = forms.iter().find_map(|f| self.groups.get(f).copied());
+        let index = existing.unwrap_or_else(|| {
+            self.members.push(Vec::new());
+            self.members.len() - 1
+        });
+        for f in forms {
+            self.known.insert(f.clone());
+            if !self.members[index].contains(&f) {
+                self.members[index].push(f.clone());
+            }
+            self.groups.insert(f, index);
+        }
+    }
+
+    /// Checks a typed answer against the accepted forms and the card's `reject` list.
+    pub fn check(&self, typed: &str, accepted: &[String], reject: &[String]) -> Verdict {
+        let typed = normalize(typed);
+        if typed.is_empty() {
+            return Verdict::wrong();
+        }
+        let direct: Vec<String> = accepted.iter().map(|a| normalize(a)).collect();
+        if direct.contains(&typed) {
+            return Verdict::of(true, Rule::Exact);
+        }
+        let mut all = direct.clone();
+        for a in &direct {
+            if let Some(&g) = self.groups.get(a) {
+                all.extend(self.members[g].iter().cloned());
+            }
+        }
+        if all.contains(&typed) {
+            return Verdict::of(true, Rule::Alias);
+        }
+        let rejected: Vec<String> = reject.iter().map(|r| normalize(r)).collect();
+        if rejected.contains(&typed) || self.known.contains(&typed) {
+            return Verdict::wrong();
+        }
+        let best = all
+            .iter()
+            .map(|a| (strsim::osa_distance(&typed, a), a))
+            .filter(|(d, a)| *d <= tolerance(a))
+            .min_by_key(|(d, _)| *d);
+        let Some((distance, near)) = best else {
+            return Verdict::wrong();
+        };
+        // The guard: a near miss that is as close to another known answer is that other answer, not a typo.
+        let closer_elsewhere = rejected
+            .iter()
+            .chain(self.known.iter())
+            .filter(|k| !all.contains(k))
+            .any(|k| strsim::osa_distance(&typed, k) <= distance);
+        if closer_elsewhere {
+            return Verdict::wrong();
+        }
+        let display = accepted
+            .iter()
+            .find(|a| normalize(a) == *near)
+            .cloned()
+            .unwrap_or_else(|| near.clone());
+        Verdict {
+            correct: true,
+            rule: Rule::Typo,
+            near: Some(display),
+        }
+    }
+}
+
+/// Checks a typed number against the answer and its tolerance.
+pub fn check_number(typed: &str, answer: f64, tolerance: f64) -> Verdict {
+    match parse_number(typed) {
+        Some(n) if (n - answer).abs() <= tolerance + 1e-9 => Verdict::right(),
+        _ => Verdict::wrong(),
+    }
+}
+
+/// A right answer that took longer than this is rated Hard rather than Good.
+pub const SLOW_SECONDS: f64 = 60.0;
+
+/// The FSRS rating (1 Again, 2 Hard, 3 Good) an auto-graded verdict earns.
+pub fn rating(verdict: &Verdict, seconds: f64) -> u8 {
+    match verdict.rule {
+        _ if !verdict.correct => 1,
+        Rule::Typo => 2,
+        _ if seconds > SLOW_SECONDS => 2,
+        _ => 3,
+    }
+}
+
+/// One step of a character diff between what was typed and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diff {
+    Same(String),
+    /// Letters the learner typed that the answer does not have.
+    Extra(String),
+    /// Letters of the answer the learner left out.
+    Missing(String),
+}
+
+/// A character diff (longest common subsequence) between `typed` and `expected`, compared case-insensitively.
+pub fn diff(typed: &str, expected: &str) -> Vec<Diff> {
+    let a: Vec<char> = typed.chars().collect();
+    let b: Vec<char> = expected.chars().collect();
+    let eq = |x: char, y: char| x.to_lowercase().eq(y.to_lowercase());
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if eq(a[i], b[j]) {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let mut out: Vec<Diff> = Vec::new();
+    let mut push = |d: Diff| match (out.last_mut(), d) {
+        (Some(Diff::Same(s)), Diff::Same(t)) | (Some(Diff::Extra(s)), Diff::Extra(t)) => {
+            s.push_str(&t)
+        }
+        (Some(Diff::Missing(s)), Diff::Missing(t)) => s.push_str(&t),
+        (_, d) => out.push(d),
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && eq(a[i], b[j]) {
+            push(Diff::Same(b[j].to_string()));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            push(Diff::Missing(b[j].to_string()));
+            j += 1;
+        } else {
+            push(Diff::Extra(a[i].to_string()));
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon() -> Lexicon {
+        let deck: Deck = toml_deck();
+        Lexicon::for_deck(&deck)
+    }
+
+    fn toml_deck() -> Deck {
+        let src = r#"
+[deck]
+id = "t"
+title = "T"
+[deck.aliases]
+"Dmitry Rogozin" = ["Dmitriy Rogozin"]
+[[card]]
+id = "a"
+kind = "text"
+prompt = "Q"
+answers = ["Iran"]
+reject = ["Iraq"]
+[[card]]
+id = "b"
+kind = "text"
+prompt = "Q"
+answers = ["Serdyukov", "Anatoly Serdyukov"]
+[[card]]
+id = "c"
+kind = "cloze"
+prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
+"#;
+        crate::deck::parse_deck("t.toml", src)
+            .0
+            .expect("valid test deck")
+    }
+
+    #[test]
+    fn normalization() {
+        let cases = [
+            ("  The  United   Nations ", "united nations"),
+            ("NATO.", "nato"),
+            ("Pristina", "pristina"),
+            ("Priština", "pristina"),
+            ("U.S.", "us"),
+            ("New-START", "new start"),
+            ("ＮＡＴＯ", "nato"),
+            ("a", "a"),
+            ("2.5", "2.5"),
+            ("'equality'", "equality"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(normalize(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn typed_answers_table() {
+        let lex = lexicon();
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // (typed, accepted, reject, correct, rule)
+        type Case<'a> = (&'a str, Vec<String>, Vec<String>, bool, Rule);
+        let cases: Vec<Case> = vec![
+            ("Iran", s(&["Iran"]), s(&["Iraq"]), true, Rule::Exact),
+            ("iran!", s(&["Iran"]), s(&["Iraq"]), true, Rule::Exact),
+            ("Iraq", s(&["Iran"]), s(&["Iraq"]), false, Rule::Wrong),
+            ("Iraq", s(&["Iran"]), vec![], false, Rule::Wrong),
+            ("Austria", s(&["Australia"]), vec![], false, Rule::Wrong),
+            ("Serdyukv", s(&["Serdyukov"]), vec![], true, Rule::Typo),
+            ("Serdykuov", s(&["Serdyukov"]), vec![], true, Rule::Typo),
+            ("Serd", s(&["Serdyukov"]), vec![], false, Rule::Wrong),
+            (
+                "North Atlantic Treaty Organization",
+                s(&["NATO"]),
+                vec![],
+                true,
+                Rule::Alias,
+            ),
+            ("Soviet Union", s(&["USSR"]), vec![], true, Rule::Alias),
+            (
+                "Dmitriy Rogozin",
+                s(&["Rogozin", "Dmitry Rogozin"]),
+                vec![],
+                true,
+                Rule::Alias,
+            ),
+            ("Rogzin", s(&["Rogozin"]), vec![], true, Rule::Typo),
+            (
+                "NRC",
+                s(&["NATO-Russia Council"]),
+                vec![],
+                true,
+                Rule::Alias,
+            ),
+            ("EU", s(&["UN"]), vec![], false, Rule::Wrong),
+            ("", s(&["Iran"]), vec![], false, Rule::Wrong),
+            ("Gambia", s(&["Zambia"]), vec![], false, Rule::Wrong),
+            ("Slovakia", s(&["Slovenia"]), vec![], false, Rule::Wrong),
+            ("Niger", s(&["Nigeria"]), vec![], false, Rule::Wrong),
+            ("1999", s(&["1998"]), vec![], false, Rule::Wrong),
+        ];
+        for (typed, accepted, reject, correct, rule) in cases {
+            let v = lex.check(typed, &accepted, &reject);
+            assert_eq!(
+                (v.correct, v.rule),
+                (correct, rule),
+                "{typed:?} for {accepted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn near_miss_names_the_form_it_was_near() {
+        let v = lexicon().check("Serdyukv", &["Serdyukov".to_string()], &[]);
+        assert_eq!(v.near.as_deref(), Some("Serdyukov"));
+    }
+
+    #[test]
+    fn numbers_within_tolerance() {
+        assert!(check_number("2008", 2008.0, 0.0).correct);
+        assert!(!check_number("2009", 2008.0, 0.0).correct);
+        assert!(check_number("2009", 2008.0, 1.0).correct);
+        assert!(check_number("1,000", 1000.0, 0.0).correct);
+        assert!(!check_number("soon", 2008.0, 0.0).correct);
+    }
+
+    #[test]
+    fn ratings() {
+        assert_eq!(rating(&Verdict::wrong(), 3.0), 1);
+        assert_eq!(
+            rating(
+                &Verdict {
+                    correct: true,
+                    rule: Rule::Typo,
+                    near: None
+                },
+                3.0
+            ),
+            2
+        );
+        assert_eq!(rating(&Verdict::right(), 3.0), 3);
+        assert_eq!(rating(&Verdict::right(), 90.0), 2);
+    }
+
+    #[test]
+    fn diffs_show_missing_and_extra_letters() {
+        assert_eq!(
+            diff("Rogzin", "Rogozin"),
+            vec![
+                Diff::Same("Rog".into()),
+                Diff::Missing("o".into()),
+                Diff::Same("zin".into())
+            ]
+        );
+        assert_eq!(
+            diff("Serdyukovv", "Serdyukov"),
+            vec![Diff::Same("Serdyukov".into()), Diff::Extra("v".into())]
+        );
+    }
+}

@@ -1,0 +1,24 @@
+//! detente: a terminal quiz and flashcard trainer for international-relations courses.
+//!
+//! The library holds all of the program; `main.rs` only parses arguments and maps errors to exit codes. Layers, each
+//! depending only on those listed before it (see DESIGN.md):
+//!
+//! 1. [`deck`]: the deck format, loading, validation with locations, content hashing, the built-in decks.
+//! 2. [`store`]: SQLite: open, pragmas, migrations and queries; every write helper takes a transaction.
+//! 3. [`schedule`]: FSRS-6 with learning steps, fuzz and day arithmetic: pure functions.
+//! 4. [`grade`]: answer normalization and checking: pure.
+//! 5. [`session`]: the study state machine over a [`session::Prompter`] and a [`session::Clock`].
+//! 6. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
+//! 7. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
+
+pub mod cli;
+pub mod commands;
+pub mod deck;
+pub mod error;
+pub mod grade;
+pub mod schedule;
+pub mod session;
+pub mod store;
+pub mod ui;
+
+pub use error::{Error, Result};

@@ -1,0 +1,31 @@
+//! The `detente` binary: parses the command line, runs the command, and turns errors into one line on stderr and
+//! the exit codes documented in the README.
+
+use clap::Parser;
+use detente::error::{Error, exit};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = detente::cli::Cli::parse();
+    let code = match detente::commands::run(cli).map_err(anyhow::Error::from) {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Prints an error as one line and returns its exit code. A closed pipe (`detente decks | head`) is success.
+fn report(e: &anyhow::Error) -> i32 {
+    if let Some(Error::Io { source, .. }) = e.downcast_ref::<Error>()
+        && source.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        return exit::OK;
+    }
+    let code = e
+        .downcast_ref::<Error>()
+        .map_or(exit::RUNTIME, Error::exit_code);
+    if !matches!(e.downcast_ref::<Error>(), Some(Error::Interrupted)) {
+        eprintln!("detente: {e:#}");
+    }
+    code
+}

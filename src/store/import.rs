@@ -1,0 +1,263 @@
+//! Importing a validated deck into the database under the rules teachers rely on: an unchanged deck changes
+//! nothing, a changed card keeps its learners' progress, a card that left the file is retired (history kept), and
+//! the whole import is one transaction. Also keeps the built-in decks in step with the binary.
+
+use crate::deck::{Deck, builtin, parse_deck};
+use crate::error::{Error, Result};
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::HashMap;
+
+/// What an import did to one deck.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub deck: String,
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    /// Changed cards whose answer itself changed, not just the wording around it.
+    pub answer_changed: Vec<String>,
+    pub retired: Vec<String>,
+    pub restored: Vec<String>,
+    pub unchanged: usize,
+}
+
+impl ImportReport {
+    /// One line for the user: "sample: 2 added, 1 changed, 1 retired, 5 unchanged".
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        for (n, what) in [
+            (self.added.len(), "added"),
+            (self.changed.len(), "changed"),
+            (self.retired.len(), "retired"),
+            (self.restored.len(), "restored"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        parts.push(format!("{} unchanged", self.unchanged));
+        let mut line = format!("{}: {}", self.deck, parts.join(", "));
+        if !self.answer_changed.is_empty() {
+            line.push_str(&format!(
+                " (answer changed: {})",
+                self.answer_changed.join(", ")
+            ));
+        }
+        line
+    }
+}
+
+fn item_key(card: &str, sibling: usize) -> String {
+    if sibling == 0 {
+        card.to_string()
+    } else {
+        format!("{card}#{}", sibling + 1)
+    }
+}
+
+/// Imports one deck in `tx`. `builtin` marks the decks compiled into the binary.
+pub fn import_deck(
+    tx: &Transaction<'_>,
+    deck: &Deck,
+    builtin: bool,
+    file: Option<&str>,
+    now: i64,
+) -> Result<ImportReport> {
+    let hash = deck.content_hash();
+    let mut report = ImportReport {
+        deck: deck.id.clone(),
+        ..Default::default()
+    };
+    let stored: Option<(String, bool)> = tx
+        .query_row(
+            "SELECT content_hash, retired_at IS NOT NULL FROM decks WHERE id = ?1",
+            [&deck.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((stored_hash, false)) = &stored
+        && *stored_hash == hash
+    {
+        let count: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM cards WHERE deck_id = ?1 AND retired_at IS NULL",
+            [&deck.id],
+            |r| r.get(0),
+        )?;
+        report.unchanged = count as usize;
+        return Ok(report);
+    }
+    let json = |v: &dyn erased::Json| v.json();
+    tx.execute(
+        "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
+            source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
+            content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
+            imported_at = excluded.imported_at, retired_at = NULL",
+        params![
+            deck.id,
+            deck.title,
+            deck.description,
+            json(&deck.source),
+            json(&deck.aliases),
+            json(&deck.tags),
+            hash,
+            builtin,
+            file,
+            now
+        ],
+    )?;
+    let mut existing: HashMap<(String, usize), (i64, String, String, bool)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, card_key, sibling, content_hash, answer_hash, retired_at IS NOT NULL FROM cards
+             WHERE deck_id = ?1",
+        )?;
+        let rows = stmt.query_map([&deck.id], |r| {
+            Ok((
+                (r.get::<_, String>(1)?, r.get::<_, i64>(2)? as usize),
+                (r.get(0)?, r.get(3)?, r.get(4)?, r.get(5)?),
+            ))
+        })?;
+        for row in rows {
+            let (k, v) = row?;
+            existing.insert(k, v);
+        }
+    }
+    let mut insert = tx.prepare(
+        "INSERT INTO cards (deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    let mut update = tx.prepare(
+        "UPDATE cards SET kind = ?2, position = ?3, body = ?4, content_hash = ?5, answer_hash = ?6, retired_at = NULL
+         WHERE id = ?1",
+    )?;
+    let mut clear_tags = tx.prepare("DELETE FROM card_tags WHERE card_id = ?1")?;
+    let mut add_tag =
+        tx.prepare("INSERT OR IGNORE INTO card_tags (card_id, tag) VALUES (?1, ?2)")?;
+    for (position, card) in deck.cards.iter().enumerate() {
+        let body = serde_json::to_string(card).map_err(|e| Error::InvalidData(e.to_string()))?;
+        for sibling in 0..card.siblings() {
+            let content = card.content_hash(sibling);
+            let answer = card.answer_hash(sibling);
+            let key = item_key(&card.id, sibling);
+            let id = match existing.remove(&(card.id.clone(), sibling)) {
+                None => {
+                    insert.execute(params![
+                        deck.id,
+                        card.id,
+                        sibling as i64,
+                        card.body.kind(),
+                        position as i64,
+                        body,
+                        content,
+                        answer
+                    ])?;
+                    report.added.push(key);
+                    tx.last_insert_rowid()
+                }
+                Some((id, old_content, old_answer, retired)) => {
+                    update.execute(params![
+                        id,
+                        card.body.kind(),
+                        position as i64,
+                        body,
+                        content,
+                        answer
+                    ])?;
+                    if retired {
+                        report.restored.push(key.clone());
+                    } else if old_content != content {
+                        if old_answer != answer {
+                            report.answer_changed.push(key.clone());
+                        }
+                        report.changed.push(key);
+                    } else {
+                        report.unchanged += 1;
+                    }
+                    clear_tags.execute([id])?;
+                    id
+                }
+            };
+            for tag in card.tags.iter().chain(&deck.tags) {
+                add_tag.execute(params![id, tag])?;
+            }
+        }
+    }
+    let mut retire = tx.prepare("UPDATE cards SET retired_at = ?2 WHERE id = ?1")?;
+    let mut gone: Vec<_> = existing.into_iter().filter(|(_, v)| !v.3).collect();
+    gone.sort();
+    for ((card, sibling), (id, ..)) in gone {
+        retire.execute(params![id, now])?;
+        report.retired.push(item_key(&card, sibling));
+    }
+    Ok(report)
+}
+
+/// Brings the built-in decks in the database in step with those compiled into this binary: new or changed ones
+/// are imported under the usual rules, and built-in decks no longer shipped are retired. Does nothing (and takes
+/// no write lock) when they already match.
+pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportReport>> {
+    let mut decks = Vec::new();
+    for b in builtin::DECKS {
+        let (deck, diags) = parse_deck(b.file, b.text);
+        let deck = deck.ok_or_else(|| {
+            let first = diags.first().map(ToString::to_string).unwrap_or_default();
+            Error::InvalidData(format!(
+                "built-in deck {} does not validate: {first}",
+                b.file
+            ))
+        })?;
+        decks.push(deck);
+    }
+    let stored: HashMap<String, (String, bool)> = {
+        let mut stmt = store.conn.prepare(
+            "SELECT id, content_hash, retired_at IS NOT NULL FROM decks WHERE builtin = 1",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let shipped: Vec<&str> = decks.iter().map(|d| d.id.as_str()).collect();
+    let stale = decks
+        .iter()
+        .any(|d| stored.get(&d.id) != Some(&(d.content_hash(), false)))
+        || stored
+            .iter()
+            .any(|(id, (_, retired))| !retired && !shipped.contains(&id.as_str()));
+    if !stale {
+        return Ok(Vec::new());
+    }
+    let tx = store.write()?;
+    let mut reports = Vec::new();
+    for deck in &decks {
+        let report = import_deck(&tx, deck, true, None, now)?;
+        if !(report.added.is_empty() && report.changed.is_empty() && report.retired.is_empty()) {
+            reports.push(report);
+        }
+    }
+    for id in stored.keys().filter(|id| !shipped.contains(&id.as_str())) {
+        tx.execute(
+            "UPDATE decks SET retired_at = ?2 WHERE id = ?1 AND retired_at IS NULL",
+            params![id, now],
+        )?;
+        tx.execute(
+            "UPDATE cards SET retired_at = ?2 WHERE deck_id = ?1 AND retired_at IS NULL",
+            params![id, now],
+        )?;
+    }
+    tx.commit()?;
+    Ok(reports)
+}
+
+/// JSON text for optional deck fields, without a dependency on their concrete types.
+mod erased {
+    pub trait Json {
+        fn json(&self) -> Option<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn json(&self) -> Option<String> {
+            serde_json::to_string(self)
+                .ok()
+                .filter(|s| s != "null" && s != "{}" && s != "[]")
+        }
+    }
+}

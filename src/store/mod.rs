@@ -1,0 +1,743 @@
+//! SQLite storage: opening a database (pragmas, migrations, refusing a newer schema), and the queries. Every write
+//! helper takes a transaction, so that callers compose writes and commit them at once.
+
+mod import;
+
+pub use import::{ImportReport, import_deck, sync_builtin};
+
+use crate::deck::Card;
+use crate::error::{Error, Result};
+use crate::schedule::{CardState, Phase, Settings};
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
+use rusqlite_migration::{M, Migrations};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The schema migrations, in order. The database's `user_version` says how many have been applied.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+}
+
+/// The schema version this build of detente writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("detente").join("detente.db")
+}
+
+/// An open database.
+pub struct Store {
+    pub conn: Connection,
+    pub path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, applies pending migrations, and sets the pragmas every
+    /// connection needs. A database from a newer detente is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        }
+        let mut conn = Connection::open(path)?;
+        // A busy timeout first: another process may hold the write lock while we migrate or write.
+        conn.busy_timeout(Duration::from_secs(30))?;
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(Error::DatabaseTooNew {
+                path: path.to_path_buf(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL is durable against a killed process in WAL mode; only a power cut may lose the last commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Every write transaction takes the write lock when it begins, so two processes wait for each other
+        // (within the busy timeout) instead of failing with "database is locked" on upgrade.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
+        if found < SCHEMA_VERSION {
+            migrations().to_latest(&mut conn)?;
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Begins a write transaction (IMMEDIATE).
+    pub fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+}
+
+/// A learner and their settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Learner {
+    pub id: i64,
+    pub name: String,
+    pub new_per_day: u32,
+    pub reviews_per_day: u32,
+    pub desired_retention: f32,
+    pub rollover_hour: u32,
+    pub parameters: Option<Vec<f32>>,
+}
+
+impl Learner {
+    /// The scheduler settings this learner studies with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            desired_retention: self.desired_retention,
+            parameters: self.parameters.clone().unwrap_or_default(),
+            ..Settings::default()
+        }
+    }
+}
+
+const LEARNER_COLUMNS: &str =
+    "id, name, new_per_day, reviews_per_day, desired_retention, rollover_hour, parameters";
+
+fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
+    let params: Option<String> = r.get(6)?;
+    Ok(Learner {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        new_per_day: r.get(2)?,
+        reviews_per_day: r.get(3)?,
+        desired_retention: r.get::<_, f64>(4)? as f32,
+        rollover_hour: r.get(5)?,
+        parameters: params.and_then(|p| serde_json::from_str(&p).ok()),
+    })
+}
+
+pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
+            [name],
+            learner_row,
+        )
+        .optional()?)
+}
+
+pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {LEARNER_COLUMNS} FROM learners ORDER BY name"
+    ))?;
+    let rows = stmt
+        .query_map([], learner_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Adds a learner with default settings; returns `None` if the name is taken.
+pub fn add_learner(tx: &Transaction<'_>, name: &str, now: i64) -> Result<Option<Learner>> {
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO learners (name, created_at) VALUES (?1, ?2)",
+        params![name, now],
+    )?;
+    if n == 0 {
+        return Ok(None);
+    }
+    learner_by_name(tx, name)
+}
+
+/// Changes a learner's daily limits and target retention.
+pub fn update_learner(tx: &Transaction<'_>, learner: &Learner) -> Result<()> {
+    tx.execute(
+        "UPDATE learners SET new_per_day = ?2, reviews_per_day = ?3, desired_retention = ?4, rollover_hour = ?5
+         WHERE id = ?1",
+        params![
+            learner.id,
+            learner.new_per_day,
+            learner.reviews_per_day,
+            f64::from(learner.desired_retention),
+            learner.rollover_hour
+        ],
+    )?;
+    Ok(())
+}
+
+/// The learner named `name`, created with default settings on first use.
+pub fn learner_get_or_create(store: &mut Store, name: &str, now: i64) -> Result<Learner> {
+    if let Some(l) = learner_by_name(&store.conn, name)? {
+        return Ok(l);
+    }
+    let tx = store.write()?;
+    add_learner(&tx, name, now)?;
+    let learner = learner_by_name(&tx, name)?;
+    tx.commit()?;
+    learner.ok_or_else(|| Error::Usage(format!("cannot create learner {name}")))
+}
+
+/// A study item as stored: which deck card and sibling, and the card itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCard {
+    pub id: i64,
+    pub deck_id: String,
+    pub card_key: String,
+    pub sibling: usize,
+    pub card: Card,
+    pub retired: bool,
+}
+
+impl StoredCard {
+    /// The key siblings share ("deck/card"), so that they are not shown on the same day.
+    pub fn note_key(&self) -> String {
+        format!("{}/{}", self.deck_id, self.card_key)
+    }
+}
+
+pub fn card(conn: &Connection, id: i64) -> Result<Option<StoredCard>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, deck_id, card_key, sibling, body, retired_at IS NOT NULL FROM cards WHERE id = ?1")?;
+    let row = stmt
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, bool>(5)?,
+            ))
+        })
+        .optional()?;
+    let Some((id, deck_id, card_key, sibling, body, retired)) = row else {
+        return Ok(None);
+    };
+    let card: Card = serde_json::from_str(&body).map_err(|e| {
+        Error::InvalidData(format!("card {deck_id}/{card_key} is stored damaged: {e}"))
+    })?;
+    Ok(Some(StoredCard {
+        id,
+        deck_id,
+        card_key,
+        sibling: sibling as usize,
+        card,
+        retired,
+    }))
+}
+
+/// The cards of a deck as written (one per card id, retired ones included), to know every answer in it.
+pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM cards WHERE deck_id = ?1 AND sibling = 0")?;
+    let bodies = stmt
+        .query_map([deck], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str(b).ok())
+        .collect())
+}
+
+/// A deck as stored, with its card counts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DeckInfo {
+    pub id: String,
+    pub title: String,
+    pub source: Option<crate::deck::DeckSource>,
+    pub aliases: std::collections::BTreeMap<String, Vec<String>>,
+    pub builtin: bool,
+    pub cards: u32,
+    pub retired_cards: u32,
+}
+
+pub fn decks(conn: &Connection) -> Result<Vec<DeckInfo>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.id, d.title, d.source, d.aliases, d.builtin,
+                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL),
+                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NOT NULL)
+         FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            let source: Option<String> = r.get(2)?;
+            let aliases: Option<String> = r.get(3)?;
+            Ok(DeckInfo {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                source: source.and_then(|s| serde_json::from_str(&s).ok()),
+                aliases: aliases
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or_default(),
+                builtin: r.get(4)?,
+                cards: r.get(5)?,
+                retired_cards: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Which cards a session draws from: decks and tags (a tag may end in `*` to match a prefix).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Filter {
+    pub decks: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+impl Filter {
+    /// SQL conditions on the card alias `c`, and their parameters.
+    fn sql(&self) -> (String, Vec<String>) {
+        let mut sql = String::new();
+        let mut args = Vec::new();
+        if !self.decks.is_empty() {
+            sql.push_str(&format!(
+                " AND c.deck_id IN ({})",
+                vec!["?"; self.decks.len()].join(",")
+            ));
+            args.extend(self.decks.iter().cloned());
+        }
+        if !self.tags.is_empty() {
+            let ors = vec!["t.tag GLOB ?"; self.tags.len()].join(" OR ");
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM card_tags t WHERE t.card_id = c.id AND ({ors}))"
+            ));
+            args.extend(self.tags.iter().cloned());
+        }
+        (sql, args)
+    }
+}
+
+const STATE_COLUMNS: &str =
+    "phase, step, stability, difficulty, due, last_review, last_day, interval, reps, lapses, leech";
+
+fn state_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<CardState> {
+    Ok(CardState {
+        phase: Phase::from_i64(r.get(at)?),
+        step: r.get(at + 1)?,
+        stability: r.get::<_, f64>(at + 2)? as f32,
+        difficulty: r.get::<_, f64>(at + 3)? as f32,
+        due: r.get(at + 4)?,
+        last_review: r.get(at + 5)?,
+        last_day: r.get(at + 6)?,
+        interval: r.get(at + 7)?,
+        reps: r.get(at + 8)?,
+        lapses: r.get(at + 9)?,
+        leech: r.get(at + 10)?,
+    })
+}
+
+/// A learner's state of a card; `None` when the card is new to them.
+pub fn state(conn: &Connection, learner: i64, card: i64) -> Result<Option<CardState>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {STATE_COLUMNS} FROM card_states WHERE learner_id = ?1 AND card_id = ?2"
+    ))?;
+    Ok(stmt
+        .query_row([learner, card], |r| state_row(r, 0))
+        .optional()?)
+}
+
+/// All of a learner's card states, for checks and replays.
+pub fn states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardState)>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT card_id, {STATE_COLUMNS} FROM card_states WHERE learner_id = ?1 ORDER BY card_id"
+    ))?;
+    let rows = stmt
+        .query_map([learner], |r| Ok((r.get(0)?, state_row(r, 1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Writes (or, with `None`, removes) a learner's state of a card.
+pub fn put_state(
+    tx: &Transaction<'_>,
+    learner: i64,
+    card: i64,
+    state: Option<&CardState>,
+) -> Result<()> {
+    match state {
+        None => {
+            tx.prepare_cached("DELETE FROM card_states WHERE learner_id = ?1 AND card_id = ?2")?
+                .execute([learner, card])?;
+        }
+        Some(s) => {
+            tx.prepare_cached(&format!(
+                "INSERT OR REPLACE INTO card_states (learner_id, card_id, {STATE_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            ))?
+            .execute(params![
+                learner,
+                card,
+                s.phase.as_i64(),
+                s.step,
+                f64::from(s.stability),
+                f64::from(s.difficulty),
+                s.due,
+                s.last_review,
+                s.last_day,
+                s.interval,
+                s.reps,
+                s.lapses,
+                s.leech
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Cards in learning or relearning, due by `until`, soonest first.
+pub fn due_learning(
+    conn: &Connection,
+    learner: i64,
+    until: i64,
+    filter: &Filter,
+) -> Result<Vec<(i64, i64)>> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT s.card_id, s.due FROM card_states s JOIN cards c ON c.id = s.card_id
+         WHERE s.learner_id = ? AND s.due <= ? AND s.phase IN (1, 3) AND c.retired_at IS NULL{cond}
+         ORDER BY s.due, s.card_id"
+    );
+    query_pairs(conn, &sql, learner, until, &args, None)
+}
+
+/// Review cards due by `until`, most overdue first, at most `limit`.
+pub fn due_reviews(
+    conn: &Connection,
+    learner: i64,
+    until: i64,
+    filter: &Filter,
+    limit: u32,
+) -> Result<Vec<i64>> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT s.card_id, s.due FROM card_states s JOIN cards c ON c.id = s.card_id
+         WHERE s.learner_id = ? AND s.due <= ? AND s.phase = 2 AND c.retired_at IS NULL{cond}
+         ORDER BY s.due, s.card_id LIMIT {limit}"
+    );
+    Ok(query_pairs(conn, &sql, learner, until, &args, None)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect())
+}
+
+fn query_pairs(
+    conn: &Connection,
+    sql: &str,
+    learner: i64,
+    until: i64,
+    args: &[String],
+    _limit: Option<u32>,
+) -> Result<Vec<(i64, i64)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut values: Vec<rusqlite::types::Value> = vec![learner.into(), until.into()];
+    values.extend(args.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
+    let rows = stmt
+        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Cards new to the learner, in deck order, at most `limit`, as (card id, "deck/card" key).
+pub fn new_cards(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    limit: u32,
+) -> Result<Vec<(i64, String)>> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT c.id, c.deck_id || '/' || c.card_key FROM cards c JOIN decks d ON d.id = c.deck_id
+         WHERE c.retired_at IS NULL AND d.retired_at IS NULL{cond}
+           AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
+         ORDER BY d.builtin DESC, c.deck_id, c.position, c.sibling LIMIT {limit}"
+    );
+    let mut values: Vec<rusqlite::types::Value> = args
+        .iter()
+        .map(|a| rusqlite::types::Value::Text(a.clone()))
+        .collect();
+    values.push(learner.into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Every active card that matches a filter, for cramming.
+pub fn filtered_cards(conn: &Connection, filter: &Filter) -> Result<Vec<i64>> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT c.id FROM cards c JOIN decks d ON d.id = c.deck_id
+         WHERE c.retired_at IS NULL AND d.retired_at IS NULL{cond} ORDER BY c.deck_id, c.position, c.sibling"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// What a learner has done since `since_ms`: new cards introduced, reviews done, and the notes ("deck/card")
+/// studied, whose siblings wait for another day.
+pub struct Today {
+    pub new_done: u32,
+    pub reviews_done: u32,
+    pub notes: std::collections::HashSet<String>,
+}
+
+pub fn today(conn: &Connection, learner: i64, since_ms: i64) -> Result<Today> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT r.phase_before, c.deck_id || '/' || c.card_key FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study'",
+    )?;
+    let mut t = Today {
+        new_done: 0,
+        reviews_done: 0,
+        notes: Default::default(),
+    };
+    let rows = stmt.query_map(params![learner, since_ms], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    for row in rows {
+        let (phase, note) = row?;
+        match Phase::from_i64(phase) {
+            Phase::New => t.new_done += 1,
+            Phase::Review => t.reviews_done += 1,
+            _ => {}
+        }
+        t.notes.insert(note);
+    }
+    Ok(t)
+}
+
+/// One row of the review log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Review {
+    pub learner_id: i64,
+    pub card_id: i64,
+    pub session_id: Option<i64>,
+    pub reviewed_at_ms: i64,
+    pub day: i64,
+    pub mode: String,
+    pub response: String,
+    pub correct: bool,
+    pub rule: String,
+    pub rating: u8,
+    pub duration_ms: i64,
+    pub before: Option<CardState>,
+    pub after: CardState,
+    pub interval_days: u32,
+    pub elapsed_days: u32,
+}
+
+/// Appends a review; returns its id.
+pub fn insert_review(tx: &Transaction<'_>, r: &Review) -> Result<i64> {
+    let b = r.before.as_ref();
+    tx.prepare_cached(
+        "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
+            rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
+            last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
+            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+            ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
+    )?
+    .execute(params![
+        r.learner_id,
+        r.card_id,
+        r.session_id,
+        r.reviewed_at_ms,
+        r.day,
+        r.mode,
+        r.response,
+        r.correct,
+        r.rule,
+        r.rating,
+        r.duration_ms,
+        b.map_or(0, |s| s.phase.as_i64()),
+        b.map(|s| s.step),
+        b.map(|s| f64::from(s.stability)),
+        b.map(|s| f64::from(s.difficulty)),
+        b.map(|s| s.due),
+        b.map(|s| s.last_review),
+        b.map(|s| s.last_day),
+        b.map(|s| s.interval),
+        b.map(|s| s.reps),
+        b.map(|s| s.lapses),
+        b.map(|s| s.leech),
+        r.after.phase.as_i64(),
+        r.after.step,
+        f64::from(r.after.stability),
+        f64::from(r.after.difficulty),
+        r.after.due,
+        r.interval_days,
+        r.elapsed_days
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Removes a review (undo) and returns the card's state before it, which the caller restores.
+pub fn delete_review(
+    tx: &Transaction<'_>,
+    review_id: i64,
+) -> Result<Option<(i64, Option<CardState>)>> {
+    let row = tx
+        .query_row(
+            "SELECT card_id, phase_before, step_before, stability_before, difficulty_before, due_before,
+                    last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before
+             FROM reviews WHERE id = ?1",
+            [review_id],
+            |r| {
+                let card: i64 = r.get(0)?;
+                let phase: i64 = r.get(1)?;
+                if phase == 0 { Ok((card, None)) } else { Ok((card, Some(state_row(r, 1)?))) }
+            },
+        )
+        .optional()?;
+    tx.execute("DELETE FROM reviews WHERE id = ?1", [review_id])?;
+    Ok(row)
+}
+
+/// One study review, as replaying the schedule needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedReview {
+    pub card_id: i64,
+    /// "deck/card/sibling", the key the fuzz seed is drawn from.
+    pub key: String,
+    pub rating: u8,
+    pub reviewed_at_ms: i64,
+    pub day: i64,
+}
+
+/// A learner's study reviews in order, for replaying the schedule.
+pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
+    let mut stmt = conn.prepare(
+        "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day
+         FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE r.learner_id = ?1 AND r.mode = 'study' ORDER BY r.reviewed_at, r.id",
+    )?;
+    let rows = stmt
+        .query_map([learner], |r| {
+            Ok(LoggedReview {
+                card_id: r.get(0)?,
+                key: r.get(1)?,
+                rating: r.get(2)?,
+                reviewed_at_ms: r.get(3)?,
+                day: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub fn start_session(
+    tx: &Transaction<'_>,
+    learner: i64,
+    mode: &str,
+    now: i64,
+    filters: &str,
+    seed: u64,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO sessions (learner_id, mode, started_at, filters, seed) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![learner, mode, now, filters, seed as i64],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub fn end_session(tx: &Transaction<'_>, session: i64, now: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE sessions SET ended_at = ?2 WHERE id = ?1",
+        params![session, now],
+    )?;
+    Ok(())
+}
+
+pub fn add_flag(
+    tx: &Transaction<'_>,
+    learner: i64,
+    card: i64,
+    now: i64,
+    note: Option<&str>,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO flags (learner_id, card_id, flagged_at, note) VALUES (?1, ?2, ?3, ?4)",
+        params![learner, card, now, note],
+    )?;
+    Ok(())
+}
+
+/// Per deck: learning cards due now, reviews due now, cards due later today, and cards new to the learner.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct DueCounts {
+    pub deck: String,
+    pub title: String,
+    pub learning_now: u32,
+    pub reviews_now: u32,
+    pub later_today: u32,
+    pub new_available: u32,
+}
+
+pub fn due_counts(
+    conn: &Connection,
+    learner: i64,
+    now: i64,
+    end_of_day: i64,
+) -> Result<Vec<DueCounts>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.id, d.title,
+            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase IN (1, 3) AND s.due <= ?2),
+            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase = 2 AND s.due <= ?2),
+            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.due > ?2 AND s.due < ?3),
+            (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?1 AND s.card_id = c.id))
+         FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id",
+    )?;
+    let rows = stmt
+        .query_map(params![learner, now, end_of_day], |r| {
+            Ok(DueCounts {
+                deck: r.get(0)?,
+                title: r.get(1)?,
+                learning_now: r.get(2)?,
+                reviews_now: r.get(3)?,
+                later_today: r.get(4)?,
+                new_available: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(migrations().validate().is_ok());
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("new.db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch("CREATE TABLE x (a); PRAGMA user_version = 99;")
+                .expect("setup");
+        }
+        let before = std::fs::read(&path).expect("read");
+        match Store::open(&path) {
+            Err(Error::DatabaseTooNew { found: 99, .. }) => {}
+            other => panic!("expected DatabaseTooNew, got {:?}", other.map(|_| ())),
+        }
+        assert_eq!(std::fs::read(&path).expect("read"), before);
+    }
+}
