@@ -321,14 +321,24 @@ impl Scheduler {
         })
     }
 
-    /// Review intervals for Hard, Good and Easy, each at least one day more than the one before, and not fuzzed
-    /// below the last interval when they grew (as Anki does).
+    /// Review intervals for Hard, Good and Easy. With fuzz, as Anki does: each at least one day more than the one
+    /// before, and not fuzzed below the last interval when they grew. Without fuzz, plain rounding, as py-fsrs does
+    /// (the reference vectors are computed so).
     fn passing_intervals(
         &self,
         next: &NextStates,
         last: u32,
         fuzz: Option<f32>,
     ) -> (u32, u32, u32) {
+        if fuzz.is_none() {
+            let max = self.settings.maximum_interval;
+            let plain = |i: f32| with_fuzz(i, 1, max, None);
+            return (
+                plain(next.hard.interval),
+                plain(next.good.interval),
+                plain(next.easy.interval),
+            );
+        }
         let floor = |interval: f32| {
             let rounded = round_days(interval);
             if rounded > last { last + 1 } else { 0 }

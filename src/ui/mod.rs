@@ -285,7 +285,7 @@ impl Prompter for Terminal {
             "Flag this card for the teacher",
             "End the session",
         ]);
-        let r = Select::new("", options.iter().map(|s| s.to_string()).collect())
+        let r = Select::new("Next?", options.iter().map(|s| s.to_string()).collect())
             .with_help_message("Enter for the next card, Esc to end the session")
             .without_filtering()
             .raw_prompt();
@@ -311,6 +311,8 @@ impl Prompter for Terminal {
     }
 
     fn message(&mut self, text: &str) {
+        // After a message (an undo, say) the question is shown again in full.
+        self.shown = None;
         self.line(text);
     }
 
