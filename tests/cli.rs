@@ -1,0 +1,192 @@
+//! The binary without a terminal: exit codes, errors with FILE:LINE:COL, JSON output parsed back, databases left
+//! untouched by bad input, and the built-in decks' quality bars.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::path::Path;
+
+fn detente(db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("detente").expect("binary");
+    cmd.env("DETENTE_DB", db)
+        .env("DETENTE_LEARNER", "ann")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+#[test]
+fn study_without_a_terminal_exits_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    detente(&dir.path().join("d.db"))
+        .arg("study")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("interactive terminal"));
+}
+
+#[test]
+fn broken_deck_reports_every_error_with_location_and_leaves_the_database_unchanged() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    detente(&db)
+        .args(["deck", "import", "tests/data/sample.toml"])
+        .assert()
+        .success();
+    let before = std::fs::read(&db).expect("db");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[deck]\nid = \"bad\"\ntitle = \"Bad\"\n\n[[card]]\nid = \"a\"\nkind = \"choice\"\nprompt = \"Q\"\nchoices = [\"Tallinn\", \"Vilnius\"]\nanswer = \"Riga\"\n\n[[card]]\nid = \"b\"\nkind = \"number\"\nprompt = \"Q\"\nanswer = \"soon\"\n",
+    )
+    .expect("write");
+    let name = bad.display().to_string();
+    detente(&db)
+        .args(["deck", "import"])
+        .arg(&bad)
+        .assert()
+        .code(65)
+        .stderr(predicate::str::contains(format!(
+            "{name}:10:10: error: answer \"Riga\" is not one of the choices"
+        )))
+        .stderr(predicate::str::contains(format!(
+            "{name}:16:10: error: answer \"soon\" is not a number"
+        )));
+    assert_eq!(std::fs::read(&db).expect("db"), before);
+    detente(&db)
+        .args(["deck", "check"])
+        .arg(&bad)
+        .assert()
+        .code(65);
+}
+
+#[test]
+fn import_is_idempotent_keeps_progress_and_retires() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let deck = dir.path().join("deck.toml");
+    let text = std::fs::read_to_string("tests/data/sample.toml").expect("sample");
+    std::fs::write(&deck, &text).expect("write");
+    detente(&db)
+        .args(["deck", "import"])
+        .arg(&deck)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("11 added"));
+    detente(&db)
+        .args(["deck", "import"])
+        .arg(&deck)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sample: 11 unchanged"));
+    let edited = text
+        .replace(
+            "In which year did Russia's war",
+            "In what year did Russia's war",
+        )
+        .replace("answer = 2008", "answer = 2008\ntolerance = 0");
+    let edited = edited
+        .split("[[card]]\nid = \"realpolitik\"")
+        .next()
+        .expect("split")
+        .to_string();
+    std::fs::write(&deck, edited).expect("write");
+    detente(&db)
+        .args(["deck", "import"])
+        .arg(&deck)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1 changed, 2 retired, 8 unchanged",
+        ));
+    let out = detente(&db)
+        .args(["decks", "--json"])
+        .output()
+        .expect("run");
+    let decks: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let sample = decks
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|d| d["id"] == "sample")
+        .expect("sample");
+    assert_eq!(sample["cards"], 9);
+    assert_eq!(sample["retired_cards"], 2);
+}
+
+#[test]
+fn due_json_lists_builtin_decks_with_new_cards() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = detente(&dir.path().join("d.db"))
+        .args(["due", "--json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let due: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(due["learner"], "ann");
+    assert_eq!(due["new_today"], 20);
+    let decks = due["decks"].as_array().expect("decks");
+    assert_eq!(decks.len(), 5);
+    assert!(
+        decks
+            .iter()
+            .all(|d| d["new_available"].as_u64().expect("n") >= 30)
+    );
+}
+
+#[test]
+fn a_newer_database_is_refused() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    {
+        let c = rusqlite::Connection::open(&db).expect("open");
+        c.execute_batch("PRAGMA user_version = 7;").expect("set");
+    }
+    let before = std::fs::read(&db).expect("db");
+    detente(&db)
+        .arg("decks")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("newer detente"));
+    assert_eq!(std::fs::read(&db).expect("db"), before);
+}
+
+#[test]
+fn learners_are_added_listed_and_configured() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    detente(&db)
+        .args(["learner", "add", "bob", "--new-per-day", "5"])
+        .assert()
+        .success();
+    detente(&db)
+        .args(["learner", "add", "bob"])
+        .assert()
+        .code(2);
+    detente(&db)
+        .args(["learner", "set", "bob", "--retention", "0.5"])
+        .assert()
+        .code(2);
+    detente(&db)
+        .args(["learner", "set", "bob", "--retention", "0.85"])
+        .assert()
+        .success();
+    let out = detente(&db)
+        .args(["learner", "list", "--json"])
+        .output()
+        .expect("run");
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(list[0]["name"], "bob");
+    assert_eq!(list[0]["new_per_day"], 5);
+    assert!((list[0]["desired_retention"].as_f64().expect("r") - 0.85).abs() < 1e-6);
+}
+
+#[test]
+fn builtin_decks_pass_check_without_warnings() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for b in detente::deck::builtin::DECKS {
+        detente(&dir.path().join("d.db"))
+            .args(["deck", "check", b.file])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("no errors, 0 warning(s)"));
+    }
+}
