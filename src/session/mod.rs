@@ -3,7 +3,7 @@
 //! answer with the card's new state before the next card appears, and undo, override, flag and quit. Time comes
 //! from a [`Clock`] and shuffling from a seeded RNG, so whole sessions run in tests with a scripted prompter.
 
-use crate::deck::{Body, Card, DeckSource, cloze_blanks, cloze_question};
+use crate::deck::{Body, DeckSource, cloze_blanks, cloze_question};
 use crate::error::Result;
 use crate::grade::{self, Lexicon, Rule, Verdict};
 use crate::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor};
@@ -279,7 +279,6 @@ impl<'a> Session<'a> {
         if self.queued() == 0 {
             prompter.message(&self.nothing_due_message()?);
         }
-        let mut last: Option<Last> = None;
         let mut number = 0;
         'cards: loop {
             if self.opts.limit.is_some_and(|l| self.summary.done >= l)
@@ -377,9 +376,7 @@ impl<'a> Session<'a> {
                     }
                 }
             }
-            last = Some(current);
         }
-        drop(last);
         let now = self.clock.now_ms();
         self.summary.seconds = ((now - started).max(0) / 1000) as u64;
         let tomorrow = self.cal.start_of(self.cal.day_of(now / 1000) + 2);
@@ -898,6 +895,3 @@ pub fn when(due: i64, now: i64, cal: &Calendar) -> String {
         }
     }
 }
-
-#[allow(dead_code)]
-fn is_card(_: &Card) {}

@@ -402,7 +402,7 @@ pub fn due_learning(
          WHERE s.learner_id = ? AND s.due <= ? AND s.phase IN (1, 3) AND c.retired_at IS NULL{cond}
          ORDER BY s.due, s.card_id"
     );
-    query_pairs(conn, &sql, learner, until, &args, None)
+    query_pairs(conn, &sql, learner, until, &args)
 }
 
 /// Review cards due by `until`, most overdue first, at most `limit`.
@@ -419,7 +419,7 @@ pub fn due_reviews(
          WHERE s.learner_id = ? AND s.due <= ? AND s.phase = 2 AND c.retired_at IS NULL{cond}
          ORDER BY s.due, s.card_id LIMIT {limit}"
     );
-    Ok(query_pairs(conn, &sql, learner, until, &args, None)?
+    Ok(query_pairs(conn, &sql, learner, until, &args)?
         .into_iter()
         .map(|(id, _)| id)
         .collect())
@@ -431,7 +431,6 @@ fn query_pairs(
     learner: i64,
     until: i64,
     args: &[String],
-    _limit: Option<u32>,
 ) -> Result<Vec<(i64, i64)>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut values: Vec<rusqlite::types::Value> = vec![learner.into(), until.into()];
