@@ -3,6 +3,7 @@
 //! in [`builtin`].
 
 pub mod builtin;
+pub mod convert;
 pub mod parse;
 
 use serde::{Deserialize, Serialize};

@@ -516,7 +516,7 @@ fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
             reverse: raw.reverse.unwrap_or(false),
         }),
         "choice" => {
-            let choices = string_list(ctx, raw.choices, at, "choices", 2..9);
+            let choices = string_list(ctx, raw.choices, at, "choices", 2..13);
             let answer = answer_str(ctx, "one of the choices");
             match (choices, answer) {
                 (Some(choices), Some(answer)) => {
@@ -535,7 +535,7 @@ fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
         }
         "multi" => {
             let answers_at = raw.answers.as_ref().map_or(at, |a| a.span().start);
-            let choices = string_list(ctx, raw.choices, at, "choices", 2..9);
+            let choices = string_list(ctx, raw.choices, at, "choices", 2..13);
             let answers = string_list(ctx, raw.answers, at, "answers", 1..9);
             match (choices, answers) {
                 (Some(choices), Some(answers)) => {
@@ -613,10 +613,10 @@ fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
                 let span = pairs.span().start;
                 let pairs = pairs.into_inner();
                 let mut ok = true;
-                if !(3..9).contains(&pairs.len()) {
+                if !(2..13).contains(&pairs.len()) {
                     ctx.error(
                         span,
-                        format!("`pairs` needs 3 to 8 pairs, not {}", pairs.len()),
+                        format!("`pairs` needs 2 to 12 pairs, not {}", pairs.len()),
                     );
                     ok = false;
                 }
@@ -836,8 +836,8 @@ mod tests {
                 "`items` needs 3 to 8 entries, not 2",
             ),
             (
-                "kind = \"match\"\nprompt = \"Q\"\npairs = [[\"a\", \"1\"], [\"b\", \"2\"]]",
-                "3 to 8 pairs",
+                "kind = \"match\"\nprompt = \"Q\"\npairs = [[\"a\", \"1\"]]",
+                "2 to 12 pairs",
             ),
             (
                 "kind = \"choice\"\nprompt = \"Q\"\nchoices = [\"a\", \"a\"]\nanswer = \"a\"",
