@@ -83,6 +83,12 @@ pub enum DeckCommand {
     Import {
         #[arg(required = true, value_name = "FILE|DIR")]
         paths: Vec<PathBuf>,
+        /// Print, card by card, what the import would add, change, retire or leave, and change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Reset learners' progress on cards whose answer changed (default: keep it)
+        #[arg(long)]
+        reset_changed: bool,
     },
 }
 

@@ -1,9 +1,10 @@
 //! `detente deck check` and `detente deck import`: validation with every problem at once, and all-or-nothing
 //! imports. Files are read and validated before the database is opened, so a broken deck leaves it untouched.
 
-use super::{Context, now, print};
+use super::{Context, now, print, print_json};
 use crate::deck::{Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
+use crate::grade::lint::lint;
 use crate::store::{self, Store};
 use std::path::{Path, PathBuf};
 
@@ -32,107 +33,193 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Reads and validates every file, printing every diagnostic to stderr.
-/// The decks that validated, with the counts of errors and warnings.
-type Loaded = (Vec<(PathBuf, Deck)>, usize, usize);
+/// The decks that validated, and every diagnostic of every file.
+struct Loaded {
+    decks: Vec<(PathBuf, Deck)>,
+    diagnostics: Vec<Diagnostic>,
+}
 
+impl Loaded {
+    fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+}
+
+/// Reads and validates every file: the parser's diagnostics, then the cross-card warnings, then deck ids used by
+/// two files.
 fn load(files: &[PathBuf]) -> Result<Loaded> {
-    let (mut decks, mut errors, mut warnings) = (Vec::new(), 0, 0);
+    let mut loaded = Loaded {
+        decks: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     for file in files {
         let name = file.display().to_string();
-        let text = match std::fs::read(file) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    let d = Diagnostic {
-                        file: name.clone(),
-                        line: 1,
-                        column: 1,
-                        severity: Severity::Error,
-                        message: format!(
-                            "the file is not UTF-8 (invalid byte at offset {})",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    };
-                    eprintln!("{d}");
-                    errors += 1;
-                    continue;
-                }
-            },
-            Err(e) => return Err(Error::io(format!("cannot read {name}"), e)),
+        let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let bad = e.utf8_error().valid_up_to();
+                let bytes = e.as_bytes();
+                let line = bytes[..bad].iter().filter(|&&b| b == b'\n').count() + 1;
+                let column = bad
+                    - bytes[..bad]
+                        .iter()
+                        .rposition(|&b| b == b'\n')
+                        .map_or(0, |i| i + 1)
+                    + 1;
+                loaded.diagnostics.push(Diagnostic::new(
+                    &name,
+                    "",
+                    line,
+                    column,
+                    Severity::Error,
+                    format!("the file is not UTF-8 (invalid byte at offset {bad})"),
+                ));
+                continue;
+            }
         };
         let (deck, diags) = parse_deck(&name, &text);
-        for d in &diags {
-            eprintln!("{d}");
-            match d.severity {
-                Severity::Error => errors += 1,
-                Severity::Warning => warnings += 1,
-            }
-        }
+        loaded.diagnostics.extend(diags);
         if let Some(deck) = deck {
-            decks.push((file.clone(), deck));
+            loaded.diagnostics.extend(lint(&name, &text, &deck));
+            loaded.decks.push((file.clone(), deck));
         }
     }
     let mut seen: Vec<(&str, &Path)> = Vec::new();
-    for (file, deck) in &decks {
+    for (file, deck) in &loaded.decks {
         if let Some((_, first)) = seen.iter().find(|(id, _)| *id == deck.id) {
-            eprintln!(
-                "{}:1:1: error: deck id `{}` is also used by {}",
-                file.display(),
-                deck.id,
-                first.display()
-            );
-            errors += 1;
+            loaded.diagnostics.push(Diagnostic::new(
+                &file.display().to_string(),
+                "",
+                1,
+                1,
+                Severity::Error,
+                format!("deck id `{}` is also used by {}", deck.id, first.display()),
+            ));
         }
         seen.push((&deck.id, file));
     }
-    Ok((decks, errors, warnings))
+    Ok(loaded)
 }
 
-pub fn check(_ctx: &Context, files: &[PathBuf]) -> Result<i32> {
+/// Prints diagnostics to stderr, each with its excerpt and hint.
+fn report(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     let files = expand(files)?;
-    let (decks, errors, warnings) = load(&files)?;
+    let loaded = load(&files)?;
+    let (errors, warnings) = (
+        loaded.count(Severity::Error),
+        loaded.count(Severity::Warning),
+    );
+    let cards: usize = loaded.decks.iter().map(|(_, d)| d.cards.len()).sum();
+    if ctx.json {
+        print_json(&serde_json::json!({
+            "files": files.len(),
+            "decks": loaded.decks.len(),
+            "cards": cards,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": loaded.diagnostics,
+        }))?;
+    } else {
+        report(&loaded.diagnostics);
+    }
     if errors > 0 {
         return Err(Error::InvalidData(format!(
             "{errors} error(s), {warnings} warning(s)"
         )));
     }
-    let cards: usize = decks.iter().map(|(_, d)| d.cards.len()).sum();
-    eprintln!(
-        "{} deck(s), {cards} card(s): no errors, {warnings} warning(s).",
-        decks.len()
-    );
+    if !ctx.json {
+        eprintln!(
+            "{} deck(s), {cards} card(s): no errors, {warnings} warning(s).",
+            loaded.decks.len()
+        );
+    }
     Ok(0)
 }
 
-pub fn import(ctx: &Context, paths: &[PathBuf]) -> Result<i32> {
+/// How `deck import` should treat the database.
+pub struct ImportOptions {
+    /// Report what would happen, card by card, and change nothing.
+    pub dry_run: bool,
+    /// Reset learners' progress on cards whose answer changed, instead of keeping it.
+    pub reset_changed: bool,
+}
+
+pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<i32> {
     let files = expand(paths)?;
-    let (decks, errors, _) = load(&files)?;
+    let loaded = load(&files)?;
+    report(&loaded.diagnostics);
+    let errors = loaded.count(Severity::Error);
     if errors > 0 {
         return Err(Error::InvalidData(format!(
             "cannot import: {errors} error(s); nothing was imported"
         )));
     }
-    let mut store = Store::open(&ctx.db)?;
+    // A dry run against a database that does not exist yet must not create it.
+    let mut store = if opts.dry_run && !ctx.db.exists() {
+        Store::open(Path::new(":memory:"))?
+    } else {
+        Store::open(&ctx.db)?
+    };
     let tx = store.write()?;
     let mut reports = Vec::new();
-    for (file, deck) in &decks {
+    let at = now();
+    for (file, deck) in &loaded.decks {
         let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
-        reports.push(store::import_deck(
-            &tx,
-            deck,
-            false,
-            Some(&path.display().to_string()),
-            now(),
-        )?);
-    }
-    tx.commit()?;
-    if ctx.json {
-        super::print_json(&reports)?;
-    } else {
-        for r in &reports {
-            print(&r.summary())?;
+        let mut r = store::import_deck(&tx, deck, false, Some(&path.display().to_string()), at)?;
+        if opts.reset_changed {
+            r.reset_states = store::reset_cards(&tx, &deck.id, &r.answer_changed_items, at * 1000)?;
         }
+        reports.push(r);
+    }
+    if opts.dry_run {
+        tx.rollback()?;
+    } else {
+        tx.commit()?;
+    }
+    if ctx.json {
+        return print_json(&serde_json::json!({ "dry_run": opts.dry_run, "decks": reports }))
+            .map(|_| 0);
+    }
+    for r in &reports {
+        if opts.dry_run {
+            for (list, what) in [
+                (&r.added, "add"),
+                (&r.changed, "change"),
+                (&r.restored, "restore"),
+                (&r.retired, "retire"),
+            ] {
+                for key in list {
+                    let note = if r.answer_changed.contains(key) {
+                        if opts.reset_changed {
+                            " (answer changed: progress would be reset)"
+                        } else {
+                            " (answer changed: progress would be kept; --reset-changed resets it)"
+                        }
+                    } else {
+                        ""
+                    };
+                    print(&format!("{what:<8} {}/{key}{note}", r.deck))?;
+                }
+            }
+            print(&format!(
+                "{:<8} {} card(s) of {}",
+                "leave", r.unchanged, r.deck
+            ))?;
+        }
+        print(&r.summary())?;
+    }
+    if opts.dry_run {
+        print("Dry run: nothing was changed.")?;
     }
     Ok(0)
 }

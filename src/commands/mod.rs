@@ -45,7 +45,18 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Due => due::run(&ctx),
         Command::Decks => decks::run(&ctx),
         Command::Deck(DeckCommand::Check { files }) => deck::check(&ctx, &files),
-        Command::Deck(DeckCommand::Import { paths }) => deck::import(&ctx, &paths),
+        Command::Deck(DeckCommand::Import {
+            paths,
+            dry_run,
+            reset_changed,
+        }) => deck::import(
+            &ctx,
+            &paths,
+            &deck::ImportOptions {
+                dry_run,
+                reset_changed,
+            },
+        ),
         Command::Learner(LearnerCommand::Add { name, settings }) => {
             learner::add(&ctx, &name, &settings)
         }

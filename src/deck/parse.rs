@@ -28,9 +28,16 @@ pub struct Diagnostic {
     pub column: usize,
     pub severity: Severity,
     pub message: String,
+    /// The line of the file the problem is on (shortened), for context.
+    pub excerpt: String,
+    /// How to fix it, where there is something useful to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'static str>,
 }
 
 impl fmt::Display for Diagnostic {
+    /// The first line is `FILE:LINE:COL: severity: message`; the excerpt with a caret under the column, and the
+    /// hint, follow on lines of their own.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let severity = match self.severity {
             Severity::Error => "error",
@@ -40,7 +47,151 @@ impl fmt::Display for Diagnostic {
             f,
             "{}:{}:{}: {}: {}",
             self.file, self.line, self.column, severity, self.message
-        )
+        )?;
+        if !self.excerpt.trim().is_empty() {
+            let gutter = self.line.to_string().len();
+            let caret = self.column.min(self.excerpt.chars().count() + 1);
+            write!(
+                f,
+                "\n {:>gutter$} | {}\n {:>gutter$} | {:>caret$}",
+                self.line, self.excerpt, "", "^"
+            )?;
+        }
+        if let Some(hint) = self.hint {
+            write!(
+                f,
+                "\n {:>gutter$} = hint: {hint}",
+                "",
+                gutter = self.line.to_string().len()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Advice for a problem, chosen by its message, so that every check gets its hint from one table.
+fn hint_for(message: &str) -> Option<&'static str> {
+    const HINTS: &[(&str, &str)] = &[
+        (
+            "is not one of the choices",
+            "copy the answer exactly from `choices`, or add it to them",
+        ),
+        (
+            "are not among the choices",
+            "every entry of `answers` must be copied exactly from `choices`",
+        ),
+        (
+            "is not a number",
+            "write a plain number such as 2008 or 3.5 (no units or words)",
+        ),
+        (
+            "must be 1 to 64 characters",
+            "use lower-case letters, digits and '-', such as `nrc-refresh`",
+        ),
+        (
+            "duplicate card id",
+            "give each card its own id; progress is keyed on it, so rename the newer card",
+        ),
+        (
+            "must be one word",
+            "tags have no spaces: `theme:missile-defence`, not `theme:missile defence`",
+        ),
+        (
+            "unknown field",
+            "check the spelling; `docs/deck-format.md` lists the fields of each kind",
+        ),
+        (
+            "does not belong to",
+            "remove it, or change `kind` to a kind that takes it",
+        ),
+        (
+            "unknown kind",
+            "`docs/deck-format.md` describes each kind and the fields it takes",
+        ),
+        (
+            "needs at least one blank",
+            "mark each blank in the prompt as {{answer}} or {{answer|alternative}}",
+        ),
+        ("not closed", "close the blank with }}"),
+        ("duplicate entry", "each entry must differ from the others"),
+        ("empty entry", "remove the empty entry or fill it in"),
+        (
+            "normalize to the same",
+            "learners cannot tell these apart: reword one of them",
+        ),
+        (
+            "would also accept",
+            "make the answers distinct, or add the other card's answer to `reject`",
+        ),
+        (
+            "the same prompt as",
+            "reword one of the prompts, or remove the duplicate card",
+        ),
+        (
+            "no `explain`",
+            "add `explain = \"...\"`: a sentence on why the answer is right",
+        ),
+        (
+            "no `source`",
+            "add `source = { paragraph = N }` or `source = { locator = \"...\" }`",
+        ),
+        (
+            "missing `",
+            "add the field; `docs/deck-format.md` shows an example of each kind",
+        ),
+        (
+            "missing [deck]",
+            "start the file with [deck], an `id` and a `title`; `detente deck new` writes a template",
+        ),
+        (
+            "no [[card]]",
+            "add cards as [[card]] tables; `detente deck new` writes one of every kind",
+        ),
+        (
+            "is also used by",
+            "deck ids must be unique: rename one deck's `id`",
+        ),
+        (
+            "long",
+            "shorter prompts are easier to read in a terminal; move detail into `explain`",
+        ),
+        ("not UTF-8", "save the file as UTF-8 in your editor"),
+        (
+            "needs ",
+            "see the limits of each kind in `docs/deck-format.md`",
+        ),
+    ];
+    HINTS
+        .iter()
+        .find(|(pattern, _)| message.contains(pattern))
+        .map(|(_, hint)| *hint)
+}
+
+impl Diagnostic {
+    /// A diagnostic at a line and column of `src`, with its excerpt and hint.
+    pub fn new(
+        file: &str,
+        src: &str,
+        line: usize,
+        column: usize,
+        severity: Severity,
+        message: String,
+    ) -> Self {
+        let text = src.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let excerpt: String = if text.chars().count() > 100 {
+            text.chars().take(97).chain("...".chars()).collect()
+        } else {
+            text.to_string()
+        };
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            column,
+            severity,
+            hint: hint_for(&message),
+            message,
+            excerpt: excerpt.trim_end().to_string(),
+        }
     }
 }
 
@@ -128,13 +279,9 @@ impl Ctx<'_> {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = self.src[line_start..at].chars().count() + 1;
-        self.diags.push(Diagnostic {
-            file: self.file.to_string(),
-            line,
-            column,
-            severity,
-            message,
-        });
+        self.diags.push(Diagnostic::new(
+            self.file, self.src, line, column, severity, message,
+        ));
     }
     fn error(&mut self, at: usize, message: impl Into<String>) {
         self.push(Severity::Error, at, message.into());
@@ -768,8 +915,20 @@ mod tests {
         parse_deck("d.toml", src)
             .1
             .iter()
-            .map(|d| d.to_string())
+            .map(|d| d.to_string().lines().next().unwrap_or("").to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_diagnostic_shows_its_line_with_a_caret_and_a_hint() {
+        let src = format!(
+            "{HEAD}[[card]]\nid = \"a\"\nkind = \"choice\"\nprompt = \"Q\"\nchoices = [\"x\", \"y\"]\nanswer = \"Riga\"\nexplain = \"e\"\nsource = {{ paragraph = 1 }}\n"
+        );
+        let (_, diags) = parse_deck("d.toml", &src);
+        assert_eq!(
+            diags[0].to_string(),
+            "d.toml:9:10: error: answer \"Riga\" is not one of the choices\n 9 | answer = \"Riga\"\n   |          ^\n   = hint: copy the answer exactly from `choices`, or add it to them"
+        );
     }
 
     const HEAD: &str = "[deck]\nid = \"d\"\ntitle = \"T\"\n";

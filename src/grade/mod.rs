@@ -2,6 +2,7 @@
 //! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
 
 mod dictionary;
+pub mod lint;
 
 use crate::deck::{Body, Deck, cloze_blanks, parse::parse_number};
 use serde::{Deserialize, Serialize};
@@ -94,7 +95,7 @@ pub fn normalize(s: &str) -> String {
 
 /// How many edits a near miss of `answer` (normalized) may be: 0 under 4 letters, 1 for 4 to 7, 2 for 8 or more,
 /// and never any for numbers.
-fn tolerance(answer: &str) -> usize {
+pub(crate) fn tolerance(answer: &str) -> usize {
     if answer.chars().any(|c| c.is_ascii_digit()) {
         return 0;
     }

@@ -15,6 +15,11 @@ pub struct ImportReport {
     pub changed: Vec<String>,
     /// Changed cards whose answer itself changed, not just the wording around it.
     pub answer_changed: Vec<String>,
+    /// The answer-changed study items as (card id, sibling), for `--reset-changed`.
+    #[serde(skip)]
+    pub answer_changed_items: Vec<(String, usize)>,
+    /// Learners' card states reset because the answer changed (`--reset-changed`).
+    pub reset_states: usize,
     pub retired: Vec<String>,
     pub restored: Vec<String>,
     pub unchanged: usize,
@@ -40,6 +45,12 @@ impl ImportReport {
             line.push_str(&format!(
                 " (answer changed: {})",
                 self.answer_changed.join(", ")
+            ));
+        }
+        if self.reset_states > 0 {
+            line.push_str(&format!(
+                "; progress reset on {} learner card(s)",
+                self.reset_states
             ));
         }
         line
@@ -169,6 +180,7 @@ pub fn import_deck(
                     } else if old_content != content {
                         if old_answer != answer {
                             report.answer_changed.push(key.clone());
+                            report.answer_changed_items.push((card.id.clone(), sibling));
                         }
                         report.changed.push(key);
                     } else {

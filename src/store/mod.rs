@@ -17,11 +17,14 @@ use std::time::Duration;
 
 /// The schema migrations, in order. The database's `user_version` says how many have been applied.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/0001_init.sql")),
+        M::up(include_str!("../../migrations/0002_card_reset.sql")),
+    ])
 }
 
 /// The schema version this build of detente writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
 pub fn default_path() -> PathBuf {
@@ -617,7 +620,8 @@ pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
     let mut stmt = conn.prepare(
         "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day
          FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = ?1 AND r.mode = 'study' ORDER BY r.reviewed_at, r.id",
+         WHERE r.learner_id = ?1 AND r.mode = 'study' AND r.reviewed_at >= coalesce(c.reset_at, 0)
+         ORDER BY r.reviewed_at, r.id",
     )?;
     let rows = stmt
         .query_map([learner], |r| {
@@ -631,6 +635,35 @@ pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// Resets every learner's progress on the given study items of a deck (card key and sibling): their states are
+/// removed, so the cards are new again, and the reset is marked so that replays of the log start there.
+/// Returns how many learners' states were removed.
+pub fn reset_cards(
+    tx: &Transaction<'_>,
+    deck: &str,
+    items: &[(String, usize)],
+    now_ms: i64,
+) -> Result<usize> {
+    let mut removed = 0;
+    let mut find = tx.prepare_cached(
+        "SELECT id FROM cards WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3",
+    )?;
+    for (key, sibling) in items {
+        let Some(id): Option<i64> = find
+            .query_row(params![deck, key, *sibling as i64], |r| r.get(0))
+            .optional()?
+        else {
+            continue;
+        };
+        removed += tx.execute("DELETE FROM card_states WHERE card_id = ?1", [id])?;
+        tx.execute(
+            "UPDATE cards SET reset_at = ?2 WHERE id = ?1",
+            params![id, now_ms],
+        )?;
+    }
+    Ok(removed)
 }
 
 pub fn start_session(
@@ -721,6 +754,15 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         assert!(migrations().validate().is_ok());
+        let store = Store::open(Path::new(":memory:")).expect("open");
+        let version: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(
+            version, SCHEMA_VERSION,
+            "SCHEMA_VERSION counts the migrations"
+        );
     }
 
     #[test]

@@ -1,0 +1,176 @@
+//! Author warnings that need answer checking to see: choices a learner cannot tell apart, typed answers one typo
+//! away from another card's answer, and cards asking the same question twice. `deck check` and `deck import` add
+//! them to the parser's diagnostics.
+
+use super::{normalize, tolerance};
+use crate::deck::{Body, Deck, Diagnostic, Severity, cloze_blanks};
+use std::collections::HashMap;
+
+/// The cross-card warnings for a deck parsed from `src`, located at each card's `id` line.
+pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let lines = id_lines(src);
+    let at = |id: &str| lines.get(id).copied().unwrap_or((1, 1));
+    let mut warn = |id: &str, message: String| {
+        let (line, column) = at(id);
+        out.push(Diagnostic::new(
+            file,
+            src,
+            line,
+            column,
+            Severity::Warning,
+            message,
+        ));
+    };
+
+    let mut prompts: HashMap<String, &str> = HashMap::new();
+    for card in &deck.cards {
+        if let Body::Choice { choices, .. } | Body::Multi { choices, .. } = &card.body {
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for c in choices {
+                if let Some(first) = seen.insert(normalize(c), c) {
+                    warn(
+                        &card.id,
+                        format!("choices \"{first}\" and \"{c}\" normalize to the same text"),
+                    );
+                }
+            }
+        }
+        let prompt = normalize(&card.prompt);
+        match prompts.get(&prompt) {
+            Some(first) => warn(
+                &card.id,
+                format!("card `{}` has the same prompt as card `{first}`", card.id),
+            ),
+            None => {
+                prompts.insert(prompt, &card.id);
+            }
+        }
+    }
+
+    // Typed answers of every card, normalized, with the card's own rejects.
+    let typed: Vec<(&str, Vec<String>, Vec<String>)> = deck
+        .cards
+        .iter()
+        .filter_map(|c| {
+            let (answers, reject) = match &c.body {
+                Body::Text { answers, reject } => (answers.clone(), reject),
+                Body::Cloze { reject } => (
+                    cloze_blanks(&c.prompt)
+                        .into_iter()
+                        .flat_map(|b| b.answers)
+                        .collect(),
+                    reject,
+                ),
+                _ => return None,
+            };
+            Some((
+                c.id.as_str(),
+                answers.iter().map(|a| normalize(a)).collect(),
+                reject.iter().map(|r| normalize(r)).collect(),
+            ))
+        })
+        .collect();
+    for (id, answers, reject) in &typed {
+        for (other, theirs, _) in &typed {
+            if other == id {
+                continue;
+            }
+            let close = theirs.iter().find_map(|t| {
+                answers
+                    .iter()
+                    .find(|a| {
+                        *a != t
+                            && !answers.contains(t)
+                            && !reject.contains(t)
+                            && strsim::osa_distance(a, t) <= tolerance(a).max(1)
+                    })
+                    .map(|a| (a, t))
+            });
+            if let Some((a, t)) = close {
+                warn(
+                    id,
+                    format!(
+                        "answer \"{a}\" is one typo from card `{other}`'s answer \"{t}\": a slip would also accept it; add \"{t}\" to `reject` to keep them apart"
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The line and column of each card's `id = "..."`.
+fn id_lines(src: &str) -> HashMap<String, (usize, usize)> {
+    let mut found = HashMap::new();
+    let mut in_card = false;
+    for (n, line) in src.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("[[card]]") {
+            in_card = true;
+        } else if in_card
+            && let Some(rest) = t.strip_prefix("id")
+            && let Some(value) = rest.trim_start().strip_prefix('=')
+        {
+            let id = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            found
+                .entry(id.to_string())
+                .or_insert((n + 1, line.len() - t.len() + 1));
+            in_card = false;
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deck::parse_deck;
+
+    #[test]
+    fn look_alike_choices_near_answers_and_repeated_prompts_are_warned() {
+        let src = r#"[deck]
+id = "d"
+title = "D"
+
+[[card]]
+id = "a"
+kind = "choice"
+prompt = "Which?"
+choices = ["NATO", "N.A.T.O.", "EU"]
+answer = "EU"
+
+[[card]]
+id = "b"
+kind = "text"
+prompt = "Which country?"
+answers = ["Iran"]
+
+[[card]]
+id = "c"
+kind = "text"
+prompt = "Which country?"
+answers = ["Iraq"]
+reject = ["Iran"]
+"#;
+        let (deck, _) = parse_deck("d.toml", src);
+        let found = lint("d.toml", src, &deck.expect("parses"));
+        let lines: Vec<String> = found
+            .iter()
+            .map(|d| format!("{}: {}", d.line, d.message))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "6: choices \"NATO\" and \"N.A.T.O.\" normalize to the same text",
+                "19: card `c` has the same prompt as card `b`",
+                "13: answer \"iran\" is one typo from card `c`'s answer \"iraq\": a slip would also accept it; add \"iraq\" to `reject` to keep them apart",
+            ]
+        );
+        assert!(
+            found
+                .iter()
+                .all(|d| d.severity == Severity::Warning && d.hint.is_some())
+        );
+    }
+}
