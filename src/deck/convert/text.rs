@@ -69,20 +69,13 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
     let mut delim = head.separator;
     let mut ids = Ids::default();
     let mut home = head.deck.clone();
-    let Some(first) = record(&mut lines, &mut delim, true)? else {
+    let mut next = record(&mut lines, &mut delim, true)?;
+    let Some(first) = &next else {
         meta.title = home;
         return Ok(meta);
     };
-    let cols = head.columns(&first, delim.unwrap_or(b'\t'), &mut meta.warnings)?;
-    let mut pending = Some(first);
-    loop {
-        let rec = match pending.take() {
-            Some(rec) => rec,
-            None => match record(&mut lines, &mut delim, true)? {
-                Some(rec) => rec,
-                None => break,
-            },
-        };
+    let cols = head.columns(first, delim.unwrap_or(b'\t'), &mut meta.warnings)?;
+    while let Some(rec) = next.take() {
         cols.check_width(&rec)?;
         let raw = |i: Option<usize>| {
             i.and_then(|i| rec.fields.get(i))
@@ -118,6 +111,7 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
             reverse: notetype.is_some_and(|n| n.eq_ignore_ascii_case(REVERSED)),
         };
         emit_row(row, &mut ids, &mut meta.warnings, emit)?;
+        next = record(&mut lines, &mut delim, true)?;
     }
     meta.title = home;
     Ok(meta)
@@ -259,30 +253,19 @@ pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warni
           #columns:GUID\tNotetype\tDeck\tFront\tBack\tTags\n",
     )?;
     let mut warnings = Vec::new();
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b'\t')
-        .flexible(true)
-        .from_writer(out);
+    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
     for card in &deck.cards {
         let (notetype, front, back) = match (&card.body, front_back(card)) {
             (Body::Cloze { .. }, _) => {
-                let mut front = String::new();
-                let mut last = 0;
-                for (n, blank) in cloze_blanks(&card.prompt).iter().enumerate() {
-                    front.push_str(&card.prompt[last..blank.range.start]);
-                    let answer = blank.answers.first().map_or("", String::as_str);
-                    front.push_str(&format!("{{{{c{}::{answer}}}}}", n + 1));
-                    last = blank.range.end;
-                    if blank.answers.len() > 1 {
-                        warnings.push(skipped(
-                            card,
-                            "alternative answers of a cloze blank dropped",
-                        ));
-                    }
+                if cloze_blanks(&card.prompt)
+                    .iter()
+                    .any(|b| b.answers.len() > 1)
+                {
+                    warnings.push(skipped(card, "alternative answers of cloze blanks dropped"));
                 }
-                front.push_str(&card.prompt[last..]);
-                let back = card.explain.clone().unwrap_or_default();
-                ("Cloze", front, back)
+                let front =
+                    fill_blanks(&card.prompt, |n, answer| format!("{{{{c{n}::{answer}}}}}"));
+                ("Cloze", front, card.explain.clone().unwrap_or_default())
             }
             (Body::Flashcard { reverse: true, .. }, Some((front, back))) => (REVERSED, front, back),
             (_, Some((front, back))) => ("Basic", front, back),
@@ -311,19 +294,11 @@ pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Wa
     for card in &deck.cards {
         let (term, definition) = match (&card.body, front_back(card)) {
             (Body::Cloze { .. }, _) => {
-                let blanks = cloze_blanks(&card.prompt);
-                let mut term = String::new();
-                let mut last = 0;
-                for blank in &blanks {
-                    term.push_str(&card.prompt[last..blank.range.start]);
-                    term.push_str("_____");
-                    last = blank.range.end;
-                }
-                term.push_str(&card.prompt[last..]);
-                let answers: Vec<&str> = blanks
-                    .iter()
-                    .map(|b| b.answers.first().map_or("", String::as_str))
-                    .collect();
+                let mut answers = Vec::new();
+                let term = fill_blanks(&card.prompt, |_, answer| {
+                    answers.push(answer.to_string());
+                    "_____".to_string()
+                });
                 (term, answers.join(" / "))
             }
             (_, Some(sides)) => sides,
@@ -338,6 +313,22 @@ pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Wa
         writeln!(out, "{}\t{}", flat(&term), flat(&definition))?;
     }
     Ok(warnings)
+}
+
+/// A cloze prompt with each blank replaced by `fill(n, first answer)`, `n` counting blanks from 1.
+fn fill_blanks(prompt: &str, mut fill: impl FnMut(usize, &str) -> String) -> String {
+    let mut out = String::new();
+    let mut last = 0;
+    for (i, blank) in cloze_blanks(prompt).iter().enumerate() {
+        out.push_str(&prompt[last..blank.range.start]);
+        out.push_str(&fill(
+            i + 1,
+            blank.answers.first().map_or("", String::as_str),
+        ));
+        last = blank.range.end;
+    }
+    out.push_str(&prompt[last..]);
+    out
 }
 
 /// The front and back of a card that has a single answer to show; `None` for cloze, multi, order and match.
@@ -521,13 +512,9 @@ fn strip_html(s: &str) -> String {
     while i < s.len() {
         let rest = &s[i..];
         if let Some((len, name)) = tag_at(s, i) {
-            if name == "br" {
-                out.push('\n');
-            } else if ["div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"]
-                .contains(&name.as_str())
-                && !out.is_empty()
-                && !out.ends_with('\n')
-            {
+            let block = ["div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"]
+                .contains(&name.as_str());
+            if name == "br" || (block && !out.is_empty() && !out.ends_with('\n')) {
                 out.push('\n');
             }
             i += len;
@@ -818,7 +805,8 @@ fn record<R: BufRead>(
             return Ok(None);
         };
         let bare = t.trim_end_matches(['\r', '\n']);
-        if !bare.trim().is_empty() && !(comments && bare.starts_with('#')) {
+        let comment = comments && bare.starts_with('#');
+        if !comment && !bare.trim().is_empty() {
             break (n, t);
         }
     };
