@@ -74,6 +74,14 @@ pub struct StudyArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum DeckCommand {
+    /// Write a deck template with one commented example of every card kind
+    New {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The deck's title [default: from the file name]
+        #[arg(long)]
+        title: Option<String>,
+    },
     /// Validate deck files: every problem at once as FILE:LINE:COL; exit 65 on errors
     Check {
         #[arg(required = true, value_name = "FILE")]
@@ -90,6 +98,54 @@ pub enum DeckCommand {
         #[arg(long)]
         reset_changed: bool,
     },
+    /// Turn a Moodle GIFT, Anki, Quizlet or CSV question bank into a detente deck
+    Convert {
+        /// The format of the input
+        #[arg(long, value_enum)]
+        from: ConvertFrom,
+        #[arg(value_name = "FILE")]
+        input: PathBuf,
+        /// The deck file to write (not written at all if the input is malformed)
+        #[arg(short, long, value_name = "DECK.toml")]
+        output: PathBuf,
+        /// The deck id [default: from the output file name]
+        #[arg(long)]
+        id: Option<String>,
+        /// The deck title [default: from the input, or its file name]
+        #[arg(long)]
+        title: Option<String>,
+    },
+    /// Write a loaded deck as TOML, GIFT (for Moodle), Anki or Quizlet text, or JSON
+    Export {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
+        format: ExportFormat,
+        /// The file to write [default: standard output]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConvertFrom {
+    /// Moodle GIFT
+    Gift,
+    /// Anki plain text (Notes in Plain Text, with its # headers)
+    Anki,
+    /// Quizlet export: term TAB definition, one per line
+    Quizlet,
+    /// CSV with a header row: front, back, tags
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Toml,
+    Gift,
+    Anki,
+    Quizlet,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,4 +180,27 @@ pub struct LearnerSettings {
     /// The hour a new study day starts, 0 to 23 [default: 4]
     #[arg(long, value_name = "H")]
     pub day_starts_at: Option<u32>,
+}
+
+impl From<ConvertFrom> for crate::deck::convert::Foreign {
+    fn from(f: ConvertFrom) -> Self {
+        match f {
+            ConvertFrom::Gift => Self::Gift,
+            ConvertFrom::Anki => Self::Anki,
+            ConvertFrom::Quizlet => Self::Quizlet,
+            ConvertFrom::Csv => Self::Csv,
+        }
+    }
+}
+
+impl From<ExportFormat> for crate::deck::convert::Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Toml => Self::Toml,
+            ExportFormat::Gift => Self::Gift,
+            ExportFormat::Anki => Self::Anki,
+            ExportFormat::Quizlet => Self::Quizlet,
+            ExportFormat::Json => Self::Json,
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! imports. Files are read and validated before the database is opened, so a broken deck leaves it untouched.
 
 use super::{Context, now, print, print_json};
+use crate::deck::convert::slug;
 use crate::deck::{Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
 use crate::grade::lint::lint;
@@ -221,5 +222,42 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
     if opts.dry_run {
         print("Dry run: nothing was changed.")?;
     }
+    Ok(0)
+}
+
+/// The template `deck new` writes: one example of every kind, with comments; it passes `deck check` as written.
+const TEMPLATE: &str = include_str!("../deck/template.toml");
+
+pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
+    if file.exists() {
+        return Err(Error::Usage(format!(
+            "{} already exists; choose a new file name",
+            file.display()
+        )));
+    }
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = Some(slug(&stem))
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "my-deck".into());
+    let title = title.unwrap_or_else(|| stem.replace(['-', '_'], " "));
+    let text = TEMPLATE.replace("{{id}}", &id).replace(
+        "{{title}}",
+        &title.replace('\\', "\\\\").replace('"', "\\\""),
+    );
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(|e| Error::io(format!("cannot create {}", file.display()), e))?;
+    std::io::Write::write_all(&mut out, text.as_bytes())
+        .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))?;
+    eprintln!(
+        "Wrote {} (deck id `{id}`): one example card of every kind. Edit it, then `detente deck check {}`.",
+        file.display(),
+        file.display()
+    );
     Ok(0)
 }

@@ -1,6 +1,7 @@
 //! The subcommands, one file each. They turn parsed arguments into calls on the layers below and print results:
 //! data to stdout (JSON with `--json`), messages to stderr.
 
+mod convert;
 mod deck;
 mod decks;
 mod due;
@@ -44,7 +45,18 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Study(args) => study::run(&ctx, args),
         Command::Due => due::run(&ctx),
         Command::Decks => decks::run(&ctx),
+        Command::Deck(DeckCommand::New { file, title }) => deck::new(&file, title),
         Command::Deck(DeckCommand::Check { files }) => deck::check(&ctx, &files),
+        Command::Deck(DeckCommand::Convert {
+            from,
+            input,
+            output,
+            id,
+            title,
+        }) => convert::convert(from.into(), &input, &output, id, title),
+        Command::Deck(DeckCommand::Export { id, format, output }) => {
+            convert::export(&ctx, &id, format.into(), output.as_deref())
+        }
         Command::Deck(DeckCommand::Import {
             paths,
             dry_run,

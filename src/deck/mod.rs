@@ -272,19 +272,46 @@ impl Card {
 
 /// FNV-1a, 64 bits: a stable, dependency-free hash for change detection and seeds (not for security).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    let mut h = Fnv1a::default();
+    h.feed(bytes);
+    h.0
+}
+
+/// FNV-1a as a writer, so that a large value is hashed as it is serialized, never held as one string.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
     }
-    hash
+}
+
+impl Fnv1a {
+    fn feed(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+impl std::io::Write for Fnv1a {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.feed(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Deck {
     /// A hash of the whole deck, to skip re-importing an unchanged built-in deck.
     pub fn content_hash(&self) -> String {
-        let json = serde_json::to_string(self).unwrap_or_default();
-        format!("{:016x}", fnv1a(json.as_bytes()))
+        let mut h = Fnv1a::default();
+        // Serializing a deck to a hasher cannot fail: it has no maps with non-string keys.
+        let _ = serde_json::to_writer(&mut h, self);
+        format!("{:016x}", h.0)
     }
 }
 

@@ -71,32 +71,50 @@ pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
             ))
         })
         .collect();
-    for (id, answers, reject) in &typed {
-        for (other, theirs, _) in &typed {
-            if other == id {
-                continue;
-            }
-            let close = theirs.iter().find_map(|t| {
-                answers
-                    .iter()
-                    .find(|a| {
-                        *a != t
-                            && !answers.contains(t)
-                            && !reject.contains(t)
-                            && strsim::osa_distance(a, t) <= tolerance(a).max(1)
-                    })
-                    .map(|a| (a, t))
-            });
-            if let Some((a, t)) = close {
-                warn(
-                    id,
-                    format!(
-                        "answer \"{a}\" is one typo from card `{other}`'s answer \"{t}\": a slip would also accept it; add \"{t}\" to `reject` to keep them apart"
-                    ),
-                );
+    // Pairs of answers one edit apart, found through their one-deletion variants (two strings within one
+    // insertion, deletion, substitution or transposition share a variant), so a 100,000-card bank stays linear.
+    let mut variants: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (c, (_, answers, _)) in typed.iter().enumerate() {
+        for (a, answer) in answers.iter().enumerate() {
+            let chars: Vec<char> = answer.chars().collect();
+            let mut keys = vec![answer.clone()];
+            keys.extend(
+                (0..chars.len())
+                    .map(|i| chars[..i].iter().chain(&chars[i + 1..]).collect::<String>()),
+            );
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                variants.entry(k).or_default().push((c, a));
             }
         }
     }
+    let mut warned = std::collections::HashSet::new();
+    for group in variants.values().filter(|g| g.len() > 1) {
+        for &(c, a) in group {
+            let (id, answers, reject) = &typed[c];
+            let mine = &answers[a];
+            if tolerance(mine) == 0 {
+                continue;
+            }
+            for &(o, b) in group {
+                let (other, theirs, _) = &typed[o];
+                let t = &theirs[b];
+                if o == c || t == mine || answers.contains(t) || reject.contains(t) {
+                    continue;
+                }
+                if strsim::osa_distance(mine, t) <= 1 && warned.insert((c, o)) {
+                    warn(
+                        id,
+                        format!(
+                            "answer \"{mine}\" is one typo from card `{other}`'s answer \"{t}\": a slip would also accept it; add \"{t}\" to `reject` to keep them apart"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
     out
 }
 
@@ -163,8 +181,8 @@ reject = ["Iran"]
             lines,
             [
                 "6: choices \"NATO\" and \"N.A.T.O.\" normalize to the same text",
-                "19: card `c` has the same prompt as card `b`",
                 "13: answer \"iran\" is one typo from card `c`'s answer \"iraq\": a slip would also accept it; add \"iraq\" to `reject` to keep them apart",
+                "19: card `c` has the same prompt as card `b`",
             ]
         );
         assert!(

@@ -246,6 +246,53 @@ pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
         .collect())
 }
 
+/// A loaded deck as its file would have it: its header and its active cards in order; `None` if no such deck.
+pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
+    let header = conn
+        .query_row(
+            "SELECT title, description, source, aliases, tags FROM decks WHERE id = ?1 AND retired_at IS NULL",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((title, description, source, aliases, tags)) = header else {
+        return Ok(None);
+    };
+    let json = |s: &Option<String>| -> serde_json::Value {
+        s.as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(serde_json::Value::Null)
+    };
+    let mut stmt = conn.prepare(
+        "SELECT body FROM cards WHERE deck_id = ?1 AND sibling = 0 AND retired_at IS NULL ORDER BY position",
+    )?;
+    let cards = stmt
+        .query_map([id], |r| r.get::<_, String>(0))?
+        .map(|b| {
+            let b = b?;
+            serde_json::from_str(&b)
+                .map_err(|e| Error::InvalidData(format!("stored card of {id}: {e}")))
+        })
+        .collect::<Result<Vec<crate::deck::Card>>>()?;
+    Ok(Some(crate::deck::Deck {
+        id: id.to_string(),
+        title,
+        description,
+        tags: serde_json::from_value(json(&tags)).unwrap_or_default(),
+        source: serde_json::from_value(json(&source)).unwrap_or_default(),
+        aliases: serde_json::from_value(json(&aliases)).unwrap_or_default(),
+        cards,
+    }))
+}
+
 /// A deck as stored, with its card counts.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeckInfo {

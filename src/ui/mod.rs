@@ -322,6 +322,22 @@ impl Prompter for Terminal {
     }
 }
 
+/// A progress bar over `total` bytes on stderr, drawn only when stderr is a terminal.
+pub fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] {bytes}/{total_bytes} ({eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
 /// The end-of-session summary as text.
 pub fn render_summary(s: &Summary) -> String {
     let mins = s.seconds / 60;

@@ -14,7 +14,7 @@ use std::io::Write;
 
 /// The foreign formats `deck convert` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum From {
+pub enum Foreign {
     Gift,
     Anki,
     Quizlet,
@@ -23,7 +23,7 @@ pub enum From {
 
 /// The formats `deck export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum To {
+pub enum Format {
     Toml,
     Gift,
     Anki,
@@ -84,8 +84,16 @@ pub struct Ids {
 impl Ids {
     /// The id for a card: a slug of `given` if there is one, else of `text`.
     pub fn claim(&mut self, given: Option<&str>, text: &str) -> String {
+        // A given id that is already a valid detente id is kept as it is (up to 64 characters).
+        let valid = |g: &&str| {
+            !g.is_empty()
+                && g.len() <= 64
+                && !g.starts_with('-')
+                && g.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
         let base = given
-            .map(slug)
+            .map(|g| if valid(&g) { g.to_string() } else { slug(g) })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| slug(text));
         let base = if base.is_empty() {

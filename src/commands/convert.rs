@@ -1,0 +1,209 @@
+//! `detente deck convert` and `detente deck export`: question banks in and out. Conversion streams the input into
+//! a temporary file beside the output, with a progress bar on a terminal, and renames it into place only when the
+//! whole input converted: a malformed bank leaves no output file.
+
+use super::{Context, open_with_decks};
+use crate::deck::convert::{self, ConvertError, Foreign, Format, Ids, Meta, Warning, slug};
+use crate::deck::{Card, Deck};
+use crate::error::{Error, Result};
+use crate::store;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A file written under a temporary name and moved into place by [`Staged::finish`]; removed if dropped before.
+struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl Staged {
+    fn new(target: &Path, tag: &str) -> Staged {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let temp = target.with_file_name(format!(".{name}.{tag}-{}", std::process::id()));
+        Staged {
+            temp,
+            target: target.to_path_buf(),
+            done: false,
+        }
+    }
+
+    fn create(&self) -> Result<BufWriter<File>> {
+        File::create(&self.temp)
+            .map(BufWriter::new)
+            .map_err(|e| Error::io(format!("cannot write {}", self.target.display()), e))
+    }
+
+    fn finish(mut self) -> Result<()> {
+        std::fs::rename(&self.temp, &self.target)
+            .map_err(|e| Error::io(format!("cannot write {}", self.target.display()), e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+fn print_warnings(file: &str, warnings: &[Warning]) {
+    for w in warnings {
+        if w.line > 0 {
+            eprintln!("{file}:{}: warning: {}", w.line, w.message);
+        } else {
+            eprintln!("{file}: warning: {}", w.message);
+        }
+    }
+}
+
+pub fn convert(
+    from: Foreign,
+    input: &Path,
+    output: &Path,
+    id: Option<String>,
+    title: Option<String>,
+) -> Result<i32> {
+    let name = input.display().to_string();
+    let file = File::open(input).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = crate::ui::progress(size, "converting");
+    let reader = BufReader::with_capacity(1 << 16, bar.wrap_read(file));
+
+    // The cards go to a scratch file as they are read; the deck header, which may need the input's own title,
+    // is written first into the output once the input is done.
+    let cards = Staged::new(output, "cards");
+    let mut sink_out = cards.create()?;
+    let mut count = 0usize;
+    let mut ids = Ids::default();
+    let mut emit = |mut card: Card| -> std::result::Result<(), ConvertError> {
+        // Readers give stable ids; this keeps them unique across the whole file whatever the reader did.
+        card.id = ids.claim(Some(&card.id), &card.prompt);
+        convert::write_toml_card(&mut sink_out, &card)?;
+        count += 1;
+        Ok(())
+    };
+    let result: std::result::Result<Meta, ConvertError> = match from {
+        Foreign::Gift => convert::gift::read(reader, &mut emit),
+        Foreign::Anki => convert::text::read_anki(reader, &mut emit),
+        Foreign::Quizlet => convert::text::read_quizlet(reader, &mut emit),
+        Foreign::Csv => convert::text::read_csv(reader, &mut emit),
+    };
+    bar.finish_and_clear();
+    let meta = result.map_err(|e| match e {
+        ConvertError::Input {
+            line,
+            column,
+            message,
+        } => Error::InvalidData(format!(
+            "{name}:{line}:{column}: {message}; no deck was written"
+        )),
+        ConvertError::Io(e) => Error::io(format!("cannot write {}", output.display()), e),
+    })?;
+    sink_out
+        .flush()
+        .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))?;
+    drop(sink_out);
+    print_warnings(&name, &meta.warnings);
+    if count == 0 {
+        return Err(Error::InvalidData(format!(
+            "{name}: no question could be converted; no deck was written"
+        )));
+    }
+
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let id = id.unwrap_or_else(|| slug(&stem(output)));
+    let id = if id.is_empty() {
+        "converted".into()
+    } else {
+        id
+    };
+    let title = title.or(meta.title.clone()).unwrap_or_else(|| stem(input));
+    let header = Deck {
+        id: id.clone(),
+        title,
+        description: Some(format!("Converted from {}", input.display())),
+        tags: Vec::new(),
+        source: None,
+        aliases: Default::default(),
+        cards: Vec::new(),
+    };
+    let deck_file = Staged::new(output, "deck");
+    let mut out = deck_file.create()?;
+    let io = |e: std::io::Error| Error::io(format!("cannot write {}", output.display()), e);
+    writeln!(
+        out,
+        "# Converted by detente from {} ({:?}). Check it with `detente deck check`.",
+        input.display(),
+        from
+    )
+    .map_err(io)?;
+    convert::write_toml_header(&mut out, &header).map_err(io)?;
+    let mut body = File::open(&cards.temp).map_err(io)?;
+    std::io::copy(&mut body, &mut out).map_err(io)?;
+    out.flush().map_err(io)?;
+    drop(out);
+    deck_file.finish()?;
+    eprintln!(
+        "Wrote {} (deck `{id}`): {count} card(s), {} warning(s).",
+        output.display(),
+        meta.warnings.len()
+    );
+    Ok(0)
+}
+
+pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) -> Result<i32> {
+    let store = open_with_decks(ctx)?;
+    let deck = store::deck(&store.conn, id)?
+        .ok_or_else(|| Error::Usage(format!("no deck `{id}` is loaded (see `detente decks`)")))?;
+    let write = |out: &mut dyn Write| -> std::io::Result<Vec<Warning>> {
+        match format {
+            Format::Toml => convert::write_toml(out, &deck).map(|_| Vec::new()),
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, &deck)?;
+                writeln!(out).map(|_| Vec::new())
+            }
+            Format::Gift => convert::gift::write(&deck, out),
+            Format::Anki => convert::text::write_anki(&deck, out),
+            Format::Quizlet => convert::text::write_quizlet(&deck, out),
+        }
+    };
+    let warnings = match output {
+        Some(path) => {
+            let staged = Staged::new(path, "export");
+            let mut out = staged.create()?;
+            let warnings = write(&mut out)
+                .and_then(|w| out.flush().map(|_| w))
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+            drop(out);
+            staged.finish()?;
+            warnings
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            write(&mut out)
+                .and_then(|w| out.flush().map(|_| w))
+                .map_err(|e| Error::io("stdout", e))?
+        }
+    };
+    print_warnings(id, &warnings);
+    let written = deck.cards.len().saturating_sub(warnings.len());
+    eprintln!(
+        "Exported {written} of {} card(s) of `{id}`{}.",
+        deck.cards.len(),
+        output.map_or(String::new(), |p| format!(" to {}", p.display()))
+    );
+    Ok(0)
+}
