@@ -7,7 +7,7 @@
 //! answer). A question is read as a list of characters that remember whether they were escaped and where they stood
 //! in the file, so control characters are told from escaped ones without Moodle's placeholders, and a malformed
 //! question is reported at its line and column. What detente cannot hold is skipped with a warning at the question's
-//! line: descriptions, essays, and questions that would make a card `deck check` rejects.
+//! line: descriptions, essays, and questions whose card `deck check` would reject.
 //!
 //! Moodle's quirks are kept: an unescaped `~` anywhere makes a multiple-choice question, `T`/`TRUE`/`F`/`FALSE` are
 //! case-sensitive, the first `#` of a true/false answer is the feedback for a wrong answer and the second for a right
@@ -24,27 +24,28 @@ use crate::deck::{Body, Card, Deck, cloze_blanks};
 use std::io::{BufRead, Write};
 use std::ops::Range;
 
-/// Reads a GIFT bank, handing each card to `emit` as soon as its question is complete (stream by blank-line-separated blocks; never hold the whole file's cards).
+/// Reads a GIFT bank, handing each card to `emit` as soon as its question is complete (stream by
+/// blank-line-separated blocks; never hold the whole file's cards).
 pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertError> {
     let mut reader = Reader::default();
     let mut block: Vec<(usize, String)> = Vec::new();
     let mut buf = Vec::new();
-    let mut number = 0;
+    let mut line_no = 0;
     loop {
         buf.clear();
         if input.read_until(b'\n', &mut buf)? == 0 {
             break;
         }
-        number += 1;
+        line_no += 1;
         let bytes = match buf.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(rest) if number == 1 => rest,
+            Some(rest) if line_no == 1 => rest,
             _ => &buf[..],
         };
         let line = std::str::from_utf8(bytes).map_err(|e| {
             let column =
                 std::str::from_utf8(&bytes[..e.valid_up_to()]).map_or(0, |s| s.chars().count()) + 1;
             ConvertError::at(
-                number,
+                line_no,
                 column,
                 "the file is not UTF-8: save it as UTF-8 and convert again",
             )
@@ -57,7 +58,7 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
         } else if trimmed.starts_with("//") {
             reader.comment(trimmed);
         } else {
-            block.push((number, line.to_string()));
+            block.push((line_no, line.to_string()));
         }
     }
     reader.block(&block, emit)?;
@@ -739,7 +740,7 @@ fn invalid(card: &Card) -> Option<String> {
         Body::Match { pairs } => {
             if !(2..13).contains(&pairs.len()) {
                 return Some(format!(
-                    "{} matching pairs (detente takes 2 to 12)",
+                    "its matching pairs number {}; detente takes 2 to 12",
                     pairs.len()
                 ));
             }
@@ -755,7 +756,7 @@ fn invalid(card: &Card) -> Option<String> {
 fn list(items: &[String], what: &str, count: Range<usize>) -> Option<String> {
     if !count.contains(&items.len()) {
         return Some(format!(
-            "{} {what} (detente takes {} to {})",
+            "its {what} number {}; detente takes {} to {}",
             items.len(),
             count.start,
             count.end - 1
@@ -769,7 +770,8 @@ fn list(items: &[String], what: &str, count: Range<usize>) -> Option<String> {
         .map(|i| format!("`{}` appears twice among the {what}", items[i]))
 }
 
-/// Writes a deck as Moodle's exporter writes GIFT. Returns warnings (line 0, message naming the card id) for cards whose kind GIFT cannot hold, which are skipped.
+/// Writes a deck as Moodle's exporter writes GIFT. Returns warnings (line 0, message naming the card id) for cards
+/// whose kind GIFT cannot hold, which are skipped.
 pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
     let category = format!(
         "$course$/top/{}",
@@ -780,7 +782,7 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> 
         "// question: 0  name: switch category to {category}\n$CATEGORY: {category}\n\n"
     )?;
     let mut warnings = Vec::new();
-    let mut number = 0;
+    let mut written = 0;
     for card in &deck.cards {
         let text = match gift_question(card) {
             Ok(text) => text,
@@ -792,7 +794,7 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> 
                 continue;
             }
         };
-        number += 1;
+        written += 1;
         let tags: String = card
             .tags
             .iter()
@@ -800,7 +802,7 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> 
             .collect();
         write!(
             out,
-            "// question: {number}  name: {id}\n// [id:{id}]{tags}\n::{name}::{text}\n\n",
+            "// question: {written}  name: {id}\n// [id:{id}]{tags}\n::{name}::{text}\n\n",
             id = card.id.replace(']', "\\]"),
             name = escape(&card.id),
         )?;
