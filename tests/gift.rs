@@ -831,13 +831,13 @@ fn the_sample_deck_round_trips() {
         })
         .collect();
     assert_same(&written, &back);
-    // Tags come back slugged, after the deck's category.
+    // Tags come back as they were (vocabulary tags keep their `:`), after the deck's category.
     assert_eq!(
         back[0].tags,
         [
             "sample-one-card-of-every-kind-sherr-on-lisbon",
-            "org-nrc",
-            "event-lisbon-2010"
+            "org:nrc",
+            "event:lisbon-2010"
         ]
     );
 }

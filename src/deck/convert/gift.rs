@@ -133,7 +133,7 @@ impl Reader {
             .category
             .iter()
             .cloned()
-            .chain(tags.iter().map(|t| slug(t)))
+            .chain(tags.iter().filter_map(|t| super::tag(t)))
         {
             if !tag.is_empty() && !card.tags.contains(&tag) {
                 card.tags.push(tag);

@@ -130,6 +130,22 @@ pub fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
+/// One tag cleaned to a word `deck check` accepts: ASCII-folded, lower case, `::` as `/`, `:` and `/` kept, other runs
+/// of non-alphanumerics as `-`. `None` if nothing is left.
+pub fn tag(raw: &str) -> Option<String> {
+    let folded = deunicode::deunicode(&raw.replace("::", "/")).to_lowercase();
+    let mut out = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() || c == ':' || c == '/' {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches(['-', ':', '/']);
+    (!out.is_empty()).then(|| out.to_string())
+}
+
 /// The `[deck]` table of a TOML deck file, written before its cards.
 pub fn write_toml_header(out: &mut dyn Write, deck: &Deck) -> std::io::Result<()> {
     #[derive(serde::Serialize)]

@@ -41,7 +41,7 @@
 //! answer only) or, for Quizlet, the sentence with `_____` blanks and the answers joined by " / ". Multi, order and
 //! match cards have no equivalent and are skipped with a warning naming the card.
 
-use super::{ConvertError, Ids, Meta, Sink, Warning};
+use super::{ConvertError, Ids, Meta, Sink, Warning, tag};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
 use std::io::{BufRead, Write};
 
@@ -457,22 +457,6 @@ fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
     } else {
         Err("a cloze deletion is empty or nested; row skipped")
     })
-}
-
-/// One tag cleaned to a word `deck check` accepts: ASCII-folded, lower case, `::` as `/`, `:` and `/` kept, other runs
-/// of non-alphanumerics as `-`. `None` if nothing is left.
-fn tag(raw: &str) -> Option<String> {
-    let folded = deunicode::deunicode(&raw.replace("::", "/")).to_lowercase();
-    let mut out = String::new();
-    for c in folded.chars() {
-        if c.is_ascii_alphanumeric() || c == ':' || c == '/' {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out = out.trim_matches(['-', ':', '/']);
-    (!out.is_empty()).then(|| out.to_string())
 }
 
 /// A field's text: HTML cleaned when `html` says so (or, when unset, when the field holds a tag), trimmed.
