@@ -7,6 +7,7 @@ use crate::deck::{Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
 use crate::grade::lint::lint;
 use crate::store::{self, Store};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The deck files named: files as given, folders as the `.toml` files in them, sorted.
@@ -106,10 +107,35 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
     Ok(loaded)
 }
 
-/// Prints diagnostics to stderr, each with its excerpt and hint.
+/// How many warnings with the same message are shown in full before the rest are counted.
+const SAME_WARNINGS_SHOWN: usize = 3;
+
+/// Prints diagnostics to stderr, each with its excerpt and hint. Every error is shown; a warning repeated on many
+/// cards (a converted bank without sources, say) is shown a few times, then counted.
 fn report(diagnostics: &[Diagnostic]) {
+    let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
     for d in diagnostics {
-        eprintln!("{d}");
+        let n = seen.entry((&d.file, &d.message)).or_default();
+        *n += 1;
+        if d.severity == Severity::Error || *n <= SAME_WARNINGS_SHOWN {
+            eprintln!("{d}");
+        }
+    }
+    let mut more: Vec<_> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > SAME_WARNINGS_SHOWN)
+        .collect();
+    more.sort();
+    for ((file, message), n) in more {
+        if diagnostics
+            .iter()
+            .any(|d| d.message == message && d.severity == Severity::Warning)
+        {
+            eprintln!(
+                "{file}: warning: {} more like this: {message}",
+                n - SAME_WARNINGS_SHOWN
+            );
+        }
     }
 }
 

@@ -168,16 +168,15 @@ fn hint_for(message: &str) -> Option<&'static str> {
 }
 
 impl Diagnostic {
-    /// A diagnostic at a line and column of `src`, with its excerpt and hint.
+    /// A diagnostic at a line and column, with the text of that line as its excerpt, and its hint.
     pub fn new(
         file: &str,
-        src: &str,
+        text: &str,
         line: usize,
         column: usize,
         severity: Severity,
         message: String,
     ) -> Self {
-        let text = src.lines().nth(line.saturating_sub(1)).unwrap_or("");
         let excerpt: String = if text.chars().count() > 100 {
             text.chars().take(97).chain("...".chars()).collect()
         } else {
@@ -266,21 +265,60 @@ struct RawCard {
     hint: Option<String>,
 }
 
+/// A text's line starts, to turn byte offsets into lines and columns in logarithmic time (a 100,000-card deck
+/// may have as many warnings).
+pub struct Lines<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(src: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Lines { src, starts }
+    }
+
+    /// The 1-based line and column (in characters) of byte offset `at`.
+    pub fn locate(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.src.len());
+        let line = self.starts.partition_point(|&s| s <= at);
+        let start = self.starts[line - 1];
+        let column = self.src.get(start..at).map_or(1, |t| t.chars().count() + 1);
+        (line, column)
+    }
+
+    /// The text of 1-based line `line`, without its line break.
+    pub fn text(&self, line: usize) -> &'a str {
+        let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self.starts.get(line).map_or(self.src.len(), |&e| e);
+        self.src
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+}
+
 struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
+    lines: Lines<'a>,
     diags: Vec<Diagnostic>,
 }
 
 impl Ctx<'_> {
     fn push(&mut self, severity: Severity, at: usize, message: String) {
-        let at = at.min(self.src.len());
-        let before = &self.src[..at];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = self.src[line_start..at].chars().count() + 1;
+        let (line, column) = self.lines.locate(at);
         self.diags.push(Diagnostic::new(
-            self.file, self.src, line, column, severity, message,
+            self.file,
+            self.lines.text(line),
+            line,
+            column,
+            severity,
+            message,
         ));
     }
     fn error(&mut self, at: usize, message: impl Into<String>) {
@@ -301,6 +339,7 @@ pub fn parse_deck(file: &str, src: &str) -> (Option<Deck>, Vec<Diagnostic>) {
     let mut ctx = Ctx {
         file,
         src,
+        lines: Lines::new(src),
         diags: Vec::new(),
     };
     let deck = parse_into(&mut ctx);
@@ -366,7 +405,7 @@ fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (id, at) in &ids {
         if let Some(first) = seen.get(id.as_str()) {
-            let line = ctx.src[..*first].matches('\n').count() + 1;
+            let (line, _) = ctx.lines.locate(*first);
             ctx.error(
                 *at,
                 format!("duplicate card id `{id}` (first used on line {line})"),

@@ -3,19 +3,21 @@
 //! them to the parser's diagnostics.
 
 use super::{normalize, tolerance};
+use crate::deck::parse::Lines;
 use crate::deck::{Body, Deck, Diagnostic, Severity, cloze_blanks};
 use std::collections::HashMap;
 
 /// The cross-card warnings for a deck parsed from `src`, located at each card's `id` line.
 pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let text = Lines::new(src);
     let lines = id_lines(src);
     let at = |id: &str| lines.get(id).copied().unwrap_or((1, 1));
     let mut warn = |id: &str, message: String| {
         let (line, column) = at(id);
         out.push(Diagnostic::new(
             file,
-            src,
+            text.text(line),
             line,
             column,
             Severity::Warning,
