@@ -8,6 +8,7 @@ pub mod parse;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use unicode_normalization::UnicodeNormalization;
 
 pub use parse::{Diagnostic, Severity, parse_deck};
 
@@ -268,6 +269,54 @@ impl Card {
         };
         format!("{:016x}", fnv1a(answer.as_bytes()))
     }
+}
+
+/// Normalizes an answer for comparison: NFKC, case folding, accents folded, punctuation removed (hyphens and
+/// slashes count as spaces), spaces collapsed, and a leading article (the, a, an) dropped.
+pub fn normalize(s: &str) -> String {
+    let nfkc: String = s.nfkc().collect();
+    let folded = deunicode::deunicode(&nfkc).to_lowercase();
+    let mut out = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if c.is_whitespace() || matches!(c, '-' | '/' | '_' | '\u{2013}' | '\u{2014}') {
+            out.push(' ');
+        } else if c == '.' || c == ',' {
+            // Keep decimal points and thousands separators inside numbers ("2.5", "1,000"); drop them elsewhere.
+            if out.chars().last().is_some_and(|p| p.is_ascii_digit()) {
+                out.push(c);
+            }
+        }
+    }
+    let out = out.trim_end_matches(['.', ',']).to_string();
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let words = match words.as_slice() {
+        [first, rest @ ..] if !rest.is_empty() && matches!(*first, "the" | "a" | "an") => rest,
+        all => all,
+    };
+    words.join(" ")
+}
+
+/// Every typed answer and `reject` entry of the `text` and `cloze` cards, as written: the answers a near miss
+/// must never be taken for.
+pub fn typed_answers(cards: &[Card]) -> Vec<String> {
+    let mut out = Vec::new();
+    for card in cards {
+        match &card.body {
+            Body::Text { answers, reject } => out.extend(answers.iter().chain(reject).cloned()),
+            Body::Cloze { reject } => {
+                out.extend(
+                    cloze_blanks(&card.prompt)
+                        .into_iter()
+                        .flat_map(|b| b.answers),
+                );
+                out.extend(reject.iter().cloned());
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free hash for change detection and seeds (not for security).

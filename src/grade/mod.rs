@@ -4,10 +4,10 @@
 mod dictionary;
 pub mod lint;
 
-use crate::deck::{Body, Deck, cloze_blanks, parse::parse_number};
+pub use crate::deck::normalize;
+use crate::deck::{Deck, parse::parse_number};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use unicode_normalization::UnicodeNormalization;
 
 /// Which rule decided a verdict; stored with every review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,33 +66,6 @@ impl Verdict {
     }
 }
 
-/// Normalizes an answer for comparison: NFKC, case folding, accents folded, punctuation removed (hyphens and
-/// slashes count as spaces), spaces collapsed, and a leading article (the, a, an) dropped.
-pub fn normalize(s: &str) -> String {
-    let nfkc: String = s.nfkc().collect();
-    let folded = deunicode::deunicode(&nfkc).to_lowercase();
-    let mut out = String::with_capacity(folded.len());
-    for c in folded.chars() {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if c.is_whitespace() || matches!(c, '-' | '/' | '_' | '\u{2013}' | '\u{2014}') {
-            out.push(' ');
-        } else if c == '.' || c == ',' {
-            // Keep decimal points and thousands separators inside numbers ("2.5", "1,000"); drop them elsewhere.
-            if out.chars().last().is_some_and(|p| p.is_ascii_digit()) {
-                out.push(c);
-            }
-        }
-    }
-    let out = out.trim_end_matches(['.', ',']).to_string();
-    let words: Vec<&str> = out.split_whitespace().collect();
-    let words = match words.as_slice() {
-        [first, rest @ ..] if !rest.is_empty() && matches!(*first, "the" | "a" | "an") => rest,
-        all => all,
-    };
-    words.join(" ")
-}
-
 /// How many edits a near miss of `answer` (normalized) may be: 0 under 4 letters, 1 for 4 to 7, 2 for 8 or more,
 /// and never any for numbers.
 pub(crate) fn tolerance(answer: &str) -> usize {
@@ -128,31 +101,36 @@ impl Lexicon {
         aliases: &std::collections::BTreeMap<String, Vec<String>>,
         cards: &[crate::deck::Card],
     ) -> Self {
-        let mut lex = Lexicon::default();
-        for group in dictionary::ALIASES {
-            lex.add_group(group.iter().map(|s| s.to_string()));
-        }
-        for name in dictionary::NAMES {
-            lex.known.insert(normalize(name));
-        }
+        let known: Vec<String> = crate::deck::typed_answers(cards)
+            .iter()
+            .map(|a| normalize(a))
+            .collect();
+        Lexicon::with_known(aliases, known)
+    }
+
+    /// The built-in dictionary plus the given aliases and answers already normalized (as the store keeps them
+    /// for each deck, so that a 5,000-card deck's lexicon is ready in a millisecond).
+    pub fn with_known(
+        aliases: &std::collections::BTreeMap<String, Vec<String>>,
+        known: impl IntoIterator<Item = String>,
+    ) -> Self {
+        static BASE: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+        let mut lex = BASE
+            .get_or_init(|| {
+                let mut base = Lexicon::default();
+                for group in dictionary::ALIASES {
+                    base.add_group(group.iter().map(|s| s.to_string()));
+                }
+                for name in dictionary::NAMES {
+                    base.known.insert(normalize(name));
+                }
+                base
+            })
+            .clone();
         for (canonical, alts) in aliases {
             lex.add_group(std::iter::once(canonical.clone()).chain(alts.iter().cloned()));
         }
-        for card in cards {
-            let (answers, reject): (Vec<String>, &[String]) = match &card.body {
-                Body::Text { answers, reject } => (answers.clone(), reject),
-                Body::Cloze { reject } => (
-                    cloze_blanks(&card.prompt)
-                        .into_iter()
-                        .flat_map(|b| b.answers)
-                        .collect(),
-                    reject,
-                ),
-                _ => continue,
-            };
-            lex.known
-                .extend(answers.iter().chain(reject).map(|a| normalize(a)));
-        }
+        lex.known.extend(known);
         lex
     }
 
@@ -208,9 +186,12 @@ impl Lexicon {
             return Verdict::wrong();
         };
         // The guard: a near miss that is as close to another known answer is that other answer, not a typo.
+        let length = typed.chars().count();
         let closer_elsewhere = rejected
             .iter()
             .chain(self.known.iter())
+            .filter(|k| k.len().abs_diff(typed.len()) <= distance * 4)
+            .filter(|k| k.chars().count().abs_diff(length) <= distance)
             .filter(|k| !all.contains(k))
             .any(|k| strsim::osa_distance(&typed, k) <= distance);
         if closer_elsewhere {

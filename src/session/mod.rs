@@ -516,14 +516,9 @@ impl<'a> Session<'a> {
 
     fn lexicon(&mut self, deck: &str) -> Result<&Lexicon> {
         if !self.lexicons.contains_key(deck) {
-            let aliases = store::decks(&self.store.conn)?
-                .into_iter()
-                .find(|d| d.id == deck)
-                .map(|d| d.aliases)
-                .unwrap_or_default();
-            let cards = store::deck_cards(&self.store.conn, deck)?;
+            let (aliases, known) = store::deck_answers(&self.store.conn, deck)?;
             self.lexicons
-                .insert(deck.to_string(), Lexicon::new(&aliases, &cards));
+                .insert(deck.to_string(), Lexicon::with_known(&aliases, known));
         }
         Ok(&self.lexicons[deck])
     }

@@ -65,6 +65,17 @@ fn item_key(card: &str, sibling: usize) -> String {
     }
 }
 
+/// The deck's typed answers and rejects, normalized and deduplicated, as JSON (see [`super::deck_answers`]).
+fn known_answers(deck: &Deck) -> String {
+    let mut known: Vec<String> = crate::deck::typed_answers(&deck.cards)
+        .iter()
+        .map(|a| crate::deck::normalize(a))
+        .collect();
+    known.sort();
+    known.dedup();
+    serde_json::to_string(&known).unwrap_or_else(|_| "[]".into())
+}
+
 /// Imports one deck in `tx`. `builtin` marks the decks compiled into the binary.
 pub fn import_deck(
     tx: &Transaction<'_>,
@@ -98,12 +109,13 @@ pub fn import_deck(
     }
     let json = |v: &dyn erased::Json| v.json();
     tx.execute(
-        "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
+                            answers)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
             source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
             content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
-            imported_at = excluded.imported_at, retired_at = NULL",
+            imported_at = excluded.imported_at, answers = excluded.answers, retired_at = NULL",
         params![
             deck.id,
             deck.title,
@@ -114,7 +126,8 @@ pub fn import_deck(
             hash,
             builtin,
             file,
-            now
+            now,
+            known_answers(deck)
         ],
     )?;
     let mut existing: HashMap<(String, usize), (i64, String, String, bool)> = HashMap::new();

@@ -21,11 +21,12 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_card_reset.sql")),
         M::up(include_str!("../../migrations/0003_identities_exams.sql")),
+        M::up(include_str!("../../migrations/0004_deck_answers.sql")),
     ])
 }
 
 /// The schema version this build of detente writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
 pub fn default_path() -> PathBuf {
@@ -294,6 +295,33 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
     }))
 }
 
+/// A deck's aliases: canonical form to its alternatives.
+pub type Aliases = std::collections::BTreeMap<String, Vec<String>>;
+
+/// What a deck's answer checker needs: its aliases and its known answers, normalized (read from the card
+/// bodies for a deck imported before the answers were kept).
+pub fn deck_answers(
+    conn: &Connection,
+    deck: &str,
+) -> Result<(Aliases, Vec<String>)> {
+    let row: Option<(Option<String>, Option<String>)> = conn
+        .prepare_cached("SELECT aliases, answers FROM decks WHERE id = ?1")?
+        .query_row([deck], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (aliases, answers) = row.unwrap_or_default();
+    let aliases = aliases
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default();
+    let answers = match answers.and_then(|a| serde_json::from_str(&a).ok()) {
+        Some(list) => list,
+        None => crate::deck::typed_answers(&deck_cards(conn, deck)?)
+            .iter()
+            .map(|a| crate::deck::normalize(a))
+            .collect(),
+    };
+    Ok((aliases, answers))
+}
+
 /// A deck as stored, with its card counts.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeckInfo {
@@ -492,30 +520,46 @@ fn query_pairs(
     Ok(rows)
 }
 
-/// Cards new to the learner, in deck order, at most `limit`, as (card id, "deck/card" key).
+/// Cards new to the learner, in deck order (built-in decks first), at most `limit`, as (card id, "deck/card" key).
+/// Deck by deck, so that each query walks the deck's position index and stops at the limit, instead of sorting
+/// every card of a 100,000-card database.
 pub fn new_cards(
     conn: &Connection,
     learner: i64,
     filter: &Filter,
     limit: u32,
 ) -> Result<Vec<(i64, String)>> {
+    let decks: Vec<String> = conn
+        .prepare_cached("SELECT id FROM decks WHERE retired_at IS NULL ORDER BY builtin DESC, id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
     let (cond, args) = filter.sql();
     let sql = format!(
-        "SELECT c.id, c.deck_id || '/' || c.card_key FROM cards c JOIN decks d ON d.id = c.deck_id
-         WHERE c.retired_at IS NULL AND d.retired_at IS NULL{cond}
+        "SELECT c.id, c.deck_id || '/' || c.card_key FROM cards c
+         WHERE c.deck_id = ? AND c.retired_at IS NULL{cond}
            AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
-         ORDER BY d.builtin DESC, c.deck_id, c.position, c.sibling LIMIT {limit}"
+         ORDER BY c.position, c.sibling LIMIT ?"
     );
-    let mut values: Vec<rusqlite::types::Value> = args
-        .iter()
-        .map(|a| rusqlite::types::Value::Text(a.clone()))
-        .collect();
-    values.push(learner.into());
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut found = Vec::new();
+    for deck in decks {
+        let left = limit as usize - found.len().min(limit as usize);
+        if left == 0 {
+            break;
+        }
+        if !filter.decks.is_empty() && !filter.decks.contains(&deck) {
+            continue;
+        }
+        let mut values: Vec<rusqlite::types::Value> = vec![deck.into()];
+        values.extend(args.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
+        values.push(learner.into());
+        values.push((left as i64).into());
+        let rows = stmt
+            .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        found.extend(rows);
+    }
+    Ok(found)
 }
 
 /// Every active card that matches a filter, for cramming.

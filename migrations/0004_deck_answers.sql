@@ -1,0 +1,3 @@
+-- Each deck's typed answers and reject entries, normalized, as a JSON array: what a near miss must never be taken
+-- for. Kept at import so that a session builds a large deck's answer checker without reading every card.
+ALTER TABLE decks ADD COLUMN answers TEXT;
