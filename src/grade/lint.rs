@@ -78,6 +78,12 @@ pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
     let mut variants: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     for (c, (_, answers, _)) in typed.iter().enumerate() {
         for (a, answer) in answers.iter().enumerate() {
+            // Only answers that allow a typo (no digits, 4 letters or more) can be one slip from another, and
+            // that other has at most one digit and 3 letters or more: index nothing else.
+            let digits = answer.chars().filter(char::is_ascii_digit).count();
+            if digits > 1 || answer.chars().count() < 3 {
+                continue;
+            }
             let chars: Vec<char> = answer.chars().collect();
             let mut keys = vec![answer.clone()];
             keys.extend(
