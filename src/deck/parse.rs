@@ -306,12 +306,14 @@ struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
     lines: Lines<'a>,
+    /// Where the piece of `src` being parsed starts: spans are relative to it.
+    base: usize,
     diags: Vec<Diagnostic>,
 }
 
 impl Ctx<'_> {
     fn push(&mut self, severity: Severity, at: usize, message: String) {
-        let (line, column) = self.lines.locate(at);
+        let (line, column) = self.lines.locate(self.base + at);
         self.diags.push(Diagnostic::new(
             self.file,
             self.lines.text(line),
@@ -340,6 +342,7 @@ pub fn parse_deck(file: &str, src: &str) -> (Option<Deck>, Vec<Diagnostic>) {
         file,
         src,
         lines: Lines::new(src),
+        base: 0,
         diags: Vec::new(),
     };
     let deck = parse_into(&mut ctx);
@@ -349,19 +352,93 @@ pub fn parse_deck(file: &str, src: &str) -> (Option<Deck>, Vec<Diagnostic>) {
     (deck.filter(|_| ok), diags)
 }
 
-fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
-    let (doc, errors) = DeTable::parse_recoverable(ctx.src);
+/// Where each top-level `[[card]]` table starts, when the document is a header followed only by `[[card]]`
+/// tables (the shape of every deck), so that each card can be parsed on its own and a 100,000-card deck never
+/// becomes one document tree; `None` for any other shape, which is parsed whole.
+fn card_starts(src: &str) -> Option<Vec<usize>> {
+    let mut starts = Vec::new();
+    let mut open: Option<&str> = None; // the delimiter of a multi-line string that is open
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if open.is_none() {
+            let t = line.trim_start();
+            if t.starts_with("[[card]]") {
+                starts.push(at);
+            } else if t.starts_with('[') && !starts.is_empty() {
+                return None;
+            }
+        }
+        // Follow strings to the end of the line, to know whether a multi-line string stays open.
+        let mut rest = line;
+        loop {
+            if let Some(delim) = open {
+                let Some(i) = find_unescaped(rest, delim) else {
+                    break;
+                };
+                rest = &rest[i + 3..];
+                open = None;
+                continue;
+            }
+            let Some(i) = rest.find(['"', '\'', '#']) else {
+                break;
+            };
+            let tail = &rest[i..];
+            if tail.starts_with('#') {
+                break;
+            }
+            if let Some(delim) = ["\"\"\"", "\'\'\'"]
+                .into_iter()
+                .find(|d| tail.starts_with(d))
+            {
+                open = Some(delim);
+                rest = &tail[3..];
+                continue;
+            }
+            let quote = &tail[..1];
+            let body = &tail[1..];
+            let close = if quote == "\"" {
+                find_unescaped(body, quote)
+            } else {
+                body.find(quote)
+            };
+            match close {
+                Some(j) => rest = &body[j + 1..],
+                None => break,
+            }
+        }
+    }
+    Some(starts)
+}
+
+/// The first `delim` in `s` not preceded by an odd number of backslashes (for basic strings).
+fn find_unescaped(s: &str, delim: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find(delim).map(|i| i + from) {
+        let slashes = s[..i].bytes().rev().take_while(|&b| b == b'\\').count();
+        if delim.starts_with('\'') || slashes % 2 == 0 {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+    None
+}
+
+/// A document's top-level entries: `[deck]` and the `card` array. `None` on a syntax error (reported).
+fn top_level<'s>(
+    ctx: &mut Ctx<'_>,
+    text: &'s str,
+) -> Option<(Option<Spanned<DeValue<'s>>>, Option<Spanned<DeValue<'s>>>)> {
+    let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         for e in &errors {
             ctx.toml_error(e, 0);
         }
         return None;
     }
-    let doc = doc.into_inner();
-    let mut header = None;
-    let mut cards = None;
-    // Taken, not cloned: a 100,000-card document is large.
-    for (key, value) in doc {
+    let (mut header, mut cards) = (None, None);
+    for (key, value) in doc.into_inner() {
         match key.get_ref().as_ref() {
             "deck" => header = Some(value),
             "card" => cards = Some(value),
@@ -371,6 +448,85 @@ fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
             ),
         }
     }
+    Some((header, cards))
+}
+
+/// Parses the `[[card]]` entries of one `card` array, noting each id and where it stands (absolute offsets).
+fn parse_cards(
+    ctx: &mut Ctx<'_>,
+    value: Spanned<DeValue<'_>>,
+    parsed: &mut Vec<Card>,
+    ids: &mut Vec<(String, usize)>,
+) {
+    let span = value.span();
+    match value.into_inner() {
+        DeValue::Array(items) => {
+            for item in items {
+                if let DeValue::Table(t) = item.get_ref()
+                    && let Some((_, id)) = t.iter().find(|(k, _)| k.get_ref().as_ref() == "id")
+                    && let DeValue::String(s) = id.get_ref()
+                {
+                    ids.push((s.to_string(), ctx.base + id.span().start));
+                }
+                if let Some(card) = parse_card(ctx, item) {
+                    parsed.push(card);
+                }
+            }
+        }
+        _ => ctx.error(span.start, "`card` must be written as [[card]] tables"),
+    }
+}
+
+fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
+    let src = ctx.src;
+    let starts = card_starts(src).filter(|s| !s.is_empty());
+    let head = starts.as_ref().map_or(src, |s| &src[..s[0]]);
+    // A syntax error in the header does not stop the cards from being checked: every problem at once.
+    let top = top_level(ctx, head);
+    let head_ok = top.is_some();
+    let (header, mut cards) = top.unwrap_or((None, None));
+    if starts.is_some() && cards.is_some() {
+        // A `card = [...]` in the header as well as [[card]] tables: let the whole-document parse report it.
+        return parse_whole(ctx);
+    }
+    let header = match header {
+        Some(h) => parse_header(ctx, h),
+        None if head_ok => {
+            ctx.error(0, "missing [deck] table (with id and title)");
+            None
+        }
+        None => None,
+    };
+    let mut parsed = Vec::new();
+    let mut ids: Vec<(String, usize)> = Vec::new();
+    match &starts {
+        Some(starts) => {
+            let mut syntax_ok = true;
+            for (i, &start) in starts.iter().enumerate() {
+                let end = starts.get(i + 1).copied().unwrap_or(src.len());
+                ctx.base = start;
+                match top_level(ctx, &src[start..end]) {
+                    Some((_, Some(value))) => parse_cards(ctx, value, &mut parsed, &mut ids),
+                    Some(_) => {}
+                    None => syntax_ok = false,
+                }
+            }
+            ctx.base = 0;
+            if !syntax_ok || !head_ok {
+                return None;
+            }
+        }
+        None => match cards.take() {
+            None => ctx.error(ctx.src.len(), "the deck has no [[card]] entries"),
+            Some(value) => parse_cards(ctx, value, &mut parsed, &mut ids),
+        },
+    }
+    finish(ctx, header, parsed, ids)
+}
+
+/// The whole document as one tree: for decks of unusual shape.
+fn parse_whole(ctx: &mut Ctx<'_>) -> Option<Deck> {
+    let (header, cards) = top_level(ctx, ctx.src)?;
     let header = match header {
         Some(h) => parse_header(ctx, h),
         None => {
@@ -379,30 +535,21 @@ fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
         }
     };
     let mut parsed = Vec::new();
-    let mut ids: Vec<(String, usize)> = Vec::new();
+    let mut ids = Vec::new();
     match cards {
         None => ctx.error(ctx.src.len(), "the deck has no [[card]] entries"),
-        Some(value) => {
-            let span = value.span();
-            match value.into_inner() {
-                DeValue::Array(items) => {
-                    for item in items {
-                        if let DeValue::Table(t) = item.get_ref()
-                            && let Some((_, id)) =
-                                t.iter().find(|(k, _)| k.get_ref().as_ref() == "id")
-                            && let DeValue::String(s) = id.get_ref()
-                        {
-                            ids.push((s.to_string(), id.span().start));
-                        }
-                        if let Some(card) = parse_card(ctx, item) {
-                            parsed.push(card);
-                        }
-                    }
-                }
-                _ => ctx.error(span.start, "`card` must be written as [[card]] tables"),
-            }
-        }
+        Some(value) => parse_cards(ctx, value, &mut parsed, &mut ids),
     }
+    finish(ctx, header, parsed, ids)
+}
+
+/// Duplicate ids, then the deck.
+fn finish(
+    ctx: &mut Ctx<'_>,
+    header: Option<Header>,
+    parsed: Vec<Card>,
+    ids: Vec<(String, usize)>,
+) -> Option<Deck> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (id, at) in &ids {
         if let Some(first) = seen.get(id.as_str()) {
@@ -957,6 +1104,47 @@ mod tests {
             .iter()
             .map(|d| d.to_string().lines().next().unwrap_or("").to_string())
             .collect()
+    }
+
+    #[test]
+    fn cards_are_split_at_their_headers_but_not_inside_strings() {
+        let src = "[deck]\nid = \"d\" # [[card]]\ntitle = \"T\"\n[[card]]\nprompt = \"\"\"\n[[card]]\n\"\"\"\nx = '[[card]]'\n  [[card]]\ny = \"a\\\" [[card]]\"\n";
+        let starts = card_starts(src).expect("deck shape");
+        assert_eq!(starts.len(), 2);
+        assert_eq!(&src[starts[0]..starts[0] + 8], "[[card]]");
+        assert_eq!(&src[starts[1]..starts[1] + 10], "  [[card]]");
+        // Any other table after the cards: the document is parsed whole.
+        assert_eq!(card_starts("[[card]]\nid = \"a\"\n[deck]\n"), None);
+        assert_eq!(card_starts("[[card]]\n[card.source]\n"), None);
+    }
+
+    #[test]
+    fn split_and_whole_parses_agree() {
+        let sample = include_str!("../../tests/data/sample.toml");
+        let (split, diags) = parse_deck("s.toml", sample);
+        assert!(diags.is_empty());
+        // The same deck with [deck] moved to the end takes the whole-document path.
+        let at = sample.find("[[card]]").expect("cards");
+        let moved = format!("{}\n{}", &sample[at..], &sample[..at]);
+        assert_eq!(card_starts(&moved), None);
+        let (whole, diags) = parse_deck("s.toml", &moved);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(split, whole);
+        // A syntax error in a later card is located in the file, and the other cards are still checked.
+        let broken = sample.replacen("answer = 2008", "answer = = 2008", 1);
+        let line = broken
+            .lines()
+            .position(|l| l.contains("= = 2008"))
+            .expect("line")
+            + 1;
+        let (deck, diags) = parse_deck("s.toml", &broken);
+        assert!(deck.is_none());
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.line == line && d.severity == Severity::Error),
+            "{diags:?}"
+        );
     }
 
     #[test]

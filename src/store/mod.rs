@@ -300,10 +300,7 @@ pub type Aliases = std::collections::BTreeMap<String, Vec<String>>;
 
 /// What a deck's answer checker needs: its aliases and its known answers, normalized (read from the card
 /// bodies for a deck imported before the answers were kept).
-pub fn deck_answers(
-    conn: &Connection,
-    deck: &str,
-) -> Result<(Aliases, Vec<String>)> {
+pub fn deck_answers(conn: &Connection, deck: &str) -> Result<(Aliases, Vec<String>)> {
     let row: Option<(Option<String>, Option<String>)> = conn
         .prepare_cached("SELECT aliases, answers FROM decks WHERE id = ?1")?
         .query_row([deck], |r| Ok((r.get(0)?, r.get(1)?)))
