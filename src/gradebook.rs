@@ -58,9 +58,12 @@ fn field_of(key: &str, layout: RosterLayout) -> Option<Field> {
         "firstname" | "first" | "givenname" | "forename" | "firstnames" => Field::First,
         "lastname" | "last" | "surname" | "familyname" => Field::Last,
         "email" | "emailaddress" | "mail" | "emailaddr" => Field::Email,
-        "studentid" | "idnumber" | "sisuserid" | "studentnumber" | "matriculationnumber" | "sisid" => {
-            Field::StudentId
-        }
+        "studentid"
+        | "idnumber"
+        | "sisuserid"
+        | "studentnumber"
+        | "matriculationnumber"
+        | "sisid" => Field::StudentId,
         // Canvas's ID is its own user id, useless elsewhere; in a plain roster it is the student id.
         "id" if layout == RosterLayout::Plain => Field::StudentId,
         "student" if layout == RosterLayout::Canvas => Field::SortableName,
@@ -98,12 +101,10 @@ pub fn read_roster(
         RosterLayout::Plain
     };
     let fields: Vec<Option<Field>> = keys.iter().map(|k| field_of(k, layout)).collect();
-    if !fields.iter().any(|f| {
-        matches!(
-            f,
-            Some(Field::Username | Field::Email | Field::StudentId)
-        )
-    }) {
+    if !fields
+        .iter()
+        .any(|f| matches!(f, Some(Field::Username | Field::Email | Field::StudentId)))
+    {
         return Err(bad(
             1,
             "the header has no username, email or student id column".into(),
@@ -121,7 +122,9 @@ pub fn read_roster(
         }
         let first = record.get(0).unwrap_or("").trim();
         if layout == RosterLayout::Canvas
-            && (first.starts_with("Points Possible") || first == "Muted" || first == "Manual Posting")
+            && (first.starts_with("Points Possible")
+                || first == "Muted"
+                || first == "Manual Posting")
         {
             continue;
         }
@@ -138,7 +141,8 @@ pub fn read_roster(
                     if let Some(v) = value {
                         match v.split_once(',') {
                             Some((last, first)) => {
-                                id.last_name = Some(last.trim().to_string()).filter(|s| !s.is_empty());
+                                id.last_name =
+                                    Some(last.trim().to_string()).filter(|s| !s.is_empty());
                                 id.first_name =
                                     Some(first.trim().to_string()).filter(|s| !s.is_empty());
                             }
@@ -189,10 +193,12 @@ pub fn graded(grading: &str, attempts: &[&ExamScore]) -> Option<ExamResult> {
         }),
         _ => {
             // The best share; among equals, the earliest attempt.
-            let best = attempts.iter().fold(None::<&&ExamScore>, |best, a| match best {
-                Some(b) if share(b) >= share(a) => Some(b),
-                _ => Some(a),
-            })?;
+            let best = attempts
+                .iter()
+                .fold(None::<&&ExamScore>, |best, a| match best {
+                    Some(b) if share(b) >= share(a) => Some(b),
+                    _ => Some(a),
+                })?;
             Some(ExamResult {
                 fraction: share(best),
                 attempt: Some(best.number),
@@ -368,15 +374,31 @@ fn write_native<W: Write>(w: &mut csv::Writer<W>, sheet: &Sheet) -> csv::Result<
                     number(r.fraction * 100.0),
                     timestamp(r.closed_at_ms),
                 ]),
-                None => row.extend([String::new(), String::new(), number(exam.points), String::new(), String::new()]),
+                None => row.extend([
+                    String::new(),
+                    String::new(),
+                    number(exam.points),
+                    String::new(),
+                    String::new(),
+                ]),
             }
             w.write_record(&row)?;
         }
         for (deck, d) in sheet.decks.iter().zip(&s.decks) {
             let done = d.last_activity_ms.map(timestamp).unwrap_or_default();
             for (assessment, score, max, pct) in [
-                ("cards studied", d.studied, Some(deck.items), Some(percent(d.studied, deck.items))),
-                ("mastery", d.mastered, Some(deck.items), Some(percent(d.mastered, deck.items))),
+                (
+                    "cards studied",
+                    d.studied,
+                    Some(deck.items),
+                    Some(percent(d.studied, deck.items)),
+                ),
+                (
+                    "mastery",
+                    d.mastered,
+                    Some(deck.items),
+                    Some(percent(d.mastered, deck.items)),
+                ),
                 ("days active", d.days_active, None, None),
             ] {
                 let mut row: Vec<String> = person.to_vec();
@@ -446,11 +468,22 @@ fn write_wide<W: Write>(
     }
     w.write_record(&header)?;
     if layout == Layout::Canvas {
-        let mut row = vec!["    Points Possible".to_string(), String::new(), String::new(), String::new(), String::new()];
+        let mut row = vec![
+            "    Points Possible".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
         row.extend(sheet.exams.iter().map(|e| number(e.points)));
         for d in &sheet.decks {
             // "read only" makes Canvas skip the date column instead of creating an assignment of it.
-            row.extend([d.items.to_string(), "100".into(), String::new(), "read only".into()]);
+            row.extend([
+                d.items.to_string(),
+                "100".into(),
+                String::new(),
+                "read only".into(),
+            ]);
         }
         w.write_record(&row)?;
     }
@@ -458,16 +491,32 @@ fn write_wide<W: Write>(
     for s in students {
         let id = s.identity.cleaned();
         let mut row: Vec<String> = match layout {
-            Layout::Moodle => vec![text(&id.email), text(&id.student_id), text(&id.first_name), text(&id.last_name)],
+            Layout::Moodle => vec![
+                text(&id.email),
+                text(&id.student_id),
+                text(&id.first_name),
+                text(&id.last_name),
+            ],
             Layout::Canvas => {
                 let sortable = match (&id.last_name, &id.first_name) {
                     (Some(l), Some(f)) => format!("{l}, {f}"),
                     (Some(n), None) | (None, Some(n)) => n.clone(),
                     (None, None) => s.name.clone(),
                 };
-                vec![neutralize(&sortable), String::new(), text(&id.student_id), text(&id.username), String::new()]
+                vec![
+                    neutralize(&sortable),
+                    String::new(),
+                    text(&id.student_id),
+                    text(&id.username),
+                    String::new(),
+                ]
             }
-            _ => vec![text(&id.last_name), text(&id.first_name), text(&id.username), text(&id.student_id)],
+            _ => vec![
+                text(&id.last_name),
+                text(&id.first_name),
+                text(&id.username),
+                text(&id.student_id),
+            ],
         };
         for (exam, result) in sheet.exams.iter().zip(&s.exams) {
             row.push(match (result, layout) {
@@ -482,7 +531,9 @@ fn write_wide<W: Write>(
                 d.studied.to_string(),
                 number(percent(d.mastered, deck.items)),
                 d.days_active.to_string(),
-                d.last_activity_ms.map(date).unwrap_or_else(|| none.to_string()),
+                d.last_activity_ms
+                    .map(date)
+                    .unwrap_or_else(|| none.to_string()),
             ]);
         }
         w.write_record(&row)?;

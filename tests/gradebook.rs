@@ -22,7 +22,9 @@ fn detente(db: &Path) -> Command {
 }
 
 fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
 }
 
 fn with_sample(db: &Path) {
@@ -124,10 +126,10 @@ fn moodle_and_canvas_exports_are_class_lists() {
     assert_eq!(fay["first_name"], "Fay");
     assert_eq!(fay["last_name"], "Fox");
     assert_eq!(fay["student_id"], "S6");
-    assert!(all.iter().all(|l| !l["name"]
-        .as_str()
-        .unwrap_or("")
-        .contains("Points")));
+    assert!(
+        all.iter()
+            .all(|l| !l["name"].as_str().unwrap_or("").contains("Points"))
+    );
 }
 
 #[test]
@@ -147,10 +149,22 @@ fn bad_roster_rows_are_reported_by_line_and_nothing_is_imported() {
         .expect("run");
     assert_eq!(out.status.code(), Some(65));
     let err = stderr(&out);
-    assert!(err.contains("bad.csv:3: no username, email or student id"), "{err}");
-    assert!(err.contains("bad.csv:5: duplicate row: email bo@uni.example is already on line 4"), "{err}");
-    assert!(err.contains("bad.csv:6: email cy@uni.example belongs to another learner, cy"), "{err}");
-    assert!(!err.contains("bad.csv:2:") && !err.contains("bad.csv:4:"), "{err}");
+    assert!(
+        err.contains("bad.csv:3: no username, email or student id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv:5: duplicate row: email bo@uni.example is already on line 4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv:6: email cy@uni.example belongs to another learner, cy"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("bad.csv:2:") && !err.contains("bad.csv:4:"),
+        "{err}"
+    );
     assert_eq!(learners(&db), before, "nothing was imported");
 }
 
@@ -184,7 +198,12 @@ fn exam_db(dir: &Path) -> PathBuf {
                     ('fin', '=Final', '{}', 'h', 20, 'mean', NULL, 0);",
         )
         .expect("exams");
-    let attempt = |exam: &str, learner: i64, number: i64, score: f64, max: f64, closed: Option<i64>| {
+    let attempt = |exam: &str,
+                   learner: i64,
+                   number: i64,
+                   score: f64,
+                   max: f64,
+                   closed: Option<i64>| {
         store
             .conn
             .execute(
@@ -250,7 +269,14 @@ fn moodle_layout_percent_dash_and_neutralized_names() {
     let (rows, err2) = export(&db, "moodle", &[]);
     assert_eq!(
         rows[0][..6],
-        ["Email address", "ID number", "First name", "Last name", "'=Final", "Midterm"]
+        [
+            "Email address",
+            "ID number",
+            "First name",
+            "Last name",
+            "'=Final",
+            "Midterm"
+        ]
     );
     let ann = row(&rows, 1, "S1");
     assert_eq!(ann[0], "ann@uni.example");
@@ -277,7 +303,14 @@ fn canvas_layout_points_possible_and_empty_for_no_grade() {
     let (rows, err) = export(&db, "canvas", &["--exam", "mid"]);
     assert_eq!(
         rows[0],
-        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Midterm"]
+        [
+            "Student",
+            "ID",
+            "SIS User ID",
+            "SIS Login ID",
+            "Section",
+            "Midterm"
+        ]
     );
     assert_eq!(rows[1], ["    Points Possible", "", "", "", "", "10"]);
     let ann = row(&rows, 2, "S1");
@@ -287,7 +320,9 @@ fn canvas_layout_points_possible_and_empty_for_no_grade() {
     let bo = row(&rows, 2, "S2");
     assert_eq!(bo[0], "'=HYPERLINK(\"http://evil.example\"), Bo");
     assert_eq!(bo[5], "3");
-    let cy = rows.iter().find(|r| r[0] == "Cy, '+cmd" || r[0].contains("+cmd"));
+    let cy = rows
+        .iter()
+        .find(|r| r[0] == "Cy, '+cmd" || r[0].contains("+cmd"));
     assert!(cy.is_none(), "cy has no SIS ids and is left out");
     let dee = row(&rows, 2, "S4");
     assert_eq!(dee[5], "", "no grade is empty in Canvas");
@@ -299,7 +334,14 @@ fn blackboard_layout_needs_usernames() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = exam_db(dir.path());
     let out = detente(&db)
-        .args(["grades", "export", "--format", "blackboard", "--exam", "fin"])
+        .args([
+            "grades",
+            "export",
+            "--format",
+            "blackboard",
+            "--exam",
+            "fin",
+        ])
         .output()
         .expect("run");
     assert!(out.status.success());
@@ -318,7 +360,10 @@ fn blackboard_layout_needs_usernames() {
     assert_eq!(&rows[1][0], "'=HYPERLINK(\"http://evil.example\")");
     assert_eq!(&rows[1][4], "");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cy") && err.contains("S4") && err.contains("nobody"), "{err}");
+    assert!(
+        err.contains("cy") && err.contains("S4") && err.contains("nobody"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -367,11 +412,16 @@ fn native_long_format_and_atomic_file() {
     assert_eq!(&ann_fin[8], "", "a mean has no single attempt");
     assert_eq!(&ann_fin[11], "62.5");
     // Everyone is in the native file, identifiers or not.
-    assert!(rows.iter().any(|r| &r[0] == "nobody" && &r[6] == "sample" && &r[7] == "mastery"));
     assert!(
-        std::fs::read_dir(dir.path())
-            .expect("dir")
-            .all(|e| !e.expect("entry").file_name().to_string_lossy().starts_with('.')),
+        rows.iter()
+            .any(|r| &r[0] == "nobody" && &r[6] == "sample" && &r[7] == "mastery")
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").all(|e| !e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.')),
         "no temporary file is left"
     );
 }
@@ -533,7 +583,12 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
     assert_eq!(json["learner"]["email"], "ann@uni.example");
     assert_eq!(json["decks"][0]["id"], "sample");
     assert_eq!(json["attempts"][0]["answers"][0]["credit"], 0.5);
-    assert!(json["checksum"].as_str().expect("checksum").starts_with("fnv1a64:"));
+    assert!(
+        json["checksum"]
+            .as_str()
+            .expect("checksum")
+            .starts_with("fnv1a64:")
+    );
 
     detente(&teacher)
         .args(["progress", "import"])
@@ -572,8 +627,18 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
     let mut bad: Vec<(&str, String)> = vec![
         ("truncated", text[..text.len() / 2].to_string()),
         ("corrupt", text.replace('{', "<")),
-        ("edited", text.replacen("\"rating\": 1", "\"rating\": 4", 1).replacen("\"rating\": 3", "\"rating\": 4", 1)),
-        ("version", text.replacen("\"version\": 1", "\"version\": 2", 1)),
+        (
+            "edited",
+            text.replacen("\"rating\": 1", "\"rating\": 4", 1).replacen(
+                "\"rating\": 3",
+                "\"rating\": 4",
+                1,
+            ),
+        ),
+        (
+            "version",
+            text.replacen("\"version\": 1", "\"version\": 2", 1),
+        ),
     ];
     // A bundle that refers to a card this database lacks, with a valid checksum.
     let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -604,6 +669,10 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
         let err = stderr(&out);
         assert_eq!(err.lines().count(), 1, "{what}: one line: {err}");
         assert!(err.contains(&format!("{what}.json")), "{what}: {err}");
-        assert_eq!(std::fs::read(&teacher).expect("db"), before, "{what}: database unchanged");
+        assert_eq!(
+            std::fs::read(&teacher).expect("db"),
+            before,
+            "{what}: database unchanged"
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! deck (cards studied, mastery, days active, last activity) for every learner, in a gradebook layout. Learners
 //! lacking the identifier the layout needs are named on stderr, never silently dropped.
 
-use super::Context;
 use super::staged::Staged;
+use super::{Context, open_with_decks};
 use crate::error::{Error, Result};
 use crate::gradebook::{self, DeckColumn, DeckResult, ExamColumn, Layout, Sheet, Student};
 use crate::schedule::Scheduler;
@@ -108,7 +108,7 @@ pub fn export(
     deck: Option<&str>,
     output: Option<&Path>,
 ) -> Result<i32> {
-    let store = Store::open(&ctx.db)?;
+    let store = open_with_decks(ctx)?;
     let sheet = sheet(&store, exam, deck, chrono::Utc::now().timestamp_millis())?;
     let csv_error = |target: &str, e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(format!("cannot write {target}"), io),
@@ -122,7 +122,8 @@ pub fn export(
             let target = path.display().to_string();
             let staged = Staged::new(path, "grades");
             let mut out = staged.create()?;
-            let left = gradebook::write(layout, &sheet, &mut out).map_err(|e| csv_error(&target, e))?;
+            let left =
+                gradebook::write(layout, &sheet, &mut out).map_err(|e| csv_error(&target, e))?;
             out.flush()
                 .map_err(|e| Error::io(format!("cannot write {target}"), e))?;
             drop(out);
@@ -132,7 +133,8 @@ pub fn export(
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            let left = gradebook::write(layout, &sheet, &mut out).map_err(|e| csv_error("stdout", e))?;
+            let left =
+                gradebook::write(layout, &sheet, &mut out).map_err(|e| csv_error("stdout", e))?;
             out.flush().map_err(|e| Error::io("stdout", e))?;
             left
         }
@@ -148,7 +150,9 @@ pub fn export(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        eprintln!("  (add it with `detente learner set NAME --email ...` or `detente learner import ROSTER.csv`)");
+        eprintln!(
+            "  (add it with `detente learner set NAME --email ...` or `detente learner import ROSTER.csv`)"
+        );
     }
     eprintln!(
         "Exported {} learner(s), {} exam(s), {} deck(s){}.",

@@ -47,12 +47,35 @@ fn identity(args: &IdentityArgs) -> Identity {
 /// Refuses an email, student id or username another learner already carries.
 fn check_unique(store: &Store, id: &Identity, own: Option<i64>) -> Result<()> {
     let probes = [
-        ("--email", Identity { email: id.email.clone(), ..Default::default() }),
-        ("--student-id", Identity { student_id: id.student_id.clone(), ..Default::default() }),
-        ("--username", Identity { username: id.username.clone(), ..Default::default() }),
+        (
+            "--email",
+            Identity {
+                email: id.email.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            "--student-id",
+            Identity {
+                student_id: id.student_id.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            "--username",
+            Identity {
+                username: id.username.clone(),
+                ..Default::default()
+            },
+        ),
     ];
     for (flag, probe) in probes {
-        let Some(value) = probe.email.clone().or(probe.student_id.clone()).or(probe.username.clone()) else {
+        let Some(value) = probe
+            .email
+            .clone()
+            .or(probe.student_id.clone())
+            .or(probe.username.clone())
+        else {
             continue;
         };
         // The probe may also match a learner merely named like the value; only a carried identifier clashes.
@@ -60,7 +83,10 @@ fn check_unique(store: &Store, id: &Identity, own: Option<i64>) -> Result<()> {
             && Some(other.id) != own
             && [&other.email, &other.student_id, &other.username].contains(&&Some(value.clone()))
         {
-            return Err(Error::Usage(format!("{flag} {value} belongs to learner {}", other.name)));
+            return Err(Error::Usage(format!(
+                "{flag} {value} belongs to learner {}",
+                other.name
+            )));
         }
     }
     Ok(())

@@ -36,7 +36,7 @@ struct BundleLearner {
     student_id: Option<String>,
     new_per_day: u32,
     reviews_per_day: u32,
-    desired_retention: f32,
+    desired_retention: f64,
     rollover_hour: u32,
 }
 
@@ -75,7 +75,10 @@ fn checksum(value: &serde_json::Value) -> String {
         o.remove("checksum");
     }
     // serde_json's default map is ordered by key, so this text is canonical.
-    format!("fnv1a64:{:016x}", crate::deck::fnv1a(v.to_string().as_bytes()))
+    format!(
+        "fnv1a64:{:016x}",
+        crate::deck::fnv1a(v.to_string().as_bytes())
+    )
 }
 
 pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
@@ -99,7 +102,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
             student_id: learner.student_id.clone(),
             new_per_day: learner.new_per_day,
             reviews_per_day: learner.reviews_per_day,
-            desired_retention: learner.desired_retention,
+            desired_retention: (f64::from(learner.desired_retention) * 10_000.0).round() / 10_000.0,
             rollover_hour: learner.rollover_hour,
         },
         decks: store::bundle_decks(&store.conn, learner.id)?,
@@ -107,11 +110,11 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         attempts: store::bundle_attempts(&store.conn, learner.id)?,
         checksum: String::new(),
     };
-    let json_err = |e: serde_json::Error| Error::io(format!("cannot write {}", output.display()), e.into());
+    let json_err =
+        |e: serde_json::Error| Error::io(format!("cannot write {}", output.display()), e.into());
     let value = serde_json::to_value(&bundle).map_err(json_err)?;
     // The checksum is taken over the numbers as they will be read back from the file's text.
-    let reread: serde_json::Value =
-        serde_json::from_str(&value.to_string()).map_err(json_err)?;
+    let reread: serde_json::Value = serde_json::from_str(&value.to_string()).map_err(json_err)?;
     let mut value = value;
     if let Some(o) = value.as_object_mut() {
         o.insert("checksum".into(), checksum(&reread).into());
@@ -149,10 +152,15 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
     let name = file.display().to_string();
     let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
     let text = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-    let value: serde_json::Value = serde_json::from_slice(&text)
-        .map_err(|e| bad(format!("not a progress bundle (damaged or truncated JSON: {e})")))?;
+    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        bad(format!(
+            "not a progress bundle (damaged or truncated JSON: {e})"
+        ))
+    })?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(bad(format!("not a progress bundle (its format is not \"{FORMAT}\")")));
+        return Err(bad(format!(
+            "not a progress bundle (its format is not \"{FORMAT}\")"
+        )));
     }
     match value.get("version").and_then(|v| v.as_u64()) {
         Some(VERSION) => {}
@@ -166,7 +174,7 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
     let stated = value.get("checksum").and_then(|c| c.as_str()).unwrap_or("");
     if stated != checksum(&value) {
         return Err(bad(
-            "checksum mismatch: the bundle was edited or damaged".into(),
+            "checksum mismatch: the bundle was edited or damaged".into()
         ));
     }
     let bundle: Bundle = serde_json::from_value(value)
@@ -242,25 +250,33 @@ fn learner_for(store: &Store, l: &BundleLearner) -> Result<Option<Learner>> {
 fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result<Identity> {
     let theirs = l.identity();
     let taken = |probe: Identity| -> Result<bool> {
-        Ok(store::learner_by_identity(&store.conn, &probe)?
-            .is_some_and(|o| o.id != local.id))
+        Ok(store::learner_by_identity(&store.conn, &probe)?.is_some_and(|o| o.id != local.id))
     };
     let mut fill = Identity::default();
     if local.username.is_none()
         && let Some(u) = &theirs.username
-        && !taken(Identity { username: Some(u.clone()), ..Default::default() })?
+        && !taken(Identity {
+            username: Some(u.clone()),
+            ..Default::default()
+        })?
     {
         fill.username = Some(u.clone());
     }
     if local.email.is_none()
         && let Some(e) = &theirs.email
-        && !taken(Identity { email: Some(e.clone()), ..Default::default() })?
+        && !taken(Identity {
+            email: Some(e.clone()),
+            ..Default::default()
+        })?
     {
         fill.email = Some(e.clone());
     }
     if local.student_id.is_none()
         && let Some(s) = &theirs.student_id
-        && !taken(Identity { student_id: Some(s.clone()), ..Default::default() })?
+        && !taken(Identity {
+            student_id: Some(s.clone()),
+            ..Default::default()
+        })?
     {
         fill.student_id = Some(s.clone());
     }
@@ -306,12 +322,14 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
                 // An earlier bundle in this import created them.
                 Some(l) => l,
                 None => {
-                    let mut l = store::add_learner(&tx, &c.bundle.learner.name, now)?.ok_or_else(
-                        || Error::Usage(format!("cannot create learner {}", c.bundle.learner.name)),
-                    )?;
+                    let mut l =
+                        store::add_learner(&tx, &c.bundle.learner.name, now)?.ok_or_else(|| {
+                            Error::Usage(format!("cannot create learner {}", c.bundle.learner.name))
+                        })?;
                     l.new_per_day = c.bundle.learner.new_per_day;
                     l.reviews_per_day = c.bundle.learner.reviews_per_day;
-                    l.desired_retention = c.bundle.learner.desired_retention;
+                    l.desired_retention =
+                        c.bundle.learner.desired_retention.clamp(0.7, 0.99) as f32;
                     l.rollover_hour = c.bundle.learner.rollover_hour.min(23);
                     store::update_learner(&tx, &l)?;
                     l

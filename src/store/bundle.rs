@@ -205,7 +205,9 @@ pub fn bundle_decks(conn: &Connection, learner: i64) -> Result<Vec<BundleDeck>> 
 /// The local row id of a study item; `None` if this database has no such card.
 pub fn card_id(conn: &Connection, deck: &str, card: &str, sibling: i64) -> Result<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM cards WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3")?
+        .prepare_cached(
+            "SELECT id FROM cards WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3",
+        )?
         .query_row(params![deck, card, sibling], |r| r.get(0))
         .optional()?)
 }
@@ -213,7 +215,11 @@ pub fn card_id(conn: &Connection, deck: &str, card: &str, sibling: i64) -> Resul
 /// A deck's content hash; `None` if it is not loaded.
 pub fn deck_hash(conn: &Connection, deck: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT content_hash FROM decks WHERE id = ?1", [deck], |r| r.get(0))
+        .query_row(
+            "SELECT content_hash FROM decks WHERE id = ?1",
+            [deck],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -226,7 +232,12 @@ pub fn exam_exists(conn: &Connection, exam: &str) -> Result<bool> {
 }
 
 /// When a learner's attempt `number` at an exam started, if this database has it.
-pub fn attempt_started(conn: &Connection, learner: i64, exam: &str, number: i64) -> Result<Option<i64>> {
+pub fn attempt_started(
+    conn: &Connection,
+    learner: i64,
+    exam: &str,
+    number: i64,
+) -> Result<Option<i64>> {
     Ok(conn
         .query_row(
             "SELECT started_at FROM attempts WHERE learner_id = ?1 AND exam_id = ?2 AND number = ?3",

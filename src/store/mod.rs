@@ -7,13 +7,13 @@ mod people;
 
 pub use bundle::{
     BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
-    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists,
-    merge_attempts, merge_reviews, replace_states,
+    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
+    merge_reviews, replace_states,
 };
 pub use import::{ImportReport, import_deck, sync_builtin};
 pub use people::{
-    DeckStudy, ExamInfo, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow,
-    deck_study, exam_scores, exams, import_roster, learner_by_identity, set_identity,
+    DeckStudy, ExamInfo, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
+    exam_scores, exams, import_roster, learner_by_identity, set_identity,
 };
 
 use crate::deck::Card;
@@ -127,7 +127,8 @@ impl Learner {
     }
 }
 
-const LEARNER_COLUMNS: &str = "id, name, new_per_day, reviews_per_day, desired_retention, rollover_hour, parameters,
+const LEARNER_COLUMNS: &str =
+    "id, name, new_per_day, reviews_per_day, desired_retention, rollover_hour, parameters,
     username, first_name, last_name, email, student_id";
 
 fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {

@@ -187,9 +187,7 @@ pub fn import_roster(
         let own = existing.as_ref().map(|l| l.id);
         if let Some(l) = own {
             if let Some(line) = matched_by.get(&l) {
-                problems.push(problem(format!(
-                    "matches the same learner as line {line}"
-                )));
+                problems.push(problem(format!("matches the same learner as line {line}")));
                 continue;
             }
             matched_by.insert(l, row.line);
