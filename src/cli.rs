@@ -45,6 +45,12 @@ pub enum Command {
     /// Add, list and configure learners
     #[command(subcommand)]
     Learner(LearnerCommand),
+    /// Export grades and study effort for Moodle, Canvas, Blackboard or as a long CSV
+    #[command(subcommand)]
+    Grades(GradesCommand),
+    /// Move a learner's progress between machines as a JSON bundle
+    #[command(subcommand)]
+    Progress(ProgressCommand),
 }
 
 #[derive(Debug, Args)]
@@ -155,15 +161,98 @@ pub enum LearnerCommand {
         name: String,
         #[command(flatten)]
         settings: LearnerSettings,
+        #[command(flatten)]
+        identity: IdentityArgs,
     },
-    /// Change a learner's daily limits or target retention
+    /// Change a learner's daily limits, target retention or identity
     Set {
         name: String,
         #[command(flatten)]
         settings: LearnerSettings,
+        #[command(flatten)]
+        identity: IdentityArgs,
     },
-    /// List learners and their settings
+    /// List learners, their identities and settings
     List,
+    /// Create or update learners from a class list: a plain roster CSV, or a Moodle or Canvas gradebook export.
+    /// All or nothing: any unusable row is reported with its line and nothing is imported (exit 65)
+    Import {
+        #[arg(value_name = "ROSTER.csv")]
+        file: PathBuf,
+    },
+}
+
+/// Who a learner is to a gradebook.
+#[derive(Debug, Args, Default)]
+pub struct IdentityArgs {
+    /// The LMS login (Blackboard Username, Canvas SIS Login ID)
+    #[arg(long)]
+    pub username: Option<String>,
+    #[arg(long)]
+    pub first_name: Option<String>,
+    #[arg(long)]
+    pub last_name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The institution's id (Moodle ID number, Canvas SIS User ID)
+    #[arg(long)]
+    pub student_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GradesCommand {
+    /// Write exam grades and study effort per deck as CSV. Without --exam or --deck: every exam and every deck
+    Export {
+        #[arg(long, value_enum)]
+        format: GradeFormat,
+        /// Only this exam
+        #[arg(long, value_name = "ID")]
+        exam: Option<String>,
+        /// Only this deck's study columns
+        #[arg(long, value_name = "ID")]
+        deck: Option<String>,
+        /// The file to write [default: standard output]
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GradeFormat {
+    /// One row per learner and assessment
+    Native,
+    /// Moodle gradebook CSV import (map Email address or ID number)
+    Moodle,
+    /// Canvas gradebook import
+    Canvas,
+    /// Blackboard Learn (Original) Grade Center upload
+    Blackboard,
+}
+
+impl From<GradeFormat> for crate::gradebook::Layout {
+    fn from(f: GradeFormat) -> Self {
+        match f {
+            GradeFormat::Native => Self::Native,
+            GradeFormat::Moodle => Self::Moodle,
+            GradeFormat::Canvas => Self::Canvas,
+            GradeFormat::Blackboard => Self::Blackboard,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProgressCommand {
+    /// Write the learner's (--learner) reviews and exam attempts as a checksummed JSON bundle
+    Export {
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Merge progress bundles: idempotent; card states are recomputed from the merged review log. A bundle that
+    /// does not validate is refused (exit 65) and nothing is written
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args, Default)]

@@ -2,57 +2,15 @@
 //! a temporary file beside the output, with a progress bar on a terminal, and renames it into place only when the
 //! whole input converted: a malformed bank leaves no output file.
 
+use super::staged::Staged;
 use super::{Context, open_with_decks};
 use crate::deck::convert::{self, ConvertError, Foreign, Format, Ids, Meta, Warning, slug};
 use crate::deck::{Card, Deck};
 use crate::error::{Error, Result};
 use crate::store;
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
-
-/// A file written under a temporary name and moved into place by [`Staged::finish`]; removed if dropped before.
-struct Staged {
-    temp: PathBuf,
-    target: PathBuf,
-    done: bool,
-}
-
-impl Staged {
-    fn new(target: &Path, tag: &str) -> Staged {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let temp = target.with_file_name(format!(".{name}.{tag}-{}", std::process::id()));
-        Staged {
-            temp,
-            target: target.to_path_buf(),
-            done: false,
-        }
-    }
-
-    fn create(&self) -> Result<BufWriter<File>> {
-        File::create(&self.temp)
-            .map(BufWriter::new)
-            .map_err(|e| Error::io(format!("cannot write {}", self.target.display()), e))
-    }
-
-    fn finish(mut self) -> Result<()> {
-        std::fs::rename(&self.temp, &self.target)
-            .map_err(|e| Error::io(format!("cannot write {}", self.target.display()), e))?;
-        self.done = true;
-        Ok(())
-    }
-}
-
-impl Drop for Staged {
-    fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
+use std::io::{BufReader, Write};
+use std::path::Path;
 
 fn print_warnings(file: &str, warnings: &[Warning]) {
     for w in warnings {

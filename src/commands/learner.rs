@@ -1,9 +1,11 @@
-//! `detente learner add|set|list`: learners and their daily limits, target retention and day start.
+//! `detente learner add|set|list|import`: learners, their identities (username, names, email, student id) and
+//! their daily limits, target retention and day start; class lists imported from roster CSVs.
 
 use super::{Context, now, print, print_json};
-use crate::cli::LearnerSettings;
+use crate::cli::{IdentityArgs, LearnerSettings};
 use crate::error::{Error, Result};
-use crate::store::{self, Learner, Store};
+use crate::store::{self, Identity, Learner, Store};
+use std::path::Path;
 
 fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
     if let Some(n) = s.new_per_day {
@@ -31,12 +33,78 @@ fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
     Ok(())
 }
 
-pub fn add(ctx: &Context, name: &str, settings: &LearnerSettings) -> Result<i32> {
+fn identity(args: &IdentityArgs) -> Identity {
+    Identity {
+        username: args.username.clone(),
+        first_name: args.first_name.clone(),
+        last_name: args.last_name.clone(),
+        email: args.email.clone(),
+        student_id: args.student_id.clone(),
+    }
+    .cleaned()
+}
+
+/// Refuses an email, student id or username another learner already carries.
+fn check_unique(store: &Store, id: &Identity, own: Option<i64>) -> Result<()> {
+    let probes = [
+        (
+            "--email",
+            Identity {
+                email: id.email.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            "--student-id",
+            Identity {
+                student_id: id.student_id.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            "--username",
+            Identity {
+                username: id.username.clone(),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (flag, probe) in probes {
+        let Some(value) = probe
+            .email
+            .clone()
+            .or(probe.student_id.clone())
+            .or(probe.username.clone())
+        else {
+            continue;
+        };
+        // The probe may also match a learner merely named like the value; only a carried identifier clashes.
+        if let Some(other) = store::learner_by_identity(&store.conn, &probe)?
+            && Some(other.id) != own
+            && [&other.email, &other.student_id, &other.username].contains(&&Some(value.clone()))
+        {
+            return Err(Error::Usage(format!(
+                "{flag} {value} belongs to learner {}",
+                other.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub fn add(
+    ctx: &Context,
+    name: &str,
+    settings: &LearnerSettings,
+    identity_args: &IdentityArgs,
+) -> Result<i32> {
+    let id = identity(identity_args);
     let name = name.trim();
     if name.is_empty() {
         return Err(Error::Usage("a learner needs a name".into()));
     }
     let mut store = Store::open(&ctx.db)?;
+    check_unique(&store, &id, None)?;
     let tx = store.write()?;
     let Some(mut learner) = store::add_learner(&tx, name, now())? else {
         return Err(Error::Usage(format!(
@@ -45,12 +113,19 @@ pub fn add(ctx: &Context, name: &str, settings: &LearnerSettings) -> Result<i32>
     };
     apply(&mut learner, settings)?;
     store::update_learner(&tx, &learner)?;
+    store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
     eprintln!("Added learner {name}.");
     Ok(0)
 }
 
-pub fn set(ctx: &Context, name: &str, settings: &LearnerSettings) -> Result<i32> {
+pub fn set(
+    ctx: &Context,
+    name: &str,
+    settings: &LearnerSettings,
+    identity_args: &IdentityArgs,
+) -> Result<i32> {
+    let id = identity(identity_args);
     let mut store = Store::open(&ctx.db)?;
     let Some(mut learner) = store::learner_by_name(&store.conn, name)? else {
         return Err(Error::Usage(format!(
@@ -58,8 +133,10 @@ pub fn set(ctx: &Context, name: &str, settings: &LearnerSettings) -> Result<i32>
         )));
     };
     apply(&mut learner, settings)?;
+    check_unique(&store, &id, Some(learner.id))?;
     let tx = store.write()?;
     store::update_learner(&tx, &learner)?;
+    store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
     eprintln!("Updated learner {name}.");
     Ok(0)
@@ -73,18 +150,74 @@ pub fn list(ctx: &Context) -> Result<i32> {
         return Ok(0);
     }
     print(&format!(
-        "{:20}  {:>7}  {:>7}  {:>9}  {:>9}",
-        "LEARNER", "NEW/DAY", "REV/DAY", "RETENTION", "DAY START"
+        "{:20}  {:>7}  {:>7}  {:>9}  {:>9}  {:16}  {:24}  {:28}  {:12}",
+        "LEARNER",
+        "NEW/DAY",
+        "REV/DAY",
+        "RETENTION",
+        "DAY START",
+        "USERNAME",
+        "NAME",
+        "EMAIL",
+        "STUDENT ID"
     ))?;
+    let show = |v: &Option<String>| crate::ui::clean(v.as_deref().unwrap_or("-"));
     for l in &learners {
+        let full = match (&l.first_name, &l.last_name) {
+            (None, None) => "-".to_string(),
+            (f, l) => [f.as_deref(), l.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+        };
         print(&format!(
-            "{:20}  {:>7}  {:>7}  {:>9.2}  {:>7}:00",
+            "{:20}  {:>7}  {:>7}  {:>9.2}  {:>7}:00  {:16}  {:24}  {:28}  {:12}",
             crate::ui::clean(&l.name),
             l.new_per_day,
             l.reviews_per_day,
             l.desired_retention,
-            l.rollover_hour
+            l.rollover_hour,
+            show(&l.username),
+            crate::ui::clean(&full),
+            show(&l.email),
+            show(&l.student_id)
         ))?;
     }
+    Ok(0)
+}
+
+/// `detente learner import ROSTER.csv`: all or nothing, in one transaction.
+pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
+    let name = file.display().to_string();
+    let input =
+        std::fs::File::open(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let (layout, rows) = crate::gradebook::read_roster(std::io::BufReader::new(input))
+        .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
+    let mut store = Store::open(&ctx.db)?;
+    let tx = store.write()?;
+    let outcome = match store::import_roster(&tx, &rows, now())? {
+        Ok(o) => o,
+        Err(problems) => {
+            drop(tx);
+            for p in &problems {
+                eprintln!("{name}:{}: {}", p.line, p.message);
+            }
+            return Err(Error::InvalidData(format!(
+                "{name}: {} row(s) cannot be used; no learner was imported",
+                problems.len()
+            )));
+        }
+    };
+    tx.commit()?;
+    if ctx.json {
+        print_json(&outcome)?;
+    }
+    eprintln!(
+        "Imported {name} ({layout:?} roster): {} added, {} updated, {} unchanged.",
+        outcome.added.len(),
+        outcome.updated.len(),
+        outcome.unchanged
+    );
     Ok(0)
 }

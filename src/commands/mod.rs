@@ -5,10 +5,14 @@ mod convert;
 mod deck;
 mod decks;
 mod due;
+mod grades;
 mod learner;
+mod progress;
+mod staged;
 mod study;
 
 use crate::cli::{Cli, Color, Command, DeckCommand, LearnerCommand};
+use crate::cli::{GradesCommand, ProgressCommand};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
 use crate::store::{self, Learner, Store};
@@ -69,13 +73,32 @@ pub fn run(cli: Cli) -> Result<i32> {
                 reset_changed,
             },
         ),
-        Command::Learner(LearnerCommand::Add { name, settings }) => {
-            learner::add(&ctx, &name, &settings)
-        }
-        Command::Learner(LearnerCommand::Set { name, settings }) => {
-            learner::set(&ctx, &name, &settings)
-        }
+        Command::Learner(LearnerCommand::Add {
+            name,
+            settings,
+            identity,
+        }) => learner::add(&ctx, &name, &settings, &identity),
+        Command::Learner(LearnerCommand::Set {
+            name,
+            settings,
+            identity,
+        }) => learner::set(&ctx, &name, &settings, &identity),
         Command::Learner(LearnerCommand::List) => learner::list(&ctx),
+        Command::Learner(LearnerCommand::Import { file }) => learner::import(&ctx, &file),
+        Command::Grades(GradesCommand::Export {
+            format,
+            exam,
+            deck,
+            output,
+        }) => grades::export(
+            &ctx,
+            format.into(),
+            exam.as_deref(),
+            deck.as_deref(),
+            output.as_deref(),
+        ),
+        Command::Progress(ProgressCommand::Export { output }) => progress::export(&ctx, &output),
+        Command::Progress(ProgressCommand::Import { files }) => progress::import(&ctx, &files),
     }
 }
 

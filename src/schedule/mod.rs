@@ -445,6 +445,24 @@ pub fn fuzz_factor(card_key: &str, reps: u32) -> f32 {
     (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32
 }
 
+/// Replays a learner's study log (oldest first, as [`crate::store::study_log`] gives it, which already starts each
+/// card afresh at its reset) through the scheduler, with the same fuzz the session drew: the card states the log
+/// implies, by card id. Cards absent from the result are new to the learner.
+pub fn replay(
+    scheduler: &Scheduler,
+    log: &[crate::store::LoggedReview],
+    cal: &Calendar,
+) -> crate::Result<std::collections::BTreeMap<i64, CardState>> {
+    let mut states = std::collections::BTreeMap::new();
+    for r in log {
+        let prev: Option<&CardState> = states.get(&r.card_id);
+        let fuzz = fuzz_factor(&r.key, prev.map_or(0, |s| s.reps));
+        let out = scheduler.answer(prev, r.rating, r.reviewed_at_ms / 1000, cal, Some(fuzz))?;
+        states.insert(r.card_id, out.state);
+    }
+    Ok(states)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

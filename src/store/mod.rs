@@ -1,9 +1,20 @@
 //! SQLite storage: opening a database (pragmas, migrations, refusing a newer schema), and the queries. Every write
 //! helper takes a transaction, so that callers compose writes and commit them at once.
 
+mod bundle;
 mod import;
+mod people;
 
+pub use bundle::{
+    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
+    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
+    merge_reviews, replace_states,
+};
 pub use import::{ImportReport, import_deck, sync_builtin};
+pub use people::{
+    DeckStudy, ExamInfo, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
+    exam_scores, exams, import_roster, learner_by_identity, set_identity,
+};
 
 use crate::deck::Card;
 use crate::error::{Error, Result};
@@ -97,6 +108,13 @@ pub struct Learner {
     pub desired_retention: f32,
     pub rollover_hour: u32,
     pub parameters: Option<Vec<f32>>,
+    /// The LMS login (Blackboard Username, Canvas SIS Login ID).
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    /// The institution's id (Moodle ID number, Canvas SIS User ID).
+    pub student_id: Option<String>,
 }
 
 impl Learner {
@@ -111,7 +129,8 @@ impl Learner {
 }
 
 const LEARNER_COLUMNS: &str =
-    "id, name, new_per_day, reviews_per_day, desired_retention, rollover_hour, parameters";
+    "id, name, new_per_day, reviews_per_day, desired_retention, rollover_hour, parameters,
+    username, first_name, last_name, email, student_id";
 
 fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
     let params: Option<String> = r.get(6)?;
@@ -123,6 +142,11 @@ fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
         desired_retention: r.get::<_, f64>(4)? as f32,
         rollover_hour: r.get(5)?,
         parameters: params.and_then(|p| serde_json::from_str(&p).ok()),
+        username: r.get(7)?,
+        first_name: r.get(8)?,
+        last_name: r.get(9)?,
+        email: r.get(10)?,
+        student_id: r.get(11)?,
     })
 }
 

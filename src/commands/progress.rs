@@ -1,0 +1,379 @@
+//! `detente progress export|import`: progress bundles, so students can drill on their own machines. A bundle is
+//! versioned JSON: the learner's identity and settings, every review (cards named by deck id + card key +
+//! sibling), every exam attempt with its answers, the deck versions referred to, and a checksum.
+//!
+//! The checksum is FNV-1a 64 over the canonical JSON of everything else (keys sorted, no spaces): it catches
+//! truncation, damage and hand edits, not a forger, who could recompute it; a teacher who needs that should
+//! collect bundles over an authenticated channel. Importing validates every file first (format, version,
+//! checksum, cards, decks and exams known here), then merges them all in one transaction and recomputes the
+//! learners' card states by replaying their merged study logs through the scheduler.
+
+use super::Context;
+use super::staged::Staged;
+use crate::error::{Error, Result};
+use crate::schedule::{Scheduler, replay};
+use crate::store::{
+    self, BundleAttempt, BundleDeck, BundleReview, Identity, Learner, MergeReport, Store,
+};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The bundle's `format` value.
+pub const FORMAT: &str = "detente-progress";
+/// The bundle version this detente writes and reads.
+pub const VERSION: u64 = 1;
+
+/// Who the progress belongs to, and the settings the schedule was computed with.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BundleLearner {
+    name: String,
+    username: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    student_id: Option<String>,
+    new_per_day: u32,
+    reviews_per_day: u32,
+    desired_retention: f64,
+    rollover_hour: u32,
+}
+
+impl BundleLearner {
+    fn identity(&self) -> Identity {
+        Identity {
+            username: self.username.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            student_id: self.student_id.clone(),
+        }
+        .cleaned()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Bundle {
+    format: String,
+    version: u64,
+    /// Unix milliseconds.
+    exported_at: i64,
+    learner: BundleLearner,
+    decks: Vec<BundleDeck>,
+    reviews: Vec<BundleReview>,
+    attempts: Vec<BundleAttempt>,
+    #[serde(default)]
+    checksum: String,
+}
+
+/// The checksum of a bundle's JSON without its `checksum` member.
+fn checksum(value: &serde_json::Value) -> String {
+    let mut v = value.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("checksum");
+    }
+    // serde_json's default map is ordered by key, so this text is canonical.
+    format!(
+        "fnv1a64:{:016x}",
+        crate::deck::fnv1a(v.to_string().as_bytes())
+    )
+}
+
+pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
+    let store = Store::open(&ctx.db)?;
+    let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no learner named {} (choose one with --learner; see `detente learner list`)",
+            ctx.learner
+        ))
+    })?;
+    let bundle = Bundle {
+        format: FORMAT.into(),
+        version: VERSION,
+        exported_at: chrono::Utc::now().timestamp_millis(),
+        learner: BundleLearner {
+            name: learner.name.clone(),
+            username: learner.username.clone(),
+            first_name: learner.first_name.clone(),
+            last_name: learner.last_name.clone(),
+            email: learner.email.clone(),
+            student_id: learner.student_id.clone(),
+            new_per_day: learner.new_per_day,
+            reviews_per_day: learner.reviews_per_day,
+            desired_retention: (f64::from(learner.desired_retention) * 10_000.0).round() / 10_000.0,
+            rollover_hour: learner.rollover_hour,
+        },
+        decks: store::bundle_decks(&store.conn, learner.id)?,
+        reviews: store::bundle_reviews(&store.conn, learner.id)?,
+        attempts: store::bundle_attempts(&store.conn, learner.id)?,
+        checksum: String::new(),
+    };
+    let json_err =
+        |e: serde_json::Error| Error::io(format!("cannot write {}", output.display()), e.into());
+    let value = serde_json::to_value(&bundle).map_err(json_err)?;
+    // The checksum is taken over the numbers as they will be read back from the file's text.
+    let reread: serde_json::Value = serde_json::from_str(&value.to_string()).map_err(json_err)?;
+    let mut value = value;
+    if let Some(o) = value.as_object_mut() {
+        o.insert("checksum".into(), checksum(&reread).into());
+    }
+    let staged = Staged::new(output, "progress");
+    let mut out = staged.create()?;
+    serde_json::to_writer_pretty(&mut out, &value).map_err(json_err)?;
+    writeln!(out)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))?;
+    drop(out);
+    staged.finish()?;
+    eprintln!(
+        "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} deck(s).",
+        output.display(),
+        learner.name,
+        bundle.reviews.len(),
+        bundle.attempts.len(),
+        bundle.decks.len()
+    );
+    Ok(0)
+}
+
+/// A bundle that validated, with its cards resolved to this database's ids.
+struct Checked {
+    file: PathBuf,
+    bundle: Bundle,
+    reviews: Vec<i64>,
+    answers: Vec<Vec<i64>>,
+    warnings: Vec<String>,
+}
+
+/// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
+fn check(store: &Store, file: &Path) -> Result<Checked> {
+    let name = file.display().to_string();
+    let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
+    let text = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        bad(format!(
+            "not a progress bundle (damaged or truncated JSON: {e})"
+        ))
+    })?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(bad(format!(
+            "not a progress bundle (its format is not \"{FORMAT}\")"
+        )));
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(VERSION) => {}
+        Some(v) => {
+            return Err(bad(format!(
+                "bundle version {v} is unknown to this detente (it reads version {VERSION})"
+            )));
+        }
+        None => return Err(bad("the bundle has no version".into())),
+    }
+    let stated = value.get("checksum").and_then(|c| c.as_str()).unwrap_or("");
+    if stated != checksum(&value) {
+        return Err(bad(
+            "checksum mismatch: the bundle was edited or damaged".into()
+        ));
+    }
+    let bundle: Bundle = serde_json::from_value(value)
+        .map_err(|e| bad(format!("not a valid progress bundle: {e}")))?;
+    if bundle.learner.name.trim().is_empty() {
+        return Err(bad("the bundle's learner has no name".into()));
+    }
+    let mut warnings = Vec::new();
+    for d in &bundle.decks {
+        match store::deck_hash(&store.conn, &d.id)? {
+            None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
+            Some(h) if h != d.content_hash => warnings.push(format!(
+                "{name}: deck `{}` here differs from the learner's version; progress is kept by card id",
+                d.id
+            )),
+            Some(_) => {}
+        }
+    }
+    let resolve = |deck: &str, card: &str, sibling: i64| -> Result<i64> {
+        store::card_id(&store.conn, deck, card, sibling)?.ok_or_else(|| {
+            bad(format!(
+                "card {deck}/{card} (sibling {sibling}) does not exist in this database"
+            ))
+        })
+    };
+    let mut reviews = Vec::with_capacity(bundle.reviews.len());
+    for r in &bundle.reviews {
+        if !(1..=4).contains(&r.rating) {
+            return Err(bad(format!("a review has rating {}, not 1 to 4", r.rating)));
+        }
+        reviews.push(resolve(&r.deck, &r.card, r.sibling)?);
+    }
+    let local = learner_for(store, &bundle.learner)?;
+    let mut answers = Vec::with_capacity(bundle.attempts.len());
+    for a in &bundle.attempts {
+        if !store::exam_exists(&store.conn, &a.exam_id)? {
+            return Err(bad(format!("exam `{}` is not loaded here", a.exam_id)));
+        }
+        if let Some(l) = &local
+            && let Some(started) = store::attempt_started(&store.conn, l.id, &a.exam_id, a.number)?
+            && started != a.started_at
+        {
+            return Err(bad(format!(
+                "attempt {} at exam `{}` conflicts with a different attempt {} already here",
+                a.number, a.exam_id, a.number
+            )));
+        }
+        answers.push(
+            a.answers
+                .iter()
+                .map(|x| resolve(&x.deck, &x.card, x.sibling))
+                .collect::<Result<Vec<_>>>()?,
+        );
+    }
+    Ok(Checked {
+        file: file.to_path_buf(),
+        bundle,
+        reviews,
+        answers,
+        warnings,
+    })
+}
+
+/// The local learner a bundle's learner is: matched on identity as rosters are, then on the name.
+fn learner_for(store: &Store, l: &BundleLearner) -> Result<Option<Learner>> {
+    if let Some(found) = store::learner_by_identity(&store.conn, &l.identity())? {
+        return Ok(Some(found));
+    }
+    store::learner_by_name(&store.conn, &l.name)
+}
+
+/// The bundle's identity values a local learner lacks, leaving out any another learner already carries.
+fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result<Identity> {
+    let theirs = l.identity();
+    let taken = |probe: Identity| -> Result<bool> {
+        Ok(store::learner_by_identity(&store.conn, &probe)?.is_some_and(|o| o.id != local.id))
+    };
+    let mut fill = Identity::default();
+    if local.username.is_none()
+        && let Some(u) = &theirs.username
+        && !taken(Identity {
+            username: Some(u.clone()),
+            ..Default::default()
+        })?
+    {
+        fill.username = Some(u.clone());
+    }
+    if local.email.is_none()
+        && let Some(e) = &theirs.email
+        && !taken(Identity {
+            email: Some(e.clone()),
+            ..Default::default()
+        })?
+    {
+        fill.email = Some(e.clone());
+    }
+    if local.student_id.is_none()
+        && let Some(s) = &theirs.student_id
+        && !taken(Identity {
+            student_id: Some(s.clone()),
+            ..Default::default()
+        })?
+    {
+        fill.student_id = Some(s.clone());
+    }
+    if local.first_name.is_none() {
+        fill.first_name = theirs.first_name.clone();
+    }
+    if local.last_name.is_none() {
+        fill.last_name = theirs.last_name.clone();
+    }
+    Ok(fill)
+}
+
+pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
+    let mut store = Store::open(&ctx.db)?;
+    let checked = files
+        .iter()
+        .map(|f| check(&store, f))
+        .collect::<Result<Vec<_>>>()?;
+    for c in &checked {
+        for w in &c.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    // Identities to fill in, decided before the write transaction borrows the store.
+    let mut plans = Vec::with_capacity(checked.len());
+    for c in &checked {
+        plans.push(match learner_for(&store, &c.bundle.learner)? {
+            Some(l) => {
+                let fill = missing_identity(&store, &l, &c.bundle.learner)?;
+                (Some(l), fill)
+            }
+            None => (None, c.bundle.learner.identity()),
+        });
+    }
+    let now = super::now();
+    let tx = store.write()?;
+    let mut touched = BTreeSet::new();
+    let mut reports = Vec::new();
+    for (c, (local, fill)) in checked.iter().zip(plans) {
+        let learner = match local {
+            Some(l) => l,
+            None => match store::learner_by_name(&tx, &c.bundle.learner.name)? {
+                // An earlier bundle in this import created them.
+                Some(l) => l,
+                None => {
+                    let mut l =
+                        store::add_learner(&tx, &c.bundle.learner.name, now)?.ok_or_else(|| {
+                            Error::Usage(format!("cannot create learner {}", c.bundle.learner.name))
+                        })?;
+                    l.new_per_day = c.bundle.learner.new_per_day;
+                    l.reviews_per_day = c.bundle.learner.reviews_per_day;
+                    l.desired_retention =
+                        c.bundle.learner.desired_retention.clamp(0.7, 0.99) as f32;
+                    l.rollover_hour = c.bundle.learner.rollover_hour.min(23);
+                    store::update_learner(&tx, &l)?;
+                    l
+                }
+            },
+        };
+        store::set_identity(&tx, learner.id, &fill)?;
+        let mut report = MergeReport::default();
+        let reviews: Vec<(i64, &BundleReview)> =
+            c.reviews.iter().copied().zip(&c.bundle.reviews).collect();
+        store::merge_reviews(&tx, learner.id, &reviews, &mut report)?;
+        let attempts: Vec<(&BundleAttempt, Vec<i64>)> = c
+            .bundle
+            .attempts
+            .iter()
+            .zip(c.answers.iter().cloned())
+            .collect();
+        store::merge_attempts(&tx, learner.id, &attempts, &mut report)?;
+        touched.insert(learner.name.clone());
+        reports.push((c.file.display().to_string(), learner.name.clone(), report));
+    }
+    // Progress is recomputable: each touched learner's states are what their merged study log implies.
+    for name in &touched {
+        let Some(learner) = store::learner_by_name(&tx, name)? else {
+            continue;
+        };
+        let scheduler = Scheduler::new(learner.settings())?;
+        let log = store::study_log(&tx, learner.id)?;
+        let states = replay(&scheduler, &log, &super::calendar(&learner))?;
+        store::replace_states(&tx, learner.id, &states)?;
+    }
+    tx.commit()?;
+    for (file, name, r) in &reports {
+        eprintln!(
+            "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here).",
+            r.reviews_added, r.reviews_known, r.attempts_added, r.attempts_known
+        );
+    }
+    if ctx.json {
+        let json: Vec<_> = reports
+            .iter()
+            .map(|(file, name, r)| serde_json::json!({"file": file, "learner": name, "merged": r}))
+            .collect();
+        super::print_json(&json)?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,384 @@
+//! The store's side of progress bundles: reading one learner's reviews, exam attempts and the deck versions they
+//! refer to, with cards named by deck id + card key + sibling; merging those into another database without
+//! duplicates; and replacing a learner's card states with ones recomputed from the merged log.
+
+use crate::error::Result;
+use crate::schedule::CardState;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::collections::BTreeMap;
+
+/// One review, every column of the review log but the local row ids (learner, card and session).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleReview {
+    pub deck: String,
+    pub card: String,
+    pub sibling: i64,
+    pub reviewed_at: i64,
+    pub day: i64,
+    pub mode: String,
+    pub response: String,
+    pub correct: bool,
+    pub rule: String,
+    pub rating: i64,
+    pub duration_ms: i64,
+    pub phase_before: i64,
+    pub step_before: Option<i64>,
+    pub stability_before: Option<f64>,
+    pub difficulty_before: Option<f64>,
+    pub due_before: Option<i64>,
+    pub last_review_before: Option<i64>,
+    pub last_day_before: Option<i64>,
+    pub interval_before: Option<i64>,
+    pub reps_before: Option<i64>,
+    pub lapses_before: Option<i64>,
+    pub leech_before: Option<i64>,
+    pub phase_after: i64,
+    pub step_after: i64,
+    pub stability_after: f64,
+    pub difficulty_after: f64,
+    pub due_after: i64,
+    pub interval_days: i64,
+    pub elapsed_days: i64,
+}
+
+/// One answer of an exam attempt.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleAnswer {
+    pub position: i64,
+    pub deck: String,
+    pub card: String,
+    pub sibling: i64,
+    pub response: String,
+    pub credit: f64,
+    pub correct: bool,
+    pub answered_at: i64,
+    pub duration_ms: i64,
+}
+
+/// One exam attempt with its answers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleAttempt {
+    pub exam_id: String,
+    pub number: i64,
+    pub seed: i64,
+    pub paper: String,
+    pub started_at: i64,
+    pub deadline: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub score: Option<f64>,
+    pub max_score: Option<f64>,
+    pub answers: Vec<BundleAnswer>,
+}
+
+/// A deck version a bundle refers to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BundleDeck {
+    pub id: String,
+    pub content_hash: String,
+}
+
+/// A learner's whole review log (every mode), oldest first.
+pub fn bundle_reviews(conn: &Connection, learner: i64) -> Result<Vec<BundleReview>> {
+    let mut stmt = conn.prepare(
+        "SELECT c.deck_id, c.card_key, c.sibling, r.reviewed_at, r.day, r.mode, r.response, r.correct, r.rule,
+            r.rating, r.duration_ms, r.phase_before, r.step_before, r.stability_before, r.difficulty_before,
+            r.due_before, r.last_review_before, r.last_day_before, r.interval_before, r.reps_before,
+            r.lapses_before, r.leech_before, r.phase_after, r.step_after, r.stability_after, r.difficulty_after,
+            r.due_after, r.interval_days, r.elapsed_days
+         FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1 ORDER BY r.reviewed_at, r.id",
+    )?;
+    let rows = stmt
+        .query_map([learner], |r| {
+            Ok(BundleReview {
+                deck: r.get(0)?,
+                card: r.get(1)?,
+                sibling: r.get(2)?,
+                reviewed_at: r.get(3)?,
+                day: r.get(4)?,
+                mode: r.get(5)?,
+                response: r.get(6)?,
+                correct: r.get(7)?,
+                rule: r.get(8)?,
+                rating: r.get(9)?,
+                duration_ms: r.get(10)?,
+                phase_before: r.get(11)?,
+                step_before: r.get(12)?,
+                stability_before: r.get(13)?,
+                difficulty_before: r.get(14)?,
+                due_before: r.get(15)?,
+                last_review_before: r.get(16)?,
+                last_day_before: r.get(17)?,
+                interval_before: r.get(18)?,
+                reps_before: r.get(19)?,
+                lapses_before: r.get(20)?,
+                leech_before: r.get(21)?,
+                phase_after: r.get(22)?,
+                step_after: r.get(23)?,
+                stability_after: r.get(24)?,
+                difficulty_after: r.get(25)?,
+                due_after: r.get(26)?,
+                interval_days: r.get(27)?,
+                elapsed_days: r.get(28)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// A learner's exam attempts with their answers, by exam and number.
+pub fn bundle_attempts(conn: &Connection, learner: i64) -> Result<Vec<BundleAttempt>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, exam_id, number, seed, paper, started_at, deadline, closed_at, score, max_score
+         FROM attempts WHERE learner_id = ?1 ORDER BY exam_id, number",
+    )?;
+    let heads = stmt
+        .query_map([learner], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                BundleAttempt {
+                    exam_id: r.get(1)?,
+                    number: r.get(2)?,
+                    seed: r.get(3)?,
+                    paper: r.get(4)?,
+                    started_at: r.get(5)?,
+                    deadline: r.get(6)?,
+                    closed_at: r.get(7)?,
+                    score: r.get(8)?,
+                    max_score: r.get(9)?,
+                    answers: Vec::new(),
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut answers = conn.prepare(
+        "SELECT a.position, c.deck_id, c.card_key, c.sibling, a.response, a.credit, a.correct, a.answered_at,
+            a.duration_ms
+         FROM attempt_answers a JOIN cards c ON c.id = a.card_id WHERE a.attempt_id = ?1 ORDER BY a.position",
+    )?;
+    let mut out = Vec::with_capacity(heads.len());
+    for (id, mut attempt) in heads {
+        attempt.answers = answers
+            .query_map([id], |r| {
+                Ok(BundleAnswer {
+                    position: r.get(0)?,
+                    deck: r.get(1)?,
+                    card: r.get(2)?,
+                    sibling: r.get(3)?,
+                    response: r.get(4)?,
+                    credit: r.get(5)?,
+                    correct: r.get(6)?,
+                    answered_at: r.get(7)?,
+                    duration_ms: r.get(8)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        out.push(attempt);
+    }
+    Ok(out)
+}
+
+/// The decks (and their content hashes) that a learner's reviews and exam answers refer to.
+pub fn bundle_decks(conn: &Connection, learner: i64) -> Result<Vec<BundleDeck>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.id, d.content_hash FROM decks d WHERE d.id IN (
+            SELECT c.deck_id FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1
+            UNION
+            SELECT c.deck_id FROM attempt_answers a JOIN attempts t ON t.id = a.attempt_id
+                JOIN cards c ON c.id = a.card_id WHERE t.learner_id = ?1)
+         ORDER BY d.id",
+    )?;
+    let rows = stmt
+        .query_map([learner], |r| {
+            Ok(BundleDeck {
+                id: r.get(0)?,
+                content_hash: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// The local row id of a study item; `None` if this database has no such card.
+pub fn card_id(conn: &Connection, deck: &str, card: &str, sibling: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM cards WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3",
+        )?
+        .query_row(params![deck, card, sibling], |r| r.get(0))
+        .optional()?)
+}
+
+/// A deck's content hash; `None` if it is not loaded.
+pub fn deck_hash(conn: &Connection, deck: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT content_hash FROM decks WHERE id = ?1",
+            [deck],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Whether an exam is loaded.
+pub fn exam_exists(conn: &Connection, exam: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM exams WHERE id = ?1", [exam], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// When a learner's attempt `number` at an exam started, if this database has it.
+pub fn attempt_started(
+    conn: &Connection,
+    learner: i64,
+    exam: &str,
+    number: i64,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT started_at FROM attempts WHERE learner_id = ?1 AND exam_id = ?2 AND number = ?3",
+            params![learner, exam, number],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// What a merge added.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct MergeReport {
+    pub reviews_added: usize,
+    pub reviews_known: usize,
+    pub attempts_added: usize,
+    pub attempts_known: usize,
+}
+
+/// Adds the reviews (each with its local card id) a learner's log lacks. A review is the same review when learner,
+/// card and time (milliseconds) agree; those already present are counted and left alone.
+pub fn merge_reviews(
+    tx: &Transaction<'_>,
+    learner: i64,
+    reviews: &[(i64, &BundleReview)],
+    report: &mut MergeReport,
+) -> Result<()> {
+    let mut exists = tx.prepare_cached(
+        "SELECT 1 FROM reviews WHERE learner_id = ?1 AND card_id = ?2 AND reviewed_at = ?3",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
+            rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
+            last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
+            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days)
+         VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+    )?;
+    for (card, r) in reviews {
+        if exists
+            .query_row(params![learner, card, r.reviewed_at], |_| Ok(()))
+            .optional()?
+            .is_some()
+        {
+            report.reviews_known += 1;
+            continue;
+        }
+        insert.execute(params![
+            learner,
+            card,
+            r.reviewed_at,
+            r.day,
+            r.mode,
+            r.response,
+            r.correct,
+            r.rule,
+            r.rating,
+            r.duration_ms,
+            r.phase_before,
+            r.step_before,
+            r.stability_before,
+            r.difficulty_before,
+            r.due_before,
+            r.last_review_before,
+            r.last_day_before,
+            r.interval_before,
+            r.reps_before,
+            r.lapses_before,
+            r.leech_before,
+            r.phase_after,
+            r.step_after,
+            r.stability_after,
+            r.difficulty_after,
+            r.due_after,
+            r.interval_days,
+            r.elapsed_days
+        ])?;
+        report.reviews_added += 1;
+    }
+    Ok(())
+}
+
+/// Adds the exam attempts a learner lacks (an attempt is known by exam and number), each answer with its local
+/// card id in the same order as `attempt.answers`.
+pub fn merge_attempts(
+    tx: &Transaction<'_>,
+    learner: i64,
+    attempts: &[(&BundleAttempt, Vec<i64>)],
+    report: &mut MergeReport,
+) -> Result<()> {
+    for (a, cards) in attempts {
+        if attempt_started(tx, learner, &a.exam_id, a.number)?.is_some() {
+            report.attempts_known += 1;
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score,
+                max_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                a.exam_id,
+                learner,
+                a.number,
+                a.seed,
+                a.paper,
+                a.started_at,
+                a.deadline,
+                a.closed_at,
+                a.score,
+                a.max_score
+            ],
+        )?;
+        let attempt = tx.last_insert_rowid();
+        for (answer, card) in a.answers.iter().zip(cards) {
+            tx.execute(
+                "INSERT INTO attempt_answers (attempt_id, position, card_id, response, credit, correct, answered_at,
+                    duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    attempt,
+                    answer.position,
+                    card,
+                    answer.response,
+                    answer.credit,
+                    answer.correct,
+                    answer.answered_at,
+                    answer.duration_ms
+                ],
+            )?;
+        }
+        report.attempts_added += 1;
+    }
+    Ok(())
+}
+
+/// Replaces all of a learner's card states with the given ones (cards absent from the map are new to them).
+pub fn replace_states(
+    tx: &Transaction<'_>,
+    learner: i64,
+    states: &BTreeMap<i64, CardState>,
+) -> Result<()> {
+    tx.execute("DELETE FROM card_states WHERE learner_id = ?1", [learner])?;
+    for (card, state) in states {
+        super::put_state(tx, learner, *card, Some(state))?;
+    }
+    Ok(())
+}

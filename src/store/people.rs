@@ -1,0 +1,363 @@
+//! Learners' identities (username, names, email, student id), roster imports that create or update learners all
+//! or nothing, and the read-only queries grade exports need: exams, closed attempts and study effort per deck.
+
+use super::{LEARNER_COLUMNS, Learner, learner_row};
+use crate::error::Result;
+use crate::schedule::CardState;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::collections::HashMap;
+
+/// Who a learner is to a gradebook. Every field is optional; empty strings are treated as absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub student_id: Option<String>,
+}
+
+impl Identity {
+    /// The identity with every value trimmed and empty values dropped.
+    pub fn cleaned(&self) -> Identity {
+        let c = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        Identity {
+            username: c(&self.username),
+            first_name: c(&self.first_name),
+            last_name: c(&self.last_name),
+            email: c(&self.email),
+            student_id: c(&self.student_id),
+        }
+    }
+
+    /// detente's name for this person: the username, else the email's local part, else the student id.
+    pub fn key_name(&self) -> Option<String> {
+        let me = self.cleaned();
+        me.username
+            .or_else(|| {
+                me.email
+                    .as_deref()
+                    .and_then(|e| e.split('@').next())
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            })
+            .or(me.student_id)
+    }
+
+    /// The identity a learner carries.
+    pub fn of(l: &Learner) -> Identity {
+        Identity {
+            username: l.username.clone(),
+            first_name: l.first_name.clone(),
+            last_name: l.last_name.clone(),
+            email: l.email.clone(),
+            student_id: l.student_id.clone(),
+        }
+    }
+}
+
+/// Writes a learner's identity: the given values replace the stored ones, absent values leave them.
+pub fn set_identity(tx: &Transaction<'_>, learner: i64, id: &Identity) -> Result<()> {
+    let id = id.cleaned();
+    tx.execute(
+        "UPDATE learners SET username = coalesce(?2, username), first_name = coalesce(?3, first_name),
+            last_name = coalesce(?4, last_name), email = coalesce(?5, email), student_id = coalesce(?6, student_id)
+         WHERE id = ?1",
+        params![
+            learner,
+            id.username,
+            id.first_name,
+            id.last_name,
+            id.email,
+            id.student_id
+        ],
+    )?;
+    Ok(())
+}
+
+fn learner_where(conn: &Connection, column: &str, value: &str) -> Result<Option<Learner>> {
+    // `column` is one of a fixed set of names chosen below, never user input.
+    Ok(conn
+        .query_row(
+            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE {column} = ?1"),
+            [value],
+            learner_row,
+        )
+        .optional()?)
+}
+
+/// The learner this identity belongs to: matched on student id, then email, then username, then the name detente
+/// would give it (and the username as a name).
+pub fn learner_by_identity(conn: &Connection, id: &Identity) -> Result<Option<Learner>> {
+    let id = id.cleaned();
+    let candidates = [
+        ("student_id", id.student_id.clone()),
+        ("email", id.email.clone()),
+        ("username", id.username.clone()),
+        ("name", id.key_name()),
+    ];
+    for (column, value) in candidates {
+        if let Some(v) = value
+            && let Some(l) = learner_where(conn, column, &v)?
+        {
+            return Ok(Some(l));
+        }
+    }
+    Ok(None)
+}
+
+/// One usable-looking row of a roster, with the line it came from (1-based, the header is line 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterRow {
+    pub line: usize,
+    pub identity: Identity,
+}
+
+/// A roster row that cannot be imported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// What a roster import did (or, on a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RosterOutcome {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub unchanged: usize,
+}
+
+/// Imports a roster: matches each row to a learner (student id, then email, then username or name), updates the
+/// matched ones and creates the others. Every row is checked before anything is written; if any row cannot be
+/// used the problems are returned and nothing is written (the caller then drops the transaction).
+pub fn import_roster(
+    tx: &Transaction<'_>,
+    rows: &[RosterRow],
+    now: i64,
+) -> Result<std::result::Result<RosterOutcome, Vec<RosterProblem>>> {
+    let mut problems = Vec::new();
+    // Values seen in the file so far, per field, with their line.
+    let mut seen: HashMap<(&'static str, String), usize> = HashMap::new();
+    let mut matched_by: HashMap<i64, usize> = HashMap::new();
+    let mut plan: Vec<(Identity, Option<Learner>, String)> = Vec::new();
+    for row in rows {
+        let id = row.identity.cleaned();
+        let problem = |message: String| RosterProblem {
+            line: row.line,
+            message,
+        };
+        let Some(name) = id.key_name() else {
+            problems.push(problem(
+                "no username, email or student id to identify the learner".into(),
+            ));
+            continue;
+        };
+        let fields = [
+            ("student id", id.student_id.clone()),
+            ("email", id.email.clone()),
+            ("name", Some(name.clone())),
+        ];
+        let mut duplicate = None;
+        for (field, value) in &fields {
+            if let Some(v) = value
+                && let Some(line) = seen.get(&(*field, v.clone()))
+            {
+                duplicate = Some(format!("{field} {v} is already on line {line}"));
+                break;
+            }
+        }
+        if let Some(d) = duplicate {
+            problems.push(problem(format!("duplicate row: {d}")));
+            continue;
+        }
+        for (field, value) in fields {
+            if let Some(v) = value {
+                seen.insert((field, v), row.line);
+            }
+        }
+        let existing = learner_by_identity(tx, &id)?;
+        let own = existing.as_ref().map(|l| l.id);
+        if let Some(l) = own {
+            if let Some(line) = matched_by.get(&l) {
+                problems.push(problem(format!("matches the same learner as line {line}")));
+                continue;
+            }
+            matched_by.insert(l, row.line);
+        }
+        // An email, student id or username already carried by another learner would break the unique indexes.
+        let mut clash = None;
+        for (column, label, value) in [
+            ("email", "email", &id.email),
+            ("student_id", "student id", &id.student_id),
+            ("username", "username", &id.username),
+        ] {
+            if let Some(v) = value
+                && let Some(other) = learner_where(tx, column, v)?
+                && Some(other.id) != own
+            {
+                clash = Some(format!(
+                    "{label} {v} belongs to another learner, {}",
+                    other.name
+                ));
+                break;
+            }
+        }
+        if let Some(c) = clash {
+            problems.push(problem(c));
+            continue;
+        }
+        plan.push((id, existing, name));
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let mut outcome = RosterOutcome::default();
+    for (id, existing, name) in plan {
+        match existing {
+            Some(l) => {
+                let mut merged = Identity::of(&l);
+                let new = id.clone();
+                for (slot, value) in [
+                    (&mut merged.username, new.username),
+                    (&mut merged.first_name, new.first_name),
+                    (&mut merged.last_name, new.last_name),
+                    (&mut merged.email, new.email),
+                    (&mut merged.student_id, new.student_id),
+                ] {
+                    if value.is_some() {
+                        *slot = value;
+                    }
+                }
+                if merged == Identity::of(&l) {
+                    outcome.unchanged += 1;
+                } else {
+                    set_identity(tx, l.id, &id)?;
+                    outcome.updated.push(l.name);
+                }
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO learners (name, created_at) VALUES (?1, ?2)",
+                    params![name, now],
+                )?;
+                set_identity(tx, tx.last_insert_rowid(), &id)?;
+                outcome.added.push(name);
+            }
+        }
+    }
+    Ok(Ok(outcome))
+}
+
+/// An exam as grade exports need it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExamInfo {
+    pub id: String,
+    pub title: String,
+    /// Questions per paper: one point each.
+    pub questions: u32,
+    /// highest, last or mean.
+    pub grading: String,
+}
+
+pub fn exams(conn: &Connection) -> Result<Vec<ExamInfo>> {
+    let mut stmt = conn.prepare("SELECT id, title, questions, grading FROM exams ORDER BY id")?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(ExamInfo {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                questions: r.get(2)?,
+                grading: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// One closed attempt's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExamScore {
+    pub learner_id: i64,
+    pub number: i64,
+    pub score: f64,
+    pub max_score: f64,
+    /// Unix milliseconds.
+    pub closed_at: i64,
+}
+
+/// The closed attempts at an exam, by learner and attempt number. Open attempts never count.
+pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
+    let mut stmt = conn.prepare(
+        "SELECT learner_id, number, coalesce(score, 0), coalesce(max_score, 0), closed_at FROM attempts
+         WHERE exam_id = ?1 AND closed_at IS NOT NULL ORDER BY learner_id, number",
+    )?;
+    let rows = stmt
+        .query_map([exam], |r| {
+            Ok(ExamScore {
+                learner_id: r.get(0)?,
+                number: r.get(1)?,
+                score: r.get(2)?,
+                max_score: r.get(3)?,
+                closed_at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// A learner's study of one deck.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeckStudy {
+    /// The deck's active study items (cards and siblings not retired).
+    pub items: u32,
+    /// Distinct study items the learner reviewed (study or cram).
+    pub studied: u32,
+    /// Distinct calendar days with a review in this deck.
+    pub days_active: u32,
+    /// The last review in this deck, Unix milliseconds.
+    pub last_activity_ms: Option<i64>,
+    /// The learner's states of the deck's active items, to measure mastery.
+    pub states: Vec<CardState>,
+}
+
+pub fn deck_study(conn: &Connection, learner: i64, deck: &str) -> Result<DeckStudy> {
+    let items: u32 = conn.query_row(
+        "SELECT COUNT(*) FROM cards WHERE deck_id = ?1 AND retired_at IS NULL",
+        [deck],
+        |r| r.get(0),
+    )?;
+    let (studied, days_active, last): (u32, u32, Option<i64>) = conn.query_row(
+        "SELECT COUNT(DISTINCT r.card_id), COUNT(DISTINCT r.day), MAX(r.reviewed_at)
+         FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE r.learner_id = ?1 AND c.deck_id = ?2 AND r.mode IN ('study', 'cram')",
+        params![learner, deck],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {} FROM card_states s JOIN cards c ON c.id = s.card_id
+         WHERE s.learner_id = ?1 AND c.deck_id = ?2 AND c.retired_at IS NULL",
+        super::STATE_COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))?;
+    let states = stmt
+        .query_map(params![learner, deck], |r| super::state_row(r, 0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(DeckStudy {
+        items,
+        studied,
+        days_active,
+        last_activity_ms: last,
+        states,
+    })
+}

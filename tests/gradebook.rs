@@ -1,0 +1,678 @@
+//! Rosters, grade exports and progress bundles, through the binary against temporary databases: every grade layout
+//! parsed back with the csv crate column by column, roster imports all or nothing, and bundles that merge
+//! idempotently and reproduce the source's card states, or are refused leaving the database byte for byte unchanged.
+
+use assert_cmd::Command;
+use detente::deck::parse_deck;
+use detente::schedule::Calendar;
+use detente::session::{
+    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
+};
+use detente::store::{self, Store};
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+
+fn detente(db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("detente").expect("binary");
+    cmd.env("DETENTE_DB", db)
+        .env("DETENTE_LEARNER", "teacher")
+        .env("NO_COLOR", "1")
+        .env("TZ", "UTC");
+    cmd
+}
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn with_sample(db: &Path) {
+    let mut store = Store::open(db).expect("open");
+    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
+    let tx = store.write().expect("tx");
+    store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
+    tx.commit().expect("commit");
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn learners(db: &Path) -> Vec<serde_json::Value> {
+    let out = detente(db)
+        .args(["--json", "learner", "list"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn learner<'a>(all: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    all.iter()
+        .find(|l| l["name"] == name)
+        .unwrap_or_else(|| panic!("no learner {name} in {all:?}"))
+}
+
+// ---- rosters ----
+
+#[test]
+fn plain_roster_creates_learners_with_identities_and_reimport_updates() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let out = detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/plain.csv"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let all = learners(&db);
+    assert_eq!(all.len(), 4, "{all:?}");
+    let ann = learner(&all, "ann");
+    assert_eq!(ann["email"], "ann@uni.example");
+    assert_eq!(ann["student_id"], "S1");
+    assert_eq!(ann["first_name"], "Ann");
+    assert_eq!(ann["last_name"], "Arbor");
+    // No username: the email's local part, then the student id.
+    assert_eq!(learner(&all, "cy")["email"], "cy@uni.example");
+    assert_eq!(learner(&all, "S4")["first_name"], "Dee");
+
+    // Importing again changes nothing; a Moodle export updates Ann and adds Eve.
+    detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/plain.csv"))
+        .assert()
+        .success();
+    assert_eq!(learners(&db).len(), 4);
+    detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/moodle.csv"))
+        .assert()
+        .success();
+    let all = learners(&db);
+    assert_eq!(all.len(), 5, "{all:?}");
+    let eve = learner(&all, "eve");
+    assert_eq!(eve["student_id"], "S5");
+    assert_eq!(eve["last_name"], "Evans");
+}
+
+#[test]
+fn moodle_and_canvas_exports_are_class_lists() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/moodle.csv"))
+        .assert()
+        .success();
+    let all = learners(&db);
+    assert_eq!(all.len(), 2);
+    let ann = learner(&all, "ann");
+    assert_eq!(ann["student_id"], "S1");
+    assert_eq!(ann["first_name"], "Ann");
+    assert_eq!(ann["username"], serde_json::Value::Null);
+
+    // Canvas: "Last, First", SIS User ID, SIS Login ID; the Points Possible row is no student. Ann is matched on
+    // her student id and gains her login.
+    detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/canvas.csv"))
+        .assert()
+        .success();
+    let all = learners(&db);
+    assert_eq!(all.len(), 3, "{all:?}");
+    assert_eq!(learner(&all, "ann")["username"], "ann");
+    let fay = learner(&all, "fay");
+    assert_eq!(fay["first_name"], "Fay");
+    assert_eq!(fay["last_name"], "Fox");
+    assert_eq!(fay["student_id"], "S6");
+    assert!(
+        all.iter()
+            .all(|l| !l["name"].as_str().unwrap_or("").contains("Points"))
+    );
+}
+
+#[test]
+fn bad_roster_rows_are_reported_by_line_and_nothing_is_imported() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/plain.csv"))
+        .assert()
+        .success();
+    let before = learners(&db);
+    let out = detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/bad.csv"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.csv:3: no username, email or student id"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv:5: duplicate row: email bo@uni.example is already on line 4"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.csv:6: email cy@uni.example belongs to another learner, cy"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("bad.csv:2:") && !err.contains("bad.csv:4:"),
+        "{err}"
+    );
+    assert_eq!(learners(&db), before, "nothing was imported");
+}
+
+// ---- grades ----
+
+fn exam_db(dir: &Path) -> PathBuf {
+    let db = dir.join("g.db");
+    with_sample(&db);
+    detente(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/plain.csv"))
+        .assert()
+        .success();
+    // Ann and Bo have identities; "nobody" has none at all.
+    detente(&db)
+        .args(["learner", "add", "nobody"])
+        .assert()
+        .success();
+    let store = Store::open(&db).expect("open");
+    let id = |name: &str| -> i64 {
+        store::learner_by_name(&store.conn, name)
+            .expect("query")
+            .expect("learner")
+            .id
+    };
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, pass_mark, loaded_at)
+             VALUES ('mid', 'Midterm', '{}', 'h', 10, 'highest', 0.5, 0),
+                    ('fin', '=Final', '{}', 'h', 20, 'mean', NULL, 0);",
+        )
+        .expect("exams");
+    let attempt = |exam: &str,
+                   learner: i64,
+                   number: i64,
+                   score: f64,
+                   max: f64,
+                   closed: Option<i64>| {
+        store
+            .conn
+            .execute(
+                "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, closed_at, score, max_score)
+                 VALUES (?1, ?2, ?3, 1, '[]', 0, ?4, ?5, ?6)",
+                rusqlite::params![exam, learner, number, closed, score, max],
+            )
+            .expect("attempt");
+    };
+    let (ann, bo) = (id("ann"), id("bo"));
+    attempt("mid", ann, 1, 6.0, 10.0, Some(1_700_000_000_000));
+    attempt("mid", ann, 2, 8.5, 10.0, Some(1_700_000_100_000));
+    attempt("mid", ann, 3, 10.0, 10.0, None); // open: never counts
+    attempt("fin", ann, 1, 10.0, 20.0, Some(1_700_000_200_000));
+    attempt("fin", ann, 2, 15.0, 20.0, Some(1_700_000_300_000));
+    attempt("mid", bo, 1, 3.0, 10.0, Some(1_700_000_000_000));
+    db
+}
+
+fn export(db: &Path, format: &str, extra: &[&str]) -> (Vec<Vec<String>>, String) {
+    let out = detente(db)
+        .args(["grades", "export", "--format", format])
+        .args(extra)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.stdout.starts_with(b"\xef\xbb\xbf"), "no BOM");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(out.stdout.as_slice());
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect();
+    (rows, stderr(&out))
+}
+
+fn row<'a>(rows: &'a [Vec<String>], col: usize, value: &str) -> &'a Vec<String> {
+    rows.iter()
+        .find(|r| r[col] == value)
+        .unwrap_or_else(|| panic!("no row with {value} in column {col}: {rows:?}"))
+}
+
+#[test]
+fn moodle_layout_percent_dash_and_neutralized_names() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let (rows, err) = export(&db, "moodle", &["--deck", "sample"]);
+    // --deck alone: study columns only.
+    assert_eq!(
+        rows[0],
+        [
+            "Email address",
+            "ID number",
+            "First name",
+            "Last name",
+            "sample: cards studied",
+            "sample: mastery %",
+            "sample: days active",
+            "sample: last activity"
+        ]
+    );
+    let (rows, err2) = export(&db, "moodle", &[]);
+    assert_eq!(
+        rows[0][..6],
+        [
+            "Email address",
+            "ID number",
+            "First name",
+            "Last name",
+            "'=Final",
+            "Midterm"
+        ]
+    );
+    let ann = row(&rows, 1, "S1");
+    assert_eq!(ann[0], "ann@uni.example");
+    assert_eq!(ann[4], "62.5", "mean of 50% and 75%");
+    assert_eq!(ann[5], "85", "highest closed attempt, as a percentage");
+    let bo = row(&rows, 1, "S2");
+    assert_eq!(bo[3], "'=HYPERLINK(\"http://evil.example\")");
+    assert_eq!(bo[4], "-", "no grade");
+    assert_eq!(bo[5], "30");
+    assert_eq!(bo[9], "-", "no last activity");
+    let cy = row(&rows, 0, "cy@uni.example");
+    assert_eq!(cy[2], "'+cmd");
+    // "nobody" has neither email nor ID number: left out and named.
+    assert!(rows.iter().all(|r| !r.iter().any(|c| c == "nobody")));
+    for e in [&err, &err2] {
+        assert!(e.contains("Left out") && e.contains("nobody"), "{e}");
+    }
+}
+
+#[test]
+fn canvas_layout_points_possible_and_empty_for_no_grade() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let (rows, err) = export(&db, "canvas", &["--exam", "mid"]);
+    assert_eq!(
+        rows[0],
+        [
+            "Student",
+            "ID",
+            "SIS User ID",
+            "SIS Login ID",
+            "Section",
+            "Midterm"
+        ]
+    );
+    assert_eq!(rows[1], ["    Points Possible", "", "", "", "", "10"]);
+    let ann = row(&rows, 2, "S1");
+    assert_eq!(ann[0], "Arbor, Ann");
+    assert_eq!(ann[3], "ann");
+    assert_eq!(ann[5], "8.5", "points");
+    let bo = row(&rows, 2, "S2");
+    assert_eq!(bo[0], "'=HYPERLINK(\"http://evil.example\"), Bo");
+    assert_eq!(bo[5], "3");
+    let cy = rows
+        .iter()
+        .find(|r| r[0] == "Cy, '+cmd" || r[0].contains("+cmd"));
+    assert!(cy.is_none(), "cy has no SIS ids and is left out");
+    let dee = row(&rows, 2, "S4");
+    assert_eq!(dee[5], "", "no grade is empty in Canvas");
+    assert!(err.contains("cy") && err.contains("nobody"), "{err}");
+}
+
+#[test]
+fn blackboard_layout_needs_usernames() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let out = detente(&db)
+        .args([
+            "grades",
+            "export",
+            "--format",
+            "blackboard",
+            "--exam",
+            "fin",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.starts_with(
+            "\"Last Name\",\"First Name\",\"Username\",\"Student ID\",\"'=Final [Total Pts: 20 Score]\"\n"
+        ),
+        "{text}"
+    );
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 2, "only ann and bo have usernames");
+    assert_eq!(&rows[0][2], "ann");
+    assert_eq!(&rows[0][4], "12.5");
+    assert_eq!(&rows[1][0], "'=HYPERLINK(\"http://evil.example\")");
+    assert_eq!(&rows[1][4], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cy") && err.contains("S4") && err.contains("nobody"),
+        "{err}"
+    );
+}
+
+#[test]
+fn native_long_format_and_atomic_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let file = dir.path().join("grades.csv");
+    detente(&db)
+        .args(["grades", "export", "--format", "native", "-o"])
+        .arg(&file)
+        .assert()
+        .success();
+    let mut reader = csv::Reader::from_path(&file).expect("read");
+    assert_eq!(
+        reader.headers().expect("header").iter().collect::<Vec<_>>(),
+        [
+            "student_key",
+            "email",
+            "sis_user_id",
+            "username",
+            "last_name",
+            "first_name",
+            "deck_id",
+            "assessment",
+            "attempt",
+            "score",
+            "max_score",
+            "percent",
+            "completed_at"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let ann_mid = rows
+        .iter()
+        .find(|r| &r[0] == "ann" && &r[7] == "mid")
+        .expect("ann mid");
+    assert_eq!(&ann_mid[8], "2");
+    assert_eq!(&ann_mid[9], "8.5");
+    assert_eq!(&ann_mid[10], "10");
+    assert_eq!(&ann_mid[11], "85");
+    assert_eq!(&ann_mid[12], "2023-11-14T22:15:00Z");
+    let ann_fin = rows
+        .iter()
+        .find(|r| &r[0] == "ann" && &r[7] == "fin")
+        .expect("ann fin");
+    assert_eq!(&ann_fin[8], "", "a mean has no single attempt");
+    assert_eq!(&ann_fin[11], "62.5");
+    // Everyone is in the native file, identifiers or not.
+    assert!(
+        rows.iter()
+            .any(|r| &r[0] == "nobody" && &r[6] == "sample" && &r[7] == "mastery")
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").all(|e| !e
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .starts_with('.')),
+        "no temporary file is left"
+    );
+}
+
+// ---- progress bundles ----
+
+struct FixedClock(Cell<i64>);
+impl Clock for FixedClock {
+    fn now_ms(&self) -> i64 {
+        let t = self.0.get();
+        self.0.set(t + 4_000);
+        t
+    }
+}
+
+/// Answers every question with the first option or a fixed text.
+struct Scripted;
+
+impl Prompter for Scripted {
+    fn choose(&mut self, _: &Question, _: &str, _: &[String]) -> detente::Result<Reply<usize>> {
+        Ok(Reply::Answer(0))
+    }
+    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
+        Ok(Reply::Answer(vec![0]))
+    }
+    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
+        Ok(Reply::Answer(false))
+    }
+    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
+        Ok(Reply::Answer("2008".into()))
+    }
+    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
+        Ok(Reply::Answer(3))
+    }
+    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
+        Ok(Reply::Answer(Action::Next))
+    }
+    fn message(&mut self, _: &str) {}
+    fn summary(&mut self, _: &Summary) {}
+}
+
+/// A student's database: Ann studied the sample deck twice, a day apart, and sat an exam.
+fn student_db(dir: &Path) -> PathBuf {
+    let db = dir.join("student.db");
+    with_sample(&db);
+    detente(&db)
+        .args([
+            "learner",
+            "add",
+            "ann",
+            "--email",
+            "ann@uni.example",
+            "--student-id",
+            "S1",
+        ])
+        .assert()
+        .success();
+    let mut store = Store::open(&db).expect("open");
+    let learner = store::learner_by_name(&store.conn, "ann")
+        .expect("q")
+        .expect("ann");
+    // The binary replays in the local zone, which the tests set to UTC.
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    for (start, seed) in [(1_700_000_000_000, 7), (1_700_090_000_000, 8)] {
+        let clock = FixedClock(Cell::new(start));
+        let opts = StudyOptions {
+            seed,
+            ..Default::default()
+        };
+        let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+        session.run(&mut Scripted).expect("run");
+    }
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, loaded_at)
+             VALUES ('mid', 'Midterm', '{}', 'h', 2, 'highest', 0);",
+        )
+        .expect("exam");
+    let card: i64 = store
+        .conn
+        .query_row("SELECT id FROM cards ORDER BY id LIMIT 1", [], |r| r.get(0))
+        .expect("card");
+    store
+        .conn
+        .execute(
+            "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, closed_at, score, max_score)
+             VALUES ('mid', ?1, 1, 5, '[]', 1, 2, 1.5, 2)",
+            [learner.id],
+        )
+        .expect("attempt");
+    let attempt = store.conn.last_insert_rowid();
+    store
+        .conn
+        .execute(
+            "INSERT INTO attempt_answers (attempt_id, position, card_id, response, credit, correct, answered_at, duration_ms)
+             VALUES (?1, 0, ?2, '\"x\"', 0.5, 0, 2, 100)",
+            rusqlite::params![attempt, card],
+        )
+        .expect("answer");
+    db
+}
+
+fn teacher_db(dir: &Path) -> PathBuf {
+    let db = dir.join("teacher.db");
+    with_sample(&db);
+    Store::open(&db)
+        .expect("open")
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, loaded_at)
+             VALUES ('mid', 'Midterm', '{}', 'h', 2, 'highest', 0);",
+        )
+        .expect("exam");
+    db
+}
+
+fn states_of(db: &Path, name: &str) -> Vec<(String, detente::schedule::CardState)> {
+    let store = Store::open(db).expect("open");
+    let learner = store::learner_by_name(&store.conn, name)
+        .expect("q")
+        .expect("learner");
+    store::states(&store.conn, learner.id)
+        .expect("states")
+        .into_iter()
+        .map(|(card, s)| {
+            let c = store::card(&store.conn, card).expect("q").expect("card");
+            (format!("{}/{}/{}", c.deck_id, c.card_key, c.sibling), s)
+        })
+        .collect()
+}
+
+fn counts(db: &Path) -> (i64, i64, i64) {
+    let store = Store::open(db).expect("open");
+    let n = |t: &str| -> i64 {
+        store
+            .conn
+            .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+            .expect("count")
+    };
+    (n("reviews"), n("attempts"), n("attempt_answers"))
+}
+
+#[test]
+fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = student_db(dir.path());
+    let teacher = teacher_db(dir.path());
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).expect("read")).expect("json");
+    assert_eq!(json["format"], "detente-progress");
+    assert_eq!(json["version"], 1);
+    assert_eq!(json["learner"]["email"], "ann@uni.example");
+    assert_eq!(json["decks"][0]["id"], "sample");
+    assert_eq!(json["attempts"][0]["answers"][0]["credit"], 0.5);
+    assert!(
+        json["checksum"]
+            .as_str()
+            .expect("checksum")
+            .starts_with("fnv1a64:")
+    );
+
+    detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let source = states_of(&student, "ann");
+    assert!(!source.is_empty());
+    assert_eq!(states_of(&teacher, "ann"), source);
+    let once = counts(&teacher);
+    assert_eq!(once, counts(&student));
+    assert_eq!(learner(&learners(&teacher), "ann")["student_id"], "S1");
+
+    detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .arg(&bundle)
+        .assert()
+        .success();
+    assert_eq!(counts(&teacher), once, "importing again adds nothing");
+    assert_eq!(states_of(&teacher, "ann"), source);
+}
+
+#[test]
+fn bad_bundles_are_refused_and_the_database_is_untouched() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = student_db(dir.path());
+    let teacher = teacher_db(dir.path());
+    let good = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&good)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&good).expect("read");
+    let mut bad: Vec<(&str, String)> = vec![
+        ("truncated", text[..text.len() / 2].to_string()),
+        ("corrupt", text.replace('{', "<")),
+        (
+            "edited",
+            text.replacen("\"rating\": 1", "\"rating\": 4", 1).replacen(
+                "\"rating\": 3",
+                "\"rating\": 4",
+                1,
+            ),
+        ),
+        (
+            "version",
+            text.replacen("\"version\": 1", "\"version\": 2", 1),
+        ),
+    ];
+    // A bundle that refers to a card this database lacks, with a valid checksum.
+    let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    value["reviews"][0]["card"] = "no-such-card".into();
+    let recheck = |v: &mut serde_json::Value| {
+        let mut bare = v.clone();
+        bare.as_object_mut().expect("object").remove("checksum");
+        v["checksum"] = format!(
+            "fnv1a64:{:016x}",
+            detente::deck::fnv1a(bare.to_string().as_bytes())
+        )
+        .into();
+    };
+    recheck(&mut value);
+    bad.push(("missing-card", value.to_string()));
+    // Control: the same rewrite with a real card is accepted by the checksum rule.
+    let before = std::fs::read(&teacher).expect("db");
+    for (what, body) in bad {
+        let file = dir.path().join(format!("{what}.json"));
+        std::fs::write(&file, body).expect("write");
+        let out = detente(&teacher)
+            .args(["progress", "import"])
+            .arg(&good)
+            .arg(&file)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(65), "{what}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{what}: one line: {err}");
+        assert!(err.contains(&format!("{what}.json")), "{what}: {err}");
+        assert_eq!(
+            std::fs::read(&teacher).expect("db"),
+            before,
+            "{what}: database unchanged"
+        );
+    }
+}
