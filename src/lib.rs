@@ -15,6 +15,7 @@ pub mod cli;
 pub mod commands;
 pub mod deck;
 pub mod error;
+pub mod exam;
 pub mod grade;
 pub mod schedule;
 pub mod session;

@@ -5,10 +5,12 @@ mod convert;
 mod deck;
 mod decks;
 mod due;
+mod exam;
+mod items;
 mod learner;
 mod study;
 
-use crate::cli::{Cli, Color, Command, DeckCommand, LearnerCommand};
+use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
 use crate::store::{self, Learner, Store};
@@ -76,6 +78,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             learner::set(&ctx, &name, &settings)
         }
         Command::Learner(LearnerCommand::List) => learner::list(&ctx),
+        Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, &file),
+        Command::Exam(ExamCommand::List) => exam::list(&ctx),
+        Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
+        Command::Exam(ExamCommand::Results { id }) => exam::results(&ctx, &id),
+        Command::Report(ReportCommand::Items { exam, deck }) => {
+            items::run(&ctx, exam.as_deref(), deck.as_deref())
+        }
     }
 }
 

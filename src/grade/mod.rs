@@ -2,8 +2,10 @@
 //! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
 
 mod dictionary;
+pub mod credit;
 pub mod lint;
 
+pub use credit::credit;
 use crate::deck::{Body, Deck, cloze_blanks, parse::parse_number};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};

@@ -1,8 +1,14 @@
 //! SQLite storage: opening a database (pragmas, migrations, refusing a newer schema), and the queries. Every write
 //! helper takes a transaction, so that callers compose writes and commit them at once.
 
+mod exams;
 mod import;
 
+pub use exams::{
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts, close_attempt,
+    deck_first_responses, exam, exam_attempts, exam_pool, exam_responses, exams, insert_answer, insert_attempt,
+    upsert_exam,
+};
 pub use import::{ImportReport, import_deck, sync_builtin};
 
 use crate::deck::Card;
