@@ -6,7 +6,9 @@
 use detente::deck::{Body, Card, cloze_blanks, cloze_question, parse_deck};
 use detente::exam::{Exam, Grading, parse_exam};
 use detente::schedule::Calendar;
-use detente::session::exam::{ExamEnd, ExamSummary, ItemSource, Sitting, exam_row, item_report, results};
+use detente::session::exam::{
+    ExamEnd, ExamSummary, ItemSource, Sitting, exam_row, item_report, results,
+};
 use detente::session::{
     Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
 };
@@ -134,7 +136,12 @@ impl Student {
 }
 
 impl Prompter for Student {
-    fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> detente::Result<Reply<usize>> {
+    fn choose(
+        &mut self,
+        q: &Question,
+        label: &str,
+        options: &[String],
+    ) -> detente::Result<Reply<usize>> {
         let Some(mode) = self.mode(q) else {
             return Ok(Reply::Quit);
         };
@@ -180,7 +187,11 @@ impl Prompter for Student {
         }
         Ok(Reply::Answer(i))
     }
-    fn choose_many(&mut self, q: &Question, options: &[String]) -> detente::Result<Reply<Vec<usize>>> {
+    fn choose_many(
+        &mut self,
+        q: &Question,
+        options: &[String],
+    ) -> detente::Result<Reply<Vec<usize>>> {
         let Some(mode) = self.mode(q) else {
             return Ok(Reply::Quit);
         };
@@ -190,14 +201,23 @@ impl Prompter for Student {
             return Ok(Reply::Answer(vec![]));
         };
         let pick: Vec<usize> = match mode {
-            Mode::Right => options.iter().enumerate().filter(|(_, o)| answers.contains(o)).map(|(i, _)| i).collect(),
+            Mode::Right => options
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| answers.contains(o))
+                .map(|(i, _)| i)
+                .collect(),
             Mode::Partial => options
                 .iter()
                 .enumerate()
                 .filter(|(_, o)| answers[..answers.len() - 1].contains(o))
                 .map(|(i, _)| i)
                 .collect(),
-            Mode::Wrong => options.iter().position(|o| !answers.contains(o)).into_iter().collect(),
+            Mode::Wrong => options
+                .iter()
+                .position(|o| !answers.contains(o))
+                .into_iter()
+                .collect(),
         };
         Ok(Reply::Answer(pick))
     }
@@ -210,7 +230,11 @@ impl Prompter for Student {
         let Body::Truefalse { answer } = card.body else {
             return Ok(Reply::Answer(true));
         };
-        Ok(Reply::Answer(if mode == Mode::Right { answer } else { !answer }))
+        Ok(Reply::Answer(if mode == Mode::Right {
+            answer
+        } else {
+            !answer
+        }))
     }
     fn type_answer(&mut self, q: &Question) -> detente::Result<Reply<String>> {
         let Some(mode) = self.mode(q) else {
@@ -279,8 +303,13 @@ fn world() -> World {
 }
 
 fn load(store: &mut Store, extra: &str) -> Exam {
+    let questions = if extra.contains("questions") {
+        ""
+    } else {
+        "questions = 9\n"
+    };
     let src = format!(
-        "id = \"quiz\"\ntitle = \"Sample quiz\"\ndecks = [\"sample\"]\nquestions = 9\nseed = 11\n{extra}"
+        "id = \"quiz\"\ntitle = \"Sample quiz\"\ndecks = [\"sample\"]\n{questions}seed = 11\n{extra}"
     );
     let (exam, _, diags) = parse_exam("quiz.toml", &src);
     assert!(diags.is_empty(), "{diags:?}");
@@ -326,7 +355,10 @@ fn study_snapshot(store: &Store) -> (i64, Vec<(i64, i64, i64, String)>) {
 #[test]
 fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused() {
     let mut w = world();
-    let exam = load(&mut w.store, "attempts = 2\ngrading = \"highest\"\npass_mark = 50\n");
+    let exam = load(
+        &mut w.store,
+        "attempts = 2\ngrading = \"highest\"\npass_mark = 50\n",
+    );
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     let mut class = Vec::new();
     for i in 0..30u64 {
@@ -357,7 +389,12 @@ fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused
             assert_eq!(s.feedbacks, 0, "no feedback during an exam");
             assert_eq!(s.asked.len(), 9);
             let want = expected_score(&s.asked);
-            assert!((summary.score - want).abs() < 1e-9, "{} vs {want}: {:?}", summary.score, s.asked);
+            assert!(
+                (summary.score - want).abs() < 1e-9,
+                "{} vs {want}: {:?}",
+                summary.score,
+                s.asked
+            );
             assert_eq!(summary.max_score, 9.0);
             assert_eq!(summary.passed, summary.percent >= 50.0);
             assert_eq!(s.summaries.len(), 1);
@@ -393,7 +430,11 @@ fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused
     let exam_reviews: i64 = w
         .store
         .conn
-        .query_row("SELECT count(*) FROM reviews WHERE mode = 'exam'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM reviews WHERE mode = 'exam'",
+            [],
+            |r| r.get(0),
+        )
         .expect("count");
     assert_eq!(exam_reviews, 0);
     // Item analysis of the exam: every question answered in all 60 attempts.
@@ -404,7 +445,10 @@ fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused
     assert_eq!(choice.options.iter().map(|o| o.picked).sum::<u32>(), 60);
     // And of the deck, from each learner's first study answers.
     let deck_items = item_report(&w.store, ItemSource::Deck("sample")).expect("deck items");
-    assert!(deck_items.iter().all(|i| i.answered == 30), "{deck_items:?}");
+    assert!(
+        deck_items.iter().all(|i| i.answered == 30),
+        "{deck_items:?}"
+    );
 }
 
 #[test]
@@ -421,7 +465,10 @@ fn per_learner_papers_differ_and_are_reproducible() {
         papers.push(a.last().expect("attempt").paper.clone());
     }
     assert_eq!(papers[0].len(), 5);
-    assert_eq!(papers[0], papers[2], "the same learner gets the same paper again");
+    assert_eq!(
+        papers[0], papers[2],
+        "the same learner gets the same paper again"
+    );
     assert_ne!(papers[0], papers[1]);
 }
 
@@ -439,7 +486,11 @@ fn partial_credit_and_every_grading_method() {
         let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
         if mode == Mode::Partial {
             // multi 2/3, order 1/2, match 1/2; the rest nothing.
-            assert!((summary.score - (2.0 / 3.0 + 0.5 + 0.5)).abs() < 1e-9, "{}", summary.score);
+            assert!(
+                (summary.score - (2.0 / 3.0 + 0.5 + 0.5)).abs() < 1e-9,
+                "{}",
+                summary.score
+            );
             let partial: Vec<&str> = summary
                 .questions
                 .iter()
@@ -458,7 +509,10 @@ fn partial_credit_and_every_grading_method() {
         exam.grading = grading;
         let r = results(&w.store, &exam).expect("results");
         assert_eq!(r[0].attempts.len(), 3);
-        assert!((r[0].grade.expect("grade") / 100.0 - want).abs() < 1e-9, "{grading:?}");
+        assert!(
+            (r[0].grade.expect("grade") / 100.0 - want).abs() < 1e-9,
+            "{grading:?}"
+        );
     }
 }
 
@@ -475,11 +529,26 @@ fn running_out_of_time_closes_the_attempt_and_a_late_answer_does_not_count() {
     assert_eq!(summary.score, 3.0, "only the three answers in time count");
     assert_eq!(s.asked.len(), 4);
     let answers = store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts");
-    assert_eq!(store::attempt_answers(&w.store.conn, answers[0].id).expect("answers").len(), 3);
+    assert_eq!(
+        store::attempt_answers(&w.store.conn, answers[0].id)
+            .expect("answers")
+            .len(),
+        3
+    );
     assert_eq!(answers[0].closed_at, answers[0].deadline);
     // The time left is in every question's header.
-    assert!(s.statuses[0].as_deref().is_some_and(|t| t.contains("10:00 left") || t.contains("9:59 left")), "{:?}", s.statuses);
-    assert!(s.statuses.iter().all(|t| t.as_deref().is_some_and(|t| t.ends_with(" left"))));
+    assert!(
+        s.statuses[0]
+            .as_deref()
+            .is_some_and(|t| t.contains("10:00 left") || t.contains("9:59 left")),
+        "{:?}",
+        s.statuses
+    );
+    assert!(
+        s.statuses
+            .iter()
+            .all(|t| t.as_deref().is_some_and(|t| t.ends_with(" left")))
+    );
 }
 
 #[test]
@@ -489,11 +558,19 @@ fn an_interrupted_attempt_resumes_where_it_stopped_or_closes_past_its_deadline()
     let ann = learner(&mut w.store, "ann");
     let mut s = Student::new(&w.cards, 1, 1.0);
     s.quit_at = Some(4);
-    assert_eq!(sit(&mut w, &exam, &ann, &mut s).expect("sit"), ExamEnd::Paused);
+    assert_eq!(
+        sit(&mut w, &exam, &ann, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
     let a = store::attempts(&w.store.conn, &exam.id, ann.id).expect("attempts");
     assert_eq!(a.len(), 1);
     assert!(a[0].closed_at.is_none());
-    assert_eq!(store::attempt_answers(&w.store.conn, a[0].id).expect("answers").len(), 3);
+    assert_eq!(
+        store::attempt_answers(&w.store.conn, a[0].id)
+            .expect("answers")
+            .len(),
+        3
+    );
     // Again: the same attempt goes on at question 4.
     let mut s = Student::new(&w.cards, 1, 1.0);
     let summary = closed(sit(&mut w, &exam, &ann, &mut s).expect("resume"));
@@ -505,7 +582,10 @@ fn an_interrupted_attempt_resumes_where_it_stopped_or_closes_past_its_deadline()
     let bob = learner(&mut w.store, "bob");
     let mut s = Student::new(&w.cards, 1, 1.0);
     s.quit_at = Some(3);
-    assert_eq!(sit(&mut w, &exam, &bob, &mut s).expect("sit"), ExamEnd::Paused);
+    assert_eq!(
+        sit(&mut w, &exam, &bob, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
     w.clock.0.set(w.clock.0.get() + 31 * 60_000);
     let mut s = Student::new(&w.cards, 1, 1.0);
     let summary = closed(sit(&mut w, &exam, &bob, &mut s).expect("late"));
@@ -546,7 +626,12 @@ fn item_analysis_flags_a_question_weak_students_get_right() {
     assert_eq!(first.item, "sample/nrc-refresh");
     assert_eq!(first.discrimination, Some(-1.0));
     assert!((first.facility - 0.5).abs() < 1e-9);
-    assert!(first.flags.iter().any(|f| f.contains("negative discrimination")));
+    assert!(
+        first
+            .flags
+            .iter()
+            .any(|f| f.contains("negative discrimination"))
+    );
     // The strong students all picked the same distractor (the first wrong option shown to them).
     assert_eq!(first.options.iter().map(|o| o.picked).sum::<u32>(), 10);
     for other in &items[1..] {

@@ -54,7 +54,10 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
             }
         }
     }
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     for d in &diags {
         eprintln!("{d}");
     }

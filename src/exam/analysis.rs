@@ -68,7 +68,13 @@ pub fn discrimination(responses: &[Response], totals: &HashMap<i64, f64>) -> Opt
     }
     let mut ranked: Vec<(f64, i64, f64)> = responses
         .iter()
-        .map(|r| (totals.get(&r.respondent).copied().unwrap_or(0.0), r.respondent, r.credit))
+        .map(|r| {
+            (
+                totals.get(&r.respondent).copied().unwrap_or(0.0),
+                r.respondent,
+                r.credit,
+            )
+        })
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let n = ((ranked.len() as f64 * GROUP_SHARE).round() as usize).clamp(1, ranked.len() / 2);
@@ -84,11 +90,14 @@ pub fn analyse(items: &[Item], totals: &HashMap<i64, f64>) -> Vec<ItemStats> {
         .filter(|i| !i.responses.is_empty())
         .map(|item| {
             let answered = item.responses.len() as u32;
-            let facility = item.responses.iter().map(|r| r.credit).sum::<f64>() / f64::from(answered);
+            let facility =
+                item.responses.iter().map(|r| r.credit).sum::<f64>() / f64::from(answered);
             let discrimination = discrimination(&item.responses, totals);
             let mut flags = Vec::new();
             if discrimination.is_some_and(|d| d < 0.0) {
-                flags.push("negative discrimination: weaker students do better than stronger ones".into());
+                flags.push(
+                    "negative discrimination: weaker students do better than stronger ones".into(),
+                );
             }
             let mut options = Vec::new();
             if item.kind == "choice" {
@@ -107,7 +116,12 @@ pub fn analyse(items: &[Item], totals: &HashMap<i64, f64>) -> Vec<ItemStats> {
                         picked: counts.get(c.as_str()).copied().unwrap_or(0),
                     })
                     .collect();
-                let right = options.iter().filter(|o| o.correct).map(|o| o.picked).max().unwrap_or(0);
+                let right = options
+                    .iter()
+                    .filter(|o| o.correct)
+                    .map(|o| o.picked)
+                    .max()
+                    .unwrap_or(0);
                 for o in options.iter().filter(|o| !o.correct && o.picked > right) {
                     flags.push(format!(
                         "distractor \"{}\" picked more often ({}) than the answer ({right})",
@@ -130,17 +144,14 @@ pub fn analyse(items: &[Item], totals: &HashMap<i64, f64>) -> Vec<ItemStats> {
         .collect();
     // A stable sort: flagged first, the worst discrimination first among them.
     out.sort_by(|a, b| {
-        a.flags
-            .is_empty()
-            .cmp(&b.flags.is_empty())
-            .then_with(|| {
-                if a.flags.is_empty() {
-                    std::cmp::Ordering::Equal
-                } else {
-                    let d = |s: &ItemStats| s.discrimination.unwrap_or(0.0);
-                    d(a).total_cmp(&d(b))
-                }
-            })
+        a.flags.is_empty().cmp(&b.flags.is_empty()).then_with(|| {
+            if a.flags.is_empty() {
+                std::cmp::Ordering::Equal
+            } else {
+                let d = |s: &ItemStats| s.discrimination.unwrap_or(0.0);
+                d(a).total_cmp(&d(b))
+            }
+        })
     });
     out
 }
@@ -168,7 +179,9 @@ mod tests {
             prompt: "good".into(),
             choices: vec![],
             answer: None,
-            responses: (1..=10).map(|i| r(i, if i > 5 { 1.0 } else { 0.0 }, None)).collect(),
+            responses: (1..=10)
+                .map(|i| r(i, if i > 5 { 1.0 } else { 0.0 }, None))
+                .collect(),
         };
         let bad = Item {
             card_id: 2,
@@ -178,7 +191,13 @@ mod tests {
             choices: vec!["A".into(), "B".into(), "C".into()],
             answer: Some("A".into()),
             responses: (1..=10)
-                .map(|i| if i <= 3 { r(i, 1.0, Some("A")) } else { r(i, 0.0, Some("B")) })
+                .map(|i| {
+                    if i <= 3 {
+                        r(i, 1.0, Some("A"))
+                    } else {
+                        r(i, 0.0, Some("B"))
+                    }
+                })
                 .collect(),
         };
         let stats = analyse(&[good, bad], &totals);
@@ -188,7 +207,11 @@ mod tests {
         assert!((stats[0].facility - 0.3).abs() < 1e-9);
         assert_eq!(stats[0].flags.len(), 2, "{:?}", stats[0].flags);
         assert_eq!(
-            stats[0].options.iter().map(|o| o.picked).collect::<Vec<_>>(),
+            stats[0]
+                .options
+                .iter()
+                .map(|o| o.picked)
+                .collect::<Vec<_>>(),
             [3, 7, 0]
         );
         assert_eq!(stats[1].item, "d/good");

@@ -216,7 +216,10 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
     let questions = match raw.questions {
         Some(q) if (1..=500).contains(q.get_ref()) => Some(*q.get_ref() as u32),
         Some(q) => {
-            ctx.error(q.span().start, format!("questions must be 1 to 500, not {}", q.get_ref()));
+            ctx.error(
+                q.span().start,
+                format!("questions must be 1 to 500, not {}", q.get_ref()),
+            );
             None
         }
         None => {
@@ -250,7 +253,10 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
         None => Ok(None),
         Some(v) if (1..=max).contains(v.get_ref()) => Ok(Some(*v.get_ref() as u32)),
         Some(v) => {
-            ctx.error(v.span().start, format!("{what} must be 1 to {max}, not {}", v.get_ref()));
+            ctx.error(
+                v.span().start,
+                format!("{what} must be 1 to {max}, not {}", v.get_ref()),
+            );
             Err(())
         }
     };
@@ -283,9 +289,14 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
         }
     };
     if decks.is_empty() && tags.is_empty() && ctx.diags.is_empty() {
-        ctx.error(0, "an exam needs `decks` or `tags` to draw its questions from");
+        ctx.error(
+            0,
+            "an exam needs `decks` or `tags` to draw its questions from",
+        );
     }
-    let exam = match (id, title, questions, paper, seed, time_limit, attempts, grading, pass_mark) {
+    let exam = match (
+        id, title, questions, paper, seed, time_limit, attempts, grading, pass_mark,
+    ) {
         (
             Some(id),
             Some(title),
@@ -334,7 +345,9 @@ pass_mark = 60
 
     fn errors(src: &str) -> Vec<String> {
         let (_, _, d) = parse_exam("e.toml", src);
-        d.iter().map(|d| d.to_string().lines().next().unwrap_or("").to_string()).collect()
+        d.iter()
+            .map(|d| d.to_string().lines().next().unwrap_or("").to_string())
+            .collect()
     }
 
     #[test]
@@ -355,14 +368,19 @@ pass_mark = 60
     fn problems_are_located() {
         assert_eq!(
             errors(&GOOD.replace("grading = \"mean\"", "grading = \"best\"")),
-            ["e.toml:11:11: error: grading must be \"highest\", \"last\" or \"mean\", not \"best\""]
+            [
+                "e.toml:11:11: error: grading must be \"highest\", \"last\" or \"mean\", not \"best\""
+            ]
         );
         assert_eq!(
             errors(&GOOD.replace("questions = 10", "questions = 0")),
             ["e.toml:6:13: error: questions must be 1 to 500, not 0"]
         );
         let unknown = errors(&GOOD.replace("seed = 42", "sead = 42"));
-        assert!(unknown[0].starts_with("e.toml:8:1: error: unknown field `sead`"), "{unknown:?}");
+        assert!(
+            unknown[0].starts_with("e.toml:8:1: error: unknown field `sead`"),
+            "{unknown:?}"
+        );
         assert_eq!(
             errors(&GOOD.replace("pass_mark = 60", "pass_mark = 160")),
             ["e.toml:12:13: error: pass_mark is a percentage, 0 to 100, not 160"]

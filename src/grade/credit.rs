@@ -44,7 +44,9 @@ pub fn credit(body: &Body, response: &serde_json::Value, correct: bool) -> f64 {
         serde_json::from_value(v.clone()).ok()
     }
     match body {
-        Body::Multi { answers, .. } => parse::<Vec<String>>(response).map_or(0.0, |t| multi(answers, &t)),
+        Body::Multi { answers, .. } => {
+            parse::<Vec<String>>(response).map_or(0.0, |t| multi(answers, &t))
+        }
         Body::Order { items } => parse::<Vec<String>>(response).map_or(0.0, |g| order(items, &g)),
         Body::Match { pairs } => {
             parse::<Vec<(String, String)>>(response).map_or(0.0, |g| matching(pairs, &g))
@@ -97,20 +99,92 @@ mod tests {
             tolerance: 0.0,
         };
         let table: Vec<(&str, &Body, serde_json::Value, bool, f64)> = vec![
-            ("multi all right", &multi_card, json!(["a", "b", "c"]), true, 1.0),
-            ("multi two of three", &multi_card, json!(["a", "b"]), false, 2.0 / 3.0),
-            ("multi two right one wrong", &multi_card, json!(["a", "b", "d"]), false, 1.0 / 3.0),
-            ("multi one right two wrong", &multi_card, json!(["a", "d", "e"]), false, 0.0),
-            ("multi everything ticked", &multi_card, json!(["a", "b", "c", "d", "e"]), false, 1.0 / 3.0),
+            (
+                "multi all right",
+                &multi_card,
+                json!(["a", "b", "c"]),
+                true,
+                1.0,
+            ),
+            (
+                "multi two of three",
+                &multi_card,
+                json!(["a", "b"]),
+                false,
+                2.0 / 3.0,
+            ),
+            (
+                "multi two right one wrong",
+                &multi_card,
+                json!(["a", "b", "d"]),
+                false,
+                1.0 / 3.0,
+            ),
+            (
+                "multi one right two wrong",
+                &multi_card,
+                json!(["a", "d", "e"]),
+                false,
+                0.0,
+            ),
+            (
+                "multi everything ticked",
+                &multi_card,
+                json!(["a", "b", "c", "d", "e"]),
+                false,
+                1.0 / 3.0,
+            ),
             ("multi nothing ticked", &multi_card, json!([]), false, 0.0),
             ("multi garbage", &multi_card, json!(7), false, 0.0),
-            ("order right", &order_card, json!(["1", "2", "3", "4"]), true, 1.0),
-            ("order two swapped", &order_card, json!(["2", "1", "3", "4"]), false, 0.5),
-            ("order reversed", &order_card, json!(["4", "3", "2", "1"]), false, 0.0),
-            ("order rotated", &order_card, json!(["2", "3", "4", "1"]), false, 0.0),
-            ("match right", &match_card, json!([["x", "1"], ["y", "2"], ["z", "3"], ["w", "4"]]), true, 1.0),
-            ("match one swap", &match_card, json!([["x", "2"], ["y", "1"], ["z", "3"], ["w", "4"]]), false, 0.5),
-            ("match three wrong", &match_card, json!([["x", "2"], ["y", "3"], ["z", "1"], ["w", "4"]]), false, 0.25),
+            (
+                "order right",
+                &order_card,
+                json!(["1", "2", "3", "4"]),
+                true,
+                1.0,
+            ),
+            (
+                "order two swapped",
+                &order_card,
+                json!(["2", "1", "3", "4"]),
+                false,
+                0.5,
+            ),
+            (
+                "order reversed",
+                &order_card,
+                json!(["4", "3", "2", "1"]),
+                false,
+                0.0,
+            ),
+            (
+                "order rotated",
+                &order_card,
+                json!(["2", "3", "4", "1"]),
+                false,
+                0.0,
+            ),
+            (
+                "match right",
+                &match_card,
+                json!([["x", "1"], ["y", "2"], ["z", "3"], ["w", "4"]]),
+                true,
+                1.0,
+            ),
+            (
+                "match one swap",
+                &match_card,
+                json!([["x", "2"], ["y", "1"], ["z", "3"], ["w", "4"]]),
+                false,
+                0.5,
+            ),
+            (
+                "match three wrong",
+                &match_card,
+                json!([["x", "2"], ["y", "3"], ["z", "1"], ["w", "4"]]),
+                false,
+                0.25,
+            ),
             ("choice right", &choice, json!("a"), true, 1.0),
             ("choice wrong", &choice, json!("b"), false, 0.0),
             ("flashcard graded good", &flash, json!(3), true, 1.0),

@@ -1,12 +1,12 @@
 //! Answer checking: normalization, listed answers, aliases, near-miss tolerance with its guard against other known
 //! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
 
-mod dictionary;
 pub mod credit;
+mod dictionary;
 pub mod lint;
 
-pub use credit::credit;
 use crate::deck::{Body, Deck, cloze_blanks, parse::parse_number};
+pub use credit::credit;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use unicode_normalization::UnicodeNormalization;

@@ -362,9 +362,15 @@ impl<'a> Sitting<'a> {
     }
 
     /// Scores and closes an attempt, shows the summary and returns it.
-    fn close(&mut self, attempt: &Attempt, timed_out: bool, p: &mut dyn Prompter) -> Result<ExamEnd> {
+    fn close(
+        &mut self,
+        attempt: &Attempt,
+        timed_out: bool,
+        p: &mut dyn Prompter,
+    ) -> Result<ExamEnd> {
         let answers = store::attempt_answers(&self.store.conn, attempt.id)?;
-        let by_pos: HashMap<u32, &AttemptAnswer> = answers.iter().map(|a| (a.position, a)).collect();
+        let by_pos: HashMap<u32, &AttemptAnswer> =
+            answers.iter().map(|a| (a.position, a)).collect();
         let mut questions = Vec::new();
         for (pos, &card_id) in attempt.paper.iter().enumerate() {
             let Some(card) = store::card(&self.store.conn, card_id)? else {
@@ -395,7 +401,11 @@ impl<'a> Sitting<'a> {
         let tx = self.store.write()?;
         store::close_attempt(&tx, attempt.id, closed_at, score, max_score)?;
         tx.commit()?;
-        let share = if max_score > 0.0 { score / max_score } else { 0.0 };
+        let share = if max_score > 0.0 {
+            score / max_score
+        } else {
+            0.0
+        };
         let summary = ExamSummary {
             exam: self.exam.id.clone(),
             title: self.exam.title.clone(),
@@ -491,7 +501,10 @@ pub enum ItemSource<'a> {
 }
 
 /// Item analysis of an exam's attempts or a deck's first study answers: see [`crate::exam::analysis`].
-pub fn item_report(store: &Store, source: ItemSource<'_>) -> Result<Vec<crate::exam::analysis::ItemStats>> {
+pub fn item_report(
+    store: &Store,
+    source: ItemSource<'_>,
+) -> Result<Vec<crate::exam::analysis::ItemStats>> {
     use crate::exam::analysis::{Item, Response, analyse};
     let (responses, mean_totals) = match source {
         ItemSource::Exam(id) => (store::exam_responses(&store.conn, id)?, false),
@@ -505,7 +518,16 @@ pub fn item_report(store: &Store, source: ItemSource<'_>) -> Result<Vec<crate::e
     }
     let totals: HashMap<i64, f64> = sums
         .into_iter()
-        .map(|(k, (sum, n))| (k, if mean_totals { sum / f64::from(n.max(1)) } else { sum }))
+        .map(|(k, (sum, n))| {
+            (
+                k,
+                if mean_totals {
+                    sum / f64::from(n.max(1))
+                } else {
+                    sum
+                },
+            )
+        })
         .collect();
     let mut order: Vec<i64> = Vec::new();
     let mut by_card: HashMap<i64, Vec<Response>> = HashMap::new();

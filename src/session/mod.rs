@@ -714,7 +714,7 @@ pub(crate) fn ask(
         }
         Body::Choice { choices, answer } => {
             let mut options = choices.clone();
-            shuffle(&mut options, &mut rng);
+            shuffle(&mut options, rng);
             let i = reply!(p.choose(q, "", &options));
             let picked = options.get(i).cloned().unwrap_or_default();
             graded(
@@ -725,13 +725,12 @@ pub(crate) fn ask(
         }
         Body::Multi { choices, answers } => {
             let mut options = choices.clone();
-            shuffle(&mut options, &mut rng);
+            shuffle(&mut options, rng);
             let picked: Vec<String> = reply!(p.choose_many(q, &options))
                 .into_iter()
                 .filter_map(|i| options.get(i).cloned())
                 .collect();
-            let right =
-                picked.len() == answers.len() && answers.iter().all(|a| picked.contains(a));
+            let right = picked.len() == answers.len() && answers.iter().all(|a| picked.contains(a));
             graded(serde_json::json!(picked), picked.join("; "), auto(right))
         }
         Body::Truefalse { answer } => {
@@ -753,9 +752,7 @@ pub(crate) fn ask(
                 .map(|b| b.answers.clone())
                 .unwrap_or_default();
             let typed = reply!(p.type_answer(q));
-            let verdict = self
-                .lexicon(&card.deck_id)?
-                .check(&typed, &accepted, reject);
+            let verdict = lexicon.check(&typed, &accepted, reject);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Number { answer, tolerance } => {
@@ -765,7 +762,7 @@ pub(crate) fn ask(
         }
         Body::Order { items } => {
             let mut remaining = items.clone();
-            shuffle(&mut remaining, &mut rng);
+            shuffle(&mut remaining, rng);
             let mut picked = Vec::new();
             while remaining.len() > 1 {
                 let label = format!("{} of {}:", ordinal(picked.len() + 1), items.len());
@@ -780,7 +777,7 @@ pub(crate) fn ask(
         }
         Body::Match { pairs } => {
             let mut rights: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
-            shuffle(&mut rights, &mut rng);
+            shuffle(&mut rights, rng);
             let mut chosen = Vec::new();
             for (left, _) in pairs {
                 let r = if rights.len() == 1 {
@@ -815,7 +812,7 @@ fn graded(response: serde_json::Value, given: String, verdict: Verdict) -> Answe
 /// The expected answer of a study item, as text.
 pub(crate) fn expected(card: &StoredCard) -> String {
     let c = &card.card;
-match &c.body {
+    match &c.body {
         Body::Flashcard { answer, .. } => {
             if card.sibling == 1 {
                 c.prompt.clone()

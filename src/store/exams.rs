@@ -25,8 +25,7 @@ pub struct ExamRow {
     pub loaded_at: i64,
 }
 
-const EXAM_COLUMNS: &str =
-    "id, title, definition, content_hash, questions, time_limit, attempts, grading, pass_mark, loaded_at";
+const EXAM_COLUMNS: &str = "id, title, definition, content_hash, questions, time_limit, attempts, grading, pass_mark, loaded_at";
 
 fn exam_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExamRow> {
     Ok(ExamRow {
@@ -54,7 +53,11 @@ pub enum Upsert {
 /// Adds an exam or replaces its definition (attempts already sat keep their papers).
 pub fn upsert_exam(tx: &Transaction<'_>, e: &ExamRow) -> Result<Upsert> {
     let old: Option<String> = tx
-        .query_row("SELECT content_hash FROM exams WHERE id = ?1", [&e.id], |r| r.get(0))
+        .query_row(
+            "SELECT content_hash FROM exams WHERE id = ?1",
+            [&e.id],
+            |r| r.get(0),
+        )
         .optional()?;
     if old.as_deref() == Some(e.content_hash.as_str()) {
         return Ok(Upsert::Unchanged);
@@ -136,8 +139,7 @@ pub struct Attempt {
     pub max_score: Option<f64>,
 }
 
-const ATTEMPT_COLUMNS: &str =
-    "id, exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score, max_score";
+const ATTEMPT_COLUMNS: &str = "id, exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score, max_score";
 
 fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let paper: String = r.get(5)?;
@@ -169,7 +171,10 @@ pub fn attempts(conn: &Connection, exam: &str, learner: i64) -> Result<Vec<Attem
 
 /// Every attempt at an exam with the learner's name, by learner name and attempt number.
 pub fn exam_attempts(conn: &Connection, exam: &str) -> Result<Vec<(String, Attempt)>> {
-    let cols: Vec<String> = ATTEMPT_COLUMNS.split(", ").map(|c| format!("a.{c}")).collect();
+    let cols: Vec<String> = ATTEMPT_COLUMNS
+        .split(", ")
+        .map(|c| format!("a.{c}"))
+        .collect();
     let mut stmt = conn.prepare(&format!(
         "SELECT {}, l.name FROM attempts a JOIN learners l ON l.id = a.learner_id
          WHERE a.exam_id = ?1 ORDER BY l.name, a.number",

@@ -5,9 +5,9 @@ mod exams;
 mod import;
 
 pub use exams::{
-    Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts, close_attempt,
-    deck_first_responses, exam, exam_attempts, exam_pool, exam_responses, exams, insert_answer, insert_attempt,
-    upsert_exam,
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
+    close_attempt, deck_first_responses, exam, exam_attempts, exam_pool, exam_responses, exams,
+    insert_answer, insert_attempt, upsert_exam,
 };
 pub use import::{ImportReport, import_deck, sync_builtin};
 
