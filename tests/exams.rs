@@ -639,3 +639,40 @@ fn item_analysis_flags_a_question_weak_students_get_right() {
         assert_eq!(other.discrimination, Some(1.0));
     }
 }
+
+#[test]
+fn exam_load_reports_problems_with_file_line_col_and_exits_65() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "id = \"bad\"\ntitle = \"Bad\"\ndecks = [\"no-such-deck\"]\nquestions = 3\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "load"])
+        .arg(&file)
+        .env("DETENTE_DB", &db)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:3:10: error: no deck `no-such-deck` is loaded"),
+        "{err}"
+    );
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "list", "--json"])
+        .env("DETENTE_DB", &db)
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_eq!(v, serde_json::json!([]), "nothing was loaded");
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "load", "exams/example.toml"])
+        .env("DETENTE_DB", &db)
+        .output()
+        .expect("run");
+    assert!(ok.status.success(), "{ok:?}");
+}

@@ -35,13 +35,13 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
         return Ok(0);
     }
     print(&format!(
-        "{:4}  {:40}  {:>8}  {:>8}  {:>7}  PROMPT",
+        "{:4}  {:48}  {:>8}  {:>8}  {:>7}  PROMPT",
         "", "ITEM", "ANSWERED", "FACILITY", "DISCRIM"
     ))?;
     for s in &stats {
         let prompt: String = clean(&s.prompt).chars().take(50).collect();
         print(&format!(
-            "{:4}  {:40}  {:>8}  {:>8.2}  {:>7}  {prompt}",
+            "{:4}  {:48}  {:>8}  {:>8.2}  {:>7}  {prompt}",
             if s.flags.is_empty() { "" } else { "FLAG" },
             clean(&s.item),
             s.answered,

@@ -148,6 +148,7 @@ fn given_text(body: &Body, response: &str) -> String {
         }
         (_, serde_json::Value::String(s)) => s.clone(),
         (_, serde_json::Value::Bool(b)) => if *b { "True" } else { "False" }.into(),
+        (_, serde_json::Value::Array(items)) if items.is_empty() => "(nothing)".into(),
         (_, serde_json::Value::Array(items)) => items
             .iter()
             .map(|i| match i {
