@@ -51,6 +51,12 @@ pub enum Command {
     /// Move a learner's progress between machines as a JSON bundle
     #[command(subcommand)]
     Progress(ProgressCommand),
+    /// Load, list, sit and score exams
+    #[command(subcommand)]
+    Exam(ExamCommand),
+    /// Reports for teachers: item analysis
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 #[derive(Debug, Args)]
@@ -292,4 +298,38 @@ impl From<ExportFormat> for crate::deck::convert::Format {
             ExportFormat::Json => Self::Json,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExamCommand {
+    /// Validate an exam file (FILE:LINE:COL errors, exit 65) and load it, replacing an exam with the same id
+    Load {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// List the loaded exams
+    List,
+    /// Sit an exam as the learner (needs a terminal); an open attempt is resumed
+    Run {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Every learner's attempts, scores, grade by the exam's method, and pass or fail
+    Results {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Item analysis: per question, facility, discrimination and choice counts; broken-looking questions first
+    Items {
+        /// Analyse the closed attempts at this exam
+        #[arg(long, value_name = "ID", conflicts_with = "deck")]
+        exam: Option<String>,
+        /// Analyse learners' first study answers to this deck's cards
+        #[arg(long, value_name = "ID")]
+        deck: Option<String>,
+    },
 }

@@ -4,12 +4,13 @@
 //! depending only on those listed before it (see DESIGN.md):
 //!
 //! 1. [`deck`]: the deck format, loading, validation with locations, content hashing, the built-in decks.
+//!    [`exam`]: the exam definition format and validation, grading methods, and item statistics: pure.
 //! 2. [`store`]: SQLite: open, pragmas, migrations and queries; every write helper takes a transaction.
 //! 3. [`schedule`]: FSRS-6 with learning steps, fuzz and day arithmetic: pure functions.
 //! 4. [`grade`]: answer normalization and checking: pure.
 //!    [`gradebook`]: roster CSVs in, grade CSVs out (native, Moodle, Canvas, Blackboard) and exam grading
 //!    methods: pure functions over values the store reads.
-//! 5. [`session`]: the study state machine over a [`session::Prompter`] and a [`session::Clock`].
+//! 5. [`session`]: the study and exam ([`session::exam`]) state machines over a [`session::Prompter`] and a [`session::Clock`].
 //! 6. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
 //! 7. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
 
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod commands;
 pub mod deck;
 pub mod error;
+pub mod exam;
 pub mod grade;
 pub mod gradebook;
 pub mod schedule;

@@ -5,13 +5,15 @@ mod convert;
 mod deck;
 mod decks;
 mod due;
+mod exam;
 mod grades;
+mod items;
 mod learner;
 mod progress;
 mod staged;
 mod study;
 
-use crate::cli::{Cli, Color, Command, DeckCommand, LearnerCommand};
+use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
 use crate::cli::{GradesCommand, ProgressCommand};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
@@ -99,6 +101,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         ),
         Command::Progress(ProgressCommand::Export { output }) => progress::export(&ctx, &output),
         Command::Progress(ProgressCommand::Import { files }) => progress::import(&ctx, &files),
+        Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, &file),
+        Command::Exam(ExamCommand::List) => exam::list(&ctx),
+        Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
+        Command::Exam(ExamCommand::Results { id }) => exam::results(&ctx, &id),
+        Command::Report(ReportCommand::Items { exam, deck }) => {
+            items::run(&ctx, exam.as_deref(), deck.as_deref())
+        }
     }
 }
 

@@ -429,10 +429,7 @@ fn find_unescaped(s: &str, delim: &str) -> Option<usize> {
 type TopLevel<'s> = (Option<Spanned<DeValue<'s>>>, Option<Spanned<DeValue<'s>>>);
 
 /// A document's top-level entries: `[deck]` and the `card` array. `None` on a syntax error (reported).
-fn top_level<'s>(
-    ctx: &mut Ctx<'_>,
-    text: &'s str,
-) -> Option<TopLevel<'s>> {
+fn top_level<'s>(ctx: &mut Ctx<'_>, text: &'s str) -> Option<TopLevel<'s>> {
     let (doc, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         for e in &errors {

@@ -1,11 +1,13 @@
 //! Answer checking: normalization, listed answers, aliases, near-miss tolerance with its guard against other known
 //! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
 
+pub mod credit;
 mod dictionary;
 pub mod lint;
 
 pub use crate::deck::normalize;
 use crate::deck::{Deck, parse::parse_number};
+pub use credit::credit;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 

@@ -12,6 +12,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet, VecDeque};
 
+pub mod exam;
+
 /// The time, in Unix milliseconds.
 pub trait Clock {
     fn now_ms(&self) -> i64;
@@ -47,6 +49,8 @@ pub struct Question {
     pub hint: Option<String>,
     /// Whether this card is new to the learner.
     pub new: bool,
+    /// A status shown in the question's header, such as the time left in an exam ("12:34 left").
+    pub status: Option<String>,
 }
 
 /// What to do after the feedback of an answer.
@@ -110,6 +114,10 @@ pub trait Prompter {
     /// A line of information.
     fn message(&mut self, text: &str);
     fn summary(&mut self, s: &Summary);
+    /// The result of an exam attempt, shown once at its end (the only feedback an exam gives).
+    fn exam_summary(&mut self, s: &exam::ExamSummary) {
+        self.message(&s.render());
+    }
 }
 
 /// How a study session runs.
@@ -132,11 +140,11 @@ pub struct StudyOptions {
 const LEARN_AHEAD: i64 = 20 * 60;
 
 /// A card asked and how it was answered, before it is stored.
-struct Answered {
-    response: serde_json::Value,
-    given: String,
-    verdict: Verdict,
-    rating: u8,
+pub(crate) struct Answered {
+    pub(crate) response: serde_json::Value,
+    pub(crate) given: String,
+    pub(crate) verdict: Verdict,
+    pub(crate) rating: u8,
 }
 
 /// The last committed answer, which undo and override act on.
@@ -540,6 +548,7 @@ impl<'a> Session<'a> {
             prompt,
             hint: c.hint.clone(),
             new,
+            status: None,
         }
     }
 
@@ -550,141 +559,10 @@ impl<'a> Session<'a> {
         q: &Question,
         p: &mut dyn Prompter,
     ) -> Result<Reply<Answered>> {
-        let c = &card.card;
-        macro_rules! reply {
-            ($e:expr) => {
-                match $e? {
-                    Reply::Answer(a) => a,
-                    Reply::Quit => return Ok(Reply::Quit),
-                    Reply::Interrupt => return Ok(Reply::Interrupt),
-                }
-            };
-        }
-        let auto = |correct: bool| {
-            if correct {
-                Verdict::right()
-            } else {
-                Verdict::wrong()
-            }
-        };
-        let answered = match &c.body {
-            Body::Flashcard { answer, .. } => {
-                let back = if card.sibling == 1 {
-                    c.prompt.clone()
-                } else {
-                    answer.clone()
-                };
-                let rating = reply!(p.reveal(q, &back));
-                let verdict = Verdict {
-                    correct: rating > 1,
-                    rule: Rule::SelfGraded,
-                    near: None,
-                };
-                Answered {
-                    response: rating.into(),
-                    given: rating_name(rating).into(),
-                    verdict,
-                    rating,
-                }
-            }
-            Body::Choice { choices, answer } => {
-                let mut options = choices.clone();
-                shuffle(&mut options, &mut self.rng);
-                let i = reply!(p.choose(q, "", &options));
-                let picked = options.get(i).cloned().unwrap_or_default();
-                self.graded(
-                    picked.clone().into(),
-                    picked.clone(),
-                    auto(picked == *answer),
-                )
-            }
-            Body::Multi { choices, answers } => {
-                let mut options = choices.clone();
-                shuffle(&mut options, &mut self.rng);
-                let picked: Vec<String> = reply!(p.choose_many(q, &options))
-                    .into_iter()
-                    .filter_map(|i| options.get(i).cloned())
-                    .collect();
-                let right =
-                    picked.len() == answers.len() && answers.iter().all(|a| picked.contains(a));
-                self.graded(serde_json::json!(picked), picked.join("; "), auto(right))
-            }
-            Body::Truefalse { answer } => {
-                let judged = reply!(p.judge(q));
-                self.graded(
-                    judged.into(),
-                    true_false(judged).into(),
-                    auto(judged == *answer),
-                )
-            }
-            Body::Text { answers, reject } => {
-                let typed = reply!(p.type_answer(q));
-                let verdict = self.lexicon(&card.deck_id)?.check(&typed, answers, reject);
-                self.graded(typed.clone().into(), typed, verdict)
-            }
-            Body::Cloze { reject } => {
-                let accepted = cloze_blanks(&c.prompt)
-                    .get(card.sibling)
-                    .map(|b| b.answers.clone())
-                    .unwrap_or_default();
-                let typed = reply!(p.type_answer(q));
-                let verdict = self
-                    .lexicon(&card.deck_id)?
-                    .check(&typed, &accepted, reject);
-                self.graded(typed.clone().into(), typed, verdict)
-            }
-            Body::Number { answer, tolerance } => {
-                let typed = reply!(p.type_answer(q));
-                let verdict = grade::check_number(&typed, *answer, *tolerance);
-                self.graded(typed.clone().into(), typed, verdict)
-            }
-            Body::Order { items } => {
-                let mut remaining = items.clone();
-                shuffle(&mut remaining, &mut self.rng);
-                let mut picked = Vec::new();
-                while remaining.len() > 1 {
-                    let label = format!("{} of {}:", ordinal(picked.len() + 1), items.len());
-                    let i = reply!(p.choose(q, &label, &remaining));
-                    if i < remaining.len() {
-                        picked.push(remaining.remove(i));
-                    }
-                }
-                picked.append(&mut remaining);
-                let right = picked == *items;
-                self.graded(serde_json::json!(picked), numbered(&picked), auto(right))
-            }
-            Body::Match { pairs } => {
-                let mut rights: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
-                shuffle(&mut rights, &mut self.rng);
-                let mut chosen = Vec::new();
-                for (left, _) in pairs {
-                    let r = if rights.len() == 1 {
-                        rights.remove(0)
-                    } else {
-                        let i = reply!(p.choose(q, &format!("{left} \u{2192}"), &rights));
-                        if i < rights.len() {
-                            rights.remove(i)
-                        } else {
-                            continue;
-                        }
-                    };
-                    chosen.push((left.clone(), r));
-                }
-                let right = chosen == *pairs;
-                self.graded(serde_json::json!(chosen), matched(&chosen), auto(right))
-            }
-        };
-        Ok(Reply::Answer(answered))
-    }
-
-    fn graded(&self, response: serde_json::Value, given: String, verdict: Verdict) -> Answered {
-        // The duration is not known yet; the slow-answer rule is applied at commit.
-        Answered {
-            response,
-            given,
-            rating: 0,
-            verdict,
-        }
+        self.lexicon(&card.deck_id)?;
+        let empty = Lexicon::default();
+        let lexicon = self.lexicons.get(&card.deck_id).unwrap_or(&empty);
+        ask(card, q, p, &mut self.rng, lexicon)
     }
 
     /// Stores an answer and the card's new state in one transaction.
@@ -740,32 +618,7 @@ impl<'a> Session<'a> {
         outcome: &crate::schedule::Outcome,
     ) -> Feedback {
         let c = &card.card;
-        let expected = match &c.body {
-            Body::Flashcard { answer, .. } => {
-                if card.sibling == 1 {
-                    c.prompt.clone()
-                } else {
-                    answer.clone()
-                }
-            }
-            Body::Choice { answer, .. } => answer.clone(),
-            Body::Multi { answers, .. } => answers.join("; "),
-            Body::Truefalse { answer } => true_false(*answer).into(),
-            Body::Text { answers, .. } => answers.first().cloned().unwrap_or_default(),
-            Body::Cloze { .. } => cloze_blanks(&c.prompt)
-                .get(card.sibling)
-                .and_then(|b| b.answers.first().cloned())
-                .unwrap_or_default(),
-            Body::Order { items } => numbered(items),
-            Body::Match { pairs } => matched(pairs),
-            Body::Number { answer, tolerance } => {
-                if *tolerance > 0.0 {
-                    format!("{answer} (\u{b1}{tolerance})")
-                } else {
-                    format!("{answer}")
-                }
-            }
-        };
+        let expected = expected(card);
         let next_due = (!self.opts.cram)
             .then(|| when(outcome.state.due, outcome.state.last_review, &self.cal));
         Feedback {
@@ -806,6 +659,179 @@ impl<'a> Session<'a> {
             })
             .collect();
         (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// Asks a card through the prompter (choices shuffled with `rng`) and grades the reply; nothing is stored.
+pub(crate) fn ask(
+    card: &StoredCard,
+    q: &Question,
+    p: &mut dyn Prompter,
+    rng: &mut ChaCha8Rng,
+    lexicon: &Lexicon,
+) -> Result<Reply<Answered>> {
+    let c = &card.card;
+    macro_rules! reply {
+        ($e:expr) => {
+            match $e? {
+                Reply::Answer(a) => a,
+                Reply::Quit => return Ok(Reply::Quit),
+                Reply::Interrupt => return Ok(Reply::Interrupt),
+            }
+        };
+    }
+    let auto = |correct: bool| {
+        if correct {
+            Verdict::right()
+        } else {
+            Verdict::wrong()
+        }
+    };
+    let answered = match &c.body {
+        Body::Flashcard { answer, .. } => {
+            let back = if card.sibling == 1 {
+                c.prompt.clone()
+            } else {
+                answer.clone()
+            };
+            let rating = reply!(p.reveal(q, &back));
+            let verdict = Verdict {
+                correct: rating > 1,
+                rule: Rule::SelfGraded,
+                near: None,
+            };
+            Answered {
+                response: rating.into(),
+                given: rating_name(rating).into(),
+                verdict,
+                rating,
+            }
+        }
+        Body::Choice { choices, answer } => {
+            let mut options = choices.clone();
+            shuffle(&mut options, rng);
+            let i = reply!(p.choose(q, "", &options));
+            let picked = options.get(i).cloned().unwrap_or_default();
+            graded(
+                picked.clone().into(),
+                picked.clone(),
+                auto(picked == *answer),
+            )
+        }
+        Body::Multi { choices, answers } => {
+            let mut options = choices.clone();
+            shuffle(&mut options, rng);
+            let picked: Vec<String> = reply!(p.choose_many(q, &options))
+                .into_iter()
+                .filter_map(|i| options.get(i).cloned())
+                .collect();
+            let right = picked.len() == answers.len() && answers.iter().all(|a| picked.contains(a));
+            graded(serde_json::json!(picked), picked.join("; "), auto(right))
+        }
+        Body::Truefalse { answer } => {
+            let judged = reply!(p.judge(q));
+            graded(
+                judged.into(),
+                true_false(judged).into(),
+                auto(judged == *answer),
+            )
+        }
+        Body::Text { answers, reject } => {
+            let typed = reply!(p.type_answer(q));
+            let verdict = lexicon.check(&typed, answers, reject);
+            graded(typed.clone().into(), typed, verdict)
+        }
+        Body::Cloze { reject } => {
+            let accepted = cloze_blanks(&c.prompt)
+                .get(card.sibling)
+                .map(|b| b.answers.clone())
+                .unwrap_or_default();
+            let typed = reply!(p.type_answer(q));
+            let verdict = lexicon.check(&typed, &accepted, reject);
+            graded(typed.clone().into(), typed, verdict)
+        }
+        Body::Number { answer, tolerance } => {
+            let typed = reply!(p.type_answer(q));
+            let verdict = grade::check_number(&typed, *answer, *tolerance);
+            graded(typed.clone().into(), typed, verdict)
+        }
+        Body::Order { items } => {
+            let mut remaining = items.clone();
+            shuffle(&mut remaining, rng);
+            let mut picked = Vec::new();
+            while remaining.len() > 1 {
+                let label = format!("{} of {}:", ordinal(picked.len() + 1), items.len());
+                let i = reply!(p.choose(q, &label, &remaining));
+                if i < remaining.len() {
+                    picked.push(remaining.remove(i));
+                }
+            }
+            picked.append(&mut remaining);
+            let right = picked == *items;
+            graded(serde_json::json!(picked), numbered(&picked), auto(right))
+        }
+        Body::Match { pairs } => {
+            let mut rights: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
+            shuffle(&mut rights, rng);
+            let mut chosen = Vec::new();
+            for (left, _) in pairs {
+                let r = if rights.len() == 1 {
+                    rights.remove(0)
+                } else {
+                    let i = reply!(p.choose(q, &format!("{left} \u{2192}"), &rights));
+                    if i < rights.len() {
+                        rights.remove(i)
+                    } else {
+                        continue;
+                    }
+                };
+                chosen.push((left.clone(), r));
+            }
+            let right = chosen == *pairs;
+            graded(serde_json::json!(chosen), matched(&chosen), auto(right))
+        }
+    };
+    Ok(Reply::Answer(answered))
+}
+
+fn graded(response: serde_json::Value, given: String, verdict: Verdict) -> Answered {
+    // The duration is not known yet; the slow-answer rule is applied at commit.
+    Answered {
+        response,
+        given,
+        rating: 0,
+        verdict,
+    }
+}
+
+/// The expected answer of a study item, as text.
+pub(crate) fn expected(card: &StoredCard) -> String {
+    let c = &card.card;
+    match &c.body {
+        Body::Flashcard { answer, .. } => {
+            if card.sibling == 1 {
+                c.prompt.clone()
+            } else {
+                answer.clone()
+            }
+        }
+        Body::Choice { answer, .. } => answer.clone(),
+        Body::Multi { answers, .. } => answers.join("; "),
+        Body::Truefalse { answer } => true_false(*answer).into(),
+        Body::Text { answers, .. } => answers.first().cloned().unwrap_or_default(),
+        Body::Cloze { .. } => cloze_blanks(&c.prompt)
+            .get(card.sibling)
+            .and_then(|b| b.answers.first().cloned())
+            .unwrap_or_default(),
+        Body::Order { items } => numbered(items),
+        Body::Match { pairs } => matched(pairs),
+        Body::Number { answer, tolerance } => {
+            if *tolerance > 0.0 {
+                format!("{answer} (\u{b1}{tolerance})")
+            } else {
+                format!("{answer}")
+            }
+        }
     }
 }
 

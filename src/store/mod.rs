@@ -2,6 +2,7 @@
 //! helper takes a transaction, so that callers compose writes and commit them at once.
 
 mod bundle;
+mod exams;
 mod import;
 mod people;
 
@@ -10,10 +11,15 @@ pub use bundle::{
     bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
     merge_reviews, replace_states,
 };
+pub use exams::{
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
+    close_attempt, deck_first_responses, exam, exam_attempts, exam_pool, exam_responses, exams,
+    insert_answer, insert_attempt, upsert_exam,
+};
 pub use import::{ImportReport, import_deck, sync_builtin};
 pub use people::{
-    DeckStudy, ExamInfo, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
-    exam_scores, exams, import_roster, learner_by_identity, set_identity,
+    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
+    exam_scores, import_roster, learner_by_identity, set_identity,
 };
 
 use crate::deck::Card;

@@ -256,32 +256,6 @@ pub fn import_roster(
     Ok(Ok(outcome))
 }
 
-/// An exam as grade exports need it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ExamInfo {
-    pub id: String,
-    pub title: String,
-    /// Questions per paper: one point each.
-    pub questions: u32,
-    /// highest, last or mean.
-    pub grading: String,
-}
-
-pub fn exams(conn: &Connection) -> Result<Vec<ExamInfo>> {
-    let mut stmt = conn.prepare("SELECT id, title, questions, grading FROM exams ORDER BY id")?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(ExamInfo {
-                id: r.get(0)?,
-                title: r.get(1)?,
-                questions: r.get(2)?,
-                grading: r.get(3)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
 /// One closed attempt's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExamScore {

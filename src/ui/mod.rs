@@ -82,11 +82,15 @@ impl Terminal {
         }
         self.shown = Some(q.number);
         let tag = if q.new { " \u{b7} new" } else { "" };
+        let status = q
+            .status
+            .as_deref()
+            .map_or(String::new(), |s| format!(" \u{b7} {}", clean(s)));
         self.line("");
         self.line(&self.paint(
             "2",
             &format!(
-                "#{} \u{b7} {} \u{b7} {}{tag}",
+                "#{} \u{b7} {} \u{b7} {}{tag}{status}",
                 q.number,
                 clean(&q.deck),
                 q.kind

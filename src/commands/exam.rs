@@ -1,0 +1,187 @@
+//! `detente exam load|list|run|results`: exam definitions from TOML, sitting an exam on the terminal, and every
+//! learner's results with the grade by the exam's method.
+
+use super::{Context, current_learner, now, open_with_decks, print, print_json};
+use crate::deck::{Diagnostic, Severity};
+use crate::error::{Error, Result};
+use crate::exam::{Exam, parse_exam};
+use crate::session::SystemClock;
+use crate::session::exam::{self, ExamEnd, Sitting};
+use crate::store::{self, Store, Upsert};
+use crate::ui::{self, Terminal, clean};
+use std::path::Path;
+
+/// Reads, validates and loads an exam file. Every problem is printed as `FILE:LINE:COL`; exit 65 on errors.
+pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::InvalidData(format!("{name}: the file is not UTF-8")))?;
+    let (parsed, decks, mut diags) = parse_exam(&name, &text);
+    let mut store = open_with_decks(ctx)?;
+    if let Some(exam) = &parsed {
+        let known: Vec<String> = store::decks(&store.conn)?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        for d in &decks {
+            if !known.contains(&d.name) {
+                diags.push(Diagnostic::new(
+                    &name,
+                    &text,
+                    d.line,
+                    d.column,
+                    Severity::Error,
+                    format!("no deck `{}` is loaded (see `detente decks`)", d.name),
+                ));
+            }
+        }
+        if diags.is_empty() {
+            let pool = store::exam_pool(&store.conn, &exam::filter(exam))?;
+            let available = exam::draw_paper(&pool, usize::MAX, 0).len();
+            if available < exam.questions as usize {
+                diags.push(Diagnostic::new(
+                    &name,
+                    &text,
+                    1,
+                    1,
+                    Severity::Error,
+                    format!(
+                        "the exam asks {} questions but its decks and tags hold only {available}",
+                        exam.questions
+                    ),
+                ));
+            }
+        }
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    for d in &diags {
+        eprintln!("{d}");
+    }
+    let exam = match parsed {
+        Some(e) if errors == 0 => e,
+        _ => {
+            return Err(Error::InvalidData(format!(
+                "{name}: {errors} error(s); nothing was loaded"
+            )));
+        }
+    };
+    let row = exam::exam_row(&exam, now())?;
+    let tx = store.write()?;
+    let what = store::upsert_exam(&tx, &row)?;
+    tx.commit()?;
+    eprintln!(
+        "{} exam {}: {} questions{}.",
+        match what {
+            Upsert::Added => "Loaded",
+            Upsert::Changed => "Updated",
+            Upsert::Unchanged => "Unchanged",
+        },
+        exam.id,
+        exam.questions,
+        exam.time_limit
+            .map_or(String::new(), |m| format!(", {m} minutes"))
+    );
+    Ok(0)
+}
+
+/// A loaded exam's definition, or a usage error naming the command that lists them.
+fn exam_def(store: &Store, id: &str) -> Result<Exam> {
+    let row = store::exam(&store.conn, id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no exam `{id}` is loaded (see `detente exam list`; load one with `detente exam load FILE`)"
+        ))
+    })?;
+    serde_json::from_str(&row.definition)
+        .map_err(|e| Error::InvalidData(format!("exam {id} is stored damaged: {e}")))
+}
+
+pub fn list(ctx: &Context) -> Result<i32> {
+    let store = Store::open(&ctx.db)?;
+    let mut exams = Vec::new();
+    for row in store::exams(&store.conn)? {
+        exams.push(exam_def(&store, &row.id)?);
+    }
+    if ctx.json {
+        print_json(&exams)?;
+        return Ok(0);
+    }
+    print(&format!(
+        "{:24}  {:>9}  {:>7}  {:>8}  {:8}  {:>4}  TITLE",
+        "EXAM", "QUESTIONS", "MINUTES", "ATTEMPTS", "GRADING", "PASS"
+    ))?;
+    for e in &exams {
+        print(&format!(
+            "{:24}  {:>9}  {:>7}  {:>8}  {:8}  {:>3}%  {}",
+            clean(&e.id),
+            e.questions,
+            e.time_limit.map_or("-".into(), |m| m.to_string()),
+            e.attempts.map_or("any".into(), |a| a.to_string()),
+            e.grading.as_str(),
+            e.pass_mark,
+            clean(&e.title)
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn run(ctx: &Context, id: &str) -> Result<i32> {
+    if !ui::is_interactive() {
+        return Err(Error::NoTerminal(
+            "exam run needs an interactive terminal (standard input and error are not one)".into(),
+        ));
+    }
+    let mut store = open_with_decks(ctx)?;
+    let exam = exam_def(&store, id)?;
+    let learner = current_learner(ctx, &mut store)?;
+    let clock = SystemClock;
+    let mut terminal = Terminal::new(ctx.color);
+    match Sitting::new(&mut store, &exam, &learner, &clock).run(&mut terminal)? {
+        ExamEnd::Interrupted => Err(Error::Interrupted),
+        ExamEnd::Closed(_) | ExamEnd::Paused => Ok(0),
+    }
+}
+
+pub fn results(ctx: &Context, id: &str) -> Result<i32> {
+    let store = Store::open(&ctx.db)?;
+    let exam = exam_def(&store, id)?;
+    let results = exam::results(&store, &exam)?;
+    if ctx.json {
+        print_json(&serde_json::json!({
+            "exam": exam.id,
+            "title": exam.title,
+            "grading": exam.grading.as_str(),
+            "pass_mark": exam.pass_mark,
+            "learners": results,
+        }))?;
+        return Ok(0);
+    }
+    print(&format!(
+        "{:20}  {:32}  {:>7}  RESULT",
+        "LEARNER",
+        "ATTEMPTS (%)",
+        exam.grading.as_str().to_uppercase()
+    ))?;
+    for l in &results {
+        let attempts: Vec<String> = l
+            .attempts
+            .iter()
+            .map(|a| a.percent.map_or("open".into(), |p| format!("{p:.0}")))
+            .collect();
+        print(&format!(
+            "{:20}  {:32}  {:>7}  {}",
+            clean(&l.learner),
+            attempts.join(" "),
+            l.grade.map_or("-".into(), |g| format!("{g:.0}%")),
+            match l.passed {
+                Some(true) => "pass",
+                Some(false) => "fail",
+                None => "-",
+            }
+        ))?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,398 @@
+//! Exam definitions: the TOML format a teacher writes (see `docs/exam-format.md`), its validation with
+//! `FILE:LINE:COL` diagnostics, how a paper's seed is chosen, and how several attempts become one grade. Pure: the
+//! exam flow lives in [`crate::session::exam`], the queries in `store`, item statistics in [`analysis`].
+
+pub mod analysis;
+
+use crate::deck::{Diagnostic, Severity, fnv1a};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// One paper for everyone, or one per learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Paper {
+    /// Every learner gets the paper drawn from the exam's seed.
+    Same,
+    /// Each learner gets a paper drawn from the seed and their name: reproducible, different between learners.
+    PerLearner,
+}
+
+/// How a learner's attempts become one grade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grading {
+    Highest,
+    Last,
+    Mean,
+}
+
+impl Grading {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grading::Highest => "highest",
+            Grading::Last => "last",
+            Grading::Mean => "mean",
+        }
+    }
+
+    /// The grade, as a share 0 to 1, from the shares of the closed attempts in the order they were sat; `None`
+    /// without any.
+    pub fn combine(self, shares: &[f64]) -> Option<f64> {
+        if shares.is_empty() {
+            return None;
+        }
+        Some(match self {
+            Grading::Highest => shares.iter().copied().fold(f64::MIN, f64::max),
+            Grading::Last => shares[shares.len() - 1],
+            Grading::Mean => shares.iter().sum::<f64>() / shares.len() as f64,
+        })
+    }
+}
+
+/// A validated exam definition, as stored (JSON) in `exams.definition`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exam {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub questions: u32,
+    pub paper: Paper,
+    pub seed: u64,
+    /// Minutes; `None` for no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit: Option<u32>,
+    /// `None` for unlimited attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    pub grading: Grading,
+    /// Percent of the maximum needed to pass.
+    pub pass_mark: f64,
+}
+
+impl Exam {
+    /// The seed of a learner's paper.
+    pub fn paper_seed(&self, learner: &str) -> u64 {
+        match self.paper {
+            Paper::Same => self.seed,
+            Paper::PerLearner => self.seed ^ fnv1a(learner.as_bytes()),
+        }
+    }
+
+    /// Whether a share (0 to 1) of the maximum passes.
+    pub fn passes(&self, share: f64) -> bool {
+        share * 100.0 + 1e-9 >= self.pass_mark
+    }
+
+    /// A hash of the definition, to tell a changed exam from an unchanged one.
+    pub fn content_hash(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        format!("{:016x}", fnv1a(json.as_bytes()))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExam {
+    id: Option<Spanned<String>>,
+    title: Option<Spanned<String>>,
+    decks: Option<Spanned<Vec<Spanned<String>>>>,
+    tags: Option<Spanned<Vec<Spanned<String>>>>,
+    questions: Option<Spanned<i64>>,
+    paper: Option<Spanned<String>>,
+    seed: Option<Spanned<i64>>,
+    time_limit: Option<Spanned<i64>>,
+    attempts: Option<Spanned<i64>>,
+    grading: Option<Spanned<String>>,
+    pass_mark: Option<Spanned<f64>>,
+}
+
+/// Where a deck name stands in the file, so that a later check (is the deck loaded?) can point at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub name: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    src: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn at(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.src.len());
+        let before = &self.src[..at];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, self.src[start..at].chars().count() + 1)
+    }
+    fn error(&mut self, at: usize, message: impl Into<String>) {
+        let (line, column) = self.at(at);
+        self.diags.push(Diagnostic::new(
+            self.file,
+            self.src,
+            line,
+            column,
+            Severity::Error,
+            message.into(),
+        ));
+    }
+}
+
+/// Parses and validates an exam file. `file` is the name used in diagnostics. Returns the exam when there is no
+/// error, the location of each deck it names, and every problem found.
+pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Diagnostic>) {
+    let mut ctx = Ctx {
+        file,
+        src,
+        diags: Vec::new(),
+    };
+    let raw: RawExam = match toml::from_str(src) {
+        Ok(r) => r,
+        Err(e) => {
+            let at = e.span().map_or(0, |s| s.start);
+            ctx.error(at, e.message().trim().replace('\n', " "));
+            return (None, Vec::new(), ctx.diags);
+        }
+    };
+    let end = src.len();
+    let slug_ok = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    };
+    let id = match raw.id {
+        Some(id) if slug_ok(id.get_ref()) => Some(id.into_inner()),
+        Some(id) => {
+            ctx.error(
+                id.span().start,
+                format!(
+                    "exam id `{}` must be a slug: lowercase letters, digits, - and _",
+                    id.get_ref()
+                ),
+            );
+            None
+        }
+        None => {
+            ctx.error(end, "missing field `id`");
+            None
+        }
+    };
+    let title = match raw.title {
+        Some(t) if !t.get_ref().trim().is_empty() => Some(t.into_inner()),
+        Some(t) => {
+            ctx.error(t.span().start, "the title is empty");
+            None
+        }
+        None => {
+            ctx.error(end, "missing field `title`");
+            None
+        }
+    };
+    let list = |ctx: &mut Ctx<'_>, v: Option<Spanned<Vec<Spanned<String>>>>, what: &str| {
+        let mut out = Vec::new();
+        for s in v.map(Spanned::into_inner).unwrap_or_default() {
+            if s.get_ref().trim().is_empty() {
+                ctx.error(s.span().start, format!("an empty {what}"));
+                continue;
+            }
+            let (line, column) = ctx.at(s.span().start);
+            out.push(Located {
+                name: s.into_inner(),
+                line,
+                column,
+            });
+        }
+        out
+    };
+    let decks = list(&mut ctx, raw.decks, "deck id");
+    let tags = list(&mut ctx, raw.tags, "tag");
+    let questions = match raw.questions {
+        Some(q) if (1..=500).contains(q.get_ref()) => Some(*q.get_ref() as u32),
+        Some(q) => {
+            ctx.error(
+                q.span().start,
+                format!("questions must be 1 to 500, not {}", q.get_ref()),
+            );
+            None
+        }
+        None => {
+            ctx.error(end, "missing field `questions`");
+            None
+        }
+    };
+    let paper = match raw.paper {
+        None => Some(Paper::Same),
+        Some(p) => match p.get_ref().as_str() {
+            "same" => Some(Paper::Same),
+            "per-learner" => Some(Paper::PerLearner),
+            other => {
+                ctx.error(
+                    p.span().start,
+                    format!("paper must be \"same\" or \"per-learner\", not \"{other}\""),
+                );
+                None
+            }
+        },
+    };
+    let seed = match raw.seed {
+        None => Some(0),
+        Some(s) if *s.get_ref() >= 0 => Some(*s.get_ref() as u64),
+        Some(s) => {
+            ctx.error(s.span().start, "the seed must not be negative");
+            None
+        }
+    };
+    let positive = |ctx: &mut Ctx<'_>, v: Option<Spanned<i64>>, what: &str, max: i64| match v {
+        None => Ok(None),
+        Some(v) if (1..=max).contains(v.get_ref()) => Ok(Some(*v.get_ref() as u32)),
+        Some(v) => {
+            ctx.error(
+                v.span().start,
+                format!("{what} must be 1 to {max}, not {}", v.get_ref()),
+            );
+            Err(())
+        }
+    };
+    let time_limit = positive(&mut ctx, raw.time_limit, "time_limit (minutes)", 24 * 60);
+    let attempts = positive(&mut ctx, raw.attempts, "attempts", 1000);
+    let grading = match raw.grading {
+        None => Some(Grading::Highest),
+        Some(g) => match g.get_ref().as_str() {
+            "highest" => Some(Grading::Highest),
+            "last" => Some(Grading::Last),
+            "mean" => Some(Grading::Mean),
+            other => {
+                ctx.error(
+                    g.span().start,
+                    format!("grading must be \"highest\", \"last\" or \"mean\", not \"{other}\""),
+                );
+                None
+            }
+        },
+    };
+    let pass_mark = match raw.pass_mark {
+        None => Some(50.0),
+        Some(p) if (0.0..=100.0).contains(p.get_ref()) => Some(*p.get_ref()),
+        Some(p) => {
+            ctx.error(
+                p.span().start,
+                format!("pass_mark is a percentage, 0 to 100, not {}", p.get_ref()),
+            );
+            None
+        }
+    };
+    if decks.is_empty() && tags.is_empty() && ctx.diags.is_empty() {
+        ctx.error(
+            0,
+            "an exam needs `decks` or `tags` to draw its questions from",
+        );
+    }
+    let exam = match (
+        id, title, questions, paper, seed, time_limit, attempts, grading, pass_mark,
+    ) {
+        (
+            Some(id),
+            Some(title),
+            Some(questions),
+            Some(paper),
+            Some(seed),
+            Ok(time_limit),
+            Ok(attempts),
+            Some(grading),
+            Some(pass_mark),
+        ) if ctx.diags.is_empty() => Some(Exam {
+            id,
+            title,
+            decks: decks.iter().map(|d| d.name.clone()).collect(),
+            tags: tags.iter().map(|t| t.name.clone()).collect(),
+            questions,
+            paper,
+            seed,
+            time_limit,
+            attempts,
+            grading,
+            pass_mark,
+        }),
+        _ => None,
+    };
+    (exam, decks, ctx.diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "midterm"
+title = "Midterm"
+decks = ["sherr-lisbon-2010"]
+tags = ["theme:*"]
+questions = 10
+paper = "per-learner"
+seed = 42
+time_limit = 30
+attempts = 2
+grading = "mean"
+pass_mark = 60
+"#;
+
+    fn errors(src: &str) -> Vec<String> {
+        let (_, _, d) = parse_exam("e.toml", src);
+        d.iter()
+            .map(|d| d.to_string().lines().next().unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_valid_exam_parses() {
+        let (exam, decks, diags) = parse_exam("e.toml", GOOD);
+        assert!(diags.is_empty(), "{diags:?}");
+        let exam = exam.expect("exam");
+        assert_eq!(exam.questions, 10);
+        assert_eq!(exam.paper, Paper::PerLearner);
+        assert_eq!(exam.grading, Grading::Mean);
+        assert_eq!(exam.time_limit, Some(30));
+        assert_eq!(decks[0].line, 4);
+        assert_ne!(exam.paper_seed("ann"), exam.paper_seed("bob"));
+        assert_eq!(exam.paper_seed("ann"), exam.paper_seed("ann"));
+    }
+
+    #[test]
+    fn problems_are_located() {
+        assert_eq!(
+            errors(&GOOD.replace("grading = \"mean\"", "grading = \"best\"")),
+            [
+                "e.toml:11:11: error: grading must be \"highest\", \"last\" or \"mean\", not \"best\""
+            ]
+        );
+        assert_eq!(
+            errors(&GOOD.replace("questions = 10", "questions = 0")),
+            ["e.toml:6:13: error: questions must be 1 to 500, not 0"]
+        );
+        let unknown = errors(&GOOD.replace("seed = 42", "sead = 42"));
+        assert!(
+            unknown[0].starts_with("e.toml:8:1: error: unknown field `sead`"),
+            "{unknown:?}"
+        );
+        assert_eq!(
+            errors(&GOOD.replace("pass_mark = 60", "pass_mark = 160")),
+            ["e.toml:12:13: error: pass_mark is a percentage, 0 to 100, not 160"]
+        );
+    }
+
+    #[test]
+    fn grading_methods() {
+        let shares = [0.5, 0.9, 0.4];
+        assert_eq!(Grading::Highest.combine(&shares), Some(0.9));
+        assert_eq!(Grading::Last.combine(&shares), Some(0.4));
+        assert!((Grading::Mean.combine(&shares).unwrap_or(0.0) - 0.6).abs() < 1e-9);
+        assert_eq!(Grading::Mean.combine(&[]), None);
+    }
+}

@@ -1,0 +1,136 @@
+//! `detente exam run` in a real pseudo-terminal, driven with `rexpect`: the countdown in each question's header,
+//! no feedback until the end, the final score, and the result read back through `exam results --json`.
+
+use rexpect::process::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
+use std::path::Path;
+use std::process::Command;
+
+const EXAM: &str = r#"
+id = "pty-quiz"
+title = "Terminal quiz"
+decks = ["sample"]
+tags = ["actor:rogozin", "concept:equality"]
+questions = 2
+seed = 5
+time_limit = 5
+"#;
+
+fn detente(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(args)
+        .env("DETENTE_DB", db)
+        .env("DETENTE_LEARNER", "ann")
+        .output()
+        .expect("run detente")
+}
+
+/// The text of terminal output with escape sequences removed (rexpect hands over each byte as a char).
+fn plain(raw: &str) -> String {
+    let bytes: Vec<u8> = raw.chars().map(|c| c as u8).collect();
+    let raw = String::from_utf8_lossy(&bytes);
+    let mut out = String::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() || d == '~' {
+                        break;
+                    }
+                }
+            } else {
+                chars.next();
+            }
+        } else if c != '\r' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn line_with(p: &mut PtySession, what: &str, want: impl Fn(&str) -> bool) -> String {
+    loop {
+        let line = plain(
+            &p.read_line()
+                .unwrap_or_else(|e| panic!("waiting for {what}: {e}")),
+        );
+        if want(&line) {
+            return line;
+        }
+    }
+}
+
+/// Waits for a text on screen (rexpect matches bytes, one char each, so non-ASCII text is matched as such).
+fn expect(p: &mut PtySession, text: &str) {
+    let bytes: String = text.bytes().map(char::from).collect();
+    p.exp_string(&bytes)
+        .unwrap_or_else(|e| panic!("waiting for {text:?}: {e}"));
+}
+
+fn key(p: &mut PtySession, keys: &str) {
+    p.send(keys).expect("send");
+    p.flush().expect("flush");
+}
+
+#[test]
+fn an_exam_in_a_terminal_shows_the_time_left_and_the_score_at_the_end() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let out = detente(&db, &["deck", "import", "tests/data/sample.toml"]);
+    assert!(out.status.success(), "{out:?}");
+    let file = dir.path().join("quiz.toml");
+    std::fs::write(&file, EXAM).expect("write");
+    let out = detente(&db, &["exam", "load", file.to_str().expect("path")]);
+    assert!(out.status.success(), "{out:?}");
+
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("stty cols 100 rows 40 && exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "run", "pty-quiz"])
+        .env("DETENTE_DB", &db)
+        .env("DETENTE_LEARNER", "ann")
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm-256color");
+    let mut p = spawn_command(cmd, Some(20_000)).expect("spawn");
+    for n in 1..=2 {
+        let header = line_with(&mut p, "a question header", |l| {
+            l.contains(&format!("question {n} of 2"))
+        });
+        assert!(
+            header.contains(":5") || header.contains("4:5") || header.contains("5:00 left"),
+            "{header}"
+        );
+        assert!(header.trim_end().ends_with(" left"), "{header}");
+        let prompt = line_with(&mut p, "the prompt", |l| !l.trim().is_empty());
+        let answer = if prompt.contains("Ambassador") {
+            "Rogozin"
+        } else if prompt.contains("seeks [...]") {
+            "equality"
+        } else {
+            "action"
+        };
+        expect(&mut p, "to end the session");
+        key(&mut p, answer);
+        key(&mut p, "\r");
+        line_with(&mut p, "the answer", |l| {
+            l.contains(&format!("Your answer: {answer}"))
+        });
+    }
+    expect(&mut p, "Score: 2 / 2 (100%): PASS");
+    expect(&mut p, "\u{2713}");
+    p.exp_eof().expect("eof");
+    match p.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    let out = detente(&db, &["exam", "results", "pty-quiz", "--json"]);
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["learners"][0]["learner"], "ann");
+    assert_eq!(v["learners"][0]["grade"], 100.0);
+    assert_eq!(v["learners"][0]["passed"], true);
+}

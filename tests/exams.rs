@@ -1,0 +1,678 @@
+//! Exams end to end against a real temporary database: a class of 30 simulated learners studies the sample deck
+//! and sits an exam through a scripted `Prompter` with a seeded mix of right, partly right and wrong answers.
+//! Scores, partial credit, grading methods, the attempts limit, closing on time-out, resuming after an
+//! interruption, study schedules left untouched, and item analysis on a crafted case.
+
+use detente::deck::{Body, Card, cloze_blanks, cloze_question, parse_deck};
+use detente::exam::{Exam, Grading, parse_exam};
+use detente::schedule::Calendar;
+use detente::session::exam::{
+    ExamEnd, ExamSummary, ItemSource, Sitting, exam_row, item_report, results,
+};
+use detente::session::{
+    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
+};
+use detente::store::{self, Learner, Store};
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::{Rng, SeedableRng};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A clock the test can move; each reading advances it by a second.
+#[derive(Clone)]
+struct TestClock(Rc<Cell<i64>>);
+impl Clock for TestClock {
+    fn now_ms(&self) -> i64 {
+        let t = self.0.get();
+        self.0.set(t + 1_000);
+        t
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    Right,
+    Partial,
+    Wrong,
+}
+
+/// The credit a mode earns on a card kind (partial answers: multi misses one of three right answers; order and
+/// match swap the first two).
+fn credit_of(kind: &str, mode: Mode) -> f64 {
+    match (mode, kind) {
+        (Mode::Right, _) => 1.0,
+        (Mode::Wrong, _) => 0.0,
+        (Mode::Partial, "multi") => 2.0 / 3.0,
+        (Mode::Partial, "order" | "match") => 0.5,
+        (Mode::Partial, _) => 0.0,
+    }
+}
+
+/// A simulated learner: knows every card of the deck, and answers each question right, partly or wrong as its
+/// plan (by prompt) or its seeded skill says.
+struct Student {
+    cards: HashMap<String, (Card, usize)>,
+    rng: ChaCha8Rng,
+    skill: f64,
+    plan: HashMap<String, Mode>,
+    /// Mode chosen for the current question (by prompt).
+    current: HashMap<String, Mode>,
+    /// (question number, kind, mode) of every question asked.
+    asked: Vec<(usize, &'static str, Mode)>,
+    /// Quit (Esc) at the question with this number.
+    quit_at: Option<usize>,
+    /// At the question with this number, let this many milliseconds pass before answering.
+    stall: Option<(usize, i64, Rc<Cell<i64>>)>,
+    statuses: Vec<Option<String>>,
+    summaries: Vec<ExamSummary>,
+    feedbacks: usize,
+}
+
+impl Student {
+    fn new(deck: &[Card], seed: u64, skill: f64) -> Self {
+        let mut cards = HashMap::new();
+        for c in deck {
+            for s in 0..c.siblings() {
+                let prompt = match (&c.body, s) {
+                    (Body::Cloze { .. }, s) => cloze_question(&c.prompt, s),
+                    (Body::Flashcard { answer, .. }, 1) => answer.clone(),
+                    _ => c.prompt.clone(),
+                };
+                cards.insert(prompt, (c.clone(), s));
+            }
+        }
+        Student {
+            cards,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            skill,
+            plan: HashMap::new(),
+            current: HashMap::new(),
+            asked: Vec::new(),
+            quit_at: None,
+            stall: None,
+            statuses: Vec::new(),
+            summaries: Vec::new(),
+            feedbacks: 0,
+        }
+    }
+
+    /// The mode for a question, decided once per question; `None` to quit.
+    fn mode(&mut self, q: &Question) -> Option<Mode> {
+        if let Some(m) = self.current.get(&q.prompt) {
+            return Some(*m);
+        }
+        if self.quit_at == Some(q.number) {
+            return None;
+        }
+        if let Some((n, ms, clock)) = &self.stall
+            && *n == q.number
+        {
+            clock.set(clock.get() + ms);
+        }
+        let m = self.plan.get(&q.prompt).copied().unwrap_or_else(|| {
+            let x = (self.rng.next_u64() % 1000) as f64 / 1000.0;
+            if x < self.skill {
+                Mode::Right
+            } else if x < self.skill + (1.0 - self.skill) / 3.0 {
+                Mode::Partial
+            } else {
+                Mode::Wrong
+            }
+        });
+        self.current.insert(q.prompt.clone(), m);
+        self.asked.push((q.number, q.kind, m));
+        self.statuses.push(q.status.clone());
+        Some(m)
+    }
+
+    fn card(&self, q: &Question) -> (Card, usize) {
+        self.cards.get(&q.prompt).cloned().expect("a known card")
+    }
+
+    fn done(&mut self, q: &Question) {
+        self.current.remove(&q.prompt);
+    }
+}
+
+impl Prompter for Student {
+    fn choose(
+        &mut self,
+        q: &Question,
+        label: &str,
+        options: &[String],
+    ) -> detente::Result<Reply<usize>> {
+        let Some(mode) = self.mode(q) else {
+            return Ok(Reply::Quit);
+        };
+        let (card, _) = self.card(q);
+        let find = |want: &str| options.iter().position(|o| o == want).unwrap_or(0);
+        let i = match &card.body {
+            Body::Choice { answer, .. } => match mode {
+                Mode::Right => find(answer),
+                _ => options.iter().position(|o| o != answer).unwrap_or(0),
+            },
+            Body::Order { items } => {
+                let mut target = items.clone();
+                match mode {
+                    Mode::Right => {}
+                    Mode::Partial => target.swap(0, 1),
+                    Mode::Wrong => target.reverse(),
+                }
+                let placed = items.len() - options.len();
+                if options.len() == 2 {
+                    self.done(q);
+                }
+                find(&target[placed])
+            }
+            Body::Match { pairs } => {
+                let left = label.trim_end_matches('\u{2192}').trim();
+                let at = pairs.iter().position(|(l, _)| l == left).unwrap_or(0);
+                let n = pairs.len();
+                let target = match mode {
+                    Mode::Right => at,
+                    Mode::Partial if at < 2 => 1 - at,
+                    Mode::Partial => at,
+                    Mode::Wrong => (at + 1) % n,
+                };
+                if at == n - 2 {
+                    self.done(q);
+                }
+                find(&pairs[target].1)
+            }
+            _ => 0,
+        };
+        if matches!(card.body, Body::Choice { .. }) {
+            self.done(q);
+        }
+        Ok(Reply::Answer(i))
+    }
+    fn choose_many(
+        &mut self,
+        q: &Question,
+        options: &[String],
+    ) -> detente::Result<Reply<Vec<usize>>> {
+        let Some(mode) = self.mode(q) else {
+            return Ok(Reply::Quit);
+        };
+        self.done(q);
+        let (card, _) = self.card(q);
+        let Body::Multi { answers, .. } = &card.body else {
+            return Ok(Reply::Answer(vec![]));
+        };
+        let pick: Vec<usize> = match mode {
+            Mode::Right => options
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| answers.contains(o))
+                .map(|(i, _)| i)
+                .collect(),
+            Mode::Partial => options
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| answers[..answers.len() - 1].contains(o))
+                .map(|(i, _)| i)
+                .collect(),
+            Mode::Wrong => options
+                .iter()
+                .position(|o| !answers.contains(o))
+                .into_iter()
+                .collect(),
+        };
+        Ok(Reply::Answer(pick))
+    }
+    fn judge(&mut self, q: &Question) -> detente::Result<Reply<bool>> {
+        let Some(mode) = self.mode(q) else {
+            return Ok(Reply::Quit);
+        };
+        self.done(q);
+        let (card, _) = self.card(q);
+        let Body::Truefalse { answer } = card.body else {
+            return Ok(Reply::Answer(true));
+        };
+        Ok(Reply::Answer(if mode == Mode::Right {
+            answer
+        } else {
+            !answer
+        }))
+    }
+    fn type_answer(&mut self, q: &Question) -> detente::Result<Reply<String>> {
+        let Some(mode) = self.mode(q) else {
+            return Ok(Reply::Quit);
+        };
+        self.done(q);
+        let (card, sibling) = self.card(q);
+        let right = match &card.body {
+            Body::Text { answers, .. } => answers[0].clone(),
+            Body::Cloze { .. } => cloze_blanks(&card.prompt)[sibling].answers[0].clone(),
+            Body::Number { answer, .. } => answer.to_string(),
+            _ => String::new(),
+        };
+        Ok(Reply::Answer(if mode == Mode::Right {
+            right
+        } else if matches!(card.body, Body::Number { .. }) {
+            "1789".into()
+        } else {
+            "Zzyzx Qwrtp".into()
+        }))
+    }
+    fn reveal(&mut self, q: &Question, _: &str) -> detente::Result<Reply<u8>> {
+        let Some(mode) = self.mode(q) else {
+            return Ok(Reply::Quit);
+        };
+        self.done(q);
+        Ok(Reply::Answer(if mode == Mode::Right { 3 } else { 1 }))
+    }
+    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
+        self.feedbacks += 1;
+        Ok(Reply::Answer(Action::Next))
+    }
+    fn message(&mut self, _: &str) {}
+    fn summary(&mut self, _: &Summary) {}
+    fn exam_summary(&mut self, s: &ExamSummary) {
+        self.summaries.push(s.clone());
+    }
+}
+
+/// The flashcard has no partial answer: self-graded Good (right) or Again.
+fn expected_score(asked: &[(usize, &'static str, Mode)]) -> f64 {
+    asked.iter().map(|(_, k, m)| credit_of(k, *m)).sum()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    store: Store,
+    cards: Vec<Card>,
+    clock: TestClock,
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(&dir.path().join("d.db")).expect("open");
+    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
+    let deck = deck.expect("valid");
+    let tx = store.write().expect("tx");
+    store::import_deck(&tx, &deck, false, None, 0).expect("import");
+    tx.commit().expect("commit");
+    World {
+        _dir: dir,
+        store,
+        cards: deck.cards,
+        clock: TestClock(Rc::new(Cell::new(1_700_000_000_000))),
+    }
+}
+
+fn load(store: &mut Store, extra: &str) -> Exam {
+    let questions = if extra.contains("questions") {
+        ""
+    } else {
+        "questions = 9\n"
+    };
+    let src = format!(
+        "id = \"quiz\"\ntitle = \"Sample quiz\"\ndecks = [\"sample\"]\n{questions}seed = 11\n{extra}"
+    );
+    let (exam, _, diags) = parse_exam("quiz.toml", &src);
+    assert!(diags.is_empty(), "{diags:?}");
+    let exam = exam.expect("exam");
+    let tx = store.write().expect("tx");
+    store::upsert_exam(&tx, &exam_row(&exam, 0).expect("row")).expect("upsert");
+    tx.commit().expect("commit");
+    exam
+}
+
+fn learner(store: &mut Store, name: &str) -> Learner {
+    store::learner_get_or_create(store, name, 0).expect("learner")
+}
+
+fn sit(w: &mut World, exam: &Exam, l: &Learner, s: &mut Student) -> detente::Result<ExamEnd> {
+    Sitting::new(&mut w.store, exam, l, &w.clock).run(s)
+}
+
+fn closed(end: ExamEnd) -> ExamSummary {
+    match end {
+        ExamEnd::Closed(s) => s,
+        other => panic!("expected a closed attempt, got {other:?}"),
+    }
+}
+
+fn study_snapshot(store: &Store) -> (i64, Vec<(i64, i64, i64, String)>) {
+    let reviews: i64 = store
+        .conn
+        .query_row("SELECT count(*) FROM reviews", [], |r| r.get(0))
+        .expect("count");
+    let mut stmt = store
+        .conn
+        .prepare("SELECT learner_id, card_id, due, printf('%.6f %.6f %d', stability, difficulty, reps) FROM card_states ORDER BY 1, 2")
+        .expect("prepare");
+    let states = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .expect("rows");
+    (reviews, states)
+}
+
+#[test]
+fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused() {
+    let mut w = world();
+    let exam = load(
+        &mut w.store,
+        "attempts = 2\ngrading = \"highest\"\npass_mark = 50\n",
+    );
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let mut class = Vec::new();
+    for i in 0..30u64 {
+        let l = learner(&mut w.store, &format!("student{i:02}"));
+        let skill = 0.2 + 0.025 * i as f64;
+        // Study first: a session of every new card.
+        let mut s = Student::new(&w.cards, 1000 + i, skill);
+        let opts = StudyOptions {
+            seed: i,
+            ..Default::default()
+        };
+        let session = Session::start(&mut w.store, &l, opts, &w.clock, cal).expect("start");
+        let summary = session.run(&mut s).expect("study");
+        assert!(summary.done >= 9);
+        class.push((l, skill));
+    }
+    let before = study_snapshot(&w.store);
+    assert!(before.0 >= 270);
+
+    let mut first_scores = Vec::new();
+    let mut papers = Vec::new();
+    for (i, (l, skill)) in class.iter().enumerate() {
+        let mut grades = Vec::new();
+        for attempt in 1..=2u32 {
+            let mut s = Student::new(&w.cards, 7 * i as u64 + u64::from(attempt), *skill);
+            let summary = closed(sit(&mut w, &exam, l, &mut s).expect("sit"));
+            assert_eq!(summary.attempt, attempt);
+            assert_eq!(s.feedbacks, 0, "no feedback during an exam");
+            assert_eq!(s.asked.len(), 9);
+            let want = expected_score(&s.asked);
+            assert!(
+                (summary.score - want).abs() < 1e-9,
+                "{} vs {want}: {:?}",
+                summary.score,
+                s.asked
+            );
+            assert_eq!(summary.max_score, 9.0);
+            assert_eq!(summary.passed, summary.percent >= 50.0);
+            assert_eq!(s.summaries.len(), 1);
+            assert_eq!(summary.questions.len(), 9);
+            grades.push(summary.percent);
+            if attempt == 1 {
+                first_scores.push(summary.score);
+            }
+            let attempts = store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts");
+            papers.push(attempts[attempt as usize - 1].paper.clone());
+        }
+        // A third attempt is refused, with a message that says why.
+        let mut s = Student::new(&w.cards, 0, 1.0);
+        match sit(&mut w, &exam, l, &mut s) {
+            Err(detente::Error::Usage(m)) => assert!(m.contains("all 2 attempts"), "{m}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert!(s.asked.is_empty());
+        let r = results(&w.store, &exam).expect("results");
+        let mine = r.iter().find(|r| r.learner == l.name).expect("mine");
+        let best = grades.iter().copied().fold(f64::MIN, f64::max);
+        assert!((mine.grade.expect("grade") - best).abs() < 1e-9);
+        assert_eq!(mine.passed, Some(best >= 50.0));
+    }
+    // One paper for everyone ("same"), with one question per card of the deck.
+    assert!(papers.iter().all(|p| *p == papers[0]));
+    // Stronger students score more on average: the seeded mix is not noise.
+    let weak: f64 = first_scores[..10].iter().sum();
+    let strong: f64 = first_scores[20..].iter().sum();
+    assert!(strong > weak, "{weak} vs {strong}");
+    // Exam answers never touched the study log or any card state.
+    assert_eq!(study_snapshot(&w.store), before);
+    let exam_reviews: i64 = w
+        .store
+        .conn
+        .query_row(
+            "SELECT count(*) FROM reviews WHERE mode = 'exam'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(exam_reviews, 0);
+    // Item analysis of the exam: every question answered in all 60 attempts.
+    let items = item_report(&w.store, ItemSource::Exam("quiz")).expect("items");
+    assert_eq!(items.len(), 9);
+    assert!(items.iter().all(|i| i.answered == 60));
+    let choice = items.iter().find(|i| i.kind == "choice").expect("choice");
+    assert_eq!(choice.options.iter().map(|o| o.picked).sum::<u32>(), 60);
+    // And of the deck, from each learner's first study answers.
+    let deck_items = item_report(&w.store, ItemSource::Deck("sample")).expect("deck items");
+    assert!(
+        deck_items.iter().all(|i| i.answered == 30),
+        "{deck_items:?}"
+    );
+}
+
+#[test]
+fn per_learner_papers_differ_and_are_reproducible() {
+    let mut w = world();
+    let exam = load(&mut w.store, "paper = \"per-learner\"\nquestions = 5\n");
+    let mut papers = Vec::new();
+    for name in ["ann", "bob", "ann"] {
+        let l = learner(&mut w.store, name);
+        let mut s = Student::new(&w.cards, 1, 1.0);
+        let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+        assert_eq!(summary.score, 5.0);
+        let a = store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts");
+        papers.push(a.last().expect("attempt").paper.clone());
+    }
+    assert_eq!(papers[0].len(), 5);
+    assert_eq!(
+        papers[0], papers[2],
+        "the same learner gets the same paper again"
+    );
+    assert_ne!(papers[0], papers[1]);
+}
+
+#[test]
+fn partial_credit_and_every_grading_method() {
+    let mut w = world();
+    let mut exam = load(&mut w.store, "");
+    let l = learner(&mut w.store, "ann");
+    let mut shares = Vec::new();
+    for mode in [Mode::Partial, Mode::Right, Mode::Wrong] {
+        let mut s = Student::new(&w.cards, 1, 0.0);
+        for (prompt, _) in s.cards.clone() {
+            s.plan.insert(prompt, mode);
+        }
+        let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+        if mode == Mode::Partial {
+            // multi 2/3, order 1/2, match 1/2; the rest nothing.
+            assert!(
+                (summary.score - (2.0 / 3.0 + 0.5 + 0.5)).abs() < 1e-9,
+                "{}",
+                summary.score
+            );
+            let partial: Vec<&str> = summary
+                .questions
+                .iter()
+                .filter(|q| q.credit > 0.0 && q.credit < 1.0)
+                .map(|q| q.kind.as_str())
+                .collect();
+            assert_eq!(partial.len(), 3, "{partial:?}");
+        }
+        shares.push(summary.score / 9.0);
+    }
+    for (grading, want) in [
+        (Grading::Highest, 1.0),
+        (Grading::Last, 0.0),
+        (Grading::Mean, (shares[0] + 1.0) / 3.0),
+    ] {
+        exam.grading = grading;
+        let r = results(&w.store, &exam).expect("results");
+        assert_eq!(r[0].attempts.len(), 3);
+        assert!(
+            (r[0].grade.expect("grade") / 100.0 - want).abs() < 1e-9,
+            "{grading:?}"
+        );
+    }
+}
+
+#[test]
+fn running_out_of_time_closes_the_attempt_and_a_late_answer_does_not_count() {
+    let mut w = world();
+    let exam = load(&mut w.store, "time_limit = 10\n");
+    let l = learner(&mut w.store, "ann");
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    // At the fourth question the learner dawdles eleven minutes.
+    s.stall = Some((4, 11 * 60_000, w.clock.0.clone()));
+    let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+    assert!(summary.timed_out);
+    assert_eq!(summary.score, 3.0, "only the three answers in time count");
+    assert_eq!(s.asked.len(), 4);
+    let answers = store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts");
+    assert_eq!(
+        store::attempt_answers(&w.store.conn, answers[0].id)
+            .expect("answers")
+            .len(),
+        3
+    );
+    assert_eq!(answers[0].closed_at, answers[0].deadline);
+    // The time left is in every question's header.
+    assert!(
+        s.statuses[0]
+            .as_deref()
+            .is_some_and(|t| t.contains("10:00 left") || t.contains("9:59 left")),
+        "{:?}",
+        s.statuses
+    );
+    assert!(
+        s.statuses
+            .iter()
+            .all(|t| t.as_deref().is_some_and(|t| t.ends_with(" left")))
+    );
+}
+
+#[test]
+fn an_interrupted_attempt_resumes_where_it_stopped_or_closes_past_its_deadline() {
+    let mut w = world();
+    let exam = load(&mut w.store, "time_limit = 30\n");
+    let ann = learner(&mut w.store, "ann");
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    s.quit_at = Some(4);
+    assert_eq!(
+        sit(&mut w, &exam, &ann, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
+    let a = store::attempts(&w.store.conn, &exam.id, ann.id).expect("attempts");
+    assert_eq!(a.len(), 1);
+    assert!(a[0].closed_at.is_none());
+    assert_eq!(
+        store::attempt_answers(&w.store.conn, a[0].id)
+            .expect("answers")
+            .len(),
+        3
+    );
+    // Again: the same attempt goes on at question 4.
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    let summary = closed(sit(&mut w, &exam, &ann, &mut s).expect("resume"));
+    assert_eq!(s.asked.first().map(|a| a.0), Some(4));
+    assert_eq!(summary.attempt, 1);
+    assert_eq!(summary.score, 9.0);
+
+    // Bob stops after two answers and comes back after the deadline: closed and scored, nothing asked.
+    let bob = learner(&mut w.store, "bob");
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    s.quit_at = Some(3);
+    assert_eq!(
+        sit(&mut w, &exam, &bob, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
+    w.clock.0.set(w.clock.0.get() + 31 * 60_000);
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    let summary = closed(sit(&mut w, &exam, &bob, &mut s).expect("late"));
+    assert!(s.asked.is_empty());
+    assert!(summary.timed_out);
+    assert_eq!(summary.score, 2.0);
+}
+
+#[test]
+fn item_analysis_flags_a_question_weak_students_get_right() {
+    let mut w = world();
+    let exam = load(&mut w.store, "");
+    let choice_prompt = w
+        .cards
+        .iter()
+        .find(|c| c.id == "nrc-refresh")
+        .expect("choice card")
+        .prompt
+        .clone();
+    for i in 0..10 {
+        let l = learner(&mut w.store, &format!("s{i}"));
+        let strong = i >= 5;
+        let mut s = Student::new(&w.cards, 1, 0.0);
+        for (prompt, _) in s.cards.clone() {
+            let mode = if prompt == choice_prompt {
+                if strong { Mode::Wrong } else { Mode::Right }
+            } else if strong {
+                Mode::Right
+            } else {
+                Mode::Wrong
+            };
+            s.plan.insert(prompt, mode);
+        }
+        closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+    }
+    let items = item_report(&w.store, ItemSource::Exam("quiz")).expect("items");
+    let first = &items[0];
+    assert_eq!(first.item, "sample/nrc-refresh");
+    assert_eq!(first.discrimination, Some(-1.0));
+    assert!((first.facility - 0.5).abs() < 1e-9);
+    assert!(
+        first
+            .flags
+            .iter()
+            .any(|f| f.contains("negative discrimination"))
+    );
+    // The strong students all picked the same distractor (the first wrong option shown to them).
+    assert_eq!(first.options.iter().map(|o| o.picked).sum::<u32>(), 10);
+    for other in &items[1..] {
+        assert!(other.flags.is_empty(), "{other:?}");
+        assert_eq!(other.discrimination, Some(1.0));
+    }
+}
+
+#[test]
+fn exam_load_reports_problems_with_file_line_col_and_exits_65() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let file = dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "id = \"bad\"\ntitle = \"Bad\"\ndecks = [\"no-such-deck\"]\nquestions = 3\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "load"])
+        .arg(&file)
+        .env("DETENTE_DB", &db)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml:3:10: error: no deck `no-such-deck` is loaded"),
+        "{err}"
+    );
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "list", "--json"])
+        .env("DETENTE_DB", &db)
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_eq!(v, serde_json::json!([]), "nothing was loaded");
+    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(["exam", "load", "exams/example.toml"])
+        .env("DETENTE_DB", &db)
+        .output()
+        .expect("run");
+    assert!(ok.status.success(), "{ok:?}");
+}
