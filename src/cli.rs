@@ -45,6 +45,12 @@ pub enum Command {
     /// Add, list and configure learners
     #[command(subcommand)]
     Learner(LearnerCommand),
+    /// Show progress: today's queue, retention, forecast, study heatmap, mastery; `--class` for every learner
+    Stats(StatsArgs),
+    /// Write a progress report as one self-contained HTML file
+    Report(ReportArgs),
+    /// Fit the learner's FSRS parameters to their review log; optionally change their target retention
+    Optimize(OptimizeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +131,48 @@ pub enum DeckCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only this deck (repeatable)
+    #[arg(long = "deck", value_name = "ID")]
+    pub decks: Vec<String>,
+    /// Only cards with this tag (repeatable; `theme:*` matches a prefix)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// One row per learner: mastery per deck or theme and recent activity
+    #[arg(long)]
+    pub class: bool,
+    /// What the class view's columns are
+    #[arg(long, value_enum, default_value_t = StatsBy::Deck, requires = "class")]
+    pub by: StatsBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsBy {
+    Deck,
+    Theme,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The HTML file to write
+    #[arg(long, value_name = "FILE", required = true)]
+    pub html: PathBuf,
+    /// The class report (every learner) instead of the current learner's
+    #[arg(long)]
+    pub class: bool,
+    /// What the class report's columns are
+    #[arg(long, value_enum, default_value_t = StatsBy::Theme)]
+    pub by: StatsBy,
+}
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    /// Also set the target probability of recall at review time, 0.7 to 0.99, and show the workload it implies
+    #[arg(long, value_name = "R")]
+    pub retention: Option<f32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,8 +8,9 @@
 //! 3. [`schedule`]: FSRS-6 with learning steps, fuzz and day arithmetic: pure functions.
 //! 4. [`grade`]: answer normalization and checking: pure.
 //! 5. [`session`]: the study state machine over a [`session::Prompter`] and a [`session::Clock`].
-//! 6. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
-//! 7. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
+//! 6. [`stats`]: progress statistics and the FSRS optimizer: pure computations over a learner's log.
+//! 7. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
+//! 8. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
 
 pub mod cli;
 pub mod commands;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod grade;
 pub mod schedule;
 pub mod session;
+pub mod stats;
 pub mod store;
 pub mod ui;
 

@@ -6,6 +6,9 @@ mod deck;
 mod decks;
 mod due;
 mod learner;
+mod optimize;
+mod report;
+mod stats;
 mod study;
 
 use crate::cli::{Cli, Color, Command, DeckCommand, LearnerCommand};
@@ -76,6 +79,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             learner::set(&ctx, &name, &settings)
         }
         Command::Learner(LearnerCommand::List) => learner::list(&ctx),
+        Command::Stats(args) => stats::run(&ctx, &args),
+        Command::Report(args) => report::run(&ctx, &args),
+        Command::Optimize(args) => optimize::run(&ctx, &args),
     }
 }
 

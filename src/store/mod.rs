@@ -2,8 +2,12 @@
 //! helper takes a transaction, so that callers compose writes and commit them at once.
 
 mod import;
+mod stats;
 
 pub use import::{ImportReport, import_deck, sync_builtin};
+pub use stats::{
+    StatCard, StatReview, deck_titles, review_log, save_parameters, stat_cards, state_map,
+};
 
 use crate::deck::Card;
 use crate::error::{Error, Result};

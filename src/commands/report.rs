@@ -1,0 +1,25 @@
+//! `detente report --html FILE`: the current learner's progress, or with `--class` the class's, as one
+//! self-contained HTML file with SVG charts.
+
+use super::stats::{class_stats, group_by, learner_stats};
+use super::{Context, current_learner, now, open_with_decks};
+use crate::cli::ReportArgs;
+use crate::error::{Error, Result};
+use crate::store::Filter;
+
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
+    let mut store = open_with_decks(ctx)?;
+    let now = now();
+    let html = if args.class {
+        let class = class_stats(&store, &Filter::default(), group_by(args.by), now)?;
+        crate::ui::html::class_report(&class)
+    } else {
+        let learner = current_learner(ctx, &mut store)?;
+        let stats = learner_stats(&store, &learner, &Filter::default(), now)?;
+        crate::ui::html::learner_report(&learner.name, &stats)
+    };
+    std::fs::write(&args.html, html)
+        .map_err(|e| Error::io(format!("cannot write {}", args.html.display()), e))?;
+    eprintln!("Wrote {}.", args.html.display());
+    Ok(0)
+}
