@@ -18,7 +18,13 @@ fn utc() -> Calendar {
 const NOW: i64 = 1_728_216_000;
 const DAY: i64 = 86_400;
 
-fn review_state(stability: f32, interval: u32, last_review: i64, due: i64, leech: bool) -> CardState {
+fn review_state(
+    stability: f32,
+    interval: u32,
+    last_review: i64,
+    due: i64,
+    leech: bool,
+) -> CardState {
     CardState {
         phase: Phase::Review,
         step: 0,
@@ -45,7 +51,15 @@ fn card(id: i64, deck: &str, tags: &[&str], retired: bool, state: Option<CardSta
     }
 }
 
-fn review(card_id: i64, offset: i64, mode: &str, rating: u8, phase: Phase, interval: u32, ms: i64) -> ReviewInfo {
+fn review(
+    card_id: i64,
+    offset: i64,
+    mode: &str,
+    rating: u8,
+    phase: Phase,
+    interval: u32,
+    ms: i64,
+) -> ReviewInfo {
     let today = utc().day_of(NOW);
     ReviewInfo {
         card_id,
@@ -78,9 +92,33 @@ fn fixture() -> (Vec<CardInfo>, Vec<ReviewInfo>) {
     };
     let cards = vec![
         // Mature, R = 0.9 (10 days at S = 10), due in 20 days.
-        card(1, "d1", &["theme:iran"], false, Some(review_state(10.0, 30, NOW - 10 * DAY, cal.start_of(today + 20), false))),
+        card(
+            1,
+            "d1",
+            &["theme:iran"],
+            false,
+            Some(review_state(
+                10.0,
+                30,
+                NOW - 10 * DAY,
+                cal.start_of(today + 20),
+                false,
+            )),
+        ),
         // Young, R = 0.9, due today.
-        card(2, "d1", &["theme:iran"], false, Some(review_state(5.0, 5, NOW - 5 * DAY, cal.start_of(today), false))),
+        card(
+            2,
+            "d1",
+            &["theme:iran"],
+            false,
+            Some(review_state(
+                5.0,
+                5,
+                NOW - 5 * DAY,
+                cal.start_of(today),
+                false,
+            )),
+        ),
         // Learning, due in ten minutes, R = 0.9.
         card(3, "d1", &[], false, Some(learning)),
         // New.
@@ -88,7 +126,19 @@ fn fixture() -> (Vec<CardInfo>, Vec<ReviewInfo>) {
         // Retired.
         card(5, "d2", &["theme:arms-control"], true, None),
         // Young leech, R = 0.9, due in 2 days.
-        card(6, "d2", &["theme:arms-control"], false, Some(review_state(2.0, 2, NOW - 2 * DAY, cal.start_of(today + 2), true))),
+        card(
+            6,
+            "d2",
+            &["theme:arms-control"],
+            false,
+            Some(review_state(
+                2.0,
+                2,
+                NOW - 2 * DAY,
+                cal.start_of(today + 2),
+                true,
+            )),
+        ),
     ];
     let s = 10_000;
     let reviews = vec![
@@ -142,10 +192,19 @@ fn compute() -> Stats {
 fn counts_and_today() {
     let s = compute();
     let c = &s.counts;
-    assert_eq!((c.new, c.learning, c.young, c.mature, c.retired, c.leeches), (1, 1, 2, 1, 1, 1));
-    assert_eq!(s.today.due, 2, "the young card due today and the learning card");
+    assert_eq!(
+        (c.new, c.learning, c.young, c.mature, c.retired, c.leeches),
+        (1, 1, 2, 1, 1, 1)
+    );
+    assert_eq!(
+        s.today.due, 2,
+        "the young card due today and the learning card"
+    );
     assert_eq!(s.today.learning, 1);
-    assert_eq!(s.today.new_left, 1, "19 left of the limit, but only one new card");
+    assert_eq!(
+        s.today.new_left, 1,
+        "19 left of the limit, but only one new card"
+    );
     assert_eq!(s.today.reviews_done, 2);
 }
 
@@ -175,7 +234,10 @@ fn forecast_streak_time_heatmap() {
     expected[2] = 1;
     expected[20] = 1;
     assert_eq!(s.forecast, expected);
-    assert_eq!(s.streak_days, 2, "today and yesterday; nothing two days ago");
+    assert_eq!(
+        s.streak_days, 2,
+        "today and yesterday; nothing two days ago"
+    );
     assert_eq!(s.time.today_ms, 20_000);
     assert_eq!(s.time.last_7_days_ms, 60_000);
     assert_eq!(s.time.last_30_days_ms, 75_000);
@@ -198,8 +260,16 @@ fn leeches_most_failed_and_mastery() {
     let s = compute();
     assert_eq!(s.leeches.len(), 1);
     assert_eq!((s.leeches[0].card_id, s.leeches[0].failures), (6, 2));
-    let failed: Vec<(i64, u32)> = s.most_failed.iter().map(|t| (t.card_id, t.failures)).collect();
-    assert_eq!(failed, [(6, 2), (1, 1), (2, 1)], "cram failures do not count");
+    let failed: Vec<(i64, u32)> = s
+        .most_failed
+        .iter()
+        .map(|t| (t.card_id, t.failures))
+        .collect();
+    assert_eq!(
+        failed,
+        [(6, 2), (1, 1), (2, 1)],
+        "cram failures do not count"
+    );
     assert_eq!(s.most_failed[0].prompt, "prompt 6");
 
     let deck: Vec<(&str, u32, u32)> = s
@@ -209,14 +279,23 @@ fn leeches_most_failed_and_mastery() {
         .collect();
     assert_eq!(deck, [("d1", 3, 3), ("d2", 2, 1)]);
     assert!((s.mastery_by_deck[0].mastery - 0.9).abs() < 1e-4);
-    assert!((s.mastery_by_deck[1].mastery - 0.45).abs() < 1e-4, "a new card counts as 0");
+    assert!(
+        (s.mastery_by_deck[1].mastery - 0.45).abs() < 1e-4,
+        "a new card counts as 0"
+    );
     assert_eq!(s.mastery_by_deck[0].label, "Deck <one>");
     let theme: Vec<(&str, &str)> = s
         .mastery_by_theme
         .iter()
         .map(|m| (m.key.as_str(), m.label.as_str()))
         .collect();
-    assert_eq!(theme, [("theme:arms-control", "Arms control"), ("theme:iran", "Iran")]);
+    assert_eq!(
+        theme,
+        [
+            ("theme:arms-control", "Arms control"),
+            ("theme:iran", "Iran")
+        ]
+    );
     assert!((s.mastery_by_theme[0].mastery - 0.45).abs() < 1e-4);
     assert!((s.mastery_by_theme[1].mastery - 0.9).abs() < 1e-4);
 }
@@ -225,7 +304,11 @@ fn leeches_most_failed_and_mastery() {
 fn class_view_puts_the_weakest_theme_first() {
     let (cards, reviews) = fixture();
     let cal = utc();
-    let fresh: Vec<CardInfo> = cards.iter().cloned().map(|c| CardInfo { state: None, ..c }).collect();
+    let fresh: Vec<CardInfo> = cards
+        .iter()
+        .cloned()
+        .map(|c| CardInfo { state: None, ..c })
+        .collect();
     let learners = vec![
         LearnerData {
             name: "ann".into(),
@@ -276,9 +359,16 @@ fn html_report_is_well_formed_escaped_and_has_its_charts() {
     assert!(!html.contains("<script"));
     assert!(html.contains("&lt;script&gt;"));
     assert!(html.contains("Deck &lt;one&gt;"));
-    assert!(html.matches("<svg").count() >= 5, "forecast, retention, heatmap, themes, decks");
+    assert!(
+        html.matches("<svg").count() >= 5,
+        "forecast, retention, heatmap, themes, decks"
+    );
     assert!(html.contains("@media print"));
-    assert!(!html.contains("http://") || html.matches("http://").count() == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
+    assert!(
+        !html.contains("http://")
+            || html.matches("http://").count()
+                == html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
 }
 
 /// A small XML well-formedness check: tags nest and close, attributes are quoted, `&` starts an entity.
@@ -296,7 +386,10 @@ fn assert_well_formed(doc: &str) {
             let open = stack.pop().expect("close without open");
             assert_eq!(open, name.trim(), "mismatched close");
         } else {
-            let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+            let name: String = tag
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '/')
+                .collect();
             assert!(!name.is_empty(), "empty tag");
             if !tag.ends_with('/') {
                 stack.push(name);
@@ -316,7 +409,9 @@ fn check_text(text: &str) {
         let entity = &after[..semi];
         assert!(
             ["amp", "lt", "gt", "quot"].contains(&entity)
-                || entity.strip_prefix('#').is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())),
+                || entity
+                    .strip_prefix('#')
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())),
             "bad entity &{entity};"
         );
         rest = &after[semi..];
@@ -326,7 +421,8 @@ fn check_text(text: &str) {
 
 /// The subset of the Anki log as study reviews in time order; days start at 4 am UTC.
 fn anki_log() -> Vec<LogEntry> {
-    let mut reader = csv::Reader::from_path("tests/data/review-logs-anki-josh-subset.csv").expect("csv");
+    let mut reader =
+        csv::Reader::from_path("tests/data/review-logs-anki-josh-subset.csv").expect("csv");
     let mut log = Vec::new();
     for row in reader.records() {
         let row = row.expect("row");
@@ -334,7 +430,11 @@ fn anki_log() -> Vec<LogEntry> {
         let rating: u8 = row[1].parse().expect("rating");
         let at = chrono::DateTime::parse_from_rfc3339(&row[2]).expect("time");
         let day = (at.timestamp() - 4 * 3600).div_euclid(DAY);
-        log.push(LogEntry { card_id, rating, day });
+        log.push(LogEntry {
+            card_id,
+            rating,
+            day,
+        });
     }
     log
 }
@@ -346,7 +446,11 @@ fn optimizer_beats_the_defaults_on_later_reviews_of_a_real_log() {
     let fit = optimize::fit(&log).expect("fit").expect("enough history");
     eprintln!(
         "held-out: default log loss {:.4} RMSE {:.4}; fitted log loss {:.4} RMSE {:.4} ({} test items)",
-        fit.default.log_loss, fit.default.rmse_bins, fit.fitted.log_loss, fit.fitted.rmse_bins, fit.test_items
+        fit.default.log_loss,
+        fit.default.rmse_bins,
+        fit.fitted.log_loss,
+        fit.fitted.rmse_bins,
+        fit.test_items
     );
     assert!(fit.fitted.log_loss < fit.default.log_loss);
     assert!(fit.improves());
@@ -382,7 +486,10 @@ fn detente(db: &Path) -> Command {
 /// Imports the sample deck and answers its cards over the last few days through the library.
 fn studied_db(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("d.db");
-    detente(&db).args(["deck", "import", "tests/data/sample.toml"]).assert().success();
+    detente(&db)
+        .args(["deck", "import", "tests/data/sample.toml"])
+        .assert()
+        .success();
     let mut store = detente::store::Store::open(&db).expect("open");
     let now = chrono::Utc::now().timestamp();
     let learner = detente::store::learner_get_or_create(&mut store, "ann", now).expect("learner");
@@ -399,7 +506,9 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
         for (k, back) in [5i64, 3, 1].iter().enumerate() {
             let at = now - back * DAY + i as i64 * 60;
             let rating = if (i + k) % 4 == 0 { 1 } else { 3 };
-            let out = scheduler.answer(state.as_ref(), rating, at, &cal, None).expect("answer");
+            let out = scheduler
+                .answer(state.as_ref(), rating, at, &cal, None)
+                .expect("answer");
             detente::store::insert_review(
                 &tx,
                 &detente::store::Review {
@@ -433,7 +542,13 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
 fn stats_commands_as_a_user() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = studied_db(dir.path());
-    let out = detente(&db).args(["stats", "--deck", "sample"]).assert().success().get_output().stdout.clone();
+    let out = detente(&db)
+        .args(["stats", "--deck", "sample"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).expect("utf8");
     assert!(!text.contains('\x1b'));
     for line in text.lines() {
@@ -441,27 +556,53 @@ fn stats_commands_as_a_user() {
     }
     assert!(text.contains("True retention"));
 
-    let out = detente(&db).args(["stats", "--json", "--deck", "sample"]).assert().success().get_output().stdout.clone();
+    let out = detente(&db)
+        .args(["stats", "--json", "--deck", "sample"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
     let c = &v["counts"];
-    let total: u64 = ["new", "learning", "young", "mature"].iter().map(|k| c[k].as_u64().expect("n")).sum();
+    let total: u64 = ["new", "learning", "young", "mature"]
+        .iter()
+        .map(|k| c[k].as_u64().expect("n"))
+        .sum();
     assert!(total > 0);
     assert_eq!(c["new"], 0, "every sample card was studied");
     assert_eq!(v["learner"], "ann");
     assert_eq!(v["mastery_by_deck"].as_array().expect("decks").len(), 1);
 
-    detente(&db).args(["stats", "--deck", "nope"]).assert().code(2);
-    let out = detente(&db).args(["stats", "--class", "--by", "theme"]).assert().success().get_output().stdout.clone();
+    detente(&db)
+        .args(["stats", "--deck", "nope"])
+        .assert()
+        .code(2);
+    let out = detente(&db)
+        .args(["stats", "--class", "--by", "theme"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).expect("utf8");
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(text.contains("ann"));
 
     let html = dir.path().join("r.html");
-    detente(&db).args(["report", "--html"]).arg(&html).assert().success();
+    detente(&db)
+        .args(["report", "--html"])
+        .arg(&html)
+        .assert()
+        .success();
     let doc = std::fs::read_to_string(&html).expect("html");
     assert_well_formed(&doc);
     assert!(doc.matches("<svg").count() >= 4);
-    detente(&db).args(["report", "--class", "--html"]).arg(&html).assert().success();
+    detente(&db)
+        .args(["report", "--class", "--html"])
+        .arg(&html)
+        .assert()
+        .success();
     assert_well_formed(&std::fs::read_to_string(&html).expect("html"));
 
     // Too little history: nothing changes, exit 0.
@@ -470,14 +611,19 @@ fn stats_commands_as_a_user() {
         .assert()
         .success()
         .stdout(predicates::str::contains("fitting needs at least 400"));
-    detente(&db).args(["optimize", "--retention", "1.5"]).assert().code(2);
+    detente(&db)
+        .args(["optimize", "--retention", "1.5"])
+        .assert()
+        .code(2);
     detente(&db)
         .args(["optimize", "--retention", "0.85"])
         .assert()
         .success()
         .stdout(predicates::str::contains("reviews a day"));
     let store = detente::store::Store::open(&db).expect("open");
-    let ann = detente::store::learner_by_name(&store.conn, "ann").expect("q").expect("ann");
+    let ann = detente::store::learner_by_name(&store.conn, "ann")
+        .expect("q")
+        .expect("ann");
     assert_eq!(ann.parameters, None);
     assert!((ann.desired_retention - 0.85).abs() < 1e-6);
 }

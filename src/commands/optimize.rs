@@ -55,7 +55,10 @@ pub fn run(ctx: &Context, args: &OptimizeArgs) -> Result<i32> {
         Ok(f) => (Some(f), None),
         Err(n) => (None, Some(n)),
     };
-    let save = fit.as_ref().filter(|f| f.improves()).map(|f| f.parameters.clone());
+    let save = fit
+        .as_ref()
+        .filter(|f| f.improves())
+        .map(|f| f.parameters.clone());
     let parameters = save
         .clone()
         .or_else(|| learner.parameters.clone())
@@ -150,12 +153,14 @@ fn render(o: &Out) -> String {
     }
     if let Some(w) = &o.workload {
         lines.push(format!(
-            "Target retention {:.2} -> {:.2}: about {:.1} -> {:.1} reviews a day for the {} review card(s) now",
-            w.old_retention, w.new_retention, w.old_reviews_per_day, w.new_reviews_per_day, w.cards
+            "Target retention {:.2} -> {:.2}: about {:.1} -> {:.1} reviews a day",
+            w.old_retention, w.new_retention, w.old_reviews_per_day, w.new_reviews_per_day
         ));
-        lines.push(
-            "(each card once per interval at today's stability; new cards come on top).".to_string(),
-        );
+        lines.push(format!(
+            "for the {} review card(s) now (each once per interval at today's stability;",
+            w.cards
+        ));
+        lines.push("new cards come on top).".to_string());
     }
     lines.join("\n")
 }

@@ -262,10 +262,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
         .filter(|r| r.day == today && r.mode == "study" && r.phase_before == Phase::New)
         .count() as u32;
     today_counts.reviews_done = reviews.iter().filter(|r| r.day == today).count() as u32;
-    today_counts.new_left = input
-        .new_per_day
-        .saturating_sub(new_done)
-        .min(counts.new);
+    today_counts.new_left = input.new_per_day.saturating_sub(new_done).min(counts.new);
 
     // Retention.
     let retention = |days: i64| retention_between(&reviews, today - days + 1, today);
@@ -314,7 +311,10 @@ pub fn compute(input: &Input<'_>) -> Stats {
 
     // Trouble cards.
     let mut failures: HashMap<i64, u32> = HashMap::new();
-    for r in reviews.iter().filter(|r| r.mode == "study" && r.rating == 1) {
+    for r in reviews
+        .iter()
+        .filter(|r| r.mode == "study" && r.rating == 1)
+    {
         *failures.entry(r.card_id).or_default() += 1;
     }
     let trouble = |c: &CardInfo| TroubleCard {
@@ -444,7 +444,10 @@ pub fn mastery(
     let deck_rows = decks
         .iter()
         .map(|(k, acc)| {
-            let title = deck_titles.get(*k).cloned().unwrap_or_else(|| k.to_string());
+            let title = deck_titles
+                .get(*k)
+                .cloned()
+                .unwrap_or_else(|| k.to_string());
             row(k, title, acc)
         })
         .collect();
@@ -553,15 +556,17 @@ pub fn class(
         .collect();
     let rows = per_learner
         .into_iter()
-        .map(|(learner, values, reviews_7_days, last_active_day)| ClassRow {
-            learner,
-            mastery: columns
-                .iter()
-                .map(|c| values.get(&c.key).copied().unwrap_or(0.0))
-                .collect(),
-            reviews_7_days,
-            last_active_day,
-        })
+        .map(
+            |(learner, values, reviews_7_days, last_active_day)| ClassRow {
+                learner,
+                mastery: columns
+                    .iter()
+                    .map(|c| values.get(&c.key).copied().unwrap_or(0.0))
+                    .collect(),
+                reviews_7_days,
+                last_active_day,
+            },
+        )
         .collect();
     let mut order: Vec<&ClassColumn> = columns.iter().collect();
     order.sort_by(|a, b| a.mean.total_cmp(&b.mean).then(a.key.cmp(&b.key)));
@@ -580,5 +585,8 @@ pub fn iso_date(day: i64) -> String {
     i32::try_from(day)
         .ok()
         .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
-        .map_or_else(|| format!("day {day}"), |d| d.format("%Y-%m-%d").to_string())
+        .map_or_else(
+            || format!("day {day}"),
+            |d| d.format("%Y-%m-%d").to_string(),
+        )
 }

@@ -130,7 +130,11 @@ pub fn deck_titles(conn: &Connection) -> Result<BTreeMap<String, String>> {
 }
 
 /// Stores a learner's FSRS parameters (`None`: back to the defaults).
-pub fn save_parameters(tx: &Transaction<'_>, learner: i64, parameters: Option<&[f32]>) -> Result<()> {
+pub fn save_parameters(
+    tx: &Transaction<'_>,
+    learner: i64,
+    parameters: Option<&[f32]>,
+) -> Result<()> {
     let json = parameters
         .map(serde_json::to_string)
         .transpose()

@@ -3,9 +3,7 @@
 //! and deck, and the class matrix. Every piece of text from decks or learners is escaped. The markup is
 //! well-formed XML (void elements self-closed), and prints cleanly.
 
-use crate::stats::{
-    Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention, iso_date,
-};
+use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention, iso_date};
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values.
@@ -169,7 +167,8 @@ pub fn class_report(c: &Class) -> String {
             "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
             escape(&r.learner),
             r.reviews_7_days,
-            r.last_active_day.map_or_else(|| "never".to_string(), iso_date)
+            r.last_active_day
+                .map_or_else(|| "never".to_string(), iso_date)
         );
     }
     t.push_str("</table>");
@@ -389,10 +388,7 @@ fn matrix_svg(c: &Class, order: &[usize]) -> String {
         for (n, &i) in order.iter().enumerate() {
             let v = row.mastery.get(i).copied().unwrap_or(0.0).clamp(0.0, 1.0);
             // From pale red (0%) to green (100%).
-            let (red, green) = (
-                (230.0 - 150.0 * v) as u8,
-                (120.0 + 100.0 * v) as u8,
-            );
+            let (red, green) = ((230.0 - 150.0 * v) as u8, (120.0 + 100.0 * v) as u8);
             let x = name_w + n as f64 * cell_w;
             let _ = write!(
                 s,
@@ -406,7 +402,9 @@ fn matrix_svg(c: &Class, order: &[usize]) -> String {
         }
     }
     s.push_str("</svg>");
-    let mut legend = String::from("<table><tr><th>#</th><th>Key</th><th>Label</th><th class=\"n\">Class mean</th></tr>");
+    let mut legend = String::from(
+        "<table><tr><th>#</th><th>Key</th><th>Label</th><th class=\"n\">Class mean</th></tr>",
+    );
     for (n, &i) in order.iter().enumerate() {
         let col = &c.columns[i];
         let _ = write!(

@@ -69,6 +69,14 @@ fn bar(share: f64, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
+/// Lines joined, without trailing spaces.
+fn lines(out: &[String]) -> String {
+    out.iter()
+        .map(|l| l.trim_end())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The one-learner page.
 pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     let p = Painter { color };
@@ -101,7 +109,10 @@ pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     ));
     out.push(String::new());
     out.push(p.heading("True retention (reviews passed)"));
-    out.push(format!("  {:<8}{:<24}{:<24}", "", "last 7 days", "last 30 days"));
+    out.push(format!(
+        "  {:<8}{:<24}{:<24}",
+        "", "last 7 days", "last 30 days"
+    ));
     let row = |name: &str, f: fn(&Retention) -> &Rate| {
         format!(
             "  {:<8}{:<24}{:<24}",
@@ -133,7 +144,7 @@ pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     out.push(String::new());
     out.push(p.heading("Most failed"));
     out.extend(trouble(&s.most_failed, &p, "  none"));
-    out.join("\n")
+    lines(&out)
 }
 
 /// A vertical bar chart: one column (two cells wide) per day, six rows of eighth blocks.
@@ -171,7 +182,11 @@ fn forecast(days: &[u32], p: &Painter) -> Vec<String> {
     axis.truncate(axis.trim_end().len());
     lines.push(axis);
     let width = days.len() * 2;
-    let mut labels = format!("       today{:>w$}", format!("+{}", days.len() - 1), w = width - 5);
+    let mut labels = format!(
+        "       today{:>w$}",
+        format!("+{}", days.len() - 1),
+        w = width - 5
+    );
     if days.len() != FORECAST_DAYS {
         labels = "       today".to_string();
     }
@@ -319,7 +334,8 @@ pub fn render_class(c: &Class, color: bool) -> String {
             "  {:<24} {:>8} {:>12} {:>6}%",
             fit(&r.learner, 24),
             r.reviews_7_days,
-            r.last_active_day.map_or_else(|| "never".to_string(), iso_date),
+            r.last_active_day
+                .map_or_else(|| "never".to_string(), iso_date),
             (mean * 100.0).round() as u32
         ));
     }
@@ -344,7 +360,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
             out.push(line);
         }
     }
-    out.join("\n")
+    lines(&out)
 }
 
 #[cfg(test)]
