@@ -115,12 +115,12 @@ fn render(o: &Out) -> String {
     let mut lines = Vec::new();
     match (&o.fit, &o.not_enough) {
         (_, Some(NotEnough::Reviews { have, need })) => lines.push(format!(
-            "{} has {have} study review(s); fitting needs at least {need}: {} more. Parameters unchanged.",
+            "{} has {have} study review(s); fitting needs at least {need}: {} more.\nParameters unchanged.",
             o.learner,
             need - have
         )),
         (_, Some(NotEnough::NothingToCheck)) => lines.push(format!(
-            "{}'s later reviews are all same-day ones: nothing to check a fit on yet. Parameters unchanged.",
+            "{}'s later reviews are all same-day ones: nothing to check a fit on yet.\nParameters unchanged.",
             o.learner
         )),
         (Some(f), None) => {
