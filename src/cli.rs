@@ -54,9 +54,12 @@ pub enum Command {
     /// Load, list, sit and score exams
     #[command(subcommand)]
     Exam(ExamCommand),
-    /// Reports for teachers: item analysis
-    #[command(subcommand)]
-    Report(ReportCommand),
+    /// Show progress: today's queue, retention, forecast, study heatmap, mastery; `--class` for every learner
+    Stats(StatsArgs),
+    /// Reports: `--html FILE` for a learner's or the class's progress as one HTML file; `items` for item analysis
+    Report(ReportArgs),
+    /// Fit the learner's FSRS parameters to their review log; optionally change their target retention
+    Optimize(OptimizeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +140,51 @@ pub enum DeckCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Only this deck (repeatable)
+    #[arg(long = "deck", value_name = "ID")]
+    pub decks: Vec<String>,
+    /// Only cards with this tag (repeatable; `theme:*` matches a prefix)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// One row per learner: mastery per deck or theme and recent activity
+    #[arg(long)]
+    pub class: bool,
+    /// What the class view's columns are
+    #[arg(long, value_enum, default_value_t = StatsBy::Deck, requires = "class")]
+    pub by: StatsBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsBy {
+    Deck,
+    Theme,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
+    /// The HTML file to write
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// The class report (every learner) instead of the current learner's
+    #[arg(long)]
+    pub class: bool,
+    /// What the class report's columns are
+    #[arg(long, value_enum, default_value_t = StatsBy::Theme)]
+    pub by: StatsBy,
+}
+
+#[derive(Debug, Args)]
+pub struct OptimizeArgs {
+    /// Also set the target probability of recall at review time, 0.7 to 0.99, and show the workload it implies
+    #[arg(long, value_name = "R")]
+    pub retention: Option<f32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -11,8 +11,9 @@
 //!    [`gradebook`]: roster CSVs in, grade CSVs out (native, Moodle, Canvas, Blackboard) and exam grading
 //!    methods: pure functions over values the store reads.
 //! 5. [`session`]: the study and exam ([`session::exam`]) state machines over a [`session::Prompter`] and a [`session::Clock`].
-//! 6. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
-//! 7. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
+//! 6. [`stats`]: progress statistics and the FSRS optimizer: pure computations over a learner's log.
+//! 7. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
+//! 8. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
 
 pub mod cli;
 pub mod commands;
@@ -23,6 +24,7 @@ pub mod grade;
 pub mod gradebook;
 pub mod schedule;
 pub mod session;
+pub mod stats;
 pub mod store;
 pub mod ui;
 

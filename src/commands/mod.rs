@@ -9,12 +9,15 @@ mod exam;
 mod grades;
 mod items;
 mod learner;
+mod optimize;
 mod progress;
+mod report;
 mod staged;
+mod stats;
 mod study;
 
 use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
-use crate::cli::{GradesCommand, ProgressCommand};
+use crate::cli::{GradesCommand, ProgressCommand, ReportArgs};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
 use crate::store::{self, Learner, Store};
@@ -105,9 +108,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exam(ExamCommand::List) => exam::list(&ctx),
         Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
         Command::Exam(ExamCommand::Results { id }) => exam::results(&ctx, &id),
-        Command::Report(ReportCommand::Items { exam, deck }) => {
-            items::run(&ctx, exam.as_deref(), deck.as_deref())
-        }
+        Command::Stats(args) => stats::run(&ctx, &args),
+        Command::Report(ReportArgs {
+            command: Some(ReportCommand::Items { exam, deck }),
+            ..
+        }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
+        Command::Report(args) => report::run(&ctx, &args),
+        Command::Optimize(args) => optimize::run(&ctx, &args),
     }
 }
 

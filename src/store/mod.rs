@@ -5,6 +5,7 @@ mod bundle;
 mod exams;
 mod import;
 mod people;
+mod stats;
 
 pub use bundle::{
     BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
@@ -20,6 +21,9 @@ pub use import::{ImportReport, import_deck, sync_builtin};
 pub use people::{
     DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
     exam_scores, import_roster, learner_by_identity, set_identity,
+};
+pub use stats::{
+    StatCard, StatReview, deck_titles, review_log, save_parameters, stat_cards, state_map,
 };
 
 use crate::deck::Card;

@@ -2,6 +2,9 @@
 //! and the removal of terminal control characters from deck text. The only module that uses inquire. Prompts and
 //! messages go to stderr (as inquire draws there), so stdout stays clean for data.
 
+pub mod html;
+pub mod stats;
+
 use crate::error::{Error, Result};
 use crate::grade::{Diff, Rule, diff};
 use crate::session::{Action, Feedback, Prompter, Question, Reply, Summary};

@@ -1,0 +1,166 @@
+//! `detente optimize`: fits the learner's FSRS-6 parameters to their study log (see [`crate::stats::optimize`] for
+//! how, and for the check on later reviews), stores them when they predict those reviews better than the defaults,
+//! and with `--retention R` sets the target retention and shows the daily workload it implies.
+
+use super::{Context, current_learner, open_with_decks, print, print_json};
+use crate::cli::OptimizeArgs;
+use crate::error::{Error, Result};
+use crate::schedule::Phase;
+use crate::stats::optimize::{self, Fit, LogEntry, NotEnough};
+use crate::store;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Workload {
+    old_retention: f32,
+    new_retention: f32,
+    /// Review cards the estimate is over.
+    cards: usize,
+    old_reviews_per_day: f64,
+    new_reviews_per_day: f64,
+}
+
+#[derive(Serialize)]
+struct Out {
+    learner: String,
+    study_reviews: usize,
+    /// The fit and its check, when there was enough history.
+    fit: Option<Fit>,
+    /// Why there was no fit.
+    not_enough: Option<NotEnough>,
+    /// Whether the learner's parameters were replaced.
+    parameters_saved: bool,
+    workload: Option<Workload>,
+}
+
+pub fn run(ctx: &Context, args: &OptimizeArgs) -> Result<i32> {
+    if let Some(r) = args.retention
+        && !(0.7..=0.99).contains(&r)
+    {
+        return Err(Error::Usage(format!(
+            "--retention must be between 0.7 and 0.99, not {r}"
+        )));
+    }
+    let mut store = open_with_decks(ctx)?;
+    let mut learner = current_learner(ctx, &mut store)?;
+    let log: Vec<LogEntry> = store::study_log(&store.conn, learner.id)?
+        .into_iter()
+        .map(|r| LogEntry {
+            card_id: r.card_id,
+            rating: r.rating,
+            day: r.day,
+        })
+        .collect();
+    let (fit, not_enough) = match optimize::fit(&log)? {
+        Ok(f) => (Some(f), None),
+        Err(n) => (None, Some(n)),
+    };
+    let save = fit
+        .as_ref()
+        .filter(|f| f.improves())
+        .map(|f| f.parameters.clone());
+    let parameters = save
+        .clone()
+        .or_else(|| learner.parameters.clone())
+        .unwrap_or_default();
+    let workload = args.retention.map(|r| {
+        let stabilities: Vec<f32> = store::state_map(&store.conn, learner.id)
+            .map(|m| {
+                m.values()
+                    .filter(|s| s.phase == Phase::Review)
+                    .map(|s| s.stability)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Workload {
+            old_retention: learner.desired_retention,
+            new_retention: r,
+            cards: stabilities.len(),
+            old_reviews_per_day: optimize::reviews_per_day(
+                &stabilities,
+                f64::from(learner.desired_retention),
+                &parameters,
+            ),
+            new_reviews_per_day: optimize::reviews_per_day(&stabilities, f64::from(r), &parameters),
+        }
+    });
+    if save.is_some() || args.retention.is_some() {
+        let tx = store.write()?;
+        if let Some(p) = &save {
+            store::save_parameters(&tx, learner.id, Some(p))?;
+        }
+        if let Some(r) = args.retention {
+            learner.desired_retention = r;
+            store::update_learner(&tx, &learner)?;
+        }
+        tx.commit()?;
+    }
+    let out = Out {
+        learner: learner.name.clone(),
+        study_reviews: log.len(),
+        parameters_saved: save.is_some(),
+        fit,
+        not_enough,
+        workload,
+    };
+    if ctx.json {
+        print_json(&out)?;
+    } else {
+        print(&render(&out))?;
+    }
+    Ok(0)
+}
+
+fn render(o: &Out) -> String {
+    let mut lines = Vec::new();
+    match (&o.fit, &o.not_enough) {
+        (_, Some(NotEnough::Reviews { have, need })) => lines.push(format!(
+            "{} has {have} study review(s); fitting needs at least {need}: {} more.\nParameters unchanged.",
+            o.learner,
+            need - have
+        )),
+        (_, Some(NotEnough::NothingToCheck)) => lines.push(format!(
+            "{}'s later reviews are all same-day ones: nothing to check a fit on yet.\nParameters unchanged.",
+            o.learner
+        )),
+        (Some(f), None) => {
+            lines.push(format!(
+                "Fitted on the first {} of {} study reviews; checked on {} later reviews:",
+                f.train_reviews, f.reviews, f.test_items
+            ));
+            lines.push(format!("  {:<22}{:>10}{:>14}", "", "log loss", "RMSE(bins)"));
+            lines.push(format!(
+                "  {:<22}{:>10.4}{:>14.4}",
+                "default parameters", f.default.log_loss, f.default.rmse_bins
+            ));
+            lines.push(format!(
+                "  {:<22}{:>10.4}{:>14.4}",
+                "fitted parameters", f.fitted.log_loss, f.fitted.rmse_bins
+            ));
+            if o.parameters_saved {
+                lines.push(format!(
+                    "Saved parameters fitted on all {} reviews; {} studies with them from now on.",
+                    f.reviews, o.learner
+                ));
+            } else {
+                lines.push(
+                    "The fit predicts later reviews no better than the defaults: parameters unchanged."
+                        .to_string(),
+                );
+            }
+        }
+        (None, None) => {}
+    }
+    if let Some(w) = &o.workload {
+        lines.push(format!(
+            "Target retention {:.2} -> {:.2}: about {:.1} -> {:.1} reviews a day",
+            w.old_retention, w.new_retention, w.old_reviews_per_day, w.new_reviews_per_day
+        ));
+        lines.push(format!(
+            "for the {} review card(s) now (each once per interval at today's stability;",
+            w.cards
+        ));
+        lines.push("new cards come on top).".to_string());
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,30 @@
+//! `detente report --html FILE`: the current learner's progress, or with `--class` the class's, as one
+//! self-contained HTML file with SVG charts.
+
+use super::stats::{class_stats, group_by, learner_stats};
+use super::{Context, current_learner, now, open_with_decks};
+use crate::cli::ReportArgs;
+use crate::error::{Error, Result};
+use crate::store::Filter;
+
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
+    let Some(path) = &args.html else {
+        return Err(Error::Usage(
+            "say which report: `detente report --html FILE` or `detente report items`".into(),
+        ));
+    };
+    let mut store = open_with_decks(ctx)?;
+    let now = now();
+    let html = if args.class {
+        let class = class_stats(&store, &Filter::default(), group_by(args.by), now)?;
+        crate::ui::html::class_report(&class)
+    } else {
+        let learner = current_learner(ctx, &mut store)?;
+        let stats = learner_stats(&store, &learner, &Filter::default(), now)?;
+        crate::ui::html::learner_report(&learner.name, &stats)
+    };
+    std::fs::write(path, html)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    eprintln!("Wrote {}.", path.display());
+    Ok(0)
+}

@@ -1,0 +1,123 @@
+//! `detente stats`: the current learner's progress (today's queue, card counts, true retention, the due forecast,
+//! the study heatmap, streak, time spent, leeches, mastery per deck and theme), or with `--class` one row per
+//! learner. The data gathering here is shared with `detente report`.
+
+use super::{Context, calendar, current_learner, now, open_with_decks, print, print_json};
+use crate::cli::{StatsArgs, StatsBy};
+use crate::error::{Error, Result};
+use crate::schedule::Scheduler;
+use crate::stats::{self, Class, GroupBy, LearnerData, Stats};
+use crate::store::{self, Filter, Learner, Store};
+use std::collections::BTreeMap;
+
+pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
+    let mut store = open_with_decks(ctx)?;
+    let filter = filter(&store, &args.decks, &args.tags)?;
+    let now = now();
+    if args.class {
+        let class = class_stats(&store, &filter, group_by(args.by), now)?;
+        if ctx.json {
+            print_json(&class)?;
+        } else {
+            print(&crate::ui::stats::render_class(&class, ctx.color))?;
+        }
+        return Ok(0);
+    }
+    let learner = current_learner(ctx, &mut store)?;
+    let stats = learner_stats(&store, &learner, &filter, now)?;
+    if ctx.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            learner: &'a str,
+            #[serde(flatten)]
+            stats: &'a Stats,
+        }
+        print_json(&Out {
+            learner: &learner.name,
+            stats: &stats,
+        })?;
+    } else {
+        print(&crate::ui::stats::render(&learner.name, &stats, ctx.color))?;
+    }
+    Ok(0)
+}
+
+pub(super) fn group_by(by: StatsBy) -> GroupBy {
+    match by {
+        StatsBy::Deck => GroupBy::Deck,
+        StatsBy::Theme => GroupBy::Theme,
+    }
+}
+
+/// The card filter of `--deck` and `--tag`; an unknown deck is a usage error.
+pub(super) fn filter(store: &Store, decks: &[String], tags: &[String]) -> Result<Filter> {
+    let known = store::deck_titles(&store.conn)?;
+    if let Some(d) = decks.iter().find(|d| !known.contains_key(*d)) {
+        return Err(Error::Usage(format!(
+            "no deck `{d}` is loaded (see `detente decks`)"
+        )));
+    }
+    Ok(Filter {
+        decks: decks.to_vec(),
+        tags: tags.to_vec(),
+    })
+}
+
+/// The theme tags of the shared vocabulary, with their labels.
+fn themes() -> BTreeMap<String, String> {
+    crate::deck::builtin::vocabulary()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("theme:"))
+        .collect()
+}
+
+/// One learner's statistics over the cards of `filter`.
+pub(super) fn learner_stats(
+    store: &Store,
+    learner: &Learner,
+    filter: &Filter,
+    now: i64,
+) -> Result<Stats> {
+    let cards = store::stat_cards(&store.conn, filter)?;
+    let states = store::state_map(&store.conn, learner.id)?;
+    let cards = stats::with_states(&cards, &states);
+    let reviews = store::review_log(&store.conn, learner.id)?;
+    let scheduler = Scheduler::new(learner.settings())?;
+    let cal = calendar(learner);
+    let titles = store::deck_titles(&store.conn)?;
+    let themes = themes();
+    Ok(stats::compute(&stats::Input {
+        cards: &cards,
+        reviews: &reviews,
+        scheduler: &scheduler,
+        calendar: &cal,
+        now,
+        new_per_day: learner.new_per_day,
+        deck_titles: &titles,
+        themes: &themes,
+    }))
+}
+
+/// Every learner's mastery and activity.
+pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
+    let cards = store::stat_cards(&store.conn, filter)?;
+    let learners = store::learners(&store.conn)?;
+    let cals: Vec<_> = learners.iter().map(calendar).collect();
+    let mut data = Vec::new();
+    for (l, cal) in learners.iter().zip(&cals) {
+        let states = store::state_map(&store.conn, l.id)?;
+        let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
+        data.push(LearnerData {
+            name: l.name.clone(),
+            cards: stats::with_states(&cards, &states),
+            reviews: store::review_log(&store.conn, l.id)?
+                .into_iter()
+                .filter(|r| ids.contains(&r.card_id))
+                .collect(),
+            scheduler: Scheduler::new(l.settings())?,
+            calendar: cal,
+        });
+    }
+    let titles = store::deck_titles(&store.conn)?;
+    Ok(stats::class(&data, by, now, &titles, &themes()))
+}

@@ -1,0 +1,147 @@
+//! Queries for progress statistics and the optimizer: the cards with their tags and prompts, a learner's states and
+//! review log in the shapes `stats` computes on, deck titles, and saving fitted FSRS parameters.
+
+use super::{Filter, STATE_COLUMNS, state_row};
+use crate::deck::{Body, Card, cloze_question};
+use crate::error::Result;
+use crate::schedule::{CardState, Phase};
+use rusqlite::{Connection, Transaction, params, params_from_iter};
+use std::collections::{BTreeMap, HashMap};
+
+/// A study item without a learner's state: id, deck, tags, prompt as shown, retired.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatCard {
+    pub id: i64,
+    pub deck_id: String,
+    pub tags: Vec<String>,
+    pub prompt: String,
+    pub retired: bool,
+}
+
+/// The study items of live decks that match a filter (retired cards included, for the counts), in deck order.
+pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT c.id, c.deck_id, c.sibling, c.body, c.retired_at IS NOT NULL FROM cards c JOIN decks d ON d.id = c.deck_id
+         WHERE d.retired_at IS NULL{cond} ORDER BY d.builtin DESC, c.deck_id, c.position, c.sibling"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut tag_stmt = conn.prepare("SELECT card_id, tag FROM card_tags ORDER BY tag")?;
+    for row in tag_stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, tag) = row?;
+        tags.entry(id).or_default().push(tag);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, deck_id, sibling, body, retired)| {
+            // A damaged body still counts as a card; its prompt is its key.
+            let prompt = serde_json::from_str::<Card>(&body).map_or_else(
+                |_| format!("card {id}"),
+                |c| prompt_of(&c, sibling as usize),
+            );
+            StatCard {
+                id,
+                deck_id,
+                tags: tags.remove(&id).unwrap_or_default(),
+                prompt,
+                retired,
+            }
+        })
+        .collect())
+}
+
+/// The prompt a study item shows.
+fn prompt_of(card: &Card, sibling: usize) -> String {
+    match (&card.body, sibling) {
+        (Body::Cloze { .. }, s) => cloze_question(&card.prompt, s),
+        (Body::Flashcard { answer, .. }, 1) => answer.clone(),
+        _ => card.prompt.clone(),
+    }
+}
+
+/// A learner's states by card id.
+pub fn state_map(conn: &Connection, learner: i64) -> Result<HashMap<i64, CardState>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT card_id, {STATE_COLUMNS} FROM card_states WHERE learner_id = ?1"
+    ))?;
+    let rows = stmt
+        .query_map([learner], |r| Ok((r.get(0)?, state_row(r, 1)?)))?
+        .collect::<rusqlite::Result<HashMap<i64, CardState>>>()?;
+    Ok(rows)
+}
+
+/// One row of the review log, as statistics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatReview {
+    pub card_id: i64,
+    pub reviewed_at_ms: i64,
+    pub day: i64,
+    /// study, cram or exam.
+    pub mode: String,
+    pub rating: u8,
+    pub duration_ms: i64,
+    pub phase_before: Phase,
+    /// The interval the card had before this review, in days (0 for a new card).
+    pub interval_before: u32,
+}
+
+/// A learner's whole review log (every mode), in time order.
+pub fn review_log(conn: &Connection, learner: i64) -> Result<Vec<StatReview>> {
+    let mut stmt = conn.prepare(
+        "SELECT card_id, reviewed_at, day, mode, rating, duration_ms, phase_before, coalesce(interval_before, 0)
+         FROM reviews WHERE learner_id = ?1 ORDER BY reviewed_at, id",
+    )?;
+    let rows = stmt
+        .query_map([learner], |r| {
+            Ok(StatReview {
+                card_id: r.get(0)?,
+                reviewed_at_ms: r.get(1)?,
+                day: r.get(2)?,
+                mode: r.get(3)?,
+                rating: r.get(4)?,
+                duration_ms: r.get(5)?,
+                phase_before: Phase::from_i64(r.get(6)?),
+                interval_before: r.get(7)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Deck id to title, for every live deck.
+pub fn deck_titles(conn: &Connection) -> Result<BTreeMap<String, String>> {
+    let mut stmt = conn.prepare("SELECT id, title FROM decks WHERE retired_at IS NULL")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<BTreeMap<String, String>>>()?;
+    Ok(rows)
+}
+
+/// Stores a learner's FSRS parameters (`None`: back to the defaults).
+pub fn save_parameters(
+    tx: &Transaction<'_>,
+    learner: i64,
+    parameters: Option<&[f32]>,
+) -> Result<()> {
+    let json = parameters
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| crate::Error::InvalidData(format!("parameters: {e}")))?;
+    tx.execute(
+        "UPDATE learners SET parameters = ?2 WHERE id = ?1",
+        params![learner, json],
+    )?;
+    Ok(())
+}
