@@ -3,6 +3,7 @@
 //! writing grade CSVs in the exact layouts of `reference/formats.md`: detente's native long format, Moodle,
 //! Canvas and Blackboard (Original). Text cells a spreadsheet would execute are neutralized; numbers never are.
 
+use crate::exam::Grading;
 use crate::store::{ExamScore, Identity, RosterProblem, RosterRow};
 use std::io::{Read, Write};
 
@@ -172,40 +173,26 @@ pub struct ExamResult {
 /// The grade from a learner's closed attempts by the exam's grading method: `highest`, `last`, or `mean` (of the
 /// shares of the maximum). `None` without a closed attempt. An unknown method counts as `highest`.
 pub fn graded(grading: &str, attempts: &[&ExamScore]) -> Option<ExamResult> {
-    let share = |a: &ExamScore| {
-        if a.max_score > 0.0 {
-            (a.score / a.max_score).clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
-    };
-    let last = attempts.iter().max_by_key(|a| a.number)?;
-    match grading {
-        "last" => Some(ExamResult {
-            fraction: share(last),
-            attempt: Some(last.number),
-            closed_at_ms: last.closed_at,
-        }),
-        "mean" => Some(ExamResult {
-            fraction: attempts.iter().map(|a| share(a)).sum::<f64>() / attempts.len() as f64,
-            attempt: None,
-            closed_at_ms: last.closed_at,
-        }),
-        _ => {
-            // The best share; among equals, the earliest attempt.
-            let best = attempts
-                .iter()
-                .fold(None::<&&ExamScore>, |best, a| match best {
-                    Some(b) if share(b) >= share(a) => Some(b),
-                    _ => Some(a),
-                })?;
-            Some(ExamResult {
-                fraction: share(best),
-                attempt: Some(best.number),
-                closed_at_ms: best.closed_at,
-            })
-        }
-    }
+    let mut attempts = attempts.to_vec();
+    attempts.sort_by_key(|a| a.number);
+    let shares: Vec<f64> = attempts
+        .iter()
+        .map(|a| {
+            if a.max_score > 0.0 {
+                (a.score / a.max_score).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let method = Grading::named(grading).unwrap_or(Grading::Highest);
+    let (fraction, counted) = method.pick(&shares)?;
+    let closed = attempts[counted.unwrap_or(attempts.len() - 1)];
+    Some(ExamResult {
+        fraction,
+        attempt: counted.map(|i| attempts[i].number),
+        closed_at_ms: closed.closed_at,
+    })
 }
 
 /// An exam column: its id, the title shown in the LMS, and its points (one per question).

@@ -39,14 +39,29 @@ impl Grading {
     /// The grade, as a share 0 to 1, from the shares of the closed attempts in the order they were sat; `None`
     /// without any.
     pub fn combine(self, shares: &[f64]) -> Option<f64> {
-        if shares.is_empty() {
-            return None;
-        }
+        self.pick(shares).map(|(grade, _)| grade)
+    }
+
+    /// The grade and the attempt it comes from (an index into `shares`; `None` for a mean). Among equal highest
+    /// shares, the earliest attempt counts.
+    pub fn pick(self, shares: &[f64]) -> Option<(f64, Option<usize>)> {
+        let last = shares.len().checked_sub(1)?;
         Some(match self {
-            Grading::Highest => shares.iter().copied().fold(f64::MIN, f64::max),
-            Grading::Last => shares[shares.len() - 1],
-            Grading::Mean => shares.iter().sum::<f64>() / shares.len() as f64,
+            Grading::Highest => {
+                let best =
+                    (0..shares.len()).fold(0, |b, i| if shares[i] > shares[b] { i } else { b });
+                (shares[best], Some(best))
+            }
+            Grading::Last => (shares[last], Some(last)),
+            Grading::Mean => (shares.iter().sum::<f64>() / shares.len() as f64, None),
         })
+    }
+
+    /// The method named `name` (`highest`, `last`, `mean`), if it is one.
+    pub fn named(name: &str) -> Option<Grading> {
+        [Grading::Highest, Grading::Last, Grading::Mean]
+            .into_iter()
+            .find(|g| g.as_str() == name)
     }
 }
 
