@@ -1,8 +1,11 @@
 //! `detente exam run` in a real pseudo-terminal, driven with `rexpect`: the countdown in each question's header,
 //! no feedback until the end, the final score, and the result read back through `exam results --json`.
 
+mod pty;
+
+use pty::{expect, key, line_with};
 use rexpect::process::WaitStatus;
-use rexpect::session::{PtySession, spawn_command};
+use rexpect::session::spawn_command;
 use std::path::Path;
 use std::process::Command;
 
@@ -23,55 +26,6 @@ fn detente(db: &Path, args: &[&str]) -> std::process::Output {
         .env("DETENTE_LEARNER", "ann")
         .output()
         .expect("run detente")
-}
-
-/// The text of terminal output with escape sequences removed (rexpect hands over each byte as a char).
-fn plain(raw: &str) -> String {
-    let bytes: Vec<u8> = raw.chars().map(|c| c as u8).collect();
-    let raw = String::from_utf8_lossy(&bytes);
-    let mut out = String::new();
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            if chars.peek() == Some(&'[') {
-                chars.next();
-                for d in chars.by_ref() {
-                    if d.is_ascii_alphabetic() || d == '~' {
-                        break;
-                    }
-                }
-            } else {
-                chars.next();
-            }
-        } else if c != '\r' {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn line_with(p: &mut PtySession, what: &str, want: impl Fn(&str) -> bool) -> String {
-    loop {
-        let line = plain(
-            &p.read_line()
-                .unwrap_or_else(|e| panic!("waiting for {what}: {e}")),
-        );
-        if want(&line) {
-            return line;
-        }
-    }
-}
-
-/// Waits for a text on screen (rexpect matches bytes, one char each, so non-ASCII text is matched as such).
-fn expect(p: &mut PtySession, text: &str) {
-    let bytes: String = text.bytes().map(char::from).collect();
-    p.exp_string(&bytes)
-        .unwrap_or_else(|e| panic!("waiting for {text:?}: {e}"));
-}
-
-fn key(p: &mut PtySession, keys: &str) {
-    p.send(keys).expect("send");
-    p.flush().expect("flush");
 }
 
 #[test]

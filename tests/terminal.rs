@@ -2,6 +2,9 @@
 //! answers one card of every kind, Esc, Ctrl-C (exit 130), a SIGKILL mid-session followed by a look at the database,
 //! and two sessions on one database at once.
 
+mod pty;
+
+use pty::{expect, key, line_with, plain};
 use rexpect::process::{Signal, WaitStatus};
 use rexpect::session::{PtySession, spawn_command};
 use std::path::Path;
@@ -41,32 +44,6 @@ fn study(db: &Path, learner: &str, extra: &[&str]) -> PtySession {
     spawn_command(cmd, Some(20_000)).expect("spawn")
 }
 
-/// The text of terminal output with escape sequences removed.
-fn plain(raw: &str) -> String {
-    // rexpect hands over each byte as a char: put the UTF-8 back together first.
-    let bytes: Vec<u8> = raw.chars().map(|c| c as u8).collect();
-    let raw = String::from_utf8_lossy(&bytes);
-    let mut out = String::new();
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            if chars.peek() == Some(&'[') {
-                chars.next();
-                for d in chars.by_ref() {
-                    if d.is_ascii_alphabetic() || d == '~' {
-                        break;
-                    }
-                }
-            } else {
-                chars.next();
-            }
-        } else if c != '\r' {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The options of the list prompt on screen: waits for its help line, then reads the option lines of the last
 /// rendering (`> X` for the cursor, `  X` for the rest; `[ ] ` boxes removed), and where the cursor is.
 fn options(p: &mut PtySession) -> (Vec<String>, usize) {
@@ -89,19 +66,6 @@ fn options(p: &mut PtySession) -> (Vec<String>, usize) {
         })
         .collect();
     (options, cursor)
-}
-
-/// Reads output line by line until a line (escape sequences removed) satisfies `want`, and returns it.
-fn line_with(p: &mut PtySession, what: &str, want: impl Fn(&str) -> bool) -> String {
-    loop {
-        let line = plain(
-            &p.read_line()
-                .unwrap_or_else(|e| panic!("waiting for {what}: {e}")),
-        );
-        if want(&line) {
-            return line;
-        }
-    }
 }
 
 /// Moves the cursor of the list prompt `message` to `wanted`, picks it, and waits until the answer is shown.
@@ -135,19 +99,6 @@ fn type_line(p: &mut PtySession, text: &str) {
     key(p, "\r");
     let answered = format!("? Your answer: {text}");
     line_with(p, &answered, |l| l.contains(&answered));
-}
-
-/// Waits for a text on screen (rexpect matches bytes, one char each, so non-ASCII text is matched as such).
-fn expect(p: &mut PtySession, text: &str) -> String {
-    let bytes: String = text.bytes().map(char::from).collect();
-    p.exp_string(&bytes)
-        .unwrap_or_else(|e| panic!("waiting for {text:?}: {e}"))
-}
-
-/// Sends keys to the terminal (rexpect buffers until a flush).
-fn key(p: &mut PtySession, keys: &str) {
-    p.send(keys).expect("send");
-    p.flush().expect("flush");
 }
 
 fn exit_code(p: &PtySession) -> i32 {
