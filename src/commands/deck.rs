@@ -116,8 +116,8 @@ fn report(diagnostics: &[Diagnostic]) {
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
     for d in diagnostics {
         let n = seen.entry((&d.file, &d.message)).or_default();
-        *n += 1;
-        if d.severity == Severity::Error || *n <= SAME_WARNINGS_SHOWN {
+        *n += 1 + d.more;
+        if d.severity == Severity::Error || *n - d.more <= SAME_WARNINGS_SHOWN {
             eprintln!("{d}");
         }
     }
@@ -146,6 +146,7 @@ pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         loaded.count(Severity::Error),
         loaded.count(Severity::Warning),
     );
+    let warnings = warnings + loaded.diagnostics.iter().map(|d| d.more).sum::<usize>();
     let cards: usize = loaded.decks.iter().map(|(_, d)| d.cards.len()).sum();
     if ctx.json {
         print_json(&serde_json::json!({

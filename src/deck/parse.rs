@@ -33,7 +33,18 @@ pub struct Diagnostic {
     /// How to fix it, where there is something useful to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'static str>,
+    /// How many more places have this same warning, not listed one by one (see [`KEPT_REPEATS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub more: usize,
 }
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// How many places of one same warning are kept one by one; beyond them a 100,000-card bank without sources keeps a
+/// count, not a hundred thousand diagnostics.
+pub const KEPT_REPEATS: usize = 1000;
 
 impl fmt::Display for Diagnostic {
     /// The first line is `FILE:LINE:COL: severity: message`; the excerpt with a caret under the column, and the
@@ -190,6 +201,7 @@ impl Diagnostic {
             hint: hint_for(&message),
             message,
             excerpt: excerpt.trim_end().to_string(),
+            more: 0,
         }
     }
 }
@@ -309,10 +321,24 @@ struct Ctx<'a> {
     /// Where the piece of `src` being parsed starts: spans are relative to it.
     base: usize,
     diags: Vec<Diagnostic>,
+    /// For each warning message: how often it came, and where its last kept diagnostic is.
+    repeats: HashMap<String, (usize, usize)>,
 }
 
 impl Ctx<'_> {
     fn push(&mut self, severity: Severity, at: usize, message: String) {
+        if severity == Severity::Warning {
+            let next = self.diags.len();
+            let (count, last) = self.repeats.entry(message.clone()).or_insert((0, next));
+            *count += 1;
+            if *count > KEPT_REPEATS {
+                if let Some(d) = self.diags.get_mut(*last) {
+                    d.more += 1;
+                }
+                return;
+            }
+            *last = next;
+        }
         let (line, column) = self.lines.locate(self.base + at);
         self.diags.push(Diagnostic::new(
             self.file,
@@ -344,6 +370,7 @@ pub fn parse_deck(file: &str, src: &str) -> (Option<Deck>, Vec<Diagnostic>) {
         lines: Lines::new(src),
         base: 0,
         diags: Vec::new(),
+        repeats: HashMap::new(),
     };
     let deck = parse_into(&mut ctx);
     let mut diags = ctx.diags;
@@ -1116,6 +1143,21 @@ mod tests {
         // Any other table after the cards: the document is parsed whole.
         assert_eq!(card_starts("[[card]]\nid = \"a\"\n[deck]\n"), None);
         assert_eq!(card_starts("[[card]]\n[card.source]\n"), None);
+    }
+
+    #[test]
+    fn a_warning_repeated_on_every_card_is_kept_a_thousand_times_then_counted() {
+        let mut src = HEAD.to_string();
+        for i in 0..1005 {
+            src.push_str(&format!(
+                "[[card]]\nid = \"c{i}\"\nkind = \"truefalse\"\nprompt = \"Q{i}\"\nanswer = true\nexplain = \"e\"\n"
+            ));
+        }
+        let (deck, diags) = parse_deck("d.toml", &src);
+        assert_eq!(deck.map(|d| d.cards.len()), Some(1005));
+        assert_eq!(diags.len(), KEPT_REPEATS);
+        assert_eq!(diags.iter().map(|d| 1 + d.more).sum::<usize>(), 1005);
+        assert!(diags.iter().all(|d| d.message == "card has no `source`"));
     }
 
     #[test]
