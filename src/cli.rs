@@ -24,6 +24,11 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parses the process's arguments; on `--help`, `--version` or a usage error clap prints and exits (code 2).
+pub fn parse() -> Cli {
+    Cli::parse()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Color {
     Auto,

@@ -1,12 +1,11 @@
 //! The `detente` binary: parses the command line, runs the command, and turns errors into one line on stderr and
 //! the exit codes documented in the README.
 
-use clap::Parser;
 use detente::error::{Error, exit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = detente::cli::Cli::parse();
+    let cli = detente::cli::parse();
     let code = match detente::commands::run(cli).map_err(anyhow::Error::from) {
         Ok(code) => code,
         Err(e) => report(&e),
