@@ -392,7 +392,7 @@ impl<'a> Sitting<'a> {
                 credit: a.map_or(0.0, |a| a.credit),
             });
         }
-        let score: f64 = answers.iter().map(|a| a.credit).sum();
+        let score: f64 = answers.iter().map(|a| a.credit).fold(0.0, |a, b| a + b);
         let max_score = attempt.paper.len() as f64;
         let now = self.clock.now_ms();
         let closed_at = match attempt.deadline {

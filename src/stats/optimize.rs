@@ -177,7 +177,8 @@ pub fn reviews_per_day(stabilities: &[f32], r: f64, parameters: &[f32]) -> f64 {
     stabilities
         .iter()
         .map(|&s| 1.0 / interval_for(f64::from(s.max(0.001)), r, parameters).max(1.0))
-        .sum()
+        // A fold from 0.0, not `sum()`: an empty float sum is -0.0, which would print as "-0.0 reviews a day".
+        .fold(0.0, |a, b| a + b)
 }
 
 #[cfg(test)]
@@ -190,6 +191,11 @@ mod tests {
         assert!((interval_for(10.0, 0.9, &p) - 10.0).abs() < 1e-6);
         assert!((interval_for(1.0, 0.8, &p) - 3.316).abs() < 1e-3);
         assert!((interval_for(1.0, 0.95, &p) - 0.4026).abs() < 1e-3);
+    }
+
+    #[test]
+    fn no_cards_means_no_reviews() {
+        assert_eq!(format!("{:.1}", reviews_per_day(&[], 0.9, &[])), "0.0");
     }
 
     #[test]
