@@ -23,6 +23,9 @@ struct Scripted {
     asked: Vec<&'static str>,
     feedback: Vec<bool>,
     quit_after: Option<usize>,
+    /// Take back every answer that counted as right, once each time it comes: the summary must follow.
+    undo_right: bool,
+    undone: usize,
 }
 
 impl Scripted {
@@ -70,6 +73,10 @@ impl Prompter for Scripted {
     }
     fn feedback(&mut self, f: &Feedback) -> detente::Result<Reply<Action>> {
         self.feedback.push(f.correct);
+        if self.undo_right && f.correct && self.undone < 3 {
+            self.undone += 1;
+            return Ok(Reply::Answer(Action::Undo));
+        }
         Ok(Reply::Answer(Action::Next))
     }
     fn message(&mut self, _: &str) {}
@@ -151,4 +158,33 @@ fn quitting_keeps_what_was_answered() {
             .len(),
         3
     );
+}
+
+#[test]
+fn undone_answers_leave_the_log_and_the_summary_alike() {
+    let (_dir, mut store) = setup();
+    let learner = store::learner_get_or_create(&mut store, "cy", 0).expect("learner");
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let clock = FixedClock(Cell::new(1_700_000_000_000));
+    let opts = StudyOptions {
+        seed: 7,
+        ..Default::default()
+    };
+    let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+    let mut p = Scripted {
+        undo_right: true,
+        ..Default::default()
+    };
+    let summary = session.run(&mut p).expect("run");
+    assert_eq!(p.undone, 3, "three right answers were taken back");
+    let (done, right): (i64, i64) = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM reviews",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count");
+    assert_eq!((summary.done, summary.right), (done as u32, right as u32));
+    assert!(summary.right > 0);
 }

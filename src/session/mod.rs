@@ -150,6 +150,8 @@ pub(crate) struct Answered {
 /// The last committed answer, which undo and override act on.
 struct Last {
     review_id: i64,
+    /// Whether the answer counted as right, so that an undo takes exactly it back from the summary.
+    correct: bool,
     card: StoredCard,
     before: Option<CardState>,
     answered_at: i64,
@@ -325,6 +327,7 @@ impl<'a> Session<'a> {
             self.count(&card, answered.verdict.correct, &outcome);
             let mut current = Last {
                 review_id,
+                correct: answered.verdict.correct,
                 card,
                 before,
                 answered_at,
@@ -361,6 +364,7 @@ impl<'a> Session<'a> {
                         )?;
                         self.count(&current.card, true, &outcome);
                         current.review_id = id;
+                        current.correct = true;
                         feedback = self.feedback(&current.card, &overridden, &outcome);
                     }
                     Reply::Answer(Action::Override) => {}
@@ -426,8 +430,9 @@ impl<'a> Session<'a> {
         }
         tx.commit()?;
         self.summary.done = self.summary.done.saturating_sub(1);
-        // The summary's right count is rebuilt from what is left: simplest is to recount on the fly.
-        self.summary.right = self.summary.right.min(self.summary.done);
+        if last.correct {
+            self.summary.right = self.summary.right.saturating_sub(1);
+        }
         self.queue.learning.retain(|(_, id)| *id != last.card.id);
         if last
             .before
