@@ -676,3 +676,32 @@ fn exam_load_reports_problems_with_file_line_col_and_exits_65() {
         .expect("run");
     assert!(ok.status.success(), "{ok:?}");
 }
+
+#[test]
+fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read() {
+    let mut w = world();
+    let exam = load(&mut w.store, "time_limit = 30\n");
+    let cy = learner(&mut w.store, "cy");
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    s.quit_at = Some(3);
+    assert_eq!(
+        sit(&mut w, &exam, &cy, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
+    // Before the deadline nothing is closed.
+    let now = w.clock.0.get();
+    let tx = w.store.write().expect("tx");
+    assert_eq!(store::close_expired_attempts(&tx, now).expect("close"), 0);
+    tx.commit().expect("commit");
+    // After it, the attempt is closed at the deadline and scored on the two answers given.
+    let later = now + 31 * 60_000;
+    let tx = w.store.write().expect("tx");
+    assert_eq!(store::close_expired_attempts(&tx, later).expect("close"), 1);
+    tx.commit().expect("commit");
+    let a = store::attempts(&w.store.conn, &exam.id, cy.id).expect("attempts");
+    assert_eq!(a[0].closed_at, a[0].deadline);
+    assert_eq!(a[0].score, Some(2.0));
+    assert_eq!(a[0].max_score, Some(a[0].paper.len() as f64));
+    let results = detente::session::exam::results(&w.store, &exam).expect("results");
+    assert!(results[0].grade.is_some());
+}

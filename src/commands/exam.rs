@@ -146,7 +146,8 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
 }
 
 pub fn results(ctx: &Context, id: &str) -> Result<i32> {
-    let store = Store::open(&ctx.db)?;
+    let mut store = Store::open(&ctx.db)?;
+    super::close_expired(&mut store)?;
     let exam = exam_def(&store, id)?;
     let results = exam::results(&store, &exam)?;
     if ctx.json {

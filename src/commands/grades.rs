@@ -108,7 +108,8 @@ pub fn export(
     deck: Option<&str>,
     output: Option<&Path>,
 ) -> Result<i32> {
-    let store = open_with_decks(ctx)?;
+    let mut store = open_with_decks(ctx)?;
+    super::close_expired(&mut store)?;
     let sheet = sheet(&store, exam, deck, chrono::Utc::now().timestamp_millis())?;
     let csv_error = |target: &str, e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(format!("cannot write {target}"), io),

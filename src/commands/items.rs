@@ -8,7 +8,8 @@ use crate::store::{self, Store};
 use crate::ui::clean;
 
 pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32> {
-    let store = Store::open(&ctx.db)?;
+    let mut store = Store::open(&ctx.db)?;
+    super::close_expired(&mut store)?;
     let source = match (exam, deck) {
         (Some(e), _) => {
             if store::exam(&store.conn, e)?.is_none() {

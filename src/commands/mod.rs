@@ -162,6 +162,14 @@ fn calendar(learner: &Learner) -> Calendar {
     Calendar::local(learner.rollover_hour)
 }
 
+/// Closes the timed exam attempts whose time ran out while nobody was sitting them, before results are read.
+fn close_expired(store: &mut Store) -> Result<()> {
+    let tx = store.write()?;
+    store::close_expired_attempts(&tx, now() * 1000)?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Writes to stdout; a closed pipe surfaces as an I/O error that `main` treats as success.
 fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -207,6 +207,20 @@ pub fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> Result<i64> {
 }
 
 /// Closes an attempt with its score.
+/// Closes and scores every open attempt whose time ran out by `now_ms`, as the runner would have: at its deadline,
+/// counting the answers given by then, one point possible per question. Returns how many were closed, so that
+/// results and grade exports never leave out a learner who walked away from a timed exam.
+pub fn close_expired_attempts(tx: &Transaction<'_>, now_ms: i64) -> Result<usize> {
+    Ok(tx.execute(
+        "UPDATE attempts SET closed_at = deadline,
+            score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
+                     WHERE a.attempt_id = attempts.id AND a.answered_at <= attempts.deadline),
+            max_score = json_array_length(paper)
+         WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline <= ?1",
+        [now_ms],
+    )?)
+}
+
 pub fn close_attempt(
     tx: &Transaction<'_>,
     attempt: i64,

@@ -14,8 +14,8 @@ pub use bundle::{
 };
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
-    close_attempt, deck_first_responses, exam, exam_attempts, exam_pool, exam_responses, exams,
-    insert_answer, insert_attempt, upsert_exam,
+    close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
+    exam_responses, exams, insert_answer, insert_attempt, upsert_exam,
 };
 pub use import::{ImportReport, import_deck, sync_builtin};
 pub use people::{
