@@ -74,8 +74,15 @@ fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> 
             })
             .collect();
         let mut deck_results = Vec::new();
+        let mut studies = store::deck_study(conn, l.id)?;
         for d in &decks {
-            let study = store::deck_study(conn, l.id, &d.id)?;
+            let study = studies.remove(&d.id).unwrap_or(store::DeckStudy {
+                items: 0,
+                studied: 0,
+                days_active: 0,
+                last_activity_ms: None,
+                states: Vec::new(),
+            });
             let mastered = study
                 .states
                 .iter()

@@ -6,7 +6,7 @@ use super::{Context, calendar, current_learner, now, open_with_decks, print, pri
 use crate::cli::{StatsArgs, StatsBy};
 use crate::error::{Error, Result};
 use crate::schedule::Scheduler;
-use crate::stats::{self, Class, GroupBy, LearnerData, Stats};
+use crate::stats::{self, Class, GroupBy, Stats};
 use crate::store::{self, Filter, Learner, Store};
 use std::collections::BTreeMap;
 
@@ -98,26 +98,35 @@ pub(super) fn learner_stats(
     }))
 }
 
-/// Every learner's mastery and activity.
+/// Every learner's mastery and activity, one learner at a time.
 pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
     let cards = store::stat_cards(&store.conn, filter)?;
-    let learners = store::learners(&store.conn)?;
-    let cals: Vec<_> = learners.iter().map(calendar).collect();
-    let mut data = Vec::new();
-    for (l, cal) in learners.iter().zip(&cals) {
-        let states = store::state_map(&store.conn, l.id)?;
-        let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
-        data.push(LearnerData {
-            name: l.name.clone(),
-            cards: stats::with_states(&cards, &states),
-            reviews: store::review_log(&store.conn, l.id)?
-                .into_iter()
-                .filter(|r| ids.contains(&r.card_id))
-                .collect(),
-            scheduler: Scheduler::new(l.settings())?,
-            calendar: cal,
-        });
-    }
+    let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
     let titles = store::deck_titles(&store.conn)?;
-    Ok(stats::class(&data, by, now, &titles, &themes()))
+    let themes = themes();
+    let mut class = stats::ClassBuilder::new(by);
+    for l in store::learners(&store.conn)? {
+        let cal = calendar(&l);
+        let states = store::state_map(&store.conn, l.id)?;
+        let reviews: Vec<_> = store::review_log(&store.conn, l.id)?
+            .into_iter()
+            .filter(|r| ids.contains(&r.card_id))
+            .collect();
+        let active = cards.iter().filter(|c| !c.retired).map(|c| {
+            (
+                c.deck_id.as_str(),
+                c.tags.as_slice(),
+                states.get(&c.id).copied(),
+            )
+        });
+        class.add_row(
+            &l.name,
+            active,
+            &reviews,
+            (&Scheduler::new(l.settings())?, &cal),
+            now,
+            (&titles, &themes),
+        );
+    }
+    Ok(class.finish())
 }

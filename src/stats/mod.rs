@@ -339,7 +339,9 @@ pub fn compute(input: &Input<'_>) -> Stats {
     most_failed.truncate(MOST_FAILED);
 
     let (mastery_by_deck, mastery_by_theme) = mastery(
-        &active,
+        active
+            .iter()
+            .map(|c| (c.deck_id.as_str(), c.tags.as_slice(), c.state)),
         input.scheduler,
         input.now,
         input.deck_titles,
@@ -402,8 +404,8 @@ fn heatmap(per_day: &HashMap<i64, u32>, today: i64) -> Heatmap {
 }
 
 /// Mastery per deck (in deck-id order) and per theme (in theme order; themes no card carries are left out).
-pub fn mastery(
-    cards: &[&CardInfo],
+pub fn mastery<'c>(
+    cards: impl IntoIterator<Item = (&'c str, &'c [String], Option<CardState>)>,
     scheduler: &Scheduler,
     now: i64,
     deck_titles: &BTreeMap<String, String>,
@@ -417,16 +419,16 @@ pub fn mastery(
     }
     let mut decks: BTreeMap<&str, Acc> = BTreeMap::new();
     let mut by_theme: BTreeMap<&str, Acc> = BTreeMap::new();
-    for c in cards {
-        let r = retrievability_now(scheduler, c.state.as_ref(), now);
-        let studied = u32::from(c.state.is_some());
+    for (deck, tags, state) in cards {
+        let r = retrievability_now(scheduler, state.as_ref(), now);
+        let studied = u32::from(state.is_some());
         let add = |acc: &mut Acc| {
             acc.cards += 1;
             acc.studied += studied;
             acc.sum += r;
         };
-        add(decks.entry(c.deck_id.as_str()).or_default());
-        for t in c.tags.iter().filter(|t| t.starts_with("theme:")) {
+        add(decks.entry(deck).or_default());
+        for t in tags.iter().filter(|t| t.starts_with("theme:")) {
             add(by_theme.entry(t.as_str()).or_default());
         }
     }
@@ -519,64 +521,128 @@ pub fn class(
     deck_titles: &BTreeMap<String, String>,
     themes: &BTreeMap<String, String>,
 ) -> Class {
-    let mut columns: BTreeMap<String, (String, f64)> = BTreeMap::new();
-    let mut per_learner = Vec::new();
-    let mut today_day = 0;
+    let mut class = ClassBuilder::new(by);
     for l in learners {
-        let today = l.calendar.day_of(now);
-        today_day = today;
-        let active: Vec<&CardInfo> = l.cards.iter().filter(|c| !c.retired).collect();
-        let (decks, theme_rows) = mastery(&active, &l.scheduler, now, deck_titles, themes);
-        let rows = match by {
+        class.add(l, now, deck_titles, themes);
+    }
+    class.finish()
+}
+
+type LearnerRow = (String, BTreeMap<String, f64>, u32, Option<i64>);
+
+/// The class view built one learner at a time, so that a class of 100 learners on 100,000 cards never holds more
+/// than one learner's cards.
+#[derive(Debug, Clone)]
+pub struct ClassBuilder {
+    by: GroupBy,
+    columns: BTreeMap<String, (String, f64)>,
+    /// Name, mastery by column, reviews in the last 7 days, last active day.
+    per_learner: Vec<LearnerRow>,
+    today_day: i64,
+}
+
+impl ClassBuilder {
+    pub fn new(by: GroupBy) -> Self {
+        ClassBuilder {
+            by,
+            columns: BTreeMap::new(),
+            per_learner: Vec::new(),
+            today_day: 0,
+        }
+    }
+
+    /// Adds one learner's row.
+    pub fn add(
+        &mut self,
+        l: &LearnerData<'_>,
+        now: i64,
+        deck_titles: &BTreeMap<String, String>,
+        themes: &BTreeMap<String, String>,
+    ) {
+        let cards = l
+            .cards
+            .iter()
+            .filter(|c| !c.retired)
+            .map(|c| (c.deck_id.as_str(), c.tags.as_slice(), c.state));
+        self.add_row(
+            &l.name,
+            cards,
+            &l.reviews,
+            (&l.scheduler, l.calendar),
+            now,
+            (deck_titles, themes),
+        );
+    }
+
+    /// Adds one learner's row from their active cards as (deck, tags, state), without copying the cards.
+    pub fn add_row<'c>(
+        &mut self,
+        name: &str,
+        cards: impl IntoIterator<Item = (&'c str, &'c [String], Option<CardState>)>,
+        reviews: &[ReviewInfo],
+        (scheduler, calendar): (&Scheduler, &Calendar),
+        now: i64,
+        (deck_titles, themes): (&BTreeMap<String, String>, &BTreeMap<String, String>),
+    ) {
+        let today = calendar.day_of(now);
+        self.today_day = today;
+        let (decks, theme_rows) = mastery(cards, scheduler, now, deck_titles, themes);
+        let rows = match self.by {
             GroupBy::Deck => decks,
             GroupBy::Theme => theme_rows,
         };
         for m in &rows {
-            columns
+            self.columns
                 .entry(m.key.clone())
                 .or_insert_with(|| (m.label.clone(), 0.0))
                 .1 += m.mastery;
         }
         let values: BTreeMap<String, f64> = rows.into_iter().map(|m| (m.key, m.mastery)).collect();
-        per_learner.push((
-            l.name.clone(),
+        self.per_learner.push((
+            name.to_string(),
             values,
-            l.reviews.iter().filter(|r| r.day > today - 7).count() as u32,
-            l.reviews.iter().map(|r| r.day).max(),
+            reviews.iter().filter(|r| r.day > today - 7).count() as u32,
+            reviews.iter().map(|r| r.day).max(),
         ));
     }
-    let n = learners.len().max(1) as f64;
-    let columns: Vec<ClassColumn> = columns
-        .into_iter()
-        .map(|(key, (label, sum))| ClassColumn {
-            key,
-            label,
-            mean: sum / n,
-        })
-        .collect();
-    let rows = per_learner
-        .into_iter()
-        .map(
-            |(learner, values, reviews_7_days, last_active_day)| ClassRow {
-                learner,
-                mastery: columns
-                    .iter()
-                    .map(|c| values.get(&c.key).copied().unwrap_or(0.0))
-                    .collect(),
-                reviews_7_days,
-                last_active_day,
-            },
-        )
-        .collect();
-    let mut order: Vec<&ClassColumn> = columns.iter().collect();
-    order.sort_by(|a, b| a.mean.total_cmp(&b.mean).then(a.key.cmp(&b.key)));
-    let weakest = order.iter().map(|c| c.key.clone()).collect();
-    Class {
-        by,
-        today_day,
-        columns,
-        rows,
-        weakest,
+
+    /// The class: columns with the class mean, one row per learner, the weakest columns first.
+    pub fn finish(self) -> Class {
+        let n = self.per_learner.len().max(1) as f64;
+        let columns: Vec<ClassColumn> = self
+            .columns
+            .into_iter()
+            .map(|(key, (label, sum))| ClassColumn {
+                key,
+                label,
+                mean: sum / n,
+            })
+            .collect();
+        let rows = self
+            .per_learner
+            .into_iter()
+            .map(
+                |(learner, values, reviews_7_days, last_active_day)| ClassRow {
+                    learner,
+                    mastery: columns
+                        .iter()
+                        .map(|c| values.get(&c.key).copied().unwrap_or(0.0))
+                        .collect(),
+                    reviews_7_days,
+                    last_active_day,
+                },
+            )
+            .collect();
+        let mut order: Vec<&ClassColumn> = columns.iter().collect();
+        order.sort_by(|a, b| a.mean.total_cmp(&b.mean).then(a.key.cmp(&b.key)));
+        let weakest = order.iter().map(|c| c.key.clone()).collect();
+        Class {
+            by: self.by,
+            today_day: self.today_day,
+            columns,
+            rows,
+            weakest,
+        }
     }
 }
 

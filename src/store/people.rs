@@ -302,36 +302,65 @@ pub struct DeckStudy {
     pub states: Vec<CardState>,
 }
 
-pub fn deck_study(conn: &Connection, learner: i64, deck: &str) -> Result<DeckStudy> {
-    let items: u32 = conn.query_row(
-        "SELECT COUNT(*) FROM cards WHERE deck_id = ?1 AND retired_at IS NULL",
-        [deck],
-        |r| r.get(0),
+/// A learner's study of every deck, by deck id, in three queries whatever the number of decks (a grade export
+/// of 100 learners on 25 decks asked per deck would read each learner's log 25 times). Decks without cards are left
+/// out; a deck the learner never studied has zero counts.
+pub fn deck_study(conn: &Connection, learner: i64) -> Result<HashMap<String, DeckStudy>> {
+    let mut out: HashMap<String, DeckStudy> = HashMap::new();
+    let mut items = conn.prepare_cached(
+        "SELECT deck_id, COUNT(*) FROM cards WHERE retired_at IS NULL GROUP BY deck_id",
     )?;
-    let (studied, days_active, last): (u32, u32, Option<i64>) = conn.query_row(
-        "SELECT COUNT(DISTINCT r.card_id), COUNT(DISTINCT r.day), MAX(r.reviewed_at)
+    for row in items.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))? {
+        let (deck, n) = row?;
+        out.insert(
+            deck,
+            DeckStudy {
+                items: n,
+                studied: 0,
+                days_active: 0,
+                last_activity_ms: None,
+                states: Vec::new(),
+            },
+        );
+    }
+    let mut activity = conn.prepare_cached(
+        "SELECT c.deck_id, COUNT(DISTINCT r.card_id), COUNT(DISTINCT r.day), MAX(r.reviewed_at)
          FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = ?1 AND c.deck_id = ?2 AND r.mode IN ('study', 'cram')",
-        params![learner, deck],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+         WHERE r.learner_id = ?1 AND r.mode IN ('study', 'cram') GROUP BY c.deck_id",
     )?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {} FROM card_states s JOIN cards c ON c.id = s.card_id
-         WHERE s.learner_id = ?1 AND c.deck_id = ?2 AND c.retired_at IS NULL",
+    let rows = activity.query_map([learner], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, u32>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (deck, studied, days, last) = row?;
+        if let Some(d) = out.get_mut(&deck) {
+            d.studied = studied;
+            d.days_active = days;
+            d.last_activity_ms = last;
+        }
+    }
+    let mut states = conn.prepare_cached(&format!(
+        "SELECT c.deck_id, {} FROM card_states s JOIN cards c ON c.id = s.card_id
+         WHERE s.learner_id = ?1 AND c.retired_at IS NULL",
         super::STATE_COLUMNS
             .split(", ")
             .map(|c| format!("s.{c}"))
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
-    let states = stmt
-        .query_map(params![learner, deck], |r| super::state_row(r, 0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(DeckStudy {
-        items,
-        studied,
-        days_active,
-        last_activity_ms: last,
-        states,
-    })
+    let rows = states.query_map([learner], |r| {
+        Ok((r.get::<_, String>(0)?, super::state_row(r, 1)?))
+    })?;
+    for row in rows {
+        let (deck, state) = row?;
+        if let Some(d) = out.get_mut(&deck) {
+            d.states.push(state);
+        }
+    }
+    Ok(out)
 }
