@@ -1,7 +1,7 @@
 //! Whole study sessions through a scripted `Prompter` against a real temporary database.
 
 use detente::deck::parse_deck;
-use detente::schedule::{Calendar, Scheduler, fuzz_factor};
+use detente::schedule::{Calendar, Scheduler, replay};
 use detente::session::{
     Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
 };
@@ -118,18 +118,8 @@ fn a_session_asks_every_kind_commits_every_answer_and_replays() {
     assert_eq!(p.feedback.len() as u32, summary.done);
     // Replaying the review log through the scheduler reproduces every stored state.
     let scheduler = Scheduler::new(learner.settings()).expect("scheduler");
-    let mut replayed = std::collections::BTreeMap::new();
-    for r in store::study_log(&store.conn, learner.id).expect("log") {
-        let prev = replayed.get(&r.card_id);
-        let fuzz = fuzz_factor(
-            &r.key,
-            prev.map_or(0, |s: &detente::schedule::CardState| s.reps),
-        );
-        let out = scheduler
-            .answer(prev, r.rating, r.reviewed_at_ms / 1000, &cal, Some(fuzz))
-            .expect("answer");
-        replayed.insert(r.card_id, out.state);
-    }
+    let log = store::study_log(&store.conn, learner.id).expect("log");
+    let replayed = replay(&scheduler, &log, &cal).expect("replay");
     let stored: std::collections::BTreeMap<_, _> = store::states(&store.conn, learner.id)
         .expect("states")
         .into_iter()

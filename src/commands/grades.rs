@@ -76,19 +76,13 @@ fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> 
         let mut deck_results = Vec::new();
         let mut studies = store::deck_study(conn, l.id)?;
         for d in &decks {
-            let study = studies.remove(&d.id).unwrap_or(store::DeckStudy {
-                items: 0,
-                studied: 0,
-                days_active: 0,
-                last_activity_ms: None,
-                states: Vec::new(),
-            });
+            let study = studies.remove(&d.id).unwrap_or_default();
             let mastered = study
                 .states
                 .iter()
                 .filter(|s| {
-                    let days = (now_ms / 1000 - s.last_review) as f32 / 86_400.0;
-                    scheduler.retrievability(s, days) >= l.desired_retention
+                    crate::stats::retrievability_now(&scheduler, Some(s), now_ms / 1000)
+                        >= f64::from(l.desired_retention)
                 })
                 .count() as u32;
             deck_results.push(DeckResult {

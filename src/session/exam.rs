@@ -264,14 +264,10 @@ impl<'a> Sitting<'a> {
 
     fn lexicon(&mut self, deck: &str) -> Result<()> {
         if !self.lexicons.contains_key(deck) {
-            let aliases = store::decks(&self.store.conn)?
-                .into_iter()
-                .find(|d| d.id == deck)
-                .map(|d| d.aliases)
-                .unwrap_or_default();
-            let cards = store::deck_cards(&self.store.conn, deck)?;
-            self.lexicons
-                .insert(deck.to_string(), Lexicon::new(&aliases, &cards));
+            self.lexicons.insert(
+                deck.to_string(),
+                super::load_lexicon(&self.store.conn, deck)?,
+            );
         }
         Ok(())
     }

@@ -529,9 +529,8 @@ impl<'a> Session<'a> {
 
     fn lexicon(&mut self, deck: &str) -> Result<&Lexicon> {
         if !self.lexicons.contains_key(deck) {
-            let (aliases, known) = store::deck_answers(&self.store.conn, deck)?;
             self.lexicons
-                .insert(deck.to_string(), Lexicon::with_known(&aliases, known));
+                .insert(deck.to_string(), load_lexicon(&self.store.conn, deck)?);
         }
         Ok(&self.lexicons[deck])
     }
@@ -847,6 +846,13 @@ fn answered_clone(a: &Answered) -> Answered {
         verdict: a.verdict.clone(),
         rating: a.rating,
     }
+}
+
+/// A deck's answer checker from what the store keeps for it (aliases and normalized known answers), for study and
+/// exams alike.
+pub(crate) fn load_lexicon(conn: &rusqlite::Connection, deck: &str) -> Result<Lexicon> {
+    let (aliases, known) = store::deck_answers(conn, deck)?;
+    Ok(Lexicon::with_known(&aliases, known))
 }
 
 /// Fisher-Yates with the session's RNG.

@@ -288,7 +288,7 @@ pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
 }
 
 /// A learner's study of one deck.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeckStudy {
     /// The deck's active study items (cards and siblings not retired).
     pub items: u32,
@@ -316,10 +316,7 @@ pub fn deck_study(conn: &Connection, learner: i64) -> Result<HashMap<String, Dec
             deck,
             DeckStudy {
                 items: n,
-                studied: 0,
-                days_active: 0,
-                last_activity_ms: None,
-                states: Vec::new(),
+                ..Default::default()
             },
         );
     }
