@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod stats;
+pub mod text;
 
 use crate::error::{Error, Result};
 use crate::grade::{Diff, Rule, diff};

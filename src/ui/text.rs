@@ -1,0 +1,244 @@
+//! Text layout for the terminal: the width to draw within, display width, wrapping at word boundaries with
+//! hanging indents (textwrap), cutting a cell with an ellipsis, and tables that fit a width. Every line detente
+//! prints for people goes through here, so nothing breaks mid-word at the terminal's edge. Text from outside
+//! (decks, rosters, bundles, names) is cleaned with [`super::clean`] before it is laid out.
+
+use unicode_width::UnicodeWidthStr;
+
+/// The widest detente draws prose, for reading comfort, however wide the terminal.
+pub const MAX_WIDTH: usize = 100;
+/// The width tables are drawn within (and everything when the output is not a terminal).
+pub const TABLE_WIDTH: usize = 80;
+
+/// The width to lay text out in: the terminal's (stderr's, else stdout's), at most [`MAX_WIDTH`]; `COLUMNS` when
+/// set; else 80.
+pub fn width() -> usize {
+    let term = terminal_size::terminal_size_of(std::io::stderr())
+        .or_else(|| terminal_size::terminal_size_of(std::io::stdout()))
+        .map(|(w, _)| usize::from(w.0));
+    let cols = term.or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok())
+    });
+    cols.filter(|w| *w >= 20).unwrap_or(TABLE_WIDTH).min(MAX_WIDTH)
+}
+
+/// The number of terminal columns `s` takes (ANSI colour codes take none).
+pub fn display_width(s: &str) -> usize {
+    textwrap::core::display_width(s)
+}
+
+/// `text` wrapped at word boundaries to `width` columns: the first line starts with `first`, the others with
+/// `rest` (a hanging indent). Newlines in the text start new paragraphs with the same indents. Only a word longer
+/// than the line is broken.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let width = width.max(display_width(rest) + 10).max(display_width(first) + 10);
+    let mut lines = Vec::new();
+    for (i, para) in text.split('\n').enumerate() {
+        let options = textwrap::Options::new(width)
+            .initial_indent(if i == 0 { first } else { rest })
+            .subsequent_indent(rest)
+            .break_words(true);
+        if para.trim().is_empty() {
+            lines.push(String::new());
+            continue;
+        }
+        lines.extend(textwrap::wrap(para, options).into_iter().map(|l| {
+            let l = l.into_owned();
+            l.trim_end().to_string()
+        }));
+    }
+    lines
+}
+
+/// [`wrap`] joined into one string of lines.
+pub fn fill(text: &str, width: usize, first: &str, rest: &str) -> String {
+    wrap(text, width, first, rest).join("\n")
+}
+
+/// `s` on one line (newlines and tabs become spaces), cut to `width` columns with an ellipsis where it is cut.
+pub fn truncate(s: &str, width: usize) -> String {
+    let s: String = s
+        .chars()
+        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+        .collect();
+    if s.width() <= width {
+        return s;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// `s` padded with spaces to `width` columns, on the left (`right = true`) or the right.
+pub fn pad(s: &str, width: usize, right: bool) -> String {
+    let fill = " ".repeat(width.saturating_sub(display_width(s)));
+    if right {
+        format!("{fill}{s}")
+    } else {
+        format!("{s}{fill}")
+    }
+}
+
+/// How a table column behaves when the table is too wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    /// Left-aligned; may be cut with an ellipsis down to its heading's width (at least 8 columns).
+    Text,
+    /// Left-aligned; wrapped onto more lines rather than cut. At most one column of a table should be `Wrap`.
+    Wrap,
+    /// Right-aligned (numbers); never cut.
+    Number,
+}
+
+/// A table of columns with headings, drawn within a width: text columns are cut with an ellipsis, a wrap column
+/// wraps, numbers are never cut. Cells are cleaned of control characters.
+#[derive(Debug, Clone)]
+pub struct Table {
+    heads: Vec<(String, Cell)>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(heads: &[(&str, Cell)]) -> Self {
+        Table {
+            heads: heads.iter().map(|(h, c)| (h.to_string(), *c)).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells.iter().map(|c| super::clean(c)).collect());
+    }
+
+    /// The table's lines, the heading first, within `width` columns (two spaces between columns).
+    pub fn render(&self, width: usize) -> Vec<String> {
+        let n = self.heads.len();
+        let natural: Vec<usize> = (0..n)
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .map(|c| display_width(&c.replace('\n', " ")))
+                    .chain([display_width(&self.heads[i].0)])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut widths = natural.clone();
+        let gaps = 2 * n.saturating_sub(1);
+        // Shrink the widest shrinkable column, one column at a time, until the table fits.
+        while widths.iter().sum::<usize>() + gaps > width {
+            let floor = |i: usize| match self.heads[i].1 {
+                Cell::Number => widths[i],
+                Cell::Text => display_width(&self.heads[i].0).max(8),
+                Cell::Wrap => display_width(&self.heads[i].0).max(12),
+            };
+            let Some(i) = (0..n)
+                .filter(|&i| widths[i] > floor(i))
+                .max_by_key(|&i| widths[i] - floor(i))
+            else {
+                break;
+            };
+            widths[i] -= 1;
+        }
+        let mut out = Vec::new();
+        let heads: Vec<String> = self.heads.iter().map(|(h, _)| h.clone()).collect();
+        for row in std::iter::once(&heads).chain(self.rows.iter()) {
+            let mut columns: Vec<Vec<String>> = Vec::new();
+            for (i, (_, kind)) in self.heads.iter().enumerate() {
+                let cell = row.get(i).map_or("", String::as_str);
+                columns.push(match kind {
+                    Cell::Wrap => wrap(cell, widths[i], "", "")
+                        .into_iter()
+                        .map(|l| truncate(&l, widths[i]))
+                        .collect(),
+                    _ => vec![truncate(cell, widths[i])],
+                });
+            }
+            let height = columns.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            for line in 0..height {
+                let cells: Vec<String> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let text = c.get(line).map_or("", String::as_str);
+                        pad(text, widths[i], self.heads[i].1 == Cell::Number)
+                    })
+                    .collect();
+                out.push(cells.join("  ").trim_end().to_string());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_words_with_a_hanging_indent() {
+        let lines = wrap(
+            "Pristina airport was taken by Russian troops under General Zavarzin",
+            30,
+            "  - ",
+            "    ",
+        );
+        assert_eq!(
+            lines,
+            vec![
+                "  - Pristina airport was taken",
+                "    by Russian troops under",
+                "    General Zavarzin"
+            ]
+        );
+        assert!(lines.iter().all(|l| display_width(l) <= 30));
+    }
+
+    #[test]
+    fn only_a_word_longer_than_the_line_is_broken() {
+        let lines = wrap(&format!("a {} b", "x".repeat(25)), 20, "", "");
+        assert!(lines.iter().all(|l| display_width(l) <= 20), "{lines:?}");
+        assert_eq!(lines[0], "a");
+    }
+
+    #[test]
+    fn truncates_by_display_width() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(truncate("日本語です", 5), "日本…");
+    }
+
+    #[test]
+    fn tables_fit_their_width() {
+        let mut t = Table::new(&[
+            ("DECK", Cell::Text),
+            ("CARDS", Cell::Number),
+            ("TITLE", Cell::Wrap),
+        ]);
+        t.row(vec![
+            "naselskaya-missile-defence".into(),
+            "47".into(),
+            "Missile defence and NATO-Russia relations: cooperation or confrontation after Lisbon".into(),
+        ]);
+        t.row(vec!["x".into(), "1234".into(), "short".into()]);
+        let lines = t.render(60);
+        assert!(lines.iter().all(|l| display_width(l) <= 60), "{lines:#?}");
+        assert!(lines[0].starts_with("DECK"));
+        assert!(lines.iter().any(|l| l.contains("1234")));
+        assert!(lines.iter().any(|l| l.contains("47")));
+        // The title wraps instead of being cut.
+        assert!(lines.iter().any(|l| l.contains("after Lisbon")), "{lines:#?}");
+    }
+}
