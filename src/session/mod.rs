@@ -63,7 +63,43 @@ pub enum Action {
     Override,
     /// Flag the card for the teacher, with an optional note.
     Flag(Option<String>),
+    /// Take back this learner's flag on the card.
+    Unflag,
     Quit,
+}
+
+/// What was right and wrong in an answer, item by item, for the kinds where a whole-answer verdict says too little.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// Typed answers, true/false and flashcards: the verdict, the answer and a near miss say it all.
+    Plain,
+    /// The option picked.
+    Choice { picked: String },
+    /// Each choice, in the deck's order: whether the learner ticked it and whether it is a right answer.
+    Multi(Vec<Tick>),
+    /// The learner's sequence and the right one, position by position.
+    Order {
+        given: Vec<String>,
+        right: Vec<String>,
+    },
+    /// Each left item with the learner's pick and the right one.
+    Match(Vec<Pairing>),
+}
+
+/// One choice of a `multi` card after the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tick {
+    pub choice: String,
+    pub ticked: bool,
+    pub right: bool,
+}
+
+/// One left item of a `match` card after the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    pub left: String,
+    pub picked: String,
+    pub right: String,
 }
 
 /// What the learner sees after answering.
@@ -76,12 +112,16 @@ pub struct Feedback {
     pub expected: String,
     /// For a near miss: (what was typed, the form it was close to).
     pub near: Option<(String, String)>,
+    /// Item by item, for choice, multi, order and match cards.
+    pub detail: Detail,
     pub explain: Option<String>,
     pub citation: Option<String>,
     /// When the card comes back, in words ("in 10 minutes", "in 3 days, Tue 25 Nov"); `None` when cramming.
     pub next_due: Option<String>,
     pub leech: bool,
     pub can_override: bool,
+    /// Whether the learner has flagged this card (the menu then offers to unflag it).
+    pub flagged: bool,
 }
 
 /// The end-of-session summary.
@@ -111,8 +151,12 @@ pub trait Prompter {
     fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<u8>>;
     /// Show the feedback and ask what next.
     fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>>;
-    /// A line of information.
+    /// A line of information; the question is shown again in full after it (an undo, say).
     fn message(&mut self, text: &str);
+    /// A line of information about the question on screen, which stays.
+    fn notice(&mut self, text: &str) {
+        self.message(text);
+    }
     fn summary(&mut self, s: &Summary);
     /// The result of an exam attempt, shown once at its end (the only feedback an exam gives).
     fn exam_summary(&mut self, s: &exam::ExamSummary) {
@@ -310,7 +354,8 @@ impl<'a> Session<'a> {
             };
             number += 1;
             let before = store::state(&self.store.conn, self.learner.id, card.id)?;
-            let question = self.question(&card, number, before.is_none());
+            let mut question = self.question(&card, number, before.is_none());
+            question.status = Some(self.progress(started, before.is_none()));
             let shown_at = self.clock.now_ms();
             let answered = match self.ask(&card, &question, prompter)? {
                 Reply::Answer(a) => a,
@@ -333,7 +378,7 @@ impl<'a> Session<'a> {
                 answered_at,
                 duration_ms,
             };
-            let mut feedback = self.feedback(&current.card, &answered, &outcome);
+            let mut feedback = self.feedback(&current.card, &answered, &outcome)?;
             loop {
                 match prompter.feedback(&feedback)? {
                     Reply::Answer(Action::Next) => break,
@@ -365,7 +410,7 @@ impl<'a> Session<'a> {
                         self.count(&current.card, true, &outcome);
                         current.review_id = id;
                         current.correct = true;
-                        feedback = self.feedback(&current.card, &overridden, &outcome);
+                        feedback = self.feedback(&current.card, &overridden, &outcome)?;
                     }
                     Reply::Answer(Action::Override) => {}
                     Reply::Answer(Action::Flag(note)) => {
@@ -378,7 +423,15 @@ impl<'a> Session<'a> {
                             note.as_deref(),
                         )?;
                         tx.commit()?;
-                        prompter.message("Card flagged for your teacher.");
+                        feedback.flagged = true;
+                        prompter.notice("Card flagged for your teacher.");
+                    }
+                    Reply::Answer(Action::Unflag) => {
+                        let tx = self.store.write()?;
+                        store::remove_flags(&tx, self.learner.id, current.card.id)?;
+                        tx.commit()?;
+                        feedback.flagged = false;
+                        prompter.notice("Flag taken back.");
                     }
                     Reply::Answer(Action::Quit) => break 'cards,
                     Reply::Quit => break 'cards,
@@ -443,6 +496,39 @@ impl<'a> Session<'a> {
                 .push((last.before.map_or(0, |b| b.due), last.card.id));
         }
         Ok(())
+    }
+
+    /// The header's progress, counting the card on screen: "12 done · 8 due · 5 new left", and the time left when
+    /// the session has a time limit.
+    fn progress(&self, started_ms: i64, current_new: bool) -> String {
+        let done = self.summary.done;
+        let mut parts = vec![format!("{done} done")];
+        if self.opts.cram {
+            parts.push(format!("{} left", self.queue.cram.len() + 1));
+        } else {
+            let now = self.clock.now_ms() / 1000;
+            let learning = self
+                .queue
+                .learning
+                .iter()
+                .filter(|(d, _)| *d <= now)
+                .count();
+            let mut due = learning + self.queue.reviews.len() + self.queue.again.len();
+            let mut new = self.queue.new.len();
+            if current_new {
+                new += 1;
+            } else {
+                due += 1;
+            }
+            parts.push(format!("{due} due"));
+            parts.push(format!("{new} new left"));
+        }
+        if let Some(m) = self.opts.minutes {
+            let left = i64::from(m) * 60_000 - (self.clock.now_ms() - started_ms);
+            let mins = (left.max(0) + 59_999) / 60_000;
+            parts.push(format!("{mins} min left"));
+        }
+        parts.join(" \u{b7} ")
     }
 
     /// The message shown when nothing is due.
@@ -620,43 +706,65 @@ impl<'a> Session<'a> {
         card: &StoredCard,
         a: &Answered,
         outcome: &crate::schedule::Outcome,
-    ) -> Feedback {
+    ) -> Result<Feedback> {
         let c = &card.card;
         let expected = expected(card);
         let next_due = (!self.opts.cram)
             .then(|| when(outcome.state.due, outcome.state.last_review, &self.cal));
-        Feedback {
+        Ok(Feedback {
             correct: a.verdict.correct,
             rule: a.verdict.rule,
             given: a.given.clone(),
             expected,
             near: a.verdict.near.clone().map(|n| (a.given.clone(), n)),
+            detail: detail(card, &a.response),
             explain: c.explain.clone(),
             citation: self.citation(card),
             next_due,
             leech: outcome.became_leech,
             can_override: !a.verdict.correct && a.verdict.rule == Rule::Wrong,
-        }
+            flagged: store::is_flagged(&self.store.conn, self.learner.id, card.id)?,
+        })
     }
 
-    /// "Sherr, Chatham House 2010, para. 3", from the deck's source and the card's locator.
+    /// "Sherr, Chatham House 2010, para. 3", from the deck's source and the card's locators; several locators in
+    /// one reading are listed once ("Sherr, paras. 2, 6 and 1").
     fn citation(&self, card: &StoredCard) -> Option<String> {
-        let parts: Vec<String> = card
-            .card
-            .source
-            .iter()
-            .map(|s| {
-                let deck = s.deck.as_deref().unwrap_or(&card.deck_id);
-                let mut text = self
-                    .sources
-                    .get(deck)
-                    .and_then(|(_, src)| src.as_ref().map(DeckSource::citation))
-                    .filter(|c| !c.is_empty())
-                    .unwrap_or_else(|| deck.to_string());
-                if let Some(p) = s.paragraph {
-                    text.push_str(&format!(", para. {p}"));
+        let mut readings: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+        for s in &card.card.source {
+            let deck = s.deck.as_deref().unwrap_or(&card.deck_id);
+            let name = self
+                .sources
+                .get(deck)
+                .and_then(|(_, src)| src.as_ref().map(DeckSource::citation))
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| deck.to_string());
+            let at = match readings.iter().position(|(n, _, _)| *n == name) {
+                Some(at) => at,
+                None => {
+                    readings.push((name, Vec::new(), Vec::new()));
+                    readings.len() - 1
                 }
-                if let Some(l) = &s.locator {
+            };
+            if let Some(p) = s.paragraph {
+                readings[at].1.push(p.to_string());
+            }
+            if let Some(l) = &s.locator {
+                readings[at].2.push(l.clone());
+            }
+        }
+        let parts: Vec<String> = readings
+            .into_iter()
+            .map(|(name, paras, locators)| {
+                let mut text = name;
+                match paras.as_slice() {
+                    [] => {}
+                    [one] => text.push_str(&format!(", para. {one}")),
+                    [init @ .., last] => {
+                        text.push_str(&format!(", paras. {} and {last}", init.join(", ")))
+                    }
+                }
+                for l in locators {
                     text.push_str(&format!(", {l}"));
                 }
                 text
@@ -741,7 +849,7 @@ pub(crate) fn ask(
             )
         }
         Body::Text { answers, reject } => {
-            let typed = reply!(p.type_answer(q));
+            let typed = reply!(typed_answer(p, q));
             let verdict = lexicon.check(&typed, answers, reject);
             graded(typed.clone().into(), typed, verdict)
         }
@@ -750,12 +858,12 @@ pub(crate) fn ask(
                 .get(card.sibling)
                 .map(|b| b.answers.clone())
                 .unwrap_or_default();
-            let typed = reply!(p.type_answer(q));
+            let typed = reply!(typed_answer(p, q));
             let verdict = lexicon.check(&typed, &accepted, reject);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Number { answer, tolerance } => {
-            let typed = reply!(p.type_answer(q));
+            let typed = reply!(typed_answer(p, q));
             let verdict = grade::check_number(&typed, *answer, *tolerance);
             graded(typed.clone().into(), typed, verdict)
         }
@@ -798,6 +906,19 @@ pub(crate) fn ask(
     Ok(Reply::Answer(answered))
 }
 
+/// A typed answer. An empty one (an accidental Enter) is asked for once more before it counts as given up.
+fn typed_answer(p: &mut dyn Prompter, q: &Question) -> Result<Reply<String>> {
+    match p.type_answer(q)? {
+        Reply::Answer(typed) if typed.trim().is_empty() => {
+            p.notice(
+                "Nothing typed. Type your answer, or press Enter again to give up on this card.",
+            );
+            p.type_answer(q)
+        }
+        other => Ok(other),
+    }
+}
+
 fn graded(response: serde_json::Value, given: String, verdict: Verdict) -> Answered {
     // The duration is not known yet; the slow-answer rule is applied at commit.
     Answered {
@@ -836,6 +957,65 @@ pub(crate) fn expected(card: &StoredCard) -> String {
                 format!("{answer}")
             }
         }
+    }
+}
+
+/// What was right and wrong item by item, from a card and the response stored for it.
+pub fn detail(card: &StoredCard, response: &serde_json::Value) -> Detail {
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match &card.card.body {
+        Body::Choice { .. } => Detail::Choice {
+            picked: response.as_str().unwrap_or_default().to_string(),
+        },
+        Body::Multi { choices, answers } => {
+            let ticked = strings(response);
+            Detail::Multi(
+                choices
+                    .iter()
+                    .map(|c| Tick {
+                        choice: c.clone(),
+                        ticked: ticked.contains(c),
+                        right: answers.contains(c),
+                    })
+                    .collect(),
+            )
+        }
+        Body::Order { items } => Detail::Order {
+            given: strings(response),
+            right: items.clone(),
+        },
+        Body::Match { pairs } => {
+            let chosen: HashMap<String, String> = response
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| {
+                            let pair = strings(p);
+                            Some((pair.first()?.clone(), pair.get(1)?.clone()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Detail::Match(
+                pairs
+                    .iter()
+                    .map(|(l, r)| Pairing {
+                        left: l.clone(),
+                        picked: chosen.get(l).cloned().unwrap_or_default(),
+                        right: r.clone(),
+                    })
+                    .collect(),
+            )
+        }
+        _ => Detail::Plain,
     }
 }
 

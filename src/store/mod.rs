@@ -826,6 +826,23 @@ pub fn add_flag(
     Ok(())
 }
 
+/// Whether the learner has flagged the card.
+pub fn is_flagged(conn: &Connection, learner: i64, card: i64) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM flags WHERE learner_id = ?1 AND card_id = ?2)",
+    )?;
+    Ok(stmt.query_row(params![learner, card], |r| r.get(0))?)
+}
+
+/// Takes back the learner's flags on the card.
+pub fn remove_flags(tx: &Transaction<'_>, learner: i64, card: i64) -> Result<()> {
+    tx.execute(
+        "DELETE FROM flags WHERE learner_id = ?1 AND card_id = ?2",
+        params![learner, card],
+    )?;
+    Ok(())
+}
+
 /// Per deck: learning cards due now, reviews due now, cards due later today, and cards new to the learner.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct DueCounts {

@@ -7,8 +7,8 @@ pub mod stats;
 pub mod text;
 
 use crate::error::{Error, Result};
-use crate::grade::{Diff, Rule, diff};
-use crate::session::{Action, Feedback, Prompter, Question, Reply, Summary};
+use crate::grade::Rule;
+use crate::session::{Action, Detail, Feedback, Prompter, Question, Reply, Summary};
 use inquire::error::InquireError;
 use inquire::ui::RenderConfig;
 use inquire::{Confirm, MultiSelect, Select, Text};
@@ -53,7 +53,14 @@ pub fn is_interactive() -> bool {
 pub struct Terminal {
     color: bool,
     shown: Option<usize>,
+    /// The feedback last drawn, so that coming back to its menu (after flagging, say) does not draw it again.
+    drawn: Vec<Line>,
 }
+
+/// Marks.
+const RIGHT: &str = "\u{2713}";
+const WRONG: &str = "\u{2717}";
+const DOT: &str = " \u{b7} ";
 
 impl Terminal {
     pub fn new(color: bool) -> Self {
@@ -62,8 +69,14 @@ impl Terminal {
         } else {
             RenderConfig::empty()
         };
+        // Esc ends a prompt without leaving "<canceled>" behind it.
+        let config = config.with_canceled_prompt_indicator(inquire::ui::Styled::new(""));
         inquire::set_global_render_config(config);
-        Terminal { color, shown: None }
+        Terminal {
+            color,
+            shown: None,
+            drawn: Vec::new(),
+        }
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -79,35 +92,63 @@ impl Terminal {
         let _ = writeln!(err, "{text}");
     }
 
-    /// Prints the question header once per card.
+    /// Text wrapped to the screen, each line painted.
+    fn para(&self, code: &str, text: &str, first: &str, rest: &str) {
+        for l in text::wrap(text, text::width(), first, rest) {
+            if code.is_empty() {
+                self.line(&l);
+            } else {
+                self.line(&self.paint(code, &l));
+            }
+        }
+    }
+
+    /// Prints the question header once per card: progress, kind and deck on one dim line, then the prompt.
     fn header(&mut self, q: &Question) {
         if self.shown == Some(q.number) {
             return;
         }
         self.shown = Some(q.number);
-        let tag = if q.new { " \u{b7} new" } else { "" };
-        let status = q
+        self.drawn.clear();
+        let width = text::width();
+        let mut head = q
             .status
             .as_deref()
-            .map_or(String::new(), |s| format!(" \u{b7} {}", clean(s)));
+            .map_or_else(|| format!("#{}", q.number), clean);
+        head.push_str(DOT);
+        head.push_str(q.kind);
+        if q.new {
+            head.push_str(" (new)");
+        }
+        head.push_str(DOT);
+        let room = width.saturating_sub(text::display_width(&head));
+        if room >= 12 {
+            head.push_str(&text::truncate(&clean(&q.deck), room));
+        } else {
+            head.truncate(head.len() - DOT.len());
+        }
         self.line("");
-        self.line(&self.paint(
-            "2",
-            &format!(
-                "#{} \u{b7} {} \u{b7} {}{tag}{status}",
-                q.number,
-                clean(&q.deck),
-                q.kind
-            ),
-        ));
-        self.line(&self.paint("1", &clean(&q.prompt)));
+        self.para("2", &head, "", "");
+        self.para("1", &clean(&q.prompt), "", "");
+        if let Some(h) = &q.hint
+            && q.kind != "text"
+            && q.kind != "cloze"
+            && q.kind != "number"
+        {
+            self.para("2", &format!("Hint: {}", clean(h)), "", "      ");
+        }
     }
 
-    fn help(q: &Question, base: &str) -> String {
-        match &q.hint {
-            Some(h) if !base.contains('?') => format!("{base} \u{b7} hint: {}", clean(h)),
-            _ => base.to_string(),
-        }
+    /// Options wrapped to the screen with a hanging indent under inquire's `prefix` columns ("> " or "> [ ] ").
+    fn options(options: &[String], prefix: usize) -> Vec<String> {
+        let indent = " ".repeat(prefix);
+        let width = text::width().saturating_sub(prefix).max(20);
+        options
+            .iter()
+            .map(|o| {
+                text::wrap(&clean(o).replace('\n', " "), width, "", "").join(&format!("\n{indent}"))
+            })
+            .collect()
     }
 }
 
@@ -123,22 +164,31 @@ fn reply<T>(r: std::result::Result<T, InquireError>) -> Result<Reply<T>> {
     }
 }
 
+/// The answer line of a list prompt once picked: the option on one line, cut to fit.
+fn picked(o: inquire::list_option::ListOption<&String>) -> String {
+    text::truncate(
+        &o.value
+            .replace('\n', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        text::width().saturating_sub(20),
+    )
+}
+
 impl Prompter for Terminal {
     fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> Result<Reply<usize>> {
         self.header(q);
-        let options: Vec<String> = options.iter().map(|o| clean(o)).collect();
+        let options = Terminal::options(options, 2);
         let message = if label.is_empty() {
-            "Your answer:"
+            "Your answer:".to_string()
         } else {
-            label
+            text::truncate(&clean(label), text::width().saturating_sub(4))
         };
-        let help = Terminal::help(
-            q,
-            "\u{2191}\u{2193} to move, Enter to pick, Esc to end the session",
-        );
-        let r = Select::new(message, options)
-            .with_help_message(&help)
-            .with_page_size(10)
+        let r = Select::new(&message, options)
+            .with_help_message("\u{2191}\u{2193} to move, Enter to pick, Esc to end the session")
+            .with_page_size(8)
+            .with_formatter(&picked)
             .without_filtering()
             .raw_prompt()
             .map(|o| o.index);
@@ -147,11 +197,14 @@ impl Prompter for Terminal {
 
     fn choose_many(&mut self, q: &Question, options: &[String]) -> Result<Reply<Vec<usize>>> {
         self.header(q);
-        let options: Vec<String> = options.iter().map(|o| clean(o)).collect();
-        let help = Terminal::help(q, "Space to tick, Enter when done, Esc to end the session");
+        let options = Terminal::options(options, 6);
         let r = MultiSelect::new("Tick every right answer:", options)
-            .with_help_message(&help)
-            .with_page_size(10)
+            .with_help_message("Space to tick, Enter when done, Esc to end the session")
+            .with_page_size(8)
+            .with_formatter(&|v| {
+                let ticked: Vec<String> = v.iter().map(|o| picked(o.clone())).collect();
+                text::truncate(&ticked.join("; "), text::width().saturating_sub(28))
+            })
             .without_filtering()
             .raw_prompt()
             .map(|v| v.into_iter().map(|o| o.index).collect());
@@ -160,12 +213,8 @@ impl Prompter for Terminal {
 
     fn judge(&mut self, q: &Question) -> Result<Reply<bool>> {
         self.header(q);
-        let help = Terminal::help(
-            q,
-            "t or y for true, f or n for false, Esc to end the session",
-        );
         let r = Confirm::new("True or false?")
-            .with_help_message(&help)
+            .with_help_message("t or y for true, f or n for false, Esc to end the session")
             .with_parser(&|s: &str| match s.trim().to_lowercase().as_str() {
                 "t" | "true" | "y" | "yes" => Ok(true),
                 "f" | "false" | "n" | "no" => Ok(false),
@@ -181,7 +230,7 @@ impl Prompter for Terminal {
         self.header(q);
         loop {
             let help = if q.hint.is_some() {
-                "type ? for a hint, Esc to end the session"
+                "? and Enter for a hint, Esc to end the session"
             } else {
                 "Enter to answer, Esc to end the session"
             };
@@ -194,7 +243,7 @@ impl Prompter for Terminal {
                         .map_or("There is no hint for this card.".into(), |h| {
                             format!("Hint: {}", clean(h))
                         });
-                    self.line(&self.paint("33", &hint));
+                    self.para("33", &hint, "", "      ");
                 }
                 other => return reply(other),
             }
@@ -207,10 +256,7 @@ impl Prompter for Terminal {
             "Recall the answer, then:",
             vec!["Show the answer".to_string()],
         )
-        .with_help_message(&Terminal::help(
-            q,
-            "Enter to reveal, Esc to end the session",
-        ))
+        .with_help_message("Enter to reveal, Esc to end the session")
         .without_filtering()
         .raw_prompt();
         match reply(shown)? {
@@ -218,7 +264,7 @@ impl Prompter for Terminal {
             Reply::Quit => return Ok(Reply::Quit),
             Reply::Interrupt => return Ok(Reply::Interrupt),
         }
-        self.line(&self.paint("36", &format!("\u{2192} {}", clean(back))));
+        self.para("36", &clean(back), "\u{2192} ", "  ");
         let grades = vec![
             "Again: I did not know it".to_string(),
             "Hard: I recalled it with difficulty".to_string(),
@@ -235,99 +281,297 @@ impl Prompter for Terminal {
     }
 
     fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>> {
-        let verdict = match (f.correct, f.rule) {
-            (true, Rule::Typo) => self.paint("32;1", "\u{2713} Right (near miss)"),
-            (true, Rule::Override) => self.paint("32;1", "\u{2713} Marked right (your override)"),
-            (true, Rule::SelfGraded) => {
-                self.paint("32;1", &format!("\u{2713} {}", clean(&f.given)))
+        let lines = render_feedback(f, text::width());
+        if lines == self.drawn {
+            return self.next_action(f);
+        }
+        for l in &lines {
+            let code = match l.style {
+                Style::Right => "32;1",
+                Style::Wrong => "31;1",
+                Style::Dim => "2",
+                Style::Warn => "33",
+                Style::Plain => "",
+            };
+            if code.is_empty() {
+                self.line(&l.text);
+            } else {
+                self.line(&self.paint(code, &l.text));
             }
-            (true, _) => self.paint("32;1", "\u{2713} Right"),
-            (false, Rule::SelfGraded) => self.paint("31;1", "\u{2717} Again"),
-            (false, _) => self.paint("31;1", "\u{2717} Wrong"),
-        };
-        self.line(&verdict);
-        if let Some((typed, expected)) = &f.near {
-            let marked: String = diff(typed, expected)
-                .into_iter()
-                .map(|d| match d {
-                    Diff::Same(s) => clean(&s),
-                    Diff::Missing(s) => self.paint("32;4", &format!("[+{}]", clean(&s))),
-                    Diff::Extra(s) => self.paint("31;9", &format!("[-{}]", clean(&s))),
-                })
-                .collect();
-            self.line(&format!(
-                "  You typed {}; the spelling is {} ({marked})",
-                clean(typed),
-                clean(expected)
-            ));
-        } else if !f.correct || f.rule == Rule::Alias {
-            if !f.correct && f.rule != Rule::SelfGraded {
-                self.line(&format!("  Your answer: {}", clean(&f.given)));
-            }
-            self.line(&format!(
-                "  Answer: {}",
-                self.paint("1", &clean(&f.expected))
-            ));
         }
-        if let Some(e) = &f.explain {
-            self.line(&format!("  {}", clean(e)));
-        }
-        if let Some(c) = &f.citation {
-            self.line(&self.paint("2", &format!("  Source: {}", clean(c))));
-        }
-        if let Some(d) = &f.next_due {
-            self.line(&self.paint("2", &format!("  Next review: {d}")));
-        }
-        if f.leech {
-            self.line(&self.paint(
-                "33",
-                "  This card is a leech: you have failed it 8 times. Try a new way to remember it.",
-            ));
-        }
-        let mut options = vec!["Next card"];
-        if f.can_override {
-            options.push("I was right (override)");
-        }
-        options.extend([
-            "Undo this answer",
-            "Flag this card for the teacher",
-            "End the session",
-        ]);
-        let r = Select::new("Next?", options.iter().map(|s| s.to_string()).collect())
-            .with_help_message("Enter for the next card, Esc to end the session")
-            .without_filtering()
-            .raw_prompt();
-        let choice = match reply(r)? {
-            Reply::Answer(o) => options[o.index],
-            Reply::Quit => return Ok(Reply::Quit),
-            Reply::Interrupt => return Ok(Reply::Interrupt),
-        };
-        Ok(Reply::Answer(match choice {
-            "Next card" => Action::Next,
-            "I was right (override)" => Action::Override,
-            "Undo this answer" => Action::Undo,
-            "End the session" => Action::Quit,
-            _ => {
-                let note = Text::new("What is wrong with this card? (optional)").prompt();
-                match reply(note)? {
-                    Reply::Answer(n) => Action::Flag(Some(n).filter(|n| !n.trim().is_empty())),
-                    Reply::Quit => Action::Flag(None),
-                    Reply::Interrupt => return Ok(Reply::Interrupt),
-                }
-            }
-        }))
+        self.drawn = lines;
+        self.next_action(f)
     }
 
     fn message(&mut self, text: &str) {
         // After a message (an undo, say) the question is shown again in full.
         self.shown = None;
-        self.line(text);
+        self.drawn.clear();
+        self.notice(text);
+    }
+
+    fn notice(&mut self, text: &str) {
+        for line in text.lines() {
+            let (first, rest) = indents(line);
+            self.para("", line.trim_start(), &first, &rest);
+        }
     }
 
     fn summary(&mut self, s: &Summary) {
         self.line("");
-        self.line(&render_summary(s));
+        self.para("", &render_summary(s), "", "");
     }
+}
+
+impl Terminal {
+    /// The menu after the feedback. Esc at the flag note goes back to the menu without flagging.
+    fn next_action(&mut self, f: &Feedback) -> Result<Reply<Action>> {
+        loop {
+            let mut options = vec!["Next card"];
+            if f.can_override {
+                options.push("I was right (override)");
+            }
+            options.push("Undo this answer");
+            options.push(if f.flagged {
+                "Unflag this card"
+            } else {
+                "Flag this card for the teacher"
+            });
+            options.push("End the session");
+            let r = Select::new("Next?", options.iter().map(|s| s.to_string()).collect())
+                .with_help_message("Enter for the next card, Esc to end the session")
+                .without_filtering()
+                .raw_prompt();
+            let choice = match reply(r)? {
+                Reply::Answer(o) => options[o.index],
+                Reply::Quit => return Ok(Reply::Quit),
+                Reply::Interrupt => return Ok(Reply::Interrupt),
+            };
+            return Ok(Reply::Answer(match choice {
+                "Next card" => Action::Next,
+                "I was right (override)" => Action::Override,
+                "Undo this answer" => Action::Undo,
+                "Unflag this card" => Action::Unflag,
+                "End the session" => Action::Quit,
+                _ => {
+                    let note = Text::new("What is wrong with this card? (optional)")
+                        .with_help_message("Enter to flag it, Esc to go back without flagging")
+                        .prompt();
+                    match reply(note)? {
+                        Reply::Answer(n) => Action::Flag(Some(n).filter(|n| !n.trim().is_empty())),
+                        Reply::Quit => continue,
+                        Reply::Interrupt => return Ok(Reply::Interrupt),
+                    }
+                }
+            }));
+        }
+    }
+}
+
+/// The indent of a line of plain text, and the hanging indent its wrapped lines get: under the text after a list
+/// marker ("- ", "3. ", "✓ ") when it has one.
+fn indents(line: &str) -> (String, String) {
+    let lead = &line[..line.len() - line.trim_start().len()];
+    let body = line.trim_start();
+    let marker = body.split_once(' ').map(|(m, _)| m).filter(|m| {
+        ["-", "*", "\u{2022}", RIGHT, WRONG, "~"].contains(m)
+            || (m.ends_with('.') || m.ends_with(')'))
+                && m.len() <= 4
+                && m[..m.len() - 1].chars().all(|c| c.is_ascii_digit())
+    });
+    let hang = marker.map_or(0, |m| text::display_width(m) + 1);
+    (lead.to_string(), format!("{lead}{}", " ".repeat(hang)))
+}
+
+/// TEMPORARY until grade::near_miss_note lands.
+fn near_note(typed: &str, near: &str) -> String {
+    let d = strsim::osa_distance(&typed.to_lowercase(), &near.to_lowercase());
+    format!("{d} letter(s) off")
+}
+
+/// How a line of feedback is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Right,
+    Wrong,
+    Dim,
+    Warn,
+    Plain,
+}
+
+/// A line of feedback, wrapped, with its style.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub text: String,
+    pub style: Style,
+}
+
+/// The feedback after an answer, laid out within `width` columns: the verdict and the expected answer first, then
+/// what was right and wrong item by item, then the explanation, then the source and the next review. Deck text is
+/// cleaned.
+pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut add = |style: Style, text: &str, first: &str, rest: &str| {
+        for t in text::wrap(text, width, first, rest) {
+            out.push(Line { text: t, style });
+        }
+    };
+    let verdict = if f.correct {
+        Style::Right
+    } else {
+        Style::Wrong
+    };
+    let expected = clean(&f.expected);
+    let head = match (f.correct, f.rule, &f.detail) {
+        (true, Rule::SelfGraded, _) => format!("{RIGHT} {}", clean(&f.given)),
+        (false, Rule::SelfGraded, _) => format!("{WRONG} Again"),
+        (true, Rule::Override, _) => format!("{RIGHT} Marked right (your override)"),
+        (true, _, Detail::Plain | Detail::Choice { .. }) if f.rule == Rule::Exact => {
+            format!("{RIGHT} Right")
+        }
+        (true, _, Detail::Plain | Detail::Choice { .. }) => {
+            format!("{RIGHT} Right: {expected}")
+        }
+        (true, _, _) => format!("{RIGHT} Right"),
+        (false, _, Detail::Order { given, right }) => {
+            let placed = given.iter().zip(right).filter(|(g, r)| g == r).count();
+            format!("{WRONG} Wrong: {placed} of {} in place", right.len())
+        }
+        (false, _, Detail::Match(rows)) => {
+            let ok = rows.iter().filter(|r| r.picked == r.right).count();
+            format!("{WRONG} Wrong: {ok} of {} matched", rows.len())
+        }
+        (false, _, Detail::Multi(ticks)) => {
+            let ok = ticks.iter().filter(|t| t.ticked == t.right).count();
+            format!(
+                "{WRONG} Wrong: you judged {ok} of {} choices right",
+                ticks.len()
+            )
+        }
+        (false, _, _) => format!("{WRONG} Wrong. The answer: {expected}"),
+    };
+    add(verdict, &head, "", "  ");
+    match &f.detail {
+        Detail::Choice { picked } if !f.correct => {
+            add(
+                Style::Plain,
+                &format!("You picked: {}", clean(picked)),
+                "  ",
+                "    ",
+            );
+        }
+        Detail::Order { given, right } if !f.correct => {
+            let mut t = text::Table::new(&[
+                ("", text::Cell::Number),
+                ("", text::Cell::Number),
+                ("YOUR ORDER", text::Cell::Wrap),
+                ("RIGHT ORDER", text::Cell::Wrap),
+            ]);
+            for (i, r) in right.iter().enumerate() {
+                let g = given.get(i).cloned().unwrap_or_default();
+                let mark = if g == *r { RIGHT } else { WRONG };
+                t.row(vec![format!("{}.", i + 1), mark.into(), g, r.clone()]);
+            }
+            for l in t.render(width.saturating_sub(2)) {
+                add(Style::Plain, &l, "  ", "  ");
+            }
+        }
+        Detail::Match(rows) if !f.correct => {
+            for r in rows {
+                let ok = r.picked == r.right;
+                let mark = if ok { RIGHT } else { WRONG };
+                let picked = if r.picked.is_empty() {
+                    "(nothing)".to_string()
+                } else {
+                    clean(&r.picked)
+                };
+                let indent = "    ";
+                add(
+                    Style::Plain,
+                    &format!("{mark} {} \u{2192} {picked}", clean(&r.left)),
+                    "  ",
+                    indent,
+                );
+                if !ok {
+                    add(
+                        Style::Plain,
+                        &format!("right: {}", clean(&r.right)),
+                        indent,
+                        "           ",
+                    );
+                }
+            }
+        }
+        Detail::Multi(ticks) if !f.correct => {
+            for t in ticks {
+                let boxed = if t.ticked { "[x]" } else { "[ ]" };
+                let mark = if t.ticked == t.right { RIGHT } else { WRONG };
+                let note = match (t.ticked, t.right) {
+                    (true, false) => " (not a right answer)",
+                    (false, true) => " (a right answer you did not tick)",
+                    _ => "",
+                };
+                add(
+                    Style::Plain,
+                    &format!("{boxed} {mark} {}{note}", clean(&t.choice)),
+                    "  ",
+                    "        ",
+                );
+            }
+        }
+        _ => {}
+    }
+    if let Some((typed, near)) = &f.near {
+        add(
+            Style::Plain,
+            &format!(
+                "You typed {}; the answer is {} ({}).",
+                clean(typed),
+                clean(near),
+                near_note(typed, near)
+            ),
+            "  ",
+            "  ",
+        );
+    } else if !f.correct
+        && f.rule != Rule::SelfGraded
+        && matches!(f.detail, Detail::Plain)
+        && !f.given.trim().is_empty()
+    {
+        add(
+            Style::Plain,
+            &format!("You answered: {}", clean(&f.given)),
+            "  ",
+            "    ",
+        );
+    }
+    if let Some(e) = &f.explain {
+        add(Style::Plain, &clean(e), "  ", "  ");
+    }
+    let mut tail = Vec::new();
+    if let Some(c) = &f.citation {
+        tail.push(format!("Source: {}", clean(c)));
+    }
+    if let Some(d) = &f.next_due {
+        tail.push(format!("Next review: {d}"));
+    }
+    let joined = tail.join(DOT);
+    if text::display_width(&joined) + 2 <= width {
+        add(Style::Dim, &joined, "  ", "  ");
+    } else {
+        for t in &tail {
+            add(Style::Dim, t, "  ", "    ");
+        }
+    }
+    if f.leech {
+        add(
+            Style::Warn,
+            "This card is a leech: you have failed it 8 times. Try a new way to remember it.",
+            "  ",
+            "  ",
+        );
+    }
+    out
 }
 
 /// A progress bar over `total` bytes on stderr, drawn only when stderr is a terminal.
@@ -350,7 +594,7 @@ pub fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
 pub fn render_summary(s: &Summary) -> String {
     let mins = s.seconds / 60;
     let secs = s.seconds % 60;
-    let pct = (s.right * 100)
+    let pct = (s.right * 100 + s.done / 2)
         .checked_div(s.done)
         .map(|p| format!(" ({p}%)"))
         .unwrap_or_default();
@@ -366,13 +610,16 @@ pub fn render_summary(s: &Summary) -> String {
         s.right
     );
     if !s.cram {
+        let plural = |n: u32| if n == 1 { "card" } else { "cards" };
+        out.push('\n');
         if s.later_today > 0 {
             out.push_str(&format!(
-                " {} card(s) in learning come back later today.",
-                s.later_today
+                "{} {} in learning come back later today. ",
+                s.later_today,
+                plural(s.later_today)
             ));
         }
-        out.push_str(&format!(" Due tomorrow: {}.", s.due_tomorrow));
+        out.push_str(&format!("Due tomorrow: {}.", s.due_tomorrow));
     } else {
         out.push_str(" Cramming moved no schedule.");
     }
@@ -402,7 +649,7 @@ mod tests {
         };
         assert_eq!(
             render_summary(&s),
-            "Session over: 4 cards done, 3 right (75%), in 2m 05s. Due tomorrow: 2."
+            "Session over: 4 cards done, 3 right (75%), in 2m 05s.\nDue tomorrow: 2."
         );
     }
 }
