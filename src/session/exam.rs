@@ -72,7 +72,7 @@ impl ExamSummary {
             } else {
                 "\u{2717}".to_string()
             };
-            let prompt: String = q.prompt.chars().take(70).collect();
+            let prompt = q.prompt.replace('\n', " ");
             out.push_str(&format!("{:>3}. {mark} {prompt}\n", q.number));
             if q.credit < 1.0 - 1e-9 {
                 let given = q.given.as_deref().unwrap_or("(no answer)");
