@@ -115,7 +115,48 @@ pub fn run(cli: Cli) -> Result<i32> {
         }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
         Command::Report(args) => report::run(&ctx, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            crate::cli::completions(shell, &mut script);
+            write_stdout(&script).map(|_| 0)
+        }
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            crate::cli::man(&mut page).map_err(|e| Error::io("man page", e))?;
+            write_stdout(&page).map(|_| 0)
+        }
+        Command::Man { dir: Some(dir) } => {
+            let written = crate::cli::man_pages(&dir).map_err(|e| {
+                Error::io(format!("cannot write man pages to {}", dir.display()), e)
+            })?;
+            say(&format!(
+                "Wrote {} man pages to {}.",
+                written.len(),
+                dir.display()
+            ));
+            Ok(0)
+        }
     }
+}
+
+/// Writes bytes to stdout as they are (scripts, man pages); a closed pipe surfaces as an I/O error that `main`
+/// treats as success.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("stdout", e))
+}
+
+/// Prints a message for people to stderr, wrapped at word boundaries to the terminal's width.
+fn say(text: &str) {
+    eprintln!("{}", ui::text::fill(text, ui::text::width(), "", ""));
+}
+
+/// Prints a list item to stderr: wrapped, its first line after `bullet`, the rest under the item's text.
+fn say_item(bullet: &str, text: &str) {
+    let rest = " ".repeat(ui::text::display_width(bullet));
+    eprintln!("{}", ui::text::fill(text, ui::text::width(), bullet, &rest));
 }
 
 /// The OS user name, the default learner.
