@@ -8,7 +8,8 @@ use crate::exam::{Exam, parse_exam};
 use crate::session::SystemClock;
 use crate::session::exam::{self, ExamEnd, Sitting};
 use crate::store::{self, Store, Upsert};
-use crate::ui::{self, Terminal, clean};
+use crate::ui::text::{self, Cell, Table};
+use crate::ui::{self, Terminal};
 use std::path::Path;
 
 /// Reads, validates and loads an exam file. Every problem is printed as `FILE:LINE:COL`; exit 65 on errors.
@@ -109,21 +110,28 @@ pub fn list(ctx: &Context) -> Result<i32> {
         print_json(&exams)?;
         return Ok(0);
     }
-    print(&format!(
-        "{:24}  {:>9}  {:>7}  {:>8}  {:8}  {:>4}  TITLE",
-        "EXAM", "QUESTIONS", "MINUTES", "ATTEMPTS", "GRADING", "PASS"
-    ))?;
+    let mut table = Table::new(&[
+        ("EXAM", Cell::Text),
+        ("QUESTIONS", Cell::Number),
+        ("MIN", Cell::Number),
+        ("TRIES", Cell::Number),
+        ("GRADING", Cell::Text),
+        ("PASS", Cell::Number),
+        ("TITLE", Cell::Wrap),
+    ]);
     for e in &exams {
-        print(&format!(
-            "{:24}  {:>9}  {:>7}  {:>8}  {:8}  {:>3}%  {}",
-            clean(&e.id),
-            e.questions,
+        table.row(vec![
+            e.id.clone(),
+            e.questions.to_string(),
             e.time_limit.map_or("-".into(), |m| m.to_string()),
             e.attempts.map_or("any".into(), |a| a.to_string()),
-            e.grading.as_str(),
-            e.pass_mark,
-            clean(&e.title)
-        ))?;
+            e.grading.as_str().to_string(),
+            format!("{}%", e.pass_mark),
+            e.title.clone(),
+        ]);
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
     }
     Ok(0)
 }
@@ -160,21 +168,21 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
         }))?;
         return Ok(0);
     }
-    print(&format!(
-        "{:20}  {:32}  {:>7}  RESULT",
-        "LEARNER",
-        "ATTEMPTS (%)",
-        exam.grading.as_str().to_uppercase()
-    ))?;
+    let grade = exam.grading.as_str().to_uppercase();
+    let mut table = Table::new(&[
+        ("LEARNER", Cell::Text),
+        ("ATTEMPTS (%)", Cell::Wrap),
+        (&grade, Cell::Number),
+        ("RESULT", Cell::Text),
+    ]);
     for l in &results {
         let attempts: Vec<String> = l
             .attempts
             .iter()
             .map(|a| a.percent.map_or("open".into(), |p| format!("{p:.0}")))
             .collect();
-        print(&format!(
-            "{:20}  {:32}  {:>7}  {}",
-            clean(&l.learner),
+        table.row(vec![
+            l.learner.clone(),
             attempts.join(" "),
             l.grade.map_or("-".into(), |g| format!("{g:.0}%")),
             match l.passed {
@@ -182,7 +190,11 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
                 Some(false) => "fail",
                 None => "-",
             }
-        ))?;
+            .into(),
+        ]);
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
     }
     Ok(0)
 }

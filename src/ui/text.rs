@@ -61,6 +61,11 @@ pub fn fill(text: &str, width: usize, first: &str, rest: &str) -> String {
     wrap(text, width, first, rest).join("\n")
 }
 
+/// The width to draw tables within: the terminal's, at most [`TABLE_WIDTH`].
+pub fn table_width() -> usize {
+    width().min(TABLE_WIDTH)
+}
+
 /// `s` on one line (newlines and tabs become spaces), cut to `width` columns with an ellipsis where it is cut.
 pub fn truncate(s: &str, width: usize) -> String {
     let s: String = s
@@ -106,11 +111,14 @@ pub enum Cell {
 }
 
 /// A table of columns with headings, drawn within a width: text columns are cut with an ellipsis, a wrap column
-/// wraps, numbers are never cut. Cells are cleaned of control characters.
+/// wraps, numbers are never cut. A row may carry notes: lines of prose under it, across the whole width, wrapped
+/// with their own indents. Cells and notes are cleaned of control characters.
 #[derive(Debug, Clone)]
 pub struct Table {
     heads: Vec<(String, Cell)>,
     rows: Vec<Vec<String>>,
+    /// Per row, its notes: (first-line indent, hanging indent, text).
+    notes: Vec<Vec<(String, String, String)>>,
 }
 
 impl Table {
@@ -118,12 +126,26 @@ impl Table {
         Table {
             heads: heads.iter().map(|(h, c)| (h.to_string(), *c)).collect(),
             rows: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows
             .push(cells.iter().map(|c| super::clean(c)).collect());
+        self.notes.push(Vec::new());
+    }
+
+    /// Adds a note under the last row (a note before any row is dropped): `text` wrapped to the table's width,
+    /// its first line after `first`, the others after `rest`.
+    pub fn note(&mut self, first: &str, rest: &str, text: &str) {
+        if let Some(notes) = self.notes.last_mut() {
+            notes.push((first.to_string(), rest.to_string(), super::clean(text)));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// The table's lines, the heading first, within `width` columns (two spaces between columns).
@@ -142,24 +164,32 @@ impl Table {
             .collect();
         let mut widths = natural.clone();
         let gaps = 2 * n.saturating_sub(1);
-        // Shrink the widest shrinkable column, one column at a time, until the table fits.
-        while widths.iter().sum::<usize>() + gaps > width {
-            let floor = |i: usize| match self.heads[i].1 {
-                Cell::Number => widths[i],
-                Cell::Text => display_width(&self.heads[i].0).max(8),
-                Cell::Wrap => display_width(&self.heads[i].0).max(12),
-            };
-            let Some(i) = (0..n)
-                .filter(|&i| widths[i] > floor(i))
-                .max_by_key(|&i| widths[i] - floor(i))
-            else {
-                break;
-            };
-            widths[i] -= 1;
+        // Shrink the widest shrinkable column, one column at a time, until the table fits: first the wrapping
+        // columns (they lose nothing) down to a comfortable width, then down to their floor, and only then the
+        // text columns, whose cells are cut.
+        for phase in 0..3 {
+            while widths.iter().sum::<usize>() + gaps > width {
+                let head = |i: usize| display_width(&self.heads[i].0);
+                let floor = |i: usize| match (self.heads[i].1, phase) {
+                    (Cell::Wrap, 0) => head(i).max(24),
+                    (Cell::Wrap, _) => head(i).max(12),
+                    (Cell::Text, 2) => head(i).max(8),
+                    _ => widths[i],
+                };
+                let Some(i) = (0..n)
+                    .filter(|&i| widths[i] > floor(i))
+                    .max_by_key(|&i| widths[i] - floor(i))
+                else {
+                    break;
+                };
+                widths[i] -= 1;
+            }
         }
         let mut out = Vec::new();
         let heads: Vec<String> = self.heads.iter().map(|(h, _)| h.clone()).collect();
-        for row in std::iter::once(&heads).chain(self.rows.iter()) {
+        let no_notes = Vec::new();
+        let notes = std::iter::once(&no_notes).chain(self.notes.iter());
+        for (row, notes) in std::iter::once(&heads).chain(self.rows.iter()).zip(notes) {
             let mut columns: Vec<Vec<String>> = Vec::new();
             for (i, (_, kind)) in self.heads.iter().enumerate() {
                 let cell = row.get(i).map_or("", String::as_str);
@@ -182,6 +212,9 @@ impl Table {
                     })
                     .collect();
                 out.push(cells.join("  ").trim_end().to_string());
+            }
+            for (first, rest, text) in notes {
+                out.extend(wrap(text, width, first, rest));
             }
         }
         out
