@@ -1,7 +1,9 @@
 //! `detente exam load|list|run|results`: exam definitions from TOML, sitting an exam on the terminal, and every
 //! learner's results with the grade by the exam's method.
 
-use super::{Context, current_learner, now, open_with_decks, print, print_json};
+use super::{
+    Context, current_learner, now, open_with_decks, print, print_json, say, say_diagnostic,
+};
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::exam::{Exam, parse_exam};
@@ -60,7 +62,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
         .filter(|d| d.severity == Severity::Error)
         .count();
     for d in &diags {
-        eprintln!("{d}");
+        say_diagnostic(d);
     }
     let exam = match parsed {
         Some(e) if errors == 0 => e,
@@ -74,7 +76,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
     let tx = store.write()?;
     let what = store::upsert_exam(&tx, &row)?;
     tx.commit()?;
-    eprintln!(
+    say(&format!(
         "{} exam {}: {} questions{}.",
         match what {
             Upsert::Added => "Loaded",
@@ -85,7 +87,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
         exam.questions,
         exam.time_limit
             .map_or(String::new(), |m| format!(", {m} minutes"))
-    );
+    ));
     Ok(0)
 }
 

@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
         return Ok(0);
     }
     if stats.is_empty() {
-        eprintln!("No answers to analyse yet.");
+        super::say("No answers to analyse yet.");
         return Ok(0);
     }
     let mut table = Table::new(&[

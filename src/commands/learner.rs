@@ -116,7 +116,7 @@ pub fn add(
     store::update_learner(&tx, &learner)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
-    eprintln!("Added learner {name}.");
+    say(&format!("Added learner {name}."));
     Ok(0)
 }
 
@@ -139,7 +139,7 @@ pub fn set(
     store::update_learner(&tx, &learner)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
-    eprintln!("Updated learner {name}.");
+    say(&format!("Updated learner {name}."));
     Ok(0)
 }
 
@@ -220,11 +220,11 @@ pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
     if ctx.json {
         print_json(&outcome)?;
     }
-    eprintln!(
+    say(&format!(
         "Imported {name} ({layout:?} roster): {} added, {} updated, {} unchanged.",
         outcome.added.len(),
         outcome.updated.len(),
         outcome.unchanged
-    );
+    ));
     Ok(0)
 }
