@@ -277,10 +277,10 @@ mod tests {
         assert!(lines[0].starts_with("DECK"));
         assert!(lines.iter().any(|l| l.contains("1234")));
         assert!(lines.iter().any(|l| l.contains("47")));
-        // The title wraps instead of being cut.
-        assert!(
-            lines.iter().any(|l| l.contains("after Lisbon")),
-            "{lines:#?}"
-        );
+        // The title wraps instead of being cut, and the id, which people type, is shrunk only after it.
+        assert!(lines.iter().any(|l| l.contains("after")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.trim() == "Lisbon"), "{lines:#?}");
+        assert!(lines[1].starts_with("naselskaya-missile-defence "), "{lines:#?}");
+        assert!(lines.iter().all(|l| !l.contains('…')), "{lines:#?}");
     }
 }
