@@ -193,3 +193,51 @@ fn render(o: &Out, width: usize) -> String {
     }
     lines.join("\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::optimize::Metrics;
+
+    #[test]
+    fn the_check_is_a_table_and_the_prose_wraps() {
+        let out = Out {
+            learner: "Maximiliana Konstantinopoulou-Wittgenstein of the evening seminar".into(),
+            study_reviews: 1234,
+            fit: Some(Fit {
+                reviews: 1234,
+                train_reviews: 900,
+                test_items: 300,
+                default: Metrics {
+                    log_loss: 0.4123,
+                    rmse_bins: 0.0612,
+                },
+                fitted: Metrics {
+                    log_loss: 0.3987,
+                    rmse_bins: 0.0401,
+                },
+                checked_parameters: Vec::new(),
+                parameters: Vec::new(),
+            }),
+            not_enough: None,
+            parameters_saved: true,
+            workload: Some(Workload {
+                old_retention: 0.9,
+                new_retention: 0.95,
+                cards: 321,
+                old_reviews_per_day: 12.3,
+                new_reviews_per_day: 20.1,
+            }),
+        };
+        for width in [80, 60] {
+            let text = render(&out, width);
+            assert!(
+                text.lines().all(|l| text::display_width(l) <= width),
+                "{text}"
+            );
+            assert!(text.contains("  PARAMETERS"), "{text}");
+            assert!(text.contains("fitted"), "{text}");
+            assert!(text.contains("Konstantinopoulou-Wittgenstein"), "{text}");
+        }
+    }
+}

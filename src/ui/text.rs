@@ -43,6 +43,8 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         let options = textwrap::Options::new(width)
             .initial_indent(if i == 0 { first } else { rest })
             .subsequent_indent(rest)
+            // Lines break at spaces only: an id or a compound such as NATO-Russia stays whole.
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
             .break_words(true);
         if para.trim().is_empty() {
             lines.push(String::new());
@@ -245,6 +247,12 @@ mod tests {
     }
 
     #[test]
+    fn hyphenated_words_stay_whole() {
+        let lines = wrap("relations after naselskaya-missile-defence", 30, "", "");
+        assert_eq!(lines, vec!["relations after", "naselskaya-missile-defence"]);
+    }
+
+    #[test]
     fn only_a_word_longer_than_the_line_is_broken() {
         let lines = wrap(&format!("a {} b", "x".repeat(25)), 20, "", "");
         assert!(lines.iter().all(|l| display_width(l) <= 20), "{lines:?}");
@@ -280,7 +288,10 @@ mod tests {
         // The title wraps instead of being cut, and the id, which people type, is shrunk only after it.
         assert!(lines.iter().any(|l| l.contains("after")), "{lines:#?}");
         assert!(lines.iter().any(|l| l.trim() == "Lisbon"), "{lines:#?}");
-        assert!(lines[1].starts_with("naselskaya-missile-defence "), "{lines:#?}");
+        assert!(
+            lines[1].starts_with("naselskaya-missile-defence "),
+            "{lines:#?}"
+        );
         assert!(lines.iter().all(|l| !l.contains('…')), "{lines:#?}");
     }
 }
