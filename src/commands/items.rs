@@ -35,6 +35,9 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
         super::say("No answers to analyse yet.");
         return Ok(0);
     }
+    if let (None, Some(d)) = (exam, deck) {
+        super::say(&format!("First study answers to the cards of deck {d}:"));
+    }
     let mut table = Table::new(&[
         ("", Cell::Text),
         ("ITEM", Cell::Text),
@@ -46,7 +49,10 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
     for s in &stats {
         table.row(vec![
             if s.flags.is_empty() { "" } else { "FLAG" }.into(),
-            s.item.clone(),
+            // With --deck every item is of that deck: its id alone says which.
+            deck.and_then(|d| s.item.strip_prefix(&format!("{d}/")))
+                .unwrap_or(&s.item)
+                .to_string(),
             s.answered.to_string(),
             format!("{:.2}", s.facility),
             s.discrimination.map_or("-".into(), |d| format!("{d:.2}")),

@@ -166,17 +166,41 @@ impl Table {
             .collect();
         let mut widths = natural.clone();
         let gaps = 2 * n.saturating_sub(1);
-        // Shrink the widest shrinkable column, one column at a time, until the table fits: first the wrapping
-        // columns (they lose nothing) down to a comfortable width, then down to their floor, and only then the
-        // text columns, whose cells are cut.
-        for phase in 0..3 {
+        // The longest word of each wrapping column (up to 24 columns): wrapping narrower would break words.
+        let longest_word: Vec<usize> = (0..n)
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .flat_map(|c| c.split_whitespace())
+                    .map(display_width)
+                    .max()
+                    .unwrap_or(0)
+                    .min(24)
+            })
+            .collect();
+        // Shrink the widest shrinkable column, one column at a time, until the table fits. Wrapping columns lose
+        // nothing by shrinking, text columns are cut, so they take turns: wrapping columns down to a comfortable
+        // width, text columns to 20, wrapping columns to 16 (never below their longest word), text columns to
+        // their floor, and last wrapping columns to theirs.
+        const PHASES: [(Cell, usize); 5] = [
+            (Cell::Wrap, 24),
+            (Cell::Text, 20),
+            (Cell::Wrap, 16),
+            (Cell::Text, 8),
+            (Cell::Wrap, 12),
+        ];
+        for (kind, least) in PHASES {
             while widths.iter().sum::<usize>() + gaps > width {
-                let head = |i: usize| display_width(&self.heads[i].0);
-                let floor = |i: usize| match (self.heads[i].1, phase) {
-                    (Cell::Wrap, 0) => head(i).max(24),
-                    (Cell::Wrap, _) => head(i).max(12),
-                    (Cell::Text, 2) => head(i).max(8),
-                    _ => widths[i],
+                let floor = |i: usize| {
+                    let (head, cell) = (&self.heads[i].0, self.heads[i].1);
+                    match cell {
+                        _ if cell != kind => widths[i],
+                        Cell::Wrap if least > 12 => {
+                            display_width(head).max(least).max(longest_word[i])
+                        }
+                        _ => display_width(head).max(least),
+                    }
                 };
                 let Some(i) = (0..n)
                     .filter(|&i| widths[i] > floor(i))
