@@ -58,7 +58,7 @@ impl Prompter for Answers {
         Ok(Reply::Answer(vec![0]))
     }
     fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-        Ok(Reply::Answer(self.pick % 2 == 0))
+        Ok(Reply::Answer(self.pick.is_multiple_of(2)))
     }
     fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
         Ok(Reply::Answer("2010".into()))
@@ -143,7 +143,7 @@ fn class() -> (tempfile::TempDir, PathBuf, String) {
             seed: 3 + i as u64,
             ..Default::default()
         };
-        Session::start(&mut store, &learner, opts, &clock, cal.clone())
+        Session::start(&mut store, &learner, opts, &clock, cal)
             .expect("start")
             .run(&mut Answers { pick: i })
             .expect("study");
