@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::grade::lint::lint;
 use crate::store::{self, Store};
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// The deck files named: files as given, folders as the `.toml` files in them, sorted.
@@ -218,7 +219,13 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
         return print_json(&serde_json::json!({ "dry_run": opts.dry_run, "decks": reports }))
             .map(|_| 0);
     }
-    let width = crate::ui::text::width();
+    // The report goes to stdout one line per card, which scripts read line by line (`grep '^change'`): it is
+    // wrapped only when stdout is a terminal.
+    let width = std::io::stdout().is_terminal().then(crate::ui::text::width);
+    let line = |bullet: &str, text: &str| match width {
+        Some(w) => item(bullet, text, w),
+        None => format!("{bullet}{}", crate::ui::clean(text)),
+    };
     for r in &reports {
         if opts.dry_run {
             for (list, what) in [
@@ -237,10 +244,9 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
                     } else {
                         ""
                     };
-                    print(&item(
+                    print(&line(
                         &format!("{what:<8} "),
                         &format!("{}/{key}{note}", r.deck),
-                        width,
                     ))?;
                 }
             }
@@ -249,7 +255,7 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
                 "leave", r.unchanged, r.deck
             ))?;
         }
-        print(&item("", &r.summary(), width))?;
+        print(&line("", &r.summary()))?;
     }
     if opts.dry_run {
         print("Dry run: nothing was changed.")?;
