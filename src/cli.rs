@@ -1,7 +1,7 @@
 //! The command line, as clap types: the only module that knows clap. `main.rs` parses these and hands them to
 //! [`crate::commands::run`].
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// detente: drill course readings in the terminal, scheduled by FSRS-6.
@@ -65,6 +65,61 @@ pub enum Command {
     Report(ReportArgs),
     /// Fit the learner's FSRS parameters to their review log; optionally change their target retention
     Optimize(OptimizeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard output
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff) to standard output, or write one page per command into a folder
+    Man {
+        /// Write detente.1 and one page per subcommand (detente-study.1, ...) into this folder
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The shells `detente completions` writes scripts for.
+pub use clap_complete::Shell;
+
+/// Writes the completion script for `shell`, generated from these clap definitions.
+pub fn completions(shell: Shell, out: &mut impl std::io::Write) {
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "detente", out);
+}
+
+/// Writes the man page of detente (every subcommand listed) as roff.
+pub fn man(out: &mut impl std::io::Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(Cli::command()).render(out)
+}
+
+/// Writes `detente.1` and one page per subcommand, nested ones included (`detente-deck-check.1`), into `dir`;
+/// returns the files written.
+pub fn man_pages(dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut cmd = Cli::command();
+    cmd.build();
+    let mut written = Vec::new();
+    write_pages(&cmd, "detente", dir, &mut written)?;
+    Ok(written)
+}
+
+fn write_pages(
+    cmd: &clap::Command,
+    name: &str,
+    dir: &std::path::Path,
+    written: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let path = dir.join(format!("{name}.1"));
+    let mut file = std::fs::File::create(&path)?;
+    clap_mangen::Man::new(cmd.clone().name(name.to_string())).render(&mut file)?;
+    written.push(path);
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
+        write_pages(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]

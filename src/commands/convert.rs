@@ -3,7 +3,7 @@
 //! whole input converted: a malformed bank leaves no output file.
 
 use super::staged::Staged;
-use super::{Context, open_with_decks};
+use super::{Context, open_with_decks, say};
 use crate::deck::convert::{self, ConvertError, Foreign, Format, Ids, Meta, Warning, slug};
 use crate::deck::{Card, Deck};
 use crate::error::{Error, Result};
@@ -113,11 +113,11 @@ pub fn convert(
     out.flush().map_err(io)?;
     drop(out);
     deck_file.finish()?;
-    eprintln!(
+    say(&format!(
         "Wrote {} (deck `{id}`): {count} card(s), {} warning(s).",
         output.display(),
         meta.warnings.len()
-    );
+    ));
     Ok(0)
 }
 
@@ -158,10 +158,10 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     };
     print_warnings(id, &warnings);
     let written = deck.cards.len().saturating_sub(warnings.len());
-    eprintln!(
+    say(&format!(
         "Exported {written} of {} card(s) of `{id}`{}.",
         deck.cards.len(),
         output.map_or(String::new(), |p| format!(" to {}", p.display()))
-    );
+    ));
     Ok(0)
 }

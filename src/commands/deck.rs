@@ -1,13 +1,14 @@
 //! `detente deck check` and `detente deck import`: validation with every problem at once, and all-or-nothing
 //! imports. Files are read and validated before the database is opened, so a broken deck leaves it untouched.
 
-use super::{Context, now, print, print_json};
+use super::{Context, item, now, print, print_json, say, say_diagnostic, say_item};
 use crate::deck::convert::slug;
 use crate::deck::{Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
 use crate::grade::lint::lint;
 use crate::store::{self, Store};
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// The deck files named: files as given, folders as the `.toml` files in them, sorted.
@@ -118,7 +119,7 @@ fn report(diagnostics: &[Diagnostic]) {
         let n = seen.entry((&d.file, &d.message)).or_default();
         *n += 1 + d.more;
         if d.severity == Severity::Error || *n - d.more <= SAME_WARNINGS_SHOWN {
-            eprintln!("{d}");
+            say_diagnostic(d);
         }
     }
     let mut more: Vec<_> = seen
@@ -131,9 +132,9 @@ fn report(diagnostics: &[Diagnostic]) {
             .iter()
             .any(|d| d.message == message && d.severity == Severity::Warning)
         {
-            eprintln!(
-                "{file}: warning: {} more like this: {message}",
-                n - SAME_WARNINGS_SHOWN
+            say_item(
+                &format!("{file}: warning: "),
+                &format!("{} more like this: {message}", n - SAME_WARNINGS_SHOWN),
             );
         }
     }
@@ -166,10 +167,10 @@ pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         )));
     }
     if !ctx.json {
-        eprintln!(
+        say(&format!(
             "{} deck(s), {cards} card(s): no errors, {warnings} warning(s).",
             loaded.decks.len()
-        );
+        ));
     }
     Ok(0)
 }
@@ -218,6 +219,13 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
         return print_json(&serde_json::json!({ "dry_run": opts.dry_run, "decks": reports }))
             .map(|_| 0);
     }
+    // The report goes to stdout one line per card, which scripts read line by line (`grep '^change'`): it is
+    // wrapped only when stdout is a terminal.
+    let width = std::io::stdout().is_terminal().then(crate::ui::text::width);
+    let line = |bullet: &str, text: &str| match width {
+        Some(w) => item(bullet, text, w),
+        None => format!("{bullet}{}", crate::ui::clean(text)),
+    };
     for r in &reports {
         if opts.dry_run {
             for (list, what) in [
@@ -236,7 +244,10 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
                     } else {
                         ""
                     };
-                    print(&format!("{what:<8} {}/{key}{note}", r.deck))?;
+                    print(&line(
+                        &format!("{what:<8} "),
+                        &format!("{}/{key}{note}", r.deck),
+                    ))?;
                 }
             }
             print(&format!(
@@ -244,7 +255,7 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
                 "leave", r.unchanged, r.deck
             ))?;
         }
-        print(&r.summary())?;
+        print(&line("", &r.summary()))?;
     }
     if opts.dry_run {
         print("Dry run: nothing was changed.")?;
@@ -281,10 +292,10 @@ pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
         .map_err(|e| Error::io(format!("cannot create {}", file.display()), e))?;
     std::io::Write::write_all(&mut out, text.as_bytes())
         .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))?;
-    eprintln!(
+    say(&format!(
         "Wrote {} (deck id `{id}`): one example card of every kind. Edit it, then `detente deck check {}`.",
         file.display(),
         file.display()
-    );
+    ));
     Ok(0)
 }

@@ -1,14 +1,17 @@
 //! `detente exam load|list|run|results`: exam definitions from TOML, sitting an exam on the terminal, and every
 //! learner's results with the grade by the exam's method.
 
-use super::{Context, current_learner, now, open_with_decks, print, print_json};
+use super::{
+    Context, current_learner, now, open_with_decks, print, print_json, say, say_diagnostic,
+};
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::exam::{Exam, parse_exam};
 use crate::session::SystemClock;
 use crate::session::exam::{self, ExamEnd, Sitting};
 use crate::store::{self, Store, Upsert};
-use crate::ui::{self, Terminal, clean};
+use crate::ui::text::{self, Cell, Table};
+use crate::ui::{self, Terminal};
 use std::path::Path;
 
 /// Reads, validates and loads an exam file. Every problem is printed as `FILE:LINE:COL`; exit 65 on errors.
@@ -59,7 +62,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
         .filter(|d| d.severity == Severity::Error)
         .count();
     for d in &diags {
-        eprintln!("{d}");
+        say_diagnostic(d);
     }
     let exam = match parsed {
         Some(e) if errors == 0 => e,
@@ -73,7 +76,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
     let tx = store.write()?;
     let what = store::upsert_exam(&tx, &row)?;
     tx.commit()?;
-    eprintln!(
+    say(&format!(
         "{} exam {}: {} questions{}.",
         match what {
             Upsert::Added => "Loaded",
@@ -84,7 +87,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
         exam.questions,
         exam.time_limit
             .map_or(String::new(), |m| format!(", {m} minutes"))
-    );
+    ));
     Ok(0)
 }
 
@@ -109,21 +112,28 @@ pub fn list(ctx: &Context) -> Result<i32> {
         print_json(&exams)?;
         return Ok(0);
     }
-    print(&format!(
-        "{:24}  {:>9}  {:>7}  {:>8}  {:8}  {:>4}  TITLE",
-        "EXAM", "QUESTIONS", "MINUTES", "ATTEMPTS", "GRADING", "PASS"
-    ))?;
+    let mut table = Table::new(&[
+        ("EXAM", Cell::Text),
+        ("QUESTIONS", Cell::Number),
+        ("MIN", Cell::Number),
+        ("TRIES", Cell::Number),
+        ("GRADING", Cell::Text),
+        ("PASS", Cell::Number),
+        ("TITLE", Cell::Wrap),
+    ]);
     for e in &exams {
-        print(&format!(
-            "{:24}  {:>9}  {:>7}  {:>8}  {:8}  {:>3}%  {}",
-            clean(&e.id),
-            e.questions,
+        table.row(vec![
+            e.id.clone(),
+            e.questions.to_string(),
             e.time_limit.map_or("-".into(), |m| m.to_string()),
             e.attempts.map_or("any".into(), |a| a.to_string()),
-            e.grading.as_str(),
-            e.pass_mark,
-            clean(&e.title)
-        ))?;
+            e.grading.as_str().to_string(),
+            format!("{}%", e.pass_mark),
+            e.title.clone(),
+        ]);
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
     }
     Ok(0)
 }
@@ -160,21 +170,21 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
         }))?;
         return Ok(0);
     }
-    print(&format!(
-        "{:20}  {:32}  {:>7}  RESULT",
-        "LEARNER",
-        "ATTEMPTS (%)",
-        exam.grading.as_str().to_uppercase()
-    ))?;
+    let grade = exam.grading.as_str().to_uppercase();
+    let mut table = Table::new(&[
+        ("LEARNER", Cell::Text),
+        ("ATTEMPTS (%)", Cell::Wrap),
+        (&grade, Cell::Number),
+        ("RESULT", Cell::Text),
+    ]);
     for l in &results {
         let attempts: Vec<String> = l
             .attempts
             .iter()
             .map(|a| a.percent.map_or("open".into(), |p| format!("{p:.0}")))
             .collect();
-        print(&format!(
-            "{:20}  {:32}  {:>7}  {}",
-            clean(&l.learner),
+        table.row(vec![
+            l.learner.clone(),
             attempts.join(" "),
             l.grade.map_or("-".into(), |g| format!("{g:.0}%")),
             match l.passed {
@@ -182,7 +192,11 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
                 Some(false) => "fail",
                 None => "-",
             }
-        ))?;
+            .into(),
+        ]);
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
     }
     Ok(0)
 }

@@ -3,7 +3,7 @@
 //! lacking the identifier the layout needs are named on stderr, never silently dropped.
 
 use super::staged::Staged;
-use super::{Context, open_with_decks};
+use super::{Context, open_with_decks, say, say_item};
 use crate::error::{Error, Result};
 use crate::gradebook::{self, DeckColumn, DeckResult, ExamColumn, Layout, Sheet, Student};
 use crate::schedule::Scheduler;
@@ -142,26 +142,23 @@ pub fn export(
         }
     };
     if !left_out.is_empty() {
-        eprintln!(
+        say(&format!(
             "Left out {} learner(s) without {}: {}",
             left_out.len(),
             layout.needs(),
-            left_out
-                .iter()
-                .map(|n| crate::ui::clean(n))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        eprintln!(
-            "  (add it with `detente learner set NAME --email ...` or `detente learner import ROSTER.csv`)"
+            left_out.join(", ")
+        ));
+        say_item(
+            "  ",
+            "(add it with `detente learner set NAME --email ...` or `detente learner import ROSTER.csv`)",
         );
     }
-    eprintln!(
+    say(&format!(
         "Exported {} learner(s), {} exam(s), {} deck(s){}.",
         sheet.students.len() - left_out.len(),
         sheet.exams.len(),
         sheet.decks.len(),
         output.map_or(String::new(), |p| format!(" to {}", p.display()))
-    );
+    ));
     Ok(0)
 }

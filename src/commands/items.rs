@@ -5,7 +5,7 @@ use super::{Context, print, print_json};
 use crate::error::{Error, Result};
 use crate::session::exam::{ItemSource, item_report};
 use crate::store::{self, Store};
-use crate::ui::clean;
+use crate::ui::text::{self, Cell, Table};
 
 pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32> {
     let mut store = Store::open(&ctx.db)?;
@@ -32,36 +32,52 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
         return Ok(0);
     }
     if stats.is_empty() {
-        eprintln!("No answers to analyse yet.");
+        super::say("No answers to analyse yet.");
         return Ok(0);
     }
-    print(&format!(
-        "{:4}  {:48}  {:>8}  {:>8}  {:>7}  PROMPT",
-        "", "ITEM", "ANSWERED", "FACILITY", "DISCRIM"
-    ))?;
+    if let (None, Some(d)) = (exam, deck) {
+        super::say(&format!("First study answers to the cards of deck {d}:"));
+    }
+    let mut table = Table::new(&[
+        ("", Cell::Text),
+        ("ITEM", Cell::Text),
+        ("ANSWERED", Cell::Number),
+        ("FACILITY", Cell::Number),
+        ("DISCRIM", Cell::Number),
+        ("PROMPT", Cell::Wrap),
+    ]);
     for s in &stats {
-        let prompt: String = clean(&s.prompt).chars().take(50).collect();
-        print(&format!(
-            "{:4}  {:48}  {:>8}  {:>8.2}  {:>7}  {prompt}",
-            if s.flags.is_empty() { "" } else { "FLAG" },
-            clean(&s.item),
-            s.answered,
-            s.facility,
-            s.discrimination.map_or("-".into(), |d| format!("{d:.2}"))
-        ))?;
+        table.row(vec![
+            if s.flags.is_empty() { "" } else { "FLAG" }.into(),
+            // With --deck every item is of that deck: its id alone says which.
+            deck.and_then(|d| s.item.strip_prefix(&format!("{d}/")))
+                .unwrap_or(&s.item)
+                .to_string(),
+            s.answered.to_string(),
+            format!("{:.2}", s.facility),
+            s.discrimination.map_or("-".into(), |d| format!("{d:.2}")),
+            s.prompt.clone(),
+        ]);
         for f in &s.flags {
-            print(&format!("      ! {}", clean(f)))?;
+            table.note("      ! ", "        ", f);
         }
         if !s.options.is_empty() && !s.flags.is_empty() {
             for o in &s.options {
-                print(&format!(
-                    "        {:>4}  {}{}",
-                    o.picked,
-                    clean(&o.option),
-                    if o.correct { "  (answer)" } else { "" }
-                ))?;
+                let option = if o.correct {
+                    format!("{}  (answer)", o.option)
+                } else {
+                    o.option.clone()
+                };
+                table.note(
+                    &format!("        {:>4}  ", o.picked),
+                    &" ".repeat(14),
+                    &option,
+                );
             }
         }
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
     }
     Ok(0)
 }

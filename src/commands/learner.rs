@@ -1,10 +1,11 @@
 //! `detente learner add|set|list|import`: learners, their identities (username, names, email, student id) and
 //! their daily limits, target retention and day start; class lists imported from roster CSVs.
 
-use super::{Context, now, print, print_json};
+use super::{Context, now, print, print_json, say};
 use crate::cli::{IdentityArgs, LearnerSettings};
 use crate::error::{Error, Result};
 use crate::store::{self, Identity, Learner, Store};
+use crate::ui::text::{self, Cell, Table};
 use std::path::Path;
 
 fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
@@ -115,7 +116,7 @@ pub fn add(
     store::update_learner(&tx, &learner)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
-    eprintln!("Added learner {name}.");
+    say(&format!("Added learner {name}."));
     Ok(0)
 }
 
@@ -138,7 +139,7 @@ pub fn set(
     store::update_learner(&tx, &learner)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
-    eprintln!("Updated learner {name}.");
+    say(&format!("Updated learner {name}."));
     Ok(0)
 }
 
@@ -149,19 +150,18 @@ pub fn list(ctx: &Context) -> Result<i32> {
         print_json(&learners)?;
         return Ok(0);
     }
-    print(&format!(
-        "{:20}  {:>7}  {:>7}  {:>9}  {:>9}  {:16}  {:24}  {:28}  {:12}",
-        "LEARNER",
-        "NEW/DAY",
-        "REV/DAY",
-        "RETENTION",
-        "DAY START",
-        "USERNAME",
-        "NAME",
-        "EMAIL",
-        "STUDENT ID"
-    ))?;
-    let show = |v: &Option<String>| crate::ui::clean(v.as_deref().unwrap_or("-"));
+    let mut table = Table::new(&[
+        ("LEARNER", Cell::Text),
+        ("NEW", Cell::Number),
+        ("REV", Cell::Number),
+        ("RETAIN", Cell::Number),
+        ("DAY", Cell::Number),
+        ("USERNAME", Cell::Text),
+        ("NAME", Cell::Text),
+        ("EMAIL", Cell::Text),
+        ("STUDENT ID", Cell::Text),
+    ]);
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     for l in &learners {
         let full = match (&l.first_name, &l.last_name) {
             (None, None) => "-".to_string(),
@@ -171,18 +171,25 @@ pub fn list(ctx: &Context) -> Result<i32> {
                 .collect::<Vec<_>>()
                 .join(" "),
         };
-        print(&format!(
-            "{:20}  {:>7}  {:>7}  {:>9.2}  {:>7}:00  {:16}  {:24}  {:28}  {:12}",
-            crate::ui::clean(&l.name),
-            l.new_per_day,
-            l.reviews_per_day,
-            l.desired_retention,
-            l.rollover_hour,
+        table.row(vec![
+            l.name.clone(),
+            l.new_per_day.to_string(),
+            l.reviews_per_day.to_string(),
+            format!("{:.2}", l.desired_retention),
+            format!("{}:00", l.rollover_hour),
             show(&l.username),
-            crate::ui::clean(&full),
+            full,
             show(&l.email),
-            show(&l.student_id)
-        ))?;
+            show(&l.student_id),
+        ]);
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
+    }
+    if !learners.is_empty() {
+        say(
+            "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts.",
+        );
     }
     Ok(0)
 }
@@ -213,11 +220,11 @@ pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
     if ctx.json {
         print_json(&outcome)?;
     }
-    eprintln!(
+    say(&format!(
         "Imported {name} ({layout:?} roster): {} added, {} updated, {} unchanged.",
         outcome.added.len(),
         outcome.updated.len(),
         outcome.unchanged
-    );
+    ));
     Ok(0)
 }

@@ -115,7 +115,79 @@ pub fn run(cli: Cli) -> Result<i32> {
         }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
         Command::Report(args) => report::run(&ctx, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            crate::cli::completions(shell, &mut script);
+            write_stdout(&script).map(|_| 0)
+        }
+        Command::Man { dir: None } => {
+            let mut page = Vec::new();
+            crate::cli::man(&mut page).map_err(|e| Error::io("man page", e))?;
+            write_stdout(&page).map(|_| 0)
+        }
+        Command::Man { dir: Some(dir) } => {
+            let written = crate::cli::man_pages(&dir).map_err(|e| {
+                Error::io(format!("cannot write man pages to {}", dir.display()), e)
+            })?;
+            say(&format!(
+                "Wrote {} man pages to {}.",
+                written.len(),
+                dir.display()
+            ));
+            Ok(0)
+        }
     }
+}
+
+/// Writes bytes to stdout as they are (scripts, man pages); a closed pipe surfaces as an I/O error that `main`
+/// treats as success.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("stdout", e))
+}
+
+/// Prints a message for people to stderr, cleaned and wrapped at word boundaries to the terminal's width.
+fn say(text: &str) {
+    eprintln!(
+        "{}",
+        ui::text::fill(&ui::clean(text), ui::text::width(), "", "")
+    );
+}
+
+/// Prints a list item to stderr: wrapped, its first line after `bullet`, the rest under the item's text (a
+/// hanging indent).
+fn say_item(bullet: &str, text: &str) {
+    eprintln!("{}", item(bullet, text, ui::text::width()));
+}
+
+/// A list item wrapped to `width`: its first line after `bullet`, the rest indented under the item's text.
+fn item(bullet: &str, text: &str, width: usize) -> String {
+    let rest = " ".repeat(ui::text::display_width(bullet));
+    ui::text::fill(&ui::clean(text), width, bullet, &rest)
+}
+
+/// Prints a diagnostic to stderr. Its first line, `FILE:LINE:COL: severity: message`, stays one line whatever its
+/// length, since editors and scripts parse it; the source excerpt under it is cut to the width, and the hint is
+/// wrapped with a hanging indent.
+fn say_diagnostic(d: &impl std::fmt::Display) {
+    eprintln!("{}", diagnostic_text(&d.to_string(), ui::text::width()));
+}
+
+fn diagnostic_text(text: &str, width: usize) -> String {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            out.push(ui::clean(line));
+        } else if let Some(at) = line.find(" = hint: ") {
+            let (bullet, hint) = line.split_at(at + " = hint: ".len());
+            out.push(item(bullet, hint, width));
+        } else {
+            out.push(ui::text::truncate(&ui::clean(line), width));
+        }
+    }
+    out.join("\n")
 }
 
 /// The OS user name, the default learner.
@@ -141,13 +213,13 @@ fn open_with_decks(ctx: &Context) -> Result<Store> {
             && report.retired.is_empty()
             && report.unchanged == 0
         {
-            eprintln!(
+            say(&format!(
                 "Loaded the built-in deck {} ({} cards).",
                 report.deck,
                 report.added.len()
-            );
+            ));
         } else {
-            eprintln!("Updated the built-in deck {}", report.summary());
+            say(&format!("Updated the built-in deck {}", report.summary()));
         }
     }
     Ok(store)
@@ -181,4 +253,40 @@ fn print(text: &str) -> Result<()> {
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::io("stdout", e.into()))?;
     print(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diagnostic_keeps_its_location_line_and_wraps_its_hint() {
+        let text = "decks/a-very-long-file-name-for-a-reading.toml:12:5: warning: the right answer is conspicuously the longest choice\n 12 | choices = [\"a\", \"b\"]\n    |     ^\n    = hint: shorten the answer or lengthen the distractors, so that test-wise students cannot pick it by its length alone";
+        let out = diagnostic_text(text, 40);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], text.lines().next().unwrap_or_default());
+        assert!(
+            lines[1..].iter().all(|l| ui::text::display_width(l) <= 40),
+            "{out}"
+        );
+        assert!(lines[3].starts_with("    = hint: shorten"), "{out}");
+        assert!(lines[4].starts_with("            "), "{out}");
+    }
+
+    #[test]
+    fn list_items_hang_under_their_text() {
+        let out = item(
+            "warning: ",
+            "deck `sherr-lisbon-2010` changed since the bundle was made; its reviews are kept",
+            40,
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 1);
+        assert!(lines[0].starts_with("warning: deck"));
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.starts_with("         ") && l.len() <= 40)
+        );
+    }
 }

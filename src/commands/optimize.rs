@@ -8,6 +8,10 @@ use crate::error::{Error, Result};
 use crate::schedule::Phase;
 use crate::stats::optimize::{self, Fit, LogEntry, NotEnough};
 use crate::store;
+use crate::ui::{
+    clean,
+    text::{self, Cell, Table},
+};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -106,44 +110,68 @@ pub fn run(ctx: &Context, args: &OptimizeArgs) -> Result<i32> {
     if ctx.json {
         print_json(&out)?;
     } else {
-        print(&render(&out))?;
+        print(&render(&out, text::width()))?;
     }
     Ok(0)
 }
 
-fn render(o: &Out) -> String {
+/// The fit, its check and the workload as text: prose wrapped to `width`, the comparison as a table.
+fn render(o: &Out, width: usize) -> String {
     let mut lines = Vec::new();
+    let say =
+        |lines: &mut Vec<String>, text: String| lines.extend(text::wrap(&text, width, "", ""));
+    let learner = clean(&o.learner);
     match (&o.fit, &o.not_enough) {
-        (_, Some(NotEnough::Reviews { have, need })) => lines.push(format!(
-            "{} has {have} study review(s); fitting needs at least {need}: {} more.\nParameters unchanged.",
-            o.learner,
-            need - have
-        )),
-        (_, Some(NotEnough::NothingToCheck)) => lines.push(format!(
-            "{}'s later reviews are all same-day ones: nothing to check a fit on yet.\nParameters unchanged.",
-            o.learner
-        )),
+        (_, Some(NotEnough::Reviews { have, need })) => say(
+            &mut lines,
+            format!(
+                "{learner} has {have} study review(s); fitting needs at least {need}: {} more.\nParameters unchanged.",
+                need - have
+            ),
+        ),
+        (_, Some(NotEnough::NothingToCheck)) => say(
+            &mut lines,
+            format!(
+                "{learner}'s later reviews are all same-day ones: nothing to check a fit on yet.\nParameters unchanged."
+            ),
+        ),
         (Some(f), None) => {
-            lines.push(format!(
-                "Fitted on the first {} of {} study reviews; checked on {} later reviews:",
-                f.train_reviews, f.reviews, f.test_items
-            ));
-            lines.push(format!("  {:<22}{:>10}{:>14}", "", "log loss", "RMSE(bins)"));
-            lines.push(format!(
-                "  {:<22}{:>10.4}{:>14.4}",
-                "default parameters", f.default.log_loss, f.default.rmse_bins
-            ));
-            lines.push(format!(
-                "  {:<22}{:>10.4}{:>14.4}",
-                "fitted parameters", f.fitted.log_loss, f.fitted.rmse_bins
-            ));
+            say(
+                &mut lines,
+                format!(
+                    "Fitted on the first {} of {} study reviews; checked on {} later reviews:",
+                    f.train_reviews, f.reviews, f.test_items
+                ),
+            );
+            let mut table = Table::new(&[
+                ("PARAMETERS", Cell::Text),
+                ("LOG LOSS", Cell::Number),
+                ("RMSE (BINS)", Cell::Number),
+            ]);
+            for (name, check) in [("default", &f.default), ("fitted", &f.fitted)] {
+                table.row(vec![
+                    name.to_string(),
+                    format!("{:.4}", check.log_loss),
+                    format!("{:.4}", check.rmse_bins),
+                ]);
+            }
+            let table: Vec<String> = table
+                .render(width.min(text::TABLE_WIDTH) - 2)
+                .into_iter()
+                .map(|l| format!("  {l}"))
+                .collect();
+            lines.extend(table);
             if o.parameters_saved {
-                lines.push(format!(
-                    "Saved parameters fitted on all {} reviews; {} studies with them from now on.",
-                    f.reviews, o.learner
-                ));
+                say(
+                    &mut lines,
+                    format!(
+                        "Saved parameters fitted on all {} reviews; {learner} studies with them from now on.",
+                        f.reviews
+                    ),
+                );
             } else {
-                lines.push(
+                say(
+                    &mut lines,
                     "The fit predicts later reviews no better than the defaults: parameters unchanged."
                         .to_string(),
                 );
@@ -152,15 +180,64 @@ fn render(o: &Out) -> String {
         (None, None) => {}
     }
     if let Some(w) = &o.workload {
-        lines.push(format!(
-            "Target retention {:.2} -> {:.2}: about {:.1} -> {:.1} reviews a day",
-            w.old_retention, w.new_retention, w.old_reviews_per_day, w.new_reviews_per_day
+        lines.extend(text::wrap(
+            &format!(
+                "Target retention {:.2} -> {:.2}: about {:.1} -> {:.1} reviews a day for the {} review card(s) now \
+                 (each once per interval at today's stability; new cards come on top).",
+                w.old_retention, w.new_retention, w.old_reviews_per_day, w.new_reviews_per_day, w.cards
+            ),
+            width,
+            "",
+            "",
         ));
-        lines.push(format!(
-            "for the {} review card(s) now (each once per interval at today's stability;",
-            w.cards
-        ));
-        lines.push("new cards come on top).".to_string());
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::optimize::Metrics;
+
+    #[test]
+    fn the_check_is_a_table_and_the_prose_wraps() {
+        let out = Out {
+            learner: "Maximiliana Konstantinopoulou-Wittgenstein of the evening seminar".into(),
+            study_reviews: 1234,
+            fit: Some(Fit {
+                reviews: 1234,
+                train_reviews: 900,
+                test_items: 300,
+                default: Metrics {
+                    log_loss: 0.4123,
+                    rmse_bins: 0.0612,
+                },
+                fitted: Metrics {
+                    log_loss: 0.3987,
+                    rmse_bins: 0.0401,
+                },
+                checked_parameters: Vec::new(),
+                parameters: Vec::new(),
+            }),
+            not_enough: None,
+            parameters_saved: true,
+            workload: Some(Workload {
+                old_retention: 0.9,
+                new_retention: 0.95,
+                cards: 321,
+                old_reviews_per_day: 12.3,
+                new_reviews_per_day: 20.1,
+            }),
+        };
+        for width in [80, 60] {
+            let text = render(&out, width);
+            assert!(
+                text.lines().all(|l| text::display_width(l) <= width),
+                "{text}"
+            );
+            assert!(text.contains("  PARAMETERS"), "{text}");
+            assert!(text.contains("fitted"), "{text}");
+            assert!(text.contains("Konstantinopoulou-Wittgenstein"), "{text}");
+        }
+    }
 }

@@ -127,14 +127,14 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))?;
     drop(out);
     staged.finish()?;
-    eprintln!(
+    super::say(&format!(
         "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} deck(s).",
         output.display(),
         learner.name,
         bundle.reviews.len(),
         bundle.attempts.len(),
         bundle.decks.len()
-    );
+    ));
     Ok(0)
 }
 
@@ -297,7 +297,7 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         .collect::<Result<Vec<_>>>()?;
     for c in &checked {
         for w in &c.warnings {
-            eprintln!("warning: {w}");
+            super::say_item("warning: ", w);
         }
     }
     // Identities to fill in, decided before the write transaction borrows the store.
@@ -363,10 +363,10 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     }
     tx.commit()?;
     for (file, name, r) in &reports {
-        eprintln!(
+        super::say(&format!(
             "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here).",
             r.reviews_added, r.reviews_known, r.attempts_added, r.attempts_known
-        );
+        ));
     }
     if ctx.json {
         let json: Vec<_> = reports

@@ -25,6 +25,6 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
     };
     std::fs::write(path, html)
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-    eprintln!("Wrote {}.", path.display());
+    super::say(&format!("Wrote {}.", path.display()));
     Ok(0)
 }

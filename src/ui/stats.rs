@@ -3,6 +3,7 @@
 //! without it. Deck text (titles, prompts, labels) is cleaned of control characters and cut to fit.
 
 use super::clean;
+use super::text::{Cell, Table, display_width, pad, truncate, wrap};
 use crate::stats::{
     Class, FORECAST_DAYS, Heatmap, Mastery, Rate, Retention, Stats, TroubleCard, iso_date,
 };
@@ -27,18 +28,15 @@ impl Painter {
     }
 }
 
-/// Deck text cleaned and cut to `width` characters (an ellipsis marks the cut).
-pub fn fit(s: &str, width: usize) -> String {
-    let s: String = clean(s)
-        .chars()
-        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-        .collect();
-    if s.chars().count() <= width {
-        return s;
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
+/// Text from outside (deck titles, prompts, names) cleaned and cut to `width` columns (an ellipsis marks the cut).
+fn cut(s: &str, width: usize) -> String {
+    truncate(&clean(s), width)
+}
+
+/// A line of prose wrapped to [`WIDTH`], its continuation lines under the text after its label.
+fn prose(label: &str, text: &str) -> Vec<String> {
+    let rest = " ".repeat(display_width(label));
+    wrap(text, WIDTH, label, &rest)
 }
 
 /// A duration in milliseconds as "1h 05m", "3m 07s" or "12s".
@@ -81,31 +79,40 @@ fn lines(out: &[String]) -> String {
 pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     let p = Painter { color };
     let mut out = Vec::new();
-    out.push(p.heading(&fit(
+    out.push(p.heading(&cut(
         &format!("Progress of {learner}, {}", iso_date(s.today_day)),
         WIDTH,
     )));
     out.push(String::new());
-    out.push(format!(
-        "Today    {} due, {} in learning, {} new left; {} reviews done",
-        s.today.due, s.today.learning, s.today.new_left, s.today.reviews_done
+    out.extend(prose(
+        "Today    ",
+        &format!(
+            "{} due, {} in learning, {} new left; {} reviews done",
+            s.today.due, s.today.learning, s.today.new_left, s.today.reviews_done
+        ),
     ));
     let c = &s.counts;
-    out.push(format!(
-        "Cards    {} new, {} learning, {} young, {} mature, {} retired, {} leeches",
-        c.new, c.learning, c.young, c.mature, c.retired, c.leeches
+    out.extend(prose(
+        "Cards    ",
+        &format!(
+            "{} new, {} learning, {} young, {} mature, {} retired, {} leeches",
+            c.new, c.learning, c.young, c.mature, c.retired, c.leeches
+        ),
     ));
     out.push(format!(
         "Streak   {} day{}",
         s.streak_days,
         if s.streak_days == 1 { "" } else { "s" }
     ));
-    out.push(format!(
-        "Time     today {}, 7 days {}, 30 days {}, total {}",
-        duration(s.time.today_ms),
-        duration(s.time.last_7_days_ms),
-        duration(s.time.last_30_days_ms),
-        duration(s.time.total_ms)
+    out.extend(prose(
+        "Time     ",
+        &format!(
+            "today {}, 7 days {}, 30 days {}, total {}",
+            duration(s.time.today_ms),
+            duration(s.time.last_7_days_ms),
+            duration(s.time.last_30_days_ms),
+            duration(s.time.total_ms)
+        ),
     ));
     out.push(String::new());
     out.push(p.heading("True retention (reviews passed)"));
@@ -191,12 +198,15 @@ fn forecast(days: &[u32], p: &Painter) -> Vec<String> {
         labels = "       today".to_string();
     }
     lines.push(labels);
-    lines.push(format!(
-        "       today {}, tomorrow {}, next 7 days {}, next 30 days {}",
-        days.first().copied().unwrap_or(0),
-        days.get(1).copied().unwrap_or(0),
-        days.iter().take(7).sum::<u32>(),
-        days.iter().sum::<u32>()
+    lines.extend(prose(
+        "       ",
+        &format!(
+            "today {}, tomorrow {}, next 7 days {}, next 30 days {}",
+            days.first().copied().unwrap_or(0),
+            days.get(1).copied().unwrap_or(0),
+            days.iter().take(7).sum::<u32>(),
+            days.iter().sum::<u32>()
+        ),
     ));
     lines
 }
@@ -234,10 +244,13 @@ fn heatmap(h: &Heatmap, p: &Painter) -> Vec<String> {
             )
         })
         .collect();
-    lines.push(format!(
-        "      from {} to today; · none  ░░ ▒▒ ▓▓ ██ up to {} reviews",
-        iso_date(h.first_day),
-        h.max
+    lines.extend(prose(
+        "      ",
+        &format!(
+            "from {} to today; · none  ░░ ▒▒ ▓▓ ██ up to {} reviews",
+            iso_date(h.first_day),
+            h.max
+        ),
     ));
     lines
 }
@@ -250,8 +263,8 @@ fn mastery(rows: &[Mastery], p: &Painter) -> Vec<String> {
     rows.iter()
         .map(|m| {
             format!(
-                "  {:<36} {} {:>4}%  {:>4}/{}",
-                fit(&m.label, 36),
+                "  {} {} {:>4}%  {:>4}/{}",
+                pad(&cut(&m.label, 36), 36, false),
                 p.paint("36", &bar(m.mastery, 20)),
                 (m.mastery * 100.0).round() as u32,
                 m.studied,
@@ -274,9 +287,9 @@ fn trouble(cards: &[TroubleCard], p: &Painter, none: &str) -> Vec<String> {
                 "     ".to_string()
             };
             let head = format!("  {:>3}x {mark} ", t.failures);
-            let deck = fit(&t.deck_id, 20);
-            let room = WIDTH.saturating_sub(2 + 4 + 1 + 5 + 1 + deck.chars().count() + 2);
-            format!("{head}{deck}: {}", fit(&t.prompt, room))
+            let deck = cut(&t.deck_id, 20);
+            let room = WIDTH.saturating_sub(2 + 4 + 1 + 5 + 1 + display_width(&deck) + 2);
+            format!("{head}{deck}: {}", cut(&t.prompt, room))
         })
         .collect()
 }
@@ -314,31 +327,37 @@ pub fn render_class(c: &Class, color: bool) -> String {
             "  #{:<3}{:>4}%  {}",
             n + 1,
             (col.mean * 100.0).round() as u32,
-            fit(&format!("{key}: {}", col.label), WIDTH - 13)
+            cut(&format!("{key}: {}", col.label), WIDTH - 13)
         ));
     }
     out.push(String::new());
     out.push(p.heading("Activity"));
-    out.push(format!(
-        "  {:<24} {:>8} {:>12} {:>7}",
-        "LEARNER", "REVIEWS", "LAST ACTIVE", "MEAN"
-    ));
-    out.push(format!("  {:<24} {:>8}", "", "(7 days)"));
+    let mut activity = Table::new(&[
+        ("LEARNER", Cell::Text),
+        ("REVIEWS (7 DAYS)", Cell::Number),
+        ("LAST ACTIVE", Cell::Number),
+        ("MEAN", Cell::Number),
+    ]);
     for r in &c.rows {
         let mean = if r.mastery.is_empty() {
             0.0
         } else {
             r.mastery.iter().sum::<f64>() / r.mastery.len() as f64
         };
-        out.push(format!(
-            "  {:<24} {:>8} {:>12} {:>6}%",
-            fit(&r.learner, 24),
-            r.reviews_7_days,
+        activity.row(vec![
+            r.learner.clone(),
+            r.reviews_7_days.to_string(),
             r.last_active_day
                 .map_or_else(|| "never".to_string(), iso_date),
-            (mean * 100.0).round() as u32
-        ));
+            format!("{}%", (mean * 100.0).round() as u32),
+        ]);
     }
+    out.extend(
+        activity
+            .render(WIDTH - 2)
+            .into_iter()
+            .map(|l| format!("  {l}")),
+    );
     // Matrix blocks: learner 16 + 6 per column.
     const NAME: usize = 16;
     const CELL: usize = 6;
@@ -352,7 +371,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
         }
         out.push(p.heading(&head));
         for r in &c.rows {
-            let mut line = format!("  {:<NAME$}", fit(&r.learner, NAME - 1));
+            let mut line = format!("  {}", pad(&cut(&r.learner, NAME - 1), NAME, false));
             for &i in block {
                 let v = r.mastery.get(i).copied().unwrap_or(0.0);
                 line.push_str(&format!("{:>CELL$}", (v * 100.0).round() as u32));
@@ -368,9 +387,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fit_cuts_with_an_ellipsis_and_cleans() {
-        assert_eq!(fit("abc\x1b[2Jdef", 20), "abc[2Jdef");
-        assert_eq!(fit("abcdef", 4), "abc…");
+    fn cut_cuts_with_an_ellipsis_and_cleans() {
+        assert_eq!(cut("abc\x1b[2Jdef", 20), "abc[2Jdef");
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("日本語です", 5), "日本…");
     }
 
     #[test]

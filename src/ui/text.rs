@@ -43,6 +43,8 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         let options = textwrap::Options::new(width)
             .initial_indent(if i == 0 { first } else { rest })
             .subsequent_indent(rest)
+            // Lines break at spaces only: an id or a compound such as NATO-Russia stays whole.
+            .word_splitter(textwrap::WordSplitter::NoHyphenation)
             .break_words(true);
         if para.trim().is_empty() {
             lines.push(String::new());
@@ -59,6 +61,11 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
 /// [`wrap`] joined into one string of lines.
 pub fn fill(text: &str, width: usize, first: &str, rest: &str) -> String {
     wrap(text, width, first, rest).join("\n")
+}
+
+/// The width to draw tables within: the terminal's, at most [`TABLE_WIDTH`].
+pub fn table_width() -> usize {
+    width().min(TABLE_WIDTH)
 }
 
 /// `s` on one line (newlines and tabs become spaces), cut to `width` columns with an ellipsis where it is cut.
@@ -106,11 +113,14 @@ pub enum Cell {
 }
 
 /// A table of columns with headings, drawn within a width: text columns are cut with an ellipsis, a wrap column
-/// wraps, numbers are never cut. Cells are cleaned of control characters.
+/// wraps, numbers are never cut. A row may carry notes: lines of prose under it, across the whole width, wrapped
+/// with their own indents. Cells and notes are cleaned of control characters.
 #[derive(Debug, Clone)]
 pub struct Table {
     heads: Vec<(String, Cell)>,
     rows: Vec<Vec<String>>,
+    /// Per row, its notes: (first-line indent, hanging indent, text).
+    notes: Vec<Vec<(String, String, String)>>,
 }
 
 impl Table {
@@ -118,12 +128,26 @@ impl Table {
         Table {
             heads: heads.iter().map(|(h, c)| (h.to_string(), *c)).collect(),
             rows: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
         self.rows
             .push(cells.iter().map(|c| super::clean(c)).collect());
+        self.notes.push(Vec::new());
+    }
+
+    /// Adds a note under the last row (a note before any row is dropped): `text` wrapped to the table's width,
+    /// its first line after `first`, the others after `rest`.
+    pub fn note(&mut self, first: &str, rest: &str, text: &str) {
+        if let Some(notes) = self.notes.last_mut() {
+            notes.push((first.to_string(), rest.to_string(), super::clean(text)));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// The table's lines, the heading first, within `width` columns (two spaces between columns).
@@ -142,24 +166,56 @@ impl Table {
             .collect();
         let mut widths = natural.clone();
         let gaps = 2 * n.saturating_sub(1);
-        // Shrink the widest shrinkable column, one column at a time, until the table fits.
-        while widths.iter().sum::<usize>() + gaps > width {
-            let floor = |i: usize| match self.heads[i].1 {
-                Cell::Number => widths[i],
-                Cell::Text => display_width(&self.heads[i].0).max(8),
-                Cell::Wrap => display_width(&self.heads[i].0).max(12),
-            };
-            let Some(i) = (0..n)
-                .filter(|&i| widths[i] > floor(i))
-                .max_by_key(|&i| widths[i] - floor(i))
-            else {
-                break;
-            };
-            widths[i] -= 1;
+        // The longest word of each wrapping column (up to 24 columns): wrapping narrower would break words.
+        let longest_word: Vec<usize> = (0..n)
+            .map(|i| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .flat_map(|c| c.split_whitespace())
+                    .map(display_width)
+                    .max()
+                    .unwrap_or(0)
+                    .min(24)
+            })
+            .collect();
+        // Shrink the widest shrinkable column, one column at a time, until the table fits. Wrapping columns lose
+        // nothing by shrinking, text columns are cut, so they take turns: wrapping columns down to a comfortable
+        // width, text columns to 20, wrapping columns to 16 (never below their longest word), text columns to
+        // their floor, and last wrapping columns to theirs.
+        const PHASES: [(Cell, usize); 5] = [
+            (Cell::Wrap, 24),
+            (Cell::Text, 20),
+            (Cell::Wrap, 16),
+            (Cell::Text, 8),
+            (Cell::Wrap, 12),
+        ];
+        for (kind, least) in PHASES {
+            while widths.iter().sum::<usize>() + gaps > width {
+                let floor = |i: usize| {
+                    let (head, cell) = (&self.heads[i].0, self.heads[i].1);
+                    match cell {
+                        _ if cell != kind => widths[i],
+                        Cell::Wrap if least > 12 => {
+                            display_width(head).max(least).max(longest_word[i])
+                        }
+                        _ => display_width(head).max(least),
+                    }
+                };
+                let Some(i) = (0..n)
+                    .filter(|&i| widths[i] > floor(i))
+                    .max_by_key(|&i| widths[i] - floor(i))
+                else {
+                    break;
+                };
+                widths[i] -= 1;
+            }
         }
         let mut out = Vec::new();
         let heads: Vec<String> = self.heads.iter().map(|(h, _)| h.clone()).collect();
-        for row in std::iter::once(&heads).chain(self.rows.iter()) {
+        let no_notes = Vec::new();
+        let notes = std::iter::once(&no_notes).chain(self.notes.iter());
+        for (row, notes) in std::iter::once(&heads).chain(self.rows.iter()).zip(notes) {
             let mut columns: Vec<Vec<String>> = Vec::new();
             for (i, (_, kind)) in self.heads.iter().enumerate() {
                 let cell = row.get(i).map_or("", String::as_str);
@@ -182,6 +238,9 @@ impl Table {
                     })
                     .collect();
                 out.push(cells.join("  ").trim_end().to_string());
+            }
+            for (first, rest, text) in notes {
+                out.extend(wrap(text, width, first, rest));
             }
         }
         out
@@ -209,6 +268,12 @@ mod tests {
             ]
         );
         assert!(lines.iter().all(|l| display_width(l) <= 30));
+    }
+
+    #[test]
+    fn hyphenated_words_stay_whole() {
+        let lines = wrap("relations after naselskaya-missile-defence", 30, "", "");
+        assert_eq!(lines, vec!["relations after", "naselskaya-missile-defence"]);
     }
 
     #[test]
@@ -244,10 +309,13 @@ mod tests {
         assert!(lines[0].starts_with("DECK"));
         assert!(lines.iter().any(|l| l.contains("1234")));
         assert!(lines.iter().any(|l| l.contains("47")));
-        // The title wraps instead of being cut.
+        // The title wraps instead of being cut, and the id, which people type, is shrunk only after it.
+        assert!(lines.iter().any(|l| l.contains("after")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.trim() == "Lisbon"), "{lines:#?}");
         assert!(
-            lines.iter().any(|l| l.contains("after Lisbon")),
+            lines[1].starts_with("naselskaya-missile-defence "),
             "{lines:#?}"
         );
+        assert!(lines.iter().all(|l| !l.contains('…')), "{lines:#?}");
     }
 }

@@ -1,0 +1,337 @@
+//! Every table command on an 80-column screen: learners with long names and emails, an exam with a very long
+//! title, study answers and exam attempts from a scripted prompter. No line may be wider than the screen, no word
+//! may be cut across two lines (a cut word ends with an ellipsis), and `--json` still parses. Also: shell
+//! completions and the man page.
+
+use assert_cmd::Command;
+use detente::exam::parse_exam;
+use detente::schedule::Calendar;
+use detente::session::exam::{ExamEnd, Sitting};
+use detente::session::{
+    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
+};
+use detente::store::{self, Filter, Store};
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use unicode_width::UnicodeWidthStr;
+
+const SCREEN: usize = 80;
+
+const LONG: &str = "Maximiliana Konstantinopoulou-Wittgenstein";
+const LONG_EXAM_TITLE: &str = "Final examination on NATO and Russia after the Lisbon summit of 2010: missile defence, the NATO-Russia Council, strategic partnership and the apprehensions of the new member states";
+
+fn detente(db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("detente").expect("binary");
+    cmd.env_clear()
+        .env("DETENTE_DB", db)
+        .env("DETENTE_LEARNER", LONG)
+        .env("COLUMNS", SCREEN.to_string())
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+struct Steady(Cell<i64>);
+impl Clock for Steady {
+    fn now_ms(&self) -> i64 {
+        let t = self.0.get();
+        self.0.set(t + 3_000);
+        t
+    }
+}
+
+/// Picks the `pick`-th option (modulo), judges true, types a year, grades Good.
+struct Answers {
+    pick: usize,
+}
+
+impl Prompter for Answers {
+    fn choose(
+        &mut self,
+        _: &Question,
+        _: &str,
+        options: &[String],
+    ) -> detente::Result<Reply<usize>> {
+        Ok(Reply::Answer(self.pick % options.len().max(1)))
+    }
+    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
+        Ok(Reply::Answer(vec![0]))
+    }
+    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
+        Ok(Reply::Answer(self.pick.is_multiple_of(2)))
+    }
+    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
+        Ok(Reply::Answer("2010".into()))
+    }
+    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
+        Ok(Reply::Answer(3))
+    }
+    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
+        Ok(Reply::Answer(Action::Next))
+    }
+    fn message(&mut self, _: &str) {}
+    fn summary(&mut self, _: &Summary) {}
+}
+
+/// A database with three learners (two with long identities), the example exam and a long-titled one, study
+/// answers to the Sherr deck and an attempt at each exam by each learner.
+fn class() -> (tempfile::TempDir, PathBuf, String) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    detente(&db)
+        .args(["learner", "add", LONG, "--email"])
+        .arg("maximiliana.konstantinopoulou-wittgenstein@students.example-university.edu")
+        .args(["--first-name", "Maximiliana Alexandra Theodora"])
+        .args(["--last-name", "Konstantinopoulou-Wittgenstein"])
+        .args(["--username", "mkonstantinopoulou-wittgenstein"])
+        .args(["--student-id", "2026-000123456-LAW-INTL"])
+        .assert()
+        .success();
+    detente(&db)
+        .args([
+            "learner",
+            "add",
+            "Bartholomew Fitzgerald-Montgomery",
+            "--email",
+        ])
+        .arg("bartholomew.fitzgerald-montgomery@example.org")
+        .assert()
+        .success();
+    detente(&db)
+        .args(["learner", "add", "李小龍"])
+        .assert()
+        .success();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    detente(&db)
+        .arg("exam")
+        .arg("load")
+        .arg(root.join("exams/example.toml"))
+        .assert()
+        .success();
+    let example = std::fs::read_to_string(root.join("exams/example.toml")).expect("example exam");
+    let long = example
+        .replace(
+            "id = \"midterm-nato-russia\"",
+            "id = \"final-examination-nato-russia-relations-after-lisbon\"",
+        )
+        .replace(
+            "title = \"Midterm: NATO and Russia after Lisbon\"",
+            &format!("title = \"{LONG_EXAM_TITLE}\""),
+        );
+    let long_file = dir.path().join("final.toml");
+    std::fs::write(&long_file, &long).expect("write exam");
+    detente(&db)
+        .arg("exam")
+        .arg("load")
+        .arg(&long_file)
+        .assert()
+        .success();
+
+    let mut store = Store::open(&db).expect("open");
+    let now = chrono::Utc::now().timestamp_millis();
+    let clock = Steady(Cell::new(now - 3_600_000));
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let names = [LONG, "Bartholomew Fitzgerald-Montgomery", "李小龍"];
+    for (i, name) in names.iter().enumerate() {
+        let learner = store::learner_get_or_create(&mut store, name, 0).expect("learner");
+        let opts = StudyOptions {
+            filter: Filter {
+                decks: vec!["sherr-lisbon-2010".into()],
+                tags: Vec::new(),
+            },
+            limit: Some(12),
+            seed: 3 + i as u64,
+            ..Default::default()
+        };
+        Session::start(&mut store, &learner, opts, &clock, cal)
+            .expect("start")
+            .run(&mut Answers { pick: i })
+            .expect("study");
+        for (file, text) in [("example.toml", example.as_str()), ("final.toml", &long)] {
+            let (exam, _, diags) = parse_exam(file, text);
+            assert!(diags.is_empty(), "{diags:?}");
+            let exam = exam.expect("exam");
+            let end = Sitting::new(&mut store, &exam, &learner, &clock)
+                .run(&mut Answers { pick: i + 1 })
+                .expect("sit");
+            assert!(matches!(end, ExamEnd::Closed(_)), "{end:?}");
+        }
+    }
+    (
+        dir,
+        db,
+        "final-examination-nato-russia-relations-after-lisbon".into(),
+    )
+}
+
+/// Every string anywhere in a JSON value.
+fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// Runs a command and returns its stdout and stderr, after checking it succeeded.
+fn run(db: &Path, args: &[&str]) -> (String, String) {
+    let out = detente(db).args(args).output().expect("run");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (stdout, stderr)
+}
+
+/// The words of the texts the command drew from, read from its `--json` output (which must parse).
+fn words_of_json(db: &Path, args: &[&str]) -> HashSet<String> {
+    let mut with_json = vec!["--json"];
+    with_json.extend_from_slice(args);
+    let (stdout, _) = run(db, &with_json);
+    let value: serde_json::Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{args:?} --json does not parse: {e}\n{stdout}"));
+    let mut texts = Vec::new();
+    strings(&value, &mut texts);
+    texts
+        .iter()
+        .flat_map(|t| t.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .collect()
+}
+
+/// No line wider than the screen; no word of `words` cut across two lines (the end of one line and the start of
+/// the next making up a word), unless marked with an ellipsis.
+fn assert_fits(what: &str, text: &str, words: &HashSet<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    for l in &lines {
+        assert!(
+            l.width() <= SCREEN,
+            "{what}: a line of {} columns:\n{l}\n\n{text}",
+            l.width()
+        );
+    }
+    for pair in lines.windows(2) {
+        let (Some(end), Some(start)) = (
+            pair[0].split_whitespace().last(),
+            pair[1].split_whitespace().next(),
+        ) else {
+            continue;
+        };
+        if end.ends_with('…') {
+            continue;
+        }
+        let joined = format!("{end}{start}");
+        assert!(
+            !words.contains(&joined),
+            "{what}: the word {joined} is split across lines:\n{}\n{}\n\n{text}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
+fn check(db: &Path, args: &[&str], words: &HashSet<String>) -> String {
+    let (stdout, stderr) = run(db, args);
+    let what = args.join(" ");
+    println!("$ detente {what}\n{stdout}{stderr}");
+    assert_fits(&what, &stdout, words);
+    assert_fits(&what, &stderr, words);
+    stdout
+}
+
+#[test]
+fn every_table_fits_80_columns_and_splits_no_word() {
+    let (_dir, db, long_exam) = class();
+    let mut words = HashSet::new();
+    for args in [
+        vec!["learner", "list"],
+        vec!["exam", "list"],
+        vec!["exam", "results", "midterm-nato-russia"],
+        vec!["exam", "results", &long_exam],
+        vec!["report", "items", "--deck", "sherr-lisbon-2010"],
+        vec!["report", "items", "--exam", "midterm-nato-russia"],
+        vec!["report", "items", "--exam", &long_exam],
+        vec!["stats"],
+        vec!["stats", "--class"],
+        vec!["stats", "--class", "--by", "theme"],
+        vec!["optimize"],
+    ] {
+        words.extend(words_of_json(&db, &args));
+    }
+    assert!(words.contains("Konstantinopoulou-Wittgenstein"));
+
+    let learners = check(&db, &["learner", "list"], &words);
+    assert!(learners.contains("Maximilia…"), "{learners}");
+    assert!(learners.contains("李小龍"), "{learners}");
+    assert!(
+        learners.contains('…'),
+        "long identities are cut: {learners}"
+    );
+
+    let exams = check(&db, &["exam", "list"], &words);
+    assert!(exams.contains("midterm-nato-russia "), "{exams}");
+    // The long title wraps rather than being cut: its last word is there.
+    assert!(exams.contains("states"), "{exams}");
+
+    for id in ["midterm-nato-russia", long_exam.as_str()] {
+        let results = check(&db, &["exam", "results", id], &words);
+        assert_eq!(
+            results
+                .lines()
+                .filter(|l| l.contains("pass") || l.contains("fail"))
+                .count(),
+            3,
+            "{results}"
+        );
+    }
+
+    let items = check(
+        &db,
+        &["report", "items", "--deck", "sherr-lisbon-2010"],
+        &words,
+    );
+    assert!(
+        items.starts_with("      ITEM") || items.contains("PROMPT"),
+        "{items}"
+    );
+    for id in ["midterm-nato-russia", long_exam.as_str()] {
+        let items = check(&db, &["report", "items", "--exam", id], &words);
+        assert!(items.contains("FACILITY"), "{items}");
+    }
+
+    let stats = check(&db, &["stats"], &words);
+    assert!(stats.contains("Progress of Maximiliana"), "{stats}");
+    let class = check(&db, &["stats", "--class"], &words);
+    assert!(class.contains("MASTERY %"), "{class}");
+    check(&db, &["stats", "--class", "--by", "theme"], &words);
+    check(&db, &["optimize"], &words);
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let (bash, _) = run(&db, &["completions", "bash"]);
+    assert!(bash.contains("study"), "{bash}");
+    assert!(bash.contains("--deck"), "{bash}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let (script, _) = run(&db, &["completions", shell]);
+        assert!(script.contains("study"), "{shell}: {script}");
+    }
+    let (man, _) = run(&db, &["man"]);
+    // clap_mangen opens with the two-line definition of the apostrophe string, then the title.
+    let first_macro = man
+        .lines()
+        .find(|l| !l.starts_with(".ie") && !l.starts_with(".el"))
+        .unwrap_or_default();
+    assert!(first_macro.starts_with(".TH"), "{man}");
+    assert!(man.contains("detente\\-study"), "{man}");
+    assert!(!db.exists(), "completions and man do not create a database");
+
+    let pages = dir.path().join("man1");
+    let (_, said) = run(&db, &["man", "--dir", pages.to_str().expect("utf-8 path")]);
+    assert!(said.contains("man pages"), "{said}");
+    let study = std::fs::read_to_string(pages.join("detente-study.1")).expect("study page");
+    assert!(study.contains(".TH"), "{study}");
+    assert!(study.contains("\\-\\-deck"), "{study}");
+    assert!(pages.join("detente-deck-check.1").exists());
+}
