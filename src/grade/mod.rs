@@ -1,9 +1,11 @@
 //! Answer checking: normalization, listed answers, aliases, near-miss tolerance with its guard against other known
-//! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
+//! answers, answers stated with extra words (see [`words`]), numbers in digits or words, and how a verdict becomes
+//! an FSRS rating. Also how a number and a near miss are put to the learner. Pure functions only.
 
 pub mod credit;
 mod dictionary;
 pub mod lint;
+pub mod words;
 
 pub use crate::deck::normalize;
 use crate::deck::{Deck, parse::parse_number};
@@ -21,6 +23,9 @@ pub enum Rule {
     Alias,
     /// The answer was a near miss of a listed answer.
     Typo,
+    /// The answer stated a listed answer (or alias) with words that add nothing competing: filler, a title, a
+    /// plural, an abbreviation in parentheses; or a number as an ordinal, in words or with words around it.
+    Words,
     /// The answer was wrong.
     Wrong,
     /// The learner graded a flashcard themself.
@@ -36,6 +41,7 @@ impl Rule {
             Rule::Exact => "exact",
             Rule::Alias => "alias",
             Rule::Typo => "typo",
+            Rule::Words => "words",
             Rule::Wrong => "wrong",
             Rule::SelfGraded => "self",
             Rule::Override => "override",
@@ -156,8 +162,10 @@ impl Lexicon {
         }
     }
 
-    /// Checks a typed answer against the accepted forms and the card's `reject` list.
+    /// Checks a typed answer against the accepted forms and the card's `reject` list: a listed form (exact), an
+    /// alias, a near miss (typo), or a listed form with extra words that compete with nothing (words).
     pub fn check(&self, typed: &str, accepted: &[String], reject: &[String]) -> Verdict {
+        let raw = typed;
         let typed = normalize(typed);
         if typed.is_empty() {
             return Verdict::wrong();
@@ -179,14 +187,26 @@ impl Lexicon {
         if rejected.contains(&typed) || self.known.contains(&typed) {
             return Verdict::wrong();
         }
-        let best = all
+        if let Some(v) = self.near_miss(&typed, accepted, &all, &rejected) {
+            return v;
+        }
+        self.with_words(raw, accepted, &all, &rejected)
+            .unwrap_or_else(Verdict::wrong)
+    }
+
+    /// A near miss of one of `all` (normalized accepted forms and aliases), unless as close to another known answer.
+    fn near_miss(
+        &self,
+        typed: &str,
+        accepted: &[String],
+        all: &[String],
+        rejected: &[String],
+    ) -> Option<Verdict> {
+        let (distance, near) = all
             .iter()
-            .map(|a| (strsim::osa_distance(&typed, a), a))
+            .map(|a| (strsim::osa_distance(typed, a), a))
             .filter(|(d, a)| *d <= tolerance(a))
-            .min_by_key(|(d, _)| *d);
-        let Some((distance, near)) = best else {
-            return Verdict::wrong();
-        };
+            .min_by_key(|(d, _)| *d)?;
         // The guard: a near miss that is as close to another known answer is that other answer, not a typo.
         let length = typed.chars().count();
         let closer_elsewhere = rejected
@@ -195,29 +215,213 @@ impl Lexicon {
             .filter(|k| k.len().abs_diff(typed.len()) <= distance * 4)
             .filter(|k| k.chars().count().abs_diff(length) <= distance)
             .filter(|k| !all.contains(k))
-            .any(|k| strsim::osa_distance(&typed, k) <= distance);
+            .any(|k| strsim::osa_distance(typed, k) <= distance);
         if closer_elsewhere {
-            return Verdict::wrong();
+            return None;
         }
         let display = accepted
             .iter()
             .find(|a| normalize(a) == *near)
             .cloned()
             .unwrap_or_else(|| near.clone());
-        Verdict {
+        Some(Verdict {
             correct: true,
             rule: Rule::Typo,
             near: Some(display),
+        })
+    }
+
+    /// The words rule: the answer states one of `all` in order, every other word is filler or a title, and no
+    /// part of it names another known answer or a `reject` entry. A parenthesised abbreviation of the answer is
+    /// allowed; so are plurals. Words near-missed inside the answer make it a typo (with the usual guard).
+    fn with_words(
+        &self,
+        raw: &str,
+        accepted: &[String],
+        all: &[String],
+        rejected: &[String],
+    ) -> Option<Verdict> {
+        if raw.contains('?') {
+            return None;
         }
+        let text = without_abbreviation(raw, all);
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let titles = words::title_mask(&tokens);
+        let forms: Vec<Vec<String>> = all
+            .iter()
+            .map(|f| f.split_whitespace().map(words::fold).collect())
+            .collect();
+        let folded: Vec<String> = tokens.iter().map(|t| words::fold(t)).collect();
+        let (core, exact) = forms.iter().find_map(|form| {
+            let mut at = 0;
+            let mut core = Vec::new();
+            let mut exact = true;
+            for (k, token) in folded.iter().enumerate() {
+                if let Some(want) = form.get(at) {
+                    if token == want {
+                        core.push(tokens[k]);
+                        at += 1;
+                        continue;
+                    }
+                    let digits = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+                    if !digits(token)
+                        && !digits(want)
+                        && strsim::osa_distance(token, want) <= tolerance(want)
+                    {
+                        core.push(tokens[k]);
+                        exact = false;
+                        at += 1;
+                        continue;
+                    }
+                }
+                if !(titles[k] || words::is_filler(tokens[k])) {
+                    return None;
+                }
+            }
+            (at == form.len()).then_some((core.join(" "), exact))
+        })?;
+        // Nothing in the answer may name another known answer or a reject entry, except the accepted answer and
+        // its parts, and titles ("US President").
+        let part_of_accepted = |gram: &[String]| {
+            forms
+                .iter()
+                .any(|f| f.windows(gram.len()).any(|w| w == gram))
+        };
+        for n in 1..=tokens.len().min(6) {
+            for start in 0..=tokens.len() - n {
+                if titles[start..start + n].iter().all(|t| *t) {
+                    continue;
+                }
+                let gram = tokens[start..start + n].join(" ");
+                let folded_gram = folded[start..start + n].join(" ");
+                let named = |s: &String| *s == gram || *s == folded_gram;
+                let competes = rejected.iter().any(named)
+                    || self.known.contains(&gram)
+                    || self.known.contains(&folded_gram);
+                if competes && !part_of_accepted(&folded[start..start + n]) {
+                    return None;
+                }
+            }
+        }
+        if exact {
+            return Some(Verdict::of(true, Rule::Words));
+        }
+        if rejected.contains(&core) || self.known.contains(&core) {
+            return None;
+        }
+        self.near_miss(&core, accepted, all, rejected)
     }
 }
 
-/// Checks a typed number against the answer and its tolerance.
+/// `typed` normalized, without a parenthesised abbreviation or full form of one of `all` ("Permanent Joint Council
+/// (PJC)", "PJC (Permanent Joint Council)"); other parenthesised words are kept as words.
+fn without_abbreviation(typed: &str, all: &[String]) -> String {
+    let (Some(open), Some(close)) = (typed.find('('), typed.rfind(')')) else {
+        return normalize(typed);
+    };
+    if close < open {
+        return normalize(typed);
+    }
+    let inside = normalize(&typed[open + 1..close]);
+    let outside = normalize(&format!("{} {}", &typed[..open], &typed[close + 1..]));
+    let initials =
+        |s: &str| -> String { s.split_whitespace().filter_map(|w| w.chars().next()).collect() };
+    let inside_folded = words::fold(&inside);
+    let drops = all.contains(&inside)
+        || all.contains(&inside_folded)
+        || (!inside.contains(' ') && initials(&outside) == inside_folded)
+        || all
+            .iter()
+            .any(|a| !inside.contains(' ') && initials(a) == inside_folded);
+    if drops {
+        outside
+    } else {
+        normalize(&typed.replace(['(', ')'], " "))
+    }
+}
+
+/// Checks a typed number against the answer and its tolerance. Digits alone are exact; an ordinal ("17th"), number
+/// words ("seventeen", "twenty-eight") or words around the number ("November 17", "20 years") are the words rule.
+/// The answer must state exactly one number (a date's day and year count as one), and must not hedge ("19 or
+/// 20", "more than 20").
 pub fn check_number(typed: &str, answer: f64, tolerance: f64) -> Verdict {
-    match parse_number(typed) {
-        Some(n) if (n - answer).abs() <= tolerance + 1e-9 => Verdict::right(),
+    let within = |n: f64| (n - answer).abs() <= tolerance + 1e-9;
+    if let Some(n) = parse_number(typed) {
+        return if within(n) {
+            Verdict::right()
+        } else {
+            Verdict::wrong()
+        };
+    }
+    let Some(stated) = words::numbers_in(typed) else {
+        return Verdict::wrong();
+    };
+    let mut found = stated.found;
+    found.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    found.sort_by(f64::total_cmp);
+    found.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    // A date: "17 November 2010" answers a day of the month, "November 2009" a year.
+    if stated.month
+        && let [day, year] = found[..]
+        && (1.0..=31.0).contains(&day)
+        && day.fract() == 0.0
+        && year >= 1000.0
+    {
+        found = vec![if answer >= 1000.0 { year } else { day }];
+    }
+    match found[..] {
+        [n] if within(n) => Verdict::of(true, Rule::Words),
         _ => Verdict::wrong(),
     }
+}
+
+/// A number as a person writes it: the shortest decimal with no float noise ("3.1415", "2008"), and its tolerance
+/// after a "±" when it has one ("3.1415 ± 0.0005").
+pub fn format_number(answer: f64, tolerance: f64) -> String {
+    let plain = |x: f64| -> String {
+        // Twelve significant digits remove the noise of arithmetic (3.1414999999999997) and keep what was written.
+        let clean = format!("{x:.11e}").parse::<f64>().unwrap_or(x);
+        let clean = if clean == 0.0 { 0.0 } else { clean };
+        format!("{clean}")
+    };
+    if tolerance > 0.0 {
+        format!("{} \u{b1} {}", plain(answer), plain(tolerance))
+    } else {
+        plain(answer)
+    }
+}
+
+/// The difference between a near miss and the answer as a learner understands it: "one letter off", "one letter
+/// missing", "one letter too many", "two letters swapped", "two letters off", ... (letters compared ignoring case).
+pub fn near_miss_note(typed: &str, expected: &str) -> String {
+    let a: Vec<char> = typed.to_lowercase().chars().collect();
+    let b: Vec<char> = expected.to_lowercase().chars().collect();
+    if a == b {
+        return "only capitals differ".into();
+    }
+    let count = |n: usize| -> String {
+        const WORDS: [&str; 10] = [
+            "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        ];
+        WORDS.get(n).map_or_else(|| n.to_string(), |w| w.to_string())
+    };
+    let letters = |n: usize| if n == 1 { "letter" } else { "letters" };
+    let distance = strsim::osa_distance(&typed.to_lowercase(), &expected.to_lowercase());
+    let (la, lb) = (a.len(), b.len());
+    if la == lb && distance == 1 {
+        let differ: Vec<usize> = (0..la).filter(|&i| a[i] != b[i]).collect();
+        if differ.len() == 2 {
+            return "two letters swapped".into();
+        }
+        return "one letter off".into();
+    }
+    if la + distance == lb {
+        return format!("{} {} missing", count(distance), letters(distance));
+    }
+    if lb + distance == la {
+        return format!("{} {} too many", count(distance), letters(distance));
+    }
+    format!("{} {} off", count(distance), letters(distance))
 }
 
 /// A right answer that took longer than this is rated Hard rather than Good.
