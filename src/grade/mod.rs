@@ -187,10 +187,13 @@ impl Lexicon {
         if rejected.contains(&typed) || self.known.contains(&typed) {
             return Verdict::wrong();
         }
-        if let Some(v) = self.near_miss(&typed, accepted, &all, &rejected) {
-            return v;
+        // A plural or extra words around an exact answer are not a near miss ("Republicans" for "Republican").
+        let words = self.with_words(raw, accepted, &all, &rejected);
+        if let Some(v) = words.as_ref().filter(|v| v.rule == Rule::Words) {
+            return v.clone();
         }
-        self.with_words(raw, accepted, &all, &rejected)
+        self.near_miss(&typed, accepted, &all, &rejected)
+            .or(words)
             .unwrap_or_else(Verdict::wrong)
     }
 
@@ -611,6 +614,153 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
         assert!(check_number("2009", 2008.0, 1.0).correct);
         assert!(check_number("1,000", 1000.0, 0.0).correct);
         assert!(!check_number("soon", 2008.0, 0.0).correct);
+    }
+
+    #[test]
+    fn answers_with_extra_words() {
+        let lex = lexicon();
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let obama = s(&["Barack Obama", "Obama", "President Obama"]);
+        let pristina = s(&["Pristina Airport", "Pristina", "Pristina airfield"]);
+        let s300 = s(&["S-300", "S300", "S-300 missiles"]);
+        let s300_reject = s(&["S-400", "S-200"]);
+        let pjc = s(&["Permanent Joint Council", "PJC"]);
+        let serdyukov = s(&["Serdyukov"]);
+        let republican = s(&["Republican"]);
+        let iran = s(&["Iran"]);
+        let iraq = s(&["Iraq"]);
+        let barack = s(&["Barack Obama"]);
+        let only_pristina = s(&["Pristina"]);
+        // (typed, accepted, reject, correct, rule)
+        type Case<'a> = (&'a str, &'a [String], &'a [String], bool, Rule);
+        let none: &[String] = &[];
+        let cases: Vec<Case> = vec![
+            // Titles and ranks, with the qualifier before them.
+            ("President Barack Obama", &obama, none, true, Rule::Words),
+            ("US President Barack Obama", &obama, none, true, Rule::Words),
+            ("Defence Minister Serdyukov", &serdyukov, none, true, Rule::Words),
+            // Prepositions and generic heads.
+            ("at Pristina airport", &pristina, none, true, Rule::Words),
+            ("the airport at Pristina", &pristina, none, true, Rule::Words),
+            ("Pristina International Airport", &pristina, none, false, Rule::Wrong),
+            // Plurals.
+            ("S-300s", &s300, &s300_reject, true, Rule::Words),
+            ("S-300 air defence missiles", &s300, &s300_reject, true, Rule::Words),
+            ("the Republicans", &republican, none, true, Rule::Words),
+            // A parenthesised abbreviation, either way round.
+            ("Permanent Joint Council (PJC)", &pjc, none, true, Rule::Words),
+            ("PJC (Permanent Joint Council)", &pjc, none, true, Rule::Words),
+            ("Permanent Joint Council (NRC)", &pjc, none, false, Rule::Wrong),
+            // A near miss with extra words is a typo.
+            ("President Obamma", &obama, none, true, Rule::Typo),
+            // Hedges, competing answers and rejects.
+            ("Obama or Bush", &obama, none, false, Rule::Wrong),
+            ("not Obama", &obama, none, false, Rule::Wrong),
+            ("Obama?", &barack, none, false, Rule::Wrong),
+            ("Iran or Iraq", &iran, &iraq, false, Rule::Wrong),
+            ("in Iraq", &iran, &iraq, false, Rule::Wrong),
+            ("the S-400 missiles", &s300, &s300_reject, false, Rule::Wrong),
+            ("S-300 and S-400", &s300, &s300_reject, false, Rule::Wrong),
+            ("US Obama", &obama, none, false, Rule::Wrong),
+            ("Serdyukov and Rogozin", &serdyukov, none, false, Rule::Wrong),
+            ("at Lisbon airport", &only_pristina, none, false, Rule::Wrong),
+        ];
+        for (typed, accepted, reject, correct, rule) in cases {
+            let v = lex.check(typed, accepted, reject);
+            assert_eq!(
+                (v.correct, v.rule),
+                (correct, rule),
+                "{typed:?} for {accepted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_in_words_ordinals_and_sentences() {
+        let cases: &[(&str, f64, bool, Rule)] = &[
+            ("17", 17.0, true, Rule::Exact),
+            ("17th", 17.0, true, Rule::Words),
+            ("seventeen", 17.0, true, Rule::Words),
+            ("the seventeenth", 17.0, true, Rule::Words),
+            ("November 17", 17.0, true, Rule::Words),
+            ("17 November", 17.0, true, Rule::Words),
+            ("on the 17th of November", 17.0, true, Rule::Words),
+            ("17 November 2010", 17.0, true, Rule::Words),
+            ("twenty-eight", 28.0, true, Rule::Words),
+            ("twenty eight members", 28.0, true, Rule::Words),
+            ("29 partners", 29.0, true, Rule::Words),
+            ("20 years", 20.0, true, Rule::Words),
+            ("in 2008", 2008.0, true, Rule::Words),
+            ("autumn 2009", 2009.0, true, Rule::Words),
+            ("September 2009", 2009.0, true, Rule::Words),
+            ("two thousand and eight", 2008.0, true, Rule::Words),
+            ("nineteen ninety-nine", 1999.0, true, Rule::Words),
+            ("about 30", 30.0, true, Rule::Words),
+            ("-5", -5.0, true, Rule::Exact),
+            ("19 or 20", 20.0, false, Rule::Wrong),
+            ("19 to 20", 20.0, false, Rule::Wrong),
+            ("not 17", 17.0, false, Rule::Wrong),
+            ("more than 20", 20.0, false, Rule::Wrong),
+            ("17?", 17.0, false, Rule::Wrong),
+            ("the 1990s", 1995.0, false, Rule::Wrong),
+            ("18th", 17.0, false, Rule::Wrong),
+            ("eighteen", 17.0, false, Rule::Wrong),
+            ("28 partners", 29.0, false, Rule::Wrong),
+            ("17 November 2010", 2010.0, true, Rule::Words),
+            ("18 November 2010", 17.0, false, Rule::Wrong),
+            ("seventeen", 2017.0, false, Rule::Wrong),
+        ];
+        for (typed, answer, correct, rule) in cases {
+            let v = check_number(typed, *answer, 0.0);
+            assert_eq!((v.correct, v.rule), (*correct, *rule), "{typed:?} for {answer}");
+        }
+        assert!(check_number("three point one four one five", 3.1415, 0.0005).rule == Rule::Wrong);
+        assert!(check_number("about 3.1416", 3.1415, 0.0005).correct);
+    }
+
+    #[test]
+    fn near_misses_in_words() {
+        for (typed, expected, note) in [
+            ("Lisboa", "Lisbon", "one letter off"),
+            ("Rogzin", "Rogozin", "one letter missing"),
+            ("Serdyukovv", "Serdyukov", "one letter too many"),
+            ("Serdykuov", "Serdyukov", "two letters swapped"),
+            ("Joulwen", "Joulwan", "one letter off"),
+            ("Guseinof", "Guseynov", "two letters off"),
+            ("Rasmusen", "Rasmussen", "one letter missing"),
+            ("lisbon", "Lisbon", "only capitals differ"),
+            ("Arbatva", "Arbatova", "one letter missing"),
+        ] {
+            assert_eq!(near_miss_note(typed, expected), note, "{typed} for {expected}");
+        }
+    }
+
+    #[test]
+    fn numbers_as_a_person_writes_them() {
+        assert_eq!(format_number(2008.0, 0.0), "2008");
+        assert_eq!(format_number(3.1415, 0.0005), "3.1415 \u{b1} 0.0005");
+        assert_eq!(
+            format_number(3.1414999999999997, 0.0004999999999999449),
+            "3.1415 \u{b1} 0.0005"
+        );
+        assert_eq!(format_number(0.1 + 0.2, 0.0), "0.3");
+        assert_eq!(format_number(-2.5, 0.0), "-2.5");
+        assert_eq!(format_number(1_000_000.0, 0.0), "1000000");
+    }
+
+    #[test]
+    fn words_is_a_rule_of_its_own_rated_good() {
+        assert_eq!(Rule::Words.as_str(), "words");
+        assert_eq!(
+            serde_json::to_string(&Rule::Words).ok().as_deref(),
+            Some("\"words\"")
+        );
+        let v = Verdict {
+            correct: true,
+            rule: Rule::Words,
+            near: None,
+        };
+        assert_eq!(rating(&v, 3.0), 3);
     }
 
     #[test]
