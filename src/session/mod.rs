@@ -829,13 +829,7 @@ pub(crate) fn expected(card: &StoredCard) -> String {
             .unwrap_or_default(),
         Body::Order { items } => numbered(items),
         Body::Match { pairs } => matched(pairs),
-        Body::Number { answer, tolerance } => {
-            if *tolerance > 0.0 {
-                format!("{answer} (\u{b1}{tolerance})")
-            } else {
-                format!("{answer}")
-            }
-        }
+        Body::Number { answer, tolerance } => grade::format_number(*answer, *tolerance),
     }
 }
 
