@@ -165,6 +165,36 @@ impl Lexicon {
     /// Checks a typed answer against the accepted forms and the card's `reject` list: a listed form (exact), an
     /// alias, a near miss (typo), or a listed form with extra words that compete with nothing (words).
     pub fn check(&self, typed: &str, accepted: &[String], reject: &[String]) -> Verdict {
+        self.check_in(typed, accepted, reject, &[], &[])
+    }
+
+    /// Checks a typed answer to blank `blank` (from 0) of a cloze `prompt`: as [`Lexicon::check`] with the blank's
+    /// answers, and the prompt's own words next to the blank (up to three on each side, within its clause) also
+    /// allowed before and after the answer: "two masters" for "there are two {{masters}}".
+    pub fn check_cloze(
+        &self,
+        typed: &str,
+        prompt: &str,
+        blank: usize,
+        reject: &[String],
+    ) -> Verdict {
+        let Some(b) = crate::deck::cloze_blanks(prompt).into_iter().nth(blank) else {
+            return Verdict::wrong();
+        };
+        let before = context(&prompt[..b.range.start], true);
+        let after = context(&prompt[b.range.end..], false);
+        self.check_in(typed, &b.answers, reject, &before, &after)
+    }
+
+    /// Checks a typed answer, `before` and `after` being words that may stand before and after an accepted form.
+    fn check_in(
+        &self,
+        typed: &str,
+        accepted: &[String],
+        reject: &[String],
+        before: &[String],
+        after: &[String],
+    ) -> Verdict {
         let raw = typed;
         let typed = normalize(typed);
         if typed.is_empty() {
@@ -188,7 +218,20 @@ impl Lexicon {
             return Verdict::wrong();
         }
         // A plural or extra words around an exact answer are not a near miss ("Republicans" for "Republican").
-        let words = self.with_words(raw, accepted, &all, &rejected);
+        let mut framed = all.clone();
+        for form in &all {
+            for k in 0..=before.len() {
+                for m in 0..=after.len() {
+                    if k + m > 0 {
+                        let mut words = before[before.len() - k..].to_vec();
+                        words.push(form.clone());
+                        words.extend_from_slice(&after[..m]);
+                        framed.push(words.join(" "));
+                    }
+                }
+            }
+        }
+        let words = self.with_words(raw, accepted, &all, &framed, &rejected);
         if let Some(v) = words.as_ref().filter(|v| v.rule == Rule::Words) {
             return v.clone();
         }
@@ -242,6 +285,7 @@ impl Lexicon {
         raw: &str,
         accepted: &[String],
         all: &[String],
+        framed: &[String],
         rejected: &[String],
     ) -> Option<Verdict> {
         if raw.contains('?') {
@@ -250,7 +294,7 @@ impl Lexicon {
         let text = without_abbreviation(raw, all);
         let tokens: Vec<&str> = text.split_whitespace().collect();
         let titles = words::title_mask(&tokens);
-        let forms: Vec<Vec<String>> = all
+        let forms: Vec<Vec<String>> = framed
             .iter()
             .map(|f| f.split_whitespace().map(words::fold).collect())
             .collect();
@@ -312,7 +356,27 @@ impl Lexicon {
         if rejected.contains(&core) || self.known.contains(&core) {
             return None;
         }
-        self.near_miss(&core, accepted, all, rejected)
+        self.near_miss(&core, accepted, framed, rejected)
+    }
+}
+
+/// Up to three words of a cloze prompt next to a blank, normalized: the end of `text` (`before`) or its start, within
+/// the clause (punctuation and other blanks end it).
+fn context(text: &str, before: bool) -> Vec<String> {
+    let stop = |c: char| !(c.is_alphanumeric() || c.is_whitespace() || matches!(c, '-' | '\''));
+    let clause = if before {
+        text.rsplit(stop).next().unwrap_or("")
+    } else {
+        text.split(stop).next().unwrap_or("")
+    };
+    let words: Vec<String> = normalize(clause)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if before {
+        words[words.len().saturating_sub(3)..].to_vec()
+    } else {
+        words.into_iter().take(3).collect()
     }
 }
 

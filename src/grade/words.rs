@@ -9,8 +9,8 @@
 /// Words that add nothing to an answer: articles, prepositions and possessives, and generic heads a learner may
 /// put after a name ("Pristina airport", "New START treaty", "Republican party", "Lisbon summit").
 pub const FILLER: &[&str] = &[
-    // Articles, prepositions, possessives.
-    "the", "a", "an", "at", "in", "on", "of", "to", "for", "from", "by", "with", "within", "into", "under", "over",
+    // Articles and determiners, prepositions, possessives.
+    "the", "a", "an", "some", "this", "these", "at", "in", "on", "of", "to", "for", "from", "by", "with", "within", "into", "under", "over",
     "as", "about", "its", "his", "her", "their", // Generic heads.
     "airport", "treaty", "agreement", "accord", "system", "approach", "party", "arrangement", "programme",
     "program", "policy", "missile", "weapon", "city", "capital", "region", "area", "country", "state", "summit",
@@ -54,7 +54,7 @@ pub const TITLE_QUALIFIERS: &[&str] = &[
 pub const NUMBER_HEDGES: &[&str] = &[
     "or", "not", "nor", "either", "neither", "maybe", "perhaps", "possibly", "probably", "more", "less", "fewer",
     "over", "under", "least", "most", "almost", "nearly", "than", "between", "except", "before", "after", "since",
-    "until", "till", "no", "never", "late", "early", "mid",
+    "until", "till", "no", "never",
 ];
 
 const MONTHS: &[&str] = &[

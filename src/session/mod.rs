@@ -746,12 +746,8 @@ pub(crate) fn ask(
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Cloze { reject } => {
-            let accepted = cloze_blanks(&c.prompt)
-                .get(card.sibling)
-                .map(|b| b.answers.clone())
-                .unwrap_or_default();
             let typed = reply!(p.type_answer(q));
-            let verdict = lexicon.check(&typed, &accepted, reject);
+            let verdict = lexicon.check_cloze(&typed, &c.prompt, card.sibling, reject);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Number { answer, tolerance } => {
