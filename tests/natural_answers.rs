@@ -1,7 +1,7 @@
 //! Natural right and wrong answers to every typed card of the built-in decks (tests/data/natural-answers.toml), run
 //! through the checker a study session uses: a deck's lexicon from its aliases and normalized typed answers
 //! (`Lexicon::with_known`, as `session::load_lexicon` builds it from the store), `Lexicon::check` for text,
-//! `Lexicon::check_cloze` for cloze blanks, `grade::check_number` for numbers. At least 95 % of the right answers are accepted; no wrong one is.
+//! `Lexicon::check_cloze` for cloze blanks, `grade::check_number_asked` for numbers. At least 95 % of the right answers are accepted; no wrong one is.
 
 use detente::deck::builtin::DECKS;
 use detente::deck::{Body, Deck, cloze_blanks, normalize, parse_deck, typed_answers};
@@ -38,7 +38,10 @@ fn decks() -> BTreeMap<String, Deck> {
 
 /// The lexicon a session builds for `deck`: its aliases and its typed answers, normalized, as the store keeps them.
 fn lexicon(deck: &Deck) -> Lexicon {
-    let known = typed_answers(&deck.cards).iter().map(|a| normalize(a)).collect::<Vec<_>>();
+    let known = typed_answers(&deck.cards)
+        .iter()
+        .map(|a| normalize(a))
+        .collect::<Vec<_>>();
     Lexicon::with_known(&deck.aliases, known)
 }
 
@@ -57,8 +60,15 @@ fn check(deck: &Deck, lex: &Lexicon, item: &Item, typed: &str) -> Verdict {
     match &card.body {
         Body::Text { answers, reject } => lex.check(typed, answers, reject),
         Body::Cloze { reject } => lex.check_cloze(typed, &card.prompt, item.blank, reject),
-        Body::Number { answer, tolerance } => grade::check_number(typed, *answer, *tolerance),
-        other => panic!("{}/{} is a {} card, not typed", item.deck, item.id, other.kind()),
+        Body::Number { answer, tolerance } => {
+            grade::check_number_asked(&card.prompt, typed, *answer, *tolerance)
+        }
+        other => panic!(
+            "{}/{} is a {} card, not typed",
+            item.deck,
+            item.id,
+            other.kind()
+        ),
     }
 }
 
@@ -66,8 +76,18 @@ fn check(deck: &Deck, lex: &Lexicon, item: &Item, typed: &str) -> Verdict {
 fn every_typed_card_of_the_builtin_decks_has_natural_answers() {
     let mut listed = BTreeSet::new();
     for item in data().card {
-        assert!(item.right.len() >= 4, "{}/{}: few right answers", item.deck, item.id);
-        assert!(item.wrong.len() >= 4, "{}/{}: few wrong answers", item.deck, item.id);
+        assert!(
+            item.right.len() >= 4,
+            "{}/{}: few right answers",
+            item.deck,
+            item.id
+        );
+        assert!(
+            item.wrong.len() >= 4,
+            "{}/{}: few wrong answers",
+            item.deck,
+            item.id
+        );
         listed.insert((item.deck, item.id, item.blank));
     }
     for (id, deck) in decks() {
@@ -91,7 +111,8 @@ fn every_typed_card_of_the_builtin_decks_has_natural_answers() {
 #[test]
 fn natural_answers_are_graded_as_a_teacher_would() {
     let decks = decks();
-    let lexicons: BTreeMap<&String, Lexicon> = decks.iter().map(|(id, d)| (id, lexicon(d))).collect();
+    let lexicons: BTreeMap<&String, Lexicon> =
+        decks.iter().map(|(id, d)| (id, lexicon(d))).collect();
     let (mut right, mut accepted) = (0, 0);
     let mut refused = Vec::new();
     let mut let_through = Vec::new();
@@ -106,7 +127,10 @@ fn natural_answers_are_graded_as_a_teacher_would() {
                 accepted += 1;
                 *rules.entry(v.rule.as_str()).or_default() += 1;
             } else {
-                refused.push(format!("{}/{}[{}]: {typed:?}", item.deck, item.id, item.blank));
+                refused.push(format!(
+                    "{}/{}[{}]: {typed:?}",
+                    item.deck, item.id, item.blank
+                ));
             }
         }
         for typed in &item.wrong {
@@ -128,6 +152,13 @@ fn natural_answers_are_graded_as_a_teacher_would() {
         rate * 100.0
     );
     println!("refused right answers: {refused:#?}");
-    assert!(let_through.is_empty(), "wrong answers accepted: {let_through:#?}");
-    assert!(rate >= 0.95, "only {:.1} % accepted; refused: {refused:#?}", rate * 100.0);
+    assert!(
+        let_through.is_empty(),
+        "wrong answers accepted: {let_through:#?}"
+    );
+    assert!(
+        rate >= 0.95,
+        "only {:.1} % accepted; refused: {refused:#?}",
+        rate * 100.0
+    );
 }

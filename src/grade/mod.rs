@@ -391,8 +391,11 @@ fn without_abbreviation(typed: &str, all: &[String]) -> String {
     }
     let inside = normalize(&typed[open + 1..close]);
     let outside = normalize(&format!("{} {}", &typed[..open], &typed[close + 1..]));
-    let initials =
-        |s: &str| -> String { s.split_whitespace().filter_map(|w| w.chars().next()).collect() };
+    let initials = |s: &str| -> String {
+        s.split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .collect()
+    };
     let inside_folded = words::fold(&inside);
     let drops = all.contains(&inside)
         || all.contains(&inside_folded)
@@ -442,6 +445,16 @@ pub fn check_number(typed: &str, answer: f64, tolerance: f64) -> Verdict {
     }
 }
 
+/// Checks a typed number to a card asking `prompt`: as [`check_number`], and when the prompt names a month ("which
+/// day of November"), an answer naming another month ("17 December") is wrong.
+pub fn check_number_asked(prompt: &str, typed: &str, answer: f64, tolerance: f64) -> Verdict {
+    let asked = words::months_in(prompt);
+    if !asked.is_empty() && words::months_in(typed).iter().any(|m| !asked.contains(m)) {
+        return Verdict::wrong();
+    }
+    check_number(typed, answer, tolerance)
+}
+
 /// A number as a person writes it: the shortest decimal with no float noise ("3.1415", "2008"), and its tolerance
 /// after a "±" when it has one ("3.1415 ± 0.0005").
 pub fn format_number(answer: f64, tolerance: f64) -> String {
@@ -470,7 +483,9 @@ pub fn near_miss_note(typed: &str, expected: &str) -> String {
         const WORDS: [&str; 10] = [
             "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
         ];
-        WORDS.get(n).map_or_else(|| n.to_string(), |w| w.to_string())
+        WORDS
+            .get(n)
+            .map_or_else(|| n.to_string(), |w| w.to_string())
     };
     let letters = |n: usize| if n == 1 { "letter" } else { "letters" };
     let distance = strsim::osa_distance(&typed.to_lowercase(), &expected.to_lowercase());
@@ -555,6 +570,7 @@ pub fn diff(typed: &str, expected: &str) -> Vec<Diff> {
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant)] // 3.1415 is the GIFT example's value, not an approximation of pi.
 mod tests {
     use super::*;
 
@@ -702,19 +718,61 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
             // Titles and ranks, with the qualifier before them.
             ("President Barack Obama", &obama, none, true, Rule::Words),
             ("US President Barack Obama", &obama, none, true, Rule::Words),
-            ("Defence Minister Serdyukov", &serdyukov, none, true, Rule::Words),
+            (
+                "Defence Minister Serdyukov",
+                &serdyukov,
+                none,
+                true,
+                Rule::Words,
+            ),
             // Prepositions and generic heads.
             ("at Pristina airport", &pristina, none, true, Rule::Words),
-            ("the airport at Pristina", &pristina, none, true, Rule::Words),
-            ("Pristina International Airport", &pristina, none, false, Rule::Wrong),
+            (
+                "the airport at Pristina",
+                &pristina,
+                none,
+                true,
+                Rule::Words,
+            ),
+            (
+                "Pristina International Airport",
+                &pristina,
+                none,
+                false,
+                Rule::Wrong,
+            ),
             // Plurals.
             ("S-300s", &s300, &s300_reject, true, Rule::Words),
-            ("S-300 air defence missiles", &s300, &s300_reject, true, Rule::Words),
+            (
+                "S-300 air defence missiles",
+                &s300,
+                &s300_reject,
+                true,
+                Rule::Words,
+            ),
             ("the Republicans", &republican, none, true, Rule::Words),
             // A parenthesised abbreviation, either way round.
-            ("Permanent Joint Council (PJC)", &pjc, none, true, Rule::Words),
-            ("PJC (Permanent Joint Council)", &pjc, none, true, Rule::Words),
-            ("Permanent Joint Council (NRC)", &pjc, none, false, Rule::Wrong),
+            (
+                "Permanent Joint Council (PJC)",
+                &pjc,
+                none,
+                true,
+                Rule::Words,
+            ),
+            (
+                "PJC (Permanent Joint Council)",
+                &pjc,
+                none,
+                true,
+                Rule::Words,
+            ),
+            (
+                "Permanent Joint Council (NRC)",
+                &pjc,
+                none,
+                false,
+                Rule::Wrong,
+            ),
             // A near miss with extra words is a typo.
             ("President Obamma", &obama, none, true, Rule::Typo),
             // Hedges, competing answers and rejects.
@@ -723,11 +781,29 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
             ("Obama?", &barack, none, false, Rule::Wrong),
             ("Iran or Iraq", &iran, &iraq, false, Rule::Wrong),
             ("in Iraq", &iran, &iraq, false, Rule::Wrong),
-            ("the S-400 missiles", &s300, &s300_reject, false, Rule::Wrong),
+            (
+                "the S-400 missiles",
+                &s300,
+                &s300_reject,
+                false,
+                Rule::Wrong,
+            ),
             ("S-300 and S-400", &s300, &s300_reject, false, Rule::Wrong),
             ("US Obama", &obama, none, false, Rule::Wrong),
-            ("Serdyukov and Rogozin", &serdyukov, none, false, Rule::Wrong),
-            ("at Lisbon airport", &only_pristina, none, false, Rule::Wrong),
+            (
+                "Serdyukov and Rogozin",
+                &serdyukov,
+                none,
+                false,
+                Rule::Wrong,
+            ),
+            (
+                "at Lisbon airport",
+                &only_pristina,
+                none,
+                false,
+                Rule::Wrong,
+            ),
         ];
         for (typed, accepted, reject, correct, rule) in cases {
             let v = lex.check(typed, accepted, reject);
@@ -776,10 +852,47 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
         ];
         for (typed, answer, correct, rule) in cases {
             let v = check_number(typed, *answer, 0.0);
-            assert_eq!((v.correct, v.rule), (*correct, *rule), "{typed:?} for {answer}");
+            assert_eq!(
+                (v.correct, v.rule),
+                (*correct, *rule),
+                "{typed:?} for {answer}"
+            );
         }
+        let prompt = "On what day of November does Sherr date it?";
+        assert!(check_number_asked(prompt, "November 17", 17.0, 0.0).correct);
+        assert!(check_number_asked(prompt, "Nov. 17th", 17.0, 0.0).correct);
+        assert!(check_number_asked(prompt, "17", 17.0, 0.0).correct);
+        assert!(!check_number_asked(prompt, "December 17", 17.0, 0.0).correct);
+        assert!(check_number_asked("In what year?", "August 2008", 2008.0, 0.0).correct);
         assert!(check_number("three point one four one five", 3.1415, 0.0005).rule == Rule::Wrong);
         assert!(check_number("about 3.1416", 3.1415, 0.0005).correct);
+    }
+
+    #[test]
+    fn cloze_answers_may_keep_the_prompts_words_next_to_the_blank() {
+        let lex = lexicon();
+        let prompt =
+            "There are two {{masters}} but no {{apprentice}}; NATO wants to {{refresh}} relations.";
+        let cases = [
+            ("two masters", 0, true, Rule::Words),
+            ("masters", 0, true, Rule::Exact),
+            ("the masters", 0, true, Rule::Exact),
+            ("two masters but no apprentice", 0, false, Rule::Wrong),
+            ("no apprentice", 1, true, Rule::Words),
+            ("not apprentice", 1, false, Rule::Wrong),
+            ("to refresh relations", 2, true, Rule::Words),
+            ("not refresh", 2, false, Rule::Wrong),
+            ("refresh not", 2, false, Rule::Wrong),
+            ("two apprentices", 1, false, Rule::Wrong),
+        ];
+        for (typed, blank, correct, rule) in cases {
+            let v = lex.check_cloze(typed, prompt, blank, &[]);
+            assert_eq!(
+                (v.correct, v.rule),
+                (correct, rule),
+                "{typed:?} for blank {blank}"
+            );
+        }
     }
 
     #[test]
@@ -795,7 +908,11 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
             ("lisbon", "Lisbon", "only capitals differ"),
             ("Arbatva", "Arbatova", "one letter missing"),
         ] {
-            assert_eq!(near_miss_note(typed, expected), note, "{typed} for {expected}");
+            assert_eq!(
+                near_miss_note(typed, expected),
+                note,
+                "{typed} for {expected}"
+            );
         }
     }
 

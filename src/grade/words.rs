@@ -10,11 +10,60 @@
 /// put after a name ("Pristina airport", "New START treaty", "Republican party", "Lisbon summit").
 pub const FILLER: &[&str] = &[
     // Articles and determiners, prepositions, possessives.
-    "the", "a", "an", "some", "this", "these", "at", "in", "on", "of", "to", "for", "from", "by", "with", "within", "into", "under", "over",
-    "as", "about", "its", "his", "her", "their", // Generic heads.
-    "airport", "treaty", "agreement", "accord", "system", "approach", "party", "arrangement", "programme",
-    "program", "policy", "missile", "weapon", "city", "capital", "region", "area", "country", "state", "summit",
-    "organisation", "organization", "website", "site", "conflict", "air", "surface", "defence", "defense",
+    "the",
+    "a",
+    "an",
+    "some",
+    "this",
+    "these",
+    "at",
+    "in",
+    "on",
+    "of",
+    "to",
+    "for",
+    "from",
+    "by",
+    "with",
+    "within",
+    "into",
+    "under",
+    "over",
+    "as",
+    "about",
+    "its",
+    "his",
+    "her",
+    "their", // Generic heads.
+    "airport",
+    "treaty",
+    "agreement",
+    "accord",
+    "system",
+    "approach",
+    "party",
+    "arrangement",
+    "programme",
+    "program",
+    "policy",
+    "missile",
+    "weapon",
+    "city",
+    "capital",
+    "region",
+    "area",
+    "country",
+    "state",
+    "summit",
+    "organisation",
+    "organization",
+    "website",
+    "site",
+    "conflict",
+    "air",
+    "surface",
+    "defence",
+    "defense",
 ];
 
 /// Titles and ranks that may stand before a name ("President Barack Obama", "General Joulwan").
@@ -46,18 +95,18 @@ pub const TITLES: &[&str] = &[
 /// Words that qualify a title and are filler only next to one ("US President", "NATO Secretary General",
 /// "Russia's Defence Minister", "envoy to NATO"). Elsewhere they are content: "US" alone is another answer.
 pub const TITLE_QUALIFIERS: &[&str] = &[
-    "us", "usa", "american", "russian", "russia", "russias", "nato", "natos", "un", "eu", "soviet", "foreign",
-    "defence", "defense", "prime", "deputy",
+    "us", "usa", "american", "russian", "russia", "russias", "nato", "natos", "un", "eu", "soviet",
+    "foreign", "defence", "defense", "prime", "deputy",
 ];
 
 /// Words that hedge a number ("more than 20", "19 or 20", "not 17"): a number answer with one of them is wrong.
 pub const NUMBER_HEDGES: &[&str] = &[
-    "or", "not", "nor", "either", "neither", "maybe", "perhaps", "possibly", "probably", "more", "less", "fewer",
-    "over", "under", "least", "most", "almost", "nearly", "than", "between", "except", "before", "after", "since",
-    "until", "till", "no", "never",
+    "or", "not", "nor", "either", "neither", "maybe", "perhaps", "possibly", "probably", "more",
+    "less", "fewer", "over", "under", "least", "most", "almost", "nearly", "than", "between",
+    "except", "before", "after", "since", "until", "till", "no", "never",
 ];
 
-const MONTHS: &[&str] = &[
+const MONTHS: [&str; 12] = [
     "january",
     "february",
     "march",
@@ -70,23 +119,50 @@ const MONTHS: &[&str] = &[
     "october",
     "november",
     "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
 ];
 
+/// The month (0 for January) a word names, in full or abbreviated ("nov", "sept").
+fn month(word: &str) -> Option<usize> {
+    if word == "sept" {
+        return Some(8);
+    }
+    MONTHS
+        .iter()
+        .position(|m| *m == word || (word.len() == 3 && m.starts_with(word)))
+}
+
+/// The months (0 for January) a text names, in full or abbreviated.
+pub fn months_in(text: &str) -> Vec<usize> {
+    let mut out: Vec<usize> = super::normalize(text)
+        .split_whitespace()
+        .filter_map(month)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 const UNITS: &[&str] = &[
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ];
 const UNIT_ORDINALS: &[&str] = &[
     "zeroth",
@@ -141,7 +217,11 @@ pub fn fold(word: &str) -> String {
             return word[..word.len() - 2].to_string();
         }
     }
-    if word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") && !word.ends_with("is") {
+    if word.ends_with('s')
+        && !word.ends_with("ss")
+        && !word.ends_with("us")
+        && !word.ends_with("is")
+    {
         return word[..word.len() - 1].to_string();
     }
     word.to_string()
@@ -254,7 +334,7 @@ pub fn numbers_in(typed: &str) -> Option<Numbers> {
         .filter(|t| !t.is_empty())
         .collect();
     let mut found = Vec::new();
-    let mut month = false;
+    let mut dated = false;
     let mut i = 0;
     let mut negative = false;
     while i < tokens.len() {
@@ -262,8 +342,8 @@ pub fn numbers_in(typed: &str) -> Option<Numbers> {
         if NUMBER_HEDGES.contains(&t) {
             return None;
         }
-        if MONTHS.contains(&t) {
-            month = true;
+        if month(t).is_some() {
+            dated = true;
         }
         if matches!(t, "minus" | "negative") {
             negative = true;
@@ -296,7 +376,10 @@ pub fn numbers_in(typed: &str) -> Option<Numbers> {
         }
         i += 1;
     }
-    Some(Numbers { found, month })
+    Some(Numbers {
+        found,
+        month: dated,
+    })
 }
 
 /// Reads a run of number words from `tokens[start]`: the numbers it makes ("twenty eight" is one, "nineteen

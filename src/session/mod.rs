@@ -752,7 +752,7 @@ pub(crate) fn ask(
         }
         Body::Number { answer, tolerance } => {
             let typed = reply!(p.type_answer(q));
-            let verdict = grade::check_number(&typed, *answer, *tolerance);
+            let verdict = grade::check_number_asked(&c.prompt, &typed, *answer, *tolerance);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Order { items } => {
