@@ -197,7 +197,8 @@ impl Lexicon {
     ) -> Verdict {
         let raw = typed;
         let typed = normalize(typed);
-        if typed.is_empty() {
+        // An empty answer, and a question for an answer ("Iran?"), hedge.
+        if typed.is_empty() || raw.contains('?') {
             return Verdict::wrong();
         }
         let direct: Vec<String> = accepted.iter().map(|a| normalize(a)).collect();
@@ -288,9 +289,6 @@ impl Lexicon {
         framed: &[String],
         rejected: &[String],
     ) -> Option<Verdict> {
-        if raw.contains('?') {
-            return None;
-        }
         let text = without_abbreviation(raw, all);
         let tokens: Vec<&str> = text.split_whitespace().collect();
         let titles = words::title_mask(&tokens);
@@ -445,9 +443,14 @@ pub fn check_number(typed: &str, answer: f64, tolerance: f64) -> Verdict {
     }
 }
 
-/// Checks a typed number to a card asking `prompt`: as [`check_number`], and when the prompt names a month ("which
-/// day of November"), an answer naming another month ("17 December") is wrong.
+/// Checks a typed number to a card asking `prompt`: as [`check_number`]; and when the prompt names a month ("which
+/// day of November"), an answer naming another month ("17 December") is wrong, and when it asks "how many", an
+/// ordinal ("second") is not a count.
 pub fn check_number_asked(prompt: &str, typed: &str, answer: f64, tolerance: f64) -> Verdict {
+    if normalize(prompt).contains("how many") && words::numbers_in(typed).is_some_and(|n| n.ordinal)
+    {
+        return Verdict::wrong();
+    }
     let asked = words::months_in(prompt);
     if !asked.is_empty() && words::months_in(typed).iter().any(|m| !asked.contains(m)) {
         return Verdict::wrong();
@@ -779,6 +782,9 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
             ("Obama or Bush", &obama, none, false, Rule::Wrong),
             ("not Obama", &obama, none, false, Rule::Wrong),
             ("Obama?", &barack, none, false, Rule::Wrong),
+            ("Barack Obama?", &barack, none, false, Rule::Wrong),
+            ("Pres. Obama", &obama, none, true, Rule::Words),
+            ("the Obama administration", &obama, none, true, Rule::Words),
             ("Iran or Iraq", &iran, &iraq, false, Rule::Wrong),
             ("in Iraq", &iran, &iraq, false, Rule::Wrong),
             (
@@ -864,6 +870,12 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
         assert!(check_number_asked(prompt, "17", 17.0, 0.0).correct);
         assert!(!check_number_asked(prompt, "December 17", 17.0, 0.0).correct);
         assert!(check_number_asked("In what year?", "August 2008", 2008.0, 0.0).correct);
+        let count = "How many frozen conflicts does the reading count?";
+        assert!(check_number_asked(count, "two conflicts", 2.0, 0.0).correct);
+        assert!(!check_number_asked(count, "second", 2.0, 0.0).correct);
+        assert!(!check_number_asked(count, "2nd", 2.0, 0.0).correct);
+        assert!(!check_number("20+", 20.0, 0.0).correct);
+        assert!(!check_number("< 20", 20.0, 0.0).correct);
         assert!(check_number("three point one four one five", 3.1415, 0.0005).rule == Rule::Wrong);
         assert!(check_number("about 3.1416", 3.1415, 0.0005).correct);
     }

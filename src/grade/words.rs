@@ -64,13 +64,24 @@ pub const FILLER: &[&str] = &[
     "surface",
     "defence",
     "defense",
+    "administration",
+    "government",
+    "senate",
+    "model",
+    "method",
 ];
 
 /// Titles and ranks that may stand before a name ("President Barack Obama", "General Joulwan").
 pub const TITLES: &[&str] = &[
     "president",
+    "pres",
     "general",
     "gen",
+    "sec",
+    "sg",
+    "saceur",
+    "pm",
+    "amb",
     "admiral",
     "colonel",
     "commander",
@@ -318,13 +329,16 @@ fn digits(token: &str) -> Option<Result<f64, ()>> {
 pub struct Numbers {
     pub found: Vec<f64>,
     pub month: bool,
+    /// A number was written as an ordinal ("17th", "seventeenth"): a position or a day, never a count.
+    pub ordinal: bool,
 }
 
 /// The numbers a typed answer states, in digits or words, with any words around them ("November 17", "on the
 /// 17th", "twenty-eight", "two thousand and eight", "nineteen ninety-nine"). `None` when the answer hedges ("19
 /// or 20", "more than 20", "17?") or names a number some other way ("the 1990s").
 pub fn numbers_in(typed: &str) -> Option<Numbers> {
-    if typed.contains('?') {
+    // "17?", "20+", "<20", "> 20" hedge or bound the number rather than state it.
+    if typed.contains(['?', '+', '<', '>', '\u{2264}', '\u{2265}']) {
         return None;
     }
     let normalized = super::normalize(typed);
@@ -376,9 +390,18 @@ pub fn numbers_in(typed: &str) -> Option<Numbers> {
         }
         i += 1;
     }
+    let ordinal = tokens.iter().any(|t| {
+        let suffixed = ["st", "nd", "rd", "th"].iter().any(|x| t.ends_with(x))
+            && t.starts_with(|c: char| c.is_ascii_digit());
+        suffixed
+            || UNIT_ORDINALS.contains(t)
+            || TEN_ORDINALS[2..].contains(t)
+            || matches!(*t, "hundredth" | "thousandth" | "millionth")
+    });
     Some(Numbers {
         found,
         month: dated,
+        ordinal,
     })
 }
 
