@@ -162,3 +162,81 @@ fn natural_answers_are_graded_as_a_teacher_would() {
         rate * 100.0
     );
 }
+
+/// The typed study items of a deck: (card index, blank) with their accepted answers (numbers as digits).
+fn items(deck: &Deck) -> Vec<(usize, usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for (i, card) in deck.cards.iter().enumerate() {
+        match &card.body {
+            Body::Text { answers, .. } => out.push((i, 0, answers.clone())),
+            Body::Cloze { .. } => {
+                for (b, blank) in cloze_blanks(&card.prompt).into_iter().enumerate() {
+                    out.push((i, b, blank.answers));
+                }
+            }
+            Body::Number { answer, .. } => out.push((i, 0, vec![answer.to_string()])),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn another_cards_answer_and_hedges_are_refused_everywhere() {
+    let decks = decks();
+    let mut checked = 0;
+    let mut let_through = Vec::new();
+    for deck in decks.values() {
+        let lex = lexicon(deck);
+        let items = items(deck);
+        for (i, blank, accepted) in &items {
+            let card = &deck.cards[*i];
+            let item = Item {
+                deck: deck.id.clone(),
+                id: card.id.clone(),
+                blank: *blank,
+                right: vec![],
+                wrong: vec![],
+            };
+            let answer = &accepted[0];
+            let mut wrong: Vec<String> = vec![format!("not {answer}"), format!("{answer}?")];
+            for (j, other_blank, other) in &items {
+                // Numbers compete with numbers, names with names.
+                let numeric = |k: usize| matches!(deck.cards[k].body, Body::Number { .. });
+                if (j, other_blank) == (i, blank) || numeric(*i) != numeric(*j) {
+                    continue;
+                }
+                let other = &other[0];
+                // Two cards may share an answer: that is no competitor.
+                let v = check(deck, &lex, &item, other);
+                if v.correct && matches!(v.rule.as_str(), "exact" | "alias") {
+                    continue;
+                }
+                wrong.push(other.clone());
+                wrong.push(format!("{answer} or {other}"));
+                wrong.push(format!("{other} or {answer}"));
+                wrong.push(format!("{answer} and {other}"));
+            }
+            if let Body::Number { answer, .. } = &card.body {
+                for n in [answer - 1.0, answer + 1.0, answer * 10.0] {
+                    wrong.push(n.to_string());
+                    wrong.push(format!("{answer} or {n}"));
+                }
+            }
+            for typed in &wrong {
+                checked += 1;
+                let v = check(deck, &lex, &item, typed);
+                if v.correct {
+                    let_through.push(format!(
+                        "{}/{}[{blank}]: {typed:?} ({})",
+                        deck.id,
+                        card.id,
+                        v.rule.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    println!("{checked} wrong answers checked");
+    assert!(let_through.is_empty(), "wrong answers accepted: {let_through:#?}");
+}
