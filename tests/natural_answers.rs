@@ -238,5 +238,8 @@ fn another_cards_answer_and_hedges_are_refused_everywhere() {
         }
     }
     println!("{checked} wrong answers checked");
-    assert!(let_through.is_empty(), "wrong answers accepted: {let_through:#?}");
+    assert!(
+        let_through.is_empty(),
+        "wrong answers accepted: {let_through:#?}"
+    );
 }

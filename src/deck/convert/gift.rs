@@ -21,6 +21,7 @@
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, slug};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
+use crate::grade::plain_number;
 use std::io::{BufRead, Write};
 use std::ops::Range;
 
@@ -905,7 +906,10 @@ fn gift_question(card: &Card) -> Result<String, String> {
                 if after.trim().is_empty() { "\\n" } else { "" }
             )
         }
-        Body::Number { answer, tolerance } => format!("{prompt}{{#{answer}:{tolerance}{explain}}}"),
+        Body::Number { answer, tolerance } => {
+            let (answer, tolerance) = (plain_number(*answer), plain_number(*tolerance));
+            format!("{prompt}{{#{answer}:{tolerance}{explain}}}")
+        }
         Body::Match { pairs } => {
             if let Some((left, _)) = pairs.iter().find(|(left, _)| left.contains("->")) {
                 return Err(format!(
