@@ -1,9 +1,11 @@
 //! Answer checking: normalization, listed answers, aliases, near-miss tolerance with its guard against other known
-//! answers, numeric tolerance, and how a verdict becomes an FSRS rating. Pure functions only.
+//! answers, answers stated with extra words (see [`words`]), numbers in digits or words, and how a verdict becomes
+//! an FSRS rating. Also how a number and a near miss are put to the learner. Pure functions only.
 
 pub mod credit;
 mod dictionary;
 pub mod lint;
+pub mod words;
 
 pub use crate::deck::normalize;
 use crate::deck::{Deck, parse::parse_number};
@@ -21,6 +23,9 @@ pub enum Rule {
     Alias,
     /// The answer was a near miss of a listed answer.
     Typo,
+    /// The answer stated a listed answer (or alias) with words that add nothing competing: filler, a title, a
+    /// plural, an abbreviation in parentheses; or a number as an ordinal, in words or with words around it.
+    Words,
     /// The answer was wrong.
     Wrong,
     /// The learner graded a flashcard themself.
@@ -36,6 +41,7 @@ impl Rule {
             Rule::Exact => "exact",
             Rule::Alias => "alias",
             Rule::Typo => "typo",
+            Rule::Words => "words",
             Rule::Wrong => "wrong",
             Rule::SelfGraded => "self",
             Rule::Override => "override",
@@ -156,10 +162,43 @@ impl Lexicon {
         }
     }
 
-    /// Checks a typed answer against the accepted forms and the card's `reject` list.
+    /// Checks a typed answer against the accepted forms and the card's `reject` list: a listed form (exact), an
+    /// alias, a near miss (typo), or a listed form with extra words that compete with nothing (words).
     pub fn check(&self, typed: &str, accepted: &[String], reject: &[String]) -> Verdict {
+        self.check_in(typed, accepted, reject, &[], &[])
+    }
+
+    /// Checks a typed answer to blank `blank` (from 0) of a cloze `prompt`: as [`Lexicon::check`] with the blank's
+    /// answers, and the prompt's own words next to the blank (up to three on each side, within its clause) also
+    /// allowed before and after the answer: "two masters" for "there are two {{masters}}".
+    pub fn check_cloze(
+        &self,
+        typed: &str,
+        prompt: &str,
+        blank: usize,
+        reject: &[String],
+    ) -> Verdict {
+        let Some(b) = crate::deck::cloze_blanks(prompt).into_iter().nth(blank) else {
+            return Verdict::wrong();
+        };
+        let before = context(&prompt[..b.range.start], true);
+        let after = context(&prompt[b.range.end..], false);
+        self.check_in(typed, &b.answers, reject, &before, &after)
+    }
+
+    /// Checks a typed answer, `before` and `after` being words that may stand before and after an accepted form.
+    fn check_in(
+        &self,
+        typed: &str,
+        accepted: &[String],
+        reject: &[String],
+        before: &[String],
+        after: &[String],
+    ) -> Verdict {
+        let raw = typed;
         let typed = normalize(typed);
-        if typed.is_empty() {
+        // An empty answer, and a question for an answer ("Iran?"), hedge.
+        if typed.is_empty() || raw.contains('?') {
             return Verdict::wrong();
         }
         let direct: Vec<String> = accepted.iter().map(|a| normalize(a)).collect();
@@ -179,14 +218,42 @@ impl Lexicon {
         if rejected.contains(&typed) || self.known.contains(&typed) {
             return Verdict::wrong();
         }
-        let best = all
+        // A plural or extra words around an exact answer are not a near miss ("Republicans" for "Republican").
+        let mut framed = all.clone();
+        for form in &all {
+            for k in 0..=before.len() {
+                for m in 0..=after.len() {
+                    if k + m > 0 {
+                        let mut words = before[before.len() - k..].to_vec();
+                        words.push(form.clone());
+                        words.extend_from_slice(&after[..m]);
+                        framed.push(words.join(" "));
+                    }
+                }
+            }
+        }
+        let words = self.with_words(raw, accepted, &all, &framed, &rejected);
+        if let Some(v) = words.as_ref().filter(|v| v.rule == Rule::Words) {
+            return v.clone();
+        }
+        self.near_miss(&typed, accepted, &all, &rejected)
+            .or(words)
+            .unwrap_or_else(Verdict::wrong)
+    }
+
+    /// A near miss of one of `all` (normalized accepted forms and aliases), unless as close to another known answer.
+    fn near_miss(
+        &self,
+        typed: &str,
+        accepted: &[String],
+        all: &[String],
+        rejected: &[String],
+    ) -> Option<Verdict> {
+        let (distance, near) = all
             .iter()
-            .map(|a| (strsim::osa_distance(&typed, a), a))
+            .map(|a| (strsim::osa_distance(typed, a), a))
             .filter(|(d, a)| *d <= tolerance(a))
-            .min_by_key(|(d, _)| *d);
-        let Some((distance, near)) = best else {
-            return Verdict::wrong();
-        };
+            .min_by_key(|(d, _)| *d)?;
         // The guard: a near miss that is as close to another known answer is that other answer, not a typo.
         let length = typed.chars().count();
         let closer_elsewhere = rejected
@@ -195,29 +262,257 @@ impl Lexicon {
             .filter(|k| k.len().abs_diff(typed.len()) <= distance * 4)
             .filter(|k| k.chars().count().abs_diff(length) <= distance)
             .filter(|k| !all.contains(k))
-            .any(|k| strsim::osa_distance(&typed, k) <= distance);
+            .any(|k| strsim::osa_distance(typed, k) <= distance);
         if closer_elsewhere {
-            return Verdict::wrong();
+            return None;
         }
         let display = accepted
             .iter()
             .find(|a| normalize(a) == *near)
             .cloned()
             .unwrap_or_else(|| near.clone());
-        Verdict {
+        Some(Verdict {
             correct: true,
             rule: Rule::Typo,
             near: Some(display),
+        })
+    }
+
+    /// The words rule: the answer states one of `all` in order, every other word is filler or a title, and no
+    /// part of it names another known answer or a `reject` entry. A parenthesised abbreviation of the answer is
+    /// allowed; so are plurals. Words near-missed inside the answer make it a typo (with the usual guard).
+    fn with_words(
+        &self,
+        raw: &str,
+        accepted: &[String],
+        all: &[String],
+        framed: &[String],
+        rejected: &[String],
+    ) -> Option<Verdict> {
+        let text = without_abbreviation(raw, all);
+        let tokens: Vec<&str> = text.split_whitespace().collect();
+        let titles = words::title_mask(&tokens);
+        let forms: Vec<Vec<String>> = framed
+            .iter()
+            .map(|f| f.split_whitespace().map(words::fold).collect())
+            .collect();
+        let folded: Vec<String> = tokens.iter().map(|t| words::fold(t)).collect();
+        let (core, exact) = forms.iter().find_map(|form| {
+            let mut at = 0;
+            let mut core = Vec::new();
+            let mut exact = true;
+            for (k, token) in folded.iter().enumerate() {
+                if let Some(want) = form.get(at) {
+                    if token == want {
+                        core.push(tokens[k]);
+                        at += 1;
+                        continue;
+                    }
+                    let digits = |s: &str| s.chars().any(|c| c.is_ascii_digit());
+                    if !digits(token)
+                        && !digits(want)
+                        && strsim::osa_distance(token, want) <= tolerance(want)
+                    {
+                        core.push(tokens[k]);
+                        exact = false;
+                        at += 1;
+                        continue;
+                    }
+                }
+                if !(titles[k] || words::is_filler(tokens[k])) {
+                    return None;
+                }
+            }
+            (at == form.len()).then_some((core.join(" "), exact))
+        })?;
+        // Nothing in the answer may name another known answer or a reject entry, except the accepted answer and
+        // its parts, and titles ("US President").
+        let part_of_accepted = |gram: &[String]| {
+            forms
+                .iter()
+                .any(|f| f.windows(gram.len()).any(|w| w == gram))
+        };
+        for n in 1..=tokens.len().min(6) {
+            for start in 0..=tokens.len() - n {
+                if titles[start..start + n].iter().all(|t| *t) {
+                    continue;
+                }
+                let gram = tokens[start..start + n].join(" ");
+                let folded_gram = folded[start..start + n].join(" ");
+                let named = |s: &String| *s == gram || *s == folded_gram;
+                let competes = rejected.iter().any(named)
+                    || self.known.contains(&gram)
+                    || self.known.contains(&folded_gram);
+                if competes && !part_of_accepted(&folded[start..start + n]) {
+                    return None;
+                }
+            }
         }
+        if exact {
+            return Some(Verdict::of(true, Rule::Words));
+        }
+        if rejected.contains(&core) || self.known.contains(&core) {
+            return None;
+        }
+        self.near_miss(&core, accepted, framed, rejected)
     }
 }
 
-/// Checks a typed number against the answer and its tolerance.
+/// Up to three words of a cloze prompt next to a blank, normalized: the end of `text` (`before`) or its start, within
+/// the clause (punctuation and other blanks end it).
+fn context(text: &str, before: bool) -> Vec<String> {
+    let stop = |c: char| !(c.is_alphanumeric() || c.is_whitespace() || matches!(c, '-' | '\''));
+    let clause = if before {
+        text.rsplit(stop).next().unwrap_or("")
+    } else {
+        text.split(stop).next().unwrap_or("")
+    };
+    let words: Vec<String> = normalize(clause)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if before {
+        words[words.len().saturating_sub(3)..].to_vec()
+    } else {
+        words.into_iter().take(3).collect()
+    }
+}
+
+/// `typed` normalized, without a parenthesised abbreviation or full form of one of `all` ("Permanent Joint Council
+/// (PJC)", "PJC (Permanent Joint Council)"); other parenthesised words are kept as words.
+fn without_abbreviation(typed: &str, all: &[String]) -> String {
+    let (Some(open), Some(close)) = (typed.find('('), typed.rfind(')')) else {
+        return normalize(typed);
+    };
+    if close < open {
+        return normalize(typed);
+    }
+    let inside = normalize(&typed[open + 1..close]);
+    let outside = normalize(&format!("{} {}", &typed[..open], &typed[close + 1..]));
+    let initials = |s: &str| -> String {
+        s.split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .collect()
+    };
+    let inside_folded = words::fold(&inside);
+    let drops = all.contains(&inside)
+        || all.contains(&inside_folded)
+        || (!inside.contains(' ') && initials(&outside) == inside_folded)
+        || all
+            .iter()
+            .any(|a| !inside.contains(' ') && initials(a) == inside_folded);
+    if drops {
+        outside
+    } else {
+        normalize(&typed.replace(['(', ')'], " "))
+    }
+}
+
+/// Checks a typed number against the answer and its tolerance. Digits alone are exact; an ordinal ("17th"), number
+/// words ("seventeen", "twenty-eight") or words around the number ("November 17", "20 years") are the words rule.
+/// The answer must state exactly one number (a date's day and year count as one), and must not hedge ("19 or
+/// 20", "more than 20").
 pub fn check_number(typed: &str, answer: f64, tolerance: f64) -> Verdict {
-    match parse_number(typed) {
-        Some(n) if (n - answer).abs() <= tolerance + 1e-9 => Verdict::right(),
+    let within = |n: f64| (n - answer).abs() <= tolerance + 1e-9;
+    if let Some(n) = parse_number(typed) {
+        return if within(n) {
+            Verdict::right()
+        } else {
+            Verdict::wrong()
+        };
+    }
+    let Some(stated) = words::numbers_in(typed) else {
+        return Verdict::wrong();
+    };
+    let mut found = stated.found;
+    found.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    found.sort_by(f64::total_cmp);
+    found.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    // A date: "17 November 2010" answers a day of the month, "November 2009" a year.
+    if stated.month
+        && let [day, year] = found[..]
+        && (1.0..=31.0).contains(&day)
+        && day.fract() == 0.0
+        && year >= 1000.0
+    {
+        found = vec![if answer >= 1000.0 { year } else { day }];
+    }
+    match found[..] {
+        [n] if within(n) => Verdict::of(true, Rule::Words),
         _ => Verdict::wrong(),
     }
+}
+
+/// Checks a typed number to a card asking `prompt`: as [`check_number`]; and when the prompt names a month ("which
+/// day of November"), an answer naming another month ("17 December") is wrong, and when it asks "how many", an
+/// ordinal ("second") is not a count.
+pub fn check_number_asked(prompt: &str, typed: &str, answer: f64, tolerance: f64) -> Verdict {
+    if normalize(prompt).contains("how many") && words::numbers_in(typed).is_some_and(|n| n.ordinal)
+    {
+        return Verdict::wrong();
+    }
+    let asked = words::months_in(prompt);
+    if !asked.is_empty() && words::months_in(typed).iter().any(|m| !asked.contains(m)) {
+        return Verdict::wrong();
+    }
+    check_number(typed, answer, tolerance)
+}
+
+/// A number as a person writes it: the shortest decimal with no float noise ("3.1415", "2008"), and its tolerance
+/// after a "±" when it has one ("3.1415 ± 0.0005").
+pub fn format_number(answer: f64, tolerance: f64) -> String {
+    if tolerance > 0.0 {
+        format!(
+            "{} \u{b1} {}",
+            plain_number(answer),
+            plain_number(tolerance)
+        )
+    } else {
+        plain_number(answer)
+    }
+}
+
+/// One number as the shortest decimal without float noise: "3.1415" for 3.1414999999999997, "2008", "-2.5".
+pub fn plain_number(x: f64) -> String {
+    // Twelve significant digits remove the noise of arithmetic and keep whatever a person wrote.
+    let clean = format!("{x:.11e}").parse::<f64>().unwrap_or(x);
+    let clean = if clean == 0.0 { 0.0 } else { clean };
+    format!("{clean}")
+}
+
+/// The difference between a near miss and the answer as a learner understands it: "one letter off", "one letter
+/// missing", "one letter too many", "two letters swapped", "two letters off", ... (letters compared ignoring case).
+pub fn near_miss_note(typed: &str, expected: &str) -> String {
+    let a: Vec<char> = typed.to_lowercase().chars().collect();
+    let b: Vec<char> = expected.to_lowercase().chars().collect();
+    if a == b {
+        return "only capitals differ".into();
+    }
+    let count = |n: usize| -> String {
+        const WORDS: [&str; 10] = [
+            "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        ];
+        WORDS
+            .get(n)
+            .map_or_else(|| n.to_string(), |w| w.to_string())
+    };
+    let letters = |n: usize| if n == 1 { "letter" } else { "letters" };
+    let distance = strsim::osa_distance(&typed.to_lowercase(), &expected.to_lowercase());
+    let (la, lb) = (a.len(), b.len());
+    if la == lb && distance == 1 {
+        let differ: Vec<usize> = (0..la).filter(|&i| a[i] != b[i]).collect();
+        if differ.len() == 2 {
+            return "two letters swapped".into();
+        }
+        return "one letter off".into();
+    }
+    if la + distance == lb {
+        return format!("{} {} missing", count(distance), letters(distance));
+    }
+    if lb + distance == la {
+        return format!("{} {} too many", count(distance), letters(distance));
+    }
+    format!("{} {} off", count(distance), letters(distance))
 }
 
 /// A right answer that took longer than this is rated Hard rather than Good.
@@ -284,6 +579,7 @@ pub fn diff(typed: &str, expected: &str) -> Vec<Diff> {
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant)] // 3.1415 is the GIFT example's value, not an approximation of pi.
 mod tests {
     use super::*;
 
@@ -407,6 +703,265 @@ prompt = "The envoy was {{Rogozin|Dmitry Rogozin}}."
         assert!(check_number("2009", 2008.0, 1.0).correct);
         assert!(check_number("1,000", 1000.0, 0.0).correct);
         assert!(!check_number("soon", 2008.0, 0.0).correct);
+    }
+
+    #[test]
+    fn answers_with_extra_words() {
+        let lex = lexicon();
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let obama = s(&["Barack Obama", "Obama", "President Obama"]);
+        let pristina = s(&["Pristina Airport", "Pristina", "Pristina airfield"]);
+        let s300 = s(&["S-300", "S300", "S-300 missiles"]);
+        let s300_reject = s(&["S-400", "S-200"]);
+        let pjc = s(&["Permanent Joint Council", "PJC"]);
+        let serdyukov = s(&["Serdyukov"]);
+        let republican = s(&["Republican"]);
+        let iran = s(&["Iran"]);
+        let iraq = s(&["Iraq"]);
+        let barack = s(&["Barack Obama"]);
+        let only_pristina = s(&["Pristina"]);
+        // (typed, accepted, reject, correct, rule)
+        type Case<'a> = (&'a str, &'a [String], &'a [String], bool, Rule);
+        let none: &[String] = &[];
+        let cases: Vec<Case> = vec![
+            // Titles and ranks, with the qualifier before them.
+            ("President Barack Obama", &obama, none, true, Rule::Words),
+            ("US President Barack Obama", &obama, none, true, Rule::Words),
+            (
+                "Defence Minister Serdyukov",
+                &serdyukov,
+                none,
+                true,
+                Rule::Words,
+            ),
+            // Prepositions and generic heads.
+            ("at Pristina airport", &pristina, none, true, Rule::Words),
+            (
+                "the airport at Pristina",
+                &pristina,
+                none,
+                true,
+                Rule::Words,
+            ),
+            (
+                "Pristina International Airport",
+                &pristina,
+                none,
+                false,
+                Rule::Wrong,
+            ),
+            // Plurals.
+            ("S-300s", &s300, &s300_reject, true, Rule::Words),
+            (
+                "S-300 air defence missiles",
+                &s300,
+                &s300_reject,
+                true,
+                Rule::Words,
+            ),
+            ("the Republicans", &republican, none, true, Rule::Words),
+            // A parenthesised abbreviation, either way round.
+            (
+                "Permanent Joint Council (PJC)",
+                &pjc,
+                none,
+                true,
+                Rule::Words,
+            ),
+            (
+                "PJC (Permanent Joint Council)",
+                &pjc,
+                none,
+                true,
+                Rule::Words,
+            ),
+            (
+                "Permanent Joint Council (NRC)",
+                &pjc,
+                none,
+                false,
+                Rule::Wrong,
+            ),
+            // A near miss with extra words is a typo.
+            ("President Obamma", &obama, none, true, Rule::Typo),
+            // Hedges, competing answers and rejects.
+            ("Obama or Bush", &obama, none, false, Rule::Wrong),
+            ("not Obama", &obama, none, false, Rule::Wrong),
+            ("Obama?", &barack, none, false, Rule::Wrong),
+            ("Barack Obama?", &barack, none, false, Rule::Wrong),
+            ("Pres. Obama", &obama, none, true, Rule::Words),
+            ("the Obama administration", &obama, none, true, Rule::Words),
+            ("Iran or Iraq", &iran, &iraq, false, Rule::Wrong),
+            ("in Iraq", &iran, &iraq, false, Rule::Wrong),
+            (
+                "the S-400 missiles",
+                &s300,
+                &s300_reject,
+                false,
+                Rule::Wrong,
+            ),
+            ("S-300 and S-400", &s300, &s300_reject, false, Rule::Wrong),
+            ("US Obama", &obama, none, false, Rule::Wrong),
+            (
+                "Serdyukov and Rogozin",
+                &serdyukov,
+                none,
+                false,
+                Rule::Wrong,
+            ),
+            (
+                "at Lisbon airport",
+                &only_pristina,
+                none,
+                false,
+                Rule::Wrong,
+            ),
+        ];
+        for (typed, accepted, reject, correct, rule) in cases {
+            let v = lex.check(typed, accepted, reject);
+            assert_eq!(
+                (v.correct, v.rule),
+                (correct, rule),
+                "{typed:?} for {accepted:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_in_words_ordinals_and_sentences() {
+        let cases: &[(&str, f64, bool, Rule)] = &[
+            ("17", 17.0, true, Rule::Exact),
+            ("17th", 17.0, true, Rule::Words),
+            ("seventeen", 17.0, true, Rule::Words),
+            ("the seventeenth", 17.0, true, Rule::Words),
+            ("November 17", 17.0, true, Rule::Words),
+            ("17 November", 17.0, true, Rule::Words),
+            ("on the 17th of November", 17.0, true, Rule::Words),
+            ("17 November 2010", 17.0, true, Rule::Words),
+            ("twenty-eight", 28.0, true, Rule::Words),
+            ("twenty eight members", 28.0, true, Rule::Words),
+            ("29 partners", 29.0, true, Rule::Words),
+            ("20 years", 20.0, true, Rule::Words),
+            ("in 2008", 2008.0, true, Rule::Words),
+            ("autumn 2009", 2009.0, true, Rule::Words),
+            ("September 2009", 2009.0, true, Rule::Words),
+            ("two thousand and eight", 2008.0, true, Rule::Words),
+            ("nineteen ninety-nine", 1999.0, true, Rule::Words),
+            ("about 30", 30.0, true, Rule::Words),
+            ("-5", -5.0, true, Rule::Exact),
+            ("19 or 20", 20.0, false, Rule::Wrong),
+            ("19 to 20", 20.0, false, Rule::Wrong),
+            ("not 17", 17.0, false, Rule::Wrong),
+            ("more than 20", 20.0, false, Rule::Wrong),
+            ("17?", 17.0, false, Rule::Wrong),
+            ("the 1990s", 1995.0, false, Rule::Wrong),
+            ("18th", 17.0, false, Rule::Wrong),
+            ("eighteen", 17.0, false, Rule::Wrong),
+            ("28 partners", 29.0, false, Rule::Wrong),
+            ("17 November 2010", 2010.0, true, Rule::Words),
+            ("18 November 2010", 17.0, false, Rule::Wrong),
+            ("seventeen", 2017.0, false, Rule::Wrong),
+        ];
+        for (typed, answer, correct, rule) in cases {
+            let v = check_number(typed, *answer, 0.0);
+            assert_eq!(
+                (v.correct, v.rule),
+                (*correct, *rule),
+                "{typed:?} for {answer}"
+            );
+        }
+        let prompt = "On what day of November does Sherr date it?";
+        assert!(check_number_asked(prompt, "November 17", 17.0, 0.0).correct);
+        assert!(check_number_asked(prompt, "Nov. 17th", 17.0, 0.0).correct);
+        assert!(check_number_asked(prompt, "17", 17.0, 0.0).correct);
+        assert!(!check_number_asked(prompt, "December 17", 17.0, 0.0).correct);
+        assert!(check_number_asked("In what year?", "August 2008", 2008.0, 0.0).correct);
+        let count = "How many frozen conflicts does the reading count?";
+        assert!(check_number_asked(count, "two conflicts", 2.0, 0.0).correct);
+        assert!(!check_number_asked(count, "second", 2.0, 0.0).correct);
+        assert!(!check_number_asked(count, "2nd", 2.0, 0.0).correct);
+        assert!(!check_number("20+", 20.0, 0.0).correct);
+        assert!(!check_number("< 20", 20.0, 0.0).correct);
+        assert!(check_number("three point one four one five", 3.1415, 0.0005).rule == Rule::Wrong);
+        assert!(check_number("about 3.1416", 3.1415, 0.0005).correct);
+    }
+
+    #[test]
+    fn cloze_answers_may_keep_the_prompts_words_next_to_the_blank() {
+        let lex = lexicon();
+        let prompt =
+            "There are two {{masters}} but no {{apprentice}}; NATO wants to {{refresh}} relations.";
+        let cases = [
+            ("two masters", 0, true, Rule::Words),
+            ("masters", 0, true, Rule::Exact),
+            ("the masters", 0, true, Rule::Exact),
+            ("two masters but no apprentice", 0, false, Rule::Wrong),
+            ("no apprentice", 1, true, Rule::Words),
+            ("not apprentice", 1, false, Rule::Wrong),
+            ("to refresh relations", 2, true, Rule::Words),
+            ("not refresh", 2, false, Rule::Wrong),
+            ("refresh not", 2, false, Rule::Wrong),
+            ("two apprentices", 1, false, Rule::Wrong),
+        ];
+        for (typed, blank, correct, rule) in cases {
+            let v = lex.check_cloze(typed, prompt, blank, &[]);
+            assert_eq!(
+                (v.correct, v.rule),
+                (correct, rule),
+                "{typed:?} for blank {blank}"
+            );
+        }
+    }
+
+    #[test]
+    fn near_misses_in_words() {
+        for (typed, expected, note) in [
+            ("Lisboa", "Lisbon", "one letter off"),
+            ("Rogzin", "Rogozin", "one letter missing"),
+            ("Serdyukovv", "Serdyukov", "one letter too many"),
+            ("Serdykuov", "Serdyukov", "two letters swapped"),
+            ("Joulwen", "Joulwan", "one letter off"),
+            ("Guseinof", "Guseynov", "two letters off"),
+            ("Rasmusen", "Rasmussen", "one letter missing"),
+            ("lisbon", "Lisbon", "only capitals differ"),
+            ("Arbatva", "Arbatova", "one letter missing"),
+        ] {
+            assert_eq!(
+                near_miss_note(typed, expected),
+                note,
+                "{typed} for {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_as_a_person_writes_them() {
+        assert_eq!(format_number(2008.0, 0.0), "2008");
+        assert_eq!(format_number(3.1415, 0.0005), "3.1415 \u{b1} 0.0005");
+        assert_eq!(
+            format_number(3.1414999999999997, 0.0004999999999999449),
+            "3.1415 \u{b1} 0.0005"
+        );
+        assert_eq!(format_number(0.1 + 0.2, 0.0), "0.3");
+        assert_eq!(format_number(-2.5, 0.0), "-2.5");
+        assert_eq!(format_number(1_000_000.0, 0.0), "1000000");
+        assert_eq!(plain_number(0.1 + 0.2), "0.3");
+        assert_eq!(plain_number(-0.0), "0");
+    }
+
+    #[test]
+    fn words_is_a_rule_of_its_own_rated_good() {
+        assert_eq!(Rule::Words.as_str(), "words");
+        assert_eq!(
+            serde_json::to_string(&Rule::Words).ok().as_deref(),
+            Some("\"words\"")
+        );
+        let v = Verdict {
+            correct: true,
+            rule: Rule::Words,
+            near: None,
+        };
+        assert_eq!(rating(&v, 3.0), 3);
     }
 
     #[test]

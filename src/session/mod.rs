@@ -854,17 +854,13 @@ pub(crate) fn ask(
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Cloze { reject } => {
-            let accepted = cloze_blanks(&c.prompt)
-                .get(card.sibling)
-                .map(|b| b.answers.clone())
-                .unwrap_or_default();
             let typed = reply!(typed_answer(p, q));
-            let verdict = lexicon.check(&typed, &accepted, reject);
+            let verdict = lexicon.check_cloze(&typed, &c.prompt, card.sibling, reject);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Number { answer, tolerance } => {
             let typed = reply!(typed_answer(p, q));
-            let verdict = grade::check_number(&typed, *answer, *tolerance);
+            let verdict = grade::check_number_asked(&c.prompt, &typed, *answer, *tolerance);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Order { items } => {
@@ -950,13 +946,7 @@ pub(crate) fn expected(card: &StoredCard) -> String {
             .unwrap_or_default(),
         Body::Order { items } => numbered(items),
         Body::Match { pairs } => matched(pairs),
-        Body::Number { answer, tolerance } => {
-            if *tolerance > 0.0 {
-                format!("{answer} (\u{b1}{tolerance})")
-            } else {
-                format!("{answer}")
-            }
-        }
+        Body::Number { answer, tolerance } => grade::format_number(*answer, *tolerance),
     }
 }
 

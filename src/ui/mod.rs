@@ -383,12 +383,6 @@ fn indents(line: &str) -> (String, String) {
     (lead.to_string(), format!("{lead}{}", " ".repeat(hang)))
 }
 
-/// TEMPORARY until grade::near_miss_note lands.
-fn near_note(typed: &str, near: &str) -> String {
-    let d = strsim::osa_distance(&typed.to_lowercase(), &near.to_lowercase());
-    format!("{d} letter(s) off")
-}
-
 /// How a line of feedback is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -528,7 +522,7 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
                 "You typed {}; the answer is {} ({}).",
                 clean(typed),
                 clean(near),
-                near_note(typed, near)
+                crate::grade::near_miss_note(typed, near)
             ),
             "  ",
             "  ",

@@ -21,6 +21,7 @@
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, slug};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
+use crate::grade::plain_number;
 use std::io::{BufRead, Write};
 use std::ops::Range;
 
@@ -586,17 +587,39 @@ fn numerical(
     Ok(Some((Body::Number { answer, tolerance }, Some(feedback))))
 }
 
-/// A numerical answer `x`, `x:tolerance` or `min..max` as its value and tolerance.
+/// A numerical answer `x`, `x:tolerance` or `min..max` as its value and tolerance. A range keeps the decimals it
+/// was written with: `3.141..3.142` is 3.1415 with tolerance 0.0005, never 3.1414999999999997.
 fn number(text: &str) -> Option<(f64, f64)> {
     let num = |s: &str| s.trim().parse::<f64>().ok().filter(|n| n.is_finite());
     if let Some(k) = text.find("..").filter(|&k| k > 0) {
         let (min, max) = (num(&text[..k])?, num(&text[k + 2..])?);
-        Some(((min + max) / 2.0, ((max - min) / 2.0).abs()))
+        // Half of a number with d decimals has at most d + 1.
+        let places = decimals(&text[..k]).max(decimals(&text[k + 2..])) + 1;
+        Some((
+            round_to((min + max) / 2.0, places),
+            round_to(((max - min) / 2.0).abs(), places),
+        ))
     } else if let Some(k) = text.find(':').filter(|&k| k > 0) {
         Some((num(&text[..k])?, num(&text[k + 1..])?.abs()))
     } else {
         Some((num(text)?, 0.0))
     }
+}
+
+/// How many decimal places a written number has ("3.141" has 3, "2e3" and "17" none).
+fn decimals(text: &str) -> i32 {
+    let text = text.trim();
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    mantissa.split_once('.').map_or(0, |(_, d)| {
+        d.chars().filter(|c| c.is_ascii_digit()).count() as i32
+    })
+}
+
+/// `x` rounded to `places` decimal places (at most 15, beyond which an f64 has nothing to round).
+fn round_to(x: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places.min(15));
+    let rounded = (x * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { x }
 }
 
 /// `{~a =b ~c}` is a choice card; with no `=`, `{~%50%a ~%50%b ~%-100%c}` is a multi card of the positive choices.
@@ -883,7 +906,10 @@ fn gift_question(card: &Card) -> Result<String, String> {
                 if after.trim().is_empty() { "\\n" } else { "" }
             )
         }
-        Body::Number { answer, tolerance } => format!("{prompt}{{#{answer}:{tolerance}{explain}}}"),
+        Body::Number { answer, tolerance } => {
+            let (answer, tolerance) = (plain_number(*answer), plain_number(*tolerance));
+            format!("{prompt}{{#{answer}:{tolerance}{explain}}}")
+        }
         Body::Match { pairs } => {
             if let Some((left, _)) = pairs.iter().find(|(left, _)| left.contains("->")) {
                 return Err(format!(
@@ -966,4 +992,20 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::approx_constant)] // 3.1415 is the GIFT example's value, not an approximation of pi.
+mod tests {
+    use super::number;
+
+    #[test]
+    fn ranges_keep_the_decimals_they_were_written_with() {
+        assert_eq!(number("3.141..3.142"), Some((3.1415, 0.0005)));
+        assert_eq!(number("0.1..0.2"), Some((0.15, 0.05)));
+        assert_eq!(number("1..2"), Some((1.5, 0.5)));
+        assert_eq!(number("1990..2000"), Some((1995.0, 5.0)));
+        assert_eq!(number("3.1415:0.0005"), Some((3.1415, 0.0005)));
+        assert_eq!(number("-1.5..-0.5"), Some((-1.0, 0.5)));
+    }
 }

@@ -337,7 +337,7 @@ fn front_back(card: &Card) -> Option<(String, String)> {
         Body::Flashcard { answer, .. } | Body::Choice { answer, .. } => answer.clone(),
         Body::Text { answers, .. } => answers.first()?.clone(),
         Body::Truefalse { answer } => if *answer { "True" } else { "False" }.to_string(),
-        Body::Number { answer, .. } => answer.to_string(),
+        Body::Number { answer, .. } => crate::grade::plain_number(*answer),
         Body::Cloze { .. } | Body::Multi { .. } | Body::Order { .. } | Body::Match { .. } => {
             return None;
         }

@@ -1,0 +1,245 @@
+//! Natural right and wrong answers to every typed card of the built-in decks (tests/data/natural-answers.toml), run
+//! through the checker a study session uses: a deck's lexicon from its aliases and normalized typed answers
+//! (`Lexicon::with_known`, as `session::load_lexicon` builds it from the store), `Lexicon::check` for text,
+//! `Lexicon::check_cloze` for cloze blanks, `grade::check_number_asked` for numbers. At least 95 % of the right answers are accepted; no wrong one is.
+
+use detente::deck::builtin::DECKS;
+use detente::deck::{Body, Deck, cloze_blanks, normalize, parse_deck, typed_answers};
+use detente::grade::{self, Lexicon, Verdict};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Deserialize)]
+struct Data {
+    card: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    deck: String,
+    id: String,
+    #[serde(default)]
+    blank: usize,
+    right: Vec<String>,
+    wrong: Vec<String>,
+}
+
+fn decks() -> BTreeMap<String, Deck> {
+    DECKS
+        .iter()
+        .map(|b| {
+            let deck = parse_deck(b.file, b.text)
+                .0
+                .unwrap_or_else(|| panic!("{} parses", b.file));
+            (deck.id.clone(), deck)
+        })
+        .collect()
+}
+
+/// The lexicon a session builds for `deck`: its aliases and its typed answers, normalized, as the store keeps them.
+fn lexicon(deck: &Deck) -> Lexicon {
+    let known = typed_answers(&deck.cards)
+        .iter()
+        .map(|a| normalize(a))
+        .collect::<Vec<_>>();
+    Lexicon::with_known(&deck.aliases, known)
+}
+
+fn data() -> Data {
+    let text = std::fs::read_to_string("tests/data/natural-answers.toml").expect("data file");
+    toml::from_str(&text).expect("data parses")
+}
+
+/// Checks `typed` for the item as a session would.
+fn check(deck: &Deck, lex: &Lexicon, item: &Item, typed: &str) -> Verdict {
+    let card = deck
+        .cards
+        .iter()
+        .find(|c| c.id == item.id)
+        .unwrap_or_else(|| panic!("{}/{} is not a card", item.deck, item.id));
+    match &card.body {
+        Body::Text { answers, reject } => lex.check(typed, answers, reject),
+        Body::Cloze { reject } => lex.check_cloze(typed, &card.prompt, item.blank, reject),
+        Body::Number { answer, tolerance } => {
+            grade::check_number_asked(&card.prompt, typed, *answer, *tolerance)
+        }
+        other => panic!(
+            "{}/{} is a {} card, not typed",
+            item.deck,
+            item.id,
+            other.kind()
+        ),
+    }
+}
+
+#[test]
+fn every_typed_card_of_the_builtin_decks_has_natural_answers() {
+    let mut listed = BTreeSet::new();
+    for item in data().card {
+        assert!(
+            item.right.len() >= 4,
+            "{}/{}: few right answers",
+            item.deck,
+            item.id
+        );
+        assert!(
+            item.wrong.len() >= 4,
+            "{}/{}: few wrong answers",
+            item.deck,
+            item.id
+        );
+        listed.insert((item.deck, item.id, item.blank));
+    }
+    for (id, deck) in decks() {
+        for card in &deck.cards {
+            let blanks = match &card.body {
+                Body::Text { .. } | Body::Number { .. } => 1,
+                Body::Cloze { .. } => cloze_blanks(&card.prompt).len(),
+                _ => 0,
+            };
+            for blank in 0..blanks {
+                assert!(
+                    listed.contains(&(id.clone(), card.id.clone(), blank)),
+                    "{id}/{} blank {blank} has no natural answers",
+                    card.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn natural_answers_are_graded_as_a_teacher_would() {
+    let decks = decks();
+    let lexicons: BTreeMap<&String, Lexicon> =
+        decks.iter().map(|(id, d)| (id, lexicon(d))).collect();
+    let (mut right, mut accepted) = (0, 0);
+    let mut refused = Vec::new();
+    let mut let_through = Vec::new();
+    let mut rules: BTreeMap<&str, usize> = BTreeMap::new();
+    for item in data().card {
+        let deck = &decks[&item.deck];
+        let lex = &lexicons[&item.deck];
+        for typed in &item.right {
+            right += 1;
+            let v = check(deck, lex, &item, typed);
+            if v.correct {
+                accepted += 1;
+                *rules.entry(v.rule.as_str()).or_default() += 1;
+            } else {
+                refused.push(format!(
+                    "{}/{}[{}]: {typed:?}",
+                    item.deck, item.id, item.blank
+                ));
+            }
+        }
+        for typed in &item.wrong {
+            let v = check(deck, lex, &item, typed);
+            if v.correct {
+                let_through.push(format!(
+                    "{}/{}[{}]: {typed:?} ({})",
+                    item.deck,
+                    item.id,
+                    item.blank,
+                    v.rule.as_str()
+                ));
+            }
+        }
+    }
+    let rate = accepted as f64 / right as f64;
+    println!(
+        "natural right answers accepted: {accepted}/{right} ({:.1} %), by rule {rules:?}",
+        rate * 100.0
+    );
+    println!("refused right answers: {refused:#?}");
+    assert!(
+        let_through.is_empty(),
+        "wrong answers accepted: {let_through:#?}"
+    );
+    assert!(
+        rate >= 0.95,
+        "only {:.1} % accepted; refused: {refused:#?}",
+        rate * 100.0
+    );
+}
+
+/// The typed study items of a deck: (card index, blank) with their accepted answers (numbers as digits).
+fn items(deck: &Deck) -> Vec<(usize, usize, Vec<String>)> {
+    let mut out = Vec::new();
+    for (i, card) in deck.cards.iter().enumerate() {
+        match &card.body {
+            Body::Text { answers, .. } => out.push((i, 0, answers.clone())),
+            Body::Cloze { .. } => {
+                for (b, blank) in cloze_blanks(&card.prompt).into_iter().enumerate() {
+                    out.push((i, b, blank.answers));
+                }
+            }
+            Body::Number { answer, .. } => out.push((i, 0, vec![answer.to_string()])),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn another_cards_answer_and_hedges_are_refused_everywhere() {
+    let decks = decks();
+    let mut checked = 0;
+    let mut let_through = Vec::new();
+    for deck in decks.values() {
+        let lex = lexicon(deck);
+        let items = items(deck);
+        for (i, blank, accepted) in &items {
+            let card = &deck.cards[*i];
+            let item = Item {
+                deck: deck.id.clone(),
+                id: card.id.clone(),
+                blank: *blank,
+                right: vec![],
+                wrong: vec![],
+            };
+            let answer = &accepted[0];
+            let mut wrong: Vec<String> = vec![format!("not {answer}"), format!("{answer}?")];
+            for (j, other_blank, other) in &items {
+                // Numbers compete with numbers, names with names.
+                let numeric = |k: usize| matches!(deck.cards[k].body, Body::Number { .. });
+                if (j, other_blank) == (i, blank) || numeric(*i) != numeric(*j) {
+                    continue;
+                }
+                let other = &other[0];
+                // Two cards may share an answer: that is no competitor.
+                let v = check(deck, &lex, &item, other);
+                if v.correct && matches!(v.rule.as_str(), "exact" | "alias") {
+                    continue;
+                }
+                wrong.push(other.clone());
+                wrong.push(format!("{answer} or {other}"));
+                wrong.push(format!("{other} or {answer}"));
+                wrong.push(format!("{answer} and {other}"));
+            }
+            if let Body::Number { answer, .. } = &card.body {
+                for n in [answer - 1.0, answer + 1.0, answer * 10.0] {
+                    wrong.push(n.to_string());
+                    wrong.push(format!("{answer} or {n}"));
+                }
+            }
+            for typed in &wrong {
+                checked += 1;
+                let v = check(deck, &lex, &item, typed);
+                if v.correct {
+                    let_through.push(format!(
+                        "{}/{}[{blank}]: {typed:?} ({})",
+                        deck.id,
+                        card.id,
+                        v.rule.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    println!("{checked} wrong answers checked");
+    assert!(
+        let_through.is_empty(),
+        "wrong answers accepted: {let_through:#?}"
+    );
+}
