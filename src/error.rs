@@ -42,8 +42,6 @@ pub enum Error {
     },
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("database migration: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
     #[error("{context}: {source}")]
     Io {
         context: String,

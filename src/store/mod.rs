@@ -32,22 +32,19 @@ use crate::schedule::{CardState, Phase, Settings};
 use rusqlite::{
     Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
 };
-use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The schema migrations, in order. The database's `user_version` says how many have been applied.
-fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("../../migrations/0001_init.sql")),
-        M::up(include_str!("../../migrations/0002_card_reset.sql")),
-        M::up(include_str!("../../migrations/0003_identities_exams.sql")),
-        M::up(include_str!("../../migrations/0004_deck_answers.sql")),
-    ])
-}
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_card_reset.sql"),
+    include_str!("../../migrations/0003_identities_exams.sql"),
+    include_str!("../../migrations/0004_deck_answers.sql"),
+];
 
 /// The schema version this build of detente writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
 pub fn default_path() -> PathBuf {
@@ -76,23 +73,37 @@ impl Store {
         let mut conn = Connection::open(path)?;
         // A busy timeout first: another process may hold the write lock while we migrate or write.
         conn.busy_timeout(Duration::from_secs(30))?;
+        let too_new = |found: i64| Error::DatabaseTooNew {
+            path: path.to_path_buf(),
+            found,
+            known: SCHEMA_VERSION,
+        };
         let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if found > SCHEMA_VERSION {
-            return Err(Error::DatabaseTooNew {
-                path: path.to_path_buf(),
-                found,
-                known: SCHEMA_VERSION,
-            });
+            return Err(too_new(found));
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // NORMAL is durable against a killed process in WAL mode; only a power cut may lose the last commits.
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a commit is on disk before it returns, so an answer shown as saved survives a power cut (in WAL
+        // mode NORMAL may lose the last commits then).
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Every write transaction takes the write lock when it begins, so two processes wait for each other
         // (within the busy timeout) instead of failing with "database is locked" on upgrade.
         conn.set_transaction_behavior(TransactionBehavior::Immediate);
         if found < SCHEMA_VERSION {
-            migrations().to_latest(&mut conn)?;
+            // The version is read again once the write lock is held, and the migrations run in that same
+            // transaction: of many processes opening a new (or old) file at once, the first migrates and the
+            // others find it done.
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if found > SCHEMA_VERSION {
+                return Err(too_new(found));
+            }
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            }
+            tx.commit()?;
         }
         Ok(Store {
             conn,
@@ -893,7 +904,6 @@ mod tests {
 
     #[test]
     fn migrations_are_valid() {
-        assert!(migrations().validate().is_ok());
         let store = Store::open(Path::new(":memory:")).expect("open");
         let version: i64 = store
             .conn
