@@ -51,6 +51,9 @@ pub enum Error {
     Fsrs(String),
     #[error("terminal: {0}")]
     Terminal(String),
+    /// The learner ended a session after an answer could not be written; the text says which answer.
+    #[error("not saved: {0}")]
+    NotSaved(String),
 }
 
 impl Error {
@@ -62,6 +65,12 @@ impl Error {
             Error::Interrupted => exit::INTERRUPTED,
             _ => exit::RUNTIME,
         }
+    }
+
+    /// Whether the database or the file system failed (busy past the timeout, disk full, an I/O error): the
+    /// failed action may succeed if tried again.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, Error::Sqlite(_) | Error::Io { .. })
     }
 
     /// An I/O error with what was being done when it happened.

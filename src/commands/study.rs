@@ -45,6 +45,9 @@ pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
     let session = Session::start(&mut store, &learner, opts, &clock, calendar(&learner))?;
     let mut terminal = Terminal::new(ctx.color);
     let summary = session.run(&mut terminal)?;
+    if let Some(unsaved) = summary.unsaved {
+        return Err(Error::NotSaved(unsaved));
+    }
     if summary.interrupted {
         return Err(Error::Interrupted);
     }

@@ -135,6 +135,8 @@ pub struct Summary {
     pub later_today: u32,
     pub cram: bool,
     pub interrupted: bool,
+    /// An answer that could not be saved when the learner chose to quit, described.
+    pub unsaved: Option<String>,
 }
 
 /// The learner's side of a session. The terminal implementation is `ui::Terminal`; tests script one.
@@ -158,6 +160,11 @@ pub trait Prompter {
         self.message(text);
     }
     fn summary(&mut self, s: &Summary);
+    /// An answer could not be written (`problem` says why): `true` to try again, `false` or Quit to give up.
+    fn retry(&mut self, problem: &str) -> Result<Reply<bool>> {
+        self.message(problem);
+        Ok(Reply::Quit)
+    }
     /// The result of an exam attempt, shown once at its end (the only feedback an exam gives).
     fn exam_summary(&mut self, s: &exam::ExamSummary) {
         self.message(&s.render());
@@ -367,8 +374,31 @@ impl<'a> Session<'a> {
             };
             let answered_at = self.clock.now_ms();
             let duration_ms = (answered_at - shown_at).max(0);
-            let (review_id, outcome) =
-                self.commit(&card, before.as_ref(), &answered, answered_at, duration_ms)?;
+            // An answer that cannot be written (the database busy past the timeout, a full disk) is kept, and the
+            // learner may retry; quitting ends the session saying which answer was not saved.
+            let (review_id, outcome) = loop {
+                match self.commit(
+                    &card,
+                    before.as_ref(),
+                    &answered,
+                    answered_at,
+                    duration_ms,
+                    None,
+                ) {
+                    Ok(done) => break done,
+                    Err(e) if e.is_storage() => {
+                        let problem = format!("Your answer could not be saved: {e}");
+                        if prompter.retry(&problem)? != Reply::Answer(true) {
+                            self.summary.unsaved = Some(format!(
+                                "your answer {:?} to {:?} ({}/{}): {e}",
+                                answered.given, question.prompt, card.deck_id, card.card_key
+                            ));
+                            break 'cards;
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
             self.count(&card, answered.verdict.correct, &outcome);
             let mut current = Last {
                 review_id,
@@ -399,14 +429,16 @@ impl<'a> Session<'a> {
                             rating: 3,
                             ..answered_clone(&answered)
                         };
-                        self.undo(&current)?;
+                        // One transaction: the wrong verdict's review is replaced by the override's.
                         let (id, outcome) = self.commit(
                             &current.card,
                             current.before.as_ref(),
                             &overridden,
                             current.answered_at,
                             current.duration_ms,
+                            Some(current.review_id),
                         )?;
+                        self.summary.done = self.summary.done.saturating_sub(1);
                         self.count(&current.card, true, &outcome);
                         current.review_id = id;
                         current.correct = true;
@@ -449,9 +481,15 @@ impl<'a> Session<'a> {
         let counts = store::due_counts(&self.store.conn, self.learner.id, end_today, tomorrow)?;
         self.summary.due_tomorrow = counts.iter().map(|c| c.later_today).sum();
         self.summary.later_today = self.queue.learning.len() as u32;
-        let tx = self.store.write()?;
-        store::end_session(&tx, self.session_id, now / 1000)?;
-        tx.commit()?;
+        let ended = self.store.write().and_then(|tx| {
+            store::end_session(&tx, self.session_id, now / 1000)?;
+            Ok(tx.commit()?)
+        });
+        // After an answer that could not be saved, the database may still refuse writes: the summary is shown
+        // all the same, and the caller reports the unsaved answer.
+        if self.summary.unsaved.is_none() {
+            ended?;
+        }
         prompter.summary(&self.summary);
         Ok(self.summary)
     }
@@ -655,7 +693,8 @@ impl<'a> Session<'a> {
         ask(card, q, p, &mut self.rng, lexicon)
     }
 
-    /// Stores an answer and the card's new state in one transaction.
+    /// Stores an answer and the card's new state in one transaction, replacing the review `replacing` (an override)
+    /// in the same transaction.
     fn commit(
         &mut self,
         card: &StoredCard,
@@ -663,6 +702,7 @@ impl<'a> Session<'a> {
         answered: &Answered,
         at_ms: i64,
         duration_ms: i64,
+        replacing: Option<i64>,
     ) -> Result<(i64, crate::schedule::Outcome)> {
         let rating = if answered.rating > 0 {
             answered.rating
@@ -693,6 +733,9 @@ impl<'a> Session<'a> {
             elapsed_days: outcome.elapsed_days,
         };
         let tx = self.store.write()?;
+        if let Some(old) = replacing {
+            store::delete_review(&tx, old)?;
+        }
         let id = store::insert_review(&tx, &review)?;
         if !self.opts.cram {
             store::put_state(&tx, self.learner.id, card.id, Some(&outcome.state))?;

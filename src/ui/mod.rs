@@ -321,6 +321,20 @@ impl Prompter for Terminal {
         self.line("");
         self.para("", &render_summary(s), "", "");
     }
+
+    fn retry(&mut self, problem: &str) -> Result<Reply<bool>> {
+        self.para("31;1", &clean(problem), "", "  ");
+        let options = vec![
+            "Try again".to_string(),
+            "Quit (this answer will not be saved)".to_string(),
+        ];
+        let r = Select::new("Your answer is kept. Try to save it again?", options)
+            .with_help_message("Enter to pick, Esc to quit without saving it")
+            .without_filtering()
+            .raw_prompt()
+            .map(|o| o.index == 0);
+        reply(r)
+    }
 }
 
 impl Terminal {
@@ -616,6 +630,9 @@ pub fn render_summary(s: &Summary) -> String {
         out.push_str(&format!("Due tomorrow: {}.", s.due_tomorrow));
     } else {
         out.push_str(" Cramming moved no schedule.");
+    }
+    if let Some(u) = &s.unsaved {
+        out.push_str(&format!("\nNot saved: {}.", clean(u)));
     }
     out
 }
