@@ -84,12 +84,12 @@ fn vector_a_reviews_at_due() {
 #[test]
 fn vector_b_memory_state() {
     let v = vectors();
-    // Only the memory states: the vector's own headline values are the final S and D.
-    replay_with(
-        "B",
-        v["B_memo_state"]["trace"].as_array().expect("trace"),
-        false,
-    );
+    // The memory states and the intervals (the reference's last interval is 54 days: it was generated again
+    // without fuzz).
+    let trace = v["B_memo_state"]["trace"].as_array().expect("trace");
+    replay_with("B", trace, true);
+    let last = trace.last().expect("a last step");
+    assert_eq!(last["interval_days_floor"].as_i64(), Some(54));
     // And the final state through the gaps alone, as fsrs-rs's test_memory_state has it.
     let s = Scheduler::new(Settings::default()).expect("defaults");
     let mut prev = None;

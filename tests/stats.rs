@@ -1,6 +1,6 @@
 //! Progress statistics on a hand-built review history with known answers, the class view, the HTML report parsed
 //! as well-formed with its charts, the commands run as a user would, and the optimizer on a real Anki review log
-//! (a subset of py-fsrs's test log, `tests/data/review-logs-anki-josh-subset.csv`).
+//! (py-fsrs's test log, `tests/data/review-logs-anki-josh.csv`).
 
 use assert_cmd::Command;
 use chrono::FixedOffset;
@@ -419,10 +419,9 @@ fn check_text(text: &str) {
     assert!(!text.contains('>'), "bare > in text: {text}");
 }
 
-/// The subset of the Anki log as study reviews in time order; days start at 4 am UTC.
+/// The Anki log (12,580 reviews) as study reviews in time order; days start at 4 am UTC.
 fn anki_log() -> Vec<LogEntry> {
-    let mut reader =
-        csv::Reader::from_path("tests/data/review-logs-anki-josh-subset.csv").expect("csv");
+    let mut reader = csv::Reader::from_path("tests/data/review-logs-anki-josh.csv").expect("csv");
     let mut log = Vec::new();
     for row in reader.records() {
         let row = row.expect("row");
@@ -442,8 +441,51 @@ fn anki_log() -> Vec<LogEntry> {
 #[test]
 fn optimizer_beats_the_defaults_on_later_reviews_of_a_real_log() {
     let log = anki_log();
-    assert_eq!(log.len(), 6280);
+    assert_eq!(log.len(), 12_580);
     let fit = optimize::fit(&log).expect("fit").expect("enough history");
+    // The reference: the crate's own `compute_parameters` on the training items as its converter makes them (one
+    // item per review after a card's first, kept only when that review falls on a later day), built here apart.
+    let cut = (log.len() as f64 * 0.75) as usize;
+    let mut seen: std::collections::HashMap<i64, (i64, Vec<fsrs::FSRSReview>)> = Default::default();
+    let (mut card_ids, mut train_set) = (Vec::new(), Vec::new());
+    for e in &log[..cut] {
+        let (last_day, reviews) = seen.entry(e.card_id).or_insert((e.day, Vec::new()));
+        let delta_t = if reviews.is_empty() {
+            0
+        } else {
+            (e.day - *last_day) as u32
+        };
+        *last_day = e.day;
+        reviews.push(fsrs::FSRSReview {
+            rating: u32::from(e.rating),
+            delta_t,
+        });
+        if reviews.len() > 1 && delta_t > 0 {
+            card_ids.push(e.card_id);
+            train_set.push(fsrs::FSRSItem {
+                reviews: reviews.clone(),
+            });
+        }
+    }
+    let reference = fsrs::compute_parameters(fsrs::ComputeParametersInput {
+        train_set,
+        card_ids: Some(card_ids),
+        ..Default::default()
+    })
+    .expect("reference fit");
+    for (ours, theirs) in fit.checked_parameters.iter().zip(&reference) {
+        assert!(
+            (ours - theirs).abs() < 1e-4,
+            "{:?}\n{reference:?}",
+            fit.checked_parameters
+        );
+    }
+    // Good's initial stability is about two days on this log, not half a day.
+    assert!(
+        fit.checked_parameters[2] > 1.5,
+        "{:?}",
+        fit.checked_parameters
+    );
     eprintln!(
         "held-out: default log loss {:.4} RMSE {:.4}; fitted log loss {:.4} RMSE {:.4} ({} test items)",
         fit.default.log_loss,

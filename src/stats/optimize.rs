@@ -98,10 +98,17 @@ fn items(log: &[LogEntry]) -> Vec<(usize, i64, FSRSItem)> {
     out
 }
 
+/// Whether an item ends on a later day than the review before it. Only those train and test the model, as in the
+/// `fsrs` crate's own converter: an item ending on the same day repeats its card's first later-day review and
+/// would count its failures twice (fitting on them made the initial stabilities far too low).
+fn long_term(item: &FSRSItem) -> bool {
+    item.reviews.last().is_some_and(|r| r.delta_t > 0)
+}
+
 fn fit_on(items: &[(usize, i64, FSRSItem)]) -> crate::Result<Vec<f32>> {
     let train: Vec<(i64, FSRSItem)> = items
         .iter()
-        .filter(|(_, _, item)| item.long_term_review_cnt() > 0)
+        .filter(|(_, _, item)| long_term(item))
         .map(|(_, id, item)| (*id, item.clone()))
         .collect();
     let (card_ids, train_set): (Vec<i64>, Vec<FSRSItem>) = train.into_iter().unzip();
@@ -136,7 +143,7 @@ pub fn fit(log: &[LogEntry]) -> crate::Result<std::result::Result<Fit, NotEnough
     let test: Vec<FSRSItem> = later
         .into_iter()
         .map(|(_, _, item)| item)
-        .filter(|item| item.reviews.last().is_some_and(|r| r.delta_t > 0))
+        .filter(long_term)
         .collect();
     if test.is_empty() {
         return Ok(Err(NotEnough::NothingToCheck));
