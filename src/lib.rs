@@ -5,8 +5,9 @@
 //!
 //! 1. [`deck`]: the deck format, loading, validation with locations, content hashing, the built-in decks.
 //!    [`exam`]: the exam definition format and validation, grading methods, and item statistics: pure.
-//! 2. [`store`]: SQLite: open, pragmas, migrations and queries; every write helper takes a transaction.
-//! 3. [`schedule`]: FSRS-6 with learning steps, fuzz and day arithmetic: pure functions.
+//! 2. [`schedule`]: FSRS-6 with learning steps, fuzz and day arithmetic: pure functions over its own types (card
+//!    state, settings, the logged review); it depends on no storage.
+//! 3. [`store`]: SQLite: open, pragmas, migrations and queries; every write helper takes a transaction.
 //! 4. [`grade`]: answer normalization and checking: pure.
 //!    [`gradebook`]: roster CSVs in, grade CSVs out (native, Moodle, Canvas, Blackboard) and exam grading
 //!    methods: pure functions over values the store reads.

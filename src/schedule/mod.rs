@@ -445,12 +445,23 @@ pub fn fuzz_factor(card_key: &str, reps: u32) -> f32 {
     (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32
 }
 
-/// Replays a learner's study log (oldest first, as [`crate::store::study_log`] gives it, which already starts each
+/// One study review, as replaying the schedule needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedReview {
+    pub card_id: i64,
+    /// "deck/card/sibling", the key the fuzz seed is drawn from.
+    pub key: String,
+    pub rating: u8,
+    pub reviewed_at_ms: i64,
+    pub day: i64,
+}
+
+/// Replays a learner's study log (oldest first, as the store's `study_log` gives it, which already starts each
 /// card afresh at its reset) through the scheduler, with the same fuzz the session drew: the card states the log
 /// implies, by card id. Cards absent from the result are new to the learner.
 pub fn replay(
     scheduler: &Scheduler,
-    log: &[crate::store::LoggedReview],
+    log: &[LoggedReview],
     cal: &Calendar,
 ) -> crate::Result<std::collections::BTreeMap<i64, CardState>> {
     let mut states = std::collections::BTreeMap::new();

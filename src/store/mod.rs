@@ -738,16 +738,7 @@ pub fn delete_review(
     Ok(row)
 }
 
-/// One study review, as replaying the schedule needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoggedReview {
-    pub card_id: i64,
-    /// "deck/card/sibling", the key the fuzz seed is drawn from.
-    pub key: String,
-    pub rating: u8,
-    pub reviewed_at_ms: i64,
-    pub day: i64,
-}
+pub use crate::schedule::LoggedReview;
 
 /// A learner's study reviews in order, for replaying the schedule.
 pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
