@@ -7,7 +7,7 @@ use crate::deck::{Body, DeckSource, cloze_blanks, cloze_question};
 use crate::error::Result;
 use crate::grade::{self, Lexicon, Rule, Verdict};
 use crate::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor};
-use crate::store::{self, Filter, Learner, Store, StoredCard};
+use crate::store::{self, Filter, Learner, Store, StoredCard, counts};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -236,27 +236,21 @@ impl<'a> Session<'a> {
                     .into_iter()
                     .map(|(card, due)| (due, card))
                     .collect();
-            let reviews_left = learner.reviews_per_day.saturating_sub(done.reviews_done);
+            let reviews_left = counts::reviews_left(learner, done.reviews_done);
             queue.reviews =
                 store::due_reviews(&store.conn, learner.id, now, &opts.filter, reviews_left)?
                     .into();
             let new_left = opts
                 .new
-                .unwrap_or(learner.new_per_day.saturating_sub(done.new_done));
-            let mut seen_notes = done.notes.clone();
-            for (id, note) in store::new_cards(
+                .unwrap_or(counts::new_limit_left(learner, done.new_done));
+            queue.new = counts::new_for_today(
                 &store.conn,
                 learner.id,
                 &opts.filter,
-                new_left.saturating_mul(4),
-            )? {
-                if queue.new.len() >= new_left as usize {
-                    break;
-                }
-                if seen_notes.insert(note) {
-                    queue.new.push_back(id);
-                }
-            }
+                new_left,
+                &done.notes,
+            )?
+            .into();
         }
         Ok(Session {
             store,
@@ -272,6 +266,22 @@ impl<'a> Session<'a> {
             queue,
             summary: Summary::default(),
         })
+    }
+
+    /// What is left in the queue, for the study header ("8 due · 5 new left"): learning steps and reviews due
+    /// now (the definitions of [`store::counts`]), and new cards still to introduce this session.
+    pub fn counts(&self) -> (u32, u32) {
+        let now = self.clock.now_ms() / 1000;
+        let learning = self
+            .queue
+            .learning
+            .iter()
+            .filter(|(due, _)| *due <= now)
+            .count();
+        (
+            (learning + self.queue.reviews.len()) as u32,
+            self.queue.new.len() as u32,
+        )
     }
 
     /// How many cards are queued now (learning due today, reviews, new, cram).
@@ -391,11 +401,15 @@ impl<'a> Session<'a> {
         }
         let now = self.clock.now_ms();
         self.summary.seconds = ((now - started).max(0) / 1000) as u64;
+        // The counts `due` shows, from the store after the last answer: the card on screen at Esc counts too.
         let tomorrow = self.cal.start_of(self.cal.day_of(now / 1000) + 2);
         let end_today = self.cal.start_of(self.cal.day_of(now / 1000) + 1);
-        let counts = store::due_counts(&self.store.conn, self.learner.id, end_today, tomorrow)?;
-        self.summary.due_tomorrow = counts.iter().map(|c| c.later_today).sum();
-        self.summary.later_today = self.queue.learning.len() as u32;
+        let conn = &self.store.conn;
+        let later = counts::due_counts(conn, self.learner.id, end_today, tomorrow)?;
+        self.summary.due_tomorrow = later.iter().map(|c| c.later_today).sum();
+        let (today, _) =
+            counts::queue(conn, self.learner, &self.opts.filter, &self.cal, now / 1000)?;
+        self.summary.later_today = today.learning_today;
         let tx = self.store.write()?;
         store::end_session(&tx, self.session_id, now / 1000)?;
         tx.commit()?;

@@ -2,6 +2,7 @@
 //! helper takes a transaction, so that callers compose writes and commit them at once.
 
 mod bundle;
+pub mod counts;
 mod exams;
 mod import;
 mod people;
@@ -12,6 +13,7 @@ pub use bundle::{
     bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
     merge_reviews, replace_states,
 };
+pub use counts::{DueCounts, Queue, due_counts, new_cards};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
     close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
@@ -43,11 +45,18 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0002_card_reset.sql")),
         M::up(include_str!("../../migrations/0003_identities_exams.sql")),
         M::up(include_str!("../../migrations/0004_deck_answers.sql")),
+        M::up_with_hook(
+            include_str!("../../migrations/0005_new_order.sql"),
+            |tx: &Transaction<'_>| {
+                import::order_stored_decks(tx)
+                    .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
+            },
+        ),
     ])
 }
 
 /// The schema version this build of detente writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
 pub fn default_path() -> PathBuf {
@@ -286,7 +295,8 @@ pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
 pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
     let header = conn
         .query_row(
-            "SELECT title, description, source, aliases, tags FROM decks WHERE id = ?1 AND retired_at IS NULL",
+            "SELECT title, description, source, aliases, tags, new_order FROM decks
+             WHERE id = ?1 AND retired_at IS NULL",
             [id],
             |r| {
                 Ok((
@@ -295,11 +305,12 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             },
         )
         .optional()?;
-    let Some((title, description, source, aliases, tags)) = header else {
+    let Some((title, description, source, aliases, tags, new_order)) = header else {
         return Ok(None);
     };
     let json = |s: &Option<String>| -> serde_json::Value {
@@ -325,6 +336,9 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
         tags: serde_json::from_value(json(&tags)).unwrap_or_default(),
         source: serde_json::from_value(json(&source)).unwrap_or_default(),
         aliases: serde_json::from_value(json(&aliases)).unwrap_or_default(),
+        new_order: new_order
+            .as_deref()
+            .and_then(crate::deck::NewOrder::from_name),
         cards,
     }))
 }
@@ -361,7 +375,10 @@ pub struct DeckInfo {
     pub source: Option<crate::deck::DeckSource>,
     pub aliases: std::collections::BTreeMap<String, Vec<String>>,
     pub builtin: bool,
+    /// Cards (study items, see [`counts`]): every cloze blank and reverse side counts.
     pub cards: u32,
+    /// The cards as written in the deck file (`[[card]]` entries), each counting once however many items it makes.
+    pub written: u32,
     pub retired_cards: u32,
 }
 
@@ -369,7 +386,8 @@ pub fn decks(conn: &Connection) -> Result<Vec<DeckInfo>> {
     let mut stmt = conn.prepare(
         "SELECT d.id, d.title, d.source, d.aliases, d.builtin,
                 (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL),
-                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NOT NULL)
+                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NOT NULL),
+                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL AND c.sibling = 0)
          FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id",
     )?;
     let rows = stmt
@@ -385,6 +403,7 @@ pub fn decks(conn: &Connection) -> Result<Vec<DeckInfo>> {
                     .unwrap_or_default(),
                 builtin: r.get(4)?,
                 cards: r.get(5)?,
+                written: r.get(7)?,
                 retired_cards: r.get(6)?,
             })
         })?
@@ -401,7 +420,7 @@ pub struct Filter {
 
 impl Filter {
     /// SQL conditions on the card alias `c`, and their parameters.
-    fn sql(&self) -> (String, Vec<String>) {
+    pub(crate) fn sql(&self) -> (String, Vec<String>) {
         let mut sql = String::new();
         let mut args = Vec::new();
         if !self.decks.is_empty() {
@@ -549,48 +568,6 @@ fn query_pairs(
         .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
-}
-
-/// Cards new to the learner, in deck order (built-in decks first), at most `limit`, as (card id, "deck/card" key).
-/// Deck by deck, so that each query walks the deck's position index and stops at the limit, instead of sorting
-/// every card of a 100,000-card database.
-pub fn new_cards(
-    conn: &Connection,
-    learner: i64,
-    filter: &Filter,
-    limit: u32,
-) -> Result<Vec<(i64, String)>> {
-    let decks: Vec<String> = conn
-        .prepare_cached("SELECT id FROM decks WHERE retired_at IS NULL ORDER BY builtin DESC, id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let (cond, args) = filter.sql();
-    let sql = format!(
-        "SELECT c.id, c.deck_id || '/' || c.card_key FROM cards c
-         WHERE c.deck_id = ? AND c.retired_at IS NULL{cond}
-           AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
-         ORDER BY c.position, c.sibling LIMIT ?"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut found = Vec::new();
-    for deck in decks {
-        let left = limit as usize - found.len().min(limit as usize);
-        if left == 0 {
-            break;
-        }
-        if !filter.decks.is_empty() && !filter.decks.contains(&deck) {
-            continue;
-        }
-        let mut values: Vec<rusqlite::types::Value> = vec![deck.into()];
-        values.extend(args.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
-        values.push(learner.into());
-        values.push((left as i64).into());
-        let rows = stmt
-            .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        found.extend(rows);
-    }
-    Ok(found)
 }
 
 /// Every active card that matches a filter, for cramming.
@@ -824,50 +801,6 @@ pub fn add_flag(
         params![learner, card, now, note],
     )?;
     Ok(())
-}
-
-/// Per deck: learning cards due now, reviews due now, cards due later today, and cards new to the learner.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-pub struct DueCounts {
-    pub deck: String,
-    pub title: String,
-    pub learning_now: u32,
-    pub reviews_now: u32,
-    pub later_today: u32,
-    pub new_available: u32,
-}
-
-pub fn due_counts(
-    conn: &Connection,
-    learner: i64,
-    now: i64,
-    end_of_day: i64,
-) -> Result<Vec<DueCounts>> {
-    let mut stmt = conn.prepare(
-        "SELECT d.id, d.title,
-            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase IN (1, 3) AND s.due <= ?2),
-            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase = 2 AND s.due <= ?2),
-            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.due > ?2 AND s.due < ?3),
-            (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?1 AND s.card_id = c.id))
-         FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id",
-    )?;
-    let rows = stmt
-        .query_map(params![learner, now, end_of_day], |r| {
-            Ok(DueCounts {
-                deck: r.get(0)?,
-                title: r.get(1)?,
-                learning_now: r.get(2)?,
-                reviews_now: r.get(3)?,
-                later_today: r.get(4)?,
-                new_available: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ pub fn width() -> usize {
             .ok()
             .and_then(|c| c.trim().parse().ok())
     });
-    cols.filter(|w| *w >= 20).unwrap_or(TABLE_WIDTH).min(MAX_WIDTH)
+    cols.filter(|w| *w >= 20)
+        .unwrap_or(TABLE_WIDTH)
+        .min(MAX_WIDTH)
 }
 
 /// The number of terminal columns `s` takes (ANSI colour codes take none).
@@ -33,7 +35,9 @@ pub fn display_width(s: &str) -> usize {
 /// `rest` (a hanging indent). Newlines in the text start new paragraphs with the same indents. Only a word longer
 /// than the line is broken.
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let width = width.max(display_width(rest) + 10).max(display_width(first) + 10);
+    let width = width
+        .max(display_width(rest) + 10)
+        .max(display_width(first) + 10);
     let mut lines = Vec::new();
     for (i, para) in text.split('\n').enumerate() {
         let options = textwrap::Options::new(width)
@@ -118,7 +122,8 @@ impl Table {
     }
 
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells.iter().map(|c| super::clean(c)).collect());
+        self.rows
+            .push(cells.iter().map(|c| super::clean(c)).collect());
     }
 
     /// The table's lines, the heading first, within `width` columns (two spaces between columns).
@@ -230,7 +235,8 @@ mod tests {
         t.row(vec![
             "naselskaya-missile-defence".into(),
             "47".into(),
-            "Missile defence and NATO-Russia relations: cooperation or confrontation after Lisbon".into(),
+            "Missile defence and NATO-Russia relations: cooperation or confrontation after Lisbon"
+                .into(),
         ]);
         t.row(vec!["x".into(), "1234".into(), "short".into()]);
         let lines = t.render(60);
@@ -239,6 +245,9 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("1234")));
         assert!(lines.iter().any(|l| l.contains("47")));
         // The title wraps instead of being cut.
-        assert!(lines.iter().any(|l| l.contains("after Lisbon")), "{lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.contains("after Lisbon")),
+            "{lines:#?}"
+        );
     }
 }
