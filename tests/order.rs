@@ -456,3 +456,90 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     let sherr = cli(&db, &["stats", "--json", "--deck", "sherr-lisbon-2010"]);
     assert!(sherr["today"]["new_left"].as_u64() <= due["new_today"].as_u64());
 }
+
+/// `due` at scale: 100,000 cards, all due (issue 10 measured 0.95 s with four correlated subqueries per deck).
+/// Run with `cargo test --release --test order -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn counts_at_scale() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(&dir.path().join("d.db")).expect("open");
+    let learner = store::learner_get_or_create(&mut store, "big", 0).expect("learner");
+    let now = 1_700_000_000;
+    let tx = store.write().expect("tx");
+    for d in 0..20 {
+        let text = format!(
+            "[deck]\nid = \"bench-{d:02}\"\ntitle = \"Bench {d}\"\n{}",
+            (0..5_000)
+                .map(|c| format!(
+                    "[[card]]\nid = \"c{c}\"\nkind = \"truefalse\"\nprompt = \"Q{c}\"\nanswer = true\nsource = {{ paragraph = {} }}\n",
+                    c % 50 + 1
+                ))
+                .collect::<String>()
+        );
+        let (deck, diags) = parse_deck("bench.toml", &text);
+        let deck = deck.unwrap_or_else(|| panic!("{:?}", diags.first()));
+        store::import_deck(&tx, &deck, false, None, 0).expect("import");
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
+                                      last_day, interval, reps, lapses, leech)
+             SELECT {}, id, CASE WHEN id % 10 = 0 THEN 1 ELSE 2 END, 0, 10.0, 5.0, {now} - id, {now} - 864000,
+                    0, 10, 3, 0, 0 FROM cards",
+            learner.id
+        ),
+        [],
+    )
+    .expect("states");
+    tx.commit().expect("commit");
+    // No ANALYZE: detente never runs it, so the planner works without statistics, as on a learner's machine.
+    if let Some(keep) = std::env::var_os("DETENTE_KEEP_DB") {
+        let keep = keep.to_string_lossy().to_string();
+        store.conn.execute("VACUUM INTO ?1", [keep]).expect("keep");
+    }
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        f();
+        let t = std::time::Instant::now();
+        for _ in 0..5 {
+            f();
+        }
+        println!(
+            "{what:40} {:8.1} ms",
+            t.elapsed().as_secs_f64() * 1000.0 / 5.0
+        );
+    };
+    let old = "SELECT d.id, d.title,
+            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase IN (1, 3) AND s.due <= ?2),
+            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase = 2 AND s.due <= ?2),
+            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
+              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.due > ?2 AND s.due < ?3),
+            (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?1 AND s.card_id = c.id))
+         FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id";
+    time("old due_counts (correlated subqueries)", &mut || {
+        let n: Vec<i64> = store
+            .conn
+            .prepare_cached(old)
+            .expect("sql")
+            .query_map(rusqlite::params![learner.id, now, now + 86_400], |r| {
+                r.get(2)
+            })
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(n.len(), 20);
+    });
+    time("due_counts (one grouped pass)", &mut || {
+        let rows = counts::due_counts(&store.conn, learner.id, now, now + 86_400).expect("counts");
+        assert_eq!(rows.iter().map(|r| r.reviews_now).sum::<u32>(), 90_000);
+    });
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    time("queue (what `due` runs)", &mut || {
+        let (q, _) =
+            counts::queue(&store.conn, &learner, &Filter::default(), &cal, now).expect("queue");
+        assert_eq!(q.learning_now, 10_000);
+    });
+}

@@ -235,14 +235,27 @@ pub fn queue(
     let done = today(conn, learner.id, cal.start_of(day) * 1000)?;
     let sum = |f: fn(&DueCounts) -> u32| decks.iter().map(f).sum::<u32>();
     let reviews_now = sum(|d| d.reviews_now).min(reviews_left(learner, done.reviews_done));
-    let new_left = new_for_today(
-        conn,
-        learner.id,
-        filter,
-        new_limit_left(learner, done.new_done),
-        &done.notes,
-    )?
-    .len() as u32;
+    // Only decks with new cards available are walked: a deck whose cards are all seen has nothing to give.
+    let open = Filter {
+        decks: decks
+            .iter()
+            .filter(|d| d.new_available > 0)
+            .map(|d| d.deck.clone())
+            .collect(),
+        tags: filter.tags.clone(),
+    };
+    let new_left = if open.decks.is_empty() {
+        0
+    } else {
+        new_for_today(
+            conn,
+            learner.id,
+            &open,
+            new_limit_left(learner, done.new_done),
+            &done.notes,
+        )?
+        .len() as u32
+    };
     let q = Queue {
         due_now: sum(|d| d.learning_now) + reviews_now,
         learning_now: sum(|d| d.learning_now),

@@ -40,7 +40,12 @@ use std::time::Duration;
 
 /// The schema migrations, in order. The database's `user_version` says how many have been applied.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
+    Migrations::new(migrations_up_to(SCHEMA_VERSION as usize))
+}
+
+/// The first `n` migrations.
+fn migrations_up_to(n: usize) -> Vec<M<'static>> {
+    let mut all = vec![
         M::up(include_str!("../../migrations/0001_init.sql")),
         M::up(include_str!("../../migrations/0002_card_reset.sql")),
         M::up(include_str!("../../migrations/0003_identities_exams.sql")),
@@ -52,7 +57,9 @@ fn migrations() -> Migrations<'static> {
                     .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
             },
         ),
-    ])
+    ];
+    all.truncate(n);
+    all
 }
 
 /// The schema version this build of detente writes.
@@ -819,6 +826,60 @@ mod tests {
             version, SCHEMA_VERSION,
             "SCHEMA_VERSION counts the migrations"
         );
+    }
+
+    #[test]
+    fn upgrading_to_version_5_orders_the_decks_already_imported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("old.db");
+        {
+            // A version-4 database with a reading deck and a card of another deck that draws on it.
+            let mut conn = Connection::open(&path).expect("open");
+            Migrations::new(migrations_up_to(4))
+                .to_latest(&mut conn)
+                .expect("version 4");
+            let card = |id: &str, paragraph: u32, deck: Option<&str>| {
+                serde_json::json!({"id": id, "prompt": "P", "kind": "truefalse", "answer": true,
+                    "source": [{"deck": deck, "paragraph": paragraph}]})
+                .to_string()
+            };
+            conn.execute_batch(
+                "INSERT INTO decks (id, title, content_hash, imported_at) VALUES ('r', 'R', 'h', 0), ('x', 'X', 'h', 0);",
+            )
+            .expect("decks");
+            for (deck, key, position, body) in [
+                ("r", "late", 0, card("late", 5, None)),
+                ("r", "early", 1, card("early", 1, None)),
+                ("x", "cross", 0, card("cross", 2, Some("r"))),
+            ] {
+                conn.execute(
+                    "INSERT INTO cards (deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash)
+                     VALUES (?1, ?2, 0, 'truefalse', ?3, ?4, 'h', 'h')",
+                    params![deck, key, position, body],
+                )
+                .expect("card");
+            }
+        }
+        let store = Store::open(&path).expect("upgrade");
+        let ranks: Vec<(String, i64)> = store
+            .conn
+            .prepare("SELECT card_key, new_rank FROM cards WHERE deck_id = 'r' ORDER BY new_rank")
+            .expect("sql")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(ranks, [("early".to_string(), 0), ("late".to_string(), 1)]);
+        let (requires, reading): (String, bool) = store
+            .conn
+            .query_row(
+                "SELECT r.deck_id, d.reading FROM card_requires r JOIN cards c ON c.id = r.card_id
+                 JOIN decks d ON d.id = c.deck_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("requires");
+        assert_eq!((requires.as_str(), reading), ("r", false));
     }
 
     #[test]
