@@ -21,3 +21,7 @@ CREATE INDEX cards_new_rank ON cards (deck_id, new_rank) WHERE retired_at IS NUL
 
 -- Learning and relearning steps due, for the queue and the counts, without reading every review card.
 CREATE INDEX card_states_learning ON card_states (learner_id, due) WHERE phase IN (1, 3);
+
+-- Card counts per deck (active, retired, and as written: sibling 0) from the index alone, for `detente decks`.
+DROP INDEX cards_deck_retired;
+CREATE INDEX cards_deck_retired_sibling ON cards (deck_id, retired_at, sibling);

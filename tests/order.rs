@@ -481,12 +481,18 @@ fn counts_at_scale() {
         let deck = deck.unwrap_or_else(|| panic!("{:?}", diags.first()));
         store::import_deck(&tx, &deck, false, None, 0).expect("import");
     }
+    // Every card seen and due (DETENTE_SEEN=10: every tenth card, due over a year, as in the latency bench).
+    let every: i64 = std::env::var("DETENTE_SEEN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     tx.execute(
         &format!(
             "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
                                       last_day, interval, reps, lapses, leech)
-             SELECT {}, id, CASE WHEN id % 10 = 0 THEN 1 ELSE 2 END, 0, 10.0, 5.0, {now} - id, {now} - 864000,
-                    0, 10, 3, 0, 0 FROM cards",
+             SELECT {}, id, CASE WHEN id % 10 = 0 THEN 1 ELSE 2 END, 0, 10.0, 5.0,
+                    {now} - id * (CASE WHEN {every} = 1 THEN 1 ELSE -300 END), {now} - 864000,
+                    0, 10, 3, 0, 0 FROM cards WHERE id % {every} = 0",
             learner.id
         ),
         [],
@@ -534,12 +540,46 @@ fn counts_at_scale() {
     });
     time("due_counts (one grouped pass)", &mut || {
         let rows = counts::due_counts(&store.conn, learner.id, now, now + 86_400).expect("counts");
-        assert_eq!(rows.iter().map(|r| r.reviews_now).sum::<u32>(), 90_000);
+        assert!(every != 1 || rows.iter().map(|r| r.reviews_now).sum::<u32>() == 90_000);
+    });
+    time("new_for_today (a session's new cards)", &mut || {
+        let new = counts::new_for_today(
+            &store.conn,
+            learner.id,
+            &Filter::default(),
+            20,
+            &HashSet::new(),
+        )
+        .expect("new");
+        assert_eq!(new.len(), if every == 1 { 0 } else { 20 });
     });
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     time("queue (what `due` runs)", &mut || {
         let (q, _) =
             counts::queue(&store.conn, &learner, &Filter::default(), &cal, now).expect("queue");
-        assert_eq!(q.learning_now, 10_000);
+        assert!(every != 1 || q.learning_now == 10_000);
     });
+}
+
+#[test]
+fn the_due_and_decks_tables_fit_80_columns() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    for args in [["due"], ["decks"]] {
+        let out = Command::cargo_bin("detente")
+            .expect("binary")
+            .env("DETENTE_DB", &db)
+            .env("DETENTE_LEARNER", "ann")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "200")
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert!(text.lines().count() > 5, "{text}");
+        for line in text.lines() {
+            assert!(line.chars().count() <= 80, "{args:?}: {line:?}");
+        }
+    }
 }

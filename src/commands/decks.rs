@@ -39,8 +39,13 @@ pub fn run(ctx: &Context) -> Result<i32> {
     print(&table.render(TABLE_WIDTH).join("\n"))?;
     let cards: u32 = decks.iter().map(|d| d.cards).sum();
     let written: u32 = decks.iter().map(|d| d.written).sum();
-    print(&format!(
-        "{cards} cards from {written} written: each cloze blank and reverse side is a card of its own."
+    print(&crate::ui::text::fill(
+        &format!(
+            "{cards} cards from {written} written: each cloze blank and reverse side is a card of its own."
+        ),
+        TABLE_WIDTH,
+        "",
+        "",
     ))?;
     Ok(0)
 }

@@ -197,10 +197,7 @@ impl<'a> Session<'a> {
         let now_ms = clock.now_ms();
         let now = now_ms / 1000;
         let scheduler = Scheduler::new(learner.settings())?;
-        let sources = store::decks(&store.conn)?
-            .into_iter()
-            .map(|d| (d.id.clone(), (d.title.clone(), d.source.clone())))
-            .collect();
+        let sources = store::deck_sources(&store.conn)?;
         let tx = store.write()?;
         let filters = serde_json::json!({
             "decks": opts.filter.decks, "tags": opts.filter.tags, "limit": opts.limit,

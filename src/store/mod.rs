@@ -418,6 +418,27 @@ pub fn decks(conn: &Connection) -> Result<Vec<DeckInfo>> {
     Ok(rows)
 }
 
+/// Each active deck's title and source, by id, for questions and citations (no counts: a session starts with it).
+pub fn deck_sources(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, (String, Option<crate::deck::DeckSource>)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, title, source FROM decks WHERE retired_at IS NULL")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let source: Option<String> = r.get(2)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    source.and_then(|s| serde_json::from_str(&s).ok()),
+                ),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Which cards a session draws from: decks and tags (a tag may end in `*` to match a prefix).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Filter {
