@@ -542,6 +542,26 @@ fn counts_at_scale() {
         let rows = counts::due_counts(&store.conn, learner.id, now, now + 86_400).expect("counts");
         assert!(every != 1 || rows.iter().map(|r| r.reviews_now).sum::<u32>() == 90_000);
     });
+    // The session's new-card step before issue 10: the first deck's cards in file order, 80 at most.
+    time("old new_cards (first deck, file order, 80)", &mut || {
+        let n: Vec<i64> = store
+            .conn
+            .prepare_cached(
+                "SELECT c.id FROM cards c WHERE c.deck_id = ?1 AND c.retired_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?2 AND s.card_id = c.id)
+                 ORDER BY c.position, c.sibling LIMIT 80",
+            )
+            .expect("sql")
+            .query_map(rusqlite::params!["bench-00", learner.id], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(n.len(), if every == 1 { 0 } else { 80 });
+    });
+    time("new_cards (20 decks in turn, 80)", &mut || {
+        let n = store::new_cards(&store.conn, learner.id, &Filter::default(), 80).expect("new");
+        assert_eq!(n.len(), if every == 1 { 0 } else { 80 });
+    });
     time("new_for_today (a session's new cards)", &mut || {
         let new = counts::new_for_today(
             &store.conn,

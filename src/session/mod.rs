@@ -404,9 +404,14 @@ impl<'a> Session<'a> {
         let conn = &self.store.conn;
         let later = counts::due_counts(conn, self.learner.id, end_today, tomorrow)?;
         self.summary.due_tomorrow = later.iter().map(|c| c.later_today).sum();
-        let (today, _) =
-            counts::queue(conn, self.learner, &self.opts.filter, &self.cal, now / 1000)?;
-        self.summary.later_today = today.learning_today;
+        let today = counts::deck_counts(
+            conn,
+            self.learner.id,
+            &self.opts.filter,
+            now / 1000,
+            end_today,
+        )?;
+        self.summary.later_today = today.iter().map(|c| c.learning_today).sum();
         let tx = self.store.write()?;
         store::end_session(&tx, self.session_id, now / 1000)?;
         tx.commit()?;
