@@ -79,6 +79,7 @@ fn deck(d: usize) -> Deck {
         tags: Vec::new(),
         source: None,
         aliases: Default::default(),
+        new_order: None,
         cards: (0..CARDS_PER_DECK)
             .map(|c| Card {
                 id: format!("c{c}"),

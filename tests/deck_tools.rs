@@ -68,7 +68,7 @@ fn a_new_template_passes_check_imports_and_is_not_overwritten() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "1 deck(s), 9 card(s): no errors, 0 warning(s)",
+            "1 deck(s), 10 card(s) from 9 written: no errors, 0 warning(s)",
         ));
     detente(&db)
         .args(["deck", "import"])

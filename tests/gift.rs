@@ -595,6 +595,7 @@ fn deck(id: &str, cards: Vec<Card>) -> Deck {
         tags: vec![],
         source: None,
         aliases: BTreeMap::new(),
+        new_order: None,
         cards,
     }
 }

@@ -31,7 +31,8 @@ struct Scripted {
 impl Scripted {
     fn ask(&mut self, q: &Question) -> bool {
         self.asked.push(q.kind);
-        self.quit_after.is_some_and(|n| self.asked.len() > n)
+        // Quit at the question after the `n`th (an order or a match asks several prompts of one question).
+        self.quit_after.is_some_and(|n| q.number > n)
     }
 }
 

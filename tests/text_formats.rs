@@ -57,6 +57,7 @@ fn deck(cards: Vec<Card>) -> Deck {
         tags: Vec::new(),
         source: None,
         aliases: BTreeMap::new(),
+        new_order: None,
         cards,
     }
 }

@@ -95,6 +95,7 @@ pub fn convert(
         tags: Vec::new(),
         source: None,
         aliases: Default::default(),
+        new_order: None,
         cards: Vec::new(),
     };
     let deck_file = Staged::new(output, "deck");

@@ -148,12 +148,15 @@ pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         loaded.count(Severity::Warning),
     );
     let warnings = warnings + loaded.diagnostics.iter().map(|d| d.more).sum::<usize>();
-    let cards: usize = loaded.decks.iter().map(|(_, d)| d.cards.len()).sum();
+    // Cards as `decks` and `study` count them (each cloze blank and reverse side), and the entries as written.
+    let cards: usize = loaded.decks.iter().map(|(_, d)| d.study_items()).sum();
+    let written: usize = loaded.decks.iter().map(|(_, d)| d.cards.len()).sum();
     if ctx.json {
         print_json(&serde_json::json!({
             "files": files.len(),
             "decks": loaded.decks.len(),
             "cards": cards,
+            "written": written,
             "errors": errors,
             "warnings": warnings,
             "diagnostics": loaded.diagnostics,
@@ -168,7 +171,7 @@ pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     }
     if !ctx.json {
         say(&format!(
-            "{} deck(s), {cards} card(s): no errors, {warnings} warning(s).",
+            "{} deck(s), {cards} card(s) from {written} written: no errors, {warnings} warning(s).",
             loaded.decks.len()
         ));
     }

@@ -1,9 +1,10 @@
-//! `detente decks`: the loaded decks with their card counts.
+//! `detente decks`: the loaded decks with their card counts (cards as [`crate::store::counts`] defines them: each
+//! cloze blank and reverse side counts; the entries as written are counted apart).
 
 use super::{Context, open_with_decks, print, print_json};
 use crate::error::Result;
 use crate::store;
-use crate::ui::clean;
+use crate::ui::text::{Cell, TABLE_WIDTH, Table};
 
 pub fn run(ctx: &Context) -> Result<i32> {
     let store = open_with_decks(ctx)?;
@@ -16,20 +17,35 @@ pub fn run(ctx: &Context) -> Result<i32> {
         print("No decks are loaded. Import one with `detente deck import FILE`.")?;
         return Ok(0);
     }
-    let width = decks.iter().map(|d| d.id.len()).max().unwrap_or(0).max(4);
-    print(&format!("{:width$}  {:>5}  {}", "DECK", "CARDS", "TITLE"))?;
+    let mut table = Table::new(&[
+        ("DECK", Cell::Text),
+        ("CARDS", Cell::Number),
+        ("WRITTEN", Cell::Number),
+        ("TITLE", Cell::Wrap),
+    ]);
     for d in &decks {
         let retired = if d.retired_cards > 0 {
             format!(" ({} retired)", d.retired_cards)
         } else {
             String::new()
         };
-        print(&format!(
-            "{:width$}  {:>5}  {}{retired}",
-            d.id,
-            d.cards,
-            clean(&d.title)
-        ))?;
+        table.row(vec![
+            d.id.clone(),
+            d.cards.to_string(),
+            d.written.to_string(),
+            format!("{}{retired}", d.title),
+        ]);
     }
+    print(&table.render(TABLE_WIDTH).join("\n"))?;
+    let cards: u32 = decks.iter().map(|d| d.cards).sum();
+    let written: u32 = decks.iter().map(|d| d.written).sum();
+    print(&crate::ui::text::fill(
+        &format!(
+            "{cards} cards from {written} written: each cloze blank and reverse side is a card of its own."
+        ),
+        TABLE_WIDTH,
+        "",
+        "",
+    ))?;
     Ok(0)
 }

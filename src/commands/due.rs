@@ -1,19 +1,23 @@
-//! `detente due`: what is due now and later today, per deck, for the current learner.
+//! `detente due`: what is due now and later today, per deck, for the current learner. Every count is
+//! [`store::counts`]'s, the ones `study`, `stats` and the session summary show.
 
 use super::{Context, calendar, current_learner, now, open_with_decks, print, print_json};
 use crate::error::Result;
-use crate::store;
+use crate::store::{self, Filter, counts};
+use crate::ui::text::{Cell, TABLE_WIDTH, Table};
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Due {
     learner: String,
-    /// Learning steps and reviews due now.
+    /// Learning steps and reviews due now (reviews within the daily limit).
     due_now: u32,
     /// Also due before the day ends.
     later_today: u32,
-    /// New cards left for today (the daily limit, or what remains).
+    /// New cards left for today: what a session started now would introduce.
     new_today: u32,
+    /// New cards that wait for the readings they draw on.
+    new_waiting: u32,
     decks: Vec<store::DueCounts>,
 }
 
@@ -21,45 +25,57 @@ pub fn run(ctx: &Context) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
     let learner = current_learner(ctx, &mut store)?;
     let cal = calendar(&learner);
-    let now = now();
-    let today = cal.day_of(now);
-    let end = cal.start_of(today + 1);
-    let decks = store::due_counts(&store.conn, learner.id, now, end)?;
-    let done = store::today(&store.conn, learner.id, cal.start_of(today) * 1000)?;
-    let available: u32 = decks.iter().map(|d| d.new_available).sum();
+    let (queue, decks) = counts::queue(&store.conn, &learner, &Filter::default(), &cal, now())?;
     let due = Due {
         learner: learner.name.clone(),
-        due_now: decks.iter().map(|d| d.learning_now + d.reviews_now).sum(),
-        later_today: decks.iter().map(|d| d.later_today).sum(),
-        new_today: learner
-            .new_per_day
-            .saturating_sub(done.new_done)
-            .min(available),
+        due_now: queue.due_now,
+        later_today: queue.later_today,
+        new_today: queue.new_left,
+        new_waiting: queue.new_waiting,
         decks,
     };
     if ctx.json {
         print_json(&due)?;
         return Ok(0);
     }
-    print(&format!(
-        "{}: {} due now, {} more later today, {} new card(s) left for today.",
-        due.learner, due.due_now, due.later_today, due.new_today
+    print(&crate::ui::text::fill(
+        &format!(
+            "{}: {} due now, {} more later today, {} new card(s) left for today.",
+            crate::ui::clean(&due.learner),
+            due.due_now,
+            due.later_today,
+            due.new_today
+        ),
+        TABLE_WIDTH,
+        "",
+        "",
     ))?;
-    let width = due
-        .decks
-        .iter()
-        .map(|d| d.deck.len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    print(&format!(
-        "{:width$}  {:>8}  {:>7}  {:>11}  {:>5}",
-        "DECK", "LEARNING", "REVIEWS", "LATER TODAY", "NEW"
-    ))?;
+    let mut table = Table::new(&[
+        ("DECK", Cell::Text),
+        ("LEARNING", Cell::Number),
+        ("REVIEWS", Cell::Number),
+        ("LATER TODAY", Cell::Number),
+        ("NEW", Cell::Number),
+        ("WAITING", Cell::Number),
+    ]);
     for d in &due.decks {
-        print(&format!(
-            "{:width$}  {:>8}  {:>7}  {:>11}  {:>5}",
-            d.deck, d.learning_now, d.reviews_now, d.later_today, d.new_available
+        table.row(vec![
+            d.deck.clone(),
+            d.learning_now.to_string(),
+            d.reviews_now.to_string(),
+            d.later_today.to_string(),
+            d.new_available.to_string(),
+            d.new_waiting.to_string(),
+        ]);
+    }
+    print(&table.render(TABLE_WIDTH).join("\n"))?;
+    if due.new_waiting > 0 {
+        print(&crate::ui::text::fill(
+            "NEW: new cards in the deck. WAITING: new cards that cross readings, which come once you have \
+             studied cards of each reading they draw on.",
+            TABLE_WIDTH,
+            "",
+            "",
         ))?;
     }
     Ok(0)

@@ -86,13 +86,14 @@ pub(super) fn learner_stats(
     let cal = calendar(learner);
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
+    let (queue, _) = store::counts::queue(&store.conn, learner, filter, &cal, now)?;
     Ok(stats::compute(&stats::Input {
         cards: &cards,
         reviews: &reviews,
         scheduler: &scheduler,
         calendar: &cal,
         now,
-        new_per_day: learner.new_per_day,
+        queue: &queue,
         deck_titles: &titles,
         themes: &themes,
     }))

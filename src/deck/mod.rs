@@ -26,7 +26,40 @@ pub struct Deck {
     /// Extra accepted spellings: canonical form to its alternatives.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// The order new cards are introduced in (`new_order`); `None` for the default, paragraph order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_order: Option<NewOrder>,
     pub cards: Vec<Card>,
+}
+
+/// The order a deck's new cards are introduced in, as `[deck] new_order` sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NewOrder {
+    /// The reading's order: by each card's first source paragraph, then file position (the default). A card
+    /// without a paragraph keeps its place after the card before it.
+    #[default]
+    Paragraph,
+    /// As the cards are written in the file.
+    File,
+}
+
+impl NewOrder {
+    /// The order named in a deck file (`"paragraph"` or `"file"`).
+    pub fn from_name(name: &str) -> Option<NewOrder> {
+        match name {
+            "paragraph" => Some(NewOrder::Paragraph),
+            "file" => Some(NewOrder::File),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NewOrder::Paragraph => "paragraph",
+            NewOrder::File => "file",
+        }
+    }
 }
 
 /// The reading a deck is derived from.
@@ -231,6 +264,20 @@ pub fn cloze_question(prompt: &str, ask: usize) -> String {
 }
 
 impl Card {
+    /// The other decks whose readings this card draws on (its `source` entries that name a deck other than
+    /// `own`), sorted and without repeats: a card that crosses readings when not empty.
+    pub fn draws_on(&self, own: &str) -> Vec<String> {
+        let mut decks: Vec<String> = self
+            .source
+            .iter()
+            .filter_map(|s| s.deck.clone())
+            .filter(|d| d != own)
+            .collect();
+        decks.sort();
+        decks.dedup();
+        decks
+    }
+
     /// How many study items this card becomes: one per cloze blank, two for a reversible flashcard, else one.
     pub fn siblings(&self) -> usize {
         match &self.body {
@@ -355,6 +402,37 @@ impl std::io::Write for Fnv1a {
 }
 
 impl Deck {
+    /// How many study items (cards, as learners study and count them) the deck's cards become: each cloze blank
+    /// and each reverse side is a card of its own. The one definition of a deck's card count.
+    pub fn study_items(&self) -> usize {
+        self.cards.iter().map(Card::siblings).sum()
+    }
+
+    /// The place of each card (by index in [`Deck::cards`]) in the order its new cards are introduced: 0 first.
+    pub fn new_ranks(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.cards.len()).collect();
+        if self.new_order.unwrap_or_default() == NewOrder::Paragraph {
+            let mut last = 0;
+            let keys: Vec<u32> = self
+                .cards
+                .iter()
+                .map(|c| {
+                    if let Some(p) = c.source.iter().find_map(|s| s.paragraph) {
+                        last = p;
+                    }
+                    last
+                })
+                .collect();
+            // A stable sort: cards of one paragraph keep their file order.
+            order.sort_by_key(|&i| keys[i]);
+        }
+        let mut ranks = vec![0; self.cards.len()];
+        for (rank, i) in order.into_iter().enumerate() {
+            ranks[i] = rank;
+        }
+        ranks
+    }
+
     /// A hash of the whole deck, to skip re-importing an unchanged built-in deck.
     pub fn content_hash(&self) -> String {
         let mut h = Fnv1a::default();

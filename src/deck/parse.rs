@@ -4,7 +4,7 @@
 //! then checked field by field (every unknown or misplaced field is named, with a suggestion) and deserialized with
 //! serde on its own, so one bad card does not hide the problems of the next.
 
-use super::{Body, Card, Deck, DeckSource, KINDS, SourceRef, cloze_blanks};
+use super::{Body, Card, Deck, DeckSource, KINDS, NewOrder, SourceRef, cloze_blanks};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -253,6 +253,7 @@ struct RawHeader {
     tags: Option<Vec<Spanned<String>>>,
     source: Option<DeckSource>,
     aliases: Option<BTreeMap<String, Vec<String>>>,
+    new_order: Option<Spanned<String>>,
 }
 
 type Pairs = Spanned<Vec<Spanned<(String, String)>>>;
@@ -589,7 +590,7 @@ fn finish(
             seen.insert(id, *at);
         }
     }
-    let (id, title, description, tags, source, aliases) = header?;
+    let (id, title, description, tags, source, aliases, new_order) = header?;
     Some(Deck {
         id,
         title,
@@ -597,6 +598,7 @@ fn finish(
         tags,
         source,
         aliases,
+        new_order,
         cards: parsed,
     })
 }
@@ -608,6 +610,7 @@ type Header = (
     Vec<String>,
     Option<DeckSource>,
     BTreeMap<String, Vec<String>>,
+    Option<NewOrder>,
 );
 
 fn parse_header(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Header> {
@@ -630,6 +633,22 @@ fn parse_header(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Header
         alts.retain(|a| !a.trim().is_empty());
         !alts.is_empty()
     });
+    let new_order = match raw.new_order {
+        None => Some(None),
+        Some(v) => match NewOrder::from_name(v.get_ref()) {
+            Some(order) => Some(Some(order)),
+            None => {
+                ctx.error(
+                    v.span().start,
+                    format!(
+                        "`new_order` must be \"paragraph\" or \"file\", not \"{}\"",
+                        v.get_ref()
+                    ),
+                );
+                None
+            }
+        },
+    };
     Some((
         id?.into_inner(),
         title?.into_inner(),
@@ -637,6 +656,7 @@ fn parse_header(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Header
         tags,
         raw.source,
         aliases,
+        new_order?,
     ))
 }
 

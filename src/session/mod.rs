@@ -7,7 +7,7 @@ use crate::deck::{Body, DeckSource, cloze_blanks, cloze_question};
 use crate::error::Result;
 use crate::grade::{self, Lexicon, Rule, Verdict};
 use crate::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor};
-use crate::store::{self, Filter, Learner, Store, StoredCard};
+use crate::store::{self, Filter, Learner, Store, StoredCard, counts};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -248,10 +248,7 @@ impl<'a> Session<'a> {
         let now_ms = clock.now_ms();
         let now = now_ms / 1000;
         let scheduler = Scheduler::new(learner.settings())?;
-        let sources = store::decks(&store.conn)?
-            .into_iter()
-            .map(|d| (d.id.clone(), (d.title.clone(), d.source.clone())))
-            .collect();
+        let sources = store::deck_sources(&store.conn)?;
         let tx = store.write()?;
         let filters = serde_json::json!({
             "decks": opts.filter.decks, "tags": opts.filter.tags, "limit": opts.limit,
@@ -287,27 +284,21 @@ impl<'a> Session<'a> {
                     .into_iter()
                     .map(|(card, due)| (due, card))
                     .collect();
-            let reviews_left = learner.reviews_per_day.saturating_sub(done.reviews_done);
+            let reviews_left = counts::reviews_left(learner, done.reviews_done);
             queue.reviews =
                 store::due_reviews(&store.conn, learner.id, now, &opts.filter, reviews_left)?
                     .into();
             let new_left = opts
                 .new
-                .unwrap_or(learner.new_per_day.saturating_sub(done.new_done));
-            let mut seen_notes = done.notes.clone();
-            for (id, note) in store::new_cards(
+                .unwrap_or(counts::new_limit_left(learner, done.new_done));
+            queue.new = counts::new_for_today(
                 &store.conn,
                 learner.id,
                 &opts.filter,
-                new_left.saturating_mul(4),
-            )? {
-                if queue.new.len() >= new_left as usize {
-                    break;
-                }
-                if seen_notes.insert(note) {
-                    queue.new.push_back(id);
-                }
-            }
+                new_left,
+                &done.notes,
+            )?
+            .into();
         }
         Ok(Session {
             store,
@@ -323,6 +314,22 @@ impl<'a> Session<'a> {
             queue,
             summary: Summary::default(),
         })
+    }
+
+    /// What is left in the queue, for the study header ("8 due · 5 new left"): learning steps and reviews due
+    /// now (the definitions of [`store::counts`]), and new cards still to introduce this session.
+    pub fn counts(&self) -> (u32, u32) {
+        let now = self.clock.now_ms() / 1000;
+        let learning = self
+            .queue
+            .learning
+            .iter()
+            .filter(|(due, _)| *due <= now)
+            .count();
+        (
+            (learning + self.queue.reviews.len()) as u32,
+            self.queue.new.len() as u32,
+        )
     }
 
     /// How many cards are queued now (learning due today, reviews, new, cram).
@@ -476,11 +483,20 @@ impl<'a> Session<'a> {
         }
         let now = self.clock.now_ms();
         self.summary.seconds = ((now - started).max(0) / 1000) as u64;
+        // The counts `due` shows, from the store after the last answer: the card on screen at Esc counts too.
         let tomorrow = self.cal.start_of(self.cal.day_of(now / 1000) + 2);
         let end_today = self.cal.start_of(self.cal.day_of(now / 1000) + 1);
-        let counts = store::due_counts(&self.store.conn, self.learner.id, end_today, tomorrow)?;
-        self.summary.due_tomorrow = counts.iter().map(|c| c.later_today).sum();
-        self.summary.later_today = self.queue.learning.len() as u32;
+        let conn = &self.store.conn;
+        let later = counts::due_counts(conn, self.learner.id, end_today, tomorrow)?;
+        self.summary.due_tomorrow = later.iter().map(|c| c.later_today).sum();
+        let today = counts::deck_counts(
+            conn,
+            self.learner.id,
+            &self.opts.filter,
+            now / 1000,
+            end_today,
+        )?;
+        self.summary.later_today = today.iter().map(|c| c.learning_today).sum();
         let ended = self.store.write().and_then(|tx| {
             store::end_session(&tx, self.session_id, now / 1000)?;
             Ok(tx.commit()?)
@@ -544,15 +560,9 @@ impl<'a> Session<'a> {
         if self.opts.cram {
             parts.push(format!("{} left", self.queue.cram.len() + 1));
         } else {
-            let now = self.clock.now_ms() / 1000;
-            let learning = self
-                .queue
-                .learning
-                .iter()
-                .filter(|(d, _)| *d <= now)
-                .count();
-            let mut due = learning + self.queue.reviews.len() + self.queue.again.len();
-            let mut new = self.queue.new.len();
+            let (due, new) = self.counts();
+            let mut due = due as usize + self.queue.again.len();
+            let mut new = new as usize;
             if current_new {
                 new += 1;
             } else {
@@ -573,6 +583,24 @@ impl<'a> Session<'a> {
     fn nothing_due_message(&self) -> Result<String> {
         if self.opts.cram {
             return Ok("No cards match; check --deck and --tag (see `detente decks`).".into());
+        }
+        let now = self.clock.now_ms() / 1000;
+        let end_today = self.cal.start_of(self.cal.day_of(now) + 1);
+        let waiting: u32 = counts::deck_counts(
+            &self.store.conn,
+            self.learner.id,
+            &self.opts.filter,
+            now,
+            end_today,
+        )?
+        .iter()
+        .map(|c| c.new_waiting)
+        .sum();
+        if waiting > 0 {
+            return Ok(format!(
+                "Nothing is due now. {waiting} new card(s) here draw on readings you have not studied yet: \
+                 study those readings' decks first (`detente study`), or practise these with --cram."
+            ));
         }
         Ok("Nothing is due now, and today's new cards are done. Come back later, or practise with --cram.".into())
     }

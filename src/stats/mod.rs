@@ -70,22 +70,27 @@ pub struct Input<'a> {
     pub calendar: &'a Calendar,
     /// Unix seconds.
     pub now: i64,
-    pub new_per_day: u32,
+    /// Today's queue over the same cards, counted by the store ([`crate::store::counts::queue`]).
+    pub queue: &'a crate::store::Queue,
     /// Deck id to title, for mastery rows.
     pub deck_titles: &'a BTreeMap<String, String>,
     /// Theme tag (`theme:...`) to label.
     pub themes: &'a BTreeMap<String, String>,
 }
 
+/// Today's queue. `due`, `later_today` and `new_left` are [`crate::store::counts`]'s, the figures `due` and
+/// `study` show.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TodayCounts {
-    /// Cards due by the end of today (learning steps and reviews).
+    /// Cards due now: learning steps and reviews (within the daily review limit).
     pub due: u32,
     /// Cards in learning or relearning steps.
     pub learning: u32,
-    /// New cards left for today under the daily limit.
+    /// New cards left for today: what a session started now would introduce.
     pub new_left: u32,
     pub reviews_done: u32,
+    /// Cards due after now and before the day ends.
+    pub later_today: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -210,7 +215,6 @@ pub fn retrievability_now(scheduler: &Scheduler, state: Option<&CardState>, now:
 pub fn compute(input: &Input<'_>) -> Stats {
     let cal = input.calendar;
     let today = cal.day_of(input.now);
-    let end_of_today = cal.start_of(today + 1);
     let active: Vec<&CardInfo> = input.cards.iter().filter(|c| !c.retired).collect();
     let card_ids: std::collections::HashSet<i64> = input.cards.iter().map(|c| c.id).collect();
     let reviews: Vec<&ReviewInfo> = input
@@ -245,9 +249,6 @@ pub fn compute(input: &Input<'_>) -> Stats {
             counts.leeches += 1;
         }
         if s.phase != Phase::New {
-            if s.due < end_of_today {
-                today_counts.due += 1;
-            }
             let offset = (cal.day_of(s.due) - today).max(0);
             if let Some(slot) = usize::try_from(offset)
                 .ok()
@@ -257,12 +258,10 @@ pub fn compute(input: &Input<'_>) -> Stats {
             }
         }
     }
-    let new_done = reviews
-        .iter()
-        .filter(|r| r.day == today && r.mode == "study" && r.phase_before == Phase::New)
-        .count() as u32;
     today_counts.reviews_done = reviews.iter().filter(|r| r.day == today).count() as u32;
-    today_counts.new_left = input.new_per_day.saturating_sub(new_done).min(counts.new);
+    today_counts.due = input.queue.due_now;
+    today_counts.later_today = input.queue.later_today;
+    today_counts.new_left = input.queue.new_left;
 
     // Retention.
     let retention = |days: i64| retention_between(&reviews, today - days + 1, today);

@@ -2,7 +2,7 @@
 //! nothing, a changed card keeps its learners' progress, a card that left the file is retired (history kept), and
 //! the whole import is one transaction. Also keeps the built-in decks in step with the binary.
 
-use crate::deck::{Deck, builtin, parse_deck};
+use crate::deck::{Deck, NewOrder, builtin, parse_deck};
 use crate::error::{Error, Result};
 use rusqlite::{OptionalExtension, Transaction, params};
 use std::collections::HashMap;
@@ -76,6 +76,83 @@ fn known_answers(deck: &Deck) -> String {
     serde_json::to_string(&known).unwrap_or_else(|_| "[]".into())
 }
 
+/// Whether a deck is a reading deck: none of its cards draws on another deck's reading. Reading decks come first
+/// in the rotation of new cards.
+fn is_reading(deck: &Deck) -> bool {
+    deck.cards.iter().all(|c| c.draws_on(&deck.id).is_empty())
+}
+
+/// The new-card rank of each card's first study item, by card index: the cards in the deck's new order, each
+/// taking as many ranks as it has study items (siblings follow each other).
+fn item_ranks(deck: &Deck) -> Vec<usize> {
+    let ranks = deck.new_ranks();
+    let mut by_rank: Vec<usize> = (0..deck.cards.len()).collect();
+    by_rank.sort_by_key(|&i| ranks[i]);
+    let mut first = vec![0; deck.cards.len()];
+    let mut next = 0;
+    for i in by_rank {
+        first[i] = next;
+        next += deck.cards[i].siblings();
+    }
+    first
+}
+
+/// Records the built-in decks' places in the list they are shipped in (the course's order of readings), which the
+/// rotation of new cards follows.
+fn set_offers(tx: &Transaction<'_>, shipped: &[&str]) -> Result<()> {
+    let mut offer = tx.prepare("UPDATE decks SET offer = ?2 WHERE id = ?1 AND builtin = 1")?;
+    for (i, id) in shipped.iter().enumerate() {
+        offer.execute(params![id, i as i64])?;
+    }
+    Ok(())
+}
+
+/// Works out the new-card order of every deck already in the database (migration 0005): ranks, requirements and
+/// whether each deck is a reading deck, from the stored cards.
+pub(super) fn order_stored_decks(tx: &Transaction<'_>) -> Result<()> {
+    let ids: Vec<String> = tx
+        .prepare("SELECT id FROM decks WHERE retired_at IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut rank = tx.prepare(
+        "UPDATE cards SET new_rank = ?4 WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3 AND retired_at IS NULL",
+    )?;
+    let mut require = tx.prepare(
+        "INSERT OR IGNORE INTO card_requires (card_id, deck_id)
+         SELECT id, ?4 FROM cards WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3",
+    )?;
+    for id in ids {
+        let Some(deck) = super::deck(tx, &id)? else {
+            continue;
+        };
+        let first = item_ranks(&deck);
+        for (i, card) in deck.cards.iter().enumerate() {
+            let draws_on = card.draws_on(&deck.id);
+            for sibling in 0..card.siblings() {
+                let item = params![
+                    deck.id,
+                    card.id,
+                    sibling as i64,
+                    (first[i] + sibling) as i64
+                ];
+                rank.execute(item)?;
+                for other in &draws_on {
+                    require.execute(params![deck.id, card.id, sibling as i64, other])?;
+                }
+            }
+        }
+        tx.execute(
+            "UPDATE decks SET reading = ?2 WHERE id = ?1",
+            params![deck.id, is_reading(&deck)],
+        )?;
+    }
+    let shipped: Vec<String> = builtin::DECKS
+        .iter()
+        .filter_map(|b| parse_deck(b.file, b.text).0.map(|d| d.id))
+        .collect();
+    set_offers(tx, &shipped.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
 /// Imports one deck in `tx`. `builtin` marks the decks compiled into the binary.
 pub fn import_deck(
     tx: &Transaction<'_>,
@@ -110,12 +187,13 @@ pub fn import_deck(
     let json = |v: &dyn erased::Json| v.json();
     tx.execute(
         "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
-                            answers)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                            answers, new_order, reading)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
             source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
             content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
-            imported_at = excluded.imported_at, answers = excluded.answers, retired_at = NULL",
+            imported_at = excluded.imported_at, answers = excluded.answers, new_order = excluded.new_order,
+            reading = excluded.reading, retired_at = NULL",
         params![
             deck.id,
             deck.title,
@@ -127,9 +205,12 @@ pub fn import_deck(
             builtin,
             file,
             now,
-            known_answers(deck)
+            known_answers(deck),
+            deck.new_order.map(NewOrder::as_str),
+            is_reading(deck)
         ],
     )?;
+    let ranks = item_ranks(deck);
     let mut existing: HashMap<(String, usize), (i64, String, String, bool)> = HashMap::new();
     {
         let mut stmt = tx.prepare(
@@ -148,19 +229,25 @@ pub fn import_deck(
         }
     }
     let mut insert = tx.prepare(
-        "INSERT INTO cards (deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO cards (deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash, new_rank)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut update = tx.prepare(
-        "UPDATE cards SET kind = ?2, position = ?3, body = ?4, content_hash = ?5, answer_hash = ?6, retired_at = NULL
+        "UPDATE cards SET kind = ?2, position = ?3, body = ?4, content_hash = ?5, answer_hash = ?6, new_rank = ?7,
+                          retired_at = NULL
          WHERE id = ?1",
     )?;
+    let mut clear_requires = tx.prepare("DELETE FROM card_requires WHERE card_id = ?1")?;
+    let mut add_require =
+        tx.prepare("INSERT OR IGNORE INTO card_requires (card_id, deck_id) VALUES (?1, ?2)")?;
     let mut clear_tags = tx.prepare("DELETE FROM card_tags WHERE card_id = ?1")?;
     let mut add_tag =
         tx.prepare("INSERT OR IGNORE INTO card_tags (card_id, tag) VALUES (?1, ?2)")?;
     for (position, card) in deck.cards.iter().enumerate() {
         let body = serde_json::to_string(card).map_err(|e| Error::InvalidData(e.to_string()))?;
+        let draws_on = card.draws_on(&deck.id);
         for sibling in 0..card.siblings() {
+            let rank = (ranks[position] + sibling) as i64;
             let content = card.content_hash(sibling);
             let answer = card.answer_hash(sibling);
             let key = item_key(&card.id, sibling);
@@ -174,7 +261,8 @@ pub fn import_deck(
                         position as i64,
                         body,
                         content,
-                        answer
+                        answer,
+                        rank
                     ])?;
                     report.added.push(key);
                     tx.last_insert_rowid()
@@ -186,8 +274,10 @@ pub fn import_deck(
                         position as i64,
                         body,
                         content,
-                        answer
+                        answer,
+                        rank
                     ])?;
+                    clear_requires.execute([id])?;
                     if retired {
                         report.restored.push(key.clone());
                     } else if old_content != content {
@@ -205,6 +295,9 @@ pub fn import_deck(
             };
             for tag in card.tags.iter().chain(&deck.tags) {
                 add_tag.execute(params![id, tag])?;
+            }
+            for other in &draws_on {
+                add_require.execute(params![id, other])?;
             }
         }
     }
@@ -259,6 +352,7 @@ pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportRepo
             reports.push(report);
         }
     }
+    set_offers(&tx, &shipped)?;
     for id in stored.keys().filter(|id| !shipped.contains(&id.as_str())) {
         tx.execute(
             "UPDATE decks SET retired_at = ?2 WHERE id = ?1 AND retired_at IS NULL",

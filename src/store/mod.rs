@@ -2,6 +2,7 @@
 //! helper takes a transaction, so that callers compose writes and commit them at once.
 
 mod bundle;
+pub mod counts;
 mod exams;
 mod import;
 mod people;
@@ -12,6 +13,7 @@ pub use bundle::{
     bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
     merge_reviews, replace_states,
 };
+pub use counts::{DueCounts, Queue, due_counts, new_cards};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
     close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
@@ -36,15 +38,55 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The schema migrations, in order. The database's `user_version` says how many have been applied.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_init.sql"),
-    include_str!("../../migrations/0002_card_reset.sql"),
-    include_str!("../../migrations/0003_identities_exams.sql"),
-    include_str!("../../migrations/0004_deck_answers.sql"),
+/// A migration: its SQL, and what must be computed in Rust after it (in the same transaction).
+struct Migration {
+    sql: &'static str,
+    then: Option<fn(&Transaction<'_>) -> Result<()>>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        sql: include_str!("../../migrations/0001_init.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0002_card_reset.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0003_identities_exams.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0004_deck_answers.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0005_new_order.sql"),
+        // Decks imported before 0005 get their new-card order.
+        then: Some(import::order_stored_decks),
+    },
 ];
 
 /// The schema version this build of detente writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Applies the migrations after `from` up to `to` in `tx`, setting `user_version` as it goes.
+fn migrate(tx: &Transaction<'_>, from: i64, to: i64) -> Result<()> {
+    for (i, m) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(to.max(0) as usize)
+        .skip(from.max(0) as usize)
+    {
+        tx.execute_batch(m.sql)?;
+        if let Some(then) = m.then {
+            then(tx)?;
+        }
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    Ok(())
+}
 
 /// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
 pub fn default_path() -> PathBuf {
@@ -54,6 +96,43 @@ pub fn default_path() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_else(|| PathBuf::from("."));
     base.join("detente").join("detente.db")
+}
+
+/// How long a process waits for another to release the database before it reports it busy.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Checks the version, sets the pragmas every connection needs and migrates. A database from a newer detente is
+/// refused before anything is written to it.
+fn prepare(conn: &mut Connection, path: &Path) -> Result<()> {
+    let too_new = |found: i64| Error::DatabaseTooNew {
+        path: path.to_path_buf(),
+        found,
+        known: SCHEMA_VERSION,
+    };
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(too_new(found));
+    }
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: a commit is on disk before it returns, so an answer shown as saved survives a power cut (in WAL mode
+    // NORMAL may lose the last commits then).
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Every write transaction takes the write lock when it begins, so two processes wait for each other (within
+    // the busy timeout) instead of failing with "database is locked" on upgrade.
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    if found < SCHEMA_VERSION {
+        // The version is read again once the write lock is held, and the migrations run in that same transaction:
+        // of many processes opening a new (or old) file at once, the first migrates and the others find it done.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(too_new(found));
+        }
+        migrate(&tx, found, SCHEMA_VERSION)?;
+        tx.commit()?;
+    }
+    Ok(())
 }
 
 /// An open database.
@@ -72,38 +151,20 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         // A busy timeout first: another process may hold the write lock while we migrate or write.
-        conn.busy_timeout(Duration::from_secs(30))?;
-        let too_new = |found: i64| Error::DatabaseTooNew {
-            path: path.to_path_buf(),
-            found,
-            known: SCHEMA_VERSION,
-        };
-        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if found > SCHEMA_VERSION {
-            return Err(too_new(found));
-        }
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a commit is on disk before it returns, so an answer shown as saved survives a power cut (in WAL
-        // mode NORMAL may lose the last commits then).
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Every write transaction takes the write lock when it begins, so two processes wait for each other
-        // (within the busy timeout) instead of failing with "database is locked" on upgrade.
-        conn.set_transaction_behavior(TransactionBehavior::Immediate);
-        if found < SCHEMA_VERSION {
-            // The version is read again once the write lock is held, and the migrations run in that same
-            // transaction: of many processes opening a new (or old) file at once, the first migrates and the
-            // others find it done.
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            if found > SCHEMA_VERSION {
-                return Err(too_new(found));
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Switching a new file to WAL, or finding another process in the middle of it, can report "busy" at once
+        // instead of waiting: that is tried again, within the busy timeout.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        loop {
+            match prepare(&mut conn, path) {
+                Err(Error::Sqlite(e))
+                    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other?,
             }
-            for (i, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
-                tx.execute_batch(sql)?;
-                tx.pragma_update(None, "user_version", i as i64 + 1)?;
-            }
-            tx.commit()?;
         }
         Ok(Store {
             conn,
@@ -297,7 +358,8 @@ pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
 pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
     let header = conn
         .query_row(
-            "SELECT title, description, source, aliases, tags FROM decks WHERE id = ?1 AND retired_at IS NULL",
+            "SELECT title, description, source, aliases, tags, new_order FROM decks
+             WHERE id = ?1 AND retired_at IS NULL",
             [id],
             |r| {
                 Ok((
@@ -306,11 +368,12 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             },
         )
         .optional()?;
-    let Some((title, description, source, aliases, tags)) = header else {
+    let Some((title, description, source, aliases, tags, new_order)) = header else {
         return Ok(None);
     };
     let json = |s: &Option<String>| -> serde_json::Value {
@@ -336,6 +399,9 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
         tags: serde_json::from_value(json(&tags)).unwrap_or_default(),
         source: serde_json::from_value(json(&source)).unwrap_or_default(),
         aliases: serde_json::from_value(json(&aliases)).unwrap_or_default(),
+        new_order: new_order
+            .as_deref()
+            .and_then(crate::deck::NewOrder::from_name),
         cards,
     }))
 }
@@ -372,7 +438,10 @@ pub struct DeckInfo {
     pub source: Option<crate::deck::DeckSource>,
     pub aliases: std::collections::BTreeMap<String, Vec<String>>,
     pub builtin: bool,
+    /// Cards (study items, see [`counts`]): every cloze blank and reverse side counts.
     pub cards: u32,
+    /// The cards as written in the deck file (`[[card]]` entries), each counting once however many items it makes.
+    pub written: u32,
     pub retired_cards: u32,
 }
 
@@ -380,7 +449,8 @@ pub fn decks(conn: &Connection) -> Result<Vec<DeckInfo>> {
     let mut stmt = conn.prepare(
         "SELECT d.id, d.title, d.source, d.aliases, d.builtin,
                 (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL),
-                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NOT NULL)
+                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NOT NULL),
+                (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL AND c.sibling = 0)
          FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id",
     )?;
     let rows = stmt
@@ -396,10 +466,32 @@ pub fn decks(conn: &Connection) -> Result<Vec<DeckInfo>> {
                     .unwrap_or_default(),
                 builtin: r.get(4)?,
                 cards: r.get(5)?,
+                written: r.get(7)?,
                 retired_cards: r.get(6)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Each active deck's title and source, by id, for questions and citations (no counts: a session starts with it).
+pub fn deck_sources(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, (String, Option<crate::deck::DeckSource>)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, title, source FROM decks WHERE retired_at IS NULL")?;
+    let rows = stmt
+        .query_map([], |r| {
+            let source: Option<String> = r.get(2)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                (
+                    r.get::<_, String>(1)?,
+                    source.and_then(|s| serde_json::from_str(&s).ok()),
+                ),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
 }
 
@@ -412,7 +504,7 @@ pub struct Filter {
 
 impl Filter {
     /// SQL conditions on the card alias `c`, and their parameters.
-    fn sql(&self) -> (String, Vec<String>) {
+    pub(crate) fn sql(&self) -> (String, Vec<String>) {
         let mut sql = String::new();
         let mut args = Vec::new();
         if !self.decks.is_empty() {
@@ -560,48 +652,6 @@ fn query_pairs(
         .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
-}
-
-/// Cards new to the learner, in deck order (built-in decks first), at most `limit`, as (card id, "deck/card" key).
-/// Deck by deck, so that each query walks the deck's position index and stops at the limit, instead of sorting
-/// every card of a 100,000-card database.
-pub fn new_cards(
-    conn: &Connection,
-    learner: i64,
-    filter: &Filter,
-    limit: u32,
-) -> Result<Vec<(i64, String)>> {
-    let decks: Vec<String> = conn
-        .prepare_cached("SELECT id FROM decks WHERE retired_at IS NULL ORDER BY builtin DESC, id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let (cond, args) = filter.sql();
-    let sql = format!(
-        "SELECT c.id, c.deck_id || '/' || c.card_key FROM cards c
-         WHERE c.deck_id = ? AND c.retired_at IS NULL{cond}
-           AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
-         ORDER BY c.position, c.sibling LIMIT ?"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut found = Vec::new();
-    for deck in decks {
-        let left = limit as usize - found.len().min(limit as usize);
-        if left == 0 {
-            break;
-        }
-        if !filter.decks.is_empty() && !filter.decks.contains(&deck) {
-            continue;
-        }
-        let mut values: Vec<rusqlite::types::Value> = vec![deck.into()];
-        values.extend(args.iter().map(|a| rusqlite::types::Value::Text(a.clone())));
-        values.push(learner.into());
-        values.push((left as i64).into());
-        let rows = stmt
-            .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        found.extend(rows);
-    }
-    Ok(found)
 }
 
 /// Every active card that matches a filter, for cramming.
@@ -845,50 +895,6 @@ pub fn remove_flags(tx: &Transaction<'_>, learner: i64, card: i64) -> Result<()>
     Ok(())
 }
 
-/// Per deck: learning cards due now, reviews due now, cards due later today, and cards new to the learner.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-pub struct DueCounts {
-    pub deck: String,
-    pub title: String,
-    pub learning_now: u32,
-    pub reviews_now: u32,
-    pub later_today: u32,
-    pub new_available: u32,
-}
-
-pub fn due_counts(
-    conn: &Connection,
-    learner: i64,
-    now: i64,
-    end_of_day: i64,
-) -> Result<Vec<DueCounts>> {
-    let mut stmt = conn.prepare(
-        "SELECT d.id, d.title,
-            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase IN (1, 3) AND s.due <= ?2),
-            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.phase = 2 AND s.due <= ?2),
-            (SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id
-              WHERE s.learner_id = ?1 AND c.deck_id = d.id AND c.retired_at IS NULL AND s.due > ?2 AND s.due < ?3),
-            (SELECT COUNT(*) FROM cards c WHERE c.deck_id = d.id AND c.retired_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?1 AND s.card_id = c.id))
-         FROM decks d WHERE d.retired_at IS NULL ORDER BY d.builtin DESC, d.id",
-    )?;
-    let rows = stmt
-        .query_map(params![learner, now, end_of_day], |r| {
-            Ok(DueCounts {
-                deck: r.get(0)?,
-                title: r.get(1)?,
-                learning_now: r.get(2)?,
-                reviews_now: r.get(3)?,
-                later_today: r.get(4)?,
-                new_available: r.get(5)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -904,6 +910,60 @@ mod tests {
             version, SCHEMA_VERSION,
             "SCHEMA_VERSION counts the migrations"
         );
+    }
+
+    #[test]
+    fn upgrading_to_version_5_orders_the_decks_already_imported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("old.db");
+        {
+            // A version-4 database with a reading deck and a card of another deck that draws on it.
+            let mut conn = Connection::open(&path).expect("open");
+            let tx = conn.transaction().expect("tx");
+            migrate(&tx, 0, 4).expect("version 4");
+            tx.commit().expect("commit");
+            let card = |id: &str, paragraph: u32, deck: Option<&str>| {
+                serde_json::json!({"id": id, "prompt": "P", "kind": "truefalse", "answer": true,
+                    "source": [{"deck": deck, "paragraph": paragraph}]})
+                .to_string()
+            };
+            conn.execute_batch(
+                "INSERT INTO decks (id, title, content_hash, imported_at) VALUES ('r', 'R', 'h', 0), ('x', 'X', 'h', 0);",
+            )
+            .expect("decks");
+            for (deck, key, position, body) in [
+                ("r", "late", 0, card("late", 5, None)),
+                ("r", "early", 1, card("early", 1, None)),
+                ("x", "cross", 0, card("cross", 2, Some("r"))),
+            ] {
+                conn.execute(
+                    "INSERT INTO cards (deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash)
+                     VALUES (?1, ?2, 0, 'truefalse', ?3, ?4, 'h', 'h')",
+                    params![deck, key, position, body],
+                )
+                .expect("card");
+            }
+        }
+        let store = Store::open(&path).expect("upgrade");
+        let ranks: Vec<(String, i64)> = store
+            .conn
+            .prepare("SELECT card_key, new_rank FROM cards WHERE deck_id = 'r' ORDER BY new_rank")
+            .expect("sql")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(ranks, [("early".to_string(), 0), ("late".to_string(), 1)]);
+        let (requires, reading): (String, bool) = store
+            .conn
+            .query_row(
+                "SELECT r.deck_id, d.reading FROM card_requires r JOIN cards c ON c.id = r.card_id
+                 JOIN decks d ON d.id = c.deck_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("requires");
+        assert_eq!((requires.as_str(), reading), ("r", false));
     }
 
     #[test]

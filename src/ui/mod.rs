@@ -602,8 +602,7 @@ pub fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
 pub fn render_summary(s: &Summary) -> String {
     let mins = s.seconds / 60;
     let secs = s.seconds % 60;
-    let pct = (s.right * 100 + s.done / 2)
-        .checked_div(s.done)
+    let pct = text::percent(s.right, s.done)
         .map(|p| format!(" ({p}%)"))
         .unwrap_or_default();
     let mut out = format!(

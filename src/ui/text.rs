@@ -101,6 +101,13 @@ pub fn pad(s: &str, width: usize, right: bool) -> String {
     }
 }
 
+/// `part` of `whole` as a whole percentage, rounded to the nearest (half up): 1 of 6 is 17, not 16. `None` when
+/// `whole` is 0. Every percentage shown for people is rounded this way.
+pub fn percent(part: u32, whole: u32) -> Option<u32> {
+    (whole > 0)
+        .then(|| ((u64::from(part) * 200 + u64::from(whole)) / (2 * u64::from(whole))) as u32)
+}
+
 /// How a table column behaves when the table is too wide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cell {
@@ -281,6 +288,17 @@ mod tests {
         let lines = wrap(&format!("a {} b", "x".repeat(25)), 20, "", "");
         assert!(lines.iter().all(|l| display_width(l) <= 20), "{lines:?}");
         assert_eq!(lines[0], "a");
+    }
+
+    #[test]
+    fn percentages_are_rounded_not_truncated() {
+        assert_eq!(percent(1, 6), Some(17));
+        assert_eq!(percent(5, 6), Some(83));
+        assert_eq!(percent(1, 8), Some(13));
+        assert_eq!(percent(2, 3), Some(67));
+        assert_eq!(percent(6, 6), Some(100));
+        assert_eq!(percent(0, 6), Some(0));
+        assert_eq!(percent(1, 0), None);
     }
 
     #[test]

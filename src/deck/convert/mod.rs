@@ -162,6 +162,8 @@ pub fn write_toml_header(out: &mut dyn Write, deck: &Deck) -> std::io::Result<()
         tags: &'a [String],
         #[serde(skip_serializing_if = "Option::is_none")]
         source: &'a Option<super::DeckSource>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new_order: Option<super::NewOrder>,
         #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         aliases: &'a std::collections::BTreeMap<String, Vec<String>>,
     }
@@ -172,6 +174,7 @@ pub fn write_toml_header(out: &mut dyn Write, deck: &Deck) -> std::io::Result<()
             description: &deck.description,
             tags: &deck.tags,
             source: &deck.source,
+            new_order: deck.new_order,
             aliases: &deck.aliases,
         },
     };
