@@ -3,6 +3,7 @@
 
 mod bundle;
 mod exams;
+mod flags;
 mod import;
 mod people;
 mod stats;
@@ -16,6 +17,10 @@ pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
     close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
     exam_responses, exams, insert_answer, insert_attempt, upsert_exam,
+};
+pub use flags::{
+    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, merge_flags,
+    open_flags_by_card, resolve_flag,
 };
 pub use import::{ImportReport, import_deck, sync_builtin};
 pub use people::{
@@ -43,11 +48,15 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0002_card_reset.sql")),
         M::up(include_str!("../../migrations/0003_identities_exams.sql")),
         M::up(include_str!("../../migrations/0004_deck_answers.sql")),
+        // 0005 is reserved for the migration another branch adds; when it lands, this one becomes 0006.
+        M::up(include_str!(
+            "../../migrations/0005_flag_state_unsupervised.sql"
+        )),
     ])
 }
 
 /// The schema version this build of detente writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The default database path: `$XDG_DATA_HOME/detente/detente.db`, else `~/.local/share/detente/detente.db`.
 pub fn default_path() -> PathBuf {
@@ -826,18 +835,20 @@ pub fn add_flag(
     Ok(())
 }
 
-/// Whether the learner has flagged the card.
+/// Whether the learner has an open flag on the card (one the teacher resolved is not).
 pub fn is_flagged(conn: &Connection, learner: i64, card: i64) -> Result<bool> {
     let mut stmt = conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM flags WHERE learner_id = ?1 AND card_id = ?2)",
+        "SELECT EXISTS (SELECT 1 FROM flags WHERE learner_id = ?1 AND card_id = ?2 AND state = 'open')",
     )?;
     Ok(stmt.query_row(params![learner, card], |r| r.get(0))?)
 }
 
-/// Takes back the learner's flags on the card.
+/// Takes back the learner's open flags on the card: they are kept as `withdrawn`, so that a progress bundle carries
+/// the withdrawal to the teacher.
 pub fn remove_flags(tx: &Transaction<'_>, learner: i64, card: i64) -> Result<()> {
     tx.execute(
-        "DELETE FROM flags WHERE learner_id = ?1 AND card_id = ?2",
+        "UPDATE flags SET state = 'withdrawn', closed_at = CAST(strftime('%s', 'now') AS INTEGER)
+         WHERE learner_id = ?1 AND card_id = ?2 AND state = 'open'",
         params![learner, card],
     )?;
     Ok(())
