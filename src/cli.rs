@@ -61,7 +61,8 @@ pub enum Command {
     Exam(ExamCommand),
     /// Show progress: today's queue, retention, forecast, study heatmap, mastery; `--class` for every learner
     Stats(StatsArgs),
-    /// Reports: `--html FILE` for a learner's or the class's progress as one HTML file; `items` for item analysis
+    /// Reports: `--html FILE` for a learner's or the class's progress as one HTML file; `items` for item analysis;
+    /// `flags` for the cards learners flagged
     Report(ReportArgs),
     /// Fit the learner's FSRS parameters to their review log; optionally change their target retention
     Optimize(OptimizeArgs),
@@ -439,5 +440,18 @@ pub enum ReportCommand {
         /// Analyse learners' first study answers to this deck's cards
         #[arg(long, value_name = "ID")]
         deck: Option<String>,
+    },
+    /// The cards learners flagged: deck, card, learner, note, when, state; open flags only unless --all.
+    /// `--resolve ID` marks flags dealt with
+    Flags {
+        /// Also the flags learners took back and those already resolved
+        #[arg(long, conflicts_with = "resolve")]
+        all: bool,
+        /// Only flags on this deck's cards
+        #[arg(long, value_name = "ID", conflicts_with = "resolve")]
+        deck: Option<String>,
+        /// Resolve these flags (repeatable; the ids are in the list's ID column)
+        #[arg(long, value_name = "ID")]
+        resolve: Vec<i64>,
     },
 }

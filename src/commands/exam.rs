@@ -156,7 +156,7 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
 }
 
 pub fn results(ctx: &Context, id: &str) -> Result<i32> {
-    let mut store = Store::open(&ctx.db)?;
+    let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     let exam = exam_def(&store, id)?;
     let results = exam::results(&store, &exam)?;

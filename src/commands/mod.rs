@@ -6,6 +6,7 @@ mod deck;
 mod decks;
 mod due;
 mod exam;
+mod flags;
 mod grades;
 mod items;
 mod learner;
@@ -113,6 +114,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             command: Some(ReportCommand::Items { exam, deck }),
             ..
         }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
+        Command::Report(ReportArgs {
+            command: Some(ReportCommand::Flags { all, deck, resolve }),
+            ..
+        }) => {
+            if resolve.is_empty() {
+                flags::list(&ctx, all, deck.as_deref())
+            } else {
+                flags::resolve(&ctx, &resolve)
+            }
+        }
         Command::Report(args) => report::run(&ctx, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
         Command::Completions { shell } => {

@@ -82,7 +82,7 @@ fn checksum(value: &serde_json::Value) -> String {
 }
 
 pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
-    let store = Store::open(&ctx.db)?;
+    let store = super::open_with_decks(ctx)?;
     let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
         Error::Usage(format!(
             "no learner named {} (choose one with --learner; see `detente learner list`)",
@@ -290,7 +290,7 @@ fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result
 }
 
 pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
-    let mut store = Store::open(&ctx.db)?;
+    let mut store = super::open_with_decks(ctx)?;
     let checked = files
         .iter()
         .map(|f| check(&store, f))
