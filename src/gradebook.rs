@@ -554,6 +554,7 @@ mod tests {
             score,
             max_score: 10.0,
             closed_at: number * 1000,
+            unsupervised: false,
         };
         let (one, two, three) = (a(1, 6.0), a(2, 9.0), a(3, 3.0));
         let all = [&one, &two, &three];

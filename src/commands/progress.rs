@@ -13,7 +13,8 @@ use super::staged::Staged;
 use crate::error::{Error, Result};
 use crate::schedule::{Scheduler, replay};
 use crate::store::{
-    self, BundleAttempt, BundleDeck, BundleReview, Identity, Learner, MergeReport, Store,
+    self, BundleAttempt, BundleDeck, BundleFlag, BundleReview, Identity, Learner, MergeReport,
+    Store,
 };
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -64,6 +65,10 @@ struct Bundle {
     decks: Vec<BundleDeck>,
     reviews: Vec<BundleReview>,
     attempts: Vec<BundleAttempt>,
+    /// The cards the learner flagged, and what became of each flag. Absent in bundles without flags (and in
+    /// those of older detente versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    flags: Vec<BundleFlag>,
     #[serde(default)]
     checksum: String,
 }
@@ -108,6 +113,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         decks: store::bundle_decks(&store.conn, learner.id)?,
         reviews: store::bundle_reviews(&store.conn, learner.id)?,
         attempts: store::bundle_attempts(&store.conn, learner.id)?,
+        flags: store::bundle_flags(&store.conn, learner.id)?,
         checksum: String::new(),
     };
     let json_err =
@@ -128,11 +134,12 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
     drop(out);
     staged.finish()?;
     super::say(&format!(
-        "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} deck(s).",
+        "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} flag(s), {} deck(s).",
         output.display(),
         learner.name,
         bundle.reviews.len(),
         bundle.attempts.len(),
+        bundle.flags.len(),
         bundle.decks.len()
     ));
     Ok(0)
@@ -144,6 +151,7 @@ struct Checked {
     bundle: Bundle,
     reviews: Vec<i64>,
     answers: Vec<Vec<i64>>,
+    flags: Vec<i64>,
     warnings: Vec<String>,
 }
 
@@ -229,11 +237,17 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
                 .collect::<Result<Vec<_>>>()?,
         );
     }
+    let flags = bundle
+        .flags
+        .iter()
+        .map(|f| resolve(&f.deck, &f.card, f.sibling))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Checked {
         file: file.to_path_buf(),
         bundle,
         reviews,
         answers,
+        flags,
         warnings,
     })
 }
@@ -348,8 +362,15 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
             .zip(c.answers.iter().cloned())
             .collect();
         store::merge_attempts(&tx, learner.id, &attempts, &mut report)?;
+        let flags: Vec<(i64, &BundleFlag)> = c.flags.iter().copied().zip(&c.bundle.flags).collect();
+        let flagged = store::merge_flags(&tx, learner.id, &flags)?;
         touched.insert(learner.name.clone());
-        reports.push((c.file.display().to_string(), learner.name.clone(), report));
+        reports.push((
+            c.file.display().to_string(),
+            learner.name.clone(),
+            report,
+            flagged,
+        ));
     }
     // Progress is recomputable: each touched learner's states are what their merged study log implies.
     for name in &touched {
@@ -362,16 +383,30 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         store::replace_states(&tx, learner.id, &states)?;
     }
     tx.commit()?;
-    for (file, name, r) in &reports {
+    for (file, name, r, f) in &reports {
         super::say(&format!(
-            "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here).",
-            r.reviews_added, r.reviews_known, r.attempts_added, r.attempts_known
+            "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here), {} new flag(s) ({} updated, {} already here).",
+            r.reviews_added,
+            r.reviews_known,
+            r.attempts_added,
+            r.attempts_known,
+            f.added,
+            f.updated,
+            f.known
         ));
+        if r.attempts_added > 0 {
+            super::say_item(
+                "note: ",
+                &format!(
+                    "exam attempts from a bundle were sat on {name}'s own machine: they are marked unsupervised in `detente exam results`, and grade exports leave them out unless given --include-unsupervised"
+                ),
+            );
+        }
     }
     if ctx.json {
         let json: Vec<_> = reports
             .iter()
-            .map(|(file, name, r)| serde_json::json!({"file": file, "learner": name, "merged": r}))
+            .map(|(file, name, r, f)| serde_json::json!({"file": file, "learner": name, "merged": r, "flags": f}))
             .collect();
         super::print_json(&json)?;
     }

@@ -265,12 +265,14 @@ pub struct ExamScore {
     pub max_score: f64,
     /// Unix milliseconds.
     pub closed_at: i64,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
 }
 
 /// The closed attempts at an exam, by learner and attempt number. Open attempts never count.
 pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
     let mut stmt = conn.prepare(
-        "SELECT learner_id, number, coalesce(score, 0), coalesce(max_score, 0), closed_at FROM attempts
+        "SELECT learner_id, number, coalesce(score, 0), coalesce(max_score, 0), closed_at, unsupervised FROM attempts
          WHERE exam_id = ?1 AND closed_at IS NOT NULL ORDER BY learner_id, number",
     )?;
     let rows = stmt
@@ -281,6 +283,7 @@ pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
                 score: r.get(2)?,
                 max_score: r.get(3)?,
                 closed_at: r.get(4)?,
+                unsupervised: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
