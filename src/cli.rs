@@ -316,7 +316,9 @@ pub struct IdentityArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GradesCommand {
-    /// Write exam grades and study effort per deck as CSV. Without --exam or --deck: every exam and every deck
+    /// Write exam grades and study effort per deck as CSV. Without --exam or --deck: every exam, and every deck's
+    /// study columns (in Canvas only with --study). Learners without the identifier the LMS matches on are left
+    /// out and named on stderr
     Export {
         #[arg(long, value_enum)]
         format: GradeFormat,
@@ -326,10 +328,44 @@ pub enum GradesCommand {
         /// Only this deck's study columns
         #[arg(long, value_name = "ID")]
         deck: Option<String>,
+        /// The identifier the LMS matches rows on [default: email for Moodle, sis for Canvas, username for
+        /// Blackboard; native: every learner]
+        #[arg(long, value_enum, value_name = "ID")]
+        match_by: Option<MatchBy>,
+        /// Canvas: add the study columns (cards studied, mastery, ...) to the exam columns
+        #[arg(long)]
+        study: bool,
+        /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines)
+        #[arg(long)]
+        include_unsupervised: bool,
         /// The file to write [default: standard output]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// The identifier a gradebook import matches learners on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatchBy {
+    /// Email address (Moodle)
+    Email,
+    /// The student id as Moodle's ID number
+    Idnumber,
+    /// The LMS login (Moodle Username, Canvas SIS Login ID, Blackboard Username)
+    Username,
+    /// The student id as Canvas's SIS User ID
+    Sis,
+}
+
+impl From<MatchBy> for crate::gradebook::MatchBy {
+    fn from(m: MatchBy) -> Self {
+        match m {
+            MatchBy::Email => Self::Email,
+            MatchBy::Idnumber => Self::IdNumber,
+            MatchBy::Username => Self::Username,
+            MatchBy::Sis => Self::Sis,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

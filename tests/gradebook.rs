@@ -260,13 +260,28 @@ fn moodle_layout_percent_dash_and_neutralized_names() {
             "ID number",
             "First name",
             "Last name",
-            "sample: cards studied",
+            "sample: cards studied %",
             "sample: mastery %",
             "sample: days active",
             "sample: last activity"
         ]
     );
-    let (rows, err2) = export(&db, "moodle", &[]);
+    // By default Moodle rows are matched on the email: Bo and Dee have none and are left out, each named with the
+    // command that fixes it.
+    let (rows, err_email) = export(&db, "moodle", &[]);
+    assert!(rows.iter().skip(1).all(|r| !r[0].is_empty()), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[1] != "S2" && r[1] != "S4"),
+        "{rows:?}"
+    );
+    for fix in [
+        "detente learner set bo --email ...",
+        "detente learner set S4 --email ...",
+        "detente learner set nobody --email ...",
+    ] {
+        assert!(err_email.contains(fix), "{err_email}");
+    }
+    let (rows, err2) = export(&db, "moodle", &["--match-by", "idnumber"]);
     assert_eq!(
         rows[0][..6],
         [
@@ -287,6 +302,13 @@ fn moodle_layout_percent_dash_and_neutralized_names() {
     assert_eq!(bo[4], "-", "no grade");
     assert_eq!(bo[5], "30");
     assert_eq!(bo[9], "-", "no last activity");
+    // Cy has an email but no ID number: matched on the ID number, Cy is left out.
+    assert!(rows.iter().all(|r| r[0] != "cy@uni.example"), "{rows:?}");
+    assert!(
+        err2.contains("detente learner set cy --student-id ..."),
+        "{err2}"
+    );
+    let (rows, _) = export(&db, "moodle", &[]);
     let cy = row(&rows, 0, "cy@uni.example");
     assert_eq!(cy[2], "'+cmd");
     // "nobody" has neither email nor ID number: left out and named.

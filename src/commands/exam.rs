@@ -176,6 +176,7 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
             "title": exam.title,
             "grading": exam.grading.as_str(),
             "pass_mark": exam.pass_mark,
+            "self_graded": exam.score_flashcards,
             "learners": results,
         }))?;
         return Ok(0);
@@ -191,7 +192,10 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
         let attempts: Vec<String> = l
             .attempts
             .iter()
-            .map(|a| a.percent.map_or("open".into(), |p| format!("{p:.0}")))
+            .map(|a| {
+                let p = a.percent.map_or("open".into(), |p| format!("{p:.0}"));
+                if a.unsupervised { format!("{p}*") } else { p }
+            })
             .collect();
         table.row(vec![
             l.learner.clone(),
@@ -207,6 +211,19 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
     }
     for line in table.render(text::table_width()) {
         print(&line)?;
+    }
+    if results
+        .iter()
+        .any(|l| l.attempts.iter().any(|a| a.unsupervised))
+    {
+        print(
+            "* taken unsupervised: sat on the learner's own machine and brought in a progress bundle",
+        )?;
+    }
+    if exam.score_flashcards {
+        print(
+            "Scores include flashcards the learners graded themselves (score_flashcards = true).",
+        )?;
     }
     Ok(0)
 }

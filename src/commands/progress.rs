@@ -16,6 +16,7 @@ use crate::store::{
     self, BundleAttempt, BundleDeck, BundleFlag, BundleReview, Identity, Learner, MergeReport,
     Store,
 };
+use rusqlite::Connection;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -156,7 +157,7 @@ struct Checked {
 }
 
 /// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
-fn check(store: &Store, file: &Path) -> Result<Checked> {
+fn check(conn: &Connection, file: &Path) -> Result<Checked> {
     let name = file.display().to_string();
     let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
     let text = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
@@ -192,7 +193,7 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
     }
     let mut warnings = Vec::new();
     for d in &bundle.decks {
-        match store::deck_hash(&store.conn, &d.id)? {
+        match store::deck_hash(conn, &d.id)? {
             None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
             Some(h) if h != d.content_hash => warnings.push(format!(
                 "{name}: deck `{}` here differs from the learner's version; progress is kept by card id",
@@ -202,7 +203,7 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
         }
     }
     let resolve = |deck: &str, card: &str, sibling: i64| -> Result<i64> {
-        store::card_id(&store.conn, deck, card, sibling)?.ok_or_else(|| {
+        store::card_id(conn, deck, card, sibling)?.ok_or_else(|| {
             bad(format!(
                 "card {deck}/{card} (sibling {sibling}) does not exist in this database"
             ))
@@ -215,14 +216,14 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
         }
         reviews.push(resolve(&r.deck, &r.card, r.sibling)?);
     }
-    let local = learner_for(store, &bundle.learner)?;
+    let local = learner_for(conn, &bundle.learner)?;
     let mut answers = Vec::with_capacity(bundle.attempts.len());
     for a in &bundle.attempts {
-        if !store::exam_exists(&store.conn, &a.exam_id)? {
+        if !store::exam_exists(conn, &a.exam_id)? {
             return Err(bad(format!("exam `{}` is not loaded here", a.exam_id)));
         }
         if let Some(l) = &local
-            && let Some(started) = store::attempt_started(&store.conn, l.id, &a.exam_id, a.number)?
+            && let Some(started) = store::attempt_started(conn, l.id, &a.exam_id, a.number)?
             && started != a.started_at
         {
             return Err(bad(format!(
@@ -253,18 +254,18 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
 }
 
 /// The local learner a bundle's learner is: matched on identity as rosters are, then on the name.
-fn learner_for(store: &Store, l: &BundleLearner) -> Result<Option<Learner>> {
-    if let Some(found) = store::learner_by_identity(&store.conn, &l.identity())? {
+fn learner_for(conn: &Connection, l: &BundleLearner) -> Result<Option<Learner>> {
+    if let Some(found) = store::learner_by_identity(conn, &l.identity())? {
         return Ok(Some(found));
     }
-    store::learner_by_name(&store.conn, &l.name)
+    store::learner_by_name(conn, &l.name)
 }
 
 /// The bundle's identity values a local learner lacks, leaving out any another learner already carries.
-fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result<Identity> {
+fn missing_identity(conn: &Connection, local: &Learner, l: &BundleLearner) -> Result<Identity> {
     let theirs = l.identity();
     let taken = |probe: Identity| -> Result<bool> {
-        Ok(store::learner_by_identity(&store.conn, &probe)?.is_some_and(|o| o.id != local.id))
+        Ok(store::learner_by_identity(conn, &probe)?.is_some_and(|o| o.id != local.id))
     };
     let mut fill = Identity::default();
     if local.username.is_none()
@@ -304,29 +305,35 @@ fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result
 }
 
 pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
-    let mut store = super::open_with_decks(ctx)?;
+    let mut store = Store::open(&ctx.db)?;
+    let now = super::now();
+    // One transaction for everything: the built-in decks the bundles refer to are loaded in it, so a refused
+    // bundle leaves the database exactly as it was.
+    let tx = store.write()?;
+    let builtin = store::sync_builtin_tx(&tx, now)?;
     let checked = files
         .iter()
-        .map(|f| check(&store, f))
+        .map(|f| check(&tx, f))
         .collect::<Result<Vec<_>>>()?;
+    for r in &builtin {
+        super::say(&format!("Loaded the built-in deck {}", r.summary()));
+    }
     for c in &checked {
         for w in &c.warnings {
             super::say_item("warning: ", w);
         }
     }
-    // Identities to fill in, decided before the write transaction borrows the store.
+    // Identities to fill in, decided before anything is merged.
     let mut plans = Vec::with_capacity(checked.len());
     for c in &checked {
-        plans.push(match learner_for(&store, &c.bundle.learner)? {
+        plans.push(match learner_for(&tx, &c.bundle.learner)? {
             Some(l) => {
-                let fill = missing_identity(&store, &l, &c.bundle.learner)?;
+                let fill = missing_identity(&tx, &l, &c.bundle.learner)?;
                 (Some(l), fill)
             }
             None => (None, c.bundle.learner.identity()),
         });
     }
-    let now = super::now();
-    let tx = store.write()?;
     let mut touched = BTreeSet::new();
     let mut reports = Vec::new();
     for (c, (local, fill)) in checked.iter().zip(plans) {

@@ -453,6 +453,8 @@ pub struct AttemptResult {
     pub open: bool,
     pub started_at_ms: i64,
     pub closed_at_ms: Option<i64>,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
 }
 
 /// A learner's results at an exam.
@@ -492,6 +494,7 @@ pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
                 open: a.closed_at.is_none(),
                 started_at_ms: a.started_at,
                 closed_at_ms: a.closed_at,
+                unsupervised: a.unsupervised,
             });
         }
     }

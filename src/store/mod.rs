@@ -22,7 +22,7 @@ pub use flags::{
     BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, merge_flags,
     open_flags_by_card, resolve_flag,
 };
-pub use import::{ImportReport, import_deck, sync_builtin};
+pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
     DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
     exam_scores, import_roster, learner_by_identity, set_identity,
