@@ -698,3 +698,280 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
         );
     }
 }
+
+// ---- the LMS importers' rules, checked on the exported files ----
+
+/// The cells of an export, the exit code and stderr; unlike [`export`], a refusal is returned, not a panic.
+fn try_export(db: &Path, format: &str, extra: &[&str]) -> (Option<i32>, Vec<Vec<String>>, String) {
+    let out = detente(db)
+        .args(["grades", "export", "--format", format])
+        .args(extra)
+        .output()
+        .expect("run");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(out.stdout.as_slice());
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect();
+    (out.status.code(), rows, stderr(&out))
+}
+
+/// A class in which every identifier is missing for someone: the plain roster (Ann has all, Bo no email, Cy only an
+/// email, S4 only a student id), "nobody" with none, and Fay and Gus sharing one email (written behind detente's
+/// back, with a trailing space that the unique index does not see but an LMS trims).
+fn class_db(dir: &Path) -> PathBuf {
+    let db = exam_db(dir);
+    for (name, email) in [("fay", "twin@uni.example"), ("gus", "gus@uni.example")] {
+        detente(&db)
+            .args(["learner", "add", name, "--email", email, "--username", name])
+            .args(["--student-id", &format!("ID-{name}")])
+            .assert()
+            .success();
+    }
+    Store::open(&db)
+        .expect("open")
+        .conn
+        .execute_batch("UPDATE learners SET email = 'twin@uni.example ' WHERE name = 'gus'")
+        .expect("twin");
+    db
+}
+
+/// The column an LMS matches rows on, in each layout, for each `--match-by` (`None`: the layout's default).
+fn id_column(format: &str, by: Option<&str>) -> usize {
+    match (format, by) {
+        ("native", None) => 0,
+        ("native", Some("email")) => 1,
+        ("native", Some("idnumber" | "sis")) => 2,
+        ("native", Some("username")) => 3,
+        ("moodle", None | Some("email")) => 0,
+        ("moodle", Some("idnumber")) => 1,
+        ("moodle", Some("username")) => 4,
+        ("canvas", None | Some("sis" | "idnumber")) => 2,
+        ("canvas", Some("username")) => 3,
+        ("blackboard", None | Some("username")) => 2,
+        other => panic!("no identifier column for {other:?}"),
+    }
+}
+
+/// Moodle's CSV grade import (`grade/import/csv/classes/load_data.php` @ 0289d8c7, quoted in
+/// reference/formats.md 2.1) looks the user up only when the mapped cell is non-empty; `$this->studentid` is reset
+/// once per import, not per row, so a row with an empty identifier is credited to the previous row's student.
+/// Canvas (`lib/gradebook_importer.rb` @ 00b222d7, `process_student`) matches on ID, then SIS User ID, then SIS
+/// Login ID, then the name; Blackboard keys rows on Username. So: in every layout and with every identifier, no
+/// row may have an empty identifier, and no two rows the same one.
+#[test]
+fn a_class_with_missing_identifiers_never_yields_a_row_with_an_empty_identifier() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    for format in ["native", "moodle", "canvas", "blackboard"] {
+        for by in [
+            None,
+            Some("email"),
+            Some("idnumber"),
+            Some("username"),
+            Some("sis"),
+        ] {
+            let mut args = vec!["--study"];
+            if let Some(b) = by {
+                args.extend(["--match-by", b]);
+            }
+            let (code, rows, err) = try_export(&db, format, &args);
+            let accepted = match (format, by) {
+                (_, None) | ("native", _) => true,
+                ("moodle", Some(b)) => ["email", "idnumber", "username"].contains(&b),
+                ("canvas", Some(b)) => ["sis", "idnumber", "username"].contains(&b),
+                (_, Some(b)) => b == "username",
+            };
+            if !accepted {
+                assert_eq!(code, Some(2), "{format} {by:?}: {err}");
+                assert!(rows.is_empty(), "{format} {by:?}: nothing written");
+                assert!(err.contains("--match-by"), "{err}");
+                continue;
+            }
+            assert_eq!(code, Some(0), "{format} {by:?}: {err}");
+            let col = id_column(format, by);
+            let skip = if format == "canvas" { 2 } else { 1 };
+            let data = &rows[skip..];
+            assert!(!data.is_empty(), "{format} {by:?}: someone is exported");
+            let mut ids: Vec<&str> = Vec::new();
+            for r in data {
+                assert!(
+                    !r[col].trim().is_empty(),
+                    "{format} {by:?}: a row with an empty identifier: {r:?}"
+                );
+                if format != "native" {
+                    assert!(
+                        !ids.contains(&r[col].as_str()),
+                        "{format} {by:?}: {r:?} twice"
+                    );
+                    ids.push(&r[col]);
+                }
+            }
+            if format == "native" && by.is_none() {
+                assert!(err.is_empty() || !err.contains("Left out"), "{err}");
+                continue;
+            }
+            // Everyone left out is named with the exact command that gives them the identifier.
+            let flag = match by.unwrap_or(match format {
+                "moodle" => "email",
+                "canvas" => "sis",
+                _ => "username",
+            }) {
+                "email" => "--email",
+                "username" => "--username",
+                _ => "--student-id",
+            };
+            assert!(
+                err.contains(&format!("detente learner set nobody {flag} ...")),
+                "{format} {by:?}: {err}"
+            );
+            if by == Some("email") || (by.is_none() && format == "moodle") {
+                // Fay and Gus share an email: Moodle would credit both rows to one of them.
+                assert!(
+                    data.iter()
+                        .all(|r| !r.contains(&"twin@uni.example".to_string()))
+                );
+                assert!(err.contains("fay, gus") && err.contains("share"), "{err}");
+            }
+        }
+    }
+}
+
+/// Moodle's import (`load_data.php`): `''` or `-` means no grade, anything else must be a number no greater than
+/// the item's maximum (100 by default: `gradevaluetoobig` aborts the whole import), and a "Last downloaded from
+/// this course" column would be checked against grade changes, so it is never written.
+#[test]
+fn moodle_grades_are_numbers_within_100_or_a_dash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    let (rows, _) = export(&db, "moodle", &["--match-by", "idnumber"]);
+    assert!(
+        rows[0]
+            .iter()
+            .all(|h| !h.contains("Last downloaded from this course"))
+    );
+    for r in &rows[1..] {
+        for (h, cell) in rows[0].iter().zip(r).skip(4) {
+            if h.ends_with("last activity") || h.ends_with("days active") {
+                continue;
+            }
+            let ok = cell == "-"
+                || cell
+                    .parse::<f64>()
+                    .is_ok_and(|v| (0.0..=100.0).contains(&v));
+            assert!(ok, "{h}: {cell:?}");
+        }
+    }
+}
+
+/// Canvas's importer (`lib/gradebook_importer.rb` @ 00b222d7, quoted in reference/formats.md 3.2): the header
+/// must start `Student`, `ID`, then `SIS User ID` followed by `SIS Login ID`, and the last student column must be
+/// `Section`; a header ending in `(digits)` (`/\A(.*)\s\((\d+)\)\z/`) is read as an existing assignment's id; any
+/// other header it does not know becomes a new assignment whose points come from the "Points Possible" row, and
+/// one with an empty cell there becomes extra credit, unless the cell reads "read only". So: exam columns by
+/// default, study columns only with --study, and every column with points or "read only".
+#[test]
+fn canvas_columns_are_exams_by_default_each_with_points_and_no_title_reads_as_an_id() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    Store::open(&db)
+        .expect("open")
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, pass_mark, loaded_at)
+             VALUES ('w3', 'Week 3 quiz (2025)', '{}', 'h', 4, 'highest', 0.5, 0);",
+        )
+        .expect("exam");
+    let is_id = |h: &str| {
+        h.strip_suffix(')')
+            .and_then(|b| b.rsplit_once(" ("))
+            .is_some_and(|(_, d)| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    };
+    for (args, study) in [(vec![], false), (vec!["--study"], true)] {
+        let (rows, err) = export(&db, "canvas", &args);
+        let header = &rows[0];
+        assert_eq!(
+            header[..5],
+            ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+        );
+        assert!(
+            header.contains(&"Week 3 quiz [2025]".to_string()),
+            "{header:?}"
+        );
+        assert!(header.iter().all(|h| !is_id(h)), "{header:?}");
+        assert_eq!(
+            header.iter().any(|h| h.contains("mastery")),
+            study,
+            "study columns only with --study: {header:?}"
+        );
+        if !study {
+            assert_eq!(header.len(), 5 + 3, "three exams: {header:?}");
+            assert!(err.contains("--study"), "{err}");
+        }
+        let points = &rows[1];
+        assert_eq!(points[0], "    Points Possible");
+        for (h, p) in header.iter().zip(points).skip(5) {
+            assert!(
+                p == "read only" || p.parse::<f64>().is_ok_and(|v| v > 0.0),
+                "{h}: Points Possible {p:?}"
+            );
+        }
+    }
+}
+
+/// Blackboard (reference/formats.md 3.4) keys every row on Username and needs points in a column's title
+/// (`<Title> [Total Pts: <max> Score]`) for a graded column.
+#[test]
+fn blackboard_columns_carry_their_points_and_every_row_a_username() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    let (rows, _) = export(&db, "blackboard", &[]);
+    assert_eq!(
+        rows[0][..4],
+        ["Last Name", "First Name", "Username", "Student ID"]
+    );
+    for h in &rows[0][4..] {
+        let graded = !h.ends_with("days active") && !h.ends_with("last activity");
+        assert_eq!(h.contains(" [Total Pts: "), graded, "{h}");
+    }
+    assert!(rows[1..].iter().all(|r| !r[2].is_empty()));
+}
+
+/// Mastery in a grade export is the number `detente stats` shows: the mean predicted recall of the deck's cards
+/// now, new cards counting 0.
+#[test]
+fn grade_export_mastery_is_the_mastery_of_stats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = student_db(dir.path());
+    let out = detente(&db)
+        .args(["--learner", "ann", "--json", "stats", "--deck", "sample"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let deck = stats["mastery_by_deck"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|m| m["key"] == "sample")
+        .expect("sample");
+    let expected = deck["mastery"].as_f64().expect("mastery") * 100.0;
+    assert!(expected > 0.0 && expected < 100.0, "{expected}");
+    let (rows, _) = export(&db, "native", &["--deck", "sample"]);
+    let row = rows
+        .iter()
+        .find(|r| r[0] == "ann" && r[7] == "mastery")
+        .expect("ann's mastery");
+    let exported: f64 = row[9].parse().expect("number");
+    assert!(
+        (exported - expected).abs() < 0.02,
+        "{exported} vs {expected}"
+    );
+    assert_eq!(row[10], "100");
+    let (rows, _) = export(&db, "moodle", &["--deck", "sample"]);
+    let moodle: f64 = rows[1][5].parse().expect("number");
+    assert!((moodle - expected).abs() < 0.02, "{moodle} vs {expected}");
+}
