@@ -975,3 +975,267 @@ fn grade_export_mastery_is_the_mastery_of_stats() {
     let moodle: f64 = rows[1][5].parse().expect("number");
     assert!((moodle - expected).abs() < 0.02, "{moodle} vs {expected}");
 }
+
+// ---- flags, unsupervised attempts and built-in decks in bundles ----
+
+fn flags_json(db: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let out = detente(db)
+        .args(["--json", "report", "flags"])
+        .args(extra)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn card_named(db: &Path, key: &str) -> i64 {
+    Store::open(db)
+        .expect("open")
+        .conn
+        .query_row(
+            "SELECT id FROM cards WHERE deck_id = 'sample' AND card_key = ?1 AND sibling = 0",
+            [key],
+            |r| r.get(0),
+        )
+        .expect("card")
+}
+
+#[test]
+fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = student_db(dir.path());
+    let (first, second) = {
+        let store = Store::open(&student).expect("open");
+        let mut stmt = store
+            .conn
+            .prepare("SELECT card_key FROM cards WHERE deck_id = 'sample' AND sibling = 0 ORDER BY id LIMIT 2")
+            .expect("q");
+        let keys: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("q")
+            .map(|k| k.expect("key"))
+            .collect();
+        (keys[0].clone(), keys[1].clone())
+    };
+    {
+        let mut store = Store::open(&student).expect("open");
+        let ann = store::learner_by_name(&store.conn, "ann")
+            .expect("q")
+            .expect("ann")
+            .id;
+        let (a, b) = (card_named(&student, &first), card_named(&student, &second));
+        let tx = store.write().expect("tx");
+        store::add_flag(&tx, ann, a, 1_700_000_500, Some("the date is 2009")).expect("flag");
+        store::add_flag(&tx, ann, b, 1_700_000_600, None).expect("flag");
+        // Ann takes the second one back: it is no longer flagged for her.
+        store::remove_flags(&tx, ann, b).expect("unflag");
+        tx.commit().expect("commit");
+        assert!(store::is_flagged(&store.conn, ann, a).expect("q"));
+        assert!(!store::is_flagged(&store.conn, ann, b).expect("q"));
+    }
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let teacher = teacher_db(dir.path());
+    for round in 0..2 {
+        let out = detente(&teacher)
+            .args(["progress", "import"])
+            .arg(&bundle)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let want = if round == 0 {
+            "2 new flag(s)"
+        } else {
+            "0 new flag(s)"
+        };
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+    let open = flags_json(&teacher, &[]);
+    assert_eq!(open.len(), 1, "{open:?}");
+    let f = &open[0];
+    assert_eq!(f["deck"], "sample");
+    assert_eq!(f["card"], first.as_str());
+    assert_eq!(f["learner"], "ann");
+    assert_eq!(f["note"], "the date is 2009");
+    assert_eq!(f["state"], "open");
+    assert_eq!(f["when"], "2023-11-14T22:21:40Z");
+    let all = flags_json(&teacher, &["--all"]);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["state"], "withdrawn");
+    // The text list has the same columns.
+    let out = detente(&teacher)
+        .args(["report", "flags"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "DECK",
+        "CARD",
+        "LEARNER",
+        "WHEN",
+        "STATE",
+        "NOTE",
+        "the date is 2009",
+        "ann",
+    ] {
+        assert!(text.contains(word), "{word}: {text}");
+    }
+
+    // deck check and deck import count the open flags on the cards they touch; check without a database makes none.
+    let out = detente(&teacher)
+        .args(["deck", "check"])
+        .arg(data("sample.toml"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 open flag(s)"), "{}", stderr(&out));
+    let none = dir.path().join("none.db");
+    let out = detente(&none)
+        .args(["deck", "check"])
+        .arg(data("sample.toml"))
+        .output()
+        .expect("run");
+    assert!(out.status.success() && !stderr(&out).contains("flag"));
+    assert!(!none.exists(), "deck check creates no database");
+    let out = detente(&teacher)
+        .args(["deck", "import"])
+        .arg(data("sample.toml"))
+        .output()
+        .expect("run");
+    assert!(stderr(&out).contains("1 open flag(s)"), "{}", stderr(&out));
+
+    // The teacher resolves it: no longer open, nor flagged for Ann; an unknown id is refused and writes nothing.
+    let id = f["id"].as_i64().expect("id");
+    let out = detente(&teacher)
+        .args(["report", "flags", "--resolve", "999999", "--resolve"])
+        .arg(id.to_string())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(flags_json(&teacher, &[]).len(), 1);
+    detente(&teacher)
+        .args(["report", "flags", "--resolve"])
+        .arg(id.to_string())
+        .assert()
+        .success();
+    assert!(flags_json(&teacher, &[]).is_empty());
+    let store = Store::open(&teacher).expect("open");
+    let ann = store::learner_by_name(&store.conn, "ann")
+        .expect("q")
+        .expect("ann")
+        .id;
+    assert!(!store::is_flagged(&store.conn, ann, card_named(&teacher, &first)).expect("q"));
+    drop(store);
+    // The old bundle, imported again, does not reopen it.
+    detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    assert!(flags_json(&teacher, &[]).is_empty());
+    assert_eq!(flags_json(&teacher, &["--all"])[0]["state"], "resolved");
+}
+
+#[test]
+fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_asked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = student_db(dir.path());
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let teacher = teacher_db(dir.path());
+    Store::open(&teacher)
+        .expect("open")
+        .conn
+        .execute_batch(
+            r#"UPDATE exams SET definition = '{"id":"mid","title":"Midterm","decks":["sample"],"questions":2,"paper":"same","seed":0,"grading":"highest","pass_mark":50.0}'"#,
+        )
+        .expect("definition");
+    let out = detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unsupervised"), "{}", stderr(&out));
+    let out = detente(&teacher)
+        .args(["--json", "exam", "results", "mid"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["learners"][0]["learner"], "ann");
+    assert_eq!(v["learners"][0]["attempts"][0]["unsupervised"], true);
+    let out = detente(&teacher)
+        .args(["exam", "results", "mid"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("75*") && text.contains("unsupervised"),
+        "{text}"
+    );
+
+    let ann_score = |extra: &[&str]| {
+        let mut args = vec!["--exam", "mid"];
+        args.extend(extra);
+        let (rows, _) = export(&teacher, "native", &args);
+        rows.iter()
+            .find(|r| r[0] == "ann" && r[7] == "mid")
+            .expect("ann")[9]
+            .clone()
+    };
+    assert_eq!(ann_score(&[]), "", "left out by default");
+    assert_eq!(ann_score(&["--include-unsupervised"]), "1.5");
+}
+
+#[test]
+fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = dir.path().join("student.db");
+    detente(&student).arg("decks").assert().success();
+    detente(&student)
+        .args(["learner", "add", "ann"])
+        .assert()
+        .success();
+    {
+        let mut store = Store::open(&student).expect("open");
+        let learner = store::learner_by_name(&store.conn, "ann")
+            .expect("q")
+            .expect("ann");
+        let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+        let clock = FixedClock(Cell::new(1_700_000_000_000));
+        let opts = StudyOptions {
+            filter: store::Filter {
+                decks: vec!["sherr-lisbon-2010".into()],
+                tags: Vec::new(),
+            },
+            limit: Some(3),
+            seed: 3,
+            ..Default::default()
+        };
+        let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+        session.run(&mut Scripted).expect("run");
+    }
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let teacher = dir.path().join("fresh.db");
+    let out = detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("3 new review(s)"), "{}", stderr(&out));
+}

@@ -194,7 +194,8 @@ pub fn exam_attempts(conn: &Connection, exam: &str) -> Result<Vec<(String, Attem
         cols.join(", ")
     ))?;
     let rows = stmt
-        .query_map([exam], |r| Ok((r.get(11)?, attempt_row(r)?)))?
+        // The name follows the attempt columns.
+        .query_map([exam], |r| Ok((r.get(12)?, attempt_row(r)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
