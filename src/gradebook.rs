@@ -390,10 +390,7 @@ impl Layout {
 
 /// Splits the students into those who can be written and those left out: without the identifier, or sharing
 /// its value with another learner. With no identifier (the native layout's default) everyone is kept.
-pub fn matchable<'s>(
-    students: &'s [Student],
-    by: Option<MatchBy>,
-) -> (Vec<&'s Student>, Vec<LeftOut>) {
+pub fn matchable(students: &[Student], by: Option<MatchBy>) -> (Vec<&Student>, Vec<LeftOut>) {
     let Some(by) = by else {
         return (students.iter().collect(), Vec::new());
     };
