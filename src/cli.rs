@@ -61,7 +61,8 @@ pub enum Command {
     Exam(ExamCommand),
     /// Show progress: today's queue, retention, forecast, study heatmap, mastery; `--class` for every learner
     Stats(StatsArgs),
-    /// Reports: `--html FILE` for a learner's or the class's progress as one HTML file; `items` for item analysis
+    /// Reports: `--html FILE` for a learner's or the class's progress as one HTML file; `items` for item analysis;
+    /// `flags` for the cards learners flagged
     Report(ReportArgs),
     /// Fit the learner's FSRS parameters to their review log; optionally change their target retention
     Optimize(OptimizeArgs),
@@ -315,7 +316,9 @@ pub struct IdentityArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum GradesCommand {
-    /// Write exam grades and study effort per deck as CSV. Without --exam or --deck: every exam and every deck
+    /// Write exam grades and study effort per deck as CSV. Without --exam or --deck: every exam, and every deck's
+    /// study columns (in Canvas only with --study). Learners without the identifier the LMS matches on are left
+    /// out and named on stderr
     Export {
         #[arg(long, value_enum)]
         format: GradeFormat,
@@ -325,10 +328,44 @@ pub enum GradesCommand {
         /// Only this deck's study columns
         #[arg(long, value_name = "ID")]
         deck: Option<String>,
+        /// The identifier the LMS matches rows on [default: email for Moodle, sis for Canvas, username for
+        /// Blackboard; native: every learner]
+        #[arg(long, value_enum, value_name = "ID")]
+        match_by: Option<MatchBy>,
+        /// Canvas: add the study columns (cards studied, mastery, ...) to the exam columns
+        #[arg(long)]
+        study: bool,
+        /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines)
+        #[arg(long)]
+        include_unsupervised: bool,
         /// The file to write [default: standard output]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// The identifier a gradebook import matches learners on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatchBy {
+    /// Email address (Moodle)
+    Email,
+    /// The student id as Moodle's ID number
+    Idnumber,
+    /// The LMS login (Moodle Username, Canvas SIS Login ID, Blackboard Username)
+    Username,
+    /// The student id as Canvas's SIS User ID
+    Sis,
+}
+
+impl From<MatchBy> for crate::gradebook::MatchBy {
+    fn from(m: MatchBy) -> Self {
+        match m {
+            MatchBy::Email => Self::Email,
+            MatchBy::Idnumber => Self::IdNumber,
+            MatchBy::Username => Self::Username,
+            MatchBy::Sis => Self::Sis,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -439,5 +476,18 @@ pub enum ReportCommand {
         /// Analyse learners' first study answers to this deck's cards
         #[arg(long, value_name = "ID")]
         deck: Option<String>,
+    },
+    /// The cards learners flagged: deck, card, learner, note, when, state; open flags only unless --all.
+    /// `--resolve ID` marks flags dealt with
+    Flags {
+        /// Also the flags learners took back and those already resolved
+        #[arg(long, conflicts_with = "resolve")]
+        all: bool,
+        /// Only flags on this deck's cards
+        #[arg(long, value_name = "ID", conflicts_with = "resolve")]
+        deck: Option<String>,
+        /// Resolve these flags (repeatable; the ids are in the list's ID column)
+        #[arg(long, value_name = "ID")]
+        resolve: Vec<i64>,
     },
 }

@@ -2,6 +2,12 @@
 //! gradebook export) into identities, choosing an exam's grade from closed attempts (highest, last, mean), and
 //! writing grade CSVs in the exact layouts of `reference/formats.md`: detente's native long format, Moodle,
 //! Canvas and Blackboard (Original). Text cells a spreadsheet would execute are neutralized; numbers never are.
+//!
+//! A grade must never reach the wrong student. Each LMS importer matches a row on one identifier ([`MatchBy`]):
+//! a learner without it, or sharing it with another learner, is left out of the file and named to the caller,
+//! so no row ever has an empty or ambiguous identifier. The importers' rules these layouts follow (Moodle's
+//! `grade/import/csv/classes/load_data.php`, Canvas's `lib/gradebook_importer.rb`) are quoted in
+//! `reference/formats.md` sections 2 and 3 and tested in `tests/gradebook.rs`.
 
 use crate::exam::Grading;
 use crate::store::{ExamScore, Identity, RosterProblem, RosterRow};
@@ -201,6 +207,108 @@ pub struct ExamColumn {
     pub id: String,
     pub title: String,
     pub points: f64,
+    /// The exam scores flashcards the learners graded themselves: its column says so.
+    pub self_graded: bool,
+}
+
+impl ExamColumn {
+    /// The title as written in a header: marked when self-graded flashcards count.
+    fn heading(&self) -> String {
+        if self.self_graded {
+            format!("{} (self-graded)", self.title)
+        } else {
+            self.title.clone()
+        }
+    }
+
+    /// The assessment name of the native layout: the exam id, marked as the title is.
+    fn native_name(&self) -> String {
+        if self.self_graded {
+            format!("{} (self-graded)", self.id)
+        } else {
+            self.id.clone()
+        }
+    }
+}
+
+/// A title Canvas will not mistake for an existing assignment. Canvas's importer reads a header ending in
+/// `(digits)` as `<title> (<assignment id>)` (`lib/gradebook_importer.rb`, `/\A(.*)\s\((\d+)\)\z/`), so a new
+/// exam titled "Week 3 quiz (2025)" would be written into assignment 2025, or rejected. Such a final group is
+/// written in square brackets instead: "Week 3 quiz [2025]".
+pub fn canvas_title(title: &str) -> String {
+    let t = title.trim_end();
+    if let Some(body) = t.strip_suffix(')')
+        && let Some(open) = body.rfind('(')
+    {
+        let digits = &body[open + 1..];
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            return format!("{}[{digits}]", &body[..open]);
+        }
+    }
+    t.to_string()
+}
+
+/// The identifier an LMS matches a grade row on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchBy {
+    /// The email address (Moodle's "Email address"; Moodle compares it case-sensitively).
+    Email,
+    /// The institution's id as Moodle's "ID number".
+    IdNumber,
+    /// The LMS login: Moodle's "Username", Canvas's "SIS Login ID", Blackboard's "Username".
+    Username,
+    /// The institution's id as Canvas's "SIS User ID".
+    Sis,
+}
+
+impl MatchBy {
+    /// The learner's value of this identifier, trimmed; `None` when absent or empty.
+    pub fn value(self, id: &Identity) -> Option<String> {
+        let id = id.cleaned();
+        match self {
+            MatchBy::Email => id.email,
+            MatchBy::IdNumber | MatchBy::Sis => id.student_id,
+            MatchBy::Username => id.username,
+        }
+    }
+
+    /// The `detente learner set` option that gives a learner this identifier.
+    pub fn flag(self) -> &'static str {
+        match self {
+            MatchBy::Email => "--email",
+            MatchBy::IdNumber | MatchBy::Sis => "--student-id",
+            MatchBy::Username => "--username",
+        }
+    }
+
+    /// The identifier as the LMS names it, for messages.
+    pub fn label(self, layout: Layout) -> &'static str {
+        match (self, layout) {
+            (MatchBy::Email, _) => "an email address",
+            (MatchBy::IdNumber, Layout::Canvas) | (MatchBy::Sis, _) => "a SIS User ID (student id)",
+            (MatchBy::IdNumber, _) => "an ID number (student id)",
+            (MatchBy::Username, Layout::Canvas) => "a SIS Login ID (username)",
+            (MatchBy::Username, _) => "a username",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchBy::Email => "email",
+            MatchBy::IdNumber => "idnumber",
+            MatchBy::Username => "username",
+            MatchBy::Sis => "sis",
+        }
+    }
+}
+
+/// Why a learner is not in a grade file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LeftOut {
+    /// They have no value for the identifier the LMS matches on.
+    Missing { name: String },
+    /// Another learner has the same value: the LMS would credit both rows to one student.
+    Shared { name: String, value: String },
 }
 
 /// A deck's study columns, and how many active study items it has.
@@ -214,8 +322,9 @@ pub struct DeckColumn {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DeckResult {
     pub studied: u32,
-    /// Active items whose retrievability now is at least the learner's target.
-    pub mastered: u32,
+    /// Mastery as `detente stats` computes it ([`crate::stats::mastery`]): the mean predicted recall now of the
+    /// deck's active items, new ones counting 0; 0 to 1.
+    pub mastery: f64,
     pub days_active: u32,
     pub last_activity_ms: Option<i64>,
 }
@@ -247,26 +356,65 @@ pub enum Layout {
 }
 
 impl Layout {
-    /// Whether a learner carries the identifier this layout needs to match them in the LMS.
-    pub fn identifies(self, id: &Identity) -> bool {
-        let id = id.cleaned();
+    /// What the LMS's importer matches on unless the teacher says otherwise: Moodle's CSV import is mapped from
+    /// "Email address" (`reference/formats.md` 2.3), Canvas tries "SIS User ID" before "SIS Login ID" (3.2),
+    /// Blackboard keys every row on "Username" (3.4). The native layout holds every learner.
+    pub fn default_match(self) -> Option<MatchBy> {
         match self {
-            Layout::Native => true,
-            Layout::Moodle => id.email.is_some() || id.student_id.is_some(),
-            Layout::Canvas => id.student_id.is_some() || id.username.is_some(),
-            Layout::Blackboard => id.username.is_some(),
+            Layout::Native => None,
+            Layout::Moodle => Some(MatchBy::Email),
+            Layout::Canvas => Some(MatchBy::Sis),
+            Layout::Blackboard => Some(MatchBy::Username),
         }
     }
 
-    /// What a learner must have for this layout, for messages.
-    pub fn needs(self) -> &'static str {
+    /// The identifiers this layout has a column the importer can match on.
+    pub fn accepts(self, by: MatchBy) -> bool {
         match self {
-            Layout::Native => "nothing",
-            Layout::Moodle => "an email or a student id (Moodle's ID number)",
-            Layout::Canvas => "a student id (SIS User ID) or a username (SIS Login ID)",
-            Layout::Blackboard => "a username",
+            Layout::Native => true,
+            Layout::Moodle => matches!(by, MatchBy::Email | MatchBy::IdNumber | MatchBy::Username),
+            Layout::Canvas => matches!(by, MatchBy::Sis | MatchBy::IdNumber | MatchBy::Username),
+            Layout::Blackboard => by == MatchBy::Username,
         }
     }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Native => "native",
+            Layout::Moodle => "moodle",
+            Layout::Canvas => "canvas",
+            Layout::Blackboard => "blackboard",
+        }
+    }
+}
+
+/// Splits the students into those who can be written and those left out: without the identifier, or sharing
+/// its value with another learner. With no identifier (the native layout's default) everyone is kept.
+pub fn matchable(students: &[Student], by: Option<MatchBy>) -> (Vec<&Student>, Vec<LeftOut>) {
+    let Some(by) = by else {
+        return (students.iter().collect(), Vec::new());
+    };
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for s in students {
+        if let Some(v) = by.value(&s.identity) {
+            *seen.entry(v).or_default() += 1;
+        }
+    }
+    let mut kept = Vec::new();
+    let mut left = Vec::new();
+    for s in students {
+        match by.value(&s.identity) {
+            None => left.push(LeftOut::Missing {
+                name: s.name.clone(),
+            }),
+            Some(v) if seen.get(&v).copied().unwrap_or(0) > 1 => left.push(LeftOut::Shared {
+                name: s.name.clone(),
+                value: v,
+            }),
+            Some(_) => kept.push(s),
+        }
+    }
+    (kept, left)
 }
 
 /// The native header.
@@ -313,9 +461,16 @@ fn percent(part: u32, whole: u32) -> f64 {
     }
 }
 
-/// Writes a sheet in a layout, UTF-8 without BOM, RFC 4180 quoting. Learners lacking the identifier the layout
-/// needs are left out and returned by name, for the caller to report.
-pub fn write(layout: Layout, sheet: &Sheet, out: impl Write) -> csv::Result<Vec<String>> {
+/// Writes a sheet in a layout, UTF-8 without BOM, RFC 4180 quoting, every row matched on `by` (the layout's
+/// [`Layout::default_match`] when `None`). Learners without that identifier, or sharing its value, are left out and
+/// returned, for the caller to report: no row ever has an empty or ambiguous identifier.
+pub fn write(
+    layout: Layout,
+    sheet: &Sheet,
+    by: Option<MatchBy>,
+    out: impl Write,
+) -> csv::Result<Vec<LeftOut>> {
+    let by = by.or(layout.default_match());
     let mut w = csv::WriterBuilder::new()
         .quote_style(if layout == Layout::Blackboard {
             // Blackboard's own downloads quote every field, and its upload help asks for quoted fields.
@@ -324,23 +479,24 @@ pub fn write(layout: Layout, sheet: &Sheet, out: impl Write) -> csv::Result<Vec<
             csv::QuoteStyle::Necessary
         })
         .from_writer(out);
-    let (kept, left_out): (Vec<&Student>, Vec<&Student>) = sheet
-        .students
-        .iter()
-        .partition(|s| layout.identifies(&s.identity));
+    let (kept, left_out) = matchable(&sheet.students, by);
     match layout {
-        Layout::Native => write_native(&mut w, sheet)?,
+        Layout::Native => write_native(&mut w, sheet, &kept)?,
         Layout::Moodle | Layout::Canvas | Layout::Blackboard => {
-            write_wide(&mut w, layout, sheet, &kept)?
+            write_wide(&mut w, layout, by, sheet, &kept)?
         }
     }
     w.flush()?;
-    Ok(left_out.iter().map(|s| s.name.clone()).collect())
+    Ok(left_out)
 }
 
-fn write_native<W: Write>(w: &mut csv::Writer<W>, sheet: &Sheet) -> csv::Result<()> {
+fn write_native<W: Write>(
+    w: &mut csv::Writer<W>,
+    sheet: &Sheet,
+    students: &[&Student],
+) -> csv::Result<()> {
     w.write_record(NATIVE_HEADER)?;
-    for s in &sheet.students {
+    for s in students {
         let id = s.identity.cleaned();
         let person = [
             neutralize(&s.name),
@@ -352,7 +508,7 @@ fn write_native<W: Write>(w: &mut csv::Writer<W>, sheet: &Sheet) -> csv::Result<
         ];
         for (exam, result) in sheet.exams.iter().zip(&s.exams) {
             let mut row: Vec<String> = person.to_vec();
-            row.extend([String::new(), neutralize(&exam.id)]);
+            row.extend([String::new(), neutralize(&exam.native_name())]);
             match result {
                 Some(r) => row.extend([
                     r.attempt.map(|a| a.to_string()).unwrap_or_default(),
@@ -373,29 +529,31 @@ fn write_native<W: Write>(w: &mut csv::Writer<W>, sheet: &Sheet) -> csv::Result<
         }
         for (deck, d) in sheet.decks.iter().zip(&s.decks) {
             let done = d.last_activity_ms.map(timestamp).unwrap_or_default();
+            let mastery = number(d.mastery * 100.0);
             for (assessment, score, max, pct) in [
                 (
                     "cards studied",
-                    d.studied,
-                    Some(deck.items),
-                    Some(percent(d.studied, deck.items)),
+                    d.studied.to_string(),
+                    deck.items.to_string(),
+                    number(percent(d.studied, deck.items)),
                 ),
+                // Mastery is a percentage already: out of 100.
+                ("mastery", mastery.clone(), "100".to_string(), mastery),
                 (
-                    "mastery",
-                    d.mastered,
-                    Some(deck.items),
-                    Some(percent(d.mastered, deck.items)),
+                    "days active",
+                    d.days_active.to_string(),
+                    String::new(),
+                    String::new(),
                 ),
-                ("days active", d.days_active, None, None),
             ] {
                 let mut row: Vec<String> = person.to_vec();
                 row.extend([
                     neutralize(&deck.id),
                     assessment.to_string(),
                     String::new(),
-                    score.to_string(),
-                    max.map(|m| m.to_string()).unwrap_or_default(),
-                    pct.map(number).unwrap_or_default(),
+                    score,
+                    max,
+                    pct,
                     done.clone(),
                 ]);
                 w.write_record(&row)?;
@@ -405,10 +563,15 @@ fn write_native<W: Write>(w: &mut csv::Writer<W>, sheet: &Sheet) -> csv::Result<
     Ok(())
 }
 
-/// The study column titles of a deck, in order: cards studied, mastery, days active, last activity.
-pub fn deck_titles(deck: &str) -> [String; 4] {
+/// The study column titles of a deck, in order: cards studied, mastery, days active, last activity. In Moodle,
+/// whose grades must not exceed 100 (`gradevaluetoobig`), cards studied is a percentage of the deck.
+pub fn deck_titles(deck: &str, layout: Layout) -> [String; 4] {
     [
-        format!("{deck}: cards studied"),
+        if layout == Layout::Moodle {
+            format!("{deck}: cards studied %")
+        } else {
+            format!("{deck}: cards studied")
+        },
         format!("{deck}: mastery %"),
         format!("{deck}: days active"),
         format!("{deck}: last activity"),
@@ -418,9 +581,11 @@ pub fn deck_titles(deck: &str) -> [String; 4] {
 fn write_wide<W: Write>(
     w: &mut csv::Writer<W>,
     layout: Layout,
+    by: Option<MatchBy>,
     sheet: &Sheet,
     students: &[&Student],
 ) -> csv::Result<()> {
+    let moodle_username = layout == Layout::Moodle && by == Some(MatchBy::Username);
     let mut header: Vec<String> = match layout {
         Layout::Moodle => vec!["Email address", "ID number", "First name", "Last name"],
         Layout::Canvas => vec!["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
@@ -429,28 +594,34 @@ fn write_wide<W: Write>(
     .into_iter()
     .map(str::to_string)
     .collect();
+    if moodle_username {
+        header.push("Username".into());
+    }
     let bb = |title: &str, points: Option<f64>| match points {
         Some(p) => format!("{title} [Total Pts: {} Score]", number(p)),
         None => title.to_string(),
     };
     for e in &sheet.exams {
         header.push(match layout {
-            Layout::Blackboard => bb(&neutralize(&e.title), Some(e.points)),
-            _ => neutralize(&e.title),
+            Layout::Blackboard => bb(&neutralize(&e.heading()), Some(e.points)),
+            Layout::Canvas => neutralize(&canvas_title(&e.heading())),
+            _ => neutralize(&e.heading()),
         });
     }
     for d in &sheet.decks {
-        let [studied, mastery, days, last] = deck_titles(&neutralize(&d.id));
-        if layout == Layout::Blackboard {
+        let [studied, mastery, days, last] = deck_titles(&neutralize(&d.id), layout);
+        match layout {
             // Counts and dates have no points: Blackboard makes them text columns.
-            header.extend([
+            Layout::Blackboard => header.extend([
                 bb(&studied, Some(f64::from(d.items))),
                 bb(&mastery, Some(100.0)),
                 days,
                 last,
-            ]);
-        } else {
-            header.extend([studied, mastery, days, last]);
+            ]),
+            Layout::Canvas => {
+                header.extend([studied, mastery, days, last].map(|t| canvas_title(&t)))
+            }
+            _ => header.extend([studied, mastery, days, last]),
         }
     }
     w.write_record(&header)?;
@@ -464,11 +635,13 @@ fn write_wide<W: Write>(
         ];
         row.extend(sheet.exams.iter().map(|e| number(e.points)));
         for d in &sheet.decks {
-            // "read only" makes Canvas skip the date column instead of creating an assignment of it.
+            // Every column has its points or "read only": Canvas creates a new assignment for each header it does
+            // not know, and one with an empty Points Possible becomes extra credit. Days active and the last
+            // activity date are for reading, not grading, so Canvas skips them.
             row.extend([
                 d.items.to_string(),
                 "100".into(),
-                String::new(),
+                "read only".into(),
                 "read only".into(),
             ]);
         }
@@ -490,10 +663,17 @@ fn write_wide<W: Write>(
                     (Some(n), None) | (None, Some(n)) => n.clone(),
                     (None, None) => s.name.clone(),
                 };
+                // Canvas matches on SIS User ID before SIS Login ID: when the teacher matches on the login, the
+                // student id is left empty so that a stale one cannot take precedence.
+                let sis_user = if by == Some(MatchBy::Username) {
+                    String::new()
+                } else {
+                    text(&id.student_id)
+                };
                 vec![
                     neutralize(&sortable),
                     String::new(),
-                    text(&id.student_id),
+                    sis_user,
                     text(&id.username),
                     String::new(),
                 ]
@@ -505,6 +685,9 @@ fn write_wide<W: Write>(
                 text(&id.student_id),
             ],
         };
+        if moodle_username {
+            row.push(text(&id.username));
+        }
         for (exam, result) in sheet.exams.iter().zip(&s.exams) {
             row.push(match (result, layout) {
                 (None, _) => none.to_string(),
@@ -515,8 +698,12 @@ fn write_wide<W: Write>(
         }
         for (deck, d) in sheet.decks.iter().zip(&s.decks) {
             row.extend([
-                d.studied.to_string(),
-                number(percent(d.mastered, deck.items)),
+                if layout == Layout::Moodle {
+                    number(percent(d.studied, deck.items))
+                } else {
+                    d.studied.to_string()
+                },
+                number(d.mastery * 100.0),
                 d.days_active.to_string(),
                 d.last_activity_ms
                     .map(date)
@@ -554,6 +741,7 @@ mod tests {
             score,
             max_score: 10.0,
             closed_at: number * 1000,
+            unsupervised: false,
         };
         let (one, two, three) = (a(1, 6.0), a(2, 9.0), a(3, 3.0));
         let all = [&one, &two, &three];
@@ -562,5 +750,14 @@ mod tests {
         let mean = graded("mean", &all).expect("mean");
         assert!((mean.fraction - 0.6).abs() < 1e-9);
         assert_eq!(graded("mean", &[]), None);
+    }
+
+    #[test]
+    fn canvas_titles_never_end_in_a_number_in_parentheses() {
+        assert_eq!(canvas_title("Week 3 quiz (2025)"), "Week 3 quiz [2025]");
+        assert_eq!(canvas_title("Quiz(7) "), "Quiz[7]");
+        assert_eq!(canvas_title("Quiz (draft)"), "Quiz (draft)");
+        assert_eq!(canvas_title("Quiz ()"), "Quiz ()");
+        assert_eq!(canvas_title("Midterm"), "Midterm");
     }
 }

@@ -65,6 +65,7 @@ struct Student {
     /// At the question with this number, let this many milliseconds pass before answering.
     stall: Option<(usize, i64, Rc<Cell<i64>>)>,
     statuses: Vec<Option<String>>,
+    messages: Vec<String>,
     summaries: Vec<ExamSummary>,
     feedbacks: usize,
 }
@@ -92,6 +93,7 @@ impl Student {
             quit_at: None,
             stall: None,
             statuses: Vec::new(),
+            messages: Vec::new(),
             summaries: Vec::new(),
             feedbacks: 0,
         }
@@ -267,7 +269,9 @@ impl Prompter for Student {
         self.feedbacks += 1;
         Ok(Reply::Answer(Action::Next))
     }
-    fn message(&mut self, _: &str) {}
+    fn message(&mut self, text: &str) {
+        self.messages.push(text.to_string());
+    }
     fn summary(&mut self, _: &Summary) {}
     fn exam_summary(&mut self, s: &ExamSummary) {
         self.summaries.push(s.clone());
@@ -308,8 +312,14 @@ fn load(store: &mut Store, extra: &str) -> Exam {
     } else {
         "questions = 9\n"
     };
+    // The sample deck's nine questions include its flashcard, which an exam scores only when it says so.
+    let flashcards = if extra.contains("score_flashcards") {
+        ""
+    } else {
+        "score_flashcards = true\n"
+    };
     let src = format!(
-        "id = \"quiz\"\ntitle = \"Sample quiz\"\ndecks = [\"sample\"]\n{questions}seed = 11\n{extra}"
+        "id = \"quiz\"\ntitle = \"Sample quiz\"\ndecks = [\"sample\"]\n{questions}seed = 11\n{flashcards}{extra}"
     );
     let (exam, _, diags) = parse_exam("quiz.toml", &src);
     assert!(diags.is_empty(), "{diags:?}");
@@ -704,4 +714,104 @@ fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read(
     assert_eq!(a[0].max_score, Some(a[0].paper.len() as f64));
     let results = detente::session::exam::results(&w.store, &exam).expect("results");
     assert!(results[0].grade.is_some());
+}
+
+fn detente_cmd(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
+        .args(args)
+        .env("DETENTE_DB", db)
+        .env("DETENTE_LEARNER", "teacher")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run detente")
+}
+
+#[test]
+fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded() {
+    let mut w = world();
+    // Without score_flashcards the flashcard is never drawn: eight questions, none of them self-graded.
+    let exam = load(&mut w.store, "score_flashcards = false\nquestions = 8\n");
+    assert!(!exam.score_flashcards);
+    let ann = learner(&mut w.store, "ann");
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    let summary = closed(sit(&mut w, &exam, &ann, &mut s).expect("sit"));
+    assert!(
+        s.asked.iter().all(|(_, k, _)| *k != "flashcard"),
+        "{:?}",
+        s.asked
+    );
+    assert_eq!(summary.max_score, 8.0);
+    assert!(!summary.self_graded);
+    assert!(!summary.render().contains("graded yourself"));
+    // Asking for nine from a deck with eight scorable questions is refused at load time, naming the field.
+    let file = w.store.path.with_file_name("nine.toml");
+    std::fs::write(
+        &file,
+        "id = \"nine\"\ntitle = \"Nine\"\ndecks = [\"sample\"]\nquestions = 9\n",
+    )
+    .expect("write");
+    let out = detente_cmd(
+        &w.store.path,
+        &["exam", "load", file.to_str().expect("path")],
+    );
+    assert_eq!(out.status.code(), Some(65));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("score_flashcards = true"));
+
+    // With it, the flashcard counts, and the summary, results and grade exports say the score is self-graded.
+    let exam = load(&mut w.store, "score_flashcards = true\n");
+    let bob = learner(&mut w.store, "bob");
+    let mut s = Student::new(&w.cards, 2, 1.0);
+    let summary = closed(sit(&mut w, &exam, &bob, &mut s).expect("sit"));
+    assert!(s.asked.iter().any(|(_, k, _)| *k == "flashcard"));
+    assert!(summary.self_graded);
+    assert!(summary.render().contains("graded yourself"));
+    let out = detente_cmd(&w.store.path, &["--json", "exam", "results", "quiz"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["self_graded"], true);
+    let out = detente_cmd(
+        &w.store.path,
+        &["learner", "set", "bob", "--student-id", "S9"],
+    );
+    assert!(out.status.success());
+    let out = detente_cmd(&w.store.path, &["grades", "export", "--format", "canvas"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|h| h.ends_with("Sample quiz (self-graded)")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_paused_exam_names_the_learner_and_an_unknown_learner_is_refused() {
+    let mut w = world();
+    let exam = load(&mut w.store, "");
+    let ann = learner(&mut w.store, "Ann Lee");
+    let mut s = Student::new(&w.cards, 1, 1.0);
+    s.quit_at = Some(2);
+    assert_eq!(
+        sit(&mut w, &exam, &ann, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
+    assert!(
+        s.messages
+            .iter()
+            .any(|m| m.contains("detente exam run quiz --learner 'Ann Lee'")),
+        "{:?}",
+        s.messages
+    );
+    // A mistyped learner opens no attempt and creates nobody.
+    let before = store::learners(&w.store.conn).expect("learners").len();
+    let out = detente_cmd(
+        &w.store.path,
+        &["--learner", "Ann Le", "exam", "run", "quiz"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("detente learner add 'Ann Le'"), "{err}");
+    assert_eq!(
+        store::learners(&w.store.conn).expect("learners").len(),
+        before
+    );
 }

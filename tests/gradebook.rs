@@ -260,13 +260,28 @@ fn moodle_layout_percent_dash_and_neutralized_names() {
             "ID number",
             "First name",
             "Last name",
-            "sample: cards studied",
+            "sample: cards studied %",
             "sample: mastery %",
             "sample: days active",
             "sample: last activity"
         ]
     );
-    let (rows, err2) = export(&db, "moodle", &[]);
+    // By default Moodle rows are matched on the email: Bo and Dee have none and are left out, each named with the
+    // command that fixes it.
+    let (rows, err_email) = export(&db, "moodle", &[]);
+    assert!(rows.iter().skip(1).all(|r| !r[0].is_empty()), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r[1] != "S2" && r[1] != "S4"),
+        "{rows:?}"
+    );
+    for fix in [
+        "detente learner set bo --email ...",
+        "detente learner set S4 --email ...",
+        "detente learner set nobody --email ...",
+    ] {
+        assert!(err_email.contains(fix), "{err_email}");
+    }
+    let (rows, err2) = export(&db, "moodle", &["--match-by", "idnumber"]);
     assert_eq!(
         rows[0][..6],
         [
@@ -287,6 +302,13 @@ fn moodle_layout_percent_dash_and_neutralized_names() {
     assert_eq!(bo[4], "-", "no grade");
     assert_eq!(bo[5], "30");
     assert_eq!(bo[9], "-", "no last activity");
+    // Cy has an email but no ID number: matched on the ID number, Cy is left out.
+    assert!(rows.iter().all(|r| r[0] != "cy@uni.example"), "{rows:?}");
+    assert!(
+        err2.contains("detente learner set cy --student-id ..."),
+        "{err2}"
+    );
+    let (rows, _) = export(&db, "moodle", &[]);
     let cy = row(&rows, 0, "cy@uni.example");
     assert_eq!(cy[2], "'+cmd");
     // "nobody" has neither email nor ID number: left out and named.
@@ -675,4 +697,545 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
             "{what}: database unchanged"
         );
     }
+}
+
+// ---- the LMS importers' rules, checked on the exported files ----
+
+/// The cells of an export, the exit code and stderr; unlike [`export`], a refusal is returned, not a panic.
+fn try_export(db: &Path, format: &str, extra: &[&str]) -> (Option<i32>, Vec<Vec<String>>, String) {
+    let out = detente(db)
+        .args(["grades", "export", "--format", format])
+        .args(extra)
+        .output()
+        .expect("run");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(out.stdout.as_slice());
+    let rows = reader
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect();
+    (out.status.code(), rows, stderr(&out))
+}
+
+/// A class in which every identifier is missing for someone: the plain roster (Ann has all, Bo no email, Cy only an
+/// email, S4 only a student id), "nobody" with none, and Fay and Gus sharing one email (written behind detente's
+/// back, with a trailing space that the unique index does not see but an LMS trims).
+fn class_db(dir: &Path) -> PathBuf {
+    let db = exam_db(dir);
+    for (name, email) in [("fay", "twin@uni.example"), ("gus", "gus@uni.example")] {
+        detente(&db)
+            .args(["learner", "add", name, "--email", email, "--username", name])
+            .args(["--student-id", &format!("ID-{name}")])
+            .assert()
+            .success();
+    }
+    Store::open(&db)
+        .expect("open")
+        .conn
+        .execute_batch("UPDATE learners SET email = 'twin@uni.example ' WHERE name = 'gus'")
+        .expect("twin");
+    db
+}
+
+/// The column an LMS matches rows on, in each layout, for each `--match-by` (`None`: the layout's default).
+fn id_column(format: &str, by: Option<&str>) -> usize {
+    match (format, by) {
+        ("native", None) => 0,
+        ("native", Some("email")) => 1,
+        ("native", Some("idnumber" | "sis")) => 2,
+        ("native", Some("username")) => 3,
+        ("moodle", None | Some("email")) => 0,
+        ("moodle", Some("idnumber")) => 1,
+        ("moodle", Some("username")) => 4,
+        ("canvas", None | Some("sis" | "idnumber")) => 2,
+        ("canvas", Some("username")) => 3,
+        ("blackboard", None | Some("username")) => 2,
+        other => panic!("no identifier column for {other:?}"),
+    }
+}
+
+/// Moodle's CSV grade import (`grade/import/csv/classes/load_data.php` @ 0289d8c7, quoted in
+/// reference/formats.md 2.1) looks the user up only when the mapped cell is non-empty; `$this->studentid` is reset
+/// once per import, not per row, so a row with an empty identifier is credited to the previous row's student.
+/// Canvas (`lib/gradebook_importer.rb` @ 00b222d7, `process_student`) matches on ID, then SIS User ID, then SIS
+/// Login ID, then the name; Blackboard keys rows on Username. So: in every layout and with every identifier, no
+/// row may have an empty identifier, and no two rows the same one.
+#[test]
+fn a_class_with_missing_identifiers_never_yields_a_row_with_an_empty_identifier() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    for format in ["native", "moodle", "canvas", "blackboard"] {
+        for by in [
+            None,
+            Some("email"),
+            Some("idnumber"),
+            Some("username"),
+            Some("sis"),
+        ] {
+            let mut args = vec!["--study"];
+            if let Some(b) = by {
+                args.extend(["--match-by", b]);
+            }
+            let (code, rows, err) = try_export(&db, format, &args);
+            let accepted = match (format, by) {
+                (_, None) | ("native", _) => true,
+                ("moodle", Some(b)) => ["email", "idnumber", "username"].contains(&b),
+                ("canvas", Some(b)) => ["sis", "idnumber", "username"].contains(&b),
+                (_, Some(b)) => b == "username",
+            };
+            if !accepted {
+                assert_eq!(code, Some(2), "{format} {by:?}: {err}");
+                assert!(rows.is_empty(), "{format} {by:?}: nothing written");
+                assert!(err.contains("--match-by"), "{err}");
+                continue;
+            }
+            assert_eq!(code, Some(0), "{format} {by:?}: {err}");
+            let col = id_column(format, by);
+            let skip = if format == "canvas" { 2 } else { 1 };
+            let data = &rows[skip..];
+            assert!(!data.is_empty(), "{format} {by:?}: someone is exported");
+            let mut ids: Vec<&str> = Vec::new();
+            for r in data {
+                assert!(
+                    !r[col].trim().is_empty(),
+                    "{format} {by:?}: a row with an empty identifier: {r:?}"
+                );
+                if format != "native" {
+                    assert!(
+                        !ids.contains(&r[col].as_str()),
+                        "{format} {by:?}: {r:?} twice"
+                    );
+                    ids.push(&r[col]);
+                }
+            }
+            if format == "native" && by.is_none() {
+                assert!(err.is_empty() || !err.contains("Left out"), "{err}");
+                continue;
+            }
+            // Everyone left out is named with the exact command that gives them the identifier.
+            let flag = match by.unwrap_or(match format {
+                "moodle" => "email",
+                "canvas" => "sis",
+                _ => "username",
+            }) {
+                "email" => "--email",
+                "username" => "--username",
+                _ => "--student-id",
+            };
+            assert!(
+                err.contains(&format!("detente learner set nobody {flag} ...")),
+                "{format} {by:?}: {err}"
+            );
+            if by == Some("email") || (by.is_none() && format == "moodle") {
+                // Fay and Gus share an email: Moodle would credit both rows to one of them.
+                assert!(
+                    data.iter()
+                        .all(|r| !r.contains(&"twin@uni.example".to_string()))
+                );
+                assert!(err.contains("fay, gus") && err.contains("share"), "{err}");
+            }
+        }
+    }
+}
+
+/// Moodle's import (`load_data.php`): `''` or `-` means no grade, anything else must be a number no greater than
+/// the item's maximum (100 by default: `gradevaluetoobig` aborts the whole import), and a "Last downloaded from
+/// this course" column would be checked against grade changes, so it is never written.
+#[test]
+fn moodle_grades_are_numbers_within_100_or_a_dash() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    let (rows, _) = export(&db, "moodle", &["--match-by", "idnumber"]);
+    assert!(
+        rows[0]
+            .iter()
+            .all(|h| !h.contains("Last downloaded from this course"))
+    );
+    for r in &rows[1..] {
+        for (h, cell) in rows[0].iter().zip(r).skip(4) {
+            if h.ends_with("last activity") || h.ends_with("days active") {
+                continue;
+            }
+            let ok = cell == "-"
+                || cell
+                    .parse::<f64>()
+                    .is_ok_and(|v| (0.0..=100.0).contains(&v));
+            assert!(ok, "{h}: {cell:?}");
+        }
+    }
+}
+
+/// Canvas's importer (`lib/gradebook_importer.rb` @ 00b222d7, quoted in reference/formats.md 3.2): the header
+/// must start `Student`, `ID`, then `SIS User ID` followed by `SIS Login ID`, and the last student column must be
+/// `Section`; a header ending in `(digits)` (`/\A(.*)\s\((\d+)\)\z/`) is read as an existing assignment's id; any
+/// other header it does not know becomes a new assignment whose points come from the "Points Possible" row, and
+/// one with an empty cell there becomes extra credit, unless the cell reads "read only". So: exam columns by
+/// default, study columns only with --study, and every column with points or "read only".
+#[test]
+fn canvas_columns_are_exams_by_default_each_with_points_and_no_title_reads_as_an_id() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    Store::open(&db)
+        .expect("open")
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, pass_mark, loaded_at)
+             VALUES ('w3', 'Week 3 quiz (2025)', '{}', 'h', 4, 'highest', 0.5, 0);",
+        )
+        .expect("exam");
+    let is_id = |h: &str| {
+        h.strip_suffix(')')
+            .and_then(|b| b.rsplit_once(" ("))
+            .is_some_and(|(_, d)| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+    };
+    for (args, study) in [(vec![], false), (vec!["--study"], true)] {
+        let (rows, err) = export(&db, "canvas", &args);
+        let header = &rows[0];
+        assert_eq!(
+            header[..5],
+            ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+        );
+        assert!(
+            header.contains(&"Week 3 quiz [2025]".to_string()),
+            "{header:?}"
+        );
+        assert!(header.iter().all(|h| !is_id(h)), "{header:?}");
+        assert_eq!(
+            header.iter().any(|h| h.contains("mastery")),
+            study,
+            "study columns only with --study: {header:?}"
+        );
+        if !study {
+            assert_eq!(header.len(), 5 + 3, "three exams: {header:?}");
+            assert!(err.contains("--study"), "{err}");
+        }
+        let points = &rows[1];
+        assert_eq!(points[0], "    Points Possible");
+        for (h, p) in header.iter().zip(points).skip(5) {
+            assert!(
+                p == "read only" || p.parse::<f64>().is_ok_and(|v| v > 0.0),
+                "{h}: Points Possible {p:?}"
+            );
+        }
+    }
+}
+
+/// Blackboard (reference/formats.md 3.4) keys every row on Username and needs points in a column's title
+/// (`<Title> [Total Pts: <max> Score]`) for a graded column.
+#[test]
+fn blackboard_columns_carry_their_points_and_every_row_a_username() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = class_db(dir.path());
+    let (rows, _) = export(&db, "blackboard", &[]);
+    assert_eq!(
+        rows[0][..4],
+        ["Last Name", "First Name", "Username", "Student ID"]
+    );
+    for h in &rows[0][4..] {
+        let graded = !h.ends_with("days active") && !h.ends_with("last activity");
+        assert_eq!(h.contains(" [Total Pts: "), graded, "{h}");
+    }
+    assert!(rows[1..].iter().all(|r| !r[2].is_empty()));
+}
+
+/// Mastery in a grade export is the number `detente stats` shows: the mean predicted recall of the deck's cards
+/// now, new cards counting 0.
+#[test]
+fn grade_export_mastery_is_the_mastery_of_stats() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = student_db(dir.path());
+    let out = detente(&db)
+        .args(["--learner", "ann", "--json", "stats", "--deck", "sample"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let deck = stats["mastery_by_deck"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|m| m["key"] == "sample")
+        .expect("sample");
+    let expected = deck["mastery"].as_f64().expect("mastery") * 100.0;
+    assert!(expected > 0.0 && expected < 100.0, "{expected}");
+    let (rows, _) = export(&db, "native", &["--deck", "sample"]);
+    let row = rows
+        .iter()
+        .find(|r| r[0] == "ann" && r[7] == "mastery")
+        .expect("ann's mastery");
+    let exported: f64 = row[9].parse().expect("number");
+    assert!(
+        (exported - expected).abs() < 0.02,
+        "{exported} vs {expected}"
+    );
+    assert_eq!(row[10], "100");
+    let (rows, _) = export(&db, "moodle", &["--deck", "sample"]);
+    let moodle: f64 = rows[1][5].parse().expect("number");
+    assert!((moodle - expected).abs() < 0.02, "{moodle} vs {expected}");
+}
+
+// ---- flags, unsupervised attempts and built-in decks in bundles ----
+
+fn flags_json(db: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let out = detente(db)
+        .args(["--json", "report", "flags"])
+        .args(extra)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn card_named(db: &Path, key: &str) -> i64 {
+    Store::open(db)
+        .expect("open")
+        .conn
+        .query_row(
+            "SELECT id FROM cards WHERE deck_id = 'sample' AND card_key = ?1 AND sibling = 0",
+            [key],
+            |r| r.get(0),
+        )
+        .expect("card")
+}
+
+#[test]
+fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = student_db(dir.path());
+    let (first, second) = {
+        let store = Store::open(&student).expect("open");
+        let mut stmt = store
+            .conn
+            .prepare("SELECT card_key FROM cards WHERE deck_id = 'sample' AND sibling = 0 ORDER BY id LIMIT 2")
+            .expect("q");
+        let keys: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("q")
+            .map(|k| k.expect("key"))
+            .collect();
+        (keys[0].clone(), keys[1].clone())
+    };
+    {
+        let mut store = Store::open(&student).expect("open");
+        let ann = store::learner_by_name(&store.conn, "ann")
+            .expect("q")
+            .expect("ann")
+            .id;
+        let (a, b) = (card_named(&student, &first), card_named(&student, &second));
+        let tx = store.write().expect("tx");
+        store::add_flag(&tx, ann, a, 1_700_000_500, Some("the date is 2009")).expect("flag");
+        store::add_flag(&tx, ann, b, 1_700_000_600, None).expect("flag");
+        // Ann takes the second one back: it is no longer flagged for her.
+        store::remove_flags(&tx, ann, b).expect("unflag");
+        tx.commit().expect("commit");
+        assert!(store::is_flagged(&store.conn, ann, a).expect("q"));
+        assert!(!store::is_flagged(&store.conn, ann, b).expect("q"));
+    }
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let teacher = teacher_db(dir.path());
+    for round in 0..2 {
+        let out = detente(&teacher)
+            .args(["progress", "import"])
+            .arg(&bundle)
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let want = if round == 0 {
+            "2 new flag(s)"
+        } else {
+            "0 new flag(s)"
+        };
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+    let open = flags_json(&teacher, &[]);
+    assert_eq!(open.len(), 1, "{open:?}");
+    let f = &open[0];
+    assert_eq!(f["deck"], "sample");
+    assert_eq!(f["card"], first.as_str());
+    assert_eq!(f["learner"], "ann");
+    assert_eq!(f["note"], "the date is 2009");
+    assert_eq!(f["state"], "open");
+    assert_eq!(f["when"], "2023-11-14T22:21:40Z");
+    let all = flags_json(&teacher, &["--all"]);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1]["state"], "withdrawn");
+    // The text list has the same columns.
+    let out = detente(&teacher)
+        .args(["report", "flags"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [
+        "DECK",
+        "CARD",
+        "LEARNER",
+        "WHEN",
+        "STATE",
+        "NOTE",
+        "the date is 2009",
+        "ann",
+    ] {
+        assert!(text.contains(word), "{word}: {text}");
+    }
+
+    // deck check and deck import count the open flags on the cards they touch; check without a database makes none.
+    let out = detente(&teacher)
+        .args(["deck", "check"])
+        .arg(data("sample.toml"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 open flag(s)"), "{}", stderr(&out));
+    let none = dir.path().join("none.db");
+    let out = detente(&none)
+        .args(["deck", "check"])
+        .arg(data("sample.toml"))
+        .output()
+        .expect("run");
+    assert!(out.status.success() && !stderr(&out).contains("flag"));
+    assert!(!none.exists(), "deck check creates no database");
+    let out = detente(&teacher)
+        .args(["deck", "import"])
+        .arg(data("sample.toml"))
+        .output()
+        .expect("run");
+    assert!(stderr(&out).contains("1 open flag(s)"), "{}", stderr(&out));
+
+    // The teacher resolves it: no longer open, nor flagged for Ann; an unknown id is refused and writes nothing.
+    let id = f["id"].as_i64().expect("id");
+    let out = detente(&teacher)
+        .args(["report", "flags", "--resolve", "999999", "--resolve"])
+        .arg(id.to_string())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(flags_json(&teacher, &[]).len(), 1);
+    detente(&teacher)
+        .args(["report", "flags", "--resolve"])
+        .arg(id.to_string())
+        .assert()
+        .success();
+    assert!(flags_json(&teacher, &[]).is_empty());
+    let store = Store::open(&teacher).expect("open");
+    let ann = store::learner_by_name(&store.conn, "ann")
+        .expect("q")
+        .expect("ann")
+        .id;
+    assert!(!store::is_flagged(&store.conn, ann, card_named(&teacher, &first)).expect("q"));
+    drop(store);
+    // The old bundle, imported again, does not reopen it.
+    detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    assert!(flags_json(&teacher, &[]).is_empty());
+    assert_eq!(flags_json(&teacher, &["--all"])[0]["state"], "resolved");
+}
+
+#[test]
+fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_asked() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = student_db(dir.path());
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let teacher = teacher_db(dir.path());
+    Store::open(&teacher)
+        .expect("open")
+        .conn
+        .execute_batch(
+            r#"UPDATE exams SET definition = '{"id":"mid","title":"Midterm","decks":["sample"],"questions":2,"paper":"same","seed":0,"grading":"highest","pass_mark":50.0}'"#,
+        )
+        .expect("definition");
+    let out = detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("unsupervised"), "{}", stderr(&out));
+    let out = detente(&teacher)
+        .args(["--json", "exam", "results", "mid"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["learners"][0]["learner"], "ann");
+    assert_eq!(v["learners"][0]["attempts"][0]["unsupervised"], true);
+    let out = detente(&teacher)
+        .args(["exam", "results", "mid"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("75*") && text.contains("unsupervised"),
+        "{text}"
+    );
+
+    let ann_score = |extra: &[&str]| {
+        let mut args = vec!["--exam", "mid"];
+        args.extend(extra);
+        let (rows, _) = export(&teacher, "native", &args);
+        rows.iter()
+            .find(|r| r[0] == "ann" && r[7] == "mid")
+            .expect("ann")[9]
+            .clone()
+    };
+    assert_eq!(ann_score(&[]), "", "left out by default");
+    assert_eq!(ann_score(&["--include-unsupervised"]), "1.5");
+}
+
+#[test]
+fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let student = dir.path().join("student.db");
+    detente(&student).arg("decks").assert().success();
+    detente(&student)
+        .args(["learner", "add", "ann"])
+        .assert()
+        .success();
+    {
+        let mut store = Store::open(&student).expect("open");
+        let learner = store::learner_by_name(&store.conn, "ann")
+            .expect("q")
+            .expect("ann");
+        let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+        let clock = FixedClock(Cell::new(1_700_000_000_000));
+        let opts = StudyOptions {
+            filter: store::Filter {
+                decks: vec!["sherr-lisbon-2010".into()],
+                tags: Vec::new(),
+            },
+            limit: Some(3),
+            seed: 3,
+            ..Default::default()
+        };
+        let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+        session.run(&mut Scripted).expect("run");
+    }
+    let bundle = dir.path().join("ann.json");
+    detente(&student)
+        .args(["--learner", "ann", "progress", "export", "-o"])
+        .arg(&bundle)
+        .assert()
+        .success();
+    let teacher = dir.path().join("fresh.db");
+    let out = detente(&teacher)
+        .args(["progress", "import"])
+        .arg(&bundle)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("3 new review(s)"), "{}", stderr(&out));
 }

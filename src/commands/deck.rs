@@ -108,6 +108,37 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
     Ok(loaded)
 }
 
+/// Per deck of `decks`: the open flags on the cards its file holds, and on how many cards, for decks that have
+/// any. Flags live in the database, so without one there is nothing to count.
+fn open_flags(store: &Store, decks: &[(PathBuf, Deck)]) -> Result<Vec<(String, u32, usize)>> {
+    let mut out = Vec::new();
+    for (_, deck) in decks {
+        let by_card = store::open_flags_by_card(&store.conn, &deck.id)?;
+        let counts: Vec<u32> = deck
+            .cards
+            .iter()
+            .filter_map(|c| by_card.get(&c.id).copied())
+            .collect();
+        let total: u32 = counts.iter().sum();
+        if total > 0 {
+            out.push((deck.id.clone(), total, counts.len()));
+        }
+    }
+    Ok(out)
+}
+
+/// Tells the teacher about open flags on the cards just checked or imported.
+fn say_flags(flags: &[(String, u32, usize)]) {
+    for (deck, total, cards) in flags {
+        say_item(
+            "note: ",
+            &format!(
+                "deck {deck}: {total} open flag(s) from learners on {cards} card(s); see `detente report flags --deck {deck}`"
+            ),
+        );
+    }
+}
+
 /// How many warnings with the same message are shown in full before the rest are counted.
 const SAME_WARNINGS_SHOWN: usize = 3;
 
@@ -151,7 +182,17 @@ pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     // Cards as `decks` and `study` count them (each cloze blank and reverse side), and the entries as written.
     let cards: usize = loaded.decks.iter().map(|(_, d)| d.study_items()).sum();
     let written: usize = loaded.decks.iter().map(|(_, d)| d.cards.len()).sum();
+    // `deck check` needs no database; it counts open flags only when there is one, and never creates it.
+    let flags = if ctx.db.exists() {
+        open_flags(&Store::open(&ctx.db)?, &loaded.decks)?
+    } else {
+        Vec::new()
+    };
     if ctx.json {
+        let open_flags: Vec<_> = flags
+            .iter()
+            .map(|(deck, n, cards)| serde_json::json!({"deck": deck, "open_flags": n, "cards": cards}))
+            .collect();
         print_json(&serde_json::json!({
             "files": files.len(),
             "decks": loaded.decks.len(),
@@ -160,9 +201,11 @@ pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
             "errors": errors,
             "warnings": warnings,
             "diagnostics": loaded.diagnostics,
+            "open_flags": open_flags,
         }))?;
     } else {
         report(&loaded.diagnostics);
+        say_flags(&flags);
     }
     if errors > 0 {
         return Err(Error::InvalidData(format!(
@@ -218,10 +261,16 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
     } else {
         tx.commit()?;
     }
+    let flags = open_flags(&store, &loaded.decks)?;
     if ctx.json {
-        return print_json(&serde_json::json!({ "dry_run": opts.dry_run, "decks": reports }))
+        let open_flags: Vec<_> = flags
+            .iter()
+            .map(|(deck, n, cards)| serde_json::json!({"deck": deck, "open_flags": n, "cards": cards}))
+            .collect();
+        return print_json(&serde_json::json!({ "dry_run": opts.dry_run, "decks": reports, "open_flags": open_flags }))
             .map(|_| 0);
     }
+    say_flags(&flags);
     // The report goes to stdout one line per card, which scripts read line by line (`grep '^change'`): it is
     // wrapped only when stdout is a terminal.
     let width = std::io::stdout().is_terminal().then(crate::ui::text::width);

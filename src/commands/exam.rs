@@ -1,9 +1,7 @@
 //! `detente exam load|list|run|results`: exam definitions from TOML, sitting an exam on the terminal, and every
 //! learner's results with the grade by the exam's method.
 
-use super::{
-    Context, current_learner, now, open_with_decks, print, print_json, say, say_diagnostic,
-};
+use super::{Context, now, open_with_decks, print, print_json, say, say_diagnostic};
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::exam::{Exam, parse_exam};
@@ -40,7 +38,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
             }
         }
         if diags.is_empty() {
-            let pool = store::exam_pool(&store.conn, &exam::filter(exam))?;
+            let pool = store::exam_pool(&store.conn, &exam::filter(exam), exam.score_flashcards)?;
             let available = exam::draw_paper(&pool, usize::MAX, 0).len();
             if available < exam.questions as usize {
                 diags.push(Diagnostic::new(
@@ -50,8 +48,13 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
                     1,
                     Severity::Error,
                     format!(
-                        "the exam asks {} questions but its decks and tags hold only {available}",
-                        exam.questions
+                        "the exam asks {} questions but its decks and tags hold only {available}{}",
+                        exam.questions,
+                        if exam.score_flashcards {
+                            ""
+                        } else {
+                            " (flashcards are self-graded and left out unless the exam sets score_flashcards = true)"
+                        }
                     ),
                 ));
             }
@@ -139,14 +142,21 @@ pub fn list(ctx: &Context) -> Result<i32> {
 }
 
 pub fn run(ctx: &Context, id: &str) -> Result<i32> {
+    let mut store = open_with_decks(ctx)?;
+    let exam = exam_def(&store, id)?;
+    // An exam is sat by a learner the teacher knows: a mistyped --learner must not open an attempt for a new one.
+    let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no learner named {}: add them first with `detente learner add {}` (see `detente learner list`)",
+            ctx.learner,
+            text::shell_word(&ctx.learner)
+        ))
+    })?;
     if !ui::is_interactive() {
         return Err(Error::NoTerminal(
             "exam run needs an interactive terminal (standard input and error are not one)".into(),
         ));
     }
-    let mut store = open_with_decks(ctx)?;
-    let exam = exam_def(&store, id)?;
-    let learner = current_learner(ctx, &mut store)?;
     let clock = SystemClock;
     let mut terminal = Terminal::new(ctx.color);
     match Sitting::new(&mut store, &exam, &learner, &clock).run(&mut terminal)? {
@@ -156,7 +166,7 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
 }
 
 pub fn results(ctx: &Context, id: &str) -> Result<i32> {
-    let mut store = Store::open(&ctx.db)?;
+    let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     let exam = exam_def(&store, id)?;
     let results = exam::results(&store, &exam)?;
@@ -166,6 +176,7 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
             "title": exam.title,
             "grading": exam.grading.as_str(),
             "pass_mark": exam.pass_mark,
+            "self_graded": exam.score_flashcards,
             "learners": results,
         }))?;
         return Ok(0);
@@ -181,7 +192,10 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
         let attempts: Vec<String> = l
             .attempts
             .iter()
-            .map(|a| a.percent.map_or("open".into(), |p| format!("{p:.0}")))
+            .map(|a| {
+                let p = a.percent.map_or("open".into(), |p| format!("{p:.0}"));
+                if a.unsupervised { format!("{p}*") } else { p }
+            })
             .collect();
         table.row(vec![
             l.learner.clone(),
@@ -197,6 +211,19 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
     }
     for line in table.render(text::table_width()) {
         print(&line)?;
+    }
+    if results
+        .iter()
+        .any(|l| l.attempts.iter().any(|a| a.unsupervised))
+    {
+        print(
+            "* taken unsupervised: sat on the learner's own machine and brought in a progress bundle",
+        )?;
+    }
+    if exam.score_flashcards {
+        print(
+            "Scores include flashcards the learners graded themselves (score_flashcards = true).",
+        )?;
     }
     Ok(0)
 }

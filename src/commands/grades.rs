@@ -1,28 +1,61 @@
 //! `detente grades export`: exam grades (by each exam's grading method, over closed attempts) and study effort per
-//! deck (cards studied, mastery, days active, last activity) for every learner, in a gradebook layout. Learners
-//! lacking the identifier the layout needs are named on stderr, never silently dropped.
+//! deck (cards studied, mastery, days active, last activity) for every learner, in a gradebook layout. Every row
+//! is matched on the identifier the LMS imports by (`--match-by`); learners without it, or sharing it, are left out
+//! and named on stderr with the `detente learner set` command that fixes it, never written with an empty cell.
+//! Mastery is computed by [`crate::stats::mastery`], the function `detente stats` and the HTML report use.
+//! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`.
 
 use super::staged::Staged;
 use super::{Context, open_with_decks, say, say_item};
 use crate::error::{Error, Result};
-use crate::gradebook::{self, DeckColumn, DeckResult, ExamColumn, Layout, Sheet, Student};
+use crate::gradebook::{
+    self, DeckColumn, DeckResult, ExamColumn, Layout, LeftOut, MatchBy, Sheet, Student,
+};
 use crate::schedule::Scheduler;
-use crate::store::{self, Identity, Store};
+use crate::store::{self, Filter, Identity, Store};
+use crate::ui::text::shell_word;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+/// What to export, besides the layout.
+#[derive(Debug, Clone, Default)]
+pub struct Options<'a> {
+    /// Only this exam (and no study columns unless `deck` or `study`).
+    pub exam: Option<&'a str>,
+    /// Only this deck's study columns (and no exams unless `exam`).
+    pub deck: Option<&'a str>,
+    /// The identifier rows are matched on; the layout's default when `None`.
+    pub match_by: Option<MatchBy>,
+    /// Canvas: study columns too (other layouts have them by default).
+    pub study: bool,
+    /// Count attempts brought in progress bundles.
+    pub include_unsupervised: bool,
+}
+
+/// Whether a stored exam definition scores self-graded flashcards. Read leniently: a definition that does not
+/// parse scores none.
+fn self_graded(definition: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(definition)
+        .ok()
+        .and_then(|v| v.get("score_flashcards").and_then(|b| b.as_bool()))
+        .unwrap_or(false)
+}
+
 /// Reads everything the export writes.
-fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> Result<Sheet> {
+fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Result<Sheet> {
     let conn = &store.conn;
     let mut exams = store::exams(conn)?;
-    if let Some(id) = exam {
+    if let Some(id) = opts.exam {
         exams.retain(|e| e.id == id);
         if exams.is_empty() {
-            return Err(Error::Usage(format!("no exam `{id}` is loaded")));
+            return Err(Error::Usage(format!(
+                "no exam `{id}` is loaded (see `detente exam list`)"
+            )));
         }
     }
     let mut decks = store::decks(conn)?;
-    match deck {
+    match opts.deck {
         Some(id) => {
             decks.retain(|d| d.id == id);
             if decks.is_empty() {
@@ -32,16 +65,24 @@ fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> 
             }
         }
         // --exam alone asks for that exam's grades only.
-        None if exam.is_some() => decks.clear(),
+        None if opts.exam.is_some() && !opts.study => decks.clear(),
+        // Canvas creates a graded assignment for every column it does not know: study columns only when asked.
+        None if layout == Layout::Canvas && !opts.study => decks.clear(),
         None => {}
     }
-    if deck.is_some() && exam.is_none() {
+    if opts.deck.is_some() && opts.exam.is_none() {
         exams.clear();
     }
     let learners = store::learners(conn)?;
     let scores: Vec<Vec<store::ExamScore>> = exams
         .iter()
-        .map(|e| store::exam_scores(conn, &e.id))
+        .map(|e| {
+            let mut s = store::exam_scores(conn, &e.id)?;
+            if !opts.include_unsupervised {
+                s.retain(|a| !a.unsupervised);
+            }
+            Ok(s)
+        })
         .collect::<Result<_>>()?;
     let mut sheet = Sheet {
         exams: exams
@@ -50,20 +91,32 @@ fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> 
                 id: e.id.clone(),
                 title: e.title.clone(),
                 points: f64::from(e.questions),
+                self_graded: self_graded(&e.definition),
             })
             .collect(),
         decks: Vec::new(),
         students: Vec::new(),
     };
+    // Mastery as `detente stats` measures it: the same cards (active items of live decks), the same function.
+    let cards = if decks.is_empty() {
+        Vec::new()
+    } else {
+        store::stat_cards(conn, &Filter::default())?
+    };
+    let titles = store::deck_titles(conn)?;
+    let no_themes = BTreeMap::new();
+    let mut deck_items: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in cards.iter().filter(|c| !c.retired) {
+        *deck_items.entry(c.deck_id.as_str()).or_default() += 1;
+    }
     sheet.decks = decks
         .iter()
         .map(|d| DeckColumn {
             id: d.id.clone(),
-            items: d.cards,
+            items: deck_items.get(d.id.as_str()).copied().unwrap_or(0),
         })
         .collect();
     for l in &learners {
-        let scheduler = Scheduler::new(l.settings())?;
         let exam_results = exams
             .iter()
             .zip(&scores)
@@ -74,23 +127,30 @@ fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> 
             })
             .collect();
         let mut deck_results = Vec::new();
-        let mut studies = store::deck_study(conn, l.id)?;
-        for d in &decks {
-            let study = studies.remove(&d.id).unwrap_or_default();
-            let mastered = study
-                .states
-                .iter()
-                .filter(|s| {
-                    crate::stats::retrievability_now(&scheduler, Some(s), now_ms / 1000)
-                        >= f64::from(l.desired_retention)
-                })
-                .count() as u32;
-            deck_results.push(DeckResult {
-                studied: study.studied,
-                mastered,
-                days_active: study.days_active,
-                last_activity_ms: study.last_activity_ms,
+        if !decks.is_empty() {
+            let scheduler = Scheduler::new(l.settings())?;
+            let states = store::state_map(conn, l.id)?;
+            let active = cards.iter().filter(|c| !c.retired).map(|c| {
+                (
+                    c.deck_id.as_str(),
+                    c.tags.as_slice(),
+                    states.get(&c.id).copied(),
+                )
             });
+            let (mastery, _) =
+                crate::stats::mastery(active, &scheduler, now_ms / 1000, &titles, &no_themes);
+            let mastery: BTreeMap<String, f64> =
+                mastery.into_iter().map(|m| (m.key, m.mastery)).collect();
+            let mut studies = store::deck_study(conn, l.id)?;
+            for d in &decks {
+                let study = studies.remove(&d.id).unwrap_or_default();
+                deck_results.push(DeckResult {
+                    studied: study.studied,
+                    mastery: mastery.get(&d.id).copied().unwrap_or(0.0),
+                    days_active: study.days_active,
+                    last_activity_ms: study.last_activity_ms,
+                });
+            }
         }
         sheet.students.push(Student {
             name: l.name.clone(),
@@ -105,13 +165,32 @@ fn sheet(store: &Store, exam: Option<&str>, deck: Option<&str>, now_ms: i64) -> 
 pub fn export(
     ctx: &Context,
     layout: Layout,
-    exam: Option<&str>,
-    deck: Option<&str>,
+    opts: &Options<'_>,
     output: Option<&Path>,
 ) -> Result<i32> {
+    if let Some(by) = opts.match_by
+        && !layout.accepts(by)
+    {
+        return Err(Error::Usage(format!(
+            "{} cannot match learners by {}; choose {}",
+            layout.name(),
+            by.name(),
+            [
+                MatchBy::Email,
+                MatchBy::IdNumber,
+                MatchBy::Username,
+                MatchBy::Sis
+            ]
+            .into_iter()
+            .filter(|m| layout.accepts(*m))
+            .map(|m| format!("--match-by {}", m.name()))
+            .collect::<Vec<_>>()
+            .join(" or ")
+        )));
+    }
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
-    let sheet = sheet(&store, exam, deck, chrono::Utc::now().timestamp_millis())?;
+    let sheet = sheet(&store, layout, opts, chrono::Utc::now().timestamp_millis())?;
     let csv_error = |target: &str, e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(format!("cannot write {target}"), io),
         other => Error::io(
@@ -119,13 +198,14 @@ pub fn export(
             std::io::Error::other(format!("{other:?}")),
         ),
     };
+    let by = opts.match_by;
     let left_out = match output {
         Some(path) => {
             let target = path.display().to_string();
             let staged = Staged::new(path, "grades");
             let mut out = staged.create()?;
-            let left =
-                gradebook::write(layout, &sheet, &mut out).map_err(|e| csv_error(&target, e))?;
+            let left = gradebook::write(layout, &sheet, by, &mut out)
+                .map_err(|e| csv_error(&target, e))?;
             out.flush()
                 .map_err(|e| Error::io(format!("cannot write {target}"), e))?;
             drop(out);
@@ -135,23 +215,14 @@ pub fn export(
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            let left =
-                gradebook::write(layout, &sheet, &mut out).map_err(|e| csv_error("stdout", e))?;
+            let left = gradebook::write(layout, &sheet, by, &mut out)
+                .map_err(|e| csv_error("stdout", e))?;
             out.flush().map_err(|e| Error::io("stdout", e))?;
             left
         }
     };
-    if !left_out.is_empty() {
-        say(&format!(
-            "Left out {} learner(s) without {}: {}",
-            left_out.len(),
-            layout.needs(),
-            left_out.join(", ")
-        ));
-        say_item(
-            "  ",
-            "(add it with `detente learner set NAME --email ...` or `detente learner import ROSTER.csv`)",
-        );
+    if let Some(by) = by.or(layout.default_match()) {
+        report_left_out(layout, by, &left_out);
     }
     say(&format!(
         "Exported {} learner(s), {} exam(s), {} deck(s){}.",
@@ -160,5 +231,61 @@ pub fn export(
         sheet.decks.len(),
         output.map_or(String::new(), |p| format!(" to {}", p.display()))
     ));
+    if layout == Layout::Canvas && opts.deck.is_none() && !opts.study {
+        say_item(
+            "  ",
+            "(exam columns only: add --study for cards studied and mastery per deck)",
+        );
+    }
     Ok(0)
+}
+
+/// Names the learners left out on stderr, each with the command that fixes it.
+fn report_left_out(layout: Layout, by: MatchBy, left_out: &[LeftOut]) {
+    let missing: Vec<&str> = left_out
+        .iter()
+        .filter_map(|l| match l {
+            LeftOut::Missing { name } => Some(name.as_str()),
+            LeftOut::Shared { .. } => None,
+        })
+        .collect();
+    if !missing.is_empty() {
+        say(&format!(
+            "Left out {} learner(s) without {}, which {} matches on (--match-by {}): {}. Give each one, then export again:",
+            missing.len(),
+            by.label(layout),
+            layout.name(),
+            by.name(),
+            missing.join(", ")
+        ));
+        for name in &missing {
+            say_item(
+                "  ",
+                &format!("detente learner set {} {} ...", shell_word(name), by.flag()),
+            );
+        }
+        say_item(
+            "  ",
+            "(or all at once from the LMS's class list: `detente learner import ROSTER.csv`)",
+        );
+    }
+    let mut shared: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for l in left_out {
+        if let LeftOut::Shared { name, value } = l {
+            shared
+                .entry(value.as_str())
+                .or_default()
+                .push(name.as_str());
+        }
+    }
+    for (value, names) in shared {
+        say(&format!(
+            "Left out {}: they share {} `{value}`, so the LMS would credit both rows to one student. Correct it with `detente learner set NAME {} ...`.",
+            names.join(", "),
+            by.label(layout)
+                .trim_start_matches("an ")
+                .trim_start_matches("a "),
+            by.flag()
+        ));
+    }
 }

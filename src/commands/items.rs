@@ -4,11 +4,11 @@
 use super::{Context, print, print_json};
 use crate::error::{Error, Result};
 use crate::session::exam::{ItemSource, item_report};
-use crate::store::{self, Store};
+use crate::store;
 use crate::ui::text::{self, Cell, Table};
 
 pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32> {
-    let mut store = Store::open(&ctx.db)?;
+    let mut store = super::open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     let source = match (exam, deck) {
         (Some(e), _) => {

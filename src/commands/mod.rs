@@ -6,6 +6,7 @@ mod deck;
 mod decks;
 mod due;
 mod exam;
+mod flags;
 mod grades;
 mod items;
 mod learner;
@@ -94,12 +95,20 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             exam,
             deck,
+            match_by,
+            study,
+            include_unsupervised,
             output,
         }) => grades::export(
             &ctx,
             format.into(),
-            exam.as_deref(),
-            deck.as_deref(),
+            &grades::Options {
+                exam: exam.as_deref(),
+                deck: deck.as_deref(),
+                match_by: match_by.map(Into::into),
+                study,
+                include_unsupervised,
+            },
             output.as_deref(),
         ),
         Command::Progress(ProgressCommand::Export { output }) => progress::export(&ctx, &output),
@@ -113,6 +122,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             command: Some(ReportCommand::Items { exam, deck }),
             ..
         }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
+        Command::Report(ReportArgs {
+            command: Some(ReportCommand::Flags { all, deck, resolve }),
+            ..
+        }) => {
+            if resolve.is_empty() {
+                flags::list(&ctx, all, deck.as_deref())
+            } else {
+                flags::resolve(&ctx, &resolve)
+            }
+        }
         Command::Report(args) => report::run(&ctx, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
         Command::Completions { shell } => {

@@ -13,8 +13,10 @@ use super::staged::Staged;
 use crate::error::{Error, Result};
 use crate::schedule::{Scheduler, replay};
 use crate::store::{
-    self, BundleAttempt, BundleDeck, BundleReview, Identity, Learner, MergeReport, Store,
+    self, BundleAttempt, BundleDeck, BundleFlag, BundleReview, Identity, Learner, MergeReport,
+    Store,
 };
+use rusqlite::Connection;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +66,10 @@ struct Bundle {
     decks: Vec<BundleDeck>,
     reviews: Vec<BundleReview>,
     attempts: Vec<BundleAttempt>,
+    /// The cards the learner flagged, and what became of each flag. Absent in bundles without flags (and in
+    /// those of older detente versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    flags: Vec<BundleFlag>,
     #[serde(default)]
     checksum: String,
 }
@@ -82,7 +88,7 @@ fn checksum(value: &serde_json::Value) -> String {
 }
 
 pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
-    let store = Store::open(&ctx.db)?;
+    let store = super::open_with_decks(ctx)?;
     let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
         Error::Usage(format!(
             "no learner named {} (choose one with --learner; see `detente learner list`)",
@@ -108,6 +114,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         decks: store::bundle_decks(&store.conn, learner.id)?,
         reviews: store::bundle_reviews(&store.conn, learner.id)?,
         attempts: store::bundle_attempts(&store.conn, learner.id)?,
+        flags: store::bundle_flags(&store.conn, learner.id)?,
         checksum: String::new(),
     };
     let json_err =
@@ -128,11 +135,12 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
     drop(out);
     staged.finish()?;
     super::say(&format!(
-        "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} deck(s).",
+        "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} flag(s), {} deck(s).",
         output.display(),
         learner.name,
         bundle.reviews.len(),
         bundle.attempts.len(),
+        bundle.flags.len(),
         bundle.decks.len()
     ));
     Ok(0)
@@ -144,11 +152,12 @@ struct Checked {
     bundle: Bundle,
     reviews: Vec<i64>,
     answers: Vec<Vec<i64>>,
+    flags: Vec<i64>,
     warnings: Vec<String>,
 }
 
 /// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
-fn check(store: &Store, file: &Path) -> Result<Checked> {
+fn check(conn: &Connection, file: &Path) -> Result<Checked> {
     let name = file.display().to_string();
     let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
     let text = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
@@ -184,7 +193,7 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
     }
     let mut warnings = Vec::new();
     for d in &bundle.decks {
-        match store::deck_hash(&store.conn, &d.id)? {
+        match store::deck_hash(conn, &d.id)? {
             None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
             Some(h) if h != d.content_hash => warnings.push(format!(
                 "{name}: deck `{}` here differs from the learner's version; progress is kept by card id",
@@ -194,7 +203,7 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
         }
     }
     let resolve = |deck: &str, card: &str, sibling: i64| -> Result<i64> {
-        store::card_id(&store.conn, deck, card, sibling)?.ok_or_else(|| {
+        store::card_id(conn, deck, card, sibling)?.ok_or_else(|| {
             bad(format!(
                 "card {deck}/{card} (sibling {sibling}) does not exist in this database"
             ))
@@ -207,14 +216,14 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
         }
         reviews.push(resolve(&r.deck, &r.card, r.sibling)?);
     }
-    let local = learner_for(store, &bundle.learner)?;
+    let local = learner_for(conn, &bundle.learner)?;
     let mut answers = Vec::with_capacity(bundle.attempts.len());
     for a in &bundle.attempts {
-        if !store::exam_exists(&store.conn, &a.exam_id)? {
+        if !store::exam_exists(conn, &a.exam_id)? {
             return Err(bad(format!("exam `{}` is not loaded here", a.exam_id)));
         }
         if let Some(l) = &local
-            && let Some(started) = store::attempt_started(&store.conn, l.id, &a.exam_id, a.number)?
+            && let Some(started) = store::attempt_started(conn, l.id, &a.exam_id, a.number)?
             && started != a.started_at
         {
             return Err(bad(format!(
@@ -229,28 +238,34 @@ fn check(store: &Store, file: &Path) -> Result<Checked> {
                 .collect::<Result<Vec<_>>>()?,
         );
     }
+    let flags = bundle
+        .flags
+        .iter()
+        .map(|f| resolve(&f.deck, &f.card, f.sibling))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Checked {
         file: file.to_path_buf(),
         bundle,
         reviews,
         answers,
+        flags,
         warnings,
     })
 }
 
 /// The local learner a bundle's learner is: matched on identity as rosters are, then on the name.
-fn learner_for(store: &Store, l: &BundleLearner) -> Result<Option<Learner>> {
-    if let Some(found) = store::learner_by_identity(&store.conn, &l.identity())? {
+fn learner_for(conn: &Connection, l: &BundleLearner) -> Result<Option<Learner>> {
+    if let Some(found) = store::learner_by_identity(conn, &l.identity())? {
         return Ok(Some(found));
     }
-    store::learner_by_name(&store.conn, &l.name)
+    store::learner_by_name(conn, &l.name)
 }
 
 /// The bundle's identity values a local learner lacks, leaving out any another learner already carries.
-fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result<Identity> {
+fn missing_identity(conn: &Connection, local: &Learner, l: &BundleLearner) -> Result<Identity> {
     let theirs = l.identity();
     let taken = |probe: Identity| -> Result<bool> {
-        Ok(store::learner_by_identity(&store.conn, &probe)?.is_some_and(|o| o.id != local.id))
+        Ok(store::learner_by_identity(conn, &probe)?.is_some_and(|o| o.id != local.id))
     };
     let mut fill = Identity::default();
     if local.username.is_none()
@@ -291,28 +306,34 @@ fn missing_identity(store: &Store, local: &Learner, l: &BundleLearner) -> Result
 
 pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     let mut store = Store::open(&ctx.db)?;
+    let now = super::now();
+    // One transaction for everything: the built-in decks the bundles refer to are loaded in it, so a refused
+    // bundle leaves the database exactly as it was.
+    let tx = store.write()?;
+    let builtin = store::sync_builtin_tx(&tx, now)?;
     let checked = files
         .iter()
-        .map(|f| check(&store, f))
+        .map(|f| check(&tx, f))
         .collect::<Result<Vec<_>>>()?;
+    for r in &builtin {
+        super::say(&format!("Loaded the built-in deck {}", r.summary()));
+    }
     for c in &checked {
         for w in &c.warnings {
             super::say_item("warning: ", w);
         }
     }
-    // Identities to fill in, decided before the write transaction borrows the store.
+    // Identities to fill in, decided before anything is merged.
     let mut plans = Vec::with_capacity(checked.len());
     for c in &checked {
-        plans.push(match learner_for(&store, &c.bundle.learner)? {
+        plans.push(match learner_for(&tx, &c.bundle.learner)? {
             Some(l) => {
-                let fill = missing_identity(&store, &l, &c.bundle.learner)?;
+                let fill = missing_identity(&tx, &l, &c.bundle.learner)?;
                 (Some(l), fill)
             }
             None => (None, c.bundle.learner.identity()),
         });
     }
-    let now = super::now();
-    let tx = store.write()?;
     let mut touched = BTreeSet::new();
     let mut reports = Vec::new();
     for (c, (local, fill)) in checked.iter().zip(plans) {
@@ -348,8 +369,15 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
             .zip(c.answers.iter().cloned())
             .collect();
         store::merge_attempts(&tx, learner.id, &attempts, &mut report)?;
+        let flags: Vec<(i64, &BundleFlag)> = c.flags.iter().copied().zip(&c.bundle.flags).collect();
+        let flagged = store::merge_flags(&tx, learner.id, &flags)?;
         touched.insert(learner.name.clone());
-        reports.push((c.file.display().to_string(), learner.name.clone(), report));
+        reports.push((
+            c.file.display().to_string(),
+            learner.name.clone(),
+            report,
+            flagged,
+        ));
     }
     // Progress is recomputable: each touched learner's states are what their merged study log implies.
     for name in &touched {
@@ -362,16 +390,30 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         store::replace_states(&tx, learner.id, &states)?;
     }
     tx.commit()?;
-    for (file, name, r) in &reports {
+    for (file, name, r, f) in &reports {
         super::say(&format!(
-            "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here).",
-            r.reviews_added, r.reviews_known, r.attempts_added, r.attempts_known
+            "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here), {} new flag(s) ({} updated, {} already here).",
+            r.reviews_added,
+            r.reviews_known,
+            r.attempts_added,
+            r.attempts_known,
+            f.added,
+            f.updated,
+            f.known
         ));
+        if r.attempts_added > 0 {
+            super::say_item(
+                "note: ",
+                &format!(
+                    "exam attempts from a bundle were sat on {name}'s own machine: they are marked unsupervised in `detente exam results`, and grade exports leave them out unless given --include-unsupervised"
+                ),
+            );
+        }
     }
     if ctx.json {
         let json: Vec<_> = reports
             .iter()
-            .map(|(file, name, r)| serde_json::json!({"file": file, "learner": name, "merged": r}))
+            .map(|(file, name, r, f)| serde_json::json!({"file": file, "learner": name, "merged": r, "flags": f}))
             .collect();
         super::print_json(&json)?;
     }

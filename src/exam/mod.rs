@@ -86,6 +86,11 @@ pub struct Exam {
     pub grading: Grading,
     /// Percent of the maximum needed to pass.
     pub pass_mark: f64,
+    /// Whether flashcards may be drawn and scored. They are self-graded (the learner says whether they knew the
+    /// answer), so they are left out unless the teacher says so, and results and exports are then marked
+    /// self-graded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub score_flashcards: bool,
 }
 
 impl Exam {
@@ -123,6 +128,7 @@ struct RawExam {
     attempts: Option<Spanned<i64>>,
     grading: Option<Spanned<String>>,
     pass_mark: Option<Spanned<f64>>,
+    score_flashcards: Option<bool>,
 }
 
 /// Where a deck name stands in the file, so that a later check (is the deck loaded?) can point at it.
@@ -334,6 +340,7 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             attempts,
             grading,
             pass_mark,
+            score_flashcards: raw.score_flashcards.unwrap_or(false),
         }),
         _ => None,
     };

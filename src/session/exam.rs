@@ -40,6 +40,8 @@ pub struct ExamSummary {
     pub passed: bool,
     /// The time limit ended the attempt.
     pub timed_out: bool,
+    /// Flashcards the learner graded themselves were scored.
+    pub self_graded: bool,
     pub questions: Vec<QuestionResult>,
 }
 
@@ -64,6 +66,9 @@ impl ExamSummary {
             if self.passed { "PASS" } else { "FAIL" },
             self.pass_mark
         ));
+        if self.self_graded {
+            out.push_str("The score includes flashcards you graded yourself.\n");
+        }
         for q in &self.questions {
             let mark = if q.credit >= 1.0 - 1e-9 {
                 "\u{2713}".to_string()
@@ -234,7 +239,7 @@ impl<'a> Sitting<'a> {
 
     fn start(&mut self, number: u32, now: i64) -> Result<Attempt> {
         let exam = self.exam;
-        let pool = store::exam_pool(&self.store.conn, &filter(exam))?;
+        let pool = store::exam_pool(&self.store.conn, &filter(exam), exam.score_flashcards)?;
         let seed = exam.paper_seed(&self.learner.name);
         let paper = draw_paper(&pool, exam.questions as usize, seed);
         if paper.is_empty() {
@@ -255,6 +260,7 @@ impl<'a> Sitting<'a> {
             closed_at: None,
             score: None,
             max_score: None,
+            unsupervised: false,
         };
         let tx = self.store.write()?;
         attempt.id = store::insert_attempt(&tx, &attempt)?;
@@ -292,6 +298,9 @@ impl<'a> Sitting<'a> {
             let Some(card) = store::card(&self.store.conn, card_id)? else {
                 continue;
             };
+            if !self.counts(&card.card.body) {
+                continue;
+            }
             let c = &card.card;
             let prompt = match (&c.body, card.sibling) {
                 (Body::Cloze { .. }, s) => cloze_question(&c.prompt, s),
@@ -322,8 +331,9 @@ impl<'a> Sitting<'a> {
                 Reply::Answer(a) => a,
                 Reply::Quit => {
                     p.message(&format!(
-                        "Your answers are saved. Run `detente exam run {}` again to go on{}.",
+                        "Your answers are saved. Run `detente exam run {} --learner {}` to go on{}.",
                         self.exam.id,
+                        crate::ui::text::shell_word(&self.learner.name),
                         if attempt.deadline.is_some() {
                             " (the clock keeps running)"
                         } else {
@@ -358,6 +368,12 @@ impl<'a> Sitting<'a> {
         self.close(attempt, timed_out, p)
     }
 
+    /// Whether a question of this kind is asked and scored: flashcards only when the exam says so (a paper drawn
+    /// before the exam was changed may hold some).
+    fn counts(&self, body: &Body) -> bool {
+        self.exam.score_flashcards || !matches!(body, Body::Flashcard { .. })
+    }
+
     /// Scores and closes an attempt, shows the summary and returns it.
     fn close(
         &mut self,
@@ -373,6 +389,9 @@ impl<'a> Sitting<'a> {
             let Some(card) = store::card(&self.store.conn, card_id)? else {
                 continue;
             };
+            if !self.counts(&card.card.body) {
+                continue;
+            }
             let a = by_pos.get(&(pos as u32));
             let prompt = match (&card.card.body, card.sibling) {
                 (Body::Cloze { .. }, s) => cloze_question(&card.card.prompt, s),
@@ -388,8 +407,8 @@ impl<'a> Sitting<'a> {
                 credit: a.map_or(0.0, |a| a.credit),
             });
         }
-        let score: f64 = answers.iter().map(|a| a.credit).fold(0.0, |a, b| a + b);
-        let max_score = attempt.paper.len() as f64;
+        let score: f64 = questions.iter().map(|q| q.credit).fold(0.0, |a, b| a + b);
+        let max_score = questions.len() as f64;
         let now = self.clock.now_ms();
         let closed_at = match attempt.deadline {
             Some(d) if timed_out => d.min(now),
@@ -414,6 +433,8 @@ impl<'a> Sitting<'a> {
             pass_mark: self.exam.pass_mark,
             passed: self.exam.passes(share),
             timed_out,
+            self_graded: self.exam.score_flashcards
+                && questions.iter().any(|q| q.kind == "flashcard"),
             questions,
         };
         p.exam_summary(&summary);
@@ -432,6 +453,8 @@ pub struct AttemptResult {
     pub open: bool,
     pub started_at_ms: i64,
     pub closed_at_ms: Option<i64>,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
 }
 
 /// A learner's results at an exam.
@@ -471,6 +494,7 @@ pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
                 open: a.closed_at.is_none(),
                 started_at_ms: a.started_at,
                 closed_at_ms: a.closed_at,
+                unsupervised: a.unsupervised,
             });
         }
     }

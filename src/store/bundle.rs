@@ -181,14 +181,16 @@ pub fn bundle_attempts(conn: &Connection, learner: i64) -> Result<Vec<BundleAtte
     Ok(out)
 }
 
-/// The decks (and their content hashes) that a learner's reviews and exam answers refer to.
+/// The decks (and their content hashes) that a learner's reviews, exam answers and flags refer to.
 pub fn bundle_decks(conn: &Connection, learner: i64) -> Result<Vec<BundleDeck>> {
     let mut stmt = conn.prepare(
         "SELECT d.id, d.content_hash FROM decks d WHERE d.id IN (
             SELECT c.deck_id FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1
             UNION
             SELECT c.deck_id FROM attempt_answers a JOIN attempts t ON t.id = a.attempt_id
-                JOIN cards c ON c.id = a.card_id WHERE t.learner_id = ?1)
+                JOIN cards c ON c.id = a.card_id WHERE t.learner_id = ?1
+            UNION
+            SELECT c.deck_id FROM flags f JOIN cards c ON c.id = f.card_id WHERE f.learner_id = ?1)
          ORDER BY d.id",
     )?;
     let rows = stmt
@@ -320,7 +322,8 @@ pub fn merge_reviews(
 }
 
 /// Adds the exam attempts a learner lacks (an attempt is known by exam and number), each answer with its local
-/// card id in the same order as `attempt.answers`.
+/// card id in the same order as `attempt.answers`. They are marked unsupervised: sat on the learner's own machine,
+/// in a file the learner could have edited.
 pub fn merge_attempts(
     tx: &Transaction<'_>,
     learner: i64,
@@ -334,7 +337,7 @@ pub fn merge_attempts(
         }
         tx.execute(
             "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score,
-                max_score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                max_score, unsupervised) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
             params![
                 a.exam_id,
                 learner,

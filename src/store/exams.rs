@@ -108,12 +108,22 @@ pub fn exams(conn: &Connection) -> Result<Vec<ExamRow>> {
     Ok(rows)
 }
 
-/// The active study items an exam may draw from, as (card id, "deck/card"), in deck order.
-pub fn exam_pool(conn: &Connection, filter: &Filter) -> Result<Vec<(i64, String)>> {
+/// The active study items an exam may draw from, as (card id, "deck/card"), in deck order. Flashcards, which the
+/// learner grades themselves, only when `flashcards`.
+pub fn exam_pool(
+    conn: &Connection,
+    filter: &Filter,
+    flashcards: bool,
+) -> Result<Vec<(i64, String)>> {
     let (cond, args) = filter.sql();
+    let kinds = if flashcards {
+        ""
+    } else {
+        " AND c.kind <> 'flashcard'"
+    };
     let sql = format!(
         "SELECT c.id, c.deck_id || '/' || c.card_key FROM cards c JOIN decks d ON d.id = c.deck_id
-         WHERE c.retired_at IS NULL AND d.retired_at IS NULL{cond} ORDER BY c.deck_id, c.position, c.sibling"
+         WHERE c.retired_at IS NULL AND d.retired_at IS NULL{kinds}{cond} ORDER BY c.deck_id, c.position, c.sibling"
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
@@ -137,9 +147,11 @@ pub struct Attempt {
     pub closed_at: Option<i64>,
     pub score: Option<f64>,
     pub max_score: Option<f64>,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
 }
 
-const ATTEMPT_COLUMNS: &str = "id, exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score, max_score";
+const ATTEMPT_COLUMNS: &str = "id, exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score, max_score, unsupervised";
 
 fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
     let paper: String = r.get(5)?;
@@ -155,6 +167,7 @@ fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         closed_at: r.get(8)?,
         score: r.get(9)?,
         max_score: r.get(10)?,
+        unsupervised: r.get(11)?,
     })
 }
 
@@ -181,7 +194,8 @@ pub fn exam_attempts(conn: &Connection, exam: &str) -> Result<Vec<(String, Attem
         cols.join(", ")
     ))?;
     let rows = stmt
-        .query_map([exam], |r| Ok((r.get(11)?, attempt_row(r)?)))?
+        // The name follows the attempt columns.
+        .query_map([exam], |r| Ok((r.get(12)?, attempt_row(r)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }

@@ -315,6 +315,31 @@ pub fn import_deck(
 /// are imported under the usual rules, and built-in decks no longer shipped are retired. Does nothing (and takes
 /// no write lock) when they already match.
 pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportReport>> {
+    let Some(plan) = builtin_plan(&store.conn)? else {
+        return Ok(Vec::new());
+    };
+    let tx = store.write()?;
+    let reports = apply_builtin(&tx, &plan, now)?;
+    tx.commit()?;
+    Ok(reports)
+}
+
+/// As [`sync_builtin`], inside the caller's transaction: for a command that must write nothing at all when its
+/// input is refused, the built-in decks it needs are loaded and rolled back with the rest.
+pub fn sync_builtin_tx(tx: &Transaction<'_>, now: i64) -> Result<Vec<ImportReport>> {
+    match builtin_plan(tx)? {
+        Some(plan) => apply_builtin(tx, &plan, now),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The shipped decks and the stored built-in deck ids, when the stored ones are stale; `None` when up to date.
+struct BuiltinPlan {
+    decks: Vec<Deck>,
+    stored: Vec<String>,
+}
+
+fn builtin_plan(conn: &rusqlite::Connection) -> Result<Option<BuiltinPlan>> {
     let mut decks = Vec::new();
     for b in builtin::DECKS {
         let (deck, diags) = parse_deck(b.file, b.text);
@@ -328,7 +353,7 @@ pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportRepo
         decks.push(deck);
     }
     let stored: HashMap<String, (String, bool)> = {
-        let mut stmt = store.conn.prepare(
+        let mut stmt = conn.prepare(
             "SELECT id, content_hash, retired_at IS NOT NULL FROM decks WHERE builtin = 1",
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
@@ -342,18 +367,29 @@ pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportRepo
             .iter()
             .any(|(id, (_, retired))| !retired && !shipped.contains(&id.as_str()));
     if !stale {
-        return Ok(Vec::new());
+        return Ok(None);
     }
-    let tx = store.write()?;
+    Ok(Some(BuiltinPlan {
+        stored: stored.into_keys().collect(),
+        decks,
+    }))
+}
+
+fn apply_builtin(tx: &Transaction<'_>, plan: &BuiltinPlan, now: i64) -> Result<Vec<ImportReport>> {
+    let shipped: Vec<&str> = plan.decks.iter().map(|d| d.id.as_str()).collect();
     let mut reports = Vec::new();
-    for deck in &decks {
-        let report = import_deck(&tx, deck, true, None, now)?;
+    for deck in &plan.decks {
+        let report = import_deck(tx, deck, true, None, now)?;
         if !(report.added.is_empty() && report.changed.is_empty() && report.retired.is_empty()) {
             reports.push(report);
         }
     }
-    set_offers(&tx, &shipped)?;
-    for id in stored.keys().filter(|id| !shipped.contains(&id.as_str())) {
+    set_offers(tx, &shipped)?;
+    for id in plan
+        .stored
+        .iter()
+        .filter(|id| !shipped.contains(&id.as_str()))
+    {
         tx.execute(
             "UPDATE decks SET retired_at = ?2 WHERE id = ?1 AND retired_at IS NULL",
             params![id, now],
@@ -363,7 +399,6 @@ pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportRepo
             params![id, now],
         )?;
     }
-    tx.commit()?;
     Ok(reports)
 }
 

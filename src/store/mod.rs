@@ -4,6 +4,7 @@
 mod bundle;
 pub mod counts;
 mod exams;
+mod flags;
 mod import;
 mod people;
 mod stats;
@@ -19,7 +20,11 @@ pub use exams::{
     close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
     exam_responses, exams, insert_answer, insert_attempt, upsert_exam,
 };
-pub use import::{ImportReport, import_deck, sync_builtin};
+pub use flags::{
+    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, merge_flags,
+    open_flags_by_card, resolve_flag,
+};
+pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
     DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
     exam_scores, import_roster, learner_by_identity, set_identity,
@@ -37,13 +42,13 @@ use rusqlite::{
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// The schema migrations, in order. The database's `user_version` says how many have been applied.
 /// A migration: its SQL, and what must be computed in Rust after it (in the same transaction).
 struct Migration {
     sql: &'static str,
     then: Option<fn(&Transaction<'_>) -> Result<()>>,
 }
 
+/// The schema migrations, in order. The database's `user_version` says how many have been applied.
 const MIGRATIONS: &[Migration] = &[
     Migration {
         sql: include_str!("../../migrations/0001_init.sql"),
@@ -65,6 +70,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0005_new_order.sql"),
         // Decks imported before 0005 get their new-card order.
         then: Some(import::order_stored_decks),
+    },
+    Migration {
+        sql: include_str!("../../migrations/0006_flag_state_unsupervised.sql"),
+        then: None,
     },
 ];
 
@@ -878,18 +887,20 @@ pub fn add_flag(
     Ok(())
 }
 
-/// Whether the learner has flagged the card.
+/// Whether the learner has an open flag on the card (one the teacher resolved is not).
 pub fn is_flagged(conn: &Connection, learner: i64, card: i64) -> Result<bool> {
     let mut stmt = conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM flags WHERE learner_id = ?1 AND card_id = ?2)",
+        "SELECT EXISTS (SELECT 1 FROM flags WHERE learner_id = ?1 AND card_id = ?2 AND state = 'open')",
     )?;
     Ok(stmt.query_row(params![learner, card], |r| r.get(0))?)
 }
 
-/// Takes back the learner's flags on the card.
+/// Takes back the learner's open flags on the card: they are kept as `withdrawn`, so that a progress bundle carries
+/// the withdrawal to the teacher.
 pub fn remove_flags(tx: &Transaction<'_>, learner: i64, card: i64) -> Result<()> {
     tx.execute(
-        "DELETE FROM flags WHERE learner_id = ?1 AND card_id = ?2",
+        "UPDATE flags SET state = 'withdrawn', closed_at = CAST(strftime('%s', 'now') AS INTEGER)
+         WHERE learner_id = ?1 AND card_id = ?2 AND state = 'open'",
         params![learner, card],
     )?;
     Ok(())

@@ -3,7 +3,6 @@
 
 use super::{LEARNER_COLUMNS, Learner, learner_row};
 use crate::error::Result;
-use crate::schedule::CardState;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -265,12 +264,14 @@ pub struct ExamScore {
     pub max_score: f64,
     /// Unix milliseconds.
     pub closed_at: i64,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
 }
 
 /// The closed attempts at an exam, by learner and attempt number. Open attempts never count.
 pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
     let mut stmt = conn.prepare(
-        "SELECT learner_id, number, coalesce(score, 0), coalesce(max_score, 0), closed_at FROM attempts
+        "SELECT learner_id, number, coalesce(score, 0), coalesce(max_score, 0), closed_at, unsupervised FROM attempts
          WHERE exam_id = ?1 AND closed_at IS NOT NULL ORDER BY learner_id, number",
     )?;
     let rows = stmt
@@ -281,6 +282,7 @@ pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
                 score: r.get(2)?,
                 max_score: r.get(3)?,
                 closed_at: r.get(4)?,
+                unsupervised: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -298,11 +300,9 @@ pub struct DeckStudy {
     pub days_active: u32,
     /// The last review in this deck, Unix milliseconds.
     pub last_activity_ms: Option<i64>,
-    /// The learner's states of the deck's active items, to measure mastery.
-    pub states: Vec<CardState>,
 }
 
-/// A learner's study of every deck, by deck id, in three queries whatever the number of decks (a grade export
+/// A learner's study of every deck, by deck id, in two queries whatever the number of decks (a grade export
 /// of 100 learners on 25 decks asked per deck would read each learner's log 25 times). Decks without cards are left
 /// out; a deck the learner never studied has zero counts.
 pub fn deck_study(conn: &Connection, learner: i64) -> Result<HashMap<String, DeckStudy>> {
@@ -339,24 +339,6 @@ pub fn deck_study(conn: &Connection, learner: i64) -> Result<HashMap<String, Dec
             d.studied = studied;
             d.days_active = days;
             d.last_activity_ms = last;
-        }
-    }
-    let mut states = conn.prepare_cached(&format!(
-        "SELECT c.deck_id, {} FROM card_states s JOIN cards c ON c.id = s.card_id
-         WHERE s.learner_id = ?1 AND c.retired_at IS NULL",
-        super::STATE_COLUMNS
-            .split(", ")
-            .map(|c| format!("s.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ))?;
-    let rows = states.query_map([learner], |r| {
-        Ok((r.get::<_, String>(0)?, super::state_row(r, 1)?))
-    })?;
-    for row in rows {
-        let (deck, state) = row?;
-        if let Some(d) = out.get_mut(&deck) {
-            d.states.push(state);
         }
     }
     Ok(out)

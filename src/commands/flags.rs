@@ -1,0 +1,113 @@
+//! `detente report flags`: the cards learners flagged from the study screen, for the teacher (deck, card, learner,
+//! note, when, state; `--json` for scripts), and `--resolve ID` to mark flags dealt with. A resolved flag no longer
+//! shows as flagged to the learner. Flags from students' machines arrive in progress bundles.
+
+use super::{Context, now, open_with_decks, print, print_json, say};
+use crate::error::{Error, Result};
+use crate::store::{self, FlagState};
+use crate::ui::text::{self, Cell, Table};
+
+/// A Unix time in seconds as `YYYY-MM-DD HH:MM` local time.
+fn when(secs: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_opt(secs, 0)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
+    let store = open_with_decks(ctx)?;
+    if let Some(d) = deck
+        && store::deck_hash(&store.conn, d)?.is_none()
+    {
+        return Err(Error::Usage(format!(
+            "no deck `{d}` is loaded (see `detente decks`)"
+        )));
+    }
+    let rows = store::flags(&store.conn, all, deck)?;
+    if ctx.json {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            #[serde(flatten)]
+            flag: &'a store::FlagRow,
+            /// RFC 3339, UTC.
+            when: String,
+        }
+        let out: Vec<Out<'_>> = rows
+            .iter()
+            .map(|f| Out {
+                flag: f,
+                when: chrono::DateTime::from_timestamp(f.flagged_at, 0)
+                    .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        return print_json(&out).map(|_| 0);
+    }
+    if rows.is_empty() {
+        say(if all {
+            "No card has been flagged."
+        } else {
+            "No open flags."
+        });
+        return Ok(0);
+    }
+    let mut table = Table::new(&[
+        ("ID", Cell::Number),
+        ("DECK", Cell::Text),
+        ("CARD", Cell::Text),
+        ("LEARNER", Cell::Text),
+        ("WHEN", Cell::Text),
+        ("STATE", Cell::Text),
+        ("NOTE", Cell::Wrap),
+    ]);
+    for f in &rows {
+        table.row(vec![
+            f.id.to_string(),
+            f.deck.clone(),
+            f.card.clone(),
+            f.learner.clone(),
+            when(f.flagged_at),
+            f.state.as_str().to_string(),
+            f.note.clone().unwrap_or_default(),
+        ]);
+    }
+    for line in table.render(text::table_width()) {
+        print(&line)?;
+    }
+    let open = rows.iter().filter(|f| f.state == FlagState::Open).count();
+    if open > 0 {
+        say(&format!(
+            "{open} open flag(s). Fix the card (`detente deck import`), then `detente report flags --resolve ID`."
+        ));
+    }
+    Ok(0)
+}
+
+pub fn resolve(ctx: &Context, ids: &[i64]) -> Result<i32> {
+    let mut store = open_with_decks(ctx)?;
+    let at = now();
+    let tx = store.write()?;
+    let mut outcomes = Vec::new();
+    for &id in ids {
+        match store::resolve_flag(&tx, id, at)? {
+            // Nothing is written when one id is wrong: the transaction is dropped, so rolled back.
+            None => {
+                return Err(Error::Usage(format!(
+                    "no flag {id} (see `detente report flags --all`); nothing was resolved"
+                )));
+            }
+            Some(before) => outcomes.push((id, before)),
+        }
+    }
+    tx.commit()?;
+    for (id, before) in outcomes {
+        say(&match before {
+            FlagState::Open => format!("Resolved flag {id}."),
+            other => format!("Flag {id} was already {}.", other.as_str()),
+        });
+    }
+    Ok(0)
+}
