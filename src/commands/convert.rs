@@ -12,13 +12,15 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::Path;
 
+/// Each warning on one line (`FILE:LINE: warning: ...`, for editors and scripts), cleaned of control characters.
 fn print_warnings(file: &str, warnings: &[Warning]) {
     for w in warnings {
-        if w.line > 0 {
-            eprintln!("{file}:{}: warning: {}", w.line, w.message);
+        let line = if w.line > 0 {
+            format!("{file}:{}: warning: {}", w.line, w.message)
         } else {
-            eprintln!("{file}: warning: {}", w.message);
-        }
+            format!("{file}: warning: {}", w.message)
+        };
+        eprintln!("{}", crate::ui::clean(&line.replace('\n', " ")));
     }
 }
 
@@ -125,28 +127,33 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     let store = open_with_decks(ctx)?;
     let deck = store::deck(&store.conn, id)?
         .ok_or_else(|| Error::Usage(format!("no deck `{id}` is loaded (see `detente decks`)")))?;
-    let write = |out: &mut dyn Write| -> std::io::Result<Vec<Warning>> {
+    let whole = |items: usize| convert::Written {
+        cards: deck.cards.len(),
+        items,
+        warnings: Vec::new(),
+    };
+    let write = |out: &mut dyn Write| -> std::io::Result<convert::Written> {
         match format {
-            Format::Toml => convert::write_toml(out, &deck).map(|_| Vec::new()),
+            Format::Toml => convert::write_toml(out, &deck).map(|_| whole(deck.cards.len())),
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *out, &deck)?;
-                writeln!(out).map(|_| Vec::new())
+                writeln!(out).map(|_| whole(deck.cards.len()))
             }
             Format::Gift => convert::gift::write(&deck, out),
             Format::Anki => convert::text::write_anki(&deck, out),
             Format::Quizlet => convert::text::write_quizlet(&deck, out),
         }
     };
-    let warnings = match output {
+    let written = match output {
         Some(path) => {
             let staged = Staged::new(path, "export");
             let mut out = staged.create()?;
-            let warnings = write(&mut out)
+            let written = write(&mut out)
                 .and_then(|w| out.flush().map(|_| w))
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
             drop(out);
             staged.finish()?;
-            warnings
+            written
         }
         None => {
             let stdout = std::io::stdout();
@@ -156,12 +163,24 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
                 .map_err(|e| Error::io("stdout", e))?
         }
     };
-    print_warnings(id, &warnings);
-    let written = deck.cards.len().saturating_sub(warnings.len());
+    print_warnings(id, &written.warnings);
+    let unit = match format {
+        Format::Gift => "GIFT question(s)",
+        Format::Anki => "Anki note(s)",
+        Format::Quizlet => "Quizlet line(s)",
+        Format::Toml | Format::Json => "card(s)",
+    };
+    let left_out = deck.cards.len().saturating_sub(written.cards);
     say(&format!(
-        "Exported {written} of {} card(s) of `{id}`{}.",
+        "Exported {} of {} card(s) of `{id}` as {} {unit}{}{}.",
+        written.cards,
         deck.cards.len(),
-        output.map_or(String::new(), |p| format!(" to {}", p.display()))
+        written.items,
+        output.map_or(String::new(), |p| format!(" to {}", p.display())),
+        match left_out {
+            0 => String::new(),
+            n => format!("; {n} left out (see the warnings)"),
+        }
     ));
     Ok(0)
 }

@@ -679,6 +679,17 @@ fn matching(
             "{distractors} right-side distractor(s) dropped: detente's match card has none"
         ));
     }
+    // Positions `1`, `2`, ... matched to items, as detente writes an order card, read back as that order card.
+    if pairs.len() >= 3
+        && distractors == 0
+        && pairs
+            .iter()
+            .enumerate()
+            .all(|(k, (left, _))| *left == (k + 1).to_string())
+    {
+        let items = pairs.into_iter().map(|(_, item)| item).collect();
+        return Ok(Some((Body::Order { items }, None)));
+    }
     Ok(Some((Body::Match { pairs }, None)))
 }
 
@@ -737,6 +748,7 @@ fn invalid(card: &Card) -> Option<String> {
             list(choices, "choices", 2..13).or_else(|| list(answers, "right choices", 1..9))
         }
         Body::Text { answers, .. } => list(answers, "answers", 1..65),
+        Body::Order { items } => list(items, "items", 3..9),
         Body::Match { pairs } => {
             if !(2..13).contains(&pairs.len()) {
                 return Some(format!(
@@ -770,9 +782,12 @@ fn list(items: &[String], what: &str, count: Range<usize>) -> Option<String> {
         .map(|i| format!("`{}` appears twice among the {what}", items[i]))
 }
 
-/// Writes a deck as Moodle's exporter writes GIFT. Returns warnings (line 0, message naming the card id) for cards
-/// whose kind GIFT cannot hold, which are skipped.
-pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
+/// Writes a deck as Moodle's exporter writes GIFT. Every card becomes at least one question: a cloze card one
+/// missing-word question per blank (named `<id>-blank-<n>` when it has several), a flashcard a short-answer question
+/// when its back is short enough to type (at most [`SHORT_BACK`] characters on one line) and otherwise a description
+/// that shows the back, an order card a matching question from each position (`1`, `2`, ...) to its item. A card
+/// GIFT cannot hold whole is left out or written in part, with a warning (line 0) naming it and saying why.
+pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written> {
     let category = format!(
         "$course$/top/{}",
         deck.title.replace(['\r', '\n'], " ").replace('/', "//")
@@ -781,37 +796,44 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> 
         out,
         "// question: 0  name: switch category to {category}\n$CATEGORY: {category}\n\n"
     )?;
-    let mut warnings = Vec::new();
-    let mut written = 0;
+    let mut written = super::Written::default();
     for card in &deck.cards {
-        let text = match gift_question(card) {
-            Ok(text) => text,
+        let questions = match gift_questions(card) {
+            Ok(questions) => questions,
             Err(why) => {
-                warnings.push(Warning {
+                written.warnings.push(Warning {
                     line: 0,
-                    message: format!("card `{}` skipped: {why}", card.id),
+                    message: format!("card `{}` ({}) left out: {why}", card.id, card.body.kind()),
                 });
                 continue;
             }
         };
-        written += 1;
+        written.cards += 1;
         let tags: String = card
             .tags
             .iter()
             .map(|t| format!(" [tag:{}]", t.replace(']', "\\]")))
             .collect();
-        write!(
-            out,
-            "// question: {written}  name: {id}\n// [id:{id}]{tags}\n::{name}::{text}\n\n",
-            id = card.id.replace(']', "\\]"),
-            name = escape(&card.id),
-        )?;
+        for (id, text) in questions {
+            written.items += 1;
+            write!(
+                out,
+                "// question: {n}  name: {id}\n// [id:{bracketed}]{tags}\n::{name}::{text}\n\n",
+                n = written.items,
+                bracketed = id.replace(']', "\\]"),
+                name = escape(&id),
+            )?;
+        }
     }
-    Ok(warnings)
+    Ok(written)
 }
 
-/// A card's question text and answer block in GIFT, or why GIFT cannot hold the card.
-fn gift_question(card: &Card) -> Result<String, String> {
+/// The longest flashcard back written as a short-answer question; a longer one becomes a description.
+pub const SHORT_BACK: usize = 40;
+
+/// A card's questions in GIFT (its id or a sibling's, and the question text with its answer block), or why GIFT
+/// cannot hold the card.
+fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
     let prompt = text(&card.prompt);
     let explain = card
         .explain
@@ -832,8 +854,9 @@ fn gift_question(card: &Card) -> Result<String, String> {
         block.push('}');
         format!("{prompt}{block}")
     };
-    Ok(match &card.body {
-        Body::Choice { choices, answer } => lines(
+    let one = |text: String| Ok(vec![(card.id.clone(), text)]);
+    match &card.body {
+        Body::Choice { choices, answer } => one(lines(
             choices
                 .iter()
                 .map(|c| match c {
@@ -842,12 +865,12 @@ fn gift_question(card: &Card) -> Result<String, String> {
                     c => format!("~{}", text(c)),
                 })
                 .collect(),
-        ),
+        )),
         Body::Multi { choices, answers } => {
             // Every weight must be one of Moodle's grade fractions: the right choices share 100 %, the wrong -100 %.
             let right = fraction(100.0 / answers.len().max(1) as f64);
             let wrong = fraction(100.0 / choices.len().saturating_sub(answers.len()).max(1) as f64);
-            lines(
+            one(lines(
                 choices
                     .iter()
                     .map(|c| match answers.contains(c) {
@@ -855,51 +878,90 @@ fn gift_question(card: &Card) -> Result<String, String> {
                         false => format!("~%-{wrong}%{}", text(c)),
                     })
                     .collect(),
-            )
+            ))
         }
-        Body::Truefalse { answer } => {
-            format!(
-                "{prompt}{{{}{explain}}}",
-                if *answer { "TRUE" } else { "FALSE" }
-            )
-        }
-        Body::Text { answers, reject } => format!("{prompt}{}", short(answers, reject, &explain)?),
+        Body::Truefalse { answer } => one(format!(
+            "{prompt}{{{}{explain}}}",
+            if *answer { "TRUE" } else { "FALSE" }
+        )),
+        Body::Text { answers, reject } => one(format!("{prompt}{}", short(answers, reject, &explain)?)),
         Body::Cloze { reject } => {
-            // A cloze with one blank is a missing-word short answer, its block where the blank was. A blank at the
-            // end gets an escaped newline after it (which Moodle trims away), or the question would not be one.
+            // Each blank is a missing-word short answer, its block where the blank was and the other blanks filled
+            // in. A blank at the end gets an escaped newline after it (which Moodle trims away), or the question
+            // would not be a missing-word one.
             let blanks = cloze_blanks(&card.prompt);
-            let [blank] = &blanks[..] else {
-                return Err(format!(
-                    "GIFT holds one blank a question, and this cloze has {}",
-                    blanks.len()
+            let mut questions = Vec::new();
+            for (k, blank) in blanks.iter().enumerate() {
+                let mut before = String::new();
+                let mut last = 0;
+                for other in &blanks[..k] {
+                    before.push_str(&card.prompt[last..other.range.start]);
+                    before.push_str(other.answers.first().map_or("", String::as_str));
+                    last = other.range.end;
+                }
+                before.push_str(&card.prompt[last..blank.range.start]);
+                let mut after = String::new();
+                let mut last = blank.range.end;
+                for other in &blanks[k + 1..] {
+                    after.push_str(&card.prompt[last..other.range.start]);
+                    after.push_str(other.answers.first().map_or("", String::as_str));
+                    last = other.range.end;
+                }
+                after.push_str(&card.prompt[last..]);
+                let id = match blanks.len() {
+                    1 => card.id.clone(),
+                    _ => format!("{}-blank-{}", card.id, k + 1),
+                };
+                questions.push((
+                    id,
+                    format!(
+                        "{}{}{}{}",
+                        text(&before),
+                        short(&blank.answers, reject, &explain)?,
+                        escape(&after),
+                        if after.trim().is_empty() { "\\n" } else { "" }
+                    ),
                 ));
-            };
-            let after = &card.prompt[blank.range.end..];
-            format!(
-                "{}{}{}{}",
-                text(&card.prompt[..blank.range.start]),
-                short(&blank.answers, reject, &explain)?,
-                escape(after),
-                if after.trim().is_empty() { "\\n" } else { "" }
-            )
+            }
+            Ok(questions)
         }
-        Body::Number { answer, tolerance } => format!("{prompt}{{#{answer}:{tolerance}{explain}}}"),
+        Body::Number { answer, tolerance } => {
+            one(format!("{prompt}{{#{answer}:{tolerance}{explain}}}"))
+        }
         Body::Match { pairs } => {
             if let Some((left, _)) = pairs.iter().find(|(left, _)| left.contains("->")) {
                 return Err(format!(
                     "the left side `{left}` holds `->`, which GIFT cannot escape"
                 ));
             }
-            lines(
+            one(lines(
                 pairs
                     .iter()
                     .map(|(left, right)| format!("={} -> {}", text(left), escape(right)))
                     .collect(),
-            )
+            ))
         }
-        Body::Flashcard { .. } => return Err("GIFT has no flashcard question".into()),
-        Body::Order { .. } => return Err("GIFT has no ordering question".into()),
-    })
+        Body::Order { items } => one(lines(
+            items
+                .iter()
+                .enumerate()
+                .map(|(k, item)| format!("={} -> {}", k + 1, escape(item)))
+                .collect(),
+        )),
+        Body::Flashcard { answer, .. } => {
+            if answer.chars().count() <= SHORT_BACK && !answer.contains('\n') {
+                one(format!("{prompt}{}", short(std::slice::from_ref(answer), &[], &explain)?))
+            } else {
+                // A description has no answer block and no feedback: the back, then the explanation, in its text.
+                let mut shown = format!("{}\n\n{}", card.prompt, answer);
+                if let Some(e) = &card.explain {
+                    shown.push_str("\n\n");
+                    shown.push_str(e);
+                }
+                one(text(&shown))
+            }
+        }
+    }
 }
 
 /// A short-answer block: the accepted answers, the rejected ones at 0 %, then the general feedback.

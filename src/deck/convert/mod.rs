@@ -63,6 +63,69 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What a writer wrote: how many of the deck's cards, as how many units of the format (GIFT questions, Anki notes,
+/// Quizlet lines), and a warning naming each card it left out or could not write whole, with the reason.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    /// Cards written (each wholly or in part, as its warning says).
+    pub cards: usize,
+    /// Questions, notes or lines written: a cloze card with three blanks is three GIFT questions.
+    pub items: usize,
+    pub warnings: Vec<Warning>,
+}
+
+/// The first media reference in a text (an HTML `<img>`, `<audio>`, `<video>`, `<source>`, `<embed>`, `<iframe>` or
+/// `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a `[[...]]` link), cut to 60
+/// characters: detente keeps it as text and the readers warn about it.
+pub fn media(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let tags = [
+        "<img", "<audio", "<video", "<source", "<embed", "<iframe", "<object",
+    ];
+    let start = tags
+        .iter()
+        .filter_map(|t| {
+            lower.match_indices(t).map(|(i, _)| i).find(|&i| {
+                lower[i + t.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || c == '>' || c == '/')
+            })
+        })
+        .chain(lower.find("@@pluginfile@@"))
+        .chain(lower.find("[sound:"))
+        .chain(
+            lower
+                .find("[[")
+                .filter(|&i| lower[i + 2..].contains("]]")),
+        )
+        .min()?;
+    let rest = &text[start..];
+    let end = ["]]", ">", "]"]
+        .iter()
+        .filter_map(|close| rest.find(close).map(|i| i + close.len()))
+        .min()
+        .unwrap_or(rest.len());
+    let end = if rest.starts_with("@@") {
+        rest.find(char::is_whitespace).unwrap_or(rest.len())
+    } else {
+        end
+    };
+    let found: String = rest[..end].chars().take(60).collect();
+    Some(found)
+}
+
+/// The warning for a media reference the reader kept as text.
+pub fn media_warning(line: usize, found: &str) -> Warning {
+    Warning {
+        line,
+        message: format!(
+            "media link kept as text: `{}` (detente shows no images or sound)",
+            found.replace(['\n', '\r'], " ")
+        ),
+    }
+}
+
 /// What a reader learned about the bank besides its cards.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {

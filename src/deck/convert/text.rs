@@ -244,56 +244,155 @@ pub fn read_csv(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
 const REVERSED: &str = "Basic (and reversed card)";
 
 /// Anki text as formats.md 4.1 recommends, in the column order of Anki's own "Notes in Plain Text" export: a GUID
-/// column holding the card id (so a re-import updates), a note type column (`Basic`, `Basic (and reversed card)` or
-/// `Cloze`), the deck title as deck column, front, back, and the tags. Returns a warning (line 0, naming the card id)
-/// for each card it cannot hold.
-pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
+/// column, a note type column (`Basic`, `Basic (and reversed card)` or `Cloze`), the deck title as deck column,
+/// front, back, and the tags. Every card is one note. The GUID is `<deck id>/<card id>`: unique across decks (card ids
+/// repeat from deck to deck) and the same on every export, so importing again updates the note instead of adding
+/// one, and importing several decks into one collection overwrites nothing. The back holds the answer and then the
+/// explanation; choice, multi, match and order cards show their choices, pairs or items on the front and the answer
+/// on the back; a cloze card is a Cloze note (one `cN` per blank, with the card's hint) whose Back Extra holds the
+/// explanation and the blanks' other accepted answers. Returns the count of notes written (one per card).
+pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written> {
     out.write_all(
         b"#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n\
           #columns:GUID\tNotetype\tDeck\tFront\tBack\tTags\n",
     )?;
-    let mut warnings = Vec::new();
+    let mut written = super::Written::default();
     let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
     for card in &deck.cards {
-        let (notetype, front, back) = match (&card.body, front_back(card)) {
-            (Body::Cloze { .. }, _) => {
-                if cloze_blanks(&card.prompt)
-                    .iter()
-                    .any(|b| b.answers.len() > 1)
-                {
-                    warnings.push(skipped(card, "alternative answers of cloze blanks dropped"));
-                }
-                let front =
-                    fill_blanks(&card.prompt, |n, answer| format!("{{{{c{n}::{answer}}}}}"));
-                ("Cloze", front, card.explain.clone().unwrap_or_default())
-            }
-            (Body::Flashcard { reverse: true, .. }, Some((front, back))) => (REVERSED, front, back),
-            (_, Some((front, back))) => ("Basic", front, back),
-            (_, None) => {
-                warnings.push(skipped(card, "skipped: Anki has no such note type"));
-                continue;
-            }
-        };
+        let (notetype, front, back) = anki_note(card);
         w.write_record([
-            card.id.as_str(),
+            anki_guid(&deck.id, &card.id).as_str(),
             notetype,
             deck.title.as_str(),
             front.as_str(),
             back.as_str(),
             card.tags.join(" ").as_str(),
         ])?;
+        written.cards += 1;
+        written.items += 1;
     }
     w.flush()?;
-    Ok(warnings)
+    Ok(written)
 }
 
-/// Quizlet text: `term<TAB>definition<LF>`, newlines inside a field replaced by " / " and tabs by spaces. Returns a
-/// warning (line 0, naming the card id) for each card it cannot hold.
-pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
-    let mut warnings = Vec::new();
+/// The GUID of a card's Anki note: `<deck id>/<card id>`.
+pub fn anki_guid(deck: &str, card: &str) -> String {
+    format!("{deck}/{card}")
+}
+
+/// A card as an Anki note: its note type, front and back.
+fn anki_note(card: &Card) -> (&'static str, String, String) {
+    let bullets = |items: &mut dyn Iterator<Item = &String>| {
+        items.map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
+    };
+    let with_explain = |answer: String| match &card.explain {
+        Some(e) if !e.trim().is_empty() => format!("{answer}\n\n{e}"),
+        _ => answer,
+    };
+    let prompt = card.prompt.clone();
+    match &card.body {
+        Body::Flashcard { answer, reverse } => (
+            if *reverse { REVERSED } else { "Basic" },
+            prompt,
+            with_explain(answer.clone()),
+        ),
+        Body::Choice { choices, answer } => (
+            "Basic",
+            format!("{prompt}\n\n{}", bullets(&mut choices.iter())),
+            with_explain(answer.clone()),
+        ),
+        Body::Multi { choices, answers } => (
+            "Basic",
+            format!(
+                "{prompt}\n\nTick every right choice:\n{}",
+                bullets(&mut choices.iter())
+            ),
+            with_explain(bullets(&mut answers.iter())),
+        ),
+        Body::Truefalse { answer } => (
+            "Basic",
+            prompt,
+            with_explain(if *answer { "True" } else { "False" }.to_string()),
+        ),
+        Body::Text { answers, .. } => {
+            let mut back = answers.first().cloned().unwrap_or_default();
+            if answers.len() > 1 {
+                back.push_str(&format!("\n(also accepted: {})", answers[1..].join("; ")));
+            }
+            ("Basic", prompt, with_explain(back))
+        }
+        Body::Number { answer, tolerance } => {
+            let back = match *tolerance > 0.0 {
+                true => format!("{answer} (± {tolerance})"),
+                false => answer.to_string(),
+            };
+            ("Basic", prompt, with_explain(back))
+        }
+        Body::Match { pairs } => {
+            let mut rights: Vec<&String> = pairs.iter().map(|p| &p.1).collect();
+            rights.sort();
+            rights.dedup();
+            let front = format!(
+                "{prompt}\n\nMatch each of:\n{}\n\nwith one of:\n{}",
+                bullets(&mut pairs.iter().map(|p| &p.0)),
+                bullets(&mut rights.into_iter())
+            );
+            let back = pairs
+                .iter()
+                .map(|(l, r)| format!("{l} → {r}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            ("Basic", front, with_explain(back))
+        }
+        Body::Order { items } => {
+            let mut shown: Vec<&String> = items.iter().collect();
+            shown.sort();
+            let front = format!(
+                "{prompt}\n\nPut in order:\n{}",
+                bullets(&mut shown.into_iter())
+            );
+            let back = items
+                .iter()
+                .enumerate()
+                .map(|(k, i)| format!("{}. {i}", k + 1))
+                .collect::<Vec<_>>()
+                .join("\n");
+            ("Basic", front, with_explain(back))
+        }
+        Body::Cloze { .. } => {
+            let hint = card
+                .hint
+                .as_deref()
+                .filter(|h| !h.trim().is_empty() && !h.contains("}}"))
+                .map(|h| format!("::{}", h.replace("::", ":")))
+                .unwrap_or_default();
+            let front =
+                fill_blanks(&card.prompt, |n, answer| format!("{{{{c{n}::{answer}{hint}}}}}"));
+            let mut extra = card.explain.clone().unwrap_or_default();
+            let others: Vec<String> = cloze_blanks(&card.prompt)
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.answers.len() > 1)
+                .map(|(k, b)| format!("c{}: {}", k + 1, b.answers[1..].join("; ")))
+                .collect();
+            if !others.is_empty() {
+                if !extra.is_empty() {
+                    extra.push_str("\n\n");
+                }
+                extra.push_str(&format!("(also accepted: {})", others.join("; ")));
+            }
+            ("Cloze", front, extra)
+        }
+    }
+}
+
+/// Quizlet text: `term<TAB>definition<LF>`, newlines inside a field replaced by " / " and tabs by spaces. Every card
+/// is one line, laid out as its Anki note (cloze sentences with `_____` blanks); returns the count of lines written.
+pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written> {
+    let mut written = super::Written::default();
     for card in &deck.cards {
-        let (term, definition) = match (&card.body, front_back(card)) {
-            (Body::Cloze { .. }, _) => {
+        let (term, definition) = match &card.body {
+            Body::Cloze { .. } => {
                 let mut answers = Vec::new();
                 let term = fill_blanks(&card.prompt, |_, answer| {
                     answers.push(answer.to_string());
@@ -301,18 +400,20 @@ pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Wa
                 });
                 (term, answers.join(" / "))
             }
-            (_, Some(sides)) => sides,
-            (_, None) => {
-                warnings.push(skipped(
-                    card,
-                    "skipped: Quizlet has only terms and definitions",
-                ));
-                continue;
+            Body::Flashcard { answer, .. } => (card.prompt.clone(), answer.clone()),
+            _ => {
+                let (_, front, back) = anki_note(&Card {
+                    explain: None,
+                    ..card.clone()
+                });
+                (front, back)
             }
         };
         writeln!(out, "{}\t{}", flat(&term), flat(&definition))?;
+        written.cards += 1;
+        written.items += 1;
     }
-    Ok(warnings)
+    Ok(written)
 }
 
 /// A cloze prompt with each blank replaced by `fill(n, first answer)`, `n` counting blanks from 1.
@@ -329,27 +430,6 @@ fn fill_blanks(prompt: &str, mut fill: impl FnMut(usize, &str) -> String) -> Str
     }
     out.push_str(&prompt[last..]);
     out
-}
-
-/// The front and back of a card that has a single answer to show; `None` for cloze, multi, order and match.
-fn front_back(card: &Card) -> Option<(String, String)> {
-    let back = match &card.body {
-        Body::Flashcard { answer, .. } | Body::Choice { answer, .. } => answer.clone(),
-        Body::Text { answers, .. } => answers.first()?.clone(),
-        Body::Truefalse { answer } => if *answer { "True" } else { "False" }.to_string(),
-        Body::Number { answer, .. } => answer.to_string(),
-        Body::Cloze { .. } | Body::Multi { .. } | Body::Order { .. } | Body::Match { .. } => {
-            return None;
-        }
-    };
-    Some((card.prompt.clone(), back))
-}
-
-fn skipped(card: &Card, why: &str) -> Warning {
-    Warning {
-        line: 0,
-        message: format!("card `{}` ({}): {why}", card.id, card.body.kind()),
-    }
 }
 
 /// One line of Quizlet text: newlines become " / ", tabs spaces.
