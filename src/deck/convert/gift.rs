@@ -884,7 +884,9 @@ fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
             "{prompt}{{{}{explain}}}",
             if *answer { "TRUE" } else { "FALSE" }
         )),
-        Body::Text { answers, reject } => one(format!("{prompt}{}", short(answers, reject, &explain)?)),
+        Body::Text { answers, reject } => {
+            one(format!("{prompt}{}", short(answers, reject, &explain)?))
+        }
         Body::Cloze { reject } => {
             // Each blank is a missing-word short answer, its block where the blank was and the other blanks filled
             // in. A blank at the end gets an escaped newline after it (which Moodle trims away), or the question
@@ -950,7 +952,10 @@ fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
         )),
         Body::Flashcard { answer, .. } => {
             if answer.chars().count() <= SHORT_BACK && !answer.contains('\n') {
-                one(format!("{prompt}{}", short(std::slice::from_ref(answer), &[], &explain)?))
+                one(format!(
+                    "{prompt}{}",
+                    short(std::slice::from_ref(answer), &[], &explain)?
+                ))
             } else {
                 // A description has no answer block and no feedback: the back, then the explanation, in its text.
                 let mut shown = format!("{}\n\n{}", card.prompt, answer);

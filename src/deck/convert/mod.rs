@@ -94,11 +94,7 @@ pub fn media(text: &str) -> Option<String> {
         })
         .chain(lower.find("@@pluginfile@@"))
         .chain(lower.find("[sound:"))
-        .chain(
-            lower
-                .find("[[")
-                .filter(|&i| lower[i + 2..].contains("]]")),
-        )
+        .chain(lower.find("[[").filter(|&i| lower[i + 2..].contains("]]")))
         .min()?;
     let rest = &text[start..];
     let end = ["]]", ">", "]"]

@@ -283,7 +283,10 @@ pub fn anki_guid(deck: &str, card: &str) -> String {
 /// A card as an Anki note: its note type, front and back.
 fn anki_note(card: &Card) -> (&'static str, String, String) {
     let bullets = |items: &mut dyn Iterator<Item = &String>| {
-        items.map(|i| format!("- {i}")).collect::<Vec<_>>().join("\n")
+        items
+            .map(|i| format!("- {i}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let with_explain = |answer: String| match &card.explain {
         Some(e) if !e.trim().is_empty() => format!("{answer}\n\n{e}"),
@@ -366,8 +369,9 @@ fn anki_note(card: &Card) -> (&'static str, String, String) {
                 .filter(|h| !h.trim().is_empty() && !h.contains("}}"))
                 .map(|h| format!("::{}", h.replace("::", ":")))
                 .unwrap_or_default();
-            let front =
-                fill_blanks(&card.prompt, |n, answer| format!("{{{{c{n}::{answer}{hint}}}}}"));
+            let front = fill_blanks(&card.prompt, |n, answer| {
+                format!("{{{{c{n}::{answer}{hint}}}}}")
+            });
             let mut extra = card.explain.clone().unwrap_or_default();
             let others: Vec<String> = cloze_blanks(&card.prompt)
                 .iter()
