@@ -433,12 +433,13 @@ fn anki_round_trip_keeps_ids_prompts_answers_and_tags() {
         )
     });
     let mut out = Vec::new();
-    let warnings = write_anki(&deck, &mut out).expect("write");
-    assert!(warnings.is_empty(), "{warnings:?}");
+    let written = write_anki(&deck, &mut out).expect("write");
+    assert!(written.warnings.is_empty(), "{written:?}");
+    assert_eq!((written.cards, written.items), (7, 7));
     let text = String::from_utf8(out).expect("utf8");
     assert!(text.starts_with("#separator:tab\n#html:false\n"), "{text}");
     assert!(
-        text.contains("helsinki\tCloze\tIR101 Week 1\tThe {{c1::Helsinki Final Act}} was signed in {{c2::1975}}.\t"),
+        text.contains("converted/helsinki\tCloze\tIR101 Week 1\tThe {{c1::Helsinki Final Act}} was signed in {{c2::1975}}.\t"),
         "{text}"
     );
     let (cards, meta) = read(ANKI, text.as_bytes()).expect("reads back");
@@ -453,7 +454,12 @@ fn anki_round_trip_keeps_ids_prompts_answers_and_tags() {
 fn quizlet_round_trip_keeps_prompts_and_answers_on_one_line() {
     let deck = awkward();
     let mut out = Vec::new();
-    assert!(write_quizlet(&deck, &mut out).expect("write").is_empty());
+    assert!(
+        write_quizlet(&deck, &mut out)
+            .expect("write")
+            .warnings
+            .is_empty()
+    );
     let text = String::from_utf8(out).expect("utf8");
     assert_eq!(text.lines().count(), deck.cards.len(), "{text}");
     let (cards, _) = read(QUIZLET, text.as_bytes()).expect("reads back");
@@ -494,7 +500,7 @@ fn quizlet_round_trip_keeps_prompts_and_answers_on_one_line() {
 }
 
 #[test]
-fn writers_map_every_kind_and_warn_about_the_rest() {
+fn writers_write_every_kind_whole() {
     let mut deck = deck(vec![
         card(
             "text",
@@ -562,51 +568,88 @@ fn writers_map_every_kind_and_warn_about_the_rest() {
         ),
     ]);
     deck.title = "IR101::Week 2".into();
-    let skipped = |w: &[Warning]| -> Vec<String> {
-        assert!(w.iter().all(|w| w.line == 0));
-        w.iter().map(|w| w.message.clone()).collect()
-    };
+    deck.cards[0].explain = Some("The NRC's chair.".into());
 
+    // Every card is one Anki note: nothing left out, nothing to warn about.
     let mut out = Vec::new();
-    let warnings = write_anki(&deck, &mut out).expect("write");
-    assert_eq!(
-        skipped(&warnings),
-        [
-            "card `multi` (multi): skipped: Anki has no such note type",
-            "card `order` (order): skipped: Anki has no such note type",
-            "card `match` (match): skipped: Anki has no such note type",
-            "card `cloze` (cloze): alternative answers of cloze blanks dropped",
-        ]
-    );
+    let written = write_anki(&deck, &mut out).expect("write");
+    assert_eq!(written.warnings, []);
+    assert_eq!((written.cards, written.items), (8, 8));
     let text = String::from_utf8(out).expect("utf8");
-    let rows: Vec<_> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let (back, _) = read(ANKI, text.as_bytes()).expect("reads back");
+    let got: Vec<_> = back
+        .iter()
+        .map(|c| {
+            let back = match &c.body {
+                Body::Cloze { .. } => "",
+                _ => answer(c),
+            };
+            (c.id.as_str(), c.prompt.as_str(), back, c.explain.as_deref())
+        })
+        .collect();
     assert_eq!(
-        rows,
+        got,
         [
-            "text\tBasic\tIR101::Week 2\tWho chairs the NRC?\tThe Secretary General\t",
-            "choice\tBasic\tIR101::Week 2\tWhere was the 2010 summit?\tLisbon\t",
-            "tf\tBasic\tIR101::Week 2\tThe NRC was founded in 2002.\tTrue\t",
-            "year\tBasic\tIR101::Week 2\tWhen was NATO founded?\t1949\t",
-            "cloze\tCloze\tIR101::Week 2\t{{c1::Rogozin}} was envoy to {{c2::NATO}}.\t\t",
+            (
+                "text",
+                "Who chairs the NRC?",
+                "The Secretary General\n(also accepted: SG)\n\nThe NRC's chair.",
+                None
+            ),
+            (
+                "choice",
+                "Where was the 2010 summit?\n\n- Lisbon\n- Riga",
+                "Lisbon",
+                None
+            ),
+            ("tf", "The NRC was founded in 2002.", "True", None),
+            ("year", "When was NATO founded?", "1949", None),
+            (
+                "multi",
+                "Which are P5?\n\nTick every right choice:\n- France\n- Italy",
+                "- France",
+                None
+            ),
+            (
+                "order",
+                "Order these\n\nPut in order:\n- a\n- b\n- c",
+                "1. a\n2. b\n3. c",
+                None
+            ),
+            (
+                "match",
+                "Match these\n\nMatch each of:\n- a\n- b\n\nwith one of:\n- 1\n- 2",
+                "a → 1\nb → 2",
+                None
+            ),
+            (
+                "cloze",
+                "{{Rogozin}} was envoy to {{NATO}}.",
+                "",
+                Some("(also accepted: c1: Dmitry Rogozin)")
+            ),
         ]
+    );
+    assert!(
+        text.contains(
+            "converted/cloze\tCloze\tIR101::Week 2\t{{c1::Rogozin}} was envoy to {{c2::NATO}}.\t"
+        ),
+        "{text}"
     );
 
     let mut out = Vec::new();
-    let warnings = write_quizlet(&deck, &mut out).expect("write");
-    assert_eq!(
-        skipped(&warnings),
-        [
-            "card `multi` (multi): skipped: Quizlet has only terms and definitions",
-            "card `order` (order): skipped: Quizlet has only terms and definitions",
-            "card `match` (match): skipped: Quizlet has only terms and definitions",
-        ]
-    );
+    let written = write_quizlet(&deck, &mut out).expect("write");
+    assert_eq!(written.warnings, []);
+    assert_eq!((written.cards, written.items), (8, 8));
     assert_eq!(
         String::from_utf8(out).expect("utf8"),
-        "Who chairs the NRC?\tThe Secretary General\n\
-         Where was the 2010 summit?\tLisbon\n\
+        "Who chairs the NRC?\tThe Secretary General / (also accepted: SG)\n\
+         Where was the 2010 summit? /  / - Lisbon / - Riga\tLisbon\n\
          The NRC was founded in 2002.\tTrue\n\
          When was NATO founded?\t1949\n\
+         Which are P5? /  / Tick every right choice: / - France / - Italy\t- France\n\
+         Order these /  / Put in order: / - a / - b / - c\t1. a / 2. b / 3. c\n\
+         Match these /  / Match each of: / - a / - b /  / with one of: / - 1 / - 2\ta → 1 / b → 2\n\
          _____ was envoy to _____.\tRogozin / NATO\n"
     );
 }

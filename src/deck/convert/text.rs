@@ -104,7 +104,7 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
             line: rec.line,
             front: text(Some(cols.front)),
             back: text(cols.back),
-            id: Some(raw(cols.id).to_string()).filter(|g| !g.is_empty()),
+            id: Some(card_id(raw(cols.id))).filter(|g| !g.is_empty()),
             tags,
             explain: None,
             hint: None,
@@ -273,6 +273,21 @@ pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Wr
     }
     w.flush()?;
     Ok(written)
+}
+
+/// The card id in a GUID: the part after the last `/` when that is a detente id (a GUID detente wrote, `<deck
+/// id>/<card id>`, so that a deck sent to Anki and back keeps its card ids), else the whole GUID.
+fn card_id(guid: &str) -> String {
+    let id = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    match guid.rsplit_once('/') {
+        Some((deck, card)) if id(deck) && id(card) => card.to_string(),
+        _ => guid.to_string(),
+    }
 }
 
 /// The GUID of a card's Anki note: `<deck id>/<card id>`.
