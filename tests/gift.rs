@@ -73,15 +73,26 @@ fn the_reference_examples_read_as_moodle_reads_them() {
         p5.body,
         choice(&["China", "France", "Germany", "Russia"], "Germany")
     );
+    // The general feedback, then every answer's feedback: the right one's, and "If you chose X" for the others.
     assert_eq!(
         p5.explain.as_deref(),
-        Some("Permanent members are named in Article 23 of the UN Charter.")
+        Some(
+            "Permanent members are named in Article 23 of the UN Charter.\n\
+             Correct: Germany has only ever held an elected seat.\n\
+             If you chose China: It is a permanent member.\n\
+             If you chose France: It is a permanent member.\n\
+             If you chose Russia: It is a permanent member (as successor to the USSR)."
+        )
     );
     assert_eq!(p5.tags, ["ir-101/week-1-institutions", "un", "week1"]);
 
     let art5 = &cards[1];
     assert_eq!(art5.body, text(&["Article 5", "Art. 5", "5"], &[]));
-    assert_eq!(art5.explain, None);
+    // Feedback on an answer detente cannot take (partial credit) is kept all the same.
+    assert_eq!(
+        art5.explain.as_deref(),
+        Some("If you answered Article V: Roman numerals earn half credit.")
+    );
     assert_eq!(art5.tags, ["ir-101/week-1-institutions"]);
 
     let set = &cards[2];
@@ -182,12 +193,22 @@ fn moodle_examples_read_with_moodle_semantics() {
         cards[13].prompt,
         "Japanese characters originally\ncame from what country?"
     );
-    // Per-answer feedback of the right answer is the explanation when there is no general feedback.
-    assert_eq!(cards[14].explain.as_deref(), Some("Very good!"));
+    // Per-answer feedback: the right answer's explains, the wrong answers' follow as "If you chose X: ...".
+    assert_eq!(
+        cards[14].explain.as_deref(),
+        Some(
+            "Very good!\n\
+             If you chose wrong answer: feedback comment on the wrong answer\n\
+             If you chose another wrong answer: feedback comment on this wrong answer"
+        )
+    );
     assert_eq!(cards[15].prompt, "Who's buried in **Grant's tomb**?");
     assert_eq!(cards[15].explain.as_deref(), Some("excellent answer!"));
-    // One `#` after FALSE is the feedback for a wrong answer, not an explanation.
-    assert_eq!(cards[16].explain, None);
+    // One `#` after FALSE is the feedback Moodle shows for a wrong answer (True), kept as such.
+    assert_eq!(
+        cards[16].explain.as_deref(),
+        Some("If you chose True: No one is buried in Grant's tomb.")
+    );
     assert_eq!(
         cards[17].body,
         choice(
@@ -256,7 +277,15 @@ fn moodle_export_fixture_reads_with_html_and_a_default_category() {
         cards[1].body,
         choice(&["English", "French", "German", "Spanish"], "French")
     );
-    assert_eq!(cards[1].explain.as_deref(), Some("Yes, well done!"));
+    assert_eq!(
+        cards[1].explain.as_deref(),
+        Some(
+            "Yes, well done!\n\
+             If you chose English: Sorry, listen again.\n\
+             If you chose German: Sorry, listen again.\n\
+             If you chose Spanish: Sorry, listen again."
+        )
+    );
     assert_eq!(cards[2].body, text(&["Moodler"], &[]));
     assert_eq!(cards[2].explain, None);
     assert_eq!(
@@ -277,17 +306,25 @@ fn every_construct_of_the_ir_bank() {
     // [id:] and [tag:] comments give the next question's id and tags, after the category's tag.
     let veto = card(&cards, "unsc-veto");
     assert_eq!(veto.tags, [week1, "un", "concept-veto"]);
-    // T/F: the first `#` is shown when answered wrongly, the second when rightly; the right one explains.
+    // T/F: the first `#` is shown when answered wrongly, the second when rightly; the right one explains, the
+    // wrong one is kept as "If you chose ...".
     assert_eq!(veto.body, Body::Truefalse { answer: true });
     assert_eq!(
         veto.explain.as_deref(),
-        Some("Yes: Article 27(3) gives each permanent member a veto.")
+        Some(
+            "Yes: Article 27(3) gives each permanent member a veto.\n\
+             If you chose False: No: read Article 27(3) of the Charter again."
+        )
     );
     let league = card(&cards, "league-and-us");
     assert_eq!(league.body, Body::Truefalse { answer: false });
     assert_eq!(
         league.explain.as_deref(),
-        Some("Wilson's League opened in 1920 without the United States.")
+        Some(
+            "Wilson's League opened in 1920 without the United States.\n\
+             Right.\n\
+             If you chose True: It did not: the Senate rejected the Treaty of Versailles."
+        )
     );
 
     // An escaped colon in a name; %0% answers are rejects; the right answer's feedback explains.
@@ -298,7 +335,11 @@ fn every_construct_of_the_ir_bank() {
     );
     assert_eq!(
         art51.explain.as_deref(),
-        Some("Yes: \"the inherent right of individual or collective self-defence\".")
+        Some(
+            "Yes: \"the inherent right of individual or collective self-defence\".\n\
+             If you answered Article 52: Close: Article 52 is about regional arrangements.\n\
+             If you answered Article 5: That is the North Atlantic Treaty's clause."
+        )
     );
 
     // Weighted numerical alternatives and a `~#` wrong-answer feedback: the 100% answer is kept.
@@ -472,8 +513,9 @@ fn crlf_and_bom_files() {
 #[test]
 fn questions_detente_cannot_hold_are_skipped_with_a_warning_at_their_line() {
     let (cards, warnings) = corpus("skipped.gift");
-    // The [id:] before the essay went with the essay.
-    assert_eq!(ids(&cards), ["after"]);
+    // The [id:] before the essay went with the essay. Two `=` answers make a choice card of the first.
+    assert_eq!(ids(&cards), ["after", "two-right"]);
+    assert_eq!(cards[1].body, choice(&["China", "Germany"], "China"));
     let expected = [
         (4, "essay"),
         (6, "description"),
@@ -482,7 +524,7 @@ fn questions_detente_cannot_hold_are_skipped_with_a_warning_at_their_line() {
         (14, "its choices number 13"),
         (16, "its matching pairs number 1"),
         (18, "an empty entry among the answers"),
-        (20, "2 answers are fully right"),
+        (20, "`France` also fully right"),
         (22, "`Somebody` (50%) dropped"),
         (22, "no answer is worth 100%"),
         (24, "cloze blank"),
@@ -579,7 +621,7 @@ fn every_card_read_from_the_corpus_passes_deck_check() {
         assert!(errors.is_empty(), "{name}: {errors:#?}\n{toml}");
         assert_eq!(back.expect("deck").cards, converted.cards, "{name}");
     }
-    assert_eq!(total, 55, "cards in the good corpus");
+    assert_eq!(total, 56, "cards in the good corpus");
 }
 
 fn deck(id: &str, cards: Vec<Card>) -> Deck {

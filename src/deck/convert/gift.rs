@@ -112,6 +112,11 @@ impl Reader {
         }
         let given = self.id.take();
         let tags = std::mem::take(&mut self.tags);
+        for (n, text) in lines {
+            if let Some(found) = super::media(text) {
+                self.warnings.push(super::media_warning(*n, &found));
+            }
+        }
         let mut notes = Vec::new();
         let parsed = question(lines, &mut notes);
         self.warnings
@@ -376,6 +381,8 @@ fn plain(html: &str) -> String {
         let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
         if tag.starts_with("br") || tag == "/p" {
             out.push('\n');
+        } else if let Some(kept) = super::media_tag(&rest[open + 1..open + close]) {
+            out.push_str(&kept);
         }
         rest = &rest[open + close + 1..];
     }
@@ -492,11 +499,18 @@ fn question(
         body if missing_word => (body, prompt.replace(MARK, "_____")),
         body => (body, prompt),
     };
+    // The general feedback, then the per-answer feedback ("If you chose X: ..."), so none of it is lost.
+    let explain = [general, feedback]
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
     let card = Card {
         id: String::new(),
         prompt,
         body,
-        explain: general.or(feedback).filter(|e| !e.is_empty()),
+        explain: Some(explain).filter(|e| !e.is_empty()),
         source: Vec::new(),
         tags: Vec::new(),
         hint: None,
@@ -600,6 +614,9 @@ fn number(text: &str) -> Option<(f64, f64)> {
 }
 
 /// `{~a =b ~c}` is a choice card; with no `=`, `{~%50%a ~%50%b ~%-100%c}` is a multi card of the positive choices.
+/// Moodle gives full marks for any `=` answer and shows radio buttons, so with several `=` the learner picks one of
+/// them: detente keeps the first as the choice card's answer and leaves the others out of the choices (a warning
+/// names them), so that picking among the choices shown is graded as Moodle grades it.
 fn multichoice(
     block: &[Sym],
     format: Format,
@@ -613,29 +630,42 @@ fn multichoice(
             _ => answer(&piece, 0.0, true, format)?,
         });
     }
-    let choices = answers.iter().map(|a| a.text.clone()).collect();
     if !single {
         let right = answers
             .iter()
             .filter(|a| a.weight > 0.0)
             .map(|a| a.text.clone())
             .collect();
+        let choices = answers.iter().map(|a| a.text.clone()).collect();
+        let feedback = chose(answers.iter());
         return Ok(Some((
             Body::Multi {
                 choices,
                 answers: right,
             },
-            None,
+            feedback,
         )));
     }
-    let right: Vec<&Answer> = answers.iter().filter(|a| a.weight >= 100.0).collect();
-    let [right] = right[..] else {
-        notes.push(format!(
-            "question skipped: {} answers are fully right, and a choice card takes one",
-            right.len()
-        ));
+    let Some(right) = answers.iter().position(|a| a.weight >= 100.0) else {
+        notes.push("question skipped: no answer is fully right".into());
         return Ok(None);
     };
+    let also: Vec<usize> = (right + 1..answers.len())
+        .filter(|&i| answers[i].weight >= 100.0)
+        .collect();
+    if !also.is_empty() {
+        let names: Vec<String> = also
+            .iter()
+            .map(|&i| format!("`{}`", answers[i].text))
+            .collect();
+        notes.push(format!(
+            "{} also fully right: Moodle gives full marks for any `=` answer, and detente's choice card takes \
+             one, so the first, `{}`, is the answer and {} left out of the choices",
+            names.join(", "),
+            answers[right].text,
+            if also.len() == 1 { "that one is" } else { "those are" }
+        ));
+    }
     for a in answers
         .iter()
         .filter(|a| a.weight > 0.0 && a.weight < 100.0)
@@ -645,11 +675,32 @@ fn multichoice(
             a.weight, a.text
         ));
     }
+    let shown: Vec<&Answer> = answers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !also.contains(i))
+        .map(|(_, a)| a)
+        .collect();
     let body = Body::Choice {
-        choices,
-        answer: right.text.clone(),
+        choices: shown.iter().map(|a| a.text.clone()).collect(),
+        answer: answers[right].text.clone(),
     };
-    Ok(Some((body, Some(right.feedback.clone()))))
+    // The right answer's feedback explains; the others' are kept as "If you chose X: ...".
+    let mut feedback: Vec<String> = Some(answers[right].feedback.clone())
+        .filter(|f| !f.is_empty())
+        .into_iter()
+        .collect();
+    feedback.extend(chose(shown.into_iter().filter(|a| a.weight < 100.0)));
+    Ok(Some((body, Some(feedback.join("\n")))))
+}
+
+/// "If you chose X: feedback", one line for each answer that has feedback; `None` when none has.
+fn chose<'a>(answers: impl Iterator<Item = &'a Answer>) -> Option<String> {
+    let lines: Vec<String> = answers
+        .filter(|a| !a.feedback.is_empty())
+        .map(|a| format!("If you chose {}: {}", a.text, a.feedback))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// `{=Canada -> Ottawa =Italy -> Rome}`; a right side alone (`= -> Chat`) is a distractor detente drops.
@@ -701,11 +752,28 @@ fn truefalse(block: &[Sym], format: Format) -> Parsed {
         "F" | "FALSE" => false,
         _ => return None,
     };
-    let right = parts.get(2).map(|p| formatted(&string(p), format).0);
-    Some((Body::Truefalse { answer }, right))
+    // Moodle shows the first `#` text to a learner who answered wrongly, the second to one who answered rightly.
+    let text = |k: usize| {
+        parts
+            .get(k)
+            .map(|p| formatted(&string(p), format).0)
+            .filter(|t| !t.is_empty())
+    };
+    let wrong = if answer { "False" } else { "True" };
+    let feedback = [
+        text(2),
+        text(1).map(|t| format!("If you chose {wrong}: {t}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n");
+    Some((Body::Truefalse { answer }, Some(feedback)))
 }
 
-/// `{=no one =nobody =%0%Grant}`: the 100 % answers are accepted, the 0 % ones rejected.
+/// `{=no one =nobody =%0%Grant}`: the 100 % answers are accepted, the 0 % ones rejected. `*` is Moodle's "any
+/// other answer": its feedback is kept ("For any other answer: ..."), and it is never a rejected answer. The first
+/// accepted answer's feedback explains; every other answer's is kept as "If you answered X: ...".
 fn shortanswer(
     block: &[Sym],
     format: Format,
@@ -713,13 +781,36 @@ fn shortanswer(
 ) -> Result<Parsed, ConvertError> {
     let mut answers = Vec::new();
     let mut reject = Vec::new();
-    let mut feedback = None;
+    let mut right = None;
+    let mut others = Vec::new();
     for piece in pieces(block, &['=']) {
         let a = answer(&piece, 100.0, true, format)?;
+        let said = |what: &str| (!a.feedback.is_empty()).then(|| format!("{what}: {}", a.feedback));
+        if a.text == "*" {
+            if a.weight > 0.0 {
+                notes.push(format!(
+                    "`*` ({}%) accepts any answer in Moodle; detente cannot, and leaves it out",
+                    a.weight
+                ));
+            }
+            others.extend(said("For any other answer"));
+            continue;
+        }
+        if a.text.contains('*') {
+            notes.push(format!(
+                "`{}`: `*` is a wildcard in Moodle; detente reads it as a literal `*`",
+                a.text
+            ));
+        }
         if a.weight >= 100.0 {
+            if answers.is_empty() {
+                right = Some(a.feedback.clone()).filter(|f| !f.is_empty());
+            } else if right.as_ref() != Some(&a.feedback) {
+                others.extend(said(&format!("If you answered {}", a.text)));
+            }
             answers.push(a.text);
-            feedback.get_or_insert(a.feedback);
         } else if a.weight <= 0.0 {
+            others.extend(said(&format!("If you answered {}", a.text)));
             if !a.text.is_empty() {
                 reject.push(a.text);
             }
@@ -728,13 +819,19 @@ fn shortanswer(
                 "partial-credit answer `{}` ({}%) dropped: detente has no partial credit",
                 a.text, a.weight
             ));
+            others.extend(said(&format!("If you answered {}", a.text)));
         }
     }
     if answers.is_empty() {
         notes.push("question skipped: no answer is worth 100%".into());
         return Ok(None);
     }
-    Ok(Some((Body::Text { answers, reject }, feedback)))
+    let feedback = right
+        .into_iter()
+        .chain(others)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Some((Body::Text { answers, reject }, Some(feedback))))
 }
 
 /// Why `deck check` would reject the card, if it would.

@@ -111,6 +111,41 @@ pub fn media(text: &str) -> Option<String> {
     Some(found)
 }
 
+/// The text an HTML media tag is kept as when HTML is turned into plain text: `<img src="map.png">` becomes
+/// `[image: map.png]` (also `audio`, `video`, `source`, `embed`, `iframe`, `object`); `None` for other tags. `tag`
+/// is what stands between `<` and `>`.
+pub fn media_tag(tag: &str) -> Option<String> {
+    let lower = tag.trim().to_ascii_lowercase();
+    let name = lower
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()?;
+    let kind = match name {
+        "img" => "image",
+        "audio" => "audio",
+        "video" => "video",
+        "source" | "embed" | "iframe" | "object" => "media",
+        _ => return None,
+    };
+    let at = ["src=", "data="]
+        .iter()
+        .find_map(|k| lower.find(k).map(|i| i + k.len()));
+    let link = at.map(|i| {
+        let rest = tag.trim()[i..].trim_start();
+        match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or("").to_string(),
+            _ => rest
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        }
+    });
+    Some(match link {
+        Some(link) if !link.is_empty() => format!("[{kind}: {link}]"),
+        _ => format!("[{kind}]"),
+    })
+}
+
 /// The warning for a media reference the reader kept as text.
 pub fn media_warning(line: usize, found: &str) -> Warning {
     Warning {
