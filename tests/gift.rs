@@ -621,7 +621,7 @@ fn every_card_read_from_the_corpus_passes_deck_check() {
         assert!(errors.is_empty(), "{name}: {errors:#?}\n{toml}");
         assert_eq!(back.expect("deck").cards, converted.cards, "{name}");
     }
-    assert_eq!(total, 56, "cards in the good corpus");
+    assert_eq!(total, 64, "cards in the good corpus");
 }
 
 fn deck(id: &str, cards: Vec<Card>) -> Deck {
@@ -988,4 +988,89 @@ fn awkward_text_round_trips() {
     assert!(warnings.is_empty(), "{warnings:?}");
     let written: Vec<&Card> = deck.cards.iter().collect();
     assert_same(&written, &back);
+}
+
+#[test]
+fn feedback_catch_alls_several_right_answers_and_media_read_as_moodle_reads_them() {
+    let (cards, warnings) = corpus("feedback.gift");
+    assert_eq!(
+        ids(&cards),
+        [
+            "moodle-doc-tf",
+            "two-feedback-tf",
+            "per-answer",
+            "catch-all",
+            "star-literal",
+            "several-right",
+            "image",
+            "wiki-link"
+        ]
+    );
+    // `{FALSE#feedback}`, Moodle's own example: the feedback is for a learner who answered True.
+    assert_eq!(cards[0].body, Body::Truefalse { answer: false });
+    assert_eq!(
+        cards[0].explain.as_deref(),
+        Some("If you chose True: The sun rises in the East.")
+    );
+    // `{TRUE#wrong#right}`: the second text for a right answer, the first for a wrong one.
+    assert_eq!(
+        cards[1].explain.as_deref(),
+        Some("Yes: April 1949.\nIf you chose False: No: the Washington Treaty is of April 1949.")
+    );
+    assert_eq!(
+        cards[2].explain.as_deref(),
+        Some(
+            "Right: the Founding Act created it.\n\
+             If you chose the EU: The EU has a Partnership and Cooperation Agreement instead."
+        )
+    );
+    // `%0%*` is "any other answer": its feedback kept, never a rejected answer `*`.
+    assert_eq!(cards[3].body, text(&["Lisbon", "Lisboa"], &["Riga"]));
+    assert_eq!(
+        cards[3].explain.as_deref(),
+        Some(
+            "If you answered Lisboa: Yes, in Portuguese.\n\
+             If you answered Riga: Riga hosted the 2006 summit.\n\
+             For any other answer: Think of Portugal."
+        )
+    );
+    assert_eq!(cards[4].body, text(&["Rasmussen"], &[]));
+    assert_eq!(cards[4].explain, None);
+    // Several `=`: Moodle gives full marks for any of them with one pick; detente keeps the first as the answer
+    // and leaves the others out of the choices, with a warning.
+    assert_eq!(cards[5].body, choice(&["France", "Germany"], "France"));
+    assert_eq!(
+        cards[5].explain.as_deref(),
+        Some("Yes.\nIf you chose Germany: No.")
+    );
+    // Media links stay as text, with a warning at their line.
+    assert_eq!(
+        cards[6].prompt,
+        "Which alliance's headquarters is shown? [image: @@PLUGINFILE@@/hq.png]"
+    );
+    assert_eq!(
+        cards[7].prompt,
+        "Which city is on the map [[map-of-europe.png]]?"
+    );
+    let notes: Vec<(usize, &str)> = warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(notes.len(), 3, "{notes:#?}");
+    assert_eq!(notes[0].0, 22);
+    assert!(notes[0].1.contains("`China` also fully right"), "{notes:?}");
+    assert_eq!(
+        notes[1],
+        (
+            28,
+            "media link kept as text: `<img src=\"@@PLUGINFILE@@/hq.png\" alt=\"HQ\">` (detente shows no images or sound)"
+        )
+    );
+    assert_eq!(
+        notes[2],
+        (
+            30,
+            "media link kept as text: `[[map-of-europe.png]]` (detente shows no images or sound)"
+        )
+    );
 }

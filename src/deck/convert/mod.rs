@@ -97,15 +97,15 @@ pub fn media(text: &str) -> Option<String> {
         .chain(lower.find("[[").filter(|&i| lower[i + 2..].contains("]]")))
         .min()?;
     let rest = &text[start..];
-    let end = ["]]", ">", "]"]
-        .iter()
-        .filter_map(|close| rest.find(close).map(|i| i + close.len()))
-        .min()
-        .unwrap_or(rest.len());
+    let close = |c: &str| rest.find(c).map_or(rest.len(), |i| i + c.len());
     let end = if rest.starts_with("@@") {
         rest.find(char::is_whitespace).unwrap_or(rest.len())
+    } else if rest.starts_with("[[") {
+        close("]]")
+    } else if rest.starts_with('[') {
+        close("]")
     } else {
-        end
+        close(">")
     };
     let found: String = rest[..end].chars().take(60).collect();
     Some(found)
