@@ -149,6 +149,7 @@ fn an_anki_export_with_html_guids_note_types_and_decks() {
         cards[4],
         Card {
             explain: Some("Signed by 35 states.".into()),
+            hint: Some("blank 2: year".into()),
             ..card(
                 "ab1-cd2-ef",
                 "The {{Helsinki Final Act}} was signed in {{1975}}.",
@@ -250,12 +251,16 @@ fn anki_cloze_notes_become_cloze_cards() {
                     &["event:1989"]
                 )
             },
-            card(
-                "willy-brandt-pursued-ostpolitik",
-                "{{Willy Brandt}} pursued {{Ostpolitik}}.",
-                cloze,
-                &["actor:brandt"]
-            ),
+            // Anki's cloze hint is kept, naming its blank when the other blank has none.
+            Card {
+                hint: Some("blank 1: chancellor".into()),
+                ..card(
+                    "willy-brandt-pursued-ostpolitik",
+                    "{{Willy Brandt}} pursued {{Ostpolitik}}.",
+                    cloze,
+                    &["actor:brandt"]
+                )
+            },
         ]
     );
     assert_eq!(cards[1].siblings(), 2);

@@ -94,6 +94,11 @@ pub fn media(text: &str) -> Option<String> {
         })
         .chain(lower.find("@@pluginfile@@"))
         .chain(lower.find("[sound:"))
+        .chain(
+            ["[image: ", "[audio: ", "[video: ", "[media: "]
+                .iter()
+                .filter_map(|k| lower.find(k)),
+        )
         .chain(lower.find("[[").filter(|&i| lower[i + 2..].contains("]]")))
         .min()?;
     let rest = &text[start..];

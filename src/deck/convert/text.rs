@@ -120,28 +120,85 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
 /// Quizlet export text: one card per line, `term<TAB>definition`, or `term,definition` when the first card line holds
 /// no tab. Each line is split at the first separator; nothing is quoted. Blank lines are skipped.
 pub fn read_quizlet(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertError> {
-    let mut lines = Lines::new(input);
+    read_quizlet_with(input, &QuizletSeparators::default(), emit)
+}
+
+/// The separators of a Quizlet export, as its export dialog offers them: between term and definition Tab, Comma or a
+/// custom string (`None`: tab, else comma, whichever the first card holds); between rows New line, Semicolon or a
+/// custom string (`None`: a new line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuizletSeparators {
+    pub term: Option<String>,
+    pub row: Option<String>,
+}
+
+impl QuizletSeparators {
+    /// The separators named as on Quizlet's export dialog: `tab`, `comma` or any other text for the term separator;
+    /// `newline`, `semicolon` or any other text for the row separator. `\t` and `\n` in a custom text stand for a tab
+    /// and a new line. An empty separator, or the same one for both, is an error.
+    pub fn named(term: Option<&str>, row: Option<&str>) -> Result<Self, String> {
+        let custom = |s: &str| s.replace("\\t", "\t").replace("\\n", "\n");
+        let term = term.map(|t| match t.to_ascii_lowercase().as_str() {
+            "tab" => "\t".to_string(),
+            "comma" => ",".to_string(),
+            _ => custom(t),
+        });
+        let row = row.map(|r| match r.to_ascii_lowercase().as_str() {
+            "newline" | "new line" | "new-line" => "\n".to_string(),
+            "semicolon" => ";".to_string(),
+            _ => custom(r),
+        });
+        if term.as_deref() == Some("") || row.as_deref() == Some("") {
+            return Err("a separator cannot be empty".into());
+        }
+        if term.is_some() && term == row.clone().or(Some("\n".into())) {
+            return Err("the term and row separators must differ".into());
+        }
+        Ok(QuizletSeparators { term, row })
+    }
+}
+
+/// Quizlet export text with the given separators. Streams row by row; a row's line is the line its term starts on.
+pub fn read_quizlet_with(
+    mut input: impl BufRead,
+    seps: &QuizletSeparators,
+    emit: &mut Sink<'_>,
+) -> Result<Meta, ConvertError> {
     let mut meta = Meta::default();
     let mut ids = Ids::default();
-    let mut sep = None;
-    while let Some((line, text)) = lines.next()? {
-        let bare = text.trim_end_matches(['\r', '\n']);
+    let row_sep = seps.row.clone().unwrap_or_else(|| "\n".into());
+    let mut sep = seps.term.clone();
+    let mut line = 1;
+    let mut first = true;
+    while let Some((start, text)) = next_row(&mut input, row_sep.as_bytes(), &mut line, &mut first)?
+    {
+        let bare = if row_sep == "\n" {
+            text.strip_suffix('\r').unwrap_or(&text)
+        } else {
+            text.as_str()
+        };
         if bare.trim().is_empty() {
             continue;
         }
-        let sep = *sep.get_or_insert(if bare.contains('\t') { '\t' } else { ',' });
-        let Some((term, definition)) = bare.split_once(sep) else {
-            let name = if sep == '\t' { "tab" } else { "comma" };
+        let sep =
+            sep.get_or_insert_with(|| if bare.contains('\t') { "\t" } else { "," }.to_string());
+        let Some((term, definition)) = bare.split_once(sep.as_str()) else {
+            let name = match sep.as_str() {
+                "\t" => "tab".to_string(),
+                "," => "comma".to_string(),
+                other => format!("`{other}`"),
+            };
             return Err(ConvertError::at(
-                line,
+                start,
                 1,
                 format!(
-                    "no {name} between term and definition (Quizlet text has one card per line)"
+                    "no {name} between term and definition (Quizlet text has one term and definition a row; \
+                     use --separator and --row-separator for the separators chosen on export)"
                 ),
             ));
         };
         let row = Row {
-            line,
+            line: start,
             front: term.trim().to_string(),
             back: definition.trim().to_string(),
             id: None,
@@ -153,6 +210,57 @@ pub fn read_quizlet(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Co
         emit_row(row, &mut ids, &mut meta.warnings, emit)?;
     }
     Ok(meta)
+}
+
+/// The next row up to `sep` (not included), and the line its first non-blank character stands on; `line` is the
+/// line the input is at, `first` whether nothing was read yet (a UTF-8 byte order mark is dropped then).
+fn next_row(
+    input: &mut impl BufRead,
+    sep: &[u8],
+    line: &mut usize,
+    first: &mut bool,
+) -> Result<Option<(usize, String)>, ConvertError> {
+    let Some(&last) = sep.last() else {
+        return Ok(None);
+    };
+    let mut buf = Vec::new();
+    let mut ended = false;
+    loop {
+        if input.read_until(last, &mut buf)? == 0 {
+            break;
+        }
+        if buf.ends_with(sep) {
+            buf.truncate(buf.len() - sep.len());
+            ended = true;
+            break;
+        }
+    }
+    if buf.is_empty() && !ended {
+        return Ok(None);
+    }
+    if std::mem::take(first) && buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+    }
+    let lead = buf
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .filter(|&&b| b == b'\n')
+        .count();
+    let start = *line + lead;
+    let breaks = buf.iter().filter(|&&b| b == b'\n').count()
+        + if ended {
+            sep.iter().filter(|&&b| b == b'\n').count()
+        } else {
+            0
+        };
+    let text = String::from_utf8(buf).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let at = std::str::from_utf8(good).unwrap_or("");
+        let column = at.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        ConvertError::at(*line + at.matches('\n').count(), column, "invalid UTF-8")
+    })?;
+    *line += breaks;
+    Ok(Some((start, text)))
 }
 
 /// CSV with a header row: columns `front`, `back`, `tags` (case-insensitive; also `question`/`answer`,
@@ -487,9 +595,18 @@ fn emit_row(
     if row.front.is_empty() {
         return warn("the front is empty; row skipped");
     }
+    if let Some(found) = [&row.front, &row.back]
+        .into_iter()
+        .chain(row.explain.as_ref())
+        .find_map(|t| super::media(t))
+    {
+        warn(&super::media_warning(row.line, &found).message)?;
+    }
+    let mut hint = row.hint;
     let (prompt, body, explain) = match anki_cloze(&row.front) {
-        Some(Ok(prompt)) => {
+        Some(Ok((prompt, hints))) => {
             let explain = row.explain.or(Some(row.back).filter(|b| !b.is_empty()));
+            hint = hint.or_else(|| cloze_hint(&hints));
             (prompt, Body::Cloze { reject: Vec::new() }, explain)
         }
         Some(Err(why)) => return warn(why),
@@ -515,13 +632,36 @@ fn emit_row(
         explain,
         source: Vec::new(),
         tags,
-        hint: row.hint,
+        hint,
     })
 }
 
-/// A front with Anki cloze markup as a detente cloze prompt: `None` when there is no `{{cN::…}}`, an error when the
-/// result would not be a valid cloze prompt.
-fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
+/// One hint for a cloze card from its blanks' Anki hints (`{{c1::answer::hint}}`): the hint itself when every blank
+/// has that one, else each hinted blank's as "blank N: hint", joined by "; ".
+fn cloze_hint(hints: &[Option<String>]) -> Option<String> {
+    let given: Vec<(usize, &String)> = hints
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.as_ref().map(|h| (i, h)))
+        .collect();
+    let (_, first) = given.first()?;
+    if given.len() == hints.len() && given.iter().all(|(_, h)| h == first) {
+        return Some(first.to_string());
+    }
+    Some(
+        given
+            .iter()
+            .map(|(i, h)| format!("blank {}: {h}", i + 1))
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// A front with Anki cloze markup as a detente cloze prompt and each blank's hint (`{{c1::answer::hint}}`): `None`
+/// when there is no `{{cN::…}}`, an error when the result would not be a valid cloze prompt.
+type Cloze = (String, Vec<Option<String>>);
+fn anki_cloze(front: &str) -> Option<Result<Cloze, &'static str>> {
+    let mut hints = Vec::new();
     let mut out = String::new();
     let mut rest = front;
     let mut found = false;
@@ -535,7 +675,14 @@ fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
             rest = after;
             continue;
         };
-        let answer = inner.split("::").next().unwrap_or("").trim();
+        let mut parts = inner.splitn(2, "::");
+        let answer = parts.next().unwrap_or("").trim();
+        hints.push(
+            parts
+                .next()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+        );
         out.push_str(&rest[..open]);
         out.push_str("{{");
         out.push_str(answer);
@@ -552,7 +699,7 @@ fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
         && out.matches("}}").count() == blanks.len()
         && blanks.iter().all(|b| !b.answers.is_empty());
     Some(if ok {
-        Ok(out)
+        Ok((out, hints))
     } else {
         Err("a cloze deletion is empty or nested; row skipped")
     })
