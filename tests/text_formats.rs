@@ -1,7 +1,10 @@
 //! Anki, Quizlet and CSV text banks: the corpus under tests/data/text read card by card, malformed files failing at
 //! the right line, every card produced passing `deck check`, and writer round trips.
 
-use detente::deck::convert::text::{read_anki, read_csv, read_quizlet, write_anki, write_quizlet};
+use detente::deck::convert::text::{
+    QuizletSeparators, read_anki, read_csv, read_quizlet, read_quizlet_with, write_anki,
+    write_quizlet,
+};
 use detente::deck::convert::{ConvertError, Meta, Warning, write_toml};
 use detente::deck::{Body, Card, Deck, Severity, parse_deck};
 use std::collections::BTreeMap;
@@ -698,4 +701,91 @@ fn named_separators_legacy_tags_and_a_failing_sink() {
     });
     assert!(result.is_err());
     assert_eq!(seen, 1);
+}
+
+fn read_quizlet_seps(
+    term: Option<&str>,
+    row: Option<&str>,
+    text: &str,
+) -> Result<(Vec<Card>, Meta), ConvertError> {
+    let seps = QuizletSeparators::named(term, row).expect("separators");
+    let mut cards = Vec::new();
+    let meta = read_quizlet_with(text.as_bytes(), &seps, &mut |c| {
+        cards.push(c);
+        Ok(())
+    })?;
+    Ok((cards, meta))
+}
+
+#[test]
+fn quizlet_separators_as_its_export_offers_them() {
+    let sides = |cards: &[Card]| -> Vec<(String, String)> {
+        cards
+            .iter()
+            .map(|c| (c.prompt.clone(), answer(c).to_string()))
+            .collect()
+    };
+    let want = [
+        ("NATO".to_string(), "founded 1949".to_string()),
+        ("Warsaw Pact".into(), "founded 1955".into()),
+    ];
+    // Tab and new line, named or by default.
+    for (term, row) in [(None, None), (Some("tab"), Some("newline"))] {
+        let (cards, _) =
+            read_quizlet_seps(term, row, "NATO\tfounded 1949\nWarsaw Pact\tfounded 1955\n")
+                .expect("reads");
+        assert_eq!(sides(&cards), want);
+    }
+    // Comma and semicolon: a definition may then hold a new line.
+    let (cards, _) = read_quizlet_seps(
+        Some("comma"),
+        Some("semicolon"),
+        "NATO,founded 1949;Warsaw Pact,founded 1955;Helsinki,Final Act\nsigned by 35 states;",
+    )
+    .expect("reads");
+    assert_eq!(sides(&cards[..2]), want);
+    assert_eq!(answer(&cards[2]), "Final Act\nsigned by 35 states");
+    // Custom strings on both, `\t` and `\n` standing for tab and new line.
+    let (cards, _) = read_quizlet_seps(
+        Some(" - "),
+        Some("\\n\\n"),
+        "NATO - founded 1949\n\nWarsaw Pact - founded 1955\n\n",
+    )
+    .expect("reads");
+    assert_eq!(sides(&cards), want);
+    // A row without the separator fails at the line it starts on.
+    let err = read_quizlet_seps(
+        Some(" - "),
+        Some("semicolon"),
+        "NATO - 1949;\n\nWarsaw Pact 1955;",
+    )
+    .expect_err("no separator");
+    assert_eq!(
+        err.to_string().split(" (").next(),
+        Some("3:1: no ` - ` between term and definition")
+    );
+    assert!(QuizletSeparators::named(Some(""), None).is_err());
+    assert!(QuizletSeparators::named(Some("newline"), None).is_ok());
+    assert!(QuizletSeparators::named(Some("\\n"), None).is_err());
+}
+
+#[test]
+fn media_links_are_kept_as_text_with_a_warning() {
+    let text = "#separator:tab\n#html:true\n\
+                Which city? <img src=\"brussels.jpg\">\tBrussels\n\
+                Listen [sound:anthem.mp3]\tThe EU anthem\n";
+    let (cards, meta) = read(ANKI, text.as_bytes()).expect("reads");
+    assert_eq!(cards[0].prompt, "Which city? [image: brussels.jpg]");
+    assert_eq!(cards[1].prompt, "Listen [sound:anthem.mp3]");
+    let lines: Vec<usize> = meta.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [3, 4]);
+    assert!(meta.warnings[1].message.contains("`[sound:anthem.mp3]`"));
+    let (_, meta) = read(QUIZLET, b"Map [[europe.png]]\tEurope\n").expect("reads");
+    assert_eq!(
+        meta.warnings,
+        [warning(
+            1,
+            "media link kept as text: `[[europe.png]]` (detente shows no images or sound)"
+        )]
+    );
 }

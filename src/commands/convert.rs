@@ -24,14 +24,34 @@ fn print_warnings(file: &str, warnings: &[Warning]) {
     }
 }
 
+/// The separators given on the command line (`--separator`, `--row-separator`), for Quizlet text.
+#[derive(Debug, Default)]
+pub struct Separators {
+    pub term: Option<String>,
+    pub row: Option<String>,
+}
+
 pub fn convert(
     from: Foreign,
     input: &Path,
     output: &Path,
     id: Option<String>,
     title: Option<String>,
+    separators: Separators,
 ) -> Result<i32> {
     let name = input.display().to_string();
+    if from != Foreign::Quizlet && (separators.term.is_some() || separators.row.is_some()) {
+        return Err(Error::Usage(
+            "--separator and --row-separator are for --from quizlet: an Anki file names its separator in \
+             `#separator:`, and a CSV file's is found from its header row"
+                .into(),
+        ));
+    }
+    let seps = convert::text::QuizletSeparators::named(
+        separators.term.as_deref(),
+        separators.row.as_deref(),
+    )
+    .map_err(|e| Error::Usage(format!("--separator/--row-separator: {e}")))?;
     let file = File::open(input).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = crate::ui::progress(size, "converting");
@@ -53,7 +73,7 @@ pub fn convert(
     let result: std::result::Result<Meta, ConvertError> = match from {
         Foreign::Gift => convert::gift::read(reader, &mut emit),
         Foreign::Anki => convert::text::read_anki(reader, &mut emit),
-        Foreign::Quizlet => convert::text::read_quizlet(reader, &mut emit),
+        Foreign::Quizlet => convert::text::read_quizlet_with(reader, &seps, &mut emit),
         Foreign::Csv => convert::text::read_csv(reader, &mut emit),
     };
     bar.finish_and_clear();

@@ -746,6 +746,8 @@ fn strip_html(s: &str) -> String {
                 .contains(&name.as_str());
             if name == "br" || (block && !out.is_empty() && !out.ends_with('\n')) {
                 out.push('\n');
+            } else if let Some(kept) = super::media_tag(&s[i + 1..i + len - 1]) {
+                out.push_str(&kept);
             }
             i += len;
         } else if let Some((len, c)) = entity(rest) {
