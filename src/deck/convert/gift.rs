@@ -12,12 +12,19 @@
 //! Moodle's quirks are kept: an unescaped `~` anywhere makes a multiple-choice question, `T`/`TRUE`/`F`/`FALSE` are
 //! case-sensitive, the first `#` of a true/false answer is the feedback for a wrong answer and the second for a right
 //! one, and an `=` answer of a multiple-choice question takes no `%weight%`. Partial credit, which detente does not
-//! have, is dropped with a warning; a `%0%` (or negative) short answer becomes one of the card's `reject` entries.
+//! have, is dropped with a warning; a `%0%` (or negative) short answer becomes one of the card's `reject` entries,
+//! except `*`, Moodle's "any other answer". Several `=` answers in a multiple-choice question (Moodle: one pick, any
+//! of them right) give a choice card answered by the first, the others left out of its choices with a warning.
+//! No feedback is lost: `explain` holds the general feedback, the right answer's feedback, then each other answer's
+//! as "If you chose X: ..." (true/false: the first `#` text is for the wrong value). Media links stay as text, with a
+//! warning at their line.
 //!
 //! The writer writes what Moodle's exporter writes: a `$CATEGORY:` block named after the deck, then each card with
 //! its `// [id:..] [tag:..]` comment, its id as the question name, escaped text and Moodle's layout of the answer
-//! block. Cards GIFT has no question for (flashcards, orderings, clozes with several blanks) are skipped with a
-//! warning. Written cards read back with the same id, kind, prompt, answers and explanation.
+//! block. Every card is written: a cloze as one missing-word question per blank, an order card as a matching question
+//! from positions to items (read back as an order card), a flashcard as a short answer or, with a long back, a
+//! description. A card GIFT cannot hold (a matching side with `->`) is left out with a warning naming it. Written
+//! cards read back with the same id, kind, prompt, answers and explanation (descriptions are skipped on reading).
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, slug};
 use crate::deck::{Body, Card, Deck, cloze_blanks};

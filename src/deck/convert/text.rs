@@ -2,8 +2,9 @@
 //! header row; the Anki and Quizlet writers.
 //!
 //! Every row becomes a flashcard (front → prompt, back → answer), or a cloze card when the front holds Anki cloze
-//! markup `{{c1::answer}}` / `{{c1::answer::hint}}`: each marked span becomes a detente blank `{{answer}}` (hints are
-//! dropped) and the back becomes the card's `explain`. Rows with an empty front, or an empty back on a flashcard, are
+//! markup `{{c1::answer}}` / `{{c1::answer::hint}}`: each marked span becomes a detente blank `{{answer}}`, the hints
+//! become the card's `hint`, and the back becomes the card's `explain`. Media links (`<img>`, `[sound:..]`, `[[..]]`)
+//! are kept as text with a warning at their line. Rows with an empty front, or an empty back on a flashcard, are
 //! skipped with a warning naming their line; a row whose field count differs from the first row's is an error.
 //!
 //! **Reading.** The input is read line by line with 1-based line numbers of the original file (a UTF-8 byte order mark
@@ -24,8 +25,9 @@
 //!   stays streaming and a single-deck file gets no extra tags. A `Basic (and reversed card)` note type gives
 //!   `reverse = true`.
 //! * [`read_quizlet`] reads Quizlet's export: one card per line, the term and definition separated by a tab, or by a
-//!   comma when the first card line has no tab (Quizlet's two choices). The line is split at the first separator and
-//!   nothing is quoted, as Quizlet quotes nothing.
+//!   comma when the first card line has no tab (Quizlet's two choices); [`read_quizlet_with`] takes the separators
+//!   Quizlet's export dialog offers (term: tab, comma or custom; rows: new line, semicolon or custom). A row is split
+//!   at the first separator and nothing is quoted, as Quizlet quotes nothing.
 //! * [`read_csv`] needs a header row naming `front` and `back` (or `question`/`answer`, `term`/`definition`), case
 //!   insensitive; `tags` (separated by spaces, commas or semicolons), `id`, `explain` and `hint` are optional and other
 //!   columns are ignored with one warning. The separator is picked from the header line as for Anki.
@@ -34,12 +36,12 @@
 //! stay, any other run of non-alphanumerics becomes `-`.
 //!
 //! **Writing.** [`write_anki`] writes Anki's own self-describing layout (`#separator:tab`, `#html:false`, then GUID,
-//! note type, deck, front, back and tags columns), quoting fields by Anki's (RFC 4180) rules, so [`read_anki`] and
-//! Anki both read it back with ids, prompts, answers and tags unchanged. [`write_quizlet`] writes
-//! `term<TAB>definition<LF>`, newlines inside a field becoming " / " and tabs spaces. Both write flashcard, text (the
-//! first answer), choice, true/false and number cards; cloze cards become Anki cloze notes (one `cN` per blank, first
-//! answer only) or, for Quizlet, the sentence with `_____` blanks and the answers joined by " / ". Multi, order and
-//! match cards have no equivalent and are skipped with a warning naming the card.
+//! note type, deck, front, back and tags columns), quoting fields by Anki's (RFC 4180) rules. Every card is one note,
+//! its GUID `<deck id>/<card id>` (unique across decks, stable across exports, read back as the card id); the back
+//! holds the answer and then the explanation; choice, multi, match and order cards show their lists on the front and
+//! their answer on the back; cloze cards become Anki cloze notes (one `cN` per blank, the hint on each, the other
+//! accepted answers in Back Extra). [`write_quizlet`] writes `term<TAB>definition<LF>` for every card, laid out as
+//! its Anki note, newlines inside a field becoming " / " and tabs spaces.
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, tag};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
