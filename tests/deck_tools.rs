@@ -341,9 +341,18 @@ fn export_summaries_count_what_was_written_and_quizlet_separators_are_flags() {
         .success();
     // Nine cards: the two-blank cloze is two GIFT questions, every card one Anki note.
     for (format, summary) in [
-        ("gift", "Exported 9 of 9 card(s) of `sample` as 10 GIFT question(s)"),
-        ("anki", "Exported 9 of 9 card(s) of `sample` as 9 Anki note(s)"),
-        ("quizlet", "Exported 9 of 9 card(s) of `sample` as 9 Quizlet line(s)"),
+        (
+            "gift",
+            "Exported 9 of 9 card(s) of `sample` as 10 GIFT question(s)",
+        ),
+        (
+            "anki",
+            "Exported 9 of 9 card(s) of `sample` as 9 Anki note(s)",
+        ),
+        (
+            "quizlet",
+            "Exported 9 of 9 card(s) of `sample` as 9 Quizlet line(s)",
+        ),
     ] {
         let out = detente(&db)
             .args(["deck", "export", "sample", "--format", format, "-o"])
@@ -351,7 +360,10 @@ fn export_summaries_count_what_was_written_and_quizlet_separators_are_flags() {
             .env("COLUMNS", "200")
             .output()
             .expect("export");
-        let said = String::from_utf8_lossy(&out.stderr).split_whitespace().collect::<Vec<_>>().join(" ");
+        let said = String::from_utf8_lossy(&out.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         assert!(said.contains(summary), "{format}: {said}");
         assert!(!said.contains("warning"), "{format}: {said}");
     }

@@ -659,9 +659,11 @@ fn cloze_hint(hints: &[Option<String>]) -> Option<String> {
     )
 }
 
+/// A cloze prompt and the hint of each of its blanks.
+type Cloze = (String, Vec<Option<String>>);
+
 /// A front with Anki cloze markup as a detente cloze prompt and each blank's hint (`{{c1::answer::hint}}`): `None`
 /// when there is no `{{cN::…}}`, an error when the result would not be a valid cloze prompt.
-type Cloze = (String, Vec<Option<String>>);
 fn anki_cloze(front: &str) -> Option<Result<Cloze, &'static str>> {
     let mut hints = Vec::new();
     let mut out = String::new();
