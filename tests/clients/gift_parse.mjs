@@ -9,7 +9,7 @@
 // choice -> MC with one right choice, multi -> MC with positive weights on the right choices, truefalse -> TF,
 // text -> Short (accepted answers, rejected ones at 0 %), cloze -> one Short question per blank, number ->
 // Numerical, match -> Matching, order -> Matching from positions 1, 2, ... to the items, flashcard -> Short when
-// its back is at most SHORT_BACK characters on one line, else a Description showing it.
+// its back is at most SHORT_BACK characters on one line (and holds no `->`), else a Description showing it.
 // Prints one line per file and exits 1 with every problem listed when anything differs.
 
 import { parse } from "gift-pegjs";
@@ -75,7 +75,7 @@ function expected(card) {
     case "order":
       return [q(card.id, "Matching", (x) => pairs(x, card.items.map((item, k) => [String(k + 1), item])))];
     case "flashcard":
-      if ([...card.answer].length <= SHORT_BACK && !card.answer.includes("\n")) {
+      if ([...card.answer].length <= SHORT_BACK && !card.answer.includes("\n") && !card.answer.includes("->")) {
         return [q(card.id, "Short", (x) => short(x, [card.answer], []))];
       }
       return [q(card.id, "Description", (x) =>

@@ -1055,11 +1055,11 @@ fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
                 .collect(),
         )),
         Body::Flashcard { answer, .. } => {
-            if answer.chars().count() <= SHORT_BACK && !answer.contains('\n') {
-                one(format!(
-                    "{prompt}{}",
-                    short(std::slice::from_ref(answer), &[], &explain)?
-                ))
+            let typed = (answer.chars().count() <= SHORT_BACK && !answer.contains('\n'))
+                .then(|| short(std::slice::from_ref(answer), &[], &explain).ok())
+                .flatten();
+            if let Some(block) = typed {
+                one(format!("{prompt}{block}"))
             } else {
                 // A description has no answer block and no feedback: the back, then the explanation, in its text.
                 let mut shown = format!("{}\n\n{}", card.prompt, answer);
