@@ -315,6 +315,34 @@ mod tests {
     }
 
     #[test]
+    fn media_references_are_found_and_html_media_tags_kept_as_text() {
+        assert_eq!(
+            media("See <IMG src='a.png'> here").as_deref(),
+            Some("<IMG src='a.png'>")
+        );
+        assert_eq!(
+            media("@@PLUGINFILE@@/map.png shows it").as_deref(),
+            Some("@@PLUGINFILE@@/map.png")
+        );
+        assert_eq!(
+            media("[sound:x.mp3] hear").as_deref(),
+            Some("[sound:x.mp3]")
+        );
+        assert_eq!(media("a [[b.png]] c").as_deref(), Some("[[b.png]]"));
+        assert_eq!(media("<imgur> is not an image, [[ nor this"), None);
+        assert_eq!(
+            media_tag(r#"img alt="HQ" src="@@PLUGINFILE@@/hq.png""#).as_deref(),
+            Some("[image: @@PLUGINFILE@@/hq.png]")
+        );
+        assert_eq!(
+            media_tag("audio src=x.mp3 controls").as_deref(),
+            Some("[audio: x.mp3]")
+        );
+        assert_eq!(media_tag("video").as_deref(), Some("[video]"));
+        assert_eq!(media_tag("b"), None);
+    }
+
+    #[test]
     fn ids_are_stable_and_unique() {
         let mut ids = Ids::default();
         assert_eq!(ids.claim(Some("UNSC P5"), "Which state..."), "unsc-p5");
