@@ -913,6 +913,16 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written
             }
         };
         written.cards += 1;
+        if card.hint.is_some() {
+            written.warnings.push(Warning {
+                line: 0,
+                message: format!(
+                    "card `{}` ({}): its hint is not written: GIFT has no hints",
+                    card.id,
+                    card.body.kind()
+                ),
+            });
+        }
         let tags: String = card
             .tags
             .iter()
