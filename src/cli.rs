@@ -190,6 +190,18 @@ pub enum DeckCommand {
         /// The deck title [default: from the input, or its file name]
         #[arg(long)]
         title: Option<String>,
+        /// Quizlet: what separates term and definition, as chosen on Quizlet's export: tab, comma, or any other
+        /// text (\t is a tab) [default: tab, else comma, as the first card has]
+        #[arg(long, value_name = "tab|comma|TEXT", allow_hyphen_values = true)]
+        separator: Option<String>,
+        /// Quizlet: what separates cards, as chosen on Quizlet's export: newline, semicolon, or any other text
+        /// (\n is a new line) [default: newline]
+        #[arg(
+            long,
+            value_name = "newline|semicolon|TEXT",
+            allow_hyphen_values = true
+        )]
+        row_separator: Option<String>,
     },
     /// Write a loaded deck as TOML, GIFT (for Moodle), Anki or Quizlet text, or JSON
     Export {

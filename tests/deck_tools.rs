@@ -330,3 +330,68 @@ fn every_export_format_writes_and_toml_reimports_unchanged() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn export_summaries_count_what_was_written_and_quizlet_separators_are_flags() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    detente(&db)
+        .args(["deck", "import", "tests/data/sample.toml"])
+        .assert()
+        .success();
+    // Nine cards: the two-blank cloze is two GIFT questions, every card one Anki note.
+    for (format, summary) in [
+        (
+            "gift",
+            "Exported 9 of 9 card(s) of `sample` as 10 GIFT question(s)",
+        ),
+        (
+            "anki",
+            "Exported 9 of 9 card(s) of `sample` as 9 Anki note(s)",
+        ),
+        (
+            "quizlet",
+            "Exported 9 of 9 card(s) of `sample` as 9 Quizlet line(s)",
+        ),
+    ] {
+        let out = detente(&db)
+            .args(["deck", "export", "sample", "--format", format, "-o"])
+            .arg(dir.path().join(format!("out.{format}")))
+            .env("COLUMNS", "200")
+            .output()
+            .expect("export");
+        let said = String::from_utf8_lossy(&out.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(said.contains(summary), "{format}: {said}");
+        // Only the one hint these formats cannot hold is named.
+        assert_eq!(said.matches("warning:").count(), 1, "{format}: {said}");
+        assert!(
+            said.contains("card `rogozin-envoy` (text): its hint is not written"),
+            "{said}"
+        );
+    }
+
+    let set = dir.path().join("set.txt");
+    std::fs::write(&set, "NATO - founded 1949;Warsaw Pact - founded 1955;").expect("write");
+    let deck = dir.path().join("set.toml");
+    detente(&db)
+        .args(["deck", "convert", "--from", "quizlet"])
+        .arg(&set)
+        .args(["--separator", " - ", "--row-separator", "semicolon", "-o"])
+        .arg(&deck)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("2 card(s)"));
+    let written = std::fs::read_to_string(&deck).expect("deck");
+    assert!(written.contains("answer = \"founded 1955\""), "{written}");
+    detente(&db)
+        .args(["deck", "convert", "--from", "csv"])
+        .arg(&set)
+        .args(["--separator", "tab", "-o"])
+        .arg(dir.path().join("x.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from quizlet"));
+}

@@ -73,15 +73,26 @@ fn the_reference_examples_read_as_moodle_reads_them() {
         p5.body,
         choice(&["China", "France", "Germany", "Russia"], "Germany")
     );
+    // The general feedback, then every answer's feedback: the right one's, and "If you chose X" for the others.
     assert_eq!(
         p5.explain.as_deref(),
-        Some("Permanent members are named in Article 23 of the UN Charter.")
+        Some(
+            "Permanent members are named in Article 23 of the UN Charter.\n\
+             Correct: Germany has only ever held an elected seat.\n\
+             If you chose China: It is a permanent member.\n\
+             If you chose France: It is a permanent member.\n\
+             If you chose Russia: It is a permanent member (as successor to the USSR)."
+        )
     );
     assert_eq!(p5.tags, ["ir-101/week-1-institutions", "un", "week1"]);
 
     let art5 = &cards[1];
     assert_eq!(art5.body, text(&["Article 5", "Art. 5", "5"], &[]));
-    assert_eq!(art5.explain, None);
+    // Feedback on an answer detente cannot take (partial credit) is kept all the same.
+    assert_eq!(
+        art5.explain.as_deref(),
+        Some("If you answered Article V: Roman numerals earn half credit.")
+    );
     assert_eq!(art5.tags, ["ir-101/week-1-institutions"]);
 
     let set = &cards[2];
@@ -187,12 +198,22 @@ fn moodle_examples_read_with_moodle_semantics() {
         cards[13].prompt,
         "Japanese characters originally\ncame from what country?"
     );
-    // Per-answer feedback of the right answer is the explanation when there is no general feedback.
-    assert_eq!(cards[14].explain.as_deref(), Some("Very good!"));
+    // Per-answer feedback: the right answer's explains, the wrong answers' follow as "If you chose X: ...".
+    assert_eq!(
+        cards[14].explain.as_deref(),
+        Some(
+            "Very good!\n\
+             If you chose wrong answer: feedback comment on the wrong answer\n\
+             If you chose another wrong answer: feedback comment on this wrong answer"
+        )
+    );
     assert_eq!(cards[15].prompt, "Who's buried in **Grant's tomb**?");
     assert_eq!(cards[15].explain.as_deref(), Some("excellent answer!"));
-    // One `#` after FALSE is the feedback for a wrong answer, not an explanation.
-    assert_eq!(cards[16].explain, None);
+    // One `#` after FALSE is the feedback Moodle shows for a wrong answer (True), kept as such.
+    assert_eq!(
+        cards[16].explain.as_deref(),
+        Some("If you chose True: No one is buried in Grant's tomb.")
+    );
     assert_eq!(
         cards[17].body,
         choice(
@@ -261,7 +282,15 @@ fn moodle_export_fixture_reads_with_html_and_a_default_category() {
         cards[1].body,
         choice(&["English", "French", "German", "Spanish"], "French")
     );
-    assert_eq!(cards[1].explain.as_deref(), Some("Yes, well done!"));
+    assert_eq!(
+        cards[1].explain.as_deref(),
+        Some(
+            "Yes, well done!\n\
+             If you chose English: Sorry, listen again.\n\
+             If you chose German: Sorry, listen again.\n\
+             If you chose Spanish: Sorry, listen again."
+        )
+    );
     assert_eq!(cards[2].body, text(&["Moodler"], &[]));
     assert_eq!(cards[2].explain, None);
     assert_eq!(
@@ -282,17 +311,25 @@ fn every_construct_of_the_ir_bank() {
     // [id:] and [tag:] comments give the next question's id and tags, after the category's tag.
     let veto = card(&cards, "unsc-veto");
     assert_eq!(veto.tags, [week1, "un", "concept-veto"]);
-    // T/F: the first `#` is shown when answered wrongly, the second when rightly; the right one explains.
+    // T/F: the first `#` is shown when answered wrongly, the second when rightly; the right one explains, the
+    // wrong one is kept as "If you chose ...".
     assert_eq!(veto.body, Body::Truefalse { answer: true });
     assert_eq!(
         veto.explain.as_deref(),
-        Some("Yes: Article 27(3) gives each permanent member a veto.")
+        Some(
+            "Yes: Article 27(3) gives each permanent member a veto.\n\
+             If you chose False: No: read Article 27(3) of the Charter again."
+        )
     );
     let league = card(&cards, "league-and-us");
     assert_eq!(league.body, Body::Truefalse { answer: false });
     assert_eq!(
         league.explain.as_deref(),
-        Some("Wilson's League opened in 1920 without the United States.")
+        Some(
+            "Wilson's League opened in 1920 without the United States.\n\
+             Right.\n\
+             If you chose True: It did not: the Senate rejected the Treaty of Versailles."
+        )
     );
 
     // An escaped colon in a name; %0% answers are rejects; the right answer's feedback explains.
@@ -303,7 +340,11 @@ fn every_construct_of_the_ir_bank() {
     );
     assert_eq!(
         art51.explain.as_deref(),
-        Some("Yes: \"the inherent right of individual or collective self-defence\".")
+        Some(
+            "Yes: \"the inherent right of individual or collective self-defence\".\n\
+             If you answered Article 52: Close: Article 52 is about regional arrangements.\n\
+             If you answered Article 5: That is the North Atlantic Treaty's clause."
+        )
     );
 
     // Weighted numerical alternatives and a `~#` wrong-answer feedback: the 100% answer is kept.
@@ -477,8 +518,9 @@ fn crlf_and_bom_files() {
 #[test]
 fn questions_detente_cannot_hold_are_skipped_with_a_warning_at_their_line() {
     let (cards, warnings) = corpus("skipped.gift");
-    // The [id:] before the essay went with the essay.
-    assert_eq!(ids(&cards), ["after"]);
+    // The [id:] before the essay went with the essay. Two `=` answers make a choice card of the first.
+    assert_eq!(ids(&cards), ["after", "two-right"]);
+    assert_eq!(cards[1].body, choice(&["China", "Germany"], "China"));
     let expected = [
         (4, "essay"),
         (6, "description"),
@@ -487,7 +529,7 @@ fn questions_detente_cannot_hold_are_skipped_with_a_warning_at_their_line() {
         (14, "its choices number 13"),
         (16, "its matching pairs number 1"),
         (18, "an empty entry among the answers"),
-        (20, "2 answers are fully right"),
+        (20, "`France` also fully right"),
         (22, "`Somebody` (50%) dropped"),
         (22, "no answer is worth 100%"),
         (24, "cloze blank"),
@@ -584,7 +626,7 @@ fn every_card_read_from_the_corpus_passes_deck_check() {
         assert!(errors.is_empty(), "{name}: {errors:#?}\n{toml}");
         assert_eq!(back.expect("deck").cards, converted.cards, "{name}");
     }
-    assert_eq!(total, 55, "cards in the good corpus");
+    assert_eq!(total, 64, "cards in the good corpus");
 }
 
 fn deck(id: &str, cards: Vec<Card>) -> Deck {
@@ -685,6 +727,15 @@ fn the_writer_writes_as_moodle_exports() {
             },
             None,
         ),
+        new_card(
+            "f2",
+            "Why?",
+            Body::Flashcard {
+                answer: "Because the back of this flashcard is far too long to type.".into(),
+                reverse: false,
+            },
+            Some("See the reading."),
+        ),
     ];
     let mut out = Vec::new();
     let warnings = gift::write(&deck("d", cards), &mut out).expect("write");
@@ -737,23 +788,35 @@ $CATEGORY: $course$/top/IR 101: Week 1//2
 // [id:z2]
 ::z2::Founded in {=1945 =%0%1944}\\n
 
+// question: 9  name: z3-blank-1
+// [id:z3-blank-1]
+::z3-blank-1::{=a} and b
+
+// question: 10  name: z3-blank-2
+// [id:z3-blank-2]
+::z3-blank-2::a and {=b}\\n
+
+// question: 11  name: o1
+// [id:o1]
+::o1::Order.{
+\t=1 -> a
+\t=2 -> b
+\t=3 -> c
+}
+
+// question: 12  name: f1
+// [id:f1]
+::f1::Front{=Back}
+
+// question: 13  name: f2
+// [id:f2]
+::f2::Why?\\n\\nBecause the back of this flashcard is far too long to type.\\n\\nSee the reading.
+
 ";
     assert_eq!(written, expected);
-    let skipped: Vec<(usize, &str)> = warnings
-        .iter()
-        .map(|w| (w.line, w.message.as_str()))
-        .collect();
-    assert_eq!(
-        skipped,
-        [
-            (
-                0,
-                "card `z3` skipped: GIFT holds one blank a question, and this cloze has 2"
-            ),
-            (0, "card `o1` skipped: GIFT has no ordering question"),
-            (0, "card `f1` skipped: GIFT has no flashcard question"),
-        ]
-    );
+    // Every card is written: nothing to warn about, and the summary counts questions, not cards.
+    assert_eq!(warnings.warnings, []);
+    assert_eq!((warnings.cards, warnings.items), (12, 13));
 }
 
 #[test]
@@ -790,14 +853,20 @@ fn multi_weights_are_moodle_fractions() {
     assert_eq!(weights(8), ["12.5", "-25"]);
 }
 
-/// Writes a deck as GIFT and reads it back: the cards written, and the writer's warnings.
+/// Writes a deck as GIFT and reads it back: the cards read, and the reader's warnings (the writer warns of nothing).
 fn round_trip(deck: &Deck) -> (Vec<Card>, Vec<Warning>) {
     let mut out = Vec::new();
-    let warnings = gift::write(deck, &mut out).expect("write");
+    let written = gift::write(deck, &mut out).expect("write");
+    assert!(
+        written.warnings.iter().all(|w| w
+            .message
+            .contains("its hint is not written: GIFT has no hints")),
+        "{written:?}"
+    );
+    assert_eq!(written.cards, deck.cards.len());
     let (cards, read_warnings) =
         read(&out).unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(&out)));
-    assert!(read_warnings.is_empty(), "{read_warnings:?}");
-    (cards, warnings)
+    (cards, read_warnings)
 }
 
 fn assert_same(written: &[&Card], back: &[Card]) {
@@ -817,24 +886,34 @@ fn the_sample_deck_round_trips() {
     assert!(diags.is_empty(), "{diags:?}");
     let deck = deck.expect("sample parses");
     let (back, warnings) = round_trip(&deck);
-    let skipped: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+    // The flashcard's back is too long to type: it went out as a description, which Moodle does not grade and
+    // detente skips.
     assert_eq!(
-        skipped,
-        [
-            "card `russia-seeks-equality` skipped: GIFT holds one blank a question, and this cloze has 2",
-            "card `sequence` skipped: GIFT has no ordering question",
-            "card `realpolitik` skipped: GIFT has no flashcard question",
-        ]
+        warnings,
+        [Warning {
+            line: 67,
+            message: "description skipped: it has no answer block".into()
+        }]
     );
+    // The two-blank cloze comes back as two one-blank clozes.
+    let twice: Vec<&Card> = back
+        .iter()
+        .filter(|c| c.id.starts_with("russia-seeks-equality-blank-"))
+        .collect();
+    assert_eq!(twice.len(), 2);
+    assert_eq!(
+        twice[1].prompt,
+        "Whereas NATO seeks cooperation, Russia seeks equality: joint assessment of threats, joint decision-making \
+         and joint {{action}}."
+    );
+    let back: Vec<Card> = back
+        .into_iter()
+        .filter(|c| !c.id.starts_with("russia-seeks-equality-") && c.id != "realpolitik")
+        .collect();
     let written: Vec<&Card> = deck
         .cards
         .iter()
-        .filter(|c| {
-            !matches!(
-                c.body,
-                Body::Cloze { .. } | Body::Order { .. } | Body::Flashcard { .. }
-            )
-        })
+        .filter(|c| !["russia-seeks-equality", "realpolitik"].contains(&c.id.as_str()))
         .collect();
     assert_same(&written, &back);
     // Tags come back as they were (vocabulary tags keep their `:`), after the deck's category.
@@ -920,4 +999,89 @@ fn awkward_text_round_trips() {
     assert!(warnings.is_empty(), "{warnings:?}");
     let written: Vec<&Card> = deck.cards.iter().collect();
     assert_same(&written, &back);
+}
+
+#[test]
+fn feedback_catch_alls_several_right_answers_and_media_read_as_moodle_reads_them() {
+    let (cards, warnings) = corpus("feedback.gift");
+    assert_eq!(
+        ids(&cards),
+        [
+            "moodle-doc-tf",
+            "two-feedback-tf",
+            "per-answer",
+            "catch-all",
+            "star-literal",
+            "several-right",
+            "image",
+            "wiki-link"
+        ]
+    );
+    // `{FALSE#feedback}`, Moodle's own example: the feedback is for a learner who answered True.
+    assert_eq!(cards[0].body, Body::Truefalse { answer: false });
+    assert_eq!(
+        cards[0].explain.as_deref(),
+        Some("If you chose True: The sun rises in the East.")
+    );
+    // `{TRUE#wrong#right}`: the second text for a right answer, the first for a wrong one.
+    assert_eq!(
+        cards[1].explain.as_deref(),
+        Some("Yes: April 1949.\nIf you chose False: No: the Washington Treaty is of April 1949.")
+    );
+    assert_eq!(
+        cards[2].explain.as_deref(),
+        Some(
+            "Right: the Founding Act created it.\n\
+             If you chose the EU: The EU has a Partnership and Cooperation Agreement instead."
+        )
+    );
+    // `%0%*` is "any other answer": its feedback kept, never a rejected answer `*`.
+    assert_eq!(cards[3].body, text(&["Lisbon", "Lisboa"], &["Riga"]));
+    assert_eq!(
+        cards[3].explain.as_deref(),
+        Some(
+            "If you answered Lisboa: Yes, in Portuguese.\n\
+             If you answered Riga: Riga hosted the 2006 summit.\n\
+             For any other answer: Think of Portugal."
+        )
+    );
+    assert_eq!(cards[4].body, text(&["Rasmussen"], &[]));
+    assert_eq!(cards[4].explain, None);
+    // Several `=`: Moodle gives full marks for any of them with one pick; detente keeps the first as the answer
+    // and leaves the others out of the choices, with a warning.
+    assert_eq!(cards[5].body, choice(&["France", "Germany"], "France"));
+    assert_eq!(
+        cards[5].explain.as_deref(),
+        Some("Yes.\nIf you chose Germany: No.")
+    );
+    // Media links stay as text, with a warning at their line.
+    assert_eq!(
+        cards[6].prompt,
+        "Which alliance's headquarters is shown? [image: @@PLUGINFILE@@/hq.png]"
+    );
+    assert_eq!(
+        cards[7].prompt,
+        "Which city is on the map [[map-of-europe.png]]?"
+    );
+    let notes: Vec<(usize, &str)> = warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(notes.len(), 3, "{notes:#?}");
+    assert_eq!(notes[0].0, 22);
+    assert!(notes[0].1.contains("`China` also fully right"), "{notes:?}");
+    assert_eq!(
+        notes[1],
+        (
+            28,
+            "media link kept as text: `<img src=\"@@PLUGINFILE@@/hq.png\" alt=\"HQ\">` (detente shows no images or sound)"
+        )
+    );
+    assert_eq!(
+        notes[2],
+        (
+            30,
+            "media link kept as text: `[[map-of-europe.png]]` (detente shows no images or sound)"
+        )
+    );
 }

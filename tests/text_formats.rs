@@ -1,7 +1,10 @@
 //! Anki, Quizlet and CSV text banks: the corpus under tests/data/text read card by card, malformed files failing at
 //! the right line, every card produced passing `deck check`, and writer round trips.
 
-use detente::deck::convert::text::{read_anki, read_csv, read_quizlet, write_anki, write_quizlet};
+use detente::deck::convert::text::{
+    QuizletSeparators, read_anki, read_csv, read_quizlet, read_quizlet_with, write_anki,
+    write_quizlet,
+};
 use detente::deck::convert::{ConvertError, Meta, Warning, write_toml};
 use detente::deck::{Body, Card, Deck, Severity, parse_deck};
 use std::collections::BTreeMap;
@@ -150,6 +153,7 @@ fn an_anki_export_with_html_guids_note_types_and_decks() {
         cards[4],
         Card {
             explain: Some("Signed by 35 states.".into()),
+            hint: Some("blank 2: year".into()),
             ..card(
                 "ab1-cd2-ef",
                 "The {{Helsinki Final Act}} was signed in {{1975}}.",
@@ -251,12 +255,16 @@ fn anki_cloze_notes_become_cloze_cards() {
                     &["event:1989"]
                 )
             },
-            card(
-                "willy-brandt-pursued-ostpolitik",
-                "{{Willy Brandt}} pursued {{Ostpolitik}}.",
-                cloze,
-                &["actor:brandt"]
-            ),
+            // Anki's cloze hint is kept, naming its blank when the other blank has none.
+            Card {
+                hint: Some("blank 1: chancellor".into()),
+                ..card(
+                    "willy-brandt-pursued-ostpolitik",
+                    "{{Willy Brandt}} pursued {{Ostpolitik}}.",
+                    cloze,
+                    &["actor:brandt"]
+                )
+            },
         ]
     );
     assert_eq!(cards[1].siblings(), 2);
@@ -434,12 +442,13 @@ fn anki_round_trip_keeps_ids_prompts_answers_and_tags() {
         )
     });
     let mut out = Vec::new();
-    let warnings = write_anki(&deck, &mut out).expect("write");
-    assert!(warnings.is_empty(), "{warnings:?}");
+    let written = write_anki(&deck, &mut out).expect("write");
+    assert!(written.warnings.is_empty(), "{written:?}");
+    assert_eq!((written.cards, written.items), (7, 7));
     let text = String::from_utf8(out).expect("utf8");
     assert!(text.starts_with("#separator:tab\n#html:false\n"), "{text}");
     assert!(
-        text.contains("helsinki\tCloze\tIR101 Week 1\tThe {{c1::Helsinki Final Act}} was signed in {{c2::1975}}.\t"),
+        text.contains("converted/helsinki\tCloze\tIR101 Week 1\tThe {{c1::Helsinki Final Act}} was signed in {{c2::1975}}.\t"),
         "{text}"
     );
     let (cards, meta) = read(ANKI, text.as_bytes()).expect("reads back");
@@ -454,7 +463,12 @@ fn anki_round_trip_keeps_ids_prompts_answers_and_tags() {
 fn quizlet_round_trip_keeps_prompts_and_answers_on_one_line() {
     let deck = awkward();
     let mut out = Vec::new();
-    assert!(write_quizlet(&deck, &mut out).expect("write").is_empty());
+    assert!(
+        write_quizlet(&deck, &mut out)
+            .expect("write")
+            .warnings
+            .is_empty()
+    );
     let text = String::from_utf8(out).expect("utf8");
     assert_eq!(text.lines().count(), deck.cards.len(), "{text}");
     let (cards, _) = read(QUIZLET, text.as_bytes()).expect("reads back");
@@ -495,7 +509,7 @@ fn quizlet_round_trip_keeps_prompts_and_answers_on_one_line() {
 }
 
 #[test]
-fn writers_map_every_kind_and_warn_about_the_rest() {
+fn writers_write_every_kind_whole() {
     let mut deck = deck(vec![
         card(
             "text",
@@ -563,51 +577,88 @@ fn writers_map_every_kind_and_warn_about_the_rest() {
         ),
     ]);
     deck.title = "IR101::Week 2".into();
-    let skipped = |w: &[Warning]| -> Vec<String> {
-        assert!(w.iter().all(|w| w.line == 0));
-        w.iter().map(|w| w.message.clone()).collect()
-    };
+    deck.cards[0].explain = Some("The NRC's chair.".into());
 
+    // Every card is one Anki note: nothing left out, nothing to warn about.
     let mut out = Vec::new();
-    let warnings = write_anki(&deck, &mut out).expect("write");
-    assert_eq!(
-        skipped(&warnings),
-        [
-            "card `multi` (multi): skipped: Anki has no such note type",
-            "card `order` (order): skipped: Anki has no such note type",
-            "card `match` (match): skipped: Anki has no such note type",
-            "card `cloze` (cloze): alternative answers of cloze blanks dropped",
-        ]
-    );
+    let written = write_anki(&deck, &mut out).expect("write");
+    assert_eq!(written.warnings, []);
+    assert_eq!((written.cards, written.items), (8, 8));
     let text = String::from_utf8(out).expect("utf8");
-    let rows: Vec<_> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    let (back, _) = read(ANKI, text.as_bytes()).expect("reads back");
+    let got: Vec<_> = back
+        .iter()
+        .map(|c| {
+            let back = match &c.body {
+                Body::Cloze { .. } => "",
+                _ => answer(c),
+            };
+            (c.id.as_str(), c.prompt.as_str(), back, c.explain.as_deref())
+        })
+        .collect();
     assert_eq!(
-        rows,
+        got,
         [
-            "text\tBasic\tIR101::Week 2\tWho chairs the NRC?\tThe Secretary General\t",
-            "choice\tBasic\tIR101::Week 2\tWhere was the 2010 summit?\tLisbon\t",
-            "tf\tBasic\tIR101::Week 2\tThe NRC was founded in 2002.\tTrue\t",
-            "year\tBasic\tIR101::Week 2\tWhen was NATO founded?\t1949\t",
-            "cloze\tCloze\tIR101::Week 2\t{{c1::Rogozin}} was envoy to {{c2::NATO}}.\t\t",
+            (
+                "text",
+                "Who chairs the NRC?",
+                "The Secretary General\n(also accepted: SG)\n\nThe NRC's chair.",
+                None
+            ),
+            (
+                "choice",
+                "Where was the 2010 summit?\n\n- Lisbon\n- Riga",
+                "Lisbon",
+                None
+            ),
+            ("tf", "The NRC was founded in 2002.", "True", None),
+            ("year", "When was NATO founded?", "1949", None),
+            (
+                "multi",
+                "Which are P5?\n\nTick every right choice:\n- France\n- Italy",
+                "- France",
+                None
+            ),
+            (
+                "order",
+                "Order these\n\nPut in order:\n- a\n- b\n- c",
+                "1. a\n2. b\n3. c",
+                None
+            ),
+            (
+                "match",
+                "Match these\n\nMatch each of:\n- a\n- b\n\nwith one of:\n- 1\n- 2",
+                "a → 1\nb → 2",
+                None
+            ),
+            (
+                "cloze",
+                "{{Rogozin}} was envoy to {{NATO}}.",
+                "",
+                Some("(also accepted: c1: Dmitry Rogozin)")
+            ),
         ]
+    );
+    assert!(
+        text.contains(
+            "converted/cloze\tCloze\tIR101::Week 2\t{{c1::Rogozin}} was envoy to {{c2::NATO}}.\t"
+        ),
+        "{text}"
     );
 
     let mut out = Vec::new();
-    let warnings = write_quizlet(&deck, &mut out).expect("write");
-    assert_eq!(
-        skipped(&warnings),
-        [
-            "card `multi` (multi): skipped: Quizlet has only terms and definitions",
-            "card `order` (order): skipped: Quizlet has only terms and definitions",
-            "card `match` (match): skipped: Quizlet has only terms and definitions",
-        ]
-    );
+    let written = write_quizlet(&deck, &mut out).expect("write");
+    assert_eq!(written.warnings, []);
+    assert_eq!((written.cards, written.items), (8, 8));
     assert_eq!(
         String::from_utf8(out).expect("utf8"),
-        "Who chairs the NRC?\tThe Secretary General\n\
-         Where was the 2010 summit?\tLisbon\n\
+        "Who chairs the NRC?\tThe Secretary General / (also accepted: SG)\n\
+         Where was the 2010 summit? /  / - Lisbon / - Riga\tLisbon\n\
          The NRC was founded in 2002.\tTrue\n\
          When was NATO founded?\t1949\n\
+         Which are P5? /  / Tick every right choice: / - France / - Italy\t- France\n\
+         Order these /  / Put in order: / - a / - b / - c\t1. a / 2. b / 3. c\n\
+         Match these /  / Match each of: / - a / - b /  / with one of: / - 1 / - 2\ta → 1 / b → 2\n\
          _____ was envoy to _____.\tRogozin / NATO\n"
     );
 }
@@ -651,4 +702,91 @@ fn named_separators_legacy_tags_and_a_failing_sink() {
     });
     assert!(result.is_err());
     assert_eq!(seen, 1);
+}
+
+fn read_quizlet_seps(
+    term: Option<&str>,
+    row: Option<&str>,
+    text: &str,
+) -> Result<(Vec<Card>, Meta), ConvertError> {
+    let seps = QuizletSeparators::named(term, row).expect("separators");
+    let mut cards = Vec::new();
+    let meta = read_quizlet_with(text.as_bytes(), &seps, &mut |c| {
+        cards.push(c);
+        Ok(())
+    })?;
+    Ok((cards, meta))
+}
+
+#[test]
+fn quizlet_separators_as_its_export_offers_them() {
+    let sides = |cards: &[Card]| -> Vec<(String, String)> {
+        cards
+            .iter()
+            .map(|c| (c.prompt.clone(), answer(c).to_string()))
+            .collect()
+    };
+    let want = [
+        ("NATO".to_string(), "founded 1949".to_string()),
+        ("Warsaw Pact".into(), "founded 1955".into()),
+    ];
+    // Tab and new line, named or by default.
+    for (term, row) in [(None, None), (Some("tab"), Some("newline"))] {
+        let (cards, _) =
+            read_quizlet_seps(term, row, "NATO\tfounded 1949\nWarsaw Pact\tfounded 1955\n")
+                .expect("reads");
+        assert_eq!(sides(&cards), want);
+    }
+    // Comma and semicolon: a definition may then hold a new line.
+    let (cards, _) = read_quizlet_seps(
+        Some("comma"),
+        Some("semicolon"),
+        "NATO,founded 1949;Warsaw Pact,founded 1955;Helsinki,Final Act\nsigned by 35 states;",
+    )
+    .expect("reads");
+    assert_eq!(sides(&cards[..2]), want);
+    assert_eq!(answer(&cards[2]), "Final Act\nsigned by 35 states");
+    // Custom strings on both, `\t` and `\n` standing for tab and new line.
+    let (cards, _) = read_quizlet_seps(
+        Some(" - "),
+        Some("\\n\\n"),
+        "NATO - founded 1949\n\nWarsaw Pact - founded 1955\n\n",
+    )
+    .expect("reads");
+    assert_eq!(sides(&cards), want);
+    // A row without the separator fails at the line it starts on.
+    let err = read_quizlet_seps(
+        Some(" - "),
+        Some("semicolon"),
+        "NATO - 1949;\n\nWarsaw Pact 1955;",
+    )
+    .expect_err("no separator");
+    assert_eq!(
+        err.to_string().split(" (").next(),
+        Some("3:1: no ` - ` between term and definition")
+    );
+    assert!(QuizletSeparators::named(Some(""), None).is_err());
+    assert!(QuizletSeparators::named(Some("newline"), None).is_ok());
+    assert!(QuizletSeparators::named(Some("\\n"), None).is_err());
+}
+
+#[test]
+fn media_links_are_kept_as_text_with_a_warning() {
+    let text = "#separator:tab\n#html:true\n\
+                Which city? <img src=\"brussels.jpg\">\tBrussels\n\
+                Listen [sound:anthem.mp3]\tThe EU anthem\n";
+    let (cards, meta) = read(ANKI, text.as_bytes()).expect("reads");
+    assert_eq!(cards[0].prompt, "Which city? [image: brussels.jpg]");
+    assert_eq!(cards[1].prompt, "Listen [sound:anthem.mp3]");
+    let lines: Vec<usize> = meta.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [3, 4]);
+    assert!(meta.warnings[1].message.contains("`[sound:anthem.mp3]`"));
+    let (_, meta) = read(QUIZLET, b"Map [[europe.png]]\tEurope\n").expect("reads");
+    assert_eq!(
+        meta.warnings,
+        [warning(
+            1,
+            "media link kept as text: `[[europe.png]]` (detente shows no images or sound)"
+        )]
+    );
 }

@@ -12,14 +12,23 @@ use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::Path;
 
+/// Each warning on one line (`FILE:LINE: warning: ...`, for editors and scripts), cleaned of control characters.
 fn print_warnings(file: &str, warnings: &[Warning]) {
     for w in warnings {
-        if w.line > 0 {
-            eprintln!("{file}:{}: warning: {}", w.line, w.message);
+        let line = if w.line > 0 {
+            format!("{file}:{}: warning: {}", w.line, w.message)
         } else {
-            eprintln!("{file}: warning: {}", w.message);
-        }
+            format!("{file}: warning: {}", w.message)
+        };
+        eprintln!("{}", crate::ui::clean(&line.replace('\n', " ")));
     }
+}
+
+/// The separators given on the command line (`--separator`, `--row-separator`), for Quizlet text.
+#[derive(Debug, Default)]
+pub struct Separators {
+    pub term: Option<String>,
+    pub row: Option<String>,
 }
 
 pub fn convert(
@@ -28,8 +37,21 @@ pub fn convert(
     output: &Path,
     id: Option<String>,
     title: Option<String>,
+    separators: Separators,
 ) -> Result<i32> {
     let name = input.display().to_string();
+    if from != Foreign::Quizlet && (separators.term.is_some() || separators.row.is_some()) {
+        return Err(Error::Usage(
+            "--separator and --row-separator are for --from quizlet: an Anki file names its separator in \
+             `#separator:`, and a CSV file's is found from its header row"
+                .into(),
+        ));
+    }
+    let seps = convert::text::QuizletSeparators::named(
+        separators.term.as_deref(),
+        separators.row.as_deref(),
+    )
+    .map_err(|e| Error::Usage(format!("--separator/--row-separator: {e}")))?;
     let file = File::open(input).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = crate::ui::progress(size, "converting");
@@ -51,7 +73,7 @@ pub fn convert(
     let result: std::result::Result<Meta, ConvertError> = match from {
         Foreign::Gift => convert::gift::read(reader, &mut emit),
         Foreign::Anki => convert::text::read_anki(reader, &mut emit),
-        Foreign::Quizlet => convert::text::read_quizlet(reader, &mut emit),
+        Foreign::Quizlet => convert::text::read_quizlet_with(reader, &seps, &mut emit),
         Foreign::Csv => convert::text::read_csv(reader, &mut emit),
     };
     bar.finish_and_clear();
@@ -126,28 +148,33 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     let store = open_with_decks(ctx)?;
     let deck = store::deck(&store.conn, id)?
         .ok_or_else(|| Error::Usage(format!("no deck `{id}` is loaded (see `detente decks`)")))?;
-    let write = |out: &mut dyn Write| -> std::io::Result<Vec<Warning>> {
+    let whole = |items: usize| convert::Written {
+        cards: deck.cards.len(),
+        items,
+        warnings: Vec::new(),
+    };
+    let write = |out: &mut dyn Write| -> std::io::Result<convert::Written> {
         match format {
-            Format::Toml => convert::write_toml(out, &deck).map(|_| Vec::new()),
+            Format::Toml => convert::write_toml(out, &deck).map(|_| whole(deck.cards.len())),
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *out, &deck)?;
-                writeln!(out).map(|_| Vec::new())
+                writeln!(out).map(|_| whole(deck.cards.len()))
             }
             Format::Gift => convert::gift::write(&deck, out),
             Format::Anki => convert::text::write_anki(&deck, out),
             Format::Quizlet => convert::text::write_quizlet(&deck, out),
         }
     };
-    let warnings = match output {
+    let written = match output {
         Some(path) => {
             let staged = Staged::new(path, "export");
             let mut out = staged.create()?;
-            let warnings = write(&mut out)
+            let written = write(&mut out)
                 .and_then(|w| out.flush().map(|_| w))
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
             drop(out);
             staged.finish()?;
-            warnings
+            written
         }
         None => {
             let stdout = std::io::stdout();
@@ -157,12 +184,24 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
                 .map_err(|e| Error::io("stdout", e))?
         }
     };
-    print_warnings(id, &warnings);
-    let written = deck.cards.len().saturating_sub(warnings.len());
+    print_warnings(id, &written.warnings);
+    let unit = match format {
+        Format::Gift => "GIFT question(s)",
+        Format::Anki => "Anki note(s)",
+        Format::Quizlet => "Quizlet line(s)",
+        Format::Toml | Format::Json => "card(s)",
+    };
+    let left_out = deck.cards.len().saturating_sub(written.cards);
     say(&format!(
-        "Exported {written} of {} card(s) of `{id}`{}.",
+        "Exported {} of {} card(s) of `{id}` as {} {unit}{}{}.",
+        written.cards,
         deck.cards.len(),
-        output.map_or(String::new(), |p| format!(" to {}", p.display()))
+        written.items,
+        output.map_or(String::new(), |p| format!(" to {}", p.display())),
+        match left_out {
+            0 => String::new(),
+            n => format!("; {n} left out (see the warnings)"),
+        }
     ));
     Ok(0)
 }

@@ -63,7 +63,19 @@ pub fn run(cli: Cli) -> Result<i32> {
             output,
             id,
             title,
-        }) => convert::convert(from.into(), &input, &output, id, title),
+            separator,
+            row_separator,
+        }) => convert::convert(
+            from.into(),
+            &input,
+            &output,
+            id,
+            title,
+            convert::Separators {
+                term: separator,
+                row: row_separator,
+            },
+        ),
         Command::Deck(DeckCommand::Export { id, format, output }) => {
             convert::export(&ctx, &id, format.into(), output.as_deref())
         }

@@ -12,12 +12,19 @@
 //! Moodle's quirks are kept: an unescaped `~` anywhere makes a multiple-choice question, `T`/`TRUE`/`F`/`FALSE` are
 //! case-sensitive, the first `#` of a true/false answer is the feedback for a wrong answer and the second for a right
 //! one, and an `=` answer of a multiple-choice question takes no `%weight%`. Partial credit, which detente does not
-//! have, is dropped with a warning; a `%0%` (or negative) short answer becomes one of the card's `reject` entries.
+//! have, is dropped with a warning; a `%0%` (or negative) short answer becomes one of the card's `reject` entries,
+//! except `*`, Moodle's "any other answer". Several `=` answers in a multiple-choice question (Moodle: one pick, any
+//! of them right) give a choice card answered by the first, the others left out of its choices with a warning.
+//! No feedback is lost: `explain` holds the general feedback, the right answer's feedback, then each other answer's
+//! as "If you chose X: ..." (true/false: the first `#` text is for the wrong value). Media links stay as text, with a
+//! warning at their line.
 //!
 //! The writer writes what Moodle's exporter writes: a `$CATEGORY:` block named after the deck, then each card with
 //! its `// [id:..] [tag:..]` comment, its id as the question name, escaped text and Moodle's layout of the answer
-//! block. Cards GIFT has no question for (flashcards, orderings, clozes with several blanks) are skipped with a
-//! warning. Written cards read back with the same id, kind, prompt, answers and explanation.
+//! block. Every card is written: a cloze as one missing-word question per blank, an order card as a matching question
+//! from positions to items (read back as an order card), a flashcard as a short answer or, with a long back, a
+//! description. A card GIFT cannot hold (a matching side with `->`) is left out with a warning naming it. Written
+//! cards read back with the same id, kind, prompt, answers and explanation (descriptions are skipped on reading).
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, slug};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
@@ -113,6 +120,11 @@ impl Reader {
         }
         let given = self.id.take();
         let tags = std::mem::take(&mut self.tags);
+        for (n, text) in lines {
+            if let Some(found) = super::media(text) {
+                self.warnings.push(super::media_warning(*n, &found));
+            }
+        }
         let mut notes = Vec::new();
         let parsed = question(lines, &mut notes);
         self.warnings
@@ -377,6 +389,8 @@ fn plain(html: &str) -> String {
         let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
         if tag.starts_with("br") || tag == "/p" {
             out.push('\n');
+        } else if let Some(kept) = super::media_tag(&rest[open + 1..open + close]) {
+            out.push_str(&kept);
         }
         rest = &rest[open + close + 1..];
     }
@@ -493,11 +507,18 @@ fn question(
         body if missing_word => (body, prompt.replace(MARK, "_____")),
         body => (body, prompt),
     };
+    // The general feedback, then the per-answer feedback ("If you chose X: ..."), so none of it is lost.
+    let explain = [general, feedback]
+        .into_iter()
+        .flatten()
+        .filter(|e| !e.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
     let card = Card {
         id: String::new(),
         prompt,
         body,
-        explain: general.or(feedback).filter(|e| !e.is_empty()),
+        explain: Some(explain).filter(|e| !e.is_empty()),
         source: Vec::new(),
         tags: Vec::new(),
         hint: None,
@@ -623,6 +644,9 @@ fn round_to(x: f64, places: i32) -> f64 {
 }
 
 /// `{~a =b ~c}` is a choice card; with no `=`, `{~%50%a ~%50%b ~%-100%c}` is a multi card of the positive choices.
+/// Moodle gives full marks for any `=` answer and shows radio buttons, so with several `=` the learner picks one of
+/// them: detente keeps the first as the choice card's answer and leaves the others out of the choices (a warning
+/// names them), so that picking among the choices shown is graded as Moodle grades it.
 fn multichoice(
     block: &[Sym],
     format: Format,
@@ -636,29 +660,42 @@ fn multichoice(
             _ => answer(&piece, 0.0, true, format)?,
         });
     }
-    let choices = answers.iter().map(|a| a.text.clone()).collect();
     if !single {
         let right = answers
             .iter()
             .filter(|a| a.weight > 0.0)
             .map(|a| a.text.clone())
             .collect();
+        let choices = answers.iter().map(|a| a.text.clone()).collect();
+        let feedback = chose(answers.iter());
         return Ok(Some((
             Body::Multi {
                 choices,
                 answers: right,
             },
-            None,
+            feedback,
         )));
     }
-    let right: Vec<&Answer> = answers.iter().filter(|a| a.weight >= 100.0).collect();
-    let [right] = right[..] else {
-        notes.push(format!(
-            "question skipped: {} answers are fully right, and a choice card takes one",
-            right.len()
-        ));
+    let Some(right) = answers.iter().position(|a| a.weight >= 100.0) else {
+        notes.push("question skipped: no answer is fully right".into());
         return Ok(None);
     };
+    let also: Vec<usize> = (right + 1..answers.len())
+        .filter(|&i| answers[i].weight >= 100.0)
+        .collect();
+    if !also.is_empty() {
+        let names: Vec<String> = also
+            .iter()
+            .map(|&i| format!("`{}`", answers[i].text))
+            .collect();
+        notes.push(format!(
+            "{} also fully right: Moodle gives full marks for any `=` answer, and detente's choice card takes \
+             one, so the first, `{}`, is the answer and {} left out of the choices",
+            names.join(", "),
+            answers[right].text,
+            if also.len() == 1 { "that one is" } else { "those are" }
+        ));
+    }
     for a in answers
         .iter()
         .filter(|a| a.weight > 0.0 && a.weight < 100.0)
@@ -668,11 +705,32 @@ fn multichoice(
             a.weight, a.text
         ));
     }
+    let shown: Vec<&Answer> = answers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !also.contains(i))
+        .map(|(_, a)| a)
+        .collect();
     let body = Body::Choice {
-        choices,
-        answer: right.text.clone(),
+        choices: shown.iter().map(|a| a.text.clone()).collect(),
+        answer: answers[right].text.clone(),
     };
-    Ok(Some((body, Some(right.feedback.clone()))))
+    // The right answer's feedback explains; the others' are kept as "If you chose X: ...".
+    let mut feedback: Vec<String> = Some(answers[right].feedback.clone())
+        .filter(|f| !f.is_empty())
+        .into_iter()
+        .collect();
+    feedback.extend(chose(shown.into_iter().filter(|a| a.weight < 100.0)));
+    Ok(Some((body, Some(feedback.join("\n")))))
+}
+
+/// "If you chose X: feedback", one line for each answer that has feedback; `None` when none has.
+fn chose<'a>(answers: impl Iterator<Item = &'a Answer>) -> Option<String> {
+    let lines: Vec<String> = answers
+        .filter(|a| !a.feedback.is_empty())
+        .map(|a| format!("If you chose {}: {}", a.text, a.feedback))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// `{=Canada -> Ottawa =Italy -> Rome}`; a right side alone (`= -> Chat`) is a distractor detente drops.
@@ -702,6 +760,17 @@ fn matching(
             "{distractors} right-side distractor(s) dropped: detente's match card has none"
         ));
     }
+    // Positions `1`, `2`, ... matched to items, as detente writes an order card, read back as that order card.
+    if pairs.len() >= 3
+        && distractors == 0
+        && pairs
+            .iter()
+            .enumerate()
+            .all(|(k, (left, _))| *left == (k + 1).to_string())
+    {
+        let items = pairs.into_iter().map(|(_, item)| item).collect();
+        return Ok(Some((Body::Order { items }, None)));
+    }
     Ok(Some((Body::Match { pairs }, None)))
 }
 
@@ -713,11 +782,28 @@ fn truefalse(block: &[Sym], format: Format) -> Parsed {
         "F" | "FALSE" => false,
         _ => return None,
     };
-    let right = parts.get(2).map(|p| formatted(&string(p), format).0);
-    Some((Body::Truefalse { answer }, right))
+    // Moodle shows the first `#` text to a learner who answered wrongly, the second to one who answered rightly.
+    let text = |k: usize| {
+        parts
+            .get(k)
+            .map(|p| formatted(&string(p), format).0)
+            .filter(|t| !t.is_empty())
+    };
+    let wrong = if answer { "False" } else { "True" };
+    let feedback = [
+        text(2),
+        text(1).map(|t| format!("If you chose {wrong}: {t}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n");
+    Some((Body::Truefalse { answer }, Some(feedback)))
 }
 
-/// `{=no one =nobody =%0%Grant}`: the 100 % answers are accepted, the 0 % ones rejected.
+/// `{=no one =nobody =%0%Grant}`: the 100 % answers are accepted, the 0 % ones rejected. `*` is Moodle's "any
+/// other answer": its feedback is kept ("For any other answer: ..."), and it is never a rejected answer. The first
+/// accepted answer's feedback explains; every other answer's is kept as "If you answered X: ...".
 fn shortanswer(
     block: &[Sym],
     format: Format,
@@ -725,13 +811,36 @@ fn shortanswer(
 ) -> Result<Parsed, ConvertError> {
     let mut answers = Vec::new();
     let mut reject = Vec::new();
-    let mut feedback = None;
+    let mut right = None;
+    let mut others = Vec::new();
     for piece in pieces(block, &['=']) {
         let a = answer(&piece, 100.0, true, format)?;
+        let said = |what: &str| (!a.feedback.is_empty()).then(|| format!("{what}: {}", a.feedback));
+        if a.text == "*" {
+            if a.weight > 0.0 {
+                notes.push(format!(
+                    "`*` ({}%) accepts any answer in Moodle; detente cannot, and leaves it out",
+                    a.weight
+                ));
+            }
+            others.extend(said("For any other answer"));
+            continue;
+        }
+        if a.text.contains('*') {
+            notes.push(format!(
+                "`{}`: `*` is a wildcard in Moodle; detente reads it as a literal `*`",
+                a.text
+            ));
+        }
         if a.weight >= 100.0 {
+            if answers.is_empty() {
+                right = Some(a.feedback.clone()).filter(|f| !f.is_empty());
+            } else if right.as_ref() != Some(&a.feedback) {
+                others.extend(said(&format!("If you answered {}", a.text)));
+            }
             answers.push(a.text);
-            feedback.get_or_insert(a.feedback);
         } else if a.weight <= 0.0 {
+            others.extend(said(&format!("If you answered {}", a.text)));
             if !a.text.is_empty() {
                 reject.push(a.text);
             }
@@ -740,13 +849,19 @@ fn shortanswer(
                 "partial-credit answer `{}` ({}%) dropped: detente has no partial credit",
                 a.text, a.weight
             ));
+            others.extend(said(&format!("If you answered {}", a.text)));
         }
     }
     if answers.is_empty() {
         notes.push("question skipped: no answer is worth 100%".into());
         return Ok(None);
     }
-    Ok(Some((Body::Text { answers, reject }, feedback)))
+    let feedback = right
+        .into_iter()
+        .chain(others)
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Some((Body::Text { answers, reject }, Some(feedback))))
 }
 
 /// Why `deck check` would reject the card, if it would.
@@ -760,6 +875,7 @@ fn invalid(card: &Card) -> Option<String> {
             list(choices, "choices", 2..13).or_else(|| list(answers, "right choices", 1..9))
         }
         Body::Text { answers, .. } => list(answers, "answers", 1..65),
+        Body::Order { items } => list(items, "items", 3..9),
         Body::Match { pairs } => {
             if !(2..13).contains(&pairs.len()) {
                 return Some(format!(
@@ -793,9 +909,12 @@ fn list(items: &[String], what: &str, count: Range<usize>) -> Option<String> {
         .map(|i| format!("`{}` appears twice among the {what}", items[i]))
 }
 
-/// Writes a deck as Moodle's exporter writes GIFT. Returns warnings (line 0, message naming the card id) for cards
-/// whose kind GIFT cannot hold, which are skipped.
-pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
+/// Writes a deck as Moodle's exporter writes GIFT. Every card becomes at least one question: a cloze card one
+/// missing-word question per blank (named `<id>-blank-<n>` when it has several), a flashcard a short-answer question
+/// when its back is short enough to type (at most [`SHORT_BACK`] characters on one line) and otherwise a description
+/// that shows the back, an order card a matching question from each position (`1`, `2`, ...) to its item. A card
+/// GIFT cannot hold whole is left out or written in part, with a warning (line 0) naming it and saying why.
+pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written> {
     let category = format!(
         "$course$/top/{}",
         deck.title.replace(['\r', '\n'], " ").replace('/', "//")
@@ -804,37 +923,54 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> 
         out,
         "// question: 0  name: switch category to {category}\n$CATEGORY: {category}\n\n"
     )?;
-    let mut warnings = Vec::new();
-    let mut written = 0;
+    let mut written = super::Written::default();
     for card in &deck.cards {
-        let text = match gift_question(card) {
-            Ok(text) => text,
+        let questions = match gift_questions(card) {
+            Ok(questions) => questions,
             Err(why) => {
-                warnings.push(Warning {
+                written.warnings.push(Warning {
                     line: 0,
-                    message: format!("card `{}` skipped: {why}", card.id),
+                    message: format!("card `{}` ({}) left out: {why}", card.id, card.body.kind()),
                 });
                 continue;
             }
         };
-        written += 1;
+        written.cards += 1;
+        if card.hint.is_some() {
+            written.warnings.push(Warning {
+                line: 0,
+                message: format!(
+                    "card `{}` ({}): its hint is not written: GIFT has no hints",
+                    card.id,
+                    card.body.kind()
+                ),
+            });
+        }
         let tags: String = card
             .tags
             .iter()
             .map(|t| format!(" [tag:{}]", t.replace(']', "\\]")))
             .collect();
-        write!(
-            out,
-            "// question: {written}  name: {id}\n// [id:{id}]{tags}\n::{name}::{text}\n\n",
-            id = card.id.replace(']', "\\]"),
-            name = escape(&card.id),
-        )?;
+        for (id, text) in questions {
+            written.items += 1;
+            write!(
+                out,
+                "// question: {n}  name: {id}\n// [id:{bracketed}]{tags}\n::{name}::{text}\n\n",
+                n = written.items,
+                bracketed = id.replace(']', "\\]"),
+                name = escape(&id),
+            )?;
+        }
     }
-    Ok(warnings)
+    Ok(written)
 }
 
-/// A card's question text and answer block in GIFT, or why GIFT cannot hold the card.
-fn gift_question(card: &Card) -> Result<String, String> {
+/// The longest flashcard back written as a short-answer question; a longer one becomes a description.
+pub const SHORT_BACK: usize = 40;
+
+/// A card's questions in GIFT (its id or a sibling's, and the question text with its answer block), or why GIFT
+/// cannot hold the card.
+fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
     let prompt = text(&card.prompt);
     let explain = card
         .explain
@@ -855,8 +991,9 @@ fn gift_question(card: &Card) -> Result<String, String> {
         block.push('}');
         format!("{prompt}{block}")
     };
-    Ok(match &card.body {
-        Body::Choice { choices, answer } => lines(
+    let one = |text: String| Ok(vec![(card.id.clone(), text)]);
+    match &card.body {
+        Body::Choice { choices, answer } => one(lines(
             choices
                 .iter()
                 .map(|c| match c {
@@ -865,12 +1002,12 @@ fn gift_question(card: &Card) -> Result<String, String> {
                     c => format!("~{}", text(c)),
                 })
                 .collect(),
-        ),
+        )),
         Body::Multi { choices, answers } => {
             // Every weight must be one of Moodle's grade fractions: the right choices share 100 %, the wrong -100 %.
             let right = fraction(100.0 / answers.len().max(1) as f64);
             let wrong = fraction(100.0 / choices.len().saturating_sub(answers.len()).max(1) as f64);
-            lines(
+            one(lines(
                 choices
                     .iter()
                     .map(|c| match answers.contains(c) {
@@ -878,37 +1015,58 @@ fn gift_question(card: &Card) -> Result<String, String> {
                         false => format!("~%-{wrong}%{}", text(c)),
                     })
                     .collect(),
-            )
+            ))
         }
-        Body::Truefalse { answer } => {
-            format!(
-                "{prompt}{{{}{explain}}}",
-                if *answer { "TRUE" } else { "FALSE" }
-            )
+        Body::Truefalse { answer } => one(format!(
+            "{prompt}{{{}{explain}}}",
+            if *answer { "TRUE" } else { "FALSE" }
+        )),
+        Body::Text { answers, reject } => {
+            one(format!("{prompt}{}", short(answers, reject, &explain)?))
         }
-        Body::Text { answers, reject } => format!("{prompt}{}", short(answers, reject, &explain)?),
         Body::Cloze { reject } => {
-            // A cloze with one blank is a missing-word short answer, its block where the blank was. A blank at the
-            // end gets an escaped newline after it (which Moodle trims away), or the question would not be one.
+            // Each blank is a missing-word short answer, its block where the blank was and the other blanks filled
+            // in. A blank at the end gets an escaped newline after it (which Moodle trims away), or the question
+            // would not be a missing-word one.
             let blanks = cloze_blanks(&card.prompt);
-            let [blank] = &blanks[..] else {
-                return Err(format!(
-                    "GIFT holds one blank a question, and this cloze has {}",
-                    blanks.len()
+            let mut questions = Vec::new();
+            for (k, blank) in blanks.iter().enumerate() {
+                let mut before = String::new();
+                let mut last = 0;
+                for other in &blanks[..k] {
+                    before.push_str(&card.prompt[last..other.range.start]);
+                    before.push_str(other.answers.first().map_or("", String::as_str));
+                    last = other.range.end;
+                }
+                before.push_str(&card.prompt[last..blank.range.start]);
+                let mut after = String::new();
+                let mut last = blank.range.end;
+                for other in &blanks[k + 1..] {
+                    after.push_str(&card.prompt[last..other.range.start]);
+                    after.push_str(other.answers.first().map_or("", String::as_str));
+                    last = other.range.end;
+                }
+                after.push_str(&card.prompt[last..]);
+                let id = match blanks.len() {
+                    1 => card.id.clone(),
+                    _ => format!("{}-blank-{}", card.id, k + 1),
+                };
+                questions.push((
+                    id,
+                    format!(
+                        "{}{}{}{}",
+                        text(&before),
+                        short(&blank.answers, reject, &explain)?,
+                        escape(&after),
+                        if after.trim().is_empty() { "\\n" } else { "" }
+                    ),
                 ));
-            };
-            let after = &card.prompt[blank.range.end..];
-            format!(
-                "{}{}{}{}",
-                text(&card.prompt[..blank.range.start]),
-                short(&blank.answers, reject, &explain)?,
-                escape(after),
-                if after.trim().is_empty() { "\\n" } else { "" }
-            )
+            }
+            Ok(questions)
         }
         Body::Number { answer, tolerance } => {
             let (answer, tolerance) = (plain_number(*answer), plain_number(*tolerance));
-            format!("{prompt}{{#{answer}:{tolerance}{explain}}}")
+            one(format!("{prompt}{{#{answer}:{tolerance}{explain}}}"))
         }
         Body::Match { pairs } => {
             if let Some((left, _)) = pairs.iter().find(|(left, _)| left.contains("->")) {
@@ -916,16 +1074,37 @@ fn gift_question(card: &Card) -> Result<String, String> {
                     "the left side `{left}` holds `->`, which GIFT cannot escape"
                 ));
             }
-            lines(
+            one(lines(
                 pairs
                     .iter()
                     .map(|(left, right)| format!("={} -> {}", text(left), escape(right)))
                     .collect(),
-            )
+            ))
         }
-        Body::Flashcard { .. } => return Err("GIFT has no flashcard question".into()),
-        Body::Order { .. } => return Err("GIFT has no ordering question".into()),
-    })
+        Body::Order { items } => one(lines(
+            items
+                .iter()
+                .enumerate()
+                .map(|(k, item)| format!("={} -> {}", k + 1, escape(item)))
+                .collect(),
+        )),
+        Body::Flashcard { answer, .. } => {
+            let typed = (answer.chars().count() <= SHORT_BACK && !answer.contains('\n'))
+                .then(|| short(std::slice::from_ref(answer), &[], &explain).ok())
+                .flatten();
+            if let Some(block) = typed {
+                one(format!("{prompt}{block}"))
+            } else {
+                // A description has no answer block and no feedback: the back, then the explanation, in its text.
+                let mut shown = format!("{}\n\n{}", card.prompt, answer);
+                if let Some(e) = &card.explain {
+                    shown.push_str("\n\n");
+                    shown.push_str(e);
+                }
+                one(text(&shown))
+            }
+        }
+    }
 }
 
 /// A short-answer block: the accepted answers, the rejected ones at 0 %, then the general feedback.

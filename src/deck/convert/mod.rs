@@ -63,6 +63,105 @@ pub struct Warning {
     pub message: String,
 }
 
+/// What a writer wrote: how many of the deck's cards, as how many units of the format (GIFT questions, Anki notes,
+/// Quizlet lines), and a warning naming each card it left out or could not write whole, with the reason.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Written {
+    /// Cards written (each wholly or in part, as its warning says).
+    pub cards: usize,
+    /// Questions, notes or lines written: a cloze card with three blanks is three GIFT questions.
+    pub items: usize,
+    pub warnings: Vec<Warning>,
+}
+
+/// The first media reference in a text (an HTML `<img>`, `<audio>`, `<video>`, `<source>`, `<embed>`, `<iframe>` or
+/// `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a `[[...]]` link), cut to 60
+/// characters: detente keeps it as text and the readers warn about it.
+pub fn media(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let tags = [
+        "<img", "<audio", "<video", "<source", "<embed", "<iframe", "<object",
+    ];
+    let start = tags
+        .iter()
+        .filter_map(|t| {
+            lower.match_indices(t).map(|(i, _)| i).find(|&i| {
+                lower[i + t.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || c == '>' || c == '/')
+            })
+        })
+        .chain(lower.find("@@pluginfile@@"))
+        .chain(lower.find("[sound:"))
+        .chain(
+            ["[image: ", "[audio: ", "[video: ", "[media: "]
+                .iter()
+                .filter_map(|k| lower.find(k)),
+        )
+        .chain(lower.find("[[").filter(|&i| lower[i + 2..].contains("]]")))
+        .min()?;
+    let rest = &text[start..];
+    let close = |c: &str| rest.find(c).map_or(rest.len(), |i| i + c.len());
+    let end = if rest.starts_with("@@") {
+        rest.find(char::is_whitespace).unwrap_or(rest.len())
+    } else if rest.starts_with("[[") {
+        close("]]")
+    } else if rest.starts_with('[') {
+        close("]")
+    } else {
+        close(">")
+    };
+    let found: String = rest[..end].chars().take(60).collect();
+    Some(found)
+}
+
+/// The text an HTML media tag is kept as when HTML is turned into plain text: `<img src="map.png">` becomes
+/// `[image: map.png]` (also `audio`, `video`, `source`, `embed`, `iframe`, `object`); `None` for other tags. `tag`
+/// is what stands between `<` and `>`.
+pub fn media_tag(tag: &str) -> Option<String> {
+    let lower = tag.trim().to_ascii_lowercase();
+    let name = lower
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()?;
+    let kind = match name {
+        "img" => "image",
+        "audio" => "audio",
+        "video" => "video",
+        "source" | "embed" | "iframe" | "object" => "media",
+        _ => return None,
+    };
+    let at = ["src=", "data="]
+        .iter()
+        .find_map(|k| lower.find(k).map(|i| i + k.len()));
+    let link = at.map(|i| {
+        let rest = tag.trim()[i..].trim_start();
+        match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or("").to_string(),
+            _ => rest
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        }
+    });
+    Some(match link {
+        Some(link) if !link.is_empty() => format!("[{kind}: {link}]"),
+        _ => format!("[{kind}]"),
+    })
+}
+
+/// The warning for a media reference the reader kept as text.
+pub fn media_warning(line: usize, found: &str) -> Warning {
+    Warning {
+        line,
+        message: format!(
+            "media link kept as text: `{}` (detente shows no images or sound)",
+            found.replace(['\n', '\r'], " ")
+        ),
+    }
+}
+
 /// What a reader learned about the bank besides its cards.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
@@ -216,6 +315,34 @@ mod tests {
             "Which article of the North Atlantic Treaty contains the collective-defence clause?",
         );
         assert!(long.len() <= 48 && !long.ends_with('-'), "{long}");
+    }
+
+    #[test]
+    fn media_references_are_found_and_html_media_tags_kept_as_text() {
+        assert_eq!(
+            media("See <IMG src='a.png'> here").as_deref(),
+            Some("<IMG src='a.png'>")
+        );
+        assert_eq!(
+            media("@@PLUGINFILE@@/map.png shows it").as_deref(),
+            Some("@@PLUGINFILE@@/map.png")
+        );
+        assert_eq!(
+            media("[sound:x.mp3] hear").as_deref(),
+            Some("[sound:x.mp3]")
+        );
+        assert_eq!(media("a [[b.png]] c").as_deref(), Some("[[b.png]]"));
+        assert_eq!(media("<imgur> is not an image, [[ nor this"), None);
+        assert_eq!(
+            media_tag(r#"img alt="HQ" src="@@PLUGINFILE@@/hq.png""#).as_deref(),
+            Some("[image: @@PLUGINFILE@@/hq.png]")
+        );
+        assert_eq!(
+            media_tag("audio src=x.mp3 controls").as_deref(),
+            Some("[audio: x.mp3]")
+        );
+        assert_eq!(media_tag("video").as_deref(), Some("[video]"));
+        assert_eq!(media_tag("b"), None);
     }
 
     #[test]

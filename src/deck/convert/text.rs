@@ -2,8 +2,9 @@
 //! header row; the Anki and Quizlet writers.
 //!
 //! Every row becomes a flashcard (front → prompt, back → answer), or a cloze card when the front holds Anki cloze
-//! markup `{{c1::answer}}` / `{{c1::answer::hint}}`: each marked span becomes a detente blank `{{answer}}` (hints are
-//! dropped) and the back becomes the card's `explain`. Rows with an empty front, or an empty back on a flashcard, are
+//! markup `{{c1::answer}}` / `{{c1::answer::hint}}`: each marked span becomes a detente blank `{{answer}}`, the hints
+//! become the card's `hint`, and the back becomes the card's `explain`. Media links (`<img>`, `[sound:..]`, `[[..]]`)
+//! are kept as text with a warning at their line. Rows with an empty front, or an empty back on a flashcard, are
 //! skipped with a warning naming their line; a row whose field count differs from the first row's is an error.
 //!
 //! **Reading.** The input is read line by line with 1-based line numbers of the original file (a UTF-8 byte order mark
@@ -24,8 +25,9 @@
 //!   stays streaming and a single-deck file gets no extra tags. A `Basic (and reversed card)` note type gives
 //!   `reverse = true`.
 //! * [`read_quizlet`] reads Quizlet's export: one card per line, the term and definition separated by a tab, or by a
-//!   comma when the first card line has no tab (Quizlet's two choices). The line is split at the first separator and
-//!   nothing is quoted, as Quizlet quotes nothing.
+//!   comma when the first card line has no tab (Quizlet's two choices); [`read_quizlet_with`] takes the separators
+//!   Quizlet's export dialog offers (term: tab, comma or custom; rows: new line, semicolon or custom). A row is split
+//!   at the first separator and nothing is quoted, as Quizlet quotes nothing.
 //! * [`read_csv`] needs a header row naming `front` and `back` (or `question`/`answer`, `term`/`definition`), case
 //!   insensitive; `tags` (separated by spaces, commas or semicolons), `id`, `explain` and `hint` are optional and other
 //!   columns are ignored with one warning. The separator is picked from the header line as for Anki.
@@ -34,12 +36,12 @@
 //! stay, any other run of non-alphanumerics becomes `-`.
 //!
 //! **Writing.** [`write_anki`] writes Anki's own self-describing layout (`#separator:tab`, `#html:false`, then GUID,
-//! note type, deck, front, back and tags columns), quoting fields by Anki's (RFC 4180) rules, so [`read_anki`] and
-//! Anki both read it back with ids, prompts, answers and tags unchanged. [`write_quizlet`] writes
-//! `term<TAB>definition<LF>`, newlines inside a field becoming " / " and tabs spaces. Both write flashcard, text (the
-//! first answer), choice, true/false and number cards; cloze cards become Anki cloze notes (one `cN` per blank, first
-//! answer only) or, for Quizlet, the sentence with `_____` blanks and the answers joined by " / ". Multi, order and
-//! match cards have no equivalent and are skipped with a warning naming the card.
+//! note type, deck, front, back and tags columns), quoting fields by Anki's (RFC 4180) rules. Every card is one note,
+//! its GUID `<deck id>/<card id>` (unique across decks, stable across exports, read back as the card id); the back
+//! holds the answer and then the explanation; choice, multi, match and order cards show their lists on the front and
+//! their answer on the back; cloze cards become Anki cloze notes (one `cN` per blank, the hint on each, the other
+//! accepted answers in Back Extra). [`write_quizlet`] writes `term<TAB>definition<LF>` for every card, laid out as
+//! its Anki note, newlines inside a field becoming " / " and tabs spaces.
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, tag};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
@@ -104,7 +106,7 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
             line: rec.line,
             front: text(Some(cols.front)),
             back: text(cols.back),
-            id: Some(raw(cols.id).to_string()).filter(|g| !g.is_empty()),
+            id: Some(card_id(raw(cols.id))).filter(|g| !g.is_empty()),
             tags,
             explain: None,
             hint: None,
@@ -120,28 +122,85 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
 /// Quizlet export text: one card per line, `term<TAB>definition`, or `term,definition` when the first card line holds
 /// no tab. Each line is split at the first separator; nothing is quoted. Blank lines are skipped.
 pub fn read_quizlet(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertError> {
-    let mut lines = Lines::new(input);
+    read_quizlet_with(input, &QuizletSeparators::default(), emit)
+}
+
+/// The separators of a Quizlet export, as its export dialog offers them: between term and definition Tab, Comma or a
+/// custom string (`None`: tab, else comma, whichever the first card holds); between rows New line, Semicolon or a
+/// custom string (`None`: a new line).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuizletSeparators {
+    pub term: Option<String>,
+    pub row: Option<String>,
+}
+
+impl QuizletSeparators {
+    /// The separators named as on Quizlet's export dialog: `tab`, `comma` or any other text for the term separator;
+    /// `newline`, `semicolon` or any other text for the row separator. `\t` and `\n` in a custom text stand for a tab
+    /// and a new line. An empty separator, or the same one for both, is an error.
+    pub fn named(term: Option<&str>, row: Option<&str>) -> Result<Self, String> {
+        let custom = |s: &str| s.replace("\\t", "\t").replace("\\n", "\n");
+        let term = term.map(|t| match t.to_ascii_lowercase().as_str() {
+            "tab" => "\t".to_string(),
+            "comma" => ",".to_string(),
+            _ => custom(t),
+        });
+        let row = row.map(|r| match r.to_ascii_lowercase().as_str() {
+            "newline" | "new line" | "new-line" => "\n".to_string(),
+            "semicolon" => ";".to_string(),
+            _ => custom(r),
+        });
+        if term.as_deref() == Some("") || row.as_deref() == Some("") {
+            return Err("a separator cannot be empty".into());
+        }
+        if term.is_some() && term == row.clone().or(Some("\n".into())) {
+            return Err("the term and row separators must differ".into());
+        }
+        Ok(QuizletSeparators { term, row })
+    }
+}
+
+/// Quizlet export text with the given separators. Streams row by row; a row's line is the line its term starts on.
+pub fn read_quizlet_with(
+    mut input: impl BufRead,
+    seps: &QuizletSeparators,
+    emit: &mut Sink<'_>,
+) -> Result<Meta, ConvertError> {
     let mut meta = Meta::default();
     let mut ids = Ids::default();
-    let mut sep = None;
-    while let Some((line, text)) = lines.next()? {
-        let bare = text.trim_end_matches(['\r', '\n']);
+    let row_sep = seps.row.clone().unwrap_or_else(|| "\n".into());
+    let mut sep = seps.term.clone();
+    let mut line = 1;
+    let mut first = true;
+    while let Some((start, text)) = next_row(&mut input, row_sep.as_bytes(), &mut line, &mut first)?
+    {
+        let bare = if row_sep == "\n" {
+            text.strip_suffix('\r').unwrap_or(&text)
+        } else {
+            text.as_str()
+        };
         if bare.trim().is_empty() {
             continue;
         }
-        let sep = *sep.get_or_insert(if bare.contains('\t') { '\t' } else { ',' });
-        let Some((term, definition)) = bare.split_once(sep) else {
-            let name = if sep == '\t' { "tab" } else { "comma" };
+        let sep =
+            sep.get_or_insert_with(|| if bare.contains('\t') { "\t" } else { "," }.to_string());
+        let Some((term, definition)) = bare.split_once(sep.as_str()) else {
+            let name = match sep.as_str() {
+                "\t" => "tab".to_string(),
+                "," => "comma".to_string(),
+                other => format!("`{other}`"),
+            };
             return Err(ConvertError::at(
-                line,
+                start,
                 1,
                 format!(
-                    "no {name} between term and definition (Quizlet text has one card per line)"
+                    "no {name} between term and definition (Quizlet text has one term and definition a row; \
+                     use --separator and --row-separator for the separators chosen on export)"
                 ),
             ));
         };
         let row = Row {
-            line,
+            line: start,
             front: term.trim().to_string(),
             back: definition.trim().to_string(),
             id: None,
@@ -153,6 +212,57 @@ pub fn read_quizlet(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Co
         emit_row(row, &mut ids, &mut meta.warnings, emit)?;
     }
     Ok(meta)
+}
+
+/// The next row up to `sep` (not included), and the line its first non-blank character stands on; `line` is the
+/// line the input is at, `first` whether nothing was read yet (a UTF-8 byte order mark is dropped then).
+fn next_row(
+    input: &mut impl BufRead,
+    sep: &[u8],
+    line: &mut usize,
+    first: &mut bool,
+) -> Result<Option<(usize, String)>, ConvertError> {
+    let Some(&last) = sep.last() else {
+        return Ok(None);
+    };
+    let mut buf = Vec::new();
+    let mut ended = false;
+    loop {
+        if input.read_until(last, &mut buf)? == 0 {
+            break;
+        }
+        if buf.ends_with(sep) {
+            buf.truncate(buf.len() - sep.len());
+            ended = true;
+            break;
+        }
+    }
+    if buf.is_empty() && !ended {
+        return Ok(None);
+    }
+    if std::mem::take(first) && buf.starts_with(b"\xEF\xBB\xBF") {
+        buf.drain(..3);
+    }
+    let lead = buf
+        .iter()
+        .take_while(|b| b.is_ascii_whitespace())
+        .filter(|&&b| b == b'\n')
+        .count();
+    let start = *line + lead;
+    let breaks = buf.iter().filter(|&&b| b == b'\n').count()
+        + if ended {
+            sep.iter().filter(|&&b| b == b'\n').count()
+        } else {
+            0
+        };
+    let text = String::from_utf8(buf).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let at = std::str::from_utf8(good).unwrap_or("");
+        let column = at.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+        ConvertError::at(*line + at.matches('\n').count(), column, "invalid UTF-8")
+    })?;
+    *line += breaks;
+    Ok(Some((start, text)))
 }
 
 /// CSV with a header row: columns `front`, `back`, `tags` (case-insensitive; also `question`/`answer`,
@@ -244,56 +354,182 @@ pub fn read_csv(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
 const REVERSED: &str = "Basic (and reversed card)";
 
 /// Anki text as formats.md 4.1 recommends, in the column order of Anki's own "Notes in Plain Text" export: a GUID
-/// column holding the card id (so a re-import updates), a note type column (`Basic`, `Basic (and reversed card)` or
-/// `Cloze`), the deck title as deck column, front, back, and the tags. Returns a warning (line 0, naming the card id)
-/// for each card it cannot hold.
-pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
+/// column, a note type column (`Basic`, `Basic (and reversed card)` or `Cloze`), the deck title as deck column,
+/// front, back, and the tags. Every card is one note. The GUID is `<deck id>/<card id>`: unique across decks (card ids
+/// repeat from deck to deck) and the same on every export, so importing again updates the note instead of adding
+/// one, and importing several decks into one collection overwrites nothing. The back holds the answer and then the
+/// explanation; choice, multi, match and order cards show their choices, pairs or items on the front and the answer
+/// on the back; a cloze card is a Cloze note (one `cN` per blank, with the card's hint) whose Back Extra holds the
+/// explanation and the blanks' other accepted answers. Returns the count of notes written (one per card).
+pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written> {
     out.write_all(
         b"#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n\
           #columns:GUID\tNotetype\tDeck\tFront\tBack\tTags\n",
     )?;
-    let mut warnings = Vec::new();
+    let mut written = super::Written::default();
     let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
     for card in &deck.cards {
-        let (notetype, front, back) = match (&card.body, front_back(card)) {
-            (Body::Cloze { .. }, _) => {
-                if cloze_blanks(&card.prompt)
-                    .iter()
-                    .any(|b| b.answers.len() > 1)
-                {
-                    warnings.push(skipped(card, "alternative answers of cloze blanks dropped"));
-                }
-                let front =
-                    fill_blanks(&card.prompt, |n, answer| format!("{{{{c{n}::{answer}}}}}"));
-                ("Cloze", front, card.explain.clone().unwrap_or_default())
-            }
-            (Body::Flashcard { reverse: true, .. }, Some((front, back))) => (REVERSED, front, back),
-            (_, Some((front, back))) => ("Basic", front, back),
-            (_, None) => {
-                warnings.push(skipped(card, "skipped: Anki has no such note type"));
-                continue;
-            }
-        };
+        let (notetype, front, back) = anki_note(card);
         w.write_record([
-            card.id.as_str(),
+            anki_guid(&deck.id, &card.id).as_str(),
             notetype,
             deck.title.as_str(),
             front.as_str(),
             back.as_str(),
             card.tags.join(" ").as_str(),
         ])?;
+        written.cards += 1;
+        written.items += 1;
+        if card.hint.is_some() && notetype != "Cloze" {
+            written.warnings.push(Warning {
+                line: 0,
+                message: format!(
+                    "card `{}` ({}): its hint is not written: Anki's {notetype} note has no hint field",
+                    card.id,
+                    card.body.kind()
+                ),
+            });
+        }
     }
     w.flush()?;
-    Ok(warnings)
+    Ok(written)
 }
 
-/// Quizlet text: `term<TAB>definition<LF>`, newlines inside a field replaced by " / " and tabs by spaces. Returns a
-/// warning (line 0, naming the card id) for each card it cannot hold.
-pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Warning>> {
-    let mut warnings = Vec::new();
+/// The card id in a GUID: the part after the last `/` when that is a detente id (a GUID detente wrote, `<deck
+/// id>/<card id>`, so that a deck sent to Anki and back keeps its card ids), else the whole GUID.
+fn card_id(guid: &str) -> String {
+    let id = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    match guid.rsplit_once('/') {
+        Some((deck, card)) if id(deck) && id(card) => card.to_string(),
+        _ => guid.to_string(),
+    }
+}
+
+/// The GUID of a card's Anki note: `<deck id>/<card id>`.
+pub fn anki_guid(deck: &str, card: &str) -> String {
+    format!("{deck}/{card}")
+}
+
+/// A card as an Anki note: its note type, front and back.
+fn anki_note(card: &Card) -> (&'static str, String, String) {
+    let bullets = |items: &mut dyn Iterator<Item = &String>| {
+        items
+            .map(|i| format!("- {i}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let with_explain = |answer: String| match &card.explain {
+        Some(e) if !e.trim().is_empty() => format!("{answer}\n\n{e}"),
+        _ => answer,
+    };
+    let prompt = card.prompt.clone();
+    match &card.body {
+        Body::Flashcard { answer, reverse } => (
+            if *reverse { REVERSED } else { "Basic" },
+            prompt,
+            with_explain(answer.clone()),
+        ),
+        Body::Choice { choices, answer } => (
+            "Basic",
+            format!("{prompt}\n\n{}", bullets(&mut choices.iter())),
+            with_explain(answer.clone()),
+        ),
+        Body::Multi { choices, answers } => (
+            "Basic",
+            format!(
+                "{prompt}\n\nTick every right choice:\n{}",
+                bullets(&mut choices.iter())
+            ),
+            with_explain(bullets(&mut answers.iter())),
+        ),
+        Body::Truefalse { answer } => (
+            "Basic",
+            prompt,
+            with_explain(if *answer { "True" } else { "False" }.to_string()),
+        ),
+        Body::Text { answers, .. } => {
+            let mut back = answers.first().cloned().unwrap_or_default();
+            if answers.len() > 1 {
+                back.push_str(&format!("\n(also accepted: {})", answers[1..].join("; ")));
+            }
+            ("Basic", prompt, with_explain(back))
+        }
+        Body::Number { answer, tolerance } => (
+            "Basic",
+            prompt,
+            with_explain(crate::grade::format_number(*answer, *tolerance)),
+        ),
+        Body::Match { pairs } => {
+            let mut rights: Vec<&String> = pairs.iter().map(|p| &p.1).collect();
+            rights.sort();
+            rights.dedup();
+            let front = format!(
+                "{prompt}\n\nMatch each of:\n{}\n\nwith one of:\n{}",
+                bullets(&mut pairs.iter().map(|p| &p.0)),
+                bullets(&mut rights.into_iter())
+            );
+            let back = pairs
+                .iter()
+                .map(|(l, r)| format!("{l} → {r}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            ("Basic", front, with_explain(back))
+        }
+        Body::Order { items } => {
+            let mut shown: Vec<&String> = items.iter().collect();
+            shown.sort();
+            let front = format!(
+                "{prompt}\n\nPut in order:\n{}",
+                bullets(&mut shown.into_iter())
+            );
+            let back = items
+                .iter()
+                .enumerate()
+                .map(|(k, i)| format!("{}. {i}", k + 1))
+                .collect::<Vec<_>>()
+                .join("\n");
+            ("Basic", front, with_explain(back))
+        }
+        Body::Cloze { .. } => {
+            let hint = card
+                .hint
+                .as_deref()
+                .filter(|h| !h.trim().is_empty() && !h.contains("}}"))
+                .map(|h| format!("::{}", h.replace("::", ":")))
+                .unwrap_or_default();
+            let front = fill_blanks(&card.prompt, |n, answer| {
+                format!("{{{{c{n}::{answer}{hint}}}}}")
+            });
+            let mut extra = card.explain.clone().unwrap_or_default();
+            let others: Vec<String> = cloze_blanks(&card.prompt)
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| b.answers.len() > 1)
+                .map(|(k, b)| format!("c{}: {}", k + 1, b.answers[1..].join("; ")))
+                .collect();
+            if !others.is_empty() {
+                if !extra.is_empty() {
+                    extra.push_str("\n\n");
+                }
+                extra.push_str(&format!("(also accepted: {})", others.join("; ")));
+            }
+            ("Cloze", front, extra)
+        }
+    }
+}
+
+/// Quizlet text: `term<TAB>definition<LF>`, newlines inside a field replaced by " / " and tabs by spaces. Every card
+/// is one line, laid out as its Anki note (cloze sentences with `_____` blanks); returns the count of lines written.
+pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written> {
+    let mut written = super::Written::default();
     for card in &deck.cards {
-        let (term, definition) = match (&card.body, front_back(card)) {
-            (Body::Cloze { .. }, _) => {
+        let (term, definition) = match &card.body {
+            Body::Cloze { .. } => {
                 let mut answers = Vec::new();
                 let term = fill_blanks(&card.prompt, |_, answer| {
                     answers.push(answer.to_string());
@@ -301,18 +537,30 @@ pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Vec<Wa
                 });
                 (term, answers.join(" / "))
             }
-            (_, Some(sides)) => sides,
-            (_, None) => {
-                warnings.push(skipped(
-                    card,
-                    "skipped: Quizlet has only terms and definitions",
-                ));
-                continue;
+            Body::Flashcard { answer, .. } => (card.prompt.clone(), answer.clone()),
+            _ => {
+                let (_, front, back) = anki_note(&Card {
+                    explain: None,
+                    ..card.clone()
+                });
+                (front, back)
             }
         };
         writeln!(out, "{}\t{}", flat(&term), flat(&definition))?;
+        written.cards += 1;
+        written.items += 1;
+        if card.hint.is_some() {
+            written.warnings.push(Warning {
+                line: 0,
+                message: format!(
+                    "card `{}` ({}): its hint is not written: Quizlet has only terms and definitions",
+                    card.id,
+                    card.body.kind()
+                ),
+            });
+        }
     }
-    Ok(warnings)
+    Ok(written)
 }
 
 /// A cloze prompt with each blank replaced by `fill(n, first answer)`, `n` counting blanks from 1.
@@ -329,27 +577,6 @@ fn fill_blanks(prompt: &str, mut fill: impl FnMut(usize, &str) -> String) -> Str
     }
     out.push_str(&prompt[last..]);
     out
-}
-
-/// The front and back of a card that has a single answer to show; `None` for cloze, multi, order and match.
-fn front_back(card: &Card) -> Option<(String, String)> {
-    let back = match &card.body {
-        Body::Flashcard { answer, .. } | Body::Choice { answer, .. } => answer.clone(),
-        Body::Text { answers, .. } => answers.first()?.clone(),
-        Body::Truefalse { answer } => if *answer { "True" } else { "False" }.to_string(),
-        Body::Number { answer, .. } => crate::grade::plain_number(*answer),
-        Body::Cloze { .. } | Body::Multi { .. } | Body::Order { .. } | Body::Match { .. } => {
-            return None;
-        }
-    };
-    Some((card.prompt.clone(), back))
-}
-
-fn skipped(card: &Card, why: &str) -> Warning {
-    Warning {
-        line: 0,
-        message: format!("card `{}` ({}): {why}", card.id, card.body.kind()),
-    }
 }
 
 /// One line of Quizlet text: newlines become " / ", tabs spaces.
@@ -388,9 +615,18 @@ fn emit_row(
     if row.front.is_empty() {
         return warn("the front is empty; row skipped");
     }
+    if let Some(found) = [&row.front, &row.back]
+        .into_iter()
+        .chain(row.explain.as_ref())
+        .find_map(|t| super::media(t))
+    {
+        warn(&super::media_warning(row.line, &found).message)?;
+    }
+    let mut hint = row.hint;
     let (prompt, body, explain) = match anki_cloze(&row.front) {
-        Some(Ok(prompt)) => {
+        Some(Ok((prompt, hints))) => {
             let explain = row.explain.or(Some(row.back).filter(|b| !b.is_empty()));
+            hint = hint.or_else(|| cloze_hint(&hints));
             (prompt, Body::Cloze { reject: Vec::new() }, explain)
         }
         Some(Err(why)) => return warn(why),
@@ -416,13 +652,38 @@ fn emit_row(
         explain,
         source: Vec::new(),
         tags,
-        hint: row.hint,
+        hint,
     })
 }
 
-/// A front with Anki cloze markup as a detente cloze prompt: `None` when there is no `{{cN::…}}`, an error when the
-/// result would not be a valid cloze prompt.
-fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
+/// One hint for a cloze card from its blanks' Anki hints (`{{c1::answer::hint}}`): the hint itself when every blank
+/// has that one, else each hinted blank's as "blank N: hint", joined by "; ".
+fn cloze_hint(hints: &[Option<String>]) -> Option<String> {
+    let given: Vec<(usize, &String)> = hints
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| h.as_ref().map(|h| (i, h)))
+        .collect();
+    let (_, first) = given.first()?;
+    if given.len() == hints.len() && given.iter().all(|(_, h)| h == first) {
+        return Some(first.to_string());
+    }
+    Some(
+        given
+            .iter()
+            .map(|(i, h)| format!("blank {}: {h}", i + 1))
+            .collect::<Vec<_>>()
+            .join("; "),
+    )
+}
+
+/// A cloze prompt and the hint of each of its blanks.
+type Cloze = (String, Vec<Option<String>>);
+
+/// A front with Anki cloze markup as a detente cloze prompt and each blank's hint (`{{c1::answer::hint}}`): `None`
+/// when there is no `{{cN::…}}`, an error when the result would not be a valid cloze prompt.
+fn anki_cloze(front: &str) -> Option<Result<Cloze, &'static str>> {
+    let mut hints = Vec::new();
     let mut out = String::new();
     let mut rest = front;
     let mut found = false;
@@ -436,7 +697,14 @@ fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
             rest = after;
             continue;
         };
-        let answer = inner.split("::").next().unwrap_or("").trim();
+        let mut parts = inner.splitn(2, "::");
+        let answer = parts.next().unwrap_or("").trim();
+        hints.push(
+            parts
+                .next()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty()),
+        );
         out.push_str(&rest[..open]);
         out.push_str("{{");
         out.push_str(answer);
@@ -453,7 +721,7 @@ fn anki_cloze(front: &str) -> Option<Result<String, &'static str>> {
         && out.matches("}}").count() == blanks.len()
         && blanks.iter().all(|b| !b.answers.is_empty());
     Some(if ok {
-        Ok(out)
+        Ok((out, hints))
     } else {
         Err("a cloze deletion is empty or nested; row skipped")
     })
@@ -500,6 +768,8 @@ fn strip_html(s: &str) -> String {
                 .contains(&name.as_str());
             if name == "br" || (block && !out.is_empty() && !out.ends_with('\n')) {
                 out.push('\n');
+            } else if let Some(kept) = super::media_tag(&s[i + 1..i + len - 1]) {
+                out.push_str(&kept);
             }
             i += len;
         } else if let Some((len, c)) = entity(rest) {
