@@ -354,10 +354,16 @@ impl std::io::Write for Fnv1a {
     }
 }
 
+/// The version of what importing a deck writes besides its cards' text. A deck's [`Deck::content_hash`] includes it,
+/// so that a database imported under older rules takes every deck again on the next import or start, even when the
+/// file has not changed. 2: deck-level tags are no longer copied onto the cards.
+const IMPORT_RULES: u32 = 2;
+
 impl Deck {
-    /// A hash of the whole deck, to skip re-importing an unchanged built-in deck.
+    /// A hash of the whole deck (and of [`IMPORT_RULES`]), to skip re-importing an unchanged deck.
     pub fn content_hash(&self) -> String {
         let mut h = Fnv1a::default();
+        h.feed(&IMPORT_RULES.to_le_bytes());
         // Serializing a deck to a hasher cannot fail: it has no maps with non-string keys.
         let _ = serde_json::to_writer(&mut h, self);
         format!("{:016x}", h.0)
