@@ -98,6 +98,10 @@ pub struct Card {
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Item-writing warnings of `deck check` this card is allowed to raise, each with the author's reason (see
+    /// [`crate::grade::lint::CARD_WARNINGS`]). Not part of what the learner sees, so not of [`Card::content_hash`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allow: BTreeMap<String, String>,
 }
 
 /// What is specific to each of the nine card kinds.
@@ -242,7 +246,16 @@ impl Card {
 
     /// A hash of everything the learner sees for sibling `sibling`: a change means the text changed.
     pub fn content_hash(&self, sibling: usize) -> String {
-        let json = serde_json::to_string(&(self, sibling)).unwrap_or_default();
+        let json = if self.allow.is_empty() {
+            serde_json::to_string(&(self, sibling))
+        } else {
+            let seen = Card {
+                allow: BTreeMap::new(),
+                ..self.clone()
+            };
+            serde_json::to_string(&(seen, sibling))
+        }
+        .unwrap_or_default();
         format!("{:016x}", fnv1a(json.as_bytes()))
     }
 

@@ -501,6 +501,7 @@ fn question(
         source: Vec::new(),
         tags: Vec::new(),
         hint: None,
+        allow: Default::default(),
     };
     Ok(Some((name, card)))
 }

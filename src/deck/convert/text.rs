@@ -417,6 +417,7 @@ fn emit_row(
         source: Vec::new(),
         tags,
         hint: row.hint,
+        allow: Default::default(),
     })
 }
 
