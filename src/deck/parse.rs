@@ -36,6 +36,9 @@ pub struct Diagnostic {
     /// How many more places have this same warning, not listed one by one (see [`KEPT_REPEATS`]).
     #[serde(skip_serializing_if = "is_zero")]
     pub more: usize,
+    /// The name of an item-writing or theme warning (`longest-answer`, ...), which a card may `allow`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -259,6 +262,7 @@ impl Diagnostic {
             message,
             excerpt: excerpt.trim_end().to_string(),
             more: 0,
+            rule: None,
         }
     }
 }

@@ -66,17 +66,19 @@ pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let text = Lines::new(src);
     let places = Places::new(src);
-    let mut push = |(line, column): (usize, usize), message: String| {
-        out.push(Diagnostic::new(
+    let mut push = |(line, column): (usize, usize), rule: Option<&'static str>, message: String| {
+        let mut d = Diagnostic::new(
             file,
             text.text(line),
             line,
             column,
             Severity::Warning,
             message,
-        ));
+        );
+        d.rule = rule;
+        out.push(d);
     };
-    let mut warn = |id: &str, message: String| push(places.card(id), message);
+    let mut warn = |id: &str, message: String| push(places.card(id), None, message);
 
     let mut prompts: HashMap<String, &str> = HashMap::new();
     for card in &deck.cards {
@@ -184,6 +186,7 @@ pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
         } else {
             push(
                 places.field(&card.id, f.field),
+                Some(f.name),
                 format!("{} [{}]", f.message, f.name),
             );
         }
@@ -193,6 +196,7 @@ pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
             if !allowed.contains(&(i, name.as_str())) {
                 push(
                     places.field(&card.id, "allow"),
+                    None,
                     format!(
                         "card `{}` allows `{name}`, which it does not raise: the `allow` is stale",
                         card.id
@@ -201,8 +205,8 @@ pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
             }
         }
     }
-    for (field, message) in theme_warnings(deck) {
-        push(places.header(field), message);
+    for (field, rule, message) in theme_warnings(deck) {
+        push(places.header(field), Some(rule), message);
     }
     out.sort_by(|a, b| (a.line, a.column, &a.message).cmp(&(b.line, b.column, &b.message)));
     out
@@ -964,12 +968,13 @@ fn near_duplicates(deck: &Deck) -> Vec<Found> {
         .collect()
 }
 
-/// The deck-level theme warnings, each with the `[deck]` field it is about.
-fn theme_warnings(deck: &Deck) -> Vec<(Option<&'static str>, String)> {
+/// The deck-level theme warnings, each with the `[deck]` field it is about and its name.
+fn theme_warnings(deck: &Deck) -> Vec<(Option<&'static str>, &'static str, String)> {
     let mut out = Vec::new();
     for tag in deck.tags.iter().filter(|t| t.starts_with("theme:")) {
         out.push((
             Some("tags"),
+            "deck-theme",
             format!(
                 "deck tag `{tag}` is a theme: deck tags describe the deck and are not applied to its cards [deck-theme]"
             ),
@@ -994,6 +999,7 @@ fn theme_warnings(deck: &Deck) -> Vec<(Option<&'static str>, String)> {
             if count as f64 > THEME_SHARE * n as f64 {
                 out.push((
                     None,
+                    "theme-coverage",
                     format!(
                         "theme `{tag}` is on {count} of the deck's {n} cards ({:.0} %): a theme on more than 40 % \
                          of a deck measures little [theme-coverage]",
@@ -1453,6 +1459,7 @@ allow = { number-form = "a year, as every date in this deck", leaked-answer = "n
             "answer = \"The Foreign Policy Blogs piece\""
         );
         assert!(found[0].message.ends_with("[longest-answer]"));
+        assert_eq!(found[0].rule, Some("longest-answer"));
         assert!(
             found[0]
                 .hint
