@@ -712,25 +712,38 @@ fn says_number_form(prompt: &str) -> bool {
         || WORDS.iter().any(|w| p.contains(&format!(" {w} ")))
 }
 
-/// Why a flashcard's prompt asks several questions: more than one question mark, or a question joined to another
-/// by "and" ("Who proposed it, and why?").
+/// Why a flashcard's prompt asks several questions: two question marks that end questions (not one inside a
+/// quotation, "'Why NATO?'"), or a second question joined by ", and" ("What ..., and why does ...?") or closing it
+/// ("Who proposed it and why?"). "When and where did it happen?" is one question.
 fn several_questions(prompt: &str) -> Option<&'static str> {
-    if prompt.matches('?').count() >= 2 {
+    let ends = prompt
+        .match_indices('?')
+        .filter(|(i, _)| {
+            prompt[i + 1..]
+                .chars()
+                .next()
+                .is_none_or(char::is_whitespace)
+        })
+        .count();
+    if ends >= 2 {
         return Some("two question marks");
     }
     const WH: [&str; 8] = [
         "what", "why", "how", "who", "whom", "which", "when", "where",
     ];
-    let words: Vec<&str> = prompt
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
-        .collect();
-    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
-    let first_wh = lower.iter().position(|w| WH.contains(&w.as_str()))?;
-    let joined = lower
-        .windows(2)
-        .enumerate()
-        .any(|(i, w)| i > first_wh && w[0] == "and" && WH.contains(&w[1].as_str()));
+    let words: Vec<&str> = prompt.split_whitespace().collect();
+    let bare = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let first_wh = words.iter().position(|w| WH.contains(&bare(w).as_str()))?;
+    let joined = (first_wh + 1..words.len().saturating_sub(1)).any(|i| {
+        let and = words[i];
+        let wh = words[i + 1];
+        let comma = i > 0 && words[i - 1].ends_with(',');
+        let last = i + 2 == words.len() && wh.ends_with('?');
+        bare(and) == "and" && WH.contains(&bare(wh).as_str()) && (comma || last)
+    });
     joined.then_some("a second question after \"and\"")
 }
 
@@ -1328,10 +1341,13 @@ reject = ["Iran"]
             "What does the reading say is the alternative, and how does it judge it?",
             "Who proposed a joint system? Why did NATO refuse?",
             "Why does Pouliot call it shared, and what would they gain?",
+            "Who proposed a joint system and why?",
         ] {
             assert!(several_questions(prompt).is_some(), "{prompt}");
         }
         for prompt in [
+            "Who asked 'Why NATO?' at Lisbon?",
+            "When and where did the NRC first meet?",
             "What does Pouliot mean by 'symbolic power struggles'?",
             "What is Naselskaya's conclusion: what must the parties keep in mind?",
             "Why do NATO and Russia disagree on missile defence?",
