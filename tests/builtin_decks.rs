@@ -169,25 +169,3 @@ fn choice_answers_are_among_their_choices_and_distractors_differ() {
         }
     }
 }
-
-/// The built-in decks raise none of `deck check`'s cross-card warnings (item writing, themes): a card that is right
-/// as it is says why in its `allow`. Ignored until the rewrite of the decks for issue 15 lands; run it with
-/// `cargo test --test builtin_decks -- --ignored` to list the warnings left, as `deck check decks/` does.
-#[test]
-#[ignore = "the built-in decks are being rewritten (issue 15); run with --ignored to list the warnings left"]
-fn builtin_decks_raise_no_deck_check_warnings() {
-    let mut left = Vec::new();
-    for b in DECKS {
-        let (deck, _) = parse_deck(b.file, b.text);
-        let deck = deck.unwrap_or_else(|| panic!("{} does not parse", b.file));
-        for d in detente::grade::lint::lint(b.file, b.text, &deck) {
-            left.push(format!("{}:{}: {}", d.file, d.line, d.message));
-        }
-    }
-    assert!(
-        left.is_empty(),
-        "{} warning(s):\n{}",
-        left.len(),
-        left.join("\n")
-    );
-}
