@@ -92,6 +92,7 @@ fn deck(d: usize) -> Deck {
                 source: Vec::new(),
                 tags: vec![format!("theme:t{}", c % 20)],
                 hint: None,
+                allow: Default::default(),
             })
             .collect(),
     }

@@ -159,6 +159,11 @@ pub enum DeckCommand {
         title: Option<String>,
     },
     /// Validate deck files: every problem at once as FILE:LINE:COL; exit 65 on errors
+    ///
+    /// Warnings include the item-writing rules, each named in its message: longest-answer, leaked-answer,
+    /// order-cue, all-of-the-above, none-of-the-above, negative-stem, number-form, near-duplicate,
+    /// several-questions; and the theme rules, deck-theme and theme-coverage. A card that is right as it is says
+    /// why with `allow = { longest-answer = "reason" }`. docs/deck-format.md describes each.
     Check {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,

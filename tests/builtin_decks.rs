@@ -169,3 +169,39 @@ fn choice_answers_are_among_their_choices_and_distractors_differ() {
         }
     }
 }
+
+/// Themes go on the cards they describe: across the built-in decks no theme covers more than 40 % of the cards,
+/// and no deck carries a theme among its own tags.
+#[test]
+fn no_theme_covers_more_than_two_fifths_of_the_builtin_cards() {
+    let decks = decks();
+    let cards: Vec<_> = decks.iter().flat_map(|d| &d.cards).collect();
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for card in &cards {
+        let themes: BTreeSet<&str> = card
+            .tags
+            .iter()
+            .map(String::as_str)
+            .filter(|t| t.starts_with("theme:"))
+            .collect();
+        for t in themes {
+            *counts.entry(t).or_default() += 1;
+        }
+    }
+    assert!(counts.len() >= 5, "{counts:?}");
+    for (theme, n) in &counts {
+        assert!(
+            *n * 5 <= cards.len() * 2,
+            "{theme} on {n} of {} cards",
+            cards.len()
+        );
+    }
+    for deck in &decks {
+        assert!(
+            deck.tags.iter().all(|t| !t.starts_with("theme:")),
+            "{}: {:?}",
+            deck.id,
+            deck.tags
+        );
+    }
+}

@@ -651,6 +651,7 @@ fn new_card(id: &str, prompt: &str, body: Body, explain: Option<&str>) -> Card {
         source: vec![],
         tags: vec![],
         hint: None,
+        allow: Default::default(),
     }
 }
 

@@ -676,3 +676,74 @@ fn stats_commands_as_a_user() {
     assert_eq!(ann.parameters, None);
     assert!((ann.desired_retention - 0.85).abs() < 1e-6);
 }
+
+/// Deck-level tags describe the deck: they are not copied onto its cards, so a theme on the deck does not make every
+/// card count for it in `stats` or match `study --tag`. A database filled under the old rule (deck tags copied) is
+/// put right when the unchanged deck is imported again.
+#[test]
+fn deck_tags_are_not_copied_onto_cards() {
+    use detente::deck::parse_deck;
+    use detente::store::{self, Filter, Store};
+    let src = "[deck]\nid = \"d\"\ntitle = \"D\"\ntags = [\"theme:partnership\", \"org:nato\"]\n\n\
+               [[card]]\nid = \"a\"\nkind = \"truefalse\"\nprompt = \"A?\"\nanswer = true\ntags = [\"theme:partnership\"]\n\n\
+               [[card]]\nid = \"b\"\nkind = \"truefalse\"\nprompt = \"B?\"\nanswer = true\ntags = [\"actor:rogozin\"]\n";
+    let deck = parse_deck("d.toml", src).0.expect("parses");
+    let mut store = Store::open(Path::new(":memory:")).expect("db");
+    let tx = store.write().expect("tx");
+    store::import_deck(&tx, &deck, false, None, NOW).expect("import");
+    tx.commit().expect("commit");
+    let tags_of = |store: &Store| {
+        let mut stmt = store
+            .conn
+            .prepare(
+                "SELECT c.card_key, group_concat(t.tag, ' ') FROM cards c JOIN card_tags t ON t.card_id = c.id
+                 GROUP BY c.id ORDER BY c.card_key",
+            )
+            .expect("query");
+        stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .expect("rows")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("rows")
+    };
+    assert_eq!(
+        tags_of(&store),
+        [
+            ("a".to_string(), "theme:partnership".to_string()),
+            ("b".to_string(), "actor:rogozin".to_string())
+        ]
+    );
+    let themed = |store: &Store| {
+        store::filtered_cards(
+            &store.conn,
+            &Filter {
+                tags: vec!["theme:*".into()],
+                ..Filter::default()
+            },
+        )
+        .expect("filter")
+        .len()
+    };
+    assert_eq!(themed(&store), 1);
+    // The old rule's rows, and a deck hash as the old rule stored it: the next import of the same file clears them.
+    store
+        .conn
+        .execute_batch(
+            "INSERT OR IGNORE INTO card_tags (card_id, tag) SELECT id, 'org:nato' FROM cards;
+             INSERT OR IGNORE INTO card_tags (card_id, tag) SELECT id, 'theme:partnership' FROM cards;
+             UPDATE decks SET content_hash = 'imported-under-rules-1';",
+        )
+        .expect("old rows");
+    assert_eq!(themed(&store), 2);
+    let tx = store.write().expect("tx");
+    let report = store::import_deck(&tx, &deck, false, None, NOW).expect("import");
+    tx.commit().expect("commit");
+    assert_eq!(report.unchanged, 2, "the cards themselves did not change");
+    assert_eq!(
+        tags_of(&store),
+        [
+            ("a".to_string(), "theme:partnership".to_string()),
+            ("b".to_string(), "actor:rogozin".to_string())
+        ]
+    );
+    assert_eq!(themed(&store), 1);
+}

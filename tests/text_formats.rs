@@ -88,6 +88,7 @@ fn card(id: &str, prompt: &str, body: Body, tags: &[&str]) -> Card {
         source: Vec::new(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         hint: None,
+        allow: Default::default(),
     }
 }
 

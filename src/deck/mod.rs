@@ -131,6 +131,10 @@ pub struct Card {
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// Item-writing warnings of `deck check` this card is allowed to raise, each with the author's reason (see
+    /// [`crate::grade::lint::CARD_WARNINGS`]). Not part of what the learner sees, so not of [`Card::content_hash`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allow: BTreeMap<String, String>,
 }
 
 /// What is specific to each of the nine card kinds.
@@ -289,7 +293,16 @@ impl Card {
 
     /// A hash of everything the learner sees for sibling `sibling`: a change means the text changed.
     pub fn content_hash(&self, sibling: usize) -> String {
-        let json = serde_json::to_string(&(self, sibling)).unwrap_or_default();
+        let json = if self.allow.is_empty() {
+            serde_json::to_string(&(self, sibling))
+        } else {
+            let seen = Card {
+                allow: BTreeMap::new(),
+                ..self.clone()
+            };
+            serde_json::to_string(&(seen, sibling))
+        }
+        .unwrap_or_default();
         format!("{:016x}", fnv1a(json.as_bytes()))
     }
 
@@ -401,6 +414,11 @@ impl std::io::Write for Fnv1a {
     }
 }
 
+/// The version of what importing a deck writes besides its cards' text. A deck's [`Deck::content_hash`] includes it,
+/// so that a database imported under older rules takes every deck again on the next import or start, even when the
+/// file has not changed. 2: deck-level tags are no longer copied onto the cards.
+const IMPORT_RULES: u32 = 2;
+
 impl Deck {
     /// How many study items (cards, as learners study and count them) the deck's cards become: each cloze blank
     /// and each reverse side is a card of its own. The one definition of a deck's card count.
@@ -433,9 +451,10 @@ impl Deck {
         ranks
     }
 
-    /// A hash of the whole deck, to skip re-importing an unchanged built-in deck.
+    /// A hash of the whole deck (and of [`IMPORT_RULES`]), to skip re-importing an unchanged deck.
     pub fn content_hash(&self) -> String {
         let mut h = Fnv1a::default();
+        h.feed(&IMPORT_RULES.to_le_bytes());
         // Serializing a deck to a hasher cannot fail: it has no maps with non-string keys.
         let _ = serde_json::to_writer(&mut h, self);
         format!("{:016x}", h.0)

@@ -36,6 +36,9 @@ pub struct Diagnostic {
     /// How many more places have this same warning, not listed one by one (see [`KEPT_REPEATS`]).
     #[serde(skip_serializing_if = "is_zero")]
     pub more: usize,
+    /// The name of an item-writing or theme warning (`longest-answer`, ...), which a card may `allow`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -83,6 +86,63 @@ impl fmt::Display for Diagnostic {
 /// Advice for a problem, chosen by its message, so that every check gets its hint from one table.
 fn hint_for(message: &str) -> Option<&'static str> {
     const HINTS: &[(&str, &str)] = &[
+        // The item-writing warnings, by the name each message ends with.
+        (
+            "[longest-answer]",
+            "make the wrong choices as long and as specific as the right one, or shorten it",
+        ),
+        (
+            "[leaked-answer]",
+            "reword the other card's prompt so it does not print the answer, or ask this card another way",
+        ),
+        (
+            "[order-cue]",
+            "take the numbers, years, labels or sequence words out of the items and the prompt; say them in `explain`",
+        ),
+        (
+            "[all-of-the-above]",
+            "replace it with a plausible wrong choice, or make the card a `multi` card",
+        ),
+        (
+            "[none-of-the-above]",
+            "replace it with a plausible choice: knowing what is wrong does not show knowing what is right",
+        ),
+        (
+            "[negative-stem]",
+            "ask positively, or emphasize the negative word: NOT or *not*",
+        ),
+        (
+            "[number-form]",
+            "say what is wanted: \"In what year...\", \"On which day of the month...\", \"How many...\", \"What percentage...\"",
+        ),
+        (
+            "[near-duplicate]",
+            "remove one card, or make them ask different things",
+        ),
+        (
+            "[several-questions]",
+            "split it into one flashcard per question",
+        ),
+        (
+            "[theme-coverage]",
+            "keep the theme on the cards about it; a theme every card has measures nothing",
+        ),
+        (
+            "[deck-theme]",
+            "move the theme tag onto the cards about it, and keep deck tags for what describes the deck",
+        ),
+        (
+            "the `allow` is stale",
+            "remove the entry from `allow`: the card no longer raises that warning",
+        ),
+        (
+            "in `allow`",
+            "`allow` takes the warning names listed in `docs/deck-format.md`",
+        ),
+        (
+            "`allow` ",
+            "write `allow = { longest-answer = \"why this card is right as it is\" }`",
+        ),
         (
             "is not one of the choices",
             "copy the answer exactly from `choices`, or add it to them",
@@ -202,13 +262,16 @@ impl Diagnostic {
             message,
             excerpt: excerpt.trim_end().to_string(),
             more: 0,
+            rule: None,
         }
     }
 }
 
 /// Prompts longer than this many characters get a warning.
 const LONG_PROMPT: usize = 400;
-const COMMON_FIELDS: [&str; 7] = ["id", "kind", "prompt", "explain", "source", "tags", "hint"];
+const COMMON_FIELDS: [&str; 8] = [
+    "id", "kind", "prompt", "explain", "source", "tags", "hint", "allow",
+];
 
 /// The fields a kind takes besides the common ones.
 fn kind_fields(kind: &str) -> &'static [&'static str] {
@@ -226,8 +289,9 @@ fn kind_fields(kind: &str) -> &'static [&'static str] {
     }
 }
 
-const ALL_CARD_FIELDS: [&str; 15] = [
+const ALL_CARD_FIELDS: [&str; 16] = [
     "id",
+    "allow",
     "kind",
     "prompt",
     "explain",
@@ -276,6 +340,7 @@ struct RawCard {
     source: Option<Spanned<toml::Value>>,
     tags: Option<Vec<Spanned<String>>>,
     hint: Option<String>,
+    allow: Option<Spanned<toml::Value>>,
 }
 
 /// A text's line starts, to turn byte offsets into lines and columns in logarithmic time (a 100,000-card deck
@@ -1076,6 +1141,10 @@ fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
         ctx.warn(card_at, "card has no `source`");
     }
     let tags = check_tags(ctx, raw.tags.unwrap_or_default());
+    let allow = match raw.allow {
+        Some(allow) => parse_allow(ctx, allow)?,
+        None => BTreeMap::new(),
+    };
     Some(Card {
         id: id?.into_inner(),
         prompt: prompt?.into_inner().trim().to_string(),
@@ -1084,7 +1153,56 @@ fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
         source: source.unwrap_or_default(),
         tags,
         hint: raw.hint.filter(|h| !h.trim().is_empty()),
+        allow,
     })
+}
+
+/// A card's `allow = { warning-name = "reason", ... }`: each name one of the item-writing warnings, each with a
+/// reason. `None` (errors reported) when any entry is wrong.
+fn parse_allow(ctx: &mut Ctx<'_>, value: Spanned<toml::Value>) -> Option<BTreeMap<String, String>> {
+    use crate::grade::lint::CARD_WARNINGS;
+    let at = value.span().start;
+    let toml::Value::Table(table) = value.into_inner() else {
+        ctx.error(
+            at,
+            "`allow` must be a table of warning names and reasons, such as { longest-answer = \"why\" }",
+        );
+        return None;
+    };
+    let names: Vec<&str> = CARD_WARNINGS.iter().map(|(name, _)| *name).collect();
+    let mut allow = BTreeMap::new();
+    let mut ok = true;
+    for (name, reason) in table {
+        if !names.contains(&name.as_str()) {
+            let hint = closest(&name, &names)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            ctx.error(
+                at,
+                format!(
+                    "unknown warning `{name}` in `allow`; {hint}(one of {})",
+                    names.join(", ")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        match reason {
+            toml::Value::String(r) if !r.trim().is_empty() => {
+                allow.insert(name, r.trim().to_string());
+            }
+            _ => {
+                ctx.error(
+                    at,
+                    format!(
+                        "`allow` of `{name}` needs a reason: {name} = \"why this card is right as it is\""
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(allow)
 }
 
 fn clean(list: Option<Vec<String>>) -> Vec<String> {

@@ -293,7 +293,9 @@ pub fn import_deck(
                     id
                 }
             };
-            for tag in card.tags.iter().chain(&deck.tags) {
+            // A card carries its own tags only: deck-level tags describe the deck, and copied onto every card they
+            // would make a theme cover the whole deck in `stats` and `study --tag`.
+            for tag in &card.tags {
                 add_tag.execute(params![id, tag])?;
             }
             for other in &draws_on {

@@ -522,6 +522,7 @@ fn question(
         source: Vec::new(),
         tags: Vec::new(),
         hint: None,
+        allow: Default::default(),
     };
     Ok(Some((name, card)))
 }

@@ -368,4 +368,18 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}\n{written}");
         assert_eq!(back.expect("parses"), deck);
     }
+
+    #[test]
+    fn a_card_written_as_toml_keeps_its_allow() {
+        let text = "[deck]\nid = \"d\"\ntitle = \"D\"\n\n[[card]]\nid = \"c\"\nkind = \"number\"\nprompt = \"When?\"\nanswer = 1997\nexplain = \"e\"\nsource = { paragraph = 1 }\nallow = { number-form = \"every date in this deck is a year\" }\n";
+        let (deck, diags) = parse_deck("d.toml", text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let deck = deck.expect("parses");
+        let mut out = Vec::new();
+        write_toml(&mut out, &deck).expect("write");
+        let written = String::from_utf8(out).expect("utf8");
+        let (back, diags) = parse_deck("written.toml", &written);
+        assert!(diags.is_empty(), "{diags:?}\n{written}");
+        assert_eq!(back.expect("parses"), deck);
+    }
 }

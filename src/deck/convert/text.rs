@@ -653,6 +653,7 @@ fn emit_row(
         source: Vec::new(),
         tags,
         hint,
+        allow: Default::default(),
     })
 }
 
