@@ -929,23 +929,18 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Written
         let questions = match gift_questions(card) {
             Ok(questions) => questions,
             Err(why) => {
-                written.warnings.push(Warning {
-                    line: 0,
-                    message: format!("card `{}` ({}) left out: {why}", card.id, card.body.kind()),
-                });
+                written
+                    .warnings
+                    .push(Warning::card(card, &format!(" left out: {why}")));
                 continue;
             }
         };
         written.cards += 1;
         if card.hint.is_some() {
-            written.warnings.push(Warning {
-                line: 0,
-                message: format!(
-                    "card `{}` ({}): its hint is not written: GIFT has no hints",
-                    card.id,
-                    card.body.kind()
-                ),
-            });
+            written.warnings.push(Warning::card(
+                card,
+                ": its hint is not written: GIFT has no hints",
+            ));
         }
         let tags: String = card
             .tags

@@ -63,6 +63,16 @@ pub struct Warning {
     pub message: String,
 }
 
+impl Warning {
+    /// A warning about one card of a deck being written out: "card `id` (kind): what".
+    pub(crate) fn card(card: &crate::deck::Card, what: &str) -> Warning {
+        Warning {
+            line: 0,
+            message: format!("card `{}` ({}){what}", card.id, card.body.kind()),
+        }
+    }
+}
+
 /// What a writer wrote: how many of the deck's cards, as how many units of the format (GIFT questions, Anki notes,
 /// Quizlet lines), and a warning naming each card it left out or could not write whole, with the reason.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -381,14 +381,10 @@ pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super::Wr
         written.cards += 1;
         written.items += 1;
         if card.hint.is_some() && notetype != "Cloze" {
-            written.warnings.push(Warning {
-                line: 0,
-                message: format!(
-                    "card `{}` ({}): its hint is not written: Anki's {notetype} note has no hint field",
-                    card.id,
-                    card.body.kind()
-                ),
-            });
+            written.warnings.push(Warning::card(
+                card,
+                &format!(": its hint is not written: Anki's {notetype} note has no hint field"),
+            ));
         }
     }
     w.flush()?;
@@ -550,14 +546,10 @@ pub fn write_quizlet(deck: &Deck, out: &mut dyn Write) -> std::io::Result<super:
         written.cards += 1;
         written.items += 1;
         if card.hint.is_some() {
-            written.warnings.push(Warning {
-                line: 0,
-                message: format!(
-                    "card `{}` ({}): its hint is not written: Quizlet has only terms and definitions",
-                    card.id,
-                    card.body.kind()
-                ),
-            });
+            written.warnings.push(Warning::card(
+                card,
+                ": its hint is not written: Quizlet has only terms and definitions",
+            ));
         }
     }
     Ok(written)
