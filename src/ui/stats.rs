@@ -87,8 +87,16 @@ pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     out.extend(prose(
         "Today    ",
         &format!(
-            "{} due, {} in learning, {} new left; {} reviews done",
-            s.today.due, s.today.learning, s.today.new_left, s.today.reviews_done
+            "{} due, {} in learning, {} new left; {} {} done",
+            s.today.due,
+            s.today.learning,
+            s.today.new_left,
+            s.today.reviews_done,
+            if s.today.reviews_done == 1 {
+                "review"
+            } else {
+                "reviews"
+            }
         ),
     ));
     let c = &s.counts;
