@@ -115,6 +115,12 @@ pub fn list(ctx: &Context) -> Result<i32> {
         print_json(&exams)?;
         return Ok(0);
     }
+    if exams.is_empty() {
+        say(
+            "No exams are loaded. Load one with `detente exam load FILE` (see exams/example.toml).",
+        );
+        return Ok(0);
+    }
     let mut table = Table::new(&[
         ("EXAM", Cell::Text),
         ("QUESTIONS", Cell::Number),
