@@ -122,6 +122,17 @@ pub struct ExamStatus {
     pub line: String,
 }
 
+impl ExamStatus {
+    /// The exam's name as shown: its id (cleaned), or "your exam" for the learner's own.
+    pub fn title(&self) -> String {
+        match self.exam.as_str() {
+            "learner" => "Your exam".into(),
+            "session" => "This session's exam".into(),
+            id => crate::ui::clean(id),
+        }
+    }
+}
+
 fn filter_of(e: &Upcoming) -> Filter {
     Filter {
         decks: e.decks.clone(),
@@ -292,4 +303,38 @@ pub fn card_tags(conn: &Connection, card: i64) -> Result<Vec<String>> {
         .prepare_cached("SELECT tag FROM card_tags WHERE card_id = ?1")?
         .query_map([card], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many new cards the exams ahead add to what a session started now over `filter` would introduce (see
+/// [`extra_new`]): what `due` and `stats` add to today's new cards.
+pub fn extra_today(
+    conn: &Connection,
+    learner: &super::Learner,
+    filter: &Filter,
+    exams: &[Upcoming],
+    statuses: &[ExamStatus],
+    cal: &Calendar,
+    now: i64,
+) -> Result<u32> {
+    if statuses.iter().all(|s| s.new_left_today == 0) {
+        return Ok(0);
+    }
+    let done = super::today(conn, learner.id, cal.start_of(cal.day_of(now)) * 1000)?;
+    let ordinary = counts::new_for_today(
+        conn,
+        learner.id,
+        filter,
+        counts::new_limit_left(learner, done.new_done),
+        &done.notes,
+    )?;
+    Ok(extra_new(
+        conn,
+        learner.id,
+        filter,
+        &ordinary,
+        exams,
+        statuses,
+        &done.notes,
+    )?
+    .len() as u32)
 }
