@@ -35,11 +35,7 @@ fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
 }
 
 /// `--exam-date` with its `--exam-scope`, or `--no-exam-date`.
-fn set_exam(
-    tx: &rusqlite::Transaction<'_>,
-    learner: i64,
-    s: &LearnerSettings,
-) -> Result<()> {
+fn set_exam(tx: &rusqlite::Transaction<'_>, learner: i64, s: &LearnerSettings) -> Result<()> {
     if s.no_exam_date {
         return store::exam_dates::set_learner_exam(tx, learner, None);
     }

@@ -380,9 +380,15 @@ mod tests {
             to_go -= n.min(to_go);
             day += 1;
         }
-        assert!(day - 1 <= exam.last_new_day(), "last new card on {}", day - 1);
+        assert!(
+            day - 1 <= exam.last_new_day(),
+            "last new card on {}",
+            day - 1
+        );
         // Spread evenly: never more than one apart from the first day's count.
-        assert!((0..28).all(|d| exam.new_today(TODAY + d, 240u32.saturating_sub(9 * d as u32)) <= 9));
+        assert!(
+            (0..28).all(|d| exam.new_today(TODAY + d, 240u32.saturating_sub(9 * d as u32)) <= 9)
+        );
         // Past the last new day: everything left, at once; none on the exam's day.
         assert_eq!(exam.new_today(TODAY + 28, 17), 17);
         assert_eq!(exam.new_today(TODAY + 30, 17), 0);
