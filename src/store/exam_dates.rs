@@ -209,20 +209,26 @@ pub fn statuses(
     Ok(out)
 }
 
-/// Both filters at once, as nearly as a [`Filter`] says it: the decks of both (either's when the other has none),
-/// the tags of both (either's when the other has none).
-fn both(a: &Filter, b: &Filter) -> Filter {
-    let meet = |x: &[String], y: &[String]| -> Vec<String> {
+/// Both filters at once, as nearly as a [`Filter`] says it: the decks of both (either's when the other names
+/// none), the tags of both (likewise); `None` when they share no deck or no tag, so that nothing matches both.
+fn both(a: &Filter, b: &Filter) -> Option<Filter> {
+    let meet = |x: &[String], y: &[String]| -> Option<Vec<String>> {
         match (x.is_empty(), y.is_empty()) {
-            (true, _) => y.to_vec(),
-            (_, true) => x.to_vec(),
-            _ => x.iter().filter(|v| y.contains(v)).cloned().collect(),
+            (true, _) => Some(y.to_vec()),
+            (_, true) => Some(x.to_vec()),
+            _ => Some(
+                x.iter()
+                    .filter(|v| y.contains(v))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+            .filter(|v| !v.is_empty()),
         }
     };
-    Filter {
-        decks: meet(&a.decks, &b.decks),
-        tags: meet(&a.tags, &b.tags),
-    }
+    Some(Filter {
+        decks: meet(&a.decks, &b.decks)?,
+        tags: meet(&a.tags, &b.tags)?,
+    })
 }
 
 /// Which of `ids` match `filter`.
@@ -261,7 +267,9 @@ pub fn extra_new(
         let Some(e) = exams.iter().find(|e| e.name == s.exam) else {
             continue;
         };
-        let scoped = both(filter, &filter_of(e));
+        let Some(scoped) = both(filter, &filter_of(e)) else {
+            continue;
+        };
         let have = matching(conn, &picked, &scoped)?.len() as u32;
         let need = s.new_left_today.saturating_sub(have);
         if need == 0 {
@@ -337,4 +345,27 @@ pub fn extra_today(
         &done.notes,
     )?
     .len() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(decks: &[&str], tags: &[&str]) -> Filter {
+        Filter {
+            decks: decks.iter().map(|s| s.to_string()).collect(),
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_session_and_an_exam_meet() {
+        assert_eq!(both(&f(&[], &[]), &f(&["a"], &[])), Some(f(&["a"], &[])));
+        assert_eq!(
+            both(&f(&["a", "b"], &["t"]), &f(&["b"], &[])),
+            Some(f(&["b"], &["t"]))
+        );
+        // No deck in common: nothing in both, not everything.
+        assert_eq!(both(&f(&["a"], &[]), &f(&["b"], &[])), None);
+    }
 }
