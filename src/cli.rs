@@ -300,7 +300,7 @@ pub enum LearnerCommand {
         #[command(flatten)]
         identity: IdentityArgs,
     },
-    /// Change a learner's daily limits, target retention or identity
+    /// Change a learner's daily limits, target retention, exam date or identity
     Set {
         name: String,
         #[command(flatten)]
