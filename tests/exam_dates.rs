@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use chrono::{Duration, Local};
 use detente::deck::parse_deck;
-use detente::schedule::{Calendar, Scheduler, replay};
+use detente::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor, replay};
 use detente::session::{
     Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
 };
@@ -133,6 +133,21 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
         )
         .expect("count");
     assert_eq!(marked, reviews);
+    // Where the rule shortened an interval, the log holds both, and the shortened one ends before the exam.
+    let shortened: Vec<(i64, i64, i64)> = store
+        .conn
+        .prepare("SELECT day, interval_days, exam_shortened_from FROM reviews WHERE exam_shortened_from IS NOT NULL")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for (day, interval, from) in &shortened {
+        assert!(
+            interval < from && day + interval < exam_day,
+            "{day} {interval} {from}"
+        );
+    }
     // No review card is due past the exam with its predicted recall on the day below the target.
     let scheduler = Scheduler::new(learner.settings()).expect("scheduler");
     let stored: std::collections::BTreeMap<_, _> = store::states(&store.conn, learner.id)
@@ -151,6 +166,95 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
     let log = store::study_log(&store.conn, learner.id).expect("log");
     let replayed = replay(&scheduler, &log, &cal).expect("replay");
     assert_eq!(stored, replayed);
+}
+
+#[test]
+fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
+    let (_dir, mut store) = setup();
+    let learner = store::learner_get_or_create(&mut store, "bo", 0).expect("learner");
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let start_ms = 1_700_000_000_000i64;
+    let today = cal.day_of(start_ms / 1000);
+    let scheduler = Scheduler::new(learner.settings()).expect("scheduler");
+    let id: i64 = store
+        .conn
+        .query_row(
+            "SELECT id FROM cards WHERE card_key = 'realpolitik' AND sibling = 0",
+            [],
+            |r| r.get(0),
+        )
+        .expect("flashcard");
+    let card = store::card(&store.conn, id).expect("card").expect("card");
+    let key = format!("{}/{}/{}", card.deck_id, card.card_key, card.sibling);
+    // A review due today whose Good interval, fuzzed, reaches at least two days past the last day that keeps
+    // recall at the target: an exam the day after that last day must shorten it.
+    let (state, interval, last_good) = (1..200u32)
+        .find_map(|reps| {
+            let state = CardState {
+                phase: Phase::Review,
+                step: 0,
+                stability: 30.0,
+                difficulty: 5.0,
+                due: cal.start_of(today),
+                last_review: cal.start_of(today - 30),
+                last_day: today - 30,
+                interval: 30,
+                reps,
+                lapses: 0,
+                leech: false,
+            };
+            let out = scheduler
+                .answer(
+                    Some(&state),
+                    3,
+                    start_ms / 1000,
+                    &cal,
+                    Some(fuzz_factor(&key, reps)),
+                )
+                .expect("answer");
+            let last_good = (1..)
+                .take_while(|&t| scheduler.retrievability(&out.state, t as f32) >= 0.9)
+                .last()
+                .unwrap_or(1);
+            (out.state.interval >= last_good + 2).then_some((state, out.state.interval, last_good))
+        })
+        .expect("a fuzz that overshoots");
+    let tx = store.write().expect("tx");
+    store::put_state(&tx, learner.id, id, Some(&state)).expect("state");
+    tx.commit().expect("commit");
+    let exam_day = today + i64::from(last_good) + 1;
+    let clock = FixedClock(Cell::new(start_ms));
+    let opts = StudyOptions {
+        filter: store::Filter {
+            decks: vec![card.deck_id.clone()],
+            tags: vec![],
+        },
+        new: Some(0),
+        exam_date: chrono::NaiveDate::from_num_days_from_ce_opt(exam_day as i32),
+        ..Default::default()
+    };
+    let summary = Session::start(&mut store, &learner, opts, &clock, cal)
+        .expect("start")
+        .run(&mut Scripted)
+        .expect("run");
+    assert_eq!(summary.done, 1);
+    let row: (i64, i64, Option<i64>) = store
+        .conn
+        .query_row(
+            "SELECT interval_days, exam_day, exam_shortened_from FROM reviews WHERE card_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("review");
+    assert_eq!(
+        row,
+        (i64::from(last_good), exam_day, Some(i64::from(interval)))
+    );
+    let after = store::state(&store.conn, learner.id, id)
+        .expect("state")
+        .expect("state");
+    assert_eq!(after.interval, last_good);
+    assert_eq!(after.due, cal.start_of(today + i64::from(last_good)));
 }
 
 fn detente(db: &Path) -> Command {
