@@ -560,5 +560,20 @@ fn main() {
         "  SM-2 / FSRS-6 workload: {:.2}x",
         sm2_reviews / fsrs_reviews
     );
+    // For reference, each at its default setting.
+    let eval = |plan| mean((1..=LEARNERS / 2).map(|s| simulate(s, plan, 90, 20)));
+    let fsrs_default = eval(Plan::Fsrs {
+        retention: TARGET,
+        exam: false,
+    });
+    let sm2_default = eval(Plan::Sm2 { modifier: 1.0 });
+    println!(
+        "  at their defaults: FSRS-6 (retention 0.9) {:.0} reviews, held {:.1}%; SM-2 (modifier 1.0) {:.0} reviews, \
+         held {:.1}%",
+        fsrs_default.1,
+        fsrs_default.2 * 100.0,
+        sm2_default.1,
+        sm2_default.2 * 100.0
+    );
     println!("\n({:.1} s)", started.elapsed().as_secs_f64());
 }
