@@ -180,6 +180,7 @@ fn main() -> detente::Result<()> {
             new: None,
             cram: false,
             seed: l as u64,
+            exam_date: None,
         };
         let t = Instant::now();
         let session = Session::start(&mut store, &learner, opts, &clock, Calendar::local(4))?;

@@ -143,6 +143,10 @@ pub struct StudyArgs {
     /// Practise the chosen cards in random order without moving any schedule
     #[arg(long)]
     pub cram: bool,
+    /// An exam on this date (YYYY-MM-DD) covers this session's cards (--deck, --tag): new cards come in time to
+    /// be seen 3 days before it, and no review is put off past it with your recall on the day below your target
+    #[arg(long, value_name = "DATE", value_parser = exam_date, conflicts_with = "cram")]
+    pub exam_date: Option<chrono::NaiveDate>,
     /// Seed for the order of choices and cram cards (default: from the clock)
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
@@ -296,7 +300,7 @@ pub enum LearnerCommand {
         #[command(flatten)]
         identity: IdentityArgs,
     },
-    /// Change a learner's daily limits, target retention or identity
+    /// Change a learner's daily limits, target retention, exam date or identity
     Set {
         name: String,
         #[command(flatten)]
@@ -437,6 +441,21 @@ pub struct LearnerSettings {
     /// The hour a new study day starts, 0 to 23 [default: 4]
     #[arg(long, value_name = "H")]
     pub day_starts_at: Option<u32>,
+    /// The date of the learner's exam (YYYY-MM-DD): until then, the cards it covers are scheduled to be ready
+    #[arg(long, value_name = "DATE", value_parser = exam_date)]
+    pub exam_date: Option<chrono::NaiveDate>,
+    /// A deck id or tag the exam covers (repeatable; `theme:*` matches a prefix) [default: every deck]
+    #[arg(long, value_name = "DECK-OR-TAG", requires = "exam_date")]
+    pub exam_scope: Vec<String>,
+    /// Remove the learner's exam date
+    #[arg(long, conflicts_with = "exam_date")]
+    pub no_exam_date: bool,
+}
+
+/// An exam date, `YYYY-MM-DD`.
+fn exam_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    crate::schedule::exam::parse_date(text)
+        .ok_or_else(|| format!("`{text}` is not a date: write it YYYY-MM-DD, as 2026-12-14"))
 }
 
 impl From<ConvertFrom> for crate::deck::convert::Foreign {

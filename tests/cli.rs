@@ -146,7 +146,11 @@ fn a_newer_database_is_refused() {
     let db = dir.path().join("d.db");
     {
         let c = rusqlite::Connection::open(&db).expect("open");
-        c.execute_batch("PRAGMA user_version = 7;").expect("set");
+        c.execute_batch(&format!(
+            "PRAGMA user_version = {};",
+            detente::store::SCHEMA_VERSION + 1
+        ))
+        .expect("set");
     }
     let before = std::fs::read(&db).expect("db");
     detente(&db)

@@ -19,20 +19,35 @@ struct Due {
     /// New cards that wait for the readings they draw on.
     new_waiting: u32,
     decks: Vec<store::DueCounts>,
+    /// Exams ahead whose dates pace the new cards they cover, soonest first.
+    exams: Vec<store::exam_dates::ExamStatus>,
 }
 
 pub fn run(ctx: &Context) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
     let learner = current_learner(ctx, &mut store)?;
     let cal = calendar(&learner);
-    let (queue, decks) = counts::queue(&store.conn, &learner, &Filter::default(), &cal, now())?;
+    let now = now();
+    let (queue, decks) = counts::queue(&store.conn, &learner, &Filter::default(), &cal, now)?;
+    let exams = store::exam_dates::upcoming(&store.conn, learner.id, None)?;
+    let statuses = store::exam_dates::statuses(&store.conn, learner.id, &exams, &cal, now)?;
+    let extra = store::exam_dates::extra_today(
+        &store.conn,
+        &learner,
+        &Filter::default(),
+        &exams,
+        &statuses,
+        &cal,
+        now,
+    )?;
     let due = Due {
         learner: learner.name.clone(),
         due_now: queue.due_now,
         later_today: queue.later_today,
-        new_today: queue.new_left,
+        new_today: queue.new_left + extra,
         new_waiting: queue.new_waiting,
         decks,
+        exams: statuses,
     };
     if ctx.json {
         print_json(&due)?;
@@ -50,6 +65,14 @@ pub fn run(ctx: &Context) -> Result<i32> {
         "",
         "",
     ))?;
+    for e in &due.exams {
+        print(&crate::ui::text::fill(
+            &format!("{} ({}): {}", e.title(), e.date, e.line),
+            TABLE_WIDTH,
+            "",
+            "",
+        ))?;
+    }
     let mut table = Table::new(&[
         ("DECK", Cell::Text),
         ("LEARNING", Cell::Number),

@@ -34,6 +34,27 @@ fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
     Ok(())
 }
 
+/// `--exam-date` with its `--exam-scope`, or `--no-exam-date`.
+fn set_exam(tx: &rusqlite::Transaction<'_>, learner: i64, s: &LearnerSettings) -> Result<()> {
+    if s.no_exam_date {
+        return store::exam_dates::set_learner_exam(tx, learner, None);
+    }
+    let Some(date) = s.exam_date else {
+        return Ok(());
+    };
+    let scope: Vec<String> = s
+        .exam_scope
+        .iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    store::exam_dates::set_learner_exam(
+        tx,
+        learner,
+        Some(&store::exam_dates::LearnerExam { date, scope }),
+    )
+}
+
 fn identity(args: &IdentityArgs) -> Identity {
     Identity {
         username: args.username.clone(),
@@ -114,6 +135,7 @@ pub fn add(
     };
     apply(&mut learner, settings)?;
     store::update_learner(&tx, &learner)?;
+    set_exam(&tx, learner.id, settings)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
     say(&format!("Added learner {name}."));
@@ -137,6 +159,7 @@ pub fn set(
     check_unique(&store, &id, Some(learner.id))?;
     let tx = store.write()?;
     store::update_learner(&tx, &learner)?;
+    set_exam(&tx, learner.id, settings)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
     say(&format!("Updated learner {name}."));

@@ -25,21 +25,37 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
     }
     let learner = current_learner(ctx, &mut store)?;
     let stats = learner_stats(&store, &learner, &filter, now)?;
+    let exams = exam_statuses(&store, &learner, now)?;
     if ctx.json {
         #[derive(serde::Serialize)]
         struct Out<'a> {
             learner: &'a str,
             #[serde(flatten)]
             stats: &'a Stats,
+            exams: &'a [store::exam_dates::ExamStatus],
         }
         print_json(&Out {
             learner: &learner.name,
             stats: &stats,
+            exams: &exams,
         })?;
     } else {
         print(&crate::ui::stats::render(&learner.name, &stats, ctx.color))?;
+        for e in &exams {
+            print(&format!("{} ({}): {}", e.title(), e.date, e.line))?;
+        }
     }
     Ok(0)
+}
+
+/// The exams ahead that pace this learner's new cards: "exam in 12 days: 143 new cards to go, 12 a day".
+fn exam_statuses(
+    store: &Store,
+    learner: &Learner,
+    now: i64,
+) -> Result<Vec<store::exam_dates::ExamStatus>> {
+    let exams = store::exam_dates::upcoming(&store.conn, learner.id, None)?;
+    store::exam_dates::statuses(&store.conn, learner.id, &exams, &calendar(learner), now)
 }
 
 pub(super) fn group_by(by: StatsBy) -> GroupBy {
@@ -86,7 +102,12 @@ pub(super) fn learner_stats(
     let cal = calendar(learner);
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
-    let (queue, _) = store::counts::queue(&store.conn, learner, filter, &cal, now)?;
+    let (mut queue, _) = store::counts::queue(&store.conn, learner, filter, &cal, now)?;
+    // Exams ahead raise today's new cards in their scope to their pace.
+    let exams = store::exam_dates::upcoming(&store.conn, learner.id, None)?;
+    let statuses = store::exam_dates::statuses(&store.conn, learner.id, &exams, &cal, now)?;
+    queue.new_left +=
+        store::exam_dates::extra_today(&store.conn, learner, filter, &exams, &statuses, &cal, now)?;
     Ok(stats::compute(&stats::Input {
         cards: &cards,
         reviews: &reviews,

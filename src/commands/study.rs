@@ -37,6 +37,7 @@ pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
         minutes: args.minutes,
         new: args.new,
         cram: args.cram,
+        exam_date: args.exam_date,
         seed: args
             .seed
             .unwrap_or_else(|| chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0) as u64),

@@ -91,6 +91,13 @@ pub struct Exam {
     /// self-graded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub score_flashcards: bool,
+    /// The exam's date, `YYYY-MM-DD`: until then, the study schedule of the cards in its `decks` and `tags` gets
+    /// them ready for it (see [`crate::schedule::exam`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// New cards in scope are all seen at least this many days before `date` (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_days: Option<u32>,
 }
 
 impl Exam {
@@ -129,6 +136,8 @@ struct RawExam {
     grading: Option<Spanned<String>>,
     pass_mark: Option<Spanned<f64>>,
     score_flashcards: Option<bool>,
+    date: Option<Spanned<toml::Value>>,
+    lead_days: Option<Spanned<i64>>,
 }
 
 /// Where a deck name stands in the file, so that a later check (is the deck loaded?) can point at it.
@@ -309,6 +318,35 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             None
         }
     };
+    // A TOML date (`date = 2026-12-14`) or a string of one.
+    let date = raw.date.and_then(|d| {
+        let text = match d.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt.to_string(),
+            _ => String::new(),
+        };
+        match crate::schedule::exam::parse_date(&text) {
+            Some(date) => Some(date.format("%Y-%m-%d").to_string()),
+            None => {
+                ctx.error(d.span().start, "date must be a date, YYYY-MM-DD");
+                None
+            }
+        }
+    });
+    let lead_days = match raw.lead_days {
+        None => None,
+        Some(v) if (0..=365).contains(v.get_ref()) => Some(*v.get_ref() as u32),
+        Some(v) => {
+            ctx.error(
+                v.span().start,
+                format!("lead_days must be 0 to 365, not {}", v.get_ref()),
+            );
+            None
+        }
+    };
+    if lead_days.is_some() && date.is_none() && ctx.diags.is_empty() {
+        ctx.error(end, "lead_days needs a `date`");
+    }
     if decks.is_empty() && tags.is_empty() && ctx.diags.is_empty() {
         ctx.error(
             0,
@@ -341,6 +379,8 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             grading,
             pass_mark,
             score_flashcards: raw.score_flashcards.unwrap_or(false),
+            date,
+            lead_days,
         }),
         _ => None,
     };

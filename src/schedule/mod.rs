@@ -9,6 +9,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+pub mod exam;
+
 /// Where a card is in its life. A card a learner has never seen has no state at all ("new").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -454,11 +456,15 @@ pub struct LoggedReview {
     pub rating: u8,
     pub reviewed_at_ms: i64,
     pub day: i64,
+    /// The exam day ([`exam::ExamDate::day`]) in force for the card when it was answered, as the log recorded it.
+    pub exam_day: Option<i64>,
 }
 
 /// Replays a learner's study log (oldest first, as the store's `study_log` gives it, which already starts each
 /// card afresh at its reset) through the scheduler, with the same fuzz the session drew: the card states the log
-/// implies, by card id. Cards absent from the result are new to the learner.
+/// implies, by card id. Cards absent from the result are new to the learner. The exam rule ([`exam::apply`]) is
+/// applied where the log recorded an exam day, and only there: exam dates set or changed since do not rewrite
+/// history.
 pub fn replay(
     scheduler: &Scheduler,
     log: &[LoggedReview],
@@ -468,7 +474,15 @@ pub fn replay(
     for r in log {
         let prev: Option<&CardState> = states.get(&r.card_id);
         let fuzz = fuzz_factor(&r.key, prev.map_or(0, |s| s.reps));
-        let out = scheduler.answer(prev, r.rating, r.reviewed_at_ms / 1000, cal, Some(fuzz))?;
+        let mut out = scheduler.answer(prev, r.rating, r.reviewed_at_ms / 1000, cal, Some(fuzz))?;
+        if let Some(day) = r.exam_day {
+            exam::apply(
+                scheduler,
+                &mut out,
+                &exam::ExamDate { day, lead_days: 0 },
+                cal,
+            );
+        }
         states.insert(r.card_id, out.state);
     }
     Ok(states)

@@ -185,6 +185,8 @@ pub struct StudyOptions {
     pub cram: bool,
     /// Seed for shuffling choices and cram order.
     pub seed: u64,
+    /// `--exam-date`: an exam on this date over this session's filter (see [`crate::schedule::exam`]).
+    pub exam_date: Option<chrono::NaiveDate>,
 }
 
 /// Learning cards due within this many seconds are shown early when nothing else is left (Anki's learn-ahead).
@@ -234,6 +236,8 @@ pub struct Session<'a> {
     session_id: i64,
     queue: Queue,
     summary: Summary,
+    /// The exams that schedule this learner's cards (none when cramming).
+    exams: Vec<crate::schedule::exam::Upcoming>,
 }
 
 impl<'a> Session<'a> {
@@ -253,6 +257,7 @@ impl<'a> Session<'a> {
         let filters = serde_json::json!({
             "decks": opts.filter.decks, "tags": opts.filter.tags, "limit": opts.limit,
             "minutes": opts.minutes, "new": opts.new, "cram": opts.cram,
+            "exam_date": opts.exam_date.map(|d| d.format("%Y-%m-%d").to_string()),
         });
         let mode = if opts.cram { "cram" } else { "study" };
         let session_id =
@@ -270,6 +275,7 @@ impl<'a> Session<'a> {
             notes_today: done.notes.clone(),
             since_new: 0,
         };
+        let mut exams = Vec::new();
         if opts.cram {
             let mut cards = store::filtered_cards(&store.conn, &opts.filter)?;
             shuffle(&mut cards, &mut rng);
@@ -291,14 +297,33 @@ impl<'a> Session<'a> {
             let new_left = opts
                 .new
                 .unwrap_or(counts::new_limit_left(learner, done.new_done));
-            queue.new = counts::new_for_today(
+            let mut new = counts::new_for_today(
                 &store.conn,
                 learner.id,
                 &opts.filter,
                 new_left,
                 &done.notes,
-            )?
-            .into();
+            )?;
+            // Exams ahead raise the day's new cards in their scope to their pace (unless --new says how many).
+            exams = store::exam_dates::upcoming(
+                &store.conn,
+                learner.id,
+                opts.exam_date.map(|d| (d, &opts.filter)),
+            )?;
+            if opts.new.is_none() {
+                let statuses =
+                    store::exam_dates::statuses(&store.conn, learner.id, &exams, &cal, now)?;
+                new.extend(store::exam_dates::extra_new(
+                    &store.conn,
+                    learner.id,
+                    &opts.filter,
+                    &new,
+                    &exams,
+                    &statuses,
+                    &done.notes,
+                )?);
+            }
+            queue.new = new.into();
         }
         Ok(Session {
             store,
@@ -313,6 +338,7 @@ impl<'a> Session<'a> {
             session_id,
             queue,
             summary: Summary::default(),
+            exams,
         })
     }
 
@@ -740,9 +766,19 @@ impl<'a> Session<'a> {
         let now = at_ms / 1000;
         let key = format!("{}/{}/{}", card.deck_id, card.card_key, card.sibling);
         let fuzz = fuzz_factor(&key, before.map_or(0, |b| b.reps));
-        let outcome = self
+        let mut outcome = self
             .scheduler
             .answer(before, rating, now, &self.cal, Some(fuzz))?;
+        // The exam rule, for the cards an exam ahead covers (never when cramming: `exams` is empty then).
+        let exam = crate::schedule::exam::for_card(
+            &self.exams,
+            outcome.state.last_day,
+            &card.deck_id,
+            &card.card.tags,
+        );
+        let shortened = exam.and_then(|e| {
+            crate::schedule::exam::apply(&self.scheduler, &mut outcome, &e, &self.cal)
+        });
         let review = store::Review {
             learner_id: self.learner.id,
             card_id: card.id,
@@ -765,6 +801,9 @@ impl<'a> Session<'a> {
             store::delete_review(&tx, old)?;
         }
         let id = store::insert_review(&tx, &review)?;
+        if let Some(e) = exam {
+            store::exam_dates::mark_review(&tx, id, e.day, shortened)?;
+        }
         if !self.opts.cram {
             store::put_state(&tx, self.learner.id, card.id, Some(&outcome.state))?;
         }

@@ -40,6 +40,12 @@ pub struct BundleReview {
     pub due_after: i64,
     pub interval_days: i64,
     pub elapsed_days: i64,
+    /// The exam day in force for the card (the exam rule), absent when none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam_day: Option<i64>,
+    /// The interval the exam rule replaced, when it shortened one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exam_shortened_from: Option<i64>,
 }
 
 /// One answer of an exam attempt.
@@ -88,7 +94,7 @@ pub fn bundle_reviews(conn: &Connection, learner: i64) -> Result<Vec<BundleRevie
             r.rating, r.duration_ms, r.phase_before, r.step_before, r.stability_before, r.difficulty_before,
             r.due_before, r.last_review_before, r.last_day_before, r.interval_before, r.reps_before,
             r.lapses_before, r.leech_before, r.phase_after, r.step_after, r.stability_after, r.difficulty_after,
-            r.due_after, r.interval_days, r.elapsed_days
+            r.due_after, r.interval_days, r.elapsed_days, r.exam_day, r.exam_shortened_from
          FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1 ORDER BY r.reviewed_at, r.id",
     )?;
     let rows = stmt
@@ -123,6 +129,8 @@ pub fn bundle_reviews(conn: &Connection, learner: i64) -> Result<Vec<BundleRevie
                 due_after: r.get(26)?,
                 interval_days: r.get(27)?,
                 elapsed_days: r.get(28)?,
+                exam_day: r.get(29)?,
+                exam_shortened_from: r.get(30)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -273,9 +281,10 @@ pub fn merge_reviews(
         "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
             rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
             last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
-            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days)
+            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days,
+            exam_day, exam_shortened_from)
          VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
     )?;
     for (card, r) in reviews {
         if exists
@@ -314,7 +323,9 @@ pub fn merge_reviews(
             r.difficulty_after,
             r.due_after,
             r.interval_days,
-            r.elapsed_days
+            r.elapsed_days,
+            r.exam_day,
+            r.exam_shortened_from
         ])?;
         report.reviews_added += 1;
     }

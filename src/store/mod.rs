@@ -3,6 +3,7 @@
 
 mod bundle;
 pub mod counts;
+pub mod exam_dates;
 mod exams;
 mod flags;
 mod import;
@@ -73,6 +74,10 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         sql: include_str!("../../migrations/0006_flag_state_unsupervised.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0007_exam_dates.sql"),
         then: None,
     },
 ];
@@ -802,7 +807,8 @@ pub use crate::schedule::LoggedReview;
 /// A learner's study reviews in order, for replaying the schedule.
 pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
     let mut stmt = conn.prepare(
-        "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day
+        "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day,
+                r.exam_day
          FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE r.learner_id = ?1 AND r.mode = 'study' AND r.reviewed_at >= coalesce(c.reset_at, 0)
          ORDER BY r.reviewed_at, r.id",
@@ -815,6 +821,7 @@ pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
                 rating: r.get(2)?,
                 reviewed_at_ms: r.get(3)?,
                 day: r.get(4)?,
+                exam_day: r.get(5)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -1,0 +1,404 @@
+//! Exam dates (issue 13): scheduling for a course that ends in an exam. Pure functions of the card's state, the
+//! exam's day and the learner's target retention, applied to the [`Outcome`] the scheduler computed.
+//!
+//! Until the exam's day, for the cards in its scope:
+//! - New cards are introduced in time: [`ExamDate::new_today`] is how many to introduce today so that every card
+//!   still new is seen at least `lead_days` (D, default 3) days before the exam, spread evenly over the days left.
+//! - [`apply`]: a review interval that would carry the next review past the exam day, with the predicted recall on
+//!   that day below the target retention, is shortened to the last day whose predicted recall is still at least the
+//!   target. Intervals that end on or before the exam day, or whose recall on the day is high enough, are left
+//!   alone. The shortened interval is not fuzzed: fuzz could only move it past that last day, or earlier for
+//!   nothing; the fuzz of the ordinary interval (drawn from the card and its review count) is unchanged, so a
+//!   replay reproduces both.
+//!
+//! On and after the exam's day the ordinary schedule resumes; cards outside every scope are never touched; cram
+//! moves no schedule at all. The review log records the exam day in force and, when the rule shortened an
+//! interval, the interval it replaced; replay ([`super::replay`]) applies the rule exactly where the log says it
+//! was in force, so it reproduces the states whatever exam dates are set when it runs.
+
+use super::{Calendar, Outcome, Phase, Scheduler};
+use chrono::{Datelike, NaiveDate};
+
+/// New cards in an exam's scope are all seen this many days before it, unless said otherwise.
+pub const DEFAULT_LEAD_DAYS: u32 = 3;
+
+/// An exam's day, in the learner's calendar days ([`Calendar::day_of`]: days since 1 January of year 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExamDate {
+    pub day: i64,
+    /// New cards in scope are all seen at least this many days before the exam (D).
+    pub lead_days: u32,
+}
+
+impl ExamDate {
+    /// The exam on `date`, new cards seen `lead_days` before it.
+    pub fn on(date: NaiveDate, lead_days: u32) -> ExamDate {
+        ExamDate {
+            day: i64::from(date.num_days_from_ce()),
+            lead_days,
+        }
+    }
+
+    /// The exam's calendar date.
+    pub fn date(&self) -> Option<NaiveDate> {
+        i32::try_from(self.day)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+    }
+
+    /// Whether the exam still lies ahead on `today` (the rule holds until the day before it).
+    pub fn ahead(&self, today: i64) -> bool {
+        today < self.day
+    }
+
+    /// Days from `today` to the exam.
+    pub fn days_left(&self, today: i64) -> i64 {
+        self.day - today
+    }
+
+    /// The last day a new card in scope may be seen for the first time.
+    pub fn last_new_day(&self) -> i64 {
+        self.day - i64::from(self.lead_days)
+    }
+
+    /// New cards in scope to introduce on `today`, when `to_go` of them were still new at the start of the day:
+    /// the same number each day up to [`ExamDate::last_new_day`] (rounded up), all of them once that day is past,
+    /// none on or after the exam's day.
+    pub fn new_today(&self, today: i64, to_go: u32) -> u32 {
+        if !self.ahead(today) || to_go == 0 {
+            return 0;
+        }
+        let days = (self.last_new_day() - today + 1).max(1);
+        u32::try_from(i64::from(to_go).div_euclid(days) + i64::from(i64::from(to_go) % days != 0))
+            .unwrap_or(to_go)
+    }
+}
+
+/// Parses an exam date, `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// The line `due` and `stats` show: "exam in 12 days: 143 new cards to go, 12 a day".
+pub fn line(exam: &ExamDate, today: i64, to_go: u32, per_day: u32) -> String {
+    let days = exam.days_left(today);
+    let when = match days {
+        ..=0 => "exam today".to_string(),
+        1 => "exam tomorrow".to_string(),
+        n => format!("exam in {n} days"),
+    };
+    if to_go == 0 {
+        format!("{when}: every new card seen")
+    } else {
+        format!(
+            "{when}: {to_go} new card{} to go, {per_day} a day",
+            if to_go == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// An exam that schedules: its name (an exam id, "learner" or "session"), its day and the cards it covers, the
+/// way a [`crate::store::Filter`] selects them (deck ids, tags with `*` wildcards; both must hold when both are
+/// given; neither: every card).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upcoming {
+    pub name: String,
+    pub date: ExamDate,
+    pub decks: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+impl Upcoming {
+    /// Whether a card of `deck` with `tags` is in the exam's scope.
+    pub fn covers(&self, deck: &str, tags: &[String]) -> bool {
+        (self.decks.is_empty() || self.decks.iter().any(|d| d == deck))
+            && (self.tags.is_empty()
+                || self
+                    .tags
+                    .iter()
+                    .any(|pattern| tags.iter().any(|t| glob(pattern, t))))
+    }
+}
+
+/// The exam in force for a card on `today`: the soonest of those still ahead whose scope covers it.
+pub fn for_card(exams: &[Upcoming], today: i64, deck: &str, tags: &[String]) -> Option<ExamDate> {
+    exams
+        .iter()
+        .filter(|e| e.date.ahead(today) && e.covers(deck, tags))
+        .map(|e| e.date)
+        .min_by_key(|d| d.day)
+}
+
+/// SQLite's GLOB for `*` and `?` (the tag filters' wildcards), case-sensitive.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Applies the exam rule to an answer's outcome (see the module's documentation). Returns the interval the rule
+/// replaced, or `None` when it left the outcome alone. The outcome's day is its state's `last_day`; its due time is
+/// recomputed with `cal` as [`Scheduler::answer`] computes it.
+pub fn apply(
+    scheduler: &Scheduler,
+    outcome: &mut Outcome,
+    exam: &ExamDate,
+    cal: &Calendar,
+) -> Option<u32> {
+    let state = &mut outcome.state;
+    let today = state.last_day;
+    if state.phase != Phase::Review || !exam.ahead(today) {
+        return None;
+    }
+    let to_exam = exam.days_left(today);
+    if i64::from(state.interval) <= to_exam {
+        return None;
+    }
+    let target = scheduler.settings.desired_retention;
+    let recall = |days: i64| scheduler.retrievability(state, days as f32);
+    if recall(to_exam) >= target {
+        return None;
+    }
+    // The last day before the exam whose predicted recall is still at least the target (recall falls with time),
+    // at least one day.
+    let (mut lo, mut hi) = (1i64, to_exam - 1);
+    let mut last = 1;
+    while lo <= hi {
+        let mid = (lo + hi) / 2;
+        if recall(mid) >= target {
+            last = mid;
+            lo = mid + 1;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let from = state.interval;
+    state.interval = u32::try_from(last).unwrap_or(1);
+    state.due = cal.start_of(today + last);
+    Some(from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::{CardState, Settings};
+    use chrono::FixedOffset;
+
+    fn cal() -> Calendar {
+        Calendar::fixed(FixedOffset::east_opt(0).expect("utc"), 4)
+    }
+
+    fn review(stability: f32, interval: u32, today: i64) -> Outcome {
+        Outcome {
+            state: CardState {
+                phase: Phase::Review,
+                step: 0,
+                stability,
+                difficulty: 5.0,
+                due: cal().start_of(today + i64::from(interval)),
+                last_review: cal().start_of(today) + 3600,
+                last_day: today,
+                interval,
+                reps: 4,
+                lapses: 0,
+                leech: false,
+            },
+            elapsed_days: 3,
+            became_leech: false,
+        }
+    }
+
+    fn scheduler() -> Scheduler {
+        Scheduler::new(Settings::default()).expect("defaults")
+    }
+
+    const TODAY: i64 = 739_000;
+
+    #[test]
+    fn an_interval_past_the_exam_with_low_recall_is_shortened_to_the_last_good_day() {
+        let s = scheduler();
+        let exam = ExamDate {
+            day: TODAY + 30,
+            lead_days: 3,
+        };
+        // S = 10: recall 0.9 after 10 days, below it after; a 45-day interval would leave recall on the exam day
+        // (30 days on) near 0.79.
+        let mut out = review(10.0, 45, TODAY);
+        let from = apply(&s, &mut out, &exam, &cal());
+        assert_eq!(from, Some(45));
+        assert_eq!(out.state.interval, 10);
+        assert_eq!(out.state.due, cal().start_of(TODAY + 10));
+        assert!(s.retrievability(&out.state, 10.0) >= 0.9);
+        assert!(s.retrievability(&out.state, 11.0) < 0.9);
+        assert!(TODAY + i64::from(out.state.interval) < exam.day);
+    }
+
+    #[test]
+    fn an_interval_is_left_alone_when_recall_on_the_exam_day_is_high_enough() {
+        let s = scheduler();
+        // Past the exam, but the exam comes 5 days on, when recall is still above 0.9.
+        let exam = ExamDate {
+            day: TODAY + 5,
+            lead_days: 3,
+        };
+        let mut out = review(10.0, 12, TODAY);
+        let before = out;
+        assert_eq!(apply(&s, &mut out, &exam, &cal()), None);
+        assert_eq!(out, before);
+        // Ends before the exam.
+        let exam = ExamDate {
+            day: TODAY + 30,
+            lead_days: 3,
+        };
+        let mut out = review(10.0, 10, TODAY);
+        let before = out;
+        assert_eq!(apply(&s, &mut out, &exam, &cal()), None);
+        assert_eq!(out, before);
+    }
+
+    #[test]
+    fn never_past_the_exam_for_any_stability_while_it_is_ahead() {
+        let s = scheduler();
+        let exam = ExamDate {
+            day: TODAY + 20,
+            lead_days: 3,
+        };
+        for day in TODAY..exam.day {
+            for stability in [0.5f32, 1.0, 3.0, 8.0, 19.0, 40.0, 200.0] {
+                for interval in [1u32, 2, 5, 13, 30, 90, 400] {
+                    let mut out = review(stability, interval, day);
+                    apply(&s, &mut out, &exam, &cal());
+                    let next = day + i64::from(out.state.interval);
+                    let recall_on_day = s.retrievability(&out.state, (exam.day - day) as f32);
+                    assert!(
+                        next <= exam.day || recall_on_day >= 0.9,
+                        "S {stability}, interval {interval} on day {day}: next {next}"
+                    );
+                    assert!(out.state.interval >= 1 && out.state.interval <= interval);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unchanged_on_and_after_the_exam_and_outside_review() {
+        let s = scheduler();
+        let exam = ExamDate {
+            day: TODAY,
+            lead_days: 3,
+        };
+        for today in [TODAY, TODAY + 1, TODAY + 40] {
+            let mut out = review(2.0, 60, today);
+            let before = out;
+            assert_eq!(apply(&s, &mut out, &exam, &cal()), None);
+            assert_eq!(out, before);
+        }
+        let ahead = ExamDate {
+            day: TODAY + 30,
+            lead_days: 3,
+        };
+        let mut learning = review(2.0, 0, TODAY);
+        learning.state.phase = Phase::Relearning;
+        let before = learning;
+        assert_eq!(apply(&s, &mut learning, &ahead, &cal()), None);
+        assert_eq!(learning, before);
+    }
+
+    #[test]
+    fn scope_and_the_exam_in_force() {
+        let exams = [
+            Upcoming {
+                name: "final".into(),
+                date: ExamDate {
+                    day: TODAY + 30,
+                    lead_days: 3,
+                },
+                decks: vec![],
+                tags: vec!["theme:*".into()],
+            },
+            Upcoming {
+                name: "midterm".into(),
+                date: ExamDate {
+                    day: TODAY + 10,
+                    lead_days: 3,
+                },
+                decks: vec!["sherr".into()],
+                tags: vec![],
+            },
+        ];
+        let themed = vec!["theme:security".to_string()];
+        assert_eq!(
+            for_card(&exams, TODAY, "sherr", &themed).map(|d| d.day),
+            Some(TODAY + 10)
+        );
+        assert_eq!(
+            for_card(&exams, TODAY, "other", &themed).map(|d| d.day),
+            Some(TODAY + 30)
+        );
+        // Out of scope: no exam; after the midterm, the final.
+        assert_eq!(for_card(&exams, TODAY, "other", &[]), None);
+        assert_eq!(
+            for_card(&exams, TODAY + 10, "sherr", &themed).map(|d| d.day),
+            Some(TODAY + 30)
+        );
+        assert_eq!(for_card(&exams, TODAY + 30, "sherr", &themed), None);
+        assert!(glob("actor:*", "actor:nato") && !glob("actor:*", "theme:x"));
+        assert!(glob("a?c", "abc") && glob("*", "") && !glob("a", "ab"));
+    }
+
+    #[test]
+    fn new_cards_are_paced_to_finish_lead_days_before() {
+        let exam = ExamDate {
+            day: TODAY + 30,
+            lead_days: 3,
+        };
+        // 240 cards, 30 days out: days TODAY..=TODAY+27 are 28 days, 9 a day (rounded up).
+        assert_eq!(exam.new_today(TODAY, 240), 9);
+        // Introducing that many each day sees every card by the last new day, and none is left for later.
+        let mut to_go = 240;
+        let mut day = TODAY;
+        while to_go > 0 {
+            let n = exam.new_today(day, to_go);
+            assert!(n > 0);
+            to_go -= n.min(to_go);
+            day += 1;
+        }
+        assert!(
+            day - 1 <= exam.last_new_day(),
+            "last new card on {}",
+            day - 1
+        );
+        // Spread evenly: never more than one apart from the first day's count.
+        assert!(
+            (0..28).all(|d| exam.new_today(TODAY + d, 240u32.saturating_sub(9 * d as u32)) <= 9)
+        );
+        // Past the last new day: everything left, at once; none on the exam's day.
+        assert_eq!(exam.new_today(TODAY + 28, 17), 17);
+        assert_eq!(exam.new_today(TODAY + 30, 17), 0);
+        assert_eq!(exam.new_today(TODAY, 0), 0);
+        assert_eq!(
+            line(&exam, TODAY + 18, 143, 12),
+            "exam in 12 days: 143 new cards to go, 12 a day"
+        );
+        let date = parse_date("2026-12-14").expect("date");
+        assert_eq!(ExamDate::on(date, 3).date(), Some(date));
+        assert_eq!(parse_date("14/12/2026"), None);
+    }
+}
