@@ -14,11 +14,13 @@ use crate::store::{ExamScore, Identity, RosterProblem, RosterRow};
 use std::io::{Read, Write};
 
 /// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
-/// leading `'`, as Canvas's own exporter does for `=`.
+/// leading `'`, as Canvas's own exporter does for `=`. Control and invisible format characters are removed first
+/// (see [`crate::ui::clean`]), so that none can hide a leading `=` from this check.
 pub fn neutralize(text: &str) -> String {
+    let text = crate::ui::clean(text);
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+        _ => text,
     }
 }
 

@@ -24,7 +24,26 @@ fn report(e: &anyhow::Error) -> i32 {
         .downcast_ref::<Error>()
         .map_or(exit::RUNTIME, Error::exit_code);
     if !matches!(e.downcast_ref::<Error>(), Some(Error::Interrupted)) {
-        eprintln!("detente: {e:#}");
+        eprintln!("detente: {}", message(e));
     }
     code
+}
+
+/// The error and its causes on one line, each text said once (a database error's cause repeats it, "database is
+/// locked: Error code 5: database is locked"), cleaned of control characters, since file names and values in it
+/// came from outside.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        // A cause already said, or said again behind a prefix of its own ("Error code 5: ..."), adds nothing.
+        if text.is_empty() || text.split(": ").any(|part| out.contains(part)) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    detente::ui::clean(&out)
 }

@@ -335,15 +335,12 @@ pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
     let title = title.unwrap_or_else(|| stem.replace(['-', '_'], " "));
     let text = TEMPLATE.replace("{{id}}", &id).replace(
         "{{title}}",
-        &title.replace('\\', "\\\\").replace('"', "\\\""),
+        &crate::ui::clean(&title)
+            .replace(['\n', '\t'], " ")
+            .replace('\\', "\\\\")
+            .replace('"', "\\\""),
     );
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(file)
-        .map_err(|e| Error::io(format!("cannot create {}", file.display()), e))?;
-    std::io::Write::write_all(&mut out, text.as_bytes())
-        .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))?;
+    super::staged::write_new(file, "new", text.as_bytes())?;
     say(&format!(
         "Wrote {} (deck id `{id}`): one example card of every kind. Edit it, then `detente deck check {}`.",
         file.display(),

@@ -208,7 +208,7 @@ pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
         Err(problems) => {
             drop(tx);
             for p in &problems {
-                eprintln!("{name}:{}: {}", p.line, p.message);
+                super::say_line(&format!("{name}:{}: {}", p.line, p.message));
             }
             return Err(Error::InvalidData(format!(
                 "{name}: {} row(s) cannot be used; no learner was imported",
