@@ -14,6 +14,7 @@ pub use bundle::{
     bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
     merge_reviews, replace_states,
 };
+pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use counts::{DueCounts, Queue, due_counts, new_cards};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
@@ -26,8 +27,8 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
-    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
-    exam_scores, import_roster, learner_by_identity, set_identity,
+    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, check_identifier,
+    deck_study, exam_scores, import_roster, learner_by_identity, normal, set_identity,
 };
 pub use stats::{
     StatCard, StatReview, deck_titles, review_log, save_parameters, stat_cards, state_map,
@@ -241,14 +242,28 @@ fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
     })
 }
 
+/// The learner of this name: the name as given, else in normal form C, else one stored in another normal form (by
+/// an older detente) that is the same name in normal form C.
 pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
-            [name],
-            learner_row,
-        )
-        .optional()?)
+    let exact = |n: &str| -> Result<Option<Learner>> {
+        Ok(conn
+            .query_row(
+                &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
+                [n],
+                learner_row,
+            )
+            .optional()?)
+    };
+    if let Some(l) = exact(name)? {
+        return Ok(Some(l));
+    }
+    let nfc = people::normal(name);
+    if let Some(l) = exact(&nfc)? {
+        return Ok(Some(l));
+    }
+    Ok(learners(conn)?
+        .into_iter()
+        .find(|l| people::normal(&l.name) == nfc))
 }
 
 pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
@@ -262,7 +277,14 @@ pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
 }
 
 /// Adds a learner with default settings; returns `None` if the name is taken.
+/// The name is stored in normal form C; one with a control character is refused (exit 65), and so is one that is
+/// an existing learner's name in another normal form.
 pub fn add_learner(tx: &Transaction<'_>, name: &str, now: i64) -> Result<Option<Learner>> {
+    let name = &people::normal(name);
+    people::check_identifier("learner name", name).map_err(Error::InvalidData)?;
+    if learner_by_name(tx, name)?.is_some() {
+        return Ok(None);
+    }
     let n = tx.execute(
         "INSERT OR IGNORE INTO learners (name, created_at) VALUES (?1, ?2)",
         params![name, now],
@@ -296,7 +318,7 @@ pub fn learner_get_or_create(store: &mut Store, name: &str, now: i64) -> Result<
     }
     let tx = store.write()?;
     add_learner(&tx, name, now)?;
-    let learner = learner_by_name(&tx, name)?;
+    let learner = learner_by_name(&tx, &people::normal(name))?;
     tx.commit()?;
     learner.ok_or_else(|| Error::Usage(format!("cannot create learner {name}")))
 }
