@@ -149,12 +149,25 @@ fn prepare(conn: &mut Connection, path: &Path) -> Result<()> {
 pub struct Store {
     pub conn: Connection,
     pub path: PathBuf,
+    /// Opened read-only (the file is not writable): reading commands work, [`Store::write`] refuses.
+    pub read_only: bool,
+}
+
+/// Whether the file can be written: it has a write permission bit and opens for writing. A file without any write
+/// bit counts as read-only even for a superuser, who could write it: its owner said so.
+fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+        && std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, applies pending migrations, and sets the pragmas every
     /// connection needs. A database from a newer detente is refused before anything is written to it.
+    /// A file that exists but is not writable is opened read-only (see [`Store::open_read_only`]).
     pub fn open(path: &Path) -> Result<Store> {
+        if path.exists() && !writable(path) {
+            return Store::open_read_only(path);
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
@@ -179,11 +192,62 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         })
     }
 
-    /// Begins a write transaction (IMMEDIATE).
+    /// Opens an existing database for reading only: nothing is migrated, no pragma is written (the journal mode
+    /// stays as it is), and a database whose schema is older than this detente's is refused with a message saying
+    /// it needs a writable file to be upgraded. When the file's directory does not let SQLite keep its
+    /// shared-memory file, the database is read as immutable.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let probe = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found = match probe(&conn) {
+            Ok(v) => v,
+            Err(_) => {
+                let uri = format!("file:{}?immutable=1", path.display());
+                conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?;
+                probe(&conn)?
+            }
+        };
+        if found > SCHEMA_VERSION {
+            return Err(Error::DatabaseTooNew {
+                path: path.to_path_buf(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            return Err(Error::ReadOnly(format!(
+                "{}: this database was written by an older detente (schema version {found}, this one needs \
+                 {SCHEMA_VERSION}) and the file is read-only; make it writable once so that detente can upgrade it",
+                path.display()
+            )));
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        })
+    }
+
+    /// Begins a write transaction (IMMEDIATE). A database opened read-only is refused with a message.
     pub fn write(&mut self) -> Result<Transaction<'_>> {
+        if self.read_only {
+            return Err(Error::ReadOnly(format!(
+                "{} is read-only: this command needs to write to it",
+                self.path.display()
+            )));
+        }
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
