@@ -47,3 +47,26 @@ fn message(e: &anyhow::Error) -> String {
     }
     detente::ui::clean(&out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_error_says_its_text_once() {
+        let locked = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(5),
+            Some("database is locked".into()),
+        );
+        let e = anyhow::Error::from(Error::Sqlite(locked));
+        assert_eq!(message(&e), "database: database is locked");
+        let io = Error::io(
+            "cannot write r.html",
+            std::io::Error::other("No space left on device"),
+        );
+        assert_eq!(
+            message(&anyhow::Error::from(io)),
+            "cannot write r.html: No space left on device"
+        );
+    }
+}
