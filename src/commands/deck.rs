@@ -241,7 +241,9 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
             let text = std::fs::read_to_string(file).unwrap_or_default();
             let line = text
                 .lines()
-                .position(|l| l.trim_start().starts_with("id") && l.contains(&format!("\"{}\"", deck.id)))
+                .position(|l| {
+                    l.trim_start().starts_with("id") && l.contains(&format!("\"{}\"", deck.id))
+                })
                 .map_or(1, |i| i + 1);
             loaded.diagnostics.push(Diagnostic::new(
                 &name,

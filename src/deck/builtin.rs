@@ -30,7 +30,11 @@ pub fn ids() -> Vec<String> {
         .iter()
         .filter_map(|d| {
             d.text.lines().find_map(|l| {
-                let rest = l.trim().strip_prefix("id")?.trim_start().strip_prefix('=')?;
+                let rest = l
+                    .trim()
+                    .strip_prefix("id")?
+                    .trim_start()
+                    .strip_prefix('=')?;
                 Some(rest.trim().trim_matches('"').to_string())
             })
         })
