@@ -33,7 +33,7 @@ pub fn check_identifier(field: &str, value: &str) -> std::result::Result<(), Str
         .find(|c| c.is_control() || crate::ui::hidden(*c))
     {
         return Err(format!(
-            "the {field} holds the control character U+{:04X}; names and identifiers cannot",
+            "the {field} holds the control character U+{:04X}; names and identifiers cannot hold control or invisible formatting characters",
             u32::from(c)
         ));
     }

@@ -15,7 +15,10 @@ const HOSTILE: &str = "H\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}]8;;http://evil.
 const HOSTILE_TOML: &str = "H\\u001b[2J\\u001b]52;c;cHduZWQ=\\u0007\\u001b]8;;http://evil.example\\u001b\\\\link\\u001b]8;;\\u001b\\\\\\u0007\\u001b[5A\\u009b31m\\u202eevil\\u202c\\u2066iso\\u2069\\u200fZ";
 
 fn detente(db: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_detente"));
+    // DETENTE_BIN runs the checks against another build (an older version, to measure what it let through).
+    let bin =
+        std::env::var_os("DETENTE_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_detente").into());
+    let mut cmd = Command::new(bin);
     cmd.env("DETENTE_DB", db)
         .env("DETENTE_LEARNER", "teacher")
         .env("NO_COLOR", "1")
