@@ -1,6 +1,10 @@
-//! Reliability: what must hold when many processes use one database at once. Twenty processes open a database
-//! that does not exist yet, or one written by an older detente, at the same moment: every one succeeds, the schema
-//! is migrated once, and the built-in decks are loaded once.
+//! Reliability: what must hold when many processes use one database at once, when an action is stopped half way,
+//! and when the input is hostile or malformed. Twenty processes open a database that does not exist yet, or one
+//! written by an older detente, at the same moment: every one succeeds, the schema is migrated once, and the
+//! built-in decks are loaded once. An answer that cannot be saved is kept; an override or an undo stopped between
+//! its halves leaves nothing partial. Hostile strings never reach the output raw (`reliability/hostile.rs`); the
+//! malformed-input corpus is refused with exit 65 and the database unchanged (`reliability/malformed.rs`). Reading
+//! commands work on a read-only database, and files are written whole.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -434,3 +438,136 @@ mod hostile;
 /// Malformed rosters, bundles, decks, exams and GIFT files are refused, exit 65, the database byte for byte unchanged.
 #[path = "reliability/malformed.rs"]
 mod malformed;
+
+mod files {
+    //! Reading commands on a read-only database, and files written whole or not at all.
+
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    fn detente(db: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(args)
+            .env("DETENTE_DB", db)
+            .env("DETENTE_LEARNER", "teacher")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run")
+    }
+
+    fn sample() -> String {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample.toml").to_string()
+    }
+
+    fn read_only(path: &Path) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    }
+
+    #[test]
+    fn reading_commands_work_on_a_read_only_database() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("ro.db");
+        for args in [vec!["deck", "import", &sample()], vec!["due"]] {
+            let out = detente(&db, &args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        read_only(&db);
+        let before = std::fs::read(&db).expect("db");
+        for args in [
+            vec!["decks"],
+            vec!["due"],
+            vec!["stats"],
+            vec!["stats", "--class"],
+            vec!["learner", "list"],
+            vec!["exam", "list"],
+            vec!["grades", "export", "--format", "native"],
+            vec!["report", "flags"],
+            vec!["report", "items", "--deck", "sample"],
+            vec!["deck", "export", "sample", "--format", "gift"],
+        ] {
+            let out = detente(&db, &args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let out = detente(&db, &["learner", "add", "zed"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is read-only"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(std::fs::read(&db).expect("db"), before);
+    }
+
+    #[test]
+    fn a_read_only_database_of_an_older_version_is_not_migrated_and_says_why() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&db).expect("open");
+            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+                .expect("0001");
+            conn.execute_batch("PRAGMA user_version = 1")
+                .expect("version");
+        }
+        read_only(&db);
+        let before = std::fs::read(&db).expect("db");
+        let out = detente(&db, &["decks"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("older detente") && err.contains("writable"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&db).expect("db"), before);
+        assert!(!db.with_extension("db-wal").exists(), "no WAL was set up");
+    }
+
+    #[test]
+    fn reports_and_new_decks_are_written_whole_and_never_over_a_deck() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("w.db");
+        let html = dir.path().join("report.html");
+        std::fs::write(&html, "old report").expect("write");
+        let out = detente(&db, &["report", "--html", html.to_str().expect("utf-8")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            std::fs::read_to_string(&html)
+                .expect("read")
+                .starts_with("<!")
+        );
+        let deck = dir.path().join("mine.toml");
+        std::fs::write(&deck, "my own deck").expect("write");
+        let out = detente(&db, &["deck", "new", deck.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(std::fs::read_to_string(&deck).expect("read"), "my own deck");
+        let fresh = dir.path().join("fresh.toml");
+        let out = detente(&db, &["deck", "new", fresh.to_str().expect("utf-8")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            std::fs::read_to_string(&fresh)
+                .expect("read")
+                .contains("[deck]")
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+}
