@@ -243,9 +243,9 @@ impl Terminal {
         let _ = writeln!(err, "{text}");
     }
 
-    /// Text wrapped to the screen, each line painted.
+    /// Text wrapped to the screen, cleaned (see [`clean`]), each line painted.
     fn para(&self, code: &str, text: &str, first: &str, rest: &str) {
-        for l in text::wrap(text, text::width(), first, rest) {
+        for l in text::wrap(&clean(text), text::width(), first, rest) {
             if code.is_empty() {
                 self.line(&l);
             } else {
@@ -444,10 +444,11 @@ impl Prompter for Terminal {
                 Style::Warn => "33",
                 Style::Plain => "",
             };
+            let shown = clean(&l.text);
             if code.is_empty() {
-                self.line(&l.text);
+                self.line(&shown);
             } else {
-                self.line(&self.paint(code, &l.text));
+                self.line(&self.paint(code, &shown));
             }
         }
         self.drawn = lines;
@@ -462,7 +463,8 @@ impl Prompter for Terminal {
     }
 
     fn notice(&mut self, text: &str) {
-        for line in text.lines() {
+        // Notices carry outside text (an exam's title, prompts and expected answers in its summary).
+        for line in clean(text).lines() {
             let (first, rest) = indents(line);
             self.para("", line.trim_start(), &first, &rest);
         }

@@ -256,7 +256,6 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
             );
         }
     }
-    drop(check);
     eprintln!(
         "malformed inputs: {refused} tried, {} wrongly accepted or mishandled",
         wrong.len()
