@@ -40,6 +40,9 @@ pub enum Error {
         found: i64,
         known: i64,
     },
+    /// The database file is read-only and the command needs to write, or to upgrade it.
+    #[error("{0}")]
+    ReadOnly(String),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("{context}: {source}")]

@@ -14,12 +14,37 @@ use crate::store::{ExamScore, Identity, RosterProblem, RosterRow};
 use std::io::{Read, Write};
 
 /// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
-/// leading `'`, as Canvas's own exporter does for `=`.
+/// leading `'`, as Canvas's own exporter does for `=`. Control and invisible format characters are removed first
+/// (see [`crate::ui::clean`]), so that none can hide a leading `=` from this check.
 pub fn neutralize(text: &str) -> String {
+    let text = crate::ui::clean(text);
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_string(),
+        _ => text,
     }
+}
+
+/// The line on which a quoted CSV field opens and is never closed, if one is.
+fn unterminated_quote(bytes: &[u8]) -> Option<usize> {
+    let mut line = 1;
+    let mut field_start = true;
+    let mut open: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match (open, b) {
+            (Some(_), b'"') if bytes.get(i + 1) == Some(&b'"') => i += 1,
+            (Some(_), b'"') => open = None,
+            (None, b'"') if field_start => open = Some(line),
+            _ => {}
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        field_start = open.is_none() && matches!(b, b',' | b'\n' | b'\r');
+        i += 1;
+    }
+    open
 }
 
 /// A number as a grade cell: at most two decimals, no trailing zeros, `.` as the decimal point.
@@ -84,12 +109,24 @@ fn field_of(key: &str, layout: RosterLayout) -> Option<Field> {
 pub fn read_roster(
     input: impl Read,
 ) -> std::result::Result<(RosterLayout, Vec<RosterRow>), RosterProblem> {
+    let bad = |line: usize, message: String| RosterProblem { line, message };
+    let mut input = input;
+    let mut bytes = Vec::new();
+    input
+        .read_to_end(&mut bytes)
+        .map_err(|e| bad(0, format!("cannot read the file: {e}")))?;
+    // The csv crate reads an unterminated quote as a field running to the end of the file: refuse it.
+    if let Some(line) = unterminated_quote(&bytes) {
+        return Err(bad(
+            line,
+            "a quoted field is never closed: its opening \" has no closing \"".into(),
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(input);
+        .from_reader(bytes.as_slice());
     let mut records = reader.records();
-    let bad = |line: usize, message: String| RosterProblem { line, message };
     let header = match records.next() {
         Some(Ok(h)) => h,
         Some(Err(e)) => return Err(bad(1, format!("not a CSV file: {e}"))),

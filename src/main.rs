@@ -24,7 +24,49 @@ fn report(e: &anyhow::Error) -> i32 {
         .downcast_ref::<Error>()
         .map_or(exit::RUNTIME, Error::exit_code);
     if !matches!(e.downcast_ref::<Error>(), Some(Error::Interrupted)) {
-        eprintln!("detente: {e:#}");
+        eprintln!("detente: {}", message(e));
     }
     code
+}
+
+/// The error and its causes on one line, each text said once (a database error's cause repeats it, "database is
+/// locked: Error code 5: database is locked"), cleaned of control characters, since file names and values in it
+/// came from outside.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        // A cause already said, or said again behind a prefix of its own ("Error code 5: ..."), adds nothing.
+        if text.is_empty() || text.split(": ").any(|part| out.contains(part)) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    detente::ui::clean(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_error_says_its_text_once() {
+        let locked = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(5),
+            Some("database is locked".into()),
+        );
+        let e = anyhow::Error::from(Error::Sqlite(locked));
+        assert_eq!(message(&e), "database: database is locked");
+        let io = Error::io(
+            "cannot write r.html",
+            std::io::Error::other("No space left on device"),
+        );
+        assert_eq!(
+            message(&anyhow::Error::from(io)),
+            "cannot write r.html: No space left on device"
+        );
+    }
 }

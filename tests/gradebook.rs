@@ -531,7 +531,7 @@ fn student_db(dir: &Path) -> PathBuf {
         .conn
         .execute(
             "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, closed_at, score, max_score)
-             VALUES ('mid', ?1, 1, 5, '[]', 1, 2, 1.5, 2)",
+             VALUES ('mid', ?1, 1, 5, '[]', 1700000200000, 1700000300000, 1.5, 2)",
             [learner.id],
         )
         .expect("attempt");
@@ -540,7 +540,7 @@ fn student_db(dir: &Path) -> PathBuf {
         .conn
         .execute(
             "INSERT INTO attempt_answers (attempt_id, position, card_id, response, credit, correct, answered_at, duration_ms)
-             VALUES (?1, 0, ?2, '\"x\"', 0.5, 0, 2, 100)",
+             VALUES (?1, 0, ?2, '\"x\"', 0.5, 0, 1700000250000, 100)",
             rusqlite::params![attempt, card],
         )
         .expect("answer");

@@ -1,6 +1,10 @@
-//! Reliability: what must hold when many processes use one database at once. Twenty processes open a database
-//! that does not exist yet, or one written by an older detente, at the same moment: every one succeeds, the schema
-//! is migrated once, and the built-in decks are loaded once.
+//! Reliability: what must hold when many processes use one database at once, when an action is stopped half way,
+//! and when the input is hostile or malformed. Twenty processes open a database that does not exist yet, or one
+//! written by an older detente, at the same moment: every one succeeds, the schema is migrated once, and the
+//! built-in decks are loaded once. An answer that cannot be saved is kept; an override or an undo stopped between
+//! its halves leaves nothing partial. Hostile strings never reach the output raw (`reliability/hostile.rs`); the
+//! malformed-input corpus is refused with exit 65 and the database unchanged (`reliability/malformed.rs`). Reading
+//! commands work on a read-only database, and files are written whole.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -114,6 +118,11 @@ mod answers {
         answers: usize,
         override_wrong: bool,
         overridden: usize,
+        /// Undo the first answer.
+        undo_first: bool,
+        /// SQL run from another connection just before the learner overrides or undoes: triggers that make the
+        /// action's second half fail, as a kill between its halves would stop it.
+        sabotage: Option<(rusqlite::Connection, &'static str)>,
     }
 
     impl Learner {
@@ -148,7 +157,17 @@ mod answers {
             self.answer(3)
         }
         fn feedback(&mut self, f: &Feedback) -> detente::Result<Reply<Action>> {
-            if self.override_wrong && f.can_override {
+            let wants_override = self.override_wrong && f.can_override;
+            if (wants_override || self.undo_first)
+                && let Some((conn, sql)) = self.sabotage.take()
+            {
+                conn.execute_batch(sql).expect("sabotage");
+            }
+            if self.undo_first {
+                self.undo_first = false;
+                return Ok(Reply::Answer(Action::Undo));
+            }
+            if wants_override {
                 self.overridden += 1;
                 return Ok(Reply::Answer(Action::Override));
             }
@@ -209,6 +228,8 @@ mod answers {
             answers: 0,
             override_wrong: false,
             overridden: 0,
+            undo_first: false,
+            sabotage: None,
         }
     }
 
@@ -254,6 +275,8 @@ mod answers {
             answers: 0,
             override_wrong: true,
             overridden: 0,
+            undo_first: false,
+            sabotage: None,
         };
         let summary = run(&mut store, &mut learner);
         assert!(learner.overridden > 0, "a wrong answer was overridden");
@@ -271,5 +294,280 @@ mod answers {
             count(&store, "SELECT count(*) FROM reviews WHERE rule = 'wrong'"),
             0
         );
+    }
+
+    /// Triggers that stop any write to the card states: the second half of an override (after its review is
+    /// replaced) and of an undo (after its review is deleted).
+    const STOP_STATES: &str = "
+        CREATE TRIGGER stop_insert BEFORE INSERT ON card_states BEGIN SELECT RAISE(ABORT, 'killed'); END;
+        CREATE TRIGGER stop_update BEFORE UPDATE ON card_states BEGIN SELECT RAISE(ABORT, 'killed'); END;
+        CREATE TRIGGER stop_delete BEFORE DELETE ON card_states BEGIN SELECT RAISE(ABORT, 'killed'); END;";
+
+    /// The review log and the card states, as rows of text.
+    fn snapshot(store: &Store) -> (Vec<String>, Vec<String>) {
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = store.conn.prepare(sql).expect("prepare");
+            stmt.query_map([], |r| r.get::<_, String>(0))
+                .expect("query")
+                .map(|r| r.expect("row"))
+                .collect()
+        };
+        (
+            rows(
+                "SELECT id || ' ' || card_id || ' ' || rule || ' ' || rating FROM reviews ORDER BY id",
+            ),
+            rows(
+                "SELECT card_id || ' ' || phase || ' ' || due || ' ' || reps FROM card_states ORDER BY card_id",
+            ),
+        )
+    }
+
+    #[test]
+    fn an_override_stopped_between_its_halves_leaves_the_wrong_verdict_whole() {
+        let (_dir, path, mut store) = setup();
+        let mut learner = Learner {
+            blocker: None,
+            retry: false,
+            retries: 0,
+            answers: 0,
+            override_wrong: true,
+            overridden: 0,
+            undo_first: false,
+            sabotage: Some((
+                rusqlite::Connection::open(&path).expect("conn"),
+                STOP_STATES,
+            )),
+        };
+        let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
+        let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let opts = StudyOptions {
+            seed: 7,
+            ..Default::default()
+        };
+        let session = Session::start(&mut store, &ann, opts, &clock, cal).expect("start");
+        // The session may end with the error, or keep the answer and offer to retry: either way nothing partial.
+        let result = session.run(&mut learner);
+        assert!(
+            learner.sabotage.is_none(),
+            "a wrong answer was overridden: {result:?}"
+        );
+        let (reviews, states) = snapshot(&store);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(*) FROM reviews WHERE rule = 'override'"
+            ),
+            0,
+            "{reviews:?}"
+        );
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM reviews WHERE rule = 'wrong'"),
+            1,
+            "the wrong verdict is still in the log: {reviews:?}"
+        );
+        // Every reviewed card still has the state its last review left.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT count(DISTINCT card_id) FROM reviews WHERE card_id NOT IN (SELECT card_id FROM card_states)"
+            ),
+            0,
+            "{states:?}"
+        );
+        assert_eq!(reviews.len(), states.len(), "{reviews:?} {states:?}");
+    }
+
+    #[test]
+    fn an_undo_stopped_between_its_halves_takes_nothing_back() {
+        let (_dir, path, mut store) = setup();
+        let mut learner = Learner {
+            blocker: None,
+            retry: false,
+            retries: 0,
+            answers: 0,
+            override_wrong: false,
+            overridden: 0,
+            undo_first: true,
+            sabotage: Some((
+                rusqlite::Connection::open(&path).expect("conn"),
+                STOP_STATES,
+            )),
+        };
+        let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
+        let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let opts = StudyOptions {
+            seed: 7,
+            ..Default::default()
+        };
+        let session = Session::start(&mut store, &ann, opts, &clock, cal).expect("start");
+        let result = session.run(&mut learner);
+        assert!(learner.sabotage.is_none(), "the undo was tried");
+        let (reviews, states) = snapshot(&store);
+        // However the session ended, the undo happened whole or not at all: the review and the state it set
+        // are both there, or both gone.
+        assert_eq!(
+            reviews.len(),
+            states.len(),
+            "{result:?}: {reviews:?} {states:?}"
+        );
+        assert_eq!(reviews.len(), 1, "{result:?}: the undo was refused whole");
+    }
+
+    /// No user action is left in two transactions: the session's writes go through `Session::commit` (answer,
+    /// override) and `Session::undo`, one transaction each. A new `store.write()` inside the answer loop would show
+    /// here first.
+    #[test]
+    fn every_action_of_the_session_is_one_transaction() {
+        let src = include_str!("../src/session/mod.rs");
+        let undo = src
+            .split("fn undo(")
+            .nth(1)
+            .and_then(|s| s.split("\n    fn ").next())
+            .expect("undo");
+        assert_eq!(undo.matches("store.write()").count(), 1, "undo: {undo}");
+        assert_eq!(undo.matches("commit()").count(), 1, "undo: {undo}");
+    }
+}
+
+/// Hostile strings through every command that prints.
+#[path = "reliability/hostile.rs"]
+mod hostile;
+
+/// Malformed rosters, bundles, decks, exams and GIFT files are refused, exit 65, the database byte for byte unchanged.
+#[path = "reliability/malformed.rs"]
+mod malformed;
+
+mod files {
+    //! Reading commands on a read-only database, and files written whole or not at all.
+
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+    use std::process::{Command, Output};
+
+    fn detente(db: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(args)
+            .env("DETENTE_DB", db)
+            .env("DETENTE_LEARNER", "teacher")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run")
+    }
+
+    fn sample() -> String {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample.toml").to_string()
+    }
+
+    fn read_only(path: &Path) {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    }
+
+    #[test]
+    fn reading_commands_work_on_a_read_only_database() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("ro.db");
+        for args in [vec!["deck", "import", &sample()], vec!["due"]] {
+            let out = detente(&db, &args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        read_only(&db);
+        let before = std::fs::read(&db).expect("db");
+        for args in [
+            vec!["decks"],
+            vec!["due"],
+            vec!["stats"],
+            vec!["stats", "--class"],
+            vec!["learner", "list"],
+            vec!["exam", "list"],
+            vec!["grades", "export", "--format", "native"],
+            vec!["report", "flags"],
+            vec!["report", "items", "--deck", "sample"],
+            vec!["deck", "export", "sample", "--format", "gift"],
+        ] {
+            let out = detente(&db, &args);
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let out = detente(&db, &["learner", "add", "zed"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is read-only"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_eq!(std::fs::read(&db).expect("db"), before);
+    }
+
+    #[test]
+    fn a_read_only_database_of_an_older_version_is_not_migrated_and_says_why() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("old.db");
+        {
+            let conn = rusqlite::Connection::open(&db).expect("open");
+            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+                .expect("0001");
+            conn.execute_batch("PRAGMA user_version = 1")
+                .expect("version");
+        }
+        read_only(&db);
+        let before = std::fs::read(&db).expect("db");
+        let out = detente(&db, &["decks"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("older detente") && err.contains("writable"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&db).expect("db"), before);
+        assert!(!db.with_extension("db-wal").exists(), "no WAL was set up");
+    }
+
+    #[test]
+    fn reports_and_new_decks_are_written_whole_and_never_over_a_deck() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("w.db");
+        let html = dir.path().join("report.html");
+        std::fs::write(&html, "old report").expect("write");
+        let out = detente(&db, &["report", "--html", html.to_str().expect("utf-8")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            std::fs::read_to_string(&html)
+                .expect("read")
+                .starts_with("<!")
+        );
+        let deck = dir.path().join("mine.toml");
+        std::fs::write(&deck, "my own deck").expect("write");
+        let out = detente(&db, &["deck", "new", deck.to_str().expect("utf-8")]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(std::fs::read_to_string(&deck).expect("read"), "my own deck");
+        let fresh = dir.path().join("fresh.toml");
+        let out = detente(&db, &["deck", "new", fresh.to_str().expect("utf-8")]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            std::fs::read_to_string(&fresh)
+                .expect("read")
+                .contains("[deck]")
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
     }
 }

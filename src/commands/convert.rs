@@ -20,7 +20,7 @@ fn print_warnings(file: &str, warnings: &[Warning]) {
         } else {
             format!("{file}: warning: {}", w.message)
         };
-        eprintln!("{}", crate::ui::clean(&line.replace('\n', " ")));
+        super::say_line(&line);
     }
 }
 
@@ -121,7 +121,7 @@ pub fn convert(
         cards: Vec::new(),
     };
     let deck_file = Staged::new(output, "deck");
-    let mut out = deck_file.create()?;
+    let mut out = crate::ui::CleanWriter::new(deck_file.create()?);
     let io = |e: std::io::Error| Error::io(format!("cannot write {}", output.display()), e);
     writeln!(
         out,
@@ -133,8 +133,7 @@ pub fn convert(
     convert::write_toml_header(&mut out, &header).map_err(io)?;
     let mut body = File::open(&cards.temp).map_err(io)?;
     std::io::copy(&mut body, &mut out).map_err(io)?;
-    out.flush().map_err(io)?;
-    drop(out);
+    out.finish().map_err(io)?;
     deck_file.finish()?;
     say(&format!(
         "Wrote {} (deck `{id}`): {count} card(s), {} warning(s).",
@@ -168,19 +167,18 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     let written = match output {
         Some(path) => {
             let staged = Staged::new(path, "export");
-            let mut out = staged.create()?;
+            let mut out = crate::ui::CleanWriter::new(staged.create()?);
             let written = write(&mut out)
-                .and_then(|w| out.flush().map(|_| w))
+                .and_then(|w| out.finish().map(|_| w))
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-            drop(out);
             staged.finish()?;
             written
         }
         None => {
             let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = crate::ui::CleanWriter::new(stdout.lock());
             write(&mut out)
-                .and_then(|w| out.flush().map(|_| w))
+                .and_then(|w| out.finish().map(|_| w))
                 .map_err(|e| Error::io("stdout", e))?
         }
     };

@@ -231,7 +231,33 @@ pub struct ImportOptions {
 
 pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<i32> {
     let files = expand(paths)?;
-    let loaded = load(&files)?;
+    let mut loaded = load(&files)?;
+    // A file cannot take a built-in deck's id: importing it would retire the built-in cards, and the next command
+    // would load them back over it.
+    let builtin = crate::deck::builtin::ids();
+    for (file, deck) in &loaded.decks {
+        if builtin.contains(&deck.id) {
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(file).unwrap_or_default();
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.trim_start().starts_with("id") && l.contains(&format!("\"{}\"", deck.id))
+                })
+                .map_or(1, |i| i + 1);
+            loaded.diagnostics.push(Diagnostic::new(
+                &name,
+                text.lines().nth(line - 1).unwrap_or(""),
+                line,
+                1,
+                Severity::Error,
+                format!(
+                    "deck id `{}` is a built-in deck's id; give this deck an id of its own",
+                    deck.id
+                ),
+            ));
+        }
+    }
     report(&loaded.diagnostics);
     let errors = loaded.count(Severity::Error);
     if errors > 0 {
@@ -335,15 +361,12 @@ pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
     let title = title.unwrap_or_else(|| stem.replace(['-', '_'], " "));
     let text = TEMPLATE.replace("{{id}}", &id).replace(
         "{{title}}",
-        &title.replace('\\', "\\\\").replace('"', "\\\""),
+        &crate::ui::clean(&title)
+            .replace(['\n', '\t'], " ")
+            .replace('\\', "\\\\")
+            .replace('"', "\\\""),
     );
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(file)
-        .map_err(|e| Error::io(format!("cannot create {}", file.display()), e))?;
-    std::io::Write::write_all(&mut out, text.as_bytes())
-        .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))?;
+    super::staged::write_new(file, "new", text.as_bytes())?;
     say(&format!(
         "Wrote {} (deck id `{id}`): one example card of every kind. Edit it, then `detente deck check {}`.",
         file.display(),

@@ -12,6 +12,11 @@ use crate::ui::text::{self, Cell, Table};
 use crate::ui::{self, Terminal};
 use std::path::Path;
 
+/// The text of a file's line (1-based), for a diagnostic's excerpt.
+fn line_of(text: &str, line: usize) -> &str {
+    text.lines().nth(line.saturating_sub(1)).unwrap_or("")
+}
+
 /// Reads, validates and loads an exam file. Every problem is printed as `FILE:LINE:COL`; exit 65 on errors.
 pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
     let name = file.display().to_string();
@@ -29,7 +34,7 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
             if !known.contains(&d.name) {
                 diags.push(Diagnostic::new(
                     &name,
-                    &text,
+                    line_of(&text, d.line),
                     d.line,
                     d.column,
                     Severity::Error,
@@ -41,10 +46,15 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
             let pool = store::exam_pool(&store.conn, &exam::filter(exam), exam.score_flashcards)?;
             let available = exam::draw_paper(&pool, usize::MAX, 0).len();
             if available < exam.questions as usize {
+                // Pointed at the `questions` line, where the number can be changed.
+                let at = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("questions"))
+                    .map_or(1, |i| i + 1);
                 diags.push(Diagnostic::new(
                     &name,
-                    &text,
-                    1,
+                    line_of(&text, at),
+                    at,
                     1,
                     Severity::Error,
                     format!(

@@ -15,7 +15,6 @@ use crate::schedule::Scheduler;
 use crate::store::{self, Filter, Identity, Store};
 use crate::ui::text::shell_word;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 /// What to export, besides the layout.
@@ -203,21 +202,20 @@ pub fn export(
         Some(path) => {
             let target = path.display().to_string();
             let staged = Staged::new(path, "grades");
-            let mut out = staged.create()?;
+            let mut out = crate::ui::CleanWriter::new(staged.create()?);
             let left = gradebook::write(layout, &sheet, by, &mut out)
                 .map_err(|e| csv_error(&target, e))?;
-            out.flush()
+            out.finish()
                 .map_err(|e| Error::io(format!("cannot write {target}"), e))?;
-            drop(out);
             staged.finish()?;
             left
         }
         None => {
             let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = crate::ui::CleanWriter::new(stdout.lock());
             let left = gradebook::write(layout, &sheet, by, &mut out)
                 .map_err(|e| csv_error("stdout", e))?;
-            out.flush().map_err(|e| Error::io("stdout", e))?;
+            drop(out.finish().map_err(|e| Error::io("stdout", e))?);
             left
         }
     };

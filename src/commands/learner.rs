@@ -55,15 +55,18 @@ fn set_exam(tx: &rusqlite::Transaction<'_>, learner: i64, s: &LearnerSettings) -
     )
 }
 
-fn identity(args: &IdentityArgs) -> Identity {
-    Identity {
+/// The identity given on the command line, normalized; a value with a control character is refused (exit 65).
+fn identity(args: &IdentityArgs) -> Result<Identity> {
+    let id = Identity {
         username: args.username.clone(),
         first_name: args.first_name.clone(),
         last_name: args.last_name.clone(),
         email: args.email.clone(),
         student_id: args.student_id.clone(),
     }
-    .cleaned()
+    .cleaned();
+    id.check().map_err(Error::InvalidData)?;
+    Ok(id)
 }
 
 /// Refuses an email, student id or username another learner already carries.
@@ -103,7 +106,12 @@ fn check_unique(store: &Store, id: &Identity, own: Option<i64>) -> Result<()> {
         // The probe may also match a learner merely named like the value; only a carried identifier clashes.
         if let Some(other) = store::learner_by_identity(&store.conn, &probe)?
             && Some(other.id) != own
-            && [&other.email, &other.student_id, &other.username].contains(&&Some(value.clone()))
+            && [&other.email, &other.student_id, &other.username]
+                .iter()
+                .any(|v| {
+                    v.as_deref()
+                        .is_some_and(|v| v.to_lowercase() == value.to_lowercase())
+                })
         {
             return Err(Error::Usage(format!(
                 "{flag} {value} belongs to learner {}",
@@ -120,8 +128,9 @@ pub fn add(
     settings: &LearnerSettings,
     identity_args: &IdentityArgs,
 ) -> Result<i32> {
-    let id = identity(identity_args);
-    let name = name.trim();
+    let id = identity(identity_args)?;
+    let name = &store::normal(name);
+    store::check_identifier("learner name", name).map_err(Error::InvalidData)?;
     if name.is_empty() {
         return Err(Error::Usage("a learner needs a name".into()));
     }
@@ -148,7 +157,7 @@ pub fn set(
     settings: &LearnerSettings,
     identity_args: &IdentityArgs,
 ) -> Result<i32> {
-    let id = identity(identity_args);
+    let id = identity(identity_args)?;
     let mut store = Store::open(&ctx.db)?;
     let Some(mut learner) = store::learner_by_name(&store.conn, name)? else {
         return Err(Error::Usage(format!(
@@ -231,7 +240,7 @@ pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
         Err(problems) => {
             drop(tx);
             for p in &problems {
-                eprintln!("{name}:{}: {}", p.line, p.message);
+                super::say_line(&format!("{name}:{}: {}", p.line, p.message));
             }
             return Err(Error::InvalidData(format!(
                 "{name}: {} row(s) cannot be used; no learner was imported",

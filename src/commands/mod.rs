@@ -187,6 +187,11 @@ fn say(text: &str) {
     );
 }
 
+/// Prints one line to stderr as it is given (a `FILE:LINE: message` for editors and scripts), cleaned.
+fn say_line(text: &str) {
+    eprintln!("{}", ui::clean(&text.replace(['\n', '\r'], " ")));
+}
+
 /// Prints a list item to stderr: wrapped, its first line after `bullet`, the rest under the item's text (a
 /// hanging indent).
 fn say_item(bullet: &str, text: &str) {
@@ -267,14 +272,24 @@ fn calendar(learner: &Learner) -> Calendar {
 
 /// Closes the timed exam attempts whose time ran out while nobody was sitting them, before results are read.
 fn close_expired(store: &mut Store) -> Result<()> {
+    if store.read_only {
+        return Ok(());
+    }
     let tx = store.write()?;
     store::close_expired_attempts(&tx, now() * 1000)?;
     tx.commit()?;
     Ok(())
 }
 
-/// Writes to stdout; a closed pipe surfaces as an I/O error that `main` treats as success.
+/// Writes to stdout, cleaned of control characters (see [`ui::clean`]): the one way commands print data, whatever
+/// its origin. A closed pipe surfaces as an I/O error that `main` treats as success.
 fn print(text: &str) -> Result<()> {
+    print_styled(&ui::clean(text))
+}
+
+/// Writes text detente styled itself to stdout: the caller has cleaned every piece of outside text in it (the
+/// stats screens, which colour their headings, clean names and titles as they lay them out).
+fn print_styled(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|_| out.flush())

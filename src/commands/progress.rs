@@ -191,6 +191,7 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
     if bundle.learner.name.trim().is_empty() {
         return Err(bad("the bundle's learner has no name".into()));
     }
+    validate(&bundle, super::now()).map_err(bad)?;
     let mut warnings = Vec::new();
     for d in &bundle.decks {
         match store::deck_hash(conn, &d.id)? {
@@ -251,6 +252,45 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         flags,
         warnings,
     })
+}
+
+/// Checks every value of a bundle against its domain before anything is resolved: the learner's name and identity
+/// free of control characters, settings in range, and each review, attempt and flag (see
+/// [`store::validate_review`]). The message names the offending field and its place.
+fn validate(b: &Bundle, now_s: i64) -> std::result::Result<(), String> {
+    let l = &b.learner;
+    store::check_identifier("learner name", &l.name)
+        .and_then(|_| l.identity().check())
+        .map_err(|e| format!("learner: {e}"))?;
+    if !(l.desired_retention.is_finite() && (0.7..=0.99).contains(&l.desired_retention)) {
+        return Err(format!(
+            "learner: `desired_retention` is {}, not a number from 0.7 to 0.99",
+            l.desired_retention
+        ));
+    }
+    if l.rollover_hour > 23 {
+        return Err(format!(
+            "learner: `rollover_hour` is {}, not an hour from 0 to 23",
+            l.rollover_hour
+        ));
+    }
+    if !(store::EARLIEST_S * 1000..=(now_s + store::CLOCK_SLACK_S) * 1000).contains(&b.exported_at)
+    {
+        return Err(format!(
+            "`exported_at` is {}, not a moment between 2000 and tomorrow",
+            b.exported_at
+        ));
+    }
+    for (i, r) in b.reviews.iter().enumerate() {
+        store::validate_review(r, now_s).map_err(|e| format!("review {}: {e}", i + 1))?;
+    }
+    for (i, a) in b.attempts.iter().enumerate() {
+        store::validate_attempt(a, now_s).map_err(|e| format!("attempt {}: {e}", i + 1))?;
+    }
+    for (i, f) in b.flags.iter().enumerate() {
+        store::validate_flag(f, now_s).map_err(|e| format!("flag {}: {e}", i + 1))?;
+    }
+    Ok(())
 }
 
 /// The local learner a bundle's learner is: matched on identity as rosters are, then on the name.

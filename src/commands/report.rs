@@ -23,8 +23,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
         let stats = learner_stats(&store, &learner, &Filter::default(), now)?;
         crate::ui::html::learner_report(&learner.name, &stats)
     };
-    std::fs::write(path, html)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    super::staged::write(path, "report", html.as_bytes())?;
     super::say(&format!("Wrote {}.", path.display()));
     Ok(0)
 }

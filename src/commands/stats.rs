@@ -2,7 +2,9 @@
 //! the study heatmap, streak, time spent, leeches, mastery per deck and theme), or with `--class` one row per
 //! learner. The data gathering here is shared with `detente report`.
 
-use super::{Context, calendar, current_learner, now, open_with_decks, print, print_json};
+use super::{
+    Context, calendar, current_learner, now, open_with_decks, print, print_json, print_styled,
+};
 use crate::cli::{StatsArgs, StatsBy};
 use crate::error::{Error, Result};
 use crate::schedule::Scheduler;
@@ -19,7 +21,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
         if ctx.json {
             print_json(&class)?;
         } else {
-            print(&crate::ui::stats::render_class(&class, ctx.color))?;
+            show(ctx, &crate::ui::stats::render_class(&class, ctx.color))?;
         }
         return Ok(0);
     }
@@ -40,7 +42,10 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
             exams: &exams,
         })?;
     } else {
-        print(&crate::ui::stats::render(&learner.name, &stats, ctx.color))?;
+        show(
+            ctx,
+            &crate::ui::stats::render(&learner.name, &stats, ctx.color),
+        )?;
         for e in &exams {
             print(&format!("{} ({}): {}", e.title(), e.date, e.line))?;
         }
@@ -151,4 +156,13 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
         );
     }
     Ok(class.finish())
+}
+
+/// Prints a stats screen: in colour as laid out (the layout cleans names and titles), without colour cleaned whole.
+fn show(ctx: &Context, text: &str) -> Result<()> {
+    if ctx.color {
+        print_styled(text)
+    } else {
+        print(text)
+    }
 }

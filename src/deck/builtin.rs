@@ -24,6 +24,23 @@ pub const DECKS: &[BuiltinDeck] = builtin!(
     "naselskaya-missile-defence.toml",
 );
 
+/// The ids of the built-in decks, read from their `[deck]` tables' `id = "..."` lines.
+pub fn ids() -> Vec<String> {
+    DECKS
+        .iter()
+        .filter_map(|d| {
+            d.text.lines().find_map(|l| {
+                let rest = l
+                    .trim()
+                    .strip_prefix("id")?
+                    .trim_start()
+                    .strip_prefix('=')?;
+                Some(rest.trim().trim_matches('"').to_string())
+            })
+        })
+        .collect()
+}
+
 /// The tag vocabulary (`decks/vocabulary/tags.toml`): every tag a built-in deck uses, with its label.
 pub const VOCABULARY: &str = include_str!("../../decks/vocabulary/tags.toml");
 

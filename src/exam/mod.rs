@@ -164,9 +164,11 @@ impl Ctx<'_> {
     }
     fn error(&mut self, at: usize, message: impl Into<String>) {
         let (line, column) = self.at(at);
+        // The excerpt is the offending line, not the file's beginning.
+        let text = self.src.lines().nth(line - 1).unwrap_or("");
         self.diags.push(Diagnostic::new(
             self.file,
-            self.src,
+            text,
             line,
             column,
             Severity::Error,

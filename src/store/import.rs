@@ -317,6 +317,10 @@ pub fn import_deck(
 /// are imported under the usual rules, and built-in decks no longer shipped are retired. Does nothing (and takes
 /// no write lock) when they already match.
 pub fn sync_builtin(store: &mut super::Store, now: i64) -> Result<Vec<ImportReport>> {
+    // A read-only database shows the built-in decks it has.
+    if store.read_only {
+        return Ok(Vec::new());
+    }
     let Some(plan) = builtin_plan(&store.conn)? else {
         return Ok(Vec::new());
     };

@@ -15,6 +15,7 @@ pub use bundle::{
     bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
     merge_reviews, replace_states,
 };
+pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use counts::{DueCounts, Queue, due_counts, new_cards};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
@@ -27,8 +28,8 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
-    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
-    exam_scores, import_roster, learner_by_identity, set_identity,
+    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, check_identifier,
+    deck_study, exam_scores, import_roster, learner_by_identity, normal, set_identity,
 };
 pub use stats::{
     StatCard, StatReview, deck_titles, review_log, save_parameters, stat_cards, state_map,
@@ -153,12 +154,25 @@ fn prepare(conn: &mut Connection, path: &Path) -> Result<()> {
 pub struct Store {
     pub conn: Connection,
     pub path: PathBuf,
+    /// Opened read-only (the file is not writable): reading commands work, [`Store::write`] refuses.
+    pub read_only: bool,
+}
+
+/// Whether the file can be written: it has a write permission bit and opens for writing. A file without any write
+/// bit counts as read-only even for a superuser, who could write it: its owner said so.
+fn writable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.permissions().readonly())
+        && std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, applies pending migrations, and sets the pragmas every
     /// connection needs. A database from a newer detente is refused before anything is written to it.
+    /// A file that exists but is not writable is opened read-only (see [`Store::open_read_only`]).
     pub fn open(path: &Path) -> Result<Store> {
+        if path.exists() && !writable(path) {
+            return Store::open_read_only(path);
+        }
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
@@ -183,11 +197,62 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         })
     }
 
-    /// Begins a write transaction (IMMEDIATE).
+    /// Opens an existing database for reading only: nothing is migrated, no pragma is written (the journal mode
+    /// stays as it is), and a database whose schema is older than this detente's is refused with a message saying
+    /// it needs a writable file to be upgraded. When the file's directory does not let SQLite keep its
+    /// shared-memory file, the database is read as immutable.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let probe = |conn: &Connection| -> rusqlite::Result<i64> {
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let found = match probe(&conn) {
+            Ok(v) => v,
+            Err(_) => {
+                let uri = format!("file:{}?immutable=1", path.display());
+                conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)?;
+                probe(&conn)?
+            }
+        };
+        if found > SCHEMA_VERSION {
+            return Err(Error::DatabaseTooNew {
+                path: path.to_path_buf(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if found < SCHEMA_VERSION {
+            return Err(Error::ReadOnly(format!(
+                "{}: this database was written by an older detente (schema version {found}, this one needs \
+                 {SCHEMA_VERSION}) and the file is read-only; make it writable once so that detente can upgrade it",
+                path.display()
+            )));
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        })
+    }
+
+    /// Begins a write transaction (IMMEDIATE). A database opened read-only is refused with a message.
     pub fn write(&mut self) -> Result<Transaction<'_>> {
+        if self.read_only {
+            return Err(Error::ReadOnly(format!(
+                "{} is read-only: this command needs to write to it",
+                self.path.display()
+            )));
+        }
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
@@ -246,14 +311,28 @@ fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
     })
 }
 
+/// The learner of this name: the name as given, else in normal form C, else one stored in another normal form (by
+/// an older detente) that is the same name in normal form C.
 pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
-            [name],
-            learner_row,
-        )
-        .optional()?)
+    let exact = |n: &str| -> Result<Option<Learner>> {
+        Ok(conn
+            .query_row(
+                &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
+                [n],
+                learner_row,
+            )
+            .optional()?)
+    };
+    if let Some(l) = exact(name)? {
+        return Ok(Some(l));
+    }
+    let nfc = people::normal(name);
+    if let Some(l) = exact(&nfc)? {
+        return Ok(Some(l));
+    }
+    Ok(learners(conn)?
+        .into_iter()
+        .find(|l| people::normal(&l.name) == nfc))
 }
 
 pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
@@ -267,7 +346,14 @@ pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
 }
 
 /// Adds a learner with default settings; returns `None` if the name is taken.
+/// The name is stored in normal form C; one with a control character is refused (exit 65), and so is one that is
+/// an existing learner's name in another normal form.
 pub fn add_learner(tx: &Transaction<'_>, name: &str, now: i64) -> Result<Option<Learner>> {
+    let name = &people::normal(name);
+    people::check_identifier("learner name", name).map_err(Error::InvalidData)?;
+    if learner_by_name(tx, name)?.is_some() {
+        return Ok(None);
+    }
     let n = tx.execute(
         "INSERT OR IGNORE INTO learners (name, created_at) VALUES (?1, ?2)",
         params![name, now],
@@ -301,7 +387,7 @@ pub fn learner_get_or_create(store: &mut Store, name: &str, now: i64) -> Result<
     }
     let tx = store.write()?;
     add_learner(&tx, name, now)?;
-    let learner = learner_by_name(&tx, name)?;
+    let learner = learner_by_name(&tx, &people::normal(name))?;
     tx.commit()?;
     learner.ok_or_else(|| Error::Usage(format!("cannot create learner {name}")))
 }

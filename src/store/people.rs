@@ -17,15 +17,52 @@ pub struct Identity {
     pub student_id: Option<String>,
 }
 
+/// A name or identifier as detente stores and compares it: trimmed, in Unicode normal form C (so that an "é" typed
+/// as one character and one typed as "e" and a combining accent are one name).
+pub fn normal(value: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    value.trim().nfc().collect()
+}
+
+/// Refuses an identifier (a learner's name, username, email, student id, first or last name) that holds a control
+/// character (NUL, escape, newline...) or an invisible format character (a bidirectional override, say), or is
+/// longer than 200 characters; the message names the field.
+pub fn check_identifier(field: &str, value: &str) -> std::result::Result<(), String> {
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() || crate::ui::hidden(*c))
+    {
+        return Err(format!(
+            "the {field} holds the control character U+{:04X}; names and identifiers cannot hold control or invisible formatting characters",
+            u32::from(c)
+        ));
+    }
+    if value.chars().count() > 200 {
+        return Err(format!("the {field} is longer than 200 characters"));
+    }
+    Ok(())
+}
+
 impl Identity {
-    /// The identity with every value trimmed and empty values dropped.
+    /// Checks every value with [`check_identifier`].
+    pub fn check(&self) -> std::result::Result<(), String> {
+        for (field, v) in [
+            ("username", &self.username),
+            ("first name", &self.first_name),
+            ("last name", &self.last_name),
+            ("email", &self.email),
+            ("student id", &self.student_id),
+        ] {
+            if let Some(v) = v {
+                check_identifier(field, v)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The identity with every value trimmed and in normal form C (see [`normal`]), and empty values dropped.
     pub fn cleaned(&self) -> Identity {
-        let c = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
+        let c = |v: &Option<String>| v.as_deref().map(normal).filter(|s| !s.is_empty());
         Identity {
             username: c(&self.username),
             first_name: c(&self.first_name),
@@ -81,11 +118,23 @@ pub fn set_identity(tx: &Transaction<'_>, learner: i64, id: &Identity) -> Result
     Ok(())
 }
 
+/// The learner whose `column` holds `value`: emails and usernames compared without regard to case, names in normal
+/// form C (see [`super::learner_by_name`]).
 fn learner_where(conn: &Connection, column: &str, value: &str) -> Result<Option<Learner>> {
+    if column == "name" {
+        return super::learner_by_name(conn, value);
+    }
     // `column` is one of a fixed set of names chosen below, never user input.
+    let test = if matches!(column, "email" | "username") {
+        format!("{column} = ?1 COLLATE NOCASE")
+    } else {
+        format!("{column} = ?1")
+    };
     Ok(conn
         .query_row(
-            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE {column} = ?1"),
+            &format!(
+                "SELECT {LEARNER_COLUMNS} FROM learners WHERE {test} ORDER BY {column} = ?1 DESC, id LIMIT 1"
+            ),
             [value],
             learner_row,
         )
@@ -153,6 +202,10 @@ pub fn import_roster(
             line: row.line,
             message,
         };
+        if let Err(e) = id.check() {
+            problems.push(problem(e));
+            continue;
+        }
         let Some(name) = id.key_name() else {
             problems.push(problem(
                 "no username, email or student id to identify the learner".into(),
@@ -165,6 +218,19 @@ pub fn import_roster(
             ("name", Some(name.clone())),
         ];
         let mut duplicate = None;
+        // Emails and names are one whatever their case.
+        let fields = fields.map(|(f, v)| {
+            (
+                f,
+                v.map(|v| {
+                    if f == "student id" {
+                        v
+                    } else {
+                        v.to_lowercase()
+                    }
+                }),
+            )
+        });
         for (field, value) in &fields {
             if let Some(v) = value
                 && let Some(line) = seen.get(&(*field, v.clone()))

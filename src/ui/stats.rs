@@ -396,7 +396,7 @@ mod tests {
 
     #[test]
     fn cut_cuts_with_an_ellipsis_and_cleans() {
-        assert_eq!(cut("abc\x1b[2Jdef", 20), "abc[2Jdef");
+        assert_eq!(cut("abc\x1b[2Jdef", 20), "abcdef");
         assert_eq!(cut("abcdef", 4), "abc…");
         assert_eq!(cut("日本語です", 5), "日本…");
     }
