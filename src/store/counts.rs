@@ -271,6 +271,26 @@ pub fn queue(
     Ok((q, decks))
 }
 
+/// The counts a study session ends with, at `now` (Unix seconds): cards of any phase due tomorrow (every active
+/// deck: [`DueCounts::later_today`] of the next day), and learning steps still due today in the session's scope
+/// ([`DueCounts::learning_today`]).
+pub fn session_end(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    now: i64,
+    cal: &Calendar,
+) -> Result<(u32, u32)> {
+    let tomorrow = cal.start_of(cal.day_of(now) + 2);
+    let end_today = cal.start_of(cal.day_of(now) + 1);
+    let later = due_counts(conn, learner, end_today, tomorrow)?;
+    let today = deck_counts(conn, learner, filter, now, end_today)?;
+    Ok((
+        later.iter().map(|c| c.later_today).sum(),
+        today.iter().map(|c| c.learning_today).sum(),
+    ))
+}
+
 /// What is left of the daily new-card limit after `new_done` new cards today.
 pub fn new_limit_left(learner: &Learner, new_done: u32) -> u32 {
     learner.new_per_day.saturating_sub(new_done)
