@@ -115,10 +115,13 @@ fn learner(conn: &Connection, name: &str) -> detente::Result<store::Learner> {
     store::learner_by_name(conn, name)?.ok_or_else(|| detente::Error::Usage(format!("no {name}")))
 }
 
-/// Retrievability now of the state `s`, in SQL (FSRS-6, default decay).
+/// Retrievability now of the state `s`, in SQL. SQLite here has no `pow`, so the floor uses the first-order
+/// expansion of FSRS-6's curve (1 + factor t / S)^-decay, which costs the same to compute per row.
 fn retrievability(now: i64) -> String {
     let factor = 0.9f64.powf(-1.0 / DECAY) - 1.0;
-    format!("pow(1.0 + {factor} * max({now} - s.last_review, 0) / 86400.0 / s.stability, -{DECAY})")
+    format!(
+        "1.0 / (1.0 + {DECAY} * {factor} * max({now} - s.last_review, 0) / 86400.0 / s.stability)"
+    )
 }
 
 struct Sized {
@@ -160,25 +163,30 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let (end_today, tomorrow) = (cal.start_of(day + 1), cal.start_of(day + 2));
 
     // `due`: the queue and per-deck counts, against one grouped query.
-    let floor_due = format!(
+    let floor_due =
         "SELECT c.deck_id, COUNT(*), COUNT(s.card_id), SUM(s.phase IN (1, 3) AND s.due <= ?1),
                 SUM(s.phase = 2 AND s.due <= ?1), SUM(s.due > ?1 AND s.due < ?2), SUM(s.phase IN (1, 3) AND s.due < ?2)
          FROM cards c LEFT JOIN card_states s ON s.learner_id = ?3 AND s.card_id = c.id
-         WHERE c.retired_at IS NULL GROUP BY c.deck_id"
-    );
+         WHERE c.retired_at IS NULL GROUP BY c.deck_id";
     let (m, f) = interleave(
         7,
-        || {
-            timed(|| {
-                counts::queue(&store.conn, &due_learner, &Filter::default(), &cal, now)
-            })
-        },
-        || timed(|| sum_rows(&store.conn, &floor_due, (now, end_today, due_learner.id))),
+        || timed(|| counts::queue(&store.conn, &due_learner, &Filter::default(), &cal, now)),
+        || timed(|| sum_rows(&store.conn, floor_due, (now, end_today, due_learner.id))),
     )?;
-    rows.push(("due (all due)", Figure { measure: m, floor: f, ..Default::default() }));
+    rows.push((
+        "due (all due)",
+        Figure {
+            measure: m,
+            floor: f,
+            ..Default::default()
+        },
+    ));
 
     // The first study queue: Session::start, against the same selects (and the session row) in plain SQL.
-    for (label, l) in [("first queue (all due)", &due_learner), ("first queue (all new)", &fresh)] {
+    for (label, l) in [
+        ("first queue (all due)", &due_learner),
+        ("first queue (all new)", &fresh),
+    ] {
         let clock = SystemClock;
         let mut measures = Vec::new();
         let mut floors = Vec::new();
@@ -234,14 +242,23 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
             )?;
             floors.push(t.elapsed().as_secs_f64());
         }
-        rows.push((label, Figure { measure: median(measures), floor: median(floors), ..Default::default() }));
+        rows.push((
+            label,
+            Figure {
+                measure: median(measures),
+                floor: median(floors),
+                ..Default::default()
+            },
+        ));
     }
 
     // The counts a session ends with (due tomorrow, learning later today), against two counts in SQL.
     let (m, f) = interleave(
         7,
         || {
-            timed(|| counts::session_end(&store.conn, due_learner.id, &Filter::default(), now, &cal))
+            timed(|| {
+                counts::session_end(&store.conn, due_learner.id, &Filter::default(), now, &cal)
+            })
         },
         || {
             timed(|| {
@@ -260,7 +277,14 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
             })
         },
     )?;
-    rows.push(("end-of-session counts", Figure { measure: m, floor: f, ..Default::default() }));
+    rows.push((
+        "end-of-session counts",
+        Figure {
+            measure: m,
+            floor: f,
+            ..Default::default()
+        },
+    ));
     drop(store);
 
     let conn = Connection::open(&path)?;
@@ -291,10 +315,24 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     };
     let (m, f) = interleave(
         3,
-        || Ok(run(&path, DUE, &["grades", "export", "--format", "native", "-o", &out_s]).0),
+        || {
+            Ok(run(
+                &path,
+                DUE,
+                &["grades", "export", "--format", "native", "-o", &out_s],
+            )
+            .0)
+        },
         || floor_all(&floor_grades),
     )?;
-    rows.push(("grade export (100 learners)", Figure { measure: m, floor: f, ..Default::default() }));
+    rows.push((
+        "grade export (100 learners)",
+        Figure {
+            measure: m,
+            floor: f,
+            ..Default::default()
+        },
+    ));
 
     // stats --class, against mastery per learner and deck and recent activity in SQL.
     let floor_class = [
@@ -309,7 +347,14 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         || Ok(run(&path, DUE, &["stats", "--class", "--json"]).0),
         || floor_all(&floor_class),
     )?;
-    rows.push(("stats --class", Figure { measure: m, floor: f, ..Default::default() }));
+    rows.push((
+        "stats --class",
+        Figure {
+            measure: m,
+            floor: f,
+            ..Default::default()
+        },
+    ));
 
     // report --html for learner000 (every card studied), against its aggregates in SQL.
     let l = due_learner.id;
@@ -334,7 +379,14 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         || Ok(run(&path, DUE, &["report", "--html", &html]).0),
         || floor_all(&floor_report),
     )?;
-    rows.push(("report --html (one learner)", Figure { measure: m, floor: f, ..Default::default() }));
+    rows.push((
+        "report --html (one learner)",
+        Figure {
+            measure: m,
+            floor: f,
+            ..Default::default()
+        },
+    ));
 
     // Progress export and import of learner000's bundle (every card reviewed once).
     let bundle = dir.join("bundle.json");
@@ -366,13 +418,16 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
                 while let Some(row) = rows.next()? {
                     let cols: Vec<String> = (0..29)
                         .map(|i| match row.get_ref(i) {
-                            Ok(rusqlite::types::ValueRef::Text(t)) => String::from_utf8_lossy(t).into_owned(),
+                            Ok(rusqlite::types::ValueRef::Text(t)) => {
+                                String::from_utf8_lossy(t).into_owned()
+                            }
                             Ok(rusqlite::types::ValueRef::Integer(i)) => i.to_string(),
                             Ok(rusqlite::types::ValueRef::Real(f)) => f.to_string(),
                             _ => String::new(),
                         })
                         .collect();
-                    writeln!(w, "{}", cols.join("\t")).map_err(|e| detente::Error::io("floor", e))?;
+                    writeln!(w, "{}", cols.join("\t"))
+                        .map_err(|e| detente::Error::io("floor", e))?;
                 }
                 w.flush().map_err(|e| detente::Error::io("floor", e))
             })
@@ -381,7 +436,12 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let size = std::fs::metadata(&bundle).map(|m| m.len()).unwrap_or(0);
     rows.push((
         "progress export (one learner)",
-        Figure { measure: m, floor: f, peak_kb: peaks.iter().copied().max().unwrap_or(0), size_bytes: size },
+        Figure {
+            measure: m,
+            floor: f,
+            peak_kb: peaks.iter().copied().max().unwrap_or(0),
+            size_bytes: size,
+        },
     ));
     let mut peaks = Vec::new();
     let (m, f) = interleave(
@@ -394,7 +454,8 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         || {
             // Read the rows back, find each card, and rewrite the learner's states in one transaction.
             timed(|| {
-                let file = std::fs::File::open(&lines).map_err(|e| detente::Error::io("floor", e))?;
+                let file =
+                    std::fs::File::open(&lines).map_err(|e| detente::Error::io("floor", e))?;
                 conn.execute_batch("BEGIN IMMEDIATE")?;
                 let mut find = conn.prepare_cached(
                     "SELECT id FROM cards WHERE deck_id = ?1 AND card_key = ?2 AND sibling = ?3",
@@ -419,7 +480,12 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     )?;
     rows.push((
         "progress import (one learner)",
-        Figure { measure: m, floor: f, peak_kb: peaks.iter().copied().max().unwrap_or(0), size_bytes: size },
+        Figure {
+            measure: m,
+            floor: f,
+            peak_kb: peaks.iter().copied().max().unwrap_or(0),
+            size_bytes: size,
+        },
     ));
     Ok(Sized { cards, rows })
 }
@@ -432,7 +498,16 @@ fn main() -> detente::Result<()> {
     let ms = |s: f64| s * 1000.0;
     println!(
         "\n{:<32} {:>10} {:>10} {:>7} {:>11} {:>10} {:>10} {:>7} {:>11} {:>9}",
-        "measure", "10k ms", "floor ms", "ratio", "peak/size", "100k ms", "floor ms", "ratio", "peak/size", "100k/10k"
+        "measure",
+        "10k ms",
+        "floor ms",
+        "ratio",
+        "peak/size",
+        "100k ms",
+        "floor ms",
+        "ratio",
+        "peak/size",
+        "100k/10k"
     );
     for (i, (label, small)) in sizes[0].rows.iter().enumerate() {
         let large = sizes[1].rows[i].1;

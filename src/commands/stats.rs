@@ -15,6 +15,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
     let filter = filter(&store, &args.decks, &args.tags)?;
     let now = now();
     if args.class {
+        super::large_cache(&store)?;
         let class = class_stats(&store, &filter, group_by(args.by), now)?;
         if ctx.json {
             print_json(&class)?;
@@ -87,7 +88,7 @@ pub(super) fn learner_stats(
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
     let (queue, _) = store::counts::queue(&store.conn, learner, filter, &cal, now)?;
-    Ok(stats::compute(&stats::Input {
+    let mut stats = stats::compute(&stats::Input {
         cards: &cards,
         reviews: &reviews,
         scheduler: &scheduler,
@@ -96,38 +97,48 @@ pub(super) fn learner_stats(
         queue: &queue,
         deck_titles: &titles,
         themes: &themes,
-    }))
+    });
+    // Only the cards listed show their prompts: those are read now, not every card's body.
+    let shown: Vec<i64> = stats
+        .leeches
+        .iter()
+        .chain(&stats.most_failed)
+        .map(|t| t.card_id)
+        .collect();
+    let prompts = store::card_prompts(&store.conn, &shown)?;
+    for t in stats.leeches.iter_mut().chain(stats.most_failed.iter_mut()) {
+        if let Some(p) = prompts.get(&t.card_id) {
+            t.prompt.clone_from(p);
+        }
+    }
+    Ok(stats)
 }
 
-/// Every learner's mastery and activity, one learner at a time.
+/// Every learner's mastery and activity, one learner at a time: a pass over each learner's card states (the cards'
+/// decks and themes are gathered once) and one aggregate over their reviews.
 pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
     let cards = store::stat_cards(&store.conn, filter)?;
-    let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
+    let index = stats::MasteryIndex::new(
+        cards
+            .iter()
+            .filter(|c| !c.retired)
+            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
+    );
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
     let mut class = stats::ClassBuilder::new(by);
     for l in store::learners(&store.conn)? {
-        let cal = calendar(&l);
-        let states = store::state_map(&store.conn, l.id)?;
-        let reviews: Vec<_> = store::review_log(&store.conn, l.id)?
-            .into_iter()
-            .filter(|r| ids.contains(&r.card_id))
-            .collect();
-        let active = cards.iter().filter(|c| !c.retired).map(|c| {
-            (
-                c.deck_id.as_str(),
-                c.tags.as_slice(),
-                states.get(&c.id).copied(),
-            )
-        });
-        class.add_row(
-            &l.name,
-            active,
-            &reviews,
-            (&Scheduler::new(l.settings())?, &cal),
+        let today = calendar(&l).day_of(now);
+        let states = store::states(&store.conn, l.id)?;
+        let mastery = index.mastery(
+            states,
+            &Scheduler::new(l.settings())?,
             now,
-            (&titles, &themes),
+            &titles,
+            &themes,
         );
+        let (recent, last) = store::recent_activity(&store.conn, l.id, filter, today - 7)?;
+        class.add_mastery(&l.name, mastery, recent, last, today);
     }
     Ok(class.finish())
 }

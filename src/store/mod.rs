@@ -11,8 +11,8 @@ mod stats;
 
 pub use bundle::{
     BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
-    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
-    merge_reviews, replace_states,
+    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists,
+    for_each_bundle_review, merge_attempts, merge_reviews, replace_states,
 };
 pub use counts::{DueCounts, Queue, due_counts, new_cards};
 pub use exams::{
@@ -26,11 +26,12 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
-    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_study,
-    exam_scores, import_roster, learner_by_identity, set_identity,
+    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, deck_items,
+    deck_study, exam_scores, import_roster, learner_by_identity, set_identity,
 };
 pub use stats::{
-    StatCard, StatReview, deck_titles, review_log, save_parameters, stat_cards, state_map,
+    StatCard, StatReview, card_prompts, deck_titles, recent_activity, review_log, save_parameters,
+    stat_cards, state_map,
 };
 
 use crate::deck::Card;

@@ -1,20 +1,21 @@
-//! Queries for progress statistics and the optimizer: the cards with their tags and prompts, a learner's states and
-//! review log in the shapes `stats` computes on, deck titles, and saving fitted FSRS parameters.
+//! Queries for progress statistics and the optimizer: the cards with their tags (and the prompts of the few shown),
+//! a learner's states and review log in the shapes `stats` computes on, deck titles, and saving fitted FSRS
+//! parameters.
 
 use super::{Filter, STATE_COLUMNS, state_row};
 use crate::deck::{Body, Card, cloze_question};
 use crate::error::Result;
 use crate::schedule::{CardState, Phase};
-use rusqlite::{Connection, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use std::collections::{BTreeMap, HashMap};
 
-/// A study item without a learner's state: id, deck, tags, prompt as shown, retired.
+/// A study item without a learner's state: id, deck, tags, retired. Its prompt is read apart, for the few cards
+/// shown ([`card_prompts`]): parsing 100,000 card bodies was most of the time of a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatCard {
     pub id: i64,
     pub deck_id: String,
     pub tags: Vec<String>,
-    pub prompt: String,
     pub retired: bool,
 }
 
@@ -22,7 +23,7 @@ pub struct StatCard {
 pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
     let (cond, args) = filter.sql();
     let sql = format!(
-        "SELECT c.id, c.deck_id, c.sibling, c.body, c.retired_at IS NOT NULL FROM cards c JOIN decks d ON d.id = c.deck_id
+        "SELECT c.id, c.deck_id, c.retired_at IS NOT NULL FROM cards c JOIN decks d ON d.id = c.deck_id
          WHERE d.retired_at IS NULL{cond} ORDER BY d.builtin DESC, c.deck_id, c.position, c.sibling"
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -31,9 +32,7 @@ pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
+                r.get::<_, bool>(2)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -45,21 +44,53 @@ pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
     }
     Ok(rows
         .into_iter()
-        .map(|(id, deck_id, sibling, body, retired)| {
-            // A damaged body still counts as a card; its prompt is its key.
-            let prompt = serde_json::from_str::<Card>(&body).map_or_else(
-                |_| format!("card {id}"),
-                |c| prompt_of(&c, sibling as usize),
-            );
-            StatCard {
-                id,
-                deck_id,
-                tags: tags.remove(&id).unwrap_or_default(),
-                prompt,
-                retired,
-            }
+        .map(|(id, deck_id, retired)| StatCard {
+            id,
+            deck_id,
+            tags: tags.remove(&id).unwrap_or_default(),
+            retired,
         })
         .collect())
+}
+
+/// The prompts the given study items show, by id (a card whose body is stored damaged shows its key).
+pub fn card_prompts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut stmt = conn.prepare_cached("SELECT sibling, body FROM cards WHERE id = ?1")?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        let row = stmt
+            .query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .optional()?;
+        let Some((sibling, body)) = row else {
+            continue;
+        };
+        let prompt = serde_json::from_str::<Card>(&body).map_or_else(
+            |_| format!("card {id}"),
+            |c| prompt_of(&c, sibling as usize),
+        );
+        out.insert(id, prompt);
+    }
+    Ok(out)
+}
+
+/// A learner's reviews (every mode) of the study items of live decks that match a filter: how many fall after
+/// day `after`, and the last day with one.
+pub fn recent_activity(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    after: i64,
+) -> Result<(u32, Option<i64>)> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT coalesce(SUM(r.day > ?), 0), MAX(r.day) FROM reviews r JOIN cards c ON c.id = r.card_id
+         JOIN decks d ON d.id = c.deck_id WHERE r.learner_id = ? AND d.retired_at IS NULL{cond}"
+    );
+    let mut values: Vec<rusqlite::types::Value> = vec![after.into(), learner.into()];
+    values.extend(args.into_iter().map(rusqlite::types::Value::Text));
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// The prompt a study item shows.
