@@ -109,10 +109,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
     };
     let json_err =
         |e: serde_json::Error| Error::io(format!("cannot write {}", output.display()), e.into());
-    let value = serde_json::to_value(&bundle).map_err(json_err)?;
-    // The checksum is taken over the numbers as they will be read back from the file's text.
-    let reread: serde_json::Value = serde_json::from_str(&value.to_string()).map_err(json_err)?;
-    let mut head = match reread {
+    let mut head = match serde_json::to_value(&bundle).map_err(json_err)? {
         serde_json::Value::Object(m) => m,
         _ => serde_json::Map::new(),
     };

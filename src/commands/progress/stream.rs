@@ -56,9 +56,10 @@ fn around_reviews(members: &Map<String, Value>) -> serde_json::Result<(Vec<u8>, 
     Ok((before, after))
 }
 
-/// Writes a bundle: `head` holds every member but `reviews` and `checksum` (as they read back from text), the
-/// reviews are the learner's log, read from the database twice (to hash, then to write). Returns how many reviews
-/// were written.
+/// Writes a bundle: `head` holds every member but `reviews` and `checksum`, the reviews are the learner's log,
+/// read from the database twice (to hash, then to write). The checksum is taken over the numbers as they will be
+/// read back from the file's text (serde_json's float parsing may differ from the value written in the last bit), so
+/// each part is hashed as it reads back from its own text. Returns how many reviews were written.
 pub(super) fn write(
     out: &mut impl Write,
     head: &Map<String, Value>,
@@ -66,7 +67,9 @@ pub(super) fn write(
     learner: i64,
 ) -> Result<usize> {
     let json = |e: serde_json::Error| Error::InvalidData(format!("progress bundle: {e}"));
-    let (before, after) = around_reviews(head).map_err(json)?;
+    let reread: Map<String, Value> =
+        serde_json::from_str(&serde_json::to_string(head).map_err(json)?).map_err(json)?;
+    let (before, after) = around_reviews(&reread).map_err(json)?;
     let mut hash = Fnv1a::default();
     feed(&mut hash, &before);
     let mut count = 0usize;
@@ -75,7 +78,8 @@ pub(super) fn write(
             feed(&mut hash, b",");
         }
         count += 1;
-        let value = serde_json::to_value(&r).map_err(json)?;
+        let value: Value =
+            serde_json::from_str(&serde_json::to_string(&r).map_err(json)?).map_err(json)?;
         serde_json::to_writer(&mut hash, &value).map_err(json)
     })?;
     feed(&mut hash, &after);
