@@ -124,6 +124,31 @@ fn retrievability(now: i64) -> String {
     )
 }
 
+/// The figures of one size, each printed as it is taken.
+#[derive(Default)]
+struct Rows(Vec<(&'static str, Figure)>);
+
+impl Rows {
+    fn push(&mut self, (label, f): (&'static str, Figure)) {
+        println!(
+            "  {label:<32} {:>9.1} ms  floor {:>9.1} ms  x{:.2}{}",
+            f.measure * 1000.0,
+            f.floor * 1000.0,
+            f.measure / f.floor,
+            if f.size_bytes > 0 {
+                format!(
+                    "  peak {:.1} MB for a {:.1} MB bundle",
+                    f.peak_kb as f64 / 1024.0,
+                    f.size_bytes as f64 / 1e6
+                )
+            } else {
+                String::new()
+            }
+        );
+        self.0.push((label, f));
+    }
+}
+
 struct Sized {
     cards: usize,
     rows: Vec<(&'static str, Figure)>,
@@ -154,7 +179,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         shape.studied_per_learner,
         started.elapsed().as_secs_f64()
     );
-    let mut rows = Vec::new();
+    let mut rows = Rows::default();
     let mut store = Store::open(&path)?;
     let due_learner = learner(&store.conn, DUE)?;
     let fresh = learner(&store.conn, FRESH)?;
@@ -487,7 +512,10 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
             size_bytes: size,
         },
     ));
-    Ok(Sized { cards, rows })
+    Ok(Sized {
+        cards,
+        rows: rows.0,
+    })
 }
 
 fn main() -> detente::Result<()> {
