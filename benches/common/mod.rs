@@ -56,7 +56,7 @@ pub fn learner_name(l: usize) -> String {
 }
 
 /// Fills `store`: the decks, the learners, and each learner's studied cards, with due dates spread from a month ago
-/// to a year ahead and one review each.
+/// to a year ahead and one review each (a learner's reviews a millisecond apart, as no two real ones coincide).
 pub fn build(store: &mut Store, shape: Shape, now: i64) -> detente::Result<()> {
     let tx = store.write()?;
     for d in 0..shape.decks {
@@ -75,7 +75,7 @@ pub fn build(store: &mut Store, shape: Shape, now: i64) -> detente::Result<()> {
          INSERT INTO reviews (learner_id, card_id, reviewed_at, day, mode, response, correct, rule, rating,
                               duration_ms, phase_before, phase_after, step_after, stability_after,
                               difficulty_after, due_after, interval_days, elapsed_days)
-         SELECT learner_id, card_id, last_review * 1000, 0, 'study', '\"x\"', 1, 'exact', 3, 4000, 0,
+         SELECT learner_id, card_id, last_review * 1000 + card_id, 0, 'study', '\"x\"', 1, 'exact', 3, 4000, 0,
                 phase, step, stability, difficulty, due, interval, 0
          FROM card_states;",
         studied = shape.studied_per_learner.min(shape.cards()),
@@ -100,7 +100,7 @@ pub fn all_due(store: &mut Store, name: &str, now: i64) -> detente::Result<()> {
          INSERT INTO reviews (learner_id, card_id, reviewed_at, day, mode, response, correct, rule, rating,
                               duration_ms, phase_before, phase_after, step_after, stability_after,
                               difficulty_after, due_after, interval_days, elapsed_days)
-         SELECT learner_id, card_id, last_review * 1000, 0, 'study', '\"x\"', 1, 'exact', 3, 4000, 0,
+         SELECT learner_id, card_id, last_review * 1000 + card_id, 0, 'study', '\"x\"', 1, 'exact', 3, 4000, 0,
                 phase, step, stability, difficulty, due, interval, 0
          FROM card_states WHERE learner_id = (SELECT id FROM learners WHERE name = '{name}');"
     ))?;
