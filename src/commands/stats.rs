@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::schedule::Scheduler;
 use crate::stats::{self, Class, GroupBy, Stats};
 use crate::store::{self, Filter, Learner, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
@@ -81,7 +81,7 @@ pub(super) fn learner_stats(
 ) -> Result<Stats> {
     let cards = store::stat_cards(&store.conn, filter)?;
     let states = store::state_map(&store.conn, learner.id)?;
-    let cards = stats::with_states(&cards, &states);
+    let cards = stats::with_states(cards, &states);
     let reviews = store::review_log(&store.conn, learner.id)?;
     let scheduler = Scheduler::new(learner.settings())?;
     let cal = calendar(learner);
@@ -114,10 +114,11 @@ pub(super) fn learner_stats(
     Ok(stats)
 }
 
-/// Every learner's mastery and activity, one learner at a time: a pass over each learner's card states (the cards'
-/// decks and themes are gathered once) and one aggregate over their reviews.
+/// Every learner's mastery and activity: a pass over each learner's card states (the cards' decks and themes are
+/// gathered once), and one pass over the review log for everyone's recent activity.
 pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
     let cards = store::stat_cards(&store.conn, filter)?;
+    let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
     let index = stats::MasteryIndex::new(
         cards
             .iter()
@@ -126,9 +127,24 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
     );
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
+    let learners = store::learners(&store.conn)?;
+    let today: HashMap<i64, i64> = learners
+        .iter()
+        .map(|l| (l.id, calendar(l).day_of(now)))
+        .collect();
+    // Reviews in the last 7 days and the last active day, per learner, over the cards in scope.
+    let mut activity: HashMap<i64, (u32, Option<i64>)> = HashMap::new();
+    store::for_each_review_day(&store.conn, |learner, card, day| {
+        if let Some(t) = today.get(&learner)
+            && ids.contains(&card)
+        {
+            let a = activity.entry(learner).or_default();
+            a.0 += u32::from(day > t - 7);
+            a.1 = Some(a.1.map_or(day, |last| last.max(day)));
+        }
+    })?;
     let mut class = stats::ClassBuilder::new(by);
-    for l in store::learners(&store.conn)? {
-        let today = calendar(&l).day_of(now);
+    for l in &learners {
         let states = store::states(&store.conn, l.id)?;
         let mastery = index.mastery(
             states,
@@ -137,8 +153,8 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
             &titles,
             &themes,
         );
-        let (recent, last) = store::recent_activity(&store.conn, l.id, filter, today - 7)?;
-        class.add_mastery(&l.name, mastery, recent, last, today);
+        let (recent, last) = activity.get(&l.id).copied().unwrap_or_default();
+        class.add_mastery(&l.name, mastery, recent, last, calendar(l).day_of(now));
     }
     Ok(class.finish())
 }

@@ -43,21 +43,21 @@ pub struct CardInfo {
 /// One row of the review log, as the store gives it.
 pub use crate::store::StatReview as ReviewInfo;
 
-/// The store's cards joined with a learner's states.
+/// The store's cards joined with a learner's states (the cards are moved, not copied).
 pub fn with_states(
-    cards: &[crate::store::StatCard],
+    cards: Vec<crate::store::StatCard>,
     states: &HashMap<i64, CardState>,
 ) -> Vec<CardInfo> {
     cards
-        .iter()
+        .into_iter()
         .map(|c| CardInfo {
+            state: states.get(&c.id).copied(),
             id: c.id,
-            deck_id: c.deck_id.clone(),
-            tags: c.tags.clone(),
+            deck_id: c.deck_id,
+            tags: c.tags,
             // Filled in for the few cards that are shown ([`crate::store::card_prompts`]).
             prompt: String::new(),
             retired: c.retired,
-            state: states.get(&c.id).copied(),
         })
         .collect()
 }

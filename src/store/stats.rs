@@ -19,23 +19,53 @@ pub struct StatCard {
     pub retired: bool,
 }
 
-/// The study items of live decks that match a filter (retired cards included, for the counts), in deck order.
+/// The study items of live decks that match a filter (retired cards included, for the counts), in deck order:
+/// built-in decks first, then by deck id, position and sibling. The active items are read along their deck-order
+/// index and the retired ones apart, so that no card row (with its body) is read and nothing is sorted in SQL.
 pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
     let (cond, args) = filter.sql();
+    let live: HashMap<String, bool> = conn
+        .prepare_cached("SELECT id, builtin FROM decks WHERE retired_at IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // (built-in, deck, position, sibling, id, retired)
+    let mut rows: Vec<(bool, String, i64, i64, i64, bool)> = Vec::new();
+    let mut push = |r: &rusqlite::Row<'_>, retired: bool| -> rusqlite::Result<()> {
+        let deck: String = r.get(1)?;
+        if let Some(builtin) = live.get(&deck) {
+            rows.push((*builtin, deck, r.get(2)?, r.get(3)?, r.get(0)?, retired));
+        }
+        Ok(())
+    };
     let sql = format!(
-        "SELECT c.id, c.deck_id, c.retired_at IS NOT NULL FROM cards c JOIN decks d ON d.id = c.deck_id
-         WHERE d.retired_at IS NULL{cond} ORDER BY d.builtin DESC, c.deck_id, c.position, c.sibling"
+        "SELECT c.id, c.deck_id, c.position, c.sibling FROM cards c
+         WHERE c.retired_at IS NULL{cond} ORDER BY c.deck_id, c.position, c.sibling"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut found = stmt.query(params_from_iter(args.iter()))?;
+    while let Some(r) = found.next()? {
+        push(r, false)?;
+    }
+    // The retired ones deck by deck, so that the (deck, retired) index finds them without reading the table.
+    let sql = format!(
+        "SELECT c.id, c.deck_id, c.position, c.sibling FROM cards c
+         WHERE c.deck_id = ? AND c.retired_at IS NOT NULL{cond}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    for deck in live.keys() {
+        let values = std::iter::once(deck).chain(args.iter());
+        let mut found = stmt.query(params_from_iter(values))?;
+        while let Some(r) = found.next()? {
+            push(r, true)?;
+        }
+    }
+    // A stable sort: the active items come in order already.
+    rows.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
     let mut tag_stmt = conn.prepare("SELECT card_id, tag FROM card_tags ORDER BY tag")?;
     for row in tag_stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
@@ -44,7 +74,7 @@ pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
     }
     Ok(rows
         .into_iter()
-        .map(|(id, deck_id, retired)| StatCard {
+        .map(|(_, deck_id, _, _, id, retired)| StatCard {
             id,
             deck_id,
             tags: tags.remove(&id).unwrap_or_default(),
@@ -73,24 +103,15 @@ pub fn card_prompts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Strin
     Ok(out)
 }
 
-/// A learner's reviews (every mode) of the study items of live decks that match a filter: how many fall after
-/// day `after`, and the last day with one.
-pub fn recent_activity(
-    conn: &Connection,
-    learner: i64,
-    filter: &Filter,
-    after: i64,
-) -> Result<(u32, Option<i64>)> {
-    let (cond, args) = filter.sql();
-    let sql = format!(
-        "SELECT coalesce(SUM(r.day > ?), 0), MAX(r.day) FROM reviews r JOIN cards c ON c.id = r.card_id
-         JOIN decks d ON d.id = c.deck_id WHERE r.learner_id = ? AND d.retired_at IS NULL{cond}"
-    );
-    let mut values: Vec<rusqlite::types::Value> = vec![after.into(), learner.into()];
-    values.extend(args.into_iter().map(rusqlite::types::Value::Text));
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))?)
+/// Every review in the log (every learner, every mode) as (learner, card, day), in the table's order: one pass
+/// over the log for the class view, not a search per learner.
+pub fn for_each_review_day(conn: &Connection, mut each: impl FnMut(i64, i64, i64)) -> Result<()> {
+    let mut stmt = conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(r.get(0)?, r.get(1)?, r.get(2)?);
+    }
+    Ok(())
 }
 
 /// The prompt a study item shows.
