@@ -142,7 +142,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
         let mut deck_results = Vec::new();
         if !decks.is_empty() {
             let scheduler = Scheduler::new(l.settings())?;
-            let states = store::states(conn, l.id)?;
+            let states = store::memory_states(conn, l.id)?;
             let (mastery, _) =
                 index.mastery(states, &scheduler, now_ms / 1000, &titles, &no_themes);
             let mastery: BTreeMap<String, f64> =

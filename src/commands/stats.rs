@@ -145,7 +145,7 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
     })?;
     let mut class = stats::ClassBuilder::new(by);
     for l in &learners {
-        let states = store::states(&store.conn, l.id)?;
+        let states = store::memory_states(&store.conn, l.id)?;
         let mastery = index.mastery(
             states,
             &Scheduler::new(l.settings())?,

@@ -30,8 +30,8 @@ pub use people::{
     deck_study, exam_scores, import_roster, learner_by_identity, set_identity,
 };
 pub use stats::{
-    StatCard, StatReview, card_prompts, deck_titles, for_each_review_day, review_log,
-    save_parameters, stat_cards, state_map,
+    StatCard, StatReview, card_prompts, deck_titles, for_each_review_day, memory_states,
+    review_log, save_parameters, stat_cards, state_map,
 };
 
 use crate::deck::Card;

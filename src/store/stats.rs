@@ -134,6 +134,35 @@ pub fn state_map(conn: &Connection, learner: i64) -> Result<HashMap<i64, CardSta
     Ok(rows)
 }
 
+/// A learner's states with only what retrievability needs (phase, stability, difficulty, last review; the other
+/// fields are zero), in card id order: mastery over a class reads a million of them.
+pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardState)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT card_id, phase, stability, difficulty, last_review FROM card_states WHERE learner_id = ?1",
+    )?;
+    let rows = stmt
+        .query_map([learner], |r| {
+            Ok((
+                r.get(0)?,
+                CardState {
+                    phase: Phase::from_i64(r.get(1)?),
+                    step: 0,
+                    stability: r.get::<_, f64>(2)? as f32,
+                    difficulty: r.get::<_, f64>(3)? as f32,
+                    due: 0,
+                    last_review: r.get(4)?,
+                    last_day: 0,
+                    interval: 0,
+                    reps: 0,
+                    lapses: 0,
+                    leech: false,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// One row of the review log, as statistics need it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatReview {
