@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::schedule::Scheduler;
 use crate::stats::{self, Class, GroupBy, Stats};
 use crate::store::{self, Filter, Learner, Store};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
@@ -118,7 +118,7 @@ pub(super) fn learner_stats(
 /// gathered once), and one pass over the review log for everyone's recent activity.
 pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
     let cards = store::stat_cards(&store.conn, filter)?;
-    let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
+    let ids = stats::ById::new(cards.iter().map(|c| c.id));
     let index = stats::MasteryIndex::new(
         cards
             .iter()
@@ -128,23 +128,21 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
     let learners = store::learners(&store.conn)?;
-    let today: HashMap<i64, i64> = learners
-        .iter()
-        .map(|l| (l.id, calendar(l).day_of(now)))
-        .collect();
-    // Reviews in the last 7 days and the last active day, per learner, over the cards in scope.
-    let mut activity: HashMap<i64, (u32, Option<i64>)> = HashMap::new();
+    let today: Vec<i64> = learners.iter().map(|l| calendar(l).day_of(now)).collect();
+    let places = stats::ById::new(learners.iter().map(|l| l.id));
+    // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
+    let mut activity: Vec<(u32, Option<i64>)> = vec![(0, None); learners.len()];
     store::for_each_review_day(&store.conn, |learner, card, day| {
-        if let Some(t) = today.get(&learner)
-            && ids.contains(&card)
+        if let Some(p) = places.position(learner)
+            && ids.position(card).is_some()
         {
-            let a = activity.entry(learner).or_default();
-            a.0 += u32::from(day > t - 7);
+            let a = &mut activity[p];
+            a.0 += u32::from(day > today[p] - 7);
             a.1 = Some(a.1.map_or(day, |last| last.max(day)));
         }
     })?;
     let mut class = stats::ClassBuilder::new(by);
-    for l in &learners {
+    for (p, l) in learners.iter().enumerate() {
         let states = store::memory_states(&store.conn, l.id)?;
         let mastery = index.mastery(
             states,
@@ -153,8 +151,8 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
             &titles,
             &themes,
         );
-        let (recent, last) = activity.get(&l.id).copied().unwrap_or_default();
-        class.add_mastery(&l.name, mastery, recent, last, calendar(l).day_of(now));
+        let (recent, last) = activity[p];
+        class.add_mastery(&l.name, mastery, recent, last, today[p]);
     }
     Ok(class.finish())
 }

@@ -466,6 +466,44 @@ pub fn mastery<'c>(
     (deck_rows, theme_rows)
 }
 
+/// Card ids to their place in a list: a table indexed by id when the ids are dense (they are the cards table's row
+/// ids), a hash map otherwise. A class view looks a million card ids up.
+#[derive(Debug, Clone, Default)]
+pub struct ById {
+    dense: Vec<u32>,
+    sparse: HashMap<i64, usize>,
+}
+
+impl ById {
+    /// The positions of `ids` in their order (a repeated id keeps its first place).
+    pub fn new(ids: impl IntoIterator<Item = i64>) -> Self {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let max = ids.iter().copied().max().unwrap_or(0);
+        let dense_enough = ids.iter().all(|&i| i >= 0) && max <= 4 * ids.len() as i64 + 1024;
+        let mut by = ById::default();
+        if dense_enough && ids.len() < u32::MAX as usize {
+            by.dense = vec![u32::MAX; max as usize + 1];
+            for (place, id) in ids.iter().enumerate().rev() {
+                by.dense[*id as usize] = place as u32;
+            }
+        } else {
+            for (place, id) in ids.iter().enumerate().rev() {
+                by.sparse.insert(*id, place);
+            }
+        }
+        by
+    }
+
+    /// The place of `id`, if it is one of the ids.
+    pub fn position(&self, id: i64) -> Option<usize> {
+        if self.dense.is_empty() {
+            return self.sparse.get(&id).copied();
+        }
+        let place = *self.dense.get(usize::try_from(id).ok()?)?;
+        (place != u32::MAX).then_some(place as usize)
+    }
+}
+
 /// The active cards' decks and themes, gathered once, so that a learner's [`mastery`] is a pass over the cards
 /// they have a state of (new cards count 0), not over every card: a class of 100 learners on 100,000 cards is then
 /// a million states, not ten million cards looked up by string. The figures are [`mastery`]'s, to the last bit
@@ -478,7 +516,8 @@ pub struct MasteryIndex {
     theme_cards: Vec<u32>,
     /// Card id to its place in card order, its deck and its theme columns (a theme tag twice counts twice, as in
     /// [`mastery`]).
-    cards: HashMap<i64, Indexed>,
+    cards: Vec<Indexed>,
+    by_id: ById,
 }
 
 /// An indexed card: its place in card order, its deck, its theme columns.
@@ -500,11 +539,12 @@ impl MasteryIndex {
         let mut index = MasteryIndex {
             deck_cards: vec![0; decks.len()],
             theme_cards: vec![0; themes.len()],
-            cards: HashMap::with_capacity(cards.len()),
+            cards: Vec::with_capacity(cards.len()),
+            by_id: ById::new(cards.iter().map(|c| c.0)),
             decks,
             themes,
         };
-        for (order, (id, deck, tags)) in cards.into_iter().enumerate() {
+        for (order, (_, deck, tags)) in cards.into_iter().enumerate() {
             let d = index
                 .decks
                 .binary_search_by(|k| k.as_str().cmp(deck))
@@ -518,7 +558,7 @@ impl MasteryIndex {
             for t in &ts {
                 index.theme_cards[*t] += 1;
             }
-            index.cards.insert(id, (order, d, ts));
+            index.cards.push((order, d, ts));
         }
         index
     }
@@ -535,7 +575,7 @@ impl MasteryIndex {
         let mut seen: Vec<(usize, &Indexed, f64)> = states
             .into_iter()
             .filter_map(|(id, s)| {
-                let card = self.cards.get(&id)?;
+                let card = &self.cards[self.by_id.position(id)?];
                 Some((card.0, card, retrievability_now(scheduler, Some(&s), now)))
             })
             .collect();
