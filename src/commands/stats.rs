@@ -80,8 +80,7 @@ pub(super) fn learner_stats(
     now: i64,
 ) -> Result<Stats> {
     let cards = store::stat_cards(&store.conn, filter)?;
-    let states = store::state_map(&store.conn, learner.id)?;
-    let cards = stats::with_states(cards, &states);
+    let cards = stats::with_states(cards, store::states(&store.conn, learner.id)?);
     let reviews = store::review_log(&store.conn, learner.id)?;
     let scheduler = Scheduler::new(learner.settings())?;
     let cal = calendar(learner);

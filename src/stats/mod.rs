@@ -43,15 +43,24 @@ pub struct CardInfo {
 /// One row of the review log, as the store gives it.
 pub use crate::store::StatReview as ReviewInfo;
 
-/// The store's cards joined with a learner's states (the cards are moved, not copied).
+/// The store's cards joined with a learner's states (the cards are moved, not copied; states of other cards are
+/// ignored).
 pub fn with_states(
     cards: Vec<crate::store::StatCard>,
-    states: &HashMap<i64, CardState>,
+    states: impl IntoIterator<Item = (i64, CardState)>,
 ) -> Vec<CardInfo> {
+    let places = ById::new(cards.iter().map(|c| c.id));
+    let mut slots: Vec<Option<CardState>> = vec![None; cards.len()];
+    for (id, s) in states {
+        if let Some(p) = places.position(id) {
+            slots[p] = Some(s);
+        }
+    }
     cards
         .into_iter()
-        .map(|c| CardInfo {
-            state: states.get(&c.id).copied(),
+        .zip(slots)
+        .map(|(c, state)| CardInfo {
+            state,
             id: c.id,
             deck_id: c.deck_id,
             tags: c.tags,
@@ -217,11 +226,11 @@ pub fn compute(input: &Input<'_>) -> Stats {
     let cal = input.calendar;
     let today = cal.day_of(input.now);
     let active: Vec<&CardInfo> = input.cards.iter().filter(|c| !c.retired).collect();
-    let card_ids: std::collections::HashSet<i64> = input.cards.iter().map(|c| c.id).collect();
+    let card_ids = ById::new(input.cards.iter().map(|c| c.id));
     let reviews: Vec<&ReviewInfo> = input
         .reviews
         .iter()
-        .filter(|r| card_ids.contains(&r.card_id))
+        .filter(|r| card_ids.position(r.card_id).is_some())
         .collect();
 
     // Card counts and today's queue.

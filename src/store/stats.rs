@@ -66,18 +66,22 @@ pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
             .then(a.2.cmp(&b.2))
             .then(a.3.cmp(&b.3))
     });
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let places = crate::stats::ById::new(rows.iter().map(|r| r.4));
+    let mut tags: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
     let mut tag_stmt = conn.prepare("SELECT card_id, tag FROM card_tags ORDER BY tag")?;
-    for row in tag_stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-        let (id, tag) = row?;
-        tags.entry(id).or_default().push(tag);
+    let mut found = tag_stmt.query([])?;
+    while let Some(r) = found.next()? {
+        if let Some(p) = places.position(r.get(0)?) {
+            tags[p].push(r.get(1)?);
+        }
     }
     Ok(rows
         .into_iter()
-        .map(|(_, deck_id, _, _, id, retired)| StatCard {
+        .zip(tags)
+        .map(|((_, deck_id, _, _, id, retired), tags)| StatCard {
             id,
             deck_id,
-            tags: tags.remove(&id).unwrap_or_default(),
+            tags,
             retired,
         })
         .collect())
