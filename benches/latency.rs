@@ -6,12 +6,13 @@
 //! Run with `cargo bench --bench latency` (about a minute, most of it building the database); set
 //! `DETENTE_BENCH_KEEP=1` to keep the database afterwards.
 
-use detente::deck::{Body, Card, Deck};
+mod common;
+
 use detente::schedule::Calendar;
 use detente::session::{
     Action, Feedback, Prompter, Question, Reply, Session, StudyOptions, SystemClock,
 };
-use detente::store::{self, Filter, Store, import_deck};
+use detente::store::{self, Filter, Store};
 use std::time::{Duration, Instant};
 
 const DECKS: usize = 20;
@@ -71,61 +72,6 @@ impl Prompter for Timed {
     fn summary(&mut self, _: &detente::session::Summary) {}
 }
 
-fn deck(d: usize) -> Deck {
-    Deck {
-        id: format!("bench-{d:02}"),
-        title: format!("Bench deck {d}"),
-        description: None,
-        tags: Vec::new(),
-        source: None,
-        aliases: Default::default(),
-        new_order: None,
-        cards: (0..CARDS_PER_DECK)
-            .map(|c| Card {
-                id: format!("c{c}"),
-                prompt: format!("Question {c} of deck {d}: which treaty?"),
-                body: Body::Text {
-                    answers: vec![format!("Treaty {c}")],
-                    reject: Vec::new(),
-                },
-                explain: Some("Because.".into()),
-                source: Vec::new(),
-                tags: vec![format!("theme:t{}", c % 20)],
-                hint: None,
-                allow: Default::default(),
-            })
-            .collect(),
-    }
-}
-
-fn build(store: &mut Store, now: i64) -> detente::Result<()> {
-    let tx = store.write()?;
-    for d in 0..DECKS {
-        import_deck(&tx, &deck(d), false, None, now)?;
-    }
-    for l in 0..LEARNERS {
-        store::add_learner(&tx, &format!("learner{l:03}"), now)?;
-    }
-    // Each learner has studied 10,000 cards: due dates spread from a month ago to a year ahead, one review each.
-    tx.execute_batch(&format!(
-        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {STUDIED_PER_LEARNER} - 1)
-         INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                                  last_day, interval, reps, lapses, leech)
-         SELECT l.id, c.id, 2, 0, 10.0, 5.0, {now} + ((c.id * 7919 + l.id * 104729) % 400 - 30) * 86400,
-                {now} - 86400 * 10, 0, 10, 3, 0, 0
-         FROM learners l JOIN n JOIN cards c ON c.id = 1 + (n.i * 10 + l.id) % {total};
-         INSERT INTO reviews (learner_id, card_id, reviewed_at, day, mode, response, correct, rule, rating,
-                              duration_ms, phase_before, phase_after, step_after, stability_after,
-                              difficulty_after, due_after, interval_days, elapsed_days)
-         SELECT learner_id, card_id, last_review * 1000, 0, 'study', '\"x\"', 1, 'exact', 3, 4000, 0,
-                phase, step, stability, difficulty, due, interval, 0
-         FROM card_states;",
-        total = DECKS * CARDS_PER_DECK
-    ))?;
-    tx.commit()?;
-    Ok(())
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -158,7 +104,16 @@ fn main() -> detente::Result<()> {
     let now = chrono::Utc::now().timestamp();
     let mut store = Store::open(&path)?;
     let started = Instant::now();
-    build(&mut store, now)?;
+    common::build(
+        &mut store,
+        common::Shape {
+            decks: DECKS,
+            cards_per_deck: CARDS_PER_DECK,
+            learners: LEARNERS,
+            studied_per_learner: STUDIED_PER_LEARNER,
+        },
+        now,
+    )?;
     println!(
         "database: {} cards, {LEARNERS} learners, {} card states, {} reviews; built in {:.1} s",
         DECKS * CARDS_PER_DECK,

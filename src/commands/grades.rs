@@ -115,6 +115,19 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
             items: deck_items.get(d.id.as_str()).copied().unwrap_or(0),
         })
         .collect();
+    // The cards' decks, and each deck's items, once for every learner: a learner's mastery is then a pass over
+    // their own card states.
+    let index = crate::stats::MasteryIndex::new(
+        cards
+            .iter()
+            .filter(|c| !c.retired)
+            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
+    );
+    let items = if decks.is_empty() {
+        Default::default()
+    } else {
+        store::deck_items(conn)?
+    };
     for l in &learners {
         let exam_results = exams
             .iter()
@@ -128,19 +141,12 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
         let mut deck_results = Vec::new();
         if !decks.is_empty() {
             let scheduler = Scheduler::new(l.settings())?;
-            let states = store::state_map(conn, l.id)?;
-            let active = cards.iter().filter(|c| !c.retired).map(|c| {
-                (
-                    c.deck_id.as_str(),
-                    c.tags.as_slice(),
-                    states.get(&c.id).copied(),
-                )
-            });
+            let states = store::memory_states(conn, l.id)?;
             let (mastery, _) =
-                crate::stats::mastery(active, &scheduler, now_ms / 1000, &titles, &no_themes);
+                index.mastery(states, &scheduler, now_ms / 1000, &titles, &no_themes);
             let mastery: BTreeMap<String, f64> =
                 mastery.into_iter().map(|m| (m.key, m.mastery)).collect();
-            let mut studies = store::deck_study(conn, l.id)?;
+            let mut studies = store::deck_study(conn, l.id, &items)?;
             for d in &decks {
                 let study = studies.remove(&d.id).unwrap_or_default();
                 deck_results.push(DeckResult {
@@ -189,6 +195,7 @@ pub fn export(
     }
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
+    super::large_cache(&store)?;
     let sheet = sheet(&store, layout, opts, chrono::Utc::now().timestamp_millis())?;
     let csv_error = |target: &str, e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(format!("cannot write {target}"), io),

@@ -8,6 +8,8 @@
 //! checksum, cards, decks and exams known here), then merges them all in one transaction and recomputes the
 //! learners' card states by replaying their merged study logs through the scheduler.
 
+mod stream;
+
 use super::Context;
 use super::staged::Staged;
 use crate::error::{Error, Result};
@@ -74,19 +76,6 @@ struct Bundle {
     checksum: String,
 }
 
-/// The checksum of a bundle's JSON without its `checksum` member.
-fn checksum(value: &serde_json::Value) -> String {
-    let mut v = value.clone();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("checksum");
-    }
-    // serde_json's default map is ordered by key, so this text is canonical.
-    format!(
-        "fnv1a64:{:016x}",
-        crate::deck::fnv1a(v.to_string().as_bytes())
-    )
-}
-
 pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
     let store = super::open_with_decks(ctx)?;
     let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
@@ -112,23 +101,29 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
             rollover_hour: learner.rollover_hour,
         },
         decks: store::bundle_decks(&store.conn, learner.id)?,
-        reviews: store::bundle_reviews(&store.conn, learner.id)?,
+        // The reviews are streamed from the database as the file is written (see `stream`).
+        reviews: Vec::new(),
         attempts: store::bundle_attempts(&store.conn, learner.id)?,
         flags: store::bundle_flags(&store.conn, learner.id)?,
         checksum: String::new(),
     };
     let json_err =
         |e: serde_json::Error| Error::io(format!("cannot write {}", output.display()), e.into());
-    let value = serde_json::to_value(&bundle).map_err(json_err)?;
-    // The checksum is taken over the numbers as they will be read back from the file's text.
-    let reread: serde_json::Value = serde_json::from_str(&value.to_string()).map_err(json_err)?;
-    let mut value = value;
-    if let Some(o) = value.as_object_mut() {
-        o.insert("checksum".into(), checksum(&reread).into());
-    }
+    let mut head = match serde_json::to_value(&bundle).map_err(json_err)? {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    head.remove("reviews");
+    head.remove("checksum");
     let staged = Staged::new(output, "progress");
     let mut out = staged.create()?;
-    serde_json::to_writer_pretty(&mut out, &value).map_err(json_err)?;
+    let reviews = stream::write(&mut out, &head, &store.conn, learner.id).map_err(|e| match e {
+        Error::Io { .. } => Error::io(
+            format!("cannot write {}", output.display()),
+            std::io::Error::other(e.to_string()),
+        ),
+        other => other,
+    })?;
     writeln!(out)
         .and_then(|_| out.flush())
         .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))?;
@@ -138,7 +133,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         "Wrote {}: learner {}, {} review(s), {} exam attempt(s), {} flag(s), {} deck(s).",
         output.display(),
         learner.name,
-        bundle.reviews.len(),
+        reviews,
         bundle.attempts.len(),
         bundle.flags.len(),
         bundle.decks.len()
@@ -160,18 +155,23 @@ struct Checked {
 fn check(conn: &Connection, file: &Path) -> Result<Checked> {
     let name = file.display().to_string();
     let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
-    let text = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-        bad(format!(
-            "not a progress bundle (damaged or truncated JSON: {e})"
-        ))
-    })?;
-    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+    // Two passes over the file, never the whole bundle as one value (see `stream`).
+    let read = stream::members(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let (members, streamed) = match read {
+        stream::Read::Damaged(e) => {
+            return Err(bad(format!(
+                "not a progress bundle (damaged or truncated JSON: {e})"
+            )));
+        }
+        stream::Read::NotAnObject => (serde_json::Map::new(), false),
+        stream::Read::Object { members, streamed } => (members, streamed),
+    };
+    if members.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(bad(format!(
             "not a progress bundle (its format is not \"{FORMAT}\")"
         )));
     }
-    match value.get("version").and_then(|v| v.as_u64()) {
+    match members.get("version").and_then(|v| v.as_u64()) {
         Some(VERSION) => {}
         Some(v) => {
             return Err(bad(format!(
@@ -180,14 +180,38 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         }
         None => return Err(bad("the bundle has no version".into())),
     }
-    let stated = value.get("checksum").and_then(|c| c.as_str()).unwrap_or("");
-    if stated != checksum(&value) {
+    let (computed, reviews, invalid) = if streamed {
+        stream::reviews(file, &members)
+            .map_err(|e| Error::io(format!("cannot read {name}"), e))?
+            .map_err(|e| {
+                bad(format!(
+                    "not a progress bundle (damaged or truncated JSON: {e})"
+                ))
+            })?
+    } else {
+        (stream::checksum_of(&members), Vec::new(), None)
+    };
+    let stated = members
+        .get("checksum")
+        .and_then(|c| c.as_str())
+        .unwrap_or("");
+    if stated != computed {
         return Err(bad(
             "checksum mismatch: the bundle was edited or damaged".into()
         ));
     }
-    let bundle: Bundle = serde_json::from_value(value)
+    let mut value = serde_json::Value::Object(members);
+    if streamed && let Some(o) = value.as_object_mut() {
+        o.insert("reviews".into(), serde_json::Value::Array(Vec::new()));
+    }
+    let mut bundle: Bundle = serde_json::from_value(value)
         .map_err(|e| bad(format!("not a valid progress bundle: {e}")))?;
+    if let Some(e) = invalid {
+        return Err(bad(format!("not a valid progress bundle: {e}")));
+    }
+    if streamed {
+        bundle.reviews = reviews;
+    }
     if bundle.learner.name.trim().is_empty() {
         return Err(bad("the bundle's learner has no name".into()));
     }
@@ -458,4 +482,59 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         super::print_json(&json)?;
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checksum as detente computed it before bundles were streamed: over the whole bundle as one value.
+    fn whole_checksum(value: &serde_json::Value) -> String {
+        let mut v = value.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("checksum");
+        }
+        format!(
+            "fnv1a64:{:016x}",
+            crate::deck::fnv1a(v.to_string().as_bytes())
+        )
+    }
+
+    fn sample() -> serde_json::Value {
+        serde_json::json!({
+            "format": FORMAT, "version": VERSION, "exported_at": 1_700_000_000_000_i64,
+            "learner": {"name": "ada", "desired_retention": 0.9, "new_per_day": 20},
+            "decks": [{"id": "d", "content_hash": "h"}],
+            "reviews": [
+                {"deck": "d", "card": "c1", "stability_after": 10.0, "difficulty_before": null, "response": "\"é\\n\""},
+                {"deck": "d", "card": "c2", "stability_after": 1.25e-7, "rating": 3}
+            ],
+            "attempts": [], "zzz": [1, 2.5], "checksum": "x"
+        })
+    }
+
+    #[test]
+    fn streamed_checksums_are_the_whole_value_checksums() {
+        let value = sample();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&value).expect("json")).expect("write");
+        let stream::Read::Object { members, streamed } = stream::members(&path).expect("read")
+        else {
+            panic!("an object");
+        };
+        assert!(streamed);
+        assert!(!members.contains_key("reviews"));
+        let (sum, reviews, invalid) = stream::reviews(&path, &members)
+            .expect("read")
+            .expect("json");
+        assert_eq!(sum, whole_checksum(&value));
+        // The sample's reviews are partial: the first one missing a field is reported, and none is kept.
+        assert!(invalid.is_some());
+        assert!(reviews.is_empty());
+        let mut inline = value.clone();
+        inline["reviews"] = serde_json::json!({"not": "an array"});
+        let members = inline.as_object().expect("object").clone();
+        assert_eq!(stream::checksum_of(&members), whole_checksum(&inline));
+    }
 }

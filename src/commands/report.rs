@@ -16,6 +16,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
     let now = now();
     let html = if args.class {
+        super::large_cache(&store)?;
         let class = class_stats(&store, &Filter::default(), group_by(args.by), now)?;
         crate::ui::html::class_report(&class)
     } else {

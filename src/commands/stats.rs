@@ -17,6 +17,7 @@ pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
     let filter = filter(&store, &args.decks, &args.tags)?;
     let now = now();
     if args.class {
+        super::large_cache(&store)?;
         let class = class_stats(&store, &filter, group_by(args.by), now)?;
         if ctx.json {
             print_json(&class)?;
@@ -100,8 +101,7 @@ pub(super) fn learner_stats(
     now: i64,
 ) -> Result<Stats> {
     let cards = store::stat_cards(&store.conn, filter)?;
-    let states = store::state_map(&store.conn, learner.id)?;
-    let cards = stats::with_states(&cards, &states);
+    let cards = stats::with_states(cards, store::states(&store.conn, learner.id)?);
     let reviews = store::review_log(&store.conn, learner.id)?;
     let scheduler = Scheduler::new(learner.settings())?;
     let cal = calendar(learner);
@@ -113,7 +113,7 @@ pub(super) fn learner_stats(
     let statuses = store::exam_dates::statuses(&store.conn, learner.id, &exams, &cal, now)?;
     queue.new_left +=
         store::exam_dates::extra_today(&store.conn, learner, filter, &exams, &statuses, &cal, now)?;
-    Ok(stats::compute(&stats::Input {
+    let mut stats = stats::compute(&stats::Input {
         cards: &cards,
         reviews: &reviews,
         scheduler: &scheduler,
@@ -122,38 +122,62 @@ pub(super) fn learner_stats(
         queue: &queue,
         deck_titles: &titles,
         themes: &themes,
-    }))
+    });
+    // Only the cards listed show their prompts: those are read now, not every card's body.
+    let shown: Vec<i64> = stats
+        .leeches
+        .iter()
+        .chain(&stats.most_failed)
+        .map(|t| t.card_id)
+        .collect();
+    let prompts = store::card_prompts(&store.conn, &shown)?;
+    for t in stats.leeches.iter_mut().chain(stats.most_failed.iter_mut()) {
+        if let Some(p) = prompts.get(&t.card_id) {
+            t.prompt.clone_from(p);
+        }
+    }
+    Ok(stats)
 }
 
-/// Every learner's mastery and activity, one learner at a time.
+/// Every learner's mastery and activity: a pass over each learner's card states (the cards' decks and themes are
+/// gathered once), and one pass over the review log for everyone's recent activity.
 pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
     let cards = store::stat_cards(&store.conn, filter)?;
-    let ids: std::collections::HashSet<i64> = cards.iter().map(|c| c.id).collect();
+    let ids = stats::ById::new(cards.iter().map(|c| c.id));
+    let index = stats::MasteryIndex::new(
+        cards
+            .iter()
+            .filter(|c| !c.retired)
+            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
+    );
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
+    let learners = store::learners(&store.conn)?;
+    let today: Vec<i64> = learners.iter().map(|l| calendar(l).day_of(now)).collect();
+    let places = stats::ById::new(learners.iter().map(|l| l.id));
+    // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
+    let mut activity: Vec<(u32, Option<i64>)> = vec![(0, None); learners.len()];
+    store::for_each_review_day(&store.conn, |learner, card, day| {
+        if let Some(p) = places.position(learner)
+            && ids.position(card).is_some()
+        {
+            let a = &mut activity[p];
+            a.0 += u32::from(day > today[p] - 7);
+            a.1 = Some(a.1.map_or(day, |last| last.max(day)));
+        }
+    })?;
     let mut class = stats::ClassBuilder::new(by);
-    for l in store::learners(&store.conn)? {
-        let cal = calendar(&l);
-        let states = store::state_map(&store.conn, l.id)?;
-        let reviews: Vec<_> = store::review_log(&store.conn, l.id)?
-            .into_iter()
-            .filter(|r| ids.contains(&r.card_id))
-            .collect();
-        let active = cards.iter().filter(|c| !c.retired).map(|c| {
-            (
-                c.deck_id.as_str(),
-                c.tags.as_slice(),
-                states.get(&c.id).copied(),
-            )
-        });
-        class.add_row(
-            &l.name,
-            active,
-            &reviews,
-            (&Scheduler::new(l.settings())?, &cal),
+    for (p, l) in learners.iter().enumerate() {
+        let states = store::memory_states(&store.conn, l.id)?;
+        let mastery = index.mastery(
+            states,
+            &Scheduler::new(l.settings())?,
             now,
-            (&titles, &themes),
+            &titles,
+            &themes,
         );
+        let (recent, last) = activity[p];
+        class.add_mastery(&l.name, mastery, recent, last, today[p]);
     }
     Ok(class.finish())
 }

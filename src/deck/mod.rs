@@ -387,7 +387,8 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// FNV-1a as a writer, so that a large value is hashed as it is serialized, never held as one string.
-struct Fnv1a(u64);
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv1a(u64);
 
 impl Default for Fnv1a {
     fn default() -> Self {
@@ -396,6 +397,11 @@ impl Default for Fnv1a {
 }
 
 impl Fnv1a {
+    /// The hash of the bytes fed so far.
+    pub fn value(&self) -> u64 {
+        self.0
+    }
+
     fn feed(&mut self, bytes: &[u8]) {
         for b in bytes {
             self.0 ^= u64::from(*b);

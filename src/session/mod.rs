@@ -510,19 +510,13 @@ impl<'a> Session<'a> {
         let now = self.clock.now_ms();
         self.summary.seconds = ((now - started).max(0) / 1000) as u64;
         // The counts `due` shows, from the store after the last answer: the card on screen at Esc counts too.
-        let tomorrow = self.cal.start_of(self.cal.day_of(now / 1000) + 2);
-        let end_today = self.cal.start_of(self.cal.day_of(now / 1000) + 1);
-        let conn = &self.store.conn;
-        let later = counts::due_counts(conn, self.learner.id, end_today, tomorrow)?;
-        self.summary.due_tomorrow = later.iter().map(|c| c.later_today).sum();
-        let today = counts::deck_counts(
-            conn,
+        (self.summary.due_tomorrow, self.summary.later_today) = counts::session_end(
+            &self.store.conn,
             self.learner.id,
             &self.opts.filter,
             now / 1000,
-            end_today,
+            &self.cal,
         )?;
-        self.summary.later_today = today.iter().map(|c| c.learning_today).sum();
         let ended = self.store.write().and_then(|tx| {
             store::end_session(&tx, self.session_id, now / 1000)?;
             Ok(tx.commit()?)

@@ -43,20 +43,30 @@ pub struct CardInfo {
 /// One row of the review log, as the store gives it.
 pub use crate::store::StatReview as ReviewInfo;
 
-/// The store's cards joined with a learner's states.
+/// The store's cards joined with a learner's states (the cards are moved, not copied; states of other cards are
+/// ignored).
 pub fn with_states(
-    cards: &[crate::store::StatCard],
-    states: &HashMap<i64, CardState>,
+    cards: Vec<crate::store::StatCard>,
+    states: impl IntoIterator<Item = (i64, CardState)>,
 ) -> Vec<CardInfo> {
+    let places = ById::new(cards.iter().map(|c| c.id));
+    let mut slots: Vec<Option<CardState>> = vec![None; cards.len()];
+    for (id, s) in states {
+        if let Some(p) = places.position(id) {
+            slots[p] = Some(s);
+        }
+    }
     cards
-        .iter()
-        .map(|c| CardInfo {
+        .into_iter()
+        .zip(slots)
+        .map(|(c, state)| CardInfo {
+            state,
             id: c.id,
-            deck_id: c.deck_id.clone(),
-            tags: c.tags.clone(),
-            prompt: c.prompt.clone(),
+            deck_id: c.deck_id,
+            tags: c.tags,
+            // Filled in for the few cards that are shown ([`crate::store::card_prompts`]).
+            prompt: String::new(),
             retired: c.retired,
-            state: states.get(&c.id).copied(),
         })
         .collect()
 }
@@ -216,11 +226,11 @@ pub fn compute(input: &Input<'_>) -> Stats {
     let cal = input.calendar;
     let today = cal.day_of(input.now);
     let active: Vec<&CardInfo> = input.cards.iter().filter(|c| !c.retired).collect();
-    let card_ids: std::collections::HashSet<i64> = input.cards.iter().map(|c| c.id).collect();
+    let card_ids = ById::new(input.cards.iter().map(|c| c.id));
     let reviews: Vec<&ReviewInfo> = input
         .reviews
         .iter()
-        .filter(|r| card_ids.contains(&r.card_id))
+        .filter(|r| card_ids.position(r.card_id).is_some())
         .collect();
 
     // Card counts and today's queue.
@@ -465,6 +475,167 @@ pub fn mastery<'c>(
     (deck_rows, theme_rows)
 }
 
+/// Card ids to their place in a list: a table indexed by id when the ids are dense (they are the cards table's row
+/// ids), a hash map otherwise. A class view looks a million card ids up.
+#[derive(Debug, Clone, Default)]
+pub struct ById {
+    dense: Vec<u32>,
+    sparse: HashMap<i64, usize>,
+}
+
+impl ById {
+    /// The positions of `ids` in their order (a repeated id keeps its first place).
+    pub fn new(ids: impl IntoIterator<Item = i64>) -> Self {
+        let ids: Vec<i64> = ids.into_iter().collect();
+        let max = ids.iter().copied().max().unwrap_or(0);
+        let dense_enough = ids.iter().all(|&i| i >= 0) && max <= 4 * ids.len() as i64 + 1024;
+        let mut by = ById::default();
+        if dense_enough && ids.len() < u32::MAX as usize {
+            by.dense = vec![u32::MAX; max as usize + 1];
+            for (place, id) in ids.iter().enumerate().rev() {
+                by.dense[*id as usize] = place as u32;
+            }
+        } else {
+            for (place, id) in ids.iter().enumerate().rev() {
+                by.sparse.insert(*id, place);
+            }
+        }
+        by
+    }
+
+    /// The place of `id`, if it is one of the ids.
+    pub fn position(&self, id: i64) -> Option<usize> {
+        if self.dense.is_empty() {
+            return self.sparse.get(&id).copied();
+        }
+        let place = *self.dense.get(usize::try_from(id).ok()?)?;
+        (place != u32::MAX).then_some(place as usize)
+    }
+}
+
+/// The active cards' decks and themes, gathered once, so that a learner's [`mastery`] is a pass over the cards
+/// they have a state of (new cards count 0), not over every card: a class of 100 learners on 100,000 cards is then
+/// a million states, not ten million cards looked up by string. The figures are [`mastery`]'s, to the last bit
+/// (each group's sum is taken in the same card order).
+#[derive(Debug, Clone, Default)]
+pub struct MasteryIndex {
+    decks: Vec<String>,
+    themes: Vec<String>,
+    deck_cards: Vec<u32>,
+    theme_cards: Vec<u32>,
+    /// Card id to its place in card order, its deck and its theme columns (a theme tag twice counts twice, as in
+    /// [`mastery`]).
+    cards: Vec<Indexed>,
+    by_id: ById,
+}
+
+/// An indexed card: its place in card order, its deck, its theme columns.
+type Indexed = (usize, usize, Vec<usize>);
+
+impl MasteryIndex {
+    /// The index of the active cards, in card order, as (card id, deck, tags).
+    pub fn new<'c>(cards: impl IntoIterator<Item = (i64, &'c str, &'c [String])>) -> Self {
+        let cards: Vec<(i64, &str, &[String])> = cards.into_iter().collect();
+        let mut decks: Vec<String> = cards.iter().map(|c| c.1.to_string()).collect();
+        decks.sort();
+        decks.dedup();
+        let mut themes: Vec<String> = cards
+            .iter()
+            .flat_map(|c| c.2.iter().filter(|t| t.starts_with("theme:")).cloned())
+            .collect();
+        themes.sort();
+        themes.dedup();
+        let mut index = MasteryIndex {
+            deck_cards: vec![0; decks.len()],
+            theme_cards: vec![0; themes.len()],
+            cards: Vec::with_capacity(cards.len()),
+            by_id: ById::new(cards.iter().map(|c| c.0)),
+            decks,
+            themes,
+        };
+        for (order, (_, deck, tags)) in cards.into_iter().enumerate() {
+            let d = index
+                .decks
+                .binary_search_by(|k| k.as_str().cmp(deck))
+                .unwrap_or(0);
+            index.deck_cards[d] += 1;
+            let ts: Vec<usize> = tags
+                .iter()
+                .filter(|t| t.starts_with("theme:"))
+                .filter_map(|t| index.themes.binary_search(t).ok())
+                .collect();
+            for t in &ts {
+                index.theme_cards[*t] += 1;
+            }
+            index.cards.push((order, d, ts));
+        }
+        index
+    }
+
+    /// [`mastery`] of the indexed cards for a learner with these card states (states of other cards are ignored).
+    pub fn mastery(
+        &self,
+        states: impl IntoIterator<Item = (i64, CardState)>,
+        scheduler: &Scheduler,
+        now: i64,
+        deck_titles: &BTreeMap<String, String>,
+        themes: &BTreeMap<String, String>,
+    ) -> (Vec<Mastery>, Vec<Mastery>) {
+        let mut seen: Vec<(usize, &Indexed, f64)> = states
+            .into_iter()
+            .filter_map(|(id, s)| {
+                let card = &self.cards[self.by_id.position(id)?];
+                Some((card.0, card, retrievability_now(scheduler, Some(&s), now)))
+            })
+            .collect();
+        seen.sort_by_key(|c| c.0);
+        let mut deck_acc = vec![(0u32, 0.0f64); self.decks.len()];
+        let mut theme_acc = vec![(0u32, 0.0f64); self.themes.len()];
+        for (_, (_, deck, ts), r) in seen {
+            deck_acc[*deck].0 += 1;
+            deck_acc[*deck].1 += r;
+            for t in ts {
+                theme_acc[*t].0 += 1;
+                theme_acc[*t].1 += r;
+            }
+        }
+        let row = |key: &str, label: String, cards: u32, (studied, sum): (u32, f64)| Mastery {
+            key: key.to_string(),
+            label,
+            cards,
+            studied,
+            mastery: if cards == 0 {
+                0.0
+            } else {
+                sum / f64::from(cards)
+            },
+        };
+        let deck_rows = self
+            .decks
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let title = deck_titles.get(k).cloned().unwrap_or_else(|| k.clone());
+                row(k, title, self.deck_cards[i], deck_acc[i])
+            })
+            .collect();
+        let theme_rows = self
+            .themes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.theme_cards[*i] > 0)
+            .map(|(i, k)| {
+                let label = themes
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| k.trim_start_matches("theme:").to_string());
+                row(k, label, self.theme_cards[i], theme_acc[i])
+            })
+            .collect();
+        (deck_rows, theme_rows)
+    }
+}
+
 /// What the class view groups mastery by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -584,8 +755,27 @@ impl ClassBuilder {
         (deck_titles, themes): (&BTreeMap<String, String>, &BTreeMap<String, String>),
     ) {
         let today = calendar.day_of(now);
+        let mastery = mastery(cards, scheduler, now, deck_titles, themes);
+        self.add_mastery(
+            name,
+            mastery,
+            reviews.iter().filter(|r| r.day > today - 7).count() as u32,
+            reviews.iter().map(|r| r.day).max(),
+            today,
+        );
+    }
+
+    /// Adds one learner's row from their mastery by deck and by theme (as [`mastery`] or
+    /// [`MasteryIndex::mastery`] gives it), their reviews in the 7 days ending `today` and their last active day.
+    pub fn add_mastery(
+        &mut self,
+        name: &str,
+        (decks, theme_rows): (Vec<Mastery>, Vec<Mastery>),
+        reviews_7_days: u32,
+        last_active_day: Option<i64>,
+        today: i64,
+    ) {
         self.today_day = today;
-        let (decks, theme_rows) = mastery(cards, scheduler, now, deck_titles, themes);
         let rows = match self.by {
             GroupBy::Deck => decks,
             GroupBy::Theme => theme_rows,
@@ -597,12 +787,8 @@ impl ClassBuilder {
                 .1 += m.mastery;
         }
         let values: BTreeMap<String, f64> = rows.into_iter().map(|m| (m.key, m.mastery)).collect();
-        self.per_learner.push((
-            name.to_string(),
-            values,
-            reviews.iter().filter(|r| r.day > today - 7).count() as u32,
-            reviews.iter().map(|r| r.day).max(),
-        ));
+        self.per_learner
+            .push((name.to_string(), values, reviews_7_days, last_active_day));
     }
 
     /// The class: columns with the class mean, one row per learner, the weakest columns first.

@@ -89,7 +89,22 @@ pub struct BundleDeck {
 
 /// A learner's whole review log (every mode), oldest first.
 pub fn bundle_reviews(conn: &Connection, learner: i64) -> Result<Vec<BundleReview>> {
-    let mut stmt = conn.prepare(
+    let mut out = Vec::new();
+    for_each_bundle_review(conn, learner, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// A learner's whole review log (every mode), oldest first, one review at a time: a bundle is written as it is
+/// read, never held whole. Stops at the first error `each` returns.
+pub fn for_each_bundle_review(
+    conn: &Connection,
+    learner: i64,
+    mut each: impl FnMut(BundleReview) -> Result<()>,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
         "SELECT c.deck_id, c.card_key, c.sibling, r.reviewed_at, r.day, r.mode, r.response, r.correct, r.rule,
             r.rating, r.duration_ms, r.phase_before, r.step_before, r.stability_before, r.difficulty_before,
             r.due_before, r.last_review_before, r.last_day_before, r.interval_before, r.reps_before,
@@ -97,44 +112,43 @@ pub fn bundle_reviews(conn: &Connection, learner: i64) -> Result<Vec<BundleRevie
             r.due_after, r.interval_days, r.elapsed_days, r.exam_day, r.exam_shortened_from
          FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1 ORDER BY r.reviewed_at, r.id",
     )?;
-    let rows = stmt
-        .query_map([learner], |r| {
-            Ok(BundleReview {
-                deck: r.get(0)?,
-                card: r.get(1)?,
-                sibling: r.get(2)?,
-                reviewed_at: r.get(3)?,
-                day: r.get(4)?,
-                mode: r.get(5)?,
-                response: r.get(6)?,
-                correct: r.get(7)?,
-                rule: r.get(8)?,
-                rating: r.get(9)?,
-                duration_ms: r.get(10)?,
-                phase_before: r.get(11)?,
-                step_before: r.get(12)?,
-                stability_before: r.get(13)?,
-                difficulty_before: r.get(14)?,
-                due_before: r.get(15)?,
-                last_review_before: r.get(16)?,
-                last_day_before: r.get(17)?,
-                interval_before: r.get(18)?,
-                reps_before: r.get(19)?,
-                lapses_before: r.get(20)?,
-                leech_before: r.get(21)?,
-                phase_after: r.get(22)?,
-                step_after: r.get(23)?,
-                stability_after: r.get(24)?,
-                difficulty_after: r.get(25)?,
-                due_after: r.get(26)?,
-                interval_days: r.get(27)?,
-                elapsed_days: r.get(28)?,
-                exam_day: r.get(29)?,
-                exam_shortened_from: r.get(30)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut rows = stmt.query([learner])?;
+    while let Some(r) = rows.next()? {
+        each(BundleReview {
+            deck: r.get(0)?,
+            card: r.get(1)?,
+            sibling: r.get(2)?,
+            reviewed_at: r.get(3)?,
+            day: r.get(4)?,
+            mode: r.get(5)?,
+            response: r.get(6)?,
+            correct: r.get(7)?,
+            rule: r.get(8)?,
+            rating: r.get(9)?,
+            duration_ms: r.get(10)?,
+            phase_before: r.get(11)?,
+            step_before: r.get(12)?,
+            stability_before: r.get(13)?,
+            difficulty_before: r.get(14)?,
+            due_before: r.get(15)?,
+            last_review_before: r.get(16)?,
+            last_day_before: r.get(17)?,
+            interval_before: r.get(18)?,
+            reps_before: r.get(19)?,
+            lapses_before: r.get(20)?,
+            leech_before: r.get(21)?,
+            phase_after: r.get(22)?,
+            step_after: r.get(23)?,
+            stability_after: r.get(24)?,
+            difficulty_after: r.get(25)?,
+            due_after: r.get(26)?,
+            interval_days: r.get(27)?,
+            elapsed_days: r.get(28)?,
+            exam_day: r.get(29)?,
+            exam_shortened_from: r.get(30)?,
+        })?;
+    }
+    Ok(())
 }
 
 /// A learner's exam attempts with their answers, by exam and number.

@@ -271,6 +271,42 @@ pub fn queue(
     Ok((q, decks))
 }
 
+/// The counts a study session ends with, at `now` (Unix seconds): cards of any phase due tomorrow (every active
+/// deck: the sum of [`DueCounts::later_today`] over the next day), and learning steps still due today in the
+/// session's scope (the sum of [`DueCounts::learning_today`]). Two counts along the learner's due index, not the
+/// per-deck pass of [`deck_counts`]: a session of a learner with 100,000 cards due ends at once.
+pub fn session_end(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    now: i64,
+    cal: &Calendar,
+) -> Result<(u32, u32)> {
+    let tomorrow = cal.start_of(cal.day_of(now) + 2);
+    let end_today = cal.start_of(cal.day_of(now) + 1);
+    let due_tomorrow: u32 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
+             WHERE s.learner_id = ?1 AND s.due > ?2 AND s.due < ?3
+               AND c.retired_at IS NULL AND d.retired_at IS NULL",
+        )?
+        .query_row(rusqlite::params![learner, end_today, tomorrow], |r| {
+            r.get(0)
+        })?;
+    let (cond, args) = filter.sql();
+    // `phase IN (1, 3)` as written lets SQLite use the partial index of learning steps.
+    let sql = format!(
+        "SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
+         WHERE s.learner_id = ? AND s.phase IN (1, 3) AND s.due < ?
+           AND c.retired_at IS NULL AND d.retired_at IS NULL{cond}"
+    );
+    let learning_today: u32 = conn.prepare_cached(&sql)?.query_row(
+        params_from_iter(values(&[learner, end_today], &args, &[])),
+        |r| r.get(0),
+    )?;
+    Ok((due_tomorrow, learning_today))
+}
+
 /// What is left of the daily new-card limit after `new_done` new cards today.
 pub fn new_limit_left(learner: &Learner, new_done: u32) -> u32 {
     learner.new_per_day.saturating_sub(new_done)

@@ -12,8 +12,8 @@ mod stats;
 
 pub use bundle::{
     BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
-    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, merge_attempts,
-    merge_reviews, replace_states,
+    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists,
+    for_each_bundle_review, merge_attempts, merge_reviews, replace_states,
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use counts::{DueCounts, Queue, due_counts, new_cards};
@@ -29,10 +29,11 @@ pub use flags::{
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
     DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, check_identifier,
-    deck_study, exam_scores, import_roster, learner_by_identity, normal, set_identity,
+    deck_items, deck_study, exam_scores, import_roster, learner_by_identity, normal, set_identity,
 };
 pub use stats::{
-    StatCard, StatReview, deck_titles, review_log, save_parameters, stat_cards, state_map,
+    StatCard, StatReview, card_prompts, deck_titles, for_each_review_day, memory_states,
+    review_log, save_parameters, stat_cards, state_map,
 };
 
 use crate::deck::Card;

@@ -1,65 +1,121 @@
-//! Queries for progress statistics and the optimizer: the cards with their tags and prompts, a learner's states and
-//! review log in the shapes `stats` computes on, deck titles, and saving fitted FSRS parameters.
+//! Queries for progress statistics and the optimizer: the cards with their tags (and the prompts of the few shown),
+//! a learner's states and review log in the shapes `stats` computes on, deck titles, and saving fitted FSRS
+//! parameters.
 
 use super::{Filter, STATE_COLUMNS, state_row};
 use crate::deck::{Body, Card, cloze_question};
 use crate::error::Result;
 use crate::schedule::{CardState, Phase};
-use rusqlite::{Connection, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use std::collections::{BTreeMap, HashMap};
 
-/// A study item without a learner's state: id, deck, tags, prompt as shown, retired.
+/// A study item without a learner's state: id, deck, tags, retired. Its prompt is read apart, for the few cards
+/// shown ([`card_prompts`]): parsing 100,000 card bodies was most of the time of a report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatCard {
     pub id: i64,
     pub deck_id: String,
     pub tags: Vec<String>,
-    pub prompt: String,
     pub retired: bool,
 }
 
-/// The study items of live decks that match a filter (retired cards included, for the counts), in deck order.
+/// The study items of live decks that match a filter (retired cards included, for the counts), in deck order:
+/// built-in decks first, then by deck id, position and sibling. The active items are read along their deck-order
+/// index and the retired ones apart, so that no card row (with its body) is read and nothing is sorted in SQL.
 pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
     let (cond, args) = filter.sql();
+    let live: HashMap<String, bool> = conn
+        .prepare_cached("SELECT id, builtin FROM decks WHERE retired_at IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // (built-in, deck, position, sibling, id, retired)
+    let mut rows: Vec<(bool, String, i64, i64, i64, bool)> = Vec::new();
+    let mut push = |r: &rusqlite::Row<'_>, retired: bool| -> rusqlite::Result<()> {
+        let deck: String = r.get(1)?;
+        if let Some(builtin) = live.get(&deck) {
+            rows.push((*builtin, deck, r.get(2)?, r.get(3)?, r.get(0)?, retired));
+        }
+        Ok(())
+    };
     let sql = format!(
-        "SELECT c.id, c.deck_id, c.sibling, c.body, c.retired_at IS NOT NULL FROM cards c JOIN decks d ON d.id = c.deck_id
-         WHERE d.retired_at IS NULL{cond} ORDER BY d.builtin DESC, c.deck_id, c.position, c.sibling"
+        "SELECT c.id, c.deck_id, c.position, c.sibling FROM cards c
+         WHERE c.retired_at IS NULL{cond} ORDER BY c.deck_id, c.position, c.sibling"
     );
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args), |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut found = stmt.query(params_from_iter(args.iter()))?;
+    while let Some(r) = found.next()? {
+        push(r, false)?;
+    }
+    // The retired ones deck by deck, so that the (deck, retired) index finds them without reading the table.
+    let sql = format!(
+        "SELECT c.id, c.deck_id, c.position, c.sibling FROM cards c
+         WHERE c.deck_id = ? AND c.retired_at IS NOT NULL{cond}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    for deck in live.keys() {
+        let values = std::iter::once(deck).chain(args.iter());
+        let mut found = stmt.query(params_from_iter(values))?;
+        while let Some(r) = found.next()? {
+            push(r, true)?;
+        }
+    }
+    // A stable sort: the active items come in order already.
+    rows.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+            .then(a.3.cmp(&b.3))
+    });
+    let places = crate::stats::ById::new(rows.iter().map(|r| r.4));
+    let mut tags: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
     let mut tag_stmt = conn.prepare("SELECT card_id, tag FROM card_tags ORDER BY tag")?;
-    for row in tag_stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-        let (id, tag) = row?;
-        tags.entry(id).or_default().push(tag);
+    let mut found = tag_stmt.query([])?;
+    while let Some(r) = found.next()? {
+        if let Some(p) = places.position(r.get(0)?) {
+            tags[p].push(r.get(1)?);
+        }
     }
     Ok(rows
         .into_iter()
-        .map(|(id, deck_id, sibling, body, retired)| {
-            // A damaged body still counts as a card; its prompt is its key.
-            let prompt = serde_json::from_str::<Card>(&body).map_or_else(
-                |_| format!("card {id}"),
-                |c| prompt_of(&c, sibling as usize),
-            );
-            StatCard {
-                id,
-                deck_id,
-                tags: tags.remove(&id).unwrap_or_default(),
-                prompt,
-                retired,
-            }
+        .zip(tags)
+        .map(|((_, deck_id, _, _, id, retired), tags)| StatCard {
+            id,
+            deck_id,
+            tags,
+            retired,
         })
         .collect())
+}
+
+/// The prompts the given study items show, by id (a card whose body is stored damaged shows its key).
+pub fn card_prompts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut stmt = conn.prepare_cached("SELECT sibling, body FROM cards WHERE id = ?1")?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for &id in ids {
+        let row = stmt
+            .query_row([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .optional()?;
+        let Some((sibling, body)) = row else {
+            continue;
+        };
+        let prompt = serde_json::from_str::<Card>(&body).map_or_else(
+            |_| format!("card {id}"),
+            |c| prompt_of(&c, sibling as usize),
+        );
+        out.insert(id, prompt);
+    }
+    Ok(out)
+}
+
+/// Every review in the log (every learner, every mode) as (learner, card, day), in the table's order: one pass
+/// over the log for the class view, not a search per learner.
+pub fn for_each_review_day(conn: &Connection, mut each: impl FnMut(i64, i64, i64)) -> Result<()> {
+    let mut stmt = conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(r.get(0)?, r.get(1)?, r.get(2)?);
+    }
+    Ok(())
 }
 
 /// The prompt a study item shows.
@@ -79,6 +135,35 @@ pub fn state_map(conn: &Connection, learner: i64) -> Result<HashMap<i64, CardSta
     let rows = stmt
         .query_map([learner], |r| Ok((r.get(0)?, state_row(r, 1)?)))?
         .collect::<rusqlite::Result<HashMap<i64, CardState>>>()?;
+    Ok(rows)
+}
+
+/// A learner's states with only what retrievability needs (phase, stability, difficulty, last review; the other
+/// fields are zero), in card id order: mastery over a class reads a million of them.
+pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardState)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT card_id, phase, stability, difficulty, last_review FROM card_states WHERE learner_id = ?1",
+    )?;
+    let rows = stmt
+        .query_map([learner], |r| {
+            Ok((
+                r.get(0)?,
+                CardState {
+                    phase: Phase::from_i64(r.get(1)?),
+                    step: 0,
+                    stability: r.get::<_, f64>(2)? as f32,
+                    difficulty: r.get::<_, f64>(3)? as f32,
+                    due: 0,
+                    last_review: r.get(4)?,
+                    last_day: 0,
+                    interval: 0,
+                    reps: 0,
+                    lapses: 0,
+                    leech: false,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
