@@ -222,6 +222,13 @@ struct Queue {
     since_new: u32,
 }
 
+/// The session's row in the store, written with its first answer.
+struct SessionRecord {
+    id: Option<i64>,
+    started_at: i64,
+    filters: String,
+}
+
 /// A running study session.
 pub struct Session<'a> {
     store: &'a mut Store,
@@ -233,7 +240,7 @@ pub struct Session<'a> {
     rng: ChaCha8Rng,
     lexicons: HashMap<String, Lexicon>,
     sources: HashMap<String, (String, Option<DeckSource>)>,
-    session_id: i64,
+    record: SessionRecord,
     queue: Queue,
     summary: Summary,
     /// The exams that schedule this learner's cards (none when cramming).
@@ -253,16 +260,18 @@ impl<'a> Session<'a> {
         let now = now_ms / 1000;
         let scheduler = Scheduler::new(learner.settings())?;
         let sources = store::deck_sources(&store.conn)?;
-        let tx = store.write()?;
+        // The session is recorded with its first answer, in that answer's transaction: starting writes nothing
+        // (and waits for no disk sync), and a session ended before any answer leaves no trace.
         let filters = serde_json::json!({
             "decks": opts.filter.decks, "tags": opts.filter.tags, "limit": opts.limit,
             "minutes": opts.minutes, "new": opts.new, "cram": opts.cram,
             "exam_date": opts.exam_date.map(|d| d.format("%Y-%m-%d").to_string()),
         });
-        let mode = if opts.cram { "cram" } else { "study" };
-        let session_id =
-            store::start_session(&tx, learner.id, mode, now, &filters.to_string(), opts.seed)?;
-        tx.commit()?;
+        let record = SessionRecord {
+            id: None,
+            started_at: now,
+            filters: filters.to_string(),
+        };
         let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
         let today_start = cal.start_of(cal.day_of(now));
         let done = store::today(&store.conn, learner.id, today_start * 1000)?;
@@ -335,7 +344,7 @@ impl<'a> Session<'a> {
             rng,
             lexicons: HashMap::new(),
             sources,
-            session_id,
+            record,
             queue,
             summary: Summary::default(),
             exams,
@@ -517,10 +526,13 @@ impl<'a> Session<'a> {
             now / 1000,
             &self.cal,
         )?;
-        let ended = self.store.write().and_then(|tx| {
-            store::end_session(&tx, self.session_id, now / 1000)?;
-            Ok(tx.commit()?)
-        });
+        let ended = match self.record.id {
+            Some(id) => self.store.write().and_then(|tx| {
+                store::end_session(&tx, id, now / 1000)?;
+                Ok(tx.commit()?)
+            }),
+            None => Ok(()),
+        };
         // After an answer that could not be saved, the database may still refuse writes: the summary is shown
         // all the same, and the caller reports the unsaved answer.
         if self.summary.unsaved.is_none() {
@@ -776,7 +788,7 @@ impl<'a> Session<'a> {
         let review = store::Review {
             learner_id: self.learner.id,
             card_id: card.id,
-            session_id: Some(self.session_id),
+            session_id: self.record.id,
             reviewed_at_ms: at_ms,
             day: self.cal.day_of(now),
             mode: if self.opts.cram { "cram" } else { "study" }.into(),
@@ -791,6 +803,21 @@ impl<'a> Session<'a> {
             elapsed_days: outcome.elapsed_days,
         };
         let tx = self.store.write()?;
+        let session_id = match self.record.id {
+            Some(id) => id,
+            None => store::start_session(
+                &tx,
+                self.learner.id,
+                &review.mode,
+                self.record.started_at,
+                &self.record.filters,
+                self.opts.seed,
+            )?,
+        };
+        let review = store::Review {
+            session_id: Some(session_id),
+            ..review
+        };
         if let Some(old) = replacing {
             store::delete_review(&tx, old)?;
         }
@@ -802,6 +829,7 @@ impl<'a> Session<'a> {
             store::put_state(&tx, self.learner.id, card.id, Some(&outcome.state))?;
         }
         tx.commit()?;
+        self.record.id = Some(session_id);
         Ok((id, outcome))
     }
 
