@@ -5,10 +5,12 @@
 //!
 //! Run with `cargo bench --bench bank` (Linux: memory is read from /proc).
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A GIFT bank of `n` questions of the usual kinds, in categories of 500.
 fn bank(path: &Path, n: usize) -> std::io::Result<()> {
@@ -36,31 +38,6 @@ fn bank(path: &Path, n: usize) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Runs the command to its end, polling its peak resident memory; returns wall time and peak kB.
-fn measure(cmd: &mut Command) -> (Duration, u64) {
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn detente");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(kb) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "{cmd:?} failed");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    (start.elapsed(), peak)
-}
-
 fn main() {
     let exe = env!("CARGO_BIN_EXE_detente");
     let dir = std::env::temp_dir().join(format!("detente-bank-{}", std::process::id()));
@@ -71,7 +48,7 @@ fn main() {
         let deck = dir.join(format!("bank{n}.toml"));
         let db = dir.join(format!("bank{n}.db"));
         bank(&gift, n).expect("write bank");
-        let convert = measure(
+        let convert = common::measure(
             Command::new(exe)
                 .args(["deck", "convert", "--from", "gift"])
                 .arg(&gift)
@@ -79,7 +56,7 @@ fn main() {
                 .arg(&deck)
                 .stderr(std::process::Stdio::null()),
         );
-        let import = measure(
+        let import = common::measure(
             Command::new(exe)
                 .args(["deck", "import"])
                 .arg(&deck)

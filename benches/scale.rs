@@ -65,34 +65,14 @@ fn timed<T>(work: impl FnOnce() -> detente::Result<T>) -> detente::Result<Durati
 
 /// Runs the binary to its end, polling its peak resident memory; returns wall time and peak kB.
 fn run(db: &Path, learner: &str, args: &[&str]) -> (Duration, u64) {
-    let start = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(args)
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", learner)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn detente");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0;
-    loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file)
-            && let Some(kb) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        {
-            peak = peak.max(kb);
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "detente {args:?} failed");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    (start.elapsed(), peak)
+    common::measure(
+        Command::new(env!("CARGO_BIN_EXE_detente"))
+            .args(args)
+            .env("DETENTE_DB", db)
+            .env("DETENTE_LEARNER", learner)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+    )
 }
 
 /// Sums the integer columns of every row of `sql`, so that the floor reads what it selects.

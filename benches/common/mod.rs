@@ -1,6 +1,6 @@
 //! The database the benches share: decks of text cards, learners, and for each learner a share of the cards studied
 //! (one card state and one logged review each), built with plain SQL so that a million states take seconds.
-//! `latency` and `scale` use it; each bench uses only some of it.
+//! `latency` and `scale` use it; each bench uses only some of it. Also how a bench measures a command it runs.
 #![allow(dead_code)]
 
 use detente::deck::{Body, Card, Deck};
@@ -117,4 +117,29 @@ pub fn all_new(store: &mut Store, name: &str) -> detente::Result<()> {
     ))?;
     tx.commit()?;
     Ok(())
+}
+
+/// Runs a command to its end, polling its peak resident memory (VmHWM); returns wall time and peak kB.
+pub fn measure(cmd: &mut std::process::Command) -> (std::time::Duration, u64) {
+    let start = std::time::Instant::now();
+    let mut child = cmd.spawn().expect("spawn detente");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file)
+            && let Some(kb) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        {
+            peak = peak.max(kb);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "{cmd:?} failed");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    (start.elapsed(), peak)
 }
