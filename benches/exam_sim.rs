@@ -4,7 +4,7 @@
 //! `schedule::Scheduler` (the code `study` runs, with its fuzz), in three ways:
 //!
 //! - plain FSRS: the learner's daily new-card limit, due reviews every day;
-//! - exam-aware FSRS: the same, with `schedule::exam` (new cards paced to be seen 3 days before the exam, intervals
+//! - exam-aware FSRS: the same, with `schedule::exam_date` (new cards paced to be seen 3 days before the exam, intervals
 //!   carrying a card past the exam with predicted recall on the day below the target shortened);
 //! - cram: nothing until the last three days, then every card each day until it is recalled once that day.
 //!
@@ -17,7 +17,7 @@
 //!
 //! Run with `cargo bench --bench exam_sim` (a few seconds in release).
 
-use detente::schedule::exam::{self, ExamDate};
+use detente::schedule::exam_date::{self, ExamDate};
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, Settings, fuzz_factor};
 use fsrs::{FSRS, MemoryState};
 use rand_chacha::ChaCha8Rng;
@@ -286,7 +286,7 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
     let exam = match plan {
         Plan::Fsrs { exam: true, .. } => Some(ExamDate {
             day: DAY0 + days,
-            lead_days: exam::DEFAULT_LEAD_DAYS,
+            lead_days: exam_date::DEFAULT_LEAD_DAYS,
         }),
         _ => None,
     };
@@ -364,7 +364,7 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
                         .answer(prev.as_ref(), rating, now, &cal, Some(fuzz))
                         .expect("answer");
                     if let Some(e) = exam
-                        && exam::apply(&scheduler, &mut out, &e, &cal).is_some()
+                        && exam_date::apply(&scheduler, &mut out, &e, &cal).is_some()
                     {
                         run.shortened += 1;
                     }

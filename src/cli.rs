@@ -454,7 +454,7 @@ pub struct LearnerSettings {
 
 /// An exam date, `YYYY-MM-DD`.
 fn exam_date(text: &str) -> Result<chrono::NaiveDate, String> {
-    crate::schedule::exam::parse_date(text)
+    crate::text::parse_date(text)
         .ok_or_else(|| format!("`{text}` is not a date: write it YYYY-MM-DD, as 2026-12-14"))
 }
 

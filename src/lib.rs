@@ -23,10 +23,12 @@ pub mod error;
 pub mod exam;
 pub mod grade;
 pub mod gradebook;
+pub mod lint;
 pub mod schedule;
 pub mod session;
 pub mod stats;
 pub mod store;
+pub mod text;
 pub mod ui;
 
 pub use error::{Error, Result};

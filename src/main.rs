@@ -45,7 +45,7 @@ fn message(e: &anyhow::Error) -> String {
         }
         out.push_str(&text);
     }
-    detente::ui::clean(&out)
+    detente::text::clean(&out)
 }
 
 #[cfg(test)]

@@ -187,7 +187,7 @@ fn moodle_examples_read_with_moodle_semantics() {
         panic!("{:?}", cards[11].body)
     };
     assert_eq!(
-        detente::grade::format_number(answer, tolerance),
+        detente::text::format_number(answer, tolerance),
         "3.1415 \u{b1} 0.0005"
     );
     assert_eq!(cards[12].prompt, "What's 2 plus 2?");

@@ -670,7 +670,7 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
         bare.as_object_mut().expect("object").remove("checksum");
         v["checksum"] = format!(
             "fnv1a64:{:016x}",
-            detente::deck::fnv1a(bare.to_string().as_bytes())
+            detente::text::fnv1a(bare.to_string().as_bytes())
         )
         .into();
     };

@@ -173,8 +173,8 @@ fn titles() -> BTreeMap<String, String> {
 }
 
 /// Today's queue as the store counts it (tested against the database in tests/order.rs).
-fn queue() -> detente::store::Queue {
-    detente::store::Queue {
+fn queue() -> detente::schedule::Queue {
+    detente::schedule::Queue {
         due_now: 2,
         later_today: 1,
         new_left: 1,

@@ -121,7 +121,7 @@ pub fn convert(
         cards: Vec::new(),
     };
     let deck_file = Staged::new(output, "deck");
-    let mut out = crate::ui::CleanWriter::new(deck_file.create()?);
+    let mut out = crate::text::CleanWriter::new(deck_file.create()?);
     let io = |e: std::io::Error| Error::io(format!("cannot write {}", output.display()), e);
     writeln!(
         out,
@@ -167,7 +167,7 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     let written = match output {
         Some(path) => {
             let staged = Staged::new(path, "export");
-            let mut out = crate::ui::CleanWriter::new(staged.create()?);
+            let mut out = crate::text::CleanWriter::new(staged.create()?);
             let written = write(&mut out)
                 .and_then(|w| out.finish().map(|_| w))
                 .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
@@ -176,7 +176,7 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
         }
         None => {
             let stdout = std::io::stdout();
-            let mut out = crate::ui::CleanWriter::new(stdout.lock());
+            let mut out = crate::text::CleanWriter::new(stdout.lock());
             write(&mut out)
                 .and_then(|w| out.finish().map(|_| w))
                 .map_err(|e| Error::io("stdout", e))?

@@ -5,7 +5,7 @@ use super::{Context, item, now, print, print_json, say, say_diagnostic, say_item
 use crate::deck::convert::slug;
 use crate::deck::{Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
-use crate::grade::lint::lint;
+use crate::lint::lint;
 use crate::store::{self, Store};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -299,10 +299,12 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
     say_flags(&flags);
     // The report goes to stdout one line per card, which scripts read line by line (`grep '^change'`): it is
     // wrapped only when stdout is a terminal.
-    let width = std::io::stdout().is_terminal().then(crate::ui::text::width);
+    let width = std::io::stdout()
+        .is_terminal()
+        .then(crate::ui::layout::width);
     let line = |bullet: &str, text: &str| match width {
         Some(w) => item(bullet, text, w),
-        None => format!("{bullet}{}", crate::ui::clean(text)),
+        None => format!("{bullet}{}", crate::text::clean(text)),
     };
     for r in &reports {
         if opts.dry_run {
@@ -361,7 +363,7 @@ pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
     let title = title.unwrap_or_else(|| stem.replace(['-', '_'], " "));
     let text = TEMPLATE.replace("{{id}}", &id).replace(
         "{{title}}",
-        &crate::ui::clean(&title)
+        &crate::text::clean(&title)
             .replace(['\n', '\t'], " ")
             .replace('\\', "\\\\")
             .replace('"', "\\\""),

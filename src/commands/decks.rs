@@ -4,7 +4,7 @@
 use super::{Context, open_with_decks, print, print_json};
 use crate::error::Result;
 use crate::store;
-use crate::ui::text::{Cell, TABLE_WIDTH, Table};
+use crate::ui::layout::{Cell, TABLE_WIDTH, Table};
 
 pub fn run(ctx: &Context) -> Result<i32> {
     let store = open_with_decks(ctx)?;
@@ -39,7 +39,7 @@ pub fn run(ctx: &Context) -> Result<i32> {
     print(&table.render(TABLE_WIDTH).join("\n"))?;
     let cards: u32 = decks.iter().map(|d| d.cards).sum();
     let written: u32 = decks.iter().map(|d| d.written).sum();
-    print(&crate::ui::text::fill(
+    print(&crate::ui::layout::fill(
         &format!(
             "{cards} cards from {written} written: each cloze blank and reverse side is a card of its own."
         ),

@@ -4,7 +4,7 @@
 use super::{Context, calendar, current_learner, now, open_with_decks, print, print_json};
 use crate::error::Result;
 use crate::store::{self, Filter, counts};
-use crate::ui::text::{Cell, TABLE_WIDTH, Table};
+use crate::ui::layout::{Cell, TABLE_WIDTH, Table};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -53,10 +53,10 @@ pub fn run(ctx: &Context) -> Result<i32> {
         print_json(&due)?;
         return Ok(0);
     }
-    print(&crate::ui::text::fill(
+    print(&crate::ui::layout::fill(
         &format!(
             "{}: {} due now, {} more later today, {} new card(s) left for today.",
-            crate::ui::clean(&due.learner),
+            crate::text::clean(&due.learner),
             due.due_now,
             due.later_today,
             due.new_today
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context) -> Result<i32> {
         "",
     ))?;
     for e in &due.exams {
-        print(&crate::ui::text::fill(
+        print(&crate::ui::layout::fill(
             &format!("{} ({}): {}", e.title(), e.date, e.line),
             TABLE_WIDTH,
             "",
@@ -93,7 +93,7 @@ pub fn run(ctx: &Context) -> Result<i32> {
     }
     print(&table.render(TABLE_WIDTH).join("\n"))?;
     if due.new_waiting > 0 {
-        print(&crate::ui::text::fill(
+        print(&crate::ui::layout::fill(
             "NEW: new cards in the deck. WAITING: new cards that cross readings, which come once you have \
              studied cards of each reading they draw on.",
             TABLE_WIDTH,

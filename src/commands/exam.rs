@@ -8,7 +8,7 @@ use crate::exam::{Exam, parse_exam};
 use crate::session::SystemClock;
 use crate::session::exam::{self, ExamEnd, Sitting};
 use crate::store::{self, Store, Upsert};
-use crate::ui::text::{self, Cell, Table};
+use crate::ui::layout::{self, Cell, Table};
 use crate::ui::{self, Terminal};
 use std::path::Path;
 
@@ -151,7 +151,7 @@ pub fn list(ctx: &Context) -> Result<i32> {
             e.title.clone(),
         ]);
     }
-    for line in table.render(text::table_width()) {
+    for line in table.render(layout::table_width()) {
         print(&line)?;
     }
     Ok(0)
@@ -165,7 +165,7 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
         Error::Usage(format!(
             "no learner named {}: add them first with `detente learner add {}` (see `detente learner list`)",
             ctx.learner,
-            text::shell_word(&ctx.learner)
+            crate::text::shell_word(&ctx.learner)
         ))
     })?;
     if !ui::is_interactive() {
@@ -225,7 +225,7 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
             .into(),
         ]);
     }
-    for line in table.render(text::table_width()) {
+    for line in table.render(layout::table_width()) {
         print(&line)?;
     }
     if results

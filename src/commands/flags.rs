@@ -5,7 +5,7 @@
 use super::{Context, now, open_with_decks, print, print_json, say};
 use crate::error::{Error, Result};
 use crate::store::{self, FlagState};
-use crate::ui::text::{self, Cell, Table};
+use crate::ui::layout::{self, Cell, Table};
 
 /// A Unix time in seconds as `YYYY-MM-DD HH:MM` local time.
 fn when(secs: i64) -> String {
@@ -74,7 +74,7 @@ pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
             f.note.clone().unwrap_or_default(),
         ]);
     }
-    for line in table.render(text::table_width()) {
+    for line in table.render(layout::table_width()) {
         print(&line)?;
     }
     let open = rows.iter().filter(|f| f.state == FlagState::Open).count();

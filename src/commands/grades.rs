@@ -12,8 +12,8 @@ use crate::gradebook::{
     self, DeckColumn, DeckResult, ExamColumn, Layout, LeftOut, MatchBy, Sheet, Student,
 };
 use crate::schedule::Scheduler;
-use crate::store::{self, Filter, Identity, Store};
-use crate::ui::text::shell_word;
+use crate::store::{self, Filter, Store};
+use crate::text::shell_word;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -73,7 +73,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
         exams.clear();
     }
     let learners = store::learners(conn)?;
-    let scores: Vec<Vec<store::ExamScore>> = exams
+    let scores: Vec<Vec<crate::gradebook::ExamScore>> = exams
         .iter()
         .map(|e| {
             let mut s = store::exam_scores(conn, &e.id)?;
@@ -133,7 +133,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
             .iter()
             .zip(&scores)
             .map(|(e, s)| {
-                let mine: Vec<&store::ExamScore> =
+                let mine: Vec<&crate::gradebook::ExamScore> =
                     s.iter().filter(|a| a.learner_id == l.id).collect();
                 gradebook::graded(&e.grading, &mine)
             })
@@ -159,7 +159,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
         }
         sheet.students.push(Student {
             name: l.name.clone(),
-            identity: Identity::of(l),
+            identity: l.identity(),
             exams: exam_results,
             decks: deck_results,
         });
@@ -209,7 +209,7 @@ pub fn export(
         Some(path) => {
             let target = path.display().to_string();
             let staged = Staged::new(path, "grades");
-            let mut out = crate::ui::CleanWriter::new(staged.create()?);
+            let mut out = crate::text::CleanWriter::new(staged.create()?);
             let left = gradebook::write(layout, &sheet, by, &mut out)
                 .map_err(|e| csv_error(&target, e))?;
             out.finish()
@@ -219,7 +219,7 @@ pub fn export(
         }
         None => {
             let stdout = std::io::stdout();
-            let mut out = crate::ui::CleanWriter::new(stdout.lock());
+            let mut out = crate::text::CleanWriter::new(stdout.lock());
             let left = gradebook::write(layout, &sheet, by, &mut out)
                 .map_err(|e| csv_error("stdout", e))?;
             drop(out.finish().map_err(|e| Error::io("stdout", e))?);

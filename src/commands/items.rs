@@ -5,7 +5,7 @@ use super::{Context, print, print_json};
 use crate::error::{Error, Result};
 use crate::session::exam::{ItemSource, item_report};
 use crate::store;
-use crate::ui::text::{self, Cell, Table};
+use crate::ui::layout::{self, Cell, Table};
 
 pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32> {
     let mut store = super::open_with_decks(ctx)?;
@@ -76,7 +76,7 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
             }
         }
     }
-    for line in table.render(text::table_width()) {
+    for line in table.render(layout::table_width()) {
         print(&line)?;
     }
     Ok(0)

@@ -4,8 +4,9 @@
 use super::{Context, now, print, print_json, say};
 use crate::cli::{IdentityArgs, LearnerSettings};
 use crate::error::{Error, Result};
-use crate::store::{self, Identity, Learner, Store};
-use crate::ui::text::{self, Cell, Table};
+use crate::gradebook::Identity;
+use crate::store::{self, Learner, Store};
+use crate::ui::layout::{self, Cell, Table};
 use std::path::Path;
 
 fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
@@ -129,8 +130,8 @@ pub fn add(
     identity_args: &IdentityArgs,
 ) -> Result<i32> {
     let id = identity(identity_args)?;
-    let name = &store::normal(name);
-    store::check_identifier("learner name", name).map_err(Error::InvalidData)?;
+    let name = &crate::gradebook::normal(name);
+    crate::gradebook::check_identifier("learner name", name).map_err(Error::InvalidData)?;
     if name.is_empty() {
         return Err(Error::Usage("a learner needs a name".into()));
     }
@@ -215,7 +216,7 @@ pub fn list(ctx: &Context) -> Result<i32> {
             show(&l.student_id),
         ]);
     }
-    for line in table.render(text::table_width()) {
+    for line in table.render(layout::table_width()) {
         print(&line)?;
     }
     if !learners.is_empty() {

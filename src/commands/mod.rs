@@ -183,44 +183,44 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 fn say(text: &str) {
     eprintln!(
         "{}",
-        ui::text::fill(&ui::clean(text), ui::text::width(), "", "")
+        ui::layout::fill(&crate::text::clean(text), ui::layout::width(), "", "")
     );
 }
 
 /// Prints one line to stderr as it is given (a `FILE:LINE: message` for editors and scripts), cleaned.
 fn say_line(text: &str) {
-    eprintln!("{}", ui::clean(&text.replace(['\n', '\r'], " ")));
+    eprintln!("{}", crate::text::clean(&text.replace(['\n', '\r'], " ")));
 }
 
 /// Prints a list item to stderr: wrapped, its first line after `bullet`, the rest under the item's text (a
 /// hanging indent).
 fn say_item(bullet: &str, text: &str) {
-    eprintln!("{}", item(bullet, text, ui::text::width()));
+    eprintln!("{}", item(bullet, text, ui::layout::width()));
 }
 
 /// A list item wrapped to `width`: its first line after `bullet`, the rest indented under the item's text.
 fn item(bullet: &str, text: &str, width: usize) -> String {
-    let rest = " ".repeat(ui::text::display_width(bullet));
-    ui::text::fill(&ui::clean(text), width, bullet, &rest)
+    let rest = " ".repeat(ui::layout::display_width(bullet));
+    ui::layout::fill(&crate::text::clean(text), width, bullet, &rest)
 }
 
 /// Prints a diagnostic to stderr. Its first line, `FILE:LINE:COL: severity: message`, stays one line whatever its
 /// length, since editors and scripts parse it; the source excerpt under it is cut to the width, and the hint is
 /// wrapped with a hanging indent.
 fn say_diagnostic(d: &impl std::fmt::Display) {
-    eprintln!("{}", diagnostic_text(&d.to_string(), ui::text::width()));
+    eprintln!("{}", diagnostic_text(&d.to_string(), ui::layout::width()));
 }
 
 fn diagnostic_text(text: &str, width: usize) -> String {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if i == 0 {
-            out.push(ui::clean(line));
+            out.push(crate::text::clean(line));
         } else if let Some(at) = line.find(" = hint: ") {
             let (bullet, hint) = line.split_at(at + " = hint: ".len());
             out.push(item(bullet, hint, width));
         } else {
-            out.push(ui::text::truncate(&ui::clean(line), width));
+            out.push(ui::layout::truncate(&crate::text::clean(line), width));
         }
     }
     out.join("\n")
@@ -291,7 +291,7 @@ fn close_expired(store: &mut Store) -> Result<()> {
 /// Writes to stdout, cleaned of control characters (see [`ui::clean`]): the one way commands print data, whatever
 /// its origin. A closed pipe surfaces as an I/O error that `main` treats as success.
 fn print(text: &str) -> Result<()> {
-    print_styled(&ui::clean(text))
+    print_styled(&crate::text::clean(text))
 }
 
 /// Writes text detente styled itself to stdout: the caller has cleaned every piece of outside text in it (the
@@ -319,7 +319,9 @@ mod tests {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], text.lines().next().unwrap_or_default());
         assert!(
-            lines[1..].iter().all(|l| ui::text::display_width(l) <= 40),
+            lines[1..]
+                .iter()
+                .all(|l| ui::layout::display_width(l) <= 40),
             "{out}"
         );
         assert!(lines[3].starts_with("    = hint: shorten"), "{out}");

@@ -8,10 +8,8 @@ use crate::error::{Error, Result};
 use crate::schedule::Phase;
 use crate::stats::optimize::{self, Fit, LogEntry, NotEnough};
 use crate::store;
-use crate::ui::{
-    clean,
-    text::{self, Cell, Table},
-};
+use crate::text::clean;
+use crate::ui::layout::{self, Cell, Table};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -110,7 +108,7 @@ pub fn run(ctx: &Context, args: &OptimizeArgs) -> Result<i32> {
     if ctx.json {
         print_json(&out)?;
     } else {
-        print(&render(&out, text::width()))?;
+        print(&render(&out, layout::width()))?;
     }
     Ok(0)
 }
@@ -119,7 +117,7 @@ pub fn run(ctx: &Context, args: &OptimizeArgs) -> Result<i32> {
 fn render(o: &Out, width: usize) -> String {
     let mut lines = Vec::new();
     let say =
-        |lines: &mut Vec<String>, text: String| lines.extend(text::wrap(&text, width, "", ""));
+        |lines: &mut Vec<String>, text: String| lines.extend(layout::wrap(&text, width, "", ""));
     let learner = clean(&o.learner);
     match (&o.fit, &o.not_enough) {
         (_, Some(NotEnough::Reviews { have, need })) => say(
@@ -156,7 +154,7 @@ fn render(o: &Out, width: usize) -> String {
                 ]);
             }
             let table: Vec<String> = table
-                .render(width.min(text::TABLE_WIDTH) - 2)
+                .render(width.min(layout::TABLE_WIDTH) - 2)
                 .into_iter()
                 .map(|l| format!("  {l}"))
                 .collect();
@@ -180,7 +178,7 @@ fn render(o: &Out, width: usize) -> String {
         (None, None) => {}
     }
     if let Some(w) = &o.workload {
-        lines.extend(text::wrap(
+        lines.extend(layout::wrap(
             &format!(
                 "Target retention {:.2} -> {:.2}: about {:.1} -> {:.1} reviews a day for the {} review card(s) now \
                  (each once per interval at today's stability; new cards come on top).",
@@ -232,7 +230,7 @@ mod tests {
         for width in [80, 60] {
             let text = render(&out, width);
             assert!(
-                text.lines().all(|l| text::display_width(l) <= width),
+                text.lines().all(|l| layout::display_width(l) <= width),
                 "{text}"
             );
             assert!(text.contains("  PARAMETERS"), "{text}");

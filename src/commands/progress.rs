@@ -13,10 +13,10 @@ mod stream;
 use super::Context;
 use super::staged::Staged;
 use crate::error::{Error, Result};
+use crate::gradebook::Identity;
 use crate::schedule::{Scheduler, replay};
 use crate::store::{
-    self, BundleAttempt, BundleDeck, BundleFlag, BundleReview, Identity, Learner, MergeReport,
-    Store,
+    self, BundleAttempt, BundleDeck, BundleFlag, BundleReview, Learner, MergeReport, Store,
 };
 use rusqlite::Connection;
 use std::collections::BTreeSet;
@@ -283,7 +283,7 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
 /// [`store::validate_review`]). The message names the offending field and its place.
 fn validate(b: &Bundle, now_s: i64) -> std::result::Result<(), String> {
     let l = &b.learner;
-    store::check_identifier("learner name", &l.name)
+    crate::gradebook::check_identifier("learner name", &l.name)
         .and_then(|_| l.identity().check())
         .map_err(|e| format!("learner: {e}"))?;
     if !(l.desired_retention.is_finite() && (0.7..=0.99).contains(&l.desired_retention)) {
@@ -496,7 +496,7 @@ mod tests {
         }
         format!(
             "fnv1a64:{:016x}",
-            crate::deck::fnv1a(v.to_string().as_bytes())
+            crate::text::fnv1a(v.to_string().as_bytes())
         )
     }
 

@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod convert;
 pub mod parse;
 
+use crate::text::{Fnv1a, fnv1a};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
@@ -132,7 +133,7 @@ pub struct Card {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
     /// Item-writing warnings of `deck check` this card is allowed to raise, each with the author's reason (see
-    /// [`crate::grade::lint::CARD_WARNINGS`]). Not part of what the learner sees, so not of [`Card::content_hash`].
+    /// [`crate::deck::CARD_WARNINGS`]). Not part of what the learner sees, so not of [`Card::content_hash`].
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub allow: BTreeMap<String, String>,
 }
@@ -379,51 +380,45 @@ pub fn typed_answers(cards: &[Card]) -> Vec<String> {
     out
 }
 
-/// FNV-1a, 64 bits: a stable, dependency-free hash for change detection and seeds (not for security).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h = Fnv1a::default();
-    h.feed(bytes);
-    h.0
-}
-
-/// FNV-1a as a writer, so that a large value is hashed as it is serialized, never held as one string.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv1a(u64);
-
-impl Default for Fnv1a {
-    fn default() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv1a {
-    /// The hash of the bytes fed so far.
-    pub fn value(&self) -> u64 {
-        self.0
-    }
-
-    fn feed(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-}
-
-impl std::io::Write for Fnv1a {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.feed(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The version of what importing a deck writes besides its cards' text. A deck's [`Deck::content_hash`] includes it,
 /// so that a database imported under older rules takes every deck again on the next import or start, even when the
 /// file has not changed. 2: deck-level tags are no longer copied onto the cards.
 const IMPORT_RULES: u32 = 2;
+
+/// The item-writing warnings, by name, with what each catches. A card may `allow` any of them with a reason:
+/// `allow = { longest-answer = "the reading's own wording" }`. docs/deck-format.md documents each.
+pub const CARD_WARNINGS: [(&str, &str); 9] = [
+    (
+        "longest-answer",
+        "the right answer is conspicuously the longest choice",
+    ),
+    (
+        "leaked-answer",
+        "a typed answer is printed in another card's prompt",
+    ),
+    (
+        "order-cue",
+        "an order card whose prompt or item labels give the order away",
+    ),
+    ("all-of-the-above", "a choice \"all of the above\""),
+    ("none-of-the-above", "a choice \"none of the above\""),
+    (
+        "negative-stem",
+        "a question asked in the negative without emphasis on the negative word",
+    ),
+    (
+        "number-form",
+        "a number card whose prompt does not say what form of number is wanted",
+    ),
+    (
+        "near-duplicate",
+        "two cards with the same answer and near-identical prompts",
+    ),
+    (
+        "several-questions",
+        "a flashcard that asks several questions at once",
+    ),
+];
 
 impl Deck {
     /// How many study items (cards, as learners study and count them) the deck's cards become: each cloze blank
@@ -460,10 +455,10 @@ impl Deck {
     /// A hash of the whole deck (and of [`IMPORT_RULES`]), to skip re-importing an unchanged deck.
     pub fn content_hash(&self) -> String {
         let mut h = Fnv1a::default();
-        h.feed(&IMPORT_RULES.to_le_bytes());
+        let _ = std::io::Write::write_all(&mut h, &IMPORT_RULES.to_le_bytes());
         // Serializing a deck to a hasher cannot fail: it has no maps with non-string keys.
         let _ = serde_json::to_writer(&mut h, self);
-        format!("{:016x}", h.0)
+        format!("{:016x}", h.value())
     }
 }
 

@@ -1160,7 +1160,7 @@ fn build_card(ctx: &mut Ctx<'_>, raw: RawCard, at: usize) -> Option<Card> {
 /// A card's `allow = { warning-name = "reason", ... }`: each name one of the item-writing warnings, each with a
 /// reason. `None` (errors reported) when any entry is wrong.
 fn parse_allow(ctx: &mut Ctx<'_>, value: Spanned<toml::Value>) -> Option<BTreeMap<String, String>> {
-    use crate::grade::lint::CARD_WARNINGS;
+    use crate::deck::CARD_WARNINGS;
     let at = value.span().start;
     let toml::Value::Table(table) = value.into_inner() else {
         ctx.error(

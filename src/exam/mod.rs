@@ -4,7 +4,8 @@
 
 pub mod analysis;
 
-use crate::deck::{Diagnostic, Severity, fnv1a};
+use crate::deck::{Diagnostic, Severity};
+use crate::text::fnv1a;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -92,7 +93,7 @@ pub struct Exam {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub score_flashcards: bool,
     /// The exam's date, `YYYY-MM-DD`: until then, the study schedule of the cards in its `decks` and `tags` gets
-    /// them ready for it (see [`crate::schedule::exam`]).
+    /// them ready for it (see [`crate::schedule::exam_date`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// New cards in scope are all seen at least this many days before `date` (default 3).
@@ -327,7 +328,7 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             toml::Value::Datetime(dt) if dt.time.is_none() && dt.offset.is_none() => dt.to_string(),
             _ => String::new(),
         };
-        match crate::schedule::exam::parse_date(&text) {
+        match crate::text::parse_date(&text) {
             Some(date) => Some(date.format("%Y-%m-%d").to_string()),
             None => {
                 ctx.error(d.span().start, "date must be a date, YYYY-MM-DD");

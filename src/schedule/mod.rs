@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-pub mod exam;
+pub mod exam_date;
 
 /// Where a card is in its life. A card a learner has never seen has no state at all ("new").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,7 +188,7 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    pub fn new(settings: Settings) -> crate::Result<Self> {
+    pub fn new(settings: Settings) -> crate::error::Result<Self> {
         Ok(Scheduler {
             fsrs: FSRS::new(&settings.parameters)?,
             settings,
@@ -204,7 +204,7 @@ impl Scheduler {
         now: i64,
         cal: &Calendar,
         fuzz: Option<f32>,
-    ) -> crate::Result<Outcome> {
+    ) -> crate::error::Result<Outcome> {
         let today = cal.day_of(now);
         let elapsed = prev.map_or(0, |p| {
             (today - p.last_day).clamp(0, i64::from(u32::MAX)) as u32
@@ -226,7 +226,7 @@ impl Scheduler {
         now: i64,
         elapsed_days: u32,
         fuzz: Option<f32>,
-    ) -> crate::Result<Outcome> {
+    ) -> crate::error::Result<Outcome> {
         let rating = rating.clamp(1, 4);
         let memory = prev.filter(|p| p.phase != Phase::New).map(|p| MemoryState {
             stability: p.stability,
@@ -442,7 +442,7 @@ pub fn with_fuzz(interval: f32, minimum: u32, maximum: u32, fuzz: Option<f32>) -
 /// The fuzz factor for one answer: drawn from an RNG seeded by the card and its review count, so that replaying
 /// a review log gives the same intervals.
 pub fn fuzz_factor(card_key: &str, reps: u32) -> f32 {
-    let seed = crate::deck::fnv1a(format!("{card_key}#{reps}").as_bytes());
+    let seed = crate::text::fnv1a(format!("{card_key}#{reps}").as_bytes());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32
 }
@@ -469,23 +469,43 @@ pub fn replay(
     scheduler: &Scheduler,
     log: &[LoggedReview],
     cal: &Calendar,
-) -> crate::Result<std::collections::BTreeMap<i64, CardState>> {
+) -> crate::error::Result<std::collections::BTreeMap<i64, CardState>> {
     let mut states = std::collections::BTreeMap::new();
     for r in log {
         let prev: Option<&CardState> = states.get(&r.card_id);
         let fuzz = fuzz_factor(&r.key, prev.map_or(0, |s| s.reps));
         let mut out = scheduler.answer(prev, r.rating, r.reviewed_at_ms / 1000, cal, Some(fuzz))?;
         if let Some(day) = r.exam_day {
-            exam::apply(
+            exam_date::apply(
                 scheduler,
                 &mut out,
-                &exam::ExamDate { day, lead_days: 0 },
+                &exam_date::ExamDate { day, lead_days: 0 },
                 cal,
             );
         }
         states.insert(r.card_id, out.state);
     }
     Ok(states)
+}
+
+/// A learner's queue over a scope, totalled: what `due`, `stats`, the study header and the summary show.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Queue {
+    /// Learning steps due now plus reviews due now, within the daily review limit.
+    pub due_now: u32,
+    pub learning_now: u32,
+    /// Reviews due now that today's review limit leaves to do.
+    pub reviews_now: u32,
+    pub later_today: u32,
+    pub learning_today: u32,
+    /// New cards a session started now would introduce.
+    pub new_left: u32,
+    pub new_available: u32,
+    pub new_waiting: u32,
+    /// New cards introduced today, in any deck.
+    pub new_done: u32,
+    /// Reviews of review cards done today, in any deck.
+    pub reviews_done: u32,
 }
 
 #[cfg(test)]

@@ -333,7 +333,7 @@ impl<'a> Sitting<'a> {
                     p.message(&format!(
                         "Your answers are saved. Run `detente exam run {} --learner {}` to go on{}.",
                         self.exam.id,
-                        crate::ui::text::shell_word(&self.learner.name),
+                        crate::text::shell_word(&self.learner.name),
                         if attempt.deadline.is_some() {
                             " (the clock keeps running)"
                         } else {

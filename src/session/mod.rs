@@ -185,7 +185,7 @@ pub struct StudyOptions {
     pub cram: bool,
     /// Seed for shuffling choices and cram order.
     pub seed: u64,
-    /// `--exam-date`: an exam on this date over this session's filter (see [`crate::schedule::exam`]).
+    /// `--exam-date`: an exam on this date over this session's filter (see [`crate::schedule::exam_date`]).
     pub exam_date: Option<chrono::NaiveDate>,
 }
 
@@ -244,7 +244,7 @@ pub struct Session<'a> {
     queue: Queue,
     summary: Summary,
     /// The exams that schedule this learner's cards (none when cramming).
-    exams: Vec<crate::schedule::exam::Upcoming>,
+    exams: Vec<crate::schedule::exam_date::Upcoming>,
 }
 
 impl<'a> Session<'a> {
@@ -776,14 +776,14 @@ impl<'a> Session<'a> {
             .scheduler
             .answer(before, rating, now, &self.cal, Some(fuzz))?;
         // The exam rule, for the cards an exam ahead covers (never when cramming: `exams` is empty then).
-        let exam = crate::schedule::exam::for_card(
+        let exam = crate::schedule::exam_date::for_card(
             &self.exams,
             outcome.state.last_day,
             &card.deck_id,
             &card.card.tags,
         );
         let shortened = exam.and_then(|e| {
-            crate::schedule::exam::apply(&self.scheduler, &mut outcome, &e, &self.cal)
+            crate::schedule::exam_date::apply(&self.scheduler, &mut outcome, &e, &self.cal)
         });
         let review = store::Review {
             learner_id: self.learner.id,
@@ -1078,7 +1078,7 @@ pub(crate) fn expected(card: &StoredCard) -> String {
             .unwrap_or_default(),
         Body::Order { items } => numbered(items),
         Body::Match { pairs } => matched(pairs),
-        Body::Number { answer, tolerance } => grade::format_number(*answer, *tolerance),
+        Body::Number { answer, tolerance } => crate::text::format_number(*answer, *tolerance),
     }
 }
 

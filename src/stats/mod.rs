@@ -13,7 +13,7 @@
 
 pub mod optimize;
 
-use crate::schedule::{Calendar, CardState, Phase, Scheduler};
+use crate::schedule::{Calendar, CardState, Phase, Queue, Scheduler};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,12 +41,35 @@ pub struct CardInfo {
 }
 
 /// One row of the review log, as the store gives it.
-pub use crate::store::StatReview as ReviewInfo;
+/// A study item without a learner's state: id, deck, tags, retired. Its prompt is read apart, for the few cards
+/// shown ([`card_prompts`]): parsing 100,000 card bodies was most of the time of a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatCard {
+    pub id: i64,
+    pub deck_id: String,
+    pub tags: Vec<String>,
+    pub retired: bool,
+}
+
+/// One row of the review log, as statistics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewInfo {
+    pub card_id: i64,
+    pub reviewed_at_ms: i64,
+    pub day: i64,
+    /// study, cram or exam.
+    pub mode: String,
+    pub rating: u8,
+    pub duration_ms: i64,
+    pub phase_before: Phase,
+    /// The interval the card had before this review, in days (0 for a new card).
+    pub interval_before: u32,
+}
 
 /// The store's cards joined with a learner's states (the cards are moved, not copied; states of other cards are
 /// ignored).
 pub fn with_states(
-    cards: Vec<crate::store::StatCard>,
+    cards: Vec<StatCard>,
     states: impl IntoIterator<Item = (i64, CardState)>,
 ) -> Vec<CardInfo> {
     let places = ById::new(cards.iter().map(|c| c.id));
@@ -81,7 +104,7 @@ pub struct Input<'a> {
     /// Unix seconds.
     pub now: i64,
     /// Today's queue over the same cards, counted by the store ([`crate::store::counts::queue`]).
-    pub queue: &'a crate::store::Queue,
+    pub queue: &'a Queue,
     /// Deck id to title, for mastery rows.
     pub deck_titles: &'a BTreeMap<String, String>,
     /// Theme tag (`theme:...`) to label.
@@ -829,15 +852,4 @@ impl ClassBuilder {
             weakest,
         }
     }
-}
-
-/// A calendar day as an ISO date (days counted from 1 January of year 1).
-pub fn iso_date(day: i64) -> String {
-    i32::try_from(day)
-        .ok()
-        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
-        .map_or_else(
-            || format!("day {day}"),
-            |d| d.format("%Y-%m-%d").to_string(),
-        )
 }

@@ -105,7 +105,7 @@ fn long_term(item: &FSRSItem) -> bool {
     item.reviews.last().is_some_and(|r| r.delta_t > 0)
 }
 
-fn fit_on(items: &[(usize, i64, FSRSItem)]) -> crate::Result<Vec<f32>> {
+fn fit_on(items: &[(usize, i64, FSRSItem)]) -> crate::error::Result<Vec<f32>> {
     let train: Vec<(i64, FSRSItem)> = items
         .iter()
         .filter(|(_, _, item)| long_term(item))
@@ -119,7 +119,7 @@ fn fit_on(items: &[(usize, i64, FSRSItem)]) -> crate::Result<Vec<f32>> {
     })?)
 }
 
-fn metrics(parameters: &[f32], test: &[FSRSItem]) -> crate::Result<Metrics> {
+fn metrics(parameters: &[f32], test: &[FSRSItem]) -> crate::error::Result<Metrics> {
     let model = FSRS::new(parameters)?;
     let e = model.evaluate(test.to_vec(), |_| true)?;
     Ok(Metrics {
@@ -130,7 +130,7 @@ fn metrics(parameters: &[f32], test: &[FSRSItem]) -> crate::Result<Metrics> {
 
 /// Fits parameters to a study log (in time order) and checks them on its later part. `Ok(Err(..))` when there is
 /// too little history.
-pub fn fit(log: &[LogEntry]) -> crate::Result<std::result::Result<Fit, NotEnough>> {
+pub fn fit(log: &[LogEntry]) -> crate::error::Result<std::result::Result<Fit, NotEnough>> {
     if log.len() < MIN_REVIEWS {
         return Ok(Err(NotEnough::Reviews {
             have: log.len(),

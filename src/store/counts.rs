@@ -22,7 +22,7 @@
 
 use super::{Filter, Learner, today};
 use crate::error::Result;
-use crate::schedule::Calendar;
+use crate::schedule::{Calendar, Queue};
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -44,26 +44,6 @@ pub struct DueCounts {
     pub learning_today: u32,
     /// New cards that wait for the learner to see the readings they draw on.
     pub new_waiting: u32,
-}
-
-/// A learner's queue over a scope, totalled: what `due`, `stats`, the study header and the summary show.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-pub struct Queue {
-    /// Learning steps due now plus reviews due now, within the daily review limit.
-    pub due_now: u32,
-    pub learning_now: u32,
-    /// Reviews due now that today's review limit leaves to do.
-    pub reviews_now: u32,
-    pub later_today: u32,
-    pub learning_today: u32,
-    /// New cards a session started now would introduce.
-    pub new_left: u32,
-    pub new_available: u32,
-    pub new_waiting: u32,
-    /// New cards introduced today, in any deck.
-    pub new_done: u32,
-    /// Reviews of review cards done today, in any deck.
-    pub reviews_done: u32,
 }
 
 /// Values for a statement: integers first, then the filter's strings, then integers after.

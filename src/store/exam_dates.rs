@@ -1,12 +1,12 @@
 //! Exam dates in the store (issue 13): the learner's own exam date and scope, the exams that schedule a learner's
 //! cards (loaded exam definitions with a `date`, the learner's, a session's `--exam-date`), how many new cards each
 //! still has to introduce and how many today, the new cards a session adds to meet that pace, and the exam rule's
-//! columns in the review log. The rule itself is pure, in [`crate::schedule::exam`].
+//! columns in the review log. The rule itself is pure, in [`crate::schedule::exam_date`].
 
 use super::{Filter, counts};
 use crate::error::Result;
 use crate::schedule::Calendar;
-use crate::schedule::exam::{self, DEFAULT_LEAD_DAYS, ExamDate, Upcoming};
+use crate::schedule::exam_date::{self, DEFAULT_LEAD_DAYS, ExamDate, Upcoming};
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
@@ -30,7 +30,7 @@ pub fn learner_exam(conn: &Connection, learner: i64) -> Result<Option<LearnerExa
         .optional()?;
     Ok(row.and_then(|(date, scope)| {
         Some(LearnerExam {
-            date: exam::parse_date(&date?)?,
+            date: crate::text::parse_date(&date?)?,
             scope: scope
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default(),
@@ -75,7 +75,7 @@ pub fn upcoming(
         let Ok(def) = serde_json::from_str::<crate::exam::Exam>(&row.definition) else {
             continue;
         };
-        let Some(date) = def.date.as_deref().and_then(exam::parse_date) else {
+        let Some(date) = def.date.as_deref().and_then(crate::text::parse_date) else {
             continue;
         };
         out.push(Upcoming {
@@ -128,7 +128,7 @@ impl ExamStatus {
         match self.exam.as_str() {
             "learner" => "Your exam".into(),
             "session" => "This session's exam".into(),
-            id => crate::ui::clean(id),
+            id => crate::text::clean(id),
         }
     }
 }
@@ -203,7 +203,7 @@ pub fn statuses(
             new_to_go: to_go,
             per_day,
             new_left_today: per_day.saturating_sub(done),
-            line: exam::line(&e.date, today, to_go, per_day),
+            line: exam_date::line(&e.date, today, to_go, per_day),
         });
     }
     Ok(out)

@@ -16,7 +16,7 @@ pub use bundle::{
     for_each_bundle_review, merge_attempts, merge_reviews, replace_states,
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
-pub use counts::{DueCounts, Queue, due_counts, new_cards};
+pub use counts::{DueCounts, due_counts, new_cards};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
     close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
@@ -28,12 +28,12 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use people::{
-    DeckStudy, ExamScore, Identity, RosterOutcome, RosterProblem, RosterRow, check_identifier,
-    deck_items, deck_study, exam_scores, import_roster, learner_by_identity, normal, set_identity,
+    DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
+    learner_by_identity, set_identity,
 };
 pub use stats::{
-    StatCard, StatReview, card_prompts, deck_titles, for_each_review_day, memory_states,
-    review_log, save_parameters, stat_cards, state_map,
+    card_prompts, deck_titles, for_each_review_day, memory_states, review_log, save_parameters,
+    stat_cards, state_map,
 };
 
 use crate::deck::Card;
@@ -280,6 +280,17 @@ pub struct Learner {
 }
 
 impl Learner {
+    /// The identity this learner carries.
+    pub fn identity(&self) -> crate::gradebook::Identity {
+        crate::gradebook::Identity {
+            username: self.username.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            student_id: self.student_id.clone(),
+        }
+    }
+
     /// The scheduler settings this learner studies with.
     pub fn settings(&self) -> Settings {
         Settings {
@@ -327,13 +338,13 @@ pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>>
     if let Some(l) = exact(name)? {
         return Ok(Some(l));
     }
-    let nfc = people::normal(name);
+    let nfc = crate::gradebook::normal(name);
     if let Some(l) = exact(&nfc)? {
         return Ok(Some(l));
     }
     Ok(learners(conn)?
         .into_iter()
-        .find(|l| people::normal(&l.name) == nfc))
+        .find(|l| crate::gradebook::normal(&l.name) == nfc))
 }
 
 pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
@@ -350,8 +361,8 @@ pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
 /// The name is stored in normal form C; one with a control character is refused (exit 65), and so is one that is
 /// an existing learner's name in another normal form.
 pub fn add_learner(tx: &Transaction<'_>, name: &str, now: i64) -> Result<Option<Learner>> {
-    let name = &people::normal(name);
-    people::check_identifier("learner name", name).map_err(Error::InvalidData)?;
+    let name = &crate::gradebook::normal(name);
+    crate::gradebook::check_identifier("learner name", name).map_err(Error::InvalidData)?;
     if learner_by_name(tx, name)?.is_some() {
         return Ok(None);
     }
@@ -388,7 +399,7 @@ pub fn learner_get_or_create(store: &mut Store, name: &str, now: i64) -> Result<
     }
     let tx = store.write()?;
     add_learner(&tx, name, now)?;
-    let learner = learner_by_name(&tx, &people::normal(name))?;
+    let learner = learner_by_name(&tx, &crate::gradebook::normal(name))?;
     tx.commit()?;
     learner.ok_or_else(|| Error::Usage(format!("cannot create learner {name}")))
 }

@@ -6,18 +6,9 @@ use super::{Filter, STATE_COLUMNS, state_row};
 use crate::deck::{Body, Card, cloze_question};
 use crate::error::Result;
 use crate::schedule::{CardState, Phase};
+use crate::stats::{ReviewInfo, StatCard};
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use std::collections::{BTreeMap, HashMap};
-
-/// A study item without a learner's state: id, deck, tags, retired. Its prompt is read apart, for the few cards
-/// shown ([`card_prompts`]): parsing 100,000 card bodies was most of the time of a report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatCard {
-    pub id: i64,
-    pub deck_id: String,
-    pub tags: Vec<String>,
-    pub retired: bool,
-}
 
 /// The study items of live decks that match a filter (retired cards included, for the counts), in deck order:
 /// built-in decks first, then by deck id, position and sibling. The active items are read along their deck-order
@@ -167,30 +158,15 @@ pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardSt
     Ok(rows)
 }
 
-/// One row of the review log, as statistics need it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatReview {
-    pub card_id: i64,
-    pub reviewed_at_ms: i64,
-    pub day: i64,
-    /// study, cram or exam.
-    pub mode: String,
-    pub rating: u8,
-    pub duration_ms: i64,
-    pub phase_before: Phase,
-    /// The interval the card had before this review, in days (0 for a new card).
-    pub interval_before: u32,
-}
-
 /// A learner's whole review log (every mode), in time order.
-pub fn review_log(conn: &Connection, learner: i64) -> Result<Vec<StatReview>> {
+pub fn review_log(conn: &Connection, learner: i64) -> Result<Vec<ReviewInfo>> {
     let mut stmt = conn.prepare(
         "SELECT card_id, reviewed_at, day, mode, rating, duration_ms, phase_before, coalesce(interval_before, 0)
          FROM reviews WHERE learner_id = ?1 ORDER BY reviewed_at, id",
     )?;
     let rows = stmt
         .query_map([learner], |r| {
-            Ok(StatReview {
+            Ok(ReviewInfo {
                 card_id: r.get(0)?,
                 reviewed_at_ms: r.get(1)?,
                 day: r.get(2)?,
@@ -223,7 +199,7 @@ pub fn save_parameters(
     let json = parameters
         .map(serde_json::to_string)
         .transpose()
-        .map_err(|e| crate::Error::InvalidData(format!("parameters: {e}")))?;
+        .map_err(|e| crate::error::Error::InvalidData(format!("parameters: {e}")))?;
     tx.execute(
         "UPDATE learners SET parameters = ?2 WHERE id = ?1",
         params![learner, json],

@@ -3,7 +3,8 @@
 //! and deck, and the class matrix. Every piece of text from decks or learners is escaped. The markup is
 //! well-formed XML (void elements self-closed), and prints cleanly.
 
-use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention, iso_date};
+use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention};
+use crate::text::iso_date;
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values, cleaned first (see [`super::clean`]).

@@ -3,12 +3,13 @@
 //! messages go to stderr (as inquire draws there), so stdout stays clean for data.
 
 pub mod html;
+pub mod layout;
 pub mod stats;
-pub mod text;
 
 use crate::error::{Error, Result};
 use crate::grade::Rule;
 use crate::session::{Action, Detail, Feedback, Prompter, Question, Reply, Summary};
+use crate::text::clean;
 use inquire::error::InquireError;
 use inquire::ui::RenderConfig;
 use inquire::{Confirm, MultiSelect, Select, Text};
@@ -33,165 +34,6 @@ pub fn use_color(choice: ColorChoice) -> bool {
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
                 && std::io::stderr().is_terminal()
         }
-    }
-}
-
-/// Removes what could rewrite, reorder or hide text on a screen from text that came from outside (decks, rosters,
-/// bundles, exam files, learner names): whole escape sequences (CSI such as `ESC [2J`, OSC such as clipboard writes
-/// and hyperlinks, up to their BEL or ST), the other C0 and C1 control characters, bidirectional overrides,
-/// embeddings, isolates and marks, and the invisible format characters that can hide text. Newlines and tabs stay.
-/// This is the one way detente prints outside text: [`Clean`] displays through it, the stdout helpers and exports
-/// apply it to everything they write.
-pub fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            // CSI: parameters and intermediates, then one final byte.
-            '\u{1b}' if chars.peek() == Some(&'[') => {
-                chars.next();
-                skip_csi(&mut chars);
-            }
-            '\u{9b}' => skip_csi(&mut chars),
-            // OSC, DCS, SOS, PM, APC: a string up to BEL or ST (ESC \ or U+009C).
-            '\u{1b}'
-                if chars
-                    .peek()
-                    .is_some_and(|n| matches!(n, ']' | 'P' | 'X' | '^' | '_')) =>
-            {
-                chars.next();
-                skip_string(&mut chars);
-            }
-            '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            // Any other escape: ESC and the one character it introduces.
-            '\u{1b}' => {
-                if chars.peek().is_some_and(|n| (' '..='~').contains(n)) {
-                    chars.next();
-                }
-            }
-            c if c.is_control() || hidden(c) => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Skips a control sequence's parameter and intermediate bytes and its final byte; stops at anything else.
-fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(&n) = chars.peek() {
-        if ('\u{30}'..='\u{3f}').contains(&n) || ('\u{20}'..='\u{2f}').contains(&n) {
-            chars.next();
-        } else {
-            if ('\u{40}'..='\u{7e}').contains(&n) {
-                chars.next();
-            }
-            return;
-        }
-    }
-}
-
-/// Skips a control string up to its terminator (BEL, ESC \\ or U+009C). An unterminated string ends at the line's
-/// end, so a stray introducer cannot swallow the rest of a file.
-fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
-    while let Some(&n) = chars.peek() {
-        match n {
-            '\n' => return,
-            '\u{7}' | '\u{9c}' => {
-                chars.next();
-                return;
-            }
-            '\u{1b}' => {
-                chars.next();
-                if chars.peek() == Some(&'\\') {
-                    chars.next();
-                }
-                return;
-            }
-            _ => {
-                chars.next();
-            }
-        }
-    }
-}
-
-/// Format characters that reorder or hide text: bidirectional embeddings, overrides, isolates and marks; zero-width
-/// spaces and invisible operators; the byte order mark; interlinear annotations; tag characters. Joiners (U+200C,
-/// U+200D), which some scripts and emoji need, stay.
-pub fn hidden(c: char) -> bool {
-    matches!(c,
-        '\u{61c}' | '\u{180e}' | '\u{200b}' | '\u{200e}' | '\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206f}'
-        | '\u{feff}'
-        | '\u{fff9}'..='\u{fffb}'
-        | '\u{e0000}'..='\u{e007f}')
-}
-
-/// Text from outside, displayed cleaned (see [`clean`]): `format!("{}", Clean(&deck.title))`.
-pub struct Clean<'a>(pub &'a str);
-
-impl std::fmt::Display for Clean<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&clean(self.0))
-    }
-}
-
-/// A writer that cleans what passes through it line by line (see [`clean`]), for exports to stdout or a file:
-/// CSV, GIFT and text formats carry no control character, and JSON and TOML, which escape control characters
-/// themselves, no bidirectional control. Call [`CleanWriter::finish`] (or flush) to write a last line without a
-/// newline.
-pub struct CleanWriter<W: Write> {
-    inner: W,
-    pending: Vec<u8>,
-}
-
-impl<W: Write> CleanWriter<W> {
-    pub fn new(inner: W) -> Self {
-        CleanWriter {
-            inner,
-            pending: Vec::new(),
-        }
-    }
-
-    fn drain(&mut self, all: bool) -> std::io::Result<()> {
-        let end = if all {
-            self.pending.len()
-        } else {
-            match self.pending.iter().rposition(|b| *b == b'\n') {
-                Some(i) => i + 1,
-                None => return Ok(()),
-            }
-        };
-        if end == 0 {
-            return Ok(());
-        }
-        let chunk: Vec<u8> = self.pending.drain(..end).collect();
-        let text = String::from_utf8_lossy(&chunk);
-        self.inner.write_all(clean(&text).as_bytes())
-    }
-
-    /// Writes what is left and returns the inner writer.
-    pub fn finish(mut self) -> std::io::Result<W> {
-        self.drain(true)?;
-        self.inner.flush()?;
-        Ok(self.inner)
-    }
-}
-
-impl<W: Write> Write for CleanWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
-        if self.pending.len() > 1 << 16 || buf.contains(&b'\n') {
-            self.drain(false)?;
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.drain(true)?;
-        self.inner.flush()
     }
 }
 
@@ -245,7 +87,7 @@ impl Terminal {
 
     /// Text wrapped to the screen, cleaned (see [`clean`]), each line painted.
     fn para(&self, code: &str, text: &str, first: &str, rest: &str) {
-        for l in text::wrap(&clean(text), text::width(), first, rest) {
+        for l in layout::wrap(&clean(text), layout::width(), first, rest) {
             if code.is_empty() {
                 self.line(&l);
             } else {
@@ -261,7 +103,7 @@ impl Terminal {
         }
         self.shown = Some(q.number);
         self.drawn.clear();
-        let width = text::width();
+        let width = layout::width();
         let mut head = q
             .status
             .as_deref()
@@ -272,9 +114,9 @@ impl Terminal {
             head.push_str(" (new)");
         }
         head.push_str(DOT);
-        let room = width.saturating_sub(text::display_width(&head));
+        let room = width.saturating_sub(layout::display_width(&head));
         if room >= 12 {
-            head.push_str(&text::truncate(&clean(&q.deck), room));
+            head.push_str(&layout::truncate(&clean(&q.deck), room));
         } else {
             head.truncate(head.len() - DOT.len());
         }
@@ -293,11 +135,12 @@ impl Terminal {
     /// Options wrapped to the screen with a hanging indent under inquire's `prefix` columns ("> " or "> [ ] ").
     fn options(options: &[String], prefix: usize) -> Vec<String> {
         let indent = " ".repeat(prefix);
-        let width = text::width().saturating_sub(prefix).max(20);
+        let width = layout::width().saturating_sub(prefix).max(20);
         options
             .iter()
             .map(|o| {
-                text::wrap(&clean(o).replace('\n', " "), width, "", "").join(&format!("\n{indent}"))
+                layout::wrap(&clean(o).replace('\n', " "), width, "", "")
+                    .join(&format!("\n{indent}"))
             })
             .collect()
     }
@@ -317,13 +160,13 @@ fn reply<T>(r: std::result::Result<T, InquireError>) -> Result<Reply<T>> {
 
 /// The answer line of a list prompt once picked: the option on one line, cut to fit.
 fn picked(o: inquire::list_option::ListOption<&String>) -> String {
-    text::truncate(
+    layout::truncate(
         &o.value
             .replace('\n', " ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" "),
-        text::width().saturating_sub(20),
+        layout::width().saturating_sub(20),
     )
 }
 
@@ -334,7 +177,7 @@ impl Prompter for Terminal {
         let message = if label.is_empty() {
             "Your answer:".to_string()
         } else {
-            text::truncate(&clean(label), text::width().saturating_sub(4))
+            layout::truncate(&clean(label), layout::width().saturating_sub(4))
         };
         let r = Select::new(&message, options)
             .with_help_message("\u{2191}\u{2193} to move, Enter to pick, Esc to end the session")
@@ -354,7 +197,7 @@ impl Prompter for Terminal {
             .with_page_size(8)
             .with_formatter(&|v| {
                 let ticked: Vec<String> = v.iter().map(|o| picked(o.clone())).collect();
-                text::truncate(&ticked.join("; "), text::width().saturating_sub(28))
+                layout::truncate(&ticked.join("; "), layout::width().saturating_sub(28))
             })
             .without_filtering()
             .raw_prompt()
@@ -432,7 +275,7 @@ impl Prompter for Terminal {
     }
 
     fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>> {
-        let lines = render_feedback(f, text::width());
+        let lines = render_feedback(f, layout::width());
         if lines == self.drawn {
             return self.next_action(f);
         }
@@ -546,7 +389,7 @@ fn indents(line: &str) -> (String, String) {
                 && m.len() <= 4
                 && m[..m.len() - 1].chars().all(|c| c.is_ascii_digit())
     });
-    let hang = marker.map_or(0, |m| text::display_width(m) + 1);
+    let hang = marker.map_or(0, |m| layout::display_width(m) + 1);
     (lead.to_string(), format!("{lead}{}", " ".repeat(hang)))
 }
 
@@ -573,7 +416,7 @@ pub struct Line {
 pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
     let mut out = Vec::new();
     let mut add = |style: Style, text: &str, first: &str, rest: &str| {
-        for t in text::wrap(text, width, first, rest) {
+        for t in layout::wrap(text, width, first, rest) {
             out.push(Line { text: t, style });
         }
     };
@@ -622,11 +465,11 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
             );
         }
         Detail::Order { given, right } if !f.correct => {
-            let mut t = text::Table::new(&[
-                ("", text::Cell::Number),
-                ("", text::Cell::Number),
-                ("YOUR ORDER", text::Cell::Wrap),
-                ("RIGHT ORDER", text::Cell::Wrap),
+            let mut t = layout::Table::new(&[
+                ("", layout::Cell::Number),
+                ("", layout::Cell::Number),
+                ("YOUR ORDER", layout::Cell::Wrap),
+                ("RIGHT ORDER", layout::Cell::Wrap),
             ]);
             for (i, r) in right.iter().enumerate() {
                 let g = given.get(i).cloned().unwrap_or_default();
@@ -717,7 +560,7 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
         tail.push(format!("Next review: {d}"));
     }
     let joined = tail.join(DOT);
-    if text::display_width(&joined) + 2 <= width {
+    if layout::display_width(&joined) + 2 <= width {
         add(Style::Dim, &joined, "  ", "  ");
     } else {
         for t in &tail {
@@ -755,7 +598,7 @@ pub fn progress(total: u64, what: &str) -> indicatif::ProgressBar {
 pub fn render_summary(s: &Summary) -> String {
     let mins = s.seconds / 60;
     let secs = s.seconds % 60;
-    let pct = text::percent(s.right, s.done)
+    let pct = layout::percent(s.right, s.done)
         .map(|p| format!(" ({p}%)"))
         .unwrap_or_default();
     let mut out = format!(
@@ -792,30 +635,6 @@ pub fn render_summary(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn control_characters_are_removed() {
-        assert_eq!(
-            clean("NATO\x1b[2J\x1b]0;pwned\x07 \u{9b}31m\r\nok\tfine"),
-            "NATO \nok\tfine"
-        );
-        assert_eq!(
-            clean(
-                "a\u{1b}]52;c;cHduZWQ=\u{7}b\u{1b}]8;;http://x\u{1b}\\link\u{1b}]8;;\u{1b}\\c\u{1b}[5Ad"
-            ),
-            "ablinkcd"
-        );
-        assert_eq!(
-            clean("\u{202e}evil\u{202c} \u{2066}x\u{2069}\u{200f}"),
-            "evil x"
-        );
-        assert_eq!(clean("open \u{1b}]0;title\nnext"), "open \nnext");
-        assert_eq!(clean("\u{1b}c reset"), " reset");
-        assert_eq!(
-            clean("caf\u{e9} \u{627}\u{644}\u{200d}"),
-            "caf\u{e9} \u{627}\u{644}\u{200d}"
-        );
-    }
 
     #[test]
     fn summaries_read_well() {

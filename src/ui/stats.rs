@@ -3,10 +3,9 @@
 //! without it. Deck text (titles, prompts, labels) is cleaned of control characters and cut to fit.
 
 use super::clean;
-use super::text::{Cell, Table, display_width, pad, truncate, wrap};
-use crate::stats::{
-    Class, FORECAST_DAYS, Heatmap, Mastery, Rate, Retention, Stats, TroubleCard, iso_date,
-};
+use super::layout::{Cell, Table, display_width, pad, truncate, wrap};
+use crate::stats::{Class, FORECAST_DAYS, Heatmap, Mastery, Rate, Retention, Stats, TroubleCard};
+use crate::text::iso_date;
 
 /// The width everything is drawn within.
 pub const WIDTH: usize = 80;

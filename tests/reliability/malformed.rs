@@ -61,7 +61,7 @@ fn recheck(doc: &mut serde_json::Value) {
     bare.as_object_mut().expect("object").remove("checksum");
     doc["checksum"] = format!(
         "fnv1a64:{:016x}",
-        detente::deck::fnv1a(bare.to_string().as_bytes())
+        detente::text::fnv1a(bare.to_string().as_bytes())
     )
     .into();
 }

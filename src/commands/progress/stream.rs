@@ -7,9 +7,9 @@
 //! file), one to write it. Reading makes two passes over the file: the first checks that it is JSON and keeps every
 //! member but the reviews; the second hashes the reviews, one at a time, in their canonical form, and decodes them.
 
-use crate::deck::Fnv1a;
 use crate::error::{Error, Result};
 use crate::store::{self, BundleReview};
+use crate::text::Fnv1a;
 use rusqlite::Connection;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};

@@ -28,7 +28,7 @@
 
 use super::{ConvertError, Ids, Meta, Sink, Warning, slug};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
-use crate::grade::plain_number;
+use crate::text::plain_number;
 use std::io::{BufRead, Write};
 use std::ops::Range;
 

@@ -458,7 +458,7 @@ fn anki_note(card: &Card) -> (&'static str, String, String) {
         Body::Number { answer, tolerance } => (
             "Basic",
             prompt,
-            with_explain(crate::grade::format_number(*answer, *tolerance)),
+            with_explain(crate::text::format_number(*answer, *tolerance)),
         ),
         Body::Match { pairs } => {
             let mut rights: Vec<&String> = pairs.iter().map(|p| &p.1).collect();

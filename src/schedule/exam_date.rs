@@ -74,11 +74,6 @@ impl ExamDate {
     }
 }
 
-/// Parses an exam date, `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
-}
-
 /// The line `due` and `stats` show: "exam in 12 days: 143 new cards to go, 12 a day".
 pub fn line(exam: &ExamDate, today: i64, to_go: u32, per_day: u32) -> String {
     let days = exam.days_left(today);
@@ -397,8 +392,8 @@ mod tests {
             line(&exam, TODAY + 18, 143, 12),
             "exam in 12 days: 143 new cards to go, 12 a day"
         );
-        let date = parse_date("2026-12-14").expect("date");
+        let date = crate::text::parse_date("2026-12-14").expect("date");
         assert_eq!(ExamDate::on(date, 3).date(), Some(date));
-        assert_eq!(parse_date("14/12/2026"), None);
+        assert_eq!(crate::text::parse_date("14/12/2026"), None);
     }
 }

@@ -1,48 +1,15 @@
 //! Author warnings that need the whole deck to see. Some need answer checking: choices a learner cannot tell apart,
 //! typed answers one typo away from another card's answer, cards asking the same question twice. The others are
-//! the item-writing rules teachers are taught ([`CARD_WARNINGS`]), each with a kebab-case name shown in its message
+//! the item-writing rules teachers are taught ([`CARD_WARNINGS`](crate::deck::CARD_WARNINGS)), each with a kebab-case name shown in its message
 //! so that a card can `allow` it with a reason, and the rule that themes go on the cards they describe
 //! ([`DECK_WARNINGS`]). `deck check` and `deck import` add them to the parser's diagnostics.
 
-use super::{normalize, tolerance};
 use crate::deck::parse::Lines;
-use crate::deck::{Body, Card, Deck, Diagnostic, Severity, cloze_blanks, cloze_question};
+use crate::deck::{
+    Body, Card, Deck, Diagnostic, Severity, cloze_blanks, cloze_question, normalize,
+};
+use crate::grade::tolerance;
 use std::collections::{HashMap, HashSet};
-
-/// The item-writing warnings, by name, with what each catches. A card may `allow` any of them with a reason:
-/// `allow = { longest-answer = "the reading's own wording" }`. docs/deck-format.md documents each.
-pub const CARD_WARNINGS: [(&str, &str); 9] = [
-    (
-        "longest-answer",
-        "the right answer is conspicuously the longest choice",
-    ),
-    (
-        "leaked-answer",
-        "a typed answer is printed in another card's prompt",
-    ),
-    (
-        "order-cue",
-        "an order card whose prompt or item labels give the order away",
-    ),
-    ("all-of-the-above", "a choice \"all of the above\""),
-    ("none-of-the-above", "a choice \"none of the above\""),
-    (
-        "negative-stem",
-        "a question asked in the negative without emphasis on the negative word",
-    ),
-    (
-        "number-form",
-        "a number card whose prompt does not say what form of number is wanted",
-    ),
-    (
-        "near-duplicate",
-        "two cards with the same answer and near-identical prompts",
-    ),
-    (
-        "several-questions",
-        "a flashcard that asks several questions at once",
-    ),
-];
 
 /// The deck-level warnings on themes, which no card can `allow`: a theme is fixed by tagging the cards about it.
 pub const DECK_WARNINGS: [(&str, &str); 2] = [
@@ -1028,6 +995,7 @@ fn theme_warnings(deck: &Deck) -> Vec<(Option<&'static str>, &'static str, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deck::CARD_WARNINGS;
     use crate::deck::parse_deck;
 
     #[test]

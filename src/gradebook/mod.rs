@@ -10,14 +10,16 @@
 //! `reference/formats.md` sections 2 and 3 and tested in `tests/gradebook.rs`.
 
 use crate::exam::Grading;
-use crate::store::{ExamScore, Identity, RosterProblem, RosterRow};
+mod identity;
+
+pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal};
 use std::io::{Read, Write};
 
 /// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 /// leading `'`, as Canvas's own exporter does for `=`. Control and invisible format characters are removed first
-/// (see [`crate::ui::clean`]), so that none can hide a leading `=` from this check.
+/// (see [`crate::text::clean`]), so that none can hide a leading `=` from this check.
 pub fn neutralize(text: &str) -> String {
-    let text = crate::ui::clean(text);
+    let text = crate::text::clean(text);
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
         _ => text,
@@ -750,6 +752,19 @@ fn write_wide<W: Write>(
         w.write_record(&row)?;
     }
     Ok(())
+}
+
+/// One closed attempt's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExamScore {
+    pub learner_id: i64,
+    pub number: i64,
+    pub score: f64,
+    pub max_score: f64,
+    /// Unix milliseconds.
+    pub closed_at: i64,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
 }
 
 #[cfg(test)]
