@@ -27,6 +27,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::approx_constant)]
     fn numbers_as_a_person_writes_them() {
         assert_eq!(format_number(2008.0, 0.0), "2008");
         assert_eq!(format_number(3.1415, 0.0005), "3.1415 \u{b1} 0.0005");
