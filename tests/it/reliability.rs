@@ -76,9 +76,9 @@ fn many_processes_upgrade_an_old_database_at_once() {
         let db = dir.path().join(format!("old{round}.db"));
         {
             let conn = rusqlite::Connection::open(&db).expect("open");
-            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+            conn.execute_batch(include_str!("../../migrations/0001_init.sql"))
                 .expect("0001");
-            conn.execute_batch(include_str!("../migrations/0002_card_reset.sql"))
+            conn.execute_batch(include_str!("../../migrations/0002_card_reset.sql"))
                 .expect("0002");
             conn.execute_batch("PRAGMA user_version = 2")
                 .expect("version");
@@ -193,7 +193,7 @@ mod answers {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("d.db");
         let mut store = Store::open(&path).expect("open");
-        let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
+        let (deck, _) = parse_deck("sample.toml", include_str!("../data/sample.toml"));
         let tx = store.write().expect("tx");
         store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
         tx.commit().expect("commit");
@@ -420,7 +420,7 @@ mod answers {
     /// here first.
     #[test]
     fn every_action_of_the_session_is_one_transaction() {
-        let src = include_str!("../src/session/mod.rs");
+        let src = include_str!("../../src/session/mod.rs");
         let undo = src
             .split("fn undo(")
             .nth(1)
@@ -432,11 +432,9 @@ mod answers {
 }
 
 /// Hostile strings through every command that prints.
-#[path = "reliability/hostile.rs"]
 mod hostile;
 
 /// Malformed rosters, bundles, decks, exams and GIFT files are refused, exit 65, the database byte for byte unchanged.
-#[path = "reliability/malformed.rs"]
 mod malformed;
 
 mod files {
@@ -511,7 +509,7 @@ mod files {
         let db = dir.path().join("old.db");
         {
             let conn = rusqlite::Connection::open(&db).expect("open");
-            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+            conn.execute_batch(include_str!("../../migrations/0001_init.sql"))
                 .expect("0001");
             conn.execute_batch("PRAGMA user_version = 1")
                 .expect("version");

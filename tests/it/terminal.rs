@@ -2,9 +2,7 @@
 //! answers one card of every kind, Esc, Ctrl-C (exit 130), a SIGKILL mid-session followed by a look at the database,
 //! and two sessions on one database at once.
 
-mod pty;
-
-use pty::{expect, key, line_with, plain};
+use crate::support::pty::{expect, key, line_with, plain};
 use rexpect::process::{Signal, WaitStatus};
 use rexpect::session::{PtySession, spawn_command};
 use std::path::Path;

@@ -1,9 +1,7 @@
 //! `detente exam run` in a real pseudo-terminal, driven with `rexpect`: the countdown in each question's header,
 //! no feedback until the end, the final score, and the result read back through `exam results --json`.
 
-mod pty;
-
-use pty::{expect, key, line_with};
+use crate::support::pty::{expect, key, line_with};
 use rexpect::process::WaitStatus;
 use rexpect::session::spawn_command;
 use std::path::Path;

@@ -293,7 +293,7 @@ struct World {
 fn world() -> World {
     let dir = tempfile::tempdir().expect("tmp");
     let mut store = Store::open(&dir.path().join("d.db")).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
+    let (deck, _) = parse_deck("sample.toml", include_str!("../data/sample.toml"));
     let deck = deck.expect("valid");
     let tx = store.write().expect("tx");
     store::import_deck(&tx, &deck, false, None, 0).expect("import");

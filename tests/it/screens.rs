@@ -3,9 +3,7 @@
 //! one the terminal had to wrap (a line wider than the screen), no word of the deck's text may be split across rows,
 //! and a card's header, prompt, choices and help line must be on screen together.
 
-#[allow(dead_code)] // this file drives the screen through its own emulator and uses only `key`
-mod pty;
-
+use crate::support::pty;
 use rexpect::session::{PtySession, spawn_command};
 use std::path::Path;
 use std::process::Command;

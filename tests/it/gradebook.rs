@@ -29,7 +29,7 @@ fn data(name: &str) -> PathBuf {
 
 fn with_sample(db: &Path) {
     let mut store = Store::open(db).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
+    let (deck, _) = parse_deck("sample.toml", include_str!("../data/sample.toml"));
     let tx = store.write().expect("tx");
     store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
     tx.commit().expect("commit");

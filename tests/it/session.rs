@@ -87,7 +87,7 @@ impl Prompter for Scripted {
 fn setup() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tmp");
     let mut store = Store::open(&dir.path().join("d.db")).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
+    let (deck, _) = parse_deck("sample.toml", include_str!("../data/sample.toml"));
     let tx = store.write().expect("tx");
     store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
     tx.commit().expect("commit");
