@@ -1,7 +1,7 @@
 //! Exam dates (issue 13) end to end: an exam date raises a session's new cards to its pace, the review log records
 //! the exam rule and replays to the same states, and `due --json` and `stats --json` report the exam line.
 
-use assert_cmd::Command;
+use crate::support::detente;
 use chrono::{Duration, Local};
 use detente::deck::parse_deck;
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor, replay};
@@ -10,7 +10,6 @@ use detente::session::{
 };
 use detente::store::{self, Store};
 use std::cell::Cell;
-use std::path::Path;
 
 struct FixedClock(Cell<i64>);
 impl Clock for FixedClock {
@@ -255,14 +254,6 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
         .expect("state");
     assert_eq!(after.interval, last_good);
     assert_eq!(after.due, cal.start_of(today + i64::from(last_good)));
-}
-
-fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1");
-    cmd
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! Scores, partial credit, grading methods, the attempts limit, closing on time-out, resuming after an
 //! interruption, study schedules left untouched, and item analysis on a crafted case.
 
+use crate::support::{as_teacher, detente, run};
 use detente::deck::{Body, Card, cloze_blanks, cloze_question, parse_deck};
 use detente::exam::{Exam, Grading, parse_exam};
 use detente::schedule::Calendar;
@@ -660,30 +661,20 @@ fn exam_load_reports_problems_with_file_line_col_and_exits_65() {
         "id = \"bad\"\ntitle = \"Bad\"\ndecks = [\"no-such-deck\"]\nquestions = 3\n",
     )
     .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "load"])
-        .arg(&file)
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("run");
+    let out = run(
+        detente(&db),
+        &["exam", "load", file.to_str().expect("path")],
+    );
     assert_eq!(out.status.code(), Some(65));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("bad.toml:3:10: error: no deck `no-such-deck` is loaded"),
         "{err}"
     );
-    let list = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "list", "--json"])
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("run");
+    let list = run(detente(&db), &["exam", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     assert_eq!(v, serde_json::json!([]), "nothing was loaded");
-    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "load", "exams/example.toml"])
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("run");
+    let ok = run(detente(&db), &["exam", "load", "exams/example.toml"]);
     assert!(ok.status.success(), "{ok:?}");
 }
 
@@ -716,16 +707,6 @@ fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read(
     assert!(results[0].grade.is_some());
 }
 
-fn detente_cmd(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(args)
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "teacher")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run detente")
-}
-
 #[test]
 fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded() {
     let mut w = world();
@@ -750,8 +731,8 @@ fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded(
         "id = \"nine\"\ntitle = \"Nine\"\ndecks = [\"sample\"]\nquestions = 9\n",
     )
     .expect("write");
-    let out = detente_cmd(
-        &w.store.path,
+    let out = run(
+        as_teacher(&w.store.path),
         &["exam", "load", file.to_str().expect("path")],
     );
     assert_eq!(out.status.code(), Some(65));
@@ -765,15 +746,21 @@ fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded(
     assert!(s.asked.iter().any(|(_, k, _)| *k == "flashcard"));
     assert!(summary.self_graded);
     assert!(summary.render().contains("graded yourself"));
-    let out = detente_cmd(&w.store.path, &["--json", "exam", "results", "quiz"]);
+    let out = run(
+        as_teacher(&w.store.path),
+        &["--json", "exam", "results", "quiz"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["self_graded"], true);
-    let out = detente_cmd(
-        &w.store.path,
+    let out = run(
+        as_teacher(&w.store.path),
         &["learner", "set", "bob", "--student-id", "S9"],
     );
     assert!(out.status.success());
-    let out = detente_cmd(&w.store.path, &["grades", "export", "--format", "canvas"]);
+    let out = run(
+        as_teacher(&w.store.path),
+        &["grades", "export", "--format", "canvas"],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.lines()
@@ -803,8 +790,8 @@ fn a_paused_exam_names_the_learner_and_an_unknown_learner_is_refused() {
     );
     // A mistyped learner opens no attempt and creates nobody.
     let before = store::learners(&w.store.conn).expect("learners").len();
-    let out = detente_cmd(
-        &w.store.path,
+    let out = run(
+        as_teacher(&w.store.path),
         &["--learner", "Ann Le", "exam", "run", "quiz"],
     );
     assert_eq!(out.status.code(), Some(2));

@@ -3,7 +3,7 @@
 //! deck's own `new_order` honoured. And the counts: one definition, the same figure in the session summary,
 //! `due`, `stats` and `decks`.
 
-use assert_cmd::Command;
+use crate::support::{detente, run};
 use detente::deck::{Body, parse_deck};
 use detente::schedule::{Calendar, CardState, Phase};
 use detente::session::{
@@ -325,14 +325,7 @@ impl Prompter for Quitter {
 }
 
 fn cli(db: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::cargo_bin("detente")
-        .expect("binary")
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("run");
+    let out = run(detente(db), args);
     assert!(out.status.success(), "{args:?}: {out:?}");
     serde_json::from_slice(&out.stdout).expect("json")
 }
@@ -436,9 +429,7 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
             "{m}"
         );
     }
-    let check = Command::cargo_bin("detente")
-        .expect("binary")
-        .env("DETENTE_DB", &db)
+    let check = detente(&db)
         .args(["--json", "deck", "check"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("decks"))
         .output()
@@ -590,11 +581,7 @@ fn the_due_and_decks_tables_fit_80_columns() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
     for args in [["due"], ["decks"]] {
-        let out = Command::cargo_bin("detente")
-            .expect("binary")
-            .env("DETENTE_DB", &db)
-            .env("DETENTE_LEARNER", "ann")
-            .env("NO_COLOR", "1")
+        let out = detente(&db)
             .env("COLUMNS", "200")
             .args(args)
             .output()

@@ -6,8 +6,9 @@
 //! malformed-input corpus is refused with exit 65 and the database unchanged (`reliability/malformed.rs`). Reading
 //! commands work on a read-only database, and files are written whole.
 
+use crate::support::process;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const PROCESSES: usize = 20;
 
@@ -15,9 +16,8 @@ const PROCESSES: usize = 20;
 fn open_at_once(db: &Path) -> Vec<String> {
     let children: Vec<_> = (0..PROCESSES)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_detente"))
+            process(db)
                 .args(["due", "--json"])
-                .env("DETENTE_DB", db)
                 .env("DETENTE_LEARNER", format!("learner{i}"))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -440,19 +440,9 @@ mod malformed;
 mod files {
     //! Reading commands on a read-only database, and files written whole or not at all.
 
+    use crate::support::{as_teacher, run};
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
-    use std::process::{Command, Output};
-
-    fn detente(db: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_detente"))
-            .args(args)
-            .env("DETENTE_DB", db)
-            .env("DETENTE_LEARNER", "teacher")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run")
-    }
 
     fn sample() -> String {
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample.toml").to_string()
@@ -467,7 +457,7 @@ mod files {
         let dir = tempfile::tempdir().expect("tmp");
         let db = dir.path().join("ro.db");
         for args in [vec!["deck", "import", &sample()], vec!["due"]] {
-            let out = detente(&db, &args);
+            let out = run(as_teacher(&db), &args);
             assert!(
                 out.status.success(),
                 "{args:?}: {}",
@@ -488,14 +478,14 @@ mod files {
             vec!["report", "items", "--deck", "sample"],
             vec!["deck", "export", "sample", "--format", "gift"],
         ] {
-            let out = detente(&db, &args);
+            let out = run(as_teacher(&db), &args);
             assert!(
                 out.status.success(),
                 "{args:?}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let out = detente(&db, &["learner", "add", "zed"]);
+        let out = run(as_teacher(&db), &["learner", "add", "zed"]);
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("is read-only"), "{err}");
@@ -516,7 +506,7 @@ mod files {
         }
         read_only(&db);
         let before = std::fs::read(&db).expect("db");
-        let out = detente(&db, &["decks"]);
+        let out = run(as_teacher(&db), &["decks"]);
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -533,7 +523,10 @@ mod files {
         let db = dir.path().join("w.db");
         let html = dir.path().join("report.html");
         std::fs::write(&html, "old report").expect("write");
-        let out = detente(&db, &["report", "--html", html.to_str().expect("utf-8")]);
+        let out = run(
+            as_teacher(&db),
+            &["report", "--html", html.to_str().expect("utf-8")],
+        );
         assert!(
             out.status.success(),
             "{}",
@@ -546,11 +539,17 @@ mod files {
         );
         let deck = dir.path().join("mine.toml");
         std::fs::write(&deck, "my own deck").expect("write");
-        let out = detente(&db, &["deck", "new", deck.to_str().expect("utf-8")]);
+        let out = run(
+            as_teacher(&db),
+            &["deck", "new", deck.to_str().expect("utf-8")],
+        );
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(std::fs::read_to_string(&deck).expect("read"), "my own deck");
         let fresh = dir.path().join("fresh.toml");
-        let out = detente(&db, &["deck", "new", fresh.to_str().expect("utf-8")]);
+        let out = run(
+            as_teacher(&db),
+            &["deck", "new", fresh.to_str().expect("utf-8")],
+        );
         assert!(
             out.status.success(),
             "{}",

@@ -3,10 +3,9 @@
 //! one the terminal had to wrap (a line wider than the screen), no word of the deck's text may be split across rows,
 //! and a card's header, prompt, choices and help line must be on screen together.
 
-use crate::support::pty;
-use rexpect::session::{PtySession, spawn_command};
+use crate::support::{detente, pty, run};
+use rexpect::session::PtySession;
 use std::path::Path;
-use std::process::Command;
 
 const DOWN: &str = "\x1b[B";
 const UP: &str = "\x1b[A";
@@ -24,20 +23,10 @@ struct Screen {
 
 impl Screen {
     fn study(db: &Path, cols: u16, rows: u16, args: &[&str]) -> Screen {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!("stty cols {cols} rows {rows} && exec \"$@\""))
-            .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_detente"))
-            .arg("study")
-            .args(args)
-            .env("DETENTE_DB", db)
-            .env("DETENTE_LEARNER", "ann")
-            .env("NO_COLOR", "1")
-            .env_remove("COLUMNS")
-            .env("TERM", "xterm-256color");
+        let mut study = vec!["study"];
+        study.extend_from_slice(args);
         Screen {
-            p: spawn_command(cmd, Some(20_000)).expect("spawn"),
+            p: pty::spawn(db, "ann", (cols, rows), &study),
             vt: vt100::Parser::new(
                 std::num::NonZeroU16::new(rows).expect("rows"),
                 std::num::NonZeroU16::new(cols).expect("cols"),
@@ -183,11 +172,7 @@ impl Screen {
 fn database() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["deck", "import", "tests/data/sample.toml"])
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("import");
+    let out = run(detente(&db), &["deck", "import", "tests/data/sample.toml"]);
     assert!(out.status.success(), "{out:?}");
     (dir, db)
 }

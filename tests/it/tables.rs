@@ -3,6 +3,7 @@
 //! may be cut across two lines (a cut word ends with an ellipsis), and `--json` still parses. Also: shell
 //! completions and the man page.
 
+use crate::support;
 use assert_cmd::Command;
 use detente::exam::parse_exam;
 use detente::schedule::Calendar;
@@ -21,13 +22,11 @@ const SCREEN: usize = 80;
 const LONG: &str = "Maximiliana Konstantinopoulou-Wittgenstein";
 const LONG_EXAM_TITLE: &str = "Final examination on NATO and Russia after the Lisbon summit of 2010: missile defence, the NATO-Russia Council, strategic partnership and the apprehensions of the new member states";
 
+/// detente as the learner with the long name, on a screen of `SCREEN` columns.
 fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env_clear()
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", LONG)
-        .env("COLUMNS", SCREEN.to_string())
-        .env("NO_COLOR", "1");
+    let mut cmd = support::detente(db);
+    cmd.env("DETENTE_LEARNER", LONG)
+        .env("COLUMNS", SCREEN.to_string());
     cmd
 }
 

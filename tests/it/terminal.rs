@@ -2,11 +2,11 @@
 //! answers one card of every kind, Esc, Ctrl-C (exit 130), a SIGKILL mid-session followed by a look at the database,
 //! and two sessions on one database at once.
 
-use crate::support::pty::{expect, key, line_with, plain};
+use crate::support::pty::{self, expect, key, line_with, plain};
+use crate::support::{detente, run};
 use rexpect::process::{Signal, WaitStatus};
-use rexpect::session::{PtySession, spawn_command};
+use rexpect::session::PtySession;
 use std::path::Path;
-use std::process::Command;
 
 const DOWN: &str = "\x1b[B";
 const UP: &str = "\x1b[A";
@@ -16,30 +16,16 @@ const ESC: &str = "\x1b";
 fn database() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
-    let status = Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["deck", "import", "tests/data/sample.toml"])
-        .env("DETENTE_DB", &db)
-        .env("DETENTE_LEARNER", "ann")
-        .output()
-        .expect("import");
+    let status = run(detente(&db), &["deck", "import", "tests/data/sample.toml"]);
     assert!(status.status.success(), "{status:?}");
     (dir, db)
 }
 
 /// `detente study` on the sample deck in a 100x40 terminal.
 fn study(db: &Path, learner: &str, extra: &[&str]) -> PtySession {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty cols 100 rows 40 && exec \"$@\"")
-        .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_detente"))
-        .args(["study", "--deck", "sample", "--seed", "7"])
-        .args(extra)
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", learner)
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm-256color");
-    spawn_command(cmd, Some(20_000)).expect("spawn")
+    let mut args = vec!["study", "--deck", "sample", "--seed", "7"];
+    args.extend_from_slice(extra);
+    pty::spawn(db, learner, (100, 40), &args)
 }
 
 /// The options of the list prompt on screen: waits for its help line, then reads the option lines of the last
