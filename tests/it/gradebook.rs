@@ -2,28 +2,16 @@
 //! parsed back with the csv crate column by column, roster imports all or nothing, and bundles that merge
 //! idempotently and reproduce the source's card states, or are refused leaving the database byte for byte unchanged.
 
-use crate::support::as_teacher;
-use detente::deck::parse_deck;
+use crate::support::{FirstOption, Scripted, TestClock, as_teacher, with_sample};
 use detente::schedule::Calendar;
-use detente::session::{
-    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-};
+use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name)
-}
-
-fn with_sample(db: &Path) {
-    let mut store = Store::open(db).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("../data/sample.toml"));
-    let tx = store.write().expect("tx");
-    store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
-    tx.commit().expect("commit");
 }
 
 fn stderr(out: &std::process::Output) -> String {
@@ -441,41 +429,6 @@ fn native_long_format_and_atomic_file() {
 
 // ---- progress bundles ----
 
-struct FixedClock(Cell<i64>);
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        let t = self.0.get();
-        self.0.set(t + 4_000);
-        t
-    }
-}
-
-/// Answers every question with the first option or a fixed text.
-struct Scripted;
-
-impl Prompter for Scripted {
-    fn choose(&mut self, _: &Question, _: &str, _: &[String]) -> detente::Result<Reply<usize>> {
-        Ok(Reply::Answer(0))
-    }
-    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
-        Ok(Reply::Answer(vec![0]))
-    }
-    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-        Ok(Reply::Answer(false))
-    }
-    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-        Ok(Reply::Answer("2008".into()))
-    }
-    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-        Ok(Reply::Answer(3))
-    }
-    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
-        Ok(Reply::Answer(Action::Next))
-    }
-    fn message(&mut self, _: &str) {}
-    fn summary(&mut self, _: &Summary) {}
-}
-
 /// A student's database: Ann studied the sample deck twice, a day apart, and sat an exam.
 fn student_db(dir: &Path) -> PathBuf {
     let db = dir.join("student.db");
@@ -499,13 +452,13 @@ fn student_db(dir: &Path) -> PathBuf {
     // The binary replays in the local zone, which the tests set to UTC.
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     for (start, seed) in [(1_700_000_000_000, 7), (1_700_090_000_000, 8)] {
-        let clock = FixedClock(Cell::new(start));
+        let clock = TestClock::new(start, 4_000);
         let opts = StudyOptions {
             seed,
             ..Default::default()
         };
         let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
-        session.run(&mut Scripted).expect("run");
+        session.run(&mut Scripted::new(FirstOption)).expect("run");
     }
     store
         .conn
@@ -1202,7 +1155,7 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
             .expect("q")
             .expect("ann");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = FixedClock(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 4_000);
         let opts = StudyOptions {
             filter: store::Filter {
                 decks: vec!["sherr-lisbon-2010".into()],
@@ -1213,7 +1166,7 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
             ..Default::default()
         };
         let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
-        session.run(&mut Scripted).expect("run");
+        session.run(&mut Scripted::new(FirstOption)).expect("run");
     }
     let bundle = dir.path().join("ann.json");
     as_teacher(&student)

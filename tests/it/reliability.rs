@@ -91,30 +91,19 @@ mod answers {
     //! An answer that cannot be written is kept: the learner may retry, or quit knowing it was not saved. An
     //! override replaces the wrong verdict in one transaction.
 
-    use detente::deck::parse_deck;
+    use crate::support::{Answer, Ask, Script, Scripted, TestClock, first_option, sample_store};
     use detente::schedule::Calendar;
-    use detente::session::{
-        Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-    };
+    use detente::session::{Action, Feedback, Reply, Session, StudyOptions, Summary};
     use detente::store::{self, Store};
-    use std::cell::Cell;
     use std::time::Duration;
 
-    struct Ticking(Cell<i64>);
-    impl Clock for Ticking {
-        fn now_ms(&self) -> i64 {
-            let t = self.0.get();
-            self.0.set(t + 3_000);
-            t
-        }
-    }
-
-    /// Picks the first option of everything, overrides wrong verdicts when asked to, and holds the database's
-    /// write lock from another connection until it is asked to retry.
+    /// Picks the first option of everything, judges true, types "x", quits after three answers, overrides wrong
+    /// verdicts when asked to, and holds the database's write lock from another connection until it is asked to
+    /// retry.
+    #[derive(Default)]
     struct Learner {
         blocker: Option<rusqlite::Connection>,
         retry: bool,
-        retries: usize,
         answers: usize,
         override_wrong: bool,
         overridden: usize,
@@ -125,38 +114,19 @@ mod answers {
         sabotage: Option<(rusqlite::Connection, &'static str)>,
     }
 
-    impl Learner {
-        fn answer<T>(&mut self, value: T) -> detente::Result<Reply<T>> {
+    impl Script for Learner {
+        fn answer(&mut self, ask: &Ask) -> Reply<Answer> {
             self.answers += 1;
-            Ok(if self.answers > 3 {
-                Reply::Quit
-            } else {
-                Reply::Answer(value)
+            if self.answers > 3 {
+                return Reply::Quit;
+            }
+            Reply::Answer(match ask {
+                Ask::Judge { .. } => Answer::Judge(true),
+                Ask::Type { .. } => Answer::Type("x".into()),
+                _ => first_option(ask),
             })
         }
-    }
-
-    impl Prompter for Learner {
-        fn choose(&mut self, _: &Question, _: &str, _: &[String]) -> detente::Result<Reply<usize>> {
-            self.answer(0)
-        }
-        fn choose_many(
-            &mut self,
-            _: &Question,
-            _: &[String],
-        ) -> detente::Result<Reply<Vec<usize>>> {
-            self.answer(vec![0])
-        }
-        fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-            self.answer(true)
-        }
-        fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-            self.answer("x".into())
-        }
-        fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-            self.answer(3)
-        }
-        fn feedback(&mut self, f: &Feedback) -> detente::Result<Reply<Action>> {
+        fn then(&mut self, f: &Feedback) -> Action {
             let wants_override = self.override_wrong && f.can_override;
             if (wants_override || self.undo_first)
                 && let Some((conn, sql)) = self.sabotage.take()
@@ -165,38 +135,30 @@ mod answers {
             }
             if self.undo_first {
                 self.undo_first = false;
-                return Ok(Reply::Answer(Action::Undo));
+                return Action::Undo;
             }
             if wants_override {
                 self.overridden += 1;
-                return Ok(Reply::Answer(Action::Override));
+                return Action::Override;
             }
-            Ok(Reply::Answer(Action::Next))
+            Action::Next
         }
-        fn message(&mut self, _: &str) {}
-        fn summary(&mut self, _: &Summary) {}
-        fn retry(&mut self, problem: &str) -> detente::Result<Reply<bool>> {
+        fn retry(&mut self, problem: &str) -> Reply<bool> {
             assert!(problem.contains("could not be saved"), "{problem}");
-            self.retries += 1;
             if self.retry {
                 // The other program lets go of the database.
                 if let Some(b) = self.blocker.take() {
                     b.execute_batch("ROLLBACK").expect("release");
                 }
-                return Ok(Reply::Answer(true));
+                return Reply::Answer(true);
             }
-            Ok(Reply::Quit)
+            Reply::Quit
         }
     }
 
     fn setup() -> (tempfile::TempDir, std::path::PathBuf, Store) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("d.db");
-        let mut store = Store::open(&path).expect("open");
-        let (deck, _) = parse_deck("sample.toml", include_str!("../data/sample.toml"));
-        let tx = store.write().expect("tx");
-        store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
-        tx.commit().expect("commit");
+        let (dir, store) = sample_store();
+        let path = store.path.clone();
         (dir, path, store)
     }
 
@@ -204,33 +166,28 @@ mod answers {
         store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
     }
 
-    fn run(store: &mut Store, learner: &mut Learner) -> Summary {
+    fn run(store: &mut Store, learner: &mut Scripted<Learner>) -> Summary {
         let ann = store::learner_get_or_create(store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
         };
         let session = Session::start(store, &ann, opts, &clock, cal).expect("start");
         // Another program takes the write lock once the session has started, and keeps it.
-        if let Some(b) = &learner.blocker {
+        if let Some(b) = &learner.script.blocker {
             b.execute_batch("BEGIN IMMEDIATE").expect("lock");
         }
         session.run(learner).expect("run")
     }
 
-    fn blocked(path: &std::path::Path, retry: bool) -> Learner {
-        Learner {
+    fn blocked(path: &std::path::Path, retry: bool) -> Scripted<Learner> {
+        Scripted::new(Learner {
             blocker: Some(rusqlite::Connection::open(path).expect("second connection")),
             retry,
-            retries: 0,
-            answers: 0,
-            override_wrong: false,
-            overridden: 0,
-            undo_first: false,
-            sabotage: None,
-        }
+            ..Default::default()
+        })
     }
 
     #[test]
@@ -242,7 +199,7 @@ mod answers {
             .expect("timeout");
         let mut learner = blocked(&path, true);
         let summary = run(&mut store, &mut learner);
-        assert_eq!(learner.retries, 1);
+        assert_eq!(learner.unsaved.len(), 1);
         assert_eq!(summary.unsaved, None);
         assert_eq!(summary.done, 3);
         assert_eq!(count(&store, "SELECT count(*) FROM reviews"), 3);
@@ -268,18 +225,15 @@ mod answers {
     #[test]
     fn an_override_replaces_the_wrong_verdict_in_the_log() {
         let (_dir, _path, mut store) = setup();
-        let mut learner = Learner {
-            blocker: None,
-            retry: false,
-            retries: 0,
-            answers: 0,
+        let mut learner = Scripted::new(Learner {
             override_wrong: true,
-            overridden: 0,
-            undo_first: false,
-            sabotage: None,
-        };
+            ..Default::default()
+        });
         let summary = run(&mut store, &mut learner);
-        assert!(learner.overridden > 0, "a wrong answer was overridden");
+        assert!(
+            learner.script.overridden > 0,
+            "a wrong answer was overridden"
+        );
         assert_eq!(summary.done, 3);
         assert_eq!(summary.right, 3);
         assert_eq!(count(&store, "SELECT count(*) FROM reviews"), 3);
@@ -288,7 +242,7 @@ mod answers {
                 &store,
                 "SELECT count(*) FROM reviews WHERE rule = 'override'"
             ) as usize,
-            learner.overridden
+            learner.script.overridden
         );
         assert_eq!(
             count(&store, "SELECT count(*) FROM reviews WHERE rule = 'wrong'"),
@@ -325,22 +279,17 @@ mod answers {
     #[test]
     fn an_override_stopped_between_its_halves_leaves_the_wrong_verdict_whole() {
         let (_dir, path, mut store) = setup();
-        let mut learner = Learner {
-            blocker: None,
-            retry: false,
-            retries: 0,
-            answers: 0,
+        let mut learner = Scripted::new(Learner {
             override_wrong: true,
-            overridden: 0,
-            undo_first: false,
             sabotage: Some((
                 rusqlite::Connection::open(&path).expect("conn"),
                 STOP_STATES,
             )),
-        };
+            ..Default::default()
+        });
         let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
@@ -349,7 +298,7 @@ mod answers {
         // The session may end with the error, or keep the answer and offer to retry: either way nothing partial.
         let result = session.run(&mut learner);
         assert!(
-            learner.sabotage.is_none(),
+            learner.script.sabotage.is_none(),
             "a wrong answer was overridden: {result:?}"
         );
         let (reviews, states) = snapshot(&store);
@@ -381,29 +330,24 @@ mod answers {
     #[test]
     fn an_undo_stopped_between_its_halves_takes_nothing_back() {
         let (_dir, path, mut store) = setup();
-        let mut learner = Learner {
-            blocker: None,
-            retry: false,
-            retries: 0,
-            answers: 0,
-            override_wrong: false,
-            overridden: 0,
+        let mut learner = Scripted::new(Learner {
             undo_first: true,
             sabotage: Some((
                 rusqlite::Connection::open(&path).expect("conn"),
                 STOP_STATES,
             )),
-        };
+            ..Default::default()
+        });
         let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
         };
         let session = Session::start(&mut store, &ann, opts, &clock, cal).expect("start");
         let result = session.run(&mut learner);
-        assert!(learner.sabotage.is_none(), "the undo was tried");
+        assert!(learner.script.sabotage.is_none(), "the undo was tried");
         let (reviews, states) = snapshot(&store);
         // However the session ended, the undo happened whole or not at all: the review and the state it set
         // are both there, or both gone.
