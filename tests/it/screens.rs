@@ -3,7 +3,7 @@
 //! one the terminal had to wrap (a line wider than the screen), no word of the deck's text may be split across rows,
 //! and a card's header, prompt, choices and help line must be on screen together.
 
-use crate::support::{detente, pty, run};
+use crate::support::{pty, sample_db};
 use rexpect::session::PtySession;
 use std::path::Path;
 
@@ -168,15 +168,6 @@ impl Screen {
     }
 }
 
-/// A temporary database with the sample deck (every card kind) imported.
-fn database() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("d.db");
-    let out = run(detente(&db), &["deck", "import", "tests/data/sample.toml"]);
-    assert!(out.status.success(), "{out:?}");
-    (dir, db)
-}
-
 /// Every row fits the screen without the terminal wrapping it, and every word of the deck's texts that was shown
 /// stands whole on one row.
 fn check_layout(s: &mut Screen, words_from: &[&str]) {
@@ -220,7 +211,7 @@ const SHOWN: &[&str] = &[
 
 /// Every kind answered wrong: the feedback says what was wrong, item by item.
 fn every_kind_wrong(cols: u16, rows: u16) {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut s = Screen::study(&db, cols, rows, &["--deck", "sample", "--seed", "7"]);
 
     s.card_fits("What does Sherr expect");
@@ -289,7 +280,7 @@ fn every_kind_wrong(cols: u16, rows: u16) {
 
 /// Every kind answered right.
 fn every_kind_right(cols: u16, rows: u16) {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut s = Screen::study(&db, cols, rows, &["--deck", "sample", "--seed", "7"]);
 
     s.card_fits("What does Sherr expect");

@@ -3,7 +3,7 @@
 //! and two sessions on one database at once.
 
 use crate::support::pty::{self, expect, key, line_with, plain};
-use crate::support::{detente, run};
+use crate::support::sample_db;
 use rexpect::process::{Signal, WaitStatus};
 use rexpect::session::PtySession;
 use std::path::Path;
@@ -11,15 +11,6 @@ use std::path::Path;
 const DOWN: &str = "\x1b[B";
 const UP: &str = "\x1b[A";
 const ESC: &str = "\x1b";
-
-/// A temporary database with the sample deck imported (the built-in decks load too, on first use).
-fn database() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("d.db");
-    let status = run(detente(&db), &["deck", "import", "tests/data/sample.toml"]);
-    assert!(status.status.success(), "{status:?}");
-    (dir, db)
-}
 
 /// `detente study` on the sample deck in a 100x40 terminal.
 fn study(db: &Path, learner: &str, extra: &[&str]) -> PtySession {
@@ -147,7 +138,7 @@ fn answer_first_three(p: &mut PtySession) {
 
 #[test]
 fn a_session_answers_one_card_of_every_kind() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     answer_first_three(&mut p);
 
@@ -262,7 +253,7 @@ fn a_session_answers_one_card_of_every_kind() {
 
 #[test]
 fn esc_at_the_first_prompt_ends_the_session_with_a_summary_and_writes_no_answer() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     p.exp_string("0 done ").expect("first card");
     options(&mut p);
@@ -276,7 +267,7 @@ fn esc_at_the_first_prompt_ends_the_session_with_a_summary_and_writes_no_answer(
 
 #[test]
 fn ctrl_c_exits_130_and_keeps_the_answers_given() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     p.exp_string("0 done ").expect("first card");
     pick(&mut p, "Your answer:", "Transform them into an alliance");
@@ -295,7 +286,7 @@ fn ctrl_c_exits_130_and_keeps_the_answers_given() {
 
 #[test]
 fn sigkill_mid_session_loses_no_acknowledged_answer() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     answer_first_three(&mut p);
     // The fourth card is on screen: three answers have been acknowledged.
@@ -320,7 +311,7 @@ fn sigkill_mid_session_loses_no_acknowledged_answer() {
 
 #[test]
 fn two_sessions_on_one_database_at_once_both_commit() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut ann = study(&db, "ann", &[]);
     let mut bob = study(&db, "bob", &[]);
     ann.exp_string("0 done ").expect("ann starts");

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::rc::Rc;
 
+// ---------------------------------------------------------------------------------------------------- the binary
+
 /// What detente reads from the environment, and the colour detection of the libraries it prints through (clap's,
 /// the progress bar's): none of it leaks in from wherever `cargo test` runs. `TZ` is not among them: the binary
 /// keeps the test process's local zone, so that its "today" is the one the tests compute with `Calendar::local`
@@ -64,9 +66,9 @@ pub fn detente(db: &Path) -> Command {
     Command::from_std(process(db))
 }
 
-/// [`detente`] as the learner `teacher`, with `TZ=UTC`: for the gradebook's tests and the reliability checks on
-/// bundles and exports, whose dates and day numbers were made with a UTC calendar (the binary replays progress in
-/// the local zone).
+/// [`detente`] as the learner `teacher`, in `TZ=UTC`: the teacher's commands (rosters, grades, bundles, exams,
+/// reports). The gradebook's bundles and expected dates are made with a UTC calendar, and the binary replays
+/// progress and writes dates in its local zone.
 pub fn as_teacher(db: &Path) -> Command {
     let mut cmd = detente(db);
     cmd.env("DETENTE_LEARNER", "teacher").env("TZ", "UTC");
@@ -76,6 +78,16 @@ pub fn as_teacher(db: &Path) -> Command {
 /// Runs `cmd` (from [`detente`] or [`as_teacher`]) with `args` and returns what it did.
 pub fn run(mut cmd: Command, args: &[&str]) -> Output {
     cmd.args(args).output().expect("run detente")
+}
+
+/// A temporary database `d.db` with the sample deck (every card kind) imported through the binary (the built-in
+/// decks load too, on first use).
+pub fn sample_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let out = run(detente(&db), &["deck", "import", "tests/data/sample.toml"]);
+    assert!(out.status.success(), "{out:?}");
+    (dir, db)
 }
 
 // ---------------------------------------------------------------------------------------------------- the library
