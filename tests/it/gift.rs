@@ -882,7 +882,7 @@ fn assert_same(written: &[&Card], back: &[Card]) {
 
 #[test]
 fn the_sample_deck_round_trips() {
-    let text = include_str!("data/sample.toml");
+    let text = include_str!("../data/sample.toml");
     let (deck, diags) = parse_deck("sample.toml", text);
     assert!(diags.is_empty(), "{diags:?}");
     let deck = deck.expect("sample parses");

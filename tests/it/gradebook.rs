@@ -2,24 +2,11 @@
 //! parsed back with the csv crate column by column, roster imports all or nothing, and bundles that merge
 //! idempotently and reproduce the source's card states, or are refused leaving the database byte for byte unchanged.
 
-use assert_cmd::Command;
-use detente::deck::parse_deck;
+use crate::support::{FirstOption, Scripted, TestClock, as_teacher, with_sample};
 use detente::schedule::Calendar;
-use detente::session::{
-    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-};
+use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
-use std::cell::Cell;
 use std::path::{Path, PathBuf};
-
-fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "teacher")
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC");
-    cmd
-}
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,20 +14,12 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn with_sample(db: &Path) {
-    let mut store = Store::open(db).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
-    let tx = store.write().expect("tx");
-    store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
-    tx.commit().expect("commit");
-}
-
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn learners(db: &Path) -> Vec<serde_json::Value> {
-    let out = detente(db)
+    let out = as_teacher(db)
         .args(["--json", "learner", "list"])
         .output()
         .expect("run");
@@ -60,7 +39,7 @@ fn learner<'a>(all: &'a [serde_json::Value], name: &str) -> &'a serde_json::Valu
 fn plain_roster_creates_learners_with_identities_and_reimport_updates() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
-    let out = detente(&db)
+    let out = as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/plain.csv"))
         .output()
@@ -78,13 +57,13 @@ fn plain_roster_creates_learners_with_identities_and_reimport_updates() {
     assert_eq!(learner(&all, "S4")["first_name"], "Dee");
 
     // Importing again changes nothing; a Moodle export updates Ann and adds Eve.
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/plain.csv"))
         .assert()
         .success();
     assert_eq!(learners(&db).len(), 4);
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/moodle.csv"))
         .assert()
@@ -100,7 +79,7 @@ fn plain_roster_creates_learners_with_identities_and_reimport_updates() {
 fn moodle_and_canvas_exports_are_class_lists() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/moodle.csv"))
         .assert()
@@ -114,7 +93,7 @@ fn moodle_and_canvas_exports_are_class_lists() {
 
     // Canvas: "Last, First", SIS User ID, SIS Login ID; the Points Possible row is no student. Ann is matched on
     // her student id and gains her login.
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/canvas.csv"))
         .assert()
@@ -136,13 +115,13 @@ fn moodle_and_canvas_exports_are_class_lists() {
 fn bad_roster_rows_are_reported_by_line_and_nothing_is_imported() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/plain.csv"))
         .assert()
         .success();
     let before = learners(&db);
-    let out = detente(&db)
+    let out = as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/bad.csv"))
         .output()
@@ -173,13 +152,13 @@ fn bad_roster_rows_are_reported_by_line_and_nothing_is_imported() {
 fn exam_db(dir: &Path) -> PathBuf {
     let db = dir.join("g.db");
     with_sample(&db);
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "import"])
         .arg(data("roster/plain.csv"))
         .assert()
         .success();
     // Ann and Bo have identities; "nobody" has none at all.
-    detente(&db)
+    as_teacher(&db)
         .args(["learner", "add", "nobody"])
         .assert()
         .success();
@@ -224,7 +203,7 @@ fn exam_db(dir: &Path) -> PathBuf {
 }
 
 fn export(db: &Path, format: &str, extra: &[&str]) -> (Vec<Vec<String>>, String) {
-    let out = detente(db)
+    let out = as_teacher(db)
         .args(["grades", "export", "--format", format])
         .args(extra)
         .output()
@@ -355,7 +334,7 @@ fn canvas_layout_points_possible_and_empty_for_no_grade() {
 fn blackboard_layout_needs_usernames() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = exam_db(dir.path());
-    let out = detente(&db)
+    let out = as_teacher(&db)
         .args([
             "grades",
             "export",
@@ -393,7 +372,7 @@ fn native_long_format_and_atomic_file() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = exam_db(dir.path());
     let file = dir.path().join("grades.csv");
-    detente(&db)
+    as_teacher(&db)
         .args(["grades", "export", "--format", "native", "-o"])
         .arg(&file)
         .assert()
@@ -450,46 +429,11 @@ fn native_long_format_and_atomic_file() {
 
 // ---- progress bundles ----
 
-struct FixedClock(Cell<i64>);
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        let t = self.0.get();
-        self.0.set(t + 4_000);
-        t
-    }
-}
-
-/// Answers every question with the first option or a fixed text.
-struct Scripted;
-
-impl Prompter for Scripted {
-    fn choose(&mut self, _: &Question, _: &str, _: &[String]) -> detente::Result<Reply<usize>> {
-        Ok(Reply::Answer(0))
-    }
-    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
-        Ok(Reply::Answer(vec![0]))
-    }
-    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-        Ok(Reply::Answer(false))
-    }
-    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-        Ok(Reply::Answer("2008".into()))
-    }
-    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-        Ok(Reply::Answer(3))
-    }
-    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
-        Ok(Reply::Answer(Action::Next))
-    }
-    fn message(&mut self, _: &str) {}
-    fn summary(&mut self, _: &Summary) {}
-}
-
 /// A student's database: Ann studied the sample deck twice, a day apart, and sat an exam.
 fn student_db(dir: &Path) -> PathBuf {
     let db = dir.join("student.db");
     with_sample(&db);
-    detente(&db)
+    as_teacher(&db)
         .args([
             "learner",
             "add",
@@ -508,13 +452,13 @@ fn student_db(dir: &Path) -> PathBuf {
     // The binary replays in the local zone, which the tests set to UTC.
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     for (start, seed) in [(1_700_000_000_000, 7), (1_700_090_000_000, 8)] {
-        let clock = FixedClock(Cell::new(start));
+        let clock = TestClock::new(start, 4_000);
         let opts = StudyOptions {
             seed,
             ..Default::default()
         };
         let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
-        session.run(&mut Scripted).expect("run");
+        session.run(&mut Scripted::new(FirstOption)).expect("run");
     }
     store
         .conn
@@ -593,7 +537,7 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
     let student = student_db(dir.path());
     let teacher = teacher_db(dir.path());
     let bundle = dir.path().join("ann.json");
-    detente(&student)
+    as_teacher(&student)
         .args(["--learner", "ann", "progress", "export", "-o"])
         .arg(&bundle)
         .assert()
@@ -612,7 +556,7 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
             .starts_with("fnv1a64:")
     );
 
-    detente(&teacher)
+    as_teacher(&teacher)
         .args(["progress", "import"])
         .arg(&bundle)
         .assert()
@@ -624,7 +568,7 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
     assert_eq!(once, counts(&student));
     assert_eq!(learner(&learners(&teacher), "ann")["student_id"], "S1");
 
-    detente(&teacher)
+    as_teacher(&teacher)
         .args(["progress", "import"])
         .arg(&bundle)
         .arg(&bundle)
@@ -640,7 +584,7 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
     let student = student_db(dir.path());
     let teacher = teacher_db(dir.path());
     let good = dir.path().join("ann.json");
-    detente(&student)
+    as_teacher(&student)
         .args(["--learner", "ann", "progress", "export", "-o"])
         .arg(&good)
         .assert()
@@ -681,7 +625,7 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
     for (what, body) in bad {
         let file = dir.path().join(format!("{what}.json"));
         std::fs::write(&file, body).expect("write");
-        let out = detente(&teacher)
+        let out = as_teacher(&teacher)
             .args(["progress", "import"])
             .arg(&good)
             .arg(&file)
@@ -703,7 +647,7 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
 
 /// The cells of an export, the exit code and stderr; unlike [`export`], a refusal is returned, not a panic.
 fn try_export(db: &Path, format: &str, extra: &[&str]) -> (Option<i32>, Vec<Vec<String>>, String) {
-    let out = detente(db)
+    let out = as_teacher(db)
         .args(["grades", "export", "--format", format])
         .args(extra)
         .output()
@@ -725,7 +669,7 @@ fn try_export(db: &Path, format: &str, extra: &[&str]) -> (Option<i32>, Vec<Vec<
 fn class_db(dir: &Path) -> PathBuf {
     let db = exam_db(dir);
     for (name, email) in [("fay", "twin@uni.example"), ("gus", "gus@uni.example")] {
-        detente(&db)
+        as_teacher(&db)
             .args(["learner", "add", name, "--email", email, "--username", name])
             .args(["--student-id", &format!("ID-{name}")])
             .assert()
@@ -946,7 +890,7 @@ fn blackboard_columns_carry_their_points_and_every_row_a_username() {
 fn grade_export_mastery_is_the_mastery_of_stats() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = student_db(dir.path());
-    let out = detente(&db)
+    let out = as_teacher(&db)
         .args(["--learner", "ann", "--json", "stats", "--deck", "sample"])
         .output()
         .expect("run");
@@ -979,7 +923,7 @@ fn grade_export_mastery_is_the_mastery_of_stats() {
 // ---- flags, unsupervised attempts and built-in decks in bundles ----
 
 fn flags_json(db: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
-    let out = detente(db)
+    let out = as_teacher(db)
         .args(["--json", "report", "flags"])
         .args(extra)
         .output()
@@ -1034,14 +978,14 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
         assert!(!store::is_flagged(&store.conn, ann, b).expect("q"));
     }
     let bundle = dir.path().join("ann.json");
-    detente(&student)
+    as_teacher(&student)
         .args(["--learner", "ann", "progress", "export", "-o"])
         .arg(&bundle)
         .assert()
         .success();
     let teacher = teacher_db(dir.path());
     for round in 0..2 {
-        let out = detente(&teacher)
+        let out = as_teacher(&teacher)
             .args(["progress", "import"])
             .arg(&bundle)
             .output()
@@ -1067,7 +1011,7 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
     assert_eq!(all.len(), 2);
     assert_eq!(all[1]["state"], "withdrawn");
     // The text list has the same columns.
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["report", "flags"])
         .output()
         .expect("run");
@@ -1086,7 +1030,7 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
     }
 
     // deck check and deck import count the open flags on the cards they touch; check without a database makes none.
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["deck", "check"])
         .arg(data("sample.toml"))
         .output()
@@ -1094,14 +1038,14 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 open flag(s)"), "{}", stderr(&out));
     let none = dir.path().join("none.db");
-    let out = detente(&none)
+    let out = as_teacher(&none)
         .args(["deck", "check"])
         .arg(data("sample.toml"))
         .output()
         .expect("run");
     assert!(out.status.success() && !stderr(&out).contains("flag"));
     assert!(!none.exists(), "deck check creates no database");
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["deck", "import"])
         .arg(data("sample.toml"))
         .output()
@@ -1110,14 +1054,14 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
 
     // The teacher resolves it: no longer open, nor flagged for Ann; an unknown id is refused and writes nothing.
     let id = f["id"].as_i64().expect("id");
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["report", "flags", "--resolve", "999999", "--resolve"])
         .arg(id.to_string())
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(flags_json(&teacher, &[]).len(), 1);
-    detente(&teacher)
+    as_teacher(&teacher)
         .args(["report", "flags", "--resolve"])
         .arg(id.to_string())
         .assert()
@@ -1131,7 +1075,7 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
     assert!(!store::is_flagged(&store.conn, ann, card_named(&teacher, &first)).expect("q"));
     drop(store);
     // The old bundle, imported again, does not reopen it.
-    detente(&teacher)
+    as_teacher(&teacher)
         .args(["progress", "import"])
         .arg(&bundle)
         .assert()
@@ -1145,7 +1089,7 @@ fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_as
     let dir = tempfile::tempdir().expect("tmp");
     let student = student_db(dir.path());
     let bundle = dir.path().join("ann.json");
-    detente(&student)
+    as_teacher(&student)
         .args(["--learner", "ann", "progress", "export", "-o"])
         .arg(&bundle)
         .assert()
@@ -1158,14 +1102,14 @@ fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_as
             r#"UPDATE exams SET definition = '{"id":"mid","title":"Midterm","decks":["sample"],"questions":2,"paper":"same","seed":0,"grading":"highest","pass_mark":50.0}'"#,
         )
         .expect("definition");
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["progress", "import"])
         .arg(&bundle)
         .output()
         .expect("run");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("unsupervised"), "{}", stderr(&out));
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["--json", "exam", "results", "mid"])
         .output()
         .expect("run");
@@ -1173,7 +1117,7 @@ fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_as
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["learners"][0]["learner"], "ann");
     assert_eq!(v["learners"][0]["attempts"][0]["unsupervised"], true);
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["exam", "results", "mid"])
         .output()
         .expect("run");
@@ -1200,8 +1144,8 @@ fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_as
 fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
     let dir = tempfile::tempdir().expect("tmp");
     let student = dir.path().join("student.db");
-    detente(&student).arg("decks").assert().success();
-    detente(&student)
+    as_teacher(&student).arg("decks").assert().success();
+    as_teacher(&student)
         .args(["learner", "add", "ann"])
         .assert()
         .success();
@@ -1211,7 +1155,7 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
             .expect("q")
             .expect("ann");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = FixedClock(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 4_000);
         let opts = StudyOptions {
             filter: store::Filter {
                 decks: vec!["sherr-lisbon-2010".into()],
@@ -1222,16 +1166,16 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
             ..Default::default()
         };
         let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
-        session.run(&mut Scripted).expect("run");
+        session.run(&mut Scripted::new(FirstOption)).expect("run");
     }
     let bundle = dir.path().join("ann.json");
-    detente(&student)
+    as_teacher(&student)
         .args(["--learner", "ann", "progress", "export", "-o"])
         .arg(&bundle)
         .assert()
         .success();
     let teacher = dir.path().join("fresh.db");
-    let out = detente(&teacher)
+    let out = as_teacher(&teacher)
         .args(["progress", "import"])
         .arg(&bundle)
         .output()

@@ -3,12 +3,9 @@
 //! one the terminal had to wrap (a line wider than the screen), no word of the deck's text may be split across rows,
 //! and a card's header, prompt, choices and help line must be on screen together.
 
-#[allow(dead_code)] // this file drives the screen through its own emulator and uses only `key`
-mod pty;
-
-use rexpect::session::{PtySession, spawn_command};
+use crate::support::{pty, sample_db};
+use rexpect::session::PtySession;
 use std::path::Path;
-use std::process::Command;
 
 const DOWN: &str = "\x1b[B";
 const UP: &str = "\x1b[A";
@@ -26,20 +23,10 @@ struct Screen {
 
 impl Screen {
     fn study(db: &Path, cols: u16, rows: u16, args: &[&str]) -> Screen {
-        let mut cmd = Command::new("sh");
-        cmd.arg("-c")
-            .arg(format!("stty cols {cols} rows {rows} && exec \"$@\""))
-            .arg("sh")
-            .arg(env!("CARGO_BIN_EXE_detente"))
-            .arg("study")
-            .args(args)
-            .env("DETENTE_DB", db)
-            .env("DETENTE_LEARNER", "ann")
-            .env("NO_COLOR", "1")
-            .env_remove("COLUMNS")
-            .env("TERM", "xterm-256color");
+        let mut study = vec!["study"];
+        study.extend_from_slice(args);
         Screen {
-            p: spawn_command(cmd, Some(20_000)).expect("spawn"),
+            p: pty::spawn(db, "ann", (cols, rows), &study),
             vt: vt100::Parser::new(
                 std::num::NonZeroU16::new(rows).expect("rows"),
                 std::num::NonZeroU16::new(cols).expect("cols"),
@@ -181,19 +168,6 @@ impl Screen {
     }
 }
 
-/// A temporary database with the sample deck (every card kind) imported.
-fn database() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("d.db");
-    let out = Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["deck", "import", "tests/data/sample.toml"])
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("import");
-    assert!(out.status.success(), "{out:?}");
-    (dir, db)
-}
-
 /// Every row fits the screen without the terminal wrapping it, and every word of the deck's texts that was shown
 /// stands whole on one row.
 fn check_layout(s: &mut Screen, words_from: &[&str]) {
@@ -237,7 +211,7 @@ const SHOWN: &[&str] = &[
 
 /// Every kind answered wrong: the feedback says what was wrong, item by item.
 fn every_kind_wrong(cols: u16, rows: u16) {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut s = Screen::study(&db, cols, rows, &["--deck", "sample", "--seed", "7"]);
 
     s.card_fits("What does Sherr expect");
@@ -306,7 +280,7 @@ fn every_kind_wrong(cols: u16, rows: u16) {
 
 /// Every kind answered right.
 fn every_kind_right(cols: u16, rows: u16) {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut s = Screen::study(&db, cols, rows, &["--deck", "sample", "--seed", "7"]);
 
     s.card_fits("What does Sherr expect");

@@ -2,7 +2,7 @@
 //! as well-formed with its charts, the commands run as a user would, and the optimizer on a real Anki review log
 //! (py-fsrs's test log, `tests/data/review-logs-anki-josh.csv`).
 
-use assert_cmd::Command;
+use crate::support::detente;
 use chrono::FixedOffset;
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, Settings};
 use detente::stats::optimize::{self, LogEntry};
@@ -523,14 +523,6 @@ fn workload_grows_with_retention() {
 }
 
 // End to end, as a user: a database with the sample deck and a few days of study.
-
-fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1");
-    cmd
-}
 
 /// Imports the sample deck and answers its cards over the last few days through the library.
 fn studied_db(dir: &Path) -> std::path::PathBuf {

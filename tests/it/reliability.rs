@@ -6,8 +6,9 @@
 //! malformed-input corpus is refused with exit 65 and the database unchanged (`reliability/malformed.rs`). Reading
 //! commands work on a read-only database, and files are written whole.
 
+use crate::support::process;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 const PROCESSES: usize = 20;
 
@@ -15,9 +16,8 @@ const PROCESSES: usize = 20;
 fn open_at_once(db: &Path) -> Vec<String> {
     let children: Vec<_> = (0..PROCESSES)
         .map(|i| {
-            Command::new(env!("CARGO_BIN_EXE_detente"))
+            process(db)
                 .args(["due", "--json"])
-                .env("DETENTE_DB", db)
                 .env("DETENTE_LEARNER", format!("learner{i}"))
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -76,9 +76,9 @@ fn many_processes_upgrade_an_old_database_at_once() {
         let db = dir.path().join(format!("old{round}.db"));
         {
             let conn = rusqlite::Connection::open(&db).expect("open");
-            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+            conn.execute_batch(include_str!("../../migrations/0001_init.sql"))
                 .expect("0001");
-            conn.execute_batch(include_str!("../migrations/0002_card_reset.sql"))
+            conn.execute_batch(include_str!("../../migrations/0002_card_reset.sql"))
                 .expect("0002");
             conn.execute_batch("PRAGMA user_version = 2")
                 .expect("version");
@@ -91,30 +91,19 @@ mod answers {
     //! An answer that cannot be written is kept: the learner may retry, or quit knowing it was not saved. An
     //! override replaces the wrong verdict in one transaction.
 
-    use detente::deck::parse_deck;
+    use crate::support::{Answer, Ask, Script, Scripted, TestClock, first_option, sample_store};
     use detente::schedule::Calendar;
-    use detente::session::{
-        Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-    };
+    use detente::session::{Action, Feedback, Reply, Session, StudyOptions, Summary};
     use detente::store::{self, Store};
-    use std::cell::Cell;
     use std::time::Duration;
 
-    struct Ticking(Cell<i64>);
-    impl Clock for Ticking {
-        fn now_ms(&self) -> i64 {
-            let t = self.0.get();
-            self.0.set(t + 3_000);
-            t
-        }
-    }
-
-    /// Picks the first option of everything, overrides wrong verdicts when asked to, and holds the database's
-    /// write lock from another connection until it is asked to retry.
+    /// Picks the first option of everything, judges true, types "x", quits after three answers, overrides wrong
+    /// verdicts when asked to, and holds the database's write lock from another connection until it is asked to
+    /// retry.
+    #[derive(Default)]
     struct Learner {
         blocker: Option<rusqlite::Connection>,
         retry: bool,
-        retries: usize,
         answers: usize,
         override_wrong: bool,
         overridden: usize,
@@ -125,38 +114,19 @@ mod answers {
         sabotage: Option<(rusqlite::Connection, &'static str)>,
     }
 
-    impl Learner {
-        fn answer<T>(&mut self, value: T) -> detente::Result<Reply<T>> {
+    impl Script for Learner {
+        fn answer(&mut self, ask: &Ask) -> Reply<Answer> {
             self.answers += 1;
-            Ok(if self.answers > 3 {
-                Reply::Quit
-            } else {
-                Reply::Answer(value)
+            if self.answers > 3 {
+                return Reply::Quit;
+            }
+            Reply::Answer(match ask {
+                Ask::Judge { .. } => Answer::Judge(true),
+                Ask::Type { .. } => Answer::Type("x".into()),
+                _ => first_option(ask),
             })
         }
-    }
-
-    impl Prompter for Learner {
-        fn choose(&mut self, _: &Question, _: &str, _: &[String]) -> detente::Result<Reply<usize>> {
-            self.answer(0)
-        }
-        fn choose_many(
-            &mut self,
-            _: &Question,
-            _: &[String],
-        ) -> detente::Result<Reply<Vec<usize>>> {
-            self.answer(vec![0])
-        }
-        fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-            self.answer(true)
-        }
-        fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-            self.answer("x".into())
-        }
-        fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-            self.answer(3)
-        }
-        fn feedback(&mut self, f: &Feedback) -> detente::Result<Reply<Action>> {
+        fn then(&mut self, f: &Feedback) -> Action {
             let wants_override = self.override_wrong && f.can_override;
             if (wants_override || self.undo_first)
                 && let Some((conn, sql)) = self.sabotage.take()
@@ -165,38 +135,30 @@ mod answers {
             }
             if self.undo_first {
                 self.undo_first = false;
-                return Ok(Reply::Answer(Action::Undo));
+                return Action::Undo;
             }
             if wants_override {
                 self.overridden += 1;
-                return Ok(Reply::Answer(Action::Override));
+                return Action::Override;
             }
-            Ok(Reply::Answer(Action::Next))
+            Action::Next
         }
-        fn message(&mut self, _: &str) {}
-        fn summary(&mut self, _: &Summary) {}
-        fn retry(&mut self, problem: &str) -> detente::Result<Reply<bool>> {
+        fn retry(&mut self, problem: &str) -> Reply<bool> {
             assert!(problem.contains("could not be saved"), "{problem}");
-            self.retries += 1;
             if self.retry {
                 // The other program lets go of the database.
                 if let Some(b) = self.blocker.take() {
                     b.execute_batch("ROLLBACK").expect("release");
                 }
-                return Ok(Reply::Answer(true));
+                return Reply::Answer(true);
             }
-            Ok(Reply::Quit)
+            Reply::Quit
         }
     }
 
     fn setup() -> (tempfile::TempDir, std::path::PathBuf, Store) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("d.db");
-        let mut store = Store::open(&path).expect("open");
-        let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
-        let tx = store.write().expect("tx");
-        store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
-        tx.commit().expect("commit");
+        let (dir, store) = sample_store();
+        let path = store.path.clone();
         (dir, path, store)
     }
 
@@ -204,33 +166,28 @@ mod answers {
         store.conn.query_row(sql, [], |r| r.get(0)).expect("count")
     }
 
-    fn run(store: &mut Store, learner: &mut Learner) -> Summary {
+    fn run(store: &mut Store, learner: &mut Scripted<Learner>) -> Summary {
         let ann = store::learner_get_or_create(store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
         };
         let session = Session::start(store, &ann, opts, &clock, cal).expect("start");
         // Another program takes the write lock once the session has started, and keeps it.
-        if let Some(b) = &learner.blocker {
+        if let Some(b) = &learner.script.blocker {
             b.execute_batch("BEGIN IMMEDIATE").expect("lock");
         }
         session.run(learner).expect("run")
     }
 
-    fn blocked(path: &std::path::Path, retry: bool) -> Learner {
-        Learner {
+    fn blocked(path: &std::path::Path, retry: bool) -> Scripted<Learner> {
+        Scripted::new(Learner {
             blocker: Some(rusqlite::Connection::open(path).expect("second connection")),
             retry,
-            retries: 0,
-            answers: 0,
-            override_wrong: false,
-            overridden: 0,
-            undo_first: false,
-            sabotage: None,
-        }
+            ..Default::default()
+        })
     }
 
     #[test]
@@ -242,7 +199,7 @@ mod answers {
             .expect("timeout");
         let mut learner = blocked(&path, true);
         let summary = run(&mut store, &mut learner);
-        assert_eq!(learner.retries, 1);
+        assert_eq!(learner.unsaved.len(), 1);
         assert_eq!(summary.unsaved, None);
         assert_eq!(summary.done, 3);
         assert_eq!(count(&store, "SELECT count(*) FROM reviews"), 3);
@@ -268,18 +225,15 @@ mod answers {
     #[test]
     fn an_override_replaces_the_wrong_verdict_in_the_log() {
         let (_dir, _path, mut store) = setup();
-        let mut learner = Learner {
-            blocker: None,
-            retry: false,
-            retries: 0,
-            answers: 0,
+        let mut learner = Scripted::new(Learner {
             override_wrong: true,
-            overridden: 0,
-            undo_first: false,
-            sabotage: None,
-        };
+            ..Default::default()
+        });
         let summary = run(&mut store, &mut learner);
-        assert!(learner.overridden > 0, "a wrong answer was overridden");
+        assert!(
+            learner.script.overridden > 0,
+            "a wrong answer was overridden"
+        );
         assert_eq!(summary.done, 3);
         assert_eq!(summary.right, 3);
         assert_eq!(count(&store, "SELECT count(*) FROM reviews"), 3);
@@ -288,7 +242,7 @@ mod answers {
                 &store,
                 "SELECT count(*) FROM reviews WHERE rule = 'override'"
             ) as usize,
-            learner.overridden
+            learner.script.overridden
         );
         assert_eq!(
             count(&store, "SELECT count(*) FROM reviews WHERE rule = 'wrong'"),
@@ -325,22 +279,17 @@ mod answers {
     #[test]
     fn an_override_stopped_between_its_halves_leaves_the_wrong_verdict_whole() {
         let (_dir, path, mut store) = setup();
-        let mut learner = Learner {
-            blocker: None,
-            retry: false,
-            retries: 0,
-            answers: 0,
+        let mut learner = Scripted::new(Learner {
             override_wrong: true,
-            overridden: 0,
-            undo_first: false,
             sabotage: Some((
                 rusqlite::Connection::open(&path).expect("conn"),
                 STOP_STATES,
             )),
-        };
+            ..Default::default()
+        });
         let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
@@ -349,7 +298,7 @@ mod answers {
         // The session may end with the error, or keep the answer and offer to retry: either way nothing partial.
         let result = session.run(&mut learner);
         assert!(
-            learner.sabotage.is_none(),
+            learner.script.sabotage.is_none(),
             "a wrong answer was overridden: {result:?}"
         );
         let (reviews, states) = snapshot(&store);
@@ -381,29 +330,24 @@ mod answers {
     #[test]
     fn an_undo_stopped_between_its_halves_takes_nothing_back() {
         let (_dir, path, mut store) = setup();
-        let mut learner = Learner {
-            blocker: None,
-            retry: false,
-            retries: 0,
-            answers: 0,
-            override_wrong: false,
-            overridden: 0,
+        let mut learner = Scripted::new(Learner {
             undo_first: true,
             sabotage: Some((
                 rusqlite::Connection::open(&path).expect("conn"),
                 STOP_STATES,
             )),
-        };
+            ..Default::default()
+        });
         let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = Ticking(Cell::new(1_700_000_000_000));
+        let clock = TestClock::new(1_700_000_000_000, 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
         };
         let session = Session::start(&mut store, &ann, opts, &clock, cal).expect("start");
         let result = session.run(&mut learner);
-        assert!(learner.sabotage.is_none(), "the undo was tried");
+        assert!(learner.script.sabotage.is_none(), "the undo was tried");
         let (reviews, states) = snapshot(&store);
         // However the session ended, the undo happened whole or not at all: the review and the state it set
         // are both there, or both gone.
@@ -420,7 +364,7 @@ mod answers {
     /// here first.
     #[test]
     fn every_action_of_the_session_is_one_transaction() {
-        let src = include_str!("../src/session/mod.rs");
+        let src = include_str!("../../src/session/mod.rs");
         let undo = src
             .split("fn undo(")
             .nth(1)
@@ -432,29 +376,17 @@ mod answers {
 }
 
 /// Hostile strings through every command that prints.
-#[path = "reliability/hostile.rs"]
 mod hostile;
 
 /// Malformed rosters, bundles, decks, exams and GIFT files are refused, exit 65, the database byte for byte unchanged.
-#[path = "reliability/malformed.rs"]
 mod malformed;
 
 mod files {
     //! Reading commands on a read-only database, and files written whole or not at all.
 
+    use crate::support::{as_teacher, run};
     use std::os::unix::fs::PermissionsExt;
     use std::path::Path;
-    use std::process::{Command, Output};
-
-    fn detente(db: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_detente"))
-            .args(args)
-            .env("DETENTE_DB", db)
-            .env("DETENTE_LEARNER", "teacher")
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run")
-    }
 
     fn sample() -> String {
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample.toml").to_string()
@@ -469,7 +401,7 @@ mod files {
         let dir = tempfile::tempdir().expect("tmp");
         let db = dir.path().join("ro.db");
         for args in [vec!["deck", "import", &sample()], vec!["due"]] {
-            let out = detente(&db, &args);
+            let out = run(as_teacher(&db), &args);
             assert!(
                 out.status.success(),
                 "{args:?}: {}",
@@ -490,14 +422,14 @@ mod files {
             vec!["report", "items", "--deck", "sample"],
             vec!["deck", "export", "sample", "--format", "gift"],
         ] {
-            let out = detente(&db, &args);
+            let out = run(as_teacher(&db), &args);
             assert!(
                 out.status.success(),
                 "{args:?}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let out = detente(&db, &["learner", "add", "zed"]);
+        let out = run(as_teacher(&db), &["learner", "add", "zed"]);
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("is read-only"), "{err}");
@@ -511,14 +443,14 @@ mod files {
         let db = dir.path().join("old.db");
         {
             let conn = rusqlite::Connection::open(&db).expect("open");
-            conn.execute_batch(include_str!("../migrations/0001_init.sql"))
+            conn.execute_batch(include_str!("../../migrations/0001_init.sql"))
                 .expect("0001");
             conn.execute_batch("PRAGMA user_version = 1")
                 .expect("version");
         }
         read_only(&db);
         let before = std::fs::read(&db).expect("db");
-        let out = detente(&db, &["decks"]);
+        let out = run(as_teacher(&db), &["decks"]);
         assert_eq!(out.status.code(), Some(1));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -535,7 +467,10 @@ mod files {
         let db = dir.path().join("w.db");
         let html = dir.path().join("report.html");
         std::fs::write(&html, "old report").expect("write");
-        let out = detente(&db, &["report", "--html", html.to_str().expect("utf-8")]);
+        let out = run(
+            as_teacher(&db),
+            &["report", "--html", html.to_str().expect("utf-8")],
+        );
         assert!(
             out.status.success(),
             "{}",
@@ -548,11 +483,17 @@ mod files {
         );
         let deck = dir.path().join("mine.toml");
         std::fs::write(&deck, "my own deck").expect("write");
-        let out = detente(&db, &["deck", "new", deck.to_str().expect("utf-8")]);
+        let out = run(
+            as_teacher(&db),
+            &["deck", "new", deck.to_str().expect("utf-8")],
+        );
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(std::fs::read_to_string(&deck).expect("read"), "my own deck");
         let fresh = dir.path().join("fresh.toml");
-        let out = detente(&db, &["deck", "new", fresh.to_str().expect("utf-8")]);
+        let out = run(
+            as_teacher(&db),
+            &["deck", "new", fresh.to_str().expect("utf-8")],
+        );
         assert!(
             out.status.success(),
             "{}",

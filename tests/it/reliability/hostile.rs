@@ -4,8 +4,10 @@
 //! styling of its own, and the raw bytes of stdout, stderr and the HTML report must hold no ESC, no C1 control and no
 //! bidirectional control.
 
+use crate::support::as_teacher;
+use assert_cmd::Command;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Clear the screen, write the clipboard (OSC 52), a hyperlink (OSC 8), BEL, a cursor move, a C1 CSI, a
 /// right-to-left override and an isolate.
@@ -13,18 +15,6 @@ const HOSTILE: &str = "H\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}]8;;http://evil.
 
 /// The same, spelt with TOML escapes.
 const HOSTILE_TOML: &str = "H\\u001b[2J\\u001b]52;c;cHduZWQ=\\u0007\\u001b]8;;http://evil.example\\u001b\\\\link\\u001b]8;;\\u001b\\\\\\u0007\\u001b[5A\\u009b31m\\u202eevil\\u202c\\u2066iso\\u2069\\u200fZ";
-
-fn detente(db: &Path) -> Command {
-    // DETENTE_BIN runs the checks against another build (an older version, to measure what it let through).
-    let bin =
-        std::env::var_os("DETENTE_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_detente").into());
-    let mut cmd = Command::new(bin);
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "teacher")
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC");
-    cmd
-}
 
 /// Whether a character may reach the screen only from detente itself: ESC, C1 controls, bidirectional controls.
 fn raw(c: char) -> bool {
@@ -156,40 +146,46 @@ fn hostile_strings_never_reach_the_terminal_raw() {
 
     t.run(
         "deck check",
-        detente(&db).args(["deck", "check"]).arg(&deck),
+        as_teacher(&db).args(["deck", "check"]).arg(&deck),
     );
     t.run(
         "deck import --dry-run",
-        detente(&db)
+        as_teacher(&db)
             .args(["deck", "import", "--dry-run"])
             .arg(&deck),
     );
     t.run(
         "deck import",
-        detente(&db).args(["deck", "import"]).arg(&deck),
+        as_teacher(&db).args(["deck", "import"]).arg(&deck),
     );
-    t.run("decks", detente(&db).args(["decks"]));
-    t.run("decks --json", detente(&db).args(["--json", "decks"]));
-    t.run("due", detente(&db).args(["due"]));
-    t.run("stats", detente(&db).args(["stats"]));
+    t.run("decks", as_teacher(&db).args(["decks"]));
+    t.run("decks --json", as_teacher(&db).args(["--json", "decks"]));
+    t.run("due", as_teacher(&db).args(["due"]));
+    t.run("stats", as_teacher(&db).args(["stats"]));
     for format in ["toml", "gift", "anki", "quizlet", "json"] {
         t.run(
             &format!("deck export {format}"),
-            detente(&db).args(["deck", "export", "hostile", "--format", format]),
+            as_teacher(&db).args(["deck", "export", "hostile", "--format", format]),
         );
     }
-    t.run("exam load", detente(&db).args(["exam", "load"]).arg(&exam));
+    t.run(
+        "exam load",
+        as_teacher(&db).args(["exam", "load"]).arg(&exam),
+    );
     plant_learner(&db);
-    t.run("exam list", detente(&db).args(["exam", "list"]));
-    t.run("exam results", detente(&db).args(["exam", "results", "hx"]));
+    t.run("exam list", as_teacher(&db).args(["exam", "list"]));
+    t.run(
+        "exam results",
+        as_teacher(&db).args(["exam", "results", "hx"]),
+    );
     t.run(
         "learner add",
-        detente(&db).args(["learner", "add", HOSTILE]),
+        as_teacher(&db).args(["learner", "add", HOSTILE]),
     );
-    t.run("learner list", detente(&db).args(["learner", "list"]));
+    t.run("learner list", as_teacher(&db).args(["learner", "list"]));
     t.run(
         "learner list --json",
-        detente(&db).args(["--json", "learner", "list"]),
+        as_teacher(&db).args(["--json", "learner", "list"]),
     );
     let roster = dir.path().join("roster.csv");
     std::fs::write(
@@ -199,25 +195,25 @@ fn hostile_strings_never_reach_the_terminal_raw() {
     .expect("roster");
     t.run(
         "learner import",
-        detente(&db).args(["learner", "import"]).arg(&roster),
+        as_teacher(&db).args(["learner", "import"]).arg(&roster),
     );
     for format in ["native", "moodle", "canvas", "blackboard"] {
         t.run(
             &format!("grades export {format}"),
-            detente(&db).args(["grades", "export", "--format", format]),
+            as_teacher(&db).args(["grades", "export", "--format", format]),
         );
     }
-    t.run("report items", detente(&db).args(["report", "items"]));
-    t.run("report flags", detente(&db).args(["report", "flags"]));
-    t.run("stats --class", detente(&db).args(["stats", "--class"]));
+    t.run("report items", as_teacher(&db).args(["report", "items"]));
+    t.run("report flags", as_teacher(&db).args(["report", "flags"]));
+    t.run("stats --class", as_teacher(&db).args(["stats", "--class"]));
     t.run(
         "stats as the learner",
-        detente(&db).args(["--learner", HOSTILE, "stats"]),
+        as_teacher(&db).args(["--learner", HOSTILE, "stats"]),
     );
     let html = dir.path().join("class.html");
     t.run(
         "report --html --class",
-        detente(&db)
+        as_teacher(&db)
             .args(["report", "--class", "--html"])
             .arg(&html),
     );
@@ -225,7 +221,7 @@ fn hostile_strings_never_reach_the_terminal_raw() {
     let html = dir.path().join("me.html");
     t.run(
         "report --html",
-        detente(&db)
+        as_teacher(&db)
             .args(["--learner", HOSTILE, "report", "--html"])
             .arg(&html),
     );
@@ -235,22 +231,22 @@ fn hostile_strings_never_reach_the_terminal_raw() {
     let bundle = dir.path().join("bundle.json");
     t.run(
         "progress export",
-        detente(&db)
+        as_teacher(&db)
             .args(["--learner", HOSTILE, "progress", "export", "-o"])
             .arg(&bundle),
     );
     let other = dir.path().join("other.db");
     t.run(
         "deck import (other)",
-        detente(&other).args(["deck", "import"]).arg(&deck),
+        as_teacher(&other).args(["deck", "import"]).arg(&deck),
     );
     t.run(
         "progress import",
-        detente(&other).args(["progress", "import"]).arg(&bundle),
+        as_teacher(&other).args(["progress", "import"]).arg(&bundle),
     );
     t.run(
         "learner list (other)",
-        detente(&other).args(["learner", "list"]),
+        as_teacher(&other).args(["learner", "list"]),
     );
 
     let total: usize = t.found.iter().map(|(_, n)| n).sum();

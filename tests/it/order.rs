@@ -3,14 +3,11 @@
 //! deck's own `new_order` honoured. And the counts: one definition, the same figure in the session summary,
 //! `due`, `stats` and `decks`.
 
-use assert_cmd::Command;
+use crate::support::{Answer, Ask, Script, Scripted, TestClock, answering, detente, run};
 use detente::deck::{Body, parse_deck};
 use detente::schedule::{Calendar, CardState, Phase};
-use detente::session::{
-    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-};
+use detente::session::{Reply, Session, StudyOptions};
 use detente::store::{self, Filter, Learner, Store, counts};
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
@@ -112,7 +109,7 @@ fn a_fresh_first_day_starts_at_the_beginning_of_the_readings() {
     assert_eq!(first[0].1, "sherr-byline");
     // A whole session's queue is the same list.
     let cal = Calendar::local(4);
-    let clock = FixedClock(Cell::new(1_700_000_000_000));
+    let clock = TestClock::new(1_700_000_000_000, 4_000);
     let session =
         Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
     assert_eq!(session.counts(), (0, 20));
@@ -272,67 +269,26 @@ fn a_deck_sets_its_own_order() {
 
 // ---------------------------------------------------------------------------------------------------- counts
 
-struct FixedClock(Cell<i64>);
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        let t = self.0.get();
-        self.0.set(t + 4_000);
-        t
-    }
-}
-
-/// Answers everything (wrongly where it can, so that cards stay in learning) and quits at question `quit_at`.
-struct Quitter {
-    asked: usize,
-    quit_at: usize,
-    summary: Option<Summary>,
-}
-
-impl Quitter {
-    fn reply<T>(&mut self, answer: T) -> detente::Result<Reply<T>> {
-        self.asked += 1;
-        Ok(if self.asked >= self.quit_at {
-            Reply::Quit
-        } else {
-            Reply::Answer(answer)
+/// Answers everything (wrongly where it can, so that cards stay in learning) and quits at prompt `quit_at`.
+fn quitter(quit_at: usize) -> Scripted<impl Script> {
+    let mut asked = 0;
+    answering(move |ask| {
+        asked += 1;
+        if asked >= quit_at {
+            return Reply::Quit;
+        }
+        Reply::Answer(match ask {
+            Ask::Choose { options, .. } => Answer::Pick(options.len().saturating_sub(1)),
+            Ask::ChooseMany { .. } => Answer::Tick(Vec::new()),
+            Ask::Judge { .. } => Answer::Judge(true),
+            Ask::Type { .. } => Answer::Type("no idea".into()),
+            Ask::Reveal { .. } => Answer::Grade(1),
         })
-    }
-}
-
-impl Prompter for Quitter {
-    fn choose(&mut self, _: &Question, _: &str, o: &[String]) -> detente::Result<Reply<usize>> {
-        self.reply(o.len().saturating_sub(1))
-    }
-    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
-        self.reply(Vec::new())
-    }
-    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-        self.reply(true)
-    }
-    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-        self.reply("no idea".into())
-    }
-    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-        self.reply(1)
-    }
-    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
-        Ok(Reply::Answer(Action::Next))
-    }
-    fn message(&mut self, _: &str) {}
-    fn summary(&mut self, s: &Summary) {
-        self.summary = Some(s.clone());
-    }
+    })
 }
 
 fn cli(db: &Path, args: &[&str]) -> serde_json::Value {
-    let out = Command::cargo_bin("detente")
-        .expect("binary")
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .expect("run");
+    let out = run(detente(db), args);
     assert!(out.status.success(), "{args:?}: {out:?}");
     serde_json::from_slice(&out.stdout).expect("json")
 }
@@ -348,28 +304,24 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     // (Never before today's rollover: the commands below count today.)
     let now = chrono::Utc::now().timestamp();
     let start = (now - 30 * 60).max(cal.start_of(cal.day_of(now)) + 1) * 1000;
-    let clock = FixedClock(Cell::new(start));
+    let clock = TestClock::new(start, 4_000);
     let opts = StudyOptions {
         new: Some(12),
         limit: Some(12),
         ..Default::default()
     };
     let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
-    let mut p = Quitter {
-        asked: 0,
-        quit_at: usize::MAX,
-        summary: None,
-    };
+    let mut p = quitter(usize::MAX);
     session.run(&mut p).expect("run");
     // Twenty minutes later, a second session: the learning cards are due; quit (Esc) on the second question,
     // a learning card on screen.
-    clock.0.set(start + 20 * 60_000);
+    clock.set(start + 20 * 60_000);
     let (before, _) = counts::queue(
         &store.conn,
         &learner,
         &Filter::default(),
         &cal,
-        clock.0.get() / 1000,
+        clock.get() / 1000,
     )
     .expect("queue");
     assert!(before.new_done > 0 && before.learning_now > 0, "{before:?}");
@@ -377,14 +329,10 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     let session =
         Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
     assert_eq!(session.counts(), (before.due_now, before.new_left));
-    let mut p = Quitter {
-        asked: 0,
-        quit_at: 2,
-        summary: None,
-    };
+    let mut p = quitter(2);
     let summary = session.run(&mut p).expect("run");
     assert_eq!(summary.done, 1);
-    let ended = clock.0.get() / 1000;
+    let ended = clock.get() / 1000;
     let (queue, _) =
         counts::queue(&store.conn, &learner, &Filter::default(), &cal, ended).expect("queue");
     assert!(queue.learning_today > 0);
@@ -392,7 +340,7 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
         summary.later_today, queue.learning_today,
         "the card on screen at Esc counts"
     );
-    assert_eq!(p.summary.as_ref(), Some(&summary));
+    assert_eq!(p.summaries.last(), Some(&summary));
     drop(store);
 
     // The commands, now: the same definitions give the same figures.
@@ -436,9 +384,7 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
             "{m}"
         );
     }
-    let check = Command::cargo_bin("detente")
-        .expect("binary")
-        .env("DETENTE_DB", &db)
+    let check = detente(&db)
         .args(["--json", "deck", "check"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("decks"))
         .output()
@@ -590,11 +536,7 @@ fn the_due_and_decks_tables_fit_80_columns() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
     for args in [["due"], ["decks"]] {
-        let out = Command::cargo_bin("detente")
-            .expect("binary")
-            .env("DETENTE_DB", &db)
-            .env("DETENTE_LEARNER", "ann")
-            .env("NO_COLOR", "1")
+        let out = detente(&db)
             .env("COLUMNS", "200")
             .args(args)
             .output()

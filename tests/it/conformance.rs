@@ -6,7 +6,7 @@ use detente::schedule::{CardState, Phase, Scheduler, Settings};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    serde_json::from_str(include_str!("data/conformance-vectors.json")).expect("vectors parse")
+    serde_json::from_str(include_str!("../data/conformance-vectors.json")).expect("vectors parse")
 }
 
 fn ts(s: &str) -> i64 {

@@ -2,46 +2,21 @@
 //! answers one card of every kind, Esc, Ctrl-C (exit 130), a SIGKILL mid-session followed by a look at the database,
 //! and two sessions on one database at once.
 
-mod pty;
-
-use pty::{expect, key, line_with, plain};
+use crate::support::pty::{self, expect, key, line_with, plain};
+use crate::support::sample_db;
 use rexpect::process::{Signal, WaitStatus};
-use rexpect::session::{PtySession, spawn_command};
+use rexpect::session::PtySession;
 use std::path::Path;
-use std::process::Command;
 
 const DOWN: &str = "\x1b[B";
 const UP: &str = "\x1b[A";
 const ESC: &str = "\x1b";
 
-/// A temporary database with the sample deck imported (the built-in decks load too, on first use).
-fn database() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let db = dir.path().join("d.db");
-    let status = Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["deck", "import", "tests/data/sample.toml"])
-        .env("DETENTE_DB", &db)
-        .env("DETENTE_LEARNER", "ann")
-        .output()
-        .expect("import");
-    assert!(status.status.success(), "{status:?}");
-    (dir, db)
-}
-
 /// `detente study` on the sample deck in a 100x40 terminal.
 fn study(db: &Path, learner: &str, extra: &[&str]) -> PtySession {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty cols 100 rows 40 && exec \"$@\"")
-        .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_detente"))
-        .args(["study", "--deck", "sample", "--seed", "7"])
-        .args(extra)
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", learner)
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm-256color");
-    spawn_command(cmd, Some(20_000)).expect("spawn")
+    let mut args = vec!["study", "--deck", "sample", "--seed", "7"];
+    args.extend_from_slice(extra);
+    pty::spawn(db, learner, (100, 40), &args)
 }
 
 /// The options of the list prompt on screen: waits for its help line, then reads the option lines of the last
@@ -163,7 +138,7 @@ fn answer_first_three(p: &mut PtySession) {
 
 #[test]
 fn a_session_answers_one_card_of_every_kind() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     answer_first_three(&mut p);
 
@@ -278,7 +253,7 @@ fn a_session_answers_one_card_of_every_kind() {
 
 #[test]
 fn esc_at_the_first_prompt_ends_the_session_with_a_summary_and_writes_no_answer() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     p.exp_string("0 done ").expect("first card");
     options(&mut p);
@@ -292,7 +267,7 @@ fn esc_at_the_first_prompt_ends_the_session_with_a_summary_and_writes_no_answer(
 
 #[test]
 fn ctrl_c_exits_130_and_keeps_the_answers_given() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     p.exp_string("0 done ").expect("first card");
     pick(&mut p, "Your answer:", "Transform them into an alliance");
@@ -311,7 +286,7 @@ fn ctrl_c_exits_130_and_keeps_the_answers_given() {
 
 #[test]
 fn sigkill_mid_session_loses_no_acknowledged_answer() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut p = study(&db, "ann", &[]);
     answer_first_three(&mut p);
     // The fourth card is on screen: three answers have been acknowledged.
@@ -336,7 +311,7 @@ fn sigkill_mid_session_loses_no_acknowledged_answer() {
 
 #[test]
 fn two_sessions_on_one_database_at_once_both_commit() {
-    let (_dir, db) = database();
+    let (_dir, db) = sample_db();
     let mut ann = study(&db, "ann", &[]);
     let mut bob = study(&db, "bob", &[]);
     ann.exp_string("0 done ").expect("ann starts");

@@ -1,61 +1,11 @@
 //! Exam dates (issue 13) end to end: an exam date raises a session's new cards to its pace, the review log records
 //! the exam rule and replays to the same states, and `due --json` and `stats --json` report the exam line.
 
-use assert_cmd::Command;
+use crate::support::{FirstOption, Scripted, TestClock, detente, sample_store};
 use chrono::{Duration, Local};
-use detente::deck::parse_deck;
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor, replay};
-use detente::session::{
-    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-};
+use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
-use std::cell::Cell;
-use std::path::Path;
-
-struct FixedClock(Cell<i64>);
-impl Clock for FixedClock {
-    fn now_ms(&self) -> i64 {
-        let t = self.0.get();
-        self.0.set(t + 4_000);
-        t
-    }
-}
-
-/// Answers every question with the first option, "2008", false, or Good.
-struct Scripted;
-
-impl Prompter for Scripted {
-    fn choose(&mut self, _: &Question, _: &str, _: &[String]) -> detente::Result<Reply<usize>> {
-        Ok(Reply::Answer(0))
-    }
-    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
-        Ok(Reply::Answer(vec![0]))
-    }
-    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-        Ok(Reply::Answer(false))
-    }
-    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-        Ok(Reply::Answer("2008".into()))
-    }
-    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-        Ok(Reply::Answer(3))
-    }
-    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
-        Ok(Reply::Answer(Action::Next))
-    }
-    fn message(&mut self, _: &str) {}
-    fn summary(&mut self, _: &Summary) {}
-}
-
-fn setup() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::open(&dir.path().join("d.db")).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
-    let tx = store.write().expect("tx");
-    store::import_deck(&tx, &deck.expect("valid"), false, None, 0).expect("import");
-    tx.commit().expect("commit");
-    (dir, store)
-}
 
 fn new_introduced(store: &Store, learner: i64) -> i64 {
     store
@@ -70,7 +20,7 @@ fn new_introduced(store: &Store, learner: i64) -> i64 {
 
 #[test]
 fn an_exam_date_raises_todays_new_cards_and_replays() {
-    let (_dir, mut store) = setup();
+    let (_dir, mut store) = sample_store();
     let mut learner = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
     learner.new_per_day = 1;
     let tx = store.write().expect("tx");
@@ -85,7 +35,7 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
     assert!(to_go >= 6, "{to_go}");
 
     // Without an exam, the daily limit: one new card.
-    let clock = FixedClock(Cell::new(start_ms));
+    let clock = TestClock::new(start_ms, 4_000);
     let session =
         Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
     assert_eq!(session.counts().1, 1);
@@ -101,14 +51,14 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
     let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
     let pace = to_go.div_ceil(3);
     assert_eq!(session.counts().1, pace);
-    session.run(&mut Scripted).expect("run");
+    session.run(&mut Scripted::new(FirstOption)).expect("run");
     assert_eq!(new_introduced(&store, learner.id), i64::from(pace));
 
     // Study on until the exam with it set, a day at a time: the new cards come at the pace. A sibling (another
     // blank of a cloze, the reverse of a flashcard) never comes on a day its note was studied, so while its note is
     // reviewed every day it waits: the sample deck's last one is still new on the eve of the exam.
     for d in 1..5 {
-        let clock = FixedClock(Cell::new(start_ms + d * 86_400_000));
+        let clock = TestClock::new(start_ms + d * 86_400_000, 4_000);
         let opts = StudyOptions {
             seed: 3,
             exam_date: Some(on(exam_day)),
@@ -116,7 +66,7 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
         };
         Session::start(&mut store, &learner, opts, &clock, cal)
             .expect("start")
-            .run(&mut Scripted)
+            .run(&mut Scripted::new(FirstOption))
             .expect("run");
         if d == 2 {
             assert!(new_introduced(&store, learner.id) >= i64::from(2 * pace));
@@ -170,7 +120,7 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
 
 #[test]
 fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
-    let (_dir, mut store) = setup();
+    let (_dir, mut store) = sample_store();
     let learner = store::learner_get_or_create(&mut store, "bo", 0).expect("learner");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     let start_ms = 1_700_000_000_000i64;
@@ -223,7 +173,7 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
     store::put_state(&tx, learner.id, id, Some(&state)).expect("state");
     tx.commit().expect("commit");
     let exam_day = today + i64::from(last_good) + 1;
-    let clock = FixedClock(Cell::new(start_ms));
+    let clock = TestClock::new(start_ms, 4_000);
     let opts = StudyOptions {
         filter: store::Filter {
             decks: vec![card.deck_id.clone()],
@@ -235,7 +185,7 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
     };
     let summary = Session::start(&mut store, &learner, opts, &clock, cal)
         .expect("start")
-        .run(&mut Scripted)
+        .run(&mut Scripted::new(FirstOption))
         .expect("run");
     assert_eq!(summary.done, 1);
     let row: (i64, i64, Option<i64>) = store
@@ -255,14 +205,6 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
         .expect("state");
     assert_eq!(after.interval, last_good);
     assert_eq!(after.due, cal.start_of(today + i64::from(last_good)));
-}
-
-fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1");
-    cmd
 }
 
 #[test]

@@ -3,32 +3,20 @@
 //! Scores, partial credit, grading methods, the attempts limit, closing on time-out, resuming after an
 //! interruption, study schedules left untouched, and item analysis on a crafted case.
 
-use detente::deck::{Body, Card, cloze_blanks, cloze_question, parse_deck};
+use crate::support::{
+    Answer, Ask, Script, Scripted, TestClock, as_teacher, detente, run, sample_deck, sample_store,
+};
+use detente::deck::{Body, Card, cloze_blanks, cloze_question};
 use detente::exam::{Exam, Grading, parse_exam};
 use detente::schedule::Calendar;
 use detente::session::exam::{
     ExamEnd, ExamSummary, ItemSource, Sitting, exam_row, item_report, results,
 };
-use detente::session::{
-    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-};
+use detente::session::{Question, Reply, Session, StudyOptions};
 use detente::store::{self, Learner, Store};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
-
-/// A clock the test can move; each reading advances it by a second.
-#[derive(Clone)]
-struct TestClock(Rc<Cell<i64>>);
-impl Clock for TestClock {
-    fn now_ms(&self) -> i64 {
-        let t = self.0.get();
-        self.0.set(t + 1_000);
-        t
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
@@ -62,43 +50,38 @@ struct Student {
     asked: Vec<(usize, &'static str, Mode)>,
     /// Quit (Esc) at the question with this number.
     quit_at: Option<usize>,
-    /// At the question with this number, let this many milliseconds pass before answering.
-    stall: Option<(usize, i64, Rc<Cell<i64>>)>,
+    /// At the question with this number, let this many milliseconds pass on this clock before answering.
+    stall: Option<(usize, i64, TestClock)>,
     statuses: Vec<Option<String>>,
-    messages: Vec<String>,
-    summaries: Vec<ExamSummary>,
-    feedbacks: usize,
+}
+
+/// A [`Student`] of the deck `deck` with this seed and skill, as a prompter.
+fn student(deck: &[Card], seed: u64, skill: f64) -> Scripted<Student> {
+    let mut cards = HashMap::new();
+    for c in deck {
+        for s in 0..c.siblings() {
+            let prompt = match (&c.body, s) {
+                (Body::Cloze { .. }, s) => cloze_question(&c.prompt, s),
+                (Body::Flashcard { answer, .. }, 1) => answer.clone(),
+                _ => c.prompt.clone(),
+            };
+            cards.insert(prompt, (c.clone(), s));
+        }
+    }
+    Scripted::new(Student {
+        cards,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        skill,
+        plan: HashMap::new(),
+        current: HashMap::new(),
+        asked: Vec::new(),
+        quit_at: None,
+        stall: None,
+        statuses: Vec::new(),
+    })
 }
 
 impl Student {
-    fn new(deck: &[Card], seed: u64, skill: f64) -> Self {
-        let mut cards = HashMap::new();
-        for c in deck {
-            for s in 0..c.siblings() {
-                let prompt = match (&c.body, s) {
-                    (Body::Cloze { .. }, s) => cloze_question(&c.prompt, s),
-                    (Body::Flashcard { answer, .. }, 1) => answer.clone(),
-                    _ => c.prompt.clone(),
-                };
-                cards.insert(prompt, (c.clone(), s));
-            }
-        }
-        Student {
-            cards,
-            rng: ChaCha8Rng::seed_from_u64(seed),
-            skill,
-            plan: HashMap::new(),
-            current: HashMap::new(),
-            asked: Vec::new(),
-            quit_at: None,
-            stall: None,
-            statuses: Vec::new(),
-            messages: Vec::new(),
-            summaries: Vec::new(),
-            feedbacks: 0,
-        }
-    }
-
     /// The mode for a question, decided once per question; `None` to quit.
     fn mode(&mut self, q: &Question) -> Option<Mode> {
         if let Some(m) = self.current.get(&q.prompt) {
@@ -110,7 +93,7 @@ impl Student {
         if let Some((n, ms, clock)) = &self.stall
             && *n == q.number
         {
-            clock.set(clock.get() + ms);
+            clock.advance(*ms);
         }
         let m = self.plan.get(&q.prompt).copied().unwrap_or_else(|| {
             let x = (self.rng.next_u64() % 1000) as f64 / 1000.0;
@@ -135,18 +118,8 @@ impl Student {
     fn done(&mut self, q: &Question) {
         self.current.remove(&q.prompt);
     }
-}
 
-impl Prompter for Student {
-    fn choose(
-        &mut self,
-        q: &Question,
-        label: &str,
-        options: &[String],
-    ) -> detente::Result<Reply<usize>> {
-        let Some(mode) = self.mode(q) else {
-            return Ok(Reply::Quit);
-        };
+    fn choose(&mut self, q: &Question, label: &str, options: &[String], mode: Mode) -> usize {
         let (card, _) = self.card(q);
         let find = |want: &str| options.iter().position(|o| o == want).unwrap_or(0);
         let i = match &card.body {
@@ -187,22 +160,16 @@ impl Prompter for Student {
         if matches!(card.body, Body::Choice { .. }) {
             self.done(q);
         }
-        Ok(Reply::Answer(i))
+        i
     }
-    fn choose_many(
-        &mut self,
-        q: &Question,
-        options: &[String],
-    ) -> detente::Result<Reply<Vec<usize>>> {
-        let Some(mode) = self.mode(q) else {
-            return Ok(Reply::Quit);
-        };
+
+    fn choose_many(&mut self, q: &Question, options: &[String], mode: Mode) -> Vec<usize> {
         self.done(q);
         let (card, _) = self.card(q);
         let Body::Multi { answers, .. } = &card.body else {
-            return Ok(Reply::Answer(vec![]));
+            return vec![];
         };
-        let pick: Vec<usize> = match mode {
+        match mode {
             Mode::Right => options
                 .iter()
                 .enumerate()
@@ -220,28 +187,19 @@ impl Prompter for Student {
                 .position(|o| !answers.contains(o))
                 .into_iter()
                 .collect(),
-        };
-        Ok(Reply::Answer(pick))
+        }
     }
-    fn judge(&mut self, q: &Question) -> detente::Result<Reply<bool>> {
-        let Some(mode) = self.mode(q) else {
-            return Ok(Reply::Quit);
-        };
+
+    fn judge(&mut self, q: &Question, mode: Mode) -> bool {
         self.done(q);
         let (card, _) = self.card(q);
         let Body::Truefalse { answer } = card.body else {
-            return Ok(Reply::Answer(true));
+            return true;
         };
-        Ok(Reply::Answer(if mode == Mode::Right {
-            answer
-        } else {
-            !answer
-        }))
+        if mode == Mode::Right { answer } else { !answer }
     }
-    fn type_answer(&mut self, q: &Question) -> detente::Result<Reply<String>> {
-        let Some(mode) = self.mode(q) else {
-            return Ok(Reply::Quit);
-        };
+
+    fn type_answer(&mut self, q: &Question, mode: Mode) -> String {
         self.done(q);
         let (card, sibling) = self.card(q);
         let right = match &card.body {
@@ -250,31 +208,31 @@ impl Prompter for Student {
             Body::Number { answer, .. } => answer.to_string(),
             _ => String::new(),
         };
-        Ok(Reply::Answer(if mode == Mode::Right {
+        if mode == Mode::Right {
             right
         } else if matches!(card.body, Body::Number { .. }) {
             "1789".into()
         } else {
             "Zzyzx Qwrtp".into()
-        }))
+        }
     }
-    fn reveal(&mut self, q: &Question, _: &str) -> detente::Result<Reply<u8>> {
-        let Some(mode) = self.mode(q) else {
-            return Ok(Reply::Quit);
+}
+
+impl Script for Student {
+    fn answer(&mut self, ask: &Ask) -> Reply<Answer> {
+        let Some(mode) = self.mode(ask.question()) else {
+            return Reply::Quit;
         };
-        self.done(q);
-        Ok(Reply::Answer(if mode == Mode::Right { 3 } else { 1 }))
-    }
-    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
-        self.feedbacks += 1;
-        Ok(Reply::Answer(Action::Next))
-    }
-    fn message(&mut self, text: &str) {
-        self.messages.push(text.to_string());
-    }
-    fn summary(&mut self, _: &Summary) {}
-    fn exam_summary(&mut self, s: &ExamSummary) {
-        self.summaries.push(s.clone());
+        Reply::Answer(match *ask {
+            Ask::Choose { q, label, options } => Answer::Pick(self.choose(q, label, options, mode)),
+            Ask::ChooseMany { q, options } => Answer::Tick(self.choose_many(q, options, mode)),
+            Ask::Judge { q } => Answer::Judge(self.judge(q, mode)),
+            Ask::Type { q } => Answer::Type(self.type_answer(q, mode)),
+            Ask::Reveal { q } => {
+                self.done(q);
+                Answer::Grade(if mode == Mode::Right { 3 } else { 1 })
+            }
+        })
     }
 }
 
@@ -291,18 +249,12 @@ struct World {
 }
 
 fn world() -> World {
-    let dir = tempfile::tempdir().expect("tmp");
-    let mut store = Store::open(&dir.path().join("d.db")).expect("open");
-    let (deck, _) = parse_deck("sample.toml", include_str!("data/sample.toml"));
-    let deck = deck.expect("valid");
-    let tx = store.write().expect("tx");
-    store::import_deck(&tx, &deck, false, None, 0).expect("import");
-    tx.commit().expect("commit");
+    let (dir, store) = sample_store();
     World {
         _dir: dir,
         store,
-        cards: deck.cards,
-        clock: TestClock(Rc::new(Cell::new(1_700_000_000_000))),
+        cards: sample_deck().cards,
+        clock: TestClock::new(1_700_000_000_000, 1_000),
     }
 }
 
@@ -334,7 +286,12 @@ fn learner(store: &mut Store, name: &str) -> Learner {
     store::learner_get_or_create(store, name, 0).expect("learner")
 }
 
-fn sit(w: &mut World, exam: &Exam, l: &Learner, s: &mut Student) -> detente::Result<ExamEnd> {
+fn sit(
+    w: &mut World,
+    exam: &Exam,
+    l: &Learner,
+    s: &mut Scripted<Student>,
+) -> detente::Result<ExamEnd> {
     Sitting::new(&mut w.store, exam, l, &w.clock).run(s)
 }
 
@@ -375,7 +332,7 @@ fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused
         let l = learner(&mut w.store, &format!("student{i:02}"));
         let skill = 0.2 + 0.025 * i as f64;
         // Study first: a session of every new card.
-        let mut s = Student::new(&w.cards, 1000 + i, skill);
+        let mut s = student(&w.cards, 1000 + i, skill);
         let opts = StudyOptions {
             seed: i,
             ..Default::default()
@@ -393,21 +350,21 @@ fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused
     for (i, (l, skill)) in class.iter().enumerate() {
         let mut grades = Vec::new();
         for attempt in 1..=2u32 {
-            let mut s = Student::new(&w.cards, 7 * i as u64 + u64::from(attempt), *skill);
+            let mut s = student(&w.cards, 7 * i as u64 + u64::from(attempt), *skill);
             let summary = closed(sit(&mut w, &exam, l, &mut s).expect("sit"));
             assert_eq!(summary.attempt, attempt);
-            assert_eq!(s.feedbacks, 0, "no feedback during an exam");
-            assert_eq!(s.asked.len(), 9);
-            let want = expected_score(&s.asked);
+            assert_eq!(s.feedback.len(), 0, "no feedback during an exam");
+            assert_eq!(s.script.asked.len(), 9);
+            let want = expected_score(&s.script.asked);
             assert!(
                 (summary.score - want).abs() < 1e-9,
                 "{} vs {want}: {:?}",
                 summary.score,
-                s.asked
+                s.script.asked
             );
             assert_eq!(summary.max_score, 9.0);
             assert_eq!(summary.passed, summary.percent >= 50.0);
-            assert_eq!(s.summaries.len(), 1);
+            assert_eq!(s.exam_summaries.len(), 1);
             assert_eq!(summary.questions.len(), 9);
             grades.push(summary.percent);
             if attempt == 1 {
@@ -417,12 +374,12 @@ fn a_class_of_thirty_studies_then_sits_an_exam_twice_and_a_third_time_is_refused
             papers.push(attempts[attempt as usize - 1].paper.clone());
         }
         // A third attempt is refused, with a message that says why.
-        let mut s = Student::new(&w.cards, 0, 1.0);
+        let mut s = student(&w.cards, 0, 1.0);
         match sit(&mut w, &exam, l, &mut s) {
             Err(detente::Error::Usage(m)) => assert!(m.contains("all 2 attempts"), "{m}"),
             other => panic!("expected a refusal, got {other:?}"),
         }
-        assert!(s.asked.is_empty());
+        assert!(s.script.asked.is_empty());
         let r = results(&w.store, &exam).expect("results");
         let mine = r.iter().find(|r| r.learner == l.name).expect("mine");
         let best = grades.iter().copied().fold(f64::MIN, f64::max);
@@ -468,7 +425,7 @@ fn per_learner_papers_differ_and_are_reproducible() {
     let mut papers = Vec::new();
     for name in ["ann", "bob", "ann"] {
         let l = learner(&mut w.store, name);
-        let mut s = Student::new(&w.cards, 1, 1.0);
+        let mut s = student(&w.cards, 1, 1.0);
         let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
         assert_eq!(summary.score, 5.0);
         let a = store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts");
@@ -489,9 +446,9 @@ fn partial_credit_and_every_grading_method() {
     let l = learner(&mut w.store, "ann");
     let mut shares = Vec::new();
     for mode in [Mode::Partial, Mode::Right, Mode::Wrong] {
-        let mut s = Student::new(&w.cards, 1, 0.0);
-        for (prompt, _) in s.cards.clone() {
-            s.plan.insert(prompt, mode);
+        let mut s = student(&w.cards, 1, 0.0);
+        for (prompt, _) in s.script.cards.clone() {
+            s.script.plan.insert(prompt, mode);
         }
         let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
         if mode == Mode::Partial {
@@ -531,13 +488,13 @@ fn running_out_of_time_closes_the_attempt_and_a_late_answer_does_not_count() {
     let mut w = world();
     let exam = load(&mut w.store, "time_limit = 10\n");
     let l = learner(&mut w.store, "ann");
-    let mut s = Student::new(&w.cards, 1, 1.0);
+    let mut s = student(&w.cards, 1, 1.0);
     // At the fourth question the learner dawdles eleven minutes.
-    s.stall = Some((4, 11 * 60_000, w.clock.0.clone()));
+    s.script.stall = Some((4, 11 * 60_000, w.clock.clone()));
     let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
     assert!(summary.timed_out);
     assert_eq!(summary.score, 3.0, "only the three answers in time count");
-    assert_eq!(s.asked.len(), 4);
+    assert_eq!(s.script.asked.len(), 4);
     let answers = store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts");
     assert_eq!(
         store::attempt_answers(&w.store.conn, answers[0].id)
@@ -548,14 +505,15 @@ fn running_out_of_time_closes_the_attempt_and_a_late_answer_does_not_count() {
     assert_eq!(answers[0].closed_at, answers[0].deadline);
     // The time left is in every question's header.
     assert!(
-        s.statuses[0]
+        s.script.statuses[0]
             .as_deref()
             .is_some_and(|t| t.contains("10:00 left") || t.contains("9:59 left")),
         "{:?}",
-        s.statuses
+        s.script.statuses
     );
     assert!(
-        s.statuses
+        s.script
+            .statuses
             .iter()
             .all(|t| t.as_deref().is_some_and(|t| t.ends_with(" left")))
     );
@@ -566,8 +524,8 @@ fn an_interrupted_attempt_resumes_where_it_stopped_or_closes_past_its_deadline()
     let mut w = world();
     let exam = load(&mut w.store, "time_limit = 30\n");
     let ann = learner(&mut w.store, "ann");
-    let mut s = Student::new(&w.cards, 1, 1.0);
-    s.quit_at = Some(4);
+    let mut s = student(&w.cards, 1, 1.0);
+    s.script.quit_at = Some(4);
     assert_eq!(
         sit(&mut w, &exam, &ann, &mut s).expect("sit"),
         ExamEnd::Paused
@@ -582,24 +540,24 @@ fn an_interrupted_attempt_resumes_where_it_stopped_or_closes_past_its_deadline()
         3
     );
     // Again: the same attempt goes on at question 4.
-    let mut s = Student::new(&w.cards, 1, 1.0);
+    let mut s = student(&w.cards, 1, 1.0);
     let summary = closed(sit(&mut w, &exam, &ann, &mut s).expect("resume"));
-    assert_eq!(s.asked.first().map(|a| a.0), Some(4));
+    assert_eq!(s.script.asked.first().map(|a| a.0), Some(4));
     assert_eq!(summary.attempt, 1);
     assert_eq!(summary.score, 9.0);
 
     // Bob stops after two answers and comes back after the deadline: closed and scored, nothing asked.
     let bob = learner(&mut w.store, "bob");
-    let mut s = Student::new(&w.cards, 1, 1.0);
-    s.quit_at = Some(3);
+    let mut s = student(&w.cards, 1, 1.0);
+    s.script.quit_at = Some(3);
     assert_eq!(
         sit(&mut w, &exam, &bob, &mut s).expect("sit"),
         ExamEnd::Paused
     );
-    w.clock.0.set(w.clock.0.get() + 31 * 60_000);
-    let mut s = Student::new(&w.cards, 1, 1.0);
+    w.clock.advance(31 * 60_000);
+    let mut s = student(&w.cards, 1, 1.0);
     let summary = closed(sit(&mut w, &exam, &bob, &mut s).expect("late"));
-    assert!(s.asked.is_empty());
+    assert!(s.script.asked.is_empty());
     assert!(summary.timed_out);
     assert_eq!(summary.score, 2.0);
 }
@@ -618,8 +576,8 @@ fn item_analysis_flags_a_question_weak_students_get_right() {
     for i in 0..10 {
         let l = learner(&mut w.store, &format!("s{i}"));
         let strong = i >= 5;
-        let mut s = Student::new(&w.cards, 1, 0.0);
-        for (prompt, _) in s.cards.clone() {
+        let mut s = student(&w.cards, 1, 0.0);
+        for (prompt, _) in s.script.cards.clone() {
             let mode = if prompt == choice_prompt {
                 if strong { Mode::Wrong } else { Mode::Right }
             } else if strong {
@@ -627,7 +585,7 @@ fn item_analysis_flags_a_question_weak_students_get_right() {
             } else {
                 Mode::Wrong
             };
-            s.plan.insert(prompt, mode);
+            s.script.plan.insert(prompt, mode);
         }
         closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
     }
@@ -660,30 +618,20 @@ fn exam_load_reports_problems_with_file_line_col_and_exits_65() {
         "id = \"bad\"\ntitle = \"Bad\"\ndecks = [\"no-such-deck\"]\nquestions = 3\n",
     )
     .expect("write");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "load"])
-        .arg(&file)
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("run");
+    let out = run(
+        detente(&db),
+        &["exam", "load", file.to_str().expect("path")],
+    );
     assert_eq!(out.status.code(), Some(65));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("bad.toml:3:10: error: no deck `no-such-deck` is loaded"),
         "{err}"
     );
-    let list = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "list", "--json"])
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("run");
+    let list = run(detente(&db), &["exam", "list", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     assert_eq!(v, serde_json::json!([]), "nothing was loaded");
-    let ok = std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "load", "exams/example.toml"])
-        .env("DETENTE_DB", &db)
-        .output()
-        .expect("run");
+    let ok = run(detente(&db), &["exam", "load", "exams/example.toml"]);
     assert!(ok.status.success(), "{ok:?}");
 }
 
@@ -692,14 +640,14 @@ fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read(
     let mut w = world();
     let exam = load(&mut w.store, "time_limit = 30\n");
     let cy = learner(&mut w.store, "cy");
-    let mut s = Student::new(&w.cards, 1, 1.0);
-    s.quit_at = Some(3);
+    let mut s = student(&w.cards, 1, 1.0);
+    s.script.quit_at = Some(3);
     assert_eq!(
         sit(&mut w, &exam, &cy, &mut s).expect("sit"),
         ExamEnd::Paused
     );
     // Before the deadline nothing is closed.
-    let now = w.clock.0.get();
+    let now = w.clock.get();
     let tx = w.store.write().expect("tx");
     assert_eq!(store::close_expired_attempts(&tx, now).expect("close"), 0);
     tx.commit().expect("commit");
@@ -716,16 +664,6 @@ fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read(
     assert!(results[0].grade.is_some());
 }
 
-fn detente_cmd(db: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(args)
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "teacher")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run detente")
-}
-
 #[test]
 fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded() {
     let mut w = world();
@@ -733,12 +671,12 @@ fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded(
     let exam = load(&mut w.store, "score_flashcards = false\nquestions = 8\n");
     assert!(!exam.score_flashcards);
     let ann = learner(&mut w.store, "ann");
-    let mut s = Student::new(&w.cards, 1, 1.0);
+    let mut s = student(&w.cards, 1, 1.0);
     let summary = closed(sit(&mut w, &exam, &ann, &mut s).expect("sit"));
     assert!(
-        s.asked.iter().all(|(_, k, _)| *k != "flashcard"),
+        s.script.asked.iter().all(|(_, k, _)| *k != "flashcard"),
         "{:?}",
-        s.asked
+        s.script.asked
     );
     assert_eq!(summary.max_score, 8.0);
     assert!(!summary.self_graded);
@@ -750,8 +688,8 @@ fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded(
         "id = \"nine\"\ntitle = \"Nine\"\ndecks = [\"sample\"]\nquestions = 9\n",
     )
     .expect("write");
-    let out = detente_cmd(
-        &w.store.path,
+    let out = run(
+        as_teacher(&w.store.path),
         &["exam", "load", file.to_str().expect("path")],
     );
     assert_eq!(out.status.code(), Some(65));
@@ -760,20 +698,26 @@ fn flashcards_are_scored_only_when_the_exam_says_so_and_then_marked_self_graded(
     // With it, the flashcard counts, and the summary, results and grade exports say the score is self-graded.
     let exam = load(&mut w.store, "score_flashcards = true\n");
     let bob = learner(&mut w.store, "bob");
-    let mut s = Student::new(&w.cards, 2, 1.0);
+    let mut s = student(&w.cards, 2, 1.0);
     let summary = closed(sit(&mut w, &exam, &bob, &mut s).expect("sit"));
-    assert!(s.asked.iter().any(|(_, k, _)| *k == "flashcard"));
+    assert!(s.script.asked.iter().any(|(_, k, _)| *k == "flashcard"));
     assert!(summary.self_graded);
     assert!(summary.render().contains("graded yourself"));
-    let out = detente_cmd(&w.store.path, &["--json", "exam", "results", "quiz"]);
+    let out = run(
+        as_teacher(&w.store.path),
+        &["--json", "exam", "results", "quiz"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["self_graded"], true);
-    let out = detente_cmd(
-        &w.store.path,
+    let out = run(
+        as_teacher(&w.store.path),
         &["learner", "set", "bob", "--student-id", "S9"],
     );
     assert!(out.status.success());
-    let out = detente_cmd(&w.store.path, &["grades", "export", "--format", "canvas"]);
+    let out = run(
+        as_teacher(&w.store.path),
+        &["grades", "export", "--format", "canvas"],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.lines()
@@ -788,8 +732,8 @@ fn a_paused_exam_names_the_learner_and_an_unknown_learner_is_refused() {
     let mut w = world();
     let exam = load(&mut w.store, "");
     let ann = learner(&mut w.store, "Ann Lee");
-    let mut s = Student::new(&w.cards, 1, 1.0);
-    s.quit_at = Some(2);
+    let mut s = student(&w.cards, 1, 1.0);
+    s.script.quit_at = Some(2);
     assert_eq!(
         sit(&mut w, &exam, &ann, &mut s).expect("sit"),
         ExamEnd::Paused
@@ -803,8 +747,8 @@ fn a_paused_exam_names_the_learner_and_an_unknown_learner_is_refused() {
     );
     // A mistyped learner opens no attempt and creates nobody.
     let before = store::learners(&w.store.conn).expect("learners").len();
-    let out = detente_cmd(
-        &w.store.path,
+    let out = run(
+        as_teacher(&w.store.path),
         &["--learner", "Ann Le", "exam", "run", "quiz"],
     );
     assert_eq!(out.status.code(), Some(2));

@@ -1,6 +1,8 @@
 //! Helpers for driving the built binary in a pseudo-terminal with rexpect, shared by the real-terminal tests.
 
-use rexpect::session::PtySession;
+use rexpect::session::{PtySession, spawn_command};
+use std::path::Path;
+use std::process::Command;
 
 /// The text of terminal output with escape sequences removed (rexpect hands over each byte as a char).
 pub fn plain(raw: &str) -> String {
@@ -49,4 +51,19 @@ pub fn expect(p: &mut PtySession, text: &str) {
 pub fn key(p: &mut PtySession, keys: &str) {
     p.send(keys).expect("send");
     p.flush().expect("flush");
+}
+
+/// `detente args` on `db` as `learner`, in a pseudo-terminal of `cols` x `rows` (set with `stty` before detente
+/// starts), in the test environment with `TERM=xterm-256color`.
+pub fn spawn(db: &Path, learner: &str, (cols, rows): (u16, u16), args: &[&str]) -> PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("stty cols {cols} rows {rows} && exec \"$@\""))
+        .arg("sh")
+        .arg(super::bin())
+        .args(args);
+    super::environment(&mut cmd, db)
+        .env("DETENTE_LEARNER", learner)
+        .env("TERM", "xterm-256color");
+    spawn_command(cmd, Some(20_000)).expect("spawn")
 }

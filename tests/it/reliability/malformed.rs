@@ -3,6 +3,7 @@
 //! GIFT banks. Each is refused with exit 65 and a message naming the problem, and the database file is byte for byte
 //! what it was before.
 
+use crate::support::as_teacher;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,18 +11,6 @@ fn corpus(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/malformed")
         .join(sub)
-}
-
-fn detente(db: &Path) -> Command {
-    // DETENTE_BIN runs the checks against another build (an older version, to measure what it let through).
-    let bin =
-        std::env::var_os("DETENTE_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_detente").into());
-    let mut cmd = Command::new(bin);
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "teacher")
-        .env("NO_COLOR", "1")
-        .env("TZ", "UTC");
-    cmd
 }
 
 fn files(sub: &str, ext: &str) -> Vec<PathBuf> {
@@ -79,7 +68,7 @@ fn teacher(dir: &Path) -> PathBuf {
             data.join("roster/plain.csv"),
         ],
     ] {
-        let out = detente(&db).args(&args).output().expect("run");
+        let out = as_teacher(&db).args(&args).output().expect("run");
         assert!(
             out.status.success(),
             "{args:?}: {}",
@@ -124,7 +113,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
     // Control: the good bundle imports, into a copy.
     let copy = dir.path().join("copy.db");
     std::fs::copy(&db, &copy).expect("copy");
-    let out = detente(&copy)
+    let out = as_teacher(&copy)
         .args(["progress", "import"])
         .arg(corpus("bundle/good.json"))
         .output()
@@ -149,7 +138,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
     };
 
     for roster in files("roster", ".csv") {
-        let out = detente(&db)
+        let out = as_teacher(&db)
             .args(["learner", "import"])
             .arg(&roster)
             .output()
@@ -178,7 +167,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
             .replace(".patch.json", ".json");
         let file = dir.path().join(&name);
         std::fs::write(&file, doc.to_string()).expect("write");
-        let out = detente(&db)
+        let out = as_teacher(&db)
             .args(["progress", "import"])
             .arg(&file)
             .output()
@@ -199,7 +188,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
             continue;
         }
         // With the good bundle first: one bad file refuses them all.
-        let out = detente(&db)
+        let out = as_teacher(&db)
             .args(["progress", "import"])
             .arg(corpus("bundle/good.json"))
             .arg(&bundle)
@@ -213,7 +202,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        let out = detente(&db)
+        let out = as_teacher(&db)
             .args(["deck", "import"])
             .arg(&deck)
             .output()
@@ -226,7 +215,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
             .expect("name")
             .to_string_lossy()
             .into_owned();
-        let out = detente(&db)
+        let out = as_teacher(&db)
             .args(["exam", "load"])
             .arg(&exam)
             .output()
@@ -240,7 +229,7 @@ fn malformed_inputs_are_refused_and_the_database_is_untouched() {
             .to_string_lossy()
             .into_owned();
         let target = dir.path().join("converted.toml");
-        let out = detente(&db)
+        let out = as_teacher(&db)
             .args(["deck", "convert", "--from", "gift", "-o"])
             .arg(&target)
             .arg(&gift)

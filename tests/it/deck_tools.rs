@@ -2,17 +2,9 @@
 //! runs that change nothing; edits while a learner has progress (kept, or reset with `--reset-changed`); banks
 //! converted from GIFT, Anki, Quizlet and CSV; exports read back.
 
-use assert_cmd::Command;
+use crate::support::detente;
 use predicates::prelude::*;
 use std::path::Path;
-
-fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1");
-    cmd
-}
 
 /// Gives learner `ann` a reviewed state on every study item of deck `deck`.
 fn give_progress(db: &Path, deck: &str) {

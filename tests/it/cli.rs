@@ -1,17 +1,8 @@
 //! The binary without a terminal: exit codes, errors with FILE:LINE:COL, JSON output parsed back, databases left
 //! untouched by bad input, and the built-in decks' quality bars.
 
-use assert_cmd::Command;
+use crate::support::detente;
 use predicates::prelude::*;
-use std::path::Path;
-
-fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1");
-    cmd
-}
 
 #[test]
 fn study_without_a_terminal_exits_2() {

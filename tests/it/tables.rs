@@ -3,15 +3,13 @@
 //! may be cut across two lines (a cut word ends with an ellipsis), and `--json` still parses. Also: shell
 //! completions and the man page.
 
+use crate::support::{self, Answer, Ask, Script, Scripted, TestClock, answering, first_option};
 use assert_cmd::Command;
 use detente::exam::parse_exam;
 use detente::schedule::Calendar;
 use detente::session::exam::{ExamEnd, Sitting};
-use detente::session::{
-    Action, Clock, Feedback, Prompter, Question, Reply, Session, StudyOptions, Summary,
-};
+use detente::session::{Reply, Session, StudyOptions};
 use detente::store::{self, Filter, Store};
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -21,56 +19,24 @@ const SCREEN: usize = 80;
 const LONG: &str = "Maximiliana Konstantinopoulou-Wittgenstein";
 const LONG_EXAM_TITLE: &str = "Final examination on NATO and Russia after the Lisbon summit of 2010: missile defence, the NATO-Russia Council, strategic partnership and the apprehensions of the new member states";
 
+/// detente as the learner with the long name, on a screen of `SCREEN` columns.
 fn detente(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("detente").expect("binary");
-    cmd.env_clear()
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", LONG)
-        .env("COLUMNS", SCREEN.to_string())
-        .env("NO_COLOR", "1");
+    let mut cmd = support::detente(db);
+    cmd.env("DETENTE_LEARNER", LONG)
+        .env("COLUMNS", SCREEN.to_string());
     cmd
 }
 
-struct Steady(Cell<i64>);
-impl Clock for Steady {
-    fn now_ms(&self) -> i64 {
-        let t = self.0.get();
-        self.0.set(t + 3_000);
-        t
-    }
-}
-
-/// Picks the `pick`-th option (modulo), judges true, types a year, grades Good.
-struct Answers {
-    pick: usize,
-}
-
-impl Prompter for Answers {
-    fn choose(
-        &mut self,
-        _: &Question,
-        _: &str,
-        options: &[String],
-    ) -> detente::Result<Reply<usize>> {
-        Ok(Reply::Answer(self.pick % options.len().max(1)))
-    }
-    fn choose_many(&mut self, _: &Question, _: &[String]) -> detente::Result<Reply<Vec<usize>>> {
-        Ok(Reply::Answer(vec![0]))
-    }
-    fn judge(&mut self, _: &Question) -> detente::Result<Reply<bool>> {
-        Ok(Reply::Answer(self.pick.is_multiple_of(2)))
-    }
-    fn type_answer(&mut self, _: &Question) -> detente::Result<Reply<String>> {
-        Ok(Reply::Answer("2010".into()))
-    }
-    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
-        Ok(Reply::Answer(3))
-    }
-    fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
-        Ok(Reply::Answer(Action::Next))
-    }
-    fn message(&mut self, _: &str) {}
-    fn summary(&mut self, _: &Summary) {}
+/// Picks the `pick`-th option (modulo), judges true when `pick` is even, types a year, grades Good.
+fn answers(pick: usize) -> Scripted<impl Script> {
+    answering(move |ask| {
+        Reply::Answer(match ask {
+            Ask::Choose { options, .. } => Answer::Pick(pick % options.len().max(1)),
+            Ask::Judge { .. } => Answer::Judge(pick.is_multiple_of(2)),
+            Ask::Type { .. } => Answer::Type("2010".into()),
+            Ask::ChooseMany { .. } | Ask::Reveal { .. } => first_option(ask),
+        })
+    })
 }
 
 /// A database with three learners (two with long identities), the example exam and a long-titled one, study
@@ -129,7 +95,7 @@ fn class() -> (tempfile::TempDir, PathBuf, String) {
 
     let mut store = Store::open(&db).expect("open");
     let now = chrono::Utc::now().timestamp_millis();
-    let clock = Steady(Cell::new(now - 3_600_000));
+    let clock = TestClock::new(now - 3_600_000, 3_000);
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     let names = [LONG, "Bartholomew Fitzgerald-Montgomery", "李小龍"];
     for (i, name) in names.iter().enumerate() {
@@ -145,14 +111,14 @@ fn class() -> (tempfile::TempDir, PathBuf, String) {
         };
         Session::start(&mut store, &learner, opts, &clock, cal)
             .expect("start")
-            .run(&mut Answers { pick: i })
+            .run(&mut answers(i))
             .expect("study");
         for (file, text) in [("example.toml", example.as_str()), ("final.toml", &long)] {
             let (exam, _, diags) = parse_exam(file, text);
             assert!(diags.is_empty(), "{diags:?}");
             let exam = exam.expect("exam");
             let end = Sitting::new(&mut store, &exam, &learner, &clock)
-                .run(&mut Answers { pick: i + 1 })
+                .run(&mut answers(i + 1))
                 .expect("sit");
             assert!(matches!(end, ExamEnd::Closed(_)), "{end:?}");
         }

@@ -1,13 +1,9 @@
 //! `detente exam run` in a real pseudo-terminal, driven with `rexpect`: the countdown in each question's header,
 //! no feedback until the end, the final score, and the result read back through `exam results --json`.
 
-mod pty;
-
-use pty::{expect, key, line_with};
+use crate::support::pty::{self, expect, key, line_with};
+use crate::support::{detente, run};
 use rexpect::process::WaitStatus;
-use rexpect::session::spawn_command;
-use std::path::Path;
-use std::process::Command;
 
 const EXAM: &str = r#"
 id = "pty-quiz"
@@ -19,40 +15,24 @@ seed = 5
 time_limit = 5
 "#;
 
-fn detente(db: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_detente"))
-        .args(args)
-        .env("DETENTE_DB", db)
-        .env("DETENTE_LEARNER", "ann")
-        .output()
-        .expect("run detente")
-}
-
 #[test]
 fn an_exam_in_a_terminal_shows_the_time_left_and_the_score_at_the_end() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
-    let out = detente(&db, &["deck", "import", "tests/data/sample.toml"]);
+    let out = run(detente(&db), &["deck", "import", "tests/data/sample.toml"]);
     assert!(out.status.success(), "{out:?}");
     let file = dir.path().join("quiz.toml");
     std::fs::write(&file, EXAM).expect("write");
-    let out = detente(&db, &["exam", "load", file.to_str().expect("path")]);
+    let out = run(
+        detente(&db),
+        &["exam", "load", file.to_str().expect("path")],
+    );
     assert!(out.status.success(), "{out:?}");
     // `exam run` never creates the learner it is told to sit the exam as.
-    let out = detente(&db, &["learner", "add", "ann"]);
+    let out = run(detente(&db), &["learner", "add", "ann"]);
     assert!(out.status.success(), "{out:?}");
 
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("stty cols 100 rows 40 && exec \"$@\"")
-        .arg("sh")
-        .arg(env!("CARGO_BIN_EXE_detente"))
-        .args(["exam", "run", "pty-quiz"])
-        .env("DETENTE_DB", &db)
-        .env("DETENTE_LEARNER", "ann")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm-256color");
-    let mut p = spawn_command(cmd, Some(20_000)).expect("spawn");
+    let mut p = pty::spawn(&db, "ann", (100, 40), &["exam", "run", "pty-quiz"]);
     for n in 1..=2 {
         let header = line_with(&mut p, "a question header", |l| {
             l.contains(&format!("question {n} of 2"))
@@ -84,7 +64,7 @@ fn an_exam_in_a_terminal_shows_the_time_left_and_the_score_at_the_end() {
         WaitStatus::Exited(_, code) => assert_eq!(code, 0),
         other => panic!("not a normal exit: {other:?}"),
     }
-    let out = detente(&db, &["exam", "results", "pty-quiz", "--json"]);
+    let out = run(detente(&db), &["exam", "results", "pty-quiz", "--json"]);
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["learners"][0]["learner"], "ann");

@@ -1,0 +1,23 @@
+//! The integration tests, one module per area, linked as one test binary (`cargo test --test it`). What they share
+//! is in `support`. The tests of the real Anki and GIFT clients are a binary of their own (`tests/real_clients.rs`).
+
+mod support;
+
+mod builtin_decks;
+mod cli;
+mod conformance;
+mod deck_tools;
+mod exam_dates;
+mod exam_terminal;
+mod exams;
+mod gift;
+mod gradebook;
+mod natural_answers;
+mod order;
+mod reliability;
+mod screens;
+mod session;
+mod stats;
+mod tables;
+mod terminal;
+mod text_formats;

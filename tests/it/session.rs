@@ -1,0 +1,115 @@
+//! Whole study sessions through a scripted `Prompter` against a real temporary database.
+
+use crate::support::{
+    Answer, Ask, FirstOption, Script, Scripted, TestClock, answering, first_option, sample_store,
+};
+use detente::schedule::{Calendar, Scheduler, replay};
+use detente::session::{Action, Feedback, Reply, Session, StudyOptions};
+use detente::store;
+
+/// Answers the first option or a fixed text, and takes back every answer that counted as right, once each time it
+/// comes (three times): the summary must follow.
+#[derive(Default)]
+struct UndoRight {
+    undone: usize,
+}
+
+impl Script for UndoRight {
+    fn answer(&mut self, ask: &Ask) -> Reply<Answer> {
+        Reply::Answer(first_option(ask))
+    }
+    fn then(&mut self, f: &Feedback) -> Action {
+        if f.correct && self.undone < 3 {
+            self.undone += 1;
+            return Action::Undo;
+        }
+        Action::Next
+    }
+}
+
+#[test]
+fn a_session_asks_every_kind_commits_every_answer_and_replays() {
+    let (_dir, mut store) = sample_store();
+    let learner = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let opts = StudyOptions {
+        seed: 7,
+        ..Default::default()
+    };
+    let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+    let mut p = Scripted::new(FirstOption);
+    let summary = session.run(&mut p).expect("run");
+    let mut kinds: Vec<&str> = p.asked.iter().map(|q| q.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), 9, "{kinds:?}");
+    let reviews: i64 = store
+        .conn
+        .query_row("SELECT COUNT(*) FROM reviews", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(reviews as u32, summary.done);
+    assert_eq!(p.feedback.len() as u32, summary.done);
+    // Replaying the review log through the scheduler reproduces every stored state.
+    let scheduler = Scheduler::new(learner.settings()).expect("scheduler");
+    let log = store::study_log(&store.conn, learner.id).expect("log");
+    let replayed = replay(&scheduler, &log, &cal).expect("replay");
+    let stored: std::collections::BTreeMap<_, _> = store::states(&store.conn, learner.id)
+        .expect("states")
+        .into_iter()
+        .collect();
+    assert!(!stored.is_empty());
+    assert_eq!(stored, replayed);
+}
+
+#[test]
+fn quitting_keeps_what_was_answered() {
+    let (_dir, mut store) = sample_store();
+    let learner = store::learner_get_or_create(&mut store, "bo", 0).expect("learner");
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let session =
+        Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
+    // Quit at the question after the third (an order or a match asks several prompts of one question).
+    let mut p = answering(|ask| {
+        if ask.question().number > 3 {
+            Reply::Quit
+        } else {
+            Reply::Answer(first_option(ask))
+        }
+    });
+    let summary = session.run(&mut p).expect("run");
+    assert_eq!(summary.done, 3);
+    assert_eq!(
+        store::states(&store.conn, learner.id)
+            .expect("states")
+            .len(),
+        3
+    );
+}
+
+#[test]
+fn undone_answers_leave_the_log_and_the_summary_alike() {
+    let (_dir, mut store) = sample_store();
+    let learner = store::learner_get_or_create(&mut store, "cy", 0).expect("learner");
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let opts = StudyOptions {
+        seed: 7,
+        ..Default::default()
+    };
+    let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+    let mut p = Scripted::new(UndoRight::default());
+    let summary = session.run(&mut p).expect("run");
+    assert_eq!(p.script.undone, 3, "three right answers were taken back");
+    let (done, right): (i64, i64) = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM reviews",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("count");
+    assert_eq!((summary.done, summary.right), (done as u32, right as u32));
+    assert!(summary.right > 0);
+}
