@@ -5,6 +5,9 @@
 //!
 //! Run with `cargo bench --bench bank` (Linux: memory is read from /proc).
 
+// A test or bench may unwrap: a panic is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::Write;

@@ -5,6 +5,9 @@
 //!
 //! Run with `cargo bench --bench durability` (a few seconds).
 
+// A test or bench may unwrap: a panic is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use detente::deck::parse_deck;
 use detente::schedule::{CardState, Phase};
 use detente::store::{self, Store};

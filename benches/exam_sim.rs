@@ -17,6 +17,9 @@
 //!
 //! Run with `cargo bench --bench exam_sim` (a few seconds in release).
 
+// A test or bench may unwrap: a panic is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use detente::schedule::exam_date::{self, ExamDate};
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, Settings, fuzz_factor};
 use fsrs::{FSRS, MemoryState};

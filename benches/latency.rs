@@ -6,6 +6,9 @@
 //! Run with `cargo bench --bench latency` (about a minute, most of it building the database); set
 //! `DETENTE_BENCH_KEEP=1` to keep the database afterwards.
 
+// A test or bench may unwrap: a panic is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use detente::schedule::Calendar;

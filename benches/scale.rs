@@ -11,6 +11,9 @@
 //! Run with `cargo bench --bench scale` (a few minutes, most of it building the databases). Set
 //! `DETENTE_BENCH_KEEP=1` to keep the databases.
 
+// A test or bench may unwrap: a panic is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use detente::schedule::Calendar;

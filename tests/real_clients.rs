@@ -8,6 +8,9 @@
 //! passes without having run both clients. The checks themselves are tests/clients/anki_import.py and
 //! tests/clients/gift_parse.mjs.
 
+// A test or bench may unwrap: a panic is how it fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

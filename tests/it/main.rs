@@ -1,8 +1,12 @@
 //! The integration tests, one module per area, linked as one test binary (`cargo test --test it`). What they share
 //! is in `support`. The tests of the real Anki and GIFT clients are a binary of their own (`tests/real_clients.rs`).
 
+// Tests may unwrap: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
+mod architecture;
 mod builtin_decks;
 mod cli;
 mod conformance;

@@ -250,7 +250,9 @@ fn architecture_md_states_the_same_order() {
     let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
     let md = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
     // The order as the picture draws it: top first, each module in backticks at its layer.
-    let start = md.find("```text").expect("ARCHITECTURE.md has a picture of the layers");
+    let start = md
+        .find("```text")
+        .expect("ARCHITECTURE.md has a picture of the layers");
     let picture = &md[start..md[start + 3..].find("```").unwrap() + start + 3];
     let mut drawn: Vec<String> = Vec::new();
     for word in picture.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
