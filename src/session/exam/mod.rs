@@ -1,7 +1,7 @@
 //! Sitting an exam: drawing the paper, asking its questions through the [`Prompter`] with the time left in each
 //! question's header and no feedback until the end, committing each answer at once to `attempt_answers`, resuming
 //! an open attempt where it stopped, closing it when the time is up (answers given after the deadline do not
-//! count), refusing attempts beyond the number allowed, and scoring with partial credit ([`crate::grade::credit`]).
+//! count), refusing attempts beyond the number allowed, and scoring with partial credit ([`crate::grade::credit()`]).
 //! Exam answers never touch the study review log or card states.
 //!
 //! The end-of-attempt summary is in `summary`; results across attempts, item analysis and the stored exam row in
