@@ -1,101 +1,29 @@
 //! Sitting an exam: drawing the paper, asking its questions through the [`Prompter`] with the time left in each
 //! question's header and no feedback until the end, committing each answer at once to `attempt_answers`, resuming
 //! an open attempt where it stopped, closing it when the time is up (answers given after the deadline do not
-//! count), refusing attempts beyond the number allowed, and scoring with partial credit ([`crate::grade::credit`]).
+//! count), refusing attempts beyond the number allowed, and scoring with partial credit ([`crate::grade::credit()`]).
 //! Exam answers never touch the study review log or card states.
+//!
+//! The end-of-attempt summary is in `summary`; results across attempts, item analysis and the stored exam row in
+//! `results`.
 
-use super::{Clock, Prompter, Question, Reply, ask, expected};
-use crate::deck::{Body, cloze_question};
+use super::ask::{ask, expected, load_lexicon, prompt, shuffle};
+use super::{Clock, Prompter, Question, Reply};
+use crate::deck::Body;
 use crate::error::{Error, Result};
 use crate::exam::Exam;
 use crate::grade::{self, Lexicon};
 use crate::store::{self, Attempt, AttemptAnswer, Filter, Learner, Store};
 use rand_chacha::ChaCha8Rng;
-use rand_chacha::rand_core::{Rng, SeedableRng};
+use rand_chacha::rand_core::SeedableRng;
 use std::collections::{HashMap, HashSet};
+use summary::given_text;
 
-/// One question of a closed attempt, for the summary.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct QuestionResult {
-    pub number: usize,
-    pub kind: String,
-    pub prompt: String,
-    /// What was answered, as text; `None` when the question was not answered.
-    pub given: Option<String>,
-    pub expected: String,
-    pub credit: f64,
-}
+mod results;
+mod summary;
 
-/// The result of a closed attempt: the only feedback an exam gives.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ExamSummary {
-    pub exam: String,
-    pub title: String,
-    pub attempt: u32,
-    pub attempts_allowed: Option<u32>,
-    pub score: f64,
-    pub max_score: f64,
-    pub percent: f64,
-    pub pass_mark: f64,
-    pub passed: bool,
-    /// The time limit ended the attempt.
-    pub timed_out: bool,
-    /// Flashcards the learner graded themselves were scored.
-    pub self_graded: bool,
-    pub questions: Vec<QuestionResult>,
-}
-
-impl ExamSummary {
-    /// The summary as plain text: score, percent, pass or fail, then each question right or wrong with the
-    /// expected answer.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        if self.timed_out {
-            out.push_str("Time is up: unanswered questions count as wrong.\n");
-        }
-        let of = self
-            .attempts_allowed
-            .map_or(String::new(), |n| format!(" of {n}"));
-        out.push_str(&format!(
-            "Exam over: {} (attempt {}{of})\nScore: {} / {} ({:.0}%): {} (pass mark {:.0}%)\n",
-            self.title,
-            self.attempt,
-            points(self.score),
-            points(self.max_score),
-            self.percent,
-            if self.passed { "PASS" } else { "FAIL" },
-            self.pass_mark
-        ));
-        if self.self_graded {
-            out.push_str("The score includes flashcards you graded yourself.\n");
-        }
-        for q in &self.questions {
-            let mark = if q.credit >= 1.0 - 1e-9 {
-                "\u{2713}".to_string()
-            } else if q.credit > 0.0 {
-                format!("~ {}", points(q.credit))
-            } else {
-                "\u{2717}".to_string()
-            };
-            let prompt = q.prompt.replace('\n', " ");
-            out.push_str(&format!("{:>3}. {mark} {prompt}\n", q.number));
-            if q.credit < 1.0 - 1e-9 {
-                let given = q.given.as_deref().unwrap_or("(no answer)");
-                out.push_str(&format!(
-                    "       your answer: {given}\n       expected: {}\n",
-                    q.expected
-                ));
-            }
-        }
-        out.trim_end().to_string()
-    }
-}
-
-/// Points with at most two decimals: "7", "7.5", "6.67".
-fn points(x: f64) -> String {
-    let s = format!("{x:.2}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
+pub use results::{AttemptResult, ItemSource, LearnerResult, exam_row, item_report, results};
+pub use summary::{ExamSummary, QuestionResult};
 
 /// How a sitting ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,11 +46,7 @@ pub fn time_left(ms: i64) -> String {
 /// (a cloze's other blanks would give its answer away). Reproducible from the seed.
 pub fn draw_paper(pool: &[(i64, String)], n: usize, seed: u64) -> Vec<i64> {
     let mut items: Vec<&(i64, String)> = pool.iter().collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for i in (1..items.len()).rev() {
-        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
+    shuffle(&mut items, &mut ChaCha8Rng::seed_from_u64(seed));
     let mut notes = HashSet::new();
     items
         .into_iter()
@@ -137,37 +61,6 @@ pub fn filter(exam: &Exam) -> Filter {
     Filter {
         decks: exam.decks.clone(),
         tags: exam.tags.clone(),
-    }
-}
-
-/// What a stored response says, as text.
-fn given_text(body: &Body, response: &str) -> String {
-    let v: serde_json::Value = serde_json::from_str(response).unwrap_or(serde_json::Value::Null);
-    match (body, &v) {
-        (Body::Flashcard { .. }, serde_json::Value::Number(n)) => {
-            if n.as_u64().unwrap_or(0) > 1 {
-                "knew it (self-graded)".into()
-            } else {
-                "did not know it (self-graded)".into()
-            }
-        }
-        (_, serde_json::Value::String(s)) => s.clone(),
-        (_, serde_json::Value::Bool(b)) => if *b { "True" } else { "False" }.into(),
-        (_, serde_json::Value::Array(items)) if items.is_empty() => "(nothing)".into(),
-        (_, serde_json::Value::Array(items)) => items
-            .iter()
-            .map(|i| match i {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Array(pair) => pair
-                    .iter()
-                    .filter_map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" \u{2192} "),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        (_, other) => other.to_string(),
     }
 }
 
@@ -270,10 +163,8 @@ impl<'a> Sitting<'a> {
 
     fn lexicon(&mut self, deck: &str) -> Result<()> {
         if !self.lexicons.contains_key(deck) {
-            self.lexicons.insert(
-                deck.to_string(),
-                super::load_lexicon(&self.store.conn, deck)?,
-            );
+            self.lexicons
+                .insert(deck.to_string(), load_lexicon(&self.store.conn, deck)?);
         }
         Ok(())
     }
@@ -302,11 +193,6 @@ impl<'a> Sitting<'a> {
                 continue;
             }
             let c = &card.card;
-            let prompt = match (&c.body, card.sibling) {
-                (Body::Cloze { .. }, s) => cloze_question(&c.prompt, s),
-                (Body::Flashcard { answer, .. }, 1) => answer.clone(),
-                _ => c.prompt.clone(),
-            };
             let mut status = format!("question {} of {total}", pos + 1);
             if let Some(d) = attempt.deadline {
                 status.push_str(&format!(" \u{b7} {}", time_left(d - now)));
@@ -315,7 +201,7 @@ impl<'a> Sitting<'a> {
                 number: pos + 1,
                 deck: self.exam.title.clone(),
                 kind: c.body.kind(),
-                prompt,
+                prompt: prompt(&card),
                 hint: None,
                 new: false,
                 status: Some(status),
@@ -393,15 +279,10 @@ impl<'a> Sitting<'a> {
                 continue;
             }
             let a = by_pos.get(&(pos as u32));
-            let prompt = match (&card.card.body, card.sibling) {
-                (Body::Cloze { .. }, s) => cloze_question(&card.card.prompt, s),
-                (Body::Flashcard { answer, .. }, 1) => answer.clone(),
-                _ => card.card.prompt.clone(),
-            };
             questions.push(QuestionResult {
                 number: pos + 1,
                 kind: card.card.body.kind().into(),
-                prompt,
+                prompt: prompt(&card),
                 given: a.map(|a| given_text(&card.card.body, &a.response)),
                 expected: expected(&card),
                 credit: a.map_or(0.0, |a| a.credit),
@@ -440,179 +321,4 @@ impl<'a> Sitting<'a> {
         p.exam_summary(&summary);
         Ok(ExamEnd::Closed(summary))
     }
-}
-
-/// One attempt in the results.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct AttemptResult {
-    pub number: u32,
-    pub score: Option<f64>,
-    pub max_score: Option<f64>,
-    /// `None` while the attempt is open.
-    pub percent: Option<f64>,
-    pub open: bool,
-    pub started_at_ms: i64,
-    pub closed_at_ms: Option<i64>,
-    /// Sat on the learner's own machine and brought in a progress bundle.
-    pub unsupervised: bool,
-}
-
-/// A learner's results at an exam.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct LearnerResult {
-    pub learner: String,
-    pub attempts: Vec<AttemptResult>,
-    /// The grade by the exam's method, in percent, over closed attempts; `None` without any.
-    pub grade: Option<f64>,
-    pub grading: &'static str,
-    pub passed: Option<bool>,
-}
-
-/// Every learner's results at an exam, by name.
-pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
-    let mut out: Vec<LearnerResult> = Vec::new();
-    for (name, a) in store::exam_attempts(&store.conn, &exam.id)? {
-        if out.last().is_none_or(|l| l.learner != name) {
-            out.push(LearnerResult {
-                learner: name.clone(),
-                attempts: Vec::new(),
-                grade: None,
-                grading: exam.grading.as_str(),
-                passed: None,
-            });
-        }
-        let percent = match (a.score, a.max_score) {
-            (Some(s), Some(m)) if a.closed_at.is_some() && m > 0.0 => Some(s / m * 100.0),
-            _ => None,
-        };
-        if let Some(l) = out.last_mut() {
-            l.attempts.push(AttemptResult {
-                number: a.number,
-                score: a.score,
-                max_score: a.max_score,
-                percent,
-                open: a.closed_at.is_none(),
-                started_at_ms: a.started_at,
-                closed_at_ms: a.closed_at,
-                unsupervised: a.unsupervised,
-            });
-        }
-    }
-    for l in &mut out {
-        let shares: Vec<f64> = l
-            .attempts
-            .iter()
-            .filter_map(|a| a.percent.map(|p| p / 100.0))
-            .collect();
-        let grade = exam.grading.combine(&shares);
-        l.grade = grade.map(|g| g * 100.0);
-        l.passed = grade.map(|g| exam.passes(g));
-    }
-    Ok(out)
-}
-
-/// What item analysis reads.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum ItemSource<'a> {
-    /// The closed attempts at an exam; each attempt is a respondent and its score the total.
-    Exam(&'a str),
-    /// Each learner's first study answer to each card of a deck (right 1, wrong 0); each learner is a respondent
-    /// and the share of their first answers that were right is the total.
-    Deck(&'a str),
-}
-
-/// Item analysis of an exam's attempts or a deck's first study answers: see [`crate::exam::analysis`].
-pub fn item_report(
-    store: &Store,
-    source: ItemSource<'_>,
-) -> Result<Vec<crate::exam::analysis::ItemStats>> {
-    use crate::exam::analysis::{Item, Response, analyse};
-    let (responses, mean_totals) = match source {
-        ItemSource::Exam(id) => (store::exam_responses(&store.conn, id)?, false),
-        ItemSource::Deck(id) => (store::deck_first_responses(&store.conn, id)?, true),
-    };
-    let mut sums: HashMap<i64, (f64, u32)> = HashMap::new();
-    for r in &responses {
-        let e = sums.entry(r.respondent).or_default();
-        e.0 += r.credit;
-        e.1 += 1;
-    }
-    let totals: HashMap<i64, f64> = sums
-        .into_iter()
-        .map(|(k, (sum, n))| {
-            (
-                k,
-                if mean_totals {
-                    sum / f64::from(n.max(1))
-                } else {
-                    sum
-                },
-            )
-        })
-        .collect();
-    let mut order: Vec<i64> = Vec::new();
-    let mut by_card: HashMap<i64, Vec<Response>> = HashMap::new();
-    for r in responses {
-        let picked = serde_json::from_str::<serde_json::Value>(&r.response)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string));
-        by_card
-            .entry(r.card_id)
-            .or_insert_with(|| {
-                order.push(r.card_id);
-                Vec::new()
-            })
-            .push(Response {
-                respondent: r.respondent,
-                credit: r.credit,
-                picked,
-            });
-    }
-    order.sort_unstable();
-    let mut items = Vec::new();
-    for id in order {
-        let Some(card) = store::card(&store.conn, id)? else {
-            continue;
-        };
-        let (choices, answer) = match &card.card.body {
-            Body::Choice { choices, answer } => (choices.clone(), Some(answer.clone())),
-            _ => (Vec::new(), None),
-        };
-        let label = if card.sibling == 0 {
-            card.note_key()
-        } else {
-            format!("{}#{}", card.note_key(), card.sibling)
-        };
-        let prompt = match (&card.card.body, card.sibling) {
-            (Body::Cloze { .. }, s) => cloze_question(&card.card.prompt, s),
-            _ => card.card.prompt.clone(),
-        };
-        items.push(Item {
-            card_id: id,
-            label,
-            kind: card.card.body.kind().into(),
-            prompt,
-            choices,
-            answer,
-            responses: by_card.remove(&id).unwrap_or_default(),
-        });
-    }
-    Ok(analyse(&items, &totals))
-}
-
-/// The row an exam definition is stored as.
-pub fn exam_row(exam: &Exam, now: i64) -> Result<store::ExamRow> {
-    Ok(store::ExamRow {
-        id: exam.id.clone(),
-        title: exam.title.clone(),
-        definition: serde_json::to_string(exam)
-            .map_err(|e| Error::InvalidData(format!("exam {}: {e}", exam.id)))?,
-        content_hash: exam.content_hash(),
-        questions: exam.questions,
-        time_limit: exam.time_limit.map(|m| i64::from(m) * 60),
-        attempts: exam.attempts,
-        grading: exam.grading.as_str().into(),
-        pass_mark: Some(exam.pass_mark / 100.0),
-        loaded_at: now,
-    })
 }

@@ -1,0 +1,164 @@
+//! The protocol between a study or exam session and the learner's terminal: the [`Prompter`] a session asks
+//! through, the [`Clock`] it reads the time from, and the values passed both ways (questions, replies, feedback,
+//! the end-of-session summary). The terminal implementation is `ui::Terminal`; tests script their own.
+
+use super::exam;
+use crate::error::Result;
+use crate::grade::Rule;
+
+/// The time, in Unix milliseconds.
+pub trait Clock {
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// What the learner did at a prompt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply<T> {
+    Answer(T),
+    /// Esc: end the session.
+    Quit,
+    /// Ctrl-C: end the session and exit 130.
+    Interrupt,
+}
+
+/// The question being asked, as the prompter shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    /// 1 for the first card of the session.
+    pub number: usize,
+    pub deck: String,
+    pub kind: &'static str,
+    pub prompt: String,
+    pub hint: Option<String>,
+    /// Whether this card is new to the learner.
+    pub new: bool,
+    /// A status shown in the question's header, such as the time left in an exam ("12:34 left").
+    pub status: Option<String>,
+}
+
+/// What to do after the feedback of an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Next,
+    /// Take the answer back and ask the card again.
+    Undo,
+    /// "I was right": record the answer as right.
+    Override,
+    /// Flag the card for the teacher, with an optional note.
+    Flag(Option<String>),
+    /// Take back this learner's flag on the card.
+    Unflag,
+    Quit,
+}
+
+/// What was right and wrong in an answer, item by item, for the kinds where a whole-answer verdict says too little.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// Typed answers, true/false and flashcards: the verdict, the answer and a near miss say it all.
+    Plain,
+    /// The option picked.
+    Choice { picked: String },
+    /// Each choice, in the deck's order: whether the learner ticked it and whether it is a right answer.
+    Multi(Vec<Tick>),
+    /// The learner's sequence and the right one, position by position.
+    Order {
+        given: Vec<String>,
+        right: Vec<String>,
+    },
+    /// Each left item with the learner's pick and the right one.
+    Match(Vec<Pairing>),
+}
+
+/// One choice of a `multi` card after the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tick {
+    pub choice: String,
+    pub ticked: bool,
+    pub right: bool,
+}
+
+/// One left item of a `match` card after the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pairing {
+    pub left: String,
+    pub picked: String,
+    pub right: String,
+}
+
+/// What the learner sees after answering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub correct: bool,
+    pub rule: Rule,
+    /// What the learner answered, as text.
+    pub given: String,
+    pub expected: String,
+    /// For a near miss: (what was typed, the form it was close to).
+    pub near: Option<(String, String)>,
+    /// Item by item, for choice, multi, order and match cards.
+    pub detail: Detail,
+    pub explain: Option<String>,
+    pub citation: Option<String>,
+    /// When the card comes back, in words ("in 10 minutes", "in 3 days, Tue 25 Nov"); `None` when cramming.
+    pub next_due: Option<String>,
+    pub leech: bool,
+    pub can_override: bool,
+    /// Whether the learner has flagged this card (the menu then offers to unflag it).
+    pub flagged: bool,
+}
+
+/// The end-of-session summary.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub done: u32,
+    pub right: u32,
+    pub seconds: u64,
+    pub due_tomorrow: u32,
+    /// Cards in learning that come back later today.
+    pub later_today: u32,
+    pub cram: bool,
+    pub interrupted: bool,
+    /// An answer that could not be saved when the learner chose to quit, described.
+    pub unsaved: Option<String>,
+}
+
+/// The learner's side of a session. The terminal implementation is `ui::Terminal`; tests script one.
+pub trait Prompter {
+    /// Pick one of `options` (choice, one step of an order or a match). `label` says what is being picked.
+    fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> Result<Reply<usize>>;
+    /// Tick any of `options` (multi).
+    fn choose_many(&mut self, q: &Question, options: &[String]) -> Result<Reply<Vec<usize>>>;
+    /// Judge the statement true or false.
+    fn judge(&mut self, q: &Question) -> Result<Reply<bool>>;
+    /// Type an answer (text, cloze, number).
+    fn type_answer(&mut self, q: &Question) -> Result<Reply<String>>;
+    /// Show the front, reveal `back` on request, and let the learner grade themself 1 (Again) to 4 (Easy).
+    fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<u8>>;
+    /// Show the feedback and ask what next.
+    fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>>;
+    /// A line of information; the question is shown again in full after it (an undo, say).
+    fn message(&mut self, text: &str);
+    /// A line of information about the question on screen, which stays.
+    fn notice(&mut self, text: &str) {
+        self.message(text);
+    }
+    fn summary(&mut self, s: &Summary);
+    /// An answer could not be written (`problem` says why): `true` to try again, `false` or Quit to give up.
+    fn retry(&mut self, problem: &str) -> Result<Reply<bool>> {
+        self.message(problem);
+        Ok(Reply::Quit)
+    }
+    /// The result of an exam attempt, shown once at its end (the only feedback an exam gives).
+    fn exam_summary(&mut self, s: &exam::ExamSummary) {
+        self.message(&s.render());
+    }
+}
