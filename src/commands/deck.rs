@@ -3,7 +3,7 @@
 
 use super::{Context, item, now, print, print_json, say, say_diagnostic, say_item};
 use crate::deck::convert::slug;
-use crate::deck::{Deck, Diagnostic, Severity, parse_deck};
+use crate::deck::{Code, Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
 use crate::lint::lint;
 use crate::store::{self, Store};
@@ -73,7 +73,8 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
                         .rposition(|&b| b == b'\n')
                         .map_or(0, |i| i + 1)
                     + 1;
-                loaded.diagnostics.push(Diagnostic::new(
+                loaded.diagnostics.push(Diagnostic::coded(
+                    Code::NotUtf8,
                     &name,
                     "",
                     line,
@@ -94,7 +95,8 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
     let mut seen: Vec<(&str, &Path)> = Vec::new();
     for (file, deck) in &loaded.decks {
         if let Some((_, first)) = seen.iter().find(|(id, _)| *id == deck.id) {
-            loaded.diagnostics.push(Diagnostic::new(
+            loaded.diagnostics.push(Diagnostic::coded(
+                Code::DuplicateDeckId,
                 &file.display().to_string(),
                 "",
                 1,
@@ -245,7 +247,8 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
                     l.trim_start().starts_with("id") && l.contains(&format!("\"{}\"", deck.id))
                 })
                 .map_or(1, |i| i + 1);
-            loaded.diagnostics.push(Diagnostic::new(
+            loaded.diagnostics.push(Diagnostic::coded(
+                Code::BuiltinDeckId,
                 &name,
                 text.lines().nth(line - 1).unwrap_or(""),
                 line,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
 
-pub use parse::{Diagnostic, Severity, parse_deck};
+pub use parse::{Code, Diagnostic, Severity, parse_deck};
 
 /// A validated deck.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,241 @@
+//! The item-writing rules that compare cards: a typed answer printed in another card's prompt (`leaked-answer`),
+//! and two cards asking almost the same thing with the same answer (`near-duplicate`). Both index the deck, so a
+//! 100,000-card bank stays linear.
+
+use super::rules::Found;
+use crate::deck::{Body, Card, Code, Deck, cloze_blanks, cloze_question, normalize};
+use std::collections::{HashMap, HashSet};
+
+/// The typed answers of a card a learner could read elsewhere, normalized and as written: every accepted form of
+/// a `text` card and of each cloze blank, and a `number` card's answer when it is a whole number of four digits or
+/// more (a year).
+fn typed_forms(card: &Card) -> Vec<(String, String)> {
+    let forms: Vec<String> = match &card.body {
+        Body::Text { answers, .. } => answers.clone(),
+        Body::Cloze { .. } => cloze_blanks(&card.prompt)
+            .into_iter()
+            .flat_map(|b| b.answers)
+            .collect(),
+        Body::Number { answer, .. } if answer.fract() == 0.0 && answer.abs() >= 1000.0 => {
+            vec![format!("{answer}")]
+        }
+        _ => Vec::new(),
+    };
+    let mut forms: Vec<(String, String)> = forms
+        .into_iter()
+        .map(|f| (normalize(&f), f))
+        // Two- and three-letter answers ("US", "EU") read as ordinary words once case is folded.
+        .filter(|(n, _)| n.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
+        .collect();
+    forms.dedup_by(|a, b| a.0 == b.0);
+    forms
+}
+
+/// What a card shows the learner before they answer: its prompt, with a cloze card's blanks filled in (each of its
+/// blanks is asked with the others filled).
+fn shown_text(card: &Card) -> String {
+    match card.body {
+        Body::Cloze { .. } => normalize(&cloze_question(&card.prompt, usize::MAX)),
+        _ => normalize(&card.prompt),
+    }
+}
+
+/// Answers longer than this many words are not looked for in other prompts.
+const LEAK_MAX_WORDS: usize = 8;
+
+/// Typed answers printed, as whole words, in another card's prompt: the learner reads the answer before being
+/// asked. Reported once per answering card, at its answers. Every run of words of every prompt is looked up in an
+/// index of the answers, so a large bank stays linear.
+pub(super) fn leaked_answers(deck: &Deck) -> Vec<Found> {
+    let mut index: HashMap<String, Vec<(usize, String)>> = HashMap::new();
+    for (i, card) in deck.cards.iter().enumerate() {
+        for (form, written) in typed_forms(card) {
+            if form.split(' ').count() <= LEAK_MAX_WORDS {
+                index.entry(form).or_default().push((i, written));
+            }
+        }
+    }
+    if index.is_empty() {
+        return Vec::new();
+    }
+    // For each answering card: its first leaked form, the first card that prints it, and how many do.
+    let mut leaks: HashMap<usize, (String, usize, usize)> = HashMap::new();
+    for (j, card) in deck.cards.iter().enumerate() {
+        let shown = shown_text(card);
+        let words: Vec<&str> = shown.split(' ').collect();
+        let mut hit: HashSet<usize> = HashSet::new();
+        for start in 0..words.len() {
+            for end in start + 1..=(start + LEAK_MAX_WORDS).min(words.len()) {
+                let run = words[start..end].join(" ");
+                for (i, written) in index.get(&run).into_iter().flatten() {
+                    let i = *i;
+                    if i != j && hit.insert(i) {
+                        let e = leaks.entry(i).or_insert((written.clone(), j, 0));
+                        e.2 += 1;
+                    }
+                }
+            }
+        }
+    }
+    let mut found: Vec<Found> = leaks
+        .into_iter()
+        .map(|(i, (form, j, count))| {
+            let more = match count {
+                1 => String::new(),
+                2 => " and 1 more".to_string(),
+                n => format!(" and {} more", n - 1),
+            };
+            Found {
+                card: i,
+                field: match deck.cards[i].body {
+                    Body::Text { .. } => "answers",
+                    Body::Number { .. } => "answer",
+                    _ => "prompt",
+                },
+                code: Code::LeakedAnswer,
+                message: format!(
+                    "the answer \"{form}\" is printed in the prompt of card `{}`{more}: learners read it before \
+                     they are asked",
+                    deck.cards[j].id
+                ),
+            }
+        })
+        .collect();
+    found.sort_by_key(|f| f.card);
+    found
+}
+
+/// What a card's answer is, normalized, for comparing cards: every accepted form of a typed answer. `truefalse`
+/// cards have none (half a deck shares each answer).
+fn answer_keys(card: &Card) -> Vec<String> {
+    match &card.body {
+        Body::Flashcard { answer, .. } | Body::Choice { answer, .. } => vec![normalize(answer)],
+        Body::Multi { answers, .. } => {
+            let mut all: Vec<String> = answers.iter().map(|a| normalize(a)).collect();
+            all.sort();
+            vec![all.join(" | ")]
+        }
+        Body::Text { answers, .. } => answers.iter().map(|a| normalize(a)).collect(),
+        Body::Cloze { .. } => vec![
+            cloze_blanks(&card.prompt)
+                .iter()
+                .map(|b| b.answers.first().map_or(String::new(), |a| normalize(a)))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        ],
+        Body::Order { items } => vec![
+            items
+                .iter()
+                .map(|i| normalize(i))
+                .collect::<Vec<_>>()
+                .join(" | "),
+        ],
+        Body::Match { pairs } => {
+            let mut all: Vec<String> = pairs
+                .iter()
+                .map(|(l, r)| format!("{} = {}", normalize(l), normalize(r)))
+                .collect();
+            all.sort();
+            vec![all.join(" | ")]
+        }
+        Body::Number { answer, .. } => vec![format!("{answer}")],
+        Body::Truefalse { .. } => Vec::new(),
+    }
+}
+
+/// Cards sharing one answer beyond this many are not compared pair by pair (a bank's common year, say).
+const DUPLICATE_GROUP: usize = 200;
+/// Two prompts whose word sets overlap this much (shared words over all words) are near-identical ...
+const DUPLICATE_OVERLAP: f64 = 0.75;
+
+/// The words of a prompt as written, for comparing prompts: lower-cased, with whether each was capitalized
+/// inside a sentence (a name) or holds a digit.
+pub(super) fn prompt_words(prompt: &str) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let mut sentence_start = true;
+    for raw in prompt.split_whitespace() {
+        let word: String = raw
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '\'')
+            .collect::<String>()
+            .to_lowercase();
+        let capital = raw
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .starts_with(char::is_uppercase);
+        let key = (capital && !sentence_start) || word.chars().any(|c| c.is_ascii_digit());
+        sentence_start = raw.ends_with(['.', '?', '!', ':']);
+        if !word.is_empty() {
+            out.push((normalize(&word), key));
+        }
+    }
+    out
+}
+
+/// Whether two prompts are near-identical: they share most of their words, and every word one has and the other
+/// has not is an ordinary word, neither a name nor a number (those make a different question).
+pub(super) fn near_identical(a: &[(String, bool)], b: &[(String, bool)]) -> bool {
+    if a.len() < 3 || b.len() < 3 {
+        return false;
+    }
+    let set_a: HashSet<&str> = a.iter().map(|(w, _)| w.as_str()).collect();
+    let set_b: HashSet<&str> = b.iter().map(|(w, _)| w.as_str()).collect();
+    let shared = set_a.intersection(&set_b).count();
+    let all = set_a.union(&set_b).count();
+    if (shared as f64) < DUPLICATE_OVERLAP * all as f64 {
+        return false;
+    }
+    a.iter()
+        .filter(|(w, _)| !set_b.contains(w.as_str()))
+        .chain(b.iter().filter(|(w, _)| !set_a.contains(w.as_str())))
+        .all(|(_, key)| !key)
+}
+
+/// Pairs of cards with the same answer whose prompts are near-identical (identical prompts have their own
+/// warning): reported at the later card.
+pub(super) fn near_duplicates(deck: &Deck) -> Vec<Found> {
+    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, card) in deck.cards.iter().enumerate() {
+        let mut keys = answer_keys(card);
+        keys.sort();
+        keys.dedup();
+        for k in keys.into_iter().filter(|k| !k.is_empty()) {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    let mut words: HashMap<usize, Vec<(String, bool)>> = HashMap::new();
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    for group in groups
+        .values()
+        .filter(|g| (2..=DUPLICATE_GROUP).contains(&g.len()))
+    {
+        for (x, &i) in group.iter().enumerate() {
+            for &j in &group[x + 1..] {
+                let (pi, pj) = (&deck.cards[i].prompt, &deck.cards[j].prompt);
+                if normalize(pi) == normalize(pj) {
+                    continue;
+                }
+                let wi = words.entry(i).or_insert_with(|| prompt_words(pi)).clone();
+                let wj = words.entry(j).or_insert_with(|| prompt_words(pj));
+                if near_identical(&wi, wj) {
+                    pairs.push((i.min(j), i.max(j)));
+                }
+            }
+        }
+    }
+    pairs.sort();
+    pairs.dedup();
+    let mut reported = HashSet::new();
+    pairs
+        .into_iter()
+        .filter(|(_, later)| reported.insert(*later))
+        .map(|(first, later)| Found {
+            card: later,
+            field: "prompt",
+            code: Code::NearDuplicate,
+            message: format!(
+                "card `{}` asks almost what card `{}` asks, with the same answer",
+                deck.cards[later].id, deck.cards[first].id
+            ),
+        })
+        .collect()
+}
