@@ -1,5 +1,5 @@
 //! The grade CSV layouts (native, Moodle, Canvas, Blackboard), the identifier each LMS matches a row on, leaving
-//! out the learners who lack it or share it, and [`write`], which writes a sheet in a layout.
+//! out the learners who lack it or share it, and [`write()`], which writes a sheet in a layout.
 
 use super::lms::write_wide;
 use super::native::write_native;

@@ -10,7 +10,7 @@
 //! `tests/gradebook.rs`.
 //!
 //! Where things are: `identity` (a learner's identifiers), `roster` (reading class lists), `sheet` (the columns and
-//! rows of an export, and grading), `layout` (layouts, matching, [`write`]), `native` and `lms` (the layouts
+//! rows of an export, and grading), `layout` (layouts, matching, [`write()`]), `native` and `lms` (the layouts
 //! themselves), `cells` (how a value is written in a cell).
 
 mod cells;

@@ -135,8 +135,9 @@ impl ClassBuilder {
         );
     }
 
-    /// Adds one learner's row from their mastery by deck and by theme (as [`mastery`] or
-    /// [`MasteryIndex::mastery`] gives it), their reviews in the 7 days ending `today` and their last active day.
+    /// Adds one learner's row from their mastery by deck and by theme (as [`mastery()`] or
+    /// [`super::MasteryIndex::mastery`] gives it), their reviews in the 7 days ending `today` and their last active
+    /// day.
     pub fn add_mastery(
         &mut self,
         name: &str,
