@@ -1,4 +1,4 @@
-//! Exam dates (issue 13): scheduling for a course that ends in an exam. Pure functions of the card's state, the
+//! Exam dates: scheduling for a course that ends in an exam. Pure functions of the card's state, the
 //! exam's day and the learner's target retention, applied to the [`Outcome`] the scheduler computed.
 //!
 //! Until the exam's day, for the cards in its scope:
@@ -13,7 +13,7 @@
 //!
 //! On and after the exam's day the ordinary schedule resumes; cards outside every scope are never touched; cram
 //! moves no schedule at all. The review log records the exam day in force and, when the rule shortened an
-//! interval, the interval it replaced; replay ([`super::replay`]) applies the rule exactly where the log says it
+//! interval, the interval it replaced; replay ([`super::replay()`]) applies the rule exactly where the log says it
 //! was in force, so it reproduces the states whatever exam dates are set when it runs.
 
 use super::{Calendar, Outcome, Phase, Scheduler};

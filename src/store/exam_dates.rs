@@ -1,4 +1,4 @@
-//! Exam dates in the store (issue 13): the learner's own exam date and scope, the exams that schedule a learner's
+//! Exam dates in the store: the learner's own exam date and scope, the exams that schedule a learner's
 //! cards (loaded exam definitions with a `date`, the learner's, a session's `--exam-date`), how many new cards each
 //! still has to introduce and how many today, the new cards a session adds to meet that pace, and the exam rule's
 //! columns in the review log. The rule itself is pure, in [`crate::schedule::exam_date`].

@@ -1,7 +1,8 @@
 //! Learners' identities (username, names, email, student id), roster imports that create or update learners all
 //! or nothing, and the read-only queries grade exports need: exams, closed attempts and study effort per deck.
 
-use super::{LEARNER_COLUMNS, Learner, learner_row};
+use super::Learner;
+use super::learners::{LEARNER_COLUMNS, learner_row};
 use crate::error::Result;
 use crate::gradebook::{ExamScore, Identity, RosterProblem, RosterRow};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};

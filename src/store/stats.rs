@@ -2,7 +2,8 @@
 //! a learner's states and review log in the shapes `stats` computes on, deck titles, and saving fitted FSRS
 //! parameters.
 
-use super::{Filter, STATE_COLUMNS, state_row};
+use super::Filter;
+use super::states::{STATE_COLUMNS, state_row};
 use crate::deck::{Body, Card, cloze_question};
 use crate::error::Result;
 use crate::schedule::{CardState, Phase};

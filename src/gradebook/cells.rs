@@ -1,0 +1,66 @@
+//! The cells of a grade file: text made safe for spreadsheets, numbers with at most two decimals, dates and
+//! timestamps, and percentages.
+
+/// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'`, as Canvas's own exporter does for `=`. Control and invisible format characters are removed first
+/// (see [`crate::text::clean`]), so that none can hide a leading `=` from this check.
+pub fn neutralize(text: &str) -> String {
+    let text = crate::text::clean(text);
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text,
+    }
+}
+
+/// A number as a grade cell: at most two decimals, no trailing zeros, `.` as the decimal point.
+pub fn number(value: f64) -> String {
+    let s = format!("{:.2}", (value * 100.0).round() / 100.0);
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+pub(super) fn date(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Local
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+pub(super) fn timestamp(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+pub(super) fn text(v: &Option<String>) -> String {
+    v.as_deref().map(neutralize).unwrap_or_default()
+}
+
+pub(super) fn percent(part: u32, whole: u32) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        f64::from(part) * 100.0 / f64::from(whole)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralizes_text_but_numbers_are_written_plainly() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("+cmd"), "'+cmd");
+        assert_eq!(neutralize("-1"), "'-1");
+        assert_eq!(neutralize("@sum"), "'@sum");
+        assert_eq!(neutralize("\tx"), "'\tx");
+        assert_eq!(neutralize("Ann"), "Ann");
+        assert_eq!(number(8.5), "8.5");
+        assert_eq!(number(80.0), "80");
+        assert_eq!(number(200.0 / 3.0), "66.67");
+        assert_eq!(number(0.0), "0");
+    }
+}

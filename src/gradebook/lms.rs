@@ -1,0 +1,190 @@
+//! The wide layouts LMS gradebooks import: one row per learner and one column per exam and deck figure, with
+//! Moodle's, Canvas's and Blackboard's (Original) identifier columns, headers and empty cells. Also the titles
+//! Canvas will not take for an existing assignment.
+
+use super::cells::{date, percent, text};
+use super::{Layout, MatchBy, Sheet, Student, neutralize, number};
+use std::io::Write;
+
+/// A title Canvas will not mistake for an existing assignment. Canvas's importer reads a header ending in
+/// `(digits)` as `<title> (<assignment id>)` (`lib/gradebook_importer.rb`, `/\A(.*)\s\((\d+)\)\z/`), so a new
+/// exam titled "Week 3 quiz (2025)" would be written into assignment 2025, or rejected. Such a final group is
+/// written in square brackets instead: "Week 3 quiz [2025]".
+pub fn canvas_title(title: &str) -> String {
+    let t = title.trim_end();
+    if let Some(body) = t.strip_suffix(')')
+        && let Some(open) = body.rfind('(')
+    {
+        let digits = &body[open + 1..];
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            return format!("{}[{digits}]", &body[..open]);
+        }
+    }
+    t.to_string()
+}
+
+/// The study column titles of a deck, in order: cards studied, mastery, days active, last activity. In Moodle,
+/// whose grades must not exceed 100 (`gradevaluetoobig`), cards studied is a percentage of the deck.
+pub fn deck_titles(deck: &str, layout: Layout) -> [String; 4] {
+    [
+        if layout == Layout::Moodle {
+            format!("{deck}: cards studied %")
+        } else {
+            format!("{deck}: cards studied")
+        },
+        format!("{deck}: mastery %"),
+        format!("{deck}: days active"),
+        format!("{deck}: last activity"),
+    ]
+}
+
+pub(super) fn write_wide<W: Write>(
+    w: &mut csv::Writer<W>,
+    layout: Layout,
+    by: Option<MatchBy>,
+    sheet: &Sheet,
+    students: &[&Student],
+) -> csv::Result<()> {
+    let moodle_username = layout == Layout::Moodle && by == Some(MatchBy::Username);
+    let mut header: Vec<String> = match layout {
+        Layout::Moodle => vec!["Email address", "ID number", "First name", "Last name"],
+        Layout::Canvas => vec!["Student", "ID", "SIS User ID", "SIS Login ID", "Section"],
+        _ => vec!["Last Name", "First Name", "Username", "Student ID"],
+    }
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    if moodle_username {
+        header.push("Username".into());
+    }
+    let bb = |title: &str, points: Option<f64>| match points {
+        Some(p) => format!("{title} [Total Pts: {} Score]", number(p)),
+        None => title.to_string(),
+    };
+    for e in &sheet.exams {
+        header.push(match layout {
+            Layout::Blackboard => bb(&neutralize(&e.heading()), Some(e.points)),
+            Layout::Canvas => neutralize(&canvas_title(&e.heading())),
+            _ => neutralize(&e.heading()),
+        });
+    }
+    for d in &sheet.decks {
+        let [studied, mastery, days, last] = deck_titles(&neutralize(&d.id), layout);
+        match layout {
+            // Counts and dates have no points: Blackboard makes them text columns.
+            Layout::Blackboard => header.extend([
+                bb(&studied, Some(f64::from(d.items))),
+                bb(&mastery, Some(100.0)),
+                days,
+                last,
+            ]),
+            Layout::Canvas => {
+                header.extend([studied, mastery, days, last].map(|t| canvas_title(&t)))
+            }
+            _ => header.extend([studied, mastery, days, last]),
+        }
+    }
+    w.write_record(&header)?;
+    if layout == Layout::Canvas {
+        let mut row = vec![
+            "    Points Possible".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        row.extend(sheet.exams.iter().map(|e| number(e.points)));
+        for d in &sheet.decks {
+            // Every column has its points or "read only": Canvas creates a new assignment for each header it does
+            // not know, and one with an empty Points Possible becomes extra credit. Days active and the last
+            // activity date are for reading, not grading, so Canvas skips them.
+            row.extend([
+                d.items.to_string(),
+                "100".into(),
+                "read only".into(),
+                "read only".into(),
+            ]);
+        }
+        w.write_record(&row)?;
+    }
+    let none = if layout == Layout::Moodle { "-" } else { "" };
+    for s in students {
+        let id = s.identity.cleaned();
+        let mut row: Vec<String> = match layout {
+            Layout::Moodle => vec![
+                text(&id.email),
+                text(&id.student_id),
+                text(&id.first_name),
+                text(&id.last_name),
+            ],
+            Layout::Canvas => {
+                let sortable = match (&id.last_name, &id.first_name) {
+                    (Some(l), Some(f)) => format!("{l}, {f}"),
+                    (Some(n), None) | (None, Some(n)) => n.clone(),
+                    (None, None) => s.name.clone(),
+                };
+                // Canvas matches on SIS User ID before SIS Login ID: when the teacher matches on the login, the
+                // student id is left empty so that a stale one cannot take precedence.
+                let sis_user = if by == Some(MatchBy::Username) {
+                    String::new()
+                } else {
+                    text(&id.student_id)
+                };
+                vec![
+                    neutralize(&sortable),
+                    String::new(),
+                    sis_user,
+                    text(&id.username),
+                    String::new(),
+                ]
+            }
+            _ => vec![
+                text(&id.last_name),
+                text(&id.first_name),
+                text(&id.username),
+                text(&id.student_id),
+            ],
+        };
+        if moodle_username {
+            row.push(text(&id.username));
+        }
+        for (exam, result) in sheet.exams.iter().zip(&s.exams) {
+            row.push(match (result, layout) {
+                (None, _) => none.to_string(),
+                // Moodle's items are out of 100 by default: a percentage always fits.
+                (Some(r), Layout::Moodle) => number(r.fraction * 100.0),
+                (Some(r), _) => number(r.fraction * exam.points),
+            });
+        }
+        for (deck, d) in sheet.decks.iter().zip(&s.decks) {
+            row.extend([
+                if layout == Layout::Moodle {
+                    number(percent(d.studied, deck.items))
+                } else {
+                    d.studied.to_string()
+                },
+                number(d.mastery * 100.0),
+                d.days_active.to_string(),
+                d.last_activity_ms
+                    .map(date)
+                    .unwrap_or_else(|| none.to_string()),
+            ]);
+        }
+        w.write_record(&row)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canvas_titles_never_end_in_a_number_in_parentheses() {
+        assert_eq!(canvas_title("Week 3 quiz (2025)"), "Week 3 quiz [2025]");
+        assert_eq!(canvas_title("Quiz(7) "), "Quiz[7]");
+        assert_eq!(canvas_title("Quiz (draft)"), "Quiz (draft)");
+        assert_eq!(canvas_title("Quiz ()"), "Quiz ()");
+        assert_eq!(canvas_title("Midterm"), "Midterm");
+    }
+}

@@ -1,0 +1,143 @@
+//! What a grade export writes, before any layout: the exam and deck columns, one [`Student`] row per learner with
+//! their exam results and deck study, and how an exam's grade is chosen from closed attempts (highest, last, mean).
+
+use super::Identity;
+use crate::exam::Grading;
+
+/// One closed attempt's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExamScore {
+    pub learner_id: i64,
+    pub number: i64,
+    pub score: f64,
+    pub max_score: f64,
+    /// Unix milliseconds.
+    pub closed_at: i64,
+    /// Sat on the learner's own machine and brought in a progress bundle.
+    pub unsupervised: bool,
+}
+
+/// An exam's grade for one learner, as a share of the maximum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExamResult {
+    /// 0 to 1.
+    pub fraction: f64,
+    /// The attempt the grade is from; `None` for a mean.
+    pub attempt: Option<i64>,
+    /// When the counted attempt (for a mean, the last one) closed, Unix milliseconds.
+    pub closed_at_ms: i64,
+}
+
+/// The grade from a learner's closed attempts by the exam's grading method: `highest`, `last`, or `mean` (of the
+/// shares of the maximum). `None` without a closed attempt. An unknown method counts as `highest`.
+pub fn graded(grading: &str, attempts: &[&ExamScore]) -> Option<ExamResult> {
+    let mut attempts = attempts.to_vec();
+    attempts.sort_by_key(|a| a.number);
+    let shares: Vec<f64> = attempts
+        .iter()
+        .map(|a| {
+            if a.max_score > 0.0 {
+                (a.score / a.max_score).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let method = Grading::named(grading).unwrap_or(Grading::Highest);
+    let (fraction, counted) = method.pick(&shares)?;
+    let closed = attempts[counted.unwrap_or(attempts.len() - 1)];
+    Some(ExamResult {
+        fraction,
+        attempt: counted.map(|i| attempts[i].number),
+        closed_at_ms: closed.closed_at,
+    })
+}
+
+/// An exam column: its id, the title shown in the LMS, and its points (one per question).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExamColumn {
+    pub id: String,
+    pub title: String,
+    pub points: f64,
+    /// The exam scores flashcards the learners graded themselves: its column says so.
+    pub self_graded: bool,
+}
+
+impl ExamColumn {
+    /// The title as written in a header: marked when self-graded flashcards count.
+    pub(super) fn heading(&self) -> String {
+        if self.self_graded {
+            format!("{} (self-graded)", self.title)
+        } else {
+            self.title.clone()
+        }
+    }
+
+    /// The assessment name of the native layout: the exam id, marked as the title is.
+    pub(super) fn native_name(&self) -> String {
+        if self.self_graded {
+            format!("{} (self-graded)", self.id)
+        } else {
+            self.id.clone()
+        }
+    }
+}
+
+/// A deck's study columns, and how many active study items it has.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeckColumn {
+    pub id: String,
+    pub items: u32,
+}
+
+/// A learner's study of one deck.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DeckResult {
+    pub studied: u32,
+    /// Mastery as `detente stats` computes it ([`crate::stats::mastery`]): the mean predicted recall now of the
+    /// deck's active items, new ones counting 0; 0 to 1.
+    pub mastery: f64,
+    pub days_active: u32,
+    pub last_activity_ms: Option<i64>,
+}
+
+/// One learner's row: detente's name, identity, and one value per exam and per deck of the [`Sheet`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Student {
+    pub name: String,
+    pub identity: Identity,
+    pub exams: Vec<Option<ExamResult>>,
+    pub decks: Vec<DeckResult>,
+}
+
+/// Everything a grade export writes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Sheet {
+    pub exams: Vec<ExamColumn>,
+    pub decks: Vec<DeckColumn>,
+    pub students: Vec<Student>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grading_methods() {
+        let a = |number, score| ExamScore {
+            learner_id: 1,
+            number,
+            score,
+            max_score: 10.0,
+            closed_at: number * 1000,
+            unsupervised: false,
+        };
+        let (one, two, three) = (a(1, 6.0), a(2, 9.0), a(3, 3.0));
+        let all = [&one, &two, &three];
+        assert_eq!(graded("highest", &all).map(|r| r.attempt), Some(Some(2)));
+        assert_eq!(graded("last", &all).map(|r| r.fraction), Some(0.3));
+        let mean = graded("mean", &all).expect("mean");
+        assert!((mean.fraction - 0.6).abs() < 1e-9);
+        assert_eq!(graded("mean", &[]), None);
+    }
+}

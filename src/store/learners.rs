@@ -1,0 +1,151 @@
+//! Learners as stored: their settings (daily limits, target retention, rollover hour, fitted parameters) and LMS
+//! identity, looked up by name in any Unicode normal form, added, updated, or created on first use.
+
+use super::Store;
+use crate::error::{Error, Result};
+use crate::schedule::Settings;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// A learner and their settings.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Learner {
+    pub id: i64,
+    pub name: String,
+    pub new_per_day: u32,
+    pub reviews_per_day: u32,
+    pub desired_retention: f32,
+    pub rollover_hour: u32,
+    pub parameters: Option<Vec<f32>>,
+    /// The LMS login (Blackboard Username, Canvas SIS Login ID).
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    /// The institution's id (Moodle ID number, Canvas SIS User ID).
+    pub student_id: Option<String>,
+}
+
+impl Learner {
+    /// The identity this learner carries.
+    pub fn identity(&self) -> crate::gradebook::Identity {
+        crate::gradebook::Identity {
+            username: self.username.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            student_id: self.student_id.clone(),
+        }
+    }
+
+    /// The scheduler settings this learner studies with.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            desired_retention: self.desired_retention,
+            parameters: self.parameters.clone().unwrap_or_default(),
+            ..Settings::default()
+        }
+    }
+}
+
+pub(super) const LEARNER_COLUMNS: &str =
+    "id, name, new_per_day, reviews_per_day, desired_retention, rollover_hour, parameters,
+    username, first_name, last_name, email, student_id";
+
+pub(super) fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
+    let params: Option<String> = r.get(6)?;
+    Ok(Learner {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        new_per_day: r.get(2)?,
+        reviews_per_day: r.get(3)?,
+        desired_retention: r.get::<_, f64>(4)? as f32,
+        rollover_hour: r.get(5)?,
+        parameters: params.and_then(|p| serde_json::from_str(&p).ok()),
+        username: r.get(7)?,
+        first_name: r.get(8)?,
+        last_name: r.get(9)?,
+        email: r.get(10)?,
+        student_id: r.get(11)?,
+    })
+}
+
+/// The learner of this name: the name as given, else in normal form C, else one stored in another normal form (by
+/// an older detente) that is the same name in normal form C.
+pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>> {
+    let exact = |n: &str| -> Result<Option<Learner>> {
+        Ok(conn
+            .query_row(
+                &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
+                [n],
+                learner_row,
+            )
+            .optional()?)
+    };
+    if let Some(l) = exact(name)? {
+        return Ok(Some(l));
+    }
+    let nfc = crate::gradebook::normal(name);
+    if let Some(l) = exact(&nfc)? {
+        return Ok(Some(l));
+    }
+    Ok(learners(conn)?
+        .into_iter()
+        .find(|l| crate::gradebook::normal(&l.name) == nfc))
+}
+
+pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {LEARNER_COLUMNS} FROM learners ORDER BY name"
+    ))?;
+    let rows = stmt
+        .query_map([], learner_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Adds a learner with default settings; returns `None` if the name is taken.
+/// The name is stored in normal form C; one with a control character is refused (exit 65), and so is one that is
+/// an existing learner's name in another normal form.
+pub fn add_learner(tx: &Transaction<'_>, name: &str, now: i64) -> Result<Option<Learner>> {
+    let name = &crate::gradebook::normal(name);
+    crate::gradebook::check_identifier("learner name", name).map_err(Error::InvalidData)?;
+    if learner_by_name(tx, name)?.is_some() {
+        return Ok(None);
+    }
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO learners (name, created_at) VALUES (?1, ?2)",
+        params![name, now],
+    )?;
+    if n == 0 {
+        return Ok(None);
+    }
+    learner_by_name(tx, name)
+}
+
+/// Changes a learner's daily limits and target retention.
+pub fn update_learner(tx: &Transaction<'_>, learner: &Learner) -> Result<()> {
+    tx.execute(
+        "UPDATE learners SET new_per_day = ?2, reviews_per_day = ?3, desired_retention = ?4, rollover_hour = ?5
+         WHERE id = ?1",
+        params![
+            learner.id,
+            learner.new_per_day,
+            learner.reviews_per_day,
+            f64::from(learner.desired_retention),
+            learner.rollover_hour
+        ],
+    )?;
+    Ok(())
+}
+
+/// The learner named `name`, created with default settings on first use.
+pub fn learner_get_or_create(store: &mut Store, name: &str, now: i64) -> Result<Learner> {
+    if let Some(l) = learner_by_name(&store.conn, name)? {
+        return Ok(l);
+    }
+    let tx = store.write()?;
+    add_learner(&tx, name, now)?;
+    let learner = learner_by_name(&tx, &crate::gradebook::normal(name))?;
+    tx.commit()?;
+    learner.ok_or_else(|| Error::Usage(format!("cannot create learner {name}")))
+}
