@@ -110,3 +110,89 @@ where
         seq.end()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{BundleLearner, Refusal, read};
+
+    fn review(card: &str, at: i64) -> BundleReview {
+        BundleReview {
+            deck: "d".into(),
+            card: card.into(),
+            sibling: 0,
+            reviewed_at: at,
+            day: 19_676,
+            mode: "study".into(),
+            response: "\"é\\n\"".into(),
+            correct: true,
+            rule: "exact".into(),
+            rating: 3,
+            duration_ms: 1_200,
+            phase_before: 0,
+            step_before: None,
+            stability_before: None,
+            difficulty_before: None,
+            due_before: None,
+            last_review_before: None,
+            last_day_before: None,
+            interval_before: None,
+            reps_before: None,
+            lapses_before: None,
+            leech_before: None,
+            phase_after: 2,
+            step_after: 0,
+            stability_after: 1.0 / 3.0,
+            difficulty_after: 1.25e-7 + 5.0,
+            due_after: at / 1000 + 86_400,
+            interval_days: 1,
+            elapsed_days: 0,
+            exam_day: None,
+            exam_shortened_from: None,
+        }
+    }
+
+    #[test]
+    fn a_written_bundle_reads_back_whole_and_an_edit_is_caught() {
+        let learner = BundleLearner {
+            name: "ada".into(),
+            username: None,
+            first_name: Some("Ada".into()),
+            last_name: None,
+            email: None,
+            student_id: None,
+            new_per_day: 20,
+            reviews_per_day: 200,
+            desired_retention: 0.9,
+            rollover_hour: 4,
+        };
+        let bundle = Bundle::new(
+            1_700_000_000_000,
+            learner,
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let log = vec![
+            review("c1", 1_700_000_000_000),
+            review("c2", 1_700_000_001_000),
+        ];
+        let mut out = Vec::new();
+        let count = write(&mut out, &bundle, |each| {
+            log.iter().try_for_each(|r| each(r.clone()))
+        })
+        .expect("write");
+        assert_eq!(count, 2);
+        let back = read(|| Ok(out.as_slice())).expect("read");
+        assert_eq!(back.reviews, log);
+        assert_eq!(back.learner, bundle.learner);
+        assert!(back.checksum.starts_with("fnv1a64:"));
+        let edited = String::from_utf8(out)
+            .expect("utf-8")
+            .replace("\"c2\"", "\"c3\"");
+        match read(|| Ok(edited.as_bytes())) {
+            Err(Refusal::Invalid(why)) => assert!(why.contains("checksum mismatch"), "{why}"),
+            other => panic!("an edited bundle was not refused: {other:?}"),
+        }
+    }
+}
