@@ -16,6 +16,7 @@
 //! 7. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
 //! 8. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
 
+pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod deck;

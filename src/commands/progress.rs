@@ -1,80 +1,22 @@
-//! `detente progress export|import`: progress bundles, so students can drill on their own machines. A bundle is
-//! versioned JSON: the learner's identity and settings, every review (cards named by deck id + card key +
-//! sibling), every exam attempt with its answers, the deck versions referred to, and a checksum.
-//!
-//! The checksum is FNV-1a 64 over the canonical JSON of everything else (keys sorted, no spaces): it catches
-//! truncation, damage and hand edits, not a forger, who could recompute it; a teacher who needs that should
-//! collect bundles over an authenticated channel. Importing validates every file first (format, version,
-//! checksum, cards, decks and exams known here), then merges them all in one transaction and recomputes the
-//! learners' card states by replaying their merged study logs through the scheduler.
-
-mod stream;
+//! `detente progress export|import`: progress bundles (the format is [`crate::bundle`]'s), so students can drill on
+//! their own machines. Export writes one learner's bundle, its reviews streamed from the database. Import validates
+//! every file first (format, version, checksum and value domains, then cards, decks and exams known here), then
+//! merges them all in one transaction and recomputes the learners' card states by replaying their merged study logs
+//! through the scheduler.
 
 use super::Context;
 use super::staged::Staged;
+use crate::bundle::{
+    self, Bundle, BundleAttempt, BundleFlag, BundleLearner, BundleReview, Refusal,
+};
 use crate::error::{Error, Result};
 use crate::gradebook::Identity;
 use crate::schedule::{Scheduler, replay};
-use crate::store::{
-    self, BundleAttempt, BundleDeck, BundleFlag, BundleReview, Learner, MergeReport, Store,
-};
+use crate::store::{self, Learner, MergeReport, Store};
 use rusqlite::Connection;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// The bundle's `format` value.
-pub const FORMAT: &str = "detente-progress";
-/// The bundle version this detente writes and reads.
-pub const VERSION: u64 = 1;
-
-/// Who the progress belongs to, and the settings the schedule was computed with.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BundleLearner {
-    name: String,
-    username: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    student_id: Option<String>,
-    new_per_day: u32,
-    reviews_per_day: u32,
-    desired_retention: f64,
-    rollover_hour: u32,
-}
-
-impl BundleLearner {
-    fn identity(&self) -> Identity {
-        Identity {
-            username: self.username.clone(),
-            first_name: self.first_name.clone(),
-            last_name: self.last_name.clone(),
-            email: self.email.clone(),
-            student_id: self.student_id.clone(),
-        }
-        .cleaned()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Bundle {
-    format: String,
-    version: u64,
-    /// Unix milliseconds.
-    exported_at: i64,
-    learner: BundleLearner,
-    decks: Vec<BundleDeck>,
-    reviews: Vec<BundleReview>,
-    attempts: Vec<BundleAttempt>,
-    /// The cards the learner flagged, and what became of each flag. Absent in bundles without flags (and in
-    /// those of older detente versions).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    flags: Vec<BundleFlag>,
-    #[serde(default)]
-    checksum: String,
-}
 
 pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
     let store = super::open_with_decks(ctx)?;
@@ -84,11 +26,9 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
             ctx.learner
         ))
     })?;
-    let bundle = Bundle {
-        format: FORMAT.into(),
-        version: VERSION,
-        exported_at: chrono::Utc::now().timestamp_millis(),
-        learner: BundleLearner {
+    let bundle = Bundle::new(
+        chrono::Utc::now().timestamp_millis(),
+        BundleLearner {
             name: learner.name.clone(),
             username: learner.username.clone(),
             first_name: learner.first_name.clone(),
@@ -100,24 +40,17 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
             desired_retention: (f64::from(learner.desired_retention) * 10_000.0).round() / 10_000.0,
             rollover_hour: learner.rollover_hour,
         },
-        decks: store::bundle_decks(&store.conn, learner.id)?,
-        // The reviews are streamed from the database as the file is written (see `stream`).
-        reviews: Vec::new(),
-        attempts: store::bundle_attempts(&store.conn, learner.id)?,
-        flags: store::bundle_flags(&store.conn, learner.id)?,
-        checksum: String::new(),
-    };
-    let json_err =
-        |e: serde_json::Error| Error::io(format!("cannot write {}", output.display()), e.into());
-    let mut head = match serde_json::to_value(&bundle).map_err(json_err)? {
-        serde_json::Value::Object(m) => m,
-        _ => serde_json::Map::new(),
-    };
-    head.remove("reviews");
-    head.remove("checksum");
+        store::bundle_decks(&store.conn, learner.id)?,
+        store::bundle_attempts(&store.conn, learner.id)?,
+        store::bundle_flags(&store.conn, learner.id)?,
+    );
     let staged = Staged::new(output, "progress");
     let mut out = staged.create()?;
-    let reviews = stream::write(&mut out, &head, &store.conn, learner.id).map_err(|e| match e {
+    // The reviews are streamed from the database as the file is written, never held whole.
+    let reviews = bundle::write(&mut out, &bundle, |each| {
+        store::for_each_bundle_review(&store.conn, learner.id, each)
+    })
+    .map_err(|e| match e {
         Error::Io { .. } => Error::io(
             format!("cannot write {}", output.display()),
             std::io::Error::other(e.to_string()),
@@ -155,67 +88,12 @@ struct Checked {
 fn check(conn: &Connection, file: &Path) -> Result<Checked> {
     let name = file.display().to_string();
     let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
-    // Two passes over the file, never the whole bundle as one value (see `stream`).
-    let read = stream::members(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-    let (members, streamed) = match read {
-        stream::Read::Damaged(e) => {
-            return Err(bad(format!(
-                "not a progress bundle (damaged or truncated JSON: {e})"
-            )));
-        }
-        stream::Read::NotAnObject => (serde_json::Map::new(), false),
-        stream::Read::Object { members, streamed } => (members, streamed),
-    };
-    if members.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(bad(format!(
-            "not a progress bundle (its format is not \"{FORMAT}\")"
-        )));
-    }
-    match members.get("version").and_then(|v| v.as_u64()) {
-        Some(VERSION) => {}
-        Some(v) => {
-            return Err(bad(format!(
-                "bundle version {v} is unknown to this detente (it reads version {VERSION})"
-            )));
-        }
-        None => return Err(bad("the bundle has no version".into())),
-    }
-    let (computed, reviews, invalid) = if streamed {
-        stream::reviews(file, &members)
-            .map_err(|e| Error::io(format!("cannot read {name}"), e))?
-            .map_err(|e| {
-                bad(format!(
-                    "not a progress bundle (damaged or truncated JSON: {e})"
-                ))
-            })?
-    } else {
-        (stream::checksum_of(&members), Vec::new(), None)
-    };
-    let stated = members
-        .get("checksum")
-        .and_then(|c| c.as_str())
-        .unwrap_or("");
-    if stated != computed {
-        return Err(bad(
-            "checksum mismatch: the bundle was edited or damaged".into()
-        ));
-    }
-    let mut value = serde_json::Value::Object(members);
-    if streamed && let Some(o) = value.as_object_mut() {
-        o.insert("reviews".into(), serde_json::Value::Array(Vec::new()));
-    }
-    let mut bundle: Bundle = serde_json::from_value(value)
-        .map_err(|e| bad(format!("not a valid progress bundle: {e}")))?;
-    if let Some(e) = invalid {
-        return Err(bad(format!("not a valid progress bundle: {e}")));
-    }
-    if streamed {
-        bundle.reviews = reviews;
-    }
-    if bundle.learner.name.trim().is_empty() {
-        return Err(bad("the bundle's learner has no name".into()));
-    }
-    validate(&bundle, super::now()).map_err(bad)?;
+    // Two passes over the file, never the whole bundle as one value.
+    let bundle = bundle::read(|| std::fs::File::open(file)).map_err(|r| match r {
+        Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
+        Refusal::Invalid(what) => bad(what),
+    })?;
+    bundle::validate(&bundle, super::now()).map_err(bad)?;
     let mut warnings = Vec::new();
     for d in &bundle.decks {
         match store::deck_hash(conn, &d.id)? {
@@ -276,45 +154,6 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         flags,
         warnings,
     })
-}
-
-/// Checks every value of a bundle against its domain before anything is resolved: the learner's name and identity
-/// free of control characters, settings in range, and each review, attempt and flag (see
-/// [`store::validate_review`]). The message names the offending field and its place.
-fn validate(b: &Bundle, now_s: i64) -> std::result::Result<(), String> {
-    let l = &b.learner;
-    crate::gradebook::check_identifier("learner name", &l.name)
-        .and_then(|_| l.identity().check())
-        .map_err(|e| format!("learner: {e}"))?;
-    if !(l.desired_retention.is_finite() && (0.7..=0.99).contains(&l.desired_retention)) {
-        return Err(format!(
-            "learner: `desired_retention` is {}, not a number from 0.7 to 0.99",
-            l.desired_retention
-        ));
-    }
-    if l.rollover_hour > 23 {
-        return Err(format!(
-            "learner: `rollover_hour` is {}, not an hour from 0 to 23",
-            l.rollover_hour
-        ));
-    }
-    if !(store::EARLIEST_S * 1000..=(now_s + store::CLOCK_SLACK_S) * 1000).contains(&b.exported_at)
-    {
-        return Err(format!(
-            "`exported_at` is {}, not a moment between 2000 and tomorrow",
-            b.exported_at
-        ));
-    }
-    for (i, r) in b.reviews.iter().enumerate() {
-        store::validate_review(r, now_s).map_err(|e| format!("review {}: {e}", i + 1))?;
-    }
-    for (i, a) in b.attempts.iter().enumerate() {
-        store::validate_attempt(a, now_s).map_err(|e| format!("attempt {}: {e}", i + 1))?;
-    }
-    for (i, f) in b.flags.iter().enumerate() {
-        store::validate_flag(f, now_s).map_err(|e| format!("flag {}: {e}", i + 1))?;
-    }
-    Ok(())
 }
 
 /// The local learner a bundle's learner is: matched on identity as rosters are, then on the name.
@@ -482,59 +321,4 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         super::print_json(&json)?;
     }
     Ok(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The checksum as detente computed it before bundles were streamed: over the whole bundle as one value.
-    fn whole_checksum(value: &serde_json::Value) -> String {
-        let mut v = value.clone();
-        if let Some(o) = v.as_object_mut() {
-            o.remove("checksum");
-        }
-        format!(
-            "fnv1a64:{:016x}",
-            crate::text::fnv1a(v.to_string().as_bytes())
-        )
-    }
-
-    fn sample() -> serde_json::Value {
-        serde_json::json!({
-            "format": FORMAT, "version": VERSION, "exported_at": 1_700_000_000_000_i64,
-            "learner": {"name": "ada", "desired_retention": 0.9, "new_per_day": 20},
-            "decks": [{"id": "d", "content_hash": "h"}],
-            "reviews": [
-                {"deck": "d", "card": "c1", "stability_after": 10.0, "difficulty_before": null, "response": "\"é\\n\""},
-                {"deck": "d", "card": "c2", "stability_after": 1.25e-7, "rating": 3}
-            ],
-            "attempts": [], "zzz": [1, 2.5], "checksum": "x"
-        })
-    }
-
-    #[test]
-    fn streamed_checksums_are_the_whole_value_checksums() {
-        let value = sample();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("b.json");
-        std::fs::write(&path, serde_json::to_string_pretty(&value).expect("json")).expect("write");
-        let stream::Read::Object { members, streamed } = stream::members(&path).expect("read")
-        else {
-            panic!("an object");
-        };
-        assert!(streamed);
-        assert!(!members.contains_key("reviews"));
-        let (sum, reviews, invalid) = stream::reviews(&path, &members)
-            .expect("read")
-            .expect("json");
-        assert_eq!(sum, whole_checksum(&value));
-        // The sample's reviews are partial: the first one missing a field is reported, and none is kept.
-        assert!(invalid.is_some());
-        assert!(reviews.is_empty());
-        let mut inline = value.clone();
-        inline["reviews"] = serde_json::json!({"not": "an array"});
-        let members = inline.as_object().expect("object").clone();
-        assert_eq!(stream::checksum_of(&members), whole_checksum(&inline));
-    }
 }

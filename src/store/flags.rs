@@ -4,38 +4,11 @@
 //! (by the teacher); merging keeps the furthest state, so importing a bundle twice, or an older one, changes
 //! nothing. Every write helper takes a transaction.
 
+pub use crate::bundle::{BundleFlag, FlagState};
+
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
-
-/// Where a flag stands.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum FlagState {
-    Open,
-    Withdrawn,
-    Resolved,
-}
-
-impl FlagState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagState::Open => "open",
-            FlagState::Withdrawn => "withdrawn",
-            FlagState::Resolved => "resolved",
-        }
-    }
-
-    fn parse(s: &str) -> FlagState {
-        match s {
-            "withdrawn" => FlagState::Withdrawn,
-            "resolved" => FlagState::Resolved,
-            _ => FlagState::Open,
-        }
-    }
-}
 
 /// A flag as the teacher sees it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -114,20 +87,6 @@ pub fn open_flags_by_card(conn: &Connection, deck: &str) -> Result<HashMap<Strin
         .query_map([deck], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<HashMap<String, u32>>>()?;
     Ok(rows)
-}
-
-/// A flag in a progress bundle, its card named by deck id, card key and sibling.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BundleFlag {
-    pub deck: String,
-    pub card: String,
-    pub sibling: i64,
-    /// Unix seconds.
-    pub flagged_at: i64,
-    pub note: Option<String>,
-    pub state: FlagState,
-    pub closed_at: Option<i64>,
 }
 
 /// Every flag a learner raised, oldest first.

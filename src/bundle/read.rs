@@ -1,160 +1,90 @@
-//! Progress bundles written and read a review at a time, so that memory stays within a small multiple of the
-//! bundle's size (a bundle of 100,000 reviews is about 100 MB of JSON). The format is unchanged: the members are
-//! written sorted by key, pretty-printed, and the checksum is FNV-1a 64 over the canonical JSON (keys sorted, no
-//! spaces) of every member but `checksum`, hashed as it is produced, never built as one string.
-//!
-//! Writing makes two passes over the review log: one to hash it (the checksum comes before the reviews in the
-//! file), one to write it. Reading makes two passes over the file: the first checks that it is JSON and keeps every
-//! member but the reviews; the second hashes the reviews, one at a time, in their canonical form, and decodes them.
+//! Reading a bundle without holding it whole: two passes over the file. The first checks that it is JSON and keeps
+//! every member but the reviews; the second hashes the reviews, one at a time, in their canonical form, and decodes
+//! them. Memory stays within a small multiple of the bundle's size (a bundle of 100,000 reviews is about 100 MB of
+//! JSON), never the whole text plus a tree of it.
 
-use crate::error::{Error, Result};
-use crate::store::{self, BundleReview};
+use super::checksum::{REVIEWS, around_reviews, checksum_of, feed, stated};
+use super::records::{Bundle, BundleReview};
+use super::{FORMAT, VERSION};
 use crate::text::Fnv1a;
-use rusqlite::Connection;
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Error as _, SerializeMap, SerializeSeq};
-use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::fmt;
-use std::io::{BufReader, Write};
-use std::path::Path;
+use std::io::{BufReader, Read};
 
-const REVIEWS: &str = "reviews";
-const CHECKSUM: &str = "checksum";
-
-/// A checksum as bundles state it.
-pub(super) fn stated(hash: u64) -> String {
-    format!("fnv1a64:{hash:016x}")
+/// Why a bundle was not read.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The file could not be opened.
+    Io(std::io::Error),
+    /// It is not a readable bundle of this version, or it was altered: the message says how.
+    Invalid(String),
 }
 
-/// `"key":value`, compact, as part of canonical JSON.
-fn member(out: &mut Vec<u8>, key: &str, value: &Value) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *out, key)?;
-    out.push(b':');
-    serde_json::to_writer(&mut *out, value)
-}
-
-/// The canonical text of a bundle's members around its reviews: `{...,"reviews":[` and `],...}`, the members
-/// sorted by key (a `serde_json` map is), `checksum` left out.
-fn around_reviews(members: &Map<String, Value>) -> serde_json::Result<(Vec<u8>, Vec<u8>)> {
-    let (mut before, mut after) = (b"{".to_vec(), b"]".to_vec());
-    for (key, value) in members
-        .iter()
-        .filter(|(k, _)| *k != CHECKSUM && *k != REVIEWS)
-    {
-        if key.as_str() < REVIEWS {
-            member(&mut before, key, value)?;
-            before.push(b',');
-        } else {
-            after.push(b',');
-            member(&mut after, key, value)?;
+/// Reads a bundle and checks its format, version, checksum and the shape of every record (the values' domains are
+/// [`super::validate()`]'s). `open` gives the file's bytes from the start; it is called once per pass, twice when the
+/// bundle has an array of reviews, and must give the same bytes each time.
+pub fn read<R: Read>(mut open: impl FnMut() -> std::io::Result<R>) -> Result<Bundle, Refusal> {
+    let bad = Refusal::Invalid;
+    let (members, streamed) = match members(open().map_err(Refusal::Io)?) {
+        First::Damaged(e) => {
+            return Err(bad(format!(
+                "not a progress bundle (damaged or truncated JSON: {e})"
+            )));
         }
-    }
-    serde_json::to_writer(&mut before, REVIEWS)?;
-    before.extend_from_slice(b":[");
-    after.push(b'}');
-    Ok((before, after))
-}
-
-/// Writes a bundle: `head` holds every member but `reviews` and `checksum`, the reviews are the learner's log,
-/// read from the database twice (to hash, then to write). The checksum is taken over the numbers as they will be
-/// read back from the file's text (serde_json's float parsing may differ from the value written in the last bit), so
-/// each part is hashed as it reads back from its own text. Returns how many reviews were written.
-pub(super) fn write(
-    out: &mut impl Write,
-    head: &Map<String, Value>,
-    conn: &Connection,
-    learner: i64,
-) -> Result<usize> {
-    let json = |e: serde_json::Error| Error::InvalidData(format!("progress bundle: {e}"));
-    let reread: Map<String, Value> =
-        serde_json::from_str(&serde_json::to_string(head).map_err(json)?).map_err(json)?;
-    let (before, after) = around_reviews(&reread).map_err(json)?;
-    let mut hash = Fnv1a::default();
-    feed(&mut hash, &before);
-    let mut count = 0usize;
-    store::for_each_bundle_review(conn, learner, |r| {
-        if count > 0 {
-            feed(&mut hash, b",");
-        }
-        count += 1;
-        let value: Value =
-            serde_json::from_str(&serde_json::to_string(&r).map_err(json)?).map_err(json)?;
-        serde_json::to_writer(&mut hash, &value).map_err(json)
-    })?;
-    feed(&mut hash, &after);
-    let file = Bundle {
-        head,
-        checksum: stated(hash.value()),
-        reviews: Reviews { conn, learner },
+        First::NotAnObject => (Map::new(), false),
+        First::Object { members, streamed } => (members, streamed),
     };
-    serde_json::to_writer_pretty(out, &file).map_err(|e| match e.io_error_kind() {
-        Some(_) => Error::io("cannot write the bundle", e.into()),
-        None => json(e),
-    })?;
-    Ok(count)
-}
-
-fn feed(hash: &mut Fnv1a, bytes: &[u8]) {
-    // Hashing into memory cannot fail.
-    let _ = hash.write_all(bytes);
-}
-
-/// A bundle as written: its members in key order, the reviews streamed from the database.
-struct Bundle<'a> {
-    head: &'a Map<String, Value>,
-    checksum: String,
-    reviews: Reviews<'a>,
-}
-
-impl Serialize for Bundle<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut keys: Vec<&str> = self.head.keys().map(String::as_str).collect();
-        keys.extend([CHECKSUM, REVIEWS]);
-        keys.sort_unstable();
-        keys.dedup();
-        let mut map = s.serialize_map(Some(keys.len()))?;
-        for key in keys {
-            match key {
-                CHECKSUM => map.serialize_entry(key, &self.checksum)?,
-                REVIEWS => map.serialize_entry(key, &self.reviews)?,
-                _ => map.serialize_entry(key, &self.head[key])?,
-            }
-        }
-        map.end()
+    if members.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+        return Err(bad(format!(
+            "not a progress bundle (its format is not \"{FORMAT}\")"
+        )));
     }
-}
-
-/// A learner's review log, serialized as it is read.
-struct Reviews<'a> {
-    conn: &'a Connection,
-    learner: i64,
-}
-
-impl Serialize for Reviews<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        let mut failed = None;
-        let read = store::for_each_bundle_review(self.conn, self.learner, |r| {
-            // Each review as a map, so that its members come sorted by key, as in the canonical text.
-            let written = serde_json::to_value(&r)
-                .map_err(S::Error::custom)
-                .and_then(|v| seq.serialize_element(&v));
-            written.map_err(|e| {
-                failed = Some(e);
-                Error::InvalidData("the bundle could not be written".into())
-            })
-        });
-        if let Some(e) = failed {
-            return Err(e);
+    match members.get("version").and_then(|v| v.as_u64()) {
+        Some(VERSION) => {}
+        Some(v) => {
+            return Err(bad(format!(
+                "bundle version {v} is unknown to this detente (it reads version {VERSION})"
+            )));
         }
-        read.map_err(S::Error::custom)?;
-        seq.end()
+        None => return Err(bad("the bundle has no version".into())),
     }
+    let (computed, reviews, invalid) = if streamed {
+        self::reviews(open().map_err(Refusal::Io)?, &members).map_err(|e| {
+            bad(format!(
+                "not a progress bundle (damaged or truncated JSON: {e})"
+            ))
+        })?
+    } else {
+        (checksum_of(&members), Vec::new(), None)
+    };
+    let stated = members
+        .get("checksum")
+        .and_then(|c| c.as_str())
+        .unwrap_or("");
+    if stated != computed {
+        return Err(bad(
+            "checksum mismatch: the bundle was edited or damaged".into()
+        ));
+    }
+    let mut value = Value::Object(members);
+    if streamed && let Some(o) = value.as_object_mut() {
+        o.insert(REVIEWS.into(), Value::Array(Vec::new()));
+    }
+    let mut bundle: Bundle = serde_json::from_value(value)
+        .map_err(|e| bad(format!("not a valid progress bundle: {e}")))?;
+    if let Some(e) = invalid {
+        return Err(bad(format!("not a valid progress bundle: {e}")));
+    }
+    if streamed {
+        bundle.reviews = reviews;
+    }
+    Ok(bundle)
 }
 
-/// What the first pass over a bundle file found.
-pub(super) enum Read {
+/// What the first pass over a bundle found.
+enum First {
     /// Not JSON, or cut short.
     Damaged(serde_json::Error),
     /// JSON, but not an object.
@@ -166,55 +96,30 @@ pub(super) enum Read {
     },
 }
 
-/// The first pass: checks the whole file is JSON and keeps its members, skipping an array of reviews.
-pub(super) fn members(file: &Path) -> std::io::Result<Read> {
-    let reader = BufReader::with_capacity(1 << 16, std::fs::File::open(file)?);
+/// The first pass: checks the whole text is JSON and keeps its members, skipping an array of reviews.
+fn members(input: impl Read) -> First {
+    let reader = BufReader::with_capacity(1 << 16, input);
     let mut de = serde_json::Deserializer::from_reader(reader);
     let top = match (&mut de).deserialize_any(Top) {
         Ok(top) => top,
-        Err(e) => return Ok(Read::Damaged(e)),
+        Err(e) => return First::Damaged(e),
     };
     if let Err(e) = de.end() {
-        return Ok(Read::Damaged(e));
+        return First::Damaged(e);
     }
-    Ok(match top {
-        Some((members, streamed)) => Read::Object { members, streamed },
-        None => Read::NotAnObject,
-    })
-}
-
-/// The checksum of a bundle whose members are all in `members` (no array of reviews streamed).
-pub(super) fn checksum_of(members: &Map<String, Value>) -> String {
-    let mut hash = Fnv1a::default();
-    let mut first = true;
-    feed(&mut hash, b"{");
-    for (key, value) in members.iter().filter(|(k, _)| *k != CHECKSUM) {
-        if !first {
-            feed(&mut hash, b",");
-        }
-        first = false;
-        let mut text = Vec::new();
-        // Writing a parsed value into memory cannot fail; an error would only change the checksum, refusing the file.
-        let _ = member(&mut text, key, value);
-        feed(&mut hash, &text);
+    match top {
+        Some((members, streamed)) => First::Object { members, streamed },
+        None => First::NotAnObject,
     }
-    feed(&mut hash, b"}");
-    stated(hash.value())
 }
 
 /// What the second pass finds: the checksum, the reviews, and why a review is not valid (then none is kept).
-pub(super) type Reviewed = (String, Vec<BundleReview>, Option<String>);
+type Reviewed = (String, Vec<BundleReview>, Option<String>);
 
-/// The second pass, over a file whose first pass found an array of reviews: the bundle's checksum, its reviews,
+/// The second pass, over a bundle whose first pass found an array of reviews: the bundle's checksum, its reviews,
 /// and the first review that is not a valid review (if any, the reviews are not kept).
-pub(super) fn reviews(
-    file: &Path,
-    members: &Map<String, Value>,
-) -> std::io::Result<std::result::Result<Reviewed, serde_json::Error>> {
-    let (before, after) = match around_reviews(members) {
-        Ok(parts) => parts,
-        Err(e) => return Ok(Err(e)),
-    };
+fn reviews(input: impl Read, members: &Map<String, Value>) -> serde_json::Result<Reviewed> {
+    let (before, after) = around_reviews(members)?;
     let mut prefix = Fnv1a::default();
     feed(&mut prefix, &before);
     let mut found = Found {
@@ -223,17 +128,11 @@ pub(super) fn reviews(
         reviews: Vec::new(),
         invalid: None,
     };
-    let reader = BufReader::with_capacity(1 << 16, std::fs::File::open(file)?);
+    let reader = BufReader::with_capacity(1 << 16, input);
     let mut de = serde_json::Deserializer::from_reader(reader);
-    if let Err(e) = (&mut de).deserialize_map(Second(&mut found)) {
-        return Ok(Err(e));
-    }
+    (&mut de).deserialize_map(Second(&mut found))?;
     feed(&mut found.hash, &after);
-    Ok(Ok((
-        stated(found.hash.value()),
-        found.reviews,
-        found.invalid,
-    )))
+    Ok((stated(found.hash.value()), found.reviews, found.invalid))
 }
 
 /// The first pass's visitor: an object's members (an array of reviews skipped), or `None` for any other value.
@@ -448,5 +347,55 @@ impl<'de> Visitor<'de> for ReviewArray<'_> {
     }
     fn visit_unit<E: de::Error>(self) -> std::result::Result<(), E> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The checksum as detente computed it before bundles were streamed: over the whole bundle as one value.
+    fn whole_checksum(value: &Value) -> String {
+        let mut v = value.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("checksum");
+        }
+        format!(
+            "fnv1a64:{:016x}",
+            crate::text::fnv1a(v.to_string().as_bytes())
+        )
+    }
+
+    fn sample() -> Value {
+        serde_json::json!({
+            "format": FORMAT, "version": VERSION, "exported_at": 1_700_000_000_000_i64,
+            "learner": {"name": "ada", "desired_retention": 0.9, "new_per_day": 20},
+            "decks": [{"id": "d", "content_hash": "h"}],
+            "reviews": [
+                {"deck": "d", "card": "c1", "stability_after": 10.0, "difficulty_before": null, "response": "\"é\\n\""},
+                {"deck": "d", "card": "c2", "stability_after": 1.25e-7, "rating": 3}
+            ],
+            "attempts": [], "zzz": [1, 2.5], "checksum": "x"
+        })
+    }
+
+    #[test]
+    fn streamed_checksums_are_the_whole_value_checksums() {
+        let value = sample();
+        let text = serde_json::to_string_pretty(&value).expect("json");
+        let First::Object { members, streamed } = members(text.as_bytes()) else {
+            panic!("an object");
+        };
+        assert!(streamed);
+        assert!(!members.contains_key("reviews"));
+        let (sum, reviews, invalid) = reviews(text.as_bytes(), &members).expect("json");
+        assert_eq!(sum, whole_checksum(&value));
+        // The sample's reviews are partial: the first one missing a field is reported, and none is kept.
+        assert!(invalid.is_some());
+        assert!(reviews.is_empty());
+        let mut inline = value.clone();
+        inline["reviews"] = serde_json::json!({"not": "an array"});
+        let members = inline.as_object().expect("object").clone();
+        assert_eq!(checksum_of(&members), whole_checksum(&inline));
     }
 }

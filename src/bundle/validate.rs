@@ -1,0 +1,217 @@
+//! The checks a bundle's values must pass before anything is resolved against a database: every moment between
+//! 2000 and a day ahead of this machine's clock, every setting, rating, phase, mode and rule in its domain, every
+//! count non-negative, and the learner's name and identity free of control characters. Each message names the
+//! offending field (and, for [`validate`], its place in the bundle).
+
+use super::records::{Bundle, BundleAttempt, BundleFlag, BundleReview};
+
+/// 2000-01-01, Unix seconds: no review or exam in a bundle is older.
+pub const EARLIEST_S: i64 = 946_684_800;
+/// How far ahead of this machine's clock a bundle's moments may be (clocks differ): one day, in seconds.
+pub const CLOCK_SLACK_S: i64 = 86_400;
+/// The longest interval the scheduler gives, with room: 101 years in seconds.
+const LONGEST_S: i64 = 101 * 366 * 86_400;
+
+/// The modes a review can have been made in, and the rules a verdict can have been reached by.
+pub const MODES: [&str; 3] = ["study", "cram", "exam"];
+pub const RULES: [&str; 7] = [
+    "exact", "alias", "typo", "words", "wrong", "self", "override",
+];
+
+/// Checks every value of a bundle against its domain, `now_s` being this machine's clock (Unix seconds): the
+/// learner's name present and, with their identity, free of control characters, settings in range, and each
+/// review, attempt and flag (see [`validate_review`]). The message names the offending field and its place.
+pub fn validate(b: &Bundle, now_s: i64) -> std::result::Result<(), String> {
+    let l = &b.learner;
+    if l.name.trim().is_empty() {
+        return Err("the bundle's learner has no name".into());
+    }
+    crate::gradebook::check_identifier("learner name", &l.name)
+        .and_then(|_| l.identity().check())
+        .map_err(|e| format!("learner: {e}"))?;
+    if !(l.desired_retention.is_finite() && (0.7..=0.99).contains(&l.desired_retention)) {
+        return Err(format!(
+            "learner: `desired_retention` is {}, not a number from 0.7 to 0.99",
+            l.desired_retention
+        ));
+    }
+    if l.rollover_hour > 23 {
+        return Err(format!(
+            "learner: `rollover_hour` is {}, not an hour from 0 to 23",
+            l.rollover_hour
+        ));
+    }
+    if !(EARLIEST_S * 1000..=(now_s + CLOCK_SLACK_S) * 1000).contains(&b.exported_at) {
+        return Err(format!(
+            "`exported_at` is {}, not a moment between 2000 and tomorrow",
+            b.exported_at
+        ));
+    }
+    for (i, r) in b.reviews.iter().enumerate() {
+        validate_review(r, now_s).map_err(|e| format!("review {}: {e}", i + 1))?;
+    }
+    for (i, a) in b.attempts.iter().enumerate() {
+        validate_attempt(a, now_s).map_err(|e| format!("attempt {}: {e}", i + 1))?;
+    }
+    for (i, f) in b.flags.iter().enumerate() {
+        validate_flag(f, now_s).map_err(|e| format!("flag {}: {e}", i + 1))?;
+    }
+    Ok(())
+}
+
+/// Checks a moment in Unix seconds: not before 2000, not more than a day ahead of `now_s`.
+fn moment(field: &str, value: i64, now_s: i64) -> std::result::Result<(), String> {
+    if (EARLIEST_S..=now_s.saturating_add(CLOCK_SLACK_S)).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}` is {value}, not a moment between 2000 and tomorrow"
+        ))
+    }
+}
+
+/// Checks a moment in Unix milliseconds, as [`moment`].
+fn moment_ms(field: &str, value: i64, now_s: i64) -> std::result::Result<(), String> {
+    moment(field, value.div_euclid(1000), now_s).map_err(|_| {
+        format!("`{field}` is {value}, not a moment between 2000 and tomorrow (Unix milliseconds)")
+    })
+}
+
+fn at_least(field: &str, value: i64, min: i64) -> std::result::Result<(), String> {
+    if value >= min {
+        Ok(())
+    } else {
+        Err(format!("`{field}` is {value}, less than {min}"))
+    }
+}
+
+fn within(field: &str, value: f64, low: f64, high: f64) -> std::result::Result<(), String> {
+    if value.is_finite() && (low..=high).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}` is {value}, not a number from {low} to {high}"
+        ))
+    }
+}
+
+/// Checks every value of a bundled review against its domain: moments between 2000 and a day ahead of `now_s`
+/// (Unix seconds), known modes, rules and phases, ratings 1 to 4, finite stabilities and difficulties in the
+/// scheduler's range, no negative count. The message names the offending field.
+pub fn validate_review(r: &BundleReview, now_s: i64) -> std::result::Result<(), String> {
+    moment_ms("reviewed_at", r.reviewed_at, now_s)?;
+    if !MODES.contains(&r.mode.as_str()) {
+        return Err(format!(
+            "`mode` is {:?}, not one of {}",
+            r.mode,
+            MODES.join(", ")
+        ));
+    }
+    if !RULES.contains(&r.rule.as_str()) {
+        return Err(format!(
+            "`rule` is {:?}, not one of {}",
+            r.rule,
+            RULES.join(", ")
+        ));
+    }
+    if !(1..=4).contains(&r.rating) {
+        return Err(format!("`rating` is {}, not 1 to 4", r.rating));
+    }
+    if !(0..=3).contains(&r.phase_before) {
+        return Err(format!("`phase_before` is {}, not 0 to 3", r.phase_before));
+    }
+    if !(1..=3).contains(&r.phase_after) {
+        return Err(format!("`phase_after` is {}, not 1 to 3", r.phase_after));
+    }
+    for (field, v) in [
+        ("sibling", Some(r.sibling)),
+        ("day", Some(r.day)),
+        ("duration_ms", Some(r.duration_ms)),
+        ("step_before", r.step_before),
+        ("last_day_before", r.last_day_before),
+        ("interval_before", r.interval_before),
+        ("reps_before", r.reps_before),
+        ("lapses_before", r.lapses_before),
+        ("leech_before", r.leech_before),
+        ("step_after", Some(r.step_after)),
+        ("interval_days", Some(r.interval_days)),
+        ("elapsed_days", Some(r.elapsed_days)),
+    ] {
+        if let Some(v) = v {
+            at_least(field, v, 0)?;
+        }
+    }
+    for (field, v) in [
+        ("stability_before", r.stability_before),
+        ("stability_after", Some(r.stability_after)),
+    ] {
+        if let Some(v) = v {
+            within(field, v, 0.0, 36_500.0 * 2.0)?;
+        }
+    }
+    for (field, v) in [
+        ("difficulty_before", r.difficulty_before),
+        ("difficulty_after", Some(r.difficulty_after)),
+    ] {
+        if let Some(v) = v {
+            within(field, v, 1.0, 10.0)?;
+        }
+    }
+    if let Some(v) = r.last_review_before {
+        moment("last_review_before", v, now_s)?;
+    }
+    let reviewed_s = r.reviewed_at.div_euclid(1000);
+    for (field, v) in [
+        ("due_before", r.due_before),
+        ("due_after", Some(r.due_after)),
+    ] {
+        if let Some(v) = v
+            && !(EARLIEST_S..=reviewed_s.saturating_add(LONGEST_S)).contains(&v)
+        {
+            return Err(format!(
+                "`{field}` is {v}, not a moment between 2000 and a century after the review"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a bundled exam attempt and its answers, as [`validate_review`]: moments, finite scores within the
+/// maximum, credits from 0 to 1.
+pub fn validate_attempt(a: &BundleAttempt, now_s: i64) -> std::result::Result<(), String> {
+    at_least("number", a.number, 1)?;
+    moment_ms("started_at", a.started_at, now_s)?;
+    if let Some(d) = a.deadline {
+        moment_ms("deadline", d, now_s)?;
+        at_least("deadline", d, a.started_at)?;
+    }
+    if let Some(c) = a.closed_at {
+        moment_ms("closed_at", c, now_s)?;
+        at_least("closed_at", c, a.started_at)?;
+    }
+    let max = a.max_score.unwrap_or(f64::MAX);
+    if let Some(m) = a.max_score {
+        within("max_score", m, 0.0, 1e6)?;
+    }
+    if let Some(s) = a.score {
+        within("score", s, 0.0, max)?;
+    }
+    for x in &a.answers {
+        at_least("answers.position", x.position, 0)?;
+        at_least("answers.sibling", x.sibling, 0)?;
+        at_least("answers.duration_ms", x.duration_ms, 0)?;
+        within("answers.credit", x.credit, 0.0, 1.0)?;
+        moment_ms("answers.answered_at", x.answered_at, now_s)?;
+    }
+    Ok(())
+}
+
+/// Checks a bundled flag: its moments, and its note free of control characters.
+pub fn validate_flag(f: &BundleFlag, now_s: i64) -> std::result::Result<(), String> {
+    at_least("sibling", f.sibling, 0)?;
+    moment("flagged_at", f.flagged_at, now_s)?;
+    if let Some(c) = f.closed_at {
+        moment("closed_at", c, now_s)?;
+    }
+    Ok(())
+}
