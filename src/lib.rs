@@ -1,20 +1,41 @@
 //! detente: a terminal quiz and flashcard trainer for international-relations courses.
 //!
-//! The library holds all of the program; `main.rs` only parses arguments and maps errors to exit codes. Layers, each
-//! depending only on those listed before it (see DESIGN.md):
+//! The library holds all of the program; `main.rs` only parses arguments and maps errors to exit codes. The modules
+//! in their layers, bottom first: a module may use only the modules listed before it. `tests/it/architecture.rs`
+//! fails on any `crate::` path that runs up this list, and ARCHITECTURE.md draws the same order.
 //!
-//! 1. [`deck`]: the deck format, loading, validation with locations, content hashing, the built-in decks.
-//!    [`exam`]: the exam definition format and validation, grading methods, and item statistics: pure.
-//! 2. [`schedule`]: FSRS-6 with learning steps, fuzz and day arithmetic: pure functions over its own types (card
-//!    state, settings, the logged review); it depends on no storage.
-//! 3. [`store`]: SQLite: open, pragmas, migrations and queries; every write helper takes a transaction.
-//! 4. [`grade`]: answer normalization and checking: pure.
-//!    [`gradebook`]: roster CSVs in, grade CSVs out (native, Moodle, Canvas, Blackboard) and exam grading
-//!    methods: pure functions over values the store reads.
-//! 5. [`session`]: the study and exam ([`session::exam`]) state machines over a [`session::Prompter`] and a [`session::Clock`].
-//! 6. [`stats`]: progress statistics and the FSRS optimizer: pure computations over a learner's log.
-//! 7. [`ui`]: the inquire implementation of `Prompter`, rendering and colour; the only user of inquire.
-//! 8. [`commands`]: one file per subcommand; [`cli`] holds the clap types.
+//! Pure logic (no I/O, no SQL; a clock and a seeded RNG are passed in):
+//!
+//! 1. [`error`]: the error type and the exit code each kind of error maps to.
+//! 2. [`text`]: text helpers with no `crate::` imports: cleaning outside text, shell quoting, numbers and dates
+//!    as people write them, FNV-1a.
+//! 3. [`schedule`]: FSRS-6 with learning steps, fuzz, the day calendar, daily limits and exam dates.
+//! 4. [`deck`]: the deck format, parsing with located diagnostics, the foreign formats, the built-in decks.
+//! 5. [`grade`]: answer normalization and checking, partial credit.
+//! 6. [`lint`]: item-writing warnings over a parsed deck (`deck check` composes parsing and lint).
+//! 7. [`exam`]: the exam definition format, grading methods and item analysis.
+//! 8. [`stats`]: progress statistics and the FSRS optimizer over a learner's log.
+//! 9. [`gradebook`]: learner identities, roster CSVs in, grade CSVs out (Moodle, Canvas, Blackboard).
+//! 10. [`bundle`]: the progress-bundle format: records, checksum, streaming reader and writer.
+//!
+//! Storage:
+//!
+//! 11. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
+//!     transaction.
+//!
+//! The session:
+//!
+//! 12. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
+//!
+//! The terminal:
+//!
+//! 13. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
+//!     that uses inquire.
+//!
+//! Commands:
+//!
+//! 14. [`cli`]: the clap types, and only they.
+//! 15. [`commands`]: one file per subcommand.
 
 pub mod bundle;
 pub mod cli;

@@ -249,17 +249,19 @@ fn the_order_names_every_module_once() {
 fn architecture_md_states_the_same_order() {
     let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
     let md = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
-    // The order as the picture draws it: top first, each module in backticks at its layer.
+    // The order as the picture draws it: top first, one module a line, its name the line's first word.
     let start = md
         .find("```text")
-        .expect("ARCHITECTURE.md has a picture of the layers");
-    let picture = &md[start..md[start + 3..].find("```").unwrap() + start + 3];
-    let mut drawn: Vec<String> = Vec::new();
-    for word in picture.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
-        if declared_modules(&lib).iter().any(|m| m == word) && !drawn.iter().any(|d| d == word) {
-            drawn.push(word.to_string());
-        }
-    }
+        .expect("ARCHITECTURE.md has a picture of the layers")
+        + "```text".len();
+    let picture = &md[start..start + md[start..].find("```").unwrap()];
+    let modules = declared_modules(&lib);
+    let mut drawn: Vec<String> = picture
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| modules.iter().any(|m| m == w))
+        .map(str::to_string)
+        .collect();
     drawn.reverse();
     assert_eq!(
         drawn,

@@ -1,3 +1,5 @@
+//! Tests of deck parsing: every kind of card, every located error, the `allow` table, repeats kept short.
+
 use super::document::card_starts;
 use super::*;
 use crate::deck::Body;

@@ -1,3 +1,6 @@
+//! Tests of the item-writing lint: each warning on the decks that should and should not raise it, `allow`, and
+//! (in `hints`) every diagnostic code's hint.
+
 mod hints;
 
 use super::across::{near_identical, prompt_words};
