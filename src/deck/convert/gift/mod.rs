@@ -17,8 +17,9 @@
 //! other answer". Several `=` answers in a multiple-choice question (Moodle: one pick, any of them right) give a
 //! choice card answered by the first, the others left out of its choices with a warning. No feedback is lost:
 //! `explain` holds the general feedback, the right answer's feedback, then each other answer's as "If you chose X:
-//! ..." (true/false: the first `#` text is for the wrong value). Text marked `[html]` is turned into plain text; other
-//! text is read as written. Media links stay as text, with a warning at their line.
+//! ..." (true/false: the first `#` text is for the wrong value). Text marked `[html]` is turned into plain text by
+//! the importers' one HTML conversion (`convert/html.rs`); other text is read as written. Media links stay as text,
+//! with a warning at their line.
 //!
 //! The writer ([`write`], in `write.rs`) writes what Moodle's exporter writes: a `$CATEGORY:` block named after the
 //! deck, then each card with its `// [id:..] [tag:..]` comment, its id as the question name, escaped text and
@@ -52,7 +53,10 @@ const FORMATS: [(&str, Format); 4] = [
     ("[html]", Format::Html),
 ];
 
-/// A text without its format prefix (the format is `default` when it has none), HTML turned into plain text, trimmed.
+/// A text without its format prefix (the format is `default` when it has none), trimmed; `[html]` text turned into
+/// plain text by the importers' one HTML conversion, after GIFT's own escapes (`\:`, `\#`, `\{`, ...) were resolved,
+/// so `&\#233;` in an answer is `é`. Text in any other format is kept as written: `[plain]Is 1 &lt; 2?` keeps its
+/// `&lt;`.
 fn formatted(text: &str, default: Format) -> (String, Format) {
     let text = text.trim();
     let (text, format) = FORMATS
@@ -60,40 +64,8 @@ fn formatted(text: &str, default: Format) -> (String, Format) {
         .find_map(|(tag, f)| text.strip_prefix(tag).map(|t| (t, *f)))
         .unwrap_or((text, default));
     let text = match format {
-        Format::Html => plain(text),
+        Format::Html => super::html::to_text(text),
         Format::Text => text.to_string(),
     };
     (text.trim().to_string(), format)
-}
-
-/// HTML as plain text: tags dropped (a line break or paragraph end becomes a newline), common entities decoded.
-fn plain(html: &str) -> String {
-    let mut out = String::new();
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('>') else {
-            break;
-        };
-        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
-        if tag.starts_with("br") || tag == "/p" {
-            out.push('\n');
-        } else if let Some(kept) = super::media_tag(&rest[open + 1..open + close]) {
-            out.push_str(&kept);
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push_str(rest);
-    [
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&quot;", "\""),
-        ("&#39;", "'"),
-        ("&#039;", "'"),
-        ("&apos;", "'"),
-        ("&nbsp;", " "),
-        ("&amp;", "&"),
-    ]
-    .iter()
-    .fold(out, |s, (entity, c)| s.replace(entity, c))
 }

@@ -4,7 +4,8 @@
 use super::REVERSED;
 use super::records::{Columns, Lines, Record, record, split};
 use super::row::{Row, emit_row};
-use crate::deck::convert::{ConvertError, Ids, Meta, Sink, Warning, media_tag, tag};
+use crate::deck::convert::html::{has_tag, to_text};
+use crate::deck::convert::{ConvertError, Ids, Meta, Sink, Warning, tag};
 use std::io::BufRead;
 
 /// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read.
@@ -97,82 +98,10 @@ fn card_id(guid: &str) -> String {
 /// A field's text: HTML cleaned when `html` says so (or, when unset, when the field holds a tag), trimmed.
 fn field(raw: &str, html: Option<bool>) -> String {
     if html.unwrap_or_else(|| has_tag(raw)) {
-        strip_html(raw).trim().to_string()
+        to_text(raw).trim().to_string()
     } else {
         raw.trim().to_string()
     }
-}
-
-/// The tag starting at byte `i` of `s` (`<` then a letter, `/` or `!`, up to `>`): its length and lower-case name.
-fn tag_at(s: &str, i: usize) -> Option<(usize, String)> {
-    let rest = s[i..].strip_prefix('<')?;
-    let first = rest.chars().next()?;
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '!') {
-        return None;
-    }
-    let end = rest.find('>')?;
-    let name = rest[..end]
-        .trim_start_matches('/')
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    Some((end + 2, name))
-}
-
-fn has_tag(s: &str) -> bool {
-    s.match_indices('<').any(|(i, _)| tag_at(s, i).is_some())
-}
-
-/// Text of an HTML field: tags dropped (`<br>` a newline, block tags a line break), entities decoded.
-fn strip_html(s: &str) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < s.len() {
-        let rest = &s[i..];
-        if let Some((len, name)) = tag_at(s, i) {
-            let block = ["div", "p", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"]
-                .contains(&name.as_str());
-            if name == "br" || (block && !out.is_empty() && !out.ends_with('\n')) {
-                out.push('\n');
-            } else if let Some(kept) = media_tag(&s[i + 1..i + len - 1]) {
-                out.push_str(&kept);
-            }
-            i += len;
-        } else if let Some((len, c)) = entity(rest) {
-            out.push(c);
-            i += len;
-        } else if let Some(c) = rest.chars().next() {
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
-/// The HTML entity at the start of `s` (named ones Anki writes, and numeric ones): its length and character.
-fn entity(s: &str) -> Option<(usize, char)> {
-    if !s.starts_with('&') {
-        return None;
-    }
-    let end = s.char_indices().take(12).find(|&(_, c)| c == ';')?.0;
-    let c = match &s[1..end] {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => ' ',
-        name => {
-            let num = name.strip_prefix('#')?;
-            let code = match num.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => num.parse().ok()?,
-            };
-            char::from_u32(code)?
-        }
-    };
-    Some((end + 1, c))
 }
 
 /// The Anki `#` headers read so far.

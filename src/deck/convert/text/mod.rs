@@ -12,18 +12,18 @@
 //! joined into records while a quoted field is open, and each record is split into fields by the `csv` crate
 //! (`"…"` quoting with doubled quotes; a quoted field may hold separators and newlines; CRLF becomes LF).
 //!
-//! * [`read_anki`] follows Anki's text import: `#key:value` header lines at the top (the key is
-//!   case-insensitive; a legacy `tags:` first line is accepted), later `#` lines are comments. `#separator:` takes
-//!   Comma, Semicolon, Tab, Space, Pipe, Colon or one literal character; without it the first record's first line picks
-//!   tab, else semicolon, else comma (outside quotes). `#html:true` strips tags and decodes entities (`<br>` and block
-//!   tags become newlines); without `#html:` a field is treated as HTML only if it contains a tag. `#tags:` tags every
-//!   note. `#guid column:`, `#notetype column:`, `#deck column:` and `#tags column:` (1-based) name the meta columns,
-//!   and `#columns:` labels may name them too (GUID, Notetype, Deck, Tags) as well as the Front (or Text) and Back (or
-//!   Back Extra) fields; otherwise the first two columns that are not meta columns are front and back, as in Anki.
-//!   The GUID becomes the card id. The file's deck — `#deck:`, else the first row's deck — becomes [`Meta::title`];
-//!   a row from another deck also gets a tag made from its deck name (`IR101::Week 2` → `ir101/week-2`), so reading
-//!   stays streaming and a single-deck file gets no extra tags. A `Basic (and reversed card)` note type gives
-//!   `reverse = true`.
+//! * [`read_anki`] follows Anki's text import: `#key:value` header lines at the top (the key is case-insensitive; a
+//!   legacy `tags:` first line is accepted), later `#` lines are comments. `#separator:` takes Comma, Semicolon, Tab,
+//!   Space, Pipe, Colon or one literal character; without it the first record's first line picks tab, else semicolon,
+//!   else comma (outside quotes). `#html:true` strips tags and decodes entities (`<br>` and block tags become newlines)
+//!   with the importers' one HTML conversion (`convert/html.rs`); without `#html:` a field is treated as HTML only if
+//!   it contains a tag. `#tags:` tags every note. `#guid column:`, `#notetype column:`, `#deck column:` and
+//!   `#tags column:` (1-based) name the meta columns, and `#columns:` labels may name them too (GUID, Notetype, Deck,
+//!   Tags) as well as the Front (or Text) and Back (or Back Extra) fields; otherwise the first two columns that are
+//!   not meta columns are front and back, as in Anki. The GUID becomes the card id. The file's deck — `#deck:`, else
+//!   the first row's deck — becomes [`Meta::title`](super::Meta::title); a row from another deck also gets a tag made
+//!   from its deck name (`IR101::Week 2` → `ir101/week-2`), so reading stays streaming and a single-deck file gets no
+//!   extra tags. A `Basic (and reversed card)` note type gives `reverse = true`.
 //! * [`read_quizlet`] reads Quizlet's export: one card per line, the term and definition separated by a tab, or by a
 //!   comma when the first card line has no tab (Quizlet's two choices); [`read_quizlet_with`] takes the separators
 //!   Quizlet's export dialog offers (term: tab, comma or custom; rows: new line, semicolon or custom). A row is split
