@@ -1,0 +1,71 @@
+//! Moodle GIFT: the reader (Moodle's semantics) and the writer (as Moodle's exporter writes it).
+//!
+//! The reader ([`read`], in `read.rs`) follows Moodle's `qformat_gift`: questions are blocks separated by blank
+//! lines; `//` comment lines are dropped, but their `[id:..]` and `[tag:..]` give the next question's id and tags; a
+//! `$CATEGORY:` block tags the cards after it with its path; the answer block is the first unescaped `{` to the first
+//! unescaped `}`, and its type is detected in Moodle's order (numerical, multiple choice, matching, true/false, short
+//! answer). A question is read as a list of characters that remember whether they were escaped and where they stood
+//! in the file (`symbols.rs`), so control characters are told from escaped ones without Moodle's placeholders, and a
+//! malformed question is reported at its line and column. What detente cannot hold is skipped with a warning at the
+//! question's line: descriptions, essays, and questions whose card `deck check` would reject.
+//!
+//! Moodle's quirks are kept (`question.rs` splits a question, `answers.rs` reads each type of answer block): an
+//! unescaped `~` anywhere makes a multiple-choice question, `T`/`TRUE`/`F`/`FALSE` are case-sensitive, the first `#`
+//! of a true/false answer is the feedback for a wrong answer and the second for a right one, and an `=` answer of a
+//! multiple-choice question takes no `%weight%`. Partial credit, which detente does not have, is dropped with a
+//! warning; a `%0%` (or negative) short answer becomes one of the card's `reject` entries, except `*`, Moodle's "any
+//! other answer". Several `=` answers in a multiple-choice question (Moodle: one pick, any of them right) give a
+//! choice card answered by the first, the others left out of its choices with a warning. No feedback is lost:
+//! `explain` holds the general feedback, the right answer's feedback, then each other answer's as "If you chose X:
+//! ..." (true/false: the first `#` text is for the wrong value). Text marked `[html]` is turned into plain text by
+//! the importers' one HTML conversion (`convert/html.rs`); other text is read as written. Media links stay as text,
+//! with a warning at their line.
+//!
+//! The writer ([`write`], in `write.rs`) writes what Moodle's exporter writes: a `$CATEGORY:` block named after the
+//! deck, then each card with its `// [id:..] [tag:..]` comment, its id as the question name, escaped text and
+//! Moodle's layout of the answer block. Every card is written: a cloze as one missing-word question per blank, an
+//! order card as a matching question from positions to items (read back as an order card), a flashcard as a short
+//! answer or, with a long back, a description. A card GIFT cannot hold (a matching side with `->`) is left out with a
+//! warning naming it. Written cards read back with the same id, kind, prompt, answers and explanation (descriptions
+//! are skipped on reading).
+
+mod answers;
+mod question;
+mod read;
+mod symbols;
+mod write;
+
+pub use read::read;
+pub use write::{SHORT_BACK, write};
+
+/// The text formats Moodle names in a `[format]` prefix. Only HTML changes how detente reads the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Html,
+}
+
+/// The `[format]` prefixes, as the reader takes them off a text and the writer guards a text that starts with one.
+const FORMATS: [(&str, Format); 4] = [
+    ("[moodle]", Format::Text),
+    ("[plain]", Format::Text),
+    ("[markdown]", Format::Text),
+    ("[html]", Format::Html),
+];
+
+/// A text without its format prefix (the format is `default` when it has none), trimmed; `[html]` text turned into
+/// plain text by the importers' one HTML conversion, after GIFT's own escapes (`\:`, `\#`, `\{`, ...) were resolved,
+/// so `&\#233;` in an answer is `é`. Text in any other format is kept as written: `[plain]Is 1 &lt; 2?` keeps its
+/// `&lt;`.
+fn formatted(text: &str, default: Format) -> (String, Format) {
+    let text = text.trim();
+    let (text, format) = FORMATS
+        .iter()
+        .find_map(|(tag, f)| text.strip_prefix(tag).map(|t| (t, *f)))
+        .unwrap_or((text, default));
+    let text = match format {
+        Format::Html => super::html::to_text(text),
+        Format::Text => text.to_string(),
+    };
+    (text.trim().to_string(), format)
+}

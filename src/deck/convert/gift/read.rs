@@ -1,0 +1,241 @@
+//! The GIFT reader's outer loop: the file streamed as blank-line-separated blocks, `//` comments giving the next
+//! question's `[id:..]` and `[tag:..]`, `$CATEGORY:` blocks tagging the cards after them, and each question's card
+//! checked as `deck check` would before it is handed on.
+
+use super::question::question;
+use crate::deck::convert::{
+    ConvertError, Ids, Meta, Sink, Warning, media, media_warning, slug, tag,
+};
+use crate::deck::{Body, Card};
+use std::io::BufRead;
+use std::ops::Range;
+
+/// Reads a GIFT bank, handing each card to `emit` as soon as its question is complete (stream by
+/// blank-line-separated blocks; never hold the whole file's cards).
+pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertError> {
+    let mut reader = Reader::default();
+    let mut block: Vec<(usize, String)> = Vec::new();
+    let mut buf = Vec::new();
+    let mut line_no = 0;
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let bytes = match buf.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if line_no == 1 => rest,
+            _ => &buf[..],
+        };
+        let line = std::str::from_utf8(bytes).map_err(|e| {
+            let column =
+                std::str::from_utf8(&bytes[..e.valid_up_to()]).map_or(0, |s| s.chars().count()) + 1;
+            ConvertError::at(
+                line_no,
+                column,
+                "the file is not UTF-8: save it as UTF-8 and convert again",
+            )
+        })?;
+        let line = line.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            reader.block(&block, emit)?;
+            block.clear();
+        } else if trimmed.starts_with("//") {
+            reader.comment(trimmed);
+        } else {
+            block.push((line_no, line.to_string()));
+        }
+    }
+    reader.block(&block, emit)?;
+    Ok(Meta {
+        title: None,
+        warnings: reader.warnings,
+    })
+}
+
+/// What the reader carries from one block to the next.
+#[derive(Default)]
+struct Reader {
+    ids: Ids,
+    /// The tag of the current `$CATEGORY:`.
+    category: Option<String>,
+    /// The `[id:..]` and `[tag:..]` of the comments since the last question.
+    id: Option<String>,
+    tags: Vec<String>,
+    warnings: Vec<Warning>,
+}
+
+impl Reader {
+    fn comment(&mut self, line: &str) {
+        if let Some(id) = bracketed(line, "[id:").pop() {
+            self.id = Some(id);
+        }
+        self.tags.extend(bracketed(line, "[tag:"));
+    }
+
+    /// One question, or a category, from its non-comment lines (numbered as in the file).
+    fn block(
+        &mut self,
+        lines: &[(usize, String)],
+        emit: &mut Sink<'_>,
+    ) -> Result<(), ConvertError> {
+        let Some((line, head)) = lines.first() else {
+            return Ok(());
+        };
+        let line = *line;
+        if let Some(path) = head.trim().strip_prefix("$CATEGORY:") {
+            if let Some((n, text)) = lines.get(1) {
+                let column = text.chars().take_while(|c| c.is_whitespace()).count() + 1;
+                return Err(ConvertError::at(
+                    *n,
+                    column,
+                    "a `$CATEGORY:` block holds nothing else: put a blank line after it",
+                ));
+            }
+            self.category = category_tag(path);
+            return Ok(());
+        }
+        let given = self.id.take();
+        let tags = std::mem::take(&mut self.tags);
+        for (n, text) in lines {
+            if let Some(found) = media(text) {
+                self.warnings.push(media_warning(*n, &found));
+            }
+        }
+        let mut notes = Vec::new();
+        let parsed = question(lines, &mut notes);
+        self.warnings
+            .extend(notes.into_iter().map(|message| Warning { line, message }));
+        let Some((name, mut card)) = parsed? else {
+            return Ok(());
+        };
+        if let Some(why) = invalid(&card) {
+            self.warnings.push(Warning {
+                line,
+                message: format!("question skipped: {why}"),
+            });
+            return Ok(());
+        }
+        card.id = self
+            .ids
+            .claim(given.as_deref().or(name.as_deref()), &card.prompt);
+        for tag in self
+            .category
+            .iter()
+            .cloned()
+            .chain(tags.iter().filter_map(|t| tag(t)))
+        {
+            if !tag.is_empty() && !card.tags.contains(&tag) {
+                card.tags.push(tag);
+            }
+        }
+        emit(card)
+    }
+}
+
+/// The values of every `[key:value]` in a comment line, `\]` standing for `]`.
+fn bracketed(line: &str, open: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(open) {
+        rest = &rest[at + open.len()..];
+        let mut value = String::new();
+        let mut chars = rest.char_indices();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' if rest[i + 1..].starts_with(']') => {
+                    value.push(']');
+                    chars.next();
+                }
+                ']' => {
+                    end = Some(i);
+                    break;
+                }
+                c => value.push(c),
+            }
+        }
+        let Some(end) = end else { break };
+        found.push(value.trim().to_string());
+        rest = &rest[end + 1..];
+    }
+    found
+}
+
+/// The tag for a category path: `$course$/top/IR 101/Week 1` gives `ir-101/week-1`. `//` is a literal `/`; the
+/// context (`$course$`, `$system$`, ...), `top` and Moodle's `Default for ...` categories are left out.
+fn category_tag(path: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut chars = path.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                chars.next();
+                part.push('/');
+            }
+            '/' => parts.push(std::mem::take(&mut part)),
+            c => part.push(c),
+        }
+    }
+    parts.push(part);
+    let tag = parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| {
+            !(p.starts_with('$') && p.ends_with('$'))
+                && *p != "top"
+                && !p.starts_with("Default for ")
+        })
+        .map(slug)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    (!tag.is_empty()).then_some(tag)
+}
+
+/// Why `deck check` would reject the card, if it would.
+fn invalid(card: &Card) -> Option<String> {
+    if card.prompt.trim().is_empty() {
+        return Some("its question text is empty".into());
+    }
+    match &card.body {
+        Body::Choice { choices, .. } => list(choices, "choices", 2..13),
+        Body::Multi { choices, answers } => {
+            list(choices, "choices", 2..13).or_else(|| list(answers, "right choices", 1..9))
+        }
+        Body::Text { answers, .. } => list(answers, "answers", 1..65),
+        Body::Order { items } => list(items, "items", 3..9),
+        Body::Match { pairs } => {
+            if !(2..13).contains(&pairs.len()) {
+                return Some(format!(
+                    "its matching pairs number {}; detente takes 2 to 12",
+                    pairs.len()
+                ));
+            }
+            let lefts: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
+            let rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+            list(&lefts, "left sides", 2..13).or_else(|| list(&rights, "right sides", 2..13))
+        }
+        _ => None,
+    }
+}
+
+/// Why a list of entries is not one `deck check` accepts: its length outside `count`, an empty or repeated entry.
+fn list(items: &[String], what: &str, count: Range<usize>) -> Option<String> {
+    if !count.contains(&items.len()) {
+        return Some(format!(
+            "its {what} number {}; detente takes {} to {}",
+            items.len(),
+            count.start,
+            count.end - 1
+        ));
+    }
+    if items.iter().any(|i| i.trim().is_empty()) {
+        return Some(format!("an empty entry among the {what}"));
+    }
+    (1..items.len())
+        .find(|&i| items[..i].contains(&items[i]))
+        .map(|i| format!("`{}` appears twice among the {what}", items[i]))
+}

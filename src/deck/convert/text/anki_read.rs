@@ -1,0 +1,264 @@
+//! The Anki text reader: Anki's `#key:value` headers, the columns they (or the first record) name, each note's
+//! fields read as HTML or as plain text, and each note handed on as a row.
+
+use super::REVERSED;
+use super::records::{Columns, Lines, Record, record, split};
+use super::row::{Row, emit_row};
+use crate::deck::convert::html::{has_tag, to_text};
+use crate::deck::convert::{ConvertError, Ids, Meta, Sink, Warning, tag};
+use std::io::BufRead;
+
+/// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read.
+pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertError> {
+    let mut lines = Lines::new(input);
+    let mut meta = Meta::default();
+    let mut head = AnkiHeader::default();
+    while let Some((line, text)) = lines.next()? {
+        let bare = text.trim_end_matches(['\r', '\n']);
+        if line == 1
+            && let Some(tags) = bare.strip_prefix("tags:")
+        {
+            head.tags.extend(tags.split_whitespace().filter_map(tag));
+            continue;
+        }
+        let Some(rest) = bare.strip_prefix('#') else {
+            lines.back = Some((line, text));
+            break;
+        };
+        if let Some((key, value)) = rest.split_once(':') {
+            head.set(line, key, value, &mut meta.warnings)?;
+        }
+    }
+    let mut delim = head.separator;
+    let mut ids = Ids::default();
+    let mut home = head.deck.clone();
+    let mut next = record(&mut lines, &mut delim, true)?;
+    let Some(first) = &next else {
+        meta.title = home;
+        return Ok(meta);
+    };
+    let cols = head.columns(first, delim.unwrap_or(b'\t'), &mut meta.warnings)?;
+    while let Some(rec) = next.take() {
+        cols.check_width(&rec)?;
+        let raw = |i: Option<usize>| {
+            i.and_then(|i| rec.fields.get(i))
+                .map(|f| f.trim())
+                .unwrap_or("")
+        };
+        let text = |i: Option<usize>| {
+            i.and_then(|i| rec.fields.get(i))
+                .map(|f| field(f, head.html))
+                .unwrap_or_default()
+        };
+        let mut tags = head.tags.clone();
+        tags.extend(raw(cols.tags).split_whitespace().filter_map(tag));
+        let deck = raw(cols.deck);
+        if !deck.is_empty() {
+            match &home {
+                None => home = Some(deck.to_string()),
+                Some(h) if h != deck => tags.extend(tag(deck)),
+                Some(_) => {}
+            }
+        }
+        let notetype = Some(raw(cols.notetype))
+            .filter(|n| !n.is_empty())
+            .or(head.notetype.as_deref());
+        let row = Row {
+            line: rec.line,
+            front: text(Some(cols.front)),
+            back: text(cols.back),
+            id: Some(card_id(raw(cols.id))).filter(|g| !g.is_empty()),
+            tags,
+            explain: None,
+            hint: None,
+            reverse: notetype.is_some_and(|n| n.eq_ignore_ascii_case(REVERSED)),
+        };
+        emit_row(row, &mut ids, &mut meta.warnings, emit)?;
+        next = record(&mut lines, &mut delim, true)?;
+    }
+    meta.title = home;
+    Ok(meta)
+}
+
+/// The card id in a GUID: the part after the last `/` when that is a detente id (a GUID detente wrote, `<deck
+/// id>/<card id>`, so that a deck sent to Anki and back keeps its card ids), else the whole GUID.
+fn card_id(guid: &str) -> String {
+    let id = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    match guid.rsplit_once('/') {
+        Some((deck, card)) if id(deck) && id(card) => card.to_string(),
+        _ => guid.to_string(),
+    }
+}
+
+/// A field's text: HTML cleaned when `html` says so (or, when unset, when the field holds a tag), trimmed.
+fn field(raw: &str, html: Option<bool>) -> String {
+    if html.unwrap_or_else(|| has_tag(raw)) {
+        to_text(raw).trim().to_string()
+    } else {
+        raw.trim().to_string()
+    }
+}
+
+/// The Anki `#` headers read so far.
+#[derive(Default)]
+struct AnkiHeader {
+    separator: Option<u8>,
+    html: Option<bool>,
+    tags: Vec<String>,
+    /// The `#columns:` labels, with their line, split once the separator is known.
+    columns: Option<(usize, String)>,
+    notetype: Option<String>,
+    deck: Option<String>,
+    /// 1-based column numbers, with the line of their header.
+    guid: Option<(usize, usize)>,
+    notetype_column: Option<(usize, usize)>,
+    deck_column: Option<(usize, usize)>,
+    tags_column: Option<(usize, usize)>,
+}
+
+impl AnkiHeader {
+    /// Takes one `#key:value` header line.
+    fn set(
+        &mut self,
+        line: usize,
+        key: &str,
+        value: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(), ConvertError> {
+        let at = key.chars().count() + 3;
+        let column = |v: &str| -> Result<Option<(usize, usize)>, ConvertError> {
+            match v.trim().parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(Some((line, n))),
+                _ => Err(ConvertError::at(
+                    line,
+                    at,
+                    format!("`#{key}:` needs a column number from 1, not `{v}`"),
+                )),
+            }
+        };
+        let key = key.trim().to_ascii_lowercase();
+        match key.as_str() {
+            "separator" => {
+                let byte = match value.trim().to_ascii_lowercase().as_str() {
+                    "comma" => b',',
+                    "semicolon" => b';',
+                    "tab" => b'\t',
+                    "space" => b' ',
+                    "pipe" => b'|',
+                    "colon" => b':',
+                    _ if value.len() == 1 && !matches!(value, "\"" | "\r") => value.as_bytes()[0],
+                    _ => {
+                        return Err(ConvertError::at(
+                            line,
+                            at,
+                            format!(
+                                "unknown separator `{value}` (Comma, Semicolon, Tab, Space, Pipe, Colon or one \
+                                 ASCII character)"
+                            ),
+                        ));
+                    }
+                };
+                self.separator = Some(byte);
+            }
+            "html" => match value.trim().to_ascii_lowercase().as_str() {
+                "true" => self.html = Some(true),
+                "false" => self.html = Some(false),
+                _ => warnings.push(Warning {
+                    line,
+                    message: format!("`#html:{value}` ignored (true or false)"),
+                }),
+            },
+            "tags" => self.tags.extend(value.split_whitespace().filter_map(tag)),
+            "columns" => self.columns = Some((line, value.to_string())),
+            "notetype" => self.notetype = Some(value.trim().to_string()),
+            "deck" => self.deck = Some(value.trim().to_string()).filter(|d| !d.is_empty()),
+            "guid column" => self.guid = column(value)?,
+            "notetype column" => self.notetype_column = column(value)?,
+            "deck column" => self.deck_column = column(value)?,
+            "tags column" => self.tags_column = column(value)?,
+            _ => warnings.push(Warning {
+                line,
+                message: format!("unknown header `#{key}:` ignored"),
+            }),
+        }
+        Ok(())
+    }
+
+    /// Where front, back and the meta columns are, given the first record.
+    fn columns(
+        &self,
+        first: &Record,
+        delim: u8,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<Columns, ConvertError> {
+        let width = first.fields.len();
+        let labels = match &self.columns {
+            Some((line, text)) => split(text, delim).map_err(|e| ConvertError::at(*line, 1, e))?,
+            None => Vec::new(),
+        };
+        let named = |names: &[&str]| {
+            labels
+                .iter()
+                .position(|l| names.contains(&l.trim().to_lowercase().as_str()))
+                .filter(|&i| i < width)
+        };
+        let explicit = |c: Option<(usize, usize)>| -> Result<Option<usize>, ConvertError> {
+            match c {
+                Some((line, n)) if n > width => Err(ConvertError::at(
+                    line,
+                    1,
+                    format!(
+                        "column {n} is beyond the {width} fields of the first note (line {})",
+                        first.line
+                    ),
+                )),
+                Some((_, n)) => Ok(Some(n - 1)),
+                None => Ok(None),
+            }
+        };
+        let id = explicit(self.guid)?.or_else(|| named(&["guid"]));
+        let notetype =
+            explicit(self.notetype_column)?.or_else(|| named(&["notetype", "note type"]));
+        let deck = explicit(self.deck_column)?.or_else(|| named(&["deck"]));
+        let tags = explicit(self.tags_column)?.or_else(|| named(&["tags"]));
+        let meta = [id, notetype, deck, tags];
+        let free: Vec<usize> = (0..width).filter(|i| !meta.contains(&Some(*i))).collect();
+        let front = named(&["front", "text"])
+            .filter(|i| free.contains(i))
+            .or_else(|| free.first().copied())
+            .ok_or_else(|| {
+                ConvertError::at(first.line, 1, "every column is a meta column: no front")
+            })?;
+        let back = named(&["back", "back extra"])
+            .filter(|i| free.contains(i) && *i != front)
+            .or_else(|| free.iter().copied().find(|&i| i != front));
+        let unused: Vec<String> = free
+            .iter()
+            .filter(|&&i| i != front && Some(i) != back)
+            .map(|i| (i + 1).to_string())
+            .collect();
+        if !unused.is_empty() {
+            warnings.push(Warning {
+                line: first.line,
+                message: format!("columns ignored: {}", unused.join(", ")),
+            });
+        }
+        Ok(Columns {
+            width,
+            first_line: first.line,
+            front,
+            back,
+            tags,
+            id,
+            explain: None,
+            hint: None,
+            deck,
+            notetype,
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! Records and fields of line-based text, for the Anki and CSV readers: lines numbered as in the file and checked for
+//! UTF-8, lines joined into a record while a quoted field is open, records split into fields by the `csv` crate, the
+//! separator detected, and which field holds what.
+
+use crate::deck::convert::ConvertError;
+use std::io::BufRead;
+
+/// Which field (0-based) of a record holds what.
+#[derive(Default)]
+pub(super) struct Columns {
+    pub(super) width: usize,
+    pub(super) first_line: usize,
+    pub(super) front: usize,
+    pub(super) back: Option<usize>,
+    pub(super) tags: Option<usize>,
+    pub(super) id: Option<usize>,
+    pub(super) explain: Option<usize>,
+    pub(super) hint: Option<usize>,
+    pub(super) deck: Option<usize>,
+    pub(super) notetype: Option<usize>,
+}
+
+impl Columns {
+    pub(super) fn check_width(&self, rec: &Record) -> Result<(), ConvertError> {
+        if rec.fields.len() == self.width {
+            return Ok(());
+        }
+        Err(ConvertError::at(
+            rec.line,
+            1,
+            format!(
+                "{} fields where line {} has {}",
+                rec.fields.len(),
+                self.first_line,
+                self.width
+            ),
+        ))
+    }
+}
+
+/// The input's lines with their 1-based numbers, checked for UTF-8, a leading byte order mark dropped; one line can be
+/// put back.
+pub(super) struct Lines<R> {
+    input: R,
+    number: usize,
+    pub(super) back: Option<(usize, String)>,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub(super) fn new(input: R) -> Self {
+        Lines {
+            input,
+            number: 0,
+            back: None,
+        }
+    }
+
+    /// The next line with its line ending, or `None` at the end.
+    pub(super) fn next(&mut self) -> Result<Option<(usize, String)>, ConvertError> {
+        if let Some(line) = self.back.take() {
+            return Ok(Some(line));
+        }
+        let mut buf = Vec::new();
+        if self.input.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(None);
+        }
+        self.number += 1;
+        if self.number == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+            buf.drain(..3);
+        }
+        match String::from_utf8(buf) {
+            Ok(s) => Ok(Some((self.number, s))),
+            Err(e) => {
+                let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let column = std::str::from_utf8(good).map_or(0, |s| s.chars().count()) + 1;
+                Err(ConvertError::at(self.number, column, "invalid UTF-8"))
+            }
+        }
+    }
+}
+
+/// One record: the line it starts on and its fields.
+pub(super) struct Record {
+    pub(super) line: usize,
+    pub(super) fields: Vec<String>,
+}
+
+/// The next record, skipping blank lines (and `#` comment lines if `comments`), joining lines while a quoted field is
+/// open. `delim` is picked from the record's first line if it is not set yet.
+pub(super) fn record<R: BufRead>(
+    lines: &mut Lines<R>,
+    delim: &mut Option<u8>,
+    comments: bool,
+) -> Result<Option<Record>, ConvertError> {
+    let (line, mut text) = loop {
+        let Some((n, t)) = lines.next()? else {
+            return Ok(None);
+        };
+        let bare = t.trim_end_matches(['\r', '\n']);
+        let comment = comments && bare.starts_with('#');
+        if !comment && !bare.trim().is_empty() {
+            break (n, t);
+        }
+    };
+    let d = *delim.get_or_insert_with(|| detect(&text));
+    let mut open = open_quote(&text, 0, None, d);
+    while let Some(at) = open {
+        let Some((_, more)) = lines.next()? else {
+            let before = &text[..at];
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            return Err(ConvertError::at(
+                line + before.matches('\n').count(),
+                column,
+                "unterminated quote: this quoted field is never closed",
+            ));
+        };
+        let from = text.len();
+        text.push_str(&more);
+        open = open_quote(&text, from, Some(at), d);
+    }
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let body = body.strip_suffix('\r').unwrap_or(body);
+    let fields = split(body, d).map_err(|e| ConvertError::at(line, 1, e))?;
+    Ok(Some(Record { line, fields }))
+}
+
+/// The fields of one record's text, split by the `csv` crate (CRLF inside quoted fields becomes LF).
+pub(super) fn split(text: &str, delim: u8) -> Result<Vec<String>, String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delim)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(text.len() + 64)
+        .from_reader(text.as_bytes());
+    let mut rec = csv::StringRecord::new();
+    reader.read_record(&mut rec).map_err(|e| e.to_string())?;
+    Ok(rec.iter().map(|f| f.replace("\r\n", "\n")).collect())
+}
+
+/// Where the quoted field still open at the end of `text` began, scanning from byte `from` in the state `open` (the
+/// start of an open quoted field) as the csv crate does: a quote opens a field only at its start, `""` inside is a
+/// quote, and an unquoted line ending ends the record.
+fn open_quote(text: &str, from: usize, mut open: Option<usize>, delim: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut field_start = from == 0;
+    let mut i = from;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if open.is_some() {
+            if c == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    open = None;
+                }
+            }
+        } else if field_start && c == b'"' {
+            open = Some(i);
+            field_start = false;
+        } else {
+            field_start = c == delim || c == b'\n';
+        }
+        i += 1;
+    }
+    open
+}
+
+/// The separator of a file without `#separator:`: tab, else semicolon, else comma, whichever first occurs outside
+/// quotes in its first line; tab if none does.
+fn detect(line: &str) -> u8 {
+    let mut quoted = false;
+    let outside: String = line
+        .chars()
+        .filter(|&c| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            !quoted
+        })
+        .collect();
+    [b'\t', b';', b',']
+        .into_iter()
+        .find(|&d| outside.contains(char::from(d)))
+        .unwrap_or(b'\t')
+}
