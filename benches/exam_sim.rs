@@ -1,4 +1,4 @@
-//! Exam-date scheduling, simulated (issue 13, item 4). Simulated learners, whose true memory follows FSRS-6 with
+//! Exam-date scheduling, simulated. Simulated learners, whose true memory follows FSRS-6 with
 //! parameters perturbed from the defaults (each weight scaled by a seeded random factor within ±25 %, kept within
 //! the parameter bounds), study a 240-card course for the 30 days before an exam, scheduled by the app's own
 //! `schedule::Scheduler` (the code `study` runs, with its fuzz), in three ways:

@@ -1,7 +1,7 @@
 //! Study latency at scale: 100,000 cards and 100 learners in one database, 10,000 cards studied by each learner
 //! (a million card states and a million logged reviews). Real sessions run through a prompter that answers at once,
 //! and the bench times the two steps a learner waits for: choosing and showing the next card, and grading and
-//! committing an answer. The figures are compared with the target of issue 2, one millisecond, as ratios.
+//! committing an answer. The figures are compared with the target, one millisecond, as ratios.
 //!
 //! Run with `cargo bench --bench latency` (about a minute, most of it building the database); set
 //! `DETENTE_BENCH_KEEP=1` to keep the database afterwards.
@@ -146,7 +146,7 @@ fn main() -> detente::Result<()> {
         prompter.next_at = None;
         session.run(&mut prompter)?;
     }
-    println!("target (issue 2): each step well under {TARGET:?}");
+    println!("target: each step well under {TARGET:?}");
     report("start a session (build the queue)", starts);
     report("choose and show the next card", prompter.choose);
     report("grade and commit an answer", prompter.commit);

@@ -1,8 +1,8 @@
-//! The library's error type and the exit codes of DESIGN.md that each kind of error maps to.
+//! The library's error type and the exit codes (listed in the README) that each kind of error maps to.
 
 use std::path::PathBuf;
 
-/// Exit codes, as documented in the README and DESIGN.md.
+/// Exit codes, as documented in the README.
 pub mod exit {
     /// Success, including a session the learner ended and a closed pipe.
     pub const OK: i32 = 0;

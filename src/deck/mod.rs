@@ -452,7 +452,7 @@ impl Deck {
         ranks
     }
 
-    /// A hash of the whole deck (and of [`IMPORT_RULES`]), to skip re-importing an unchanged deck.
+    /// A hash of the whole deck (and of the version of the import rules), to skip re-importing an unchanged deck.
     pub fn content_hash(&self) -> String {
         let mut h = Fnv1a::default();
         let _ = std::io::Write::write_all(&mut h, &IMPORT_RULES.to_le_bytes());

@@ -9,7 +9,7 @@ use std::io::Write;
 /// A title Canvas will not mistake for an existing assignment. Canvas's importer reads a header ending in
 /// `(digits)` as `<title> (<assignment id>)` (`lib/gradebook_importer.rb`, `/\A(.*)\s\((\d+)\)\z/`), so a new
 /// exam titled "Week 3 quiz (2025)" would be written into assignment 2025, or rejected. Such a final group is
-/// written in square brackets instead: "Week 3 quiz [2025]".
+/// written in square brackets instead: "Week 3 quiz \[2025\]".
 pub fn canvas_title(title: &str) -> String {
     let t = title.trim_end();
     if let Some(body) = t.strip_suffix(')')

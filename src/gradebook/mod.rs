@@ -1,6 +1,6 @@
 //! Gradebooks as pure functions over plain values: reading class lists (a plain roster CSV, a Moodle or a Canvas
 //! gradebook export) into identities, choosing an exam's grade from closed attempts (highest, last, mean), and
-//! writing grade CSVs in the exact layouts the LMS importers read: detente's native long format, Moodle, Canvas
+//! writing grade CSVs in the exact layouts the LMS importers read (`docs/formats.md` §2 and §3): detente's native long format, Moodle, Canvas
 //! and Blackboard (Original). Text cells a spreadsheet would execute are neutralized; numbers never are.
 //!
 //! A grade must never reach the wrong student. Each LMS importer matches a row on one identifier ([`MatchBy`]):

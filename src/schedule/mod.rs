@@ -1,4 +1,4 @@
-//! Scheduling: FSRS-6 (the `fsrs` crate) for the memory model, plus what the crate leaves out, following Anki:
+//! Scheduling: FSRS-6 (the `fsrs` crate) for the memory model, plus what the crate leaves out, following Anki (the facts are in `docs/fsrs.md`):
 //! learning and relearning steps, interval rounding and the maximum interval, Anki's fuzz with Hard < Good < Easy,
 //! calendar days with a rollover hour, and leeches. Pure functions of the previous state, the rating, the time and
 //! a fuzz factor the caller draws from a seeded RNG.

@@ -1,5 +1,5 @@
 //! Progress statistics: pure computations over a learner's cards, card states and review log, given `now` and the
-//! learner's calendar. No SQL and no printing: the store gathers the rows ([`crate::store::stats`]), the ui draws
+//! learner's calendar. No SQL and no printing: the store gathers the rows (`store/stats.rs`), the ui draws
 //! the results (`ui::stats`, `ui::html`), and the commands glue them. The optimizer is in [`optimize`].
 //!
 //! Definitions, chosen once here:

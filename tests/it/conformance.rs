@@ -1,5 +1,5 @@
 //! The scheduler against FSRS-6 reference values (py-fsrs 6.3.2, cross-checked with fsrs-rs 6.6.2), copied from
-//! `reference/conformance-vectors.json` into `tests/data/`. The vectors count elapsed days as py-fsrs does (whole
+//! the course's reference set into `tests/data/conformance-vectors.json` (see `docs/fsrs.md`). The vectors count elapsed days as py-fsrs does (whole
 //! 24-hour periods), so the tests feed that rule to `answer_with_elapsed`; detente itself counts calendar days.
 
 use detente::schedule::{CardState, Phase, Scheduler, Settings};

@@ -1,4 +1,4 @@
-//! Exam dates (issue 13) end to end: an exam date raises a session's new cards to its pace, the review log records
+//! Exam dates end to end: an exam date raises a session's new cards to its pace, the review log records
 //! the exam rule and replays to the same states, and `due --json` and `stats --json` report the exam line.
 
 use crate::support::{FirstOption, Scripted, TestClock, detente, sample_store};

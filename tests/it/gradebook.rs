@@ -701,7 +701,7 @@ fn id_column(format: &str, by: Option<&str>) -> usize {
 }
 
 /// Moodle's CSV grade import (`grade/import/csv/classes/load_data.php` @ 0289d8c7, quoted in
-/// reference/formats.md 2.1) looks the user up only when the mapped cell is non-empty; `$this->studentid` is reset
+/// docs/formats.md 2.1) looks the user up only when the mapped cell is non-empty; `$this->studentid` is reset
 /// once per import, not per row, so a row with an empty identifier is credited to the previous row's student.
 /// Canvas (`lib/gradebook_importer.rb` @ 00b222d7, `process_student`) matches on ID, then SIS User ID, then SIS
 /// Login ID, then the name; Blackboard keys rows on Username. So: in every layout and with every identifier, no
@@ -811,7 +811,7 @@ fn moodle_grades_are_numbers_within_100_or_a_dash() {
     }
 }
 
-/// Canvas's importer (`lib/gradebook_importer.rb` @ 00b222d7, quoted in reference/formats.md 3.2): the header
+/// Canvas's importer (`lib/gradebook_importer.rb` @ 00b222d7, quoted in docs/formats.md 3.2): the header
 /// must start `Student`, `ID`, then `SIS User ID` followed by `SIS Login ID`, and the last student column must be
 /// `Section`; a header ending in `(digits)` (`/\A(.*)\s\((\d+)\)\z/`) is read as an existing assignment's id; any
 /// other header it does not know becomes a new assignment whose points come from the "Points Possible" row, and
@@ -866,7 +866,7 @@ fn canvas_columns_are_exams_by_default_each_with_points_and_no_title_reads_as_an
     }
 }
 
-/// Blackboard (reference/formats.md 3.4) keys every row on Username and needs points in a column's title
+/// Blackboard (docs/formats.md 3.4) keys every row on Username and needs points in a column's title
 /// (`<Title> [Total Pts: <max> Score]`) for a graded column.
 #[test]
 fn blackboard_columns_carry_their_points_and_every_row_a_username() {

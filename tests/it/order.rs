@@ -1,4 +1,4 @@
-//! New-card order on a fresh database with the built-in decks (issue 10): reading decks first, interleaved, each in
+//! New-card order on a fresh database with the built-in decks: reading decks first, interleaved, each in
 //! its reading's paragraph order; no card that crosses readings before each of its readings has been seen; a
 //! deck's own `new_order` honoured. And the counts: one definition, the same figure in the session summary,
 //! `due`, `stats` and `decks`.
@@ -407,7 +407,7 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     assert!(sherr["today"]["new_left"].as_u64() <= due["new_today"].as_u64());
 }
 
-/// `due` at scale: 100,000 cards, all due (issue 10 measured 0.95 s with four correlated subqueries per deck).
+/// `due` at scale: 100,000 cards, all due (once 0.95 s, with four correlated subqueries per deck).
 /// Run with `cargo test --release --test order -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -492,7 +492,7 @@ fn counts_at_scale() {
         let rows = counts::due_counts(&store.conn, learner.id, now, now + 86_400).expect("counts");
         assert!(every != 1 || rows.iter().map(|r| r.reviews_now).sum::<u32>() == 90_000);
     });
-    // The session's new-card step before issue 10: the first deck's cards in file order, 80 at most.
+    // The session's new-card step as it once was: the first deck's cards in file order, 80 at most.
     time("old new_cards (first deck, file order, 80)", &mut || {
         let n: Vec<i64> = store
             .conn

@@ -1,6 +1,6 @@
 //! Moodle GIFT: the reader (Moodle's semantics) and the writer (as Moodle's exporter writes it).
 //!
-//! The reader ([`read`], in `read.rs`) follows Moodle's `qformat_gift`: questions are blocks separated by blank
+//! The reader ([`read`], in `read.rs`) follows Moodle's `qformat_gift` (`docs/formats.md` §1): questions are blocks separated by blank
 //! lines; `//` comment lines are dropped, but their `[id:..]` and `[tag:..]` give the next question's id and tags; a
 //! `$CATEGORY:` block tags the cards after it with its path; the answer block is the first unescaped `{` to the first
 //! unescaped `}`, and its type is detected in Moodle's order (numerical, multiple choice, matching, true/false, short
@@ -21,7 +21,7 @@
 //! the importers' one HTML conversion (`convert/html.rs`); other text is read as written. Media links stay as text,
 //! with a warning at their line.
 //!
-//! The writer ([`write`], in `write.rs`) writes what Moodle's exporter writes: a `$CATEGORY:` block named after the
+//! The writer ([`write()`], in `write.rs`) writes what Moodle's exporter writes: a `$CATEGORY:` block named after the
 //! deck, then each card with its `// [id:..] [tag:..]` comment, its id as the question name, escaped text and
 //! Moodle's layout of the answer block. Every card is written: a cloze as one missing-word question per blank, an
 //! order card as a matching question from positions to items (read back as an order card), a flashcard as a short

@@ -1,4 +1,4 @@
-//! The Anki text reader: Anki's `#key:value` headers, the columns they (or the first record) name, each note's
+//! The Anki text reader (`docs/formats.md` §4.1): Anki's `#key:value` headers, the columns they (or the first record) name, each note's
 //! fields read as HTML or as plain text, and each note handed on as a row.
 
 use super::REVERSED;
