@@ -4,7 +4,7 @@
 
 pub mod analysis;
 
-use crate::deck::{Diagnostic, Severity};
+use crate::deck::{Code, Diagnostic, Severity};
 use crate::text::fnv1a;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -164,10 +164,14 @@ impl Ctx<'_> {
         (line, self.src[start..at].chars().count() + 1)
     }
     fn error(&mut self, at: usize, message: impl Into<String>) {
+        self.coded(Code::Other, at, message);
+    }
+    fn coded(&mut self, code: Code, at: usize, message: impl Into<String>) {
         let (line, column) = self.at(at);
         // The excerpt is the offending line, not the file's beginning.
         let text = self.src.lines().nth(line - 1).unwrap_or("");
-        self.diags.push(Diagnostic::new(
+        self.diags.push(Diagnostic::coded(
+            code,
             self.file,
             text,
             line,
@@ -190,7 +194,14 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
         Ok(r) => r,
         Err(e) => {
             let at = e.span().map_or(0, |s| s.start);
-            ctx.error(at, e.message().trim().replace('\n', " "));
+            let message = e.message().trim().replace('\n', " ");
+            // serde's words for a field the exam format does not take: a misspelling, most often.
+            let code = if message.starts_with("unknown field") {
+                Code::ExamUnknownField
+            } else {
+                Code::Other
+            };
+            ctx.coded(code, at, message);
             return (None, Vec::new(), ctx.diags);
         }
     };
@@ -459,5 +470,24 @@ pass_mark = 60
         assert_eq!(Grading::Last.combine(&shares), Some(0.4));
         assert!((Grading::Mean.combine(&shares).unwrap_or(0.0) - 0.6).abs() < 1e-9);
         assert_eq!(Grading::Mean.combine(&[]), None);
+    }
+
+    #[test]
+    fn a_misspelt_field_gets_the_exam_formats_hint() {
+        let (exam, _, diags) = parse_exam("e.toml", &GOOD.replace("time_limit", "time_limt"));
+        assert!(exam.is_none());
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(
+            diags[0].message.starts_with("unknown field `time_limt`"),
+            "{}",
+            diags[0].message
+        );
+        assert_eq!(
+            diags[0].hint,
+            Some("check the spelling; `docs/exam-format.md` lists the fields of an exam file")
+        );
+        // Other problems of an exam file get no hint (a deck's hints would point at the wrong format).
+        let (_, _, diags) = parse_exam("e.toml", &GOOD.replace("questions = 10", "questions = 0"));
+        assert!(diags.iter().all(|d| d.hint.is_none()), "{diags:?}");
     }
 }

@@ -38,6 +38,8 @@ codes! {
     Toml,
     /// A problem in a file that is not a deck (an exam file), made with [`Diagnostic::new`]: no hint.
     Other,
+    /// A field an exam file does not take (made by the exam parser).
+    ExamUnknownField,
 
     // The shape of the document.
     /// A top-level key other than `deck` and `card`.
@@ -206,6 +208,9 @@ impl Code {
             BadTag => "tags have no spaces: `theme:missile-defence`, not `theme:missile defence`",
             UnknownField => {
                 "check the spelling; `docs/deck-format.md` lists the fields of each kind"
+            }
+            ExamUnknownField => {
+                "check the spelling; `docs/exam-format.md` lists the fields of an exam file"
             }
             MisplacedField => "remove it, or change `kind` to a kind that takes it",
             UnknownKind => "`docs/deck-format.md` describes each kind and the fields it takes",

@@ -63,6 +63,11 @@ fn case(code: Code) -> (Option<String>, &'static str, Option<&'static str>) {
         ),
         Code::BuiltinDeckId => (None, "is a built-in deck's id", None),
         Code::Other => (None, "", None),
+        Code::ExamUnknownField => (
+            None,
+            "unknown field",
+            Some("check the spelling; `docs/exam-format.md` lists the fields of an exam file"),
+        ),
         Code::Toml => (Some("[deck]\nid = \"d\nx = 1\n".into()), "", None),
         Code::UnknownTopLevelKey => (
             Some(format!("foo = 1\n{}", one(tf))),
