@@ -235,6 +235,25 @@ fn every_import_runs_down_the_declared_layers() {
 }
 
 #[test]
+fn the_text_helpers_import_nothing_of_the_crate() {
+    let src = root().join("src");
+    let mut found = Vec::new();
+    for file in rust_files(&src.join("text")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (line, code) in code_only(&text) {
+            if code.contains("crate::")
+                || super_targets(&code, module_path(&src, &file).len())
+                    .iter()
+                    .any(|t| !t.is_empty())
+            {
+                found.push(format!("{}:{line}: {}", file.display(), code.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
 fn the_order_names_every_module_once() {
     let lib = std::fs::read_to_string(root().join("src/lib.rs")).unwrap();
     let mut order = declared_order(&lib);
