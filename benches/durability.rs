@@ -73,7 +73,7 @@ fn main() {
                     response: "\"x\"".into(),
                     correct: true,
                     rule: "exact".into(),
-                    rating: 3,
+                    rating: detente::schedule::Rating::Good,
                     duration_ms: 1000,
                     before: None,
                     after: state,

@@ -364,7 +364,14 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
                     let key = format!("course/{card}/0");
                     let fuzz = fuzz_factor(&key, prev.map_or(0, |p| p.reps));
                     let mut out = scheduler
-                        .answer(prev.as_ref(), rating, now, &cal, Some(fuzz))
+                        .answer(
+                            prev.as_ref(),
+                            detente::schedule::Rating::from_number(i64::from(rating))
+                                .expect("a simulated rating is 1 to 4"),
+                            now,
+                            &cal,
+                            Some(fuzz),
+                        )
                         .expect("answer");
                     if let Some(e) = exam
                         && exam_date::apply(&scheduler, &mut out, &e, &cal).is_some()

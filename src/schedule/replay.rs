@@ -10,7 +10,7 @@ pub struct LoggedReview {
     pub card_id: i64,
     /// "deck/card/sibling", the key the fuzz seed is drawn from.
     pub key: String,
-    pub rating: u8,
+    pub rating: super::Rating,
     pub reviewed_at_ms: i64,
     pub day: i64,
     /// The exam day ([`exam_date::ExamDate::day`]) in force for the card when it was answered, as the log recorded it.

@@ -277,7 +277,7 @@ impl<'a> Session<'a> {
                 rule: Rule::Override,
                 near: None,
             },
-            rating: 3,
+            rating: Some(crate::schedule::Rating::Good),
             ..answered_clone(answered)
         };
         let (id, outcome) = self.commit(
@@ -364,11 +364,9 @@ impl<'a> Session<'a> {
         duration_ms: i64,
         replacing: Option<i64>,
     ) -> Result<(i64, crate::schedule::Outcome)> {
-        let rating = if answered.rating > 0 {
-            answered.rating
-        } else {
-            grade::rating(&answered.verdict, duration_ms as f64 / 1000.0)
-        };
+        let rating = answered
+            .rating
+            .unwrap_or_else(|| grade::rating(&answered.verdict, duration_ms as f64 / 1000.0));
         let now = at_ms / 1000;
         let key = format!("{}/{}/{}", card.deck_id, card.card_key, card.sibling);
         let fuzz = fuzz_factor(&key, before.map_or(0, |b| b.reps));

@@ -56,7 +56,7 @@ pub(super) fn retention_between(reviews: &[&ReviewInfo], first: i64, last: i64) 
     for review in reviews.iter().filter(|r| {
         r.mode == "study" && r.phase_before == Phase::Review && r.day >= first && r.day <= last
     }) {
-        let passed = review.rating > 1;
+        let passed = review.rating > crate::schedule::Rating::Again;
         r.all.add(passed);
         if review.interval_before >= MATURE_DAYS {
             r.mature.add(passed);

@@ -34,7 +34,7 @@ pub struct ReviewInfo {
     pub day: i64,
     /// study, cram or exam.
     pub mode: String,
-    pub rating: u8,
+    pub rating: crate::schedule::Rating,
     pub duration_ms: i64,
     pub phase_before: Phase,
     /// The interval the card had before this review, in days (0 for a new card).

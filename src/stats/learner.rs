@@ -194,7 +194,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
     let mut failures: HashMap<i64, u32> = HashMap::new();
     for r in reviews
         .iter()
-        .filter(|r| r.mode == "study" && r.rating == 1)
+        .filter(|r| r.mode == "study" && r.rating == crate::schedule::Rating::Again)
     {
         *failures.entry(r.card_id).or_default() += 1;
     }

@@ -11,6 +11,7 @@
 //! later part's long-term reviews (`delta_t` > 0, as srs-benchmark scores them), each from its whole earlier
 //! history, and we report log loss and RMSE(bins) of both (the crate's `evaluate`, which weights recent items more).
 
+use crate::schedule::Rating;
 use fsrs::{ComputeParametersInput, FSRS, FSRSItem, FSRSReview, compute_parameters};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,7 +27,7 @@ pub const TRAIN_SHARE: f64 = 0.75;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogEntry {
     pub card_id: i64,
-    pub rating: u8,
+    pub rating: Rating,
     pub day: i64,
 }
 
@@ -73,7 +74,7 @@ fn items(log: &[LogEntry]) -> Vec<(usize, i64, FSRSItem)> {
     let mut history: HashMap<i64, (i64, Vec<FSRSReview>)> = HashMap::new();
     let mut out = Vec::new();
     for (i, e) in log.iter().enumerate() {
-        let rating = u32::from(e.rating.clamp(1, 4));
+        let rating = u32::from(e.rating.number());
         let entry = history.entry(e.card_id).or_insert((e.day, Vec::new()));
         let delta = if entry.1.is_empty() {
             0
@@ -210,17 +211,17 @@ mod tests {
         let log = [
             LogEntry {
                 card_id: 1,
-                rating: 3,
+                rating: Rating::Good,
                 day: 10,
             },
             LogEntry {
                 card_id: 1,
-                rating: 3,
+                rating: Rating::Good,
                 day: 10,
             },
             LogEntry {
                 card_id: 1,
-                rating: 1,
+                rating: Rating::Again,
                 day: 13,
             },
         ];
@@ -235,7 +236,7 @@ mod tests {
         let log = vec![
             LogEntry {
                 card_id: 1,
-                rating: 3,
+                rating: Rating::Good,
                 day: 1
             };
             10

@@ -51,7 +51,7 @@ pub struct Review {
     pub response: String,
     pub correct: bool,
     pub rule: String,
-    pub rating: u8,
+    pub rating: crate::schedule::Rating,
     pub duration_ms: i64,
     pub before: Option<CardState>,
     pub after: CardState,

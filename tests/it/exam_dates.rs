@@ -156,7 +156,7 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
             let out = scheduler
                 .answer(
                     Some(&state),
-                    3,
+                    detente::schedule::Rating::Good,
                     start_ms / 1000,
                     &cal,
                     Some(fuzz_factor(&key, reps)),

@@ -4,7 +4,7 @@
 
 use crate::support::detente;
 use chrono::FixedOffset;
-use detente::schedule::{Calendar, CardState, Phase, Scheduler, Settings};
+use detente::schedule::{Calendar, CardState, Phase, Rating, Scheduler, Settings};
 use detente::stats::optimize::{self, LogEntry};
 use detente::stats::{self, CardInfo, GroupBy, LearnerData, ReviewInfo, Stats};
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ fn review(
         reviewed_at_ms: (NOW + offset * DAY) * 1000,
         day: today + offset,
         mode: mode.to_string(),
-        rating,
+        rating: Rating::from_number(i64::from(rating)).expect("rating 1 to 4"),
         duration_ms: ms,
         phase_before: phase,
         interval_before: interval,
@@ -433,7 +433,8 @@ fn anki_log() -> Vec<LogEntry> {
     for row in reader.records() {
         let row = row.expect("row");
         let card_id: i64 = row[0].parse().expect("card id");
-        let rating: u8 = row[1].parse().expect("rating");
+        let rating =
+            Rating::from_number(row[1].parse::<i64>().expect("rating")).expect("rating 1 to 4");
         let at = chrono::DateTime::parse_from_rfc3339(&row[2]).expect("time");
         let day = (at.timestamp() - 4 * 3600).div_euclid(DAY);
         log.push(LogEntry {
@@ -464,7 +465,7 @@ fn optimizer_beats_the_defaults_on_later_reviews_of_a_real_log() {
         };
         *last_day = e.day;
         reviews.push(fsrs::FSRSReview {
-            rating: u32::from(e.rating),
+            rating: u32::from(e.rating.number()),
             delta_t,
         });
         if reviews.len() > 1 && delta_t > 0 {
@@ -546,7 +547,11 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
         let mut state: Option<CardState> = None;
         for (k, back) in [5i64, 3, 1].iter().enumerate() {
             let at = now - back * DAY + i as i64 * 60;
-            let rating = if (i + k) % 4 == 0 { 1 } else { 3 };
+            let rating = if (i + k) % 4 == 0 {
+                Rating::Again
+            } else {
+                Rating::Good
+            };
             let out = scheduler
                 .answer(state.as_ref(), rating, at, &cal, None)
                 .expect("answer");
@@ -560,7 +565,7 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
                     day: cal.day_of(at),
                     mode: "study".into(),
                     response: "null".into(),
-                    correct: rating > 1,
+                    correct: rating > Rating::Again,
                     rule: "self".into(),
                     rating,
                     duration_ms: 4_000,

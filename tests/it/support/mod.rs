@@ -6,6 +6,7 @@ pub mod pty;
 
 use assert_cmd::Command;
 use detente::deck::{Deck, parse_deck};
+use detente::schedule::Rating;
 use detente::session::exam::ExamSummary;
 use detente::session::{Action, Clock, Feedback, Prompter, Question, Reply, Summary};
 use detente::store::{self, Store};
@@ -324,9 +325,9 @@ impl<S: Script> Prompter for Scripted<S> {
         })
     }
 
-    fn reveal(&mut self, q: &Question, _: &str) -> detente::Result<Reply<u8>> {
+    fn reveal(&mut self, q: &Question, _: &str) -> detente::Result<Reply<Rating>> {
         self.ask(Ask::Reveal { q }, |a| match a {
-            Answer::Grade(g) => Some(g),
+            Answer::Grade(g) => Rating::from_number(i64::from(g)),
             _ => None,
         })
     }
