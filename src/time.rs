@@ -75,6 +75,42 @@ impl Day {
     }
 }
 
+/// `day + n`: the day `n` days later, as [`Day::plus`].
+impl std::ops::Add<i64> for Day {
+    type Output = Day;
+    fn add(self, days: i64) -> Day {
+        self.plus(days)
+    }
+}
+
+/// `day - n`: the day `n` days earlier.
+impl std::ops::Sub<i64> for Day {
+    type Output = Day;
+    fn sub(self, days: i64) -> Day {
+        self.plus(days.saturating_neg())
+    }
+}
+
+/// `later - earlier`: the days between them, as [`Day::days_since`].
+impl std::ops::Sub<Day> for Day {
+    type Output = i64;
+    fn sub(self, earlier: Day) -> i64 {
+        self.days_since(earlier)
+    }
+}
+
+impl std::ops::AddAssign<i64> for Day {
+    fn add_assign(&mut self, days: i64) {
+        *self = self.plus(days);
+    }
+}
+
+impl std::ops::SubAssign<i64> for Day {
+    fn sub_assign(&mut self, days: i64) {
+        *self = self.plus(days.saturating_neg());
+    }
+}
+
 impl std::fmt::Display for Day {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -100,6 +136,8 @@ mod tests {
     fn days_count_and_print() {
         assert_eq!(Day(10).plus(3), Day(13));
         assert_eq!(Day(13).days_since(Day(10)), 3);
+        assert_eq!(Day(13) - Day(10), 3);
+        assert_eq!(Day(13) - 3 + 1, Day(11));
         assert_eq!(Day(739_000).iso(), crate::text::iso_date(739_000));
     }
 

@@ -153,7 +153,7 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
     let learners = store::learners(&store.conn)?;
-    let today: Vec<i64> = learners.iter().map(|l| calendar(l).day_of(now)).collect();
+    let today: Vec<i64> = learners.iter().map(|l| calendar(l).day_of(now).0).collect();
     let places = stats::ById::new(learners.iter().map(|l| l.id));
     // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
     let mut activity: Vec<(u32, Option<i64>)> = vec![(0, None); learners.len()];

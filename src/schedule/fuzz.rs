@@ -91,7 +91,7 @@ mod tests {
             difficulty: 5.0,
             due: 0,
             last_review: 0,
-            last_day: 0,
+            last_day: crate::time::Day(0),
             interval: 3,
             reps: 3,
             lapses: 0,

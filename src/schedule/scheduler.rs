@@ -4,6 +4,7 @@
 
 use super::fuzz::{round_days, with_fuzz};
 use super::{Calendar, CardState, Phase, Rating, Settings};
+use crate::time::Day;
 use fsrs::{FSRS, MemoryState, NextStates};
 
 /// What answering a card did.
@@ -43,12 +44,12 @@ impl Scheduler {
     ) -> crate::error::Result<Outcome> {
         let today = cal.day_of(now);
         let elapsed = prev.map_or(0, |p| {
-            (today - p.last_day).clamp(0, i64::from(u32::MAX)) as u32
+            today.days_since(p.last_day).clamp(0, i64::from(u32::MAX)) as u32
         });
         let mut outcome = self.answer_with_elapsed(prev, rating, now, elapsed, fuzz)?;
         outcome.state.last_day = today;
         if outcome.state.phase == Phase::Review {
-            outcome.state.due = cal.start_of(today + i64::from(outcome.state.interval));
+            outcome.state.due = cal.start_of(today.plus(i64::from(outcome.state.interval)));
         }
         Ok(outcome)
     }
@@ -84,7 +85,7 @@ impl Scheduler {
             difficulty: chosen.memory.difficulty,
             due: now,
             last_review: now,
-            last_day: prev.map_or(0, |p| p.last_day),
+            last_day: prev.map_or(Day(0), |p| p.last_day),
             interval: 0,
             reps: prev.map_or(0, |p| p.reps) + 1,
             lapses: prev.map_or(0, |p| p.lapses),
@@ -254,7 +255,7 @@ mod tests {
             difficulty: 5.0,
             due: 0,
             last_review: 0,
-            last_day: 0,
+            last_day: crate::time::Day(0),
             interval: 5,
             reps: 10,
             lapses: 7,

@@ -5,18 +5,19 @@
 use super::exam;
 use crate::error::Result;
 use crate::grade::Rule;
+use crate::time::UnixMs;
 
 /// The time, in Unix milliseconds.
 pub trait Clock {
-    fn now_ms(&self) -> i64;
+    fn now_ms(&self) -> UnixMs;
 }
 
 /// The system clock.
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
+    fn now_ms(&self) -> UnixMs {
+        UnixMs(chrono::Utc::now().timestamp_millis())
     }
 }
 

@@ -124,7 +124,7 @@ impl ClassBuilder {
         now: i64,
         (deck_titles, themes): (&BTreeMap<String, String>, &BTreeMap<String, String>),
     ) {
-        let today = calendar.day_of(now);
+        let today = calendar.day_of(now).0;
         let mastery = mastery(cards, scheduler, now, deck_titles, themes);
         self.add_mastery(
             name,

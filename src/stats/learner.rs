@@ -96,7 +96,7 @@ pub struct Stats {
 /// Computes every statistic.
 pub fn compute(input: &Input<'_>) -> Stats {
     let cal = input.calendar;
-    let today = cal.day_of(input.now);
+    let today = cal.day_of(input.now).0;
     let active: Vec<&CardInfo> = input.cards.iter().filter(|c| !c.retired).collect();
     let card_ids = ById::new(input.cards.iter().map(|c| c.id));
     let reviews: Vec<&ReviewInfo> = input
@@ -131,7 +131,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
             counts.leeches += 1;
         }
         if s.phase != Phase::New {
-            let offset = (cal.day_of(s.due) - today).max(0);
+            let offset = (cal.day_of(s.due).0 - today).max(0);
             if let Some(slot) = usize::try_from(offset)
                 .ok()
                 .and_then(|o| forecast.get_mut(o))

@@ -12,6 +12,7 @@
 //! history, and we report log loss and RMSE(bins) of both (the crate's `evaluate`, which weights recent items more).
 
 use crate::schedule::Rating;
+use crate::time::Day;
 use fsrs::{ComputeParametersInput, FSRS, FSRSItem, FSRSReview, compute_parameters};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ pub const TRAIN_SHARE: f64 = 0.75;
 pub struct LogEntry {
     pub card_id: i64,
     pub rating: Rating,
-    pub day: i64,
+    pub day: Day,
 }
 
 /// How well a parameter set predicts reviews.
@@ -71,7 +72,7 @@ pub enum NotEnough {
 
 /// One item per review after a card's first, with the card id and the review's position in `log`.
 fn items(log: &[LogEntry]) -> Vec<(usize, i64, FSRSItem)> {
-    let mut history: HashMap<i64, (i64, Vec<FSRSReview>)> = HashMap::new();
+    let mut history: HashMap<i64, (Day, Vec<FSRSReview>)> = HashMap::new();
     let mut out = Vec::new();
     for (i, e) in log.iter().enumerate() {
         let rating = u32::from(e.rating.number());
@@ -79,7 +80,7 @@ fn items(log: &[LogEntry]) -> Vec<(usize, i64, FSRSItem)> {
         let delta = if entry.1.is_empty() {
             0
         } else {
-            u32::try_from((e.day - entry.0).max(0)).unwrap_or(u32::MAX)
+            u32::try_from(e.day.days_since(entry.0).max(0)).unwrap_or(u32::MAX)
         };
         entry.0 = e.day;
         entry.1.push(FSRSReview {
@@ -212,17 +213,17 @@ mod tests {
             LogEntry {
                 card_id: 1,
                 rating: Rating::Good,
-                day: 10,
+                day: Day(10),
             },
             LogEntry {
                 card_id: 1,
                 rating: Rating::Good,
-                day: 10,
+                day: Day(10),
             },
             LogEntry {
                 card_id: 1,
                 rating: Rating::Again,
-                day: 13,
+                day: Day(13),
             },
         ];
         let it = items(&log);
@@ -237,7 +238,7 @@ mod tests {
             LogEntry {
                 card_id: 1,
                 rating: Rating::Good,
-                day: 1
+                day: Day(1)
             };
             10
         ];

@@ -147,7 +147,7 @@ pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardSt
                     difficulty: r.get::<_, f64>(3)? as f32,
                     due: 0,
                     last_review: r.get(4)?,
-                    last_day: 0,
+                    last_day: crate::time::Day(0),
                     interval: 0,
                     reps: 0,
                     lapses: 0,

@@ -185,7 +185,7 @@ fn vector_d_retrievability() {
         difficulty: 5.0,
         due: 0,
         last_review: 0,
-        last_day: 0,
+        last_day: detente::time::Day(0),
         interval: 10,
         reps: 1,
         lapses: 0,

@@ -7,6 +7,7 @@ use chrono::FixedOffset;
 use detente::schedule::{Calendar, CardState, Phase, Rating, Scheduler, Settings};
 use detente::stats::optimize::{self, LogEntry};
 use detente::stats::{self, CardInfo, GroupBy, LearnerData, ReviewInfo, Stats};
+use detente::time::{Day, UnixMs};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -64,7 +65,7 @@ fn review(
     ReviewInfo {
         card_id,
         reviewed_at_ms: (NOW + offset * DAY) * 1000,
-        day: today + offset,
+        day: (today + offset).0,
         mode: mode.to_string(),
         rating: Rating::from_number(i64::from(rating)).expect("rating 1 to 4"),
         duration_ms: ms,
@@ -336,7 +337,7 @@ fn class_view_puts_the_weakest_theme_first() {
     assert_eq!(class.weakest, ["theme:arms-control", "theme:iran"]);
     assert!((class.columns[0].mean - 0.225).abs() < 1e-4);
     assert_eq!(class.rows[0].reviews_7_days, 6);
-    assert_eq!(class.rows[0].last_active_day, Some(cal.day_of(NOW)));
+    assert_eq!(class.rows[0].last_active_day, Some(cal.day_of(NOW).0));
     assert_eq!(class.rows[1].last_active_day, None);
     assert_eq!(class.rows[1].mastery, [0.0, 0.0]);
     let text = detente::ui::stats::render_class(&class, false);
@@ -440,7 +441,7 @@ fn anki_log() -> Vec<LogEntry> {
         log.push(LogEntry {
             card_id,
             rating,
-            day,
+            day: Day(day),
         });
     }
     log
@@ -454,7 +455,7 @@ fn optimizer_beats_the_defaults_on_later_reviews_of_a_real_log() {
     // The reference: the crate's own `compute_parameters` on the training items as its converter makes them (one
     // item per review after a card's first, kept only when that review falls on a later day), built here apart.
     let cut = (log.len() as f64 * 0.75) as usize;
-    let mut seen: std::collections::HashMap<i64, (i64, Vec<fsrs::FSRSReview>)> = Default::default();
+    let mut seen: std::collections::HashMap<i64, (Day, Vec<fsrs::FSRSReview>)> = Default::default();
     let (mut card_ids, mut train_set) = (Vec::new(), Vec::new());
     for e in &log[..cut] {
         let (last_day, reviews) = seen.entry(e.card_id).or_insert((e.day, Vec::new()));
@@ -561,7 +562,7 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
                     learner_id: learner.id,
                     card_id: card,
                     session_id: None,
-                    reviewed_at_ms: at * 1000,
+                    reviewed_at_ms: UnixMs::from_secs(at),
                     day: cal.day_of(at),
                     mode: "study".into(),
                     response: "null".into(),
