@@ -50,6 +50,16 @@ pub const fn ms_to_secs(ms: i64) -> i64 {
     ms / 1000
 }
 
+/// Whole seconds in a span of `ms` milliseconds, rounded up (a started second counts; negative spans are 0).
+pub const fn ms_to_secs_up(ms: i64) -> i64 {
+    (if ms > 0 { ms } else { 0 } + 999) / 1000
+}
+
+/// A span of `ms` milliseconds in seconds, with the fraction.
+pub fn ms_as_secs_f64(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
 /// A calendar day number: days since 1 January of year 1 (that day is 1), as the scheduler's `Calendar` counts
 /// them. Serialized as the bare number.
 #[derive(
@@ -130,6 +140,11 @@ mod tests {
         assert_eq!(UnixMs(5_000).since(UnixMs(1_500)), 3_500);
         assert_eq!(UnixMs(5_000).plus_ms(-1), UnixMs(4_999));
         assert_eq!(UnixMs(5_000).plus_secs(2), UnixMs(7_000));
+        assert_eq!(
+            (ms_to_secs(1_999), ms_to_secs_up(1_001), ms_to_secs_up(-5)),
+            (1, 2, 0)
+        );
+        assert_eq!(ms_as_secs_f64(1_500), 1.5);
     }
 
     #[test]

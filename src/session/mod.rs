@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::grade::{self, Lexicon, Rule, Verdict};
 use crate::schedule::{Calendar, CardState, Outcome, Scheduler, fuzz_factor};
 use crate::store::{self, Filter, Learner, Store, StoredCard, counts};
-use crate::time::{UnixMs, ms_to_secs};
+use crate::time::{UnixMs, ms_as_secs_f64, ms_to_secs};
 use ask::{Answered, answered_clone};
 use queue::Queue;
 use rand_chacha::ChaCha8Rng;
@@ -366,7 +366,7 @@ impl<'a> Session<'a> {
     ) -> Result<(i64, crate::schedule::Outcome)> {
         let rating = answered
             .rating
-            .unwrap_or_else(|| grade::rating(&answered.verdict, duration_ms as f64 / 1000.0));
+            .unwrap_or_else(|| grade::rating(&answered.verdict, ms_as_secs_f64(duration_ms)));
         let now = at.secs();
         let key = format!("{}/{}/{}", card.deck_id, card.card_key, card.sibling);
         let fuzz = fuzz_factor(&key, before.map_or(0, |b| b.reps));

@@ -30,8 +30,8 @@ pub struct StatCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewInfo {
     pub card_id: i64,
-    pub reviewed_at_ms: i64,
-    pub day: i64,
+    pub reviewed_at_ms: crate::time::UnixMs,
+    pub day: crate::time::Day,
     /// study, cram or exam.
     pub mode: String,
     pub rating: crate::schedule::Rating,

@@ -8,6 +8,7 @@ use super::{
     Retention, ReviewInfo, WeekRetention, mastery,
 };
 use crate::schedule::{Calendar, Phase, Queue, Scheduler};
+use crate::time::Day;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -76,7 +77,7 @@ pub struct TroubleCard {
 /// Everything `detente stats` shows for one learner.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
-    pub today_day: i64,
+    pub today_day: Day,
     pub today: TodayCounts,
     pub counts: CardCounts,
     pub retention_7_days: Retention,
@@ -96,7 +97,7 @@ pub struct Stats {
 /// Computes every statistic.
 pub fn compute(input: &Input<'_>) -> Stats {
     let cal = input.calendar;
-    let today = cal.day_of(input.now).0;
+    let today = cal.day_of(input.now);
     let active: Vec<&CardInfo> = input.cards.iter().filter(|c| !c.retired).collect();
     let card_ids = ById::new(input.cards.iter().map(|c| c.id));
     let reviews: Vec<&ReviewInfo> = input
@@ -131,7 +132,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
             counts.leeches += 1;
         }
         if s.phase != Phase::New {
-            let offset = (cal.day_of(s.due).0 - today).max(0);
+            let offset = (cal.day_of(s.due) - today).max(0);
             if let Some(slot) = usize::try_from(offset)
                 .ok()
                 .and_then(|o| forecast.get_mut(o))
@@ -159,7 +160,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
         .collect();
 
     // Activity per day.
-    let mut per_day: HashMap<i64, u32> = HashMap::new();
+    let mut per_day: HashMap<Day, u32> = HashMap::new();
     for r in &reviews {
         *per_day.entry(r.day).or_default() += 1;
     }

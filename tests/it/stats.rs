@@ -64,8 +64,8 @@ fn review(
     let today = utc().day_of(NOW);
     ReviewInfo {
         card_id,
-        reviewed_at_ms: (NOW + offset * DAY) * 1000,
-        day: (today + offset).0,
+        reviewed_at_ms: UnixMs::from_secs(NOW + offset * DAY),
+        day: today + offset,
         mode: mode.to_string(),
         rating: Rating::from_number(i64::from(rating)).expect("rating 1 to 4"),
         duration_ms: ms,
@@ -337,7 +337,7 @@ fn class_view_puts_the_weakest_theme_first() {
     assert_eq!(class.weakest, ["theme:arms-control", "theme:iran"]);
     assert!((class.columns[0].mean - 0.225).abs() < 1e-4);
     assert_eq!(class.rows[0].reviews_7_days, 6);
-    assert_eq!(class.rows[0].last_active_day, Some(cal.day_of(NOW).0));
+    assert_eq!(class.rows[0].last_active_day, Some(cal.day_of(NOW)));
     assert_eq!(class.rows[1].last_active_day, None);
     assert_eq!(class.rows[1].mastery, [0.0, 0.0]);
     let text = detente::ui::stats::render_class(&class, false);

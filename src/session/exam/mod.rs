@@ -39,7 +39,7 @@ pub enum ExamEnd {
 
 /// The time left, as "12:34 left" (minutes may exceed 59).
 pub fn time_left(ms: i64) -> String {
-    let secs = (ms.max(0) + 999) / 1000;
+    let secs = crate::time::ms_to_secs_up(ms);
     format!("{}:{:02} left", secs / 60, secs % 60)
 }
 
