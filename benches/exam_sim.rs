@@ -22,6 +22,7 @@
 
 use detente::schedule::exam_date::{self, ExamDate};
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, Settings, fuzz_factor};
+use detente::time::Day;
 use fsrs::{FSRS, MemoryState};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -32,7 +33,7 @@ const DAYS: i64 = 30;
 const LEARNERS: u64 = 40;
 const TARGET: f32 = 0.9;
 /// The calendar day the course starts (2026-11-14, say); the exam is `DAYS` later.
-const DAY0: i64 = 739_569;
+const DAY0: Day = Day(739_569);
 /// Seconds between answers within a session.
 const ANSWER_SECONDS: i64 = 20;
 
@@ -80,7 +81,7 @@ impl Learner {
 
     /// Answers a card: the rating (a new card's first rating as FSRS's simulator draws it), and the true memory
     /// after it.
-    fn answer(&mut self, card: &mut Truth, now: i64, today: i64) -> u8 {
+    fn answer(&mut self, card: &mut Truth, now: i64, today: Day) -> u8 {
         let rating = match card.mem {
             None => {
                 let u = uniform(&mut self.rng);
@@ -132,7 +133,7 @@ impl Learner {
 struct Truth {
     mem: Option<MemoryState>,
     last: i64,
-    last_day: i64,
+    last_day: Day,
     reviews: u32,
 }
 
@@ -168,10 +169,10 @@ struct Sm2 {
     ease: f32,
     interval: f32,
     due: i64,
-    last_day: i64,
+    last_day: Day,
 }
 
-fn sm2(prev: Option<Sm2>, rating: u8, now: i64, today: i64, cal: &Calendar, m: f32) -> Sm2 {
+fn sm2(prev: Option<Sm2>, rating: u8, now: i64, today: Day, cal: &Calendar, m: f32) -> Sm2 {
     let mut c = prev.unwrap_or(Sm2 {
         step: Some(0),
         relearning: false,
@@ -364,7 +365,14 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
                     let key = format!("course/{card}/0");
                     let fuzz = fuzz_factor(&key, prev.map_or(0, |p| p.reps));
                     let mut out = scheduler
-                        .answer(prev.as_ref(), rating, now, &cal, Some(fuzz))
+                        .answer(
+                            prev.as_ref(),
+                            detente::schedule::Rating::from_number(i64::from(rating))
+                                .expect("a simulated rating is 1 to 4"),
+                            now,
+                            &cal,
+                            Some(fuzz),
+                        )
                         .expect("answer");
                     if let Some(e) = exam
                         && exam_date::apply(&scheduler, &mut out, &e, &cal).is_some()

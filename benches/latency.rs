@@ -60,9 +60,13 @@ impl Prompter for Timed {
         self.asked();
         Ok(Reply::Answer("treaty".into()))
     }
-    fn reveal(&mut self, _: &Question, _: &str) -> detente::Result<Reply<u8>> {
+    fn reveal(
+        &mut self,
+        _: &Question,
+        _: &str,
+    ) -> detente::Result<Reply<detente::schedule::Rating>> {
         self.asked();
-        Ok(Reply::Answer(3))
+        Ok(Reply::Answer(detente::schedule::Rating::Good))
     }
     fn feedback(&mut self, _: &Feedback) -> detente::Result<Reply<Action>> {
         if let Some(t) = self.answered_at.take() {

@@ -174,7 +174,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let fresh = learner(&store.conn, FRESH)?;
     let cal = Calendar::local(ROLLOVER);
     let day = cal.day_of(now);
-    let (end_today, tomorrow) = (cal.start_of(day + 1), cal.start_of(day + 2));
+    let (end_today, tomorrow) = (cal.start_of(day.plus(1)), cal.start_of(day.plus(2)));
 
     // `due`: the queue and per-deck counts, against one grouped query.
     let floor_due =
@@ -232,7 +232,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
                 c,
                 "SELECT r.phase_before, c.deck_id || '/' || c.card_key FROM reviews r JOIN cards c ON c.id = r.card_id
                  WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study'",
-                (l.id, cal.start_of(day) * 1000),
+                (l.id, cal.start_of_ms(day)),
             )?;
             sum_rows(
                 c,

@@ -9,33 +9,35 @@
 //! 1. [`error`]: the error type and the exit code each kind of error maps to.
 //! 2. [`text`]: text helpers with no `crate::` imports: cleaning outside text, shell quoting, numbers and dates
 //!    as people write them, FNV-1a.
-//! 3. [`schedule`]: FSRS-6 with learning steps, fuzz, the day calendar, daily limits and exam dates.
-//! 4. [`deck`]: the deck format, parsing with located diagnostics, the foreign formats, the built-in decks.
-//! 5. [`grade`]: answer normalization and checking, partial credit.
-//! 6. [`lint`]: item-writing warnings over a parsed deck (`deck check` composes parsing and lint).
-//! 7. [`exam`]: the exam definition format, grading methods and item analysis.
-//! 8. [`stats`]: progress statistics and the FSRS optimizer over a learner's log.
-//! 9. [`gradebook`]: learner identities, roster CSVs in, grade CSVs out (Moodle, Canvas, Blackboard).
-//! 10. [`bundle`]: the progress-bundle format: records, checksum, streaming reader and writer.
+//! 3. [`time`]: units of time: a moment in Unix milliseconds ([`time::UnixMs`]) and a calendar day number
+//!    ([`time::Day`]), and the conversions between them.
+//! 4. [`schedule`]: FSRS-6 with learning steps, fuzz, the day calendar, daily limits, exam dates and ratings.
+//! 5. [`deck`]: the deck format, parsing with located diagnostics, the foreign formats, the built-in decks.
+//! 6. [`grade`]: answer normalization and checking, partial credit.
+//! 7. [`lint`]: item-writing warnings over a parsed deck (`deck check` composes parsing and lint).
+//! 8. [`exam`]: the exam definition format, grading methods and item analysis.
+//! 9. [`stats`]: progress statistics and the FSRS optimizer over a learner's log.
+//! 10. [`gradebook`]: learner identities, roster CSVs in, grade CSVs out (Moodle, Canvas, Blackboard).
+//! 11. [`bundle`]: the progress-bundle format: records, checksum, streaming reader and writer.
 //!
 //! Storage:
 //!
-//! 11. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
+//! 12. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
 //!     transaction.
 //!
 //! The session:
 //!
-//! 12. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
+//! 13. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
 //!
 //! The terminal:
 //!
-//! 13. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
+//! 14. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
 //!     that uses inquire.
 //!
 //! Commands:
 //!
-//! 14. [`cli`]: the clap types, and only they.
-//! 15. [`commands`]: one file per subcommand.
+//! 15. [`cli`]: the clap types, and only they.
+//! 16. [`commands`]: one file per subcommand.
 
 pub mod bundle;
 pub mod cli;
@@ -51,6 +53,7 @@ pub mod session;
 pub mod stats;
 pub mod store;
 pub mod text;
+pub mod time;
 pub mod ui;
 
 pub use error::{Error, Result};

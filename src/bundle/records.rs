@@ -4,6 +4,7 @@
 
 use super::{FORMAT, VERSION};
 use crate::gradebook::Identity;
+use crate::time::{Day, UnixMs};
 
 /// A whole bundle, every member but the reviews in memory (they are streamed: see [`super::write()`] and
 /// [`super::read()`]). Its members are written sorted by key.
@@ -12,8 +13,7 @@ use crate::gradebook::Identity;
 pub struct Bundle {
     pub format: String,
     pub version: u64,
-    /// Unix milliseconds.
-    pub exported_at: i64,
+    pub exported_at: UnixMs,
     pub learner: BundleLearner,
     pub decks: Vec<BundleDeck>,
     pub reviews: Vec<BundleReview>,
@@ -29,7 +29,7 @@ pub struct Bundle {
 impl Bundle {
     /// A bundle of this format and version, its reviews left to the writer and its checksum to be computed.
     pub fn new(
-        exported_at: i64,
+        exported_at: UnixMs,
         learner: BundleLearner,
         decks: Vec<BundleDeck>,
         attempts: Vec<BundleAttempt>,
@@ -86,12 +86,13 @@ pub struct BundleReview {
     pub deck: String,
     pub card: String,
     pub sibling: i64,
-    pub reviewed_at: i64,
-    pub day: i64,
+    pub reviewed_at: UnixMs,
+    pub day: Day,
     pub mode: String,
     pub response: String,
     pub correct: bool,
     pub rule: String,
+    /// 1 to 4, kept as the number read so that the check can say what was wrong ([`super::validate_review`]).
     pub rating: i64,
     pub duration_ms: i64,
     pub phase_before: i64,
@@ -100,7 +101,7 @@ pub struct BundleReview {
     pub difficulty_before: Option<f64>,
     pub due_before: Option<i64>,
     pub last_review_before: Option<i64>,
-    pub last_day_before: Option<i64>,
+    pub last_day_before: Option<Day>,
     pub interval_before: Option<i64>,
     pub reps_before: Option<i64>,
     pub lapses_before: Option<i64>,
@@ -114,7 +115,7 @@ pub struct BundleReview {
     pub elapsed_days: i64,
     /// The exam day in force for the card (the exam rule), absent when none was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exam_day: Option<i64>,
+    pub exam_day: Option<Day>,
     /// The interval the exam rule replaced, when it shortened one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exam_shortened_from: Option<i64>,
@@ -131,7 +132,7 @@ pub struct BundleAnswer {
     pub response: String,
     pub credit: f64,
     pub correct: bool,
-    pub answered_at: i64,
+    pub answered_at: UnixMs,
     pub duration_ms: i64,
 }
 
@@ -143,9 +144,9 @@ pub struct BundleAttempt {
     pub number: i64,
     pub seed: i64,
     pub paper: String,
-    pub started_at: i64,
-    pub deadline: Option<i64>,
-    pub closed_at: Option<i64>,
+    pub started_at: UnixMs,
+    pub deadline: Option<UnixMs>,
+    pub closed_at: Option<UnixMs>,
     pub score: Option<f64>,
     pub max_score: Option<f64>,
     pub answers: Vec<BundleAnswer>,

@@ -4,6 +4,7 @@
 //! offending field (and, for [`validate`], its place in the bundle).
 
 use super::records::{Bundle, BundleAttempt, BundleFlag, BundleReview};
+use crate::time::UnixMs;
 
 /// 2000-01-01, Unix seconds: no review or exam in a bundle is older.
 pub const EARLIEST_S: i64 = 946_684_800;
@@ -41,7 +42,9 @@ pub fn validate(b: &Bundle, now_s: i64) -> std::result::Result<(), String> {
             l.rollover_hour
         ));
     }
-    if !(EARLIEST_S * 1000..=(now_s + CLOCK_SLACK_S) * 1000).contains(&b.exported_at) {
+    if !(UnixMs::from_secs(EARLIEST_S)..=UnixMs::from_secs(now_s + CLOCK_SLACK_S))
+        .contains(&b.exported_at)
+    {
         return Err(format!(
             "`exported_at` is {}, not a moment between 2000 and tomorrow",
             b.exported_at
@@ -71,8 +74,8 @@ fn moment(field: &str, value: i64, now_s: i64) -> std::result::Result<(), String
 }
 
 /// Checks a moment in Unix milliseconds, as [`moment`].
-fn moment_ms(field: &str, value: i64, now_s: i64) -> std::result::Result<(), String> {
-    moment(field, value.div_euclid(1000), now_s).map_err(|_| {
+fn moment_ms(field: &str, value: UnixMs, now_s: i64) -> std::result::Result<(), String> {
+    moment(field, value.secs(), now_s).map_err(|_| {
         format!("`{field}` is {value}, not a moment between 2000 and tomorrow (Unix milliseconds)")
     })
 }
@@ -125,10 +128,10 @@ pub fn validate_review(r: &BundleReview, now_s: i64) -> std::result::Result<(), 
     }
     for (field, v) in [
         ("sibling", Some(r.sibling)),
-        ("day", Some(r.day)),
+        ("day", Some(r.day.0)),
         ("duration_ms", Some(r.duration_ms)),
         ("step_before", r.step_before),
-        ("last_day_before", r.last_day_before),
+        ("last_day_before", r.last_day_before.map(|d| d.0)),
         ("interval_before", r.interval_before),
         ("reps_before", r.reps_before),
         ("lapses_before", r.lapses_before),
@@ -160,7 +163,7 @@ pub fn validate_review(r: &BundleReview, now_s: i64) -> std::result::Result<(), 
     if let Some(v) = r.last_review_before {
         moment("last_review_before", v, now_s)?;
     }
-    let reviewed_s = r.reviewed_at.div_euclid(1000);
+    let reviewed_s = r.reviewed_at.secs();
     for (field, v) in [
         ("due_before", r.due_before),
         ("due_after", Some(r.due_after)),
@@ -183,11 +186,11 @@ pub fn validate_attempt(a: &BundleAttempt, now_s: i64) -> std::result::Result<()
     moment_ms("started_at", a.started_at, now_s)?;
     if let Some(d) = a.deadline {
         moment_ms("deadline", d, now_s)?;
-        at_least("deadline", d, a.started_at)?;
+        at_least("deadline", d.0, a.started_at.0)?;
     }
     if let Some(c) = a.closed_at {
         moment_ms("closed_at", c, now_s)?;
-        at_least("closed_at", c, a.started_at)?;
+        at_least("closed_at", c.0, a.started_at.0)?;
     }
     let max = a.max_score.unwrap_or(f64::MAX);
     if let Some(m) = a.max_score {

@@ -115,14 +115,15 @@ where
 mod tests {
     use super::*;
     use crate::bundle::{BundleLearner, Refusal, read};
+    use crate::time::{Day, UnixMs};
 
-    fn review(card: &str, at: i64) -> BundleReview {
+    fn review(card: &str, at: UnixMs) -> BundleReview {
         BundleReview {
             deck: "d".into(),
             card: card.into(),
             sibling: 0,
             reviewed_at: at,
-            day: 19_676,
+            day: Day(19_676),
             mode: "study".into(),
             response: "\"é\\n\"".into(),
             correct: true,
@@ -144,7 +145,7 @@ mod tests {
             step_after: 0,
             stability_after: 1.0 / 3.0,
             difficulty_after: 1.25e-7 + 5.0,
-            due_after: at / 1000 + 86_400,
+            due_after: at.secs() + 86_400,
             interval_days: 1,
             elapsed_days: 0,
             exam_day: None,
@@ -167,15 +168,15 @@ mod tests {
             rollover_hour: 4,
         };
         let bundle = Bundle::new(
-            1_700_000_000_000,
+            UnixMs(1_700_000_000_000),
             learner,
             Vec::new(),
             Vec::new(),
             Vec::new(),
         );
         let log = vec![
-            review("c1", 1_700_000_000_000),
-            review("c2", 1_700_000_001_000),
+            review("c1", UnixMs(1_700_000_000_000)),
+            review("c2", UnixMs(1_700_000_001_000)),
         ];
         let mut out = Vec::new();
         let count = write(&mut out, &bundle, |each| {

@@ -7,6 +7,7 @@ use crate::deck::{Code, Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
 use crate::lint::lint;
 use crate::store::{self, Store};
+use crate::time::UnixMs;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -281,7 +282,12 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
         let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.clone());
         let mut r = store::import_deck(&tx, deck, false, Some(&path.display().to_string()), at)?;
         if opts.reset_changed {
-            r.reset_states = store::reset_cards(&tx, &deck.id, &r.answer_changed_items, at * 1000)?;
+            r.reset_states = store::reset_cards(
+                &tx,
+                &deck.id,
+                &r.answer_changed_items,
+                UnixMs::from_secs(at),
+            )?;
         }
         reports.push(r);
     }

@@ -14,6 +14,7 @@ use crate::gradebook::{
 use crate::schedule::Scheduler;
 use crate::store::{self, Filter, Store};
 use crate::text::shell_word;
+use crate::time::UnixMs;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -42,7 +43,7 @@ fn self_graded(definition: &str) -> bool {
 }
 
 /// Reads everything the export writes.
-fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Result<Sheet> {
+fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Result<Sheet> {
     let conn = &store.conn;
     let mut exams = store::exams(conn)?;
     if let Some(id) = opts.exam {
@@ -142,8 +143,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now_ms: i64) -> Resu
         if !decks.is_empty() {
             let scheduler = Scheduler::new(l.settings())?;
             let states = store::memory_states(conn, l.id)?;
-            let (mastery, _) =
-                index.mastery(states, &scheduler, now_ms / 1000, &titles, &no_themes);
+            let (mastery, _) = index.mastery(states, &scheduler, now.secs(), &titles, &no_themes);
             let mastery: BTreeMap<String, f64> =
                 mastery.into_iter().map(|m| (m.key, m.mastery)).collect();
             let mut studies = store::deck_study(conn, l.id, &items)?;
@@ -196,7 +196,12 @@ pub fn export(
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     super::large_cache(&store)?;
-    let sheet = sheet(&store, layout, opts, chrono::Utc::now().timestamp_millis())?;
+    let sheet = sheet(
+        &store,
+        layout,
+        opts,
+        UnixMs(chrono::Utc::now().timestamp_millis()),
+    )?;
     let csv_error = |target: &str, e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io(format!("cannot write {target}"), io),
         other => Error::io(

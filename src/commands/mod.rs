@@ -22,6 +22,7 @@ use crate::cli::{GradesCommand, ProgressCommand, ReportArgs};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
 use crate::store::{self, Learner, Store};
+use crate::time::UnixMs;
 use crate::ui::{self, ColorChoice};
 use std::io::Write;
 use std::path::PathBuf;
@@ -283,7 +284,7 @@ fn close_expired(store: &mut Store) -> Result<()> {
         return Ok(());
     }
     let tx = store.write()?;
-    store::close_expired_attempts(&tx, now() * 1000)?;
+    store::close_expired_attempts(&tx, UnixMs::from_secs(now()))?;
     tx.commit()?;
     Ok(())
 }

@@ -27,7 +27,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         ))
     })?;
     let bundle = Bundle::new(
-        chrono::Utc::now().timestamp_millis(),
+        crate::time::UnixMs(chrono::Utc::now().timestamp_millis()),
         BundleLearner {
             name: learner.name.clone(),
             username: learner.username.clone(),

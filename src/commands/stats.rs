@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::schedule::Scheduler;
 use crate::stats::{self, Class, GroupBy, Stats};
 use crate::store::{self, Filter, Learner, Store};
+use crate::time::Day;
 use std::collections::BTreeMap;
 
 pub fn run(ctx: &Context, args: &StatsArgs) -> Result<i32> {
@@ -153,10 +154,10 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
     let learners = store::learners(&store.conn)?;
-    let today: Vec<i64> = learners.iter().map(|l| calendar(l).day_of(now)).collect();
+    let today: Vec<Day> = learners.iter().map(|l| calendar(l).day_of(now)).collect();
     let places = stats::ById::new(learners.iter().map(|l| l.id));
     // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
-    let mut activity: Vec<(u32, Option<i64>)> = vec![(0, None); learners.len()];
+    let mut activity: Vec<(u32, Option<Day>)> = vec![(0, None); learners.len()];
     store::for_each_review_day(&store.conn, |learner, card, day| {
         if let Some(p) = places.position(learner)
             && ids.position(card).is_some()

@@ -1,6 +1,7 @@
 //! What checking an answer decides: the [`Verdict`] (right or wrong, and by which [`Rule`], stored with every review)
 //! and the FSRS rating an auto-graded verdict earns.
 
+use crate::schedule::Rating;
 use serde::{Deserialize, Serialize};
 
 /// Which rule decided a verdict; stored with every review.
@@ -68,12 +69,12 @@ impl Verdict {
 pub const SLOW_SECONDS: f64 = 60.0;
 
 /// The FSRS rating (1 Again, 2 Hard, 3 Good) an auto-graded verdict earns.
-pub fn rating(verdict: &Verdict, seconds: f64) -> u8 {
+pub fn rating(verdict: &Verdict, seconds: f64) -> Rating {
     match verdict.rule {
-        _ if !verdict.correct => 1,
-        Rule::Typo => 2,
-        _ if seconds > SLOW_SECONDS => 2,
-        _ => 3,
+        _ if !verdict.correct => Rating::Again,
+        Rule::Typo => Rating::Hard,
+        _ if seconds > SLOW_SECONDS => Rating::Hard,
+        _ => Rating::Good,
     }
 }
 
@@ -93,12 +94,12 @@ mod tests {
             rule: Rule::Words,
             near: None,
         };
-        assert_eq!(rating(&v, 3.0), 3);
+        assert_eq!(rating(&v, 3.0), Rating::Good);
     }
 
     #[test]
     fn ratings() {
-        assert_eq!(rating(&Verdict::wrong(), 3.0), 1);
+        assert_eq!(rating(&Verdict::wrong(), 3.0), Rating::Again);
         assert_eq!(
             rating(
                 &Verdict {
@@ -108,9 +109,9 @@ mod tests {
                 },
                 3.0
             ),
-            2
+            Rating::Hard
         );
-        assert_eq!(rating(&Verdict::right(), 3.0), 3);
-        assert_eq!(rating(&Verdict::right(), 90.0), 2);
+        assert_eq!(rating(&Verdict::right(), 3.0), Rating::Good);
+        assert_eq!(rating(&Verdict::right(), 90.0), Rating::Hard);
     }
 }

@@ -1,6 +1,8 @@
 //! The cells of a grade file: text made safe for spreadsheets, numbers with at most two decimals, dates and
 //! timestamps, and percentages.
 
+use crate::time::UnixMs;
+
 /// A text cell made safe for spreadsheets: one starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 /// leading `'`, as Canvas's own exporter does for `=`. Control and invisible format characters are removed first
 /// (see [`crate::text::clean`]), so that none can hide a leading `=` from this check.
@@ -19,17 +21,17 @@ pub fn number(value: f64) -> String {
     if s == "-0" { "0".into() } else { s.to_string() }
 }
 
-pub(super) fn date(ms: i64) -> String {
+pub(super) fn date(at: UnixMs) -> String {
     use chrono::TimeZone;
     chrono::Local
-        .timestamp_millis_opt(ms)
+        .timestamp_millis_opt(at.0)
         .single()
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
 
-pub(super) fn timestamp(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
+pub(super) fn timestamp(at: UnixMs) -> String {
+    chrono::DateTime::from_timestamp_millis(at.0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()
 }

@@ -3,6 +3,7 @@
 
 use super::Identity;
 use crate::exam::Grading;
+use crate::time::UnixMs;
 
 /// One closed attempt's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,8 +12,7 @@ pub struct ExamScore {
     pub number: i64,
     pub score: f64,
     pub max_score: f64,
-    /// Unix milliseconds.
-    pub closed_at: i64,
+    pub closed_at: UnixMs,
     /// Sat on the learner's own machine and brought in a progress bundle.
     pub unsupervised: bool,
 }
@@ -24,8 +24,8 @@ pub struct ExamResult {
     pub fraction: f64,
     /// The attempt the grade is from; `None` for a mean.
     pub attempt: Option<i64>,
-    /// When the counted attempt (for a mean, the last one) closed, Unix milliseconds.
-    pub closed_at_ms: i64,
+    /// When the counted attempt (for a mean, the last one) closed.
+    pub closed_at_ms: UnixMs,
 }
 
 /// The grade from a learner's closed attempts by the exam's grading method: `highest`, `last`, or `mean` (of the
@@ -98,7 +98,7 @@ pub struct DeckResult {
     /// deck's active items, new ones counting 0; 0 to 1.
     pub mastery: f64,
     pub days_active: u32,
-    pub last_activity_ms: Option<i64>,
+    pub last_activity_ms: Option<crate::time::UnixMs>,
 }
 
 /// One learner's row: detente's name, identity, and one value per exam and per deck of the [`Sheet`].
@@ -129,7 +129,7 @@ mod tests {
             number,
             score,
             max_score: 10.0,
-            closed_at: number * 1000,
+            closed_at: UnixMs::from_secs(number),
             unsupervised: false,
         };
         let (one, two, three) = (a(1, 6.0), a(2, 9.0), a(3, 3.0));

@@ -1,6 +1,7 @@
 //! Calendar days in the learner's time zone, starting at the rollover hour: which day a time falls on, and when a
 //! day starts. Days are counted from 1 January of year 1.
 
+use crate::time::{Day, UnixMs};
 use chrono::{Datelike, FixedOffset, Local, NaiveDate, TimeZone};
 
 /// Calendar days in the learner's time zone, starting at the rollover hour (4 am, as in Anki).
@@ -32,8 +33,8 @@ impl Calendar {
         }
     }
 
-    /// The calendar day (days since 1 January of year 1) that Unix time `ts` falls on.
-    pub fn day_of(&self, ts: i64) -> i64 {
+    /// The calendar day that Unix time `ts` (in seconds) falls on.
+    pub fn day_of(&self, ts: i64) -> Day {
         let shift = |naive: chrono::NaiveDateTime| {
             i64::from(
                 (naive - chrono::Duration::hours(i64::from(self.rollover_hour)))
@@ -51,11 +52,17 @@ impl Calendar {
                 .single()
                 .map(|d| shift(d.naive_local())),
         }
-        .unwrap_or(ts.div_euclid(86_400) + 719_163)
+        .map_or(Day(ts.div_euclid(86_400) + 719_163), Day)
     }
 
-    /// Unix time of the start of calendar day `day` (its rollover hour).
-    pub fn start_of(&self, day: i64) -> i64 {
+    /// The calendar day that the moment `at` falls on (its whole seconds, as [`Calendar::day_of`] takes them).
+    pub fn day_of_ms(&self, at: UnixMs) -> Day {
+        self.day_of(at.secs())
+    }
+
+    /// Unix time (in seconds) of the start of calendar day `day` (its rollover hour).
+    pub fn start_of(&self, day: Day) -> i64 {
+        let day = day.0;
         let naive = i32::try_from(day)
             .ok()
             .and_then(NaiveDate::from_num_days_from_ce_opt)
@@ -75,6 +82,11 @@ impl Calendar {
         }
         .unwrap_or_else(|| naive.and_utc().timestamp())
     }
+
+    /// The moment calendar day `day` starts (its rollover hour), as [`Calendar::start_of`] gives it.
+    pub fn start_of_ms(&self, day: Day) -> UnixMs {
+        UnixMs::from_secs(self.start_of(day))
+    }
 }
 
 #[cfg(test)]
@@ -91,7 +103,7 @@ mod tests {
         let early = chrono::DateTime::parse_from_rfc3339("2024-01-02T04:30:00+01:00")
             .expect("date")
             .timestamp();
-        assert_eq!(cal.day_of(late) + 1, cal.day_of(early));
+        assert_eq!(cal.day_of(late).plus(1), cal.day_of(early));
         let start = cal.start_of(cal.day_of(early));
         assert_eq!(
             start,

@@ -17,6 +17,7 @@
 //! was in force, so it reproduces the states whatever exam dates are set when it runs.
 
 use super::{Calendar, Outcome, Phase, Scheduler};
+use crate::time::Day;
 use chrono::{Datelike, NaiveDate};
 
 /// New cards in an exam's scope are all seen this many days before it, unless said otherwise.
@@ -25,7 +26,7 @@ pub const DEFAULT_LEAD_DAYS: u32 = 3;
 /// An exam's day, in the learner's calendar days ([`Calendar::day_of`]: days since 1 January of year 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExamDate {
-    pub day: i64,
+    pub day: Day,
     /// New cards in scope are all seen at least this many days before the exam (D).
     pub lead_days: u32,
 }
@@ -34,48 +35,48 @@ impl ExamDate {
     /// The exam on `date`, new cards seen `lead_days` before it.
     pub fn on(date: NaiveDate, lead_days: u32) -> ExamDate {
         ExamDate {
-            day: i64::from(date.num_days_from_ce()),
+            day: Day(i64::from(date.num_days_from_ce())),
             lead_days,
         }
     }
 
     /// The exam's calendar date.
     pub fn date(&self) -> Option<NaiveDate> {
-        i32::try_from(self.day)
+        i32::try_from(self.day.0)
             .ok()
             .and_then(NaiveDate::from_num_days_from_ce_opt)
     }
 
     /// Whether the exam still lies ahead on `today` (the rule holds until the day before it).
-    pub fn ahead(&self, today: i64) -> bool {
+    pub fn ahead(&self, today: Day) -> bool {
         today < self.day
     }
 
     /// Days from `today` to the exam.
-    pub fn days_left(&self, today: i64) -> i64 {
-        self.day - today
+    pub fn days_left(&self, today: Day) -> i64 {
+        self.day.days_since(today)
     }
 
     /// The last day a new card in scope may be seen for the first time.
-    pub fn last_new_day(&self) -> i64 {
-        self.day - i64::from(self.lead_days)
+    pub fn last_new_day(&self) -> Day {
+        self.day.plus(-i64::from(self.lead_days))
     }
 
     /// New cards in scope to introduce on `today`, when `to_go` of them were still new at the start of the day:
     /// the same number each day up to [`ExamDate::last_new_day`] (rounded up), all of them once that day is past,
     /// none on or after the exam's day.
-    pub fn new_today(&self, today: i64, to_go: u32) -> u32 {
+    pub fn new_today(&self, today: Day, to_go: u32) -> u32 {
         if !self.ahead(today) || to_go == 0 {
             return 0;
         }
-        let days = (self.last_new_day() - today + 1).max(1);
+        let days = (self.last_new_day().days_since(today) + 1).max(1);
         u32::try_from(i64::from(to_go).div_euclid(days) + i64::from(i64::from(to_go) % days != 0))
             .unwrap_or(to_go)
     }
 }
 
 /// The line `due` and `stats` show: "exam in 12 days: 143 new cards to go, 12 a day".
-pub fn line(exam: &ExamDate, today: i64, to_go: u32, per_day: u32) -> String {
+pub fn line(exam: &ExamDate, today: Day, to_go: u32, per_day: u32) -> String {
     let days = exam.days_left(today);
     let when = match days {
         ..=0 => "exam today".to_string(),
@@ -116,7 +117,7 @@ impl Upcoming {
 }
 
 /// The exam in force for a card on `today`: the soonest of those still ahead whose scope covers it.
-pub fn for_card(exams: &[Upcoming], today: i64, deck: &str, tags: &[String]) -> Option<ExamDate> {
+pub fn for_card(exams: &[Upcoming], today: Day, deck: &str, tags: &[String]) -> Option<ExamDate> {
     exams
         .iter()
         .filter(|e| e.date.ahead(today) && e.covers(deck, tags))
@@ -186,7 +187,7 @@ pub fn apply(
     }
     let from = state.interval;
     state.interval = u32::try_from(last).unwrap_or(1);
-    state.due = cal.start_of(today + last);
+    state.due = cal.start_of(today.plus(last));
     Some(from)
 }
 
@@ -200,14 +201,14 @@ mod tests {
         Calendar::fixed(FixedOffset::east_opt(0).expect("utc"), 4)
     }
 
-    fn review(stability: f32, interval: u32, today: i64) -> Outcome {
+    fn review(stability: f32, interval: u32, today: Day) -> Outcome {
         Outcome {
             state: CardState {
                 phase: Phase::Review,
                 step: 0,
                 stability,
                 difficulty: 5.0,
-                due: cal().start_of(today + i64::from(interval)),
+                due: cal().start_of(today.plus(i64::from(interval))),
                 last_review: cal().start_of(today) + 3600,
                 last_day: today,
                 interval,
@@ -224,13 +225,13 @@ mod tests {
         Scheduler::new(Settings::default()).expect("defaults")
     }
 
-    const TODAY: i64 = 739_000;
+    const TODAY: Day = Day(739_000);
 
     #[test]
     fn an_interval_past_the_exam_with_low_recall_is_shortened_to_the_last_good_day() {
         let s = scheduler();
         let exam = ExamDate {
-            day: TODAY + 30,
+            day: TODAY.plus(30),
             lead_days: 3,
         };
         // S = 10: recall 0.9 after 10 days, below it after; a 45-day interval would leave recall on the exam day
@@ -239,10 +240,10 @@ mod tests {
         let from = apply(&s, &mut out, &exam, &cal());
         assert_eq!(from, Some(45));
         assert_eq!(out.state.interval, 10);
-        assert_eq!(out.state.due, cal().start_of(TODAY + 10));
+        assert_eq!(out.state.due, cal().start_of(TODAY.plus(10)));
         assert!(s.retrievability(&out.state, 10.0) >= 0.9);
         assert!(s.retrievability(&out.state, 11.0) < 0.9);
-        assert!(TODAY + i64::from(out.state.interval) < exam.day);
+        assert!(TODAY.plus(i64::from(out.state.interval)) < exam.day);
     }
 
     #[test]
@@ -250,7 +251,7 @@ mod tests {
         let s = scheduler();
         // Past the exam, but the exam comes 5 days on, when recall is still above 0.9.
         let exam = ExamDate {
-            day: TODAY + 5,
+            day: TODAY.plus(5),
             lead_days: 3,
         };
         let mut out = review(10.0, 12, TODAY);
@@ -259,7 +260,7 @@ mod tests {
         assert_eq!(out, before);
         // Ends before the exam.
         let exam = ExamDate {
-            day: TODAY + 30,
+            day: TODAY.plus(30),
             lead_days: 3,
         };
         let mut out = review(10.0, 10, TODAY);
@@ -272,16 +273,17 @@ mod tests {
     fn never_past_the_exam_for_any_stability_while_it_is_ahead() {
         let s = scheduler();
         let exam = ExamDate {
-            day: TODAY + 20,
+            day: TODAY.plus(20),
             lead_days: 3,
         };
-        for day in TODAY..exam.day {
+        for day in (TODAY.0..exam.day.0).map(Day) {
             for stability in [0.5f32, 1.0, 3.0, 8.0, 19.0, 40.0, 200.0] {
                 for interval in [1u32, 2, 5, 13, 30, 90, 400] {
                     let mut out = review(stability, interval, day);
                     apply(&s, &mut out, &exam, &cal());
-                    let next = day + i64::from(out.state.interval);
-                    let recall_on_day = s.retrievability(&out.state, (exam.day - day) as f32);
+                    let next = day.plus(i64::from(out.state.interval));
+                    let recall_on_day =
+                        s.retrievability(&out.state, exam.day.days_since(day) as f32);
                     assert!(
                         next <= exam.day || recall_on_day >= 0.9,
                         "S {stability}, interval {interval} on day {day}: next {next}"
@@ -299,14 +301,14 @@ mod tests {
             day: TODAY,
             lead_days: 3,
         };
-        for today in [TODAY, TODAY + 1, TODAY + 40] {
+        for today in [TODAY, TODAY.plus(1), TODAY.plus(40)] {
             let mut out = review(2.0, 60, today);
             let before = out;
             assert_eq!(apply(&s, &mut out, &exam, &cal()), None);
             assert_eq!(out, before);
         }
         let ahead = ExamDate {
-            day: TODAY + 30,
+            day: TODAY.plus(30),
             lead_days: 3,
         };
         let mut learning = review(2.0, 0, TODAY);
@@ -322,7 +324,7 @@ mod tests {
             Upcoming {
                 name: "final".into(),
                 date: ExamDate {
-                    day: TODAY + 30,
+                    day: TODAY.plus(30),
                     lead_days: 3,
                 },
                 decks: vec![],
@@ -331,7 +333,7 @@ mod tests {
             Upcoming {
                 name: "midterm".into(),
                 date: ExamDate {
-                    day: TODAY + 10,
+                    day: TODAY.plus(10),
                     lead_days: 3,
                 },
                 decks: vec!["sherr".into()],
@@ -341,19 +343,19 @@ mod tests {
         let themed = vec!["theme:security".to_string()];
         assert_eq!(
             for_card(&exams, TODAY, "sherr", &themed).map(|d| d.day),
-            Some(TODAY + 10)
+            Some(TODAY.plus(10))
         );
         assert_eq!(
             for_card(&exams, TODAY, "other", &themed).map(|d| d.day),
-            Some(TODAY + 30)
+            Some(TODAY.plus(30))
         );
         // Out of scope: no exam; after the midterm, the final.
         assert_eq!(for_card(&exams, TODAY, "other", &[]), None);
         assert_eq!(
-            for_card(&exams, TODAY + 10, "sherr", &themed).map(|d| d.day),
-            Some(TODAY + 30)
+            for_card(&exams, TODAY.plus(10), "sherr", &themed).map(|d| d.day),
+            Some(TODAY.plus(30))
         );
-        assert_eq!(for_card(&exams, TODAY + 30, "sherr", &themed), None);
+        assert_eq!(for_card(&exams, TODAY.plus(30), "sherr", &themed), None);
         assert!(glob("actor:*", "actor:nato") && !glob("actor:*", "theme:x"));
         assert!(glob("a?c", "abc") && glob("*", "") && !glob("a", "ab"));
     }
@@ -361,7 +363,7 @@ mod tests {
     #[test]
     fn new_cards_are_paced_to_finish_lead_days_before() {
         let exam = ExamDate {
-            day: TODAY + 30,
+            day: TODAY.plus(30),
             lead_days: 3,
         };
         // 240 cards, 30 days out: days TODAY..=TODAY+27 are 28 days, 9 a day (rounded up).
@@ -373,23 +375,24 @@ mod tests {
             let n = exam.new_today(day, to_go);
             assert!(n > 0);
             to_go -= n.min(to_go);
-            day += 1;
+            day = day.plus(1);
         }
         assert!(
-            day - 1 <= exam.last_new_day(),
+            day.plus(-1) <= exam.last_new_day(),
             "last new card on {}",
-            day - 1
+            day.plus(-1)
         );
         // Spread evenly: never more than one apart from the first day's count.
         assert!(
-            (0..28).all(|d| exam.new_today(TODAY + d, 240u32.saturating_sub(9 * d as u32)) <= 9)
+            (0..28)
+                .all(|d| exam.new_today(TODAY.plus(d), 240u32.saturating_sub(9 * d as u32)) <= 9)
         );
         // Past the last new day: everything left, at once; none on the exam's day.
-        assert_eq!(exam.new_today(TODAY + 28, 17), 17);
-        assert_eq!(exam.new_today(TODAY + 30, 17), 0);
+        assert_eq!(exam.new_today(TODAY.plus(28), 17), 17);
+        assert_eq!(exam.new_today(TODAY.plus(30), 17), 0);
         assert_eq!(exam.new_today(TODAY, 0), 0);
         assert_eq!(
-            line(&exam, TODAY + 18, 143, 12),
+            line(&exam, TODAY.plus(18), 143, 12),
             "exam in 12 days: 143 new cards to go, 12 a day"
         );
         let date = crate::text::parse_date("2026-12-14").expect("date");

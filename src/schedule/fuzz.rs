@@ -49,7 +49,7 @@ pub fn fuzz_factor(card_key: &str, reps: u32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schedule::{CardState, Phase, Scheduler, Settings};
+    use crate::schedule::{CardState, Phase, Rating, Scheduler, Settings};
 
     #[test]
     fn anki_fuzz_vectors() {
@@ -91,7 +91,7 @@ mod tests {
             difficulty: 5.0,
             due: 0,
             last_review: 0,
-            last_day: 0,
+            last_day: crate::time::Day(0),
             interval: 3,
             reps: 3,
             lapses: 0,
@@ -101,7 +101,8 @@ mod tests {
         for i in 0..2000u32 {
             let f = fuzz_factor("deck/card/0", i);
             assert!((0.0..1.0).contains(&f));
-            let days: Vec<u32> = (2..=4)
+            let days: Vec<u32> = [Rating::Hard, Rating::Good, Rating::Easy]
+                .into_iter()
                 .map(|r| {
                     s.answer_with_elapsed(Some(&prev), r, 0, 3, Some(f))
                         .map(|o| o.state.interval)

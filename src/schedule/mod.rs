@@ -4,12 +4,13 @@
 //! a fuzz factor the caller draws from a seeded RNG.
 //!
 //! Where things are: `state` (phases, card states, settings), `calendar`, `scheduler` (answering a card), `fuzz`,
-//! `replay` (a study log to card states), [`exam_date`] (scheduling toward an exam) and `queue` (the queue's totals).
+//! `rating` (Again to Easy), `replay` (a study log to card states), [`exam_date`] (scheduling toward an exam) and `queue` (the queue's totals).
 
 mod calendar;
 pub mod exam_date;
 mod fuzz;
 mod queue;
+mod rating;
 mod replay;
 mod scheduler;
 mod state;
@@ -17,6 +18,7 @@ mod state;
 pub use calendar::Calendar;
 pub use fuzz::{fuzz_factor, with_fuzz};
 pub use queue::Queue;
+pub use rating::Rating;
 pub use replay::{LoggedReview, replay};
 pub use scheduler::{Outcome, Scheduler};
 pub use state::{CardState, Phase, Settings};

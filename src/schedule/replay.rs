@@ -3,6 +3,7 @@
 
 use super::exam_date;
 use super::{Calendar, CardState, Scheduler, fuzz_factor};
+use crate::time::{Day, UnixMs};
 
 /// One study review, as replaying the schedule needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -10,11 +11,11 @@ pub struct LoggedReview {
     pub card_id: i64,
     /// "deck/card/sibling", the key the fuzz seed is drawn from.
     pub key: String,
-    pub rating: u8,
-    pub reviewed_at_ms: i64,
-    pub day: i64,
+    pub rating: super::Rating,
+    pub reviewed_at_ms: UnixMs,
+    pub day: Day,
     /// The exam day ([`exam_date::ExamDate::day`]) in force for the card when it was answered, as the log recorded it.
-    pub exam_day: Option<i64>,
+    pub exam_day: Option<Day>,
 }
 
 /// Replays a learner's study log (oldest first, as the store's `study_log` gives it, which already starts each
@@ -31,7 +32,7 @@ pub fn replay(
     for r in log {
         let prev: Option<&CardState> = states.get(&r.card_id);
         let fuzz = fuzz_factor(&r.key, prev.map_or(0, |s| s.reps));
-        let mut out = scheduler.answer(prev, r.rating, r.reviewed_at_ms / 1000, cal, Some(fuzz))?;
+        let mut out = scheduler.answer(prev, r.rating, r.reviewed_at_ms.secs(), cal, Some(fuzz))?;
         if let Some(day) = r.exam_day {
             exam_date::apply(
                 scheduler,

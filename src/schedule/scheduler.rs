@@ -3,7 +3,8 @@
 //! card gives its next state as an [`Outcome`].
 
 use super::fuzz::{round_days, with_fuzz};
-use super::{Calendar, CardState, Phase, Settings};
+use super::{Calendar, CardState, Phase, Rating, Settings};
+use crate::time::Day;
 use fsrs::{FSRS, MemoryState, NextStates};
 
 /// What answering a card did.
@@ -31,24 +32,24 @@ impl Scheduler {
         })
     }
 
-    /// Answers a card (`prev` is `None` for a new card) with `rating` 1 to 4 at Unix time `now`. `fuzz` is a
+    /// Answers a card (`prev` is `None` for a new card) with `rating` at Unix time `now`. `fuzz` is a
     /// number in [0, 1) drawn from a seeded RNG, or `None` for no fuzz.
     pub fn answer(
         &self,
         prev: Option<&CardState>,
-        rating: u8,
+        rating: Rating,
         now: i64,
         cal: &Calendar,
         fuzz: Option<f32>,
     ) -> crate::error::Result<Outcome> {
         let today = cal.day_of(now);
         let elapsed = prev.map_or(0, |p| {
-            (today - p.last_day).clamp(0, i64::from(u32::MAX)) as u32
+            today.days_since(p.last_day).clamp(0, i64::from(u32::MAX)) as u32
         });
         let mut outcome = self.answer_with_elapsed(prev, rating, now, elapsed, fuzz)?;
         outcome.state.last_day = today;
         if outcome.state.phase == Phase::Review {
-            outcome.state.due = cal.start_of(today + i64::from(outcome.state.interval));
+            outcome.state.due = cal.start_of(today.plus(i64::from(outcome.state.interval)));
         }
         Ok(outcome)
     }
@@ -58,12 +59,11 @@ impl Scheduler {
     pub fn answer_with_elapsed(
         &self,
         prev: Option<&CardState>,
-        rating: u8,
+        rating: Rating,
         now: i64,
         elapsed_days: u32,
         fuzz: Option<f32>,
     ) -> crate::error::Result<Outcome> {
-        let rating = rating.clamp(1, 4);
         let memory = prev.filter(|p| p.phase != Phase::New).map(|p| MemoryState {
             stability: p.stability,
             difficulty: p.difficulty,
@@ -72,10 +72,10 @@ impl Scheduler {
             .fsrs
             .next_states(memory, self.settings.desired_retention, elapsed_days)?;
         let chosen = match rating {
-            1 => &next.again,
-            2 => &next.hard,
-            3 => &next.good,
-            _ => &next.easy,
+            Rating::Again => &next.again,
+            Rating::Hard => &next.hard,
+            Rating::Good => &next.good,
+            Rating::Easy => &next.easy,
         };
         let phase = prev.map_or(Phase::New, |p| p.phase);
         let mut state = CardState {
@@ -85,7 +85,7 @@ impl Scheduler {
             difficulty: chosen.memory.difficulty,
             due: now,
             last_review: now,
-            last_day: prev.map_or(0, |p| p.last_day),
+            last_day: prev.map_or(Day(0), |p| p.last_day),
             interval: 0,
             reps: prev.map_or(0, |p| p.reps) + 1,
             lapses: prev.map_or(0, |p| p.lapses),
@@ -124,7 +124,7 @@ impl Scheduler {
                     None => graduate(&mut state),
                 }
             }
-            Phase::Review if rating == 1 => {
+            Phase::Review if rating == Rating::Again => {
                 state.lapses += 1;
                 let t = self.settings.leech_threshold.max(1);
                 if state.lapses >= t && (state.lapses - t).is_multiple_of((t / 2).max(1)) {
@@ -144,9 +144,9 @@ impl Scheduler {
                 let last = prev.map_or(0, |p| p.interval);
                 let (hard, good, easy) = self.passing_intervals(&next, last, fuzz);
                 let days = match rating {
-                    2 => hard,
-                    3 => good,
-                    _ => easy,
+                    Rating::Again | Rating::Hard => hard,
+                    Rating::Good => good,
+                    Rating::Easy => easy,
                 };
                 state.interval = days;
                 state.due = now + i64::from(days) * 86_400;
@@ -222,13 +222,13 @@ impl Scheduler {
 }
 
 /// The next (step, delay in seconds) within learning or relearning steps, or `None` when the card graduates.
-fn step_transition(steps: &[u32], step: usize, rating: u8) -> Option<(usize, u32)> {
-    if steps.is_empty() || (step >= steps.len() && rating > 1) {
+fn step_transition(steps: &[u32], step: usize, rating: Rating) -> Option<(usize, u32)> {
+    if steps.is_empty() || (step >= steps.len() && rating > Rating::Again) {
         return None;
     }
     match rating {
-        1 => Some((0, steps[0])),
-        2 => {
+        Rating::Again => Some((0, steps[0])),
+        Rating::Hard => {
             let delay = match (step, steps) {
                 (0, [only]) => only.saturating_mul(3) / 2,
                 (0, [first, second, ..]) => (first + second) / 2,
@@ -236,7 +236,7 @@ fn step_transition(steps: &[u32], step: usize, rating: u8) -> Option<(usize, u32
             };
             Some((step, delay))
         }
-        3 if step + 1 < steps.len() => Some((step + 1, steps[step + 1])),
+        Rating::Good if step + 1 < steps.len() => Some((step + 1, steps[step + 1])),
         _ => None,
     }
 }
@@ -255,19 +255,19 @@ mod tests {
             difficulty: 5.0,
             due: 0,
             last_review: 0,
-            last_day: 0,
+            last_day: crate::time::Day(0),
             interval: 5,
             reps: 10,
             lapses: 7,
             leech: false,
         };
         let out = s
-            .answer_with_elapsed(Some(&state), 1, 0, 5, None)
+            .answer_with_elapsed(Some(&state), Rating::Again, 0, 5, None)
             .expect("answer");
         assert!(out.became_leech && out.state.leech && out.state.lapses == 8);
         state.lapses = 3;
         assert!(
-            !s.answer_with_elapsed(Some(&state), 1, 0, 5, None)
+            !s.answer_with_elapsed(Some(&state), Rating::Again, 0, 5, None)
                 .expect("answer")
                 .became_leech
         );

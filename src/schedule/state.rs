@@ -1,6 +1,7 @@
 //! What scheduling works on: where a card is in its life ([`Phase`]), one learner's state of one card
 //! ([`CardState`]), and a learner's scheduling [`Settings`].
 
+use crate::time::Day;
 use serde::{Deserialize, Serialize};
 
 /// Where a card is in its life. A card a learner has never seen has no state at all ("new").
@@ -52,7 +53,7 @@ pub struct CardState {
     pub due: i64,
     /// When it was last reviewed, in Unix seconds, and on which calendar day.
     pub last_review: i64,
-    pub last_day: i64,
+    pub last_day: Day,
     /// The interval last scheduled, in days (0 while in learning steps).
     pub interval: u32,
     pub reps: u32,

@@ -6,6 +6,7 @@ use super::{Prompter, Question, Reply, Session};
 use crate::deck::{Body, cloze_blanks, cloze_question};
 use crate::error::Result;
 use crate::grade::{self, Lexicon, Rule, Verdict};
+use crate::schedule::Rating;
 use crate::store::{self, StoredCard};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
@@ -15,7 +16,8 @@ pub(crate) struct Answered {
     pub(crate) response: serde_json::Value,
     pub(crate) given: String,
     pub(crate) verdict: Verdict,
-    pub(crate) rating: u8,
+    /// The learner's own rating (a flashcard); `None` when the verdict decides it at commit.
+    pub(crate) rating: Option<Rating>,
 }
 
 impl Session<'_> {
@@ -102,15 +104,15 @@ pub(crate) fn ask(
             };
             let rating = reply!(p.reveal(q, &back));
             let verdict = Verdict {
-                correct: rating > 1,
+                correct: rating > Rating::Again,
                 rule: Rule::SelfGraded,
                 near: None,
             };
             Answered {
-                response: rating.into(),
+                response: rating.number().into(),
                 given: rating_name(rating).into(),
                 verdict,
-                rating,
+                rating: Some(rating),
             }
         }
         Body::Choice { choices, answer } => {
@@ -214,7 +216,7 @@ fn graded(response: serde_json::Value, given: String, verdict: Verdict) -> Answe
     Answered {
         response,
         given,
-        rating: 0,
+        rating: None,
         verdict,
     }
 }
@@ -269,12 +271,12 @@ pub(super) fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
     }
 }
 
-fn rating_name(r: u8) -> &'static str {
+fn rating_name(r: Rating) -> &'static str {
     match r {
-        1 => "Again",
-        2 => "Hard",
-        3 => "Good",
-        _ => "Easy",
+        Rating::Again => "Again",
+        Rating::Hard => "Hard",
+        Rating::Good => "Good",
+        Rating::Easy => "Easy",
     }
 }
 

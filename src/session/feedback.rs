@@ -151,7 +151,7 @@ pub fn when(due: i64, now: i64, cal: &Calendar) -> String {
         let m = (secs + 59) / 60;
         return format!("in {m} minute{}", if m == 1 { "" } else { "s" });
     }
-    let days = cal.day_of(due) - cal.day_of(now);
+    let days = cal.day_of(due).days_since(cal.day_of(now));
     match days {
         0 => format!("in {} hours", (secs + 1800) / 3600),
         1 => "tomorrow".into(),

@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::grade::{self, Lexicon, Rule, Verdict};
 use crate::schedule::{Calendar, CardState, Outcome, Scheduler, fuzz_factor};
 use crate::store::{self, Filter, Learner, Store, StoredCard, counts};
+use crate::time::{UnixMs, ms_as_secs_f64, ms_to_secs};
 use ask::{Answered, answered_clone};
 use queue::Queue;
 use rand_chacha::ChaCha8Rng;
@@ -52,7 +53,7 @@ struct Last {
     correct: bool,
     card: StoredCard,
     before: Option<CardState>,
-    answered_at: i64,
+    answered_at: UnixMs,
     duration_ms: i64,
 }
 
@@ -90,8 +91,7 @@ impl<'a> Session<'a> {
         clock: &'a dyn Clock,
         cal: Calendar,
     ) -> Result<Session<'a>> {
-        let now_ms = clock.now_ms();
-        let now = now_ms / 1000;
+        let now = clock.now_ms().secs();
         let scheduler = Scheduler::new(learner.settings())?;
         let sources = store::deck_sources(&store.conn)?;
         // The session is recorded with its first answer, in that answer's transaction: starting writes nothing
@@ -138,7 +138,7 @@ impl<'a> Session<'a> {
                 break;
             }
             if let Some(m) = self.opts.minutes
-                && self.clock.now_ms() - started >= i64::from(m) * 60_000
+                && self.clock.now_ms().since(started) >= i64::from(m) * 60_000
             {
                 prompter.message(&format!("{m} minutes are up."));
                 break;
@@ -169,7 +169,7 @@ impl<'a> Session<'a> {
                 }
             };
             let answered_at = self.clock.now_ms();
-            let duration_ms = (answered_at - shown_at).max(0);
+            let duration_ms = answered_at.since(shown_at).max(0);
             let saved = self.save(
                 &card,
                 before.as_ref(),
@@ -210,7 +210,7 @@ impl<'a> Session<'a> {
                             &tx,
                             self.learner.id,
                             current.card.id,
-                            answered_at / 1000,
+                            answered_at.secs(),
                             note.as_deref(),
                         )?;
                         tx.commit()?;
@@ -243,7 +243,7 @@ impl<'a> Session<'a> {
         card: &StoredCard,
         before: Option<&CardState>,
         answered: &Answered,
-        answered_at: i64,
+        answered_at: UnixMs,
         duration_ms: i64,
         prompter: &mut dyn Prompter,
     ) -> Result<Option<(i64, Outcome)>> {
@@ -277,7 +277,7 @@ impl<'a> Session<'a> {
                 rule: Rule::Override,
                 near: None,
             },
-            rating: 3,
+            rating: Some(crate::schedule::Rating::Good),
             ..answered_clone(answered)
         };
         let (id, outcome) = self.commit(
@@ -297,20 +297,20 @@ impl<'a> Session<'a> {
 
     /// Ends the session: its length and the counts left for later in the summary, its row closed (if an answer
     /// recorded it), and the summary shown.
-    fn end(mut self, started: i64, prompter: &mut dyn Prompter) -> Result<Summary> {
+    fn end(mut self, started: UnixMs, prompter: &mut dyn Prompter) -> Result<Summary> {
         let now = self.clock.now_ms();
-        self.summary.seconds = ((now - started).max(0) / 1000) as u64;
+        self.summary.seconds = ms_to_secs(now.since(started).max(0)) as u64;
         // The counts `due` shows, from the store after the last answer: the card on screen at Esc counts too.
         (self.summary.due_tomorrow, self.summary.later_today) = counts::session_end(
             &self.store.conn,
             self.learner.id,
             &self.opts.filter,
-            now / 1000,
+            now.secs(),
             &self.cal,
         )?;
         let ended = match self.record.id {
             Some(id) => self.store.write().and_then(|tx| {
-                store::end_session(&tx, id, now / 1000)?;
+                store::end_session(&tx, id, now.secs())?;
                 Ok(tx.commit()?)
             }),
             None => Ok(()),
@@ -360,16 +360,14 @@ impl<'a> Session<'a> {
         card: &StoredCard,
         before: Option<&CardState>,
         answered: &Answered,
-        at_ms: i64,
+        at: UnixMs,
         duration_ms: i64,
         replacing: Option<i64>,
     ) -> Result<(i64, crate::schedule::Outcome)> {
-        let rating = if answered.rating > 0 {
-            answered.rating
-        } else {
-            grade::rating(&answered.verdict, duration_ms as f64 / 1000.0)
-        };
-        let now = at_ms / 1000;
+        let rating = answered
+            .rating
+            .unwrap_or_else(|| grade::rating(&answered.verdict, ms_as_secs_f64(duration_ms)));
+        let now = at.secs();
         let key = format!("{}/{}/{}", card.deck_id, card.card_key, card.sibling);
         let fuzz = fuzz_factor(&key, before.map_or(0, |b| b.reps));
         let mut outcome = self
@@ -389,7 +387,7 @@ impl<'a> Session<'a> {
             learner_id: self.learner.id,
             card_id: card.id,
             session_id: self.record.id,
-            reviewed_at_ms: at_ms,
+            reviewed_at_ms: at,
             day: self.cal.day_of(now),
             mode: if self.opts.cram { "cram" } else { "study" }.into(),
             response: answered.response.to_string(),

@@ -5,18 +5,19 @@
 use super::exam;
 use crate::error::Result;
 use crate::grade::Rule;
+use crate::time::UnixMs;
 
 /// The time, in Unix milliseconds.
 pub trait Clock {
-    fn now_ms(&self) -> i64;
+    fn now_ms(&self) -> UnixMs;
 }
 
 /// The system clock.
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    fn now_ms(&self) -> i64 {
-        chrono::Utc::now().timestamp_millis()
+    fn now_ms(&self) -> UnixMs {
+        UnixMs(chrono::Utc::now().timestamp_millis())
     }
 }
 
@@ -142,7 +143,7 @@ pub trait Prompter {
     /// Type an answer (text, cloze, number).
     fn type_answer(&mut self, q: &Question) -> Result<Reply<String>>;
     /// Show the front, reveal `back` on request, and let the learner grade themself 1 (Again) to 4 (Easy).
-    fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<u8>>;
+    fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<crate::schedule::Rating>>;
     /// Show the feedback and ask what next.
     fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>>;
     /// A line of information; the question is shown again in full after it (an undo, say).

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::schedule::exam_date::Upcoming;
 use crate::schedule::{Calendar, CardState, Outcome, Phase};
 use crate::store::{self, Learner, StoredCard, counts};
+use crate::time::UnixMs;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{HashSet, VecDeque};
 
@@ -42,8 +43,8 @@ impl Queue {
         now: i64,
         rng: &mut ChaCha8Rng,
     ) -> Result<(Queue, Vec<Upcoming>)> {
-        let today_start = cal.start_of(cal.day_of(now));
-        let done = store::today(conn, learner.id, today_start * 1000)?;
+        let today_start = cal.start_of_ms(cal.day_of(now));
+        let done = store::today(conn, learner.id, today_start)?;
         let mut queue = Queue {
             learning: Vec::new(),
             reviews: VecDeque::new(),
@@ -62,7 +63,7 @@ impl Queue {
             }
             queue.cram = cards.into();
         } else {
-            let end_of_day = cal.start_of(cal.day_of(now) + 1);
+            let end_of_day = cal.start_of(cal.day_of(now).plus(1));
             queue.learning = store::due_learning(conn, learner.id, end_of_day, &opts.filter)?
                 .into_iter()
                 .map(|(card, due)| (due, card))
@@ -138,7 +139,7 @@ impl Queue {
             }
             return Ok(None);
         }
-        let now = clock.now_ms() / 1000;
+        let now = clock.now_ms().secs();
         for ahead in [0, LEARN_AHEAD] {
             self.learning.sort();
             while let Some(&(due, id)) = self.learning.first() {
@@ -202,7 +203,7 @@ impl Queue {
         self.learning.retain(|(_, id)| *id != card.id);
         let s = &outcome.state;
         if matches!(s.phase, Phase::Learning | Phase::Relearning) {
-            let end_of_day = cal.start_of(cal.day_of(s.last_review) + 1);
+            let end_of_day = cal.start_of(cal.day_of(s.last_review).plus(1));
             if s.due < end_of_day {
                 self.learning.push((s.due, card.id));
             }
@@ -223,7 +224,7 @@ impl Session<'_> {
     /// What is left in the queue, for the study header ("8 due · 5 new left"): learning steps and reviews due
     /// now (the definitions of [`store::counts`]), and new cards still to introduce this session.
     pub fn counts(&self) -> (u32, u32) {
-        self.queue.due_now(self.clock.now_ms() / 1000)
+        self.queue.due_now(self.clock.now_ms().secs())
     }
 
     /// How many cards are queued now (learning due today, reviews, new, cram).
@@ -233,7 +234,7 @@ impl Session<'_> {
 
     /// The header's progress, counting the card on screen: "12 done · 8 due · 5 new left", and the time left when
     /// the session has a time limit.
-    pub(super) fn progress(&self, started_ms: i64, current_new: bool) -> String {
+    pub(super) fn progress(&self, started: UnixMs, current_new: bool) -> String {
         let done = self.summary.done;
         let mut parts = vec![format!("{done} done")];
         if self.opts.cram {
@@ -251,7 +252,7 @@ impl Session<'_> {
             parts.push(format!("{new} new left"));
         }
         if let Some(m) = self.opts.minutes {
-            let left = i64::from(m) * 60_000 - (self.clock.now_ms() - started_ms);
+            let left = i64::from(m) * 60_000 - self.clock.now_ms().since(started);
             let mins = (left.max(0) + 59_999) / 60_000;
             parts.push(format!("{mins} min left"));
         }
@@ -263,8 +264,8 @@ impl Session<'_> {
         if self.opts.cram {
             return Ok("No cards match; check --deck and --tag (see `detente decks`).".into());
         }
-        let now = self.clock.now_ms() / 1000;
-        let end_today = self.cal.start_of(self.cal.day_of(now) + 1);
+        let now = self.clock.now_ms().secs();
+        let end_today = self.cal.start_of(self.cal.day_of(now).plus(1));
         let waiting: u32 = counts::deck_counts(
             &self.store.conn,
             self.learner.id,

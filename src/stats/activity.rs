@@ -3,6 +3,7 @@
 
 use super::{HEATMAP_WEEKS, MATURE_DAYS, ReviewInfo};
 use crate::schedule::Phase;
+use crate::time::Day;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -33,7 +34,7 @@ pub struct Retention {
 /// `None` for days after today.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Heatmap {
-    pub first_day: i64,
+    pub first_day: Day,
     pub cells: Vec<Vec<Option<u32>>>,
     pub max: u32,
 }
@@ -41,22 +42,22 @@ pub struct Heatmap {
 /// Retention of one week (the 7 days ending on `last_day`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WeekRetention {
-    pub last_day: i64,
+    pub last_day: Day,
     pub rate: Rate,
 }
 
 /// The weekday of a calendar day counted from 1 January of year 1 (a Monday): 0 Monday .. 6 Sunday.
-pub fn weekday(day: i64) -> usize {
-    (day - 1).rem_euclid(7) as usize
+pub fn weekday(day: Day) -> usize {
+    (day.0 - 1).rem_euclid(7) as usize
 }
 
 /// True retention of the study reviews of review-phase cards made from day `first` to day `last`.
-pub(super) fn retention_between(reviews: &[&ReviewInfo], first: i64, last: i64) -> Retention {
+pub(super) fn retention_between(reviews: &[&ReviewInfo], first: Day, last: Day) -> Retention {
     let mut r = Retention::default();
     for review in reviews.iter().filter(|r| {
         r.mode == "study" && r.phase_before == Phase::Review && r.day >= first && r.day <= last
     }) {
-        let passed = review.rating > 1;
+        let passed = review.rating > crate::schedule::Rating::Again;
         r.all.add(passed);
         if review.interval_before >= MATURE_DAYS {
             r.mature.add(passed);
@@ -67,7 +68,7 @@ pub(super) fn retention_between(reviews: &[&ReviewInfo], first: i64, last: i64) 
     r
 }
 
-pub(super) fn heatmap(per_day: &HashMap<i64, u32>, today: i64) -> Heatmap {
+pub(super) fn heatmap(per_day: &HashMap<Day, u32>, today: Day) -> Heatmap {
     let first_day = today - weekday(today) as i64 - 7 * (HEATMAP_WEEKS as i64 - 1);
     let cells: Vec<Vec<Option<u32>>> = (0..7)
         .map(|row| {

@@ -3,6 +3,7 @@
 
 use super::{CardInfo, Mastery, ReviewInfo, mastery};
 use crate::schedule::{Calendar, CardState, Scheduler};
+use crate::time::Day;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -22,7 +23,7 @@ pub struct ClassRow {
     pub mastery: Vec<f64>,
     pub reviews_7_days: u32,
     /// The last calendar day with a review, if any.
-    pub last_active_day: Option<i64>,
+    pub last_active_day: Option<Day>,
 }
 
 /// A class column: a deck or a theme, with the class's mean mastery of it.
@@ -37,7 +38,7 @@ pub struct ClassColumn {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Class {
     pub by: GroupBy,
-    pub today_day: i64,
+    pub today_day: Day,
     pub columns: Vec<ClassColumn>,
     pub rows: Vec<ClassRow>,
     /// Column keys from the weakest (lowest class mean) to the strongest.
@@ -68,7 +69,7 @@ pub fn class(
     class.finish()
 }
 
-type LearnerRow = (String, BTreeMap<String, f64>, u32, Option<i64>);
+type LearnerRow = (String, BTreeMap<String, f64>, u32, Option<Day>);
 
 /// The class view built one learner at a time, so that a class of 100 learners on 100,000 cards never holds more
 /// than one learner's cards.
@@ -78,7 +79,7 @@ pub struct ClassBuilder {
     columns: BTreeMap<String, (String, f64)>,
     /// Name, mastery by column, reviews in the last 7 days, last active day.
     per_learner: Vec<LearnerRow>,
-    today_day: i64,
+    today_day: Day,
 }
 
 impl ClassBuilder {
@@ -87,7 +88,7 @@ impl ClassBuilder {
             by,
             columns: BTreeMap::new(),
             per_learner: Vec::new(),
-            today_day: 0,
+            today_day: Day(0),
         }
     }
 
@@ -143,8 +144,8 @@ impl ClassBuilder {
         name: &str,
         (decks, theme_rows): (Vec<Mastery>, Vec<Mastery>),
         reviews_7_days: u32,
-        last_active_day: Option<i64>,
-        today: i64,
+        last_active_day: Option<Day>,
+        today: Day,
     ) {
         self.today_day = today;
         let rows = match self.by {

@@ -30,11 +30,11 @@ pub struct StatCard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewInfo {
     pub card_id: i64,
-    pub reviewed_at_ms: i64,
-    pub day: i64,
+    pub reviewed_at_ms: crate::time::UnixMs,
+    pub day: crate::time::Day,
     /// study, cram or exam.
     pub mode: String,
-    pub rating: u8,
+    pub rating: crate::schedule::Rating,
     pub duration_ms: i64,
     pub phase_before: Phase,
     /// The interval the card had before this review, in days (0 for a new card).

@@ -8,6 +8,7 @@ use super::{
     Retention, ReviewInfo, WeekRetention, mastery,
 };
 use crate::schedule::{Calendar, Phase, Queue, Scheduler};
+use crate::time::Day;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -76,7 +77,7 @@ pub struct TroubleCard {
 /// Everything `detente stats` shows for one learner.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
-    pub today_day: i64,
+    pub today_day: Day,
     pub today: TodayCounts,
     pub counts: CardCounts,
     pub retention_7_days: Retention,
@@ -159,7 +160,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
         .collect();
 
     // Activity per day.
-    let mut per_day: HashMap<i64, u32> = HashMap::new();
+    let mut per_day: HashMap<Day, u32> = HashMap::new();
     for r in &reviews {
         *per_day.entry(r.day).or_default() += 1;
     }
@@ -194,7 +195,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
     let mut failures: HashMap<i64, u32> = HashMap::new();
     for r in reviews
         .iter()
-        .filter(|r| r.mode == "study" && r.rating == 1)
+        .filter(|r| r.mode == "study" && r.rating == crate::schedule::Rating::Again)
     {
         *failures.entry(r.card_id).or_default() += 1;
     }

@@ -11,6 +11,8 @@
 //! later part's long-term reviews (`delta_t` > 0, as srs-benchmark scores them), each from its whole earlier
 //! history, and we report log loss and RMSE(bins) of both (the crate's `evaluate`, which weights recent items more).
 
+use crate::schedule::Rating;
+use crate::time::Day;
 use fsrs::{ComputeParametersInput, FSRS, FSRSItem, FSRSReview, compute_parameters};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,8 +28,8 @@ pub const TRAIN_SHARE: f64 = 0.75;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogEntry {
     pub card_id: i64,
-    pub rating: u8,
-    pub day: i64,
+    pub rating: Rating,
+    pub day: Day,
 }
 
 /// How well a parameter set predicts reviews.
@@ -70,15 +72,15 @@ pub enum NotEnough {
 
 /// One item per review after a card's first, with the card id and the review's position in `log`.
 fn items(log: &[LogEntry]) -> Vec<(usize, i64, FSRSItem)> {
-    let mut history: HashMap<i64, (i64, Vec<FSRSReview>)> = HashMap::new();
+    let mut history: HashMap<i64, (Day, Vec<FSRSReview>)> = HashMap::new();
     let mut out = Vec::new();
     for (i, e) in log.iter().enumerate() {
-        let rating = u32::from(e.rating.clamp(1, 4));
+        let rating = u32::from(e.rating.number());
         let entry = history.entry(e.card_id).or_insert((e.day, Vec::new()));
         let delta = if entry.1.is_empty() {
             0
         } else {
-            u32::try_from((e.day - entry.0).max(0)).unwrap_or(u32::MAX)
+            u32::try_from(e.day.days_since(entry.0).max(0)).unwrap_or(u32::MAX)
         };
         entry.0 = e.day;
         entry.1.push(FSRSReview {
@@ -210,18 +212,18 @@ mod tests {
         let log = [
             LogEntry {
                 card_id: 1,
-                rating: 3,
-                day: 10,
+                rating: Rating::Good,
+                day: Day(10),
             },
             LogEntry {
                 card_id: 1,
-                rating: 3,
-                day: 10,
+                rating: Rating::Good,
+                day: Day(10),
             },
             LogEntry {
                 card_id: 1,
-                rating: 1,
-                day: 13,
+                rating: Rating::Again,
+                day: Day(13),
             },
         ];
         let it = items(&log);
@@ -235,8 +237,8 @@ mod tests {
         let log = vec![
             LogEntry {
                 card_id: 1,
-                rating: 3,
-                day: 1
+                rating: Rating::Good,
+                day: Day(1)
             };
             10
         ];

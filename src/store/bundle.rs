@@ -188,7 +188,7 @@ pub fn attempt_started(
     learner: i64,
     exam: &str,
     number: i64,
-) -> Result<Option<i64>> {
+) -> Result<Option<crate::time::UnixMs>> {
     Ok(conn
         .query_row(
             "SELECT started_at FROM attempts WHERE learner_id = ?1 AND exam_id = ?2 AND number = ?3",

@@ -210,9 +210,9 @@ pub fn queue(
     now: i64,
 ) -> Result<(Queue, Vec<DueCounts>)> {
     let day = cal.day_of(now);
-    let end = cal.start_of(day + 1);
+    let end = cal.start_of(day.plus(1));
     let decks = deck_counts(conn, learner.id, filter, now, end)?;
-    let done = today(conn, learner.id, cal.start_of(day) * 1000)?;
+    let done = today(conn, learner.id, cal.start_of_ms(day))?;
     let sum = |f: fn(&DueCounts) -> u32| decks.iter().map(f).sum::<u32>();
     let reviews_now = sum(|d| d.reviews_now).min(reviews_left(learner, done.reviews_done));
     // Only decks with new cards available are walked: a deck whose cards are all seen has nothing to give.
@@ -262,8 +262,8 @@ pub fn session_end(
     now: i64,
     cal: &Calendar,
 ) -> Result<(u32, u32)> {
-    let tomorrow = cal.start_of(cal.day_of(now) + 2);
-    let end_today = cal.start_of(cal.day_of(now) + 1);
+    let tomorrow = cal.start_of(cal.day_of(now).plus(2));
+    let end_today = cal.start_of(cal.day_of(now).plus(1));
     let due_tomorrow: u32 = conn
         .prepare_cached(
             "SELECT COUNT(*) FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id

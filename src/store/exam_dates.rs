@@ -7,6 +7,7 @@ use super::{Filter, counts};
 use crate::error::Result;
 use crate::schedule::Calendar;
 use crate::schedule::exam_date::{self, DEFAULT_LEAD_DAYS, ExamDate, Upcoming};
+use crate::time::{Day, UnixMs};
 use chrono::NaiveDate;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
@@ -155,19 +156,19 @@ pub fn new_to_go(conn: &Connection, learner: i64, filter: &Filter) -> Result<u32
         .query_row(params_from_iter(vals), |r| r.get(0))?)
 }
 
-/// New cards in scope the learner has introduced (studied for the first time) since `since_ms`.
+/// New cards in scope the learner has introduced (studied for the first time) since `since`.
 pub fn new_done_since(
     conn: &Connection,
     learner: i64,
     filter: &Filter,
-    since_ms: i64,
+    since: UnixMs,
 ) -> Result<u32> {
     let (cond, args) = filter.sql();
     let sql = format!(
         "SELECT COUNT(DISTINCT r.card_id) FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE r.learner_id = ? AND r.reviewed_at >= ? AND r.mode = 'study' AND r.phase_before = 0{cond}"
     );
-    let mut vals = vec![Value::Integer(learner), Value::Integer(since_ms)];
+    let mut vals = vec![Value::Integer(learner), Value::Integer(since.0)];
     vals.extend(args.into_iter().map(Value::Text));
     Ok(conn
         .prepare_cached(&sql)?
@@ -183,7 +184,7 @@ pub fn statuses(
     now: i64,
 ) -> Result<Vec<ExamStatus>> {
     let today = cal.day_of(now);
-    let since = cal.start_of(today) * 1000;
+    let since = cal.start_of_ms(today);
     let mut ahead: Vec<&Upcoming> = exams.iter().filter(|e| e.date.ahead(today)).collect();
     ahead.sort_by_key(|e| (e.date.day, e.name.clone()));
     let mut out = Vec::new();
@@ -297,7 +298,7 @@ pub fn extra_new(
 pub fn mark_review(
     tx: &Transaction<'_>,
     review: i64,
-    exam_day: i64,
+    exam_day: Day,
     shortened_from: Option<u32>,
 ) -> Result<()> {
     tx.prepare_cached("UPDATE reviews SET exam_day = ?2, exam_shortened_from = ?3 WHERE id = ?1")?
@@ -327,7 +328,7 @@ pub fn extra_today(
     if statuses.iter().all(|s| s.new_left_today == 0) {
         return Ok(0);
     }
-    let done = super::today(conn, learner.id, cal.start_of(cal.day_of(now)) * 1000)?;
+    let done = super::today(conn, learner.id, cal.start_of_ms(cal.day_of(now)))?;
     let ordinary = counts::new_for_today(
         conn,
         learner.id,

@@ -4,6 +4,7 @@
 
 use super::Filter;
 use crate::error::{Error, Result};
+use crate::time::UnixMs;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 
 /// An exam as stored. `definition` is the whole validated definition as JSON.
@@ -142,9 +143,9 @@ pub struct Attempt {
     pub seed: u64,
     /// Card ids in the order asked.
     pub paper: Vec<i64>,
-    pub started_at: i64,
-    pub deadline: Option<i64>,
-    pub closed_at: Option<i64>,
+    pub started_at: UnixMs,
+    pub deadline: Option<UnixMs>,
+    pub closed_at: Option<UnixMs>,
     pub score: Option<f64>,
     pub max_score: Option<f64>,
     /// Sat on the learner's own machine and brought in a progress bundle.
@@ -221,24 +222,24 @@ pub fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> Result<i64> {
 }
 
 /// Closes an attempt with its score.
-/// Closes and scores every open attempt whose time ran out by `now_ms`, as the runner would have: at its deadline,
+/// Closes and scores every open attempt whose time ran out by `now`, as the runner would have: at its deadline,
 /// counting the answers given by then, one point possible per question. Returns how many were closed, so that
 /// results and grade exports never leave out a learner who walked away from a timed exam.
-pub fn close_expired_attempts(tx: &Transaction<'_>, now_ms: i64) -> Result<usize> {
+pub fn close_expired_attempts(tx: &Transaction<'_>, now: UnixMs) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE attempts SET closed_at = deadline,
             score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
                      WHERE a.attempt_id = attempts.id AND a.answered_at <= attempts.deadline),
             max_score = json_array_length(paper)
          WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline <= ?1",
-        [now_ms],
+        [now],
     )?)
 }
 
 pub fn close_attempt(
     tx: &Transaction<'_>,
     attempt: i64,
-    closed_at: i64,
+    closed_at: UnixMs,
     score: f64,
     max_score: f64,
 ) -> Result<()> {
@@ -259,7 +260,7 @@ pub struct AttemptAnswer {
     pub response: String,
     pub credit: f64,
     pub correct: bool,
-    pub answered_at: i64,
+    pub answered_at: UnixMs,
     pub duration_ms: i64,
 }
 

@@ -5,7 +5,7 @@
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side).
+//! `import`, `bundle` and `flags` (the teacher's side), and `units` (how the time units and ratings are stored).
 
 mod bundle;
 mod cards;
@@ -22,6 +22,7 @@ mod reviews;
 mod sessions;
 mod states;
 mod stats;
+mod units;
 
 pub use bundle::{
     BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,

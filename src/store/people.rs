@@ -247,7 +247,7 @@ pub struct DeckStudy {
     /// Distinct calendar days with a review in this deck.
     pub days_active: u32,
     /// The last review in this deck, Unix milliseconds.
-    pub last_activity_ms: Option<i64>,
+    pub last_activity_ms: Option<crate::time::UnixMs>,
 }
 
 /// Each deck's active study items (cards and siblings not retired), by deck id; decks without any are left out.
@@ -292,7 +292,7 @@ pub fn deck_study(
             r.get::<_, String>(0)?,
             r.get::<_, u32>(1)?,
             r.get::<_, u32>(2)?,
-            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, Option<crate::time::UnixMs>>(3)?,
         ))
     })?;
     for row in rows {

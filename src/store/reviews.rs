@@ -4,6 +4,7 @@
 use super::states::state_row;
 use crate::error::Result;
 use crate::schedule::{CardState, Phase};
+use crate::time::{Day, UnixMs};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// What a learner has done since `since_ms`: new cards introduced, reviews done, and the notes ("deck/card")
@@ -14,7 +15,7 @@ pub struct Today {
     pub notes: std::collections::HashSet<String>,
 }
 
-pub fn today(conn: &Connection, learner: i64, since_ms: i64) -> Result<Today> {
+pub fn today(conn: &Connection, learner: i64, since: UnixMs) -> Result<Today> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.phase_before, c.deck_id || '/' || c.card_key FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study'",
@@ -24,7 +25,7 @@ pub fn today(conn: &Connection, learner: i64, since_ms: i64) -> Result<Today> {
         reviews_done: 0,
         notes: Default::default(),
     };
-    let rows = stmt.query_map(params![learner, since_ms], |r| {
+    let rows = stmt.query_map(params![learner, since], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
     })?;
     for row in rows {
@@ -45,13 +46,13 @@ pub struct Review {
     pub learner_id: i64,
     pub card_id: i64,
     pub session_id: Option<i64>,
-    pub reviewed_at_ms: i64,
-    pub day: i64,
+    pub reviewed_at_ms: UnixMs,
+    pub day: Day,
     pub mode: String,
     pub response: String,
     pub correct: bool,
     pub rule: String,
-    pub rating: u8,
+    pub rating: crate::schedule::Rating,
     pub duration_ms: i64,
     pub before: Option<CardState>,
     pub after: CardState,

@@ -142,7 +142,7 @@ pub fn reset_cards(
     tx: &Transaction<'_>,
     deck: &str,
     items: &[(String, usize)],
-    now_ms: i64,
+    now: crate::time::UnixMs,
 ) -> Result<usize> {
     let mut removed = 0;
     let mut find = tx.prepare_cached(
@@ -158,7 +158,7 @@ pub fn reset_cards(
         removed += tx.execute("DELETE FROM card_states WHERE card_id = ?1", [id])?;
         tx.execute(
             "UPDATE cards SET reset_at = ?2 WHERE id = ?1",
-            params![id, now_ms],
+            params![id, now],
         )?;
     }
     Ok(removed)

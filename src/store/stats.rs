@@ -101,7 +101,10 @@ pub fn card_prompts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Strin
 
 /// Every review in the log (every learner, every mode) as (learner, card, day), in the table's order: one pass
 /// over the log for the class view, not a search per learner.
-pub fn for_each_review_day(conn: &Connection, mut each: impl FnMut(i64, i64, i64)) -> Result<()> {
+pub fn for_each_review_day(
+    conn: &Connection,
+    mut each: impl FnMut(i64, i64, crate::time::Day),
+) -> Result<()> {
     let mut stmt = conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -147,7 +150,7 @@ pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardSt
                     difficulty: r.get::<_, f64>(3)? as f32,
                     due: 0,
                     last_review: r.get(4)?,
-                    last_day: 0,
+                    last_day: crate::time::Day(0),
                     interval: 0,
                     reps: 0,
                     lapses: 0,

@@ -4,7 +4,7 @@
 //! well-formed XML (void elements self-closed), and prints cleanly.
 
 use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention};
-use crate::text::iso_date;
+use crate::time::Day;
 use std::fmt::Write;
 
 /// Escapes text for HTML element content and attribute values, cleaned first (see [`super::clean`]).
@@ -58,7 +58,7 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
         b,
         "<h1>{}</h1>\n<p class=\"muted\">{}</p>",
         escape(&title),
-        iso_date(s.today_day)
+        s.today_day.iso()
     );
     let c = &s.counts;
     let _ = writeln!(
@@ -131,7 +131,7 @@ pub fn class_report(c: &Class) -> String {
         b,
         "<h1>{}</h1>\n<p class=\"muted\">{}, {} learner(s)</p>",
         escape(&title),
-        iso_date(c.today_day),
+        c.today_day.iso(),
         c.rows.len()
     );
     let order: Vec<usize> = c
@@ -169,7 +169,7 @@ pub fn class_report(c: &Class) -> String {
             escape(&r.learner),
             r.reviews_7_days,
             r.last_active_day
-                .map_or_else(|| "never".to_string(), iso_date)
+                .map_or_else(|| "never".to_string(), Day::iso)
         );
     }
     t.push_str("</table>");
@@ -251,7 +251,7 @@ fn retention_svg(weeks: &[WeekRetention]) -> String {
                     "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#2e7d32\"><title>week to {}: {} ({}/{})</title></circle>",
                     x(i),
                     y(r),
-                    iso_date(wk.last_day),
+                    wk.last_day.iso(),
                     pct(r),
                     wk.rate.passed,
                     wk.rate.reviews
@@ -265,7 +265,7 @@ fn retention_svg(weeks: &[WeekRetention]) -> String {
                 "<text x=\"{:.1}\" y=\"{}\">{}</text>",
                 x(i) - 14.0,
                 h - 6.0,
-                &iso_date(wk.last_day).get(5..).unwrap_or("")
+                &wk.last_day.iso().get(5..).unwrap_or("")
             );
         }
     }
@@ -308,7 +308,7 @@ fn heatmap_svg(hm: &Heatmap) -> String {
                 cell - 2.0,
                 cell - 2.0,
                 SHADES[level],
-                iso_date(day)
+                day.iso()
             );
         }
     }
@@ -316,7 +316,7 @@ fn heatmap_svg(hm: &Heatmap) -> String {
         s,
         "<text x=\"{left}\" y=\"{}\">from {} to today, up to {} reviews a day</text></svg>",
         h - 4.0,
-        iso_date(hm.first_day),
+        hm.first_day.iso(),
         hm.max
     );
     s

@@ -5,7 +5,7 @@
 use super::clean;
 use super::layout::{Cell, Table, display_width, pad, truncate, wrap};
 use crate::stats::{Class, FORECAST_DAYS, Heatmap, Mastery, Rate, Retention, Stats, TroubleCard};
-use crate::text::iso_date;
+use crate::time::Day;
 
 /// The width everything is drawn within.
 pub const WIDTH: usize = 80;
@@ -40,7 +40,7 @@ fn prose(label: &str, text: &str) -> Vec<String> {
 
 /// A duration in milliseconds as "1h 05m", "3m 07s" or "12s".
 pub fn duration(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
+    let s = crate::time::ms_to_secs(ms.max(0));
     match (s / 3600, (s % 3600) / 60, s % 60) {
         (0, 0, s) => format!("{s}s"),
         (0, m, s) => format!("{m}m {s:02}s"),
@@ -79,7 +79,7 @@ pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     let p = Painter { color };
     let mut out = Vec::new();
     out.push(p.heading(&cut(
-        &format!("Progress of {learner}, {}", iso_date(s.today_day)),
+        &format!("Progress of {learner}, {}", s.today_day.iso()),
         WIDTH,
     )));
     out.push(String::new());
@@ -255,7 +255,7 @@ fn heatmap(h: &Heatmap, p: &Painter) -> Vec<String> {
         "      ",
         &format!(
             "from {} to today; · none  ░░ ▒▒ ▓▓ ██ up to {} reviews",
-            iso_date(h.first_day),
+            h.first_day.iso(),
             h.max
         ),
     ));
@@ -313,7 +313,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
         "Class: {} learner{}, mastery by {by}, {}",
         c.rows.len(),
         if c.rows.len() == 1 { "" } else { "s" },
-        iso_date(c.today_day)
+        c.today_day.iso()
     ))];
     if c.rows.is_empty() {
         out.push("No learners yet.".to_string());
@@ -355,7 +355,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
             r.learner.clone(),
             r.reviews_7_days.to_string(),
             r.last_active_day
-                .map_or_else(|| "never".to_string(), iso_date),
+                .map_or_else(|| "never".to_string(), Day::iso),
             format!("{}%", (mean * 100.0).round() as u32),
         ]);
     }

@@ -5,6 +5,7 @@
 use super::layout;
 use super::render::{DOT, Line, Style, indents, render_feedback, render_summary};
 use crate::error::{Error, Result};
+use crate::schedule::Rating;
 use crate::session::{Action, Feedback, Prompter, Question, Reply, Summary};
 use crate::text::clean;
 use inquire::error::InquireError;
@@ -209,7 +210,7 @@ impl Prompter for Terminal {
         }
     }
 
-    fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<u8>> {
+    fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<Rating>> {
         self.header(q);
         let shown = Select::new(
             "Recall the answer, then:",
@@ -235,8 +236,13 @@ impl Prompter for Terminal {
             .with_help_message("\u{2191}\u{2193} to move, Enter to grade, Esc to end the session")
             .without_filtering()
             .raw_prompt()
-            .map(|o| o.index as u8 + 1);
-        reply(r)
+            .map(|o| Rating::ALL.get(o.index).copied());
+        match reply(r)? {
+            Reply::Answer(Some(r)) => Ok(Reply::Answer(r)),
+            Reply::Answer(None) => Err(Error::Terminal("no such rating".into())),
+            Reply::Quit => Ok(Reply::Quit),
+            Reply::Interrupt => Ok(Reply::Interrupt),
+        }
     }
 
     fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>> {

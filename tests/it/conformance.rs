@@ -2,7 +2,7 @@
 //! the course's reference set into `tests/data/conformance-vectors.json` (see `docs/fsrs.md`). The vectors count elapsed days as py-fsrs does (whole
 //! 24-hour periods), so the tests feed that rule to `answer_with_elapsed`; detente itself counts calendar days.
 
-use detente::schedule::{CardState, Phase, Scheduler, Settings};
+use detente::schedule::{CardState, Phase, Rating, Scheduler, Settings};
 use serde_json::Value;
 
 fn vectors() -> Value {
@@ -30,7 +30,8 @@ fn replay_with(name: &str, trace: &[Value], intervals: bool) {
     for (i, step) in trace.iter().enumerate() {
         let now = ts(step["review_time"].as_str().expect("time"));
         let elapsed = prev.map_or(0, |p| ((now - p.last_review) / 86_400) as u32);
-        let rating = step["rating"].as_u64().expect("rating") as u8;
+        let rating =
+            Rating::from_number(step["rating"].as_i64().expect("rating")).expect("rating 1 to 4");
         let out = s
             .answer_with_elapsed(prev.as_ref(), rating, now, elapsed, None)
             .expect("answer");
@@ -95,9 +96,15 @@ fn vector_b_memory_state() {
     let mut prev = None;
     for (r, gap) in [(1u8, 0u32), (3, 0), (3, 1), (3, 3), (3, 8), (3, 21)] {
         prev = Some(
-            s.answer_with_elapsed(prev.as_ref(), r, 0, gap, None)
-                .expect("answer")
-                .state,
+            s.answer_with_elapsed(
+                prev.as_ref(),
+                Rating::from_number(i64::from(r)).expect("rating 1 to 4"),
+                0,
+                gap,
+                None,
+            )
+            .expect("answer")
+            .state,
         );
     }
     let st = prev.expect("state");
@@ -120,7 +127,13 @@ fn vector_e_first_review() {
     for (name, rating) in [("Again", 1u8), ("Hard", 2), ("Good", 3), ("Easy", 4)] {
         let e = &v["E_first_review"][name];
         let st = s
-            .answer_with_elapsed(None, rating, 0, 0, None)
+            .answer_with_elapsed(
+                None,
+                Rating::from_number(i64::from(rating)).expect("rating 1 to 4"),
+                0,
+                0,
+                None,
+            )
             .expect("answer")
             .state;
         assert!(
@@ -172,7 +185,7 @@ fn vector_d_retrievability() {
         difficulty: 5.0,
         due: 0,
         last_review: 0,
-        last_day: 0,
+        last_day: detente::time::Day(0),
         interval: 10,
         reps: 1,
         lapses: 0,

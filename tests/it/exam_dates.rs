@@ -6,6 +6,7 @@ use chrono::{Duration, Local};
 use detente::schedule::{Calendar, CardState, Phase, Scheduler, fuzz_factor, replay};
 use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
+use detente::time::{Day, UnixMs};
 
 fn new_introduced(store: &Store, learner: i64) -> i64 {
     store
@@ -27,15 +28,15 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
     store::update_learner(&tx, &learner).expect("update");
     tx.commit().expect("commit");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-    let start_ms = 1_700_000_000_000i64;
-    let today = cal.day_of(start_ms / 1000);
-    let on = |day: i64| chrono::NaiveDate::from_num_days_from_ce_opt(day as i32).expect("date");
+    let start = UnixMs(1_700_000_000_000);
+    let today = cal.day_of_ms(start);
+    let on = |day: Day| chrono::NaiveDate::from_num_days_from_ce_opt(day.0 as i32).expect("date");
     let to_go = store::exam_dates::new_to_go(&store.conn, learner.id, &store::Filter::default())
         .expect("to go");
     assert!(to_go >= 6, "{to_go}");
 
     // Without an exam, the daily limit: one new card.
-    let clock = TestClock::new(start_ms, 4_000);
+    let clock = TestClock::new(start, 4_000);
     let session =
         Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
     assert_eq!(session.counts().1, 1);
@@ -58,7 +59,7 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
     // blank of a cloze, the reverse of a flashcard) never comes on a day its note was studied, so while its note is
     // reviewed every day it waits: the sample deck's last one is still new on the eve of the exam.
     for d in 1..5 {
-        let clock = TestClock::new(start_ms + d * 86_400_000, 4_000);
+        let clock = TestClock::new(start.plus_ms(d * 86_400_000), 4_000);
         let opts = StudyOptions {
             seed: 3,
             exam_date: Some(on(exam_day)),
@@ -94,7 +95,7 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
         .expect("rows");
     for (day, interval, from) in &shortened {
         assert!(
-            interval < from && day + interval < exam_day,
+            interval < from && day + interval < exam_day.0,
             "{day} {interval} {from}"
         );
     }
@@ -123,8 +124,8 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
     let (_dir, mut store) = sample_store();
     let learner = store::learner_get_or_create(&mut store, "bo", 0).expect("learner");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-    let start_ms = 1_700_000_000_000i64;
-    let today = cal.day_of(start_ms / 1000);
+    let start = UnixMs(1_700_000_000_000);
+    let today = cal.day_of_ms(start);
     let scheduler = Scheduler::new(learner.settings()).expect("scheduler");
     let id: i64 = store
         .conn
@@ -156,8 +157,8 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
             let out = scheduler
                 .answer(
                     Some(&state),
-                    3,
-                    start_ms / 1000,
+                    detente::schedule::Rating::Good,
+                    start.secs(),
                     &cal,
                     Some(fuzz_factor(&key, reps)),
                 )
@@ -173,14 +174,14 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
     store::put_state(&tx, learner.id, id, Some(&state)).expect("state");
     tx.commit().expect("commit");
     let exam_day = today + i64::from(last_good) + 1;
-    let clock = TestClock::new(start_ms, 4_000);
+    let clock = TestClock::new(start, 4_000);
     let opts = StudyOptions {
         filter: store::Filter {
             decks: vec![card.deck_id.clone()],
             tags: vec![],
         },
         new: Some(0),
-        exam_date: chrono::NaiveDate::from_num_days_from_ce_opt(exam_day as i32),
+        exam_date: chrono::NaiveDate::from_num_days_from_ce_opt(exam_day.0 as i32),
         ..Default::default()
     };
     let summary = Session::start(&mut store, &learner, opts, &clock, cal)
@@ -188,7 +189,7 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
         .run(&mut Scripted::new(FirstOption))
         .expect("run");
     assert_eq!(summary.done, 1);
-    let row: (i64, i64, Option<i64>) = store
+    let row: (i64, Day, Option<i64>) = store
         .conn
         .query_row(
             "SELECT interval_days, exam_day, exam_shortened_from FROM reviews WHERE card_id = ?1",

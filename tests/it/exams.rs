@@ -14,6 +14,7 @@ use detente::session::exam::{
 };
 use detente::session::{Question, Reply, Session, StudyOptions};
 use detente::store::{self, Learner, Store};
+use detente::time::UnixMs;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use std::collections::HashMap;
@@ -254,7 +255,7 @@ fn world() -> World {
         _dir: dir,
         store,
         cards: sample_deck().cards,
-        clock: TestClock::new(1_700_000_000_000, 1_000),
+        clock: TestClock::new(UnixMs(1_700_000_000_000), 1_000),
     }
 }
 
@@ -652,7 +653,7 @@ fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read(
     assert_eq!(store::close_expired_attempts(&tx, now).expect("close"), 0);
     tx.commit().expect("commit");
     // After it, the attempt is closed at the deadline and scored on the two answers given.
-    let later = now + 31 * 60_000;
+    let later = now.plus_ms(31 * 60_000);
     let tx = w.store.write().expect("tx");
     assert_eq!(store::close_expired_attempts(&tx, later).expect("close"), 1);
     tx.commit().expect("commit");

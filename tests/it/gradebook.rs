@@ -6,6 +6,7 @@ use crate::support::{FirstOption, Scripted, TestClock, as_teacher, with_sample};
 use detente::schedule::Calendar;
 use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
+use detente::time::UnixMs;
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
@@ -452,7 +453,7 @@ fn student_db(dir: &Path) -> PathBuf {
     // The binary replays in the local zone, which the tests set to UTC.
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     for (start, seed) in [(1_700_000_000_000, 7), (1_700_090_000_000, 8)] {
-        let clock = TestClock::new(start, 4_000);
+        let clock = TestClock::new(UnixMs(start), 4_000);
         let opts = StudyOptions {
             seed,
             ..Default::default()
@@ -1155,7 +1156,7 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
             .expect("q")
             .expect("ann");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = TestClock::new(1_700_000_000_000, 4_000);
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
         let opts = StudyOptions {
             filter: store::Filter {
                 decks: vec!["sherr-lisbon-2010".into()],

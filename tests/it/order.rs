@@ -8,6 +8,7 @@ use detente::deck::{Body, parse_deck};
 use detente::schedule::{Calendar, CardState, Phase};
 use detente::session::{Reply, Session, StudyOptions};
 use detente::store::{self, Filter, Learner, Store, counts};
+use detente::time::UnixMs;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
@@ -45,7 +46,7 @@ fn see(store: &mut Store, learner: &Learner, ids: &[i64], now: i64) {
         difficulty: 5.0,
         due: now + 10 * 86_400,
         last_review: now,
-        last_day: 0,
+        last_day: detente::time::Day(0),
         interval: 10,
         reps: 1,
         lapses: 0,
@@ -109,7 +110,7 @@ fn a_fresh_first_day_starts_at_the_beginning_of_the_readings() {
     assert_eq!(first[0].1, "sherr-byline");
     // A whole session's queue is the same list.
     let cal = Calendar::local(4);
-    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
     let session =
         Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
     assert_eq!(session.counts(), (0, 20));
@@ -303,7 +304,7 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     // Half an hour ago, a first session: twenty new cards answered, most of them wrongly (they stay in learning).
     // (Never before today's rollover: the commands below count today.)
     let now = chrono::Utc::now().timestamp();
-    let start = (now - 30 * 60).max(cal.start_of(cal.day_of(now)) + 1) * 1000;
+    let start = UnixMs::from_secs((now - 30 * 60).max(cal.start_of(cal.day_of(now)) + 1));
     let clock = TestClock::new(start, 4_000);
     let opts = StudyOptions {
         new: Some(12),
@@ -315,13 +316,13 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     session.run(&mut p).expect("run");
     // Twenty minutes later, a second session: the learning cards are due; quit (Esc) on the second question,
     // a learning card on screen.
-    clock.set(start + 20 * 60_000);
+    clock.set(start.plus_ms(20 * 60_000));
     let (before, _) = counts::queue(
         &store.conn,
         &learner,
         &Filter::default(),
         &cal,
-        clock.get() / 1000,
+        clock.get().secs(),
     )
     .expect("queue");
     assert!(before.new_done > 0 && before.learning_now > 0, "{before:?}");
@@ -332,7 +333,7 @@ fn every_command_counts_alike_and_the_summary_counts_the_card_on_screen() {
     let mut p = quitter(2);
     let summary = session.run(&mut p).expect("run");
     assert_eq!(summary.done, 1);
-    let ended = clock.get() / 1000;
+    let ended = clock.get().secs();
     let (queue, _) =
         counts::queue(&store.conn, &learner, &Filter::default(), &cal, ended).expect("queue");
     assert!(queue.learning_today > 0);

@@ -95,6 +95,7 @@ mod answers {
     use detente::schedule::Calendar;
     use detente::session::{Action, Feedback, Reply, Session, StudyOptions, Summary};
     use detente::store::{self, Store};
+    use detente::time::UnixMs;
     use std::time::Duration;
 
     /// Picks the first option of everything, judges true, types "x", quits after three answers, overrides wrong
@@ -169,7 +170,7 @@ mod answers {
     fn run(store: &mut Store, learner: &mut Scripted<Learner>) -> Summary {
         let ann = store::learner_get_or_create(store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = TestClock::new(1_700_000_000_000, 3_000);
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
@@ -289,7 +290,7 @@ mod answers {
         });
         let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = TestClock::new(1_700_000_000_000, 3_000);
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()
@@ -340,7 +341,7 @@ mod answers {
         });
         let ann = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
         let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-        let clock = TestClock::new(1_700_000_000_000, 3_000);
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 3_000);
         let opts = StudyOptions {
             seed: 7,
             ..Default::default()

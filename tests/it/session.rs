@@ -6,6 +6,7 @@ use crate::support::{
 use detente::schedule::{Calendar, Scheduler, replay};
 use detente::session::{Action, Feedback, Reply, Session, StudyOptions};
 use detente::store;
+use detente::time::UnixMs;
 
 /// Answers the first option or a fixed text, and takes back every answer that counted as right, once each time it
 /// comes (three times): the summary must follow.
@@ -32,7 +33,7 @@ fn a_session_asks_every_kind_commits_every_answer_and_replays() {
     let (_dir, mut store) = sample_store();
     let learner = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
     let opts = StudyOptions {
         seed: 7,
         ..Default::default()
@@ -67,7 +68,7 @@ fn quitting_keeps_what_was_answered() {
     let (_dir, mut store) = sample_store();
     let learner = store::learner_get_or_create(&mut store, "bo", 0).expect("learner");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
     let session =
         Session::start(&mut store, &learner, StudyOptions::default(), &clock, cal).expect("start");
     // Quit at the question after the third (an order or a match asks several prompts of one question).
@@ -93,7 +94,7 @@ fn undone_answers_leave_the_log_and_the_summary_alike() {
     let (_dir, mut store) = sample_store();
     let learner = store::learner_get_or_create(&mut store, "cy", 0).expect("learner");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
-    let clock = TestClock::new(1_700_000_000_000, 4_000);
+    let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
     let opts = StudyOptions {
         seed: 7,
         ..Default::default()

@@ -4,9 +4,10 @@
 
 use crate::support::detente;
 use chrono::FixedOffset;
-use detente::schedule::{Calendar, CardState, Phase, Scheduler, Settings};
+use detente::schedule::{Calendar, CardState, Phase, Rating, Scheduler, Settings};
 use detente::stats::optimize::{self, LogEntry};
 use detente::stats::{self, CardInfo, GroupBy, LearnerData, ReviewInfo, Stats};
+use detente::time::{Day, UnixMs};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -63,10 +64,10 @@ fn review(
     let today = utc().day_of(NOW);
     ReviewInfo {
         card_id,
-        reviewed_at_ms: (NOW + offset * DAY) * 1000,
+        reviewed_at_ms: UnixMs::from_secs(NOW + offset * DAY),
         day: today + offset,
         mode: mode.to_string(),
-        rating,
+        rating: Rating::from_number(i64::from(rating)).expect("rating 1 to 4"),
         duration_ms: ms,
         phase_before: phase,
         interval_before: interval,
@@ -433,13 +434,14 @@ fn anki_log() -> Vec<LogEntry> {
     for row in reader.records() {
         let row = row.expect("row");
         let card_id: i64 = row[0].parse().expect("card id");
-        let rating: u8 = row[1].parse().expect("rating");
+        let rating =
+            Rating::from_number(row[1].parse::<i64>().expect("rating")).expect("rating 1 to 4");
         let at = chrono::DateTime::parse_from_rfc3339(&row[2]).expect("time");
         let day = (at.timestamp() - 4 * 3600).div_euclid(DAY);
         log.push(LogEntry {
             card_id,
             rating,
-            day,
+            day: Day(day),
         });
     }
     log
@@ -453,7 +455,7 @@ fn optimizer_beats_the_defaults_on_later_reviews_of_a_real_log() {
     // The reference: the crate's own `compute_parameters` on the training items as its converter makes them (one
     // item per review after a card's first, kept only when that review falls on a later day), built here apart.
     let cut = (log.len() as f64 * 0.75) as usize;
-    let mut seen: std::collections::HashMap<i64, (i64, Vec<fsrs::FSRSReview>)> = Default::default();
+    let mut seen: std::collections::HashMap<i64, (Day, Vec<fsrs::FSRSReview>)> = Default::default();
     let (mut card_ids, mut train_set) = (Vec::new(), Vec::new());
     for e in &log[..cut] {
         let (last_day, reviews) = seen.entry(e.card_id).or_insert((e.day, Vec::new()));
@@ -464,7 +466,7 @@ fn optimizer_beats_the_defaults_on_later_reviews_of_a_real_log() {
         };
         *last_day = e.day;
         reviews.push(fsrs::FSRSReview {
-            rating: u32::from(e.rating),
+            rating: u32::from(e.rating.number()),
             delta_t,
         });
         if reviews.len() > 1 && delta_t > 0 {
@@ -546,7 +548,11 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
         let mut state: Option<CardState> = None;
         for (k, back) in [5i64, 3, 1].iter().enumerate() {
             let at = now - back * DAY + i as i64 * 60;
-            let rating = if (i + k) % 4 == 0 { 1 } else { 3 };
+            let rating = if (i + k) % 4 == 0 {
+                Rating::Again
+            } else {
+                Rating::Good
+            };
             let out = scheduler
                 .answer(state.as_ref(), rating, at, &cal, None)
                 .expect("answer");
@@ -556,11 +562,11 @@ fn studied_db(dir: &Path) -> std::path::PathBuf {
                     learner_id: learner.id,
                     card_id: card,
                     session_id: None,
-                    reviewed_at_ms: at * 1000,
+                    reviewed_at_ms: UnixMs::from_secs(at),
                     day: cal.day_of(at),
                     mode: "study".into(),
                     response: "null".into(),
-                    correct: rating > 1,
+                    correct: rating > Rating::Again,
                     rule: "self".into(),
                     rating,
                     duration_ms: 4_000,

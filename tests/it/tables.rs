@@ -10,6 +10,7 @@ use detente::schedule::Calendar;
 use detente::session::exam::{ExamEnd, Sitting};
 use detente::session::{Reply, Session, StudyOptions};
 use detente::store::{self, Filter, Store};
+use detente::time::UnixMs;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use unicode_width::UnicodeWidthStr;
@@ -94,8 +95,8 @@ fn class() -> (tempfile::TempDir, PathBuf, String) {
         .success();
 
     let mut store = Store::open(&db).expect("open");
-    let now = chrono::Utc::now().timestamp_millis();
-    let clock = TestClock::new(now - 3_600_000, 3_000);
+    let now = UnixMs(chrono::Utc::now().timestamp_millis());
+    let clock = TestClock::new(now.plus_ms(-3_600_000), 3_000);
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
     let names = [LONG, "Bartholomew Fitzgerald-Montgomery", "李小龍"];
     for (i, name) in names.iter().enumerate() {

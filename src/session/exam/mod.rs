@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::exam::Exam;
 use crate::grade::{self, Lexicon};
 use crate::store::{self, Attempt, AttemptAnswer, Filter, Learner, Store};
+use crate::time::UnixMs;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use std::collections::{HashMap, HashSet};
@@ -38,7 +39,7 @@ pub enum ExamEnd {
 
 /// The time left, as "12:34 left" (minutes may exceed 59).
 pub fn time_left(ms: i64) -> String {
-    let secs = (ms.max(0) + 999) / 1000;
+    let secs = crate::time::ms_to_secs_up(ms);
     format!("{}:{:02} left", secs / 60, secs % 60)
 }
 
@@ -130,7 +131,7 @@ impl<'a> Sitting<'a> {
         self.sit(&attempt, p)
     }
 
-    fn start(&mut self, number: u32, now: i64) -> Result<Attempt> {
+    fn start(&mut self, number: u32, now: UnixMs) -> Result<Attempt> {
         let exam = self.exam;
         let pool = store::exam_pool(&self.store.conn, &filter(exam), exam.score_flashcards)?;
         let seed = exam.paper_seed(&self.learner.name);
@@ -149,7 +150,7 @@ impl<'a> Sitting<'a> {
             seed,
             paper,
             started_at: now,
-            deadline: exam.time_limit.map(|m| now + i64::from(m) * 60_000),
+            deadline: exam.time_limit.map(|m| now.plus_ms(i64::from(m) * 60_000)),
             closed_at: None,
             score: None,
             max_score: None,
@@ -195,7 +196,7 @@ impl<'a> Sitting<'a> {
             let c = &card.card;
             let mut status = format!("question {} of {total}", pos + 1);
             if let Some(d) = attempt.deadline {
-                status.push_str(&format!(" \u{b7} {}", time_left(d - now)));
+                status.push_str(&format!(" \u{b7} {}", time_left(d.since(now))));
             }
             let q = Question {
                 number: pos + 1,
@@ -245,7 +246,7 @@ impl<'a> Sitting<'a> {
                 credit: grade::credit(&c.body, &answer.response, correct),
                 correct,
                 answered_at,
-                duration_ms: (answered_at - now).max(0),
+                duration_ms: answered_at.since(now).max(0),
             };
             let tx = self.store.write()?;
             store::insert_answer(&tx, &row)?;

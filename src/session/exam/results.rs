@@ -16,8 +16,8 @@ pub struct AttemptResult {
     /// `None` while the attempt is open.
     pub percent: Option<f64>,
     pub open: bool,
-    pub started_at_ms: i64,
-    pub closed_at_ms: Option<i64>,
+    pub started_at_ms: crate::time::UnixMs,
+    pub closed_at_ms: Option<crate::time::UnixMs>,
     /// Sat on the learner's own machine and brought in a progress bundle.
     pub unsupervised: bool,
 }

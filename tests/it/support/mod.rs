@@ -6,9 +6,11 @@ pub mod pty;
 
 use assert_cmd::Command;
 use detente::deck::{Deck, parse_deck};
+use detente::schedule::Rating;
 use detente::session::exam::ExamSummary;
 use detente::session::{Action, Clock, Feedback, Prompter, Question, Reply, Summary};
 use detente::store::{self, Store};
+use detente::time::UnixMs;
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -118,38 +120,38 @@ pub fn sample_store() -> (tempfile::TempDir, Store) {
 /// takes over a prompt). Clones share the time, so a test can move it while a session holds the clock.
 #[derive(Clone)]
 pub struct TestClock {
-    now: Rc<Cell<i64>>,
+    now: Rc<Cell<UnixMs>>,
     tick: i64,
 }
 
 impl TestClock {
-    /// A clock at `start_ms` (Unix milliseconds) that moves on `tick_ms` at each reading.
-    pub fn new(start_ms: i64, tick_ms: i64) -> Self {
+    /// A clock at `start` that moves on `tick_ms` milliseconds at each reading.
+    pub fn new(start: UnixMs, tick_ms: i64) -> Self {
         TestClock {
-            now: Rc::new(Cell::new(start_ms)),
+            now: Rc::new(Cell::new(start)),
             tick: tick_ms,
         }
     }
 
     /// The time, without moving it.
-    pub fn get(&self) -> i64 {
+    pub fn get(&self) -> UnixMs {
         self.now.get()
     }
 
-    pub fn set(&self, ms: i64) {
-        self.now.set(ms);
+    pub fn set(&self, at: UnixMs) {
+        self.now.set(at);
     }
 
     /// Lets `ms` milliseconds pass.
     pub fn advance(&self, ms: i64) {
-        self.now.set(self.now.get() + ms);
+        self.now.set(self.now.get().plus_ms(ms));
     }
 }
 
 impl Clock for TestClock {
-    fn now_ms(&self) -> i64 {
+    fn now_ms(&self) -> UnixMs {
         let t = self.now.get();
-        self.now.set(t + self.tick);
+        self.now.set(t.plus_ms(self.tick));
         t
     }
 }
@@ -324,9 +326,9 @@ impl<S: Script> Prompter for Scripted<S> {
         })
     }
 
-    fn reveal(&mut self, q: &Question, _: &str) -> detente::Result<Reply<u8>> {
+    fn reveal(&mut self, q: &Question, _: &str) -> detente::Result<Reply<Rating>> {
         self.ask(Ask::Reveal { q }, |a| match a {
-            Answer::Grade(g) => Some(g),
+            Answer::Grade(g) => Rating::from_number(i64::from(g)),
             _ => None,
         })
     }
