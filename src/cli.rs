@@ -24,9 +24,34 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Parses the process's arguments; on `--help`, `--version` or a usage error clap prints and exits (code 2).
-pub fn parse() -> Cli {
-    Cli::parse()
+/// Parses the process's arguments. On `--help` or `--version` clap's text is printed as clap prints it and the
+/// exit code is 0; on a usage error clap's message, which echoes the value given, is printed to stderr through the
+/// cleaning path ([`crate::text::clean`]: no escape sequence or line separator from the command line reaches the
+/// terminal), and the exit code is clap's (2). `Err` holds the exit code.
+pub fn parse() -> Result<Cli, i32> {
+    parse_from(std::env::args_os())
+}
+
+/// As [`parse`], from the given arguments (the first is the program's name).
+pub fn parse_from<I, T>(args: I) -> Result<Cli, i32>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args).map_err(|e| {
+        if e.use_stderr() {
+            eprint!("{}", error_text(&e));
+        } else {
+            // Help and version: detente's own text, styled as clap styles it.
+            let _ = e.print();
+        }
+        e.exit_code()
+    })
+}
+
+/// A usage error's message as clap words it, without styling, cleaned.
+fn error_text(e: &clap::Error) -> String {
+    crate::text::clean(&e.render().to_string())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,32 +118,29 @@ pub fn man(out: &mut impl std::io::Write) -> std::io::Result<()> {
     clap_mangen::Man::new(Cli::command()).render(out)
 }
 
-/// Writes `detente.1` and one page per subcommand, nested ones included (`detente-deck-check.1`), into `dir`;
-/// returns the files written.
-pub fn man_pages(dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
+/// The man pages of `detente` and of each subcommand, nested ones included, as (file name, roff):
+/// `detente.1`, `detente-deck-check.1`, ... The command writes them (`man --dir`).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut cmd = Cli::command();
     cmd.build();
-    let mut written = Vec::new();
-    write_pages(&cmd, "detente", dir, &mut written)?;
-    Ok(written)
+    let mut pages = Vec::new();
+    render_pages(&cmd, "detente", &mut pages)?;
+    Ok(pages)
 }
 
-fn write_pages(
+fn render_pages(
     cmd: &clap::Command,
     name: &str,
-    dir: &std::path::Path,
-    written: &mut Vec<PathBuf>,
+    pages: &mut Vec<(String, Vec<u8>)>,
 ) -> std::io::Result<()> {
-    let path = dir.join(format!("{name}.1"));
-    let mut file = std::fs::File::create(&path)?;
-    clap_mangen::Man::new(cmd.clone().name(name.to_string())).render(&mut file)?;
-    written.push(path);
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(cmd.clone().name(name.to_string())).render(&mut roff)?;
+    pages.push((format!("{name}.1"), roff));
     for sub in cmd
         .get_subcommands()
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
     {
-        write_pages(sub, &format!("{name}-{}", sub.get_name()), dir, written)?;
+        render_pages(sub, &format!("{name}-{}", sub.get_name()), pages)?;
     }
     Ok(())
 }
@@ -526,4 +548,25 @@ pub enum ReportCommand {
         #[arg(long, value_name = "ID")]
         resolve: Vec<i64>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_usage_error_echoes_the_value_cleaned() {
+        let bad = "2026-\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}12\u{2028}-14\u{2029}";
+        let e = Cli::try_parse_from(["detente", "study", "--exam-date", bad])
+            .err()
+            .expect("a bad date is refused");
+        assert!(e.use_stderr());
+        let text = error_text(&e);
+        assert!(text.contains("2026-12-14"), "{text}");
+        assert!(
+            !text.contains(['\u{1b}', '\u{7}', '\u{2028}', '\u{2029}']),
+            "{text:?}"
+        );
+        assert_eq!(e.exit_code(), 2);
+    }
 }

@@ -5,7 +5,10 @@ use detente::error::{Error, exit};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = detente::cli::parse();
+    let cli = match detente::cli::parse() {
+        Ok(cli) => cli,
+        Err(code) => return ExitCode::from(u8::try_from(code).unwrap_or(2)),
+    };
     let code = match detente::commands::run(cli).map_err(anyhow::Error::from) {
         Ok(code) => code,
         Err(e) => report(&e),

@@ -31,7 +31,9 @@ pub struct Separators {
     pub row: Option<String>,
 }
 
+/// Converts `input` into a deck file `output`; `db` is the database, which the output may not be.
 pub fn convert(
+    db: &Path,
     from: Foreign,
     input: &Path,
     output: &Path,
@@ -40,6 +42,7 @@ pub fn convert(
     separators: Separators,
 ) -> Result<i32> {
     let name = input.display().to_string();
+    super::staged::refuse_database(output, db)?;
     if from != Foreign::Quizlet && (separators.term.is_some() || separators.row.is_some()) {
         return Err(Error::Usage(
             "--separator and --row-separator are for --from quizlet: an Anki file names its separator in \
@@ -59,7 +62,7 @@ pub fn convert(
 
     // The cards go to a scratch file as they are read; the deck header, which may need the input's own title,
     // is written first into the output once the input is done.
-    let cards = Staged::new(output, "cards");
+    let cards = Staged::new(output, "cards", db)?;
     let mut sink_out = cards.create()?;
     let mut count = 0usize;
     let mut ids = Ids::default();
@@ -120,7 +123,7 @@ pub fn convert(
         new_order: None,
         cards: Vec::new(),
     };
-    let deck_file = Staged::new(output, "deck");
+    let deck_file = Staged::new(output, "deck", db)?;
     let mut out = crate::text::CleanWriter::new(deck_file.create()?);
     let io = |e: std::io::Error| Error::io(format!("cannot write {}", output.display()), e);
     writeln!(
@@ -144,6 +147,10 @@ pub fn convert(
 }
 
 pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) -> Result<i32> {
+    // Refused before the database is opened; the write checks again (see `staged`).
+    if let Some(path) = output {
+        super::staged::refuse_database(path, &ctx.db)?;
+    }
     let store = open_with_decks(ctx)?;
     let deck = store::deck(&store.conn, id)?
         .ok_or_else(|| Error::Usage(format!("no deck `{id}` is loaded (see `detente decks`)")))?;
@@ -166,7 +173,7 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     };
     let written = match output {
         Some(path) => {
-            let staged = Staged::new(path, "export");
+            let staged = Staged::new(path, "export", &ctx.db)?;
             let mut out = crate::text::CleanWriter::new(staged.create()?);
             let written = write(&mut out)
                 .and_then(|w| out.finish().map(|_| w))

@@ -355,7 +355,8 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
 /// The template `deck new` writes: one example of every kind, with comments; it passes `deck check` as written.
 const TEMPLATE: &str = include_str!("../deck/template.toml");
 
-pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
+pub fn new(db: &Path, file: &Path, title: Option<String>) -> Result<i32> {
+    super::staged::refuse_database(file, db)?;
     if file.exists() {
         return Err(Error::Usage(format!(
             "{} already exists; choose a new file name",
@@ -377,7 +378,7 @@ pub fn new(file: &Path, title: Option<String>) -> Result<i32> {
             .replace('\\', "\\\\")
             .replace('"', "\\\""),
     );
-    super::staged::write_new(file, "new", text.as_bytes())?;
+    super::staged::write_new(file, "new", db, text.as_bytes())?;
     say(&format!(
         "Wrote {} (deck id `{id}`): one example card of every kind. Edit it, then `detente deck check {}`.",
         file.display(),

@@ -193,6 +193,10 @@ pub fn export(
             .join(" or ")
         )));
     }
+    // Refused before the database is opened; the write checks again (see `staged`).
+    if let Some(path) = output {
+        super::staged::refuse_database(path, &ctx.db)?;
+    }
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     super::large_cache(&store)?;
@@ -213,7 +217,7 @@ pub fn export(
     let left_out = match output {
         Some(path) => {
             let target = path.display().to_string();
-            let staged = Staged::new(path, "grades");
+            let staged = Staged::new(path, "grades", &ctx.db)?;
             let mut out = crate::text::CleanWriter::new(staged.create()?);
             let left = gradebook::write(layout, &sheet, by, &mut out)
                 .map_err(|e| csv_error(&target, e))?;

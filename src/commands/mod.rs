@@ -56,7 +56,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Study(args) => study::run(&ctx, args),
         Command::Due => due::run(&ctx),
         Command::Decks => decks::run(&ctx),
-        Command::Deck(DeckCommand::New { file, title }) => deck::new(&file, title),
+        Command::Deck(DeckCommand::New { file, title }) => deck::new(&ctx.db, &file, title),
         Command::Deck(DeckCommand::Check { files }) => deck::check(&ctx, &files),
         Command::Deck(DeckCommand::Convert {
             from,
@@ -67,6 +67,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             separator,
             row_separator,
         }) => convert::convert(
+            &ctx.db,
             from.into(),
             &input,
             &output,
@@ -158,12 +159,18 @@ pub fn run(cli: Cli) -> Result<i32> {
             write_stdout(&page).map(|_| 0)
         }
         Command::Man { dir: Some(dir) } => {
-            let written = crate::cli::man_pages(&dir).map_err(|e| {
+            let pages = crate::cli::man_pages().map_err(|e| Error::io("man page", e))?;
+            std::fs::create_dir_all(&dir).map_err(|e| {
                 Error::io(format!("cannot write man pages to {}", dir.display()), e)
             })?;
+            // Each page is written whole and renamed into place: a symbolic link already in the folder under a
+            // page's name is replaced by the page, and the file it pointed at is left as it was (see `staged`).
+            for (name, roff) in &pages {
+                staged::write(&dir.join(name), "man", &ctx.db, roff)?;
+            }
             say(&format!(
                 "Wrote {} man pages to {}.",
-                written.len(),
+                pages.len(),
                 dir.display()
             ));
             Ok(0)

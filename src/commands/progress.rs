@@ -19,6 +19,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
+    // Refused before the database is opened; the write checks again (see `staged`).
+    super::staged::refuse_database(output, &ctx.db)?;
     let store = super::open_with_decks(ctx)?;
     let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
         Error::Usage(format!(
@@ -44,7 +46,7 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         store::bundle_attempts(&store.conn, learner.id)?,
         store::bundle_flags(&store.conn, learner.id)?,
     );
-    let staged = Staged::new(output, "progress");
+    let staged = Staged::new(output, "progress", &ctx.db)?;
     let mut out = staged.create()?;
     // The reviews are streamed from the database as the file is written, never held whole.
     let reviews = bundle::write(&mut out, &bundle, |each| {

@@ -13,6 +13,8 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
             "say which report: `detente report --html FILE` or `detente report items`".into(),
         ));
     };
+    // Refused before the database is opened; the write checks again (see `staged`).
+    super::staged::refuse_database(path, &ctx.db)?;
     let mut store = open_with_decks(ctx)?;
     let now = now();
     let html = if args.class {
@@ -24,7 +26,7 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> Result<i32> {
         let stats = learner_stats(&store, &learner, &Filter::default(), now)?;
         crate::ui::html::learner_report(&learner.name, &stats)
     };
-    super::staged::write(path, "report", html.as_bytes())?;
+    super::staged::write(path, "report", &ctx.db, html.as_bytes())?;
     super::say(&format!("Wrote {}.", path.display()));
     Ok(0)
 }

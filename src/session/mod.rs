@@ -83,7 +83,8 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// Starts a session: records it and builds the queue of today's cards.
+    /// Starts a session: records it and builds the queue of today's cards. A read-only database is refused here,
+    /// before the first card, since every answer is written.
     pub fn start(
         store: &'a mut Store,
         learner: &'a Learner,
@@ -91,6 +92,7 @@ impl<'a> Session<'a> {
         clock: &'a dyn Clock,
         cal: Calendar,
     ) -> Result<Session<'a>> {
+        store.require_writable()?;
         let now = clock.now_ms().secs();
         let scheduler = Scheduler::new(learner.settings())?;
         let sources = store::deck_sources(&store.conn)?;

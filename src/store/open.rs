@@ -208,14 +208,21 @@ impl Store {
         })
     }
 
-    /// Begins a write transaction (IMMEDIATE). A database opened read-only is refused with a message.
-    pub fn write(&mut self) -> Result<Transaction<'_>> {
+    /// Refuses a database opened read-only with the message every writing command gives: for a command that
+    /// must know before it asks anything (a study session, an exam) that it will be able to write.
+    pub fn require_writable(&self) -> Result<()> {
         if self.read_only {
             return Err(Error::ReadOnly(format!(
                 "{} is read-only: this command needs to write to it",
                 self.path.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Begins a write transaction (IMMEDIATE). A database opened read-only is refused with a message.
+    pub fn write(&mut self) -> Result<Transaction<'_>> {
+        self.require_writable()?;
         Ok(self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)

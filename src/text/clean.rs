@@ -6,7 +6,8 @@ use std::io::Write;
 /// Removes what could rewrite, reorder or hide text on a screen from text that came from outside (decks, rosters,
 /// bundles, exam files, learner names): whole escape sequences (CSI such as `ESC [2J`, OSC such as clipboard writes
 /// and hyperlinks, up to their BEL or ST), the other C0 and C1 control characters, bidirectional overrides,
-/// embeddings, isolates and marks, and the invisible format characters that can hide text. Newlines and tabs stay.
+/// embeddings, isolates and marks, the invisible format characters that can hide text, and the Unicode line and
+/// paragraph separators (U+2028, U+2029), which some terminals and editors break a line at. Newlines and tabs stay.
 /// This is the one way detente prints outside text: [`Clean`] displays through it, the stdout helpers and exports
 /// apply it to everything they write.
 pub fn clean(s: &str) -> String {
@@ -38,6 +39,7 @@ pub fn clean(s: &str) -> String {
                 }
             }
             c if c.is_control() || hidden(c) => {}
+            '\u{2028}' | '\u{2029}' => {}
             c => out.push(c),
         }
     }
@@ -184,9 +186,22 @@ mod tests {
         );
         assert_eq!(clean("open \u{1b}]0;title\nnext"), "open \nnext");
         assert_eq!(clean("\u{1b}c reset"), " reset");
+        assert_eq!(clean("line\u{2028}break\u{2029}para\nnext"), "linebreakpara\nnext");
         assert_eq!(
             clean("caf\u{e9} \u{627}\u{644}\u{200d}"),
             "caf\u{e9} \u{627}\u{644}\u{200d}"
         );
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_are_removed_wherever_they_are() {
+        assert_eq!(clean("\u{2028}"), "");
+        assert_eq!(clean("a\u{2029}\u{2028}b"), "ab");
+        // Inside an unterminated control string they go with it; after one they are removed as well.
+        assert_eq!(clean("x\u{1b}[1m\u{2028}y"), "xy");
+        let mut out = CleanWriter::new(Vec::new());
+        out.write_all("one\u{2028}two\n\tthree\u{2029}".as_bytes())
+            .expect("write");
+        assert_eq!(out.finish().expect("finish"), b"onetwo\n\tthree");
     }
 }

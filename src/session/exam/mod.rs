@@ -91,8 +91,10 @@ impl<'a> Sitting<'a> {
     }
 
     /// Resumes the learner's open attempt, or starts a new one if another is allowed (else a usage error that
-    /// says so), and runs it to its end. An open attempt past its deadline is closed and scored at once.
+    /// says so), and runs it to its end. An open attempt past its deadline is closed and scored at once. A read-only
+    /// database is refused before anything is shown or asked, since every answer is written.
     pub fn run(mut self, p: &mut dyn Prompter) -> Result<ExamEnd> {
+        self.store.require_writable()?;
         let exam = self.exam;
         let now = self.clock.now_ms();
         let attempts = store::attempts(&self.store.conn, &exam.id, self.learner.id)?;
