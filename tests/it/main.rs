@@ -25,3 +25,4 @@ mod stats;
 mod tables;
 mod terminal;
 mod text_formats;
+mod writers;
