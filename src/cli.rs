@@ -558,8 +558,7 @@ mod tests {
     fn a_usage_error_echoes_the_value_cleaned() {
         let bad = "2026-\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}12\u{2028}-14\u{2029}";
         let e = Cli::try_parse_from(["detente", "study", "--exam-date", bad])
-            .err()
-            .expect("a bad date is refused");
+            .expect_err("a bad date is refused");
         assert!(e.use_stderr());
         let text = error_text(&e);
         assert!(text.contains("2026-12-14"), "{text}");

@@ -230,9 +230,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let db = dir.path().join("n.db");
         std::fs::write(&db, "db").expect("db");
-        let refused = |target: &Path| {
-            matches!(refuse_database(target, &db), Err(Error::Usage(m)) if m.contains("refusing to write"))
-        };
+        let refused = |target: &Path| matches!(refuse_database(target, &db), Err(Error::Usage(m)) if m.contains("refusing to write"));
         assert!(refused(&db));
         assert!(refused(&dir.path().join("./n.db")));
         // Companions, existing or not.

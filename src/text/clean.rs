@@ -186,7 +186,10 @@ mod tests {
         );
         assert_eq!(clean("open \u{1b}]0;title\nnext"), "open \nnext");
         assert_eq!(clean("\u{1b}c reset"), " reset");
-        assert_eq!(clean("line\u{2028}break\u{2029}para\nnext"), "linebreakpara\nnext");
+        assert_eq!(
+            clean("line\u{2028}break\u{2029}para\nnext"),
+            "linebreakpara\nnext"
+        );
         assert_eq!(
             clean("caf\u{e9} \u{627}\u{644}\u{200d}"),
             "caf\u{e9} \u{627}\u{644}\u{200d}"

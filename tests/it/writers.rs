@@ -17,7 +17,8 @@ use rexpect::process::WaitStatus;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-const EXAM: &str = "id = \"quiz\"\ntitle = \"Quiz\"\ndecks = [\"sample\"]\nquestions = 2\nseed = 3\n";
+const EXAM: &str =
+    "id = \"quiz\"\ntitle = \"Quiz\"\ndecks = [\"sample\"]\nquestions = 2\nseed = 3\n";
 
 fn text(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -84,14 +85,25 @@ fn no_writer_can_write_over_the_database_or_its_files() {
             assert!(err.contains(text(target)), "{args:?}: {err}");
         }
     }
-    assert_eq!(std::fs::read(&db).expect("db"), db_bytes, "the database is untouched");
-    assert_eq!(std::fs::read(&wal).expect("wal"), wal_bytes, "the WAL is untouched");
+    assert_eq!(
+        std::fs::read(&db).expect("db"),
+        db_bytes,
+        "the database is untouched"
+    );
+    assert_eq!(
+        std::fs::read(&wal).expect("wal"),
+        wal_bytes,
+        "the WAL is untouched"
+    );
     assert!(!journal.exists(), "no journal was made up");
     assert!(std::fs::symlink_metadata(&soft).expect("link").is_symlink());
     drop(held);
     let out = run(detente(&db), &["decks"]);
     assert!(out.status.success(), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("sample"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("sample"),
+        "{out:?}"
+    );
     let left: Vec<String> = hidden_files(dir.path());
     assert!(left.is_empty(), "temporaries left: {left:?}");
     // A file beside the database, named like it, is written as usual.
@@ -116,12 +128,19 @@ fn man_pages_never_write_through_a_link_in_their_folder() {
     let out = run(detente(&db), &["man", "--dir", text(&pages)]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(std::fs::read_to_string(&outside).expect("read"), "precious");
-    assert!(!absent.exists(), "nothing was written through the dangling link");
+    assert!(
+        !absent.exists(),
+        "nothing was written through the dangling link"
+    );
     for name in ["detente.1", "detente-study.1"] {
         let page = pages.join(name);
         let meta = std::fs::symlink_metadata(&page).expect("page");
         assert!(meta.is_file(), "{name} is now a file of its own");
-        assert!(std::fs::read_to_string(&page).expect("read").contains(".TH"));
+        assert!(
+            std::fs::read_to_string(&page)
+                .expect("read")
+                .contains(".TH")
+        );
     }
     assert!(hidden_files(&pages).is_empty());
 }
@@ -137,7 +156,13 @@ fn the_next_write_sweeps_a_killed_writes_temporaries_and_leaves_live_ones() {
     let live = d.join(format!(".r.html.report-{}", std::process::id()));
     let other_target = d.join(format!(".other.html.report-{DEAD_PID}"));
     let not_a_temporary = d.join(format!(".r.html.my.notes-{DEAD_PID}"));
-    for f in [&dead, &dead_other_tag, &live, &other_target, &not_a_temporary] {
+    for f in [
+        &dead,
+        &dead_other_tag,
+        &live,
+        &other_target,
+        &not_a_temporary,
+    ] {
         std::fs::write(f, "half a report").expect("write");
     }
     let outside = d.join("outside.txt");
@@ -151,9 +176,18 @@ fn the_next_write_sweeps_a_killed_writes_temporaries_and_leaves_live_ones() {
     assert!(!dead.exists(), "a dead writer's temporary is removed");
     assert!(!dead_other_tag.exists(), "whatever the kind of write");
     assert!(live.exists(), "a live process's temporary is left alone");
-    assert!(other_target.exists(), "another target's temporary is not this write's business");
-    assert!(not_a_temporary.exists(), "a name staged does not make is left alone");
-    assert!(std::fs::symlink_metadata(&dead_link).is_ok(), "a link is never touched");
+    assert!(
+        other_target.exists(),
+        "another target's temporary is not this write's business"
+    );
+    assert!(
+        not_a_temporary.exists(),
+        "a name staged does not make is left alone"
+    );
+    assert!(
+        std::fs::symlink_metadata(&dead_link).is_ok(),
+        "a link is never touched"
+    );
     assert_eq!(std::fs::read_to_string(&outside).expect("read"), "precious");
 }
 
@@ -167,8 +201,7 @@ fn read_only_db(dir: &Path) -> PathBuf {
         let (exam, _, diags) = parse_exam("quiz.toml", EXAM);
         assert!(diags.is_empty(), "{diags:?}");
         let tx = store.write().expect("tx");
-        store::upsert_exam(&tx, &exam_row(&exam.expect("exam"), 0).expect("row"))
-            .expect("upsert");
+        store::upsert_exam(&tx, &exam_row(&exam.expect("exam"), 0).expect("row")).expect("upsert");
         tx.commit().expect("commit");
     }
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).expect("chmod");
@@ -225,7 +258,10 @@ fn study_and_exam_run_in_a_terminal_refuse_a_read_only_database_at_once() {
         };
         assert_eq!(code, 1, "{args:?}: {screen}");
         assert!(screen.contains("is read-only"), "{args:?}: {screen}");
-        assert!(!screen.contains('?'), "{args:?}: a prompt was shown: {screen}");
+        assert!(
+            !screen.contains('?'),
+            "{args:?}: a prompt was shown: {screen}"
+        );
         assert_eq!(screen.trim().lines().count(), 1, "{args:?}: {screen}");
     }
     assert_eq!(std::fs::read(&db).expect("db"), before);
@@ -257,7 +293,10 @@ fn usage_errors_echo_the_bad_value_cleaned_with_their_exit_code() {
     for flag in ["--help", "--version"] {
         let out = run(detente(&db), &[flag]);
         assert_eq!(out.status.code(), Some(0), "{flag}: {out:?}");
-        assert!(!out.stdout.is_empty() && out.stderr.is_empty(), "{flag}: {out:?}");
+        assert!(
+            !out.stdout.is_empty() && out.stderr.is_empty(),
+            "{flag}: {out:?}"
+        );
     }
     assert!(!db.exists(), "a refused command line opens nothing");
 }
