@@ -24,22 +24,27 @@ const COMPANIONS: &[(&str, &str)] = &[
 /// Refuses (a usage error, exit 2) a target that is the database `db` or its `-wal`, `-shm` or `-journal` file:
 /// writing it would destroy the database. A file is recognised by its identity (device and inode on unix: a hard
 /// link, a symbolic link or another spelling of the path is the same file), and by its name after the directories
-/// are resolved (`./n.db` and `n.db`; a companion that does not exist yet; the only test on other systems).
+/// are resolved (`./n.db` and `n.db`; a companion that does not exist yet; the only test on other systems). When
+/// `db` is itself a symbolic link, the companions are looked for beside the file it points at too, where SQLite
+/// keeps them.
 pub(crate) fn refuse_database(target: &Path, db: &Path) -> Result<()> {
-    let Some(db_name) = db.file_name() else {
-        return Ok(());
-    };
     let target_name = resolved(target);
-    for (suffix, what) in COMPANIONS {
-        let mut name = db_name.to_os_string();
-        name.push(suffix);
-        let companion = db.with_file_name(name);
-        let same_name = target_name.is_some() && target_name == resolved(&companion);
-        if same_name || same_file(target, &companion) {
-            return Err(Error::Usage(format!(
-                "refusing to write {}: it is {what} (choose another file name)",
-                target.display()
-            )));
+    let real = std::fs::canonicalize(db).ok();
+    for db in std::iter::once(db).chain(real.as_deref()) {
+        let Some(db_name) = db.file_name() else {
+            continue;
+        };
+        for (suffix, what) in COMPANIONS {
+            let mut name = db_name.to_os_string();
+            name.push(suffix);
+            let companion = db.with_file_name(name);
+            let same_name = target_name.is_some() && target_name == resolved(&companion);
+            if same_name || same_file(target, &companion) {
+                return Err(Error::Usage(format!(
+                    "refusing to write {}: it is {what} (choose another file name)",
+                    target.display()
+                )));
+            }
         }
     }
     Ok(())
@@ -141,6 +146,9 @@ fn running(pid: u32) -> bool {
 pub(crate) struct Staged {
     pub(crate) temp: PathBuf,
     target: PathBuf,
+    /// The database, refused again just before the rename: the target's name may have become a link to it while
+    /// the file was written.
+    db: PathBuf,
     done: bool,
 }
 
@@ -153,6 +161,7 @@ impl Staged {
         Ok(Staged {
             temp: temp_name(target, tag),
             target: target.to_path_buf(),
+            db: db.to_path_buf(),
             done: false,
         })
     }
@@ -171,6 +180,7 @@ impl Staged {
 
     /// Syncs the temporary file to disk and renames it over the target.
     pub(crate) fn finish(mut self) -> Result<()> {
+        refuse_database(&self.target, &self.db)?;
         File::open(&self.temp)
             .and_then(|f| f.sync_all())
             .and_then(|_| std::fs::rename(&self.temp, &self.target))
@@ -247,7 +257,50 @@ mod tests {
             assert!(refused(&soft));
         }
         assert!(!refused(&dir.path().join("n.db.html")));
+        #[cfg(unix)]
+        {
+            // The database opened through a link: its companions are beside the file it points at.
+            let link = dir.path().join("link.db");
+            std::os::unix::fs::symlink(&db, &link).expect("symlink");
+            assert!(matches!(
+                refuse_database(&dir.path().join("n.db-wal"), &link),
+                Err(Error::Usage(_))
+            ));
+        }
         assert!(!refused(&dir.path().join("other.db")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_write_replaces_links_and_never_writes_through_them() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("n.db");
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, "precious").expect("write");
+        let target = dir.path().join("page.1");
+        std::os::unix::fs::symlink(&outside, &target).expect("symlink");
+        // A link planted at the temporary's own name, too.
+        std::os::unix::fs::symlink(&outside, temp_name(&target, "man")).expect("symlink");
+        write(&target, "man", &db, b"roff").expect("write");
+        assert_eq!(std::fs::read_to_string(&outside).expect("read"), "precious");
+        assert!(std::fs::symlink_metadata(&target).expect("page").is_file());
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "roff");
+        assert!(!temp_name(&target, "man").exists());
+    }
+
+    #[test]
+    fn only_dead_writers_temporaries_of_the_target_are_swept() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let target = dir.path().join("r.html");
+        let dead = dir.path().join(".r.html.report-4194999");
+        let mine = temp_name(&target, "report");
+        let other = dir.path().join(".s.html.report-4194999");
+        for f in [&dead, &mine, &other] {
+            std::fs::write(f, "part").expect("write");
+        }
+        sweep_stale(&target);
+        assert_eq!(dead.exists(), !Path::new("/proc/self").exists());
+        assert!(mine.exists() && other.exists());
     }
 
     #[test]

@@ -85,6 +85,12 @@ fn no_writer_can_write_over_the_database_or_its_files() {
             assert!(err.contains(text(target)), "{args:?}: {err}");
         }
     }
+    // The database opened through a link: SQLite keeps its WAL beside the file the link points at.
+    let linked_db = dir.path().join("linked.db");
+    std::os::unix::fs::symlink(&db, &linked_db).expect("symlink");
+    let out = run(detente(&linked_db), &["report", "--html", text(&wal)]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    std::fs::remove_file(&linked_db).expect("unlink");
     assert_eq!(
         std::fs::read(&db).expect("db"),
         db_bytes,
