@@ -166,7 +166,8 @@ pub struct StudyArgs {
     #[arg(long)]
     pub cram: bool,
     /// An exam on this date (YYYY-MM-DD) covers this session's cards (--deck, --tag): new cards come in time to
-    /// be seen 3 days before it, and no review is put off past it with your recall on the day below your target
+    /// be seen 3 days before it, and no review is put off past it with your recall on the day below your target.
+    /// From today to 5 years ahead
     #[arg(long, value_name = "DATE", value_parser = exam_date, conflicts_with = "cram")]
     pub exam_date: Option<chrono::NaiveDate>,
     /// Seed for the order of choices and cram cards (default: from the clock)
@@ -463,10 +464,12 @@ pub struct LearnerSettings {
     /// The hour a new study day starts, 0 to 23 [default: 4]
     #[arg(long, value_name = "H")]
     pub day_starts_at: Option<u32>,
-    /// The date of the learner's exam (YYYY-MM-DD): until then, the cards it covers are scheduled to be ready
+    /// The date of the learner's exam (YYYY-MM-DD), from today to 5 years ahead: until then, the cards it covers
+    /// are scheduled to be ready
     #[arg(long, value_name = "DATE", value_parser = exam_date)]
     pub exam_date: Option<chrono::NaiveDate>,
-    /// A deck id or tag the exam covers (repeatable; `theme:*` matches a prefix) [default: every deck]
+    /// A deck id or tag the exam covers (repeatable; `theme:*` matches a prefix; each must name a loaded deck or
+    /// match some card's tag) [default: every deck]
     #[arg(long, value_name = "DECK-OR-TAG", requires = "exam_date")]
     pub exam_scope: Vec<String>,
     /// Remove the learner's exam date

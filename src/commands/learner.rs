@@ -9,6 +9,15 @@ use crate::store::{self, Learner, Store};
 use crate::ui::layout::{self, Cell, Table};
 use std::path::Path;
 
+/// Opens the store, with the built-in decks loaded when an exam scope is given (it may name one of them).
+fn open_for(ctx: &Context, s: &LearnerSettings) -> Result<Store> {
+    if s.exam_date.is_some() && !s.exam_scope.is_empty() {
+        super::open_with_decks(ctx)
+    } else {
+        Store::open(&ctx.db)
+    }
+}
+
 fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
     if let Some(n) = s.new_per_day {
         learner.new_per_day = n;
@@ -35,20 +44,27 @@ fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
     Ok(())
 }
 
-/// `--exam-date` with its `--exam-scope`, or `--no-exam-date`.
-fn set_exam(tx: &rusqlite::Transaction<'_>, learner: i64, s: &LearnerSettings) -> Result<()> {
+/// `--exam-date` with its `--exam-scope`, or `--no-exam-date`. A date outside the learner's allowed range (from
+/// today in their calendar to five years ahead) or a scope entry that names no loaded deck and matches no tag is
+/// refused (exit 2) before anything is written: the caller's transaction is dropped.
+fn set_exam(tx: &rusqlite::Transaction<'_>, learner: &Learner, s: &LearnerSettings) -> Result<()> {
     if s.no_exam_date {
-        return store::exam_dates::set_learner_exam(tx, learner, None);
+        return store::exam_dates::set_learner_exam(tx, learner.id, None);
     }
     let Some(date) = s.exam_date else {
         return Ok(());
     };
+    let today = super::calendar(learner).day_of(now());
+    crate::schedule::exam_date::check_user_date(date, today).map_err(Error::Usage)?;
     let scope: Vec<String> = s
         .exam_scope
         .iter()
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
         .collect();
+    let (decks, tags) = store::exam_dates::scope_names(tx)?;
+    crate::schedule::exam_date::check_scope(&scope, &decks, &tags).map_err(Error::Usage)?;
+    let learner = learner.id;
     store::exam_dates::set_learner_exam(
         tx,
         learner,
@@ -135,7 +151,7 @@ pub fn add(
     if name.is_empty() {
         return Err(Error::Usage("a learner needs a name".into()));
     }
-    let mut store = Store::open(&ctx.db)?;
+    let mut store = open_for(ctx, settings)?;
     check_unique(&store, &id, None)?;
     let tx = store.write()?;
     let Some(mut learner) = store::add_learner(&tx, name, now())? else {
@@ -145,7 +161,7 @@ pub fn add(
     };
     apply(&mut learner, settings)?;
     store::update_learner(&tx, &learner)?;
-    set_exam(&tx, learner.id, settings)?;
+    set_exam(&tx, &learner, settings)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
     say(&format!("Added learner {name}."));
@@ -159,7 +175,7 @@ pub fn set(
     identity_args: &IdentityArgs,
 ) -> Result<i32> {
     let id = identity(identity_args)?;
-    let mut store = Store::open(&ctx.db)?;
+    let mut store = open_for(ctx, settings)?;
     let Some(mut learner) = store::learner_by_name(&store.conn, name)? else {
         return Err(Error::Usage(format!(
             "no learner named {name} (see `detente learner list`)"
@@ -169,7 +185,7 @@ pub fn set(
     check_unique(&store, &id, Some(learner.id))?;
     let tx = store.write()?;
     store::update_learner(&tx, &learner)?;
-    set_exam(&tx, learner.id, settings)?;
+    set_exam(&tx, &learner, settings)?;
     store::set_identity(&tx, learner.id, &id)?;
     tx.commit()?;
     say(&format!("Updated learner {name}."));

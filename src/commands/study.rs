@@ -1,13 +1,16 @@
 //! `detente study`: an interactive session on the terminal.
 
-use super::{Context, calendar, current_learner, open_with_decks};
+use super::{Context, calendar, current_learner, now, open_with_decks};
 use crate::cli::StudyArgs;
 use crate::error::{Error, Result};
 use crate::session::{Session, StudyOptions, SystemClock};
-use crate::store::{self, Filter};
+use crate::store::{self, Filter, Store};
 use crate::ui::{self, Terminal};
 
 pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
+    if let Some(date) = args.exam_date {
+        check_exam_date(ctx, date)?;
+    }
     if !ui::is_interactive() {
         return Err(Error::NoTerminal(
             "study needs an interactive terminal (standard input and error are not one); \
@@ -53,4 +56,15 @@ pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
         return Err(Error::Interrupted);
     }
     Ok(0)
+}
+
+/// Refuses an `--exam-date` outside the allowed range, in the learner's calendar (the default day start for a
+/// learner not created yet), before the terminal is asked for and before anything is written.
+fn check_exam_date(ctx: &Context, date: chrono::NaiveDate) -> Result<()> {
+    let store = Store::open(&ctx.db)?;
+    let cal = match store::learner_by_name(&store.conn, &ctx.learner)? {
+        Some(learner) => calendar(&learner),
+        None => crate::schedule::Calendar::local(store::DEFAULT_ROLLOVER_HOUR),
+    };
+    crate::schedule::exam_date::check_user_date(date, cal.day_of(now())).map_err(Error::Usage)
 }

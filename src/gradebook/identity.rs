@@ -18,6 +18,39 @@ pub fn normal(value: &str) -> String {
     value.trim().nfc().collect()
 }
 
+/// The one rule for finding a learner by name among `names` (those stored): the index of the learner whose name is
+/// `wanted` in normal form C ([`normal`]) ignoring case (Unicode lowercase). When several stored names differ only
+/// in case (an older detente let them in), the one written exactly as `wanted` is taken; without one the name is
+/// ambiguous and the error (one line) names them and says how to pick one.
+pub fn pick_name<'a>(
+    wanted: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> std::result::Result<Option<usize>, String> {
+    let want = normal(wanted);
+    let folded = want.to_lowercase();
+    let same: Vec<(usize, String)> = names
+        .into_iter()
+        .map(normal)
+        .enumerate()
+        .filter(|(_, n)| n.to_lowercase() == folded)
+        .collect();
+    match same.as_slice() {
+        [] => Ok(None),
+        [(i, _)] => Ok(Some(*i)),
+        several => match several.iter().find(|(_, n)| *n == want) {
+            Some((i, _)) => Ok(Some(*i)),
+            None => {
+                let listed: Vec<String> = several.iter().map(|(_, n)| format!("`{n}`")).collect();
+                Err(format!(
+                    "learner name `{want}` is ambiguous: learners {} differ only in case; give one of them \
+                     exactly as written (see `detente learner list`)",
+                    listed.join(" and ")
+                ))
+            }
+        },
+    }
+}
+
 /// Refuses an identifier (a learner's name, username, email, student id, first or last name) that holds a control
 /// character (NUL, escape, newline...) or an invisible format character (a bidirectional override, say), or is
 /// longer than 200 characters; the message names the field.
@@ -94,4 +127,31 @@ pub struct RosterRow {
 pub struct RosterProblem {
     pub line: usize,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pick_name;
+
+    #[test]
+    fn a_name_differing_only_in_case_is_the_same_learner() {
+        assert_eq!(pick_name("aNn", ["bob", "ann"]), Ok(Some(1)));
+        assert_eq!(pick_name(" ANN ", ["ann"]), Ok(Some(0)));
+        // Normal form C: "é" composed matches "e" + combining acute, in any case.
+        assert_eq!(pick_name("\u{c9}lodie", ["e\u{301}lodie"]), Ok(Some(0)));
+        assert_eq!(pick_name("annie", ["ann"]), Ok(None));
+    }
+
+    #[test]
+    fn two_learners_differing_in_case_take_the_exact_one_or_are_ambiguous() {
+        let names = ["Ann", "ann"];
+        assert_eq!(pick_name("ann", names), Ok(Some(1)));
+        assert_eq!(pick_name("Ann", names), Ok(Some(0)));
+        let e = pick_name("ANN", names).expect_err("ambiguous");
+        assert!(
+            e.contains("`Ann`") && e.contains("`ann`") && e.contains("ambiguous"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+    }
 }

@@ -22,7 +22,7 @@ mod roster;
 mod sheet;
 
 pub use cells::{neutralize, number};
-pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal};
+pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal, pick_name};
 pub use layout::{Layout, LeftOut, MatchBy, matchable, write};
 pub use lms::{canvas_title, deck_titles};
 pub use native::NATIVE_HEADER;

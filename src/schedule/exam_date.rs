@@ -75,6 +75,63 @@ impl ExamDate {
     }
 }
 
+/// A user may set an exam date at most this many years ahead (`--exam-date`).
+pub const MAX_YEARS_AHEAD: u32 = 5;
+
+/// The one rule for an exam date a user sets (`study --exam-date`, `learner add|set --exam-date`): from `today`
+/// (the learner's calendar day, allowed) to [`MAX_YEARS_AHEAD`] years ahead. Past exams in exam definitions and
+/// bundles are not user-set dates and are not checked here. The error is one line saying what is allowed.
+pub fn check_user_date(date: NaiveDate, today: Day) -> Result<(), String> {
+    let Some(first) = (ExamDate {
+        day: today,
+        lead_days: 0,
+    })
+    .date() else {
+        return Err(format!("--exam-date {date}: today's date is out of range"));
+    };
+    let last = first
+        .checked_add_months(chrono::Months::new(12 * MAX_YEARS_AHEAD))
+        .unwrap_or(NaiveDate::MAX);
+    let allowed =
+        format!("give a date from today ({first}) to {MAX_YEARS_AHEAD} years ahead ({last})");
+    if date < first {
+        Err(format!("--exam-date {date} is in the past; {allowed}"))
+    } else if date > last {
+        Err(format!(
+            "--exam-date {date} is more than {MAX_YEARS_AHEAD} years ahead; {allowed}"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The one rule for an exam scope a user sets (`--exam-scope`): each entry must name a loaded deck (`decks`) or
+/// match, as a tag pattern with `*` and `?` wildcards, some card's tag (`tags`), the way [`crate::store::Filter`]
+/// reads it. The error names the first entry that matches nothing and the nearest deck ids and tags.
+pub fn check_scope(scope: &[String], decks: &[String], tags: &[String]) -> Result<(), String> {
+    for entry in scope {
+        if decks.iter().any(|d| d == entry) || tags.iter().any(|t| glob(entry, t)) {
+            continue;
+        }
+        let mut near: Vec<(f64, &String)> = decks
+            .iter()
+            .chain(tags)
+            .map(|n| (strsim::normalized_damerau_levenshtein(entry, n), n))
+            .filter(|(score, _)| *score >= 0.5)
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        near.dedup_by(|a, b| a.1 == b.1);
+        let hint = if near.is_empty() {
+            "; see `detente decks` for the deck ids".to_string()
+        } else {
+            let names: Vec<String> = near.iter().take(3).map(|(_, n)| format!("`{n}`")).collect();
+            format!("; did you mean {}?", names.join(" or "))
+        };
+        return Err(format!("--exam-scope: no deck or tag `{entry}`{hint}"));
+    }
+    Ok(())
+}
+
 /// The line `due` and `stats` show: "exam in 12 days: 143 new cards to go, 12 a day".
 pub fn line(exam: &ExamDate, today: Day, to_go: u32, per_day: u32) -> String {
     let days = exam.days_left(today);
@@ -398,5 +455,50 @@ mod tests {
         let date = crate::text::parse_date("2026-12-14").expect("date");
         assert_eq!(ExamDate::on(date, 3).date(), Some(date));
         assert_eq!(crate::text::parse_date("14/12/2026"), None);
+    }
+
+    #[test]
+    fn a_user_set_date_runs_from_today_to_five_years_ahead() {
+        let d = |t: &str| crate::text::parse_date(t).expect("date");
+        let today = ExamDate::on(d("2026-12-07"), 0).day;
+        assert!(check_user_date(d("2026-12-07"), today).is_ok());
+        assert!(check_user_date(d("2031-12-07"), today).is_ok());
+        for bad in [
+            "2026-12-06",
+            "1970-01-01",
+            "1900-01-01",
+            "2031-12-08",
+            "9999-12-31",
+        ] {
+            let e = check_user_date(d(bad), today).expect_err(bad);
+            assert!(
+                e.contains("2026-12-07") && e.contains("2031-12-07") && !e.contains('\n'),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_scope_entry_must_name_a_deck_or_match_a_tag() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let decks = s(&["sherr-lisbon-2010", "capitals"]);
+        let tags = s(&["theme:rights", "theme:law"]);
+        assert!(
+            check_scope(
+                &s(&["sherr-lisbon-2010", "theme:*", "theme:law"]),
+                &decks,
+                &tags
+            )
+            .is_ok()
+        );
+        assert!(check_scope(&[], &decks, &tags).is_ok());
+        let e = check_scope(&s(&["sherr-lisbn-2010"]), &decks, &tags).expect_err("typo");
+        assert!(
+            e.contains("no deck or tag `sherr-lisbn-2010`; did you mean `sherr-lisbon-2010`"),
+            "{e}"
+        );
+        let e = check_scope(&s(&["capitals", "topic:*"]), &decks, &tags).expect_err("glob");
+        assert!(e.contains("`topic:*`"), "{e}");
+        assert!(check_scope(&s(&["Capitals"]), &decks, &[]).is_err());
     }
 }

@@ -56,6 +56,16 @@ pub fn set_learner_exam(
     Ok(())
 }
 
+/// What an exam scope may name: every loaded deck's id and every tag a card carries, sorted.
+pub fn scope_names(conn: &Connection) -> Result<(Vec<String>, Vec<String>)> {
+    let decks = super::deck_titles(conn)?.into_keys().collect();
+    let mut stmt = conn.prepare("SELECT DISTINCT tag FROM card_tags ORDER BY tag")?;
+    let tags = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((decks, tags))
+}
+
 /// A scope of deck ids and tags as a filter: the entries naming a loaded deck are decks, the others tags.
 pub fn scope_filter(conn: &Connection, scope: &[String]) -> Result<Filter> {
     let decks = super::deck_titles(conn)?;

@@ -4,7 +4,7 @@
 use super::Store;
 use crate::error::{Error, Result};
 use crate::schedule::Settings;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 /// A learner and their settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -69,28 +69,17 @@ pub(super) fn learner_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Learner> {
     })
 }
 
-/// The learner of this name: the name as given, else in normal form C, else one stored in another normal form (by
-/// an older detente) that is the same name in normal form C.
+/// A new learner's day starts at this hour (the column's default).
+pub const DEFAULT_ROLLOVER_HOUR: u32 = 4;
+
+/// The learner of this name, by the one rule of [`crate::gradebook::pick_name`]: names are compared in normal form
+/// C, ignoring case; when two stored learners differ only in case, the exact one is taken, and without one the name
+/// is refused as ambiguous (a usage error naming both).
 pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>> {
-    let exact = |n: &str| -> Result<Option<Learner>> {
-        Ok(conn
-            .query_row(
-                &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"),
-                [n],
-                learner_row,
-            )
-            .optional()?)
-    };
-    if let Some(l) = exact(name)? {
-        return Ok(Some(l));
-    }
-    let nfc = crate::gradebook::normal(name);
-    if let Some(l) = exact(&nfc)? {
-        return Ok(Some(l));
-    }
-    Ok(learners(conn)?
-        .into_iter()
-        .find(|l| crate::gradebook::normal(&l.name) == nfc))
+    let all = learners(conn)?;
+    let picked = crate::gradebook::pick_name(name, all.iter().map(|l| l.name.as_str()))
+        .map_err(Error::Usage)?;
+    Ok(picked.and_then(|i| all.into_iter().nth(i)))
 }
 
 pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {

@@ -47,7 +47,8 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use learners::{
-    Learner, add_learner, learner_by_name, learner_get_or_create, learners, update_learner,
+    DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_name, learner_get_or_create, learners,
+    update_learner,
 };
 pub use open::{SCHEMA_VERSION, Store, default_path};
 pub use people::{

@@ -128,11 +128,30 @@ fn writable(path: &Path) -> bool {
         && std::fs::OpenOptions::new().write(true).open(path).is_ok()
 }
 
+/// Refuses a database path that is a folder or not a regular file (a device, a FIFO, a socket; a link is followed)
+/// before SQLite opens it, which would say only "disk I/O error" or block. A path that does not exist yet is left
+/// to be created.
+fn check_regular(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(Error::Usage(format!(
+            "{} is a folder, not a database file (give --db a file, such as {})",
+            path.display(),
+            path.join("detente.db").display()
+        ))),
+        Ok(m) if !m.is_file() => Err(Error::Usage(format!(
+            "{} is not a regular file, so it cannot be a database (give --db a file)",
+            path.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path`, applies pending migrations, and sets the pragmas every
     /// connection needs. A database from a newer detente is refused before anything is written to it.
     /// A file that exists but is not writable is opened read-only (see [`Store::open_read_only`]).
     pub fn open(path: &Path) -> Result<Store> {
+        check_regular(path)?;
         if path.exists() && !writable(path) {
             return Store::open_read_only(path);
         }
@@ -169,6 +188,7 @@ impl Store {
     /// it needs a writable file to be upgraded. When the file's directory does not let SQLite keep its
     /// shared-memory file, the database is read as immutable.
     pub fn open_read_only(path: &Path) -> Result<Store> {
+        check_regular(path)?;
         use rusqlite::OpenFlags;
         let probe = |conn: &Connection| -> rusqlite::Result<i64> {
             conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {

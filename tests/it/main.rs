@@ -11,6 +11,7 @@ mod builtin_decks;
 mod cli;
 mod conformance;
 mod deck_tools;
+mod domains;
 mod exam_dates;
 mod exam_terminal;
 mod exams;
