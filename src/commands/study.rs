@@ -61,8 +61,13 @@ pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
 /// Refuses an `--exam-date` outside the allowed range, in the learner's calendar (the default day start for a
 /// learner not created yet), before the terminal is asked for and before anything is written.
 fn check_exam_date(ctx: &Context, date: chrono::NaiveDate) -> Result<()> {
-    let store = Store::open(&ctx.db)?;
-    let cal = match store::learner_by_name(&store.conn, &ctx.learner)? {
+    let learner = if ctx.db.exists() {
+        let store = Store::open(&ctx.db)?;
+        store::learner_by_name(&store.conn, &ctx.learner)?
+    } else {
+        None
+    };
+    let cal = match learner {
         Some(learner) => calendar(&learner),
         None => crate::schedule::Calendar::local(store::DEFAULT_ROLLOVER_HOUR),
     };

@@ -28,7 +28,7 @@ pub fn set_identity(tx: &Transaction<'_>, learner: i64, id: &Identity) -> Result
 }
 
 /// The learner whose `column` holds `value`: emails and usernames compared without regard to case, names in normal
-/// form C (see [`super::learner_by_name`]).
+/// form C ignoring case (see [`super::learner_by_name`]).
 fn learner_where(conn: &Connection, column: &str, value: &str) -> Result<Option<Learner>> {
     if column == "name" {
         return super::learner_by_name(conn, value);

@@ -73,7 +73,7 @@ fn with_ann() -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn exam_dates_in_the_past_or_over_five_years_ahead_are_refused() {
-    let (_dir, db) = with_ann();
+    let (dir, db) = with_ann();
     let before = learners(&db);
     let last = today().checked_add_months(Months::new(60)).expect("date");
     let bad = [
@@ -103,6 +103,11 @@ fn exam_dates_in_the_past_or_over_five_years_ahead_are_refused() {
         refused(&out, "--exam-date");
         assert_eq!(learners(&db), before, "{date}");
     }
+    // On a database not made yet, study refuses the date without creating it.
+    let fresh = dir.path().join("fresh.db");
+    let out = run(detente(&fresh), &["study", "--exam-date", "1970-01-01"]);
+    refused(&out, "--exam-date 1970-01-01 is in the past");
+    assert!(!fresh.exists());
     // Today and five years ahead are allowed.
     for date in [ymd(today()), ymd(last)] {
         let out = run(
