@@ -1,4 +1,4 @@
-//! Every input checked against its domain (issue 20): exam dates a user sets, exam scopes that match nothing,
+//! Every input checked against its domain: exam dates a user sets, exam scopes that match nothing,
 //! learner names that differ only in case, and a `--db` that is not a regular file. Each refusal is one line, exit 2,
 //! and leaves what is stored as it was.
 
