@@ -12,6 +12,9 @@ pub const EARLIEST_S: i64 = 946_684_800;
 pub const CLOCK_SLACK_S: i64 = 86_400;
 /// The longest interval the scheduler gives, with room: 101 years in seconds.
 const LONGEST_S: i64 = 101 * 366 * 86_400;
+/// The longest time an answer may have taken, in milliseconds: a year. A prompt left open over a holiday still
+/// fits; a longer value is damaged or forged, and summed over a log it would overflow the learner's totals.
+const LONGEST_DURATION_MS: i64 = 366 * 86_400_000;
 
 /// The modes a review can have been made in, and the rules a verdict can have been reached by.
 pub const MODES: [&str; 3] = ["study", "cram", "exam"];
@@ -80,6 +83,17 @@ fn moment_ms(field: &str, value: UnixMs, now_s: i64) -> std::result::Result<(), 
     })
 }
 
+/// Checks how long an answer took: from 0 to [`LONGEST_DURATION_MS`].
+fn duration(field: &str, value: i64) -> std::result::Result<(), String> {
+    if (0..=LONGEST_DURATION_MS).contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}` is {value}, not a duration from 0 to a year ({LONGEST_DURATION_MS} ms)"
+        ))
+    }
+}
+
 fn at_least(field: &str, value: i64, min: i64) -> std::result::Result<(), String> {
     if value >= min {
         Ok(())
@@ -129,7 +143,6 @@ pub fn validate_review(r: &BundleReview, now_s: i64) -> std::result::Result<(), 
     for (field, v) in [
         ("sibling", Some(r.sibling)),
         ("day", Some(r.day.0)),
-        ("duration_ms", Some(r.duration_ms)),
         ("step_before", r.step_before),
         ("last_day_before", r.last_day_before.map(|d| d.0)),
         ("interval_before", r.interval_before),
@@ -160,6 +173,7 @@ pub fn validate_review(r: &BundleReview, now_s: i64) -> std::result::Result<(), 
             within(field, v, 1.0, 10.0)?;
         }
     }
+    duration("duration_ms", r.duration_ms)?;
     if let Some(v) = r.last_review_before {
         moment("last_review_before", v, now_s)?;
     }
@@ -202,7 +216,7 @@ pub fn validate_attempt(a: &BundleAttempt, now_s: i64) -> std::result::Result<()
     for x in &a.answers {
         at_least("answers.position", x.position, 0)?;
         at_least("answers.sibling", x.sibling, 0)?;
-        at_least("answers.duration_ms", x.duration_ms, 0)?;
+        duration("answers.duration_ms", x.duration_ms)?;
         within("answers.credit", x.credit, 0.0, 1.0)?;
         moment_ms("answers.answered_at", x.answered_at, now_s)?;
     }
@@ -217,4 +231,23 @@ pub fn validate_flag(f: &BundleFlag, now_s: i64) -> std::result::Result<(), Stri
         moment("closed_at", c, now_s)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_run_from_zero_to_a_year() {
+        assert!(duration("duration_ms", 0).is_ok());
+        assert!(duration("duration_ms", 4_000).is_ok());
+        assert!(duration("duration_ms", LONGEST_DURATION_MS).is_ok());
+        for bad in [-1, LONGEST_DURATION_MS + 1, i64::MAX] {
+            let e = duration("duration_ms", bad).unwrap_err();
+            assert!(
+                e.starts_with(&format!("`duration_ms` is {bad}, not a duration")),
+                "{e}"
+            );
+        }
+    }
 }
