@@ -4,7 +4,7 @@
 use super::Store;
 use crate::error::{Error, Result};
 use crate::schedule::Settings;
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// A learner and their settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -76,6 +76,18 @@ pub const DEFAULT_ROLLOVER_HOUR: u32 = 4;
 /// C, ignoring case; when two stored learners differ only in case, the exact one is taken, and without one the name
 /// is refused as ambiguous (a usage error naming both).
 pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>> {
+    // A stored name equal to the wanted one in normal form C is the rule's answer whatever else is stored (the
+    // exact one wins over names differing in case): one indexed lookup, as every command's start needs, and the
+    // whole table read only when it misses.
+    let exact = conn
+        .prepare_cached(&format!(
+            "SELECT {LEARNER_COLUMNS} FROM learners WHERE name = ?1"
+        ))?
+        .query_row([crate::gradebook::normal(name)], learner_row)
+        .optional()?;
+    if exact.is_some() {
+        return Ok(exact);
+    }
     let all = learners(conn)?;
     let picked = crate::gradebook::pick_name(name, all.iter().map(|l| l.name.as_str()))
         .map_err(Error::Usage)?;
