@@ -38,7 +38,7 @@ pub use counts::{DueCounts, due_counts, new_cards};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
     close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
-    exam_responses, exams, insert_answer, insert_attempt, upsert_exam,
+    exam_responses, exams, insert_answer, insert_attempt, replace_answer, upsert_exam,
 };
 pub use filter::Filter;
 pub use flags::{

@@ -223,6 +223,7 @@ impl Prompter for Terminal {
             Reply::Answer(_) => {}
             Reply::Quit => return Ok(Reply::Quit),
             Reply::Interrupt => return Ok(Reply::Interrupt),
+            Reply::TimeUp => return Ok(Reply::TimeUp),
         }
         self.para("36", &clean(back), "\u{2192} ", "  ");
         let grades = vec![
@@ -242,6 +243,7 @@ impl Prompter for Terminal {
             Reply::Answer(None) => Err(Error::Terminal("no such rating".into())),
             Reply::Quit => Ok(Reply::Quit),
             Reply::Interrupt => Ok(Reply::Interrupt),
+            Reply::TimeUp => Ok(Reply::TimeUp),
         }
     }
 
@@ -327,6 +329,7 @@ impl Terminal {
                 Reply::Answer(o) => options[o.index],
                 Reply::Quit => return Ok(Reply::Quit),
                 Reply::Interrupt => return Ok(Reply::Interrupt),
+                Reply::TimeUp => return Ok(Reply::TimeUp),
             };
             return Ok(Reply::Answer(match choice {
                 "Next card" => Action::Next,
@@ -342,6 +345,7 @@ impl Terminal {
                         Reply::Answer(n) => Action::Flag(Some(n).filter(|n| !n.trim().is_empty())),
                         Reply::Quit => continue,
                         Reply::Interrupt => return Ok(Reply::Interrupt),
+                        Reply::TimeUp => return Ok(Reply::TimeUp),
                     }
                 }
             }));
