@@ -4,12 +4,12 @@
 use super::{Context, now, open_with_decks, print, print_json, say, say_diagnostic};
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
-use crate::exam::{Exam, parse_exam};
+use crate::exam::{Exam, Navigation, parse_exam};
 use crate::session::SystemClock;
 use crate::session::exam::{self, ExamEnd, Sitting};
 use crate::store::{self, Store, Upsert};
 use crate::ui::layout::{self, Cell, Table};
-use crate::ui::{self, Terminal};
+use crate::ui::{self, ExamScreen};
 use std::path::Path;
 
 /// The text of a file's line (1-based), for a diagnostic's excerpt.
@@ -173,9 +173,14 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
             "exam run needs an interactive terminal (standard input and error are not one)".into(),
         ));
     }
+    // One clock for the attempt and its screen: the time shown is the time the answers are judged by.
     let clock = SystemClock;
-    let mut terminal = Terminal::new(ctx.color);
-    match Sitting::new(&mut store, &exam, &learner, &clock).run(&mut terminal)? {
+    let free = exam.navigation == Navigation::Free;
+    let mut screen = ExamScreen::new(ctx.color, &clock, free);
+    let end = Sitting::new(&mut store, &exam, &learner, &clock).run(&mut screen);
+    // The terminal is given back (on an error too) before anything else is printed.
+    screen.finish();
+    match end? {
         ExamEnd::Interrupted => Err(Error::Interrupted),
         ExamEnd::Closed(_) | ExamEnd::Paused => Ok(0),
     }

@@ -258,6 +258,8 @@ impl Prompter for Terminal {
                 Style::Wrong => "31;1",
                 Style::Dim => "2",
                 Style::Warn => "33",
+                Style::Bold => "1",
+                Style::Selected => "36;1",
                 Style::Plain => "",
             };
             let shown = clean(&l.text);
