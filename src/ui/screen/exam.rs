@@ -39,16 +39,20 @@ struct Pick {
     ticks: Option<Vec<bool>>,
     /// Letters that move the cursor to an option (t and f for true/false).
     letters: Vec<(char, usize)>,
+    /// Options numbered for the digit keys (lists of up to 9).
+    numbered: bool,
 }
 
 impl Pick {
     fn new(label: &str, options: Vec<String>) -> Pick {
+        let options_len = options.len();
         Pick {
             label: label.to_string(),
             options,
             cursor: 0,
             ticks: None,
             letters: Vec::new(),
+            numbered: options_len <= 9,
         }
     }
 }
@@ -61,7 +65,7 @@ impl Widget for Pick {
         if !self.label.is_empty() {
             lines.extend(wrapped(Style::Plain, &self.label, width, "", ""));
         }
-        let numbered = self.options.len() <= 9;
+        let numbered = self.numbered;
         let mut focus = (0, 0);
         for (i, o) in self.options.iter().enumerate() {
             let mut first = if i == self.cursor { "> " } else { "  " }.to_string();
@@ -78,7 +82,7 @@ impl Widget for Pick {
                 Style::Plain
             };
             let start = lines.len();
-            lines.extend(wrapped(style, &o.replace('\n', " "), width, &first, &rest));
+            lines.extend(wrapped(style, o, width, &first, &rest));
             if i == self.cursor {
                 focus = (start, lines.len().saturating_sub(1));
             }
@@ -102,7 +106,7 @@ impl Widget for Pick {
                     *tick = !*tick;
                 }
             }
-            Key::Char(c) if self.options.len() <= 9 && c.is_ascii_digit() => {
+            Key::Char(c) if self.numbered && c.is_ascii_digit() => {
                 let n = c as usize - '0' as usize;
                 if (1..=self.options.len()).contains(&n) {
                     self.cursor = n - 1;
@@ -402,13 +406,15 @@ impl Prompter for ExamScreen<'_> {
     fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> Result<Reply<usize>> {
         let head = self.question_head(q, MOVE);
         let label = if label.is_empty() { "Your answer:" } else { label };
-        self.pick(&head, Pick::new(label, options.to_vec()))
+        let options = options.iter().map(|o| o.replace('\n', " ")).collect();
+        self.pick(&head, Pick::new(label, options))
     }
 
     fn choose_many(&mut self, q: &Question, options: &[String]) -> Result<Reply<Vec<usize>>> {
         let head = self.question_head(q, "\u{2191}\u{2193} to move, Space to tick, Enter to answer");
-        let mut pick = Pick::new("Tick every right answer:", options.to_vec());
-        pick.ticks = Some(vec![false; options.len()]);
+        let options = options.iter().map(|o| o.replace('\n', " ")).collect();
+        let mut pick = Pick::new("Tick every right answer:", options);
+        pick.ticks = Some(vec![false; pick.options.len()]);
         self.wait(&head, &mut pick)
     }
 
@@ -543,6 +549,7 @@ impl Prompter for ExamScreen<'_> {
             "Pick a question to answer or change it, or submit the attempt:",
             options,
         );
+        pick.numbered = false;
         pick.cursor = o
             .entries
             .iter()
