@@ -261,3 +261,34 @@ fn free_navigation_end_to_end_changes_an_answer_from_the_summary_page() {
     assert_eq!(s.exit_code(), 0);
     assert_eq!(results(&db)["learners"][0]["grade"], 100.0);
 }
+
+/// Attack: Ctrl-C in raw mode is a key, not a signal; it must still end with exit 130, the attempt left open with
+/// the answer already given, and the terminal given back (the main screen, the cursor shown). Esc then `exam run`
+/// again resumes at the question after it.
+#[test]
+fn ctrl_c_exits_130_and_gives_the_terminal_back() {
+    let (_dir, db) = setup("");
+    let mut s = Sitting::start(&db);
+    s.wait("Question 1 of 2");
+    assert!(s.vt.screen().alternate_screen());
+    let answer = s.answer();
+    s.key(&format!("{answer}\r"));
+    s.wait("Question 2 of 2");
+    s.key("\x03");
+    let rest = s.p.exp_eof().expect("eof");
+    s.vt.process(&rest.chars().map(|c| c as u8).collect::<Vec<u8>>());
+    let code = match s.p.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("not a normal exit: {other:?}"),
+    };
+    assert_eq!(code, 130);
+    assert!(!s.vt.screen().alternate_screen(), "{}", s.text());
+    assert!(!s.vt.screen().hide_cursor());
+    assert_eq!(results(&db)["learners"][0]["attempts"][0]["open"], true);
+    let mut s = Sitting::start(&db);
+    s.wait("Question 2 of 2");
+    s.wait("Resuming attempt 1: 1 of 2 questions answered.");
+    s.key(ESC);
+    s.wait("to go on");
+    assert_eq!(s.exit_code(), 0);
+}
