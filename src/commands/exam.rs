@@ -98,8 +98,10 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
         },
         exam.id,
         exam.questions,
-        exam.time_limit
-            .map_or(String::new(), |m| format!(", {m} minute{}", if m == 1 { "" } else { "s" }))
+        exam.time_limit.map_or(String::new(), |m| format!(
+            ", {m} minute{}",
+            if m == 1 { "" } else { "s" }
+        ))
     ));
     Ok(0)
 }

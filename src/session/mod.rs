@@ -25,8 +25,8 @@ mod queue;
 
 pub use feedback::{detail, when};
 pub use protocol::{
-    Action, Clock, Detail, Entry, Feedback, Go, Overview, Pairing, Prompter, Question, Reply, Summary,
-    SystemClock, Tick,
+    Action, Clock, Detail, Entry, Feedback, Go, Overview, Pairing, Prompter, Question, Reply,
+    Summary, SystemClock, Tick,
 };
 
 /// How a study session runs.

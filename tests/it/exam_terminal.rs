@@ -36,7 +36,10 @@ fn setup(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     assert!(out.status.success(), "{out:?}");
     let file = dir.path().join("quiz.toml");
     std::fs::write(&file, exam(extra)).expect("write");
-    let out = run(detente(&db), &["exam", "load", file.to_str().expect("path")]);
+    let out = run(
+        detente(&db),
+        &["exam", "load", file.to_str().expect("path")],
+    );
     assert!(out.status.success(), "{out:?}");
     let out = run(detente(&db), &["learner", "add", "ann"]);
     assert!(out.status.success(), "{out:?}");
@@ -166,13 +169,21 @@ fn the_clock_ticks_while_typing_and_the_result_stays_until_a_key() {
     s.wait("Score: 2 / 2 (100%): PASS");
     s.fits();
     // The result is on a clean screen: its title on the first row, nothing of the questions above it.
-    assert!(s.rows()[0].starts_with("Terminal quiz: result"), "{}", s.text());
+    assert!(
+        s.rows()[0].starts_with("Terminal quiz: result"),
+        "{}",
+        s.text()
+    );
     assert!(!s.text().contains("Your answer:"), "{}", s.text());
     // It stays: the program is still waiting a while later, the result still on screen.
     std::thread::sleep(Duration::from_millis(1200));
     s.pump();
     assert!(s.text().contains("Score: 2 / 2"), "{}", s.text());
-    assert!(s.p.process().status().is_some_and(|st| st == WaitStatus::StillAlive));
+    assert!(
+        s.p.process()
+            .status()
+            .is_some_and(|st| st == WaitStatus::StillAlive)
+    );
     s.key("q");
     assert_eq!(s.exit_code(), 0);
     let v = results(&db);
@@ -211,7 +222,11 @@ fn the_deadline_closes_the_attempt_with_the_answer_being_typed_not_counted() {
     s.wait("Time ran out");
     s.wait("Score: 0 / 2 (0%): FAIL");
     s.fits();
-    assert!(s.rows()[0].starts_with("Terminal quiz: result"), "{}", s.text());
+    assert!(
+        s.rows()[0].starts_with("Terminal quiz: result"),
+        "{}",
+        s.text()
+    );
     assert!(s.text().contains("(no answer)"), "{}", s.text());
     s.key("\r");
     assert_eq!(s.exit_code(), 0);
@@ -223,7 +238,10 @@ fn the_deadline_closes_the_attempt_with_the_answer_being_typed_not_counted() {
         .conn
         .query_row("SELECT count(*) FROM attempt_answers", [], |r| r.get(0))
         .expect("count");
-    assert_eq!(answers, 0, "the answer being typed at the deadline is not stored");
+    assert_eq!(
+        answers, 0,
+        "the answer being typed at the deadline is not stored"
+    );
 }
 
 /// Attack: with `navigation = "free"` the summary page must come after the last question and list both as

@@ -830,7 +830,11 @@ fn the_clock_warns_at_five_and_one_minute_and_closes_the_attempt_when_time_runs_
     .on_clock(&w.clock);
     let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
     assert!(summary.timed_out);
-    assert!(summary.render().starts_with("Time ran out"), "{}", summary.render());
+    assert!(
+        summary.render().starts_with("Time ran out"),
+        "{}",
+        summary.render()
+    );
     let attempt = &store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts")[0];
     let answers = store::attempt_answers(&w.store.conn, attempt.id).expect("answers");
     assert_eq!(
@@ -854,9 +858,15 @@ fn the_clock_warns_at_five_and_one_minute_and_closes_the_attempt_when_time_runs_
         "{:?}",
         s.countdowns
     );
-    let five = warnings.iter().position(|w| *w == Some(Warning::FiveMinutes));
+    let five = warnings
+        .iter()
+        .position(|w| *w == Some(Warning::FiveMinutes));
     let one = warnings.iter().position(|w| *w == Some(Warning::OneMinute));
-    assert!(five < one, "5 minutes comes before 1 minute: {:?}", s.countdowns);
+    assert!(
+        five < one,
+        "5 minutes comes before 1 minute: {:?}",
+        s.countdowns
+    );
     assert!(s.countdowns[0].text.ends_with(" left"));
 }
 
@@ -943,7 +953,11 @@ fn free_navigation_changing_an_earlier_answer_changes_the_score() {
         if go_back {
             // The true/false question's number, found on a first summary page.
             let n = {
-                let mut probe = route(|a: &Ask| Reply::Answer(first_option(a)), vec![Reply::Quit], vec![]);
+                let mut probe = route(
+                    |a: &Ask| Reply::Answer(first_option(a)),
+                    vec![Reply::Quit],
+                    vec![],
+                );
                 // A throwaway learner with the same paper shows where the question stands.
                 let other = learner(&mut w.store, "probe");
                 assert_eq!(
@@ -967,12 +981,26 @@ fn free_navigation_changing_an_earlier_answer_changes_the_score() {
         assert_eq!(answers.len(), paper.len(), "one row per question");
         let tf = answers
             .iter()
-            .find(|a| s.asked.iter().any(|q| q.number == a.position as usize + 1 && q.kind == "truefalse"))
+            .find(|a| {
+                s.asked
+                    .iter()
+                    .any(|q| q.number == a.position as usize + 1 && q.kind == "truefalse")
+            })
             .expect("the true/false answer");
-        assert_eq!(tf.correct, go_back, "{name}: the last answer is the one stored");
+        assert_eq!(
+            tf.correct, go_back,
+            "{name}: the last answer is the one stored"
+        );
         if go_back {
-            let revisit = s.asked.iter().filter(|q| q.kind == "truefalse").last().expect("asked");
-            assert_eq!(revisit.saved.as_deref(), Some(if truth.1 { "False" } else { "True" }));
+            let revisit = s
+                .asked
+                .iter()
+                .rfind(|q| q.kind == "truefalse")
+                .expect("asked");
+            assert_eq!(
+                revisit.saved.as_deref(),
+                Some(if truth.1 { "False" } else { "True" })
+            );
         }
         scores.push(summary.score);
     }
@@ -999,12 +1027,19 @@ fn the_summary_lists_unanswered_questions_and_a_paused_free_attempt_resumes() {
         vec![Reply::Quit],
         vec![],
     );
-    assert_eq!(sit(&mut w, &exam, &l, &mut s).expect("sit"), ExamEnd::Paused);
+    assert_eq!(
+        sit(&mut w, &exam, &l, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
     let total = s.overviews[0].entries.len();
     assert_eq!(total, 9);
     assert_eq!(s.overviews[0].unanswered(), (2..=9).collect::<Vec<_>>());
     assert!(s.overviews[0].entries[0].answer.is_some());
-    assert!(s.messages.iter().any(|m| m.contains("to go on")), "{:?}", s.messages);
+    assert!(
+        s.messages.iter().any(|m| m.contains("to go on")),
+        "{:?}",
+        s.messages
+    );
     // Resumed: question 2 first, Esc at 5 (to the summary), 6 to 9 from the summary, submit but no, 7 changed,
     // submit and yes.
     let mut s = route(
@@ -1029,7 +1064,7 @@ fn the_summary_lists_unanswered_questions_and_a_paused_free_attempt_resumes() {
     assert_eq!(s.confirms.len(), 2);
     assert!(s.confirms.iter().all(|o| o.unanswered() == [5]));
     // Going to question 7 again shows its saved answer.
-    let seven = s.asked.iter().filter(|q| q.number == 7).last().expect("7 again");
+    let seven = s.asked.iter().rfind(|q| q.number == 7).expect("7 again");
     assert!(seven.saved.is_some());
     assert!(!summary.timed_out);
     let five = summary.questions.iter().find(|q| q.number == 5).expect("5");

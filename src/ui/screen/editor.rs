@@ -99,10 +99,22 @@ mod tests {
         let mut keys = chars("Rogzin");
         keys.extend([Key::Left, Key::Left, Key::Left, Key::Char('o')]);
         assert_eq!(typed(&keys).text(), "Rogozin");
-        keys.extend([Key::Home, Key::Delete, Key::Char('r'), Key::End, Key::Backspace]);
+        keys.extend([
+            Key::Home,
+            Key::Delete,
+            Key::Char('r'),
+            Key::End,
+            Key::Backspace,
+        ]);
         assert_eq!(typed(&keys).text(), "rogozi");
         // Backspace at the start and Delete at the end change nothing.
-        let e = typed(&[Key::Char('a'), Key::Home, Key::Backspace, Key::End, Key::Delete]);
+        let e = typed(&[
+            Key::Char('a'),
+            Key::Home,
+            Key::Backspace,
+            Key::End,
+            Key::Delete,
+        ]);
         assert_eq!(e.text(), "a");
     }
 

@@ -113,7 +113,11 @@ impl Widget for Pick {
                 }
             }
             Key::Char(c) => {
-                if let Some(&(_, i)) = self.letters.iter().find(|(l, _)| *l == c.to_ascii_lowercase()) {
+                if let Some(&(_, i)) = self
+                    .letters
+                    .iter()
+                    .find(|(l, _)| *l == c.to_ascii_lowercase())
+                {
                     self.cursor = i;
                 }
             }
@@ -178,7 +182,13 @@ impl Widget for Page {
         let mut lines = Vec::new();
         for line in clean(&self.text).lines() {
             let (first, rest) = indents(line);
-            lines.extend(wrapped(Style::Plain, line.trim_start(), width, &first, &rest));
+            lines.extend(wrapped(
+                Style::Plain,
+                line.trim_start(),
+                width,
+                &first,
+                &rest,
+            ));
         }
         (lines, Scroll::Top(self.top), None)
     }
@@ -283,7 +293,13 @@ impl<'c> ExamScreen<'c> {
         }
     }
 
-    fn frame<W: Widget>(&self, head: &Head, clock: Option<&Countdown>, w: &W, width: usize) -> Frame {
+    fn frame<W: Widget>(
+        &self,
+        head: &Head,
+        clock: Option<&Countdown>,
+        w: &W,
+        width: usize,
+    ) -> Frame {
         let style = match clock.and_then(|c| c.warning) {
             None => Style::Plain,
             Some(Warning::FiveMinutes) => Style::Warn,
@@ -368,9 +384,9 @@ impl<'c> ExamScreen<'c> {
             self.unseen.clear();
             w.seen(drawn.max_top);
             // Wake when the time shown next changes (it is rounded up to the second).
-            let wake = head.deadline.map_or(1000, |d| {
-                (d.since(now) - 1).rem_euclid(1000) + 5
-            });
+            let wake = head
+                .deadline
+                .map_or(1000, |d| (d.since(now) - 1).rem_euclid(1000) + 5);
             match screen.key(Duration::from_millis(wake as u64))? {
                 None => {}
                 Some(Key::Interrupt) => return Ok(Reply::Interrupt),
@@ -405,13 +421,20 @@ const MOVE: &str = "\u{2191}\u{2193} or a digit to move, Enter to answer";
 impl Prompter for ExamScreen<'_> {
     fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> Result<Reply<usize>> {
         let head = self.question_head(q, MOVE);
-        let label = if label.is_empty() { "Your answer:" } else { label };
+        let label = if label.is_empty() {
+            "Your answer:"
+        } else {
+            label
+        };
         let options = options.iter().map(|o| o.replace('\n', " ")).collect();
         self.pick(&head, Pick::new(label, options))
     }
 
     fn choose_many(&mut self, q: &Question, options: &[String]) -> Result<Reply<Vec<usize>>> {
-        let head = self.question_head(q, "\u{2191}\u{2193} to move, Space to tick, Enter to answer");
+        let head = self.question_head(
+            q,
+            "\u{2191}\u{2193} to move, Space to tick, Enter to answer",
+        );
         let options = options.iter().map(|o| o.replace('\n', " ")).collect();
         let mut pick = Pick::new("Tick every right answer:", options);
         pick.ticks = Some(vec![false; pick.options.len()]);
@@ -440,7 +463,10 @@ impl Prompter for ExamScreen<'_> {
 
     fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<Rating>> {
         let head = self.question_head(q, "Enter to reveal");
-        match self.pick(&head, Pick::new("Recall the answer, then:", vec!["Show the answer".into()]))? {
+        match self.pick(
+            &head,
+            Pick::new("Recall the answer, then:", vec!["Show the answer".into()]),
+        )? {
             Reply::Answer(_) => {}
             Reply::Quit => return Ok(Reply::Quit),
             Reply::Interrupt => return Ok(Reply::Interrupt),
@@ -493,11 +519,16 @@ impl Prompter for ExamScreen<'_> {
             "Try again".to_string(),
             "Quit (this answer will not be saved)".to_string(),
         ];
-        Ok(match self.pick(&head, Pick::new("Your answer is kept. Try to save it again?", options))? {
-            Reply::Answer(i) => Reply::Answer(i == 0),
-            Reply::Quit | Reply::TimeUp => Reply::Quit,
-            Reply::Interrupt => Reply::Interrupt,
-        })
+        Ok(
+            match self.pick(
+                &head,
+                Pick::new("Your answer is kept. Try to save it again?", options),
+            )? {
+                Reply::Answer(i) => Reply::Answer(i == 0),
+                Reply::Quit | Reply::TimeUp => Reply::Quit,
+                Reply::Interrupt => Reply::Interrupt,
+            },
+        )
     }
 
     fn exam_summary(&mut self, s: &ExamSummary) {
@@ -539,11 +570,15 @@ impl Prompter for ExamScreen<'_> {
         options.push("Submit all and finish".into());
         let head = Head {
             title: o.title.clone(),
-            status: format!("Summary of attempt: {answered} of {} answered", o.entries.len()),
+            status: format!(
+                "Summary of attempt: {answered} of {} answered",
+                o.entries.len()
+            ),
             prompt: None,
             saved: None,
             deadline: o.deadline,
-            help: "\u{2191}\u{2193} to move, Enter to open a question or submit, Esc to pause".into(),
+            help: "\u{2191}\u{2193} to move, Enter to open a question or submit, Esc to pause"
+                .into(),
         };
         let mut pick = Pick::new(
             "Pick a question to answer or change it, or submit the attempt:",
@@ -570,7 +605,8 @@ impl Prompter for ExamScreen<'_> {
     fn confirm_submit(&mut self, o: &Overview) -> Result<Reply<bool>> {
         let missing = o.unanswered();
         let say = if missing.is_empty() {
-            "Every question is answered. Once you submit, your answers cannot be changed.".to_string()
+            "Every question is answered. Once you submit, your answers cannot be changed."
+                .to_string()
         } else {
             let list: Vec<String> = missing.iter().map(|n| n.to_string()).collect();
             format!(

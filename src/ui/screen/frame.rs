@@ -210,7 +210,11 @@ mod tests {
     /// Attack: a header with the time on the right must fit the width exactly, the left part cut, never wrapped.
     #[test]
     fn spread_fits_the_width() {
-        let s = spread("A very long exam title that goes on and on", "4:59 left", 30);
+        let s = spread(
+            "A very long exam title that goes on and on",
+            "4:59 left",
+            30,
+        );
         assert_eq!(layout::display_width(&s), 30);
         assert!(s.ends_with("4:59 left"), "{s}");
         assert_eq!(spread("Quiz", "1:00 left", 20), "Quiz       1:00 left");

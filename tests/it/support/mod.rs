@@ -8,9 +8,7 @@ use assert_cmd::Command;
 use detente::deck::{Deck, parse_deck};
 use detente::schedule::Rating;
 use detente::session::exam::{Countdown, ExamSummary, countdown};
-use detente::session::{
-    Action, Clock, Feedback, Go, Overview, Prompter, Question, Reply, Summary,
-};
+use detente::session::{Action, Clock, Feedback, Go, Overview, Prompter, Question, Reply, Summary};
 use detente::store::{self, Store};
 use detente::time::UnixMs;
 use std::cell::Cell;
