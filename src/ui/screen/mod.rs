@@ -4,13 +4,15 @@
 //! Esc, Ctrl-C, an error, a panic unwinding) gives the terminal back as it was. Keys come back as [`Key`]s, read
 //! with a timeout so the caller can redraw between them; Ctrl-C is a key in raw mode ([`Key::Interrupt`]).
 //!
-//! [`frame`] lays a screen out in rows (pure), [`editor`] is the line editor of a typed answer, [`exam`] the exam's
-//! [`Prompter`](crate::session::Prompter) built on them. Everything is drawn on stderr, as inquire draws, so stdout
+//! [`frame`] lays a screen out in rows (pure), [`editor`] is the line editor of a typed answer, `widgets` the lists,
+//! the typed answer and the page a screen waits on, and `exam` the exam's [`Prompter`](crate::session::Prompter)
+//! built on them ([`ExamScreen`]). Everything is drawn on stderr, as inquire draws, so stdout
 //! stays clean for data.
 
 pub mod editor;
 mod exam;
 pub mod frame;
+mod widgets;
 
 pub use exam::ExamScreen;
 pub use frame::{Drawn, Frame, Scroll};
