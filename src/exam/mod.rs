@@ -500,7 +500,7 @@ pass_mark = 60
         );
         assert_eq!(
             errors(&format!("{GOOD}navigation = \"back\"\n")),
-            ["e.toml:14:14: error: navigation must be \"sequential\" or \"free\", not \"back\""]
+            ["e.toml:13:14: error: navigation must be \"sequential\" or \"free\", not \"back\""]
         );
         assert_eq!(
             errors(&GOOD.replace("pass_mark = 60", "pass_mark = 160")),

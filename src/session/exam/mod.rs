@@ -1,8 +1,10 @@
-//! Sitting an exam: drawing the paper, asking its questions through the [`Prompter`] with the time left in each
-//! question's header and no feedback until the end, committing each answer at once to `attempt_answers`, resuming
-//! an open attempt where it stopped, closing it when the time is up (answers given after the deadline do not
-//! count), refusing attempts beyond the number allowed, and scoring with partial credit ([`crate::grade::credit()`]).
-//! Exam answers never touch the study review log or card states.
+//! Sitting an exam: drawing the paper, asking its questions through the [`Prompter`] with the deadline in each
+//! question (the prompter shows the [`countdown`] with its 5- and 1-minute warnings and ends the prompt when time is
+//! up) and no feedback until the end, committing each answer at once to `attempt_answers`, free navigation (a
+//! summary page, answers changed until submitted), resuming an open attempt where it stopped, closing it when the
+//! time is up (an answer counts only if given before the deadline), refusing attempts beyond the number allowed,
+//! and scoring with partial credit ([`crate::grade::credit()`]). Exam answers never touch the study review log or
+//! card states.
 //!
 //! The end-of-attempt summary is in `summary`; results across attempts, item analysis and the stored exam row in
 //! `results`.
@@ -458,5 +460,29 @@ impl<'a> Sitting<'a> {
         };
         p.exam_summary(&summary);
         Ok(ExamEnd::Closed(summary))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Attack: the warnings must start exactly at 5:00 and 1:00 left, and the time is up at the deadline itself (an
+    /// answer then no longer counts), never a second later; the time shown is rounded up, never negative.
+    #[test]
+    fn the_countdown_warns_at_five_and_one_minute_and_ends_at_the_deadline() {
+        let d = UnixMs(1_000_000_000);
+        let at = |left_ms: i64| countdown(d, d.plus_ms(-left_ms));
+        assert_eq!(at(300_001).warning, None);
+        assert_eq!(at(300_001).text, "5:01 left");
+        assert_eq!(at(300_000).warning, Some(Warning::FiveMinutes));
+        assert_eq!(at(300_000).text, "5:00 left");
+        assert_eq!(at(60_001).warning, Some(Warning::FiveMinutes));
+        assert_eq!(at(60_000).warning, Some(Warning::OneMinute));
+        assert!(!at(1).over);
+        assert_eq!(at(1).text, "0:01 left");
+        assert!(at(0).over);
+        assert_eq!(at(-5_000).text, "0:00 left");
+        assert!(at(-5_000).over);
     }
 }
