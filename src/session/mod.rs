@@ -359,7 +359,11 @@ impl<'a> Session<'a> {
         // After an action that could not be saved, the database may still refuse writes: the summary is shown
         // all the same, and the caller reports what was not saved.
         if self.summary.unsaved.is_some() {
+            // One brief try: the learner chose to quit and is not kept waiting again.
+            let full = self.store.busy_timeout();
+            let _ = self.store.wait_at_most(FIRST_WAIT.min(full));
             let _ = end(&mut self);
+            let _ = self.store.wait_at_most(full);
         } else {
             let what = "the end of this session (its answers are saved)";
             self.kept(prompter, "The end of the session", what, end)?;
