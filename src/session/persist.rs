@@ -47,9 +47,14 @@ pub(super) fn keep<W: Writes + ?Sized, T>(
         match done {
             Ok(v) => return Ok(v),
             Err(e) if e.is_storage() => {
-                let problem = format!("{action} could not be saved: {e}");
+                // SQLite says it in its own words ("database is locked", "database or disk is full").
+                let why = match &e {
+                    Error::Sqlite(s) => s.to_string(),
+                    other => other.to_string(),
+                };
+                let problem = format!("{action} could not be saved: {why}");
                 if p.retry(&problem)? != Reply::Answer(true) {
-                    return Err(Error::NotSaved(format!("{what}: {e}")));
+                    return Err(Error::NotSaved(format!("{what}: {why}")));
                 }
             }
             Err(e) => return Err(e),
