@@ -226,6 +226,9 @@ pub trait Script {
     fn retry(&mut self, _: &str) -> Reply<bool> {
         Reply::Quit
     }
+
+    /// A message or notice the session showed (kept in [`Scripted::messages`] as well).
+    fn said(&mut self, _: &str) {}
 }
 
 impl<F: FnMut(&Ask) -> Reply<Answer>> Script for F {
@@ -340,6 +343,7 @@ impl<S: Script> Prompter for Scripted<S> {
 
     fn message(&mut self, text: &str) {
         self.messages.push(text.to_string());
+        self.script.said(text);
     }
 
     fn summary(&mut self, s: &Summary) {
