@@ -3,15 +3,17 @@
 //! [`Clock`] and shuffling from a seeded RNG, so whole sessions run in tests with a scripted prompter.
 //!
 //! Around the loop: `protocol` is what passes between a session and the terminal, `queue` decides which card
-//! comes next, `ask` asks a card and checks the reply, `feedback` describes the verdict, and [`exam`] sits exams.
+//! comes next, `ask` asks a card and checks the reply, `feedback` describes the verdict, `persist` keeps every
+//! write through a busy or full disk, and [`exam`] sits exams.
 
 use crate::deck::DeckSource;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::grade::{self, Lexicon, Rule, Verdict};
 use crate::schedule::{Calendar, CardState, Outcome, Scheduler, fuzz_factor};
 use crate::store::{self, Filter, Learner, Store, StoredCard, counts};
 use crate::time::{UnixMs, ms_as_secs_f64, ms_to_secs};
 use ask::{Answered, answered_clone};
+use persist::{Writes, keep};
 use queue::Queue;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -20,10 +22,12 @@ use std::collections::HashMap;
 mod ask;
 pub mod exam;
 mod feedback;
+mod persist;
 mod protocol;
 mod queue;
 
 pub use feedback::{detail, when};
+pub use persist::{FIRST_WAIT, WAITING};
 pub use protocol::{
     Action, Clock, Detail, Entry, Feedback, Go, Overview, Pairing, Prompter, Question, Reply,
     Summary, SystemClock, Tick,
@@ -199,32 +203,62 @@ impl<'a> Session<'a> {
                 match prompter.feedback(&feedback)? {
                     Reply::Answer(Action::Next) => break,
                     Reply::Answer(Action::Undo) => {
-                        self.undo(&current)?;
+                        let what =
+                            format!("taking back your answer to {}", card_named(&current.card));
+                        let done = self.kept(prompter, "Taking the answer back", &what, |s| {
+                            s.undo(&current)
+                        });
+                        if done?.is_none() {
+                            break 'cards;
+                        }
                         prompter.message("Answer taken back.");
                         number -= 1;
                         continue 'cards;
                     }
                     Reply::Answer(Action::Override) if feedback.can_override => {
-                        feedback = self.mark_right(&mut current, &answered)?;
+                        let what = format!(
+                            "\"I was right\" on your answer to {}",
+                            card_named(&current.card)
+                        );
+                        let done = self.kept(prompter, "\"I was right\"", &what, |s| {
+                            s.mark_right(&mut current, &answered)
+                        });
+                        match done? {
+                            Some(f) => feedback = f,
+                            None => break 'cards,
+                        }
                     }
                     Reply::Answer(Action::Override) => {}
                     Reply::Answer(Action::Flag(note)) => {
-                        let tx = self.store.write()?;
-                        store::add_flag(
-                            &tx,
-                            self.learner.id,
-                            current.card.id,
-                            answered_at.secs(),
-                            note.as_deref(),
-                        )?;
-                        tx.commit()?;
+                        let what = format!("your flag on {}", card_named(&current.card));
+                        let done = self.kept(prompter, "Your flag", &what, |s| {
+                            let tx = s.store.write()?;
+                            store::add_flag(
+                                &tx,
+                                s.learner.id,
+                                current.card.id,
+                                answered_at.secs(),
+                                note.as_deref(),
+                            )?;
+                            Ok(tx.commit()?)
+                        });
+                        if done?.is_none() {
+                            break 'cards;
+                        }
                         feedback.flagged = true;
                         prompter.notice("Card flagged for your teacher.");
                     }
                     Reply::Answer(Action::Unflag) => {
-                        let tx = self.store.write()?;
-                        store::remove_flags(&tx, self.learner.id, current.card.id)?;
-                        tx.commit()?;
+                        let what =
+                            format!("taking back your flag on {}", card_named(&current.card));
+                        let done = self.kept(prompter, "Taking the flag back", &what, |s| {
+                            let tx = s.store.write()?;
+                            store::remove_flags(&tx, s.learner.id, current.card.id)?;
+                            Ok(tx.commit()?)
+                        });
+                        if done?.is_none() {
+                            break 'cards;
+                        }
                         feedback.flagged = false;
                         prompter.notice("Flag taken back.");
                     }
@@ -240,8 +274,8 @@ impl<'a> Session<'a> {
         self.end(started, prompter)
     }
 
-    /// Commits an answer. One that cannot be written (the database busy past the timeout, a full disk) is kept, and
-    /// the learner may retry; `None` when they quit instead, with the summary saying which answer was not saved.
+    /// Commits an answer, kept through a busy or full disk (see [`persist`]); `None` when the learner quit instead
+    /// of retrying, with the summary saying which answer was not saved.
     fn save(
         &mut self,
         card: &StoredCard,
@@ -251,24 +285,28 @@ impl<'a> Session<'a> {
         duration_ms: i64,
         prompter: &mut dyn Prompter,
     ) -> Result<Option<(i64, Outcome)>> {
-        loop {
-            match self.commit(card, before, answered, answered_at, duration_ms, None) {
-                Ok(done) => return Ok(Some(done)),
-                Err(e) if e.is_storage() => {
-                    let problem = format!("Your answer could not be saved: {e}");
-                    if prompter.retry(&problem)? != Reply::Answer(true) {
-                        self.summary.unsaved = Some(format!(
-                            "your answer {:?} to {:?} ({}/{}): {e}",
-                            answered.given,
-                            ask::prompt(card),
-                            card.deck_id,
-                            card.card_key
-                        ));
-                        return Ok(None);
-                    }
-                }
-                Err(e) => return Err(e),
+        let what = format!("your answer {:?} to {}", answered.given, card_named(card));
+        self.kept(prompter, "Your answer", &what, |s| {
+            s.commit(card, before, answered, answered_at, duration_ms, None)
+        })
+    }
+
+    /// An action kept through a busy or full disk (see [`persist`]): `None` when the learner quit instead of
+    /// retrying, with the summary naming the action as not saved.
+    fn kept<T>(
+        &mut self,
+        prompter: &mut dyn Prompter,
+        action: &str,
+        what: &str,
+        write: impl FnMut(&mut Self) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match keep(self, prompter, action, what, write) {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NotSaved(what)) => {
+                self.summary.unsaved = Some(what);
+                Ok(None)
             }
+            Err(e) => Err(e),
         }
     }
 
@@ -312,17 +350,25 @@ impl<'a> Session<'a> {
             now.secs(),
             &self.cal,
         )?;
-        let ended = match self.record.id {
-            Some(id) => self.store.write().and_then(|tx| {
+        let end = |s: &mut Self| match s.record.id {
+            Some(id) => {
+                let tx = s.store.write()?;
                 store::end_session(&tx, id, now.secs())?;
                 Ok(tx.commit()?)
-            }),
+            }
             None => Ok(()),
         };
-        // After an answer that could not be saved, the database may still refuse writes: the summary is shown
-        // all the same, and the caller reports the unsaved answer.
-        if self.summary.unsaved.is_none() {
-            ended?;
+        // After an action that could not be saved, the database may still refuse writes: the summary is shown
+        // all the same, and the caller reports what was not saved.
+        if self.summary.unsaved.is_some() {
+            // One brief try: the learner chose to quit and is not kept waiting again.
+            let full = self.store.busy_timeout();
+            let _ = self.store.wait_at_most(FIRST_WAIT.min(full));
+            let _ = end(&mut self);
+            let _ = self.store.wait_at_most(full);
+        } else {
+            let what = "the end of this session (its answers are saved)";
+            self.kept(prompter, "The end of the session", what, end)?;
         }
         prompter.summary(&self.summary);
         Ok(self.summary)
@@ -434,4 +480,20 @@ impl<'a> Session<'a> {
         self.record.id = Some(session_id);
         Ok((id, outcome))
     }
+}
+
+impl Writes for Session<'_> {
+    fn store(&mut self) -> &mut Store {
+        self.store
+    }
+}
+
+/// A card as a message names it: its prompt, deck and key.
+fn card_named(card: &StoredCard) -> String {
+    format!(
+        "{:?} ({}/{})",
+        ask::prompt(card),
+        card.deck_id,
+        card.card_key
+    )
 }

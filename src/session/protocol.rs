@@ -200,7 +200,8 @@ pub trait Prompter {
         self.message(text);
     }
     fn summary(&mut self, s: &Summary);
-    /// An answer could not be written (`problem` says why): `true` to try again, `false` or Quit to give up.
+    /// An action (an answer, a flag, an undo...) could not be written (`problem` says which and why): `true` to try
+    /// again, `false` or Quit to give up.
     fn retry(&mut self, problem: &str) -> Result<Reply<bool>> {
         self.message(problem);
         Ok(Reply::Quit)

@@ -50,7 +50,7 @@ pub use learners::{
     DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_name, learner_get_or_create, learners,
     update_learner,
 };
-pub use open::{SCHEMA_VERSION, Store, default_path};
+pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{
     DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
     learner_by_identity, set_identity,

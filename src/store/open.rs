@@ -76,8 +76,15 @@ pub fn default_path() -> PathBuf {
     base.join("detente").join("detente.db")
 }
 
-/// How long a process waits for another to release the database before it reports it busy.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a process waits for another to release the database before it reports it busy (settable on a store:
+/// [`Store::set_busy_timeout`]).
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether an error is SQLite's "database is locked": another connection held the write lock for longer than this
+/// one would wait.
+pub fn is_busy(e: &Error) -> bool {
+    matches!(e, Error::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
+}
 
 /// Checks the version, sets the pragmas every connection needs and migrates. A database from a newer detente is
 /// refused before anything is written to it.
@@ -119,6 +126,8 @@ pub struct Store {
     pub path: PathBuf,
     /// Opened read-only (the file is not writable): reading commands work, [`Store::write`] refuses.
     pub read_only: bool,
+    /// How long a write waits for another process's lock before it fails busy.
+    busy_timeout: Duration,
 }
 
 /// Whether the file can be written: it has a write permission bit and opens for writing. A file without any write
@@ -180,6 +189,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only: false,
+            busy_timeout: BUSY_TIMEOUT,
         })
     }
 
@@ -225,6 +235,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             read_only: true,
+            busy_timeout: BUSY_TIMEOUT,
         })
     }
 
@@ -238,6 +249,24 @@ impl Store {
             )));
         }
         Ok(())
+    }
+
+    /// How long a write waits for another process to release the database before it fails busy.
+    pub fn busy_timeout(&self) -> Duration {
+        self.busy_timeout
+    }
+
+    /// Sets how long a write waits for another process to release the database ([`BUSY_TIMEOUT`] when opened);
+    /// tests set a short one.
+    pub fn set_busy_timeout(&mut self, wait: Duration) -> Result<()> {
+        self.busy_timeout = wait;
+        self.wait_at_most(wait)
+    }
+
+    /// Makes the next writes wait at most `wait` for the lock, without changing [`Store::busy_timeout`]: a caller
+    /// that waits in steps (a short wait, then a notice, then the rest) sets each step and restores the timeout.
+    pub fn wait_at_most(&mut self, wait: Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(wait)?)
     }
 
     /// Begins a write transaction (IMMEDIATE). A database opened read-only is refused with a message.

@@ -297,9 +297,9 @@ impl Prompter for Terminal {
         self.para("31;1", &clean(problem), "", "  ");
         let options = vec![
             "Try again".to_string(),
-            "Quit (this answer will not be saved)".to_string(),
+            "Quit (it will not be saved)".to_string(),
         ];
-        let r = Select::new("Your answer is kept. Try to save it again?", options)
+        let r = Select::new("It is kept. Try to save it again?", options)
             .with_help_message("Enter to pick, Esc to quit without saving it")
             .without_filtering()
             .raw_prompt()

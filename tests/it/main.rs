@@ -8,6 +8,7 @@ mod support;
 
 mod architecture;
 mod builtin_decks;
+mod busy;
 mod cli;
 mod conformance;
 mod deck_tools;

@@ -195,8 +195,7 @@ mod answers {
     fn a_busy_database_keeps_the_answer_until_it_can_be_saved() {
         let (_dir, path, mut store) = setup();
         store
-            .conn
-            .busy_timeout(Duration::from_millis(50))
+            .set_busy_timeout(Duration::from_millis(50))
             .expect("timeout");
         let mut learner = blocked(&path, true);
         let summary = run(&mut store, &mut learner);
@@ -210,8 +209,7 @@ mod answers {
     fn quitting_with_an_unsaved_answer_writes_nothing_partial_and_says_which() {
         let (_dir, path, mut store) = setup();
         store
-            .conn
-            .busy_timeout(Duration::from_millis(50))
+            .set_busy_timeout(Duration::from_millis(50))
             .expect("timeout");
         let mut learner = blocked(&path, false);
         let summary = run(&mut store, &mut learner);

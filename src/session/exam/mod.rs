@@ -10,6 +10,7 @@
 //! `results`.
 
 use super::ask::{ask, expected, load_lexicon, prompt, shuffle};
+use super::persist::{Writes, keep};
 use super::{Clock, Entry, Go, Overview, Prompter, Question, Reply};
 use crate::deck::Body;
 use crate::error::{Error, Result};
@@ -185,7 +186,12 @@ impl<'a> Sitting<'a> {
                         exam.id
                     )));
                 }
-                self.start(attempts.len() as u32 + 1, now)?
+                // The attempt's clock starts when it is saved, after any wait for the database.
+                let number = attempts.len() as u32 + 1;
+                let what = format!("the start of attempt {number} at exam {}", exam.id);
+                keep(&mut self, p, "The start of your attempt", &what, |s| {
+                    s.start(number, s.clock.now_ms())
+                })?
             }
         };
         self.sit(&attempt, p)
@@ -282,13 +288,26 @@ impl<'a> Sitting<'a> {
             let saved = answers.get(&(*pos as u32));
             match self.ask_one(attempt, *pos, card, saved, p)? {
                 Asked::Answered(row) => {
-                    let tx = self.store.write()?;
-                    if free {
-                        store::replace_answer(&tx, &row)?;
-                    } else {
-                        store::insert_answer(&tx, &row)?;
-                    }
-                    tx.commit()?;
+                    // Kept through a busy or full disk with the time it was given: it counts even if the deadline
+                    // passes while it waits to be written.
+                    let what = format!(
+                        "your answer to question {} of exam {} (attempt {} stays open: `detente exam run {} \
+                         --learner {}` goes on)",
+                        pos + 1,
+                        self.exam.id,
+                        attempt.number,
+                        self.exam.id,
+                        crate::text::shell_word(&self.learner.name)
+                    );
+                    keep(self, p, "Your answer", &what, |s| {
+                        let tx = s.store.write()?;
+                        if free {
+                            store::replace_answer(&tx, &row)?;
+                        } else {
+                            store::insert_answer(&tx, &row)?;
+                        }
+                        Ok(tx.commit()?)
+                    })?;
                     answers.insert(row.position, row);
                     next = unanswered_from(&answers, i + 1);
                 }
@@ -435,9 +454,18 @@ impl<'a> Sitting<'a> {
             Some(d) if timed_out => d.min(now),
             _ => now,
         };
-        let tx = self.store.write()?;
-        store::close_attempt(&tx, attempt.id, closed_at, score, max_score)?;
-        tx.commit()?;
+        let what = format!(
+            "the end of attempt {} at exam {} (its answers are saved: `detente exam run {} --learner {}` scores it)",
+            attempt.number,
+            self.exam.id,
+            self.exam.id,
+            crate::text::shell_word(&self.learner.name)
+        );
+        keep(self, p, "The end of your attempt", &what, |s| {
+            let tx = s.store.write()?;
+            store::close_attempt(&tx, attempt.id, closed_at, score, max_score)?;
+            Ok(tx.commit()?)
+        })?;
         let share = if max_score > 0.0 {
             score / max_score
         } else {
@@ -460,6 +488,12 @@ impl<'a> Sitting<'a> {
         };
         p.exam_summary(&summary);
         Ok(ExamEnd::Closed(summary))
+    }
+}
+
+impl Writes for Sitting<'_> {
+    fn store(&mut self) -> &mut Store {
+        self.store
     }
 }
 

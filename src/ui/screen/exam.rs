@@ -44,6 +44,8 @@ pub struct ExamScreen<'c> {
     unseen: Vec<String>,
     /// What stays printed after the last screen: the result's headline.
     result: Vec<String>,
+    /// The screen last drawn, to show a message on at once (the wait for a busy database happens between screens).
+    last: Option<Frame>,
 }
 
 impl<'c> ExamScreen<'c> {
@@ -57,6 +59,7 @@ impl<'c> ExamScreen<'c> {
             flash: Vec::new(),
             unseen: Vec::new(),
             result: Vec::new(),
+            last: None,
         }
     }
 
@@ -190,6 +193,7 @@ impl<'c> ExamScreen<'c> {
                 return Ok(Reply::Quit);
             };
             let drawn = screen.draw(&frame)?;
+            self.last = Some(frame);
             self.unseen.clear();
             w.seen(drawn.max_top);
             // Wake when the time shown next changes (it is rounded up to the second).
@@ -309,6 +313,17 @@ impl Prompter for ExamScreen<'_> {
     fn message(&mut self, text: &str) {
         self.flash.push(text.to_string());
         self.unseen.push(text.to_string());
+        // Shown at once at the foot of the screen last drawn (a wait for the database, say); the next screen
+        // shows it again until a prompt ends.
+        if let (Some(screen), Some(last)) = (self.screen.as_mut(), self.last.as_mut()) {
+            let width = screen.size().0;
+            let mut shown = wrapped(Style::Warn, text, width, "", "  ");
+            shown.append(&mut last.footer);
+            last.footer = shown;
+            if screen.draw(last).is_ok() {
+                self.unseen.clear();
+            }
+        }
     }
 
     fn summary(&mut self, s: &Summary) {
@@ -317,7 +332,7 @@ impl Prompter for ExamScreen<'_> {
 
     fn retry(&mut self, problem: &str) -> Result<Reply<bool>> {
         let head = Head {
-            title: "Your answer could not be saved".into(),
+            title: "Not saved yet".into(),
             status: String::new(),
             prompt: Some(problem.to_string()),
             saved: None,
@@ -326,12 +341,12 @@ impl Prompter for ExamScreen<'_> {
         };
         let options = vec![
             "Try again".to_string(),
-            "Quit (this answer will not be saved)".to_string(),
+            "Quit (it will not be saved)".to_string(),
         ];
         Ok(
             match self.pick(
                 &head,
-                Pick::new("Your answer is kept. Try to save it again?", options),
+                Pick::new("It is kept. Try to save it again?", options),
             )? {
                 Reply::Answer(i) => Reply::Answer(i == 0),
                 Reply::Quit | Reply::TimeUp => Reply::Quit,

@@ -236,6 +236,9 @@ pub trait Script {
     fn confirm_submit(&mut self, _: &Overview) -> Reply<bool> {
         Reply::Answer(true)
     }
+
+    /// A message or notice the session showed (kept in [`Scripted::messages`] as well).
+    fn said(&mut self, _: &str) {}
 }
 
 impl<F: FnMut(&Ask) -> Reply<Answer>> Script for F {
@@ -384,6 +387,7 @@ impl<S: Script> Prompter for Scripted<S> {
 
     fn message(&mut self, text: &str) {
         self.messages.push(text.to_string());
+        self.script.said(text);
     }
 
     fn summary(&mut self, s: &Summary) {
