@@ -259,7 +259,7 @@ fn free_navigation_end_to_end_changes_an_answer_from_the_summary_page() {
     let answer = s.answer();
     s.key(&format!("{answer}\r"));
     s.wait("Summary of attempt: 2 of 2 answered");
-    assert!(s.text().contains("answer: Lavrov"), "{}", s.text());
+    assert!(s.text().contains("Answer: Lavrov"), "{}", s.text());
     s.fits();
     // To question 1: it shows the saved answer, in the editor too.
     s.key(HOME);
@@ -268,7 +268,7 @@ fn free_navigation_end_to_end_changes_an_answer_from_the_summary_page() {
     s.wait("> Lavrov");
     s.key(&format!("{END}{}{first}\r", BACKSPACE.repeat(6)));
     s.wait("Summary of attempt: 2 of 2 answered");
-    s.wait(&format!("answer: {first}"));
+    s.wait(&format!("Answer: {first}"));
     // Submit: the cursor is on "Submit all and finish"; a confirmation comes first.
     s.key(END);
     s.key("\r");

@@ -118,16 +118,11 @@ impl<'c> ExamScreen<'c> {
             Some(Warning::OneMinute) => Style::Wrong,
         };
         let time = clock.map_or(String::new(), |c| c.text.clone());
-        let mut header = vec![
-            Line {
-                text: spread(&clean(&head.title), &time, width),
-                style,
-            },
-            Line {
-                text: layout::truncate(&head.status, width),
-                style: Style::Dim,
-            },
-        ];
+        let mut header: Vec<Line> = spread(&clean(&head.title), &time, width)
+            .into_iter()
+            .map(|text| Line { text, style })
+            .collect();
+        header.extend(wrapped(Style::Dim, &head.status, width, "", ""));
         if let Some(warning) = clock.and_then(|c| c.warning) {
             header.extend(wrapped(style, warning.text(), width, "", ""));
         }
@@ -320,9 +315,8 @@ impl Prompter for ExamScreen<'_> {
             let mut shown = wrapped(Style::Warn, text, width, "", "  ");
             shown.append(&mut last.footer);
             last.footer = shown;
-            if screen.draw(last).is_ok() {
-                self.unseen.clear();
-            }
+            // Still printed after the last screen unless a prompt follows (the message that ends a sitting).
+            let _ = screen.draw(last);
         }
     }
 
@@ -380,14 +374,14 @@ impl Prompter for ExamScreen<'_> {
             .entries
             .iter()
             .map(|e| {
-                let prompt = layout::truncate(&clean(&e.prompt), 48);
+                let prompt = clean(&e.prompt).replace('\n', " ");
                 match &e.answer {
                     Some(a) => format!(
-                        "{:>2}. \u{2713} {prompt}\n    answer: {}",
+                        "{:>2}. \u{2713} {prompt}\n    Answer: {}",
                         e.number,
-                        layout::truncate(&clean(a), 60)
+                        clean(a).replace('\n', " ")
                     ),
-                    None => format!("{:>2}. \u{2013} {prompt} (not answered)", e.number),
+                    None => format!("{:>2}. \u{2013} {prompt}\n    Not answered", e.number),
                 }
             })
             .collect();

@@ -45,12 +45,19 @@ pub fn wrapped(style: Style, text: &str, width: usize, first: &str, rest: &str) 
         .collect()
 }
 
-/// `left` and `right` on one line of `width` columns, `left` cut to leave room for `right`.
-pub fn spread(left: &str, right: &str, width: usize) -> String {
-    let room = width.saturating_sub(layout::display_width(right) + 2);
-    let left = layout::truncate(left, room);
-    let gap = width.saturating_sub(layout::display_width(&left) + layout::display_width(right));
-    format!("{left}{}{right}", " ".repeat(gap))
+/// `left` wrapped to leave room for `right`, which ends the first line: the lines of a header that shows the
+/// title and the time left, neither ever cut.
+pub fn spread(left: &str, right: &str, width: usize) -> Vec<String> {
+    let room = width
+        .saturating_sub(layout::display_width(right) + 2)
+        .max(10);
+    let mut lines = layout::wrap(left, room, "", "");
+    if let Some(first) = lines.first_mut() {
+        let gap = width.saturating_sub(layout::display_width(first) + layout::display_width(right));
+        first.push_str(&" ".repeat(gap));
+        first.push_str(right);
+    }
+    lines
 }
 
 fn blank() -> Line {
@@ -207,7 +214,8 @@ mod tests {
         assert_eq!(f.render(10).cursor, None);
     }
 
-    /// Attack: a header with the time on the right must fit the width exactly, the left part cut, never wrapped.
+    /// Attack: a header with the time on the right must fit the width exactly, a long title wrapped under it,
+    /// never cut or wrapped by the terminal.
     #[test]
     fn spread_fits_the_width() {
         let s = spread(
@@ -215,8 +223,15 @@ mod tests {
             "4:59 left",
             30,
         );
-        assert_eq!(layout::display_width(&s), 30);
-        assert!(s.ends_with("4:59 left"), "{s}");
-        assert_eq!(spread("Quiz", "1:00 left", 20), "Quiz       1:00 left");
+        assert_eq!(
+            s,
+            [
+                "A very long exam     4:59 left",
+                "title that goes on",
+                "and on"
+            ]
+        );
+        assert!(s.iter().all(|l| layout::display_width(l) <= 30));
+        assert_eq!(spread("Quiz", "1:00 left", 20), ["Quiz       1:00 left"]);
     }
 }
