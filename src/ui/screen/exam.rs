@@ -377,11 +377,11 @@ impl Prompter for ExamScreen<'_> {
                 let prompt = clean(&e.prompt).replace('\n', " ");
                 match &e.answer {
                     Some(a) => format!(
-                        "{:>2}. \u{2713} {prompt}\n    Answer: {}",
+                        "{:>2}. \u{2713} {prompt}\nAnswer: {}",
                         e.number,
                         clean(a).replace('\n', " ")
                     ),
-                    None => format!("{:>2}. \u{2013} {prompt}\n    Not answered", e.number),
+                    None => format!("{:>2}. \u{2013} {prompt}\nNot answered", e.number),
                 }
             })
             .collect();
@@ -403,6 +403,8 @@ impl Prompter for ExamScreen<'_> {
             options,
         );
         pick.numbered = false;
+        // Wrapped lines and the answer go under the prompt, after " 1. ✓ ".
+        pick.hang = 6;
         pick.cursor = o
             .entries
             .iter()

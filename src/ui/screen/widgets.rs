@@ -32,6 +32,8 @@ pub(super) struct Pick {
     pub(super) letters: Vec<(char, usize)>,
     /// Options numbered for the digit keys (lists of up to 9).
     pub(super) numbered: bool,
+    /// Columns the wrapped lines of an option are indented by, beyond its marker (under its own text).
+    pub(super) hang: usize,
 }
 
 impl Pick {
@@ -44,6 +46,7 @@ impl Pick {
             ticks: None,
             letters: Vec::new(),
             numbered: options_len <= 9,
+            hang: 0,
         }
     }
 }
@@ -66,7 +69,7 @@ impl Widget for Pick {
             if let Some(t) = &self.ticks {
                 first.push_str(if t[i] { "[x] " } else { "[ ] " });
             }
-            let rest = " ".repeat(layout::display_width(&first));
+            let rest = " ".repeat(layout::display_width(&first) + self.hang);
             let style = if i == self.cursor {
                 Style::Selected
             } else {
