@@ -143,7 +143,13 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         if !decks.is_empty() {
             let scheduler = Scheduler::new(l.settings())?;
             let states = store::memory_states(conn, l.id)?;
-            let (mastery, _) = index.mastery(states, &scheduler, now.secs(), &titles, &no_themes);
+            let (mastery, _) = index.mastery(
+                states,
+                &scheduler,
+                crate::stats::horizon(now.secs()),
+                &titles,
+                &no_themes,
+            );
             let mastery: BTreeMap<String, f64> =
                 mastery.into_iter().map(|m| (m.key, m.mastery)).collect();
             let mut studies = store::deck_study(conn, l.id, &items)?;

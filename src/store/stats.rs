@@ -113,6 +113,44 @@ pub fn for_each_review_day(
     Ok(())
 }
 
+/// Every learner's best closed supervised exam attempt, per exam, as (learner, exam id, score as a share of the
+/// maximum); attempts that arrived in a progress bundle (unsupervised) and open ones are left out.
+pub fn best_supervised_scores(conn: &Connection) -> Result<Vec<(i64, String, f64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT learner_id, exam_id, MAX(score / max_score) FROM attempts
+         WHERE closed_at IS NOT NULL AND unsupervised = 0 AND score IS NOT NULL AND max_score > 0
+         GROUP BY learner_id, exam_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Every learner's last moment of exam activity (Unix milliseconds): the latest start, close or answer of any of
+/// their attempts, supervised or not.
+pub fn last_exam_activity(conn: &Connection) -> Result<HashMap<i64, crate::time::UnixMs>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.learner_id, MAX(MAX(a.started_at, coalesce(a.closed_at, 0),
+                coalesce((SELECT MAX(answered_at) FROM attempt_answers WHERE attempt_id = a.id), 0)))
+         FROM attempts a GROUP BY a.learner_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    Ok(rows)
+}
+
+/// Every learner's number of open flags (flags neither withdrawn nor resolved).
+pub fn open_flag_counts(conn: &Connection) -> Result<HashMap<i64, u32>> {
+    let mut stmt = conn
+        .prepare("SELECT learner_id, COUNT(*) FROM flags WHERE state = 'open' GROUP BY learner_id")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    Ok(rows)
+}
+
 /// The prompt a study item shows.
 fn prompt_of(card: &Card, sibling: usize) -> String {
     match (&card.body, sibling) {
