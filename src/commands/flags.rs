@@ -56,8 +56,8 @@ pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
     }
     let mut table = Table::new(&[
         ("ID", Cell::Number),
-        ("DECK", Cell::Text),
-        ("CARD", Cell::Text),
+        ("DECK", Cell::Id),
+        ("CARD", Cell::Id),
         ("LEARNER", Cell::Text),
         ("WHEN", Cell::Text),
         ("STATE", Cell::Text),
