@@ -242,7 +242,13 @@ mod tests {
             choices: vec!["A".into(), "B".into()],
             answer: Some("A".into()),
             responses: (1..=n)
-                .map(|i| if i <= 2 { r(i, 1.0, Some("A")) } else { r(i, 0.0, Some("B")) })
+                .map(|i| {
+                    if i <= 2 {
+                        r(i, 1.0, Some("A"))
+                    } else {
+                        r(i, 0.0, Some("B"))
+                    }
+                })
                 .collect(),
         };
         let totals: HashMap<i64, f64> = (1..=10).map(|i| (i, i as f64)).collect();

@@ -71,7 +71,12 @@ pub(super) fn write_native<W: Write>(
                     number(percent(d.studied, deck.items)),
                 ),
                 // Mastery is a percentage already: out of 100.
-                (mastery_name.as_str(), mastery.clone(), "100".to_string(), mastery),
+                (
+                    mastery_name.as_str(),
+                    mastery.clone(),
+                    "100".to_string(),
+                    mastery,
+                ),
                 (
                     "days active",
                     d.days_active.to_string(),

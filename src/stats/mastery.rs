@@ -279,7 +279,11 @@ mod tests {
 
     /// One answer of a history: the gap before it, the rating (0 Again to 3 Easy), the fuzz drawn.
     fn answer() -> impl Strategy<Value = (i64, u8, Option<f32>)> {
-        (gap(), 0u8..4, prop_oneof![Just(None), (0.0f32..1.0).prop_map(Some)])
+        (
+            gap(),
+            0u8..4,
+            prop_oneof![Just(None), (0.0f32..1.0).prop_map(Some)],
+        )
     }
 
     /// Replays `history` on one card, checking before and after every answer (at the answer's moment) that a
@@ -292,12 +296,18 @@ mod tests {
             t += gap;
             let at = horizon(t);
             let before = card_mastery(&s, state.as_ref(), at);
-            let next = s.answer(state.as_ref(), rating(r), t, &cal, fuzz).unwrap().state;
+            let next = s
+                .answer(state.as_ref(), rating(r), t, &cal, fuzz)
+                .unwrap()
+                .state;
             let after = card_mastery(&s, Some(&next), at);
             if r == 0 {
                 prop_assert!(after <= before, "a failure raised {before} to {after}");
             } else {
-                prop_assert!(after >= before, "a right answer lowered {before} to {after}");
+                prop_assert!(
+                    after >= before,
+                    "a right answer lowered {before} to {after}"
+                );
             }
             state = Some(next);
         }
@@ -354,17 +364,27 @@ mod tests {
     #[test]
     fn failures_at_first_sight_and_after_learning() {
         let (s, cal) = (scheduler(), utc());
-        let failed = s.answer(None, Rating::Again, START, &cal, None).unwrap().state;
+        let failed = s
+            .answer(None, Rating::Again, START, &cal, None)
+            .unwrap()
+            .state;
         assert_eq!(card_mastery(&s, Some(&failed), horizon(START)), 0.0);
         let mut state = None;
         let mut t = START;
         for _ in 0..4 {
-            state = Some(s.answer(state.as_ref(), Rating::Good, t, &cal, None).unwrap().state);
+            state = Some(
+                s.answer(state.as_ref(), Rating::Good, t, &cal, None)
+                    .unwrap()
+                    .state,
+            );
             t += 10 * DAY;
         }
         let learned = card_mastery(&s, state.as_ref(), horizon(t));
         assert!(learned > 0.5, "{learned}");
-        let lapsed = s.answer(state.as_ref(), Rating::Again, t, &cal, None).unwrap().state;
+        let lapsed = s
+            .answer(state.as_ref(), Rating::Again, t, &cal, None)
+            .unwrap()
+            .state;
         assert_eq!(card_mastery(&s, Some(&lapsed), horizon(t)), 0.0);
     }
 

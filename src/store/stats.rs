@@ -143,8 +143,9 @@ pub fn last_exam_activity(conn: &Connection) -> Result<HashMap<i64, crate::time:
 
 /// Every learner's number of open flags (flags neither withdrawn nor resolved).
 pub fn open_flag_counts(conn: &Connection) -> Result<HashMap<i64, u32>> {
-    let mut stmt = conn
-        .prepare("SELECT learner_id, COUNT(*) FROM flags WHERE state = 'open' GROUP BY learner_id")?;
+    let mut stmt = conn.prepare(
+        "SELECT learner_id, COUNT(*) FROM flags WHERE state = 'open' GROUP BY learner_id",
+    )?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<HashMap<_, _>>>()?;

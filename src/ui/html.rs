@@ -110,7 +110,7 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
     let _ = writeln!(
         b,
         "<section><h2>Mastery by deck (recall predicted {} days ahead)</h2>\n{}</section>",
-            crate::stats::HORIZON_DAYS,
+        crate::stats::HORIZON_DAYS,
         bars_svg(&s.mastery_by_deck)
     );
     let _ = writeln!(

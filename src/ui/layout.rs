@@ -365,7 +365,12 @@ mod tests {
             ("PROMPT", Cell::Wrap),
         ]);
         for id in ids {
-            t.row(vec!["FLAG".into(), id.into(), "12".into(), "Which members of NATO agreed in Lisbon to what, and why? ".repeat(3)]);
+            t.row(vec![
+                "FLAG".into(),
+                id.into(),
+                "12".into(),
+                "Which members of NATO agreed in Lisbon to what, and why? ".repeat(3),
+            ]);
         }
         let lines = t.render(80);
         assert!(lines.iter().all(|l| display_width(l) <= 80), "{lines:#?}");
@@ -374,7 +379,12 @@ mod tests {
         let width = lines[0].find("ANSWERED").unwrap() - col;
         let column: Vec<String> = lines[1..]
             .iter()
-            .map(|l| l.get(col..(col + width).min(l.len())).unwrap_or("").trim().to_string())
+            .map(|l| {
+                l.get(col..(col + width).min(l.len()))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
             .collect();
         let joined = column.concat();
         for id in ids {

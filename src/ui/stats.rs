@@ -407,7 +407,10 @@ fn class_exams(c: &Class, p: &Painter) -> Vec<String> {
         p.heading("Exams (best supervised attempt, % of the maximum)"),
     ];
     for (n, e) in c.exams.iter().enumerate() {
-        out.push(cut(&format!("  E{:<3} {}: {}", n + 1, e.id, e.title), WIDTH));
+        out.push(cut(
+            &format!("  E{:<3} {}: {}", n + 1, e.id, e.title),
+            WIDTH,
+        ));
     }
     const NAME: usize = 16;
     const CELL: usize = 6;
@@ -423,7 +426,10 @@ fn class_exams(c: &Class, p: &Painter) -> Vec<String> {
             let mut line = format!("  {}", pad(&cut(&r.learner, NAME - 1), NAME, false));
             for &i in block {
                 let v = r.exam_scores.get(i).copied().flatten();
-                let cell = v.map_or_else(|| "-".to_string(), |v| format!("{}", (v * 100.0).round() as u32));
+                let cell = v.map_or_else(
+                    || "-".to_string(),
+                    |v| format!("{}", (v * 100.0).round() as u32),
+                );
                 line.push_str(&format!("{cell:>CELL$}"));
             }
             out.push(line);

@@ -17,6 +17,7 @@ mod exam_terminal;
 mod exams;
 mod gift;
 mod gradebook;
+mod mastery;
 mod natural_answers;
 mod order;
 mod reliability;
