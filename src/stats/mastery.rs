@@ -122,6 +122,47 @@ pub fn mastery<'c>(
     (deck_rows, theme_rows)
 }
 
+/// Mastery per deck from a learner's states streamed one at a time with their deck, holding one sum per deck and
+/// never the cards: what a grade export needs for a class of 100 learners on 100,000 cards. The figures are
+/// [`mastery`]'s (the same [`card_mastery`] summed per deck, divided by the deck's active cards), up to the order of
+/// the additions.
+#[derive(Debug, Clone)]
+pub struct DeckSums<'s> {
+    scheduler: &'s Scheduler,
+    at: i64,
+    sums: BTreeMap<String, f64>,
+}
+
+impl<'s> DeckSums<'s> {
+    /// Sums for one learner (their `scheduler`) at `at` ([`horizon`]).
+    pub fn new(scheduler: &'s Scheduler, at: i64) -> Self {
+        DeckSums {
+            scheduler,
+            at,
+            sums: BTreeMap::new(),
+        }
+    }
+
+    /// Adds the state of one active card of `deck`.
+    pub fn add(&mut self, deck: &str, state: &CardState) {
+        let m = card_mastery(self.scheduler, Some(state), self.at);
+        match self.sums.get_mut(deck) {
+            Some(sum) => *sum += m,
+            None => {
+                self.sums.insert(deck.to_string(), m);
+            }
+        }
+    }
+
+    /// The mastery of `deck`, which has `cards` active cards (0 for a deck without any).
+    pub fn mastery(&self, deck: &str, cards: u32) -> f64 {
+        match (self.sums.get(deck), cards) {
+            (Some(sum), 1..) => sum / f64::from(cards),
+            _ => 0.0,
+        }
+    }
+}
+
 /// The active cards' decks and themes, gathered once, so that a learner's [`mastery`] is a pass over the cards
 /// they have a state of (new cards count 0), not over every card: a class of 100 learners on 100,000 cards is then
 /// a million states, not ten million cards looked up by string. The figures are [`mastery`]'s, to the last bit
@@ -357,6 +398,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Attack: the grade export's streaming sums against [`mastery`] (what `stats` shows) on the same learner: two
+    /// decks, cards learned, failed, new, in random order; the figures agree.
+    #[test]
+    fn deck_sums_give_the_figures_of_mastery() {
+        let (s, cal) = (scheduler(), utc());
+        let no_tags: Vec<String> = Vec::new();
+        let mut cards: Vec<(&str, Option<CardState>)> = Vec::new();
+        for i in 0..30u32 {
+            let deck = if i % 3 == 0 { "a" } else { "b" };
+            let mut state = None;
+            for k in 0..(i % 5) {
+                let r = if (i + k) % 4 == 0 {
+                    Rating::Again
+                } else {
+                    Rating::Good
+                };
+                let at = START + i64::from(k) * 5 * DAY;
+                state = Some(s.answer(state.as_ref(), r, at, &cal, None).unwrap().state);
+            }
+            cards.push((deck, state));
+        }
+        let at = horizon(START + 40 * DAY);
+        let no_titles = BTreeMap::new();
+        let (decks, _) = mastery(
+            cards.iter().map(|(d, st)| (*d, no_tags.as_slice(), *st)),
+            &s,
+            at,
+            &no_titles,
+            &no_titles,
+        );
+        let mut sums = DeckSums::new(&s, at);
+        for (deck, state) in cards.iter().rev() {
+            if let Some(state) = state {
+                sums.add(deck, state);
+            }
+        }
+        for d in &decks {
+            assert!(d.mastery > 0.0);
+            assert!(
+                (sums.mastery(&d.key, d.cards) - d.mastery).abs() < 1e-12,
+                "{d:?}"
+            );
+        }
+        assert_eq!(sums.mastery("none", 0), 0.0);
     }
 
     /// Attack: the case the old definition (recall now) got wrong: a card failed at first sight, or failed after

@@ -25,7 +25,7 @@ pub use class::{
 };
 pub use inputs::{ById, CardInfo, ReviewInfo, StatCard, with_states};
 pub use learner::{CardCounts, Input, Stats, TimeSpent, TodayCounts, TroubleCard, compute};
-pub use mastery::{HORIZON_DAYS, Mastery, MasteryIndex, card_mastery, horizon, mastery};
+pub use mastery::{DeckSums, HORIZON_DAYS, Mastery, MasteryIndex, card_mastery, horizon, mastery};
 
 /// Cards with an interval of this many days or more are mature.
 pub const MATURE_DAYS: u32 = 21;

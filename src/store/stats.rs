@@ -201,6 +201,41 @@ pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardSt
     Ok(rows)
 }
 
+/// A learner's states of the active cards of live decks, each with its deck id, streamed in no particular order
+/// with only what mastery needs (as [`memory_states`]): a grade export sums them per deck holding nothing else.
+pub fn for_each_deck_state(
+    conn: &Connection,
+    learner: i64,
+    mut each: impl FnMut(&str, &CardState),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.deck_id, s.phase, s.stability, s.difficulty, s.last_review
+         FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
+         WHERE s.learner_id = ?1 AND c.retired_at IS NULL AND d.retired_at IS NULL",
+    )?;
+    let mut rows = stmt.query([learner])?;
+    while let Some(r) = rows.next()? {
+        let state = CardState {
+            phase: Phase::from_i64(r.get(1)?),
+            step: 0,
+            stability: r.get::<_, f64>(2)? as f32,
+            difficulty: r.get::<_, f64>(3)? as f32,
+            due: 0,
+            last_review: r.get(4)?,
+            last_day: crate::time::Day(0),
+            interval: 0,
+            reps: 0,
+            lapses: 0,
+            leech: false,
+        };
+        let deck = r.get_ref(0)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        each(deck, &state);
+    }
+    Ok(())
+}
+
 /// A learner's whole review log (every mode), in time order.
 pub fn review_log(conn: &Connection, learner: i64) -> Result<Vec<ReviewInfo>> {
     let mut stmt = conn.prepare(
