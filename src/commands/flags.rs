@@ -59,7 +59,8 @@ pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
         ("DECK", Cell::Id),
         ("CARD", Cell::Id),
         ("LEARNER", Cell::Text),
-        ("WHEN", Cell::Text),
+        // A date and time is never cut.
+        ("WHEN", Cell::Number),
         ("STATE", Cell::Text),
         ("NOTE", Cell::Wrap),
     ]);

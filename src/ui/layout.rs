@@ -228,12 +228,12 @@ impl Table {
         // nothing by shrinking, text columns are cut, so they take turns: wrapping columns down to a comfortable
         // width, text columns to 20, wrapping columns to 16 (never below their longest word), text columns to
         // their floor, and last wrapping columns to theirs. Identifiers break onto more lines (never cut): down to 24
-        // columns after the wrapping columns reach 16, and to their floor last of all.
+        // columns once text columns are at 20, and to their floor last of all.
         const PHASES: [(Cell, usize); 7] = [
             (Cell::Wrap, 24),
             (Cell::Text, 20),
-            (Cell::Wrap, 16),
             (Cell::Id, 24),
+            (Cell::Wrap, 16),
             (Cell::Text, 8),
             (Cell::Wrap, 12),
             (Cell::Id, ID_LEAST),
