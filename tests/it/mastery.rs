@@ -120,7 +120,8 @@ fn mastery_falls_after_each_failure() {
     answer(&db, "ann", others[10], Rating::Again, now - 60);
     let (deck1, theme1) = shown(&db, "ann");
     assert!(deck1 <= deck0, "{deck0} -> {deck1}");
-    assert_eq!(theme1, theme0);
+    // (The clock runs between the two reads, which can only lower a prediction 30 days ahead.)
+    assert!(theme1 <= theme0, "{theme0} -> {theme1}");
     let (mut deck, mut theme) = (deck1, theme1);
     for (i, &card) in enlargement.iter().take(3).enumerate() {
         answer(&db, "ann", card, Rating::Again, now - 50 + i as i64);
