@@ -2,7 +2,7 @@
 //! deck (cards studied, mastery, days active, last activity) for every learner, in a gradebook layout. Every row
 //! is matched on the identifier the LMS imports by (`--match-by`); learners without it, or sharing it, are left out
 //! and named on stderr with the `detente learner set` command that fixes it, never written with an empty cell.
-//! Mastery is computed by [`crate::stats::mastery`], the function `detente stats` and the HTML report use.
+//! Mastery is [`crate::stats::card_mastery`] summed per deck, the definition `detente stats` and the HTML report use.
 //! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`.
 
 use super::staged::Staged;
@@ -12,7 +12,7 @@ use crate::gradebook::{
     self, DeckColumn, DeckResult, ExamColumn, Layout, LeftOut, MatchBy, Sheet, Student,
 };
 use crate::schedule::Scheduler;
-use crate::store::{self, Filter, Store};
+use crate::store::{self, Store};
 use crate::text::shell_word;
 use crate::time::UnixMs;
 use std::collections::BTreeMap;
@@ -97,38 +97,20 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         decks: Vec::new(),
         students: Vec::new(),
     };
-    // Mastery as `detente stats` measures it: the same cards (active items of live decks), the same function.
-    let cards = if decks.is_empty() {
-        Vec::new()
-    } else {
-        store::stat_cards(conn, &Filter::default())?
-    };
-    let titles = store::deck_titles(conn)?;
-    let no_themes = BTreeMap::new();
-    let mut deck_items: BTreeMap<&str, u32> = BTreeMap::new();
-    for c in cards.iter().filter(|c| !c.retired) {
-        *deck_items.entry(c.deck_id.as_str()).or_default() += 1;
-    }
-    sheet.decks = decks
-        .iter()
-        .map(|d| DeckColumn {
-            id: d.id.clone(),
-            items: deck_items.get(d.id.as_str()).copied().unwrap_or(0),
-        })
-        .collect();
-    // The cards' decks, and each deck's items, once for every learner: a learner's mastery is then a pass over
-    // their own card states.
-    let index = crate::stats::MasteryIndex::new(
-        cards
-            .iter()
-            .filter(|c| !c.retired)
-            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
-    );
+    // Mastery as `detente stats` measures it: the same cards (active items of live decks), the same function, summed
+    // per deck from each learner's states as they stream by (no card list is held).
     let items = if decks.is_empty() {
         Default::default()
     } else {
         store::deck_items(conn)?
     };
+    sheet.decks = decks
+        .iter()
+        .map(|d| DeckColumn {
+            id: d.id.clone(),
+            items: items.get(&d.id).copied().unwrap_or(0),
+        })
+        .collect();
     for l in &learners {
         let exam_results = exams
             .iter()
@@ -142,16 +124,15 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         let mut deck_results = Vec::new();
         if !decks.is_empty() {
             let scheduler = Scheduler::new(l.settings())?;
-            let states = store::memory_states(conn, l.id)?;
-            let (mastery, _) = index.mastery(states, &scheduler, now.secs(), &titles, &no_themes);
-            let mastery: BTreeMap<String, f64> =
-                mastery.into_iter().map(|m| (m.key, m.mastery)).collect();
+            let mut sums =
+                crate::stats::DeckSums::new(&scheduler, crate::stats::horizon(now.secs()));
+            store::for_each_deck_state(conn, l.id, |deck, state| sums.add(deck, state))?;
             let mut studies = store::deck_study(conn, l.id, &items)?;
             for d in &decks {
                 let study = studies.remove(&d.id).unwrap_or_default();
                 deck_results.push(DeckResult {
                     studied: study.studied,
-                    mastery: mastery.get(&d.id).copied().unwrap_or(0.0),
+                    mastery: sums.mastery(&d.id, items.get(&d.id).copied().unwrap_or(0)),
                     days_active: study.days_active,
                     last_activity_ms: study.last_activity_ms,
                 });

@@ -1,5 +1,6 @@
 //! `detente report items`: item analysis of an exam's attempts (`--exam`) or of learners' first study answers to a
-//! deck (`--deck`), broken-looking questions first.
+//! deck (`--deck`), broken-looking questions first, each with its n (items are flagged only from
+//! [`crate::exam::analysis::MIN_ANSWERS_TO_FLAG`] answers); ids are never cut, they break onto more lines.
 
 use super::{Context, print, print_json};
 use crate::error::{Error, Result};
@@ -40,8 +41,8 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
     }
     let mut table = Table::new(&[
         ("", Cell::Text),
-        ("ITEM", Cell::Text),
-        ("ANSWERED", Cell::Number),
+        ("ITEM", Cell::Id),
+        ("N", Cell::Number),
         ("FACILITY", Cell::Number),
         ("DISCRIM", Cell::Number),
         ("PROMPT", Cell::Wrap),
@@ -79,5 +80,9 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
     for line in table.render(layout::table_width()) {
         print(&line)?;
     }
+    super::say(&format!(
+        "N: answers. An item is flagged only with at least {} answers.",
+        crate::exam::analysis::MIN_ANSWERS_TO_FLAG
+    ));
     Ok(0)
 }

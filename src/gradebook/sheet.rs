@@ -94,8 +94,9 @@ pub struct DeckColumn {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DeckResult {
     pub studied: u32,
-    /// Mastery as `detente stats` computes it ([`crate::stats::mastery`]): the mean predicted recall now of the
-    /// deck's active items, new ones counting 0; 0 to 1.
+    /// Mastery as `detente stats` computes it ([`crate::stats::card_mastery`]): the recall predicted
+    /// [`crate::stats::HORIZON_DAYS`] ahead (the same horizon for every learner), averaged over the deck's active
+    /// items, unseen ones and those in (re)learning steps counting 0; 0 to 1.
     pub mastery: f64,
     pub days_active: u32,
     pub last_activity_ms: Option<crate::time::UnixMs>,

@@ -59,6 +59,7 @@ pub use reviews::{LoggedReview, Review, Today, delete_review, insert_review, stu
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{
-    card_prompts, deck_titles, for_each_review_day, memory_states, review_log, save_parameters,
-    stat_cards, state_map,
+    best_supervised_scores, card_prompts, deck_titles, for_each_deck_state, for_each_review_day,
+    last_exam_activity, memory_states, open_flag_counts, review_log, save_parameters, stat_cards,
+    state_map,
 };

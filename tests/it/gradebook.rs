@@ -240,10 +240,10 @@ fn moodle_layout_percent_dash_and_neutralized_names() {
             "ID number",
             "First name",
             "Last name",
-            "sample: cards studied %",
-            "sample: mastery %",
-            "sample: days active",
-            "sample: last activity"
+            "sample (self-reported study): cards studied %",
+            "sample (self-reported study): mastery in 30 days %",
+            "sample (self-reported study): days active",
+            "sample (self-reported study): last activity"
         ]
     );
     // By default Moodle rows are matched on the email: Bo and Dee have none and are left out, each named with the
@@ -414,10 +414,9 @@ fn native_long_format_and_atomic_file() {
     assert_eq!(&ann_fin[8], "", "a mean has no single attempt");
     assert_eq!(&ann_fin[11], "62.5");
     // Everyone is in the native file, identifiers or not.
-    assert!(
-        rows.iter()
-            .any(|r| &r[0] == "nobody" && &r[6] == "sample" && &r[7] == "mastery")
-    );
+    assert!(rows.iter().any(|r| &r[0] == "nobody"
+        && &r[6] == "sample"
+        && &r[7] == "mastery in 30 days (self-reported study)"));
     assert!(
         std::fs::read_dir(dir.path()).expect("dir").all(|e| !e
             .expect("entry")
@@ -885,8 +884,8 @@ fn blackboard_columns_carry_their_points_and_every_row_a_username() {
     assert!(rows[1..].iter().all(|r| !r[2].is_empty()));
 }
 
-/// Mastery in a grade export is the number `detente stats` shows: the mean predicted recall of the deck's cards
-/// now, new cards counting 0.
+/// Mastery in a grade export is the number `detente stats` shows: the recall predicted 30 days ahead, averaged over
+/// the deck's cards, new cards counting 0; the assessment says it is self-reported study, and its horizon.
 #[test]
 fn grade_export_mastery_is_the_mastery_of_stats() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -908,7 +907,7 @@ fn grade_export_mastery_is_the_mastery_of_stats() {
     let (rows, _) = export(&db, "native", &["--deck", "sample"]);
     let row = rows
         .iter()
-        .find(|r| r[0] == "ann" && r[7] == "mastery")
+        .find(|r| r[0] == "ann" && r[7] == "mastery in 30 days (self-reported study)")
         .expect("ann's mastery");
     let exported: f64 = row[9].parse().expect("number");
     assert!(

@@ -18,6 +18,7 @@ mod exam_terminal;
 mod exams;
 mod gift;
 mod gradebook;
+mod mastery;
 mod natural_answers;
 mod order;
 mod reliability;
