@@ -184,7 +184,10 @@ fn apply_before(
     if recall(to_exam) >= target {
         return None;
     }
-    let last = (1..to_exam).rev().find(|&d| recall(d) >= target).unwrap_or(1);
+    let last = (1..to_exam)
+        .rev()
+        .find(|&d| recall(d) >= target)
+        .unwrap_or(1);
     let from = state.interval;
     state.interval = last as u32;
     state.due = cal.start_of(today + last);

@@ -539,7 +539,10 @@ fn questions_detente_cannot_hold_are_skipped_with_a_warning_at_their_line() {
     assert_eq!(warnings.len(), expected.len(), "{warnings:#?}");
     for (w, (line, text)) in warnings.iter().zip(expected) {
         assert_eq!(w.line, line, "{w:?}");
-        assert!(w.message.contains(text), "{w:?} should say {text}\n{warnings:#?}");
+        assert!(
+            w.message.contains(text),
+            "{w:?} should say {text}\n{warnings:#?}"
+        );
     }
 }
 

@@ -10,6 +10,7 @@ mod architecture;
 mod builtin_decks;
 mod cli;
 mod conformance;
+mod convert_props;
 mod deck_tools;
 mod domains;
 mod exam_dates;

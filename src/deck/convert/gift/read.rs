@@ -4,7 +4,8 @@
 
 use super::question::question;
 use crate::deck::convert::{
-    ConvertError, Ids, Meta, Sink, Warning, media, media_warning, pass, slug, tag,
+    ConvertError, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, media_warning, pass,
+    read_until_within, slug, tag, too_long,
 };
 use std::io::BufRead;
 
@@ -15,10 +16,15 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
     let mut block: Vec<(usize, String)> = Vec::new();
     let mut buf = Vec::new();
     let mut line_no = 0;
+    // The bytes of the question being read: it may hold at most `MAX_QUESTION_BYTES`.
+    let mut held = 0;
     loop {
         buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            break;
+        let room = MAX_QUESTION_BYTES - held;
+        match read_until_within(&mut input, b'\n', &mut buf, room)? {
+            Some(0) => break,
+            Some(_) => {}
+            None => return Err(too_long(block.first().map_or(line_no + 1, |b| b.0))),
         }
         line_no += 1;
         let bytes = match buf.strip_prefix(b"\xEF\xBB\xBF") {
@@ -39,9 +45,12 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
         if trimmed.is_empty() {
             reader.block(&block, emit)?;
             block.clear();
+            held = 0;
         } else if trimmed.starts_with("//") {
+            held += buf.len();
             reader.comment(trimmed);
         } else {
+            held += buf.len();
             block.push((line_no, line.to_string()));
         }
     }
@@ -69,7 +78,11 @@ impl Reader {
         if let Some(id) = bracketed(line, "[id:").pop() {
             self.id = Some(id);
         }
-        self.tags.extend(bracketed(line, "[tag:"));
+        for tag in bracketed(line, "[tag:") {
+            if !self.tags.contains(&tag) {
+                self.tags.push(tag);
+            }
+        }
     }
 
     /// One question, or a category, from its non-comment lines (numbered as in the file).
