@@ -60,15 +60,15 @@ fn check_errors(text: &str) -> Vec<String> {
 
 /// Converts and asserts that what was written (if any card was) passes the checker.
 fn holds(from: Foreign, input: &[u8]) -> Result<(), TestCaseError> {
-    if let Ok((text, count, _)) = convert(from, input) {
-        if count > 0 {
-            let errors = check_errors(&text);
-            prop_assert!(
-                errors.is_empty(),
-                "{from:?} input {:?}\nwrote:\n{text}\nerrors: {errors:?}",
-                String::from_utf8_lossy(input)
-            );
-        }
+    if let Ok((text, count, _)) = convert(from, input)
+        && count > 0
+    {
+        let errors = check_errors(&text);
+        prop_assert!(
+            errors.is_empty(),
+            "{from:?} input {:?}\nwrote:\n{text}\nerrors: {errors:?}",
+            String::from_utf8_lossy(input)
+        );
     }
     Ok(())
 }
