@@ -115,6 +115,9 @@ pub fn convert(
         new_order: None,
         cards: Vec::new(),
     };
+    if let Some(why) = convert::header_refused(&header) {
+        return Err(Error::Usage(format!("{why}; no deck was written")));
+    }
     let deck_file = Staged::new(output, "deck", db)?;
     let mut out = crate::text::CleanWriter::new(deck_file.create()?);
     let io = |e: std::io::Error| Error::io(format!("cannot write {}", output.display()), e);

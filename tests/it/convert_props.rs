@@ -351,6 +351,15 @@ fn entities_and_invisible_answers_are_checked_as_written() {
     assert_eq!(count, 1, "{text}\n{warnings:?}");
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(check_errors(&text).is_empty(), "{text}");
+    // A C1 control introducer is cleaned out of the card before it is written, not left to eat the TOML's closing
+    // quote: the card is kept.
+    let (text, count, warnings) =
+        convert(Foreign::Quizlet, "Red\u{9b}\tColour\u{9b}31m\n".as_bytes()).expect("converts");
+    assert_eq!((count, warnings.len()), (1, 0), "{warnings:?}");
+    assert!(
+        text.contains("prompt = \"Red\"") && text.contains("answer = \"Colour\""),
+        "{text}"
+    );
 }
 
 /// Attack: the size limit. A question just over `MAX_QUESTION_BYTES` (generated here) is refused with an error at
@@ -423,4 +432,43 @@ fn a_question_over_the_size_limit_is_refused_at_its_line() {
         "{stderr}"
     );
     assert!(!output.exists());
+}
+
+/// Attack: the header is the converter's too. An `--id` that is not a slug would make a deck `deck check` refuses:
+/// refused with the checker's reason (exit 2), and no deck is written; a hostile title is cleaned.
+#[test]
+fn a_header_deck_check_would_refuse_is_not_written() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (input, output) = (dir.path().join("b.gift"), dir.path().join("b.toml"));
+    std::fs::write(&input, "Fine?{T}\n").expect("write");
+    let db = dir.path().join("d.db");
+    let run = |args: &[&str]| {
+        detente(&db)
+            .args(["deck", "convert", "--from", "gift"])
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = run(&["--id", "Bad Id"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("deck id `Bad Id` must be"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!output.exists());
+    let out = run(&["--title", "\u{202e}\u{9b}"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    detente(&db)
+        .args(["deck", "check"])
+        .arg(&output)
+        .assert()
+        .success();
 }

@@ -178,7 +178,7 @@ pub fn too_long(line: usize) -> ConvertError {
     )
 }
 
-/// [`BufRead::read_until`] that never lets `buf` grow past `limit` bytes: `Ok(None)` when the bytes up to the next
+/// [`std::io::BufRead::read_until`] that never lets `buf` grow past `limit` bytes: `Ok(None)` when the bytes up to the next
 /// `delim` (or the end) would take it past the limit, and then `buf` holds less than a whole record; else the count
 /// of bytes read, as `read_until` returns it (0 at the end of the input).
 pub fn read_until_within(
@@ -262,6 +262,25 @@ fn clean_card(card: &mut Card) {
         Body::Match { pairs } => all(pairs.iter_mut().flat_map(|(a, b)| [a, b])),
         Body::Truefalse { .. } | Body::Number { .. } => {}
     }
+}
+
+/// Why `deck check` would refuse a converted deck's header (`[deck]`, cards aside) as the converter writes it: its
+/// first error (an `--id` that is not a slug, say).
+pub fn header_refused(deck: &Deck) -> Option<String> {
+    let mut bytes = Vec::new();
+    let mut cleaned = crate::text::CleanWriter::new(&mut bytes);
+    let written = write_toml_header(&mut cleaned, deck).and_then(|_| cleaned.finish().map(|_| ()));
+    if let Err(e) = written {
+        return Some(format!("the deck's header cannot be written as TOML ({e})"));
+    }
+    bytes.extend_from_slice(
+        b"\n[[card]]\nid = \"x\"\nkind = \"truefalse\"\nprompt = \"x\"\nanswer = true\n",
+    );
+    let (_, diags) = super::parse_deck("converted", &String::from_utf8_lossy(&bytes));
+    diags
+        .into_iter()
+        .find(|d| d.severity == super::Severity::Error)
+        .map(|d| d.message)
 }
 
 /// The gate every converted card passes (see the module's documentation): a card `deck check` would refuse is
