@@ -5,7 +5,8 @@
 //!
 //! - plain FSRS: the learner's daily new-card limit, due reviews every day;
 //! - exam-aware FSRS: the same, with `schedule::exam_date` (new cards paced to be seen 3 days before the exam, intervals
-//!   carrying a card past the exam with predicted recall on the day below the target shortened);
+//!   carrying a card onto the exam day or past it with predicted recall on the exam morning below the target
+//!   shortened to a day before the exam);
 //! - cram: nothing until the last three days, then every card each day until it is recalled once that day.
 //!
 //! It prints the share of cards recalled on the exam day (each card drawn once at the learner's true recall
