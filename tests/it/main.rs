@@ -11,6 +11,7 @@ mod builtin_decks;
 mod busy;
 mod cli;
 mod conformance;
+mod convert_props;
 mod deck_tools;
 mod domains;
 mod exam_dates;
