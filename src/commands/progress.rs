@@ -265,7 +265,8 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
             }
             Err(e @ (Error::InvalidData(_) | Error::Io { .. })) => {
                 drop(tx);
-                super::say(&e.to_string());
+                // One line per refused bundle, as an error is printed: `detente: FILE: reason`.
+                super::say_line(&format!("detente: {e}"));
                 refused.push((file.display().to_string(), e.to_string()));
             }
             Err(e) => return Err(e),
