@@ -286,8 +286,14 @@ mod tests {
 
     #[test]
     fn a_flag_sent_resolved_arrives_open_and_a_withdrawn_one_stays_withdrawn() {
-        assert_eq!(arriving_state(&flag(FlagState::Resolved)), (FlagState::Open, None));
-        assert_eq!(arriving_state(&flag(FlagState::Open)), (FlagState::Open, None));
+        assert_eq!(
+            arriving_state(&flag(FlagState::Resolved)),
+            (FlagState::Open, None)
+        );
+        assert_eq!(
+            arriving_state(&flag(FlagState::Open)),
+            (FlagState::Open, None)
+        );
         assert_eq!(
             arriving_state(&flag(FlagState::Withdrawn)),
             (FlagState::Withdrawn, Some(1_700_000_100))

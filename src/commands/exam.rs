@@ -241,10 +241,11 @@ pub fn results(ctx: &Context, id: &str, include_unsupervised: bool) -> Result<i3
         .iter()
         .any(|l| l.attempts.iter().any(|a| a.unsupervised))
     {
+        print("* sat on the learner's own machine, brought in a progress bundle, re-scored here;")?;
         print(if include_unsupervised {
-            "* sat on the learner's own machine and brought in a progress bundle, re-scored here; counted in the grade and result (--include-unsupervised)"
+            "  counted in the grade and result (--include-unsupervised)"
         } else {
-            "* sat on the learner's own machine and brought in a progress bundle, re-scored here; not counted in the grade or result (--include-unsupervised counts them)"
+            "  not counted in the grade or result unless --include-unsupervised"
         })?;
     }
     if exam.score_flashcards {

@@ -255,7 +255,7 @@ pub fn export(
     }
     for (exam, names) in &unsupervised {
         say(&format!(
-            "Left out of exam {exam} the unsupervised attempts (sat on their own machines, brought in progress bundles) of {}: {}. Add --include-unsupervised to count them.",
+            "Left out of exam {exam}: the unsupervised attempts (sat on their own machines, brought in progress bundles) of {} learner(s): {}. Add --include-unsupervised to count them.",
             names.len(),
             names.join(", ")
         ));

@@ -8,12 +8,10 @@
 
 use super::Context;
 use super::staged::Staged;
-use crate::bundle::{
-    self, Bundle, BundleFlag, BundleLearner, BundleReview, Refusal,
-};
+use crate::bundle::{self, Bundle, BundleFlag, BundleLearner, BundleReview, Refusal};
 use crate::error::{Error, Result};
-use crate::gradebook::Identity;
 use crate::exam::Exam;
+use crate::gradebook::Identity;
 use crate::schedule::{Scheduler, replay};
 use crate::session::exam::{Rescore, admit, rescore};
 use crate::store::{self, Learner, MergeReport, Store};
@@ -133,9 +131,8 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         if !exams.contains_key(&a.exam_id) {
             let row = store::exam(conn, &a.exam_id)?
                 .ok_or_else(|| bad(format!("exam `{}` is not loaded here", a.exam_id)))?;
-            let exam: Exam = serde_json::from_str(&row.definition).map_err(|e| {
-                bad(format!("exam `{}` is stored damaged here: {e}", a.exam_id))
-            })?;
+            let exam: Exam = serde_json::from_str(&row.definition)
+                .map_err(|e| bad(format!("exam `{}` is stored damaged here: {e}", a.exam_id)))?;
             exams.insert(a.exam_id.clone(), exam);
         }
         let cards = a
@@ -392,13 +389,14 @@ fn import_one(tx: &Transaction<'_>, file: &Path, now: i64) -> Result<Imported> {
         }
     }
     store::merge_attempts(tx, learner.id, &attempts, &mut merged)?;
-    let flag_rows: Vec<(i64, &BundleFlag)> =
-        c.flags.iter().copied().zip(&c.bundle.flags).collect();
+    let flag_rows: Vec<(i64, &BundleFlag)> = c.flags.iter().copied().zip(&c.bundle.flags).collect();
     let flags = store::merge_flags(tx, learner.id, &flag_rows)?;
     // The cap holds for the learner's flags here, this bundle's and earlier ones' together.
     for (deck, card, n) in store::flags_over_cap(tx, learner.id, bundle::MAX_FLAGS_PER_CARD)? {
         bundle::flag_cap(&deck, &card, n).map_err(|e| {
-            Error::InvalidData(format!("{name}: {e} (with those already here); nothing of it was imported"))
+            Error::InvalidData(format!(
+                "{name}: {e} (with those already here); nothing of it was imported"
+            ))
         })?;
     }
     // Progress is recomputable: the learner's states are what their merged study log implies.

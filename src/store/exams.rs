@@ -234,7 +234,12 @@ pub fn unsupervised_count(conn: &Connection, exam: &str, learner: i64) -> Result
 
 /// Whether this database holds a learner's attempt at an exam that started at this millisecond (of either kind):
 /// how an attempt from a bundle is known, whatever number the bundle gave it.
-pub fn attempt_known(conn: &Connection, exam: &str, learner: i64, started_at: UnixMs) -> Result<bool> {
+pub fn attempt_known(
+    conn: &Connection,
+    exam: &str,
+    learner: i64,
+    started_at: UnixMs,
+) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT 1 FROM attempts WHERE exam_id = ?1 AND learner_id = ?2 AND started_at = ?3",

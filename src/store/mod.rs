@@ -25,9 +25,9 @@ mod stats;
 mod units;
 
 pub use bundle::{
-    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport,
-    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists,
-    for_each_bundle_review, merge_attempts, merge_reviews, replace_states,
+    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, bundle_attempts,
+    bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, for_each_bundle_review,
+    merge_attempts, merge_reviews, replace_states,
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use cards::{

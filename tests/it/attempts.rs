@@ -154,7 +154,10 @@ fn a_raised_score_an_inflated_maximum_and_odd_numbers_are_judged_by_the_teacher_
     let dir = tempfile::tempdir().expect("tmp");
     let (own, first) = student(dir.path(), "hal");
     let second = attempts(&own, "hal")[1].1.expect("scored");
-    assert!(first < 8.0 && second < 8.0, "the first options are not all right");
+    assert!(
+        first < 8.0 && second < 8.0,
+        "the first options are not all right"
+    );
     let mut v = export(&own, "hal");
     for (i, n) in [3, 7].into_iter().enumerate() {
         let a = &mut v["attempts"][i];
@@ -222,14 +225,21 @@ fn attempts_beyond_the_definition_s_limit_are_refused_and_write_nothing() {
     for x in extra["answers"].as_array_mut().expect("answers") {
         x["answered_at"] = 1_700_200_100_000_i64.into();
     }
-    three["attempts"].as_array_mut().expect("a").push(extra.clone());
+    three["attempts"]
+        .as_array_mut()
+        .expect("a")
+        .push(extra.clone());
     let three = write(dir.path(), "three.json", three);
     let teacher = database(&dir.path().join("teacher.db"), &["ann", "hal"]);
     sit(&teacher, "ann", 1_700_000_000_000);
     let before = rows_of(&teacher, &["ann", "hal"]);
     let out = import(&teacher, &[&three]);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
-    assert!(stderr(&out).contains("allows 2 attempts"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("allows 2 attempts"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("three.json"), "{}", stderr(&out));
     assert_eq!(rows_of(&teacher, &["ann", "hal"]), before);
 
@@ -242,7 +252,11 @@ fn attempts_beyond_the_definition_s_limit_are_refused_and_write_nothing() {
     let before = rows_of(&teacher, &["ann", "hal"]);
     let out = import(&teacher, &[&later]);
     assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
-    assert!(stderr(&out).contains("2 are already here"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 are already here"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(rows_of(&teacher, &["ann", "hal"]), before);
 }
 
@@ -272,7 +286,8 @@ fn unsupervised_attempts_never_use_up_supervised_ones() {
         }
     }
     let clock = TestClock::new(UnixMs(1_700_500_000_000), 3_000);
-    let refused = Sitting::new(&mut store, &exam, &hal, &clock).run(&mut Scripted::new(FirstOption));
+    let refused =
+        Sitting::new(&mut store, &exam, &hal, &clock).run(&mut Scripted::new(FirstOption));
     assert!(
         refused.is_err_and(|e| e.to_string().contains("all 2 attempts")),
         "a third supervised attempt is refused"
@@ -312,7 +327,11 @@ fn results_items_and_exports_keep_unsupervised_attempts_apart() {
     );
     let hal = table.lines().find(|l| l.starts_with("hal")).expect("hal");
     let cells: Vec<&str> = hal.split_whitespace().collect();
-    assert_eq!(&cells[1..4], ["-", "-", "-"], "no grade, no result: {table}");
+    assert_eq!(
+        &cells[1..4],
+        ["-", "-", "-"],
+        "no grade, no result: {table}"
+    );
     assert_eq!(cells.len(), 6, "two unsupervised scores: {table}");
     let ann_row = table.lines().find(|l| l.starts_with("ann")).expect("ann");
     assert!(
@@ -338,14 +357,19 @@ fn results_items_and_exports_keep_unsupervised_attempts_apart() {
         facility += i["facility"].as_f64().expect("facility");
     }
     assert!((facility - ann).abs() < 1e-6, "facility from Ann alone");
-    for i in items(&["--include-unsupervised"]).as_array().expect("items") {
+    for i in items(&["--include-unsupervised"])
+        .as_array()
+        .expect("items")
+    {
         assert_eq!(i["answered"], 3, "{i}");
     }
 
     // The grade export says whose attempts it left out.
     let (_, err) = text(&["grades", "export", "--format", "native"]);
     assert!(
-        err.contains("unsupervised") && err.contains("hal") && err.contains("--include-unsupervised"),
+        err.contains("unsupervised")
+            && err.contains("hal")
+            && err.contains("--include-unsupervised"),
         "{err}"
     );
     assert!(!err.contains("ann"), "{err}");
@@ -392,7 +416,10 @@ fn a_multi_file_import_keeps_every_valid_bundle_and_names_each_refused_one() {
     let out = import(&teacher, &[&bo, &eve, &damaged, &hal]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(65), "{err}");
-    assert!(err.contains("eve.json") && err.contains("allows 2 attempts"), "{err}");
+    assert!(
+        err.contains("eve.json") && err.contains("allows 2 attempts"),
+        "{err}"
+    );
     assert!(err.contains("damaged.json"), "{err}");
     assert!(err.contains("Imported") && err.contains("bo.json"), "{err}");
     assert!(err.contains("hal.json for hal"), "{err}");

@@ -61,7 +61,9 @@ pub fn judge(card: &StoredCard, response: &serde_json::Value, lexicon: &Lexicon)
             grade::check_number_asked(&c.prompt, typed, *answer, *tolerance).correct
         }
         Body::Order { items } => parse::<Vec<String>>(response).is_some_and(|g| g == *items),
-        Body::Match { pairs } => parse::<Vec<(String, String)>>(response).is_some_and(|g| g == *pairs),
+        Body::Match { pairs } => {
+            parse::<Vec<(String, String)>>(response).is_some_and(|g| g == *pairs)
+        }
     }
 }
 

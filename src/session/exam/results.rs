@@ -121,7 +121,9 @@ pub fn item_report(
     use crate::exam::analysis::{Item, Response, analyse};
     let (responses, mean_totals) = match source {
         ItemSource::Exam(id) => (store::exam_responses(&store.conn, id, false)?, false),
-        ItemSource::ExamWithUnsupervised(id) => (store::exam_responses(&store.conn, id, true)?, false),
+        ItemSource::ExamWithUnsupervised(id) => {
+            (store::exam_responses(&store.conn, id, true)?, false)
+        }
         ItemSource::Deck(id) => (store::deck_first_responses(&store.conn, id)?, true),
     };
     let mut sums: HashMap<i64, (f64, u32)> = HashMap::new();
