@@ -5,11 +5,16 @@
 //! attempt limit, `exam results`, item analysis and grade exports; a multi-file import that keeps the valid
 //! bundles beside a refused one.
 
-use crate::support::{FirstOption, Scripted, TestClock, as_teacher, with_sample};
+use crate::support::{
+    Answer, Ask, FirstOption, Scripted, TestClock, answering, as_teacher, sample_deck, with_sample,
+};
+use detente::deck::{Body, Card, cloze_blanks, cloze_question};
 use detente::exam::Exam;
+use detente::session::Reply;
 use detente::session::exam::{ExamEnd, Sitting, exam_row};
 use detente::store::{self, Store};
 use detente::time::UnixMs;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The exam both databases hold: every question of the sample deck but the flashcard (8), two attempts, the same
@@ -48,6 +53,83 @@ fn sit(db: &Path, learner: &str, start: i64) -> f64 {
         ExamEnd::Closed(s) => s.score,
         other => panic!("{other:?}"),
     }
+}
+
+/// The right answer to every question of the sample deck, as a learner who knows it all gives it.
+fn knowing(ask: &Ask) -> Reply<Answer> {
+    let mut cards: HashMap<String, (Card, usize)> = HashMap::new();
+    for c in sample_deck().cards {
+        for s in 0..c.siblings() {
+            let prompt = match &c.body {
+                Body::Cloze { .. } => cloze_question(&c.prompt, s),
+                _ => c.prompt.clone(),
+            };
+            cards.insert(prompt, (c.clone(), s));
+        }
+    }
+    let (card, sibling) = cards.get(&ask.question().prompt).expect("a sample card");
+    let at = |options: &[String], want: &str| {
+        options
+            .iter()
+            .position(|o| o == want)
+            .expect("the answer is offered")
+    };
+    Reply::Answer(match (ask, &card.body) {
+        (Ask::Choose { options, .. }, Body::Choice { answer, .. }) => {
+            Answer::Pick(at(options, answer))
+        }
+        (Ask::Choose { options, .. }, Body::Order { items }) => {
+            // The items not yet placed are offered: the first of them in the right order goes next.
+            let next = items.iter().find(|i| options.contains(i)).expect("an item");
+            Answer::Pick(at(options, next))
+        }
+        (Ask::Choose { label, options, .. }, Body::Match { pairs }) => {
+            let (_, right) = pairs
+                .iter()
+                .find(|(l, _)| label.starts_with(l.as_str()))
+                .expect("a pair");
+            Answer::Pick(at(options, right))
+        }
+        (Ask::ChooseMany { options, .. }, Body::Multi { answers, .. }) => {
+            Answer::Tick(answers.iter().map(|a| at(options, a)).collect())
+        }
+        (Ask::Judge { .. }, Body::Truefalse { answer }) => Answer::Judge(*answer),
+        (Ask::Type { .. }, Body::Text { answers, .. }) => Answer::Type(answers[0].clone()),
+        (Ask::Type { .. }, Body::Cloze { .. }) => {
+            Answer::Type(cloze_blanks(&card.prompt)[*sibling].answers[0].clone())
+        }
+        (Ask::Type { .. }, Body::Number { answer, .. }) => Answer::Type(answer.to_string()),
+        (Ask::Reveal { .. }, _) => Answer::Grade(3),
+        (other, body) => panic!("{other:?} for {body:?}"),
+    })
+}
+
+/// Attack on the honest student (the checker must agree with the sitting's): a learner who answers every
+/// question right, of every kind, on their own machine gets full marks from the teacher's copy too.
+#[test]
+fn right_answers_of_every_kind_keep_full_marks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let own = database(&dir.path().join("own.db"), &["hal"]);
+    {
+        let mut store = Store::open(&own).expect("open");
+        let hal = store::learner_by_name(&store.conn, "hal")
+            .expect("q")
+            .expect("hal");
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 3_000);
+        let exam = exam();
+        let mut p = answering(knowing);
+        match Sitting::new(&mut store, &exam, &hal, &clock)
+            .run(&mut p)
+            .expect("sit")
+        {
+            ExamEnd::Closed(s) => assert_eq!(s.score, 8.0, "{s:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let bundle = write(dir.path(), "hal.json", export(&own, "hal"));
+    let teacher = database(&dir.path().join("teacher.db"), &[]);
+    assert!(import(&teacher, &[&bundle]).status.success());
+    assert_eq!(attempts(&teacher, "hal"), [(true, Some(8.0), Some(8.0))]);
 }
 
 /// A student's database where `learner` sat the exam twice; returns it with the first attempt's score.
