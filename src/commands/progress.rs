@@ -248,12 +248,19 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     let now = super::now();
     let mut imported = Vec::new();
     let mut refused = Vec::new();
+    // The built-in decks are loaded with the first bundle that commits (a refused one takes them back with it).
+    let mut builtin_loaded = false;
     for file in files {
         let tx = store.write()?;
-        let builtin = store::sync_builtin_tx(&tx, now)?;
+        let builtin = if builtin_loaded {
+            Vec::new()
+        } else {
+            store::sync_builtin_tx(&tx, now)?
+        };
         match import_one(&tx, file, now) {
             Ok(done) => {
                 tx.commit()?;
+                builtin_loaded = true;
                 for r in &builtin {
                     super::say(&format!("Loaded the built-in deck {}", r.summary()));
                 }
