@@ -539,7 +539,7 @@ pub enum ExamCommand {
 pub enum ReportCommand {
     /// Item analysis: per question, facility, discrimination and choice counts; broken-looking questions first
     Items {
-        /// Analyse the closed attempts at this exam
+        /// Analyse the closed supervised attempts at this exam
         #[arg(long, value_name = "ID", conflicts_with = "deck")]
         exam: Option<String>,
         /// Analyse learners' first study answers to this deck's cards
