@@ -442,8 +442,10 @@ pub enum ProgressCommand {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Merge progress bundles: idempotent; card states are recomputed from the merged review log. A bundle that
-    /// does not validate is refused (exit 65) and nothing is written
+    /// Merge progress bundles: idempotent; card states are recomputed from the merged review log; exam attempts
+    /// are re-scored by this database's exam definitions and kept as unsupervised. Each bundle is imported on its
+    /// own: one that does not validate is refused with its file and reason and nothing of it is written, and the
+    /// others are imported. Exit 0 when every bundle was imported, 65 when any was refused
     Import {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -520,10 +522,16 @@ pub enum ExamCommand {
         #[arg(value_name = "ID")]
         id: String,
     },
-    /// Every learner's attempts, scores, grade by the exam's method, and pass or fail
+    /// Every learner's attempts, scores, grade by the exam's method, and pass or fail. Attempts that came in
+    /// progress bundles (unsupervised) are listed in their own column and count towards neither grade nor pass or
+    /// fail unless --include-unsupervised
     Results {
         #[arg(value_name = "ID")]
         id: String,
+        /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines) in the
+        /// grade and pass or fail
+        #[arg(long)]
+        include_unsupervised: bool,
     },
 }
 
@@ -531,12 +539,16 @@ pub enum ExamCommand {
 pub enum ReportCommand {
     /// Item analysis: per question, facility, discrimination and choice counts; broken-looking questions first
     Items {
-        /// Analyse the closed attempts at this exam
+        /// Analyse the closed supervised attempts at this exam
         #[arg(long, value_name = "ID", conflicts_with = "deck")]
         exam: Option<String>,
         /// Analyse learners' first study answers to this deck's cards
         #[arg(long, value_name = "ID")]
         deck: Option<String>,
+        /// With --exam: also the attempts that came in progress bundles (sat unsupervised on learners' own
+        /// machines), left out by default
+        #[arg(long, requires = "exam")]
+        include_unsupervised: bool,
     },
     /// The cards learners flagged: deck, card, learner, note, when, state; open flags only unless --all.
     /// `--resolve ID` marks flags dealt with

@@ -24,8 +24,8 @@ pub use records::{
     FlagState,
 };
 pub use validate::{
-    CLOCK_SLACK_S, EARLIEST_S, MODES, RULES, validate, validate_attempt, validate_flag,
-    validate_review,
+    CLOCK_SLACK_S, EARLIEST_S, MAX_FLAGS_PER_CARD, MODES, RULES, arriving_state, flag_cap,
+    validate, validate_attempt, validate_flag, validate_review,
 };
 pub use write::write;
 

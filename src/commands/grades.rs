@@ -3,7 +3,8 @@
 //! is matched on the identifier the LMS imports by (`--match-by`); learners without it, or sharing it, are left out
 //! and named on stderr with the `detente learner set` command that fixes it, never written with an empty cell.
 //! Mastery is [`crate::stats::card_mastery`] summed per deck, the definition `detente stats` and the HTML report use.
-//! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`.
+//! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`; an export that
+//! leaves some out says so on stderr, naming the learners, exam by exam.
 
 use super::staged::Staged;
 use super::{Context, open_with_decks, say, say_item};
@@ -42,8 +43,16 @@ fn self_graded(definition: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Reads everything the export writes.
-fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Result<Sheet> {
+/// Exam by exam, the learners whose unsupervised attempts an export leaves out.
+type LeftOutUnsupervised = Vec<(String, Vec<String>)>;
+
+/// Reads everything the export writes, and, exam by exam, the learners whose unsupervised attempts it leaves out.
+fn sheet(
+    store: &Store,
+    layout: Layout,
+    opts: &Options<'_>,
+    now: UnixMs,
+) -> Result<(Sheet, LeftOutUnsupervised)> {
     let conn = &store.conn;
     let mut exams = store::exams(conn)?;
     if let Some(id) = opts.exam {
@@ -74,11 +83,20 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         exams.clear();
     }
     let learners = store::learners(conn)?;
+    let mut left_out = Vec::new();
     let scores: Vec<Vec<crate::gradebook::ExamScore>> = exams
         .iter()
         .map(|e| {
             let mut s = store::exam_scores(conn, &e.id)?;
             if !opts.include_unsupervised {
+                let names: Vec<String> = learners
+                    .iter()
+                    .filter(|l| s.iter().any(|a| a.unsupervised && a.learner_id == l.id))
+                    .map(|l| l.name.clone())
+                    .collect();
+                if !names.is_empty() {
+                    left_out.push((e.id.clone(), names));
+                }
                 s.retain(|a| !a.unsupervised);
             }
             Ok(s)
@@ -145,7 +163,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
             decks: deck_results,
         });
     }
-    Ok(sheet)
+    Ok((sheet, left_out))
 }
 
 pub fn export(
@@ -181,7 +199,7 @@ pub fn export(
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     super::large_cache(&store)?;
-    let sheet = sheet(
+    let (sheet, unsupervised) = sheet(
         &store,
         layout,
         opts,
@@ -218,6 +236,13 @@ pub fn export(
     };
     if let Some(by) = by.or(layout.default_match()) {
         report_left_out(layout, by, &left_out);
+    }
+    for (exam, names) in &unsupervised {
+        say(&format!(
+            "Left out of exam {exam}: the unsupervised attempts (sat on their own machines, brought in progress bundles) of {} learner(s): {}. Add --include-unsupervised to count them.",
+            names.len(),
+            names.join(", ")
+        ));
     }
     say(&format!(
         "Exported {} learner(s), {} exam(s), {} deck(s){}.",

@@ -1,6 +1,7 @@
 //! `detente report items`: item analysis of an exam's attempts (`--exam`) or of learners' first study answers to a
 //! deck (`--deck`), broken-looking questions first, each with its n (items are flagged only from
-//! [`crate::exam::analysis::MIN_ANSWERS_TO_FLAG`] answers); ids are never cut, they break onto more lines.
+//! [`crate::exam::analysis::MIN_ANSWERS_TO_FLAG`] answers); ids are never cut, they break onto more lines. Exam
+//! attempts that came in progress bundles (unsupervised) are left out unless `--include-unsupervised`.
 
 use super::{Context, print, print_json};
 use crate::error::{Error, Result};
@@ -8,7 +9,12 @@ use crate::session::exam::{ItemSource, item_report};
 use crate::store;
 use crate::ui::layout::{self, Cell, Table};
 
-pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32> {
+pub fn run(
+    ctx: &Context,
+    exam: Option<&str>,
+    deck: Option<&str>,
+    include_unsupervised: bool,
+) -> Result<i32> {
     let mut store = super::open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     let source = match (exam, deck) {
@@ -18,7 +24,11 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
                     "no exam `{e}` is loaded (see `detente exam list`)"
                 )));
             }
-            ItemSource::Exam(e)
+            if include_unsupervised {
+                ItemSource::ExamWithUnsupervised(e)
+            } else {
+                ItemSource::Exam(e)
+            }
         }
         (None, Some(d)) => ItemSource::Deck(d),
         (None, None) => {

@@ -130,12 +130,20 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, &file),
         Command::Exam(ExamCommand::List) => exam::list(&ctx),
         Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
-        Command::Exam(ExamCommand::Results { id }) => exam::results(&ctx, &id),
+        Command::Exam(ExamCommand::Results {
+            id,
+            include_unsupervised,
+        }) => exam::results(&ctx, &id, include_unsupervised),
         Command::Stats(args) => stats::run(&ctx, &args),
         Command::Report(ReportArgs {
-            command: Some(ReportCommand::Items { exam, deck }),
+            command:
+                Some(ReportCommand::Items {
+                    exam,
+                    deck,
+                    include_unsupervised,
+                }),
             ..
-        }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
+        }) => items::run(&ctx, exam.as_deref(), deck.as_deref(), include_unsupervised),
         Command::Report(ReportArgs {
             command: Some(ReportCommand::Flags { all, deck, resolve }),
             ..

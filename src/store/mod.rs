@@ -25,9 +25,9 @@ mod stats;
 mod units;
 
 pub use bundle::{
-    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
-    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists,
-    for_each_bundle_review, merge_attempts, merge_reviews, replace_states,
+    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, bundle_attempts,
+    bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, for_each_bundle_review,
+    merge_attempts, merge_reviews, replace_states,
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use cards::{
@@ -36,13 +36,15 @@ pub use cards::{
 };
 pub use counts::{DueCounts, due_counts, new_cards};
 pub use exams::{
-    Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
-    close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
-    exam_responses, exams, insert_answer, insert_attempt, upsert_exam,
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, attempt_answers,
+    attempt_known, attempts, close_attempt, close_expired_attempts, deck_first_responses, exam,
+    exam_attempts, exam_pool, exam_responses, exams, insert_answer, insert_attempt,
+    insert_unsupervised_attempt, next_attempt_number, supervised_attempts, unsupervised_count,
+    upsert_exam,
 };
 pub use filter::Filter;
 pub use flags::{
-    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, merge_flags,
+    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, flags_over_cap, merge_flags,
     open_flags_by_card, resolve_flag,
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};

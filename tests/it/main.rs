@@ -7,6 +7,7 @@
 mod support;
 
 mod architecture;
+mod attempts;
 mod builtin_decks;
 mod busy;
 mod cli;
