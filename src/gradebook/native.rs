@@ -43,7 +43,7 @@ pub(super) fn write_native<W: Write>(
             row.extend([String::new(), neutralize(&exam.native_name())]);
             match result {
                 Some(r) => row.extend([
-                    r.attempt.map(|a| a.to_string()).unwrap_or_default(),
+                    r.attempt.clone().unwrap_or_default(),
                     number(r.fraction * exam.points),
                     number(exam.points),
                     number(r.fraction * 100.0),
