@@ -1,22 +1,29 @@
 //! Writing a bundle a review at a time, so that memory stays within a small multiple of one review whatever the
-//! log's size. The members are written sorted by key and pretty-printed; the checksum comes before the reviews in
-//! the file, so the reviews are walked twice: once to hash them, once to write them.
+//! log's size. The members are written sorted by key and pretty-printed; the checksum (and the tag of a bundle
+//! signed with a learner's key) comes before the reviews in the file, so the reviews are walked twice: once to hash
+//! them, once to write them.
 
-use super::checksum::{CHECKSUM, REVIEWS, around_reviews, feed, stated};
+use super::checksum::{CHECKSUM, Digest, KEY_ID, REVIEWS, TAG, around_reviews, feed};
 use super::records::{Bundle, BundleReview};
+use crate::enrol::Key;
 use crate::error::{Error, Result};
-use crate::text::Fnv1a;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 use std::io::Write;
 
-/// Writes `bundle` to `out` with the reviews `reviews` walks (its `reviews` and `checksum` are ignored): `reviews`
+/// Writes `bundle` to `out` with the reviews `reviews` walks (its `reviews`, `checksum`, `key_id` and `tag` are
+/// ignored), signed with `key` when there is one (its id as `key_id`, the HMAC as `tag`): `reviews`
 /// hands each review, oldest first, to the function it is given and stops at the first error that returns; it is
 /// called twice and must give the same reviews both times. The checksum is taken over the numbers as they will be
 /// read back from the file's text (serde_json's float parsing may differ from the value written in the last bit),
 /// so each part is hashed as it reads back from its own text. Returns how many reviews were written.
-pub fn write<F>(out: &mut impl Write, bundle: &Bundle, reviews: F) -> Result<usize>
+pub fn write<F>(
+    out: &mut impl Write,
+    bundle: &Bundle,
+    key: Option<&Key>,
+    reviews: F,
+) -> Result<usize>
 where
     F: Fn(&mut dyn FnMut(BundleReview) -> Result<()>) -> Result<()>,
 {
@@ -25,12 +32,16 @@ where
         Value::Object(m) => m,
         _ => Map::new(),
     };
-    head.remove(REVIEWS);
-    head.remove(CHECKSUM);
+    for member in [REVIEWS, CHECKSUM, KEY_ID, TAG] {
+        head.remove(member);
+    }
+    if let Some(k) = key {
+        head.insert(KEY_ID.into(), Value::String(k.id()));
+    }
     let reread: Map<String, Value> =
         serde_json::from_str(&serde_json::to_string(&head).map_err(json)?).map_err(json)?;
     let (before, after) = around_reviews(&reread).map_err(json)?;
-    let mut hash = Fnv1a::default();
+    let mut hash = Digest::new(key);
     feed(&mut hash, &before);
     let mut count = 0usize;
     reviews(&mut |r| {
@@ -43,9 +54,13 @@ where
         serde_json::to_writer(&mut hash, &value).map_err(json)
     })?;
     feed(&mut hash, &after);
+    let (checksum, mac) = hash.finish();
+    if let Some(mac) = mac {
+        head.insert(TAG.into(), Value::String(mac.tag()));
+    }
     let file = File {
         head: &head,
-        checksum: stated(hash.value()),
+        checksum,
         reviews: Streamed(&reviews),
     };
     serde_json::to_writer_pretty(out, &file).map_err(|e| match e.io_error_kind() {
@@ -179,7 +194,7 @@ mod tests {
             review("c2", UnixMs(1_700_000_001_000)),
         ];
         let mut out = Vec::new();
-        let count = write(&mut out, &bundle, |each| {
+        let count = write(&mut out, &bundle, None, |each| {
             log.iter().try_for_each(|r| each(r.clone()))
         })
         .expect("write");

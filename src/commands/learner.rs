@@ -1,5 +1,6 @@
 //! `detente learner add|set|list|import`: learners, their identities (username, names, email, student id) and
-//! their daily limits, target retention and day start; class lists imported from roster CSVs.
+//! their daily limits, target retention and day start; class lists imported from roster CSVs; who is enrolled
+//! (`learner enrol` itself is in `enrol.rs`).
 
 use super::{Context, now, print, print_json, say};
 use crate::cli::{IdentityArgs, LearnerSettings};
@@ -192,11 +193,42 @@ pub fn set(
     Ok(0)
 }
 
+/// A learner as `learner list --json` shows them: their record, and where they stand with enrolment.
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    learner: &'a Learner,
+    /// `yes` (issued a valid code), `this device` (the learner this device was enrolled as) or `no`.
+    enrolled: &'static str,
+    /// How many unsigned bundles were taken for them with `--accept-unenrolled`.
+    unverified_imports: i64,
+}
+
 pub fn list(ctx: &Context) -> Result<i32> {
     let store = Store::open(&ctx.db)?;
     let learners = store::learners(&store.conn)?;
+    let keys = store::valid_keys(&store.conn)?;
+    let device = store::device_key(&store.conn)?.map(|d| d.learner_id);
+    let unverified = store::unverified_imports(&store.conn)?;
+    let enrolled = |l: &Learner| {
+        if keys.contains_key(&l.id) {
+            "yes"
+        } else if device == Some(l.id) {
+            "this device"
+        } else {
+            "no"
+        }
+    };
     if ctx.json {
-        print_json(&learners)?;
+        let listed: Vec<Listed<'_>> = learners
+            .iter()
+            .map(|l| Listed {
+                learner: l,
+                enrolled: enrolled(l),
+                unverified_imports: unverified.get(&l.id).copied().unwrap_or(0),
+            })
+            .collect();
+        print_json(&listed)?;
         return Ok(0);
     }
     let mut table = Table::new(&[
@@ -209,6 +241,7 @@ pub fn list(ctx: &Context) -> Result<i32> {
         ("NAME", Cell::Text),
         ("EMAIL", Cell::Text),
         ("STUDENT ID", Cell::Text),
+        ("ENROLLED", Cell::Text),
     ]);
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     for l in &learners {
@@ -230,6 +263,11 @@ pub fn list(ctx: &Context) -> Result<i32> {
             full,
             show(&l.email),
             show(&l.student_id),
+            format!(
+                "{}{}",
+                enrolled(l),
+                if unverified.contains_key(&l.id) { "*" } else { "" }
+            ),
         ]);
     }
     for line in table.render(layout::table_width()) {
@@ -237,7 +275,9 @@ pub fn list(ctx: &Context) -> Result<i32> {
     }
     if !learners.is_empty() {
         say(
-            "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts.",
+            "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts. \
+             ENROLLED: yes when the learner was issued an enrolment code (`detente learner enrol`); * when progress \
+             came in unsigned bundles taken with --accept-unenrolled (unverified).",
         );
     }
     Ok(0)

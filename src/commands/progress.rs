@@ -2,7 +2,8 @@
 //! their own machines. Export writes one learner's bundle, its reviews streamed from the database. Import validates
 //! every file first (format, version, checksum and value domains, then cards, decks and exams known here), then
 //! merges them all in one transaction and recomputes the learners' card states by replaying their merged study logs
-//! through the scheduler.
+//! through the scheduler. On a device enrolled as the learner (`detente enrol`) the bundle is signed with their key;
+//! import takes a bundle only for the learner whose key signed it (the rule is [`super::enrol::admit`]).
 
 use super::Context;
 use super::staged::Staged;
@@ -46,10 +47,16 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         store::bundle_attempts(&store.conn, learner.id)?,
         store::bundle_flags(&store.conn, learner.id)?,
     );
+    // Signed only with the key of the learner this device was enrolled as, never another learner's bundle.
+    let device = store::device_key(&store.conn)?;
+    let key = device
+        .as_ref()
+        .filter(|d| d.learner_id == learner.id)
+        .map(|d| &d.key);
     let staged = Staged::new(output, "progress", &ctx.db)?;
     let mut out = staged.create()?;
     // The reviews are streamed from the database as the file is written, never held whole.
-    let reviews = bundle::write(&mut out, &bundle, |each| {
+    let reviews = bundle::write(&mut out, &bundle, key, |each| {
         store::for_each_bundle_review(&store.conn, learner.id, each)
     })
     .map_err(|e| match e {
@@ -73,6 +80,22 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         bundle.flags.len(),
         bundle.decks.len()
     ));
+    match (&device, key) {
+        (_, Some(_)) => super::say(&format!("Signed with {}'s enrolment key.", learner.name)),
+        (Some(d), None) => super::say_item(
+            "warning: ",
+            &format!(
+                "not signed: this device is enrolled as {}, not {}; a teacher takes an unsigned bundle only for a \
+                 learner who never enrolled, with --accept-unenrolled",
+                d.learner, learner.name
+            ),
+        ),
+        (None, None) => super::say_item(
+            "note: ",
+            "not signed: this device is not enrolled (see `detente enrol`); a teacher takes an unsigned bundle \
+             only for a learner who never enrolled, with --accept-unenrolled",
+        ),
+    }
     Ok(0)
 }
 
@@ -84,19 +107,31 @@ struct Checked {
     answers: Vec<Vec<i64>>,
     flags: Vec<i64>,
     warnings: Vec<String>,
+    /// Unsigned, taken with `--accept-unenrolled`: the learner is marked unverified.
+    unenrolled: bool,
 }
 
 /// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
-fn check(conn: &Connection, file: &Path) -> Result<Checked> {
+fn check(conn: &Connection, file: &Path, accept_unenrolled: bool) -> Result<Checked> {
     let name = file.display().to_string();
     let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
-    // Two passes over the file, never the whole bundle as one value.
-    let bundle = bundle::read(|| std::fs::File::open(file)).map_err(|r| match r {
+    // Two passes over the file, never the whole bundle as one value; the tag checked with the key its id names.
+    let key_for = |id: &str| Ok(store::issued_key(conn, id)?.and_then(|k| k.key));
+    let (bundle, seal) = bundle::read_sealed(|| std::fs::File::open(file), key_for).map_err(|r| match r {
         Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
         Refusal::Invalid(what) => bad(what),
+        Refusal::Lookup(e) => e,
     })?;
     bundle::validate(&bundle, super::now()).map_err(bad)?;
+    let admitted = super::enrol::admit(conn, &bundle, seal, accept_unenrolled)?.map_err(bad)?;
     let mut warnings = Vec::new();
+    if admitted == super::enrol::Admission::Unenrolled {
+        warnings.push(format!(
+            "{name}: not signed, taken because {} never enrolled: what it brings is marked unverified (see \
+             `detente learner list`)",
+            bundle.learner.name
+        ));
+    }
     for d in &bundle.decks {
         match store::deck_hash(conn, &d.id)? {
             None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
@@ -155,6 +190,7 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         answers,
         flags,
         warnings,
+        unenrolled: admitted == super::enrol::Admission::Unenrolled,
     })
 }
 
@@ -209,7 +245,7 @@ fn missing_identity(conn: &Connection, local: &Learner, l: &BundleLearner) -> Re
     Ok(fill)
 }
 
-pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
+pub fn import(ctx: &Context, files: &[PathBuf], accept_unenrolled: bool) -> Result<i32> {
     let mut store = Store::open(&ctx.db)?;
     let now = super::now();
     // One transaction for everything: the built-in decks the bundles refer to are loaded in it, so a refused
@@ -218,7 +254,7 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     let builtin = store::sync_builtin_tx(&tx, now)?;
     let checked = files
         .iter()
-        .map(|f| check(&tx, f))
+        .map(|f| check(&tx, f, accept_unenrolled))
         .collect::<Result<Vec<_>>>()?;
     for r in &builtin {
         super::say(&format!("Loaded the built-in deck {}", r.summary()));
@@ -263,6 +299,9 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
             },
         };
         store::set_identity(&tx, learner.id, &fill)?;
+        if c.unenrolled {
+            store::mark_unverified(&tx, learner.id, now)?;
+        }
         let mut report = MergeReport::default();
         let reviews: Vec<(i64, &BundleReview)> =
             c.reviews.iter().copied().zip(&c.bundle.reviews).collect();
