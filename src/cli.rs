@@ -346,7 +346,11 @@ pub enum LearnerCommand {
     /// --reissue is given, which makes their old code stop working
     Enrol {
         /// The learners to issue codes to
-        #[arg(value_name = "NAME", required_unless_present = "all", conflicts_with = "all")]
+        #[arg(
+            value_name = "NAME",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
         names: Vec<String>,
         /// Every learner with a username, email or student id (as a roster import gives) who has no code yet;
         /// with --reissue, every such learner

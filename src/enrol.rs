@@ -114,8 +114,9 @@ impl Code {
                 }
                 None => {
                     return Err(format!(
-                        "`{c}` cannot be in an enrolment code: after the name come {CODE_CHARS} letters and digits \
-                         (four groups of four, as XXXX-XXXX-XXXX-XXXX)"
+                        "an enrolment code is a name and {CODE_CHARS} letters and digits (as \
+                         ann-XXXX-XXXX-XXXX-XXXX), and `{c}` cannot be one of them; this one has {} before it",
+                        chars.len()
                     ));
                 }
             }
@@ -131,7 +132,8 @@ impl Code {
         let name = typed[..start].trim_end_matches(separator);
         if name.is_empty() {
             return Err(
-                "an enrolment code starts with the learner's name (as ann-XXXX-XXXX-XXXX-XXXX)".into(),
+                "an enrolment code starts with the learner's name (as ann-XXXX-XXXX-XXXX-XXXX)"
+                    .into(),
             );
         }
         crate::gradebook::check_identifier("name in the code", name)?;
@@ -297,10 +299,17 @@ mod tests {
         let groups: Vec<&str> = text.split('-').collect();
         assert_eq!(groups[0], "ann");
         assert_eq!(groups.len(), 5, "{text}");
-        assert!(groups[1..].iter().all(|g| g.len() == 4
-            && g.bytes().all(|b| ALPHABET.contains(&b))));
+        assert!(
+            groups[1..]
+                .iter()
+                .all(|g| g.len() == 4 && g.bytes().all(|b| ALPHABET.contains(&b)))
+        );
         assert_eq!(Code::parse(&text), Ok(c.clone()));
-        assert_ne!(code("ann", 2).to_string(), text, "another seed, another code");
+        assert_ne!(
+            code("ann", 2).to_string(),
+            text,
+            "another seed, another code"
+        );
     }
 
     /// Attack: a student types the code as people do (lowercase, spaces, no dashes, O for 0, l for 1); the code
@@ -314,7 +323,10 @@ mod tests {
             text.to_lowercase(),
             format!("  Ann {}  ", chars.to_lowercase()),
             format!("ann{chars}"),
-            format!("ann - {}", chars.chars().map(|c| format!("{c} ")).collect::<String>()),
+            format!(
+                "ann - {}",
+                chars.chars().map(|c| format!("{c} ")).collect::<String>()
+            ),
             format!("Ann-{}", chars.replace('0', "O").replace('1', "l")),
             format!("Ann-{}", chars.replace('1', "I").replace('0', "o")),
         ];
@@ -333,12 +345,33 @@ mod tests {
         let last = text.chars().last().unwrap_or('0');
         let other = if last == 'Z' { 'Y' } else { 'Z' };
         let typo = format!("{}{other}", &text[..text.len() - 1]);
-        assert!(Code::parse(&typo).unwrap_err().contains("does not check out"));
+        assert!(
+            Code::parse(&typo)
+                .unwrap_err()
+                .contains("does not check out")
+        );
         let renamed = text.replacen("ann", "bob", 1);
         assert!(Code::parse(&renamed).is_err());
-        assert!(Code::parse("ann-1234-5678").unwrap_err().contains("has 8"));
-        assert!(Code::parse(&text[4..]).unwrap_err().contains("starts with the learner's name"));
-        assert!(Code::parse("ann-12U4-5678-9ABC-DEFG").unwrap_err().contains("`U`"));
+        let short = Code::parse("uu-1234-5678").unwrap_err();
+        assert!(
+            short.contains("`u`") && short.contains("has 8 before it"),
+            "{short}"
+        );
+        assert!(
+            Code::parse("1234-5678")
+                .unwrap_err()
+                .contains("has 8 after the name")
+        );
+        assert!(
+            Code::parse(&text[4..])
+                .unwrap_err()
+                .contains("starts with the learner's name")
+        );
+        assert!(
+            Code::parse("ann-12U4-5678-9ABC-DEFG")
+                .unwrap_err()
+                .contains("`U`")
+        );
         for e in [Code::parse(&typo), Code::parse("x")] {
             assert!(!e.unwrap_err().contains('\n'));
         }

@@ -442,6 +442,9 @@ mod tests {
         let mut inline = value.clone();
         inline["reviews"] = serde_json::json!({"not": "an array"});
         let members = inline.as_object().expect("object").clone();
-        assert_eq!(digest_of(&members, None).finish().0, whole_checksum(&inline));
+        assert_eq!(
+            digest_of(&members, None).finish().0,
+            whole_checksum(&inline)
+        );
     }
 }

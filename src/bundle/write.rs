@@ -211,4 +211,87 @@ mod tests {
             other => panic!("an edited bundle was not refused: {other:?}"),
         }
     }
+
+    /// Attack: a signed bundle edited after signing (a review, the key id, the tag) or read with another key; each
+    /// reads as broken, never verified, while the untouched one verifies.
+    #[test]
+    fn a_signed_bundle_verifies_only_untouched_and_with_its_key() {
+        use crate::bundle::{Seal, read_sealed};
+        use crate::enrol::{Code, Key};
+        use rand_chacha::ChaCha20Rng;
+        use rand_chacha::rand_core::SeedableRng;
+        let key = Code::generate("ada", &mut ChaCha20Rng::from_seed([1; 32])).key();
+        let other = Code::generate("ada", &mut ChaCha20Rng::from_seed([2; 32])).key();
+        let learner = BundleLearner {
+            name: "ada".into(),
+            username: None,
+            first_name: None,
+            last_name: None,
+            email: None,
+            student_id: None,
+            new_per_day: 20,
+            reviews_per_day: 200,
+            desired_retention: 0.9,
+            rollover_hour: 4,
+        };
+        let bundle = Bundle::new(UnixMs(1_700_000_000_000), learner, vec![], vec![], vec![]);
+        let log = vec![review("c1", UnixMs(1_700_000_000_000))];
+        let mut out = Vec::new();
+        write(&mut out, &bundle, Some(&key), |each| {
+            log.iter().try_for_each(|r| each(r.clone()))
+        })
+        .expect("write");
+        let text = String::from_utf8(out).expect("utf-8");
+        let seal = |text: &str, with: &Key| {
+            read_sealed(
+                || Ok(text.as_bytes()),
+                |id| {
+                    assert_eq!(id, key.id());
+                    Ok(Some(with.clone()))
+                },
+            )
+            .map(|(b, s)| (b.key_id, s))
+        };
+        assert_eq!(
+            seal(&text, &key).expect("read"),
+            (Some(key.id()), Seal::Verified)
+        );
+        assert_eq!(seal(&text, &other).expect("read").1, Seal::Broken);
+        let unknown = read_sealed(|| Ok(text.as_bytes()), |_| Ok(None))
+            .expect("read")
+            .1;
+        assert_eq!(unknown, Seal::UnknownKey);
+        // A review edited and the checksum recomputed the way the format does: the tag no longer verifies.
+        let mut value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        value["reviews"][0]["rating"] = 4.into();
+        let resum = |v: &mut serde_json::Value| {
+            let m = v.as_object().expect("object").clone();
+            v["checksum"] = super::super::checksum::digest_of(&m, None)
+                .finish()
+                .0
+                .into();
+        };
+        resum(&mut value);
+        assert_eq!(
+            seal(&value.to_string(), &key).expect("read").1,
+            Seal::Broken
+        );
+        // The tag kept, the key id taken away: a tag without a key is broken too.
+        let mut bare: serde_json::Value = serde_json::from_str(&text).expect("json");
+        bare.as_object_mut().expect("object").remove("key_id");
+        resum(&mut bare);
+        let text = bare.to_string();
+        let read = read_sealed(|| Ok(text.as_bytes()), |_| Ok(None));
+        assert_eq!(read.expect("read").1, Seal::Broken);
+        // Without its tag and key id, it is an unsigned bundle.
+        bare.as_object_mut().expect("object").remove("tag");
+        resum(&mut bare);
+        let text = bare.to_string();
+        assert_eq!(
+            read_sealed(|| Ok(text.as_bytes()), |_| Ok(None))
+                .expect("read")
+                .1,
+            Seal::Unsigned
+        );
+    }
 }

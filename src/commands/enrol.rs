@@ -80,7 +80,8 @@ fn chosen(conn: &Connection, names: &[String], all: bool, reissue: bool) -> Resu
             .filter(|l| on_roster(l) && (reissue || !keys.contains_key(&l.id)))
             .collect());
     }
-    let (mut out, mut unknown, mut have): (Vec<Learner>, Vec<&str>, Vec<String>) = Default::default();
+    let (mut out, mut unknown, mut have): (Vec<Learner>, Vec<&str>, Vec<String>) =
+        Default::default();
     for n in names {
         match store::learner_by_name(conn, n)? {
             None => unknown.push(n),
@@ -384,7 +385,9 @@ pub(super) fn admit(
             return Ok(Err(format!(
                 "{claims}, but it is not signed and {} was never issued an enrolment code; give \
                  --accept-unenrolled to import it anyway, marked unverified",
-                found.first().map_or(l.name.as_str(), |(_, m)| m.name.as_str())
+                found
+                    .first()
+                    .map_or(l.name.as_str(), |(_, m)| m.name.as_str())
             )));
         }
         return Ok(Ok(Admission::Unenrolled));
@@ -410,7 +413,9 @@ pub(super) fn admit(
         )));
     }
     let found = matches(conn, l)?;
-    let name_matches = found.iter().any(|(w, m)| *w == "name" && m.id == k.learner_id);
+    let name_matches = found
+        .iter()
+        .any(|(w, m)| *w == "name" && m.id == k.learner_id);
     if !name_matches {
         return Ok(Err(format!(
             "{claims}, but it is signed with {}'s key",

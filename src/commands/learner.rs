@@ -266,7 +266,11 @@ pub fn list(ctx: &Context) -> Result<i32> {
             format!(
                 "{}{}",
                 enrolled(l),
-                if unverified.contains_key(&l.id) { "*" } else { "" }
+                if unverified.contains_key(&l.id) {
+                    "*"
+                } else {
+                    ""
+                }
             ),
         ]);
     }

@@ -25,7 +25,8 @@ pub struct IssuedKey {
     pub reissued_at: Option<i64>,
 }
 
-const ISSUED: &str = "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
+const ISSUED: &str =
+    "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
      FROM enrolment_keys k JOIN learners l ON l.id = k.learner_id";
 
 fn issued_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<IssuedKey> {

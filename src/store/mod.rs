@@ -39,8 +39,8 @@ pub use cards::{
 pub use counts::{DueCounts, due_counts, new_cards};
 pub use enrolment::{
     DeviceKey, IssuedKey, device_key, enrolled_name, issue_key, issued_key, key_id_taken,
-    learners_by_identifier,
-    mark_unverified, set_device_key, unverified_imports, valid_key, valid_keys,
+    learners_by_identifier, mark_unverified, set_device_key, unverified_imports, valid_key,
+    valid_keys,
 };
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
