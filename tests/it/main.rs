@@ -12,6 +12,7 @@ mod cli;
 mod conformance;
 mod deck_tools;
 mod domains;
+mod enrolment;
 mod exam_dates;
 mod exam_terminal;
 mod exams;
