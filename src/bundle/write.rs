@@ -235,7 +235,7 @@ mod tests {
             rollover_hour: 4,
         };
         let bundle = Bundle::new(UnixMs(1_700_000_000_000), learner, vec![], vec![], vec![]);
-        let log = vec![review("c1", UnixMs(1_700_000_000_000))];
+        let log = [review("c1", UnixMs(1_700_000_000_000))];
         let mut out = Vec::new();
         write(&mut out, &bundle, Some(&key), |each| {
             log.iter().try_for_each(|r| each(r.clone()))

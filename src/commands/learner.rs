@@ -241,7 +241,7 @@ pub fn list(ctx: &Context) -> Result<i32> {
         ("NAME", Cell::Text),
         ("EMAIL", Cell::Text),
         ("STUDENT ID", Cell::Text),
-        ("ENROLLED", Cell::Text),
+        ("ENROL", Cell::Text),
     ]);
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     for l in &learners {
@@ -280,8 +280,9 @@ pub fn list(ctx: &Context) -> Result<i32> {
     if !learners.is_empty() {
         say(
             "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts. \
-             ENROLLED: yes when the learner was issued an enrolment code (`detente learner enrol`); * when progress \
-             came in unsigned bundles taken with --accept-unenrolled (unverified).",
+             ENROL: yes when the learner was issued an enrolment code (`detente learner enrol`), device when this \
+             device is enrolled as them (`detente enrol`); * when progress came in unsigned bundles taken with \
+             --accept-unenrolled (unverified).",
         );
     }
     Ok(0)
