@@ -241,7 +241,6 @@ pub fn list(ctx: &Context) -> Result<i32> {
         ("NAME", Cell::Text),
         ("EMAIL", Cell::Text),
         ("STUDENT ID", Cell::Text),
-        ("ENROL", Cell::Text),
     ]);
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     for l in &learners {
@@ -279,13 +278,59 @@ pub fn list(ctx: &Context) -> Result<i32> {
     }
     if !learners.is_empty() {
         say(
-            "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts. \
-             ENROL: yes when the learner was issued an enrolment code (`detente learner enrol`), device when this \
-             device is enrolled as them (`detente enrol`); * when progress came in unsigned bundles taken with \
-             --accept-unenrolled (unverified).",
+            "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts.",
         );
+        for line in enrolment_lines(&learners, |l| enrolled(l), &unverified) {
+            say(&line);
+        }
     }
     Ok(0)
+}
+
+/// Where the learners stand with enrolment, as lines under the list: this device's learner, how many were issued
+/// codes and who was not, and whose progress came in unsigned bundles. Nothing when no one is enrolled and nothing
+/// came unsigned.
+fn enrolment_lines(
+    learners: &[Learner],
+    enrolled: impl Fn(&Learner) -> &'static str,
+    unverified: &std::collections::BTreeMap<i64, i64>,
+) -> Vec<String> {
+    let names = |keep: &dyn Fn(&Learner) -> bool| -> Vec<String> {
+        learners
+            .iter()
+            .filter(|l| keep(l))
+            .map(|l| l.name.clone())
+            .collect()
+    };
+    let mut lines = Vec::new();
+    if let Some(l) = learners.iter().find(|l| enrolled(l) == "this device") {
+        lines.push(format!(
+            "This device is enrolled as {} (`detente enrol`).",
+            l.name
+        ));
+    }
+    let issued = names(&|l| enrolled(l) == "yes");
+    if !issued.is_empty() {
+        let not = names(&|l| enrolled(l) == "no");
+        lines.push(if not.is_empty() {
+            format!("Enrolled (issued a code): all {} learners.", issued.len())
+        } else {
+            format!(
+                "Enrolled (issued a code): {} of {} learners; not enrolled: {}.",
+                issued.len(),
+                learners.len(),
+                not.join(", ")
+            )
+        });
+    }
+    let unsigned = names(&|l| unverified.contains_key(&l.id));
+    if !unsigned.is_empty() {
+        lines.push(format!(
+            "Unverified: progress of {} came in unsigned bundles (progress import --accept-unenrolled).",
+            unsigned.join(", ")
+        ));
+    }
+    lines
 }
 
 /// `detente learner import ROSTER.csv`: all or nothing, in one transaction.
