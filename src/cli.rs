@@ -11,8 +11,7 @@ pub struct Cli {
     /// The database file [default: $XDG_DATA_HOME/detente/detente.db or ~/.local/share/detente/detente.db]
     #[arg(long, global = true, env = "DETENTE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Who is studying [default: the learner this device was enrolled as (`detente enrol`), else the OS user name;
-    /// created on first use]
+    /// Who is studying [default: the learner `detente enrol` set, else the OS user name; created on first use]
     #[arg(long, global = true, env = "DETENTE_LEARNER", value_name = "NAME")]
     pub learner: Option<String>,
     /// Machine-readable JSON output, for commands that print data
@@ -82,11 +81,10 @@ pub enum Command {
     /// Move a learner's progress between machines as a JSON bundle
     #[command(subcommand)]
     Progress(ProgressCommand),
-    /// Enrol this device as the learner an enrolment code from the teacher names (once per device): that learner
-    /// becomes the default learner, and their progress bundles are signed with the code's key
+    /// Enrol this device, once, with the code a teacher gave: its learner becomes the default and signs bundles
     Enrol {
         /// The code as printed, `NAME-XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes do not matter)
-        #[arg(required = true, num_args = 1.., value_name = "CODE")]
+        #[arg(required = true, value_name = "CODE")]
         code: Vec<String>,
     },
     /// Load, list, sit and score exams
@@ -341,25 +339,17 @@ pub enum LearnerCommand {
     },
     /// List learners, their identities, settings and enrolment
     List,
-    /// Issue enrolment codes: one secret code per learner, printed once as a list (and written to --csv for a
-    /// mail merge); only the key derived from each code is kept. A learner who has a code is refused unless
-    /// --reissue is given, which makes their old code stop working
+    /// Issue secret enrolment codes, printed once; only a key derived from each is kept (see --reissue)
     Enrol {
-        /// The learners to issue codes to
-        #[arg(
-            value_name = "NAME",
-            required_unless_present = "all",
-            conflicts_with = "all"
-        )]
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
         names: Vec<String>,
-        /// Every learner with a username, email or student id (as a roster import gives) who has no code yet;
-        /// with --reissue, every such learner
+        /// Every learner with a username, email or student id who has no code (with --reissue: every one)
         #[arg(long)]
         all: bool,
-        /// Replace the codes of learners who already have one (their old codes stop working)
+        /// Replace the codes of learners who have one (the old codes stop working)
         #[arg(long)]
         reissue: bool,
-        /// Also write the codes to this CSV file (name, username, first and last name, email, student id, code)
+        /// Also write the codes to this CSV file, for a mail merge
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
@@ -467,20 +457,17 @@ impl From<GradeFormat> for crate::gradebook::Layout {
 
 #[derive(Debug, Subcommand)]
 pub enum ProgressCommand {
-    /// Write the learner's (--learner) reviews and exam attempts as a checksummed JSON bundle, signed with the
-    /// learner's key on a device enrolled as them
+    /// Write the learner's (--learner) reviews and exam attempts as a checksummed JSON bundle (signed if enrolled)
     Export {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
     /// Merge progress bundles: idempotent; card states are recomputed from the merged review log. A bundle that
-    /// does not validate, or is not signed with the key of the learner it claims, is refused (exit 65) and nothing
-    /// is written
+    /// does not validate or is not signed by the learner it claims is refused (exit 65) and nothing is written
     Import {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// Also take unsigned bundles of learners who were never issued an enrolment code; what they bring is
-        /// marked unverified (`detente learner list`)
+        /// Also take unsigned bundles of learners never issued a code, marked unverified (`learner list`)
         #[arg(long)]
         accept_unenrolled: bool,
     },
