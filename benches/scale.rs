@@ -464,7 +464,11 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let (m, f) = interleave(
         3,
         || {
-            let (t, peak) = run(&path, DUE, &["progress", "import", &bundle_s]);
+            let (t, peak) = run(
+                &path,
+                DUE,
+                &["progress", "import", "--accept-unenrolled", &bundle_s],
+            );
             peaks.push(peak);
             Ok(t)
         },

@@ -4,7 +4,9 @@
 //! decks and exams known here), re-scores its exam attempts by the teacher's copy (`session::exam::rescore`),
 //! merges it and recomputes the learner's card states by replaying their merged study log through the scheduler.
 //! A refused bundle is reported with its file and reason and writes nothing; the others are imported, and the
-//! exit code is 65 when any was refused.
+//! exit code is 65 when any was refused. On a device enrolled as the learner (`detente enrol`) the bundle is signed
+//! with their key; import takes a bundle only for the learner whose key signed it (the rule is
+//! [`super::enrol::admit`]).
 
 use super::Context;
 use super::staged::Staged;
@@ -48,10 +50,16 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         store::bundle_attempts(&store.conn, learner.id)?,
         store::bundle_flags(&store.conn, learner.id)?,
     );
+    // Signed only with the key of the learner this device was enrolled as, never another learner's bundle.
+    let device = store::device_key(&store.conn)?;
+    let key = device
+        .as_ref()
+        .filter(|d| d.learner_id == learner.id)
+        .map(|d| &d.key);
     let staged = Staged::new(output, "progress", &ctx.db)?;
     let mut out = staged.create()?;
     // The reviews are streamed from the database as the file is written, never held whole.
-    let reviews = bundle::write(&mut out, &bundle, |each| {
+    let reviews = bundle::write(&mut out, &bundle, key, |each| {
         store::for_each_bundle_review(&store.conn, learner.id, each)
     })
     .map_err(|e| match e {
@@ -75,6 +83,22 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         bundle.flags.len(),
         bundle.decks.len()
     ));
+    match (&device, key) {
+        (_, Some(_)) => super::say(&format!("Signed with {}'s enrolment key.", learner.name)),
+        (Some(d), None) => super::say_item(
+            "warning: ",
+            &format!(
+                "not signed: this device is enrolled as {}, not {}; a teacher takes an unsigned bundle only for a \
+                 learner who never enrolled, with --accept-unenrolled",
+                d.learner, learner.name
+            ),
+        ),
+        (None, None) => super::say_item(
+            "note: ",
+            "not signed: this device is not enrolled (see `detente enrol`); a teacher takes an unsigned bundle \
+             only for a learner who never enrolled, with --accept-unenrolled",
+        ),
+    }
     Ok(0)
 }
 
@@ -86,21 +110,34 @@ struct Checked {
     attempts: Vec<Rescore>,
     flags: Vec<i64>,
     warnings: Vec<String>,
+    /// Unsigned, taken with `--accept-unenrolled`: the learner is marked unverified.
+    unenrolled: bool,
 }
 
 /// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
-fn check(conn: &Connection, file: &Path) -> Result<Checked> {
+fn check(conn: &Connection, file: &Path, accept_unenrolled: bool) -> Result<Checked> {
     let name = file.display().to_string();
     let now_ms = crate::time::UnixMs(chrono::Utc::now().timestamp_millis());
     let bad =
         |what: String| Error::InvalidData(format!("{name}: {what}; nothing of it was imported"));
-    // Two passes over the file, never the whole bundle as one value.
-    let bundle = bundle::read(|| std::fs::File::open(file)).map_err(|r| match r {
-        Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
-        Refusal::Invalid(what) => bad(what),
-    })?;
+    // Two passes over the file, never the whole bundle as one value; the tag checked with the key its id names.
+    let key_for = |id: &str| Ok(store::issued_key(conn, id)?.and_then(|k| k.key));
+    let (bundle, seal) =
+        bundle::read_sealed(|| std::fs::File::open(file), key_for).map_err(|r| match r {
+            Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
+            Refusal::Invalid(what) => bad(what),
+            Refusal::Lookup(e) => e,
+        })?;
     bundle::validate(&bundle, super::now()).map_err(bad)?;
+    let admitted = super::enrol::admit(conn, &bundle, seal, accept_unenrolled)?.map_err(bad)?;
     let mut warnings = Vec::new();
+    if admitted == super::enrol::Admission::Unenrolled {
+        warnings.push(format!(
+            "{name}: not signed, taken because {} never enrolled: what it brings is marked unverified (see \
+             `detente learner list`)",
+            bundle.learner.name
+        ));
+    }
     for d in &bundle.decks {
         match store::deck_hash(conn, &d.id)? {
             None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
@@ -176,6 +213,7 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         attempts,
         flags,
         warnings,
+        unenrolled: admitted == super::enrol::Admission::Unenrolled,
     })
 }
 
@@ -243,7 +281,7 @@ struct Imported {
 /// decks it may refer to): a refused one is reported on one line with its file and reason and writes nothing, and
 /// the next one is taken. Exit 0 when all were imported, 65 when any was refused (after importing the rest); a
 /// database error stops the import (the bundles before it stay imported).
-pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
+pub fn import(ctx: &Context, files: &[PathBuf], accept_unenrolled: bool) -> Result<i32> {
     let mut store = Store::open(&ctx.db)?;
     let now = super::now();
     let mut imported = Vec::new();
@@ -257,7 +295,7 @@ pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
         } else {
             store::sync_builtin_tx(&tx, now)?
         };
-        match import_one(&tx, file, now) {
+        match import_one(&tx, file, now, accept_unenrolled) {
             Ok(done) => {
                 tx.commit()?;
                 builtin_loaded = true;
@@ -353,8 +391,13 @@ fn report(d: &Imported) {
 
 /// Checks and merges one bundle in `tx`, then recomputes its learner's card states; any refusal is an
 /// `InvalidData` naming the file (the caller rolls the transaction back).
-fn import_one(tx: &Transaction<'_>, file: &Path, now: i64) -> Result<Imported> {
-    let c = check(tx, file)?;
+fn import_one(
+    tx: &Transaction<'_>,
+    file: &Path,
+    now: i64,
+    accept_unenrolled: bool,
+) -> Result<Imported> {
+    let c = check(tx, file, accept_unenrolled)?;
     let name = c.file.display().to_string();
     let learner = match learner_for(tx, &c.bundle.learner)? {
         Some(l) => {
@@ -375,6 +418,9 @@ fn import_one(tx: &Transaction<'_>, file: &Path, now: i64) -> Result<Imported> {
             l
         }
     };
+    if c.unenrolled {
+        store::mark_unverified(tx, learner.id, now)?;
+    }
     let mut merged = MergeReport::default();
     let reviews: Vec<(i64, &BundleReview)> =
         c.reviews.iter().copied().zip(&c.bundle.reviews).collect();

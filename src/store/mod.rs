@@ -5,11 +5,13 @@
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side), and `units` (how the time units and ratings are stored).
+//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), and `units`
+//! (how the time units and ratings are stored).
 
 mod bundle;
 mod cards;
 pub mod counts;
+mod enrolment;
 pub mod exam_dates;
 mod exams;
 mod filter;
@@ -35,6 +37,11 @@ pub use cards::{
     filtered_cards,
 };
 pub use counts::{DueCounts, due_counts, new_cards};
+pub use enrolment::{
+    DeviceKey, IssuedKey, device_key, enrolled_name, issue_key, issued_key, key_id_taken,
+    learners_by_identifier, mark_unverified, set_device_key, unverified_imports, valid_key,
+    valid_keys,
+};
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, attempt_answers,
     attempt_known, attempts, close_attempt, close_expired_attempts, deck_first_responses, exam,

@@ -546,7 +546,7 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&bundle).expect("read")).expect("json");
     assert_eq!(json["format"], "detente-progress");
-    assert_eq!(json["version"], 1);
+    assert_eq!(json["version"], 2);
     assert_eq!(json["learner"]["email"], "ann@uni.example");
     assert_eq!(json["decks"][0]["id"], "sample");
     assert_eq!(json["attempts"][0]["answers"][0]["credit"], 0.5);
@@ -558,7 +558,7 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
     );
 
     as_teacher(&teacher)
-        .args(["progress", "import"])
+        .args(["progress", "import", "--accept-unenrolled"])
         .arg(&bundle)
         .assert()
         .success();
@@ -570,7 +570,7 @@ fn bundles_reproduce_states_and_importing_twice_changes_nothing() {
     assert_eq!(learner(&learners(&teacher), "ann")["student_id"], "S1");
 
     as_teacher(&teacher)
-        .args(["progress", "import"])
+        .args(["progress", "import", "--accept-unenrolled"])
         .arg(&bundle)
         .arg(&bundle)
         .assert()
@@ -604,7 +604,7 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
         ),
         (
             "version",
-            text.replacen("\"version\": 1", "\"version\": 2", 1),
+            text.replacen("\"version\": 2", "\"version\": 3", 1),
         ),
     ];
     // A bundle that refers to a card this database lacks, with a valid checksum.
@@ -628,7 +628,7 @@ fn bad_bundles_are_refused_and_the_database_is_untouched() {
         std::fs::write(&file, body).expect("write");
         // Alone: each bundle of a multi-file import stands on its own (see tests/it/attempts.rs).
         let out = as_teacher(&teacher)
-            .args(["progress", "import"])
+            .args(["progress", "import", "--accept-unenrolled"])
             .arg(&file)
             .output()
             .expect("run");
@@ -987,7 +987,7 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
     let teacher = teacher_db(dir.path());
     for round in 0..2 {
         let out = as_teacher(&teacher)
-            .args(["progress", "import"])
+            .args(["progress", "import", "--accept-unenrolled"])
             .arg(&bundle)
             .output()
             .expect("run");
@@ -1077,7 +1077,7 @@ fn flags_travel_in_bundles_reach_the_teacher_and_can_be_resolved() {
     drop(store);
     // The old bundle, imported again, does not reopen it.
     as_teacher(&teacher)
-        .args(["progress", "import"])
+        .args(["progress", "import", "--accept-unenrolled"])
         .arg(&bundle)
         .assert()
         .success();
@@ -1104,7 +1104,7 @@ fn exam_attempts_from_a_bundle_are_unsupervised_and_left_out_of_grades_unless_as
         )
         .expect("definition");
     let out = as_teacher(&teacher)
-        .args(["progress", "import"])
+        .args(["progress", "import", "--accept-unenrolled"])
         .arg(&bundle)
         .output()
         .expect("run");
@@ -1179,7 +1179,7 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
         .success();
     let teacher = dir.path().join("fresh.db");
     let out = as_teacher(&teacher)
-        .args(["progress", "import"])
+        .args(["progress", "import", "--accept-unenrolled"])
         .arg(&bundle)
         .output()
         .expect("run");

@@ -15,6 +15,7 @@ mod conformance;
 mod convert_props;
 mod deck_tools;
 mod domains;
+mod enrolment;
 mod exam_dates;
 mod exam_terminal;
 mod exams;
