@@ -5,12 +5,17 @@
 //!
 //! - plain FSRS: the learner's daily new-card limit, due reviews every day;
 //! - exam-aware FSRS: the same, with `schedule::exam_date` (new cards paced to be seen 3 days before the exam, intervals
-//!   carrying a card past the exam with predicted recall on the day below the target shortened);
+//!   carrying a card onto the exam day or past it with predicted recall on the exam morning below the target
+//!   shortened to a day before the exam);
 //! - cram: nothing until the last three days, then every card each day until it is recalled once that day.
 //!
 //! It prints the share of cards recalled on the exam day (each card drawn once at the learner's true recall
 //! probability; an unseen card is not recalled), total reviews (every answer, learning steps included) and
-//! reviews per day, with ratios to plain FSRS. Then, with no exam, the workload to hold 90 % recall over 90 days
+//! reviews per day, with ratios to plain FSRS. Then readiness on the exam morning, before that day's study: for
+//! the strongest and the weakest of the learners (by their recall on the day under plain FSRS) and for all of
+//! them, how many cards are below the target, as the scheduler predicts it and by the learner's true memory, with
+//! the exam rule as it is and as it was before it looked at cards due on the exam day itself (`interval <= days
+//! left` left alone; on the exam's eve a 2-day interval "shortened" to 1, onto the exam day). Then, with no exam, the workload to hold 90 % recall over 90 days
 //! (the mean of the true recall probability of the cards introduced, taken each morning) with FSRS-6 and with
 //! SM-2 as Anki ran it before FSRS: each algorithm's one knob (FSRS's desired retention, SM-2's interval
 //! modifier) is bisected until the learners hold 90 %, and the reviews it took are compared.
@@ -142,12 +147,52 @@ struct Truth {
 enum Plan {
     Fsrs {
         retention: f32,
-        exam: bool,
+        exam: Rule,
     },
     /// Anki's SM-2 with an interval modifier.
     Sm2 {
         modifier: f32,
     },
+}
+
+/// The exam-date rule a course runs with.
+#[derive(Clone, Copy, PartialEq)]
+enum Rule {
+    /// No exam date set.
+    Off,
+    /// `schedule::exam_date::apply`, as it is.
+    Now,
+    /// The rule before it looked at the exam day itself: [`apply_before`].
+    Before,
+}
+
+/// The exam rule as it was: an interval ending on the exam day or before it left alone; the day before the exam, an
+/// interval shortened to 1 day, onto the exam day. Kept here only to measure the change.
+fn apply_before(
+    scheduler: &Scheduler,
+    out: &mut detente::schedule::Outcome,
+    exam: &ExamDate,
+    cal: &Calendar,
+) -> Option<u32> {
+    let state = &mut out.state;
+    let today = state.last_day;
+    let to_exam = exam.days_left(today);
+    if state.phase != Phase::Review || !exam.ahead(today) || i64::from(state.interval) <= to_exam {
+        return None;
+    }
+    let target = scheduler.settings.desired_retention;
+    let recall = |days: i64| scheduler.retrievability(state, days as f32);
+    if recall(to_exam) >= target {
+        return None;
+    }
+    let last = (1..to_exam)
+        .rev()
+        .find(|&d| recall(d) >= target)
+        .unwrap_or(1);
+    let from = state.interval;
+    state.interval = last as u32;
+    state.due = cal.start_of(today + last);
+    Some(from)
 }
 
 /// What a scheduler knows of a card.
@@ -258,6 +303,40 @@ struct Run {
     shortened: u64,
     /// Share recalled thirty days after the exam, with no study after it.
     later: f64,
+    /// On the exam morning, before that day's study: cards seen, those below the target as the scheduler predicts
+    /// them, those of them last answered on the exam's eve, and those below it by the learner's true memory.
+    ready: Ready,
+}
+
+/// Readiness on the exam morning (see [`Run::ready`]).
+#[derive(Clone, Copy, Default)]
+struct Ready {
+    seen: u32,
+    predicted_below: u32,
+    eve: u32,
+    true_below: u32,
+}
+
+/// Counts [`Ready`] on `exam` (morning: `at`) for the cards a scheduler knows.
+fn ready(
+    scheduler: &Scheduler,
+    learner: &Learner,
+    truth: &[Truth],
+    sched: &[Sched],
+    exam: Day,
+    at: i64,
+) -> Ready {
+    let mut r = Ready::default();
+    for (t, s) in truth.iter().zip(sched) {
+        let Sched::Fsrs(state) = s else { continue };
+        r.seen += 1;
+        if scheduler.retrievability(state, (exam - state.last_day) as f32) < TARGET {
+            r.predicted_below += 1;
+            r.eve += u32::from(state.last_day + 1 == exam);
+        }
+        r.true_below += u32::from(learner.recall(t.mem, at - t.last) < TARGET);
+    }
+    r
 }
 
 /// The shares of cards recalled at `at` and thirty days later, drawn once per card.
@@ -287,12 +366,16 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
         ..Settings::default()
     })
     .expect("default parameters");
-    let exam = match plan {
-        Plan::Fsrs { exam: true, .. } => Some(ExamDate {
+    let rule = match plan {
+        Plan::Fsrs { exam, .. } => exam,
+        Plan::Sm2 { .. } => Rule::Off,
+    };
+    let exam = match rule {
+        Rule::Off => None,
+        Rule::Now | Rule::Before => Some(ExamDate {
             day: DAY0 + days,
             lead_days: exam_date::DEFAULT_LEAD_DAYS,
         }),
-        _ => None,
     };
     let mut next_new = 0usize;
     let mut run = Run {
@@ -301,6 +384,7 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
         held: 0.0,
         shortened: 0,
         later: 0.0,
+        ready: Ready::default(),
     };
     let mut held = (0.0f64, 0u64);
     for d in 0..days {
@@ -374,11 +458,12 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
                             Some(fuzz),
                         )
                         .expect("answer");
-                    if let Some(e) = exam
-                        && exam_date::apply(&scheduler, &mut out, &e, &cal).is_some()
-                    {
-                        run.shortened += 1;
-                    }
+                    let shortened = match (exam, rule) {
+                        (Some(e), Rule::Now) => exam_date::apply(&scheduler, &mut out, &e, &cal),
+                        (Some(e), Rule::Before) => apply_before(&scheduler, &mut out, &e, &cal),
+                        _ => None,
+                    };
+                    run.shortened += u64::from(shortened.is_some());
                     Sched::Fsrs(out.state)
                 }
             };
@@ -390,8 +475,9 @@ fn simulate(seed: u64, plan: Plan, days: i64, new_per_day: u32) -> Run {
             now += ANSWER_SECONDS;
         }
     }
-    (run.recalled, run.later) =
-        recalled(&mut learner, &truth, cal.start_of(DAY0 + days) + 5 * 3600);
+    let morning = cal.start_of(DAY0 + days) + 5 * 3600;
+    run.ready = ready(&scheduler, &learner, &truth, &sched, DAY0 + days, morning);
+    (run.recalled, run.later) = recalled(&mut learner, &truth, morning);
     run.held = held.0 / held.1.max(1) as f64;
     run
 }
@@ -425,6 +511,7 @@ fn cram(seed: u64, days: i64) -> Run {
         held: 0.0,
         shortened: 0,
         later,
+        ready: Ready::default(),
     }
 }
 
@@ -450,7 +537,7 @@ fn exam_table(new_per_day: u32) -> (f64, f64) {
             s,
             Plan::Fsrs {
                 retention: TARGET,
-                exam: false,
+                exam: Rule::Off,
             },
             DAYS,
             new_per_day,
@@ -461,7 +548,7 @@ fn exam_table(new_per_day: u32) -> (f64, f64) {
             s,
             Plan::Fsrs {
                 retention: TARGET,
-                exam: true,
+                exam: Rule::Now,
             },
             DAYS,
             new_per_day,
@@ -498,7 +585,81 @@ fn exam_table(new_per_day: u32) -> (f64, f64) {
         (aware.0 - f64::from(TARGET)) * 100.0,
         aware.0 / plain.0
     );
+    readiness(new_per_day);
     (aware.0, aware.1 / plain.1)
+}
+
+/// Cards below the target on the exam morning, before that day's study, for the strongest and the weakest learner
+/// (by recall on the day under plain FSRS) and all of them, with the exam rule as it was and as it is.
+fn readiness(new_per_day: u32) {
+    let course = |s: u64, exam: Rule| {
+        simulate(
+            s,
+            Plan::Fsrs {
+                retention: TARGET,
+                exam,
+            },
+            DAYS,
+            new_per_day,
+        )
+    };
+    let plain: Vec<(u64, f64)> = (1..=LEARNERS)
+        .map(|s| (s, course(s, Rule::Off).recalled))
+        .collect();
+    let by = |better: bool| {
+        plain
+            .iter()
+            .copied()
+            .reduce(|a, b| if (b.1 > a.1) == better { b } else { a })
+            .map_or(1, |(s, _)| s)
+    };
+    println!(
+        "  exam morning, before that day's study: cards below {TARGET} (predicted by the scheduler [of them answered \
+         on the eve] / by the learner's true memory), of the cards seen:"
+    );
+    println!(
+        "  {:<22} {:>28} {:>28}",
+        "learner", "rule before", "rule now"
+    );
+    let cell = |r: Ready| {
+        format!(
+            "{:>3} [{:>2}] / {:>3} of {:>3}",
+            r.predicted_below, r.eve, r.true_below, r.seen
+        )
+    };
+    for (name, seed) in [("strong", by(true)), ("weak", by(false))] {
+        let before = course(seed, Rule::Before).ready;
+        let now = course(seed, Rule::Now).ready;
+        println!(
+            "  {:<22} {:>28} {:>28}",
+            format!("{name} (seed {seed})"),
+            cell(before),
+            cell(now)
+        );
+    }
+    let total = |rule: Rule| {
+        (1..=LEARNERS).fold(Ready::default(), |a, s| {
+            let r = course(s, rule).ready;
+            Ready {
+                seen: a.seen + r.seen,
+                predicted_below: a.predicted_below + r.predicted_below,
+                eve: a.eve + r.eve,
+                true_below: a.true_below + r.true_below,
+            }
+        })
+    };
+    let (before, now) = (total(Rule::Before), total(Rule::Now));
+    println!(
+        "  {:<22} {:>28} {:>28}",
+        format!("all {LEARNERS}, summed"),
+        cell(before),
+        cell(now)
+    );
+    println!(
+        "  below the target now / before: predicted {:.2}x, true {:.2}x",
+        f64::from(now.predicted_below) / f64::from(before.predicted_below.max(1)),
+        f64::from(now.true_below) / f64::from(before.true_below.max(1))
+    );
 }
 
 /// Bisects `knob` in [lo, hi] (held recall rising with it) until the learners hold `goal`: (knob, reviews, held).
@@ -549,7 +710,7 @@ fn main() {
     // interval modifier.
     let (r, fsrs_reviews, fsrs_held) = hold(0.9, 0.70, 0.97, |r| Plan::Fsrs {
         retention: r,
-        exam: false,
+        exam: Rule::Off,
     });
     let (k, sm2_reviews, sm2_held) = hold(0.9, 0.05, 3.0, |k| Plan::Sm2 { modifier: 1.0 / k });
     println!(
@@ -575,7 +736,7 @@ fn main() {
     let eval = |plan| mean((1..=LEARNERS / 2).map(|s| simulate(s, plan, 90, 20)));
     let fsrs_default = eval(Plan::Fsrs {
         retention: TARGET,
-        exam: false,
+        exam: Rule::Off,
     });
     let sm2_default = eval(Plan::Sm2 { modifier: 1.0 });
     println!(

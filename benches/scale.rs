@@ -98,12 +98,14 @@ fn learner(conn: &Connection, name: &str) -> detente::Result<store::Learner> {
     store::learner_by_name(conn, name)?.ok_or_else(|| detente::Error::Usage(format!("no {name}")))
 }
 
-/// Retrievability now of the state `s`, in SQL. SQLite here has no `pow`, so the floor uses the first-order
-/// expansion of FSRS-6's curve (1 + factor t / S)^-decay, which costs the same to compute per row.
+/// Mastery of the state `s` in SQL, as `stats::mastery` defines it: the recall predicted 30 days after `now` for a
+/// card in the review phase, 0 for one in (re)learning steps. SQLite here has no `pow`, so the floor uses the
+/// first-order expansion of FSRS-6's curve (1 + factor t / S)^-decay, which costs the same to compute per row.
 fn retrievability(now: i64) -> String {
     let factor = 0.9f64.powf(-1.0 / DECAY) - 1.0;
+    let at = now + 30 * 86_400;
     format!(
-        "1.0 / (1.0 + {DECAY} * {factor} * max({now} - s.last_review, 0) / 86400.0 / s.stability)"
+        "(CASE WHEN s.phase = 2 THEN 1.0 / (1.0 + {DECAY} * {factor} * max({at} - s.last_review, 0) / 86400.0 / s.stability) ELSE 0.0 END)"
     )
 }
 
@@ -462,7 +464,11 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let (m, f) = interleave(
         3,
         || {
-            let (t, peak) = run(&path, DUE, &["progress", "import", &bundle_s]);
+            let (t, peak) = run(
+                &path,
+                DUE,
+                &["progress", "import", "--accept-unenrolled", &bundle_s],
+            );
             peaks.push(peak);
             Ok(t)
         },

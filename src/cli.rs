@@ -1,5 +1,9 @@
 //! The command line, as clap types: the only module that knows clap. `main.rs` parses these and hands them to
 //! [`crate::commands::run`].
+//!
+//! One concern: the whole command-line grammar, every subcommand's arguments and their help, kept in one file so
+//! that `--help`, the man pages and the completions read from one place. It holds declarations only; each
+//! command's behaviour is in its own file under `commands/`.
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -11,7 +15,7 @@ pub struct Cli {
     /// The database file [default: $XDG_DATA_HOME/detente/detente.db or ~/.local/share/detente/detente.db]
     #[arg(long, global = true, env = "DETENTE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Who is studying [default: the OS user name; created on first use]
+    /// Who is studying [default: the learner `detente enrol` set, else the OS user name; created on first use]
     #[arg(long, global = true, env = "DETENTE_LEARNER", value_name = "NAME")]
     pub learner: Option<String>,
     /// Machine-readable JSON output, for commands that print data
@@ -81,6 +85,12 @@ pub enum Command {
     /// Move a learner's progress between machines as a JSON bundle
     #[command(subcommand)]
     Progress(ProgressCommand),
+    /// Enrol this device, once, with the code a teacher gave: its learner becomes the default and signs bundles
+    Enrol {
+        /// The code as printed, `NAME-XXXX-XXXX-XXXX-XXXX` (case, spaces and dashes do not matter)
+        #[arg(required = true, value_name = "CODE")]
+        code: Vec<String>,
+    },
     /// Load, list, sit and score exams
     #[command(subcommand)]
     Exam(ExamCommand),
@@ -331,8 +341,22 @@ pub enum LearnerCommand {
         #[command(flatten)]
         identity: IdentityArgs,
     },
-    /// List learners, their identities and settings
+    /// List learners, their identities, settings and enrolment
     List,
+    /// Issue secret enrolment codes, printed once; only a key derived from each is kept (see --reissue)
+    Enrol {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        names: Vec<String>,
+        /// Every learner with a username, email or student id who has no code (with --reissue: every one)
+        #[arg(long)]
+        all: bool,
+        /// Replace the codes of learners who have one (the old codes stop working)
+        #[arg(long)]
+        reissue: bool,
+        /// Also write the codes to this CSV file, for a mail merge
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
     /// Create or update learners from a class list: a plain roster CSV, or a Moodle or Canvas gradebook export.
     /// All or nothing: any unusable row is reported with its line and nothing is imported (exit 65)
     Import {
@@ -437,16 +461,22 @@ impl From<GradeFormat> for crate::gradebook::Layout {
 
 #[derive(Debug, Subcommand)]
 pub enum ProgressCommand {
-    /// Write the learner's (--learner) reviews and exam attempts as a checksummed JSON bundle
+    /// Write the learner's (--learner) reviews and exam attempts as a checksummed JSON bundle (signed if enrolled)
     Export {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Merge progress bundles: idempotent; card states are recomputed from the merged review log. A bundle that
-    /// does not validate is refused (exit 65) and nothing is written
+    /// Merge progress bundles: idempotent; card states are recomputed from the merged review log; exam attempts
+    /// are re-scored by this database's exam definitions and kept as unsupervised. Each bundle is imported on its
+    /// own: one that does not validate or is not signed by the learner it claims is refused with its file and
+    /// reason and nothing of it is written, and the others are imported. Exit 0 when every bundle was imported, 65
+    /// when any was refused
     Import {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Also take unsigned bundles of learners never issued a code, marked unverified (`learner list`)
+        #[arg(long)]
+        accept_unenrolled: bool,
     },
 }
 
@@ -520,10 +550,16 @@ pub enum ExamCommand {
         #[arg(value_name = "ID")]
         id: String,
     },
-    /// Every learner's attempts, scores, grade by the exam's method, and pass or fail
+    /// Every learner's attempts, scores, grade by the exam's method, and pass or fail. Attempts that came in
+    /// progress bundles (unsupervised) are listed in their own column and count towards neither grade nor pass or
+    /// fail unless --include-unsupervised
     Results {
         #[arg(value_name = "ID")]
         id: String,
+        /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines) in the
+        /// grade and pass or fail
+        #[arg(long)]
+        include_unsupervised: bool,
     },
 }
 
@@ -531,12 +567,16 @@ pub enum ExamCommand {
 pub enum ReportCommand {
     /// Item analysis: per question, facility, discrimination and choice counts; broken-looking questions first
     Items {
-        /// Analyse the closed attempts at this exam
+        /// Analyse the closed supervised attempts at this exam
         #[arg(long, value_name = "ID", conflicts_with = "deck")]
         exam: Option<String>,
         /// Analyse learners' first study answers to this deck's cards
         #[arg(long, value_name = "ID")]
         deck: Option<String>,
+        /// With --exam: also the attempts that came in progress bundles (sat unsupervised on learners' own
+        /// machines), left out by default
+        #[arg(long, requires = "exam")]
+        include_unsupervised: bool,
     },
     /// The cards learners flagged: deck, card, learner, note, when, state; open flags only unless --all.
     /// `--resolve ID` marks flags dealt with

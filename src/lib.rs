@@ -18,31 +18,35 @@
 //! 8. [`exam`]: the exam definition format, grading methods and item analysis.
 //! 9. [`stats`]: progress statistics and the FSRS optimizer over a learner's log.
 //! 10. [`gradebook`]: learner identities, roster CSVs in, grade CSVs out (Moodle, Canvas, Blackboard).
-//! 11. [`bundle`]: the progress-bundle format: records, checksum, streaming reader and writer.
+//! 11. [`enrol`]: enrolment codes (generated from a passed-in RNG, typed forgivingly), the keys derived from them,
+//!     their ids, and authenticating bytes with a key (HMAC-SHA256).
+//! 12. [`bundle`]: the progress-bundle format: records, checksum and authentication tag, streaming reader and
+//!     writer.
 //!
 //! Storage:
 //!
-//! 12. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
+//! 13. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
 //!     transaction.
 //!
 //! The session:
 //!
-//! 13. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
+//! 14. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
 //!
 //! The terminal:
 //!
-//! 14. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
+//! 15. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
 //!     that uses inquire.
 //!
 //! Commands:
 //!
-//! 15. [`cli`]: the clap types, and only they.
-//! 16. [`commands`]: one file per subcommand.
+//! 16. [`cli`]: the clap types, and only they.
+//! 17. [`commands`]: one file per subcommand.
 
 pub mod bundle;
 pub mod cli;
 pub mod commands;
 pub mod deck;
+pub mod enrol;
 pub mod error;
 pub mod exam;
 pub mod grade;

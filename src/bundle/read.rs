@@ -1,12 +1,13 @@
 //! Reading a bundle without holding it whole: two passes over the file. The first checks that it is JSON and keeps
 //! every member but the reviews; the second hashes the reviews, one at a time, in their canonical form, and decodes
 //! them. Memory stays within a small multiple of the bundle's size (a bundle of 100,000 reviews is about 100 MB of
-//! JSON), never the whole text plus a tree of it.
+//! JSON), never the whole text plus a tree of it. The tag of a bundle from an enrolled device is computed in the
+//! same pass as the checksum, with the key its `key_id` names (the caller finds it between the passes).
 
-use super::checksum::{REVIEWS, around_reviews, checksum_of, feed, stated};
+use super::checksum::{Digest, KEY_ID, REVIEWS, TAG, around_reviews, digest_of, feed};
 use super::records::{Bundle, BundleReview};
 use super::{FORMAT, VERSION};
-use crate::text::Fnv1a;
+use crate::enrol::Key;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -20,12 +21,37 @@ pub enum Refusal {
     Io(std::io::Error),
     /// It is not a readable bundle of this version, or it was altered: the message says how.
     Invalid(String),
+    /// Finding the key its `key_id` names failed (the database, say).
+    Lookup(crate::error::Error),
+}
+
+/// What a bundle's tag says about who made it (the checksum has already been found right).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seal {
+    /// Neither a key id nor a tag: not made on an enrolled device (or made by a detente before enrolment).
+    Unsigned,
+    /// The tag is the HMAC of the canonical bytes under the key the key id names.
+    Verified,
+    /// A key id for which the caller has no key.
+    UnknownKey,
+    /// A key id whose key does not give the tag (or with no tag), or a tag without a key id: altered after it was
+    /// signed.
+    Broken,
 }
 
 /// Reads a bundle and checks its format, version, checksum and the shape of every record (the values' domains are
-/// [`super::validate()`]'s). `open` gives the file's bytes from the start; it is called once per pass, twice when the
-/// bundle has an array of reviews, and must give the same bytes each time.
-pub fn read<R: Read>(mut open: impl FnMut() -> std::io::Result<R>) -> Result<Bundle, Refusal> {
+/// [`super::validate()`]'s), ignoring its tag. `open` gives the file's bytes from the start; it is called once per
+/// pass, twice when the bundle has an array of reviews, and must give the same bytes each time.
+pub fn read<R: Read>(open: impl FnMut() -> std::io::Result<R>) -> Result<Bundle, Refusal> {
+    read_sealed(open, |_| Ok(None)).map(|(bundle, _)| bundle)
+}
+
+/// As [`read`], and checks its tag: `key_for` is given the bundle's `key_id`, if it has one, and returns the key it
+/// names, if the caller knows it; the tag is then verified in the same pass as the checksum.
+pub fn read_sealed<R: Read>(
+    mut open: impl FnMut() -> std::io::Result<R>,
+    key_for: impl FnOnce(&str) -> crate::error::Result<Option<Key>>,
+) -> Result<(Bundle, Seal), Refusal> {
     let bad = Refusal::Invalid;
     let (members, streamed) = match members(open().map_err(Refusal::Io)?) {
         First::Damaged(e) => {
@@ -42,23 +68,29 @@ pub fn read<R: Read>(mut open: impl FnMut() -> std::io::Result<R>) -> Result<Bun
         )));
     }
     match members.get("version").and_then(|v| v.as_u64()) {
-        Some(VERSION) => {}
+        Some(v) if (1..=VERSION).contains(&v) => {}
         Some(v) => {
             return Err(bad(format!(
-                "bundle version {v} is unknown to this detente (it reads version {VERSION})"
+                "bundle version {v} is unknown to this detente (it reads versions 1 to {VERSION})"
             )));
         }
         None => return Err(bad("the bundle has no version".into())),
     }
-    let (computed, reviews, invalid) = if streamed {
-        self::reviews(open().map_err(Refusal::Io)?, &members).map_err(|e| {
+    let key_id = members.get(KEY_ID).and_then(|k| k.as_str());
+    let key = match key_id {
+        Some(id) => key_for(id).map_err(Refusal::Lookup)?,
+        None => None,
+    };
+    let (digest, reviews, invalid) = if streamed {
+        self::reviews(open().map_err(Refusal::Io)?, &members, key.as_ref()).map_err(|e| {
             bad(format!(
                 "not a progress bundle (damaged or truncated JSON: {e})"
             ))
         })?
     } else {
-        (checksum_of(&members), Vec::new(), None)
+        (digest_of(&members, key.as_ref()), Vec::new(), None)
     };
+    let (computed, mac) = digest.finish();
     let stated = members
         .get("checksum")
         .and_then(|c| c.as_str())
@@ -68,6 +100,16 @@ pub fn read<R: Read>(mut open: impl FnMut() -> std::io::Result<R>) -> Result<Bun
             "checksum mismatch: the bundle was edited or damaged".into()
         ));
     }
+    let tag = members.get(TAG).and_then(|t| t.as_str());
+    let seal = match (key_id, mac) {
+        (None, _) if members.contains_key(TAG) => Seal::Broken,
+        (None, _) => Seal::Unsigned,
+        (Some(_), None) => Seal::UnknownKey,
+        (Some(_), Some(mac)) => match tag {
+            Some(t) if mac.verify(t) => Seal::Verified,
+            _ => Seal::Broken,
+        },
+    };
     let mut value = Value::Object(members);
     if streamed && let Some(o) = value.as_object_mut() {
         o.insert(REVIEWS.into(), Value::Array(Vec::new()));
@@ -80,7 +122,7 @@ pub fn read<R: Read>(mut open: impl FnMut() -> std::io::Result<R>) -> Result<Bun
     if streamed {
         bundle.reviews = reviews;
     }
-    Ok(bundle)
+    Ok((bundle, seal))
 }
 
 /// What the first pass over a bundle found.
@@ -113,18 +155,22 @@ fn members(input: impl Read) -> First {
     }
 }
 
-/// What the second pass finds: the checksum, the reviews, and why a review is not valid (then none is kept).
-type Reviewed = (String, Vec<BundleReview>, Option<String>);
+/// What the second pass finds: the digests, the reviews, and why a review is not valid (then none is kept).
+type Reviewed = (Digest, Vec<BundleReview>, Option<String>);
 
-/// The second pass, over a bundle whose first pass found an array of reviews: the bundle's checksum, its reviews,
-/// and the first review that is not a valid review (if any, the reviews are not kept).
-fn reviews(input: impl Read, members: &Map<String, Value>) -> serde_json::Result<Reviewed> {
+/// The second pass, over a bundle whose first pass found an array of reviews: the bundle's digests (the tag's with
+/// `key`), its reviews, and the first review that is not a valid review (if any, the reviews are not kept).
+fn reviews(
+    input: impl Read,
+    members: &Map<String, Value>,
+    key: Option<&Key>,
+) -> serde_json::Result<Reviewed> {
     let (before, after) = around_reviews(members)?;
-    let mut prefix = Fnv1a::default();
+    let mut prefix = Digest::new(key);
     feed(&mut prefix, &before);
     let mut found = Found {
+        hash: prefix.clone(),
         prefix,
-        hash: prefix,
         reviews: Vec::new(),
         invalid: None,
     };
@@ -132,7 +178,7 @@ fn reviews(input: impl Read, members: &Map<String, Value>) -> serde_json::Result
     let mut de = serde_json::Deserializer::from_reader(reader);
     (&mut de).deserialize_map(Second(&mut found))?;
     feed(&mut found.hash, &after);
-    Ok((stated(found.hash.value()), found.reviews, found.invalid))
+    Ok((found.hash, found.reviews, found.invalid))
 }
 
 /// The first pass's visitor: an object's members (an array of reviews skipped), or `None` for any other value.
@@ -253,8 +299,8 @@ impl<'de> Visitor<'de> for SkipArray {
 /// What the second pass gathers.
 struct Found {
     /// The hash of the canonical text up to the reviews.
-    prefix: Fnv1a,
-    hash: Fnv1a,
+    prefix: Digest,
+    hash: Digest,
     reviews: Vec<BundleReview>,
     invalid: Option<String>,
 }
@@ -302,7 +348,7 @@ impl<'de> Visitor<'de> for ReviewArray<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let found = self.0;
-        found.hash = found.prefix;
+        found.hash = found.prefix.clone();
         found.reviews = Vec::new();
         found.invalid = None;
         let mut first = true;
@@ -388,14 +434,17 @@ mod tests {
         };
         assert!(streamed);
         assert!(!members.contains_key("reviews"));
-        let (sum, reviews, invalid) = reviews(text.as_bytes(), &members).expect("json");
-        assert_eq!(sum, whole_checksum(&value));
+        let (sum, reviews, invalid) = reviews(text.as_bytes(), &members, None).expect("json");
+        assert_eq!(sum.finish().0, whole_checksum(&value));
         // The sample's reviews are partial: the first one missing a field is reported, and none is kept.
         assert!(invalid.is_some());
         assert!(reviews.is_empty());
         let mut inline = value.clone();
         inline["reviews"] = serde_json::json!({"not": "an array"});
         let members = inline.as_object().expect("object").clone();
-        assert_eq!(checksum_of(&members), whole_checksum(&inline));
+        assert_eq!(
+            digest_of(&members, None).finish().0,
+            whole_checksum(&inline)
+        );
     }
 }

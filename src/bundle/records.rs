@@ -24,6 +24,12 @@ pub struct Bundle {
     pub flags: Vec<BundleFlag>,
     #[serde(default)]
     pub checksum: String,
+    /// The id of the learner's key ([`crate::enrol::Key::id`]) on a bundle from an enrolled device (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The HMAC-SHA256 of the canonical bytes under that key, `hmac-sha256:` and 64 hex digits (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 impl Bundle {
@@ -45,6 +51,8 @@ impl Bundle {
             attempts,
             flags,
             checksum: String::new(),
+            key_id: None,
+            tag: None,
         }
     }
 }

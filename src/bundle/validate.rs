@@ -1,10 +1,13 @@
 //! The checks a bundle's values must pass before anything is resolved against a database: every moment between
 //! 2000 and a day ahead of this machine's clock, every setting, rating, phase, mode and rule in its domain, every
 //! count non-negative, and the learner's name and identity free of control characters. Each message names the
-//! offending field (and, for [`validate`], its place in the bundle).
+//! offending field (and, for [`validate`], its place in the bundle). The flag rules are here too: the state a
+//! learner's flag arrives in ([`arriving_state`]) and the cap on one learner's flags on one card
+//! ([`MAX_FLAGS_PER_CARD`], [`flag_cap`]).
 
-use super::records::{Bundle, BundleAttempt, BundleFlag, BundleReview};
+use super::records::{Bundle, BundleAttempt, BundleFlag, BundleReview, FlagState};
 use crate::time::UnixMs;
+use std::collections::BTreeMap;
 
 /// 2000-01-01, Unix seconds: no review or exam in a bundle is older.
 pub const EARLIEST_S: i64 = 946_684_800;
@@ -15,6 +18,11 @@ const LONGEST_S: i64 = 101 * 366 * 86_400;
 /// The longest time an answer may have taken, in milliseconds: a year. A prompt left open over a holiday still
 /// fits; a longer value is damaged or forged, and summed over a log it would overflow the learner's totals.
 const LONGEST_DURATION_MS: i64 = 366 * 86_400_000;
+
+/// The most flags one learner may have on one card (its siblings counted with it), from bundles and this database
+/// together. A learner flags a card, the teacher resolves it, the learner may flag it again: ten is more than a
+/// term gives; thousands are a forged or broken bundle, refused whole.
+pub const MAX_FLAGS_PER_CARD: usize = 10;
 
 /// The modes a review can have been made in, and the rules a verdict can have been reached by.
 pub const MODES: [&str; 3] = ["study", "cram", "exam"];
@@ -59,10 +67,37 @@ pub fn validate(b: &Bundle, now_s: i64) -> std::result::Result<(), String> {
     for (i, a) in b.attempts.iter().enumerate() {
         validate_attempt(a, now_s).map_err(|e| format!("attempt {}: {e}", i + 1))?;
     }
+    let mut per_card: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for (i, f) in b.flags.iter().enumerate() {
         validate_flag(f, now_s).map_err(|e| format!("flag {}: {e}", i + 1))?;
+        *per_card.entry((&f.deck, &f.card)).or_default() += 1;
+    }
+    for ((deck, card), n) in per_card {
+        flag_cap(deck, card, n)?;
     }
     Ok(())
+}
+
+/// The cap on one learner's flags on one card: `count` flags on `deck`/`card` are refused above
+/// [`MAX_FLAGS_PER_CARD`], with a message naming the card.
+pub fn flag_cap(deck: &str, card: &str, count: usize) -> std::result::Result<(), String> {
+    if count > MAX_FLAGS_PER_CARD {
+        Err(format!(
+            "{count} flags on card {deck}/{card} from one learner, more than the {MAX_FLAGS_PER_CARD} allowed"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// The state a flag from a bundle arrives in, and when it closed: a learner's own states (`open`, `withdrawn`:
+/// taken back, which they could as well have done by not sending it) as sent; `resolved` is the teacher's alone, so
+/// a flag sent resolved arrives open, and a bundle never resolves a flag.
+pub fn arriving_state(f: &BundleFlag) -> (FlagState, Option<i64>) {
+    match f.state {
+        FlagState::Withdrawn => (FlagState::Withdrawn, f.closed_at),
+        FlagState::Open | FlagState::Resolved => (FlagState::Open, None),
+    }
 }
 
 /// Checks a moment in Unix seconds: not before 2000, not more than a day ahead of `now_s`.
@@ -236,6 +271,41 @@ pub fn validate_flag(f: &BundleFlag, now_s: i64) -> std::result::Result<(), Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn flag(state: FlagState) -> BundleFlag {
+        BundleFlag {
+            deck: "d".into(),
+            card: "c".into(),
+            sibling: 0,
+            flagged_at: 1_700_000_000,
+            note: None,
+            state,
+            closed_at: Some(1_700_000_100),
+        }
+    }
+
+    #[test]
+    fn a_flag_sent_resolved_arrives_open_and_a_withdrawn_one_stays_withdrawn() {
+        assert_eq!(
+            arriving_state(&flag(FlagState::Resolved)),
+            (FlagState::Open, None)
+        );
+        assert_eq!(
+            arriving_state(&flag(FlagState::Open)),
+            (FlagState::Open, None)
+        );
+        assert_eq!(
+            arriving_state(&flag(FlagState::Withdrawn)),
+            (FlagState::Withdrawn, Some(1_700_000_100))
+        );
+    }
+
+    #[test]
+    fn the_flag_cap_allows_ten_per_card_and_refuses_more() {
+        assert!(flag_cap("d", "c", MAX_FLAGS_PER_CARD).is_ok());
+        let e = flag_cap("d", "c", 5_000).unwrap_err();
+        assert!(e.contains("5000 flags on card d/c"), "{e}");
+    }
 
     #[test]
     fn durations_run_from_zero_to_a_year() {

@@ -4,8 +4,8 @@
 
 use super::staged::Staged;
 use super::{Context, open_with_decks, say};
-use crate::deck::convert::{self, ConvertError, Foreign, Format, Ids, Meta, Warning, slug};
-use crate::deck::{Card, Deck};
+use crate::deck::Deck;
+use crate::deck::convert::{self, ConvertError, Foreign, Format, Warning, slug};
 use crate::error::{Error, Result};
 use crate::store;
 use std::fs::File;
@@ -64,23 +64,9 @@ pub fn convert(
     // is written first into the output once the input is done.
     let cards = Staged::new(output, "cards", db)?;
     let mut sink_out = cards.create()?;
-    let mut count = 0usize;
-    let mut ids = Ids::default();
-    let mut emit = |mut card: Card| -> std::result::Result<(), ConvertError> {
-        // Readers give stable ids; this keeps them unique across the whole file whatever the reader did.
-        card.id = ids.claim(Some(&card.id), &card.prompt);
-        convert::write_toml_card(&mut sink_out, &card)?;
-        count += 1;
-        Ok(())
-    };
-    let result: std::result::Result<Meta, ConvertError> = match from {
-        Foreign::Gift => convert::gift::read(reader, &mut emit),
-        Foreign::Anki => convert::text::read_anki(reader, &mut emit),
-        Foreign::Quizlet => convert::text::read_quizlet_with(reader, &seps, &mut emit),
-        Foreign::Csv => convert::text::read_csv(reader, &mut emit),
-    };
+    let result = convert::convert_cards(from, reader, &seps, &mut sink_out);
     bar.finish_and_clear();
-    let meta = result.map_err(|e| match e {
+    let (count, meta) = result.map_err(|e| match e {
         ConvertError::Input {
             line,
             column,
@@ -112,7 +98,13 @@ pub fn convert(
     } else {
         id
     };
-    let title = title.or(meta.title.clone()).unwrap_or_else(|| stem(input));
+    // Cleaned before it is written, so that the file's cleaning leaves its TOML as it is; never empty.
+    let title = [title, meta.title.clone(), Some(stem(input))]
+        .into_iter()
+        .flatten()
+        .map(|t| crate::text::clean(&t).trim().to_string())
+        .find(|t| !t.is_empty())
+        .unwrap_or_else(|| "Converted".into());
     let header = Deck {
         id: id.clone(),
         title,
@@ -123,6 +115,9 @@ pub fn convert(
         new_order: None,
         cards: Vec::new(),
     };
+    if let Some(why) = convert::header_refused(&header) {
+        return Err(Error::Usage(format!("{why}; no deck was written")));
+    }
     let deck_file = Staged::new(output, "deck", db)?;
     let mut out = crate::text::CleanWriter::new(deck_file.create()?);
     let io = |e: std::io::Error| Error::io(format!("cannot write {}", output.display()), e);

@@ -1,5 +1,6 @@
 //! `detente exam load|list|run|results`: exam definitions from TOML, sitting an exam on the terminal, and every
-//! learner's results with the grade by the exam's method.
+//! learner's results with the grade by the exam's method (supervised attempts; unsupervised ones, brought in
+//! progress bundles, in a column of their own and counted only with `--include-unsupervised`).
 
 use super::{Context, now, open_with_decks, print, print_json, say, say_diagnostic};
 use crate::deck::{Diagnostic, Severity};
@@ -188,11 +189,11 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
     }
 }
 
-pub fn results(ctx: &Context, id: &str) -> Result<i32> {
+pub fn results(ctx: &Context, id: &str, include_unsupervised: bool) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     let exam = exam_def(&store, id)?;
-    let results = exam::results(&store, &exam)?;
+    let results = exam::results_counting(&store, &exam, include_unsupervised)?;
     if ctx.json {
         print_json(&serde_json::json!({
             "exam": exam.id,
@@ -200,6 +201,7 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
             "grading": exam.grading.as_str(),
             "pass_mark": exam.pass_mark,
             "self_graded": exam.score_flashcards,
+            "counts_unsupervised": include_unsupervised,
             "learners": results,
         }))?;
         return Ok(0);
@@ -207,22 +209,28 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
     let grade = exam.grading.as_str().to_uppercase();
     let mut table = Table::new(&[
         ("LEARNER", Cell::Text),
-        ("ATTEMPTS (%)", Cell::Wrap),
+        ("SUPERVISED (%)", Cell::Wrap),
         (&grade, Cell::Number),
         ("RESULT", Cell::Text),
+        ("UNSUPERVISED* (%)", Cell::Wrap),
     ]);
     for l in &results {
-        let attempts: Vec<String> = l
-            .attempts
-            .iter()
-            .map(|a| {
-                let p = a.percent.map_or("open".into(), |p| format!("{p:.0}"));
-                if a.unsupervised { format!("{p}*") } else { p }
-            })
-            .collect();
+        let column = |unsupervised: bool| -> String {
+            let marks: Vec<String> = l
+                .attempts
+                .iter()
+                .filter(|a| a.unsupervised == unsupervised)
+                .map(|a| a.percent.map_or("open".into(), |p| format!("{p:.0}")))
+                .collect();
+            if marks.is_empty() {
+                "-".into()
+            } else {
+                marks.join(" ")
+            }
+        };
         table.row(vec![
             l.learner.clone(),
-            attempts.join(" "),
+            column(false),
             l.grade.map_or("-".into(), |g| format!("{g:.0}%")),
             match l.passed {
                 Some(true) => "pass",
@@ -230,6 +238,7 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
                 None => "-",
             }
             .into(),
+            column(true),
         ]);
     }
     for line in table.render(layout::table_width()) {
@@ -239,9 +248,12 @@ pub fn results(ctx: &Context, id: &str) -> Result<i32> {
         .iter()
         .any(|l| l.attempts.iter().any(|a| a.unsupervised))
     {
-        print(
-            "* taken unsupervised: sat on the learner's own machine and brought in a progress bundle",
-        )?;
+        print("* sat on the learner's own machine, brought in a progress bundle, re-scored here;")?;
+        print(if include_unsupervised {
+            "  counted in the grade and result (--include-unsupervised)"
+        } else {
+            "  not counted in the grade or result unless --include-unsupervised"
+        })?;
     }
     if exam.score_flashcards {
         print(

@@ -56,10 +56,11 @@ pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
     }
     let mut table = Table::new(&[
         ("ID", Cell::Number),
-        ("DECK", Cell::Text),
-        ("CARD", Cell::Text),
+        ("DECK", Cell::Id),
+        ("CARD", Cell::Id),
         ("LEARNER", Cell::Text),
-        ("WHEN", Cell::Text),
+        // A date and time is never cut.
+        ("WHEN", Cell::Number),
         ("STATE", Cell::Text),
         ("NOTE", Cell::Wrap),
     ]);

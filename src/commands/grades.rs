@@ -2,8 +2,9 @@
 //! deck (cards studied, mastery, days active, last activity) for every learner, in a gradebook layout. Every row
 //! is matched on the identifier the LMS imports by (`--match-by`); learners without it, or sharing it, are left out
 //! and named on stderr with the `detente learner set` command that fixes it, never written with an empty cell.
-//! Mastery is computed by [`crate::stats::mastery`], the function `detente stats` and the HTML report use.
-//! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`.
+//! Mastery is [`crate::stats::card_mastery`] summed per deck, the definition `detente stats` and the HTML report use.
+//! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`; an export that
+//! leaves some out says so on stderr, naming the learners, exam by exam.
 
 use super::staged::Staged;
 use super::{Context, open_with_decks, say, say_item};
@@ -12,7 +13,7 @@ use crate::gradebook::{
     self, DeckColumn, DeckResult, ExamColumn, Layout, LeftOut, MatchBy, Sheet, Student,
 };
 use crate::schedule::Scheduler;
-use crate::store::{self, Filter, Store};
+use crate::store::{self, Store};
 use crate::text::shell_word;
 use crate::time::UnixMs;
 use std::collections::BTreeMap;
@@ -42,8 +43,16 @@ fn self_graded(definition: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Reads everything the export writes.
-fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Result<Sheet> {
+/// Exam by exam, the learners whose unsupervised attempts an export leaves out.
+type LeftOutUnsupervised = Vec<(String, Vec<String>)>;
+
+/// Reads everything the export writes, and, exam by exam, the learners whose unsupervised attempts it leaves out.
+fn sheet(
+    store: &Store,
+    layout: Layout,
+    opts: &Options<'_>,
+    now: UnixMs,
+) -> Result<(Sheet, LeftOutUnsupervised)> {
     let conn = &store.conn;
     let mut exams = store::exams(conn)?;
     if let Some(id) = opts.exam {
@@ -74,11 +83,20 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         exams.clear();
     }
     let learners = store::learners(conn)?;
+    let mut left_out = Vec::new();
     let scores: Vec<Vec<crate::gradebook::ExamScore>> = exams
         .iter()
         .map(|e| {
             let mut s = store::exam_scores(conn, &e.id)?;
             if !opts.include_unsupervised {
+                let names: Vec<String> = learners
+                    .iter()
+                    .filter(|l| s.iter().any(|a| a.unsupervised && a.learner_id == l.id))
+                    .map(|l| l.name.clone())
+                    .collect();
+                if !names.is_empty() {
+                    left_out.push((e.id.clone(), names));
+                }
                 s.retain(|a| !a.unsupervised);
             }
             Ok(s)
@@ -97,38 +115,20 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         decks: Vec::new(),
         students: Vec::new(),
     };
-    // Mastery as `detente stats` measures it: the same cards (active items of live decks), the same function.
-    let cards = if decks.is_empty() {
-        Vec::new()
-    } else {
-        store::stat_cards(conn, &Filter::default())?
-    };
-    let titles = store::deck_titles(conn)?;
-    let no_themes = BTreeMap::new();
-    let mut deck_items: BTreeMap<&str, u32> = BTreeMap::new();
-    for c in cards.iter().filter(|c| !c.retired) {
-        *deck_items.entry(c.deck_id.as_str()).or_default() += 1;
-    }
-    sheet.decks = decks
-        .iter()
-        .map(|d| DeckColumn {
-            id: d.id.clone(),
-            items: deck_items.get(d.id.as_str()).copied().unwrap_or(0),
-        })
-        .collect();
-    // The cards' decks, and each deck's items, once for every learner: a learner's mastery is then a pass over
-    // their own card states.
-    let index = crate::stats::MasteryIndex::new(
-        cards
-            .iter()
-            .filter(|c| !c.retired)
-            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
-    );
+    // Mastery as `detente stats` measures it: the same cards (active items of live decks), the same function, summed
+    // per deck from each learner's states as they stream by (no card list is held).
     let items = if decks.is_empty() {
         Default::default()
     } else {
         store::deck_items(conn)?
     };
+    sheet.decks = decks
+        .iter()
+        .map(|d| DeckColumn {
+            id: d.id.clone(),
+            items: items.get(&d.id).copied().unwrap_or(0),
+        })
+        .collect();
     for l in &learners {
         let exam_results = exams
             .iter()
@@ -142,16 +142,15 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
         let mut deck_results = Vec::new();
         if !decks.is_empty() {
             let scheduler = Scheduler::new(l.settings())?;
-            let states = store::memory_states(conn, l.id)?;
-            let (mastery, _) = index.mastery(states, &scheduler, now.secs(), &titles, &no_themes);
-            let mastery: BTreeMap<String, f64> =
-                mastery.into_iter().map(|m| (m.key, m.mastery)).collect();
+            let mut sums =
+                crate::stats::DeckSums::new(&scheduler, crate::stats::horizon(now.secs()));
+            store::for_each_deck_state(conn, l.id, |deck, state| sums.add(deck, state))?;
             let mut studies = store::deck_study(conn, l.id, &items)?;
             for d in &decks {
                 let study = studies.remove(&d.id).unwrap_or_default();
                 deck_results.push(DeckResult {
                     studied: study.studied,
-                    mastery: mastery.get(&d.id).copied().unwrap_or(0.0),
+                    mastery: sums.mastery(&d.id, items.get(&d.id).copied().unwrap_or(0)),
                     days_active: study.days_active,
                     last_activity_ms: study.last_activity_ms,
                 });
@@ -164,7 +163,7 @@ fn sheet(store: &Store, layout: Layout, opts: &Options<'_>, now: UnixMs) -> Resu
             decks: deck_results,
         });
     }
-    Ok(sheet)
+    Ok((sheet, left_out))
 }
 
 pub fn export(
@@ -200,7 +199,7 @@ pub fn export(
     let mut store = open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     super::large_cache(&store)?;
-    let sheet = sheet(
+    let (sheet, unsupervised) = sheet(
         &store,
         layout,
         opts,
@@ -237,6 +236,13 @@ pub fn export(
     };
     if let Some(by) = by.or(layout.default_match()) {
         report_left_out(layout, by, &left_out);
+    }
+    for (exam, names) in &unsupervised {
+        say(&format!(
+            "Left out of exam {exam}: the unsupervised attempts (sat on their own machines, brought in progress bundles) of {} learner(s): {}. Add --include-unsupervised to count them.",
+            names.len(),
+            names.join(", ")
+        ));
     }
     say(&format!(
         "Exported {} learner(s), {} exam(s), {} deck(s){}.",

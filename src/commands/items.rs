@@ -1,5 +1,7 @@
 //! `detente report items`: item analysis of an exam's attempts (`--exam`) or of learners' first study answers to a
-//! deck (`--deck`), broken-looking questions first.
+//! deck (`--deck`), broken-looking questions first, each with its n (items are flagged only from
+//! [`crate::exam::analysis::MIN_ANSWERS_TO_FLAG`] answers); ids are never cut, they break onto more lines. Exam
+//! attempts that came in progress bundles (unsupervised) are left out unless `--include-unsupervised`.
 
 use super::{Context, print, print_json};
 use crate::error::{Error, Result};
@@ -7,7 +9,12 @@ use crate::session::exam::{ItemSource, item_report};
 use crate::store;
 use crate::ui::layout::{self, Cell, Table};
 
-pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32> {
+pub fn run(
+    ctx: &Context,
+    exam: Option<&str>,
+    deck: Option<&str>,
+    include_unsupervised: bool,
+) -> Result<i32> {
     let mut store = super::open_with_decks(ctx)?;
     super::close_expired(&mut store)?;
     let source = match (exam, deck) {
@@ -17,7 +24,11 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
                     "no exam `{e}` is loaded (see `detente exam list`)"
                 )));
             }
-            ItemSource::Exam(e)
+            if include_unsupervised {
+                ItemSource::ExamWithUnsupervised(e)
+            } else {
+                ItemSource::Exam(e)
+            }
         }
         (None, Some(d)) => ItemSource::Deck(d),
         (None, None) => {
@@ -40,8 +51,8 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
     }
     let mut table = Table::new(&[
         ("", Cell::Text),
-        ("ITEM", Cell::Text),
-        ("ANSWERED", Cell::Number),
+        ("ITEM", Cell::Id),
+        ("N", Cell::Number),
         ("FACILITY", Cell::Number),
         ("DISCRIM", Cell::Number),
         ("PROMPT", Cell::Wrap),
@@ -79,5 +90,9 @@ pub fn run(ctx: &Context, exam: Option<&str>, deck: Option<&str>) -> Result<i32>
     for line in table.render(layout::table_width()) {
         print(&line)?;
     }
+    super::say(&format!(
+        "N: answers. An item is flagged only with at least {} answers.",
+        crate::exam::analysis::MIN_ANSWERS_TO_FLAG
+    ));
     Ok(0)
 }

@@ -1,5 +1,6 @@
 //! `detente learner add|set|list|import`: learners, their identities (username, names, email, student id) and
-//! their daily limits, target retention and day start; class lists imported from roster CSVs.
+//! their daily limits, target retention and day start; class lists imported from roster CSVs; who is enrolled
+//! (`learner enrol` itself is in `enrol.rs`).
 
 use super::{Context, now, print, print_json, say};
 use crate::cli::{IdentityArgs, LearnerSettings};
@@ -192,11 +193,42 @@ pub fn set(
     Ok(0)
 }
 
+/// A learner as `learner list --json` shows them: their record, and where they stand with enrolment.
+#[derive(serde::Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    learner: &'a Learner,
+    /// `yes` (issued a valid code), `this device` (the learner this device was enrolled as) or `no`.
+    enrolled: &'static str,
+    /// How many unsigned bundles were taken for them with `--accept-unenrolled`.
+    unverified_imports: i64,
+}
+
 pub fn list(ctx: &Context) -> Result<i32> {
     let store = Store::open(&ctx.db)?;
     let learners = store::learners(&store.conn)?;
+    let keys = store::valid_keys(&store.conn)?;
+    let device = store::device_key(&store.conn)?.map(|d| d.learner_id);
+    let unverified = store::unverified_imports(&store.conn)?;
+    let enrolled = |l: &Learner| {
+        if keys.contains_key(&l.id) {
+            "yes"
+        } else if device == Some(l.id) {
+            "this device"
+        } else {
+            "no"
+        }
+    };
     if ctx.json {
-        print_json(&learners)?;
+        let listed: Vec<Listed<'_>> = learners
+            .iter()
+            .map(|l| Listed {
+                learner: l,
+                enrolled: enrolled(l),
+                unverified_imports: unverified.get(&l.id).copied().unwrap_or(0),
+            })
+            .collect();
+        print_json(&listed)?;
         return Ok(0);
     }
     let mut table = Table::new(&[
@@ -230,6 +262,15 @@ pub fn list(ctx: &Context) -> Result<i32> {
             full,
             show(&l.email),
             show(&l.student_id),
+            format!(
+                "{}{}",
+                enrolled(l),
+                if unverified.contains_key(&l.id) {
+                    "*"
+                } else {
+                    ""
+                }
+            ),
         ]);
     }
     for line in table.render(layout::table_width()) {
@@ -239,8 +280,57 @@ pub fn list(ctx: &Context) -> Result<i32> {
         say(
             "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts.",
         );
+        for line in enrolment_lines(&learners, |l| enrolled(l), &unverified) {
+            say(&line);
+        }
     }
     Ok(0)
+}
+
+/// Where the learners stand with enrolment, as lines under the list: this device's learner, how many were issued
+/// codes and who was not, and whose progress came in unsigned bundles. Nothing when no one is enrolled and nothing
+/// came unsigned.
+fn enrolment_lines(
+    learners: &[Learner],
+    enrolled: impl Fn(&Learner) -> &'static str,
+    unverified: &std::collections::BTreeMap<i64, i64>,
+) -> Vec<String> {
+    let names = |keep: &dyn Fn(&Learner) -> bool| -> Vec<String> {
+        learners
+            .iter()
+            .filter(|l| keep(l))
+            .map(|l| l.name.clone())
+            .collect()
+    };
+    let mut lines = Vec::new();
+    if let Some(l) = learners.iter().find(|l| enrolled(l) == "this device") {
+        lines.push(format!(
+            "This device is enrolled as {} (`detente enrol`).",
+            l.name
+        ));
+    }
+    let issued = names(&|l| enrolled(l) == "yes");
+    if !issued.is_empty() {
+        let not = names(&|l| enrolled(l) == "no");
+        lines.push(if not.is_empty() {
+            format!("Enrolled (issued a code): all {} learners.", issued.len())
+        } else {
+            format!(
+                "Enrolled (issued a code): {} of {} learners; not enrolled: {}.",
+                issued.len(),
+                learners.len(),
+                not.join(", ")
+            )
+        });
+    }
+    let unsigned = names(&|l| unverified.contains_key(&l.id));
+    if !unsigned.is_empty() {
+        lines.push(format!(
+            "Unverified: progress of {} came in unsigned bundles (progress import --accept-unenrolled).",
+            unsigned.join(", ")
+        ));
+    }
+    lines
 }
 
 /// `detente learner import ROSTER.csv`: all or nothing, in one transaction.

@@ -5,6 +5,7 @@ mod convert;
 mod deck;
 mod decks;
 mod due;
+mod enrol;
 mod exam;
 mod flags;
 mod grades;
@@ -42,12 +43,15 @@ pub fn run(cli: Cli) -> Result<i32> {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
     });
+    let db = cli.db.unwrap_or_else(store::default_path);
+    // --learner (or DETENTE_LEARNER), else the learner this device was enrolled as, else the OS user.
     let learner = cli
         .learner
         .filter(|l| !l.trim().is_empty())
+        .or_else(|| store::enrolled_name(&db))
         .unwrap_or_else(os_user);
     let ctx = Context {
-        db: cli.db.unwrap_or_else(store::default_path),
+        db,
         learner,
         json: cli.json,
         color,
@@ -105,6 +109,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         }) => learner::set(&ctx, &name, &settings, &identity),
         Command::Learner(LearnerCommand::List) => learner::list(&ctx),
         Command::Learner(LearnerCommand::Import { file }) => learner::import(&ctx, &file),
+        Command::Learner(LearnerCommand::Enrol {
+            names,
+            all,
+            reissue,
+            csv,
+        }) => enrol::issue(&ctx, &names, all, reissue, csv.as_deref()),
+        Command::Enrol { code } => enrol::enrol(&ctx, &code.join(" ")),
         Command::Grades(GradesCommand::Export {
             format,
             exam,
@@ -126,16 +137,27 @@ pub fn run(cli: Cli) -> Result<i32> {
             output.as_deref(),
         ),
         Command::Progress(ProgressCommand::Export { output }) => progress::export(&ctx, &output),
-        Command::Progress(ProgressCommand::Import { files }) => progress::import(&ctx, &files),
+        Command::Progress(ProgressCommand::Import {
+            files,
+            accept_unenrolled,
+        }) => progress::import(&ctx, &files, accept_unenrolled),
         Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, &file),
         Command::Exam(ExamCommand::List) => exam::list(&ctx),
         Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
-        Command::Exam(ExamCommand::Results { id }) => exam::results(&ctx, &id),
+        Command::Exam(ExamCommand::Results {
+            id,
+            include_unsupervised,
+        }) => exam::results(&ctx, &id, include_unsupervised),
         Command::Stats(args) => stats::run(&ctx, &args),
         Command::Report(ReportArgs {
-            command: Some(ReportCommand::Items { exam, deck }),
+            command:
+                Some(ReportCommand::Items {
+                    exam,
+                    deck,
+                    include_unsupervised,
+                }),
             ..
-        }) => items::run(&ctx, exam.as_deref(), deck.as_deref()),
+        }) => items::run(&ctx, exam.as_deref(), deck.as_deref(), include_unsupervised),
         Command::Report(ReportArgs {
             command: Some(ReportCommand::Flags { all, deck, resolve }),
             ..

@@ -1,20 +1,24 @@
 //! `detente progress export|import`: progress bundles (the format is [`crate::bundle`]'s), so students can drill on
-//! their own machines. Export writes one learner's bundle, its reviews streamed from the database. Import validates
-//! every file first (format, version, checksum and value domains, then cards, decks and exams known here), then
-//! merges them all in one transaction and recomputes the learners' card states by replaying their merged study logs
-//! through the scheduler.
+//! their own machines. Export writes one learner's bundle, its reviews streamed from the database. Import takes
+//! each file in its own transaction: it validates it (format, version, checksum and value domains, then cards,
+//! decks and exams known here), re-scores its exam attempts by the teacher's copy (`session::exam::rescore`),
+//! merges it and recomputes the learner's card states by replaying their merged study log through the scheduler.
+//! A refused bundle is reported with its file and reason and writes nothing; the others are imported, and the
+//! exit code is 65 when any was refused. On a device enrolled as the learner (`detente enrol`) the bundle is signed
+//! with their key; import takes a bundle only for the learner whose key signed it (the rule is
+//! [`super::enrol::admit`]).
 
 use super::Context;
 use super::staged::Staged;
-use crate::bundle::{
-    self, Bundle, BundleAttempt, BundleFlag, BundleLearner, BundleReview, Refusal,
-};
+use crate::bundle::{self, Bundle, BundleFlag, BundleLearner, BundleReview, Refusal};
 use crate::error::{Error, Result};
+use crate::exam::Exam;
 use crate::gradebook::Identity;
 use crate::schedule::{Scheduler, replay};
+use crate::session::exam::{Rescore, admit, rescore};
 use crate::store::{self, Learner, MergeReport, Store};
-use rusqlite::Connection;
-use std::collections::BTreeSet;
+use rusqlite::{Connection, Transaction};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -46,10 +50,16 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         store::bundle_attempts(&store.conn, learner.id)?,
         store::bundle_flags(&store.conn, learner.id)?,
     );
+    // Signed only with the key of the learner this device was enrolled as, never another learner's bundle.
+    let device = store::device_key(&store.conn)?;
+    let key = device
+        .as_ref()
+        .filter(|d| d.learner_id == learner.id)
+        .map(|d| &d.key);
     let staged = Staged::new(output, "progress", &ctx.db)?;
     let mut out = staged.create()?;
     // The reviews are streamed from the database as the file is written, never held whole.
-    let reviews = bundle::write(&mut out, &bundle, |each| {
+    let reviews = bundle::write(&mut out, &bundle, key, |each| {
         store::for_each_bundle_review(&store.conn, learner.id, each)
     })
     .map_err(|e| match e {
@@ -73,30 +83,61 @@ pub fn export(ctx: &Context, output: &Path) -> Result<i32> {
         bundle.flags.len(),
         bundle.decks.len()
     ));
+    match (&device, key) {
+        (_, Some(_)) => super::say(&format!("Signed with {}'s enrolment key.", learner.name)),
+        (Some(d), None) => super::say_item(
+            "warning: ",
+            &format!(
+                "not signed: this device is enrolled as {}, not {}; a teacher takes an unsigned bundle only for a \
+                 learner who never enrolled, with --accept-unenrolled",
+                d.learner, learner.name
+            ),
+        ),
+        (None, None) => super::say_item(
+            "note: ",
+            "not signed: this device is not enrolled (see `detente enrol`); a teacher takes an unsigned bundle \
+             only for a learner who never enrolled, with --accept-unenrolled",
+        ),
+    }
     Ok(0)
 }
 
-/// A bundle that validated, with its cards resolved to this database's ids.
+/// A bundle that validated, with its cards resolved to this database's ids and its attempts re-scored.
 struct Checked {
     file: PathBuf,
     bundle: Bundle,
     reviews: Vec<i64>,
-    answers: Vec<Vec<i64>>,
+    attempts: Vec<Rescore>,
     flags: Vec<i64>,
     warnings: Vec<String>,
+    /// Unsigned, taken with `--accept-unenrolled`: the learner is marked unverified.
+    unenrolled: bool,
 }
 
 /// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
-fn check(conn: &Connection, file: &Path) -> Result<Checked> {
+fn check(conn: &Connection, file: &Path, accept_unenrolled: bool) -> Result<Checked> {
     let name = file.display().to_string();
-    let bad = |what: String| Error::InvalidData(format!("{name}: {what}; nothing was imported"));
-    // Two passes over the file, never the whole bundle as one value.
-    let bundle = bundle::read(|| std::fs::File::open(file)).map_err(|r| match r {
-        Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
-        Refusal::Invalid(what) => bad(what),
-    })?;
+    let now_ms = crate::time::UnixMs(chrono::Utc::now().timestamp_millis());
+    let bad =
+        |what: String| Error::InvalidData(format!("{name}: {what}; nothing of it was imported"));
+    // Two passes over the file, never the whole bundle as one value; the tag checked with the key its id names.
+    let key_for = |id: &str| Ok(store::issued_key(conn, id)?.and_then(|k| k.key));
+    let (bundle, seal) =
+        bundle::read_sealed(|| std::fs::File::open(file), key_for).map_err(|r| match r {
+            Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
+            Refusal::Invalid(what) => bad(what),
+            Refusal::Lookup(e) => e,
+        })?;
     bundle::validate(&bundle, super::now()).map_err(bad)?;
+    let admitted = super::enrol::admit(conn, &bundle, seal, accept_unenrolled)?.map_err(bad)?;
     let mut warnings = Vec::new();
+    if admitted == super::enrol::Admission::Unenrolled {
+        warnings.push(format!(
+            "{name}: not signed, taken because {} never enrolled: what it brings is marked unverified (see \
+             `detente learner list`)",
+            bundle.learner.name
+        ));
+    }
     for d in &bundle.decks {
         match store::deck_hash(conn, &d.id)? {
             None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
@@ -121,27 +162,44 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         }
         reviews.push(resolve(&r.deck, &r.card, r.sibling)?);
     }
-    let local = learner_for(conn, &bundle.learner)?;
-    let mut answers = Vec::with_capacity(bundle.attempts.len());
+    let mut exams: BTreeMap<String, Exam> = BTreeMap::new();
+    let mut attempts = Vec::with_capacity(bundle.attempts.len());
     for a in &bundle.attempts {
-        if !store::exam_exists(conn, &a.exam_id)? {
-            return Err(bad(format!("exam `{}` is not loaded here", a.exam_id)));
+        if !exams.contains_key(&a.exam_id) {
+            let row = store::exam(conn, &a.exam_id)?
+                .ok_or_else(|| bad(format!("exam `{}` is not loaded here", a.exam_id)))?;
+            let exam: Exam = serde_json::from_str(&row.definition)
+                .map_err(|e| bad(format!("exam `{}` is stored damaged here: {e}", a.exam_id)))?;
+            exams.insert(a.exam_id.clone(), exam);
         }
-        if let Some(l) = &local
-            && let Some(started) = store::attempt_started(conn, l.id, &a.exam_id, a.number)?
-            && started != a.started_at
-        {
-            return Err(bad(format!(
-                "attempt {} at exam `{}` conflicts with a different attempt {} already here",
-                a.number, a.exam_id, a.number
-            )));
+        let cards = a
+            .answers
+            .iter()
+            .map(|x| resolve(&x.deck, &x.card, x.sibling))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(exam) = exams.get(&a.exam_id) {
+            attempts.push(rescore(conn, exam, a, &cards, now_ms)?);
         }
-        answers.push(
-            a.answers
-                .iter()
-                .map(|x| resolve(&x.deck, &x.card, x.sibling))
-                .collect::<Result<Vec<_>>>()?,
-        );
+    }
+    // The definition's limit on attempts, for the unsupervised ones this bundle adds.
+    let local = learner_for(conn, &bundle.learner)?;
+    for (id, exam) in &exams {
+        let mut new = std::collections::BTreeSet::new();
+        for (a, r) in bundle.attempts.iter().zip(&attempts) {
+            if a.exam_id == *id && matches!(r, Rescore::Closed { .. }) {
+                new.insert(a.started_at);
+            }
+        }
+        let mut here = 0;
+        if let Some(l) = &local {
+            here = store::unsupervised_count(conn, id, l.id)?;
+            for started in new.clone() {
+                if store::attempt_known(conn, id, l.id, started)? {
+                    new.remove(&started);
+                }
+            }
+        }
+        admit(exam, here, new.len()).map_err(bad)?;
     }
     let flags = bundle
         .flags
@@ -152,9 +210,10 @@ fn check(conn: &Connection, file: &Path) -> Result<Checked> {
         file: file.to_path_buf(),
         bundle,
         reviews,
-        answers,
+        attempts,
         flags,
         warnings,
+        unenrolled: admitted == super::enrol::Admission::Unenrolled,
     })
 }
 
@@ -209,118 +268,200 @@ fn missing_identity(conn: &Connection, local: &Learner, l: &BundleLearner) -> Re
     Ok(fill)
 }
 
-pub fn import(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
+/// What importing one bundle did.
+struct Imported {
+    file: String,
+    learner: String,
+    merged: MergeReport,
+    flags: store::FlagMerge,
+    warnings: Vec<String>,
+}
+
+/// Imports every bundle it can. Each file is checked and merged in a transaction of its own (with the built-in
+/// decks it may refer to): a refused one is reported on one line with its file and reason and writes nothing, and
+/// the next one is taken. Exit 0 when all were imported, 65 when any was refused (after importing the rest); a
+/// database error stops the import (the bundles before it stay imported).
+pub fn import(ctx: &Context, files: &[PathBuf], accept_unenrolled: bool) -> Result<i32> {
     let mut store = Store::open(&ctx.db)?;
     let now = super::now();
-    // One transaction for everything: the built-in decks the bundles refer to are loaded in it, so a refused
-    // bundle leaves the database exactly as it was.
-    let tx = store.write()?;
-    let builtin = store::sync_builtin_tx(&tx, now)?;
-    let checked = files
-        .iter()
-        .map(|f| check(&tx, f))
-        .collect::<Result<Vec<_>>>()?;
-    for r in &builtin {
-        super::say(&format!("Loaded the built-in deck {}", r.summary()));
-    }
-    for c in &checked {
-        for w in &c.warnings {
-            super::say_item("warning: ", w);
-        }
-    }
-    // Identities to fill in, decided before anything is merged.
-    let mut plans = Vec::with_capacity(checked.len());
-    for c in &checked {
-        plans.push(match learner_for(&tx, &c.bundle.learner)? {
-            Some(l) => {
-                let fill = missing_identity(&tx, &l, &c.bundle.learner)?;
-                (Some(l), fill)
-            }
-            None => (None, c.bundle.learner.identity()),
-        });
-    }
-    let mut touched = BTreeSet::new();
-    let mut reports = Vec::new();
-    for (c, (local, fill)) in checked.iter().zip(plans) {
-        let learner = match local {
-            Some(l) => l,
-            None => match store::learner_by_name(&tx, &c.bundle.learner.name)? {
-                // An earlier bundle in this import created them.
-                Some(l) => l,
-                None => {
-                    let mut l =
-                        store::add_learner(&tx, &c.bundle.learner.name, now)?.ok_or_else(|| {
-                            Error::Usage(format!("cannot create learner {}", c.bundle.learner.name))
-                        })?;
-                    l.new_per_day = c.bundle.learner.new_per_day;
-                    l.reviews_per_day = c.bundle.learner.reviews_per_day;
-                    l.desired_retention =
-                        c.bundle.learner.desired_retention.clamp(0.7, 0.99) as f32;
-                    l.rollover_hour = c.bundle.learner.rollover_hour.min(23);
-                    store::update_learner(&tx, &l)?;
-                    l
+    let mut imported = Vec::new();
+    let mut refused = Vec::new();
+    // The built-in decks are loaded with the first bundle that commits (a refused one takes them back with it).
+    let mut builtin_loaded = false;
+    for file in files {
+        let tx = store.write()?;
+        let builtin = if builtin_loaded {
+            Vec::new()
+        } else {
+            store::sync_builtin_tx(&tx, now)?
+        };
+        match import_one(&tx, file, now, accept_unenrolled) {
+            Ok(done) => {
+                tx.commit()?;
+                builtin_loaded = true;
+                for r in &builtin {
+                    super::say(&format!("Loaded the built-in deck {}", r.summary()));
                 }
-            },
-        };
-        store::set_identity(&tx, learner.id, &fill)?;
-        let mut report = MergeReport::default();
-        let reviews: Vec<(i64, &BundleReview)> =
-            c.reviews.iter().copied().zip(&c.bundle.reviews).collect();
-        store::merge_reviews(&tx, learner.id, &reviews, &mut report)?;
-        let attempts: Vec<(&BundleAttempt, Vec<i64>)> = c
-            .bundle
-            .attempts
-            .iter()
-            .zip(c.answers.iter().cloned())
-            .collect();
-        store::merge_attempts(&tx, learner.id, &attempts, &mut report)?;
-        let flags: Vec<(i64, &BundleFlag)> = c.flags.iter().copied().zip(&c.bundle.flags).collect();
-        let flagged = store::merge_flags(&tx, learner.id, &flags)?;
-        touched.insert(learner.name.clone());
-        reports.push((
-            c.file.display().to_string(),
-            learner.name.clone(),
-            report,
-            flagged,
-        ));
-    }
-    // Progress is recomputable: each touched learner's states are what their merged study log implies.
-    for name in &touched {
-        let Some(learner) = store::learner_by_name(&tx, name)? else {
-            continue;
-        };
-        let scheduler = Scheduler::new(learner.settings())?;
-        let log = store::study_log(&tx, learner.id)?;
-        let states = replay(&scheduler, &log, &super::calendar(&learner))?;
-        store::replace_states(&tx, learner.id, &states)?;
-    }
-    tx.commit()?;
-    for (file, name, r, f) in &reports {
-        super::say(&format!(
-            "Imported {file} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here), {} new flag(s) ({} updated, {} already here).",
-            r.reviews_added,
-            r.reviews_known,
-            r.attempts_added,
-            r.attempts_known,
-            f.added,
-            f.updated,
-            f.known
-        ));
-        if r.attempts_added > 0 {
-            super::say_item(
-                "note: ",
-                &format!(
-                    "exam attempts from a bundle were sat on {name}'s own machine: they are marked unsupervised in `detente exam results`, and grade exports leave them out unless given --include-unsupervised"
-                ),
-            );
+                report(&done);
+                imported.push(done);
+            }
+            Err(e @ (Error::InvalidData(_) | Error::Io { .. })) => {
+                drop(tx);
+                // One line per refused bundle, as an error is printed: `detente: FILE: reason`.
+                super::say_line(&format!("detente: {e}"));
+                refused.push((file.display().to_string(), e.to_string()));
+            }
+            Err(e) => return Err(e),
         }
     }
     if ctx.json {
-        let json: Vec<_> = reports
+        let json: Vec<_> = imported
             .iter()
-            .map(|(file, name, r, f)| serde_json::json!({"file": file, "learner": name, "merged": r, "flags": f}))
+            .map(|d| serde_json::json!({"file": d.file, "learner": d.learner, "merged": d.merged, "flags": d.flags}))
+            .chain(
+                refused
+                    .iter()
+                    .map(|(file, why)| serde_json::json!({"file": file, "refused": why})),
+            )
             .collect();
         super::print_json(&json)?;
     }
-    Ok(0)
+    if refused.is_empty() {
+        return Ok(0);
+    }
+    if !imported.is_empty() {
+        super::say(&format!(
+            "Imported {} bundle(s); refused {}: {}.",
+            imported.len(),
+            refused.len(),
+            refused
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(crate::error::exit::DATA)
+}
+
+/// Prints what importing one bundle did.
+fn report(d: &Imported) {
+    for w in &d.warnings {
+        super::say_item("warning: ", w);
+    }
+    let (r, f, name) = (&d.merged, &d.flags, &d.learner);
+    super::say(&format!(
+        "Imported {} for {name}: {} new review(s) ({} already here), {} new exam attempt(s) ({} already here), {} new flag(s) ({} updated, {} already here).",
+        d.file,
+        r.reviews_added,
+        r.reviews_known,
+        r.attempts_added,
+        r.attempts_known,
+        f.added,
+        f.updated,
+        f.known
+    ));
+    if r.attempts_added > 0 {
+        super::say_item(
+            "note: ",
+            &format!(
+                "exam attempts from a bundle were sat on {name}'s own machine: they were re-scored here from their answers by this database's exam definitions, are shown apart in `detente exam results`, never use up {name}'s supervised attempts, and are left out of grades, pass/fail, item analysis and grade exports unless given --include-unsupervised"
+            ),
+        );
+    }
+    if r.answers_not_counted > 0 {
+        super::say_item(
+            "note: ",
+            &format!(
+                "{} answer(s) of those attempts did not count: not on a question of the exam here, repeated, or after its deadline",
+                r.answers_not_counted
+            ),
+        );
+    }
+    if r.attempts_open > 0 {
+        super::say_item(
+            "note: ",
+            &format!(
+                "{} exam attempt(s) still open on {name}'s machine were left for a later bundle",
+                r.attempts_open
+            ),
+        );
+    }
+}
+
+/// Checks and merges one bundle in `tx`, then recomputes its learner's card states; any refusal is an
+/// `InvalidData` naming the file (the caller rolls the transaction back).
+fn import_one(
+    tx: &Transaction<'_>,
+    file: &Path,
+    now: i64,
+    accept_unenrolled: bool,
+) -> Result<Imported> {
+    let c = check(tx, file, accept_unenrolled)?;
+    let name = c.file.display().to_string();
+    let learner = match learner_for(tx, &c.bundle.learner)? {
+        Some(l) => {
+            let fill = missing_identity(tx, &l, &c.bundle.learner)?;
+            store::set_identity(tx, l.id, &fill)?;
+            l
+        }
+        None => {
+            let mut l = store::add_learner(tx, &c.bundle.learner.name, now)?.ok_or_else(|| {
+                Error::Usage(format!("cannot create learner {}", c.bundle.learner.name))
+            })?;
+            l.new_per_day = c.bundle.learner.new_per_day;
+            l.reviews_per_day = c.bundle.learner.reviews_per_day;
+            l.desired_retention = c.bundle.learner.desired_retention.clamp(0.7, 0.99) as f32;
+            l.rollover_hour = c.bundle.learner.rollover_hour.min(23);
+            store::update_learner(tx, &l)?;
+            store::set_identity(tx, l.id, &c.bundle.learner.identity())?;
+            l
+        }
+    };
+    if c.unenrolled {
+        store::mark_unverified(tx, learner.id, now)?;
+    }
+    let mut merged = MergeReport::default();
+    let reviews: Vec<(i64, &BundleReview)> =
+        c.reviews.iter().copied().zip(&c.bundle.reviews).collect();
+    store::merge_reviews(tx, learner.id, &reviews, &mut merged)?;
+    let mut attempts = Vec::new();
+    for r in c.attempts {
+        match r {
+            Rescore::Closed {
+                attempt,
+                answers,
+                not_counted,
+            } => {
+                if !store::attempt_known(tx, &attempt.exam_id, learner.id, attempt.started_at)? {
+                    merged.answers_not_counted += not_counted;
+                }
+                attempts.push((attempt, answers));
+            }
+            Rescore::StillOpen => merged.attempts_open += 1,
+        }
+    }
+    store::merge_attempts(tx, learner.id, &attempts, &mut merged)?;
+    let flag_rows: Vec<(i64, &BundleFlag)> = c.flags.iter().copied().zip(&c.bundle.flags).collect();
+    let flags = store::merge_flags(tx, learner.id, &flag_rows)?;
+    // The cap holds for the learner's flags here, this bundle's and earlier ones' together.
+    for (deck, card, n) in store::flags_over_cap(tx, learner.id, bundle::MAX_FLAGS_PER_CARD)? {
+        bundle::flag_cap(&deck, &card, n).map_err(|e| {
+            Error::InvalidData(format!(
+                "{name}: {e} (with those already here); nothing of it was imported"
+            ))
+        })?;
+    }
+    // Progress is recomputable: the learner's states are what their merged study log implies.
+    let scheduler = Scheduler::new(learner.settings())?;
+    let log = store::study_log(tx, learner.id)?;
+    let states = replay(&scheduler, &log, &super::calendar(&learner))?;
+    store::replace_states(tx, learner.id, &states)?;
+    Ok(Imported {
+        file: name,
+        learner: learner.name,
+        merged,
+        flags,
+        warnings: c.warnings,
+    })
 }

@@ -140,8 +140,9 @@ pub(super) fn learner_stats(
     Ok(stats)
 }
 
-/// Every learner's mastery and activity: a pass over each learner's card states (the cards' decks and themes are
-/// gathered once), and one pass over the review log for everyone's recent activity.
+/// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states (the cards'
+/// decks and themes are gathered once), one pass over the review log for everyone's recent activity, and one query
+/// each for the exam scores, the exam activity and the open flags.
 pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
     let cards = store::stat_cards(&store.conn, filter)?;
     let ids = stats::ById::new(cards.iter().map(|c| c.id));
@@ -167,18 +168,41 @@ pub(super) fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64)
             a.1 = Some(a.1.map_or(day, |last| last.max(day)));
         }
     })?;
-    let mut class = stats::ClassBuilder::new(by);
-    for (p, l) in learners.iter().enumerate() {
+    let exams = store::exams(&store.conn)?
+        .into_iter()
+        .map(|e| stats::ClassExam {
+            id: e.id,
+            title: e.title,
+        })
+        .collect();
+    let mut beyond: Vec<stats::Beyond> = vec![stats::Beyond::default(); learners.len()];
+    for (learner, exam, score) in store::best_supervised_scores(&store.conn)? {
+        if let Some(p) = places.position(learner) {
+            beyond[p].exam_scores.insert(exam, score);
+        }
+    }
+    for (learner, at) in store::last_exam_activity(&store.conn)? {
+        if let Some(p) = places.position(learner) {
+            beyond[p].last_exam_day = Some(calendar(&learners[p]).day_of_ms(at));
+        }
+    }
+    for (learner, open) in store::open_flag_counts(&store.conn)? {
+        if let Some(p) = places.position(learner) {
+            beyond[p].open_flags = open;
+        }
+    }
+    let mut class = stats::ClassBuilder::new(by).exams(exams);
+    for ((p, l), beyond) in learners.iter().enumerate().zip(beyond) {
         let states = store::memory_states(&store.conn, l.id)?;
         let mastery = index.mastery(
             states,
             &Scheduler::new(l.settings())?,
-            now,
+            stats::horizon(now),
             &titles,
             &themes,
         );
         let (recent, last) = activity[p];
-        class.add_mastery(&l.name, mastery, recent, last, today[p]);
+        class.add_mastery(&l.name, mastery, recent, last, today[p], beyond);
     }
     Ok(class.finish())
 }

@@ -1,7 +1,8 @@
 //! Item analysis, pure statistics: per question, how many answered it, its facility (mean credit, partial credit
 //! counted), its discrimination (mean credit of the upper 27% of respondents by total score minus that of the lower
 //! 27%), and for `choice` questions how often each option was picked. Questions that look broken (negative
-//! discrimination, or a distractor picked more often than the answer) are flagged and listed first.
+//! discrimination, or a distractor picked more often than the answer) are flagged and listed first, once they have
+//! [`MIN_ANSWERS_TO_FLAG`] answers.
 
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -60,6 +61,11 @@ pub struct ItemStats {
 /// The share of respondents in each of the upper and lower groups.
 pub const GROUP_SHARE: f64 = 0.27;
 
+/// An item is flagged only with at least this many answers. With fewer, the upper and lower 27% groups hold one or
+/// two respondents each, so one answer alone decides the sign of discrimination, and one pick makes a distractor
+/// "more popular" than the answer; from 10 the groups hold 3 each. Every item's figures are still shown, with its n.
+pub const MIN_ANSWERS_TO_FLAG: u32 = 10;
+
 /// Upper minus lower 27% mean credit, over the respondents of one item ranked by their total score. Ties in the
 /// total are broken by respondent id, so the result is reproducible.
 pub fn discrimination(responses: &[Response], totals: &HashMap<i64, f64>) -> Option<f64> {
@@ -94,7 +100,8 @@ pub fn analyse(items: &[Item], totals: &HashMap<i64, f64>) -> Vec<ItemStats> {
                 item.responses.iter().map(|r| r.credit).sum::<f64>() / f64::from(answered);
             let discrimination = discrimination(&item.responses, totals);
             let mut flags = Vec::new();
-            if discrimination.is_some_and(|d| d < 0.0) {
+            let enough = answered >= MIN_ANSWERS_TO_FLAG;
+            if enough && discrimination.is_some_and(|d| d < 0.0) {
                 flags.push(
                     "negative discrimination: weaker students do better than stronger ones".into(),
                 );
@@ -122,7 +129,10 @@ pub fn analyse(items: &[Item], totals: &HashMap<i64, f64>) -> Vec<ItemStats> {
                     .map(|o| o.picked)
                     .max()
                     .unwrap_or(0);
-                for o in options.iter().filter(|o| !o.correct && o.picked > right) {
+                for o in options
+                    .iter()
+                    .filter(|o| enough && !o.correct && o.picked > right)
+                {
                     flags.push(format!(
                         "distractor \"{}\" picked more often ({}) than the answer ({right})",
                         o.option, o.picked
@@ -218,6 +228,36 @@ mod tests {
         assert_eq!(stats[1].discrimination, Some(1.0));
         assert!(stats[1].flags.is_empty());
         assert!((stats[1].facility - 0.5).abs() < 1e-9);
+    }
+
+    /// Attack: the same broken-looking answers from 9 respondents (one short of the minimum) are shown, with
+    /// their n, but not flagged; from 10 they are.
+    #[test]
+    fn an_item_is_flagged_only_with_enough_answers() {
+        let item = |n: i64| Item {
+            card_id: 1,
+            label: "d/x".into(),
+            kind: "choice".into(),
+            prompt: "x".into(),
+            choices: vec!["A".into(), "B".into()],
+            answer: Some("A".into()),
+            responses: (1..=n)
+                .map(|i| {
+                    if i <= 2 {
+                        r(i, 1.0, Some("A"))
+                    } else {
+                        r(i, 0.0, Some("B"))
+                    }
+                })
+                .collect(),
+        };
+        let totals: HashMap<i64, f64> = (1..=10).map(|i| (i, i as f64)).collect();
+        let few = analyse(&[item(9)], &totals);
+        assert_eq!(few[0].answered, 9);
+        assert!(few[0].discrimination.is_some_and(|d| d < 0.0));
+        assert!(few[0].flags.is_empty(), "{:?}", few[0].flags);
+        let enough = analyse(&[item(i64::from(MIN_ANSWERS_TO_FLAG))], &totals);
+        assert_eq!(enough[0].flags.len(), 2, "{:?}", enough[0].flags);
     }
 
     #[test]

@@ -23,19 +23,27 @@ pub fn canvas_title(title: &str) -> String {
     t.to_string()
 }
 
-/// The study column titles of a deck, in order: cards studied, mastery, days active, last activity. In Moodle,
-/// whose grades must not exceed 100 (`gradevaluetoobig`), cards studied is a percentage of the deck.
+/// The study column titles of a deck, in order: cards studied, mastery, days active, last activity, each saying it is
+/// self-reported study (what the learner did on their own, unlike a supervised exam score) and mastery saying its
+/// horizon, the same for every learner ([`crate::stats::HORIZON_DAYS`]). In Moodle, whose grades must not exceed 100
+/// (`gradevaluetoobig`), cards studied is a percentage of the deck.
 pub fn deck_titles(deck: &str, layout: Layout) -> [String; 4] {
+    let deck = format!("{deck} (self-reported study)");
     [
         if layout == Layout::Moodle {
             format!("{deck}: cards studied %")
         } else {
             format!("{deck}: cards studied")
         },
-        format!("{deck}: mastery %"),
+        format!("{deck}: {} %", mastery_name()),
         format!("{deck}: days active"),
         format!("{deck}: last activity"),
     ]
+}
+
+/// "mastery in 30 days": the mastery figure with its horizon, in every export's column or assessment name.
+pub fn mastery_name() -> String {
+    format!("mastery in {} days", crate::stats::HORIZON_DAYS)
 }
 
 pub(super) fn write_wide<W: Write>(

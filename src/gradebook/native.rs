@@ -1,5 +1,5 @@
 //! detente's native grade layout: one long row per learner and assessment (each exam, and each deck's cards
-//! studied, mastery and days active), with every identifier the learner has.
+//! studied, mastery and days active, named as self-reported study), with every identifier the learner has.
 
 use super::cells::{percent, text, timestamp};
 use super::{Sheet, Student, neutralize, number};
@@ -43,7 +43,7 @@ pub(super) fn write_native<W: Write>(
             row.extend([String::new(), neutralize(&exam.native_name())]);
             match result {
                 Some(r) => row.extend([
-                    r.attempt.map(|a| a.to_string()).unwrap_or_default(),
+                    r.attempt.clone().unwrap_or_default(),
                     number(r.fraction * exam.points),
                     number(exam.points),
                     number(r.fraction * 100.0),
@@ -62,6 +62,7 @@ pub(super) fn write_native<W: Write>(
         for (deck, d) in sheet.decks.iter().zip(&s.decks) {
             let done = d.last_activity_ms.map(timestamp).unwrap_or_default();
             let mastery = number(d.mastery * 100.0);
+            let mastery_name = super::lms::mastery_name();
             for (assessment, score, max, pct) in [
                 (
                     "cards studied",
@@ -70,7 +71,12 @@ pub(super) fn write_native<W: Write>(
                     number(percent(d.studied, deck.items)),
                 ),
                 // Mastery is a percentage already: out of 100.
-                ("mastery", mastery.clone(), "100".to_string(), mastery),
+                (
+                    mastery_name.as_str(),
+                    mastery.clone(),
+                    "100".to_string(),
+                    mastery,
+                ),
                 (
                     "days active",
                     d.days_active.to_string(),
@@ -81,7 +87,7 @@ pub(super) fn write_native<W: Write>(
                 let mut row: Vec<String> = person.to_vec();
                 row.extend([
                     neutralize(&deck.id),
-                    assessment.to_string(),
+                    format!("{assessment} (self-reported study)"),
                     String::new(),
                     score,
                     max,

@@ -18,12 +18,13 @@ pub struct ExamScore {
 }
 
 /// An exam's grade for one learner, as a share of the maximum.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ExamResult {
     /// 0 to 1.
     pub fraction: f64,
-    /// The attempt the grade is from; `None` for a mean.
-    pub attempt: Option<i64>,
+    /// The attempt the grade is from, as shown ("2", or "1 (unsupervised)" for one brought in a bundle); `None`
+    /// for a mean.
+    pub attempt: Option<String>,
     /// When the counted attempt (for a mean, the last one) closed.
     pub closed_at_ms: UnixMs,
 }
@@ -32,7 +33,8 @@ pub struct ExamResult {
 /// shares of the maximum). `None` without a closed attempt. An unknown method counts as `highest`.
 pub fn graded(grading: &str, attempts: &[&ExamScore]) -> Option<ExamResult> {
     let mut attempts = attempts.to_vec();
-    attempts.sort_by_key(|a| a.number);
+    // In the order they were sat: "last" is the latest attempt, of either kind when unsupervised ones count.
+    attempts.sort_by_key(|a| (a.closed_at, a.number));
     let shares: Vec<f64> = attempts
         .iter()
         .map(|a| {
@@ -48,7 +50,14 @@ pub fn graded(grading: &str, attempts: &[&ExamScore]) -> Option<ExamResult> {
     let closed = attempts[counted.unwrap_or(attempts.len() - 1)];
     Some(ExamResult {
         fraction,
-        attempt: counted.map(|i| attempts[i].number),
+        attempt: counted.map(|i| {
+            let a = attempts[i];
+            if a.unsupervised {
+                format!("{} (unsupervised)", a.number)
+            } else {
+                a.number.to_string()
+            }
+        }),
         closed_at_ms: closed.closed_at,
     })
 }
@@ -94,8 +103,9 @@ pub struct DeckColumn {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct DeckResult {
     pub studied: u32,
-    /// Mastery as `detente stats` computes it ([`crate::stats::mastery`]): the mean predicted recall now of the
-    /// deck's active items, new ones counting 0; 0 to 1.
+    /// Mastery as `detente stats` computes it ([`crate::stats::card_mastery`]): the recall predicted
+    /// [`crate::stats::HORIZON_DAYS`] ahead (the same horizon for every learner), averaged over the deck's active
+    /// items, unseen ones and those in (re)learning steps counting 0; 0 to 1.
     pub mastery: f64,
     pub days_active: u32,
     pub last_activity_ms: Option<crate::time::UnixMs>,
@@ -134,10 +144,37 @@ mod tests {
         };
         let (one, two, three) = (a(1, 6.0), a(2, 9.0), a(3, 3.0));
         let all = [&one, &two, &three];
-        assert_eq!(graded("highest", &all).map(|r| r.attempt), Some(Some(2)));
+        assert_eq!(
+            graded("highest", &all).map(|r| r.attempt),
+            Some(Some("2".to_string()))
+        );
         assert_eq!(graded("last", &all).map(|r| r.fraction), Some(0.3));
         let mean = graded("mean", &all).expect("mean");
         assert!((mean.fraction - 0.6).abs() < 1e-9);
         assert_eq!(graded("mean", &[]), None);
+    }
+
+    /// An attempt brought in a bundle, counted with `--include-unsupervised`: "last" is the latest sat, whatever
+    /// its kind's numbering, and the attempt column says which kind it was.
+    #[test]
+    fn last_is_the_latest_sat_and_an_unsupervised_attempt_says_so() {
+        let supervised = ExamScore {
+            learner_id: 1,
+            number: 2,
+            score: 4.0,
+            max_score: 10.0,
+            closed_at: UnixMs::from_secs(100),
+            unsupervised: false,
+        };
+        let later = ExamScore {
+            number: 1,
+            score: 9.0,
+            closed_at: UnixMs::from_secs(200),
+            unsupervised: true,
+            ..supervised.clone()
+        };
+        let last = graded("last", &[&later, &supervised]).expect("last");
+        assert_eq!(last.fraction, 0.9);
+        assert_eq!(last.attempt.as_deref(), Some("1 (unsupervised)"));
     }
 }

@@ -4,12 +4,16 @@
 //! Until the exam's day, for the cards in its scope:
 //! - New cards are introduced in time: [`ExamDate::new_today`] is how many to introduce today so that every card
 //!   still new is seen at least `lead_days` (D, default 3) days before the exam, spread evenly over the days left.
-//! - [`apply`]: a review interval that would carry the next review past the exam day, with the predicted recall on
-//!   that day below the target retention, is shortened to the last day whose predicted recall is still at least the
-//!   target. Intervals that end on or before the exam day, or whose recall on the day is high enough, are left
-//!   alone. The shortened interval is not fuzzed: fuzz could only move it past that last day, or earlier for
-//!   nothing; the fuzz of the ordinary interval (drawn from the card and its review count) is unchanged, so a
-//!   replay reproduces both.
+//! - [`apply`]: a review interval that would carry the next review onto the exam day or past it, with the predicted
+//!   recall on the exam morning (before that day's study) below the target retention, is shortened to the last day
+//!   before the exam whose predicted recall is still at least the target (tomorrow, when even that is below it).
+//!   Intervals that end before the exam day (the rule looks again at that review), or whose recall on the exam
+//!   morning is high enough, are left alone; so is an answer on the exam's eve, which has no day before the exam
+//!   left to move to: the rule never shortens an interval onto the exam day itself. So a learner who keeps to the
+//!   plan meets the exam with every card in scope at the target or above, as the scheduler predicts it, except a
+//!   card answered on the eve that even a day's wait takes below it. The shortened interval is not fuzzed: fuzz
+//!   could only move it past that last day, or earlier for nothing; the fuzz of the ordinary interval (drawn from
+//!   the card and its review count) is unchanged, so a replay reproduces both.
 //!
 //! On and after the exam's day the ordinary schedule resumes; cards outside every scope are never touched; cram
 //! moves no schedule at all. The review log records the exam day in force and, when the rule shortened an
@@ -221,12 +225,14 @@ pub fn apply(
         return None;
     }
     let to_exam = exam.days_left(today);
-    if i64::from(state.interval) <= to_exam {
+    // Due before the exam: the rule looks again when the card is answered then.
+    if i64::from(state.interval) < to_exam {
         return None;
     }
     let target = scheduler.settings.desired_retention;
     let recall = |days: i64| scheduler.retrievability(state, days as f32);
-    if recall(to_exam) >= target {
+    // Ready on the exam morning as it is; or answered on the exam's eve, with no day before the exam to move to.
+    if recall(to_exam) >= target || to_exam < 2 {
         return None;
     }
     // The last day before the exam whose predicted recall is still at least the target (recall falls with time),
@@ -304,6 +310,55 @@ mod tests {
     }
 
     #[test]
+    fn a_card_due_on_the_exam_day_below_target_comes_the_day_before_it_or_earlier() {
+        let s = scheduler();
+        // Due on the exam's day itself (interval = days left), recall that morning below the target: the old
+        // rule's `interval <= days left` never looked at it.
+        let exam = ExamDate {
+            day: TODAY.plus(14),
+            lead_days: 3,
+        };
+        let mut out = review(10.0, 14, TODAY);
+        assert!(s.retrievability(&out.state, 14.0) < 0.9);
+        assert_eq!(apply(&s, &mut out, &exam, &cal()), Some(14));
+        assert_eq!(out.state.interval, 10);
+        assert_eq!(out.state.due, cal().start_of(TODAY.plus(10)));
+        // Due on the exam's day with recall that morning still high enough: left alone.
+        let exam = ExamDate {
+            day: TODAY.plus(8),
+            lead_days: 3,
+        };
+        let mut out = review(10.0, 8, TODAY);
+        let before = out;
+        assert_eq!(apply(&s, &mut out, &exam, &cal()), None);
+        assert_eq!(out, before);
+    }
+
+    #[test]
+    fn on_the_exam_eve_nothing_is_shortened_onto_the_exam_day() {
+        let s = scheduler();
+        let exam = ExamDate {
+            day: TODAY.plus(1),
+            lead_days: 3,
+        };
+        // A 2-day interval the day before the exam, recall a day on below the target: the old rule made it 1,
+        // the exam's day itself. There is no day before the exam left; the interval stays as it was.
+        let mut out = review(0.5, 2, TODAY);
+        assert!(s.retrievability(&out.state, 1.0) < 0.9);
+        let before = out;
+        assert_eq!(apply(&s, &mut out, &exam, &cal()), None);
+        assert_eq!(out, before);
+        // Two days out, the same card comes tomorrow, the exam's eve.
+        let exam = ExamDate {
+            day: TODAY.plus(2),
+            lead_days: 3,
+        };
+        let mut out = review(0.5, 3, TODAY);
+        assert_eq!(apply(&s, &mut out, &exam, &cal()), Some(3));
+        assert_eq!(out.state.interval, 1);
+    }
+
+    #[test]
     fn an_interval_is_left_alone_when_recall_on_the_exam_day_is_high_enough() {
         let s = scheduler();
         // Past the exam, but the exam comes 5 days on, when recall is still above 0.9.
@@ -341,11 +396,14 @@ mod tests {
                     let next = day.plus(i64::from(out.state.interval));
                     let recall_on_day =
                         s.retrievability(&out.state, exam.day.days_since(day) as f32);
+                    let eve = day.plus(1) == exam.day;
                     assert!(
-                        next <= exam.day || recall_on_day >= 0.9,
+                        next < exam.day || recall_on_day >= 0.9 || eve,
                         "S {stability}, interval {interval} on day {day}: next {next}"
                     );
                     assert!(out.state.interval >= 1 && out.state.interval <= interval);
+                    // A shortened interval ends before the exam, never on it.
+                    assert!(out.state.interval == interval || next < exam.day);
                 }
             }
         }

@@ -1,5 +1,6 @@
-//! The class view: one row per learner with their mastery per deck or theme and their recent activity, the class's
-//! mean per column, and the weakest columns first; built one learner at a time by [`ClassBuilder`].
+//! The class view: one row per learner with their mastery per deck or theme, their recent activity (study reviews,
+//! exam attempts and answers), their best supervised exam scores and their open flags, the class's mean per column,
+//! and the weakest columns first; built one learner at a time by [`ClassBuilder`].
 
 use super::{CardInfo, Mastery, ReviewInfo, mastery};
 use crate::schedule::{Calendar, CardState, Scheduler};
@@ -22,8 +23,29 @@ pub struct ClassRow {
     /// Mastery per column, in the order of [`Class::columns`] (0 to 1).
     pub mastery: Vec<f64>,
     pub reviews_7_days: u32,
-    /// The last calendar day with a review, if any.
+    /// The last calendar day with a review, an exam attempt started or closed, or an exam answer, if any.
     pub last_active_day: Option<Day>,
+    /// Per exam of [`Class::exams`], the best closed supervised attempt as a share of its maximum (0 to 1); `None`
+    /// when the learner has none.
+    pub exam_scores: Vec<Option<f64>>,
+    /// Flags the learner raised that are still open.
+    pub open_flags: u32,
+}
+
+/// An exam column of the class view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassExam {
+    pub id: String,
+    pub title: String,
+}
+
+/// What a learner did besides study, for their class row: their best closed supervised attempt per exam id (a
+/// share of the maximum), their last day of exam activity, and their open flags.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Beyond {
+    pub exam_scores: BTreeMap<String, f64>,
+    pub last_exam_day: Option<Day>,
+    pub open_flags: u32,
 }
 
 /// A class column: a deck or a theme, with the class's mean mastery of it.
@@ -40,6 +62,8 @@ pub struct Class {
     pub by: GroupBy,
     pub today_day: Day,
     pub columns: Vec<ClassColumn>,
+    /// The exams loaded, in id order; each row has a score (or none) per exam.
+    pub exams: Vec<ClassExam>,
     pub rows: Vec<ClassRow>,
     /// Column keys from the weakest (lowest class mean) to the strongest.
     pub weakest: Vec<String>,
@@ -69,7 +93,7 @@ pub fn class(
     class.finish()
 }
 
-type LearnerRow = (String, BTreeMap<String, f64>, u32, Option<Day>);
+type LearnerRow = (String, BTreeMap<String, f64>, u32, Option<Day>, Beyond);
 
 /// The class view built one learner at a time, so that a class of 100 learners on 100,000 cards never holds more
 /// than one learner's cards.
@@ -77,8 +101,9 @@ type LearnerRow = (String, BTreeMap<String, f64>, u32, Option<Day>);
 pub struct ClassBuilder {
     by: GroupBy,
     columns: BTreeMap<String, (String, f64)>,
-    /// Name, mastery by column, reviews in the last 7 days, last active day.
+    /// Name, mastery by column, reviews in the last 7 days, last day with a review, the rest.
     per_learner: Vec<LearnerRow>,
+    exams: Vec<ClassExam>,
     today_day: Day,
 }
 
@@ -88,8 +113,15 @@ impl ClassBuilder {
             by,
             columns: BTreeMap::new(),
             per_learner: Vec::new(),
+            exams: Vec::new(),
             today_day: Day(0),
         }
+    }
+
+    /// The exam columns (every exam loaded, whether or not anyone sat it).
+    pub fn exams(mut self, exams: Vec<ClassExam>) -> Self {
+        self.exams = exams;
+        self
     }
 
     /// Adds one learner's row.
@@ -126,19 +158,20 @@ impl ClassBuilder {
         (deck_titles, themes): (&BTreeMap<String, String>, &BTreeMap<String, String>),
     ) {
         let today = calendar.day_of(now);
-        let mastery = mastery(cards, scheduler, now, deck_titles, themes);
+        let mastery = mastery(cards, scheduler, super::horizon(now), deck_titles, themes);
         self.add_mastery(
             name,
             mastery,
             reviews.iter().filter(|r| r.day > today - 7).count() as u32,
             reviews.iter().map(|r| r.day).max(),
             today,
+            Beyond::default(),
         );
     }
 
     /// Adds one learner's row from their mastery by deck and by theme (as [`mastery()`] or
     /// [`super::MasteryIndex::mastery`] gives it), their reviews in the 7 days ending `today` and their last active
-    /// day.
+    /// day with a review, and what they did [`Beyond`] study.
     pub fn add_mastery(
         &mut self,
         name: &str,
@@ -146,6 +179,7 @@ impl ClassBuilder {
         reviews_7_days: u32,
         last_active_day: Option<Day>,
         today: Day,
+        beyond: Beyond,
     ) {
         self.today_day = today;
         let rows = match self.by {
@@ -159,8 +193,13 @@ impl ClassBuilder {
                 .1 += m.mastery;
         }
         let values: BTreeMap<String, f64> = rows.into_iter().map(|m| (m.key, m.mastery)).collect();
-        self.per_learner
-            .push((name.to_string(), values, reviews_7_days, last_active_day));
+        self.per_learner.push((
+            name.to_string(),
+            values,
+            reviews_7_days,
+            last_active_day,
+            beyond,
+        ));
     }
 
     /// The class: columns with the class mean, one row per learner, the weakest columns first.
@@ -175,18 +214,24 @@ impl ClassBuilder {
                 mean: sum / n,
             })
             .collect();
+        let exams = self.exams;
         let rows = self
             .per_learner
             .into_iter()
             .map(
-                |(learner, values, reviews_7_days, last_active_day)| ClassRow {
+                |(learner, values, reviews_7_days, last_review_day, beyond)| ClassRow {
                     learner,
                     mastery: columns
                         .iter()
                         .map(|c| values.get(&c.key).copied().unwrap_or(0.0))
                         .collect(),
                     reviews_7_days,
-                    last_active_day,
+                    last_active_day: last_review_day.max(beyond.last_exam_day),
+                    exam_scores: exams
+                        .iter()
+                        .map(|e| beyond.exam_scores.get(&e.id).copied())
+                        .collect(),
+                    open_flags: beyond.open_flags,
                 },
             )
             .collect();
@@ -197,6 +242,7 @@ impl ClassBuilder {
             by: self.by,
             today_day: self.today_day,
             columns,
+            exams,
             rows,
             weakest,
         }

@@ -225,7 +225,7 @@ pub fn compute(input: &Input<'_>) -> Stats {
             .iter()
             .map(|c| (c.deck_id.as_str(), c.tags.as_slice(), c.state)),
         input.scheduler,
-        input.now,
+        super::horizon(input.now),
         input.deck_titles,
         input.themes,
     );

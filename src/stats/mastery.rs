@@ -1,12 +1,24 @@
-//! Mastery: the mean retrievability now over a deck's or a theme's active cards, new cards counting 0. [`mastery`]
-//! computes it from the cards; [`MasteryIndex`] gives the same figures from a learner's states alone, for a class.
+//! Mastery, defined once here; every view and export of it (`stats`, `report --html`, `stats --class`, the grade
+//! exports) calls [`card_mastery`] through [`mastery`] or [`MasteryIndex`].
+//!
+//! **Mastery of a card** is the recall FSRS predicts for it at a horizon, [`HORIZON_DAYS`] (30) days from now
+//! ([`horizon`]), for a card in the review phase (learned, and its last answer was right); a card never seen, or in
+//! learning or relearning steps (not yet learned, or its last answer was wrong) counts 0. **Mastery of a deck or a
+//! theme** is the mean of its active cards' mastery. So:
+//! - a failed answer never raises it: the card goes to (relearning) steps and counts 0, a new card failed at first
+//!   sight included (it goes to learning steps);
+//! - a right answer never lowers it: FSRS never lowers a card's stability on Hard, Good or Easy (the same-day rule
+//!   included) and the prediction is then made from the answer's moment, which is later than the last one.
+//!
+//! Both hold for detente's learning and relearning steps (a failure always enters them); the property tests below
+//! check them over random review histories, card by card and averaged over a deck.
 
 use super::ById;
-use crate::schedule::{CardState, Scheduler};
+use crate::schedule::{CardState, Phase, Scheduler};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Mean retrievability now over a group of cards.
+/// Mean mastery over a group of cards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mastery {
     /// The deck id or theme tag.
@@ -19,22 +31,39 @@ pub struct Mastery {
     pub mastery: f64,
 }
 
-/// Retrievability of a card now: 0 for new cards.
-pub fn retrievability_now(scheduler: &Scheduler, state: Option<&CardState>, now: i64) -> f64 {
+/// Days ahead mastery predicts recall at, the same for every learner and every view and export.
+pub const HORIZON_DAYS: i64 = 30;
+
+/// The moment (Unix seconds) mastery predicts recall at, [`HORIZON_DAYS`] after `now`.
+pub fn horizon(now: i64) -> i64 {
+    now.saturating_add(HORIZON_DAYS * 86_400)
+}
+
+/// The stability range FSRS keeps a card in; a stored state outside it (a damaged or foreign row) is read inside
+/// it, as FSRS itself reads it when the card is next answered.
+const STABILITY: (f32, f32) = (0.001, 36_500.0);
+
+/// A card's mastery: the recall predicted at `at` (Unix seconds, see [`horizon`]) for a card in the review phase,
+/// 0 for a new card or one in learning or relearning steps.
+pub fn card_mastery(scheduler: &Scheduler, state: Option<&CardState>, at: i64) -> f64 {
     match state {
-        None => 0.0,
-        Some(s) => {
-            let days = (now - s.last_review).max(0) as f32 / 86_400.0;
-            f64::from(scheduler.retrievability(s, days))
+        Some(s) if s.phase == Phase::Review && s.stability.is_finite() => {
+            let s = CardState {
+                stability: s.stability.clamp(STABILITY.0, STABILITY.1),
+                ..*s
+            };
+            let days = at.saturating_sub(s.last_review).max(0) as f32 / 86_400.0;
+            f64::from(scheduler.retrievability(&s, days))
         }
+        _ => 0.0,
     }
 }
 
-/// Mastery per deck (in deck-id order) and per theme (in theme order; themes no card carries are left out).
+/// Mastery at `at` ([`horizon`]) per deck (in deck-id order) and per theme (in theme order; themes no card carries are left out).
 pub fn mastery<'c>(
     cards: impl IntoIterator<Item = (&'c str, &'c [String], Option<CardState>)>,
     scheduler: &Scheduler,
-    now: i64,
+    at: i64,
     deck_titles: &BTreeMap<String, String>,
     themes: &BTreeMap<String, String>,
 ) -> (Vec<Mastery>, Vec<Mastery>) {
@@ -47,7 +76,7 @@ pub fn mastery<'c>(
     let mut decks: BTreeMap<&str, Acc> = BTreeMap::new();
     let mut by_theme: BTreeMap<&str, Acc> = BTreeMap::new();
     for (deck, tags, state) in cards {
-        let r = retrievability_now(scheduler, state.as_ref(), now);
+        let r = card_mastery(scheduler, state.as_ref(), at);
         let studied = u32::from(state.is_some());
         let add = |acc: &mut Acc| {
             acc.cards += 1;
@@ -91,6 +120,47 @@ pub fn mastery<'c>(
         })
         .collect();
     (deck_rows, theme_rows)
+}
+
+/// Mastery per deck from a learner's states streamed one at a time with their deck, holding one sum per deck and
+/// never the cards: what a grade export needs for a class of 100 learners on 100,000 cards. The figures are
+/// [`mastery`]'s (the same [`card_mastery`] summed per deck, divided by the deck's active cards), up to the order of
+/// the additions.
+#[derive(Debug, Clone)]
+pub struct DeckSums<'s> {
+    scheduler: &'s Scheduler,
+    at: i64,
+    sums: BTreeMap<String, f64>,
+}
+
+impl<'s> DeckSums<'s> {
+    /// Sums for one learner (their `scheduler`) at `at` ([`horizon`]).
+    pub fn new(scheduler: &'s Scheduler, at: i64) -> Self {
+        DeckSums {
+            scheduler,
+            at,
+            sums: BTreeMap::new(),
+        }
+    }
+
+    /// Adds the state of one active card of `deck`.
+    pub fn add(&mut self, deck: &str, state: &CardState) {
+        let m = card_mastery(self.scheduler, Some(state), self.at);
+        match self.sums.get_mut(deck) {
+            Some(sum) => *sum += m,
+            None => {
+                self.sums.insert(deck.to_string(), m);
+            }
+        }
+    }
+
+    /// The mastery of `deck`, which has `cards` active cards (0 for a deck without any).
+    pub fn mastery(&self, deck: &str, cards: u32) -> f64 {
+        match (self.sums.get(deck), cards) {
+            (Some(sum), 1..) => sum / f64::from(cards),
+            _ => 0.0,
+        }
+    }
 }
 
 /// The active cards' decks and themes, gathered once, so that a learner's [`mastery`] is a pass over the cards
@@ -157,7 +227,7 @@ impl MasteryIndex {
         &self,
         states: impl IntoIterator<Item = (i64, CardState)>,
         scheduler: &Scheduler,
-        now: i64,
+        at: i64,
         deck_titles: &BTreeMap<String, String>,
         themes: &BTreeMap<String, String>,
     ) -> (Vec<Mastery>, Vec<Mastery>) {
@@ -165,7 +235,7 @@ impl MasteryIndex {
             .into_iter()
             .filter_map(|(id, s)| {
                 let card = &self.cards[self.by_id.position(id)?];
-                Some((card.0, card, retrievability_now(scheduler, Some(&s), now)))
+                Some((card.0, card, card_mastery(scheduler, Some(&s), at)))
             })
             .collect();
         seen.sort_by_key(|c| c.0);
@@ -213,5 +283,218 @@ impl MasteryIndex {
             })
             .collect();
         (deck_rows, theme_rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schedule::{Calendar, Rating, Settings};
+    use chrono::FixedOffset;
+    use proptest::prelude::*;
+
+    const DAY: i64 = 86_400;
+    const START: i64 = 1_728_216_000;
+
+    fn scheduler() -> Scheduler {
+        Scheduler::new(Settings::default()).unwrap()
+    }
+
+    fn utc() -> Calendar {
+        Calendar::fixed(FixedOffset::east_opt(0).unwrap(), 4)
+    }
+
+    fn rating(n: u8) -> Rating {
+        match n {
+            0 => Rating::Again,
+            1 => Rating::Hard,
+            2 => Rating::Good,
+            _ => Rating::Easy,
+        }
+    }
+
+    /// A gap between two answers: seconds (learning steps, the same day) to a year and more.
+    fn gap() -> impl Strategy<Value = i64> {
+        prop_oneof![0i64..3_600, 0i64..2 * DAY, 0i64..40 * DAY, 0i64..800 * DAY]
+    }
+
+    /// One answer of a history: the gap before it, the rating (0 Again to 3 Easy), the fuzz drawn.
+    fn answer() -> impl Strategy<Value = (i64, u8, Option<f32>)> {
+        (
+            gap(),
+            0u8..4,
+            prop_oneof![Just(None), (0.0f32..1.0).prop_map(Some)],
+        )
+    }
+
+    /// Replays `history` on one card, checking before and after every answer (at the answer's moment) that a
+    /// failure never raised the card's mastery and a right answer never lowered it.
+    fn check_card(history: &[(i64, u8, Option<f32>)]) -> Result<(), TestCaseError> {
+        let (s, cal) = (scheduler(), utc());
+        let mut state: Option<CardState> = None;
+        let mut t = START;
+        for &(gap, r, fuzz) in history {
+            t += gap;
+            let at = horizon(t);
+            let before = card_mastery(&s, state.as_ref(), at);
+            let next = s
+                .answer(state.as_ref(), rating(r), t, &cal, fuzz)
+                .unwrap()
+                .state;
+            let after = card_mastery(&s, Some(&next), at);
+            if r == 0 {
+                prop_assert!(after <= before, "a failure raised {before} to {after}");
+            } else {
+                prop_assert!(
+                    after >= before,
+                    "a right answer lowered {before} to {after}"
+                );
+            }
+            state = Some(next);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Attack: any review history of one card, with same-day answers, long absences and fuzz.
+        #[test]
+        fn a_card_falls_on_failure_and_never_on_success(history in prop::collection::vec(answer(), 1..24)) {
+            check_card(&history)?;
+        }
+
+        /// Attack: answers spread over a deck of five cards; the deck's mean, as `stats` and the exports compute
+        /// it, moves the way the answered card's does.
+        #[test]
+        fn a_deck_falls_on_failure_and_never_on_success(
+            history in prop::collection::vec((0usize..5, answer()), 1..40)
+        ) {
+            let (s, cal) = (scheduler(), utc());
+            let tags: Vec<String> = vec!["theme:t".into()];
+            let mut states: Vec<Option<CardState>> = vec![None; 5];
+            let no_titles = BTreeMap::new();
+            let deck = |states: &[Option<CardState>], at: i64| {
+                let (decks, themes) = mastery(
+                    states.iter().map(|st| ("d", tags.as_slice(), *st)),
+                    &s,
+                    at,
+                    &no_titles,
+                    &no_titles,
+                );
+                (decks[0].mastery, themes[0].mastery)
+            };
+            let mut t = START;
+            for (card, (gap, r, fuzz)) in history {
+                t += gap;
+                let at = horizon(t);
+                let before = deck(&states, at);
+                states[card] = Some(s.answer(states[card].as_ref(), rating(r), t, &cal, fuzz).unwrap().state);
+                let after = deck(&states, at);
+                if r == 0 {
+                    prop_assert!(after.0 <= before.0 && after.1 <= before.1, "failure: {before:?} to {after:?}");
+                } else {
+                    prop_assert!(after.0 >= before.0 && after.1 >= before.1, "success: {before:?} to {after:?}");
+                }
+            }
+        }
+    }
+
+    /// Attack: the grade export's streaming sums against [`mastery`] (what `stats` shows) on the same learner: two
+    /// decks, cards learned, failed, new, in random order; the figures agree.
+    #[test]
+    fn deck_sums_give_the_figures_of_mastery() {
+        let (s, cal) = (scheduler(), utc());
+        let no_tags: Vec<String> = Vec::new();
+        let mut cards: Vec<(&str, Option<CardState>)> = Vec::new();
+        for i in 0..30u32 {
+            let deck = if i % 3 == 0 { "a" } else { "b" };
+            let mut state = None;
+            for k in 0..(i % 5) {
+                let r = if (i + k) % 4 == 0 {
+                    Rating::Again
+                } else {
+                    Rating::Good
+                };
+                let at = START + i64::from(k) * 5 * DAY;
+                state = Some(s.answer(state.as_ref(), r, at, &cal, None).unwrap().state);
+            }
+            cards.push((deck, state));
+        }
+        let at = horizon(START + 40 * DAY);
+        let no_titles = BTreeMap::new();
+        let (decks, _) = mastery(
+            cards.iter().map(|(d, st)| (*d, no_tags.as_slice(), *st)),
+            &s,
+            at,
+            &no_titles,
+            &no_titles,
+        );
+        let mut sums = DeckSums::new(&s, at);
+        for (deck, state) in cards.iter().rev() {
+            if let Some(state) = state {
+                sums.add(deck, state);
+            }
+        }
+        for d in &decks {
+            assert!(d.mastery > 0.0);
+            assert!(
+                (sums.mastery(&d.key, d.cards) - d.mastery).abs() < 1e-12,
+                "{d:?}"
+            );
+        }
+        assert_eq!(sums.mastery("none", 0), 0.0);
+    }
+
+    /// Attack: the case the old definition (recall now) got wrong: a card failed at first sight, or failed after
+    /// a month of good reviews, shows nearly 1 "now"; its mastery must not rise, and must fall from the learned card.
+    #[test]
+    fn failures_at_first_sight_and_after_learning() {
+        let (s, cal) = (scheduler(), utc());
+        let failed = s
+            .answer(None, Rating::Again, START, &cal, None)
+            .unwrap()
+            .state;
+        assert_eq!(card_mastery(&s, Some(&failed), horizon(START)), 0.0);
+        let mut state = None;
+        let mut t = START;
+        for _ in 0..4 {
+            state = Some(
+                s.answer(state.as_ref(), Rating::Good, t, &cal, None)
+                    .unwrap()
+                    .state,
+            );
+            t += 10 * DAY;
+        }
+        let learned = card_mastery(&s, state.as_ref(), horizon(t));
+        assert!(learned > 0.5, "{learned}");
+        let lapsed = s
+            .answer(state.as_ref(), Rating::Again, t, &cal, None)
+            .unwrap()
+            .state;
+        assert_eq!(card_mastery(&s, Some(&lapsed), horizon(t)), 0.0);
+    }
+
+    /// Attack: the horizon is 30 days ahead, not now: a card just learned with a short stability is far below 1.
+    #[test]
+    fn mastery_looks_thirty_days_ahead() {
+        let s = scheduler();
+        let state = CardState {
+            phase: Phase::Review,
+            step: 0,
+            stability: 3.0,
+            difficulty: 5.0,
+            due: START + 3 * DAY,
+            last_review: START,
+            last_day: crate::time::Day(0),
+            interval: 3,
+            reps: 2,
+            lapses: 0,
+            leech: false,
+        };
+        let now = f64::from(s.retrievability(&state, 0.0));
+        let ahead = card_mastery(&s, Some(&state), horizon(START));
+        assert!(now > 0.99 && ahead < 0.8, "{now} {ahead}");
+        assert!((ahead - f64::from(s.retrievability(&state, 30.0))).abs() < 1e-9);
     }
 }

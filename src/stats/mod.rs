@@ -9,7 +9,8 @@
 //!   answered Hard, Good or Easy. A review is young when the interval it was scheduled with was under 21 days.
 //! - The streak counts consecutive days with at least one review, ending today, or yesterday when nothing was
 //!   done yet today (the day is not over).
-//! - Mastery is the mean retrievability now over the active cards of a deck or theme, new cards counting as 0.
+//! - Mastery is the recall predicted 30 days ahead, averaged over the active cards of a deck or theme, unseen cards
+//!   and cards in (re)learning steps counting 0: defined once, in [`mastery`](mastery::card_mastery).
 
 mod activity;
 mod class;
@@ -19,10 +20,12 @@ mod mastery;
 pub mod optimize;
 
 pub use activity::{Heatmap, Rate, Retention, WeekRetention, weekday};
-pub use class::{Class, ClassBuilder, ClassColumn, ClassRow, GroupBy, LearnerData, class};
+pub use class::{
+    Beyond, Class, ClassBuilder, ClassColumn, ClassExam, ClassRow, GroupBy, LearnerData, class,
+};
 pub use inputs::{ById, CardInfo, ReviewInfo, StatCard, with_states};
 pub use learner::{CardCounts, Input, Stats, TimeSpent, TodayCounts, TroubleCard, compute};
-pub use mastery::{Mastery, MasteryIndex, mastery, retrievability_now};
+pub use mastery::{DeckSums, HORIZON_DAYS, Mastery, MasteryIndex, card_mastery, horizon, mastery};
 
 /// Cards with an interval of this many days or more are mature.
 pub const MATURE_DAYS: u32 = 21;

@@ -182,22 +182,6 @@ pub fn exam_exists(conn: &Connection, exam: &str) -> Result<bool> {
         .is_some())
 }
 
-/// When a learner's attempt `number` at an exam started, if this database has it.
-pub fn attempt_started(
-    conn: &Connection,
-    learner: i64,
-    exam: &str,
-    number: i64,
-) -> Result<Option<crate::time::UnixMs>> {
-    Ok(conn
-        .query_row(
-            "SELECT started_at FROM attempts WHERE learner_id = ?1 AND exam_id = ?2 AND number = ?3",
-            params![learner, exam, number],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
 /// What a merge added.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct MergeReport {
@@ -205,6 +189,12 @@ pub struct MergeReport {
     pub reviews_known: usize,
     pub attempts_added: usize,
     pub attempts_known: usize,
+    /// Attempts still open on the learner's machine, left for a later bundle.
+    #[serde(default)]
+    pub attempts_open: usize,
+    /// Answers of the added attempts that did not count (see `session::exam::rescore`).
+    #[serde(default)]
+    pub answers_not_counted: usize,
 }
 
 /// Adds the reviews (each with its local card id) a learner's log lacks. A review is the same review when learner,
@@ -273,53 +263,26 @@ pub fn merge_reviews(
     Ok(())
 }
 
-/// Adds the exam attempts a learner lacks (an attempt is known by exam and number), each answer with its local
-/// card id in the same order as `attempt.answers`. They are marked unsupervised: sat on the learner's own machine,
-/// in a file the learner could have edited.
+/// Adds the exam attempts a learner lacks, each already re-scored against this database's exam definition and
+/// cards (see `session::exam::rescore`), with its answers. An attempt is known by exam and start (millisecond),
+/// whatever number the bundle gave it; a new one is stored as the learner's next unsupervised attempt: sat on their
+/// own machine, in a file they could have edited.
 pub fn merge_attempts(
     tx: &Transaction<'_>,
     learner: i64,
-    attempts: &[(&BundleAttempt, Vec<i64>)],
+    attempts: &[(super::Attempt, Vec<super::AttemptAnswer>)],
     report: &mut MergeReport,
 ) -> Result<()> {
-    for (a, cards) in attempts {
-        if attempt_started(tx, learner, &a.exam_id, a.number)?.is_some() {
+    for (a, answers) in attempts {
+        if super::attempt_known(tx, &a.exam_id, learner, a.started_at)? {
             report.attempts_known += 1;
             continue;
         }
-        tx.execute(
-            "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score,
-                max_score, unsupervised) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
-            params![
-                a.exam_id,
-                learner,
-                a.number,
-                a.seed,
-                a.paper,
-                a.started_at,
-                a.deadline,
-                a.closed_at,
-                a.score,
-                a.max_score
-            ],
-        )?;
-        let attempt = tx.last_insert_rowid();
-        for (answer, card) in a.answers.iter().zip(cards) {
-            tx.execute(
-                "INSERT INTO attempt_answers (attempt_id, position, card_id, response, credit, correct, answered_at,
-                    duration_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    attempt,
-                    answer.position,
-                    card,
-                    answer.response,
-                    answer.credit,
-                    answer.correct,
-                    answer.answered_at,
-                    answer.duration_ms
-                ],
-            )?;
-        }
+        let a = super::Attempt {
+            learner_id: learner,
+            ..a.clone()
+        };
+        super::insert_unsupervised_attempt(tx, &a, answers)?;
         report.attempts_added += 1;
     }
     Ok(())

@@ -183,6 +183,115 @@ pub fn attempts(conn: &Connection, exam: &str, learner: i64) -> Result<Vec<Attem
     Ok(rows)
 }
 
+/// A learner's supervised attempts at an exam (sat here, not brought in a bundle), in the order sat: the ones the
+/// exam's attempt limit counts and a sitting resumes.
+pub fn supervised_attempts(conn: &Connection, exam: &str, learner: i64) -> Result<Vec<Attempt>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE exam_id = ?1 AND learner_id = ?2 AND unsupervised = 0
+         ORDER BY number"
+    ))?;
+    let rows = stmt
+        .query_map(params![exam, learner], attempt_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Attempts brought in bundles are stored with numbers above this one, so that they never take a number a
+/// supervised attempt needs (the two kinds are counted apart; each is shown numbered from 1 within its kind).
+pub const UNSUPERVISED_FROM: u32 = 1_000_000;
+
+/// The number a learner's next supervised attempt at an exam gets: one more than their last supervised one,
+/// skipping a number an attempt brought in a bundle by an older detente already holds.
+pub fn next_attempt_number(conn: &Connection, exam: &str, learner: i64) -> Result<u32> {
+    let mut n: u32 = conn.query_row(
+        "SELECT coalesce(max(number), 0) + 1 FROM attempts
+         WHERE exam_id = ?1 AND learner_id = ?2 AND unsupervised = 0",
+        params![exam, learner],
+        |r| r.get(0),
+    )?;
+    let mut taken = conn.prepare_cached(
+        "SELECT 1 FROM attempts WHERE exam_id = ?1 AND learner_id = ?2 AND number = ?3",
+    )?;
+    while taken
+        .query_row(params![exam, learner, n], |_| Ok(()))
+        .optional()?
+        .is_some()
+    {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// How many attempts at an exam a learner brought in bundles.
+pub fn unsupervised_count(conn: &Connection, exam: &str, learner: i64) -> Result<usize> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM attempts WHERE exam_id = ?1 AND learner_id = ?2 AND unsupervised = 1",
+        params![exam, learner],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
+}
+
+/// Whether this database holds a learner's attempt at an exam that started at this millisecond (of either kind):
+/// how an attempt from a bundle is known, whatever number the bundle gave it.
+pub fn attempt_known(
+    conn: &Connection,
+    exam: &str,
+    learner: i64,
+    started_at: UnixMs,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM attempts WHERE exam_id = ?1 AND learner_id = ?2 AND started_at = ?3",
+        )?
+        .query_row(params![exam, learner, started_at], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Stores a closed attempt brought in a bundle, already re-scored, and its answers, as the learner's next
+/// unsupervised attempt (numbered above [`UNSUPERVISED_FROM`]); returns its number.
+pub fn insert_unsupervised_attempt(
+    tx: &Transaction<'_>,
+    a: &Attempt,
+    answers: &[AttemptAnswer],
+) -> Result<u32> {
+    let number: u32 = tx.query_row(
+        "SELECT max(?3, coalesce(max(number), 0)) + 1 FROM attempts WHERE exam_id = ?1 AND learner_id = ?2",
+        params![a.exam_id, a.learner_id, UNSUPERVISED_FROM],
+        |r| r.get(0),
+    )?;
+    let paper = serde_json::to_string(&a.paper)
+        .map_err(|e| Error::InvalidData(format!("paper of exam {}: {e}", a.exam_id)))?;
+    tx.execute(
+        "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at, score,
+            max_score, unsupervised) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1)",
+        params![
+            a.exam_id,
+            a.learner_id,
+            number,
+            a.seed as i64,
+            paper,
+            a.started_at,
+            a.deadline,
+            a.closed_at,
+            a.score,
+            a.max_score
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    for answer in answers {
+        insert_answer(
+            tx,
+            &AttemptAnswer {
+                attempt_id: id,
+                ..answer.clone()
+            },
+        )?;
+    }
+    Ok(number)
+}
+
 /// Every attempt at an exam with the learner's name, by learner name and attempt number.
 pub fn exam_attempts(conn: &Connection, exam: &str) -> Result<Vec<(String, Attempt)>> {
     let cols: Vec<String> = ATTEMPT_COLUMNS
@@ -339,13 +448,23 @@ pub struct ItemResponse {
     pub response: String,
 }
 
-/// Every answer of the closed attempts at an exam; the respondent is the attempt.
-pub fn exam_responses(conn: &Connection, exam: &str) -> Result<Vec<ItemResponse>> {
-    let mut stmt = conn.prepare(
+/// Every answer of the closed attempts at an exam; the respondent is the attempt. Attempts brought in bundles
+/// (unsupervised) only when `unsupervised`.
+pub fn exam_responses(
+    conn: &Connection,
+    exam: &str,
+    unsupervised: bool,
+) -> Result<Vec<ItemResponse>> {
+    let mut stmt = conn.prepare(if unsupervised {
         "SELECT aa.attempt_id, aa.card_id, aa.credit, aa.response FROM attempt_answers aa
          JOIN attempts a ON a.id = aa.attempt_id
-         WHERE a.exam_id = ?1 AND a.closed_at IS NOT NULL ORDER BY aa.attempt_id, aa.position",
-    )?;
+         WHERE a.exam_id = ?1 AND a.closed_at IS NOT NULL ORDER BY aa.attempt_id, aa.position"
+    } else {
+        "SELECT aa.attempt_id, aa.card_id, aa.credit, aa.response FROM attempt_answers aa
+         JOIN attempts a ON a.id = aa.attempt_id
+         WHERE a.exam_id = ?1 AND a.closed_at IS NOT NULL AND a.unsupervised = 0
+         ORDER BY aa.attempt_id, aa.position"
+    })?;
     item_rows(&mut stmt, [exam])
 }
 

@@ -2,7 +2,8 @@
 //! state; resolving one; counting the open ones per card for `deck check` and `deck import`; and carrying them in
 //! progress bundles, merged idempotently. A flag is `open`, `withdrawn` (taken back by the learner) or `resolved`
 //! (by the teacher); merging keeps the furthest state, so importing a bundle twice, or an older one, changes
-//! nothing. Every write helper takes a transaction.
+//! nothing, and a flag arrives in the state [`crate::bundle::arriving_state`] gives it (never resolved). Every
+//! write helper takes a transaction.
 
 pub use crate::bundle::{BundleFlag, FlagState};
 
@@ -111,6 +112,25 @@ pub fn bundle_flags(conn: &Connection, learner: i64) -> Result<Vec<BundleFlag>> 
     Ok(rows)
 }
 
+/// The cards (deck id, card key; siblings counted with their card) on which a learner has more than `cap` flags,
+/// with how many.
+pub fn flags_over_cap(
+    conn: &Connection,
+    learner: i64,
+    cap: usize,
+) -> Result<Vec<(String, String, usize)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.deck_id, c.card_key, COUNT(*) FROM flags f JOIN cards c ON c.id = f.card_id
+         WHERE f.learner_id = ?1 GROUP BY c.deck_id, c.card_key HAVING COUNT(*) > ?2 ORDER BY c.deck_id, c.card_key",
+    )?;
+    let rows = stmt
+        .query_map(params![learner, cap as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as usize))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// What merging flags did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
 pub struct FlagMerge {
@@ -120,8 +140,9 @@ pub struct FlagMerge {
 }
 
 /// Merges a learner's flags (each with its local card id): a flag is the same flag when learner, card and time
-/// agree. A new one is added; a known one moves to the bundle's state only if that is further along (open, then
-/// withdrawn, then resolved), so a flag the teacher resolved stays resolved.
+/// agree. A new one is added in the state it arrives in ([`crate::bundle::arriving_state`]: a learner cannot
+/// resolve a flag); a known one moves to that state only if it is further along (open, then withdrawn), so a flag
+/// the teacher resolved stays resolved.
 pub fn merge_flags(
     tx: &Transaction<'_>,
     learner: i64,
@@ -129,6 +150,7 @@ pub fn merge_flags(
 ) -> Result<FlagMerge> {
     let mut out = FlagMerge::default();
     for (card, f) in flags {
+        let (state, closed_at) = crate::bundle::arriving_state(f);
         let known: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, state FROM flags WHERE learner_id = ?1 AND card_id = ?2 AND flagged_at = ?3
@@ -147,16 +169,16 @@ pub fn merge_flags(
                         card,
                         f.flagged_at,
                         f.note,
-                        f.state.as_str(),
-                        f.closed_at
+                        state.as_str(),
+                        closed_at
                     ],
                 )?;
                 out.added += 1;
             }
-            Some((id, state)) if f.state > FlagState::parse(&state) => {
+            Some((id, here)) if state > FlagState::parse(&here) => {
                 tx.execute(
                     "UPDATE flags SET state = ?2, closed_at = ?3 WHERE id = ?1",
-                    params![id, f.state.as_str(), f.closed_at],
+                    params![id, state.as_str(), closed_at],
                 )?;
                 out.updated += 1;
             }

@@ -5,11 +5,13 @@
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side), and `units` (how the time units and ratings are stored).
+//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), and `units`
+//! (how the time units and ratings are stored).
 
 mod bundle;
 mod cards;
 pub mod counts;
+mod enrolment;
 pub mod exam_dates;
 mod exams;
 mod filter;
@@ -25,9 +27,9 @@ mod stats;
 mod units;
 
 pub use bundle::{
-    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, attempt_started,
-    bundle_attempts, bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists,
-    for_each_bundle_review, merge_attempts, merge_reviews, replace_states,
+    BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, bundle_attempts,
+    bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, for_each_bundle_review,
+    merge_attempts, merge_reviews, replace_states,
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use cards::{
@@ -35,14 +37,21 @@ pub use cards::{
     filtered_cards,
 };
 pub use counts::{DueCounts, due_counts, new_cards};
+pub use enrolment::{
+    DeviceKey, IssuedKey, device_key, enrolled_name, issue_key, issued_key, key_id_taken,
+    learners_by_identifier, mark_unverified, set_device_key, unverified_imports, valid_key,
+    valid_keys,
+};
 pub use exams::{
-    Attempt, AttemptAnswer, ExamRow, ItemResponse, Upsert, attempt_answers, attempts,
-    close_attempt, close_expired_attempts, deck_first_responses, exam, exam_attempts, exam_pool,
-    exam_responses, exams, insert_answer, insert_attempt, replace_answer, upsert_exam,
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, attempt_answers,
+    attempt_known, attempts, close_attempt, close_expired_attempts, deck_first_responses, exam,
+    exam_attempts, exam_pool, exam_responses, exams, insert_answer, insert_attempt,
+    insert_unsupervised_attempt, next_attempt_number, replace_answer, supervised_attempts,
+    unsupervised_count, upsert_exam,
 };
 pub use filter::Filter;
 pub use flags::{
-    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, merge_flags,
+    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, flags_over_cap, merge_flags,
     open_flags_by_card, resolve_flag,
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
@@ -59,6 +68,7 @@ pub use reviews::{LoggedReview, Review, Today, delete_review, insert_review, stu
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{
-    card_prompts, deck_titles, for_each_review_day, memory_states, review_log, save_parameters,
-    stat_cards, state_map,
+    best_supervised_scores, card_prompts, deck_titles, for_each_deck_state, for_each_review_day,
+    last_exam_activity, memory_states, open_flag_counts, review_log, save_parameters, stat_cards,
+    state_map,
 };

@@ -44,6 +44,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0007_exam_dates.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0008_enrolment.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

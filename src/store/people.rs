@@ -216,14 +216,16 @@ pub fn import_roster(
     Ok(Ok(outcome))
 }
 
-/// The closed attempts at an exam, by learner and attempt number. Open attempts never count.
+/// The closed attempts at an exam, by learner and attempt number. Open attempts never count. Each kind is numbered
+/// from 1 (an attempt brought in a bundle is stored above [`super::UNSUPERVISED_FROM`]).
 pub fn exam_scores(conn: &Connection, exam: &str) -> Result<Vec<ExamScore>> {
     let mut stmt = conn.prepare(
-        "SELECT learner_id, number, coalesce(score, 0), coalesce(max_score, 0), closed_at, unsupervised FROM attempts
+        "SELECT learner_id, CASE WHEN unsupervised = 1 AND number > ?2 THEN number - ?2 ELSE number END,
+                coalesce(score, 0), coalesce(max_score, 0), closed_at, unsupervised FROM attempts
          WHERE exam_id = ?1 AND closed_at IS NOT NULL ORDER BY learner_id, number",
     )?;
     let rows = stmt
-        .query_map([exam], |r| {
+        .query_map(rusqlite::params![exam, super::UNSUPERVISED_FROM], |r| {
             Ok(ExamScore {
                 learner_id: r.get(0)?,
                 number: r.get(1)?,

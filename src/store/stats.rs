@@ -113,6 +113,45 @@ pub fn for_each_review_day(
     Ok(())
 }
 
+/// Every learner's best closed supervised exam attempt, per exam, as (learner, exam id, score as a share of the
+/// maximum); attempts that arrived in a progress bundle (unsupervised) and open ones are left out.
+pub fn best_supervised_scores(conn: &Connection) -> Result<Vec<(i64, String, f64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT learner_id, exam_id, MAX(score / max_score) FROM attempts
+         WHERE closed_at IS NOT NULL AND unsupervised = 0 AND score IS NOT NULL AND max_score > 0
+         GROUP BY learner_id, exam_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Every learner's last moment of exam activity (Unix milliseconds): the latest start, close or answer of any of
+/// their attempts, supervised or not.
+pub fn last_exam_activity(conn: &Connection) -> Result<HashMap<i64, crate::time::UnixMs>> {
+    let mut stmt = conn.prepare(
+        "SELECT a.learner_id, MAX(MAX(a.started_at, coalesce(a.closed_at, 0),
+                coalesce((SELECT MAX(answered_at) FROM attempt_answers WHERE attempt_id = a.id), 0)))
+         FROM attempts a GROUP BY a.learner_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    Ok(rows)
+}
+
+/// Every learner's number of open flags (flags neither withdrawn nor resolved).
+pub fn open_flag_counts(conn: &Connection) -> Result<HashMap<i64, u32>> {
+    let mut stmt = conn.prepare(
+        "SELECT learner_id, COUNT(*) FROM flags WHERE state = 'open' GROUP BY learner_id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<HashMap<_, _>>>()?;
+    Ok(rows)
+}
+
 /// The prompt a study item shows.
 fn prompt_of(card: &Card, sibling: usize) -> String {
     match (&card.body, sibling) {
@@ -160,6 +199,41 @@ pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardSt
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// A learner's states of the active cards of live decks, each with its deck id, streamed in no particular order
+/// with only what mastery needs (as [`memory_states`]): a grade export sums them per deck holding nothing else.
+pub fn for_each_deck_state(
+    conn: &Connection,
+    learner: i64,
+    mut each: impl FnMut(&str, &CardState),
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.deck_id, s.phase, s.stability, s.difficulty, s.last_review
+         FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
+         WHERE s.learner_id = ?1 AND c.retired_at IS NULL AND d.retired_at IS NULL",
+    )?;
+    let mut rows = stmt.query([learner])?;
+    while let Some(r) = rows.next()? {
+        let state = CardState {
+            phase: Phase::from_i64(r.get(1)?),
+            step: 0,
+            stability: r.get::<_, f64>(2)? as f32,
+            difficulty: r.get::<_, f64>(3)? as f32,
+            due: 0,
+            last_review: r.get(4)?,
+            last_day: crate::time::Day(0),
+            interval: 0,
+            reps: 0,
+            lapses: 0,
+            leech: false,
+        };
+        let deck = r.get_ref(0)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })?;
+        each(deck, &state);
+    }
+    Ok(())
 }
 
 /// A learner's whole review log (every mode), in time order.

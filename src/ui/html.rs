@@ -102,13 +102,15 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
     if !s.mastery_by_theme.is_empty() {
         let _ = writeln!(
             b,
-            "<section><h2>Mastery by theme</h2>\n{}</section>",
+            "<section><h2>Mastery by theme (recall predicted {} days ahead)</h2>\n{}</section>",
+            crate::stats::HORIZON_DAYS,
             bars_svg(&s.mastery_by_theme)
         );
     }
     let _ = writeln!(
         b,
-        "<section><h2>Mastery by deck</h2>\n{}</section>",
+        "<section><h2>Mastery by deck (recall predicted {} days ahead)</h2>\n{}</section>",
+        crate::stats::HORIZON_DAYS,
         bars_svg(&s.mastery_by_deck)
     );
     let _ = writeln!(
@@ -160,20 +162,43 @@ pub fn class_report(c: &Class) -> String {
         matrix_svg(c, &order)
     );
     let mut t = String::from(
-        "<table><tr><th>Learner</th><th class=\"n\">Reviews, 7 days</th><th>Last active</th></tr>",
+        "<table><tr><th>Learner</th><th class=\"n\">Reviews, 7 days</th><th>Last active (study or exam)</th><th class=\"n\">Open flags</th>",
     );
+    for e in &c.exams {
+        let _ = write!(
+            t,
+            "<th class=\"n\" title=\"{}\">{} %</th>",
+            escape(&e.title),
+            escape(&e.id)
+        );
+    }
+    t.push_str("</tr>");
     for r in &c.rows {
         let _ = write!(
             t,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td>",
             escape(&r.learner),
             r.reviews_7_days,
             r.last_active_day
-                .map_or_else(|| "never".to_string(), Day::iso)
+                .map_or_else(|| "never".to_string(), Day::iso),
+            r.open_flags
         );
+        for s in &r.exam_scores {
+            let _ = write!(
+                t,
+                "<td class=\"n\">{}</td>",
+                s.map_or_else(|| "-".to_string(), pct)
+            );
+        }
+        t.push_str("</tr>");
     }
     t.push_str("</table>");
-    let _ = writeln!(b, "<section><h2>Activity</h2>\n{t}</section>");
+    let _ = writeln!(
+        b,
+        "<section><h2>Activity, open flags and exams</h2>\n<p class=\"muted\">Exam columns: each learner's best \
+         closed supervised attempt, in percent of its maximum (attempts imported from a student's machine are left \
+         out).</p>\n{t}</section>"
+    );
     page(&title, &b)
 }
 

@@ -117,10 +117,48 @@ pub enum Cell {
     Wrap,
     /// Right-aligned (numbers); never cut.
     Number,
+    /// Left-aligned identifiers people type or copy (card ids, deck ids): never cut, broken onto more lines after
+    /// a `/`, `-`, `#` or `_` (or anywhere, if a part is longer than the column) when the table is too wide.
+    Id,
+}
+
+/// The least width an [`Cell::Id`] column is shrunk to.
+const ID_LEAST: usize = 12;
+
+/// An identifier broken into lines of at most `width` columns, after a separator where one is in the second half
+/// of the line, else exactly at the width. Joined, the lines give the identifier back.
+pub fn break_id(id: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut rest: Vec<char> = id.chars().collect();
+    while display_width(&rest.iter().collect::<String>()) > width {
+        // The longest prefix that fits.
+        let mut fit = 0;
+        let mut used = 0;
+        for c in &rest {
+            let w = unicode_width::UnicodeWidthChar::width(*c).unwrap_or(0);
+            if used + w > width {
+                break;
+            }
+            used += w;
+            fit += 1;
+        }
+        let fit = fit.max(1);
+        let cut = rest[..fit]
+            .iter()
+            .rposition(|c| matches!(c, '/' | '-' | '#' | '_'))
+            .map(|p| p + 1)
+            .filter(|&p| p * 2 >= fit)
+            .unwrap_or(fit);
+        lines.push(rest[..cut].iter().collect());
+        rest.drain(..cut);
+    }
+    lines.push(rest.into_iter().collect());
+    lines
 }
 
 /// A table of columns with headings, drawn within a width: text columns are cut with an ellipsis, a wrap column
-/// wraps, numbers are never cut. A row may carry notes: lines of prose under it, across the whole width, wrapped
+/// wraps, identifiers break onto more lines, numbers are never cut. A row may carry notes: lines of prose under it, across the whole width, wrapped
 /// with their own indents. Cells and notes are cleaned of control characters.
 #[derive(Debug, Clone)]
 pub struct Table {
@@ -189,13 +227,16 @@ impl Table {
         // Shrink the widest shrinkable column, one column at a time, until the table fits. Wrapping columns lose
         // nothing by shrinking, text columns are cut, so they take turns: wrapping columns down to a comfortable
         // width, text columns to 20, wrapping columns to 16 (never below their longest word), text columns to
-        // their floor, and last wrapping columns to theirs.
-        const PHASES: [(Cell, usize); 5] = [
+        // their floor, and last wrapping columns to theirs. Identifiers break onto more lines (never cut): down to 24
+        // columns once text columns are at 20, and to their floor last of all.
+        const PHASES: [(Cell, usize); 7] = [
             (Cell::Wrap, 24),
             (Cell::Text, 20),
+            (Cell::Id, 24),
             (Cell::Wrap, 16),
             (Cell::Text, 8),
             (Cell::Wrap, 12),
+            (Cell::Id, ID_LEAST),
         ];
         for (kind, least) in PHASES {
             while widths.iter().sum::<usize>() + gaps > width {
@@ -231,6 +272,7 @@ impl Table {
                         .into_iter()
                         .map(|l| truncate(&l, widths[i]))
                         .collect(),
+                    Cell::Id => break_id(cell, widths[i]),
                     _ => vec![truncate(cell, widths[i])],
                 });
             }
@@ -306,6 +348,50 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(truncate("日本語です", 5), "日本…");
+    }
+
+    /// Attack: two long card ids that share their first 20 characters, in a table at 80 columns with a long
+    /// prompt: each must come back whole (its lines joined), never cut with an ellipsis.
+    #[test]
+    fn ids_break_instead_of_being_cut() {
+        let ids = [
+            "sherr-lisbon-2010/enlargement-of-nato-membership-action-plan",
+            "sherr-lisbon-2010/enlargement-of-nato-open-door#2",
+        ];
+        let mut t = Table::new(&[
+            ("", Cell::Text),
+            ("ITEM", Cell::Id),
+            ("ANSWERED", Cell::Number),
+            ("PROMPT", Cell::Wrap),
+        ]);
+        for id in ids {
+            t.row(vec![
+                "FLAG".into(),
+                id.into(),
+                "12".into(),
+                "Which members of NATO agreed in Lisbon to what, and why? ".repeat(3),
+            ]);
+        }
+        let lines = t.render(80);
+        assert!(lines.iter().all(|l| display_width(l) <= 80), "{lines:#?}");
+        assert!(lines.iter().all(|l| !l.contains('…')), "{lines:#?}");
+        let col = lines[0].find("ITEM").unwrap();
+        let width = lines[0].find("ANSWERED").unwrap() - col;
+        let column: Vec<String> = lines[1..]
+            .iter()
+            .map(|l| {
+                l.get(col..(col + width).min(l.len()))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            })
+            .collect();
+        let joined = column.concat();
+        for id in ids {
+            assert!(joined.contains(id), "{id} not whole in {column:#?}");
+        }
+        assert_eq!(break_id("abc-defgh", 4).concat(), "abc-defgh");
+        assert_eq!(break_id("abc-defgh", 4), ["abc-", "defg", "h"]);
     }
 
     #[test]

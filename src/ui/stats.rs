@@ -145,7 +145,10 @@ pub fn render(learner: &str, s: &Stats, color: bool) -> String {
     out.push(p.heading("Study over the last 26 weeks (reviews per day)"));
     out.extend(heatmap(&s.heatmap, &p));
     out.push(String::new());
-    out.push(p.heading("Mastery by deck (mean recall probability now)"));
+    out.push(p.heading(&format!(
+        "Mastery by deck (recall predicted {} days ahead)",
+        crate::stats::HORIZON_DAYS
+    )));
     out.extend(mastery(&s.mastery_by_deck, &p));
     if !s.mastery_by_theme.is_empty() {
         out.push(String::new());
@@ -301,8 +304,8 @@ fn trouble(cards: &[TroubleCard], p: &Painter, none: &str) -> Vec<String> {
         .collect()
 }
 
-/// The class view: activity per learner, then the mastery matrix in blocks of columns that fit, the weakest
-/// columns first, with a legend.
+/// The class view: activity per learner (last active counting study and exams, open flags), their best supervised
+/// exam scores, then the mastery matrix in blocks of columns that fit, the weakest columns first, with a legend.
 pub fn render_class(c: &Class, color: bool) -> String {
     let p = Painter { color };
     let by = match c.by {
@@ -310,9 +313,10 @@ pub fn render_class(c: &Class, color: bool) -> String {
         crate::stats::GroupBy::Theme => "theme",
     };
     let mut out = vec![p.heading(&format!(
-        "Class: {} learner{}, mastery by {by}, {}",
+        "Class: {} learner{}, mastery by {by} ({} days ahead), {}",
         c.rows.len(),
         if c.rows.len() == 1 { "" } else { "s" },
+        crate::stats::HORIZON_DAYS,
         c.today_day.iso()
     ))];
     if c.rows.is_empty() {
@@ -344,6 +348,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
         ("REVIEWS (7 DAYS)", Cell::Number),
         ("LAST ACTIVE", Cell::Number),
         ("MEAN", Cell::Number),
+        ("OPEN FLAGS", Cell::Number),
     ]);
     for r in &c.rows {
         let mean = if r.mastery.is_empty() {
@@ -357,6 +362,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
             r.last_active_day
                 .map_or_else(|| "never".to_string(), Day::iso),
             format!("{}%", (mean * 100.0).round() as u32),
+            r.open_flags.to_string(),
         ]);
     }
     out.extend(
@@ -365,6 +371,7 @@ pub fn render_class(c: &Class, color: bool) -> String {
             .into_iter()
             .map(|l| format!("  {l}")),
     );
+    out.extend(class_exams(c, &p));
     // Matrix blocks: learner 16 + 6 per column.
     const NAME: usize = 16;
     const CELL: usize = 6;
@@ -387,6 +394,48 @@ pub fn render_class(c: &Class, color: bool) -> String {
         }
     }
     lines(&out)
+}
+
+/// The exam scores block: a legend of the exams, then the best closed supervised attempt of each learner, in
+/// percent of the maximum, in blocks of columns that fit ("-": no such attempt).
+fn class_exams(c: &Class, p: &Painter) -> Vec<String> {
+    if c.exams.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![
+        String::new(),
+        p.heading("Exams (best supervised attempt, % of the maximum)"),
+    ];
+    for (n, e) in c.exams.iter().enumerate() {
+        out.push(cut(
+            &format!("  E{:<3} {}: {}", n + 1, e.id, e.title),
+            WIDTH,
+        ));
+    }
+    const NAME: usize = 16;
+    const CELL: usize = 6;
+    let per_block = ((WIDTH - 2 - NAME) / CELL).max(1);
+    let all: Vec<usize> = (0..c.exams.len()).collect();
+    for block in all.chunks(per_block) {
+        let mut head = format!("  {:<NAME$}", "EXAM %");
+        for &i in block {
+            head.push_str(&format!("{:>CELL$}", format!("E{}", i + 1)));
+        }
+        out.push(p.heading(&head));
+        for r in &c.rows {
+            let mut line = format!("  {}", pad(&cut(&r.learner, NAME - 1), NAME, false));
+            for &i in block {
+                let v = r.exam_scores.get(i).copied().flatten();
+                let cell = v.map_or_else(
+                    || "-".to_string(),
+                    |v| format!("{}", (v * 100.0).round() as u32),
+                );
+                line.push_str(&format!("{cell:>CELL$}"));
+            }
+            out.push(line);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -99,17 +99,19 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
             "{day} {interval} {from}"
         );
     }
-    // No review card is due past the exam with its predicted recall on the day below the target.
     let scheduler = Scheduler::new(learner.settings()).expect("scheduler");
     let stored: std::collections::BTreeMap<_, _> = store::states(&store.conn, learner.id)
         .expect("states")
         .into_iter()
         .collect();
+    // No review card meets the exam below the target, as the scheduler predicts it, unless it was answered on the
+    // exam's eve (no day left to move it to) or is still due before the exam.
     for s in stored.values() {
         let next = s.last_day + i64::from(s.interval);
         assert!(
             s.interval == 0
-                || next <= exam_day
+                || next < exam_day
+                || s.last_day + 1 == exam_day
                 || scheduler.retrievability(s, (exam_day - s.last_day) as f32) >= 0.9,
             "{s:?}"
         );
@@ -119,8 +121,25 @@ fn an_exam_date_raises_todays_new_cards_and_replays() {
     assert_eq!(stored, replayed);
 }
 
-#[test]
-fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
+/// What [`answer_before_exam`] saw: the Good interval the scheduler gave, the last day keeping predicted recall at
+/// 0.9 (0: not even one), the exam day, the review row's (interval, exam day, shortened from) and the state after.
+struct Answered {
+    good: u32,
+    last_good: u32,
+    exam_day: Day,
+    row: (i64, Day, Option<i64>),
+    after: CardState,
+}
+
+/// The flashcard `realpolitik` in review (`stability`, last answered `elapsed` days ago, due today), answered Good
+/// (the first option) in a study session with an exam on the day `exam_in(Good interval, last good day)` gives:
+/// the first review count whose Good answer `wanted(interval, last good day)` accepts is set before the session.
+fn answer_before_exam(
+    stability: f32,
+    elapsed: i64,
+    wanted: impl Fn(u32, u32) -> bool,
+    exam_in: impl Fn(u32, u32) -> i64,
+) -> Answered {
     let (_dir, mut store) = sample_store();
     let learner = store::learner_get_or_create(&mut store, "bo", 0).expect("learner");
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
@@ -137,19 +156,17 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
         .expect("flashcard");
     let card = store::card(&store.conn, id).expect("card").expect("card");
     let key = format!("{}/{}/{}", card.deck_id, card.card_key, card.sibling);
-    // A review due today whose Good interval, fuzzed, reaches at least two days past the last day that keeps
-    // recall at the target: an exam the day after that last day must shorten it.
-    let (state, interval, last_good) = (1..200u32)
+    let (state, good, last_good) = (1..200u32)
         .find_map(|reps| {
             let state = CardState {
                 phase: Phase::Review,
                 step: 0,
-                stability: 30.0,
-                difficulty: 5.0,
+                stability,
+                difficulty: if stability < 1.0 { 10.0 } else { 5.0 },
                 due: cal.start_of(today),
-                last_review: cal.start_of(today - 30),
-                last_day: today - 30,
-                interval: 30,
+                last_review: cal.start_of(today - elapsed),
+                last_day: today - elapsed,
+                interval: elapsed as u32,
                 reps,
                 lapses: 0,
                 leech: false,
@@ -166,14 +183,14 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
             let last_good = (1..)
                 .take_while(|&t| scheduler.retrievability(&out.state, t as f32) >= 0.9)
                 .last()
-                .unwrap_or(1);
-            (out.state.interval >= last_good + 2).then_some((state, out.state.interval, last_good))
+                .unwrap_or(0);
+            wanted(out.state.interval, last_good).then_some((state, out.state.interval, last_good))
         })
-        .expect("a fuzz that overshoots");
+        .expect("a review state with the Good interval wanted");
     let tx = store.write().expect("tx");
     store::put_state(&tx, learner.id, id, Some(&state)).expect("state");
     tx.commit().expect("commit");
-    let exam_day = today + i64::from(last_good) + 1;
+    let exam_day = today + exam_in(good, last_good);
     let clock = TestClock::new(start, 4_000);
     let opts = StudyOptions {
         filter: store::Filter {
@@ -189,7 +206,7 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
         .run(&mut Scripted::new(FirstOption))
         .expect("run");
     assert_eq!(summary.done, 1);
-    let row: (i64, Day, Option<i64>) = store
+    let row = store
         .conn
         .query_row(
             "SELECT interval_days, exam_day, exam_shortened_from FROM reviews WHERE card_id = ?1",
@@ -197,15 +214,64 @@ fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .expect("review");
-    assert_eq!(
-        row,
-        (i64::from(last_good), exam_day, Some(i64::from(interval)))
-    );
     let after = store::state(&store.conn, learner.id, id)
         .expect("state")
         .expect("state");
-    assert_eq!(after.interval, last_good);
-    assert_eq!(after.due, cal.start_of(today + i64::from(last_good)));
+    assert_eq!(after.due, cal.start_of(today + i64::from(after.interval)));
+    Answered {
+        good,
+        last_good,
+        exam_day,
+        row,
+        after,
+    }
+}
+
+/// Attack: an interval carrying a card past the exam with recall on the day below the target must be shortened in a
+/// real session, to the last day keeping recall at the target, and the log must say so.
+#[test]
+fn the_exam_rule_shortens_an_interval_in_a_session_and_the_log_says_so() {
+    // A Good interval, fuzzed, at least two days past the last good day: an exam the day after that last day.
+    let a = answer_before_exam(
+        30.0,
+        30,
+        |good, last| good >= last + 2,
+        |_, last| i64::from(last) + 1,
+    );
+    assert_eq!(
+        a.row,
+        (i64::from(a.last_good), a.exam_day, Some(i64::from(a.good)))
+    );
+    assert_eq!(a.after.interval, a.last_good);
+}
+
+/// Attack: a card whose Good interval lands exactly on the exam day, with recall that morning below the target.
+/// The old rule (`interval <= days left`: left alone) met the exam with it below the target; it must come on the
+/// last good day before the exam.
+#[test]
+fn a_card_due_on_the_exam_day_below_target_comes_before_it() {
+    let a = answer_before_exam(
+        30.0,
+        30,
+        |good, last| good > last,
+        |good, _| i64::from(good),
+    );
+    assert!(a.good > a.last_good);
+    assert_eq!(
+        a.row,
+        (i64::from(a.last_good), a.exam_day, Some(i64::from(a.good)))
+    );
+    assert!(a.after.last_day + i64::from(a.after.interval) < a.exam_day);
+}
+
+/// Attack: on the exam's eve a small card's Good interval of 2 days (kept a day above Hard's 1) has recall a day on
+/// below the target. The old rule "shortened" it to 1 day: onto the exam day itself. There is no day before the
+/// exam left, so the interval stays as the scheduler gave it and the log records no shortening.
+#[test]
+fn on_the_exam_eve_no_interval_is_shortened_onto_the_exam_day() {
+    let a = answer_before_exam(0.5, 1, |good, last| good == 2 && last == 0, |_, _| 1);
+    assert_eq!(a.row, (2, a.exam_day, None));
+    assert_eq!(a.after.interval, 2);
 }
 
 #[test]

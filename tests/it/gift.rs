@@ -524,22 +524,25 @@ fn questions_detente_cannot_hold_are_skipped_with_a_warning_at_their_line() {
     let expected = [
         (4, "essay"),
         (6, "description"),
-        (10, "its choices number 1"),
-        (12, "`New York` appears twice"),
-        (14, "its choices number 13"),
-        (16, "its matching pairs number 1"),
-        (18, "an empty entry among the answers"),
+        (10, "`choices` needs 2 to 12 entries, not 1"),
+        (12, "duplicate entry \"New York\" in `choices`"),
+        (14, "`choices` needs 2 to 12 entries, not 13"),
+        (16, "`pairs` needs 2 to 12 pairs, not 1"),
+        (18, "empty entry in `answers`"),
         (20, "`France` also fully right"),
         (22, "`Somebody` (50%) dropped"),
         (22, "no answer is worth 100%"),
         (24, "cloze blank"),
-        (26, "question text is empty"),
-        (28, "its right choices number 0"),
+        (26, "`prompt` is empty"),
+        (28, "`answers` needs 1 to 8 entries, not 0"),
     ];
     assert_eq!(warnings.len(), expected.len(), "{warnings:#?}");
     for (w, (line, text)) in warnings.iter().zip(expected) {
         assert_eq!(w.line, line, "{w:?}");
-        assert!(w.message.contains(text), "{w:?} should say {text}");
+        assert!(
+            w.message.contains(text),
+            "{w:?} should say {text}\n{warnings:#?}"
+        );
     }
 }
 

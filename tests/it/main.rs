@@ -7,17 +7,21 @@
 mod support;
 
 mod architecture;
+mod attempts;
 mod builtin_decks;
 mod busy;
 mod cli;
 mod conformance;
+mod convert_props;
 mod deck_tools;
 mod domains;
+mod enrolment;
 mod exam_dates;
 mod exam_terminal;
 mod exams;
 mod gift;
 mod gradebook;
+mod mastery;
 mod natural_answers;
 mod order;
 mod reliability;

@@ -302,3 +302,84 @@ fn completions_and_the_man_page_come_from_the_command_line() {
     assert!(study.contains("\\-\\-deck"), "{study}");
     assert!(pages.join("detente-deck-check.1").exists());
 }
+
+/// The pieces of an identifier column, joined: every run of non-blank text that starts exactly at the column
+/// `heading` starts at (after a blank), line after line. An id broken onto several lines comes back whole.
+fn id_column(text: &str, heading: &str) -> String {
+    let mut lines = text.lines();
+    let head = lines.next().unwrap_or_default();
+    let col = head
+        .find(heading)
+        .unwrap_or_else(|| panic!("no {heading} in {text}"));
+    lines
+        .filter(|l| col == 0 || l.as_bytes().get(col - 1) == Some(&b' '))
+        .filter_map(|l| l.get(col..))
+        .filter_map(|rest| rest.split(' ').next())
+        .collect()
+}
+
+/// Attack: `report items` and `report flags` at 80 columns, with a long learner name and long prompts crowding
+/// the id columns: the issue saw "sherr-lisbon-2010/e…" for two different cards. Every item id and every flagged
+/// card id must be there whole (broken onto more lines, never cut), and each item's n shown.
+#[test]
+fn report_items_and_flags_never_cut_an_id() {
+    let (_dir, db, long_exam) = class();
+    let mut store = Store::open(&db).expect("open");
+    let learner = store::learner_get_or_create(&mut store, LONG, 0).expect("learner");
+    let cards = store::stat_cards(
+        &store.conn,
+        &Filter {
+            decks: vec!["sherr-lisbon-2010".into()],
+            tags: Vec::new(),
+        },
+    )
+    .expect("cards");
+    let tx = store.write().expect("tx");
+    for c in cards.iter().take(6) {
+        store::add_flag(
+            &tx,
+            learner.id,
+            c.id,
+            1_700_000_000,
+            Some("The date in this question does not match the reading's second paragraph at all"),
+        )
+        .expect("flag");
+    }
+    tx.commit().expect("commit");
+    drop(store);
+    for exam in ["midterm-nato-russia", long_exam.as_str()] {
+        let args = ["report", "items", "--exam", exam];
+        let (json, _) = run(&db, &["--json", "report", "items", "--exam", exam]);
+        let items: serde_json::Value = serde_json::from_str(&json).expect("json");
+        let (text, note) = run(&db, &args);
+        assert!(text.lines().all(|l| l.width() <= SCREEN), "{text}");
+        let column = id_column(&text, "ITEM");
+        assert!(!column.contains('…'), "{text}");
+        for item in items.as_array().expect("items") {
+            let id = item["item"].as_str().expect("id");
+            assert!(column.contains(id), "{id} is not whole:\n{text}");
+        }
+        assert!(
+            text.lines().next().unwrap_or_default().contains(" N "),
+            "{text}"
+        );
+        assert!(note.contains("at least 10 answers"), "{note}");
+    }
+    let (json, _) = run(&db, &["--json", "report", "flags"]);
+    let flags: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let (text, _) = run(&db, &["report", "flags"]);
+    println!("{text}");
+    assert!(text.lines().all(|l| l.width() <= SCREEN), "{text}");
+    let (decks, cards) = (id_column(&text, "DECK"), id_column(&text, "CARD"));
+    assert!(!decks.contains('…') && !cards.contains('…'), "{text}");
+    let flags = flags.as_array().expect("flags");
+    assert_eq!(flags.len(), 6);
+    for f in flags {
+        let (deck, card) = (
+            f["deck"].as_str().expect("deck"),
+            f["card"].as_str().expect("card"),
+        );
+        assert!(decks.contains(deck), "{deck} is not whole:\n{text}");
+        assert!(cards.contains(card), "{card} is not whole:\n{text}");
+    }
+}

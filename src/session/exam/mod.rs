@@ -7,7 +7,8 @@
 //! card states.
 //!
 //! The end-of-attempt summary is in `summary`; results across attempts, item analysis and the stored exam row in
-//! `results`.
+//! `results`; re-scoring an attempt brought in a progress bundle in `rescore`. Attempts brought in bundles
+//! (unsupervised) are counted apart: a sitting never resumes one, and they never use up the attempts allowed.
 
 use super::ask::{ask, expected, load_lexicon, prompt, shuffle};
 use super::persist::{Writes, keep};
@@ -23,10 +24,14 @@ use rand_chacha::rand_core::SeedableRng;
 use std::collections::{HashMap, HashSet};
 use summary::given_text;
 
+mod rescore;
 mod results;
 mod summary;
 
-pub use results::{AttemptResult, ItemSource, LearnerResult, exam_row, item_report, results};
+pub use rescore::{Rescore, admit, judge, rescore};
+pub use results::{
+    AttemptResult, ItemSource, LearnerResult, exam_row, item_report, results, results_counting,
+};
 pub use summary::{ExamSummary, QuestionResult};
 
 /// What asking one question came to: an answer to store, or the reply that ended the prompt.
@@ -156,7 +161,7 @@ impl<'a> Sitting<'a> {
         self.store.require_writable()?;
         let exam = self.exam;
         let now = self.clock.now_ms();
-        let attempts = store::attempts(&self.store.conn, &exam.id, self.learner.id)?;
+        let attempts = store::supervised_attempts(&self.store.conn, &exam.id, self.learner.id)?;
         let attempt = match attempts.iter().find(|a| a.closed_at.is_none()) {
             Some(open) => {
                 if open.deadline.is_some_and(|d| now >= d) {
@@ -187,7 +192,8 @@ impl<'a> Sitting<'a> {
                     )));
                 }
                 // The attempt's clock starts when it is saved, after any wait for the database.
-                let number = attempts.len() as u32 + 1;
+                let number =
+                    store::next_attempt_number(&self.store.conn, &exam.id, self.learner.id)?;
                 let what = format!("the start of attempt {number} at exam {}", exam.id);
                 keep(&mut self, p, "The start of your attempt", &what, |s| {
                     s.start(number, s.clock.now_ms())

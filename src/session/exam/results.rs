@@ -1,5 +1,7 @@
 //! Reading exams back out of the store: every learner's results at an exam graded by its method, item analysis of
-//! an exam's attempts or a deck's first study answers, and the row an exam definition is stored as.
+//! an exam's attempts or a deck's first study answers, and the row an exam definition is stored as. Attempts
+//! brought in progress bundles (unsupervised) are shown apart and left out of grades, pass/fail and item analysis
+//! unless the caller counts them.
 
 use crate::deck::{Body, cloze_question};
 use crate::error::{Error, Result};
@@ -10,6 +12,7 @@ use std::collections::HashMap;
 /// One attempt in the results.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AttemptResult {
+    /// From 1 within its kind: supervised attempts and unsupervised ones are numbered apart.
     pub number: u32,
     pub score: Option<f64>,
     pub max_score: Option<f64>,
@@ -27,14 +30,25 @@ pub struct AttemptResult {
 pub struct LearnerResult {
     pub learner: String,
     pub attempts: Vec<AttemptResult>,
-    /// The grade by the exam's method, in percent, over closed attempts; `None` without any.
+    /// The grade by the exam's method, in percent, over closed supervised attempts (and unsupervised ones when
+    /// counted); `None` without any.
     pub grade: Option<f64>,
     pub grading: &'static str,
     pub passed: Option<bool>,
 }
 
-/// Every learner's results at an exam, by name.
+/// Every learner's results at an exam, by name; grades and pass/fail from supervised attempts only.
 pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
+    results_counting(store, exam, false)
+}
+
+/// Every learner's results at an exam, by name; grades and pass/fail count unsupervised attempts (brought in
+/// bundles) only when `unsupervised`, all attempts then taken in the order they started.
+pub fn results_counting(
+    store: &Store,
+    exam: &Exam,
+    unsupervised: bool,
+) -> Result<Vec<LearnerResult>> {
     let mut out: Vec<LearnerResult> = Vec::new();
     for (name, a) in store::exam_attempts(&store.conn, &exam.id)? {
         if out.last().is_none_or(|l| l.learner != name) {
@@ -51,8 +65,14 @@ pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
             _ => None,
         };
         if let Some(l) = out.last_mut() {
+            let number = l
+                .attempts
+                .iter()
+                .filter(|x| x.unsupervised == a.unsupervised)
+                .count() as u32
+                + 1;
             l.attempts.push(AttemptResult {
-                number: a.number,
+                number,
                 score: a.score,
                 max_score: a.max_score,
                 percent,
@@ -64,8 +84,13 @@ pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
         }
     }
     for l in &mut out {
-        let shares: Vec<f64> = l
+        let mut counted: Vec<&AttemptResult> = l
             .attempts
+            .iter()
+            .filter(|a| unsupervised || !a.unsupervised)
+            .collect();
+        counted.sort_by_key(|a| a.started_at_ms);
+        let shares: Vec<f64> = counted
             .iter()
             .filter_map(|a| a.percent.map(|p| p / 100.0))
             .collect();
@@ -79,8 +104,10 @@ pub fn results(store: &Store, exam: &Exam) -> Result<Vec<LearnerResult>> {
 /// What item analysis reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ItemSource<'a> {
-    /// The closed attempts at an exam; each attempt is a respondent and its score the total.
+    /// The closed supervised attempts at an exam; each attempt is a respondent and its score the total.
     Exam(&'a str),
+    /// As `Exam`, with the attempts brought in progress bundles (unsupervised) too.
+    ExamWithUnsupervised(&'a str),
     /// Each learner's first study answer to each card of a deck (right 1, wrong 0); each learner is a respondent
     /// and the share of their first answers that were right is the total.
     Deck(&'a str),
@@ -93,7 +120,10 @@ pub fn item_report(
 ) -> Result<Vec<crate::exam::analysis::ItemStats>> {
     use crate::exam::analysis::{Item, Response, analyse};
     let (responses, mean_totals) = match source {
-        ItemSource::Exam(id) => (store::exam_responses(&store.conn, id)?, false),
+        ItemSource::Exam(id) => (store::exam_responses(&store.conn, id, false)?, false),
+        ItemSource::ExamWithUnsupervised(id) => {
+            (store::exam_responses(&store.conn, id, true)?, false)
+        }
         ItemSource::Deck(id) => (store::deck_first_responses(&store.conn, id)?, true),
     };
     let mut sums: HashMap<i64, (f64, u32)> = HashMap::new();

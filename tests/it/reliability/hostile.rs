@@ -242,7 +242,9 @@ fn hostile_strings_never_reach_the_terminal_raw() {
     );
     t.run(
         "progress import",
-        as_teacher(&other).args(["progress", "import"]).arg(&bundle),
+        as_teacher(&other)
+            .args(["progress", "import", "--accept-unenrolled"])
+            .arg(&bundle),
     );
     t.run(
         "learner list (other)",

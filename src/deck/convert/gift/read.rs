@@ -4,11 +4,10 @@
 
 use super::question::question;
 use crate::deck::convert::{
-    ConvertError, Ids, Meta, Sink, Warning, media, media_warning, slug, tag,
+    ConvertError, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, media_warning, pass,
+    read_until_within, slug, tag, too_long,
 };
-use crate::deck::{Body, Card};
 use std::io::BufRead;
-use std::ops::Range;
 
 /// Reads a GIFT bank, handing each card to `emit` as soon as its question is complete (stream by
 /// blank-line-separated blocks; never hold the whole file's cards).
@@ -17,10 +16,15 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
     let mut block: Vec<(usize, String)> = Vec::new();
     let mut buf = Vec::new();
     let mut line_no = 0;
+    // The bytes of the question being read: it may hold at most `MAX_QUESTION_BYTES`.
+    let mut held = 0;
     loop {
         buf.clear();
-        if input.read_until(b'\n', &mut buf)? == 0 {
-            break;
+        let room = MAX_QUESTION_BYTES - held;
+        match read_until_within(&mut input, b'\n', &mut buf, room)? {
+            Some(0) => break,
+            Some(_) => {}
+            None => return Err(too_long(block.first().map_or(line_no + 1, |b| b.0))),
         }
         line_no += 1;
         let bytes = match buf.strip_prefix(b"\xEF\xBB\xBF") {
@@ -41,9 +45,12 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
         if trimmed.is_empty() {
             reader.block(&block, emit)?;
             block.clear();
+            held = 0;
         } else if trimmed.starts_with("//") {
+            held += buf.len();
             reader.comment(trimmed);
         } else {
+            held += buf.len();
             block.push((line_no, line.to_string()));
         }
     }
@@ -71,7 +78,11 @@ impl Reader {
         if let Some(id) = bracketed(line, "[id:").pop() {
             self.id = Some(id);
         }
-        self.tags.extend(bracketed(line, "[tag:"));
+        for tag in bracketed(line, "[tag:") {
+            if !self.tags.contains(&tag) {
+                self.tags.push(tag);
+            }
+        }
     }
 
     /// One question, or a category, from its non-comment lines (numbered as in the file).
@@ -110,16 +121,6 @@ impl Reader {
         let Some((name, mut card)) = parsed? else {
             return Ok(());
         };
-        if let Some(why) = invalid(&card) {
-            self.warnings.push(Warning {
-                line,
-                message: format!("question skipped: {why}"),
-            });
-            return Ok(());
-        }
-        card.id = self
-            .ids
-            .claim(given.as_deref().or(name.as_deref()), &card.prompt);
         for tag in self
             .category
             .iter()
@@ -130,7 +131,14 @@ impl Reader {
                 card.tags.push(tag);
             }
         }
-        emit(card)
+        pass(
+            card,
+            line,
+            given.as_deref().or(name.as_deref()),
+            &mut self.ids,
+            &mut self.warnings,
+            emit,
+        )
     }
 }
 
@@ -193,49 +201,4 @@ fn category_tag(path: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join("/");
     (!tag.is_empty()).then_some(tag)
-}
-
-/// Why `deck check` would reject the card, if it would.
-fn invalid(card: &Card) -> Option<String> {
-    if card.prompt.trim().is_empty() {
-        return Some("its question text is empty".into());
-    }
-    match &card.body {
-        Body::Choice { choices, .. } => list(choices, "choices", 2..13),
-        Body::Multi { choices, answers } => {
-            list(choices, "choices", 2..13).or_else(|| list(answers, "right choices", 1..9))
-        }
-        Body::Text { answers, .. } => list(answers, "answers", 1..65),
-        Body::Order { items } => list(items, "items", 3..9),
-        Body::Match { pairs } => {
-            if !(2..13).contains(&pairs.len()) {
-                return Some(format!(
-                    "its matching pairs number {}; detente takes 2 to 12",
-                    pairs.len()
-                ));
-            }
-            let lefts: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
-            let rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
-            list(&lefts, "left sides", 2..13).or_else(|| list(&rights, "right sides", 2..13))
-        }
-        _ => None,
-    }
-}
-
-/// Why a list of entries is not one `deck check` accepts: its length outside `count`, an empty or repeated entry.
-fn list(items: &[String], what: &str, count: Range<usize>) -> Option<String> {
-    if !count.contains(&items.len()) {
-        return Some(format!(
-            "its {what} number {}; detente takes {} to {}",
-            items.len(),
-            count.start,
-            count.end - 1
-        ));
-    }
-    if items.iter().any(|i| i.trim().is_empty()) {
-        return Some(format!("an empty entry among the {what}"));
-    }
-    (1..items.len())
-        .find(|&i| items[..i].contains(&items[i]))
-        .map(|i| format!("`{}` appears twice among the {what}", items[i]))
 }

@@ -5,7 +5,7 @@ use super::REVERSED;
 use super::records::{Columns, Lines, Record, record, split};
 use super::row::{Row, emit_row};
 use crate::deck::convert::html::{has_tag, to_text};
-use crate::deck::convert::{ConvertError, Ids, Meta, Sink, Warning, tag};
+use crate::deck::convert::{ConvertError, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, tag};
 use std::io::BufRead;
 
 /// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read.
@@ -13,7 +13,7 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
     let mut lines = Lines::new(input);
     let mut meta = Meta::default();
     let mut head = AnkiHeader::default();
-    while let Some((line, text)) = lines.next()? {
+    while let Some((line, text)) = lines.next(MAX_QUESTION_BYTES, None)? {
         let bare = text.trim_end_matches(['\r', '\n']);
         if line == 1
             && let Some(tags) = bare.strip_prefix("tags:")

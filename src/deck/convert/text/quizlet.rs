@@ -3,7 +3,10 @@
 
 use super::anki_write::{anki_note, fill_blanks};
 use super::row::{Row, emit_row};
-use crate::deck::convert::{ConvertError, Ids, Meta, Sink, Warning, Written};
+use crate::deck::convert::{
+    ConvertError, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, Written, read_until_within,
+    too_long,
+};
 use crate::deck::{Body, Card, Deck};
 use std::io::{BufRead, Write};
 
@@ -116,8 +119,10 @@ fn next_row(
     let mut buf = Vec::new();
     let mut ended = false;
     loop {
-        if input.read_until(last, &mut buf)? == 0 {
-            break;
+        match read_until_within(input, last, &mut buf, MAX_QUESTION_BYTES)? {
+            Some(0) => break,
+            Some(_) => {}
+            None => return Err(too_long(*line)),
         }
         if buf.ends_with(sep) {
             buf.truncate(buf.len() - sep.len());

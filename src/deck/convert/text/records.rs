@@ -2,7 +2,7 @@
 //! UTF-8, lines joined into a record while a quoted field is open, records split into fields by the `csv` crate, the
 //! separator detected, and which field holds what.
 
-use crate::deck::convert::ConvertError;
+use crate::deck::convert::{ConvertError, MAX_QUESTION_BYTES, read_until_within, too_long};
 use std::io::BufRead;
 
 /// Which field (0-based) of a record holds what.
@@ -55,14 +55,21 @@ impl<R: BufRead> Lines<R> {
         }
     }
 
-    /// The next line with its line ending, or `None` at the end.
-    pub(super) fn next(&mut self) -> Result<Option<(usize, String)>, ConvertError> {
+    /// The next line with its line ending, or `None` at the end; a line longer than `room` bytes is an error
+    /// ([`too_long`]) at `start`, the line of the record it belongs to (its own line when `None`).
+    pub(super) fn next(
+        &mut self,
+        room: usize,
+        start: Option<usize>,
+    ) -> Result<Option<(usize, String)>, ConvertError> {
         if let Some(line) = self.back.take() {
             return Ok(Some(line));
         }
         let mut buf = Vec::new();
-        if self.input.read_until(b'\n', &mut buf)? == 0 {
-            return Ok(None);
+        match read_until_within(&mut self.input, b'\n', &mut buf, room)? {
+            Some(0) => return Ok(None),
+            Some(_) => {}
+            None => return Err(too_long(start.unwrap_or(self.number + 1))),
         }
         self.number += 1;
         if self.number == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
@@ -93,7 +100,7 @@ pub(super) fn record<R: BufRead>(
     comments: bool,
 ) -> Result<Option<Record>, ConvertError> {
     let (line, mut text) = loop {
-        let Some((n, t)) = lines.next()? else {
+        let Some((n, t)) = lines.next(MAX_QUESTION_BYTES, None)? else {
             return Ok(None);
         };
         let bare = t.trim_end_matches(['\r', '\n']);
@@ -105,7 +112,8 @@ pub(super) fn record<R: BufRead>(
     let d = *delim.get_or_insert_with(|| detect(&text));
     let mut open = open_quote(&text, 0, None, d);
     while let Some(at) = open {
-        let Some((_, more)) = lines.next()? else {
+        let room = MAX_QUESTION_BYTES.saturating_sub(text.len());
+        let Some((_, more)) = lines.next(room, Some(line))? else {
             let before = &text[..at];
             let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
             return Err(ConvertError::at(

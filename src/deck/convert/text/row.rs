@@ -1,7 +1,7 @@
 //! From a row to a card, for every text reader: a front with Anki cloze markup becomes a cloze card, any other row a
 //! flashcard; empty rows are skipped and media links warned about.
 
-use crate::deck::convert::{ConvertError, Ids, Sink, Warning, media, media_warning};
+use crate::deck::convert::{ConvertError, Ids, Sink, Warning, media, media_warning, pass};
 use crate::deck::{Body, Card, cloze_blanks};
 
 /// What a reader took from one row, before it becomes a card.
@@ -63,8 +63,8 @@ pub(super) fn emit_row(
             tags.push(t);
         }
     }
-    emit(Card {
-        id: ids.claim(row.id.as_deref(), &prompt),
+    let card = Card {
+        id: String::new(),
         prompt,
         body,
         explain,
@@ -72,7 +72,8 @@ pub(super) fn emit_row(
         tags,
         hint,
         allow: Default::default(),
-    })
+    };
+    pass(card, row.line, row.id.as_deref(), ids, warnings, emit)
 }
 
 /// One hint for a cloze card from its blanks' Anki hints (`{{c1::answer::hint}}`): the hint itself when every blank
