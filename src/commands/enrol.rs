@@ -233,8 +233,8 @@ pub fn issue(
             ("LEARNER", Cell::Text),
             ("USERNAME", Cell::Text),
             ("STUDENT ID", Cell::Text),
-            // Never cut: a code is useless without all of it.
-            ("CODE", Cell::Number),
+            // Never cut: a code is useless without all of it (broken after a dash only if the screen is too narrow).
+            ("CODE", Cell::Id),
         ]);
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
         for i in &issued {
