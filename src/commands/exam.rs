@@ -5,12 +5,12 @@
 use super::{Context, now, open_with_decks, print, print_json, say, say_diagnostic};
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
-use crate::exam::{Exam, parse_exam};
+use crate::exam::{Exam, Navigation, parse_exam};
 use crate::session::SystemClock;
 use crate::session::exam::{self, ExamEnd, Sitting};
 use crate::store::{self, Store, Upsert};
 use crate::ui::layout::{self, Cell, Table};
-use crate::ui::{self, Terminal};
+use crate::ui::{self, ExamScreen};
 use std::path::Path;
 
 /// The text of a file's line (1-based), for a diagnostic's excerpt.
@@ -99,8 +99,10 @@ pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
         },
         exam.id,
         exam.questions,
-        exam.time_limit
-            .map_or(String::new(), |m| format!(", {m} minutes"))
+        exam.time_limit.map_or(String::new(), |m| format!(
+            ", {m} minute{}",
+            if m == 1 { "" } else { "s" }
+        ))
     ));
     Ok(0)
 }
@@ -174,9 +176,14 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
             "exam run needs an interactive terminal (standard input and error are not one)".into(),
         ));
     }
+    // One clock for the attempt and its screen: the time shown is the time the answers are judged by.
     let clock = SystemClock;
-    let mut terminal = Terminal::new(ctx.color);
-    match Sitting::new(&mut store, &exam, &learner, &clock).run(&mut terminal)? {
+    let free = exam.navigation == Navigation::Free;
+    let mut screen = ExamScreen::new(ctx.color, &clock, free);
+    let end = Sitting::new(&mut store, &exam, &learner, &clock).run(&mut screen);
+    // The terminal is given back (on an error too) before anything else is printed.
+    screen.finish();
+    match end? {
         ExamEnd::Interrupted => Err(Error::Interrupted),
         ExamEnd::Closed(_) | ExamEnd::Paused => Ok(0),
     }

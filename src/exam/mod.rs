@@ -19,6 +19,25 @@ pub enum Paper {
     PerLearner,
 }
 
+/// How a learner moves through a paper.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Navigation {
+    /// One question after another, each answered once (the default).
+    #[default]
+    Sequential,
+    /// A summary page lists every question; any may be answered or changed until the attempt is submitted or
+    /// its time runs out.
+    Free,
+}
+
+impl Navigation {
+    /// Whether this is the default, which the stored definition leaves out (so older definitions hash the same).
+    pub fn is_sequential(&self) -> bool {
+        *self == Navigation::Sequential
+    }
+}
+
 /// How a learner's attempts become one grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -99,6 +118,9 @@ pub struct Exam {
     /// New cards in scope are all seen at least this many days before `date` (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead_days: Option<u32>,
+    /// Sequential (the default) or free, with a summary page and answers that can be changed.
+    #[serde(default, skip_serializing_if = "Navigation::is_sequential")]
+    pub navigation: Navigation,
 }
 
 impl Exam {
@@ -139,6 +161,7 @@ struct RawExam {
     score_flashcards: Option<bool>,
     date: Option<Spanned<toml::Value>>,
     lead_days: Option<Spanned<i64>>,
+    navigation: Option<Spanned<String>>,
 }
 
 /// Where a deck name stands in the file, so that a later check (is the deck loaded?) can point at it.
@@ -358,6 +381,20 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             None
         }
     };
+    let navigation = match raw.navigation {
+        None => Some(Navigation::Sequential),
+        Some(n) => match n.get_ref().as_str() {
+            "sequential" => Some(Navigation::Sequential),
+            "free" => Some(Navigation::Free),
+            other => {
+                ctx.error(
+                    n.span().start,
+                    format!("navigation must be \"sequential\" or \"free\", not \"{other}\""),
+                );
+                None
+            }
+        },
+    };
     if lead_days.is_some() && date.is_none() && ctx.diags.is_empty() {
         ctx.error(end, "lead_days needs a `date`");
     }
@@ -395,6 +432,7 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             score_flashcards: raw.score_flashcards.unwrap_or(false),
             date,
             lead_days,
+            navigation: navigation.unwrap_or_default(),
         }),
         _ => None,
     };
@@ -435,6 +473,9 @@ pass_mark = 60
         assert_eq!(exam.paper, Paper::PerLearner);
         assert_eq!(exam.grading, Grading::Mean);
         assert_eq!(exam.time_limit, Some(30));
+        assert_eq!(exam.navigation, Navigation::Sequential);
+        let (free, _, _) = parse_exam("e.toml", &format!("{GOOD}navigation = \"free\"\n"));
+        assert_eq!(free.map(|e| e.navigation), Some(Navigation::Free));
         assert_eq!(decks[0].line, 4);
         assert_ne!(exam.paper_seed("ann"), exam.paper_seed("bob"));
         assert_eq!(exam.paper_seed("ann"), exam.paper_seed("ann"));
@@ -456,6 +497,10 @@ pass_mark = 60
         assert!(
             unknown[0].starts_with("e.toml:8:1: error: unknown field `sead`"),
             "{unknown:?}"
+        );
+        assert_eq!(
+            errors(&format!("{GOOD}navigation = \"back\"\n")),
+            ["e.toml:13:14: error: navigation must be \"sequential\" or \"free\", not \"back\""]
         );
         assert_eq!(
             errors(&GOOD.replace("pass_mark = 60", "pass_mark = 160")),

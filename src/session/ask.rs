@@ -34,7 +34,7 @@ impl Session<'_> {
             prompt: prompt(card),
             hint: c.hint.clone(),
             new,
-            status: None,
+            ..Question::default()
         }
     }
 
@@ -85,6 +85,7 @@ pub(crate) fn ask(
                 Reply::Answer(a) => a,
                 Reply::Quit => return Ok(Reply::Quit),
                 Reply::Interrupt => return Ok(Reply::Interrupt),
+                Reply::TimeUp => return Ok(Reply::TimeUp),
             }
         };
     }

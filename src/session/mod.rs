@@ -29,7 +29,8 @@ mod queue;
 pub use feedback::{detail, when};
 pub use persist::{FIRST_WAIT, WAITING};
 pub use protocol::{
-    Action, Clock, Detail, Feedback, Pairing, Prompter, Question, Reply, Summary, SystemClock, Tick,
+    Action, Clock, Detail, Entry, Feedback, Go, Overview, Pairing, Prompter, Question, Reply,
+    Summary, SystemClock, Tick,
 };
 
 /// How a study session runs.
@@ -168,7 +169,8 @@ impl<'a> Session<'a> {
             let shown_at = self.clock.now_ms();
             let answered = match self.ask(&card, &question, prompter)? {
                 Reply::Answer(a) => a,
-                Reply::Quit => break,
+                // A study prompt has no deadline: only an exam's time runs up.
+                Reply::Quit | Reply::TimeUp => break,
                 Reply::Interrupt => {
                     self.summary.interrupted = true;
                     break;
@@ -261,7 +263,7 @@ impl<'a> Session<'a> {
                         prompter.notice("Flag taken back.");
                     }
                     Reply::Answer(Action::Quit) => break 'cards,
-                    Reply::Quit => break 'cards,
+                    Reply::Quit | Reply::TimeUp => break 'cards,
                     Reply::Interrupt => {
                         self.summary.interrupted = true;
                         break 'cards;

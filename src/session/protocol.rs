@@ -29,10 +29,12 @@ pub enum Reply<T> {
     Quit,
     /// Ctrl-C: end the session and exit 130.
     Interrupt,
+    /// The exam's deadline ([`Question::deadline`]) passed while the prompt waited: nothing was answered.
+    TimeUp,
 }
 
 /// The question being asked, as the prompter shows it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Question {
     /// 1 for the first card of the session.
     pub number: usize,
@@ -42,8 +44,53 @@ pub struct Question {
     pub hint: Option<String>,
     /// Whether this card is new to the learner.
     pub new: bool,
-    /// A status shown in the question's header, such as the time left in an exam ("12:34 left").
+    /// A status shown in the question's header, such as the progress in an exam ("question 3 of 10").
     pub status: Option<String>,
+    /// In a timed exam, when the time is up: the prompter shows the time left as it runs down (from the session's
+    /// [`Clock`], see [`exam::countdown`]) with its warnings, and returns [`Reply::TimeUp`] once it has passed.
+    pub deadline: Option<UnixMs>,
+    /// In an exam with free navigation: the answer stored for this question, as text, which a new one replaces.
+    pub saved: Option<String>,
+}
+
+/// One question on the summary page of an exam with free navigation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The question's number on the paper (1 for the first).
+    pub number: usize,
+    pub kind: &'static str,
+    pub prompt: String,
+    /// The stored answer, as text; `None` while unanswered.
+    pub answer: Option<String>,
+}
+
+/// The summary page of an exam with free navigation (Moodle's "summary of attempt"): every question, answered or
+/// not, from which the learner opens one to answer or change, or submits the attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overview {
+    pub title: String,
+    pub deadline: Option<UnixMs>,
+    pub entries: Vec<Entry>,
+}
+
+impl Overview {
+    /// The numbers of the questions not answered yet.
+    pub fn unanswered(&self) -> Vec<usize> {
+        self.entries
+            .iter()
+            .filter(|e| e.answer.is_none())
+            .map(|e| e.number)
+            .collect()
+    }
+}
+
+/// Where the learner goes from the summary page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Go {
+    /// The question with this number, to answer or change it.
+    Question(usize),
+    /// Submit the attempt (after [`Prompter::confirm_submit`]).
+    Submit,
 }
 
 /// What to do after the feedback of an answer.
@@ -162,5 +209,13 @@ pub trait Prompter {
     /// The result of an exam attempt, shown once at its end (the only feedback an exam gives).
     fn exam_summary(&mut self, s: &exam::ExamSummary) {
         self.message(&s.render());
+    }
+    /// The summary page of an exam with free navigation: open a question, or submit; Quit pauses the attempt.
+    fn overview(&mut self, _: &Overview) -> Result<Reply<Go>> {
+        Ok(Reply::Answer(Go::Submit))
+    }
+    /// Whether to submit the attempt now; the overview says which questions are unanswered.
+    fn confirm_submit(&mut self, _: &Overview) -> Result<Reply<bool>> {
+        Ok(Reply::Answer(true))
     }
 }

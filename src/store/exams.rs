@@ -332,13 +332,13 @@ pub fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> Result<i64> {
 
 /// Closes an attempt with its score.
 /// Closes and scores every open attempt whose time ran out by `now`, as the runner would have: at its deadline,
-/// counting the answers given by then, one point possible per question. Returns how many were closed, so that
+/// counting the answers given before it, one point possible per question. Returns how many were closed, so that
 /// results and grade exports never leave out a learner who walked away from a timed exam.
 pub fn close_expired_attempts(tx: &Transaction<'_>, now: UnixMs) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE attempts SET closed_at = deadline,
             score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
-                     WHERE a.attempt_id = attempts.id AND a.answered_at <= attempts.deadline),
+                     WHERE a.attempt_id = attempts.id AND a.answered_at < attempts.deadline),
             max_score = json_array_length(paper)
          WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline <= ?1",
         [now],
@@ -379,6 +379,29 @@ pub fn insert_answer(tx: &Transaction<'_>, a: &AttemptAnswer) -> Result<()> {
         "INSERT OR IGNORE INTO attempt_answers
            (attempt_id, position, card_id, response, credit, correct, answered_at, duration_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        a.attempt_id,
+        a.position,
+        a.card_id,
+        a.response,
+        a.credit,
+        a.correct,
+        a.answered_at,
+        a.duration_ms
+    ])?;
+    Ok(())
+}
+
+/// Records an answer that replaces any earlier one at its position (free navigation: the learner changed it).
+pub fn replace_answer(tx: &Transaction<'_>, a: &AttemptAnswer) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO attempt_answers
+           (attempt_id, position, card_id, response, credit, correct, answered_at, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (attempt_id, position) DO UPDATE SET card_id = excluded.card_id,
+           response = excluded.response, credit = excluded.credit, correct = excluded.correct,
+           answered_at = excluded.answered_at, duration_ms = excluded.duration_ms",
     )?
     .execute(params![
         a.attempt_id,

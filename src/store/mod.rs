@@ -46,8 +46,8 @@ pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, attempt_answers,
     attempt_known, attempts, close_attempt, close_expired_attempts, deck_first_responses, exam,
     exam_attempts, exam_pool, exam_responses, exams, insert_answer, insert_attempt,
-    insert_unsupervised_attempt, next_attempt_number, supervised_attempts, unsupervised_count,
-    upsert_exam,
+    insert_unsupervised_attempt, next_attempt_number, replace_answer, supervised_attempts,
+    unsupervised_count, upsert_exam,
 };
 pub use filter::Filter;
 pub use flags::{

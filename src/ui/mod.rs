@@ -3,16 +3,20 @@
 //! that uses inquire. Prompts and messages go to stderr (as inquire draws there), so stdout stays clean for data.
 //!
 //! `terminal` holds the prompter, `render` the feedback and summaries as text, `tty` colour and terminal detection;
-//! [`layout`] wraps text and lays out tables, [`stats`] and [`html`] render progress reports.
+//! [`layout`] wraps text and lays out tables, [`stats`] and [`html`] render progress reports. [`screen`] draws whole
+//! screens with crossterm that redraw while they wait (the exam's ticking clock): exams are sat on it
+//! ([`ExamScreen`]), study sessions on inquire.
 
 pub mod html;
 pub mod layout;
 mod render;
+pub mod screen;
 pub mod stats;
 mod terminal;
 mod tty;
 
 pub use render::{Line, Style, render_feedback, render_summary};
+pub use screen::ExamScreen;
 pub use terminal::Terminal;
 pub use tty::{ColorChoice, is_interactive, progress, use_color};
 

@@ -34,6 +34,10 @@ pub enum Style {
     Wrong,
     Dim,
     Warn,
+    /// Stands out: a question's prompt.
+    Bold,
+    /// The option under the cursor on a full screen.
+    Selected,
     Plain,
 }
 

@@ -223,6 +223,7 @@ impl Prompter for Terminal {
             Reply::Answer(_) => {}
             Reply::Quit => return Ok(Reply::Quit),
             Reply::Interrupt => return Ok(Reply::Interrupt),
+            Reply::TimeUp => return Ok(Reply::TimeUp),
         }
         self.para("36", &clean(back), "\u{2192} ", "  ");
         let grades = vec![
@@ -242,6 +243,7 @@ impl Prompter for Terminal {
             Reply::Answer(None) => Err(Error::Terminal("no such rating".into())),
             Reply::Quit => Ok(Reply::Quit),
             Reply::Interrupt => Ok(Reply::Interrupt),
+            Reply::TimeUp => Ok(Reply::TimeUp),
         }
     }
 
@@ -256,6 +258,8 @@ impl Prompter for Terminal {
                 Style::Wrong => "31;1",
                 Style::Dim => "2",
                 Style::Warn => "33",
+                Style::Bold => "1",
+                Style::Selected => "36;1",
                 Style::Plain => "",
             };
             let shown = clean(&l.text);
@@ -327,6 +331,7 @@ impl Terminal {
                 Reply::Answer(o) => options[o.index],
                 Reply::Quit => return Ok(Reply::Quit),
                 Reply::Interrupt => return Ok(Reply::Interrupt),
+                Reply::TimeUp => return Ok(Reply::TimeUp),
             };
             return Ok(Reply::Answer(match choice {
                 "Next card" => Action::Next,
@@ -342,6 +347,7 @@ impl Terminal {
                         Reply::Answer(n) => Action::Flag(Some(n).filter(|n| !n.trim().is_empty())),
                         Reply::Quit => continue,
                         Reply::Interrupt => return Ok(Reply::Interrupt),
+                        Reply::TimeUp => return Ok(Reply::TimeUp),
                     }
                 }
             }));

@@ -4,15 +4,16 @@
 //! interruption, study schedules left untouched, and item analysis on a crafted case.
 
 use crate::support::{
-    Answer, Ask, Script, Scripted, TestClock, as_teacher, detente, run, sample_deck, sample_store,
+    Answer, Ask, Script, Scripted, TestClock, answering, as_teacher, detente, first_option, run,
+    sample_deck, sample_store,
 };
 use detente::deck::{Body, Card, cloze_blanks, cloze_question};
 use detente::exam::{Exam, Grading, parse_exam};
 use detente::schedule::Calendar;
 use detente::session::exam::{
-    ExamEnd, ExamSummary, ItemSource, Sitting, exam_row, item_report, results,
+    ExamEnd, ExamSummary, ItemSource, Sitting, Warning, exam_row, item_report, results,
 };
-use detente::session::{Question, Reply, Session, StudyOptions};
+use detente::session::{Go, Overview, Question, Reply, Session, StudyOptions};
 use detente::store::{self, Learner, Store};
 use detente::time::UnixMs;
 use rand_chacha::ChaCha8Rng;
@@ -287,11 +288,11 @@ fn learner(store: &mut Store, name: &str) -> Learner {
     store::learner_get_or_create(store, name, 0).expect("learner")
 }
 
-fn sit(
+fn sit<S: Script>(
     w: &mut World,
     exam: &Exam,
     l: &Learner,
-    s: &mut Scripted<Student>,
+    s: &mut Scripted<S>,
 ) -> detente::Result<ExamEnd> {
     Sitting::new(&mut w.store, exam, l, &w.clock).run(s)
 }
@@ -504,20 +505,15 @@ fn running_out_of_time_closes_the_attempt_and_a_late_answer_does_not_count() {
         3
     );
     assert_eq!(answers[0].closed_at, answers[0].deadline);
-    // The time left is in every question's header.
+    // Every question carries the deadline, for the screen's clock, and its place in the paper.
     assert!(
-        s.script.statuses[0]
-            .as_deref()
-            .is_some_and(|t| t.contains("10:00 left") || t.contains("9:59 left")),
-        "{:?}",
-        s.script.statuses
-    );
-    assert!(
-        s.script
-            .statuses
+        s.asked
             .iter()
-            .all(|t| t.as_deref().is_some_and(|t| t.ends_with(" left")))
+            .all(|q| q.deadline == answers[0].deadline && q.deadline.is_some()),
+        "{:?}",
+        s.asked
     );
+    assert_eq!(s.script.statuses[0].as_deref(), Some("question 1 of 9"));
 }
 
 #[test]
@@ -759,4 +755,324 @@ fn a_paused_exam_names_the_learner_and_an_unknown_learner_is_refused() {
         store::learners(&w.store.conn).expect("learners").len(),
         before
     );
+}
+
+/// A learner on a free-navigation exam: answers with `answer`, takes the next step of `route` at each summary page
+/// (then submits), and gives the next of `confirms` when asked to confirm the submit (then yes).
+struct Route<F> {
+    answer: F,
+    route: Vec<Reply<Go>>,
+    confirms: Vec<Reply<bool>>,
+}
+
+impl<F: FnMut(&Ask) -> Reply<Answer>> Script for Route<F> {
+    fn answer(&mut self, ask: &Ask) -> Reply<Answer> {
+        (self.answer)(ask)
+    }
+
+    fn overview(&mut self, _: &Overview) -> Reply<Go> {
+        if self.route.is_empty() {
+            Reply::Answer(Go::Submit)
+        } else {
+            self.route.remove(0)
+        }
+    }
+
+    fn confirm_submit(&mut self, _: &Overview) -> Reply<bool> {
+        if self.confirms.is_empty() {
+            Reply::Answer(true)
+        } else {
+            self.confirms.remove(0)
+        }
+    }
+}
+
+fn route<F: FnMut(&Ask) -> Reply<Answer>>(
+    answer: F,
+    route: Vec<Reply<Go>>,
+    confirms: Vec<Reply<bool>>,
+) -> Scripted<Route<F>> {
+    Scripted::new(Route {
+        answer,
+        route,
+        confirms,
+    })
+}
+
+/// Attack: the clock must warn at 5 minutes and at 1 minute while questions are on screen, and when the time runs
+/// out while the learner is still typing, the attempt must close by itself at the deadline, scored on the answers
+/// given before it, the one being typed not counted. The screen's clock is the session's (a `TestClock` here).
+#[test]
+fn the_clock_warns_at_five_and_one_minute_and_closes_the_attempt_when_time_runs_out() {
+    let mut w = world();
+    let exam = load(&mut w.store, "time_limit = 10\n");
+    let l = learner(&mut w.store, "ann");
+    let clock = w.clock.clone();
+    let mut seen = 0;
+    let mut s = answering(move |ask: &Ask| {
+        let n = ask.question().number;
+        if n != seen {
+            seen = n;
+            match n {
+                // Reading the first question takes five and a half minutes, the second four more.
+                1 => clock.advance(330_000),
+                2 => clock.advance(240_000),
+                // The fourth is still being typed when the time runs out.
+                4 => {
+                    clock.advance(120_000);
+                    return Reply::TimeUp;
+                }
+                _ => {}
+            }
+        }
+        Reply::Answer(first_option(ask))
+    })
+    .on_clock(&w.clock);
+    let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+    assert!(summary.timed_out);
+    assert!(
+        summary.render().starts_with("Time ran out"),
+        "{}",
+        summary.render()
+    );
+    let attempt = &store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts")[0];
+    let answers = store::attempt_answers(&w.store.conn, attempt.id).expect("answers");
+    assert_eq!(
+        answers.iter().map(|a| a.position).collect::<Vec<_>>(),
+        [0, 1, 2],
+        "the answer being typed at the deadline is not stored"
+    );
+    assert_eq!(attempt.closed_at, attempt.deadline);
+    let stored: f64 = answers.iter().map(|a| a.credit).sum();
+    assert!((summary.score - stored).abs() < 1e-9);
+    // What the screen showed at each question: no warning at first, then 5 minutes, then 1 minute.
+    let warnings: Vec<Option<Warning>> = s.countdowns.iter().map(|c| c.warning).collect();
+    assert_eq!(warnings.first(), Some(&None), "{:?}", s.countdowns);
+    assert!(
+        warnings.contains(&Some(Warning::FiveMinutes)),
+        "{:?}",
+        s.countdowns
+    );
+    assert!(
+        warnings.contains(&Some(Warning::OneMinute)),
+        "{:?}",
+        s.countdowns
+    );
+    let five = warnings
+        .iter()
+        .position(|w| *w == Some(Warning::FiveMinutes));
+    let one = warnings.iter().position(|w| *w == Some(Warning::OneMinute));
+    assert!(
+        five < one,
+        "5 minutes comes before 1 minute: {:?}",
+        s.countdowns
+    );
+    assert!(s.countdowns[0].text.ends_with(" left"));
+}
+
+/// Attack: an answer entered exactly at the deadline must not count (only answers before it do), while one a
+/// millisecond earlier does; both attempts close at the deadline.
+#[test]
+fn an_answer_at_the_deadline_does_not_count_and_one_just_before_does() {
+    let mut w = world();
+    let exam = load(&mut w.store, "time_limit = 10\n");
+    for (name, early_ms) in [("ann", 0), ("bob", 1)] {
+        let l = learner(&mut w.store, name);
+        let clock = w.clock.clone();
+        // The first question after the first asked in one prompt (not an order or a match) is answered
+        // `early_ms` before the deadline.
+        let mut late = None;
+        let mut s = answering(move |ask: &Ask| {
+            let q = ask.question();
+            if late.is_none() && q.number > 1 && !["order", "match"].contains(&q.kind) {
+                late = Some(q.number);
+                // The deadline each question carries, as the screen shows it.
+                let deadline = q.deadline.expect("a timed exam");
+                clock.set(deadline.plus_ms(-early_ms));
+            }
+            Reply::Answer(first_option(ask))
+        })
+        .on_clock(&w.clock);
+        let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+        assert!(summary.timed_out, "{name}");
+        let late = s.asked.last().expect("asked").number;
+        let attempt = &store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts")[0];
+        assert_eq!(
+            attempt.deadline,
+            Some(attempt.started_at.plus_ms(600_000)),
+            "{name}"
+        );
+        let answers = store::attempt_answers(&w.store.conn, attempt.id).expect("answers");
+        let kept = if early_ms == 0 { late - 1 } else { late };
+        assert_eq!(answers.len(), kept, "{name}");
+        assert_eq!(attempt.closed_at, attempt.deadline);
+        assert_eq!(
+            s.messages.iter().any(|m| m.contains("does not count")),
+            early_ms == 0,
+            "{name}: {:?}",
+            s.messages
+        );
+        w.clock.advance(3_600_000);
+    }
+}
+
+/// Attack: with free navigation, going back from the summary page to an answered question and changing its answer
+/// must replace the stored answer (one row, the new response) and change the score by exactly that question's
+/// credit, against a learner who answered the same paper the same way without going back.
+#[test]
+fn free_navigation_changing_an_earlier_answer_changes_the_score() {
+    let mut w = world();
+    let exam = load(&mut w.store, "navigation = \"free\"\n");
+    let deck = sample_deck();
+    let truth = deck
+        .cards
+        .iter()
+        .find_map(|c| match c.body {
+            Body::Truefalse { answer } => Some((c.prompt.clone(), answer)),
+            _ => None,
+        })
+        .expect("a true/false card");
+    let mut scores = Vec::new();
+    for (name, go_back) in [("ann", false), ("bob", true)] {
+        let l = learner(&mut w.store, name);
+        // The true/false question's number on the (same) paper.
+        let attempt_paper = |w: &World| {
+            store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts")[0]
+                .paper
+                .clone()
+        };
+        let mut judged = 0;
+        let truth = truth.clone();
+        let mut s = route(
+            move |ask: &Ask| match ask {
+                Ask::Judge { q } if q.prompt == truth.0 => {
+                    judged += 1;
+                    // Wrong at first, right when it is changed.
+                    Reply::Answer(Answer::Judge(if judged == 1 { !truth.1 } else { truth.1 }))
+                }
+                _ => Reply::Answer(first_option(ask)),
+            },
+            Vec::new(),
+            Vec::new(),
+        );
+        if go_back {
+            // The true/false question's number, found on a first summary page.
+            let n = {
+                let mut probe = route(
+                    |a: &Ask| Reply::Answer(first_option(a)),
+                    vec![Reply::Quit],
+                    vec![],
+                );
+                // A throwaway learner with the same paper shows where the question stands.
+                let other = learner(&mut w.store, "probe");
+                assert_eq!(
+                    sit(&mut w, &exam, &other, &mut probe).expect("probe"),
+                    ExamEnd::Paused
+                );
+                probe.overviews[0]
+                    .entries
+                    .iter()
+                    .find(|e| e.kind == "truefalse")
+                    .expect("on the paper")
+                    .number
+            };
+            s.script.route = vec![Reply::Answer(Go::Question(n))];
+        }
+        let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("sit"));
+        assert!(!summary.timed_out);
+        let paper = attempt_paper(&w);
+        let attempt = &store::attempts(&w.store.conn, &exam.id, l.id).expect("attempts")[0];
+        let answers = store::attempt_answers(&w.store.conn, attempt.id).expect("answers");
+        assert_eq!(answers.len(), paper.len(), "one row per question");
+        let tf = answers
+            .iter()
+            .find(|a| {
+                s.asked
+                    .iter()
+                    .any(|q| q.number == a.position as usize + 1 && q.kind == "truefalse")
+            })
+            .expect("the true/false answer");
+        assert_eq!(
+            tf.correct, go_back,
+            "{name}: the last answer is the one stored"
+        );
+        if go_back {
+            let revisit = s
+                .asked
+                .iter()
+                .rfind(|q| q.kind == "truefalse")
+                .expect("asked");
+            assert_eq!(
+                revisit.saved.as_deref(),
+                Some(if truth.1 { "False" } else { "True" })
+            );
+        }
+        scores.push(summary.score);
+    }
+    assert!((scores[1] - scores[0] - 1.0).abs() < 1e-9, "{scores:?}");
+}
+
+/// Attack: the summary page must list every question with the unanswered ones as such, the submit confirmation
+/// must see them, saying no must go back to the summary, Esc there must pause the attempt, and a resumed
+/// free-navigation attempt must start at the first unanswered question.
+#[test]
+fn the_summary_lists_unanswered_questions_and_a_paused_free_attempt_resumes() {
+    let mut w = world();
+    let exam = load(&mut w.store, "navigation = \"free\"\ntime_limit = 30\n");
+    let l = learner(&mut w.store, "ann");
+    // Question 1 answered, Esc at question 2 (to the summary page), then Esc there (pause).
+    let mut s = route(
+        |ask: &Ask| {
+            if ask.question().number == 2 {
+                Reply::Quit
+            } else {
+                Reply::Answer(first_option(ask))
+            }
+        },
+        vec![Reply::Quit],
+        vec![],
+    );
+    assert_eq!(
+        sit(&mut w, &exam, &l, &mut s).expect("sit"),
+        ExamEnd::Paused
+    );
+    let total = s.overviews[0].entries.len();
+    assert_eq!(total, 9);
+    assert_eq!(s.overviews[0].unanswered(), (2..=9).collect::<Vec<_>>());
+    assert!(s.overviews[0].entries[0].answer.is_some());
+    assert!(
+        s.messages.iter().any(|m| m.contains("to go on")),
+        "{:?}",
+        s.messages
+    );
+    // Resumed: question 2 first, Esc at 5 (to the summary), 6 to 9 from the summary, submit but no, 7 changed,
+    // submit and yes.
+    let mut s = route(
+        |ask: &Ask| {
+            if ask.question().number == 5 {
+                Reply::Quit
+            } else {
+                Reply::Answer(first_option(ask))
+            }
+        },
+        vec![
+            Reply::Answer(Go::Question(6)),
+            Reply::Answer(Go::Submit),
+            Reply::Answer(Go::Question(7)),
+            Reply::Answer(Go::Submit),
+        ],
+        vec![Reply::Answer(false)],
+    );
+    let summary = closed(sit(&mut w, &exam, &l, &mut s).expect("resume"));
+    assert_eq!(s.asked.first().map(|q| q.number), Some(2));
+    // Question 5 was skipped with Esc and then left unanswered: the confirmation names it, twice.
+    assert_eq!(s.confirms.len(), 2);
+    assert!(s.confirms.iter().all(|o| o.unanswered() == [5]));
+    // Going to question 7 again shows its saved answer.
+    let seven = s.asked.iter().rfind(|q| q.number == 7).expect("7 again");
+    assert!(seven.saved.is_some());
+    assert!(!summary.timed_out);
+    let five = summary.questions.iter().find(|q| q.number == 5).expect("5");
+    assert_eq!(five.given, None);
+    assert_eq!(five.credit, 0.0);
 }

@@ -1,8 +1,10 @@
-//! Sitting an exam: drawing the paper, asking its questions through the [`Prompter`] with the time left in each
-//! question's header and no feedback until the end, committing each answer at once to `attempt_answers`, resuming
-//! an open attempt where it stopped, closing it when the time is up (answers given after the deadline do not
-//! count), refusing attempts beyond the number allowed, and scoring with partial credit ([`crate::grade::credit()`]).
-//! Exam answers never touch the study review log or card states.
+//! Sitting an exam: drawing the paper, asking its questions through the [`Prompter`] with the deadline in each
+//! question (the prompter shows the [`countdown`] with its 5- and 1-minute warnings and ends the prompt when time is
+//! up) and no feedback until the end, committing each answer at once to `attempt_answers`, free navigation (a
+//! summary page, answers changed until submitted), resuming an open attempt where it stopped, closing it when the
+//! time is up (an answer counts only if given before the deadline), refusing attempts beyond the number allowed,
+//! and scoring with partial credit ([`crate::grade::credit()`]). Exam answers never touch the study review log or
+//! card states.
 //!
 //! The end-of-attempt summary is in `summary`; results across attempts, item analysis and the stored exam row in
 //! `results`; re-scoring an attempt brought in a progress bundle in `rescore`. Attempts brought in bundles
@@ -10,12 +12,12 @@
 
 use super::ask::{ask, expected, load_lexicon, prompt, shuffle};
 use super::persist::{Writes, keep};
-use super::{Clock, Prompter, Question, Reply};
+use super::{Clock, Entry, Go, Overview, Prompter, Question, Reply};
 use crate::deck::Body;
 use crate::error::{Error, Result};
-use crate::exam::Exam;
+use crate::exam::{Exam, Navigation};
 use crate::grade::{self, Lexicon};
-use crate::store::{self, Attempt, AttemptAnswer, Filter, Learner, Store};
+use crate::store::{self, Attempt, AttemptAnswer, Filter, Learner, Store, StoredCard};
 use crate::time::UnixMs;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -32,6 +34,12 @@ pub use results::{
 };
 pub use summary::{ExamSummary, QuestionResult};
 
+/// What asking one question came to: an answer to store, or the reply that ended the prompt.
+enum Asked {
+    Answered(AttemptAnswer),
+    Reply(Reply<()>),
+}
+
 /// How a sitting ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExamEnd {
@@ -45,8 +53,58 @@ pub enum ExamEnd {
 
 /// The time left, as "12:34 left" (minutes may exceed 59).
 pub fn time_left(ms: i64) -> String {
-    let secs = crate::time::ms_to_secs_up(ms);
+    let secs = crate::time::ms_to_secs_up(ms.max(0));
     format!("{}:{:02} left", secs / 60, secs % 60)
+}
+
+/// A warning the exam clock gives as the deadline nears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warning {
+    /// 5 minutes or less left.
+    FiveMinutes,
+    /// 1 minute or less left.
+    OneMinute,
+}
+
+impl Warning {
+    /// The warning in words, for the screen.
+    pub fn text(self) -> &'static str {
+        match self {
+            Warning::FiveMinutes => "5 minutes or less left.",
+            Warning::OneMinute => {
+                "1 minute or less left: an answer counts only if entered before the time is up."
+            }
+        }
+    }
+}
+
+/// The exam clock at one moment: what the header shows while a prompt waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Countdown {
+    /// "4:59 left".
+    pub text: String,
+    pub warning: Option<Warning>,
+    /// The deadline has passed: the prompt ends with [`Reply::TimeUp`].
+    pub over: bool,
+}
+
+/// The exam clock at `now` for an attempt due at `deadline`: the time left, a warning from 5 minutes and from 1
+/// minute before the deadline, and whether it has passed (at the deadline itself, as an answer then no longer
+/// counts).
+pub fn countdown(deadline: UnixMs, now: UnixMs) -> Countdown {
+    let left = deadline.since(now);
+    let warning = if left <= 60_000 {
+        Some(Warning::OneMinute)
+    } else if left <= 5 * 60_000 {
+        Some(Warning::FiveMinutes)
+    } else {
+        None
+    };
+    Countdown {
+        text: time_left(left),
+        warning,
+        over: left <= 0,
+    }
 }
 
 /// Draws a paper: the pool shuffled with the seed, then the first `n` items with no two siblings of one card
@@ -184,102 +242,181 @@ impl<'a> Sitting<'a> {
         Ok(())
     }
 
-    /// Asks the unanswered questions of an attempt in order, then closes it.
+    /// Asks the unanswered questions of an attempt in order, then closes it. With free navigation, Esc at a
+    /// question and the end of the paper lead to the summary page, from which any question can be answered or
+    /// changed until the learner submits. The deadline closes the attempt wherever the learner is.
     fn sit(&mut self, attempt: &Attempt, p: &mut dyn Prompter) -> Result<ExamEnd> {
-        let answered: HashSet<u32> = store::attempt_answers(&self.store.conn, attempt.id)?
-            .iter()
-            .map(|a| a.position)
-            .collect();
-        let total = attempt.paper.len();
-        let mut timed_out = false;
+        let free = self.exam.navigation == Navigation::Free;
+        let mut items = Vec::new();
         for (pos, &card_id) in attempt.paper.iter().enumerate() {
-            if answered.contains(&(pos as u32)) {
-                continue;
+            if let Some(card) = store::card(&self.store.conn, card_id)?
+                && self.counts(&card.card.body)
+            {
+                items.push((pos, card));
             }
-            let now = self.clock.now_ms();
-            if attempt.deadline.is_some_and(|d| now >= d) {
-                timed_out = true;
-                break;
-            }
-            let Some(card) = store::card(&self.store.conn, card_id)? else {
-                continue;
-            };
-            if !self.counts(&card.card.body) {
-                continue;
-            }
-            let c = &card.card;
-            let mut status = format!("question {} of {total}", pos + 1);
-            if let Some(d) = attempt.deadline {
-                status.push_str(&format!(" \u{b7} {}", time_left(d.since(now))));
-            }
-            let q = Question {
-                number: pos + 1,
-                deck: self.exam.title.clone(),
-                kind: c.body.kind(),
-                prompt: prompt(&card),
-                hint: None,
-                new: false,
-                status: Some(status),
-            };
-            // Each question shuffles its choices with its own seed, so a resumed paper looks the same.
-            let mut rng = ChaCha8Rng::seed_from_u64(
-                attempt.seed ^ (pos as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-            );
-            self.lexicon(&card.deck_id)?;
-            let empty = Lexicon::default();
-            let lexicon = self.lexicons.get(&card.deck_id).unwrap_or(&empty);
-            let answer = match ask(&card, &q, p, &mut rng, lexicon)? {
-                Reply::Answer(a) => a,
-                Reply::Quit => {
-                    p.message(&format!(
-                        "Your answers are saved. Run `detente exam run {} --learner {}` to go on{}.",
-                        self.exam.id,
-                        crate::text::shell_word(&self.learner.name),
-                        if attempt.deadline.is_some() {
-                            " (the clock keeps running)"
-                        } else {
-                            ""
-                        }
-                    ));
-                    return Ok(ExamEnd::Paused);
-                }
-                Reply::Interrupt => return Ok(ExamEnd::Interrupted),
-            };
-            let answered_at = self.clock.now_ms();
-            if attempt.deadline.is_some_and(|d| answered_at > d) {
-                p.message("Time is up: that answer came after the deadline and does not count.");
-                timed_out = true;
-                break;
-            }
-            let correct = answer.verdict.correct;
-            let row = AttemptAnswer {
-                attempt_id: attempt.id,
-                position: pos as u32,
-                card_id,
-                response: answer.response.to_string(),
-                credit: grade::credit(&c.body, &answer.response, correct),
-                correct,
-                answered_at,
-                duration_ms: answered_at.since(now).max(0),
-            };
-            // Kept through a busy or full disk with the time it was given: it counts even if the deadline passes
-            // while it waits to be written.
-            let what = format!(
-                "your answer to question {} of exam {} (attempt {} stays open: `detente exam run {} --learner {}` \
-                 goes on)",
-                pos + 1,
-                self.exam.id,
-                attempt.number,
-                self.exam.id,
-                crate::text::shell_word(&self.learner.name)
-            );
-            keep(self, p, "Your answer", &what, |s| {
-                let tx = s.store.write()?;
-                store::insert_answer(&tx, &row)?;
-                Ok(tx.commit()?)
-            })?;
         }
+        let mut answers: HashMap<u32, AttemptAnswer> =
+            store::attempt_answers(&self.store.conn, attempt.id)?
+                .into_iter()
+                .map(|a| (a.position, a))
+                .collect();
+        // The next unanswered question at or after index `from` of `items`.
+        let unanswered_from = |answers: &HashMap<u32, AttemptAnswer>, from: usize| {
+            (from..items.len()).find(|&i| !answers.contains_key(&(items[i].0 as u32)))
+        };
+        let mut next = unanswered_from(&answers, 0);
+        let timed_out = loop {
+            if attempt.deadline.is_some_and(|d| self.clock.now_ms() >= d) {
+                break true;
+            }
+            let Some(i) = next else {
+                if !free {
+                    break false;
+                }
+                let overview = self.overview(&items, &answers, attempt);
+                match p.overview(&overview)? {
+                    Reply::Answer(Go::Question(n)) => {
+                        next = items.iter().position(|(pos, _)| pos + 1 == n);
+                        continue;
+                    }
+                    Reply::Answer(Go::Submit) => match p.confirm_submit(&overview)? {
+                        Reply::Answer(true) => break false,
+                        Reply::Answer(false) | Reply::Quit => continue,
+                        Reply::Interrupt => return Ok(ExamEnd::Interrupted),
+                        Reply::TimeUp => break true,
+                    },
+                    Reply::Quit => return Ok(self.pause(attempt, p)),
+                    Reply::Interrupt => return Ok(ExamEnd::Interrupted),
+                    Reply::TimeUp => break true,
+                }
+            };
+            let (pos, card) = &items[i];
+            let saved = answers.get(&(*pos as u32));
+            match self.ask_one(attempt, *pos, card, saved, p)? {
+                Asked::Answered(row) => {
+                    // Kept through a busy or full disk with the time it was given: it counts even if the deadline
+                    // passes while it waits to be written.
+                    let what = format!(
+                        "your answer to question {} of exam {} (attempt {} stays open: `detente exam run {} \
+                         --learner {}` goes on)",
+                        pos + 1,
+                        self.exam.id,
+                        attempt.number,
+                        self.exam.id,
+                        crate::text::shell_word(&self.learner.name)
+                    );
+                    keep(self, p, "Your answer", &what, |s| {
+                        let tx = s.store.write()?;
+                        if free {
+                            store::replace_answer(&tx, &row)?;
+                        } else {
+                            store::insert_answer(&tx, &row)?;
+                        }
+                        Ok(tx.commit()?)
+                    })?;
+                    answers.insert(row.position, row);
+                    next = unanswered_from(&answers, i + 1);
+                }
+                // Esc at a question: back to the summary page with free navigation, else a pause.
+                Asked::Reply(Reply::Quit) if free => next = None,
+                Asked::Reply(Reply::Quit) => return Ok(self.pause(attempt, p)),
+                Asked::Reply(Reply::Interrupt) => return Ok(ExamEnd::Interrupted),
+                Asked::Reply(_) => break true,
+            }
+        };
         self.close(attempt, timed_out, p)
+    }
+
+    /// Asks one question of the paper. An answer given at or after the deadline is not kept.
+    fn ask_one(
+        &mut self,
+        attempt: &Attempt,
+        pos: usize,
+        card: &StoredCard,
+        saved: Option<&AttemptAnswer>,
+        p: &mut dyn Prompter,
+    ) -> Result<Asked> {
+        let c = &card.card;
+        let now = self.clock.now_ms();
+        let q = Question {
+            number: pos + 1,
+            deck: self.exam.title.clone(),
+            kind: c.body.kind(),
+            prompt: prompt(card),
+            status: Some(format!("question {} of {}", pos + 1, attempt.paper.len())),
+            deadline: attempt.deadline,
+            saved: saved.map(|a| given_text(&c.body, &a.response)),
+            ..Question::default()
+        };
+        // Each question shuffles its choices with its own seed, so a resumed paper looks the same.
+        let mut rng = ChaCha8Rng::seed_from_u64(
+            attempt.seed ^ (pos as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        );
+        self.lexicon(&card.deck_id)?;
+        let empty = Lexicon::default();
+        let lexicon = self.lexicons.get(&card.deck_id).unwrap_or(&empty);
+        let answer = match ask(card, &q, p, &mut rng, lexicon)? {
+            Reply::Answer(a) => a,
+            Reply::Quit => return Ok(Asked::Reply(Reply::Quit)),
+            Reply::Interrupt => return Ok(Asked::Reply(Reply::Interrupt)),
+            Reply::TimeUp => return Ok(Asked::Reply(Reply::TimeUp)),
+        };
+        let answered_at = self.clock.now_ms();
+        // An answer counts only if given before the deadline.
+        if attempt.deadline.is_some_and(|d| answered_at >= d) {
+            p.message("Time is up: that answer came after the deadline and does not count.");
+            return Ok(Asked::Reply(Reply::TimeUp));
+        }
+        let correct = answer.verdict.correct;
+        Ok(Asked::Answered(AttemptAnswer {
+            attempt_id: attempt.id,
+            position: pos as u32,
+            card_id: card.id,
+            response: answer.response.to_string(),
+            credit: grade::credit(&c.body, &answer.response, correct),
+            correct,
+            answered_at,
+            duration_ms: answered_at.since(now).max(0),
+        }))
+    }
+
+    /// The summary page: every question that counts, with its stored answer.
+    fn overview(
+        &self,
+        items: &[(usize, StoredCard)],
+        answers: &HashMap<u32, AttemptAnswer>,
+        attempt: &Attempt,
+    ) -> Overview {
+        Overview {
+            title: self.exam.title.clone(),
+            deadline: attempt.deadline,
+            entries: items
+                .iter()
+                .map(|(pos, card)| Entry {
+                    number: pos + 1,
+                    kind: card.card.body.kind(),
+                    prompt: prompt(card),
+                    answer: answers
+                        .get(&(*pos as u32))
+                        .map(|a| given_text(&card.card.body, &a.response)),
+                })
+                .collect(),
+        }
+    }
+
+    /// Leaves the attempt open, saying how to go on.
+    fn pause(&self, attempt: &Attempt, p: &mut dyn Prompter) -> ExamEnd {
+        p.message(&format!(
+            "Your answers are saved. Run `detente exam run {} --learner {}` to go on{}.",
+            self.exam.id,
+            crate::text::shell_word(&self.learner.name),
+            if attempt.deadline.is_some() {
+                " (the clock keeps running)"
+            } else {
+                ""
+            }
+        ));
+        ExamEnd::Paused
     }
 
     /// Whether a question of this kind is asked and scored: flashcards only when the exam says so (a paper drawn
@@ -363,5 +500,29 @@ impl<'a> Sitting<'a> {
 impl Writes for Sitting<'_> {
     fn store(&mut self) -> &mut Store {
         self.store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Attack: the warnings must start exactly at 5:00 and 1:00 left, and the time is up at the deadline itself (an
+    /// answer then no longer counts), never a second later; the time shown is rounded up, never negative.
+    #[test]
+    fn the_countdown_warns_at_five_and_one_minute_and_ends_at_the_deadline() {
+        let d = UnixMs(1_000_000_000);
+        let at = |left_ms: i64| countdown(d, d.plus_ms(-left_ms));
+        assert_eq!(at(300_001).warning, None);
+        assert_eq!(at(300_001).text, "5:01 left");
+        assert_eq!(at(300_000).warning, Some(Warning::FiveMinutes));
+        assert_eq!(at(300_000).text, "5:00 left");
+        assert_eq!(at(60_001).warning, Some(Warning::FiveMinutes));
+        assert_eq!(at(60_000).warning, Some(Warning::OneMinute));
+        assert!(!at(1).over);
+        assert_eq!(at(1).text, "0:01 left");
+        assert!(at(0).over);
+        assert_eq!(at(-5_000).text, "0:00 left");
+        assert!(at(-5_000).over);
     }
 }

@@ -190,6 +190,7 @@ mod tests {
             score_flashcards: false,
             date: None,
             lead_days: None,
+            navigation: Default::default(),
         }
     }
 

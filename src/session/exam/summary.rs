@@ -35,12 +35,21 @@ pub struct ExamSummary {
 }
 
 impl ExamSummary {
-    /// The summary as plain text: score, percent, pass or fail, then each question right or wrong with the
+    /// The summary as plain text: the [`headline`](Self::headline), then each question right or wrong with the
     /// expected answer.
     pub fn render(&self) -> String {
+        format!("{}\n{}", self.headline(), self.questions())
+            .trim_end()
+            .to_string()
+    }
+
+    /// Whether time ran out, the score, the percent, pass or fail.
+    pub fn headline(&self) -> String {
         let mut out = String::new();
         if self.timed_out {
-            out.push_str("Time is up: unanswered questions count as wrong.\n");
+            out.push_str(
+                "Time ran out: the attempt closed by itself at the deadline. Unanswered questions count as wrong.\n",
+            );
         }
         let of = self
             .attempts_allowed
@@ -58,6 +67,11 @@ impl ExamSummary {
         if self.self_graded {
             out.push_str("The score includes flashcards you graded yourself.\n");
         }
+        out.trim_end().to_string()
+    }
+
+    fn questions(&self) -> String {
+        let mut out = String::new();
         for q in &self.questions {
             let mark = if q.credit >= 1.0 - 1e-9 {
                 "\u{2713}".to_string()

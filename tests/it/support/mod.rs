@@ -7,8 +7,8 @@ pub mod pty;
 use assert_cmd::Command;
 use detente::deck::{Deck, parse_deck};
 use detente::schedule::Rating;
-use detente::session::exam::ExamSummary;
-use detente::session::{Action, Clock, Feedback, Prompter, Question, Reply, Summary};
+use detente::session::exam::{Countdown, ExamSummary, countdown};
+use detente::session::{Action, Clock, Feedback, Go, Overview, Prompter, Question, Reply, Summary};
 use detente::store::{self, Store};
 use detente::time::UnixMs;
 use std::cell::Cell;
@@ -227,6 +227,16 @@ pub trait Script {
         Reply::Quit
     }
 
+    /// At the summary page of an exam with free navigation: submit.
+    fn overview(&mut self, _: &Overview) -> Reply<Go> {
+        Reply::Answer(Go::Submit)
+    }
+
+    /// Asked to confirm submitting: yes.
+    fn confirm_submit(&mut self, _: &Overview) -> Reply<bool> {
+        Reply::Answer(true)
+    }
+
     /// A message or notice the session showed (kept in [`Scripted::messages`] as well).
     fn said(&mut self, _: &str) {}
 }
@@ -257,6 +267,13 @@ pub struct Scripted<S> {
     pub exam_summaries: Vec<ExamSummary>,
     /// Why each answer that could not be saved was not.
     pub unsaved: Vec<String>,
+    /// The exam clock, read as the screen reads it (see [`Scripted::on_clock`]).
+    pub clock: Option<TestClock>,
+    /// The exam clock as each prompt with a deadline showed it when it was drawn.
+    pub countdowns: Vec<Countdown>,
+    /// Every summary page of a free-navigation exam shown, and every one a submit was confirmed from.
+    pub overviews: Vec<Overview>,
+    pub confirms: Vec<Overview>,
 }
 
 impl<S: Script> Scripted<S> {
@@ -269,18 +286,45 @@ impl<S: Script> Scripted<S> {
             summaries: Vec::new(),
             exam_summaries: Vec::new(),
             unsaved: Vec::new(),
+            clock: None,
+            countdowns: Vec::new(),
+            overviews: Vec::new(),
+            confirms: Vec::new(),
         }
+    }
+
+    /// Reads the exam clock from `clock` as the screen does: each prompt with a deadline records the countdown it
+    /// would show, and a prompt drawn once the deadline has passed ends with `Reply::TimeUp` before the script is
+    /// asked (the answer being typed is lost).
+    pub fn on_clock(mut self, clock: &TestClock) -> Self {
+        self.clock = Some(clock.clone());
+        self
+    }
+
+    /// Records the countdown at `deadline`; `true` when the time is up.
+    fn time_up(&mut self, deadline: Option<UnixMs>) -> bool {
+        let (Some(clock), Some(d)) = (&self.clock, deadline) else {
+            return false;
+        };
+        let c = countdown(d, clock.get());
+        let over = c.over;
+        self.countdowns.push(c);
+        over
     }
 
     /// Asks the script, and takes its answer as the kind the prompt wants.
     fn ask<T>(&mut self, ask: Ask, kind: fn(Answer) -> Option<T>) -> detente::Result<Reply<T>> {
         self.asked.push(ask.question().clone());
+        if self.time_up(ask.question().deadline) {
+            return Ok(Reply::TimeUp);
+        }
         Ok(match self.script.answer(&ask) {
             Reply::Answer(a) => Reply::Answer(
                 kind(a.clone()).unwrap_or_else(|| panic!("{a:?} does not answer {ask:?}")),
             ),
             Reply::Quit => Reply::Quit,
             Reply::Interrupt => Reply::Interrupt,
+            Reply::TimeUp => Reply::TimeUp,
         })
     }
 }
@@ -357,5 +401,21 @@ impl<S: Script> Prompter for Scripted<S> {
 
     fn exam_summary(&mut self, s: &ExamSummary) {
         self.exam_summaries.push(s.clone());
+    }
+
+    fn overview(&mut self, o: &Overview) -> detente::Result<Reply<Go>> {
+        self.overviews.push(o.clone());
+        if self.time_up(o.deadline) {
+            return Ok(Reply::TimeUp);
+        }
+        Ok(self.script.overview(o))
+    }
+
+    fn confirm_submit(&mut self, o: &Overview) -> detente::Result<Reply<bool>> {
+        self.confirms.push(o.clone());
+        if self.time_up(o.deadline) {
+            return Ok(Reply::TimeUp);
+        }
+        Ok(self.script.confirm_submit(o))
     }
 }
