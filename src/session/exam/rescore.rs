@@ -101,7 +101,10 @@ pub fn rescore(
         let Some(note) = pool.get(&card_id) else {
             continue;
         };
-        let in_time = x.answered_at >= a.started_at && x.answered_at <= closed_at;
+        // As in a sitting: an answer counts if given before the deadline (strictly), and not after the close.
+        let in_time = x.answered_at >= a.started_at
+            && x.answered_at <= closed_at
+            && deadline.is_none_or(|d| x.answered_at < d);
         if !(0..i64::from(exam.questions)).contains(&x.position)
             || !in_time
             || !positions.insert(x.position)
