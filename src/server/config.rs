@@ -227,7 +227,7 @@ mod tests {
         for (text, says) in [
             ("[socket]\nmod = 0o666\n", "unknown field `mod`"),
             ("[socket]\nmode = 666\n", "write it in octal"),
-            ("database = \"d.db\"\n", "absolute path"),
+            ("# the file\ndatabase = \"d.db\"\n", "absolute path"),
             ("[limits]\nheader_timeout_secs = 0\n", "at least 1"),
             ("[teachers]\nusers = \"prof\"\n", "invalid type"),
         ] {
