@@ -1,14 +1,12 @@
-//! The server's configuration file (TOML, `/etc/detente/serve.toml` by default): where its database lives, its
-//! Unix socket and the socket's mode, its teachers by user and by group, and its limits. Every key has a default
-//! but the file must exist; an unknown key or a bad value is refused with the file, line and column.
+//! The server's configuration file (TOML; `/etc/detente/serve.toml` unless `detente serve --config` names
+//! another): where its database lives, its Unix socket and the socket's mode, its teachers by user and by group,
+//! and its limits. Every key has a default but the file must exist; an unknown key or a bad value is refused with
+//! the file, line and column.
 
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// Where `detente serve` reads its configuration without `--config`.
-pub const DEFAULT_PATH: &str = "/etc/detente/serve.toml";
 
 /// The whole configuration, defaults filled in.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
