@@ -101,6 +101,21 @@ pub enum Command {
     Report(ReportArgs),
     /// Fit the learner's FSRS parameters to their review log; optionally change their target retention
     Optimize(OptimizeArgs),
+    /// Run a class server over a Unix socket (an admin's command; built with the `server` feature)
+    Serve {
+        /// The server's configuration (TOML)
+        #[arg(long, value_name = "FILE", default_value = "/etc/detente/serve.toml")]
+        config: PathBuf,
+    },
+    /// Log in to a class server at its Unix socket: `learner list` and `whoami` then go to it
+    Login {
+        #[arg(value_name = "SOCKET")]
+        socket: PathBuf,
+    },
+    /// Forget the class server `login` saved: every command works on the local database
+    Logout,
+    /// Show who the class server says you are (learner or teacher), and its version
+    Whoami,
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard output
     Completions {
         #[arg(value_enum)]

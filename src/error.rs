@@ -12,6 +12,11 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// Invalid input data: a deck that does not validate.
     pub const DATA: i32 = 65;
+    /// The class server cannot be reached, or speaks a protocol version outside this detente's window.
+    pub const UNAVAILABLE: i32 = 69;
+    /// The class server refused: the caller is not on its roster, not a teacher for a teacher's command, or named
+    /// someone else with `--learner`.
+    pub const REFUSED: i32 = 77;
     /// Interrupted by Ctrl-C.
     pub const INTERRUPTED: i32 = 130;
 }
@@ -57,6 +62,12 @@ pub enum Error {
     /// The learner ended a session after an answer could not be written; the text says which answer.
     #[error("not saved: {0}")]
     NotSaved(String),
+    /// The class server refused the caller; the text names who the server says they are.
+    #[error("{0}")]
+    Refused(String),
+    /// The class server cannot be reached, failed, or speaks a protocol outside this detente's window.
+    #[error("{0}")]
+    Server(String),
 }
 
 impl Error {
@@ -66,6 +77,8 @@ impl Error {
             Error::Usage(_) | Error::NoTerminal(_) => exit::USAGE,
             Error::InvalidData(_) => exit::DATA,
             Error::Interrupted => exit::INTERRUPTED,
+            Error::Refused(_) => exit::REFUSED,
+            Error::Server(_) => exit::UNAVAILABLE,
             _ => exit::RUNTIME,
         }
     }

@@ -37,10 +37,15 @@
 //! 15. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
 //!     that uses inquire.
 //!
+//! The class server:
+//!
+//! 16. [`server`]: the API a class server and its clients speak, the client (every build), and with the `server`
+//!     feature the daemon: its configuration, the Unix socket, identity from the kernel, the routes.
+//!
 //! Commands:
 //!
-//! 16. [`cli`]: the clap types, and only they.
-//! 17. [`commands`]: one file per subcommand.
+//! 17. [`cli`]: the clap types, and only they.
+//! 18. [`commands`]: one file per subcommand.
 
 pub mod bundle;
 pub mod cli;
@@ -53,6 +58,7 @@ pub mod grade;
 pub mod gradebook;
 pub mod lint;
 pub mod schedule;
+pub mod server;
 pub mod session;
 pub mod stats;
 pub mod store;

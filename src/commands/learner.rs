@@ -6,6 +6,7 @@ use super::{Context, now, print, print_json, say};
 use crate::cli::{IdentityArgs, LearnerSettings};
 use crate::error::{Error, Result};
 use crate::gradebook::Identity;
+use crate::server::api::Listed;
 use crate::store::{self, Learner, Store};
 use crate::ui::layout::{self, Cell, Table};
 use std::path::Path;
@@ -193,42 +194,18 @@ pub fn set(
     Ok(0)
 }
 
-/// A learner as `learner list --json` shows them: their record, and where they stand with enrolment.
-#[derive(serde::Serialize)]
-struct Listed<'a> {
-    #[serde(flatten)]
-    learner: &'a Learner,
-    /// `yes` (issued a valid code), `this device` (the learner this device was enrolled as) or `no`.
-    enrolled: &'static str,
-    /// How many unsigned bundles were taken for them with `--accept-unenrolled`.
-    unverified_imports: i64,
-}
-
+/// `detente learner list` on the local database.
 pub fn list(ctx: &Context) -> Result<i32> {
     let store = Store::open(&ctx.db)?;
-    let learners = store::learners(&store.conn)?;
-    let keys = store::valid_keys(&store.conn)?;
     let device = store::device_key(&store.conn)?.map(|d| d.learner_id);
-    let unverified = store::unverified_imports(&store.conn)?;
-    let enrolled = |l: &Learner| {
-        if keys.contains_key(&l.id) {
-            "yes"
-        } else if device == Some(l.id) {
-            "this device"
-        } else {
-            "no"
-        }
-    };
+    show(ctx, &crate::server::api::roster(&store.conn, device)?)
+}
+
+/// Prints learners as `learner list` does, from the local database or a class server: JSON with `--json`, else a
+/// table and what it means, and where the learners stand with enrolment.
+pub(super) fn show(ctx: &Context, rows: &[Listed]) -> Result<i32> {
     if ctx.json {
-        let listed: Vec<Listed<'_>> = learners
-            .iter()
-            .map(|l| Listed {
-                learner: l,
-                enrolled: enrolled(l),
-                unverified_imports: unverified.get(&l.id).copied().unwrap_or(0),
-            })
-            .collect();
-        print_json(&listed)?;
+        print_json(&rows)?;
         return Ok(0);
     }
     let mut table = Table::new(&[
@@ -243,7 +220,8 @@ pub fn list(ctx: &Context) -> Result<i32> {
         ("STUDENT ID", Cell::Text),
     ]);
     let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    for l in &learners {
+    for row in rows {
+        let l = &row.learner;
         let full = match (&l.first_name, &l.last_name) {
             (None, None) => "-".to_string(),
             (f, l) => [f.as_deref(), l.as_deref()]
@@ -264,23 +242,19 @@ pub fn list(ctx: &Context) -> Result<i32> {
             show(&l.student_id),
             format!(
                 "{}{}",
-                enrolled(l),
-                if unverified.contains_key(&l.id) {
-                    "*"
-                } else {
-                    ""
-                }
+                row.enrolled,
+                if row.unverified_imports > 0 { "*" } else { "" }
             ),
         ]);
     }
     for line in table.render(layout::table_width()) {
         print(&line)?;
     }
-    if !learners.is_empty() {
+    if !rows.is_empty() {
         say(
             "NEW and REV are the daily limits of new cards and reviews; DAY is the hour a study day starts.",
         );
-        for line in enrolment_lines(&learners, |l| enrolled(l), &unverified) {
+        for line in enrolment_lines(rows) {
             say(&line);
         }
     }
@@ -290,40 +264,35 @@ pub fn list(ctx: &Context) -> Result<i32> {
 /// Where the learners stand with enrolment, as lines under the list: this device's learner, how many were issued
 /// codes and who was not, and whose progress came in unsigned bundles. Nothing when no one is enrolled and nothing
 /// came unsigned.
-fn enrolment_lines(
-    learners: &[Learner],
-    enrolled: impl Fn(&Learner) -> &'static str,
-    unverified: &std::collections::BTreeMap<i64, i64>,
-) -> Vec<String> {
-    let names = |keep: &dyn Fn(&Learner) -> bool| -> Vec<String> {
-        learners
-            .iter()
-            .filter(|l| keep(l))
-            .map(|l| l.name.clone())
+fn enrolment_lines(rows: &[Listed]) -> Vec<String> {
+    let names = |keep: &dyn Fn(&Listed) -> bool| -> Vec<String> {
+        rows.iter()
+            .filter(|r| keep(r))
+            .map(|r| r.learner.name.clone())
             .collect()
     };
     let mut lines = Vec::new();
-    if let Some(l) = learners.iter().find(|l| enrolled(l) == "this device") {
+    if let Some(r) = rows.iter().find(|r| r.enrolled == "this device") {
         lines.push(format!(
             "This device is enrolled as {} (`detente enrol`).",
-            l.name
+            r.learner.name
         ));
     }
-    let issued = names(&|l| enrolled(l) == "yes");
+    let issued = names(&|r| r.enrolled == "yes");
     if !issued.is_empty() {
-        let not = names(&|l| enrolled(l) == "no");
+        let not = names(&|r| r.enrolled == "no");
         lines.push(if not.is_empty() {
             format!("Enrolled (issued a code): all {} learners.", issued.len())
         } else {
             format!(
                 "Enrolled (issued a code): {} of {} learners; not enrolled: {}.",
                 issued.len(),
-                learners.len(),
+                rows.len(),
                 not.join(", ")
             )
         });
     }
-    let unsigned = names(&|l| unverified.contains_key(&l.id));
+    let unsigned = names(&|r| r.unverified_imports > 0);
     if !unsigned.is_empty() {
         lines.push(format!(
             "Unverified: progress of {} came in unsigned bundles (progress import --accept-unenrolled).",

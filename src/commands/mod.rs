@@ -11,9 +11,11 @@ mod flags;
 mod grades;
 mod items;
 mod learner;
+mod login;
 mod optimize;
 mod progress;
 mod report;
+mod serve;
 mod staged;
 mod stats;
 mod study;
@@ -43,11 +45,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         Color::Always => ColorChoice::Always,
         Color::Never => ColorChoice::Never,
     });
+    // A command given a local database (--db or DETENTE_DB) never goes to a class server.
+    let local_db = cli.db.is_some();
     let db = cli.db.unwrap_or_else(store::default_path);
-    // --learner (or DETENTE_LEARNER), else the learner this device was enrolled as, else the OS user.
-    let learner = cli
-        .learner
-        .filter(|l| !l.trim().is_empty())
+    // Who --learner (or DETENTE_LEARNER) names: on a class server it must be the caller (see `login`).
+    let claimed = cli.learner.filter(|l| !l.trim().is_empty());
+    // --learner, else the learner this device was enrolled as, else the OS user.
+    let learner = claimed
+        .clone()
         .or_else(|| store::enrolled_name(&db))
         .unwrap_or_else(os_user);
     let ctx = Context {
@@ -107,7 +112,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             settings,
             identity,
         }) => learner::set(&ctx, &name, &settings, &identity),
-        Command::Learner(LearnerCommand::List) => learner::list(&ctx),
+        Command::Learner(LearnerCommand::List) => match login::remote(local_db)? {
+            Some(server) => login::learner_list(&ctx, &server, claimed.as_deref()),
+            None => learner::list(&ctx),
+        },
         Command::Learner(LearnerCommand::Import { file }) => learner::import(&ctx, &file),
         Command::Learner(LearnerCommand::Enrol {
             names,
@@ -170,6 +178,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Report(args) => report::run(&ctx, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
+        Command::Serve { config } => serve::run(&ctx, &config),
+        Command::Login { socket } => login::login(&ctx, &socket, claimed.as_deref()),
+        Command::Logout => login::logout(),
+        Command::Whoami => login::whoami(&ctx, claimed.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             crate::cli::completions(shell, &mut script);

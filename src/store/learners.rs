@@ -7,7 +7,7 @@ use crate::schedule::Settings;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// A learner and their settings.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Learner {
     pub id: i64,
     pub name: String,

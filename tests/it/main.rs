@@ -26,6 +26,7 @@ mod natural_answers;
 mod order;
 mod reliability;
 mod screens;
+mod server;
 mod session;
 mod stats;
 mod tables;

@@ -31,6 +31,7 @@ const READ_BY_DETENTE: &[&str] = &[
     "TERM",
     "COLUMNS",
     "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
     "HOME",
     "USER",
     "LOGNAME",

@@ -1,0 +1,237 @@
+//! The server's configuration file (TOML; `/etc/detente/serve.toml` unless `detente serve --config` names
+//! another): where its database lives, its Unix socket and the socket's mode, its teachers by user and by group,
+//! and its limits. Every key has a default but the file must exist; an unknown key or a bad value is refused with
+//! the file, line and column.
+
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The whole configuration, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The server's own folder (created 0700): it holds `detente.db` unless `database` says otherwise.
+    #[serde(default = "default_state")]
+    pub state_directory: PathBuf,
+    /// The database file [default: `detente.db` in `state_directory`].
+    pub database: Option<PathBuf>,
+    #[serde(default)]
+    pub socket: Socket,
+    #[serde(default)]
+    pub teachers: Teachers,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// The Unix socket the server listens on.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Socket {
+    #[serde(default = "default_socket")]
+    pub path: PathBuf,
+    /// Who may connect, as file permissions (TOML octal, `0o666`): connecting needs write permission.
+    #[serde(default = "default_mode")]
+    pub mode: u32,
+}
+
+/// Who is a teacher: these system users, and the members of these system groups.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Teachers {
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// What one connection may cost the server.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The largest request body taken; a larger one is refused (413) unread.
+    #[serde(default = "default_request_bytes")]
+    pub max_request_bytes: u64,
+    /// How long a connection may take to send its request's head.
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_secs: u64,
+    /// How long a request may take, its body read and its answer made; the connection is closed after it.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[serde(default = "default_connections")]
+    pub max_connections: usize,
+}
+
+fn default_state() -> PathBuf {
+    PathBuf::from("/var/lib/detente")
+}
+fn default_socket() -> PathBuf {
+    PathBuf::from("/run/detente/class.sock")
+}
+fn default_mode() -> u32 {
+    0o666
+}
+fn default_request_bytes() -> u64 {
+    1 << 20
+}
+fn default_header_timeout() -> u64 {
+    10
+}
+fn default_request_timeout() -> u64 {
+    30
+}
+fn default_connections() -> usize {
+    256
+}
+
+impl Default for Socket {
+    fn default() -> Self {
+        Socket {
+            path: default_socket(),
+            mode: default_mode(),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_request_bytes: default_request_bytes(),
+            header_timeout_secs: default_header_timeout(),
+            request_timeout_secs: default_request_timeout(),
+            max_connections: default_connections(),
+        }
+    }
+}
+
+impl Limits {
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs)
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+impl Config {
+    /// The database file.
+    pub fn database(&self) -> PathBuf {
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.state_directory.join("detente.db"))
+    }
+}
+
+/// Reads and checks the configuration file `path` (exit 65 naming the file, line and column when it is wrong).
+pub fn load(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::io(
+            format!(
+                "cannot read the server's configuration {} (see \"Running a class server\" in the README)",
+                path.display()
+            ),
+            e,
+        )
+    })?;
+    parse(&text).map_err(|(at, message)| {
+        let before = &text[..at.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+            .chars()
+            .count()
+            + 1;
+        Error::InvalidData(format!("{}:{line}:{column}: {message}", path.display()))
+    })
+}
+
+/// Parses and checks a configuration; an error is its byte offset in `text` and its message.
+fn parse(text: &str) -> std::result::Result<Config, (usize, String)> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        (
+            e.span().map_or(0, |s| s.start),
+            e.message().trim().replace('\n', " "),
+        )
+    })?;
+    // Where a key is written, for a message about its value.
+    let at = |key: &str| text.find(key).unwrap_or(0);
+    let paths = [
+        ("state_directory", Some(&config.state_directory)),
+        ("database", config.database.as_ref()),
+        ("path", Some(&config.socket.path)),
+    ];
+    for (key, path) in paths {
+        if let Some(p) = path.filter(|p| !p.is_absolute()) {
+            return Err((
+                at(key),
+                format!("{key} must be an absolute path, not {}", p.display()),
+            ));
+        }
+    }
+    if config.socket.mode > 0o777 {
+        return Err((
+            at("mode"),
+            format!(
+                "mode {} is not a file mode: write it in octal, as 0o666 (anyone may connect) or 0o660 (the socket's group)",
+                config.socket.mode
+            ),
+        ));
+    }
+    let limits = &config.limits;
+    for (key, value) in [
+        ("max_request_bytes", limits.max_request_bytes),
+        ("header_timeout_secs", limits.header_timeout_secs),
+        ("request_timeout_secs", limits.request_timeout_secs),
+        ("max_connections", limits.max_connections as u64),
+    ] {
+        if value == 0 {
+            return Err((at(key), format!("{key} must be at least 1")));
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_every_default() {
+        let c = parse("").unwrap();
+        assert_eq!(c.database(), PathBuf::from("/var/lib/detente/detente.db"));
+        assert_eq!(c.socket.path, PathBuf::from("/run/detente/class.sock"));
+        assert_eq!(c.socket.mode, 0o666);
+        assert_eq!(c.limits.max_request_bytes, 1 << 20);
+        assert!(c.teachers.users.is_empty() && c.teachers.groups.is_empty());
+    }
+
+    #[test]
+    fn a_whole_file_is_read() {
+        let c = parse(
+            "state_directory = \"/srv/d\"\n[socket]\npath = \"/run/d/s.sock\"\nmode = 0o660\n\
+             [teachers]\nusers = [\"prof\"]\ngroups = [\"staff\"]\n\
+             [limits]\nmax_request_bytes = 4096\nheader_timeout_secs = 2\nrequest_timeout_secs = 5\nmax_connections = 8\n",
+        )
+        .unwrap();
+        assert_eq!(c.database(), PathBuf::from("/srv/d/detente.db"));
+        assert_eq!(c.socket.mode, 0o660);
+        assert_eq!(c.teachers.groups, ["staff"]);
+        assert_eq!(c.limits.request_timeout(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn wrong_keys_and_values_are_refused_where_they_are_written() {
+        for (text, says) in [
+            ("[socket]\nmod = 0o666\n", "unknown field `mod`"),
+            ("[socket]\nmode = 666\n", "write it in octal"),
+            ("# the file\ndatabase = \"d.db\"\n", "absolute path"),
+            ("[limits]\nheader_timeout_secs = 0\n", "at least 1"),
+            ("[teachers]\nusers = \"prof\"\n", "invalid type"),
+        ] {
+            let (at, message) = parse(text).unwrap_err();
+            assert!(message.contains(says), "{text}: {message}");
+            assert!(at > 0, "{text}: the offset points into the file");
+        }
+    }
+}

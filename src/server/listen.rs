@@ -1,0 +1,207 @@
+//! The daemon's life: the database opened private to the server's user (its folder 0700, its files 0600), the Unix
+//! socket bound with the configured mode, connections accepted (at most `max_connections` at once, one request
+//! each, the head within `header_timeout_secs`), each one's uid read from the kernel (`SO_PEERCRED`); and on
+//! SIGTERM or Ctrl-C, no new connection, the socket removed, and the requests under way finished.
+
+use super::Log;
+use super::config::{self, Config};
+use super::identity::TeacherList;
+use super::routes::{self, App, PeerUid};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tokio::net::UnixListener;
+use tokio::signal::unix::{SignalKind, signal};
+use tower::ServiceExt;
+
+/// Runs the server of the configuration file `config_path` until SIGTERM or Ctrl-C.
+pub fn serve(config_path: &Path, log: Log) -> Result<()> {
+    let config = config::load(config_path)?;
+    let teachers = TeacherList::resolve(&config.teachers)
+        .map_err(|m| Error::InvalidData(format!("{}: {m}", config_path.display())))?;
+    // Whatever the server creates (its folder, the database, its journal, the socket before its mode is set) is
+    // its user's alone.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    let store = open_private(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the server", e))?;
+    let app = App {
+        store: Arc::new(Mutex::new(store)),
+        teachers: Arc::new(teachers),
+        limits: config.limits.clone(),
+        log,
+    };
+    runtime.block_on(run(&config, app))
+}
+
+/// Opens the database, making the state folder 0700 and the database and its companion files 0600 (a database
+/// brought from a lab may have been readable by everyone).
+fn open_private(config: &Config) -> Result<Store> {
+    let dir = &config.state_directory;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .and_then(|_| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)))
+        .map_err(|e| {
+            Error::io(
+                format!("cannot make {} the server's own folder", dir.display()),
+                e,
+            )
+        })?;
+    let db = config.database();
+    let store = Store::open(&db)?;
+    if store.read_only {
+        return Err(Error::ReadOnly(format!(
+            "the server's database {} is not writable by the server's user",
+            db.display()
+        )));
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.clone().into_os_string();
+        name.push(suffix);
+        let file = Path::new(&name);
+        if file.exists() {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io(format!("cannot make {} private", file.display()), e))?;
+        }
+    }
+    Ok(store)
+}
+
+/// Binds the socket at `path` with `mode`. A socket left by a server that died is replaced; one that a running
+/// server answers on, or a file that is not a socket, is left alone and refused.
+fn bind(path: &Path, mode: u32) -> Result<UnixListener> {
+    if let Some(dir) = path.parent().filter(|d| !d.exists()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o755)
+            .create(dir)
+            .and_then(|_| std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)))
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_socket() => {
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(Error::Usage(format!(
+                    "a server is already listening on {}",
+                    path.display()
+                )));
+            }
+            std::fs::remove_file(path).map_err(|e| {
+                Error::io(
+                    format!("cannot remove the old socket {}", path.display()),
+                    e,
+                )
+            })?;
+        }
+        Ok(_) => {
+            return Err(Error::Usage(format!(
+                "{} exists and is not a socket: it is left alone (choose another socket path)",
+                path.display()
+            )));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(format!("cannot use {}", path.display()), e)),
+    }
+    let listener = UnixListener::bind(path)
+        .map_err(|e| Error::io(format!("cannot listen on {}", path.display()), e))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(format!("cannot set the mode of {}", path.display()), e))?;
+    Ok(listener)
+}
+
+async fn run(config: &Config, app: App) -> Result<()> {
+    let path = &config.socket.path;
+    let listener = bind(path, config.socket.mode)?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| Error::io("cannot catch SIGTERM", e))?;
+    (app.log)(&format!(
+        "detente {} serving {} on {} (mode {:o}), pid {}",
+        env!("CARGO_PKG_VERSION"),
+        config.database().display(),
+        path.display(),
+        config.socket.mode,
+        std::process::id()
+    ));
+    let router = routes::router(app.clone());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(tokio::sync::Semaphore::new(app.limits.max_connections));
+    let stop = async {
+        tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "Ctrl-C",
+        }
+    };
+    tokio::pin!(stop);
+    let lifetime = app.limits.header_timeout() + app.limits.request_timeout();
+    let reason = loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit,
+            reason = &mut stop => break reason,
+        };
+        let Ok(permit) = permit else {
+            break "no more connections";
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            reason = &mut stop => break reason,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors, say: wait a moment rather than spin.
+                (app.log)(&format!("error: cannot accept a connection: {e}"));
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let uid = match stream.peer_cred() {
+            Ok(cred) => cred.uid(),
+            Err(e) => {
+                (app.log)(&format!("error: a connection without credentials: {e}"));
+                continue;
+            }
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req| {
+            req.extensions_mut().insert(PeerUid(uid));
+            router.clone().oneshot(req)
+        });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(app.limits.header_timeout())
+            .keep_alive(false)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection that outlives its head's and its request's limits together is dropped.
+            let _ = tokio::time::timeout(lifetime, connection).await;
+            drop(permit);
+        });
+    };
+    drop(listener);
+    let removed = std::fs::remove_file(path);
+    (app.log)(&format!(
+        "{reason}: stopping; socket {} {}",
+        path.display(),
+        match removed {
+            Ok(()) => "removed".to_string(),
+            Err(e) => format!("not removed: {e}"),
+        }
+    ));
+    if tokio::time::timeout(lifetime, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        (app.log)("stopped with requests still under way");
+    } else {
+        (app.log)("stopped");
+    }
+    Ok(())
+}

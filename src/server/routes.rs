@@ -1,0 +1,199 @@
+//! The HTTP API under `/v1/`: the guard every request passes in order (the size limit, the protocol version, who
+//! the caller is, a time limit, one log line) and the handlers behind it. The caller is known by the uid the
+//! connection carries (see `listen`), never by anything in the request.
+
+use super::Log;
+use super::api::{self, Hello, Problem, Role};
+use super::config::Limits;
+use super::identity::{self, Caller, TeacherList};
+use crate::error::Result;
+use crate::store::Store;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// The uid the kernel reported for the process at the other end of the connection a request came on.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerUid(pub u32);
+
+/// What every request's handling shares.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<Mutex<Store>>,
+    pub teachers: Arc<TeacherList>,
+    pub limits: Limits,
+    pub log: Log,
+}
+
+impl App {
+    /// Runs `f` on the store on a thread where blocking is allowed, one request at a time. A failure is logged
+    /// and answered 500 without its details.
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+    ) -> std::result::Result<T, Response> {
+        let store = self.store.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            let store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&store)
+        })
+        .await;
+        let failure = match done {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        (self.log)(&format!("error: {failure}"));
+        Err(problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server could not read its database (the server's log says why)",
+        ))
+    }
+}
+
+/// The API, every route behind the guard.
+pub fn router(app: App) -> Router {
+    let body_limit = usize::try_from(app.limits.max_request_bytes).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/v1/hello", get(hello))
+        .route("/v1/learners", get(learners))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(app)
+}
+
+/// An answer that is not a success: the status and one line for the user, as JSON.
+fn problem(status: StatusCode, error: impl Into<String>) -> Response {
+    (
+        status,
+        Json(Problem {
+            error: error.into(),
+        }),
+    )
+        .into_response()
+}
+
+/// The checks before any handler, in order: a body over the size limit (413, unread), a client whose protocol is
+/// outside this server's window (426), a caller who is not on the roster and not a teacher (403); then the
+/// handler, cut off at the request time limit (503). Every answer carries the server's protocol version, and
+/// every request is one line in the log.
+async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let uid = req.extensions().get::<PeerUid>().map(|p| p.0);
+    let what = format!("{} {}", req.method(), req.uri().path());
+    let mut who = uid.map_or_else(|| "uid ?".to_string(), |u| format!("uid {u}"));
+    let mut response = match admit(&app, &mut req, uid).await {
+        Ok(me) => {
+            who = format!("{who} {}", me.describe());
+            req.extensions_mut().insert(me);
+            match tokio::time::timeout(app.limits.request_timeout(), next.run(req)).await {
+                Ok(response) => response,
+                Err(_) => problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "the request took longer than the server's limit of {} s",
+                        app.limits.request_timeout_secs
+                    ),
+                ),
+            }
+        }
+        Err(refusal) => refusal,
+    };
+    (app.log)(&format!("{who}: {what} {}", response.status().as_u16()));
+    response
+        .headers_mut()
+        .insert(api::PROTOCOL_HEADER, HeaderValue::from(api::PROTOCOL));
+    response
+}
+
+/// Who the caller is, if the request may go on; else the refusal to answer with.
+async fn admit(
+    app: &App,
+    req: &mut Request,
+    uid: Option<u32>,
+) -> std::result::Result<Hello, Response> {
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if let Some(length) = length.filter(|l| *l > app.limits.max_request_bytes) {
+        return Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request is {length} bytes, and this server takes at most {}",
+                app.limits.max_request_bytes
+            ),
+        ));
+    }
+    let theirs = req
+        .headers()
+        .get(api::PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok());
+    if !theirs.is_some_and(api::accepts) {
+        let sent = theirs.map_or_else(
+            || "sent no detente protocol version".to_string(),
+            |p| format!("speaks protocol {p}"),
+        );
+        return Err(problem(
+            StatusCode::UPGRADE_REQUIRED,
+            format!(
+                "this class server runs detente {} and speaks {}; your detente {sent}: install a detente that \
+                 speaks {} (ask the server's admin)",
+                env!("CARGO_PKG_VERSION"),
+                api::window(),
+                api::window()
+            ),
+        ));
+    }
+    let Some(uid) = uid else {
+        return Err(problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the server does not know who is connecting",
+        ));
+    };
+    let teachers = app.teachers.clone();
+    match app
+        .with_store(move |store| identity::identify(uid, &teachers, store))
+        .await?
+    {
+        Caller::Known(me) => Ok(me),
+        Caller::Refused(why) => Err(problem(StatusCode::FORBIDDEN, why)),
+    }
+}
+
+/// `GET /v1/hello`: who the server says the caller is, and its versions.
+async fn hello(Extension(me): Extension<Hello>) -> Json<Hello> {
+    Json(me)
+}
+
+/// `GET /v1/learners`: the roster with enrolment, for teachers.
+async fn learners(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
+    if me.role != Role::Teacher {
+        return problem(
+            StatusCode::FORBIDDEN,
+            format!(
+                "`learner list` is for this server's teachers, and you are {}",
+                me.describe()
+            ),
+        );
+    }
+    match app.with_store(|store| api::roster(&store.conn, None)).await {
+        Ok(rows) => Json(rows).into_response(),
+        Err(refusal) => refusal,
+    }
+}
+
+async fn not_found(req: Request) -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        format!(
+            "this server has no {} {} (is this detente newer than the server?)",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}
