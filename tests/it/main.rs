@@ -28,6 +28,7 @@ mod reliability;
 mod screens;
 mod session;
 mod stats;
+mod sync;
 mod tables;
 mod terminal;
 mod text_formats;
