@@ -235,7 +235,10 @@ mod answers {
         );
         assert_eq!(summary.done, 3);
         assert_eq!(summary.right, 3);
-        assert_eq!(count(&store, "SELECT count(*) FROM reviews"), 3);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM reviews WHERE retracted = 0"),
+            3
+        );
         assert_eq!(
             count(
                 &store,
