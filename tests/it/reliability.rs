@@ -247,7 +247,10 @@ mod answers {
             learner.script.overridden
         );
         assert_eq!(
-            count(&store, "SELECT count(*) FROM reviews WHERE rule = 'wrong'"),
+            count(
+                &store,
+                "SELECT count(*) FROM reviews WHERE rule = 'wrong' AND retracted = 0"
+            ),
             0
         );
     }
