@@ -48,7 +48,7 @@ impl std::fmt::Display for Key {
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Body {
     /// A review, every column of the log as a bundle carries it (cards named by deck, card key and sibling).
-    Review(BundleReview),
+    Review(Box<BundleReview>),
     /// An undo: the review with this key is taken back, wherever and whenever it arrives.
     Retraction(Key),
 }
@@ -239,7 +239,7 @@ pub fn live_reviews<'a>(
     let mut out: Vec<_> = events
         .into_iter()
         .filter_map(|e| match &e.body {
-            Body::Review(r) if !gone.contains(&e.key) => Some((&e.key, r)),
+            Body::Review(r) if !gone.contains(&e.key) => Some((&e.key, r.as_ref())),
             _ => None,
         })
         .collect();
@@ -258,7 +258,7 @@ mod tests {
                 device: device.repeat(32),
                 seq,
             },
-            body: Body::Review(BundleReview {
+            body: Body::Review(Box::new(BundleReview {
                 deck: "d".into(),
                 card: "c".into(),
                 sibling: 0,
@@ -290,7 +290,7 @@ mod tests {
                 elapsed_days: 0,
                 exam_day: None,
                 exam_shortened_from: None,
-            }),
+            })),
         }
     }
 
@@ -350,7 +350,11 @@ mod tests {
         let mut log = Log::default();
         log.merge([&undo, &b]);
         log.merge([&a]);
-        let live: Vec<_> = log.live_reviews().iter().map(|(k, _)| (*k).clone()).collect();
+        let live: Vec<_> = log
+            .live_reviews()
+            .iter()
+            .map(|(k, _)| (*k).clone())
+            .collect();
         assert_eq!(live, vec![b.key.clone()]);
     }
 

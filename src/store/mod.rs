@@ -68,12 +68,13 @@ pub use people::{
 };
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
-pub use sync::{
-    Device, append_events, device_id, digest, events_since, next_seq, rederive_states, retract_review,
-};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{
     best_supervised_scores, card_prompts, deck_titles, for_each_deck_state, for_each_review_day,
     last_exam_activity, memory_states, open_flag_counts, review_log, save_parameters, stat_cards,
     state_map,
+};
+pub use sync::{
+    Device, append_events, device_id, digest, events_since, next_seq, rederive_states,
+    retract_review,
 };

@@ -105,7 +105,8 @@ pub fn for_each_review_day(
     conn: &Connection,
     mut each: impl FnMut(i64, i64, crate::time::Day),
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews WHERE retracted = 0")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews WHERE retracted = 0")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         each(r.get(0)?, r.get(1)?, r.get(2)?);

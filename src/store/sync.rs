@@ -160,7 +160,7 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Event)> {
             device,
             seq: r.get(4)?,
         }),
-        None => Body::Review(review_row(r, 5)?),
+        None => Body::Review(Box::new(review_row(r, 5)?)),
     };
     Ok((r.get(2)?, Event { key, body }))
 }
@@ -255,10 +255,7 @@ pub fn append_events(
 
 /// The [`Digest`] of the learner's whole log, as [`crate::sync::digest`] defines it.
 pub fn digest(conn: &Connection, learner: i64) -> Result<Digest> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{} WHERE l.learner_id = ?1",
-        event_select()
-    ))?;
+    let mut stmt = conn.prepare_cached(&format!("{} WHERE l.learner_id = ?1", event_select()))?;
     let events = stmt
         .query_map([learner], event_row)?
         .map(|row| row.map(|(_, e)| (e.key.clone(), e.fingerprint())))
@@ -268,7 +265,11 @@ pub fn digest(conn: &Connection, learner: i64) -> Result<Digest> {
 
 /// Replaces the learner's card states with the ones their merged study log implies (`study_log`'s order: time,
 /// then key, the same on every side).
-pub fn rederive_states(tx: &Transaction<'_>, learner: &super::Learner, cal: &Calendar) -> Result<()> {
+pub fn rederive_states(
+    tx: &Transaction<'_>,
+    learner: &super::Learner,
+    cal: &Calendar,
+) -> Result<()> {
     let scheduler = Scheduler::new(learner.settings())?;
     let log = super::study_log(tx, learner.id)?;
     let states = crate::schedule::replay(&scheduler, &log, cal)?;

@@ -156,7 +156,8 @@ fn pull(d: &mut Device, server: &Store, server_learner: i64) -> bool {
             d.pulled = Cursor(0);
         }
         loop {
-            let page = store::events_since(&server.conn, server_learner, d.pulled, 3).expect("pull");
+            let page =
+                store::events_since(&server.conn, server_learner, d.pulled, 3).expect("pull");
             let learner = d.learner.clone();
             let r = append(&mut d.store, &learner, &page.events, true);
             assert!(r.conflicts.is_empty() && r.refused.is_empty(), "{r:?}");
@@ -192,18 +193,36 @@ fn replay_union(store: &Store, learner: &Learner, events: &[Event]) -> BTreeMap<
             exam_day: r.exam_day,
         })
         .collect();
-    replay(&Scheduler::new(learner.settings()).expect("scheduler"), &study, &cal()).expect("replay")
+    replay(
+        &Scheduler::new(learner.settings()).expect("scheduler"),
+        &study,
+        &cal(),
+    )
+    .expect("replay")
 }
 
 fn states(store: &Store, learner: i64) -> BTreeMap<i64, CardState> {
-    store::states(&store.conn, learner).expect("states").into_iter().collect()
+    store::states(&store.conn, learner)
+        .expect("states")
+        .into_iter()
+        .collect()
 }
 
 #[derive(Debug, Clone)]
 enum Op {
-    Study { dev: usize, answers: u32, undo: usize, hours: i64 },
-    Push { dev: usize, fault: Fault },
-    Pull { dev: usize },
+    Study {
+        dev: usize,
+        answers: u32,
+        undo: usize,
+        hours: i64,
+    },
+    Push {
+        dev: usize,
+        fault: Fault,
+    },
+    Pull {
+        dev: usize,
+    },
 }
 
 fn op(devices: usize) -> impl Strategy<Value = Op> {
@@ -441,11 +460,22 @@ fn undo_after_sync_is_a_retraction_every_side_applies() {
             Body::Review(_) => None,
         })
         .collect();
-    assert_eq!(retractions, vec![events[0].key.clone()], "the first review is retracted");
+    assert_eq!(
+        retractions,
+        vec![events[0].key.clone()],
+        "the first review is retracted"
+    );
     let expected = replay_union(&server.store, &sl, &events);
-    for (st, l) in [(&server.store, sl.id), (&a.store, a.learner.id), (&b.store, b.learner.id)] {
+    for (st, l) in [
+        (&server.store, sl.id),
+        (&a.store, a.learner.id),
+        (&b.store, b.learner.id),
+    ] {
         assert_eq!(states(st, l), expected);
-        assert_eq!(store::digest(&st.conn, l).unwrap(), store::digest(&server.store.conn, sl.id).unwrap());
+        assert_eq!(
+            store::digest(&st.conn, l).unwrap(),
+            store::digest(&server.store.conn, sl.id).unwrap()
+        );
         // Counted nowhere: three answers were given (the undone card is asked again), one taken back.
         assert_eq!(store::bundle_reviews(&st.conn, l).unwrap().len(), 2);
         let today = store::today(&st.conn, l, UnixMs(0)).unwrap();
@@ -527,5 +557,8 @@ fn the_migration_numbers_existing_reviews() {
     assert_eq!(store::next_seq(&store.conn, 1, &study).unwrap(), 4);
     // Another database's device ids are its own.
     let other = device();
-    assert_ne!(store::device_id(&other.store.conn, store::Device::Study).unwrap(), study);
+    assert_ne!(
+        store::device_id(&other.store.conn, store::Device::Study).unwrap(),
+        study
+    );
 }
