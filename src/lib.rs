@@ -22,19 +22,21 @@
 //!     their ids, and authenticating bytes with a key (HMAC-SHA256).
 //! 12. [`bundle`]: the progress-bundle format: records, checksum and authentication tag, streaming reader and
 //!     writer.
+//! 13. [`sync`]: sync's merge rules: events keyed by (device, sequence), merging (duplicates ignored, conflicts
+//!     refused), the digest of a log, retractions, the replay order of a merged log.
 //!
 //! Storage:
 //!
-//! 13. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
+//! 14. [`store`]: SQLite: open, migrations and queries, the only module with SQL; each write helper takes a
 //!     transaction.
 //!
 //! The session:
 //!
-//! 14. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
+//! 15. [`session`]: the study and exam state machines over a [`session::Prompter`] and a [`session::Clock`].
 //!
 //! The terminal:
 //!
-//! 15. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
+//! 16. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
 //!     that uses inquire.
 //!
 //! The class server:
@@ -62,6 +64,7 @@ pub mod server;
 pub mod session;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod text;
 pub mod time;
 pub mod ui;

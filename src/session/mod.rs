@@ -390,7 +390,7 @@ impl<'a> Session<'a> {
     /// and the queue as before it, and the card asked again next.
     fn undo(&mut self, last: &Last) -> Result<()> {
         let tx = self.store.write()?;
-        store::delete_review(&tx, last.review_id)?;
+        store::retract_review(&tx, last.review_id)?;
         if !self.opts.cram {
             store::put_state(&tx, self.learner.id, last.card.id, last.before.as_ref())?;
         }
@@ -467,7 +467,7 @@ impl<'a> Session<'a> {
             ..review
         };
         if let Some(old) = replacing {
-            store::delete_review(&tx, old)?;
+            store::retract_review(&tx, old)?;
         }
         let id = store::insert_review(&tx, &review)?;
         if let Some(e) = exam {

@@ -14,7 +14,7 @@ use crate::schedule::CardState;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::BTreeMap;
 
-/// A learner's whole review log (every mode), oldest first.
+/// A learner's whole review log (every mode, retracted reviews left out), oldest first.
 pub fn bundle_reviews(conn: &Connection, learner: i64) -> Result<Vec<BundleReview>> {
     let mut out = Vec::new();
     for_each_bundle_review(conn, learner, |r| {
@@ -31,51 +31,59 @@ pub fn for_each_bundle_review(
     learner: i64,
     mut each: impl FnMut(BundleReview) -> Result<()>,
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT c.deck_id, c.card_key, c.sibling, r.reviewed_at, r.day, r.mode, r.response, r.correct, r.rule,
-            r.rating, r.duration_ms, r.phase_before, r.step_before, r.stability_before, r.difficulty_before,
-            r.due_before, r.last_review_before, r.last_day_before, r.interval_before, r.reps_before,
-            r.lapses_before, r.leech_before, r.phase_after, r.step_after, r.stability_after, r.difficulty_after,
-            r.due_after, r.interval_days, r.elapsed_days, r.exam_day, r.exam_shortened_from
-         FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1 ORDER BY r.reviewed_at, r.id",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {REVIEW_COLUMNS} FROM reviews r JOIN cards c ON c.id = r.card_id
+         WHERE r.learner_id = ?1 AND r.retracted = 0 ORDER BY r.reviewed_at, r.id"
+    ))?;
     let mut rows = stmt.query([learner])?;
     while let Some(r) = rows.next()? {
-        each(BundleReview {
-            deck: r.get(0)?,
-            card: r.get(1)?,
-            sibling: r.get(2)?,
-            reviewed_at: r.get(3)?,
-            day: r.get(4)?,
-            mode: r.get(5)?,
-            response: r.get(6)?,
-            correct: r.get(7)?,
-            rule: r.get(8)?,
-            rating: r.get(9)?,
-            duration_ms: r.get(10)?,
-            phase_before: r.get(11)?,
-            step_before: r.get(12)?,
-            stability_before: r.get(13)?,
-            difficulty_before: r.get(14)?,
-            due_before: r.get(15)?,
-            last_review_before: r.get(16)?,
-            last_day_before: r.get(17)?,
-            interval_before: r.get(18)?,
-            reps_before: r.get(19)?,
-            lapses_before: r.get(20)?,
-            leech_before: r.get(21)?,
-            phase_after: r.get(22)?,
-            step_after: r.get(23)?,
-            stability_after: r.get(24)?,
-            difficulty_after: r.get(25)?,
-            due_after: r.get(26)?,
-            interval_days: r.get(27)?,
-            elapsed_days: r.get(28)?,
-            exam_day: r.get(29)?,
-            exam_shortened_from: r.get(30)?,
-        })?;
+        each(review_row(r, 0)?)?;
     }
     Ok(())
+}
+
+/// The columns [`review_row`] reads, over `reviews r JOIN cards c`.
+pub(super) const REVIEW_COLUMNS: &str = "c.deck_id, c.card_key, c.sibling, r.reviewed_at, r.day, r.mode, r.response,
+    r.correct, r.rule, r.rating, r.duration_ms, r.phase_before, r.step_before, r.stability_before,
+    r.difficulty_before, r.due_before, r.last_review_before, r.last_day_before, r.interval_before, r.reps_before,
+    r.lapses_before, r.leech_before, r.phase_after, r.step_after, r.stability_after, r.difficulty_after, r.due_after,
+    r.interval_days, r.elapsed_days, r.exam_day, r.exam_shortened_from";
+
+/// A review as a bundle (and a sync event) carries it, from [`REVIEW_COLUMNS`] starting at column `at`.
+pub(super) fn review_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<BundleReview> {
+    Ok(BundleReview {
+        deck: r.get(at)?,
+        card: r.get(at + 1)?,
+        sibling: r.get(at + 2)?,
+        reviewed_at: r.get(at + 3)?,
+        day: r.get(at + 4)?,
+        mode: r.get(at + 5)?,
+        response: r.get(at + 6)?,
+        correct: r.get(at + 7)?,
+        rule: r.get(at + 8)?,
+        rating: r.get(at + 9)?,
+        duration_ms: r.get(at + 10)?,
+        phase_before: r.get(at + 11)?,
+        step_before: r.get(at + 12)?,
+        stability_before: r.get(at + 13)?,
+        difficulty_before: r.get(at + 14)?,
+        due_before: r.get(at + 15)?,
+        last_review_before: r.get(at + 16)?,
+        last_day_before: r.get(at + 17)?,
+        interval_before: r.get(at + 18)?,
+        reps_before: r.get(at + 19)?,
+        lapses_before: r.get(at + 20)?,
+        leech_before: r.get(at + 21)?,
+        phase_after: r.get(at + 22)?,
+        step_after: r.get(at + 23)?,
+        stability_after: r.get(at + 24)?,
+        difficulty_after: r.get(at + 25)?,
+        due_after: r.get(at + 26)?,
+        interval_days: r.get(at + 27)?,
+        elapsed_days: r.get(at + 28)?,
+        exam_day: r.get(at + 29)?,
+        exam_shortened_from: r.get(at + 30)?,
+    })
 }
 
 /// A learner's exam attempts with their answers, by exam and number.
@@ -134,7 +142,8 @@ pub fn bundle_attempts(conn: &Connection, learner: i64) -> Result<Vec<BundleAtte
 pub fn bundle_decks(conn: &Connection, learner: i64) -> Result<Vec<BundleDeck>> {
     let mut stmt = conn.prepare(
         "SELECT d.id, d.content_hash FROM decks d WHERE d.id IN (
-            SELECT c.deck_id FROM reviews r JOIN cards c ON c.id = r.card_id WHERE r.learner_id = ?1
+            SELECT c.deck_id FROM reviews r JOIN cards c ON c.id = r.card_id
+                WHERE r.learner_id = ?1 AND r.retracted = 0
             UNION
             SELECT c.deck_id FROM attempt_answers a JOIN attempts t ON t.id = a.attempt_id
                 JOIN cards c ON c.id = a.card_id WHERE t.learner_id = ?1
@@ -198,7 +207,10 @@ pub struct MergeReport {
 }
 
 /// Adds the reviews (each with its local card id) a learner's log lacks. A review is the same review when learner,
-/// card and time (milliseconds) agree; those already present are counted and left alone.
+/// card and time (milliseconds) agree (a retracted one too: a bundle never brings back what was taken back here);
+/// those already present are counted and left alone. A bundle names no device, so each added review is logged as
+/// an event of this database's import device (`store::sync`), numbered after that device's events for the
+/// learner.
 pub fn merge_reviews(
     tx: &Transaction<'_>,
     learner: i64,
@@ -208,15 +220,7 @@ pub fn merge_reviews(
     let mut exists = tx.prepare_cached(
         "SELECT 1 FROM reviews WHERE learner_id = ?1 AND card_id = ?2 AND reviewed_at = ?3",
     )?;
-    let mut insert = tx.prepare_cached(
-        "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
-            rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
-            last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
-            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days,
-            exam_day, exam_shortened_from)
-         VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
-    )?;
+    let device = super::sync::device_id(tx, super::sync::Device::Import)?;
     for (card, r) in reviews {
         if exists
             .query_row(params![learner, card, r.reviewed_at], |_| Ok(()))
@@ -226,41 +230,66 @@ pub fn merge_reviews(
             report.reviews_known += 1;
             continue;
         }
-        insert.execute(params![
-            learner,
-            card,
-            r.reviewed_at,
-            r.day,
-            r.mode,
-            r.response,
-            r.correct,
-            r.rule,
-            r.rating,
-            r.duration_ms,
-            r.phase_before,
-            r.step_before,
-            r.stability_before,
-            r.difficulty_before,
-            r.due_before,
-            r.last_review_before,
-            r.last_day_before,
-            r.interval_before,
-            r.reps_before,
-            r.lapses_before,
-            r.leech_before,
-            r.phase_after,
-            r.step_after,
-            r.stability_after,
-            r.difficulty_after,
-            r.due_after,
-            r.interval_days,
-            r.elapsed_days,
-            r.exam_day,
-            r.exam_shortened_from
-        ])?;
+        let id = insert_bundle_review(tx, learner, *card, r)?;
+        let key = crate::sync::Key {
+            device: device.clone(),
+            seq: super::sync::next_seq(tx, learner, &device)?,
+        };
+        super::sync::log_review(tx, learner, &key, id)?;
         report.reviews_added += 1;
     }
     Ok(())
+}
+
+/// Inserts one review as a bundle or a sync event carries it (no session); returns its row id. The caller logs it.
+pub(super) fn insert_bundle_review(
+    tx: &Transaction<'_>,
+    learner: i64,
+    card: i64,
+    r: &BundleReview,
+) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
+            rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
+            last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
+            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days,
+            exam_day, exam_shortened_from)
+         VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+    )?
+    .execute(params![
+        learner,
+        card,
+        r.reviewed_at,
+        r.day,
+        r.mode,
+        r.response,
+        r.correct,
+        r.rule,
+        r.rating,
+        r.duration_ms,
+        r.phase_before,
+        r.step_before,
+        r.stability_before,
+        r.difficulty_before,
+        r.due_before,
+        r.last_review_before,
+        r.last_day_before,
+        r.interval_before,
+        r.reps_before,
+        r.lapses_before,
+        r.leech_before,
+        r.phase_after,
+        r.step_after,
+        r.stability_after,
+        r.difficulty_after,
+        r.due_after,
+        r.interval_days,
+        r.elapsed_days,
+        r.exam_day,
+        r.exam_shortened_from
+    ])?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// Adds the exam attempts a learner lacks, each already re-scored against this database's exam definition and

@@ -176,7 +176,8 @@ pub fn new_done_since(
     let (cond, args) = filter.sql();
     let sql = format!(
         "SELECT COUNT(DISTINCT r.card_id) FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = ? AND r.reviewed_at >= ? AND r.mode = 'study' AND r.phase_before = 0{cond}"
+         WHERE r.learner_id = ? AND r.reviewed_at >= ? AND r.mode = 'study' AND r.phase_before = 0
+           AND r.retracted = 0{cond}"
     );
     let mut vals = vec![Value::Integer(learner), Value::Integer(since.0)];
     vals.extend(args.into_iter().map(Value::Text));

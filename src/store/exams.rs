@@ -475,7 +475,8 @@ pub fn deck_first_responses(conn: &Connection, deck: &str) -> Result<Vec<ItemRes
         "SELECT r.learner_id, r.card_id, r.correct, r.response FROM reviews r JOIN cards c ON c.id = r.card_id
          WHERE c.deck_id = ?1 AND c.retired_at IS NULL AND r.mode = 'study'
            AND r.id = (SELECT min(r2.id) FROM reviews r2
-                       WHERE r2.learner_id = r.learner_id AND r2.card_id = r.card_id AND r2.mode = 'study')
+                       WHERE r2.learner_id = r.learner_id AND r2.card_id = r.card_id AND r2.mode = 'study'
+                         AND r2.retracted = 0)
          ORDER BY r.learner_id, c.position, c.sibling",
     )?;
     item_rows(&mut stmt, [deck])

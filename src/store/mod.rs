@@ -5,7 +5,8 @@
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), and `units`
+//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `sync` (the
+//! sync log: device ids, events, pulls, pushes, digests), and `units`
 //! (how the time units and ratings are stored).
 
 mod bundle;
@@ -24,6 +25,7 @@ mod reviews;
 mod sessions;
 mod states;
 mod stats;
+mod sync;
 mod units;
 
 pub use bundle::{
@@ -64,11 +66,15 @@ pub use people::{
     DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
     learner_by_identity, set_identity,
 };
-pub use reviews::{LoggedReview, Review, Today, delete_review, insert_review, study_log, today};
+pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{
     best_supervised_scores, card_prompts, deck_titles, for_each_deck_state, for_each_review_day,
     last_exam_activity, memory_states, open_flag_counts, review_log, save_parameters, stat_cards,
     state_map,
+};
+pub use sync::{
+    Device, append_events, device_id, digest, events_since, next_seq, rederive_states,
+    retract_review,
 };

@@ -287,7 +287,7 @@ pub fn deck_study(
     let mut activity = conn.prepare_cached(
         "SELECT c.deck_id, COUNT(DISTINCT r.card_id), COUNT(DISTINCT r.day), MAX(r.reviewed_at)
          FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = ?1 AND r.mode IN ('study', 'cram') GROUP BY c.deck_id",
+         WHERE r.learner_id = ?1 AND r.mode IN ('study', 'cram') AND r.retracted = 0 GROUP BY c.deck_id",
     )?;
     let rows = activity.query_map([learner], |r| {
         Ok((

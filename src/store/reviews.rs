@@ -1,11 +1,10 @@
-//! The review log (the `reviews` table): appending a review, undoing one, what a learner has done today, and a
+//! The review log (the `reviews` table): appending a review (logged as a sync event), what a learner has done today, and a
 //! learner's study reviews in order for replaying the schedule.
 
-use super::states::state_row;
 use crate::error::Result;
 use crate::schedule::{CardState, Phase};
 use crate::time::{Day, UnixMs};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 /// What a learner has done since `since_ms`: new cards introduced, reviews done, and the notes ("deck/card")
 /// studied, whose siblings wait for another day.
@@ -18,7 +17,7 @@ pub struct Today {
 pub fn today(conn: &Connection, learner: i64, since: UnixMs) -> Result<Today> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.phase_before, c.deck_id || '/' || c.card_key FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study'",
+         WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study' AND r.retracted = 0",
     )?;
     let mut t = Today {
         new_done: 0,
@@ -60,7 +59,8 @@ pub struct Review {
     pub elapsed_days: u32,
 }
 
-/// Appends a review; returns its id.
+/// Appends a review, logged as the next event of this database's study device (`store::sync`), in the caller's
+/// transaction; returns its id.
 pub fn insert_review(tx: &Transaction<'_>, r: &Review) -> Result<i64> {
     let b = r.before.as_ref();
     tx.prepare_cached(
@@ -102,41 +102,23 @@ pub fn insert_review(tx: &Transaction<'_>, r: &Review) -> Result<i64> {
         r.interval_days,
         r.elapsed_days
     ])?;
-    Ok(tx.last_insert_rowid())
-}
-
-/// Removes a review (undo) and returns the card's state before it, which the caller restores.
-pub fn delete_review(
-    tx: &Transaction<'_>,
-    review_id: i64,
-) -> Result<Option<(i64, Option<CardState>)>> {
-    let row = tx
-        .query_row(
-            "SELECT card_id, phase_before, step_before, stability_before, difficulty_before, due_before,
-                    last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before
-             FROM reviews WHERE id = ?1",
-            [review_id],
-            |r| {
-                let card: i64 = r.get(0)?;
-                let phase: i64 = r.get(1)?;
-                if phase == 0 { Ok((card, None)) } else { Ok((card, Some(state_row(r, 1)?))) }
-            },
-        )
-        .optional()?;
-    tx.execute("DELETE FROM reviews WHERE id = ?1", [review_id])?;
-    Ok(row)
+    let id = tx.last_insert_rowid();
+    super::sync::log_study_review(tx, r.learner_id, id)?;
+    Ok(id)
 }
 
 pub use crate::schedule::LoggedReview;
 
-/// A learner's study reviews in order, for replaying the schedule.
+/// A learner's study reviews that count (none retracted), in the order every side of a sync replays them: by time,
+/// then event key (device, sequence).
 pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
     let mut stmt = conn.prepare(
         "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day,
                 r.exam_day
-         FROM reviews r JOIN cards c ON c.id = r.card_id
-         WHERE r.learner_id = ?1 AND r.mode = 'study' AND r.reviewed_at >= coalesce(c.reset_at, 0)
-         ORDER BY r.reviewed_at, r.id",
+         FROM reviews r JOIN cards c ON c.id = r.card_id JOIN sync_log l ON l.review_id = r.id
+         WHERE r.learner_id = ?1 AND r.mode = 'study' AND r.retracted = 0
+           AND r.reviewed_at >= coalesce(c.reset_at, 0)
+         ORDER BY r.reviewed_at, l.device, l.seq",
     )?;
     let rows = stmt
         .query_map([learner], |r| {

@@ -105,7 +105,8 @@ pub fn for_each_review_day(
     conn: &Connection,
     mut each: impl FnMut(i64, i64, crate::time::Day),
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews WHERE retracted = 0")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         each(r.get(0)?, r.get(1)?, r.get(2)?);
@@ -240,7 +241,7 @@ pub fn for_each_deck_state(
 pub fn review_log(conn: &Connection, learner: i64) -> Result<Vec<ReviewInfo>> {
     let mut stmt = conn.prepare(
         "SELECT card_id, reviewed_at, day, mode, rating, duration_ms, phase_before, coalesce(interval_before, 0)
-         FROM reviews WHERE learner_id = ?1 ORDER BY reviewed_at, id",
+         FROM reviews WHERE learner_id = ?1 AND retracted = 0 ORDER BY reviewed_at, id",
     )?;
     let rows = stmt
         .query_map([learner], |r| {

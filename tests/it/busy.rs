@@ -262,11 +262,11 @@ fn study(
 /// Whether the action is in the database.
 fn study_done(conn: &Connection, act: Act) -> bool {
     match act {
-        Act::Answer => count(conn, "SELECT count(*) FROM reviews") == 1,
+        Act::Answer => count(conn, "SELECT count(*) FROM reviews WHERE retracted = 0") == 1,
         Act::Flag => count(conn, "SELECT count(*) FROM flags WHERE state = 'open'") == 1,
         Act::Unflag => count(conn, "SELECT count(*) FROM flags WHERE state = 'withdrawn'") == 1,
         Act::Override => count(conn, "SELECT count(*) FROM reviews WHERE rule = 'override'") == 1,
-        Act::Undo => count(conn, "SELECT count(*) FROM reviews") == 0,
+        Act::Undo => count(conn, "SELECT count(*) FROM reviews WHERE retracted = 0") == 0,
         Act::End => {
             count(
                 conn,
@@ -292,7 +292,10 @@ fn study_named(act: Act) -> &'static str {
 /// answer's card, and the file is sound.
 fn whole(conn: &Connection) {
     assert_eq!(
-        count(conn, "SELECT count(DISTINCT card_id) FROM reviews"),
+        count(
+            conn,
+            "SELECT count(DISTINCT card_id) FROM reviews WHERE retracted = 0"
+        ),
         count(conn, "SELECT count(*) FROM card_states"),
         "every reviewed card has its state"
     );

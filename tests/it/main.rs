@@ -29,6 +29,7 @@ mod screens;
 mod server;
 mod session;
 mod stats;
+mod sync;
 mod tables;
 mod terminal;
 mod text_formats;

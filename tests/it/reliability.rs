@@ -235,7 +235,10 @@ mod answers {
         );
         assert_eq!(summary.done, 3);
         assert_eq!(summary.right, 3);
-        assert_eq!(count(&store, "SELECT count(*) FROM reviews"), 3);
+        assert_eq!(
+            count(&store, "SELECT count(*) FROM reviews WHERE retracted = 0"),
+            3
+        );
         assert_eq!(
             count(
                 &store,
@@ -244,7 +247,10 @@ mod answers {
             learner.script.overridden
         );
         assert_eq!(
-            count(&store, "SELECT count(*) FROM reviews WHERE rule = 'wrong'"),
+            count(
+                &store,
+                "SELECT count(*) FROM reviews WHERE rule = 'wrong' AND retracted = 0"
+            ),
             0
         );
     }

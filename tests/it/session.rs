@@ -106,11 +106,21 @@ fn undone_answers_leave_the_log_and_the_summary_alike() {
     let (done, right): (i64, i64) = store
         .conn
         .query_row(
-            "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM reviews",
+            "SELECT COUNT(*), COALESCE(SUM(correct), 0) FROM reviews WHERE retracted = 0",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("count");
     assert_eq!((summary.done, summary.right), (done as u32, right as u32));
     assert!(summary.right > 0);
+    // Each undo is a retraction event in the sync log, so it reaches every device the review reached.
+    let retractions: i64 = store
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM sync_log WHERE retracts_device IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(retractions, 3);
 }
