@@ -36,18 +36,18 @@
 //!
 //! The terminal:
 //!
-//! 16. [`ui`]: the inquire implementation of `Prompter`, layout, colour, the text and HTML reports; the only module
-//!     that uses inquire.
+//! 16. [`ui`]: the inquire implementation of `Prompter`, the crossterm screens of an exam, layout, colour, the text
+//!     and HTML reports; the only module that draws on the terminal.
 //!
 //! The class server:
 //!
-//! 16. [`server`]: the API a class server and its clients speak, the client (every build), and with the `server`
+//! 17. [`server`]: the API a class server and its clients speak, the client (every build), and with the `server`
 //!     feature the daemon: its configuration, the Unix socket, identity from the kernel, the routes.
 //!
 //! Commands:
 //!
-//! 17. [`cli`]: the clap types, and only they.
-//! 18. [`commands`]: one file per subcommand.
+//! 18. [`cli`]: the clap types, and only they.
+//! 19. [`commands`]: one file per subcommand.
 
 pub mod bundle;
 pub mod cli;
