@@ -240,11 +240,6 @@ pub(super) fn show(ctx: &Context, rows: &[Listed]) -> Result<i32> {
             full,
             show(&l.email),
             show(&l.student_id),
-            format!(
-                "{}{}",
-                row.enrolled,
-                if row.unverified_imports > 0 { "*" } else { "" }
-            ),
         ]);
     }
     for line in table.render(layout::table_width()) {
