@@ -81,9 +81,7 @@ pub fn identify(uid: u32, teachers: &TeacherList, store: &Store) -> Result<Calle
             )));
         }
     };
-    let learner = store::learners(&store.conn)?
-        .into_iter()
-        .find(|l| l.username.as_deref() == Some(user.name.as_str()));
+    let learner = store::learner_by_username(&store.conn, &user.name)?;
     let teacher_by = teachers.teacher_by(&user);
     let role = match (&teacher_by, &learner) {
         (Some(_), _) => Role::Teacher,

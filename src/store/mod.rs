@@ -64,7 +64,7 @@ pub use learners::{
 pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{
     DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
-    learner_by_identity, set_identity,
+    learner_by_identity, learner_by_username, set_identity,
 };
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};

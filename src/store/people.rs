@@ -50,6 +50,18 @@ fn learner_where(conn: &Connection, column: &str, value: &str) -> Result<Option<
         .optional()?)
 }
 
+/// The learner whose username is exactly `username` (as a system account is named: case counts), through the
+/// unique index on usernames: how a class server finds the learner a connecting system user is.
+pub fn learner_by_username(conn: &Connection, username: &str) -> Result<Option<Learner>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE username = ?1"),
+            [username],
+            learner_row,
+        )
+        .optional()?)
+}
+
 /// The learner this identity belongs to: matched on student id, then email, then username, then the name detente
 /// would give it (and the username as a name).
 pub fn learner_by_identity(conn: &Connection, id: &Identity) -> Result<Option<Learner>> {

@@ -295,3 +295,34 @@ fn a_folder_or_a_device_as_db_is_refused_before_sqlite_opens_it() {
         refused(&out, "is not a regular file");
     }
 }
+
+/// Attack: a system user whose name differs from a roster username only in case (`Ann` beside `ann`), or is a
+/// prefix of one, is not that learner to a class server: the lookup is exact, through the unique index.
+#[test]
+fn a_class_server_finds_a_learner_by_the_exact_username() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = detente::store::Store::open(&dir.path().join("d.db")).unwrap();
+    let tx = store.write().unwrap();
+    let ann = detente::store::add_learner(&tx, "Ann Smith", 0)
+        .unwrap()
+        .unwrap();
+    detente::store::set_identity(
+        &tx,
+        ann.id,
+        &detente::gradebook::Identity {
+            username: Some("ann".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let find = |u: &str| {
+        detente::store::learner_by_username(&store.conn, u)
+            .unwrap()
+            .map(|l| l.name)
+    };
+    assert_eq!(find("ann"), Some("Ann Smith".to_string()));
+    assert_eq!(find("Ann"), None);
+    assert_eq!(find("an"), None);
+    assert_eq!(find("ann "), None);
+}
