@@ -610,3 +610,52 @@ fn flags_beyond_the_cap_per_learner_and_card_are_refused() {
     assert!(stderr(&out).contains("20 flags"), "{}", stderr(&out));
     assert_eq!(rows_of(&teacher, &["hal"]), before);
 }
+
+/// Attack: a bundle whose answer is stamped exactly at the teacher's deadline (the student's own exam file had no
+/// time limit, or a clock set back). The teacher's copy counts an answer only strictly before the deadline, as a
+/// sitting does: the answer at the deadline earns nothing, the same answer a millisecond earlier counts.
+#[test]
+fn an_imported_answer_at_the_teacher_s_deadline_does_not_count() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let own = database(&dir.path().join("own.db"), &["hal"]);
+    {
+        let mut store = Store::open(&own).expect("open");
+        let hal = store::learner_by_name(&store.conn, "hal")
+            .expect("q")
+            .expect("hal");
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 3_000);
+        let mut p = answering(knowing);
+        Sitting::new(&mut store, &exam(), &hal, &clock)
+            .run(&mut p)
+            .expect("sit");
+    }
+    // The teacher's definition has a one-minute limit.
+    let timed: Exam =
+        serde_json::from_str(&EXAM.replace(r#""attempts":2"#, r#""attempts":2,"time_limit":1"#))
+            .expect("exam");
+    assert_eq!(timed.time_limit, Some(1));
+    let teacher_with = |name: &str, last_at: i64| -> f64 {
+        let mut v = export(&own, "hal");
+        let a = &mut v["attempts"][0];
+        let start = a["started_at"].as_i64().expect("start");
+        let answers = a["answers"].as_array_mut().expect("answers");
+        let n = answers.len() as i64;
+        for (i, x) in answers.iter_mut().enumerate() {
+            x["answered_at"] = (start + 1_000 * (i as i64 + 1)).into();
+        }
+        answers[(n - 1) as usize]["answered_at"] = (start + last_at).into();
+        a["closed_at"] = (start + 60_000).into();
+        let bundle = write(dir.path(), &format!("{name}.json"), v);
+        let db = dir.path().join(format!("{name}.db"));
+        let mut store = with_sample(&db);
+        let tx = store.write().expect("tx");
+        store::upsert_exam(&tx, &exam_row(&timed, 0).expect("row")).expect("exam");
+        tx.commit().expect("commit");
+        drop(store);
+        let out = import(&db, &[&bundle]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        attempts(&db, "hal")[0].1.expect("scored")
+    };
+    assert_eq!(teacher_with("before", 59_999), 8.0);
+    assert_eq!(teacher_with("at", 60_000), 7.0);
+}
