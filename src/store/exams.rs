@@ -375,35 +375,32 @@ pub struct AttemptAnswer {
 
 /// Records an answer (once: a position already answered keeps its first answer).
 pub fn insert_answer(tx: &Transaction<'_>, a: &AttemptAnswer) -> Result<()> {
-    tx.prepare_cached(
+    write_answer(
+        tx,
+        a,
         "INSERT OR IGNORE INTO attempt_answers
            (attempt_id, position, card_id, response, credit, correct, answered_at, duration_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        a.attempt_id,
-        a.position,
-        a.card_id,
-        a.response,
-        a.credit,
-        a.correct,
-        a.answered_at,
-        a.duration_ms
-    ])?;
-    Ok(())
+    )
 }
 
 /// Records an answer that replaces any earlier one at its position (free navigation: the learner changed it).
 pub fn replace_answer(tx: &Transaction<'_>, a: &AttemptAnswer) -> Result<()> {
-    tx.prepare_cached(
+    write_answer(
+        tx,
+        a,
         "INSERT INTO attempt_answers
            (attempt_id, position, card_id, response, credit, correct, answered_at, duration_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (attempt_id, position) DO UPDATE SET card_id = excluded.card_id,
            response = excluded.response, credit = excluded.credit, correct = excluded.correct,
            answered_at = excluded.answered_at, duration_ms = excluded.duration_ms",
-    )?
-    .execute(params![
+    )
+}
+
+/// Runs one of the two answer writes with the answer's values bound in column order.
+fn write_answer(tx: &Transaction<'_>, a: &AttemptAnswer, sql: &str) -> Result<()> {
+    tx.prepare_cached(sql)?.execute(params![
         a.attempt_id,
         a.position,
         a.card_id,

@@ -180,26 +180,27 @@ pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardSt
         "SELECT card_id, phase, stability, difficulty, last_review FROM card_states WHERE learner_id = ?1",
     )?;
     let rows = stmt
-        .query_map([learner], |r| {
-            Ok((
-                r.get(0)?,
-                CardState {
-                    phase: Phase::from_i64(r.get(1)?),
-                    step: 0,
-                    stability: r.get::<_, f64>(2)? as f32,
-                    difficulty: r.get::<_, f64>(3)? as f32,
-                    due: 0,
-                    last_review: r.get(4)?,
-                    last_day: crate::time::Day(0),
-                    interval: 0,
-                    reps: 0,
-                    lapses: 0,
-                    leech: false,
-                },
-            ))
-        })?
+        .query_map([learner], |r| Ok((r.get(0)?, memory_state(r)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// What mastery needs of a state, from columns 1 to 4 of a row (phase, stability, difficulty, last review); the
+/// rest of the state is left at its zero.
+fn memory_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardState> {
+    Ok(CardState {
+        phase: Phase::from_i64(r.get(1)?),
+        step: 0,
+        stability: r.get::<_, f64>(2)? as f32,
+        difficulty: r.get::<_, f64>(3)? as f32,
+        due: 0,
+        last_review: r.get(4)?,
+        last_day: crate::time::Day(0),
+        interval: 0,
+        reps: 0,
+        lapses: 0,
+        leech: false,
+    })
 }
 
 /// A learner's states of the active cards of live decks, each with its deck id, streamed in no particular order
@@ -216,19 +217,7 @@ pub fn for_each_deck_state(
     )?;
     let mut rows = stmt.query([learner])?;
     while let Some(r) = rows.next()? {
-        let state = CardState {
-            phase: Phase::from_i64(r.get(1)?),
-            step: 0,
-            stability: r.get::<_, f64>(2)? as f32,
-            difficulty: r.get::<_, f64>(3)? as f32,
-            due: 0,
-            last_review: r.get(4)?,
-            last_day: crate::time::Day(0),
-            interval: 0,
-            reps: 0,
-            lapses: 0,
-            leech: false,
-        };
+        let state = memory_state(r)?;
         let deck = r.get_ref(0)?.as_str().map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
         })?;
