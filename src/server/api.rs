@@ -53,6 +53,9 @@ pub struct Hello {
     pub role: Role,
     /// The roster learner whose username is `user`, by name (a teacher may have one too).
     pub learner: Option<String>,
+    /// That learner's id in the server's database: for the server's handlers, never sent.
+    #[serde(skip)]
+    pub learner_id: Option<i64>,
     /// Why the caller is a teacher: `user NAME` or `group NAME` of the server's configuration.
     pub teacher_by: Option<String>,
 }
@@ -131,6 +134,7 @@ mod tests {
             uid: 1001,
             role,
             learner: learner.map(String::from),
+            learner_id: None,
             teacher_by: None,
         }
     }

@@ -7,6 +7,7 @@
 use super::api::{self, Hello, Listed, Problem};
 use super::http;
 use crate::error::{Error, Result};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -98,10 +99,31 @@ impl Server {
         self.get("/v1/learners")
     }
 
-    /// One `GET`, its answer read as JSON of `T`; an answer that is not a success becomes the error its
-    /// status means, with the server's own words.
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        let response = self.exchange("GET", path)?;
+    /// One `GET`, its answer read as JSON of `T`.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.call("GET", path, None::<&()>)
+    }
+
+    /// One `POST` of `body` as JSON, its answer read as JSON of `T`.
+    pub fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.call("POST", path, Some(body))
+    }
+
+    /// One request, with `body` as JSON if any, its answer read as JSON of `T`; an answer that is not a success
+    /// becomes the error its status means, with the server's own words (403 is [`Error::Refused`]).
+    pub fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T> {
+        let body = match body {
+            Some(b) => serde_json::to_vec(b).map_err(|e| {
+                Error::Server(format!("cannot write the request {method} {path}: {e}"))
+            })?,
+            None => Vec::new(),
+        };
+        let response = self.exchange(method, path, &body)?;
         if let Some(theirs) = response.header(api::PROTOCOL_HEADER)
             && !theirs.trim().parse().is_ok_and(api::accepts)
         {
@@ -132,7 +154,7 @@ impl Server {
         })
     }
 
-    fn exchange(&self, method: &str, path: &str) -> Result<http::Response> {
+    fn exchange(&self, method: &str, path: &str, body: &[u8]) -> Result<http::Response> {
         let unreachable = |e: std::io::Error| {
             Error::Server(format!(
                 "cannot reach the class server at {}: {e} (is `detente serve` running? `detente logout` works on \
@@ -153,8 +175,9 @@ impl Server {
             &[
                 (api::PROTOCOL_HEADER, &protocol),
                 ("accept", "application/json"),
+                ("content-type", "application/json"),
             ],
-            b"",
+            body,
             MAX_ANSWER,
         )
         .map_err(|e| {

@@ -102,6 +102,7 @@ pub fn identify(uid: u32, teachers: &TeacherList, store: &Store) -> Result<Calle
         user: user.name,
         uid,
         role,
+        learner_id: learner.as_ref().map(|l| l.id),
         learner: learner.map(|l| l.name),
         teacher_by,
     }))
