@@ -4,7 +4,7 @@
 //! discrimination, or a distractor picked more often than the answer) are flagged and listed first, once they have
 //! [`MIN_ANSWERS_TO_FLAG`] answers.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// One respondent's answer to one item.
@@ -33,7 +33,7 @@ pub struct Item {
 }
 
 /// How often an option of a `choice` item was picked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionCount {
     pub option: String,
     pub correct: bool,
@@ -41,7 +41,7 @@ pub struct OptionCount {
 }
 
 /// The statistics of one item.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemStats {
     pub card_id: i64,
     pub item: String,
@@ -52,7 +52,7 @@ pub struct ItemStats {
     pub facility: f64,
     /// Upper-group mean credit minus lower-group mean credit, -1 to 1; `None` with fewer than 2 respondents.
     pub discrimination: Option<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub options: Vec<OptionCount>,
     /// Why the item looks broken; empty when it does not.
     pub flags: Vec<String>,

@@ -7,7 +7,7 @@ use super::{Identity, Sheet, Student};
 use std::io::Write;
 
 /// The identifier an LMS matches a grade row on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MatchBy {
     /// The email address (Moodle's "Email address"; Moodle compares it case-sensitively).
     Email,
@@ -61,7 +61,7 @@ impl MatchBy {
 }
 
 /// Why a learner is not in a grade file.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum LeftOut {
     /// They have no value for the identifier the LMS matches on.
     Missing { name: String },
@@ -70,7 +70,7 @@ pub enum LeftOut {
 }
 
 /// The grade CSV layouts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Layout {
     Native,
     Moodle,

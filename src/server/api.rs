@@ -2,7 +2,7 @@
 //! the header that carries it, the JSON values of each endpoint (`/v1/hello`, `/v1/learners`), and the roster rows
 //! that `learner list` shows, built the same way from a local database and from the server's.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{self, Learner};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -119,6 +119,187 @@ pub fn roster(conn: &Connection, device: Option<i64>) -> Result<Vec<Listed>> {
             }
         })
         .collect())
+}
+
+// Teachers' commands on the class server: what each request carries and what comes back. The work itself is
+// `server::ops`, which the local commands run too, so a command prints the same over a server as on a local file.
+
+/// What a teacher's command came to on the server: its value, or the refusal the same command gives on a local
+/// database (a usage error, exit 2; invalid data, exit 65), in its own words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Done<T> {
+    Ok(T),
+    Usage(String),
+    Data(String),
+}
+
+impl<T> Done<T> {
+    /// The answer to send for `result`: a refusal a user can cause travels as one; any other error stays an error
+    /// (the server logs it and answers 500).
+    pub fn of(result: Result<T>) -> Result<Done<T>> {
+        match result {
+            Ok(v) => Ok(Done::Ok(v)),
+            Err(Error::Usage(m)) => Ok(Done::Usage(m)),
+            Err(Error::InvalidData(m)) => Ok(Done::Data(m)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The value, or the error the local command would have given.
+    pub fn into_result(self) -> Result<T> {
+        match self {
+            Done::Ok(v) => Ok(v),
+            Done::Usage(m) => Err(Error::Usage(m)),
+            Done::Data(m) => Err(Error::InvalidData(m)),
+        }
+    }
+}
+
+/// A file a teacher's command sends: its contents, and its name as the client knows it, used only in messages
+/// (`ROSTER.csv:3: ...`); the server never opens a path a request names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    pub name: String,
+    pub text: String,
+}
+
+/// `POST /v1/teacher/learner-add` and `/learner-set`: a learner's settings and identity, as `learner add|set`
+/// takes them (`exam_date` as `YYYY-MM-DD`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LearnerChange {
+    pub name: String,
+    pub new_per_day: Option<u32>,
+    pub reviews_per_day: Option<u32>,
+    pub retention: Option<f32>,
+    pub day_starts_at: Option<u32>,
+    pub exam_date: Option<String>,
+    pub exam_scope: Vec<String>,
+    pub no_exam_date: bool,
+    pub identity: crate::gradebook::Identity,
+}
+
+/// `POST /v1/teacher/learner-import`'s answer: the roster's layout and what the import did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RosterImported {
+    pub layout: String,
+    pub outcome: store::RosterOutcome,
+}
+
+/// `POST /v1/teacher/enrol`: whom to issue codes to, as `learner enrol` names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    pub names: Vec<String>,
+    pub all: bool,
+    pub reissue: bool,
+}
+
+/// One enrolment code issued (`learner enrol --json` prints these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issued {
+    pub learner: String,
+    pub username: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub student_id: Option<String>,
+    pub code: String,
+    /// 1 for the learner's first code, 2 after one reissue, ...
+    pub generation: i64,
+}
+
+/// `POST /v1/teacher/class`: the class view's scope (`stats --class`, `report --class --html`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassRequest {
+    pub decks: Vec<String>,
+    pub tags: Vec<String>,
+    pub by: crate::stats::GroupBy,
+}
+
+/// `POST /v1/teacher/items`: `report items`' options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemsRequest {
+    pub exam: Option<String>,
+    pub deck: Option<String>,
+    pub include_unsupervised: bool,
+}
+
+/// `POST /v1/teacher/flags`: `report flags`' options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlagsRequest {
+    pub all: bool,
+    pub deck: Option<String>,
+}
+
+/// `POST /v1/teacher/exam-results`: `exam results`' options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsRequest {
+    pub id: String,
+    pub include_unsupervised: bool,
+}
+
+/// `POST /v1/teacher/exam-results`' answer: the exam and every learner's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExamResults {
+    pub exam: crate::exam::Exam,
+    pub learners: Vec<crate::session::exam::LearnerResult>,
+}
+
+/// `POST /v1/teacher/exam-load`'s answer: the file's diagnostics as printed (`FILE:LINE:COL: ...`), then either
+/// the line saying what was loaded, or the refusal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExamLoaded {
+    pub diagnostics: Vec<String>,
+    pub done: Done<String>,
+}
+
+/// `POST /v1/teacher/grades`: `grades export`'s options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GradesRequest {
+    pub layout: crate::gradebook::Layout,
+    pub exam: Option<String>,
+    pub deck: Option<String>,
+    pub match_by: Option<crate::gradebook::MatchBy>,
+    pub study: bool,
+    pub include_unsupervised: bool,
+}
+
+/// `POST /v1/teacher/grades`' answer: the CSV as the LMS takes it, and what the command says under it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeExport {
+    pub csv: String,
+    /// The learners the layout could not match, with why.
+    pub left_out: Vec<crate::gradebook::LeftOut>,
+    /// Exam by exam, the learners whose unsupervised attempts were left out.
+    pub unsupervised: Vec<(String, Vec<String>)>,
+    pub students: usize,
+    pub exams: usize,
+    pub decks: usize,
+}
+
+/// `POST /v1/teacher/progress-import`: one progress bundle, imported in a transaction of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleUpload {
+    pub bundle: Upload,
+    pub accept_unenrolled: bool,
+}
+
+/// What importing one bundle did: the built-in decks loaded with it, then what it brought, or why it was refused
+/// (one line naming the file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleImported {
+    pub builtin: Vec<String>,
+    pub outcome: std::result::Result<Merged, String>,
+}
+
+/// What one bundle brought, for the lines `progress import` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Merged {
+    pub file: String,
+    pub learner: String,
+    pub merged: store::MergeReport,
+    pub flags: store::FlagMerge,
+    pub warnings: Vec<String>,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod client;
 mod http;
+pub mod ops;
 
 #[cfg(feature = "server")]
 pub mod config;

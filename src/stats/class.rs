@@ -5,11 +5,11 @@
 use super::{CardInfo, Mastery, ReviewInfo, mastery};
 use crate::schedule::{Calendar, CardState, Scheduler};
 use crate::time::Day;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What the class view groups mastery by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     Deck,
@@ -17,7 +17,7 @@ pub enum GroupBy {
 }
 
 /// One learner's row in the class view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassRow {
     pub learner: String,
     /// Mastery per column, in the order of [`Class::columns`] (0 to 1).
@@ -33,7 +33,7 @@ pub struct ClassRow {
 }
 
 /// An exam column of the class view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassExam {
     pub id: String,
     pub title: String,
@@ -49,7 +49,7 @@ pub struct Beyond {
 }
 
 /// A class column: a deck or a theme, with the class's mean mastery of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassColumn {
     pub key: String,
     pub label: String,
@@ -57,7 +57,7 @@ pub struct ClassColumn {
 }
 
 /// The class view: one row per learner.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Class {
     pub by: GroupBy,
     pub today_day: Day,

@@ -192,7 +192,7 @@ pub fn exam_exists(conn: &Connection, exam: &str) -> Result<bool> {
 }
 
 /// What a merge added.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MergeReport {
     pub reviews_added: usize,
     pub reviews_known: usize,

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
 /// A flag as the teacher sees it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlagRow {
     pub id: i64,
     pub deck: String,
@@ -132,7 +132,7 @@ pub fn flags_over_cap(
 }
 
 /// What merging flags did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FlagMerge {
     pub added: usize,
     pub updated: usize,

@@ -83,7 +83,7 @@ pub fn learner_by_identity(conn: &Connection, id: &Identity) -> Result<Option<Le
 }
 
 /// What a roster import did (or, on a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RosterOutcome {
     pub added: Vec<String>,
     pub updated: Vec<String>,

@@ -10,7 +10,7 @@ use crate::store::{self, Store};
 use std::collections::HashMap;
 
 /// One attempt in the results.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AttemptResult {
     /// From 1 within its kind: supervised attempts and unsupervised ones are numbered apart.
     pub number: u32,
@@ -26,14 +26,14 @@ pub struct AttemptResult {
 }
 
 /// A learner's results at an exam.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LearnerResult {
     pub learner: String,
     pub attempts: Vec<AttemptResult>,
     /// The grade by the exam's method, in percent, over closed supervised attempts (and unsupervised ones when
     /// counted); `None` without any.
     pub grade: Option<f64>,
-    pub grading: &'static str,
+    pub grading: String,
     pub passed: Option<bool>,
 }
 
@@ -56,7 +56,7 @@ pub fn results_counting(
                 learner: name.clone(),
                 attempts: Vec::new(),
                 grade: None,
-                grading: exam.grading.as_str(),
+                grading: exam.grading.as_str().to_string(),
                 passed: None,
             });
         }

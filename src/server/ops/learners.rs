@@ -1,0 +1,299 @@
+//! The roster's work: `learner add` and `learner set` (settings, identity, exam date), `learner import` (a roster
+//! CSV, all or nothing) and `learner enrol` (one secret code per learner, of which only the derived key is kept).
+
+use crate::enrol::Code;
+use crate::error::{Error, Result};
+use crate::gradebook::Identity;
+use crate::server::api::{EnrolRequest, Issued, LearnerChange, RosterImported};
+use crate::store::{self, Learner, Store};
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use rusqlite::Connection;
+
+fn apply(learner: &mut Learner, s: &LearnerChange) -> Result<()> {
+    if let Some(n) = s.new_per_day {
+        learner.new_per_day = n;
+    }
+    if let Some(n) = s.reviews_per_day {
+        learner.reviews_per_day = n;
+    }
+    if let Some(r) = s.retention {
+        if !(0.7..=0.99).contains(&r) {
+            return Err(Error::Usage(format!(
+                "--retention must be between 0.7 and 0.99, not {r}"
+            )));
+        }
+        learner.desired_retention = r;
+    }
+    if let Some(h) = s.day_starts_at {
+        if h > 23 {
+            return Err(Error::Usage(format!(
+                "--day-starts-at must be an hour from 0 to 23, not {h}"
+            )));
+        }
+        learner.rollover_hour = h;
+    }
+    Ok(())
+}
+
+/// `--exam-date` with its `--exam-scope`, or `--no-exam-date`. A date outside the learner's allowed range (from
+/// today in their calendar to five years ahead) or a scope entry that names no loaded deck and matches no tag is
+/// refused (exit 2) before anything is written: the caller's transaction is dropped.
+fn set_exam(
+    tx: &rusqlite::Transaction<'_>,
+    learner: &Learner,
+    s: &LearnerChange,
+    now: i64,
+) -> Result<()> {
+    if s.no_exam_date {
+        return store::exam_dates::set_learner_exam(tx, learner.id, None);
+    }
+    let Some(date) = &s.exam_date else {
+        return Ok(());
+    };
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .map_err(|_| Error::Usage(format!("--exam-date must be YYYY-MM-DD, not {date}")))?;
+    let today = crate::schedule::Calendar::local(learner.rollover_hour).day_of(now);
+    crate::schedule::exam_date::check_user_date(date, today).map_err(Error::Usage)?;
+    let scope: Vec<String> = s
+        .exam_scope
+        .iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let (decks, tags) = store::exam_dates::scope_names(tx)?;
+    crate::schedule::exam_date::check_scope(&scope, &decks, &tags).map_err(Error::Usage)?;
+    store::exam_dates::set_learner_exam(
+        tx,
+        learner.id,
+        Some(&store::exam_dates::LearnerExam { date, scope }),
+    )
+}
+
+/// The identity given, normalized; a value with a control character is refused (exit 65).
+fn identity(given: &Identity) -> Result<Identity> {
+    let id = given.cleaned();
+    id.check().map_err(Error::InvalidData)?;
+    Ok(id)
+}
+
+/// Refuses an email, student id or username another learner already carries.
+fn check_unique(conn: &Connection, id: &Identity, own: Option<i64>) -> Result<()> {
+    let probes = [
+        (
+            "--email",
+            Identity {
+                email: id.email.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            "--student-id",
+            Identity {
+                student_id: id.student_id.clone(),
+                ..Default::default()
+            },
+        ),
+        (
+            "--username",
+            Identity {
+                username: id.username.clone(),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (flag, probe) in probes {
+        let Some(value) = probe
+            .email
+            .clone()
+            .or(probe.student_id.clone())
+            .or(probe.username.clone())
+        else {
+            continue;
+        };
+        // The probe may also match a learner merely named like the value; only a carried identifier clashes.
+        if let Some(other) = store::learner_by_identity(conn, &probe)?
+            && Some(other.id) != own
+            && [&other.email, &other.student_id, &other.username]
+                .iter()
+                .any(|v| {
+                    v.as_deref()
+                        .is_some_and(|v| v.to_lowercase() == value.to_lowercase())
+                })
+        {
+            return Err(Error::Usage(format!(
+                "{flag} {value} belongs to learner {}",
+                other.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `learner add`: a new learner with these settings and identity; returns their name as stored.
+pub fn learner_add(store: &mut Store, change: &LearnerChange, now: i64) -> Result<String> {
+    let id = identity(&change.identity)?;
+    let name = crate::gradebook::normal(&change.name);
+    crate::gradebook::check_identifier("learner name", &name).map_err(Error::InvalidData)?;
+    if name.is_empty() {
+        return Err(Error::Usage("a learner needs a name".into()));
+    }
+    check_unique(&store.conn, &id, None)?;
+    let tx = store.write()?;
+    let Some(mut learner) = store::add_learner(&tx, &name, now)? else {
+        return Err(Error::Usage(format!(
+            "learner {name} already exists (change them with `detente learner set`)"
+        )));
+    };
+    apply(&mut learner, change)?;
+    store::update_learner(&tx, &learner)?;
+    set_exam(&tx, &learner, change, now)?;
+    store::set_identity(&tx, learner.id, &id)?;
+    tx.commit()?;
+    Ok(name)
+}
+
+/// `learner set`: changes a learner's settings and identity.
+pub fn learner_set(store: &mut Store, change: &LearnerChange, now: i64) -> Result<()> {
+    let id = identity(&change.identity)?;
+    let name = &change.name;
+    let Some(mut learner) = store::learner_by_name(&store.conn, name)? else {
+        return Err(Error::Usage(format!(
+            "no learner named {name} (see `detente learner list`)"
+        )));
+    };
+    apply(&mut learner, change)?;
+    check_unique(&store.conn, &id, Some(learner.id))?;
+    let tx = store.write()?;
+    store::update_learner(&tx, &learner)?;
+    set_exam(&tx, &learner, change, now)?;
+    store::set_identity(&tx, learner.id, &id)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// `learner import ROSTER.csv`: all or nothing, in one transaction. A file that is not a roster is an error naming
+/// its line (exit 65); rows that cannot be used come back as `Err`, one line each naming the file and row, and
+/// nothing is written.
+pub fn roster_import(
+    store: &mut Store,
+    name: &str,
+    csv: &[u8],
+    now: i64,
+) -> Result<std::result::Result<RosterImported, Vec<String>>> {
+    let (layout, rows) = crate::gradebook::read_roster(csv)
+        .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
+    let tx = store.write()?;
+    let outcome = match store::import_roster(&tx, &rows, now)? {
+        Ok(o) => o,
+        Err(problems) => {
+            return Ok(Err(problems
+                .iter()
+                .map(|p| format!("{name}:{}: {}", p.line, p.message))
+                .collect()));
+        }
+    };
+    tx.commit()?;
+    Ok(Ok(RosterImported {
+        layout: format!("{layout:?}"),
+        outcome,
+    }))
+}
+
+/// An RNG seeded from the operating system.
+fn os_rng() -> Result<ChaCha20Rng> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| {
+        Error::io(
+            "cannot draw random numbers from the operating system",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
+    Ok(ChaCha20Rng::from_seed(seed))
+}
+
+/// Whether a learner carries an identity a roster gives (username, email or student id).
+fn on_roster(l: &Learner) -> bool {
+    l.username.is_some() || l.email.is_some() || l.student_id.is_some()
+}
+
+/// The learners `learner enrol` issues codes to: those named (each refused if unknown, or if they have a code and
+/// `reissue` is not given), or with `all` every learner on the roster who has none (every one with `reissue`).
+fn chosen(conn: &Connection, names: &[String], all: bool, reissue: bool) -> Result<Vec<Learner>> {
+    let keys = store::valid_keys(conn)?;
+    if all {
+        return Ok(store::learners(conn)?
+            .into_iter()
+            .filter(|l| on_roster(l) && (reissue || !keys.contains_key(&l.id)))
+            .collect());
+    }
+    let (mut out, mut unknown, mut have): (Vec<Learner>, Vec<&str>, Vec<String>) =
+        Default::default();
+    for n in names {
+        match store::learner_by_name(conn, n)? {
+            None => unknown.push(n),
+            Some(l) if out.iter().any(|o| o.id == l.id) => {}
+            Some(l) => {
+                if keys.contains_key(&l.id) && !reissue {
+                    have.push(l.name.clone());
+                }
+                out.push(l);
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(Error::Usage(format!(
+            "no learner named {} (see `detente learner list`; add learners with `learner add` or `learner import`)",
+            unknown.join(", ")
+        )));
+    }
+    if !have.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} already {} an enrolment code; give --reissue to replace it (the old code then stops working)",
+            have.join(", "),
+            if have.len() == 1 { "has" } else { "have" }
+        )));
+    }
+    Ok(out)
+}
+
+/// `learner enrol`: issues the codes, keeping only their keys, in one transaction that `keep` may still refuse
+/// (the local command writes its CSV there, so that codes are never committed without it). Returns the codes,
+/// the only copies; none when nobody is left to enrol.
+pub fn enrol(
+    store: &mut Store,
+    req: &EnrolRequest,
+    now: i64,
+    keep: impl FnOnce(&[Issued]) -> Result<()>,
+) -> Result<Vec<Issued>> {
+    let learners = chosen(&store.conn, &req.names, req.all, req.reissue)?;
+    if learners.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rng = os_rng()?;
+    let tx = store.write()?;
+    let mut issued = Vec::with_capacity(learners.len());
+    for l in learners {
+        // Key ids are 80 bits: a taken one is drawn again, which in practice never happens.
+        let code = loop {
+            let c = Code::generate(&l.name, &mut rng);
+            if !store::key_id_taken(&tx, &c.key().id())? {
+                break c;
+            }
+        };
+        let generation = store::issue_key(&tx, l.id, &code.key(), now)?;
+        issued.push(Issued {
+            learner: l.name,
+            username: l.username,
+            first_name: l.first_name,
+            last_name: l.last_name,
+            email: l.email,
+            student_id: l.student_id,
+            code: code.to_string(),
+            generation,
+        });
+    }
+    keep(&issued)?;
+    tx.commit()?;
+    Ok(issued)
+}

@@ -1,0 +1,54 @@
+//! A teacher's commands as work on a store, in every build: each takes the command's options (the values of
+//! [`super::api`]) and a store, and returns what the command prints (a value the command's file in
+//! `src/commands/` shows). A local command runs them on its database; the class server runs the same functions on
+//! its own for a teacher (`routes/teacher.rs`), so a command prints the same either way. Nothing here prints, and
+//! no path a request names is opened: a file comes as its contents.
+
+mod learners;
+mod progress;
+mod reports;
+
+pub use learners::{enrol, learner_add, learner_set, roster_import};
+pub use progress::{Admission, admit, import_bundle};
+pub use reports::{
+    class, class_stats, exam_def, exam_load, exam_results, filter, flags, grades, items,
+    resolve_flags, themes,
+};
+
+use crate::error::Result;
+use crate::store::Store;
+use crate::time::UnixMs;
+
+/// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
+/// local command does when it opens its database; returns what each import did, in words.
+pub fn builtin_decks(store: &mut Store, now: i64) -> Result<Vec<String>> {
+    Ok(crate::store::sync_builtin(store, now)?
+        .into_iter()
+        .map(|report| {
+            if !report.added.is_empty()
+                && report.changed.is_empty()
+                && report.retired.is_empty()
+                && report.unchanged == 0
+            {
+                format!(
+                    "Loaded the built-in deck {} ({} cards).",
+                    report.deck,
+                    report.added.len()
+                )
+            } else {
+                format!("Updated the built-in deck {}", report.summary())
+            }
+        })
+        .collect())
+}
+
+/// Closes the timed exam attempts whose time ran out while nobody was sitting them, before results are read.
+pub fn close_expired(store: &mut Store, now: i64) -> Result<()> {
+    if store.read_only {
+        return Ok(());
+    }
+    let tx = store.write()?;
+    crate::store::close_expired_attempts(&tx, UnixMs::from_secs(now))?;
+    tx.commit()?;
+    Ok(())
+}

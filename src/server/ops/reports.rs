@@ -1,0 +1,439 @@
+//! The teacher's reports as values: the class view (`stats --class`, `report --class --html`), item analysis
+//! (`report items`), flags (`report flags`, `--resolve`), an exam's results (`exam results`), loading an exam
+//! (`exam load`, from the file's text) and the grade CSV (`grades export`).
+
+use crate::deck::{Diagnostic, Severity};
+use crate::error::{Error, Result};
+use crate::exam::{Exam, parse_exam};
+use crate::gradebook::{
+    self, DeckColumn, DeckResult, ExamColumn, Layout, Sheet, Student,
+};
+use crate::schedule::{Calendar, Scheduler};
+use crate::server::api::{
+    ClassRequest, ExamLoaded, ExamResults, FlagsRequest, GradeExport, GradesRequest, ItemsRequest,
+    ResultsRequest,
+};
+use crate::session::exam::{self, ItemSource, item_report};
+use crate::stats::{self, Class, GroupBy};
+use crate::store::{self, FlagRow, FlagState, Filter, Store, Upsert};
+use crate::time::{Day, UnixMs};
+use std::collections::BTreeMap;
+
+/// `stats --class`: the class view over the cards of the request's decks and tags.
+pub fn class(store: &Store, req: &ClassRequest, now: i64) -> Result<Class> {
+    let filter = filter(store, &req.decks, &req.tags)?;
+    class_stats(store, &filter, req.by, now)
+}
+
+/// The card filter of `--deck` and `--tag`; an unknown deck is a usage error.
+pub fn filter(store: &Store, decks: &[String], tags: &[String]) -> Result<Filter> {
+    let known = store::deck_titles(&store.conn)?;
+    if let Some(d) = decks.iter().find(|d| !known.contains_key(*d)) {
+        return Err(Error::Usage(format!(
+            "no deck `{d}` is loaded (see `detente decks`)"
+        )));
+    }
+    Ok(Filter {
+        decks: decks.to_vec(),
+        tags: tags.to_vec(),
+    })
+}
+
+/// The theme tags of the shared vocabulary, with their labels.
+pub fn themes() -> BTreeMap<String, String> {
+    crate::deck::builtin::vocabulary()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("theme:"))
+        .collect()
+}
+
+/// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states (the cards'
+/// decks and themes are gathered once), one pass over the review log for everyone's recent activity, and one query
+/// each for the exam scores, the exam activity and the open flags.
+pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
+    let cards = store::stat_cards(&store.conn, filter)?;
+    let ids = stats::ById::new(cards.iter().map(|c| c.id));
+    let index = stats::MasteryIndex::new(
+        cards
+            .iter()
+            .filter(|c| !c.retired)
+            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
+    );
+    let titles = store::deck_titles(&store.conn)?;
+    let themes = themes();
+    let learners = store::learners(&store.conn)?;
+    let today: Vec<Day> = learners.iter().map(|l| Calendar::local(l.rollover_hour).day_of(now)).collect();
+    let places = stats::ById::new(learners.iter().map(|l| l.id));
+    // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
+    let mut activity: Vec<(u32, Option<Day>)> = vec![(0, None); learners.len()];
+    store::for_each_review_day(&store.conn, |learner, card, day| {
+        if let Some(p) = places.position(learner)
+            && ids.position(card).is_some()
+        {
+            let a = &mut activity[p];
+            a.0 += u32::from(day > today[p] - 7);
+            a.1 = Some(a.1.map_or(day, |last| last.max(day)));
+        }
+    })?;
+    let exams = store::exams(&store.conn)?
+        .into_iter()
+        .map(|e| stats::ClassExam {
+            id: e.id,
+            title: e.title,
+        })
+        .collect();
+    let mut beyond: Vec<stats::Beyond> = vec![stats::Beyond::default(); learners.len()];
+    for (learner, exam, score) in store::best_supervised_scores(&store.conn)? {
+        if let Some(p) = places.position(learner) {
+            beyond[p].exam_scores.insert(exam, score);
+        }
+    }
+    for (learner, at) in store::last_exam_activity(&store.conn)? {
+        if let Some(p) = places.position(learner) {
+            beyond[p].last_exam_day = Some(Calendar::local(learners[p].rollover_hour).day_of_ms(at));
+        }
+    }
+    for (learner, open) in store::open_flag_counts(&store.conn)? {
+        if let Some(p) = places.position(learner) {
+            beyond[p].open_flags = open;
+        }
+    }
+    let mut class = stats::ClassBuilder::new(by).exams(exams);
+    for ((p, l), beyond) in learners.iter().enumerate().zip(beyond) {
+        let states = store::memory_states(&store.conn, l.id)?;
+        let mastery = index.mastery(
+            states,
+            &Scheduler::new(l.settings())?,
+            stats::horizon(now),
+            &titles,
+            &themes,
+        );
+        let (recent, last) = activity[p];
+        class.add_mastery(&l.name, mastery, recent, last, today[p], beyond);
+    }
+    Ok(class.finish())
+}
+
+
+/// `report items`: item analysis of an exam's attempts or of a deck's first study answers.
+pub fn items(store: &Store, req: &ItemsRequest) -> Result<Vec<crate::exam::analysis::ItemStats>> {
+    let source = match (&req.exam, &req.deck) {
+        (Some(e), _) => {
+            if store::exam(&store.conn, e)?.is_none() {
+                return Err(Error::Usage(format!(
+                    "no exam `{e}` is loaded (see `detente exam list`)"
+                )));
+            }
+            if req.include_unsupervised {
+                ItemSource::ExamWithUnsupervised(e)
+            } else {
+                ItemSource::Exam(e)
+            }
+        }
+        (None, Some(d)) => ItemSource::Deck(d),
+        (None, None) => {
+            return Err(Error::Usage(
+                "say what to analyse: `--exam ID` (exam attempts) or `--deck ID` (first study answers)".into(),
+            ));
+        }
+    };
+    item_report(store, source)
+}
+
+/// `report flags`: the open flags (every flag with `all`), of one deck if given.
+pub fn flags(store: &Store, req: &FlagsRequest) -> Result<Vec<FlagRow>> {
+    if let Some(d) = &req.deck
+        && store::deck_hash(&store.conn, d)?.is_none()
+    {
+        return Err(Error::Usage(format!(
+            "no deck `{d}` is loaded (see `detente decks`)"
+        )));
+    }
+    store::flags(&store.conn, req.all, req.deck.as_deref())
+}
+
+/// `report flags --resolve ID...`: every flag resolved, or none when one id is wrong; returns each flag's state
+/// before.
+pub fn resolve_flags(store: &mut Store, ids: &[i64], now: i64) -> Result<Vec<(i64, FlagState)>> {
+    let tx = store.write()?;
+    let mut outcomes = Vec::new();
+    for &id in ids {
+        match store::resolve_flag(&tx, id, now)? {
+            // Nothing is written when one id is wrong: the transaction is dropped, so rolled back.
+            None => {
+                return Err(Error::Usage(format!(
+                    "no flag {id} (see `detente report flags --all`); nothing was resolved"
+                )));
+            }
+            Some(before) => outcomes.push((id, before)),
+        }
+    }
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// A loaded exam's definition, or a usage error naming the command that lists them.
+pub fn exam_def(store: &Store, id: &str) -> Result<Exam> {
+    let row = store::exam(&store.conn, id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no exam `{id}` is loaded (see `detente exam list`; load one with `detente exam load FILE`)"
+        ))
+    })?;
+    serde_json::from_str(&row.definition)
+        .map_err(|e| Error::InvalidData(format!("exam {id} is stored damaged: {e}")))
+}
+
+/// `exam results`: every learner's results of an exam (its expired attempts closed first).
+pub fn exam_results(store: &mut Store, req: &ResultsRequest, now: i64) -> Result<ExamResults> {
+    super::close_expired(store, now)?;
+    let exam = exam_def(store, &req.id)?;
+    let learners = exam::results_counting(store, &exam, req.include_unsupervised)?;
+    Ok(ExamResults { exam, learners })
+}
+
+/// The text of a file's line (1-based), for a diagnostic's excerpt.
+fn line_of(text: &str, line: usize) -> &str {
+    text.lines().nth(line.saturating_sub(1)).unwrap_or("")
+}
+
+/// `exam load`: validates an exam file's text (`name` is its file, for the diagnostics) and loads it. The
+/// diagnostics come back as printed (`FILE:LINE:COL: ...`), then the line saying what was loaded, or with any error
+/// the refusal (exit 65), nothing loaded.
+pub fn exam_load(store: &mut Store, name: &str, text: &str, now: i64) -> Result<ExamLoaded> {
+    let name = name.to_string();
+    let (parsed, decks, mut diags) = parse_exam(&name, text);
+    if let Some(exam) = &parsed {
+        let known: Vec<String> = store::decks(&store.conn)?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        for d in &decks {
+            if !known.contains(&d.name) {
+                diags.push(Diagnostic::new(
+                    &name,
+                    line_of(text, d.line),
+                    d.line,
+                    d.column,
+                    Severity::Error,
+                    format!("no deck `{}` is loaded (see `detente decks`)", d.name),
+                ));
+            }
+        }
+        if diags.is_empty() {
+            let pool = store::exam_pool(&store.conn, &exam::filter(exam), exam.score_flashcards)?;
+            let available = exam::draw_paper(&pool, usize::MAX, 0).len();
+            if available < exam.questions as usize {
+                // Pointed at the `questions` line, where the number can be changed.
+                let at = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("questions"))
+                    .map_or(1, |i| i + 1);
+                diags.push(Diagnostic::new(
+                    &name,
+                    line_of(text, at),
+                    at,
+                    1,
+                    Severity::Error,
+                    format!(
+                        "the exam asks {} questions but its decks and tags hold only {available}{}",
+                        exam.questions,
+                        if exam.score_flashcards {
+                            ""
+                        } else {
+                            " (flashcards are self-graded and left out unless the exam sets score_flashcards = true)"
+                        }
+                    ),
+                ));
+            }
+        }
+    }
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let diagnostics = diags.iter().map(ToString::to_string).collect();
+    let exam = match parsed {
+        Some(e) if errors == 0 => e,
+        _ => {
+            return Ok(ExamLoaded {
+                diagnostics,
+                done: crate::server::api::Done::Data(format!(
+                    "{name}: {errors} error(s); nothing was loaded"
+                )),
+            });
+        }
+    };
+    let row = exam::exam_row(&exam, now)?;
+    let tx = store.write()?;
+    let what = store::upsert_exam(&tx, &row)?;
+    tx.commit()?;
+    Ok(ExamLoaded {
+        diagnostics,
+        done: crate::server::api::Done::Ok(format!(
+            "{} exam {}: {} questions{}.",
+            match what {
+                Upsert::Added => "Loaded",
+                Upsert::Changed => "Updated",
+                Upsert::Unchanged => "Unchanged",
+            },
+            exam.id,
+            exam.questions,
+            exam.time_limit.map_or(String::new(), |m| format!(
+                ", {m} minute{}",
+                if m == 1 { "" } else { "s" }
+            ))
+        )),
+    })
+}
+
+/// Whether a stored exam definition scores self-graded flashcards. Read leniently: a definition that does not
+/// parse scores none.
+fn self_graded(definition: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(definition)
+        .ok()
+        .and_then(|v| v.get("score_flashcards").and_then(|b| b.as_bool()))
+        .unwrap_or(false)
+}
+
+/// Reads everything the export writes, and, exam by exam, the learners whose unsupervised attempts it leaves out.
+fn sheet(
+    store: &Store,
+    layout: Layout,
+    opts: &GradesRequest,
+    now: UnixMs,
+) -> Result<(Sheet, Vec<(String, Vec<String>)>)> {
+    let conn = &store.conn;
+    let mut exams = store::exams(conn)?;
+    if let Some(id) = opts.exam.as_deref() {
+        exams.retain(|e| e.id == id);
+        if exams.is_empty() {
+            return Err(Error::Usage(format!(
+                "no exam `{id}` is loaded (see `detente exam list`)"
+            )));
+        }
+    }
+    let mut decks = store::decks(conn)?;
+    match opts.deck.as_deref() {
+        Some(id) => {
+            decks.retain(|d| d.id == id);
+            if decks.is_empty() {
+                return Err(Error::Usage(format!(
+                    "no deck `{id}` is loaded (see `detente decks`)"
+                )));
+            }
+        }
+        // --exam alone asks for that exam's grades only.
+        None if opts.exam.as_deref().is_some() && !opts.study => decks.clear(),
+        // Canvas creates a graded assignment for every column it does not know: study columns only when asked.
+        None if layout == Layout::Canvas && !opts.study => decks.clear(),
+        None => {}
+    }
+    if opts.deck.as_deref().is_some() && opts.exam.as_deref().is_none() {
+        exams.clear();
+    }
+    let learners = store::learners(conn)?;
+    let mut left_out = Vec::new();
+    let scores: Vec<Vec<crate::gradebook::ExamScore>> = exams
+        .iter()
+        .map(|e| {
+            let mut s = store::exam_scores(conn, &e.id)?;
+            if !opts.include_unsupervised {
+                let names: Vec<String> = learners
+                    .iter()
+                    .filter(|l| s.iter().any(|a| a.unsupervised && a.learner_id == l.id))
+                    .map(|l| l.name.clone())
+                    .collect();
+                if !names.is_empty() {
+                    left_out.push((e.id.clone(), names));
+                }
+                s.retain(|a| !a.unsupervised);
+            }
+            Ok(s)
+        })
+        .collect::<Result<_>>()?;
+    let mut sheet = Sheet {
+        exams: exams
+            .iter()
+            .map(|e| ExamColumn {
+                id: e.id.clone(),
+                title: e.title.clone(),
+                points: f64::from(e.questions),
+                self_graded: self_graded(&e.definition),
+            })
+            .collect(),
+        decks: Vec::new(),
+        students: Vec::new(),
+    };
+    // Mastery as `detente stats` measures it: the same cards (active items of live decks), the same function, summed
+    // per deck from each learner's states as they stream by (no card list is held).
+    let items = if decks.is_empty() {
+        Default::default()
+    } else {
+        store::deck_items(conn)?
+    };
+    sheet.decks = decks
+        .iter()
+        .map(|d| DeckColumn {
+            id: d.id.clone(),
+            items: items.get(&d.id).copied().unwrap_or(0),
+        })
+        .collect();
+    for l in &learners {
+        let exam_results = exams
+            .iter()
+            .zip(&scores)
+            .map(|(e, s)| {
+                let mine: Vec<&crate::gradebook::ExamScore> =
+                    s.iter().filter(|a| a.learner_id == l.id).collect();
+                gradebook::graded(&e.grading, &mine)
+            })
+            .collect();
+        let mut deck_results = Vec::new();
+        if !decks.is_empty() {
+            let scheduler = Scheduler::new(l.settings())?;
+            let mut sums =
+                crate::stats::DeckSums::new(&scheduler, crate::stats::horizon(now.secs()));
+            store::for_each_deck_state(conn, l.id, |deck, state| sums.add(deck, state))?;
+            let mut studies = store::deck_study(conn, l.id, &items)?;
+            for d in &decks {
+                let study = studies.remove(&d.id).unwrap_or_default();
+                deck_results.push(DeckResult {
+                    studied: study.studied,
+                    mastery: sums.mastery(&d.id, items.get(&d.id).copied().unwrap_or(0)),
+                    days_active: study.days_active,
+                    last_activity_ms: study.last_activity_ms,
+                });
+            }
+        }
+        sheet.students.push(Student {
+            name: l.name.clone(),
+            identity: l.identity(),
+            exams: exam_results,
+            decks: deck_results,
+        });
+    }
+    Ok((sheet, left_out))
+}
+
+
+/// `grades export`: the grade CSV in the request's layout, cleaned, and what the command says under it.
+pub fn grades(store: &mut Store, req: &GradesRequest, now: UnixMs) -> Result<GradeExport> {
+    super::close_expired(store, now.secs())?;
+    // A pass over every learner's states: SQLite's page cache raised from 2 MB to 64 MB keeps the cards cached.
+    store.conn.pragma_update(None, "cache_size", -65_536)?;
+    let (sheet, unsupervised) = sheet(store, req.layout, req, now)?;
+    let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
+    let mut out = crate::text::CleanWriter::new(Vec::new());
+    let left_out = gradebook::write(req.layout, &sheet, req.match_by, &mut out)
+        .map_err(|e| failed(e.to_string()))?;
+    let csv = out.finish().map_err(|e| failed(e.to_string()))?;
+    Ok(GradeExport {
+        csv: String::from_utf8(csv).map_err(|e| failed(e.to_string()))?,
+        students: sheet.students.len(),
+        exams: sheet.exams.len(),
+        decks: sheet.decks.len(),
+        left_out,
+        unsupervised,
+    })
+}
+
