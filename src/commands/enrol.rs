@@ -1,18 +1,18 @@
 //! Enrolment, the commands and the rule: `detente learner enrol` (the teacher issues one secret code per learner,
-//! prints the list once, keeps only the derived keys), `detente enrol CODE` (the learner's device stores their
-//! identity and key, and that learner becomes its default), and [`admit`], the rule by which `progress import`
-//! takes a bundle only for the learner whose key signed it. The codes and keys themselves are [`crate::enrol`]'s.
+//! prints the list once, keeps only the derived keys; the work is `server::ops::enrol`, on a local database or the
+//! class server) and `detente enrol CODE` (the learner's device stores their identity and key, and that learner
+//! becomes its default). The rule by which `progress import` takes a bundle only for the learner whose key signed
+//! it is `server::ops::admit`; the codes and keys themselves are [`crate::enrol`]'s.
 
 use super::staged::Staged;
-use super::{Context, now, print, print_json, say};
-use crate::bundle::{Bundle, BundleLearner, Seal};
+use super::{Context, now, print, print_json, remote, say};
 use crate::enrol::Code;
 use crate::error::{Error, Result};
-use crate::store::{self, Learner, Store};
+use crate::server::api::{EnrolRequest, Issued};
+use crate::server::client::Server;
+use crate::server::ops;
+use crate::store::{self, Store};
 use crate::ui::layout::{self, Cell, Table};
-use rand_chacha::ChaCha20Rng;
-use rand_chacha::rand_core::SeedableRng;
-use rusqlite::Connection;
 use std::io::Write;
 use std::path::Path;
 
@@ -53,77 +53,6 @@ pub fn enrol(ctx: &Context, typed: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// An RNG seeded from the operating system.
-fn os_rng() -> Result<ChaCha20Rng> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| {
-        Error::io(
-            "cannot draw random numbers from the operating system",
-            std::io::Error::other(e.to_string()),
-        )
-    })?;
-    Ok(ChaCha20Rng::from_seed(seed))
-}
-
-/// Whether a learner carries an identity a roster gives (username, email or student id).
-fn on_roster(l: &Learner) -> bool {
-    l.username.is_some() || l.email.is_some() || l.student_id.is_some()
-}
-
-/// The learners `learner enrol` issues codes to: those named (each refused if unknown, or if they have a code and
-/// `reissue` is not given), or with `all` every learner on the roster who has none (every one with `reissue`).
-fn chosen(conn: &Connection, names: &[String], all: bool, reissue: bool) -> Result<Vec<Learner>> {
-    let keys = store::valid_keys(conn)?;
-    if all {
-        return Ok(store::learners(conn)?
-            .into_iter()
-            .filter(|l| on_roster(l) && (reissue || !keys.contains_key(&l.id)))
-            .collect());
-    }
-    let (mut out, mut unknown, mut have): (Vec<Learner>, Vec<&str>, Vec<String>) =
-        Default::default();
-    for n in names {
-        match store::learner_by_name(conn, n)? {
-            None => unknown.push(n),
-            Some(l) if out.iter().any(|o| o.id == l.id) => {}
-            Some(l) => {
-                if keys.contains_key(&l.id) && !reissue {
-                    have.push(l.name.clone());
-                }
-                out.push(l);
-            }
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(Error::Usage(format!(
-            "no learner named {} (see `detente learner list`; add learners with `learner add` or `learner import`)",
-            unknown.join(", ")
-        )));
-    }
-    if !have.is_empty() {
-        return Err(Error::Usage(format!(
-            "{} already {} an enrolment code; give --reissue to replace it (the old code then stops working)",
-            have.join(", "),
-            if have.len() == 1 { "has" } else { "have" }
-        )));
-    }
-    Ok(out)
-}
-
-/// One code issued.
-#[derive(serde::Serialize)]
-struct Issued {
-    learner: String,
-    username: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    student_id: Option<String>,
-    code: String,
-    /// 1 for the learner's first code, 2 after one reissue, ...
-    generation: i64,
-}
-
 /// The codes as a CSV for a mail merge, every text cell made safe for spreadsheets.
 fn csv_bytes(issued: &[Issued]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -161,10 +90,13 @@ fn csv_bytes(issued: &[Issued]) -> Result<Vec<u8>> {
         .map_err(|e| Error::io("cannot write the CSV", std::io::Error::other(e.to_string())))
 }
 
-/// `detente learner enrol [NAME...] [--all] [--reissue] [--csv FILE]`: issues the codes in one transaction (the CSV
-/// is written beside its target first and moved into place once the keys are committed), then prints the list.
+/// `detente learner enrol [NAME...] [--all] [--reissue] [--csv FILE]`: issues the codes in one transaction, on the
+/// local database or the class server (which keeps only their keys too), then prints the list. The CSV is written
+/// here, beside its target first: on a local database it is moved into place once the keys are committed; over a
+/// server it is created before the codes are asked for, so a target that cannot be written issues none.
 pub fn issue(
     ctx: &Context,
+    server: Option<&Server>,
     names: &[String],
     all: bool,
     reissue: bool,
@@ -173,59 +105,54 @@ pub fn issue(
     if let Some(file) = csv {
         super::staged::refuse_database(file, &ctx.db)?;
     }
-    let mut store = Store::open(&ctx.db)?;
-    let learners = chosen(&store.conn, names, all, reissue)?;
-    if learners.is_empty() {
+    let req = EnrolRequest {
+        names: names.to_vec(),
+        all,
+        reissue,
+    };
+    let write_csv = |staged: &Staged, file: &Path, issued: &[Issued]| -> Result<()> {
+        let mut out = staged.create()?;
+        out.write_all(&csv_bytes(issued)?)
+            .and_then(|_| out.flush())
+            .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))
+    };
+    let mut staged = None;
+    let issued = match server {
+        Some(server) => {
+            if let Some(file) = csv {
+                staged = Some((Staged::new(file, "codes", &ctx.db)?, file));
+            }
+            let issued: Vec<Issued> = remote::call(server, "enrol", &req)?;
+            if let Some((s, file)) = &staged
+                && !issued.is_empty()
+            {
+                write_csv(s, file, &issued)?;
+            }
+            issued
+        }
+        None => {
+            let mut store = Store::open(&ctx.db)?;
+            ops::enrol(&mut store, &req, now(), |issued| {
+                if let Some(file) = csv {
+                    let s = Staged::new(file, "codes", &ctx.db)?;
+                    write_csv(&s, file, issued)?;
+                    staged = Some((s, file));
+                }
+                Ok(())
+            })?
+        }
+    };
+    if issued.is_empty() {
         say(
             "Every learner with a username, email or student id already has an enrolment code (give --reissue to \
              replace them, or name learners).",
         );
         return Ok(0);
     }
-    let mut rng = os_rng()?;
-    let at = now();
-    let tx = store.write()?;
-    let mut issued = Vec::with_capacity(learners.len());
-    let mut replaced = 0;
-    for l in learners {
-        // Key ids are 80 bits: a taken one is drawn again, which in practice never happens.
-        let code = loop {
-            let c = Code::generate(&l.name, &mut rng);
-            if !store::key_id_taken(&tx, &c.key().id())? {
-                break c;
-            }
-        };
-        let generation = store::issue_key(&tx, l.id, &code.key(), at)?;
-        if generation > 1 {
-            replaced += 1;
-        }
-        issued.push(Issued {
-            learner: l.name,
-            username: l.username,
-            first_name: l.first_name,
-            last_name: l.last_name,
-            email: l.email,
-            student_id: l.student_id,
-            code: code.to_string(),
-            generation,
-        });
-    }
-    let staged = match csv {
-        Some(file) => {
-            let staged = Staged::new(file, "codes", &ctx.db)?;
-            let mut out = staged.create()?;
-            out.write_all(&csv_bytes(&issued)?)
-                .and_then(|_| out.flush())
-                .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))?;
-            drop(out);
-            Some(staged)
-        }
-        None => None,
-    };
-    tx.commit()?;
-    if let Some(staged) = staged {
+    if let Some((staged, _)) = staged {
         staged.finish()?;
     }
+    let replaced = issued.iter().filter(|i| i.generation > 1).count();
     if ctx.json {
         print_json(&issued)?;
     } else {
@@ -264,177 +191,4 @@ pub fn issue(
         }
     ));
     Ok(0)
-}
-
-/// How [`admit`] took a bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Admission {
-    /// Signed with the valid key of the learner it claims to be.
-    Enrolled,
-    /// Unsigned, from a learner who was never issued a code, taken with `--accept-unenrolled`: what it brings is
-    /// marked unverified.
-    Unenrolled,
-}
-
-/// Who a bundle says it is: its name and the identifiers it states.
-fn claimed(l: &BundleLearner) -> String {
-    let id = l.identity();
-    let shown: Vec<String> = [
-        ("username", &id.username),
-        ("email", &id.email),
-        ("student id", &id.student_id),
-    ]
-    .into_iter()
-    .filter_map(|(field, v)| v.as_ref().map(|v| format!("{field} {v}")))
-    .collect();
-    if shown.is_empty() {
-        format!("it claims to be {}", l.name)
-    } else {
-        format!("it claims to be {} ({})", l.name, shown.join(", "))
-    }
-}
-
-/// The local learners a bundle's name and each identifier it states belong to, with what matched.
-fn matches(conn: &Connection, l: &BundleLearner) -> Result<Vec<(&'static str, Learner)>> {
-    let id = l.identity();
-    let mut out = Vec::new();
-    if let Some(m) = store::learner_by_name(conn, &l.name)? {
-        out.push(("name", m));
-    }
-    for (what, found) in store::learners_by_identifier(conn, &id)? {
-        out.push((what, found));
-    }
-    // The name a roster would give these identifiers, as the import matches a learner by.
-    if let Some(n) = id.key_name()
-        && let Some(m) = store::learner_by_name(conn, &n)?
-    {
-        out.push(("identifiers' name", m));
-    }
-    Ok(out)
-}
-
-/// Whether a stated identifier differs from the one a learner's record holds (ignoring case but for the student
-/// id); a value the record lacks does not differ.
-fn contradicts(l: &BundleLearner, local: &Learner) -> Option<&'static str> {
-    let id = l.identity();
-    let differ = |theirs: &Option<String>, ours: &Option<String>, case: bool| match (theirs, ours) {
-        (Some(t), Some(o)) if case => t != o,
-        (Some(t), Some(o)) => t.to_lowercase() != o.to_lowercase(),
-        _ => false,
-    };
-    if differ(&id.username, &local.username, false) {
-        Some("username")
-    } else if differ(&id.email, &local.email, false) {
-        Some("email")
-    } else if differ(&id.student_id, &local.student_id, true) {
-        Some("student id")
-    } else {
-        None
-    }
-}
-
-/// A moment in Unix seconds as a UTC date.
-fn date(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map_or_else(|| secs.to_string(), |d| d.format("%Y-%m-%d").to_string())
-}
-
-/// The rule `progress import` takes a bundle by (after its checksum and values were checked). The learner is found
-/// by the bundle's key id, never by what it states: a signed bundle is taken only if its key is a valid issued key,
-/// its tag verifies with it, and its name and identifiers are that learner's (identifiers their record lacks may be
-/// added, if no other learner has them). An unsigned bundle is taken only if no learner its name or identifiers
-/// match was issued a code, they all match one learner (or none), and `accept_unenrolled` is given. `Ok(Err(why))`
-/// is a refusal: one line naming the learner the bundle claims to be and why.
-pub(super) fn admit(
-    conn: &Connection,
-    bundle: &Bundle,
-    seal: Seal,
-    accept_unenrolled: bool,
-) -> Result<std::result::Result<Admission, String>> {
-    let l = &bundle.learner;
-    let claims = claimed(l);
-    let Some(key_id) = &bundle.key_id else {
-        if seal == Seal::Broken {
-            return Ok(Err(format!("{claims}, but it has a tag and no key id")));
-        }
-        let found = matches(conn, l)?;
-        for (what, m) in &found {
-            if store::valid_key(conn, m.id)?.is_some() {
-                return Ok(Err(format!(
-                    "{claims}, but it is not signed, and its {what} is that of {}, who is enrolled: their bundles \
-                     must come signed from a device enrolled with `detente enrol`",
-                    m.name
-                )));
-            }
-        }
-        if let Some((what, m)) = found.iter().find(|(_, m)| m.id != found[0].1.id) {
-            return Ok(Err(format!(
-                "{claims}, but its {} is {}'s and its {what} is {}'s",
-                found[0].0, found[0].1.name, m.name
-            )));
-        }
-        if let Some((_, m)) = found.first()
-            && let Some(field) = contradicts(l, m)
-        {
-            return Ok(Err(format!(
-                "{claims}, but its {field} is not the one {}'s record holds",
-                m.name
-            )));
-        }
-        if !accept_unenrolled {
-            return Ok(Err(format!(
-                "{claims}, but it is not signed and {} was never issued an enrolment code; give \
-                 --accept-unenrolled to import it anyway, marked unverified",
-                found
-                    .first()
-                    .map_or(l.name.as_str(), |(_, m)| m.name.as_str())
-            )));
-        }
-        return Ok(Ok(Admission::Unenrolled));
-    };
-    let Some(k) = store::issued_key(conn, key_id)? else {
-        return Ok(Err(format!(
-            "{claims}, but it is signed with a key this database never issued (key id {key_id})"
-        )));
-    };
-    if let Some(at) = k.reissued_at {
-        return Ok(Err(format!(
-            "{claims}, but it is signed with {}'s enrolment code {}, which was reissued on {}: the old code no \
-             longer counts",
-            k.learner,
-            k.generation,
-            date(at)
-        )));
-    }
-    if seal != Seal::Verified {
-        return Ok(Err(format!(
-            "{claims}, but its tag does not match {}'s key: it was altered after it was signed",
-            k.learner
-        )));
-    }
-    let found = matches(conn, l)?;
-    let name_matches = found
-        .iter()
-        .any(|(w, m)| *w == "name" && m.id == k.learner_id);
-    if !name_matches {
-        return Ok(Err(format!(
-            "{claims}, but it is signed with {}'s key",
-            k.learner
-        )));
-    }
-    if let Some((what, m)) = found.iter().find(|(_, m)| m.id != k.learner_id) {
-        return Ok(Err(format!(
-            "{claims}, but it is signed with {}'s key and its {what} is {}'s",
-            k.learner, m.name
-        )));
-    }
-    if let Some((_, m)) = found.first()
-        && let Some(field) = contradicts(l, m)
-    {
-        return Ok(Err(format!(
-            "{claims}, but it is signed with {}'s key and its {field} is not the one their record holds",
-            k.learner
-        )));
-    }
-    Ok(Ok(Admission::Enrolled))
 }

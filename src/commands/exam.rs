@@ -2,127 +2,46 @@
 //! learner's results with the grade by the exam's method (supervised attempts; unsupervised ones, brought in
 //! progress bundles, in a column of their own and counted only with `--include-unsupervised`).
 
-use super::{Context, now, open_with_decks, print, print_json, say, say_diagnostic};
-use crate::deck::{Diagnostic, Severity};
+use super::{Context, now, open_with_decks, print, print_json, remote, say, say_diagnostic};
 use crate::error::{Error, Result};
-use crate::exam::{Exam, Navigation, parse_exam};
+use crate::exam::Navigation;
+use crate::server::api::{ExamLoaded, ExamResults, ResultsRequest};
+use crate::server::client::Server;
+use crate::server::ops;
 use crate::session::SystemClock;
-use crate::session::exam::{self, ExamEnd, Sitting};
-use crate::store::{self, Store, Upsert};
+use crate::session::exam::{ExamEnd, Sitting};
+use crate::store::{self, Store};
 use crate::ui::layout::{self, Cell, Table};
 use crate::ui::{self, ExamScreen};
 use std::path::Path;
 
-/// The text of a file's line (1-based), for a diagnostic's excerpt.
-fn line_of(text: &str, line: usize) -> &str {
-    text.lines().nth(line.saturating_sub(1)).unwrap_or("")
-}
-
-/// Reads, validates and loads an exam file. Every problem is printed as `FILE:LINE:COL`; exit 65 on errors.
-pub fn load(ctx: &Context, file: &Path) -> Result<i32> {
-    let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::InvalidData(format!("{name}: the file is not UTF-8")))?;
-    let (parsed, decks, mut diags) = parse_exam(&name, &text);
-    let mut store = open_with_decks(ctx)?;
-    if let Some(exam) = &parsed {
-        let known: Vec<String> = store::decks(&store.conn)?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
-        for d in &decks {
-            if !known.contains(&d.name) {
-                diags.push(Diagnostic::new(
-                    &name,
-                    line_of(&text, d.line),
-                    d.line,
-                    d.column,
-                    Severity::Error,
-                    format!("no deck `{}` is loaded (see `detente decks`)", d.name),
-                ));
-            }
-        }
-        if diags.is_empty() {
-            let pool = store::exam_pool(&store.conn, &exam::filter(exam), exam.score_flashcards)?;
-            let available = exam::draw_paper(&pool, usize::MAX, 0).len();
-            if available < exam.questions as usize {
-                // Pointed at the `questions` line, where the number can be changed.
-                let at = text
-                    .lines()
-                    .position(|l| l.trim_start().starts_with("questions"))
-                    .map_or(1, |i| i + 1);
-                diags.push(Diagnostic::new(
-                    &name,
-                    line_of(&text, at),
-                    at,
-                    1,
-                    Severity::Error,
-                    format!(
-                        "the exam asks {} questions but its decks and tags hold only {available}{}",
-                        exam.questions,
-                        if exam.score_flashcards {
-                            ""
-                        } else {
-                            " (flashcards are self-graded and left out unless the exam sets score_flashcards = true)"
-                        }
-                    ),
-                ));
-            }
-        }
-    }
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    for d in &diags {
+/// Reads, validates and loads an exam file, on the local database or the class server (which is sent the file's
+/// text). Every problem is printed as `FILE:LINE:COL`; exit 65 on errors.
+pub fn load(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32> {
+    let upload = remote::upload(file, |name| {
+        Error::InvalidData(format!("{name}: the file is not UTF-8"))
+    })?;
+    let loaded: ExamLoaded = match server {
+        Some(server) => remote::call(server, "exam-load", &upload)?,
+        None => ops::exam_load(
+            &mut open_with_decks(ctx)?,
+            &upload.name,
+            &upload.text,
+            now(),
+        )?,
+    };
+    for d in &loaded.diagnostics {
         say_diagnostic(d);
     }
-    let exam = match parsed {
-        Some(e) if errors == 0 => e,
-        _ => {
-            return Err(Error::InvalidData(format!(
-                "{name}: {errors} error(s); nothing was loaded"
-            )));
-        }
-    };
-    let row = exam::exam_row(&exam, now())?;
-    let tx = store.write()?;
-    let what = store::upsert_exam(&tx, &row)?;
-    tx.commit()?;
-    say(&format!(
-        "{} exam {}: {} questions{}.",
-        match what {
-            Upsert::Added => "Loaded",
-            Upsert::Changed => "Updated",
-            Upsert::Unchanged => "Unchanged",
-        },
-        exam.id,
-        exam.questions,
-        exam.time_limit.map_or(String::new(), |m| format!(
-            ", {m} minute{}",
-            if m == 1 { "" } else { "s" }
-        ))
-    ));
+    say(&loaded.done.into_result()?);
     Ok(0)
-}
-
-/// A loaded exam's definition, or a usage error naming the command that lists them.
-fn exam_def(store: &Store, id: &str) -> Result<Exam> {
-    let row = store::exam(&store.conn, id)?.ok_or_else(|| {
-        Error::Usage(format!(
-            "no exam `{id}` is loaded (see `detente exam list`; load one with `detente exam load FILE`)"
-        ))
-    })?;
-    serde_json::from_str(&row.definition)
-        .map_err(|e| Error::InvalidData(format!("exam {id} is stored damaged: {e}")))
 }
 
 pub fn list(ctx: &Context) -> Result<i32> {
     let store = Store::open(&ctx.db)?;
     let mut exams = Vec::new();
     for row in store::exams(&store.conn)? {
-        exams.push(exam_def(&store, &row.id)?);
+        exams.push(ops::exam_def(&store, &row.id)?);
     }
     if ctx.json {
         print_json(&exams)?;
@@ -162,7 +81,7 @@ pub fn list(ctx: &Context) -> Result<i32> {
 
 pub fn run(ctx: &Context, id: &str) -> Result<i32> {
     let mut store = open_with_decks(ctx)?;
-    let exam = exam_def(&store, id)?;
+    let exam = ops::exam_def(&store, id)?;
     // An exam is sat by a learner the teacher knows: a mistyped --learner must not open an attempt for a new one.
     let learner = store::learner_by_name(&store.conn, &ctx.learner)?.ok_or_else(|| {
         Error::Usage(format!(
@@ -189,11 +108,24 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
     }
 }
 
-pub fn results(ctx: &Context, id: &str, include_unsupervised: bool) -> Result<i32> {
-    let mut store = open_with_decks(ctx)?;
-    super::close_expired(&mut store)?;
-    let exam = exam_def(&store, id)?;
-    let results = exam::results_counting(&store, &exam, include_unsupervised)?;
+/// `detente exam results`, on the local database or the class server.
+pub fn results(
+    ctx: &Context,
+    server: Option<&Server>,
+    id: &str,
+    include_unsupervised: bool,
+) -> Result<i32> {
+    let req = ResultsRequest {
+        id: id.to_string(),
+        include_unsupervised,
+    };
+    let ExamResults {
+        exam,
+        learners: results,
+    } = match server {
+        Some(server) => remote::call(server, "exam-results", &req)?,
+        None => ops::exam_results(&mut open_with_decks(ctx)?, &req, now())?,
+    };
     if ctx.json {
         print_json(&serde_json::json!({
             "exam": exam.id,

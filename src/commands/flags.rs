@@ -2,8 +2,11 @@
 //! note, when, state; `--json` for scripts), and `--resolve ID` to mark flags dealt with. A resolved flag no longer
 //! shows as flagged to the learner. Flags from students' machines arrive in progress bundles.
 
-use super::{Context, now, open_with_decks, print, print_json, say};
-use crate::error::{Error, Result};
+use super::{Context, now, open_with_decks, print, print_json, remote, say};
+use crate::error::Result;
+use crate::server::api::FlagsRequest;
+use crate::server::client::Server;
+use crate::server::ops;
 use crate::store::{self, FlagState};
 use crate::ui::layout::{self, Cell, Table};
 
@@ -17,16 +20,16 @@ fn when(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
-    let store = open_with_decks(ctx)?;
-    if let Some(d) = deck
-        && store::deck_hash(&store.conn, d)?.is_none()
-    {
-        return Err(Error::Usage(format!(
-            "no deck `{d}` is loaded (see `detente decks`)"
-        )));
-    }
-    let rows = store::flags(&store.conn, all, deck)?;
+/// `detente report flags`, on the local database or the class server.
+pub fn list(ctx: &Context, server: Option<&Server>, all: bool, deck: Option<&str>) -> Result<i32> {
+    let req = FlagsRequest {
+        all,
+        deck: deck.map(String::from),
+    };
+    let rows: Vec<store::FlagRow> = match server {
+        Some(server) => remote::call(server, "flags", &req)?,
+        None => ops::flags(&open_with_decks(ctx)?, &req)?,
+    };
     if ctx.json {
         #[derive(serde::Serialize)]
         struct Out<'a> {
@@ -87,23 +90,12 @@ pub fn list(ctx: &Context, all: bool, deck: Option<&str>) -> Result<i32> {
     Ok(0)
 }
 
-pub fn resolve(ctx: &Context, ids: &[i64]) -> Result<i32> {
-    let mut store = open_with_decks(ctx)?;
-    let at = now();
-    let tx = store.write()?;
-    let mut outcomes = Vec::new();
-    for &id in ids {
-        match store::resolve_flag(&tx, id, at)? {
-            // Nothing is written when one id is wrong: the transaction is dropped, so rolled back.
-            None => {
-                return Err(Error::Usage(format!(
-                    "no flag {id} (see `detente report flags --all`); nothing was resolved"
-                )));
-            }
-            Some(before) => outcomes.push((id, before)),
-        }
-    }
-    tx.commit()?;
+/// `detente report flags --resolve ID...`, on the local database or the class server: all or none.
+pub fn resolve(ctx: &Context, server: Option<&Server>, ids: &[i64]) -> Result<i32> {
+    let outcomes: Vec<(i64, FlagState)> = match server {
+        Some(server) => remote::call(server, "resolve-flags", &ids)?,
+        None => ops::resolve_flags(&mut open_with_decks(ctx)?, ids, now())?,
+    };
     for (id, before) in outcomes {
         say(&match before {
             FlagState::Open => format!("Resolved flag {id}."),

@@ -4,40 +4,30 @@
 //! attempts that came in progress bundles (unsupervised) are left out unless `--include-unsupervised`.
 
 use super::{Context, print, print_json};
-use crate::error::{Error, Result};
-use crate::session::exam::{ItemSource, item_report};
-use crate::store;
+use crate::error::Result;
+use crate::exam::analysis::ItemStats;
+use crate::server::api::ItemsRequest;
+use crate::server::client::Server;
+use crate::server::ops;
 use crate::ui::layout::{self, Cell, Table};
 
+/// `detente report items`, on the local database or the class server.
 pub fn run(
     ctx: &Context,
+    server: Option<&Server>,
     exam: Option<&str>,
     deck: Option<&str>,
     include_unsupervised: bool,
 ) -> Result<i32> {
-    let mut store = super::open_with_decks(ctx)?;
-    super::close_expired(&mut store)?;
-    let source = match (exam, deck) {
-        (Some(e), _) => {
-            if store::exam(&store.conn, e)?.is_none() {
-                return Err(Error::Usage(format!(
-                    "no exam `{e}` is loaded (see `detente exam list`)"
-                )));
-            }
-            if include_unsupervised {
-                ItemSource::ExamWithUnsupervised(e)
-            } else {
-                ItemSource::Exam(e)
-            }
-        }
-        (None, Some(d)) => ItemSource::Deck(d),
-        (None, None) => {
-            return Err(Error::Usage(
-                "say what to analyse: `--exam ID` (exam attempts) or `--deck ID` (first study answers)".into(),
-            ));
-        }
+    let req = ItemsRequest {
+        exam: exam.map(String::from),
+        deck: deck.map(String::from),
+        include_unsupervised,
     };
-    let stats = item_report(&store, source)?;
+    let stats: Vec<ItemStats> = match server {
+        Some(server) => super::remote::call(server, "items", &req)?,
+        None => ops::items(&mut super::open_with_decks(ctx)?, &req, super::now())?,
+    };
     if ctx.json {
         print_json(&stats)?;
         return Ok(0);

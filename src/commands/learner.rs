@@ -2,12 +2,14 @@
 //! their daily limits, target retention and day start; class lists imported from roster CSVs; who is enrolled
 //! (`learner enrol` itself is in `enrol.rs`).
 
-use super::{Context, now, print, print_json, say};
+use super::{Context, now, print, print_json, remote, say};
 use crate::cli::{IdentityArgs, LearnerSettings};
 use crate::error::{Error, Result};
 use crate::gradebook::Identity;
-use crate::server::api::Listed;
-use crate::store::{self, Learner, Store};
+use crate::server::api::{LearnerChange, Listed, Upload};
+use crate::server::client::Server;
+use crate::server::ops;
+use crate::store::{self, Store};
 use crate::ui::layout::{self, Cell, Table};
 use std::path::Path;
 
@@ -20,176 +22,57 @@ fn open_for(ctx: &Context, s: &LearnerSettings) -> Result<Store> {
     }
 }
 
-fn apply(learner: &mut Learner, s: &LearnerSettings) -> Result<()> {
-    if let Some(n) = s.new_per_day {
-        learner.new_per_day = n;
+/// The settings and identity of `learner add|set` as the work on the store takes them.
+fn change(name: &str, s: &LearnerSettings, id: &IdentityArgs) -> LearnerChange {
+    LearnerChange {
+        name: name.to_string(),
+        new_per_day: s.new_per_day,
+        reviews_per_day: s.reviews_per_day,
+        retention: s.retention,
+        day_starts_at: s.day_starts_at,
+        exam_date: s.exam_date.map(|d| d.format("%Y-%m-%d").to_string()),
+        exam_scope: s.exam_scope.clone(),
+        no_exam_date: s.no_exam_date,
+        identity: Identity {
+            username: id.username.clone(),
+            first_name: id.first_name.clone(),
+            last_name: id.last_name.clone(),
+            email: id.email.clone(),
+            student_id: id.student_id.clone(),
+        },
     }
-    if let Some(n) = s.reviews_per_day {
-        learner.reviews_per_day = n;
-    }
-    if let Some(r) = s.retention {
-        if !(0.7..=0.99).contains(&r) {
-            return Err(Error::Usage(format!(
-                "--retention must be between 0.7 and 0.99, not {r}"
-            )));
-        }
-        learner.desired_retention = r;
-    }
-    if let Some(h) = s.day_starts_at {
-        if h > 23 {
-            return Err(Error::Usage(format!(
-                "--day-starts-at must be an hour from 0 to 23, not {h}"
-            )));
-        }
-        learner.rollover_hour = h;
-    }
-    Ok(())
 }
 
-/// `--exam-date` with its `--exam-scope`, or `--no-exam-date`. A date outside the learner's allowed range (from
-/// today in their calendar to five years ahead) or a scope entry that names no loaded deck and matches no tag is
-/// refused (exit 2) before anything is written: the caller's transaction is dropped.
-fn set_exam(tx: &rusqlite::Transaction<'_>, learner: &Learner, s: &LearnerSettings) -> Result<()> {
-    if s.no_exam_date {
-        return store::exam_dates::set_learner_exam(tx, learner.id, None);
-    }
-    let Some(date) = s.exam_date else {
-        return Ok(());
-    };
-    let today = super::calendar(learner).day_of(now());
-    crate::schedule::exam_date::check_user_date(date, today).map_err(Error::Usage)?;
-    let scope: Vec<String> = s
-        .exam_scope
-        .iter()
-        .map(|e| e.trim().to_string())
-        .filter(|e| !e.is_empty())
-        .collect();
-    let (decks, tags) = store::exam_dates::scope_names(tx)?;
-    crate::schedule::exam_date::check_scope(&scope, &decks, &tags).map_err(Error::Usage)?;
-    let learner = learner.id;
-    store::exam_dates::set_learner_exam(
-        tx,
-        learner,
-        Some(&store::exam_dates::LearnerExam { date, scope }),
-    )
-}
-
-/// The identity given on the command line, normalized; a value with a control character is refused (exit 65).
-fn identity(args: &IdentityArgs) -> Result<Identity> {
-    let id = Identity {
-        username: args.username.clone(),
-        first_name: args.first_name.clone(),
-        last_name: args.last_name.clone(),
-        email: args.email.clone(),
-        student_id: args.student_id.clone(),
-    }
-    .cleaned();
-    id.check().map_err(Error::InvalidData)?;
-    Ok(id)
-}
-
-/// Refuses an email, student id or username another learner already carries.
-fn check_unique(store: &Store, id: &Identity, own: Option<i64>) -> Result<()> {
-    let probes = [
-        (
-            "--email",
-            Identity {
-                email: id.email.clone(),
-                ..Default::default()
-            },
-        ),
-        (
-            "--student-id",
-            Identity {
-                student_id: id.student_id.clone(),
-                ..Default::default()
-            },
-        ),
-        (
-            "--username",
-            Identity {
-                username: id.username.clone(),
-                ..Default::default()
-            },
-        ),
-    ];
-    for (flag, probe) in probes {
-        let Some(value) = probe
-            .email
-            .clone()
-            .or(probe.student_id.clone())
-            .or(probe.username.clone())
-        else {
-            continue;
-        };
-        // The probe may also match a learner merely named like the value; only a carried identifier clashes.
-        if let Some(other) = store::learner_by_identity(&store.conn, &probe)?
-            && Some(other.id) != own
-            && [&other.email, &other.student_id, &other.username]
-                .iter()
-                .any(|v| {
-                    v.as_deref()
-                        .is_some_and(|v| v.to_lowercase() == value.to_lowercase())
-                })
-        {
-            return Err(Error::Usage(format!(
-                "{flag} {value} belongs to learner {}",
-                other.name
-            )));
-        }
-    }
-    Ok(())
-}
-
+/// `detente learner add`, on the local database or the class server.
 pub fn add(
     ctx: &Context,
+    server: Option<&Server>,
     name: &str,
     settings: &LearnerSettings,
-    identity_args: &IdentityArgs,
+    identity: &IdentityArgs,
 ) -> Result<i32> {
-    let id = identity(identity_args)?;
-    let name = &crate::gradebook::normal(name);
-    crate::gradebook::check_identifier("learner name", name).map_err(Error::InvalidData)?;
-    if name.is_empty() {
-        return Err(Error::Usage("a learner needs a name".into()));
-    }
-    let mut store = open_for(ctx, settings)?;
-    check_unique(&store, &id, None)?;
-    let tx = store.write()?;
-    let Some(mut learner) = store::add_learner(&tx, name, now())? else {
-        return Err(Error::Usage(format!(
-            "learner {name} already exists (change them with `detente learner set`)"
-        )));
+    let change = change(name, settings, identity);
+    let name: String = match server {
+        Some(server) => remote::call(server, "learner-add", &change)?,
+        None => ops::learner_add(&mut open_for(ctx, settings)?, &change, now())?,
     };
-    apply(&mut learner, settings)?;
-    store::update_learner(&tx, &learner)?;
-    set_exam(&tx, &learner, settings)?;
-    store::set_identity(&tx, learner.id, &id)?;
-    tx.commit()?;
     say(&format!("Added learner {name}."));
     Ok(0)
 }
 
+/// `detente learner set`, on the local database or the class server.
 pub fn set(
     ctx: &Context,
+    server: Option<&Server>,
     name: &str,
     settings: &LearnerSettings,
-    identity_args: &IdentityArgs,
+    identity: &IdentityArgs,
 ) -> Result<i32> {
-    let id = identity(identity_args)?;
-    let mut store = open_for(ctx, settings)?;
-    let Some(mut learner) = store::learner_by_name(&store.conn, name)? else {
-        return Err(Error::Usage(format!(
-            "no learner named {name} (see `detente learner list`)"
-        )));
-    };
-    apply(&mut learner, settings)?;
-    check_unique(&store, &id, Some(learner.id))?;
-    let tx = store.write()?;
-    store::update_learner(&tx, &learner)?;
-    set_exam(&tx, &learner, settings)?;
-    store::set_identity(&tx, learner.id, &id)?;
-    tx.commit()?;
+    let change = change(name, settings, identity);
+    match server {
+        Some(server) => remote::call(server, "learner-set", &change)?,
+        None => ops::learner_set(&mut open_for(ctx, settings)?, &change, now())?,
+    }
     say(&format!("Updated learner {name}."));
     Ok(0)
 }
@@ -297,21 +180,31 @@ fn enrolment_lines(rows: &[Listed]) -> Vec<String> {
     lines
 }
 
-/// `detente learner import ROSTER.csv`: all or nothing, in one transaction.
-pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
+/// `detente learner import ROSTER.csv`: all or nothing, in one transaction, on the local database or the class
+/// server (the client reads the file and sends its contents).
+pub fn import(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32> {
     let name = file.display().to_string();
-    let input =
-        std::fs::File::open(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-    let (layout, rows) = crate::gradebook::read_roster(std::io::BufReader::new(input))
-        .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
-    let mut store = Store::open(&ctx.db)?;
-    let tx = store.write()?;
-    let outcome = match store::import_roster(&tx, &rows, now())? {
-        Ok(o) => o,
+    let imported = match server {
+        Some(server) => {
+            let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+            // Read here first, so that a file that is no roster is refused as on a local database.
+            crate::gradebook::read_roster(bytes.as_slice())
+                .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::InvalidData(format!("{name}: the file is not UTF-8"))
+            })?;
+            remote::call(server, "learner-import", &Upload { name: name.clone(), text })?
+        }
+        None => {
+            let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+            ops::roster_import(&mut Store::open(&ctx.db)?, &name, &bytes, now())?
+        }
+    };
+    let imported = match imported {
+        Ok(imported) => imported,
         Err(problems) => {
-            drop(tx);
             for p in &problems {
-                super::say_line(&format!("{name}:{}: {}", p.line, p.message));
+                super::say_line(p);
             }
             return Err(Error::InvalidData(format!(
                 "{name}: {} row(s) cannot be used; no learner was imported",
@@ -319,12 +212,13 @@ pub fn import(ctx: &Context, file: &Path) -> Result<i32> {
             )));
         }
     };
-    tx.commit()?;
+    let outcome = &imported.outcome;
     if ctx.json {
-        print_json(&outcome)?;
+        print_json(outcome)?;
     }
     say(&format!(
-        "Imported {name} ({layout:?} roster): {} added, {} updated, {} unchanged.",
+        "Imported {name} ({} roster): {} added, {} updated, {} unchanged.",
+        imported.layout,
         outcome.added.len(),
         outcome.updated.len(),
         outcome.unchanged

@@ -14,6 +14,7 @@ mod learner;
 mod login;
 mod optimize;
 mod progress;
+mod remote;
 mod report;
 mod serve;
 mod staged;
@@ -25,7 +26,6 @@ use crate::cli::{GradesCommand, ProgressCommand, ReportArgs};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
 use crate::store::{self, Learner, Store};
-use crate::time::UnixMs;
 use crate::ui::{self, ColorChoice};
 use std::io::Write;
 use std::path::PathBuf;
@@ -61,6 +61,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         json: cli.json,
         color,
     };
+    // A teacher's command goes to the class server after `login`, unless given a local database (see `remote`).
+    let teacher = || remote::teacher(local_db, claimed.as_deref());
     match cli.command {
         Command::Study(args) => study::run(&ctx, args),
         Command::Due => due::run(&ctx),
@@ -106,23 +108,32 @@ pub fn run(cli: Cli) -> Result<i32> {
             name,
             settings,
             identity,
-        }) => learner::add(&ctx, &name, &settings, &identity),
+        }) => learner::add(&ctx, teacher()?.as_ref(), &name, &settings, &identity),
         Command::Learner(LearnerCommand::Set {
             name,
             settings,
             identity,
-        }) => learner::set(&ctx, &name, &settings, &identity),
+        }) => learner::set(&ctx, teacher()?.as_ref(), &name, &settings, &identity),
         Command::Learner(LearnerCommand::List) => match login::remote(local_db)? {
             Some(server) => login::learner_list(&ctx, &server, claimed.as_deref()),
             None => learner::list(&ctx),
         },
-        Command::Learner(LearnerCommand::Import { file }) => learner::import(&ctx, &file),
+        Command::Learner(LearnerCommand::Import { file }) => {
+            learner::import(&ctx, teacher()?.as_ref(), &file)
+        }
         Command::Learner(LearnerCommand::Enrol {
             names,
             all,
             reissue,
             csv,
-        }) => enrol::issue(&ctx, &names, all, reissue, csv.as_deref()),
+        }) => enrol::issue(
+            &ctx,
+            teacher()?.as_ref(),
+            &names,
+            all,
+            reissue,
+            csv.as_deref(),
+        ),
         Command::Enrol { code } => enrol::enrol(&ctx, &code.join(" ")),
         Command::Grades(GradesCommand::Export {
             format,
@@ -134,6 +145,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             output,
         }) => grades::export(
             &ctx,
+            teacher()?.as_ref(),
             format.into(),
             &grades::Options {
                 exam: exam.as_deref(),
@@ -148,15 +160,16 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Progress(ProgressCommand::Import {
             files,
             accept_unenrolled,
-        }) => progress::import(&ctx, &files, accept_unenrolled),
-        Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, &file),
+        }) => progress::import(&ctx, teacher()?.as_ref(), &files, accept_unenrolled),
+        Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, teacher()?.as_ref(), &file),
         Command::Exam(ExamCommand::List) => exam::list(&ctx),
         Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
         Command::Exam(ExamCommand::Results {
             id,
             include_unsupervised,
-        }) => exam::results(&ctx, &id, include_unsupervised),
-        Command::Stats(args) => stats::run(&ctx, &args),
+        }) => exam::results(&ctx, teacher()?.as_ref(), &id, include_unsupervised),
+        Command::Stats(args) if args.class => stats::run(&ctx, teacher()?.as_ref(), &args),
+        Command::Stats(args) => stats::run(&ctx, None, &args),
         Command::Report(ReportArgs {
             command:
                 Some(ReportCommand::Items {
@@ -165,18 +178,25 @@ pub fn run(cli: Cli) -> Result<i32> {
                     include_unsupervised,
                 }),
             ..
-        }) => items::run(&ctx, exam.as_deref(), deck.as_deref(), include_unsupervised),
+        }) => items::run(
+            &ctx,
+            teacher()?.as_ref(),
+            exam.as_deref(),
+            deck.as_deref(),
+            include_unsupervised,
+        ),
         Command::Report(ReportArgs {
             command: Some(ReportCommand::Flags { all, deck, resolve }),
             ..
         }) => {
             if resolve.is_empty() {
-                flags::list(&ctx, all, deck.as_deref())
+                flags::list(&ctx, teacher()?.as_ref(), all, deck.as_deref())
             } else {
-                flags::resolve(&ctx, &resolve)
+                flags::resolve(&ctx, teacher()?.as_ref(), &resolve)
             }
         }
-        Command::Report(args) => report::run(&ctx, &args),
+        Command::Report(args) if args.class => report::run(&ctx, teacher()?.as_ref(), &args),
+        Command::Report(args) => report::run(&ctx, None, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
         Command::Serve { config } => serve::run(&ctx, &config),
         Command::Login { socket } => login::login(&ctx, &socket, claimed.as_deref()),
@@ -285,20 +305,8 @@ pub fn now() -> i64 {
 /// changed ones).
 fn open_with_decks(ctx: &Context) -> Result<Store> {
     let mut store = Store::open(&ctx.db)?;
-    for report in store::sync_builtin(&mut store, now())? {
-        if !report.added.is_empty()
-            && report.changed.is_empty()
-            && report.retired.is_empty()
-            && report.unchanged == 0
-        {
-            say(&format!(
-                "Loaded the built-in deck {} ({} cards).",
-                report.deck,
-                report.added.len()
-            ));
-        } else {
-            say(&format!("Updated the built-in deck {}", report.summary()));
-        }
+    for line in crate::server::ops::builtin_decks(&mut store, now())? {
+        say(&line);
     }
     Ok(store)
 }
@@ -317,17 +325,6 @@ fn current_learner(ctx: &Context, store: &mut Store) -> Result<Learner> {
 
 fn calendar(learner: &Learner) -> Calendar {
     Calendar::local(learner.rollover_hour)
-}
-
-/// Closes the timed exam attempts whose time ran out while nobody was sitting them, before results are read.
-fn close_expired(store: &mut Store) -> Result<()> {
-    if store.read_only {
-        return Ok(());
-    }
-    let tx = store.write()?;
-    store::close_expired_attempts(&tx, UnixMs::from_secs(now()))?;
-    tx.commit()?;
-    Ok(())
 }
 
 /// Writes to stdout, cleaned of control characters (see [`ui::clean`]): the one way commands print data, whatever

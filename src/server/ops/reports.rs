@@ -115,8 +115,14 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
 }
 
 
-/// `report items`: item analysis of an exam's attempts or of a deck's first study answers.
-pub fn items(store: &Store, req: &ItemsRequest) -> Result<Vec<crate::exam::analysis::ItemStats>> {
+/// `report items`: item analysis of an exam's attempts or of a deck's first study answers (expired attempts
+/// closed first).
+pub fn items(
+    store: &mut Store,
+    req: &ItemsRequest,
+    now: i64,
+) -> Result<Vec<crate::exam::analysis::ItemStats>> {
+    super::close_expired(store, now)?;
     let source = match (&req.exam, &req.deck) {
         (Some(e), _) => {
             if store::exam(&store.conn, e)?.is_none() {

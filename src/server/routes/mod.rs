@@ -12,9 +12,11 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use std::sync::{Arc, Mutex, PoisonError};
+
+mod teacher;
 
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +63,18 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/v1/hello", get(hello))
         .route("/v1/learners", get(learners))
+        .route("/v1/teacher/learner-add", post(teacher::learner_add))
+        .route("/v1/teacher/learner-set", post(teacher::learner_set))
+        .route("/v1/teacher/learner-import", post(teacher::learner_import))
+        .route("/v1/teacher/enrol", post(teacher::enrol))
+        .route("/v1/teacher/class", post(teacher::class))
+        .route("/v1/teacher/items", post(teacher::items))
+        .route("/v1/teacher/flags", post(teacher::flags))
+        .route("/v1/teacher/resolve-flags", post(teacher::resolve_flags))
+        .route("/v1/teacher/exam-results", post(teacher::exam_results))
+        .route("/v1/teacher/exam-load", post(teacher::exam_load))
+        .route("/v1/teacher/grades", post(teacher::grades))
+        .route("/v1/teacher/progress-import", post(teacher::progress_import))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))

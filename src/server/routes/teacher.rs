@@ -1,0 +1,217 @@
+//! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
+//! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
+//! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
+//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give.
+
+use super::{App, problem};
+use crate::error::Result;
+use crate::server::api::{
+    BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
+    ItemsRequest, LearnerChange, ResultsRequest, Role, Upload,
+};
+use crate::server::ops;
+use crate::store::Store;
+use crate::time::UnixMs;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Serialize;
+use std::sync::PoisonError;
+
+/// Runs `work` for the command `what` on the store, on a thread where blocking is allowed, if the caller is a
+/// teacher. A refusal a user can cause is answered 200 as [`Done`]; any other failure is logged and answered 500
+/// without its details.
+async fn teach<T: Serialize + Send + 'static>(
+    app: &App,
+    me: &Hello,
+    what: &str,
+    work: impl FnOnce(&mut Store, UnixMs) -> Result<T> + Send + 'static,
+) -> Response {
+    if me.role != Role::Teacher {
+        return problem(
+            StatusCode::FORBIDDEN,
+            format!(
+                "`{what}` is for this server's teachers, and you are {}",
+                me.describe()
+            ),
+        );
+    }
+    let store = app.store.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+        Done::of(work(
+            &mut store,
+            UnixMs(chrono::Utc::now().timestamp_millis()),
+        ))
+    })
+    .await;
+    let failure = match done {
+        Ok(Ok(done)) => return Json(done).into_response(),
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => e.to_string(),
+    };
+    (app.log)(&format!("error: {what}: {failure}"));
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("the server could not do `{what}` (the server's log says why)"),
+    )
+}
+
+/// The built-in decks loaded, as a local command that reads decks loads them when it opens its database.
+fn decks(store: &mut Store, now: UnixMs) -> Result<()> {
+    ops::builtin_decks(store, now.secs()).map(drop)
+}
+
+pub async fn learner_add(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<LearnerChange>,
+) -> Response {
+    teach(&app, &me, "learner add", move |store, now| {
+        if req.exam_date.is_some() && !req.exam_scope.is_empty() {
+            decks(store, now)?;
+        }
+        ops::learner_add(store, &req, now.secs())
+    })
+    .await
+}
+
+pub async fn learner_set(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<LearnerChange>,
+) -> Response {
+    teach(&app, &me, "learner set", move |store, now| {
+        if req.exam_date.is_some() && !req.exam_scope.is_empty() {
+            decks(store, now)?;
+        }
+        ops::learner_set(store, &req, now.secs())
+    })
+    .await
+}
+
+pub async fn learner_import(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(file): Json<Upload>,
+) -> Response {
+    teach(&app, &me, "learner import", move |store, now| {
+        ops::roster_import(store, &file.name, file.text.as_bytes(), now.secs())
+    })
+    .await
+}
+
+pub async fn enrol(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<EnrolRequest>,
+) -> Response {
+    teach(&app, &me, "learner enrol", move |store, now| {
+        ops::enrol(store, &req, now.secs(), |_| Ok(()))
+    })
+    .await
+}
+
+pub async fn class(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<ClassRequest>,
+) -> Response {
+    teach(&app, &me, "stats --class", move |store, now| {
+        decks(store, now)?;
+        ops::class(store, &req, now.secs())
+    })
+    .await
+}
+
+pub async fn items(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<ItemsRequest>,
+) -> Response {
+    teach(&app, &me, "report items", move |store, now| {
+        decks(store, now)?;
+        ops::items(store, &req, now.secs())
+    })
+    .await
+}
+
+pub async fn flags(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<FlagsRequest>,
+) -> Response {
+    teach(&app, &me, "report flags", move |store, now| {
+        decks(store, now)?;
+        ops::flags(store, &req)
+    })
+    .await
+}
+
+pub async fn resolve_flags(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(ids): Json<Vec<i64>>,
+) -> Response {
+    teach(&app, &me, "report flags --resolve", move |store, now| {
+        decks(store, now)?;
+        ops::resolve_flags(store, &ids, now.secs())
+    })
+    .await
+}
+
+pub async fn exam_results(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<ResultsRequest>,
+) -> Response {
+    teach(&app, &me, "exam results", move |store, now| {
+        decks(store, now)?;
+        ops::exam_results(store, &req, now.secs())
+    })
+    .await
+}
+
+pub async fn exam_load(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(file): Json<Upload>,
+) -> Response {
+    teach(&app, &me, "exam load", move |store, now| {
+        decks(store, now)?;
+        ops::exam_load(store, &file.name, &file.text, now.secs())
+    })
+    .await
+}
+
+pub async fn grades(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<GradesRequest>,
+) -> Response {
+    teach(&app, &me, "grades export", move |store, now| {
+        decks(store, now)?;
+        ops::grades(store, &req, now)
+    })
+    .await
+}
+
+pub async fn progress_import(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<BundleUpload>,
+) -> Response {
+    teach(&app, &me, "progress import", move |store, now| {
+        let bytes = req.bundle.text.as_bytes();
+        ops::import_bundle(
+            store,
+            &req.bundle.name,
+            || Ok(bytes),
+            req.accept_unenrolled,
+            true,
+            now,
+        )
+    })
+    .await
+}
