@@ -22,7 +22,7 @@ pub fn load(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32> 
         Error::InvalidData(format!("{name}: the file is not UTF-8"))
     })?;
     let loaded: ExamLoaded = match server {
-        Some(server) => remote::call(server, "exam-load", &upload)?,
+        Some(server) => remote::send(server, "exam-load", &upload.name, &upload)?,
         None => ops::exam_load(
             &mut open_with_decks(ctx)?,
             &upload.name,

@@ -186,17 +186,26 @@ pub fn import(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32
     let name = file.display().to_string();
     let imported = match server {
         Some(server) => {
-            let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+            let bytes =
+                std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
             // Read here first, so that a file that is no roster is refused as on a local database.
             crate::gradebook::read_roster(bytes.as_slice())
                 .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Error::InvalidData(format!("{name}: the file is not UTF-8"))
-            })?;
-            remote::call(server, "learner-import", &Upload { name: name.clone(), text })?
+            let text = String::from_utf8(bytes)
+                .map_err(|_| Error::InvalidData(format!("{name}: the file is not UTF-8")))?;
+            remote::send(
+                server,
+                "learner-import",
+                &name,
+                &Upload {
+                    name: name.clone(),
+                    text,
+                },
+            )?
         }
         None => {
-            let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+            let bytes =
+                std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
             ops::roster_import(&mut Store::open(&ctx.db)?, &name, &bytes, now())?
         }
     };

@@ -188,12 +188,17 @@ fn send(server: &Server, file: &Path, accept_unenrolled: bool) -> Result<BundleI
     };
     let bytes = match std::fs::read(file) {
         Ok(bytes) => bytes,
-        Err(e) => return Ok(refused(Error::io(format!("cannot read {name}"), e).to_string())),
+        Err(e) => {
+            return Ok(refused(
+                Error::io(format!("cannot read {name}"), e).to_string(),
+            ));
+        }
     };
     match String::from_utf8(bytes) {
-        Ok(text) => remote::call(
+        Ok(text) => remote::send(
             server,
             "progress-import",
+            &name.clone(),
             &BundleUpload {
                 bundle: Upload { name, text },
                 accept_unenrolled,
@@ -204,7 +209,9 @@ fn send(server: &Server, file: &Path, accept_unenrolled: bool) -> Result<BundleI
                 Err(Refusal::Invalid(what)) => what,
                 _ => "not a progress bundle (not UTF-8 text)".to_string(),
             };
-            Ok(refused(format!("{name}: {why}; nothing of it was imported")))
+            Ok(refused(format!(
+                "{name}: {why}; nothing of it was imported"
+            )))
         }
     }
 }

@@ -7,7 +7,7 @@
 //! writes is written here.
 
 use crate::error::{Error, Result};
-use crate::server::api::{Done, Upload};
+use crate::server::api::{Done, Upload, UploadLimit};
 use crate::server::client::Server;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -38,6 +38,31 @@ pub fn call<B: Serialize, T: DeserializeOwned>(server: &Server, op: &str, body: 
     server
         .post::<B, Done<T>>(&format!("/v1/teacher/{op}"), body)?
         .into_result()
+}
+
+/// [`call`] with a file's contents in `body`: refused here, before anything is sent, when the request would be
+/// larger than the server takes (`GET /v1/teacher/limits`), with the limit named (exit 69).
+pub fn send<B: Serialize, T: DeserializeOwned>(
+    server: &Server,
+    op: &str,
+    file: &str,
+    body: &B,
+) -> Result<T> {
+    let size = serde_json::to_vec(body)
+        .map_err(|e| Error::Server(format!("cannot write the request for {file}: {e}")))?
+        .len();
+    let limit: UploadLimit = server
+        .get::<Done<UploadLimit>>("/v1/teacher/limits")?
+        .into_result()?;
+    if u64::try_from(size).unwrap_or(u64::MAX) > limit.max_request_bytes {
+        return Err(Error::Server(format!(
+            "{file}: sending it takes a request of {size} bytes, and the class server at {} takes at most {} (its \
+             admin can raise `limits.max_request_bytes` in the server's configuration)",
+            server.socket().display(),
+            limit.max_request_bytes
+        )));
+    }
+    call(server, op, body)
 }
 
 /// A file to send: its text and its name as given. A file that is not UTF-8 is refused here as `not_text` says.

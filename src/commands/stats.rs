@@ -4,7 +4,8 @@
 //! with `detente report`.
 
 use super::{
-    Context, calendar, current_learner, now, open_with_decks, print, print_json, print_styled, remote,
+    Context, calendar, current_learner, now, open_with_decks, print, print_json, print_styled,
+    remote,
 };
 use crate::cli::{StatsArgs, StatsBy};
 use crate::error::Result;

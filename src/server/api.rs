@@ -164,6 +164,13 @@ pub struct Upload {
     pub text: String,
 }
 
+/// `GET /v1/teacher/limits`: the largest request the server takes, so that a client refuses a file too large to
+/// send with the limit named, before sending it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimit {
+    pub max_request_bytes: u64,
+}
+
 /// `POST /v1/teacher/learner-add` and `/learner-set`: a learner's settings and identity, as `learner add|set`
 /// takes them (`exam_date` as `YYYY-MM-DD`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //! forged bundle is refused with exit 65 and one line naming the learner it claims, and every learner's rows (the
 //! tables keyed by learner, dumped with rusqlite) are identical before and after.
 
-mod setup;
+pub(crate) mod setup;
 
 use crate::support::{as_teacher, detente};
 use detente::store::{self, Store};

@@ -77,12 +77,11 @@ fn check<R: Read>(
         |what: String| Error::InvalidData(format!("{name}: {what}; nothing of it was imported"));
     // Two passes over the file, never the whole bundle as one value; the tag checked with the key its id names.
     let key_for = |id: &str| Ok(store::issued_key(conn, id)?.and_then(|k| k.key));
-    let (bundle, seal) =
-        bundle::read_sealed(open, key_for).map_err(|r| match r {
-            Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
-            Refusal::Invalid(what) => bad(what),
-            Refusal::Lookup(e) => e,
-        })?;
+    let (bundle, seal) = bundle::read_sealed(open, key_for).map_err(|r| match r {
+        Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
+        Refusal::Invalid(what) => bad(what),
+        Refusal::Lookup(e) => e,
+    })?;
     bundle::validate(&bundle, now_ms.secs()).map_err(bad)?;
     let admitted = admit(conn, &bundle, seal, accept_unenrolled)?.map_err(bad)?;
     let mut warnings = Vec::new();

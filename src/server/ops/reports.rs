@@ -5,9 +5,7 @@
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
 use crate::exam::{Exam, parse_exam};
-use crate::gradebook::{
-    self, DeckColumn, DeckResult, ExamColumn, Layout, Sheet, Student,
-};
+use crate::gradebook::{self, DeckColumn, DeckResult, ExamColumn, Layout, Sheet, Student};
 use crate::schedule::{Calendar, Scheduler};
 use crate::server::api::{
     ClassRequest, ExamLoaded, ExamResults, FlagsRequest, GradeExport, GradesRequest, ItemsRequest,
@@ -15,7 +13,7 @@ use crate::server::api::{
 };
 use crate::session::exam::{self, ItemSource, item_report};
 use crate::stats::{self, Class, GroupBy};
-use crate::store::{self, FlagRow, FlagState, Filter, Store, Upsert};
+use crate::store::{self, Filter, FlagRow, FlagState, Store, Upsert};
 use crate::time::{Day, UnixMs};
 use std::collections::BTreeMap;
 
@@ -62,7 +60,10 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
     let titles = store::deck_titles(&store.conn)?;
     let themes = themes();
     let learners = store::learners(&store.conn)?;
-    let today: Vec<Day> = learners.iter().map(|l| Calendar::local(l.rollover_hour).day_of(now)).collect();
+    let today: Vec<Day> = learners
+        .iter()
+        .map(|l| Calendar::local(l.rollover_hour).day_of(now))
+        .collect();
     let places = stats::ById::new(learners.iter().map(|l| l.id));
     // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
     let mut activity: Vec<(u32, Option<Day>)> = vec![(0, None); learners.len()];
@@ -90,7 +91,8 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
     }
     for (learner, at) in store::last_exam_activity(&store.conn)? {
         if let Some(p) = places.position(learner) {
-            beyond[p].last_exam_day = Some(Calendar::local(learners[p].rollover_hour).day_of_ms(at));
+            beyond[p].last_exam_day =
+                Some(Calendar::local(learners[p].rollover_hour).day_of_ms(at));
         }
     }
     for (learner, open) in store::open_flag_counts(&store.conn)? {
@@ -113,7 +115,6 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
     }
     Ok(class.finish())
 }
-
 
 /// `report items`: item analysis of an exam's attempts or of a deck's first study answers (expired attempts
 /// closed first).
@@ -421,7 +422,6 @@ fn sheet(
     Ok((sheet, left_out))
 }
 
-
 /// `grades export`: the grade CSV in the request's layout, cleaned, and what the command says under it.
 pub fn grades(store: &mut Store, req: &GradesRequest, now: UnixMs) -> Result<GradeExport> {
     super::close_expired(store, now.secs())?;
@@ -442,4 +442,3 @@ pub fn grades(store: &mut Store, req: &GradesRequest, now: UnixMs) -> Result<Gra
         unsupervised,
     })
 }
-

@@ -63,6 +63,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/v1/hello", get(hello))
         .route("/v1/learners", get(learners))
+        .route("/v1/teacher/limits", get(teacher::limits))
         .route("/v1/teacher/learner-add", post(teacher::learner_add))
         .route("/v1/teacher/learner-set", post(teacher::learner_set))
         .route("/v1/teacher/learner-import", post(teacher::learner_import))
@@ -74,7 +75,10 @@ pub fn router(app: App) -> Router {
         .route("/v1/teacher/exam-results", post(teacher::exam_results))
         .route("/v1/teacher/exam-load", post(teacher::exam_load))
         .route("/v1/teacher/grades", post(teacher::grades))
-        .route("/v1/teacher/progress-import", post(teacher::progress_import))
+        .route(
+            "/v1/teacher/progress-import",
+            post(teacher::progress_import),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -138,7 +142,8 @@ async fn admit(
         return Err(problem(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "the request is {length} bytes, and this server takes at most {}",
+                "the request is {length} bytes, and this server takes at most {} (its admin can raise \
+                 `limits.max_request_bytes` in its configuration)",
                 app.limits.max_request_bytes
             ),
         ));

@@ -7,7 +7,7 @@ use super::{App, problem};
 use crate::error::Result;
 use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
-    ItemsRequest, LearnerChange, ResultsRequest, Role, Upload,
+    ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
 use crate::server::ops;
 use crate::store::Store;
@@ -61,6 +61,14 @@ async fn teach<T: Serialize + Send + 'static>(
 /// The built-in decks loaded, as a local command that reads decks loads them when it opens its database.
 fn decks(store: &mut Store, now: UnixMs) -> Result<()> {
     ops::builtin_decks(store, now.secs()).map(drop)
+}
+
+pub async fn limits(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
+    let max_request_bytes = app.limits.max_request_bytes;
+    teach(&app, &me, "limits", move |_, _| {
+        Ok(UploadLimit { max_request_bytes })
+    })
+    .await
 }
 
 pub async fn learner_add(
