@@ -1,6 +1,7 @@
 //! The class server: one place that holds a course, reached over a Unix socket, where who is calling comes from
-//! the kernel. In every build: the API both sides speak ([`api`]) and the client commands use ([`client`], over a
-//! small HTTP/1.1 exchange). With the `server` feature: the daemon, `detente serve` (`serve`): its configuration
+//! the kernel. In every build: the API both sides speak ([`api`]), the client commands use ([`client`], over a
+//! small HTTP/1.1 exchange), and the teacher's commands as work on a store ([`ops`]), which a local command runs on
+//! its file and the server on its database. With the `server` feature: the daemon, `detente serve` (`serve`): its configuration
 //! file, the socket and its connections, identity, and the routes.
 //!
 //! The life of a request: `listen` accepts a connection on the socket and reads the peer's uid from the kernel

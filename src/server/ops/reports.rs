@@ -302,13 +302,16 @@ fn self_graded(definition: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Exam by exam, the learners whose unsupervised attempts an export leaves out.
+type LeftOutUnsupervised = Vec<(String, Vec<String>)>;
+
 /// Reads everything the export writes, and, exam by exam, the learners whose unsupervised attempts it leaves out.
 fn sheet(
     store: &Store,
     layout: Layout,
     opts: &GradesRequest,
     now: UnixMs,
-) -> Result<(Sheet, Vec<(String, Vec<String>)>)> {
+) -> Result<(Sheet, LeftOutUnsupervised)> {
     let conn = &store.conn;
     let mut exams = store::exams(conn)?;
     if let Some(id) = opts.exam.as_deref() {
