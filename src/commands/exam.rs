@@ -1,6 +1,7 @@
 //! `detente exam load|list|run|results`: exam definitions from TOML, sitting an exam on the terminal, and every
 //! learner's results with the grade by the exam's method (supervised attempts; unsupervised ones, brought in
-//! progress bundles, in a column of their own and counted only with `--include-unsupervised`).
+//! progress bundles, in a column of their own and counted only with `--include-unsupervised`). `load` and `results`
+//! run `server::ops` on the local database or the class server.
 
 use super::{Context, now, open_with_decks, print, print_json, remote, say, say_diagnostic};
 use crate::error::{Error, Result};

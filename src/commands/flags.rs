@@ -1,6 +1,7 @@
 //! `detente report flags`: the cards learners flagged from the study screen, for the teacher (deck, card, learner,
 //! note, when, state; `--json` for scripts), and `--resolve ID` to mark flags dealt with. A resolved flag no longer
-//! shows as flagged to the learner. Flags from students' machines arrive in progress bundles.
+//! shows as flagged to the learner. Flags from students' machines arrive in progress bundles. Both run
+//! `server::ops` on the local database or the class server.
 
 use super::{Context, now, open_with_decks, print, print_json, remote, say};
 use crate::error::Result;

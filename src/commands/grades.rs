@@ -5,6 +5,7 @@
 //! Mastery is [`crate::stats::card_mastery`] summed per deck, the definition `detente stats` and the HTML report use.
 //! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`; an export that
 //! leaves some out says so on stderr, naming the learners, exam by exam.
+//! The CSV is built by `server::ops::grades`, on the local database or the class server, and written here.
 
 use super::{Context, open_with_decks, say, say_item, staged};
 use crate::error::{Error, Result};

@@ -1,7 +1,8 @@
 //! `detente report items`: item analysis of an exam's attempts (`--exam`) or of learners' first study answers to a
 //! deck (`--deck`), broken-looking questions first, each with its n (items are flagged only from
 //! [`crate::exam::analysis::MIN_ANSWERS_TO_FLAG`] answers); ids are never cut, they break onto more lines. Exam
-//! attempts that came in progress bundles (unsupervised) are left out unless `--include-unsupervised`.
+//! attempts that came in progress bundles (unsupervised) are left out unless `--include-unsupervised`. The analysis
+//! is `server::ops::items`, on the local database or the class server.
 
 use super::{Context, print, print_json};
 use crate::error::Result;

@@ -1,6 +1,7 @@
 //! `detente learner add|set|list|import`: learners, their identities (username, names, email, student id) and
 //! their daily limits, target retention and day start; class lists imported from roster CSVs; who is enrolled
-//! (`learner enrol` itself is in `enrol.rs`).
+//! (`learner enrol` itself is in `enrol.rs`). `add`, `set` and `import` run `server::ops` on the local database or,
+//! after `login`, on the class server (see `remote`), and print the same either way.
 
 use super::{Context, now, print, print_json, remote, say};
 use crate::cli::{IdentityArgs, LearnerSettings};

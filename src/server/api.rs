@@ -345,6 +345,25 @@ mod tests {
     }
 
     #[test]
+    fn a_refusal_travels_with_its_exit_code_and_words_and_other_errors_stay_on_the_server() {
+        let done = Done::<u32>::of(Err(Error::Usage("no exam `x` is loaded".into()))).unwrap();
+        let text = serde_json::to_string(&done).unwrap();
+        assert_eq!(text, r#"{"usage":"no exam `x` is loaded"}"#);
+        let back = serde_json::from_str::<Done<u32>>(&text)
+            .unwrap()
+            .into_result();
+        let e = back.unwrap_err();
+        assert_eq!(
+            (e.exit_code(), e.to_string().as_str()),
+            (2, "no exam `x` is loaded")
+        );
+        let data = Done::<u32>::of(Err(Error::InvalidData("bad.csv:3: x".into()))).unwrap();
+        assert_eq!(data.into_result().unwrap_err().exit_code(), 65);
+        assert!(Done::<u32>::of(Err(Error::ReadOnly("disk".into()))).is_err());
+        assert_eq!(Done::of(Ok(7)).unwrap().into_result().unwrap(), 7);
+    }
+
+    #[test]
     fn hello_reads_back_what_it_wrote() {
         let h = hello(Role::Teacher, None);
         let text = serde_json::to_string(&h).unwrap();
