@@ -257,8 +257,8 @@ mod ops {
             }
         }
         let aside = install(&config, lab, "adopt")?;
-        let conn = store::admin::open_source(&db)?;
-        let learners = store::learners(&conn)?;
+        // Read through a connection that may write, so that closing it removes the journal files it made.
+        let learners = store::learners(&Store::open(&db)?.conn)?;
         say(&format!(
             "{} is now the server's database {} ({} learners; mode 0600).",
             lab.display(),
@@ -277,9 +277,12 @@ mod ops {
             return Ok(0);
         }
         say(&format!(
-            "{} learners have no username, so the server cannot tell who they are on its socket. Set each one's \
-             system user name (a name that is already a system user is suggested; else replace LOGIN):",
-            unnamed.len()
+            "{} no username, so the server cannot tell who they are on its socket. Set each one's system user \
+             name (a name that is already a system user is suggested; else replace LOGIN):",
+            match unnamed.len() {
+                1 => "1 learner has".to_string(),
+                n => format!("{n} learners have"),
+            }
         ));
         let owner = std::fs::metadata(&db)
             .ok()
