@@ -260,10 +260,11 @@ mod ops {
         // Read through a connection that may write, so that closing it removes the journal files it made.
         let learners = store::learners(&Store::open(&db)?.conn)?;
         say(&format!(
-            "{} is now the server's database {} ({} learners; mode 0600).",
+            "{} is now the server's database {} ({} learner{}; mode 0600).",
             lab.display(),
             db.display(),
-            learners.len()
+            learners.len(),
+            if learners.len() == 1 { "" } else { "s" }
         ));
         if let Some(aside) = aside {
             say(&format!(
