@@ -342,7 +342,13 @@ mod ops {
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+            .and_then(|_| std::fs::set_permissions(dir, Permissions::from_mode(0o700)))
+            .map_err(|e| {
+                Error::io(
+                    format!("cannot make {} the server's own folder", dir.display()),
+                    e,
+                )
+            })?;
         let db = config.database();
         let db_dir = db.parent().unwrap_or(dir);
         staged::sweep_stale(&db);

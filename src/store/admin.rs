@@ -216,6 +216,9 @@ pub fn delete_learner(tx: &Transaction<'_>, learner: i64) -> Result<Vec<(String,
     Ok(deleted)
 }
 
+/// A row as a JSON object of its columns.
+pub type Row = Map<String, Value>;
+
 /// Whether a column holds a secret that an export never contains: an enrolment key, a device token or its hash.
 fn secret(column: &str) -> bool {
     column == "key" || column.contains("token") || column.contains("secret")
@@ -224,10 +227,7 @@ fn secret(column: &str) -> bool {
 /// Every row of the learner in every table that holds them, in [`learner_tables`]' order, each row an object of
 /// its columns as stored (text, numbers, null). Never a secret: bytes (keys) and columns named `key`, `*token*`
 /// or `*secret*` are left out. A row with a `card_id` gets `card`: the card's deck, key in the deck and sibling.
-pub fn learner_rows(
-    conn: &Connection,
-    learner: i64,
-) -> Result<Vec<(String, Vec<Map<String, Value>>)>> {
+pub fn learner_rows(conn: &Connection, learner: i64) -> Result<Vec<(String, Vec<Row>)>> {
     let mut out = Vec::new();
     for t in learner_tables(conn)? {
         let cols = columns(conn, &t.name)?;

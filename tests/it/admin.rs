@@ -306,6 +306,12 @@ mod server {
         dir.join("state").join("detente.db")
     }
 
+    /// This process's uid, as `id -u` says.
+    fn my_uid() -> u32 {
+        let out = std::process::Command::new("id").arg("-u").output().unwrap();
+        text(&out.stdout).trim().parse().unwrap()
+    }
+
     fn mode(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
@@ -579,6 +585,14 @@ mod server {
         let cfg = config(dir.path());
         let cfg_s = cfg.to_str().unwrap();
         let lab = dir.path().join("lab.db");
+        // The state folder belongs to the server's user (here `nobody`, when the test runs as root, as CI does):
+        // the adopted database must be theirs, not the admin's; the folder is made 0700.
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        let root = my_uid() == 0;
+        if root {
+            std::os::unix::fs::chown(&state, Some(65534), Some(65534)).unwrap();
+        }
         assert!(
             run(&lab, &["learner", "add", "ann", "--username", "ann-login"])
                 .status
@@ -593,7 +607,15 @@ mod server {
         assert!(out.status.success(), "{}", text(&out.stderr));
         let db = database(dir.path());
         assert_eq!(mode(&db), 0o600);
-        assert_eq!(mode(&dir.path().join("state")), 0o700);
+        assert_eq!(mode(&state), 0o700);
+        if root {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!(
+                std::fs::metadata(&db).unwrap().uid(),
+                65534,
+                "the state folder's owner's"
+            );
+        }
         let stdout = text(&out.stdout);
         assert!(
             stdout.contains(&format!(
