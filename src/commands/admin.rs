@@ -15,6 +15,7 @@
 
 use super::{Context, print, say, staged};
 use crate::error::{Error, Result};
+use crate::store::admin::Visit;
 use crate::store::{self, SCHEMA_VERSION, Store};
 use std::path::Path;
 
@@ -34,37 +35,20 @@ fn find(store: &Store, name: &str) -> Result<store::Learner> {
 pub fn export_learner(ctx: &Context, name: &str, output: Option<&Path>) -> Result<i32> {
     let store = Store::open(&ctx.db)?;
     let learner = find(&store, name)?;
-    let mut tables = serde_json::Map::new();
-    let mut record = serde_json::Value::Null;
-    for (table, rows) in store::admin::learner_rows(&store.conn, learner.id)? {
-        if table == "learners" {
-            record = rows
-                .into_iter()
-                .next()
-                .map_or(serde_json::Value::Null, Into::into);
-        } else {
-            tables.insert(
-                table,
-                rows.into_iter().map(serde_json::Value::Object).collect(),
-            );
-        }
-    }
-    let document = serde_json::json!({
-        "format": "detente-learner-export",
-        "version": 1,
-        "exported_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "detente": env!("CARGO_PKG_VERSION"),
-        "schema_version": SCHEMA_VERSION,
-        "learner": record,
-        "tables": tables,
-    });
-    let json =
-        serde_json::to_string_pretty(&document).map_err(|e| Error::io("export", e.into()))?;
     match output {
-        None => print(&json)?,
+        None => {
+            let mut out = crate::text::CleanWriter::new(std::io::stdout().lock());
+            write_export(&store, &learner, &mut out, "stdout")?;
+            drop(out.finish().map_err(|e| Error::io("stdout", e))?);
+        }
         Some(path) => {
-            let text = crate::text::clean(&json) + "\n";
-            staged::write(path, "export", &ctx.db, text.as_bytes())?;
+            let target = path.display().to_string();
+            let staged = staged::Staged::new(path, "export", &ctx.db)?;
+            let mut out = crate::text::CleanWriter::new(staged.create()?);
+            write_export(&store, &learner, &mut out, &target)?;
+            out.finish()
+                .map_err(|e| Error::io(format!("cannot write {target}"), e))?;
+            staged.finish()?;
             say(&format!(
                 "Wrote everything {} holds about {} to {}.",
                 ctx.db.display(),
@@ -74,6 +58,73 @@ pub fn export_learner(ctx: &Context, name: &str, output: Option<&Path>) -> Resul
         }
     }
     Ok(0)
+}
+
+/// Writes the export document (docs/formats.md, section 8) to `out` as the rows are read, one row a line, so that
+/// a learner with years of reviews costs no more memory than one row; `target` names `out` in errors.
+fn write_export(
+    store: &Store,
+    learner: &store::Learner,
+    out: &mut impl std::io::Write,
+    target: &str,
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::io(format!("cannot write {target}"), e);
+    let head = [
+        ("format", json(&"detente-learner-export")),
+        ("version", json(&1)),
+        (
+            "exported_at",
+            json(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        ),
+        ("detente", json(&env!("CARGO_PKG_VERSION"))),
+        ("schema_version", json(&SCHEMA_VERSION)),
+    ];
+    let text = head
+        .iter()
+        .map(|(k, v)| format!("  \"{k}\": {v}"))
+        .collect::<Vec<_>>()
+        .join(",\n");
+    out.write_all(format!("{{\n{text}").as_bytes())
+        .map_err(io)?;
+    let mut first_table = true;
+    let mut first_row = true;
+    let mut table = String::new();
+    store::admin::learner_rows(&store.conn, learner.id, |visit| {
+        let piece = match visit {
+            Visit::Table(name) => {
+                table = name.to_string();
+                first_row = true;
+                if name == "learners" {
+                    ",\n  \"learner\": ".to_string()
+                } else {
+                    let open = if first_table {
+                        ",\n  \"tables\": {\n"
+                    } else {
+                        ",\n"
+                    };
+                    first_table = false;
+                    format!("{open}    {}: [", json(&name))
+                }
+            }
+            Visit::Row(row) if table == "learners" => json(&serde_json::Value::Object(row)),
+            Visit::Row(row) => {
+                let sep = if first_row { "\n" } else { ",\n" };
+                first_row = false;
+                format!("{sep}      {}", json(&serde_json::Value::Object(row)))
+            }
+            Visit::End if table == "learners" => String::new(),
+            Visit::End if first_row => "]".to_string(),
+            Visit::End => "\n    ]".to_string(),
+        };
+        out.write_all(piece.as_bytes()).map_err(io)
+    })?;
+    let close = if first_table { "\n}\n" } else { "\n  }\n}\n" };
+    out.write_all(close.as_bytes()).map_err(io)
+}
+
+/// A value as compact JSON text (a value made of strings, numbers and maps always serializes).
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// `detente learner delete NAME [--yes]`.

@@ -224,11 +224,22 @@ fn secret(column: &str) -> bool {
     column == "key" || column.contains("token") || column.contains("secret")
 }
 
-/// Every row of the learner in every table that holds them, in [`learner_tables`]' order, each row an object of
-/// its columns as stored (text, numbers, null). Never a secret: bytes (keys) and columns named `key`, `*token*`
-/// or `*secret*` are left out. A row with a `card_id` gets `card`: the card's deck, key in the deck and sibling.
-pub fn learner_rows(conn: &Connection, learner: i64) -> Result<Vec<(String, Vec<Row>)>> {
-    let mut out = Vec::new();
+/// What [`learner_rows`] hands its visitor, in order: each table, then its rows, then its end.
+pub enum Visit<'a> {
+    Table(&'a str),
+    Row(Row),
+    End,
+}
+
+/// Every row of the learner in every table that holds them, in [`learner_tables`]' order, handed to `visit` one at
+/// a time (never all in memory), each an object of its columns as stored (text, numbers, null). Never a secret:
+/// bytes (keys) and columns named `key`, `*token*` or `*secret*` are left out. A row with a `card_id` gets `card`:
+/// the card's deck, key in the deck and sibling.
+pub fn learner_rows(
+    conn: &Connection,
+    learner: i64,
+    mut visit: impl FnMut(Visit<'_>) -> Result<()>,
+) -> Result<()> {
     for t in learner_tables(conn)? {
         let cols = columns(conn, &t.name)?;
         let mut key: Vec<&(String, i64)> = cols.iter().filter(|(_, pk)| *pk > 0).collect();
@@ -247,14 +258,20 @@ pub fn learner_rows(conn: &Connection, learner: i64) -> Result<Vec<(String, Vec<
             t.rows
         );
         let mut stmt = conn.prepare(&sql)?;
-        let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+        // The columns written, by place: never a secret.
+        let names: Vec<(usize, String)> = stmt
+            .column_names()
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !secret(n))
+            .map(|(i, n)| (i, n.to_string()))
+            .collect();
         let mut rows = stmt.query([learner])?;
-        let mut objects = Vec::new();
+        visit(Visit::Table(&t.name))?;
         while let Some(row) = rows.next()? {
             let mut object = Map::new();
-            for (i, name) in names.iter().enumerate() {
-                let value = match row.get_ref(i)? {
-                    _ if secret(name) => continue,
+            for (i, name) in &names {
+                let value = match row.get_ref(*i)? {
                     ValueRef::Blob(_) => continue,
                     ValueRef::Null => Value::Null,
                     ValueRef::Integer(n) => Value::from(n),
@@ -268,11 +285,11 @@ pub fn learner_rows(conn: &Connection, learner: i64) -> Result<Vec<(String, Vec<
             if let Some(card) = object.get("card_id").and_then(Value::as_i64) {
                 object.insert("card".to_string(), card_ref(conn, card)?);
             }
-            objects.push(object);
+            visit(Visit::Row(object))?;
         }
-        out.push((t.name, objects));
+        visit(Visit::End)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A card as people find it in deck files: its deck, its key in the deck and its sibling.
