@@ -4,6 +4,9 @@
 //! `learner_id` column, so a table a later migration adds is checked without being named here. With the `server`
 //! feature: `admin backup` while reviews are written, `admin restore` against a running server and files that are
 //! not detente databases, `admin adopt` of a lab's database.
+//!
+//! One concern: the operations on a whole database and on one learner's rows, which share their fixture (a database
+//! where every learner table has rows) and their row dumps; over 600 lines because each test spells out its attack.
 
 use crate::support::{FirstOption, Scripted, TestClock, first_option, process, with_sample};
 use detente::enrol::Key;
@@ -277,6 +280,55 @@ fn a_learner_export_holds_every_learner_table_and_no_key() {
     let out = run(&db, &["learner", "export", "bob"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["learner"]["name"], "bob");
+}
+
+/// Attack: an old client on a lab machine after the server was upgraded past its protocol. The server refuses it
+/// (426, in the client's own protocol so that the client reads the answer); the client prints the server's words,
+/// which say which detente to install, exits 69 and saves no login.
+#[test]
+fn an_old_client_is_told_by_a_newer_server_which_detente_to_install() {
+    use std::io::{Read, Write};
+    let home = tempfile::tempdir().unwrap();
+    let socket = home.path().join("newer.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let body = r#"{"error":"this class server runs detente 2.0.0 and speaks protocols 2 to 3; your detente speaks protocol 1: install a detente that speaks protocols 2 to 3 (ask the server's admin)"}"#;
+    let answer = format!(
+        "HTTP/1.1 426 Upgrade Required\r\ndetente-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = [0u8; 4096];
+        let n = stream.read(&mut head).unwrap();
+        let _ = stream.write_all(answer.as_bytes());
+        text(&head[..n])
+    });
+    let out = process(&home.path().join("unused.db"))
+        .env_remove("DETENTE_DB")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .args(["login", socket.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let request = server.join().unwrap();
+    assert!(
+        request.to_lowercase().contains("detente-protocol: 1"),
+        "{request}"
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(69), "{err}");
+    assert!(
+        err.contains("speaks protocols 2 to 3; your detente speaks protocol 1"),
+        "{err}"
+    );
+    assert!(err.contains("install a detente that speaks"), "{err}");
+    assert!(
+        !home
+            .path()
+            .join("config")
+            .join("detente")
+            .join("server.toml")
+            .exists()
+    );
 }
 
 #[cfg(feature = "server")]
