@@ -282,9 +282,10 @@ fn a_learner_export_holds_every_learner_table_and_no_key() {
     assert_eq!(doc["learner"]["name"], "bob");
 }
 
-/// Attack: an old client on a lab machine after the server was upgraded past its protocol. The server refuses it
-/// (426, in the client's own protocol so that the client reads the answer); the client prints the server's words,
-/// which say which detente to install, exits 69 and saves no login.
+/// Attack: an old client on a lab machine after the server was upgraded past its protocol. The (fake) server
+/// refuses it with 426, its header in the client's protocol (the "server first" answer docs/server.md describes; a
+/// header outside the window gets the client's own message, `server.rs` checks that); the client prints the
+/// server's words, which say which detente to install, exits 69 and saves no login.
 #[test]
 fn an_old_client_is_told_by_a_newer_server_which_detente_to_install() {
     use std::io::{Read, Write};
