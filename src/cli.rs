@@ -107,6 +107,10 @@ pub enum Command {
         #[arg(long, value_name = "FILE", default_value = "/etc/detente/serve.toml")]
         config: PathBuf,
     },
+    /// Administer a class server on its machine: online backup, restore, adopt a lab's database (run as root or
+    /// the server's user; built with the `server` feature)
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Log in to a class server at its Unix socket: `learner list` and `whoami` then go to it
     Login {
         #[arg(value_name = "SOCKET")]
@@ -372,11 +376,62 @@ pub enum LearnerCommand {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// Write everything the database holds about a learner as one JSON document (their record, reviews, card
+    /// states, sync events, sessions, exam attempts, flags, enrolment dates; never a key)
+    Export {
+        name: String,
+        /// Write to this file (atomically) instead of standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Delete every row of a learner in every table, in one transaction (their exam attempts too). Without --yes,
+    /// print what would be deleted and exit 2
+    Delete {
+        name: String,
+        /// Delete: without it nothing is deleted
+        #[arg(long)]
+        yes: bool,
+    },
     /// Create or update learners from a class list: a plain roster CSV, or a Moodle or Canvas gradebook export.
     /// All or nothing: any unusable row is reported with its line and nothing is imported (exit 65)
     Import {
         #[arg(value_name = "ROSTER.csv")]
         file: PathBuf,
+    },
+}
+
+/// `detente admin`: the class server's database, found through its configuration file.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Copy the server's database to a new file while it runs (SQLite's online backup API: one consistent
+    /// moment), written atomically with mode 0600
+    Backup {
+        /// The server's configuration (TOML)
+        #[arg(long, value_name = "FILE", default_value = "/etc/detente/serve.toml")]
+        config: PathBuf,
+        #[arg(value_name = "OUT")]
+        output: PathBuf,
+    },
+    /// Replace the server's database with a backup (the server stopped); the replaced one is kept as
+    /// `detente.db.before-restore-TIMESTAMP`
+    Restore {
+        /// The server's configuration (TOML)
+        #[arg(long, value_name = "FILE", default_value = "/etc/detente/serve.toml")]
+        config: PathBuf,
+        #[arg(value_name = "BACKUP")]
+        backup: PathBuf,
+    },
+    /// Make a lab's shared database the server's (the server stopped), then list the learners it cannot identify
+    Adopt {
+        /// The server's configuration (TOML)
+        #[arg(long, value_name = "FILE", default_value = "/etc/detente/serve.toml")]
+        config: PathBuf,
+        #[arg(value_name = "LAB.db")]
+        lab: PathBuf,
+        /// Replace a server database that already holds learners, decks or exams (kept as
+        /// `detente.db.before-adopt-TIMESTAMP`)
+        #[arg(long)]
+        replace: bool,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The subcommands, one file each. They turn parsed arguments into calls on the layers below and print results:
 //! data to stdout (JSON with `--json`), messages to stderr.
 
+mod admin;
 mod convert;
 mod deck;
 mod decks;
@@ -21,8 +22,8 @@ mod staged;
 mod stats;
 mod study;
 
+use crate::cli::{AdminCommand, GradesCommand, ProgressCommand, ReportArgs};
 use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
-use crate::cli::{GradesCommand, ProgressCommand, ReportArgs};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
 use crate::store::{self, Learner, Store};
@@ -121,6 +122,21 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Learner(LearnerCommand::Import { file }) => {
             learner::import(&ctx, teacher()?.as_ref(), &file)
         }
+        Command::Learner(LearnerCommand::Export { name, output }) => {
+            admin::export_learner(&ctx, &name, output.as_deref())
+        }
+        Command::Learner(LearnerCommand::Delete { name, yes }) => {
+            admin::delete_learner(&ctx, &name, yes)
+        }
+        Command::Admin(AdminCommand::Backup { config, output }) => admin::backup(&config, &output),
+        Command::Admin(AdminCommand::Restore { config, backup }) => {
+            admin::restore(&config, &backup)
+        }
+        Command::Admin(AdminCommand::Adopt {
+            config,
+            lab,
+            replace,
+        }) => admin::adopt(&config, &lab, replace),
         Command::Learner(LearnerCommand::Enrol {
             names,
             all,

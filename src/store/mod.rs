@@ -6,9 +6,10 @@
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
 //! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `sync` (the
-//! sync log: device ids, events, pulls, pushes, digests), and `units`
-//! (how the time units and ratings are stored).
+//! sync log: device ids, events, pulls, pushes, digests), `units`
+//! (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
 
+pub mod admin;
 mod bundle;
 mod cards;
 pub mod counts;

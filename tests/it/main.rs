@@ -6,6 +6,7 @@
 
 mod support;
 
+mod admin;
 mod architecture;
 mod attempts;
 mod builtin_decks;
