@@ -113,7 +113,7 @@ pub enum Command {
         #[arg(value_name = "SOCKET|URL")]
         target: String,
         /// Your enrolment code, for a server over TLS (as your teacher printed it)
-        #[arg(value_name = "CODE", num_args = 0.., trailing_var_arg = true)]
+        #[arg(value_name = "CODE")]
         code: Vec<String>,
         /// The certificate authority (PEM) to trust for the server, if its admin gave you one
         #[arg(long, value_name = "FILE")]
@@ -356,7 +356,8 @@ pub enum DeviceCommand {
     /// List the devices registered over TLS: id, learner, name, created, last used, revoked
     List {
         /// Only this learner's devices
-        learner: Option<String>,
+        #[arg(value_name = "LEARNER")]
+        of: Option<String>,
     },
     /// Revoke devices' tokens, by id (from `device list`): they are refused from their next request
     Revoke {

@@ -195,8 +195,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             },
             claimed.as_deref(),
         ),
-        Command::Device(DeviceCommand::List { learner }) => {
-            device::list(&ctx, login::remote(local_db)?, claimed.as_deref(), learner)
+        Command::Device(DeviceCommand::List { of }) => {
+            device::list(&ctx, login::remote(local_db)?, claimed.as_deref(), of)
         }
         Command::Device(DeviceCommand::Revoke { ids }) => {
             device::revoke(&ctx, login::remote(local_db)?, claimed.as_deref(), &ids)

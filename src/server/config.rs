@@ -233,9 +233,18 @@ mod tests {
         assert_eq!(tls.listen.port(), 8443);
         assert_eq!(tls.key, PathBuf::from("/etc/detente/key.pem"));
         for (text, says) in [
-            ("[tls]\nlisten = \"class:8443\"\ncertificate = \"/c\"\nkey = \"/k\"\n", "socket address"),
-            ("[tls]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"c.pem\"\nkey = \"/k\"\n", "absolute path"),
-            ("[tls]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"/c\"\n", "missing field `key`"),
+            (
+                "[tls]\nlisten = \"class:8443\"\ncertificate = \"/c\"\nkey = \"/k\"\n",
+                "socket address",
+            ),
+            (
+                "[tls]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"c.pem\"\nkey = \"/k\"\n",
+                "absolute path",
+            ),
+            (
+                "[tls]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"/c\"\n",
+                "missing field `key`",
+            ),
         ] {
             let (_, message) = parse(text).unwrap_err();
             assert!(message.contains(says), "{text}: {message}");

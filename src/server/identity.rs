@@ -119,7 +119,10 @@ pub fn identify_device(bearer: Option<&str>, store: &mut Store, now: i64) -> Res
             device.revoked_by.as_deref().unwrap_or("the teacher")
         )));
     }
-    if device.last_used_at.is_none_or(|last| now - last >= 60 || last > now) {
+    if device
+        .last_used_at
+        .is_none_or(|last| now - last >= 60 || last > now)
+    {
         let tx = store.write()?;
         store::touch_device(&tx, device.id, now)?;
         tx.commit()?;

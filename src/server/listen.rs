@@ -177,80 +177,90 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
             .keep_alive(false);
         http
     };
-    let reason = loop {
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit,
-            reason = &mut stop => break reason,
-        };
-        let Ok(permit) = permit else {
-            break "no more connections";
-        };
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted.map(|(s, _)| Incoming::Socket(s)),
-            accepted = accept_tcp(tcp.as_ref()) => accepted.map(|(s, a)| Incoming::Tcp(s, a)),
-            reason = &mut stop => break reason,
-        };
-        let stream = match accepted {
-            Ok(stream) => stream,
-            Err(e) => {
-                // Out of file descriptors, say: wait a moment rather than spin.
-                (app.log)(&format!("error: cannot accept a connection: {e}"));
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let router = router.clone();
-        let watcher = graceful.watcher();
-        let http = http.clone();
-        match stream {
-            Incoming::Socket(stream) => {
-                let uid = match stream.peer_cred() {
-                    Ok(cred) => cred.uid(),
-                    Err(e) => {
-                        (app.log)(&format!("error: a connection without credentials: {e}"));
-                        continue;
-                    }
-                };
-                let service = hyper::service::service_fn(move |mut req| {
-                    req.extensions_mut().insert(PeerUid(uid));
-                    router.clone().oneshot(req)
-                });
-                let connection = watcher.watch(http.serve_connection(TokioIo::new(stream), service));
-                tokio::spawn(async move {
-                    // A connection that outlives its head's and its request's limits together is dropped.
-                    let _ = tokio::time::timeout(lifetime, connection).await;
-                    drop(permit);
-                });
-            }
-            Incoming::Tcp(stream, addr) => {
-                let Some(acceptor) = certified.as_ref().map(|c| c.acceptor()) else {
+    let reason =
+        loop {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit,
+                reason = &mut stop => break reason,
+            };
+            let Ok(permit) = permit else {
+                break "no more connections";
+            };
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted.map(|(s, _)| Incoming::Socket(s)),
+                accepted = accept_tcp(tcp.as_ref()) => accepted.map(|(s, a)| Incoming::Tcp(s, a)),
+                reason = &mut stop => break reason,
+            };
+            let stream = match accepted {
+                Ok(stream) => stream,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    (app.log)(&format!("error: cannot accept a connection: {e}"));
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     continue;
-                };
-                let log = app.log.clone();
-                let handshake_limit = app.limits.header_timeout();
-                tokio::spawn(async move {
-                    let stream = match tokio::time::timeout(handshake_limit, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => stream,
-                        Ok(Err(e)) => {
-                            log(&format!("{}: TLS handshake failed: {e}", addr.ip()));
-                            return;
-                        }
-                        Err(_) => {
-                            log(&format!("{}: TLS handshake not done within {} s", addr.ip(), handshake_limit.as_secs()));
-                            return;
+                }
+            };
+            let router = router.clone();
+            let watcher = graceful.watcher();
+            let http = http.clone();
+            match stream {
+                Incoming::Socket(stream) => {
+                    let uid = match stream.peer_cred() {
+                        Ok(cred) => cred.uid(),
+                        Err(e) => {
+                            (app.log)(&format!("error: a connection without credentials: {e}"));
+                            continue;
                         }
                     };
                     let service = hyper::service::service_fn(move |mut req| {
-                        req.extensions_mut().insert(TlsPeer(addr));
+                        req.extensions_mut().insert(PeerUid(uid));
                         router.clone().oneshot(req)
                     });
-                    let connection = watcher.watch(http.serve_connection(TokioIo::new(stream), service));
-                    let _ = tokio::time::timeout(lifetime, connection).await;
-                    drop(permit);
-                });
+                    let connection =
+                        watcher.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        // A connection that outlives its head's and its request's limits together is dropped.
+                        let _ = tokio::time::timeout(lifetime, connection).await;
+                        drop(permit);
+                    });
+                }
+                Incoming::Tcp(stream, addr) => {
+                    let Some(acceptor) = certified.as_ref().map(|c| c.acceptor()) else {
+                        continue;
+                    };
+                    let log = app.log.clone();
+                    let handshake_limit = app.limits.header_timeout();
+                    tokio::spawn(async move {
+                        let stream =
+                            match tokio::time::timeout(handshake_limit, acceptor.accept(stream))
+                                .await
+                            {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(e)) => {
+                                    log(&format!("{}: TLS handshake failed: {e}", addr.ip()));
+                                    return;
+                                }
+                                Err(_) => {
+                                    log(&format!(
+                                        "{}: TLS handshake not done within {} s",
+                                        addr.ip(),
+                                        handshake_limit.as_secs()
+                                    ));
+                                    return;
+                                }
+                            };
+                        let service = hyper::service::service_fn(move |mut req| {
+                            req.extensions_mut().insert(TlsPeer(addr));
+                            router.clone().oneshot(req)
+                        });
+                        let connection =
+                            watcher.watch(http.serve_connection(TokioIo::new(stream), service));
+                        let _ = tokio::time::timeout(lifetime, connection).await;
+                        drop(permit);
+                    });
+                }
             }
-        }
-    };
+        };
     drop(listener);
     drop(tcp);
     let removed = std::fs::remove_file(path);

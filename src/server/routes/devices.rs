@@ -53,11 +53,18 @@ impl Tries {
         keys.iter()
             .filter_map(|(key, limit)| {
                 let times = failures.get_mut(*key)?;
-                while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+                while times
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= WINDOW)
+                {
                     times.pop_front();
                 }
                 (times.len() >= *limit)
-                    .then(|| times.front().map(|t| WINDOW.saturating_sub(now.duration_since(*t))))
+                    .then(|| {
+                        times
+                            .front()
+                            .map(|t| WINDOW.saturating_sub(now.duration_since(*t)))
+                    })
                     .flatten()
             })
             .max()
@@ -68,10 +75,17 @@ impl Tries {
     fn fail(&self, keys: &[&str], now: Instant) {
         let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         if failures.len() > 10_000 {
-            failures.retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < WINDOW)
+            });
         }
         for key in keys {
-            failures.entry((*key).to_string()).or_default().push_back(now);
+            failures
+                .entry((*key).to_string())
+                .or_default()
+                .push_back(now);
         }
     }
 }
@@ -114,9 +128,10 @@ async fn register(
                 if minutes == 1 { "" } else { "s" }
             ),
         );
-        refusal
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        refusal.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs().max(1)),
+        );
         return refusal;
     }
     let refuse = |why: String| {
