@@ -27,6 +27,8 @@ mod order;
 mod reliability;
 mod screens;
 mod server;
+#[cfg(feature = "server")]
+mod server_tls;
 mod session;
 mod stats;
 mod sync;
