@@ -3,7 +3,8 @@
 //! `DETENTE_DB` names a local file). Before each, the server says who the caller is (`/v1/hello`, which also checks
 //! both sides' protocol versions), and a `--learner` or `DETENTE_LEARNER` that names someone else is refused (exit
 //! 77) naming who the caller really is. Over TLS, `login` registers this device with the learner's enrolment code
-//! and keeps the device token it gets in the login file (mode 0600); `logout` revokes that token on the server.
+//! and keeps the device token it gets in the login file (mode 0600), revoking the token of the login it replaces;
+//! `logout` revokes that token on the server.
 
 use super::{Context, print, print_json, say, staged};
 use crate::error::{Error, Result};
@@ -70,6 +71,14 @@ pub fn login(ctx: &Context, args: &LoginArgs<'_>, claimed: Option<&str>) -> Resu
         let hello = connect(&server, claimed)?;
         (Login::Socket(SocketLogin { socket }), hello, server)
     };
+    // A device logged in again leaves no live token behind: the one it replaces is revoked (if the server answers).
+    if let Ok(Some(previous @ Login::Tls(_))) = client::saved_login()
+        && previous != login
+    {
+        let _ = previous
+            .server()
+            .and_then(|s| s.call::<(), api::Devices>("DELETE", "/v1/devices/self", None));
+    }
     let file = save(ctx, &login)?;
     say(&format!(
         "Logged in to the class server at {} as {}; it runs detente {}. `detente whoami`, `detente learner \

@@ -220,7 +220,8 @@ fn teacher(served: &Served) -> Laptop {
 
 /// Attack: a laptop claims to be a learner. It is that learner only by the code its teacher gave: `login` with the
 /// code makes `whoami` say learner ann over TLS (no uid), the token is kept in a file only its user can read, and
-/// the teacher sees the device in `device list`. A `--learner` naming someone else is refused (exit 77).
+/// the teacher sees the device in `device list`. A `--learner` naming someone else is refused (exit 77). A second
+/// `login` revokes the token it replaces.
 #[test]
 fn a_laptop_logs_in_with_its_code_and_is_that_learner() {
     let (dir, ca, codes) = setup(&["ann", "bob"]);
@@ -259,6 +260,19 @@ fn a_laptop_logs_in_with_its_code_and_is_that_learner() {
     let list = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(list.contains("ann") && !list.contains("bob"), "{list}");
+    // Logging in again leaves no live token behind: the replaced one is revoked.
+    let first = laptop.token();
+    assert!(login(&laptop, &served, &codes[0], &ca).status.success());
+    assert_ne!(laptop.token(), first);
+    let out = teacher(&served).run(&["--json", "device", "list"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let revoked: Vec<bool> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["revoked_by"] == "the device (logout)")
+        .collect();
+    assert_eq!(revoked, [true, false], "{rows}");
 }
 
 /// Attack: guessing codes. A wrong code is refused (exit 77) and registers nothing; the sixth wrong try on one code
