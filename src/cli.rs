@@ -111,13 +111,26 @@ pub enum Command {
     /// the server's user; built with the `server` feature)
     #[command(subcommand)]
     Admin(AdminCommand),
-    /// Log in to a class server at its Unix socket: `learner list` and `whoami` then go to it
+    /// Log in to a class server, at its Unix socket or (a laptop) at its https:// URL with your enrolment code
     Login {
-        #[arg(value_name = "SOCKET")]
-        socket: PathBuf,
+        /// The server's Unix socket, or its URL `https://HOST:PORT`
+        #[arg(value_name = "SOCKET|URL")]
+        target: String,
+        /// Your enrolment code, for a server over TLS (as your teacher printed it)
+        #[arg(value_name = "CODE")]
+        code: Vec<String>,
+        /// The certificate authority (PEM) to trust for the server, if its admin gave you one
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
+        /// What this device is called on the server [default: the host name]
+        #[arg(long, value_name = "NAME")]
+        device_name: Option<String>,
     },
-    /// Forget the class server `login` saved: every command works on the local database
+    /// Forget the class server `login` saved (over TLS: revoke this device's token): every command works locally
     Logout,
+    /// A class server's registered devices (laptops over TLS): list them, revoke their tokens (teachers)
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Show who the class server says you are (learner or teacher), and its version
     Whoami,
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard output
@@ -340,6 +353,21 @@ pub enum ExportFormat {
     Anki,
     Quizlet,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// List the devices registered over TLS: id, learner, name, created, last used, revoked
+    List {
+        /// Only this learner's devices
+        #[arg(value_name = "LEARNER")]
+        of: Option<String>,
+    },
+    /// Revoke devices' tokens, by id (from `device list`): they are refused from their next request
+    Revoke {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,12 +1,17 @@
-//! `detente login SOCKET`, `logout` and `whoami`, and the commands that go to the class server after `login`
-//! (`learner list`, unless `--db` or `DETENTE_DB` names a local file). Before each, the server says who the caller
-//! is (`/v1/hello`, which also checks both sides' protocol versions), and a `--learner` or `DETENTE_LEARNER` that
-//! names someone else is refused (exit 77) naming who the caller really is.
+//! `detente login SOCKET` and `detente login https://HOST:PORT CODE`, `logout` and `whoami`, and the commands that
+//! go to the class server after `login` (`learner list`, `device list` and `device revoke`, unless `--db` or
+//! `DETENTE_DB` names a local file). Before each, the server says who the caller is (`/v1/hello`, which also checks
+//! both sides' protocol versions), and a `--learner` or `DETENTE_LEARNER` that names someone else is refused (exit
+//! 77) naming who the caller really is. Over TLS, `login` registers this device with the learner's enrolment code
+//! and keeps the device token it gets in the login file (mode 0600), revoking the token of the login it replaces;
+//! `logout` revokes that token on the server.
 
 use super::{Context, print, print_json, say, staged};
 use crate::error::{Error, Result};
-use crate::server::api::{Hello, Role};
-use crate::server::client::{self, Login, Server};
+use crate::server::api::{self, Hello, Role};
+use crate::server::client::{self, Login, Server, SocketLogin, TlsLogin};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// The server saved by `login`, if a command should use it: none when the command was given a local database
@@ -15,7 +20,9 @@ pub fn remote(local_db: bool) -> Result<Option<Server>> {
     if local_db {
         return Ok(None);
     }
-    Ok(client::saved_login()?.map(|login| Server::new(&login.socket)))
+    client::saved_login()?
+        .map(|login| login.server())
+        .transpose()
 }
 
 /// Says hello to `server` and refuses a claimed learner who is not the caller.
@@ -32,12 +39,120 @@ fn connect(server: &Server, claimed: Option<&str>) -> Result<Hello> {
     Ok(hello)
 }
 
-/// `detente login SOCKET`: checks that the server answers and knows the caller, then saves its address.
-pub fn login(ctx: &Context, socket: &Path, claimed: Option<&str>) -> Result<i32> {
-    let socket = std::path::absolute(socket)
-        .map_err(|e| Error::io(format!("cannot use {}", socket.display()), e))?;
-    let server = Server::new(&socket);
-    let hello = connect(&server, claimed)?;
+/// What `detente login` was given.
+pub struct LoginArgs<'a> {
+    /// A socket's path, or an `https://` URL.
+    pub target: &'a str,
+    /// The enrolment code (over TLS only).
+    pub code: Option<&'a str>,
+    /// The certificate authority to trust for the server (over TLS only).
+    pub ca_cert: Option<&'a Path>,
+    /// What this device calls itself on the server (over TLS only).
+    pub device_name: Option<&'a str>,
+}
+
+/// `detente login SOCKET` or `detente login https://HOST:PORT CODE`: checks that the server answers and knows the
+/// caller (over TLS: registers this device with the code first), then saves how to reach it.
+pub fn login(ctx: &Context, args: &LoginArgs<'_>, claimed: Option<&str>) -> Result<i32> {
+    let tls = args.target.contains("://");
+    let (login, hello, server) = if tls {
+        login_tls(args, claimed)?
+    } else {
+        if args.code.is_some() || args.ca_cert.is_some() || args.device_name.is_some() {
+            return Err(Error::Usage(format!(
+                "{} is a socket: an enrolment code, --ca-cert and --device-name are for a server over TLS \
+                 (`detente login https://HOST:PORT CODE`)",
+                args.target
+            )));
+        }
+        let socket = std::path::absolute(args.target)
+            .map_err(|e| Error::io(format!("cannot use {}", args.target), e))?;
+        let server = Server::new(&socket);
+        let hello = connect(&server, claimed)?;
+        (Login::Socket(SocketLogin { socket }), hello, server)
+    };
+    // A device logged in again leaves no live token behind: the one it replaces is revoked (if the server answers).
+    if let Ok(Some(previous @ Login::Tls(_))) = client::saved_login()
+        && previous != login
+    {
+        let _ = previous
+            .server()
+            .and_then(|s| s.call::<(), api::Devices>("DELETE", "/v1/devices/self", None));
+    }
+    let file = save(ctx, &login)?;
+    say(&format!(
+        "Logged in to the class server at {} as {}; it runs detente {}. `detente whoami`, `detente learner \
+         list` and `detente device list` now go to it; every other command works on the local database as \
+         before. Saved in {}{}.",
+        server.socket().display(),
+        hello.describe(),
+        hello.server_version,
+        file.display(),
+        if tls {
+            " (readable by you alone: it holds this device's token)"
+        } else {
+            ""
+        }
+    ));
+    Ok(0)
+}
+
+/// Registers this device with the enrolment code over TLS, then says hello with its new token.
+fn login_tls(args: &LoginArgs<'_>, claimed: Option<&str>) -> Result<(Login, Hello, Server)> {
+    let url = args.target.trim_end_matches('/').to_string();
+    let code = args.code.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+        Error::Usage(format!(
+            "a server over TLS takes this device once your enrolment code is given: `detente login {url} CODE` \
+             (the code your teacher gave you, as for `detente enrol`)"
+        ))
+    })?;
+    let ca_cert = args
+        .ca_cert
+        .map(|f| {
+            std::path::absolute(f).map_err(|e| Error::io(format!("cannot use {}", f.display()), e))
+        })
+        .transpose()?;
+    let anonymous = Server::tls(&url, ca_cert.as_deref(), None)?;
+    let device_name = args
+        .device_name
+        .map(str::to_string)
+        .unwrap_or_else(host_name);
+    let registered: api::Registered = anonymous.post(
+        "/v1/devices",
+        &api::Register {
+            code: code.to_string(),
+            device_name,
+        },
+    )?;
+    let server = Server::tls(&url, ca_cert.as_deref(), Some(registered.token.clone()))?;
+    let hello = match connect(&server, claimed) {
+        Ok(hello) => hello,
+        Err(e) => {
+            // The device is not kept: its token goes with it.
+            let _ = server.call::<(), api::Devices>("DELETE", "/v1/devices/self", None);
+            return Err(e);
+        }
+    };
+    let login = Login::Tls(TlsLogin {
+        url,
+        token: registered.token,
+        ca_cert,
+    });
+    Ok((login, hello, server))
+}
+
+/// This machine's name, for the device's name on the server: the kernel's host name, else "this device".
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this device".to_string())
+}
+
+/// Writes the login file, readable by this user alone from its first byte (it may hold a device token).
+fn save(ctx: &Context, login: &Login) -> Result<std::path::PathBuf> {
     let file = client::login_file().ok_or_else(|| {
         Error::Usage("cannot save the login: neither XDG_CONFIG_HOME nor HOME is set".to_string())
     })?;
@@ -45,32 +160,42 @@ pub fn login(ctx: &Context, socket: &Path, claimed: Option<&str>) -> Result<i32>
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
-    let text = toml::to_string(&Login {
-        socket: socket.clone(),
-    })
-    .map_err(|e| Error::Usage(format!("cannot save {}: {e}", socket.display())))?;
-    staged::write(&file, "login", &ctx.db, text.as_bytes())?;
-    say(&format!(
-        "Logged in to the class server at {} as {}; it runs detente {}. `detente whoami` and `detente learner \
-         list` now go to it; every other command works on the local database as before. Saved in {}.",
-        socket.display(),
-        hello.describe(),
-        hello.server_version,
-        file.display()
-    ));
-    Ok(0)
+    let text = toml::to_string(login)
+        .map_err(|e| Error::Usage(format!("cannot save {}: {e}", file.display())))?;
+    let staged = staged::Staged::new(&file, "login", &ctx.db)?;
+    let mut out = staged.create()?;
+    out.get_ref()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|_| out.write_all(text.as_bytes()))
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io(format!("cannot write {}", file.display()), e))?;
+    drop(out);
+    staged.finish()?;
+    Ok(file)
 }
 
-/// `detente logout`: forgets the saved server.
+/// `detente logout`: over TLS, revokes this device's token on the server; then forgets the saved server. A token
+/// the server could not be asked to revoke is said, with its device for the teacher to revoke.
 pub fn logout() -> Result<i32> {
     let Some(file) = client::login_file() else {
         say("Not logged in to a class server.");
         return Ok(0);
     };
     let login = client::saved_login();
+    let mut not_revoked = None;
+    if let Ok(Some(login @ Login::Tls(_))) = &login {
+        match login
+            .server()
+            .and_then(|s| s.call::<(), api::Devices>("DELETE", "/v1/devices/self", None))
+        {
+            // Refused: the token is revoked or unknown already.
+            Ok(_) | Err(Error::Refused(_)) => {}
+            Err(e) => not_revoked = Some(e),
+        }
+    }
     match std::fs::remove_file(&file) {
-        Ok(()) => say(&match login {
-            Ok(Some(l)) => format!("Logged out of the class server at {}.", l.socket.display()),
+        Ok(()) => say(&match &login {
+            Ok(Some(l)) => format!("Logged out of the class server at {}.", l.address()),
             _ => format!("Removed {}.", file.display()),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -78,14 +203,22 @@ pub fn logout() -> Result<i32> {
         }
         Err(e) => return Err(Error::io(format!("cannot remove {}", file.display()), e)),
     }
-    Ok(0)
+    match not_revoked {
+        None => Ok(0),
+        Some(e) => Err(Error::Server(format!(
+            "the saved login is removed, but this device's token could not be revoked on the server ({e}): ask \
+             your teacher to revoke this device (`detente device revoke ID`)"
+        ))),
+    }
 }
 
 /// `detente whoami`: who the saved server says the caller is, and its version.
 pub fn whoami(ctx: &Context, claimed: Option<&str>) -> Result<i32> {
     let Some(server) = remote(false)? else {
         return Err(Error::Usage(
-            "not logged in to a class server: `detente login SOCKET` first".to_string(),
+            "not logged in to a class server: `detente login SOCKET` (or `detente login https://HOST:PORT \
+             CODE`) first"
+                .to_string(),
         ));
     };
     let hello = connect(&server, claimed)?;
@@ -107,7 +240,14 @@ pub fn whoami(ctx: &Context, claimed: Option<&str>) -> Result<i32> {
         (Role::Learner, Some(l), _) => format!("learner {l}"),
         (Role::Learner, None, _) => "learner".to_string(),
     };
-    print(&format!("user     {} (uid {})", hello.user, hello.uid))?;
+    match (&hello.device, hello.uid) {
+        (Some(device), _) => print(&format!(
+            "device   {} (id {}), registered over TLS",
+            device.name, device.id
+        ))?,
+        (None, Some(uid)) => print(&format!("user     {} (uid {uid})", hello.user))?,
+        (None, None) => print(&format!("user     {}", hello.user))?,
+    }
     print(&format!("role     {role}"))?;
     print(&format!(
         "server   {} (detente {}, protocol {})",
@@ -123,4 +263,9 @@ pub fn learner_list(ctx: &Context, server: &Server, claimed: Option<&str>) -> Re
     connect(server, claimed)?;
     let rows = server.learners()?;
     super::learner::show(ctx, &rows)
+}
+
+/// Says hello to the saved server before a teacher's command on it (the protocol check, and `--learner`).
+pub fn hello(server: &Server, claimed: Option<&str>) -> Result<Hello> {
+    connect(server, claimed)
 }

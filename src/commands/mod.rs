@@ -5,6 +5,7 @@ mod admin;
 mod convert;
 mod deck;
 mod decks;
+mod device;
 mod due;
 mod enrol;
 mod exam;
@@ -22,7 +23,7 @@ mod staged;
 mod stats;
 mod study;
 
-use crate::cli::{AdminCommand, GradesCommand, ProgressCommand, ReportArgs};
+use crate::cli::{AdminCommand, DeviceCommand, GradesCommand, ProgressCommand, ReportArgs};
 use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
 use crate::error::{Error, Result};
 use crate::schedule::Calendar;
@@ -215,7 +216,27 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Report(args) => report::run(&ctx, None, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),
         Command::Serve { config } => serve::run(&ctx, &config),
-        Command::Login { socket } => login::login(&ctx, &socket, claimed.as_deref()),
+        Command::Login {
+            target,
+            code,
+            ca_cert,
+            device_name,
+        } => login::login(
+            &ctx,
+            &login::LoginArgs {
+                target: &target,
+                code: Some(code.join(" ")).as_deref().filter(|c| !c.is_empty()),
+                ca_cert: ca_cert.as_deref(),
+                device_name: device_name.as_deref(),
+            },
+            claimed.as_deref(),
+        ),
+        Command::Device(DeviceCommand::List { of }) => {
+            device::list(&ctx, login::remote(local_db)?, claimed.as_deref(), of)
+        }
+        Command::Device(DeviceCommand::Revoke { ids }) => {
+            device::revoke(&ctx, login::remote(local_db)?, claimed.as_deref(), &ids)
+        }
         Command::Logout => login::logout(),
         Command::Whoami => login::whoami(&ctx, claimed.as_deref()),
         Command::Completions { shell } => {

@@ -1,6 +1,6 @@
 //! The class server's API as both sides see it: the protocol version and the window of versions each side accepts,
-//! the header that carries it, the JSON values of each endpoint (`/v1/hello`, `/v1/learners`), and the roster rows
-//! that `learner list` shows, built the same way from a local database and from the server's.
+//! the header that carries it, the JSON values of each endpoint (`/v1/hello`, `/v1/learners`, `/v1/devices`), and
+//! the roster rows that `learner list` shows, built the same way from a local database and from the server's.
 
 use crate::error::{Error, Result};
 use crate::store::{self, Learner};
@@ -47,9 +47,10 @@ pub struct Hello {
     /// The protocol the server speaks, and the oldest it accepts.
     pub protocol: u32,
     pub protocol_min: u32,
-    /// The caller's system user name and uid, as the kernel reported the connecting process.
+    /// The caller's system user name and uid, as the kernel reported the connecting process on the Unix socket. A
+    /// device over TLS has no uid: `user` is then its learner's roster username (empty without one).
     pub user: String,
-    pub uid: u32,
+    pub uid: Option<u32>,
     pub role: Role,
     /// The roster learner whose username is `user`, by name (a teacher may have one too).
     pub learner: Option<String>,
@@ -58,7 +59,58 @@ pub struct Hello {
     pub learner_id: Option<i64>,
     /// Why the caller is a teacher: `user NAME` or `group NAME` of the server's configuration.
     pub teacher_by: Option<String>,
+    /// The registered device the caller came in as, over TLS (always a learner); none on the Unix socket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceRef>,
 }
+
+/// A registered device as the server names it: its id (what `device revoke` takes) and the name it gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRef {
+    pub id: i64,
+    pub name: String,
+}
+
+/// `POST /v1/devices`: a device registers with its learner's enrolment code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    pub code: String,
+    pub device_name: String,
+}
+
+impl std::fmt::Debug for Register {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The code is a secret: debug output never shows it.
+        write!(f, "Register({:?}, …)", self.device_name)
+    }
+}
+
+impl std::fmt::Debug for Registered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token is a secret: debug output never shows it.
+        write!(f, "Registered({:?}, {:?}, …)", self.learner, self.device)
+    }
+}
+
+/// The answer to a registration: the device token (shown once, kept by the device alone), the device and whose it
+/// is.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registered {
+    pub token: String,
+    pub device: DeviceRef,
+    pub learner: String,
+}
+
+/// `POST /v1/devices/revoke` (teachers): the devices to revoke, by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Revoke {
+    pub ids: Vec<i64>,
+}
+
+/// `GET /v1/devices` (teachers), `POST /v1/devices/revoke` and `DELETE /v1/devices/self`: devices as stored.
+pub type Devices = Vec<store::DeviceRecord>;
 
 impl Hello {
     /// Whether `claimed` (a `--learner` or `DETENTE_LEARNER` value) names the caller: their system user name or
@@ -70,6 +122,9 @@ impl Hello {
 
     /// The caller as one phrase: "learner ann (user ann)", "teacher (user prof, by group staff)".
     pub fn describe(&self) -> String {
+        if let (Some(d), Some(name)) = (&self.device, &self.learner) {
+            return format!("learner {name} (device {}, {:?})", d.id, d.name);
+        }
         match (self.role, &self.learner, &self.teacher_by) {
             (Role::Teacher, _, Some(by)) => format!("teacher (user {}, by {by})", self.user),
             (Role::Teacher, _, None) => format!("teacher (user {})", self.user),
@@ -319,11 +374,12 @@ mod tests {
             protocol: PROTOCOL,
             protocol_min: PROTOCOL_MIN,
             user: "s1234".into(),
-            uid: 1001,
+            uid: Some(1001),
             role,
             learner: learner.map(String::from),
             learner_id: None,
             teacher_by: None,
+            device: None,
         }
     }
 

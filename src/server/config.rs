@@ -1,6 +1,7 @@
 //! The server's configuration file (TOML; `/etc/detente/serve.toml` unless `detente serve --config` names
 //! another): where its database lives, its Unix socket and the socket's mode, its teachers by user and by group,
-//! and its limits. Every key has a default but the file must exist; an unknown key or a bad value is refused with
+//! its limits, and optionally `[tls]`: an address to serve laptops on over TLS, with the certificate and key files.
+//! Every key has a default but the file must exist; an unknown key or a bad value is refused with
 //! the file, line and column.
 
 use crate::error::{Error, Result};
@@ -23,6 +24,19 @@ pub struct Config {
     pub teachers: Teachers,
     #[serde(default)]
     pub limits: Limits,
+    /// Laptops over TLS: served only when the table is there.
+    pub tls: Option<Tls>,
+}
+
+/// The TLS listener: its address and its certificate (the chain, PEM) and private key (PEM) files, re-read when
+/// they change.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tls {
+    /// `127.0.0.1:8443`, `0.0.0.0:8443`, `[::]:8443`.
+    pub listen: std::net::SocketAddr,
+    pub certificate: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The Unix socket the server listens on.
@@ -160,6 +174,8 @@ fn parse(text: &str) -> std::result::Result<Config, (usize, String)> {
         ("state_directory", Some(&config.state_directory)),
         ("database", config.database.as_ref()),
         ("path", Some(&config.socket.path)),
+        ("certificate", config.tls.as_ref().map(|t| &t.certificate)),
+        ("key", config.tls.as_ref().map(|t| &t.key)),
     ];
     for (key, path) in paths {
         if let Some(p) = path.filter(|p| !p.is_absolute()) {
@@ -204,6 +220,35 @@ mod tests {
         assert_eq!(c.socket.mode, 0o666);
         assert_eq!(c.limits.max_request_bytes, 1 << 20);
         assert!(c.teachers.users.is_empty() && c.teachers.groups.is_empty());
+        assert!(c.tls.is_none());
+    }
+
+    #[test]
+    fn a_tls_table_is_read_and_checked() {
+        let c = parse(
+            "[tls]\nlisten = \"0.0.0.0:8443\"\ncertificate = \"/etc/detente/cert.pem\"\nkey = \"/etc/detente/key.pem\"\n",
+        )
+        .unwrap();
+        let tls = c.tls.unwrap();
+        assert_eq!(tls.listen.port(), 8443);
+        assert_eq!(tls.key, PathBuf::from("/etc/detente/key.pem"));
+        for (text, says) in [
+            (
+                "[tls]\nlisten = \"class:8443\"\ncertificate = \"/c\"\nkey = \"/k\"\n",
+                "socket address",
+            ),
+            (
+                "[tls]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"c.pem\"\nkey = \"/k\"\n",
+                "absolute path",
+            ),
+            (
+                "[tls]\nlisten = \"127.0.0.1:8443\"\ncertificate = \"/c\"\n",
+                "missing field `key`",
+            ),
+        ] {
+            let (_, message) = parse(text).unwrap_err();
+            assert!(message.contains(says), "{text}: {message}");
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! Who is connecting, from the kernel and nowhere else: the uid the kernel recorded for the connecting process
-//! (`SO_PEERCRED`), its user name and groups from the system's user database, then a teacher if the configuration
-//! names the user or one of their groups, and a learner if the roster holds a learner with that `username`. No
-//! request field can change it.
+//! Who is connecting, and nothing a request says can change it. On the Unix socket, from the kernel: the uid it
+//! recorded for the connecting process (`SO_PEERCRED`), its user name and groups from the system's user database,
+//! then a teacher if the configuration names the user or one of their groups, and a learner if the roster holds a
+//! learner with that `username`. Over TLS, from the device token the request carries (`Authorization: Bearer`):
+//! its SHA-256 hash names a registered device that is not revoked, and the device its learner (a learner only:
+//! teachers work on the socket). The tokens themselves are made here, and never stored or logged.
 
-use super::api::{self, Hello, Role};
+use super::api::{self, DeviceRef, Hello, Role};
 use super::config::Teachers;
 use crate::error::Result;
 use crate::store::{self, Store};
@@ -58,11 +60,89 @@ impl TeacherList {
     }
 }
 
-/// Who a connection is: known (learner or teacher), or refused with the reason to tell them.
+/// Who a connection is: known (learner or teacher), refused with the reason to tell them (403), or, over TLS,
+/// without a token the server takes (401).
 #[derive(Debug, Clone)]
 pub enum Caller {
     Known(Hello),
     Refused(String),
+    Unauthenticated(String),
+}
+
+/// The printed form of a device token: `dt_` then 64 hex digits (256 random bits).
+const TOKEN_PREFIX: &str = "dt_";
+
+/// A new device token: 256 bits from the operating system's random source.
+pub fn new_token() -> std::result::Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a device token: {e}"))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{TOKEN_PREFIX}{hex}"))
+}
+
+/// What the server stores of a token: the SHA-256 of its printed form.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// A Unix-seconds moment as the server says it in messages: `2026-12-07 14:03 UTC`.
+pub fn when(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0).map_or_else(
+        || format!("{secs} s"),
+        |d| d.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// Identifies a request over TLS by the device token it carries (`bearer`, the value after `Bearer `), at `now`
+/// (Unix seconds): the device's learner, its last use noted at most once a minute. No token, a token the server
+/// does not know, and a revoked one are each refused with their reason.
+pub fn identify_device(bearer: Option<&str>, store: &mut Store, now: i64) -> Result<Caller> {
+    let Some(token) = bearer.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(Caller::Unauthenticated(
+            "over TLS this server knows a device by its token, and none was sent: log in with \
+             `detente login https://HOST:PORT CODE` (your enrolment code)"
+                .to_string(),
+        ));
+    };
+    let Some(device) = store::device_by_token(&store.conn, &token_hash(token))? else {
+        return Ok(Caller::Unauthenticated(
+            "this device's token is not known to this server: log in again with `detente login \
+             https://HOST:PORT CODE` (your enrolment code)"
+                .to_string(),
+        ));
+    };
+    if let Some(at) = device.revoked_at {
+        return Ok(Caller::Unauthenticated(format!(
+            "this device's token was revoked on {} by {}: log in again with a new enrolment code",
+            when(at),
+            device.revoked_by.as_deref().unwrap_or("the teacher")
+        )));
+    }
+    if device
+        .last_used_at
+        .is_none_or(|last| now - last >= 60 || last > now)
+    {
+        let tx = store.write()?;
+        store::touch_device(&tx, device.id, now)?;
+        tx.commit()?;
+    }
+    let username = store::learner_by_name(&store.conn, &device.learner)?.and_then(|l| l.username);
+    Ok(Caller::Known(Hello {
+        server_version: env!("CARGO_PKG_VERSION").to_string(),
+        protocol: api::PROTOCOL,
+        protocol_min: api::PROTOCOL_MIN,
+        user: username.unwrap_or_default(),
+        uid: None,
+        role: Role::Learner,
+        learner: Some(device.learner),
+        learner_id: Some(device.learner_id),
+        teacher_by: None,
+        device: Some(DeviceRef {
+            id: device.id,
+            name: device.name,
+        }),
+    }))
 }
 
 /// Identifies the process at the other end of a connection by the uid the kernel reported for it. Reads the
@@ -100,10 +180,26 @@ pub fn identify(uid: u32, teachers: &TeacherList, store: &Store) -> Result<Calle
         protocol: api::PROTOCOL,
         protocol_min: api::PROTOCOL_MIN,
         user: user.name,
-        uid,
+        uid: Some(uid),
         role,
         learner_id: learner.as_ref().map(|l| l.id),
         learner: learner.map(|l| l.name),
         teacher_by,
+        device: None,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_256_random_bits_in_hex_and_only_its_hash_is_kept() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_ne!(a, b);
+        assert!(a.starts_with("dt_") && a.len() == 3 + 64, "{a}");
+        assert!(a[3..].bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(token_hash(&a), token_hash(&a.clone()));
+        assert_ne!(token_hash(&a), token_hash(&b));
+    }
 }

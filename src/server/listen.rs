@@ -1,19 +1,22 @@
 //! The daemon's life: the database opened private to the server's user (its folder 0700, its files 0600), the Unix
-//! socket bound with the configured mode, connections accepted (at most `max_connections` at once, one request
-//! each, the head within `header_timeout_secs`), each one's uid read from the kernel (`SO_PEERCRED`); and on
-//! SIGTERM or Ctrl-C, no new connection, the socket removed, and the requests under way finished.
+//! socket bound with the configured mode and, with `[tls]`, a TCP address served over TLS; connections accepted
+//! from both (at most `max_connections` at once between them, one request each, the TLS handshake and then the
+//! head each within `header_timeout_secs`), each socket connection's uid read from the kernel (`SO_PEERCRED`), each
+//! TLS one's address kept for the rate limits; and on SIGTERM or Ctrl-C, no new connection, the socket removed, and
+//! the requests under way finished.
 
 use super::Log;
 use super::config::{self, Config};
 use super::identity::TeacherList;
-use super::routes::{self, App, PeerUid};
+use super::routes::{self, App, PeerUid, TlsPeer};
+use super::tls::Certified;
 use crate::error::{Error, Result};
 use crate::store::Store;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tokio::net::UnixListener;
+use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{SignalKind, signal};
 use tower::ServiceExt;
 
@@ -26,6 +29,10 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     // its user's alone.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let store = open_private(&config)?;
+    let certified = match &config.tls {
+        Some(tls) => Some(Certified::load(tls, log.clone())?),
+        None => None,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,7 +43,7 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         limits: config.limits.clone(),
         log,
     };
-    runtime.block_on(run(&config, app))
+    runtime.block_on(run(&config, app, certified))
 }
 
 /// Opens the database, making the state folder 0700 and the database and its companion files 0600 (a database
@@ -116,17 +123,40 @@ fn bind(path: &Path, mode: u32) -> Result<UnixListener> {
     Ok(listener)
 }
 
-async fn run(config: &Config, app: App) -> Result<()> {
+/// Accepts the next TCP connection, or waits for ever when there is no TLS listener.
+async fn accept_tcp(
+    tcp: Option<&TcpListener>,
+) -> std::io::Result<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    match tcp {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<()> {
     let path = &config.socket.path;
     let listener = bind(path, config.socket.mode)?;
+    let tcp = match &config.tls {
+        Some(tls) => Some(
+            TcpListener::bind(tls.listen)
+                .await
+                .map_err(|e| Error::io(format!("cannot listen on {}", tls.listen), e))?,
+        ),
+        None => None,
+    };
+    let certified = certified.map(Arc::new);
     let mut term =
         signal(SignalKind::terminate()).map_err(|e| Error::io("cannot catch SIGTERM", e))?;
     (app.log)(&format!(
-        "detente {} serving {} on {} (mode {:o}), pid {}",
+        "detente {} serving {} on {} (mode {:o}){}, pid {}",
         env!("CARGO_PKG_VERSION"),
         config.database().display(),
         path.display(),
         config.socket.mode,
+        match tcp.as_ref().and_then(|t| t.local_addr().ok()) {
+            Some(addr) => format!(" and on {addr} over TLS"),
+            None => String::new(),
+        },
         std::process::id()
     ));
     let router = routes::router(app.clone());
@@ -140,52 +170,99 @@ async fn run(config: &Config, app: App) -> Result<()> {
     };
     tokio::pin!(stop);
     let lifetime = app.limits.header_timeout() + app.limits.request_timeout();
-    let reason = loop {
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => permit,
-            reason = &mut stop => break reason,
-        };
-        let Ok(permit) = permit else {
-            break "no more connections";
-        };
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            reason = &mut stop => break reason,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors, say: wait a moment rather than spin.
-                (app.log)(&format!("error: cannot accept a connection: {e}"));
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let uid = match stream.peer_cred() {
-            Ok(cred) => cred.uid(),
-            Err(e) => {
-                (app.log)(&format!("error: a connection without credentials: {e}"));
-                continue;
-            }
-        };
-        let router = router.clone();
-        let service = hyper::service::service_fn(move |mut req| {
-            req.extensions_mut().insert(PeerUid(uid));
-            router.clone().oneshot(req)
-        });
-        let connection = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
+    let http = {
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
             .header_read_timeout(app.limits.header_timeout())
-            .keep_alive(false)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            // A connection that outlives its head's and its request's limits together is dropped.
-            let _ = tokio::time::timeout(lifetime, connection).await;
-            drop(permit);
-        });
+            .keep_alive(false);
+        http
     };
+    let reason =
+        loop {
+            let permit = tokio::select! {
+                permit = permits.clone().acquire_owned() => permit,
+                reason = &mut stop => break reason,
+            };
+            let Ok(permit) = permit else {
+                break "no more connections";
+            };
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted.map(|(s, _)| Incoming::Socket(s)),
+                accepted = accept_tcp(tcp.as_ref()) => accepted.map(|(s, a)| Incoming::Tcp(s, a)),
+                reason = &mut stop => break reason,
+            };
+            let stream = match accepted {
+                Ok(stream) => stream,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    (app.log)(&format!("error: cannot accept a connection: {e}"));
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let router = router.clone();
+            let watcher = graceful.watcher();
+            let http = http.clone();
+            match stream {
+                Incoming::Socket(stream) => {
+                    let uid = match stream.peer_cred() {
+                        Ok(cred) => cred.uid(),
+                        Err(e) => {
+                            (app.log)(&format!("error: a connection without credentials: {e}"));
+                            continue;
+                        }
+                    };
+                    let service = hyper::service::service_fn(move |mut req| {
+                        req.extensions_mut().insert(PeerUid(uid));
+                        router.clone().oneshot(req)
+                    });
+                    let connection =
+                        watcher.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        // A connection that outlives its head's and its request's limits together is dropped.
+                        let _ = tokio::time::timeout(lifetime, connection).await;
+                        drop(permit);
+                    });
+                }
+                Incoming::Tcp(stream, addr) => {
+                    let Some(acceptor) = certified.as_ref().map(|c| c.acceptor()) else {
+                        continue;
+                    };
+                    let log = app.log.clone();
+                    let handshake_limit = app.limits.header_timeout();
+                    tokio::spawn(async move {
+                        let stream =
+                            match tokio::time::timeout(handshake_limit, acceptor.accept(stream))
+                                .await
+                            {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(e)) => {
+                                    log(&format!("{}: TLS handshake failed: {e}", addr.ip()));
+                                    return;
+                                }
+                                Err(_) => {
+                                    log(&format!(
+                                        "{}: TLS handshake not done within {} s",
+                                        addr.ip(),
+                                        handshake_limit.as_secs()
+                                    ));
+                                    return;
+                                }
+                            };
+                        let service = hyper::service::service_fn(move |mut req| {
+                            req.extensions_mut().insert(TlsPeer(addr));
+                            router.clone().oneshot(req)
+                        });
+                        let connection =
+                            watcher.watch(http.serve_connection(TokioIo::new(stream), service));
+                        let _ = tokio::time::timeout(lifetime, connection).await;
+                        drop(permit);
+                    });
+                }
+            }
+        };
     drop(listener);
+    drop(tcp);
     let removed = std::fs::remove_file(path);
     (app.log)(&format!(
         "{reason}: stopping; socket {} {}",
@@ -204,4 +281,10 @@ async fn run(config: &Config, app: App) -> Result<()> {
         (app.log)("stopped");
     }
     Ok(())
+}
+
+/// A connection just accepted: on the Unix socket, or over TCP (TLS to come) from an address.
+enum Incoming {
+    Socket(tokio::net::UnixStream),
+    Tcp(tokio::net::TcpStream, std::net::SocketAddr),
 }

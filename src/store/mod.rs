@@ -13,6 +13,7 @@ pub mod admin;
 mod bundle;
 mod cards;
 pub mod counts;
+mod devices;
 mod enrolment;
 pub mod exam_dates;
 mod exams;
@@ -40,6 +41,10 @@ pub use cards::{
     filtered_cards,
 };
 pub use counts::{DueCounts, due_counts, new_cards};
+pub use devices::{
+    DeviceRecord, device, device_by_token, devices, insert_device, revoke_device, revoke_devices,
+    touch_device,
+};
 pub use enrolment::{
     DeviceKey, IssuedKey, device_key, enrolled_name, issue_key, issued_key, key_id_taken,
     learners_by_identifier, mark_unverified, set_device_key, unverified_imports, valid_key,

@@ -52,6 +52,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0009_sync_log.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0010_devices.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

@@ -30,6 +30,7 @@ mod screens;
 mod server;
 #[cfg(feature = "server")]
 mod server_teacher;
+mod server_tls;
 mod session;
 mod stats;
 mod sync;

@@ -1,6 +1,8 @@
 //! The HTTP API under `/v1/`: the guard every request passes in order (the size limit, the protocol version, who
 //! the caller is, a time limit, one log line) and the handlers behind it. The caller is known by the uid the
-//! connection carries (see `listen`), never by anything in the request.
+//! connection carries (see `listen`) or, over TLS, by the device token it sends, never by anything else in the
+//! request; a device's registration (`POST /v1/devices`) is the one request that comes with neither, its
+//! enrolment code checked by its handler.
 
 use super::Log;
 use super::api::{self, Hello, Problem, Role};
@@ -12,15 +14,20 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use std::sync::{Arc, Mutex, PoisonError};
 
+mod devices;
 mod teacher;
 
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerUid(pub u32);
+
+/// The address a TLS connection came from (no uid: the caller is known by its device token).
+#[derive(Debug, Clone, Copy)]
+pub struct TlsPeer(pub std::net::SocketAddr);
 
 /// What every request's handling shares.
 #[derive(Clone)]
@@ -36,12 +43,12 @@ impl App {
     /// and answered 500 without its details.
     async fn with_store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Store) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
     ) -> std::result::Result<T, Response> {
         let store = self.store.clone();
         let done = tokio::task::spawn_blocking(move || {
-            let store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&store)
+            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut store)
         })
         .await;
         let failure = match done {
@@ -79,6 +86,9 @@ pub fn router(app: App) -> Router {
             "/v1/teacher/progress-import",
             post(teacher::progress_import),
         )
+        .route("/v1/devices", devices::register_or_list())
+        .route("/v1/devices/revoke", post(devices::revoke))
+        .route("/v1/devices/self", delete(devices::revoke_self))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
@@ -102,12 +112,23 @@ fn problem(status: StatusCode, error: impl Into<String>) -> Response {
 /// every request is one line in the log.
 async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let uid = req.extensions().get::<PeerUid>().map(|p| p.0);
+    let tls = req.extensions().get::<TlsPeer>().map(|p| p.0);
+    // The path only: a query is never logged.
     let what = format!("{} {}", req.method(), req.uri().path());
-    let mut who = uid.map_or_else(|| "uid ?".to_string(), |u| format!("uid {u}"));
-    let mut response = match admit(&app, &mut req, uid).await {
+    let mut who = match (uid, tls) {
+        (Some(u), _) => format!("uid {u}"),
+        (None, Some(addr)) => format!("tls {}", addr.ip()),
+        (None, None) => "uid ?".to_string(),
+    };
+    let mut response = match admit(&app, &mut req, uid, tls.is_some()).await {
         Ok(me) => {
-            who = format!("{who} {}", me.describe());
-            req.extensions_mut().insert(me);
+            match me {
+                Some(me) => {
+                    who = format!("{who} {}", me.describe());
+                    req.extensions_mut().insert(me);
+                }
+                None => who = format!("{who} (registering a device)"),
+            }
             match tokio::time::timeout(app.limits.request_timeout(), next.run(req)).await {
                 Ok(response) => response,
                 Err(_) => problem(
@@ -128,12 +149,14 @@ async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response
     response
 }
 
-/// Who the caller is, if the request may go on; else the refusal to answer with.
+/// Who the caller is, if the request may go on (none for a device's registration, which its code authorises);
+/// else the refusal to answer with.
 async fn admit(
     app: &App,
     req: &mut Request,
     uid: Option<u32>,
-) -> std::result::Result<Hello, Response> {
+    tls: bool,
+) -> std::result::Result<Option<Hello>, Response> {
     let length = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -168,19 +191,44 @@ async fn admit(
             ),
         ));
     }
-    let Some(uid) = uid else {
-        return Err(problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the server does not know who is connecting",
-        ));
+    if devices::is_registration(req) {
+        return Ok(None);
+    }
+    let caller = match (uid, tls) {
+        (Some(uid), _) => {
+            let teachers = app.teachers.clone();
+            app.with_store(move |store| identity::identify(uid, &teachers, store))
+                .await?
+        }
+        (None, true) => {
+            let bearer = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::to_string);
+            let now = chrono::Utc::now().timestamp();
+            app.with_store(move |store| identity::identify_device(bearer.as_deref(), store, now))
+                .await?
+        }
+        (None, false) => {
+            return Err(problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server does not know who is connecting",
+            ));
+        }
     };
-    let teachers = app.teachers.clone();
-    match app
-        .with_store(move |store| identity::identify(uid, &teachers, store))
-        .await?
-    {
-        Caller::Known(me) => Ok(me),
+    match caller {
+        Caller::Known(me) => Ok(Some(me)),
         Caller::Refused(why) => Err(problem(StatusCode::FORBIDDEN, why)),
+        Caller::Unauthenticated(why) => {
+            let mut refusal = problem(StatusCode::UNAUTHORIZED, why);
+            refusal.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"detente\""),
+            );
+            Err(refusal)
+        }
     }
 }
 
