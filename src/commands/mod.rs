@@ -19,6 +19,7 @@ mod serve;
 mod staged;
 mod stats;
 mod study;
+mod sync;
 
 use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
 use crate::cli::{GradesCommand, ProgressCommand, ReportArgs};
@@ -62,7 +63,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         color,
     };
     match cli.command {
-        Command::Study(args) => study::run(&ctx, args),
+        Command::Study(args) => study::run(&ctx, args, local_db),
         Command::Due => due::run(&ctx),
         Command::Decks => decks::run(&ctx),
         Command::Deck(DeckCommand::New { file, title }) => deck::new(&ctx.db, &file, title),
@@ -94,14 +95,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             paths,
             dry_run,
             reset_changed,
-        }) => deck::import(
-            &ctx,
-            &paths,
-            &deck::ImportOptions {
+        }) => {
+            let opts = deck::ImportOptions {
                 dry_run,
                 reset_changed,
-            },
-        ),
+            };
+            match login::remote(local_db)? {
+                Some(server) => deck::publish(&ctx, &server, &paths, &opts),
+                None => deck::import(&ctx, &paths, &opts),
+            }
+        }
         Command::Learner(LearnerCommand::Add {
             name,
             settings,
@@ -182,6 +185,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Login { socket } => login::login(&ctx, &socket, claimed.as_deref()),
         Command::Logout => login::logout(),
         Command::Whoami => login::whoami(&ctx, claimed.as_deref()),
+        Command::Sync => sync::run(&ctx, claimed.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             crate::cli::completions(shell, &mut script);

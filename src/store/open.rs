@@ -52,6 +52,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0009_sync_log.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0011_sync_client.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

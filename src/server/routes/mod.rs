@@ -16,6 +16,9 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use std::sync::{Arc, Mutex, PoisonError};
 
+mod decks;
+mod sync;
+
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
 #[derive(Debug, Clone, Copy)]
 pub struct PeerUid(pub u32);
@@ -61,6 +64,10 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/v1/hello", get(hello))
         .route("/v1/learners", get(learners))
+        .route("/v1/sync/push", axum::routing::post(sync::push))
+        .route("/v1/sync/pull", get(sync::pull))
+        .route("/v1/decks", get(decks::list).post(decks::publish))
+        .route("/v1/decks/{id}", get(decks::text))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
