@@ -30,6 +30,8 @@ mod server;
 mod session;
 mod stats;
 mod sync;
+#[cfg(feature = "server")]
+mod sync_server;
 mod tables;
 mod terminal;
 mod text_formats;

@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 /// detente as a client of a class server: the test environment without `DETENTE_DB` (a local database would keep
 /// commands off the server) and without a learner, its login kept in `config` (`XDG_CONFIG_HOME`) and its local
 /// data in `data` (`XDG_DATA_HOME`).
-fn client(home: &Path) -> Command {
+pub(crate) fn client(home: &Path) -> Command {
     let mut cmd = process(&home.join("unused.db"));
     cmd.env_remove("DETENTE_DB")
         .env_remove("DETENTE_LEARNER")
@@ -21,11 +21,11 @@ fn client(home: &Path) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, args: &[&str]) -> Output {
+pub(crate) fn run(mut cmd: Command, args: &[&str]) -> Output {
     cmd.args(args).output().expect("run detente")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -95,7 +95,7 @@ fn serve_without_the_feature_says_how_to_build_it() {
 }
 
 #[cfg(feature = "server")]
-mod daemon {
+pub(crate) mod daemon {
     use super::*;
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     use std::os::unix::net::UnixStream;
@@ -194,7 +194,7 @@ mod daemon {
     }
 
     /// This process's user name, as the server will find it.
-    fn me() -> String {
+    pub fn me() -> String {
         let out = Command::new("id").arg("-un").output().unwrap();
         text(&out.stdout).trim().to_string()
     }
