@@ -119,10 +119,26 @@ fn sync(ctx: &Context, server: &Server, claimed: Option<&str>) -> Result<Synced>
     synced.decks = decks.len();
     push(server, &mut store, &learner, &here, &mut synced)?;
     let from = store::pulled(&store.conn, learner.id, &here)?;
-    let theirs = pull(server, &mut store, &learner, &here, from, &decks, &mut synced)?;
+    let theirs = pull(
+        server,
+        &mut store,
+        &learner,
+        &here,
+        from,
+        &decks,
+        &mut synced,
+    )?;
     let mut ours = store::digest(&store.conn, learner.id)?;
     if ours != theirs && from != Cursor(0) {
-        let theirs = pull(server, &mut store, &learner, &here, Cursor(0), &[], &mut synced)?;
+        let theirs = pull(
+            server,
+            &mut store,
+            &learner,
+            &here,
+            Cursor(0),
+            &[],
+            &mut synced,
+        )?;
         ours = store::digest(&store.conn, learner.id)?;
         synced.theirs = Some(theirs);
     } else {

@@ -383,10 +383,12 @@ pub fn set_acked(
 /// The client's side: the server's cursor up to which the learner's events were pulled from `server`.
 pub fn pulled(conn: &Connection, learner: i64, server: &str) -> Result<Cursor> {
     Ok(Cursor(
-        conn.prepare_cached("SELECT cursor FROM sync_pulled WHERE learner_id = ?1 AND server = ?2")?
-            .query_row(params![learner, server], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0),
+        conn.prepare_cached(
+            "SELECT cursor FROM sync_pulled WHERE learner_id = ?1 AND server = ?2",
+        )?
+        .query_row(params![learner, server], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0),
     ))
 }
 

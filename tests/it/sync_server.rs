@@ -68,7 +68,10 @@ impl Home {
             text(&out.stdout),
             text(&out.stderr)
         );
-        text(&out.stderr).split_whitespace().collect::<Vec<_>>().join(" ")
+        text(&out.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The device's database (the default path under its data folder).
@@ -199,7 +202,10 @@ fn two_devices_that_studied_the_same_card_offline_end_identical() {
     assert!(said.contains("sent 2 events, received 0"), "{said}");
     let said = b.ok(&["sync"]);
     assert!(said.contains("sent 2 events, received 2"), "{said}");
-    assert!(said.contains("Your log: 4 events, digest matches"), "{said}");
+    assert!(
+        said.contains("Your log: 4 events, digest matches"),
+        "{said}"
+    );
     let said = a.ok(&["sync"]);
     assert!(said.contains("sent 0 events, received 2"), "{said}");
     let server = states(&server_db, "ann");
@@ -211,7 +217,10 @@ fn two_devices_that_studied_the_same_card_offline_end_identical() {
     assert_eq!(digest(&a.db(), &me()), d);
     assert_eq!(digest(&b.db(), &me()), d);
     // The same card was studied twice, once on each device: its state has seen both.
-    assert!(server.iter().all(|s| s.split(' ').nth(9) == Some("2")), "{server:?}");
+    assert!(
+        server.iter().all(|s| s.split(' ').nth(9) == Some("2")),
+        "{server:?}"
+    );
 }
 
 /// What the proxy does to the next push.
@@ -255,7 +264,8 @@ fn proxy(dir: &Path, upstream: PathBuf, fault: Arc<Mutex<Option<Fault>>>) -> Pat
 
 /// One HTTP request read whole: the head, then as many body bytes as its Content-Length says.
 fn read_request(conn: &mut UnixStream) -> Vec<u8> {
-    conn.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let mut buf = Vec::new();
     let mut byte = [0u8; 1];
     while !buf.ends_with(b"\r\n\r\n") {
@@ -516,7 +526,11 @@ fn a_published_deck_and_its_new_version_reach_the_student() {
     let teacher = Home::new(&served.socket);
     let out = teacher.run(&["deck", "import", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("sample: 1 changed"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("sample: 1 changed"),
+        "{}",
+        text(&out.stdout)
+    );
     let old = hash(&student.db());
     let said = student.ok(&["sync"]);
     assert!(said.contains("(1 deck updated)"), "{said}");

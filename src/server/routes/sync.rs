@@ -94,7 +94,12 @@ pub async fn push(
 /// The cursor and page size of a pull's query (`cursor=N&limit=M`, both optional); anything else is refused.
 fn pull_query(uri: &Uri) -> Result<(Cursor, usize), String> {
     let (mut cursor, mut limit) = (Cursor(0), PULL_PAGE);
-    for pair in uri.query().unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+    for pair in uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let number = |what: &str| {
             value
@@ -113,11 +118,7 @@ fn pull_query(uri: &Uri) -> Result<(Cursor, usize), String> {
 }
 
 /// `GET /v1/sync/pull?cursor=N&limit=M`.
-pub async fn pull(
-    State(app): State<App>,
-    Extension(me): Extension<Hello>,
-    uri: Uri,
-) -> Response {
+pub async fn pull(State(app): State<App>, Extension(me): Extension<Hello>, uri: Uri) -> Response {
     let learner = match learner(&me) {
         Ok(id) => id,
         Err(refusal) => return refusal,
