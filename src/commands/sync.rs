@@ -73,7 +73,7 @@ pub fn after_study(ctx: &Context, local_db: bool) {
             }
         }
         Err(e) => say(&format!(
-            "Not synced ({e}); your study is saved on this device, and `detente sync` tries again."
+            "Not synced: {e}. Your study is saved here; `detente sync` tries again."
         )),
     }
 }

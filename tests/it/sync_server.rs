@@ -542,3 +542,26 @@ fn a_published_deck_and_its_new_version_reach_the_student() {
     );
     assert_eq!(body, 1);
 }
+
+/// Attack: a caller the server knows but who has no learner on its roster (a teacher) must not get a log of their
+/// own, nor anyone's: a push and a pull are refused (403) and write nothing, and `detente sync` says why (exit 77).
+#[test]
+fn a_caller_without_a_roster_learner_cannot_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = Served::database(dir.path());
+    roster(&server_db, &[("bob", "bob-login")]);
+    let served = Served::start(dir, &format!("[teachers]\nusers = [{:?}]\n", me()));
+    let before = dump(&server_db);
+    let push = serde_json::json!({"device": "a".repeat(32), "events": []});
+    let answer = raw_post(&served.socket, "/v1/sync/push", &push.to_string());
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(
+        answer.contains("sync is for learners on this server's roster"),
+        "{answer}"
+    );
+    let home = Home::new(&served.socket);
+    let out = home.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(77), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("with no learner on its roster"));
+    assert_eq!(dump(&server_db), before);
+}
