@@ -304,8 +304,8 @@ impl Synced {
             let theirs = self.theirs.as_ref().map_or(0, |d| d.events);
             lines.push(format!(
                 "The server's log holds {theirs} events and this one {events}, and their digests still differ \
-                 after pulling everything again: nothing was overwritten; the events above that one side refused \
-                 are the difference."
+                 after pulling everything again. Nothing was overwritten: events one side refused (reviews of a \
+                 deck the server lacks, a copied database's) stay where they are and make the difference."
             ));
         }
         lines

@@ -82,6 +82,11 @@ impl Home {
     /// A study session of `answers` answers on this device, its clock `hours_ago` hours back, answering the first
     /// option; `script` may replace what happens after each feedback.
     fn study(&self, answers: u32, hours_ago: i64, script: impl Script) {
+        self.study_in(&[], answers, hours_ago, script);
+    }
+
+    /// [`Home::study`] on the decks `decks` only (all when empty).
+    fn study_in(&self, decks: &[&str], answers: u32, hours_ago: i64, script: impl Script) {
         let mut store = Store::open(&self.db()).unwrap();
         let learner = store::learner_by_name(&store.conn, &me()).unwrap().unwrap();
         let now = chrono::Utc::now().timestamp_millis();
@@ -89,6 +94,10 @@ impl Home {
         let opts = StudyOptions {
             seed: 7,
             limit: Some(answers),
+            filter: store::Filter {
+                decks: decks.iter().map(|d| d.to_string()).collect(),
+                tags: Vec::new(),
+            },
             ..Default::default()
         };
         let cal = Calendar::local(learner.rollover_hour);
@@ -564,4 +573,45 @@ fn a_caller_without_a_roster_learner_cannot_sync() {
     assert_eq!(out.status.code(), Some(77), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("with no learner on its roster"));
     assert_eq!(dump(&server_db), before);
+}
+
+/// Attack: reviews of a deck the server does not hold (a student's own) must neither be stored under a card the
+/// server cannot replay nor be sent again at every sync: they are refused with the reason, said once in the
+/// summary, kept on the device, and the digests are said to differ (after a full re-pull) without the sync failing
+/// or anything being overwritten.
+#[test]
+fn reviews_of_a_deck_the_server_lacks_are_refused_once_and_said() {
+    let served = course();
+    let server_db = Served::database(served.dir.path());
+    let a = Home::new(&served.socket);
+    a.ok(&["sync"]);
+    let mine = served.dir.path().join("mine.toml");
+    let text = std::fs::read_to_string("tests/data/sample.toml").unwrap();
+    std::fs::write(&mine, text.replacen("id = \"sample\"", "id = \"mine\"", 1)).unwrap();
+    a.ok(&[
+        "--db",
+        a.db().to_str().unwrap(),
+        "deck",
+        "import",
+        mine.to_str().unwrap(),
+    ]);
+    a.study_in(&["mine"], 2, 2, Plain);
+    let said = a.ok(&["sync"]);
+    assert!(said.contains("sent 0 events"), "{said}");
+    assert!(
+        said.contains("The server refused 2 of this device's events")
+            && said.contains("no card mine/"),
+        "{said}"
+    );
+    assert!(
+        said.contains("digest differs") && said.contains("holds 0 events and this one 2"),
+        "{said}"
+    );
+    let said = a.ok(&["sync"]);
+    assert!(
+        !said.contains("The server refused") && said.contains("sent 0 events"),
+        "not sent again: {said}"
+    );
+    assert_eq!(count(&server_db, "SELECT count(*) FROM sync_log"), 0);
+    assert_eq!(count(&a.db(), "SELECT count(*) FROM sync_log"), 2);
 }
