@@ -133,6 +133,9 @@ pub enum Command {
     Device(DeviceCommand),
     /// Show who the class server says you are (learner or teacher), and its version
     Whoami,
+    /// Sync your study with the class server `login` saved: push this device's reviews, pull your other devices'
+    /// and the course's new decks (also run at the end of `study`)
+    Sync,
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard output
     Completions {
         #[arg(value_enum)]

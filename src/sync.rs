@@ -5,6 +5,9 @@
 //!
 //! An event carries no learner: the log it goes into is the caller's (on a server, the authenticated identity's),
 //! so a push cannot name another learner. See `docs/sync.md` for the model, the cursor and the digest.
+//!
+//! Also the values sync carries over a class server (the wire: [`Push`], [`Pushed`], [`Pulled`], and the course's
+//! decks, [`DeckVersion`], [`DeckText`], [`Publish`]), which both the client and the server's routes use.
 
 use crate::bundle::BundleReview;
 use serde::{Deserialize, Serialize};
@@ -245,6 +248,106 @@ pub fn live_reviews<'a>(
         .collect();
     out.sort_by(|a, b| (a.1.reviewed_at, a.0).cmp(&(b.1.reviewed_at, b.0)));
     out
+}
+
+// ------------------------------------------------------------------------------------------------------- the wire
+
+/// The most events one push may carry (a client sends [`PUSH_BATCH`]); more is refused whole.
+pub const MAX_PUSH: usize = 1_000;
+/// How many events a client puts in one push: well under the server's default request limit of 1 MiB (an event
+/// is about 900 bytes of JSON).
+pub const PUSH_BATCH: usize = 200;
+/// The most events one pull page may hold, and the page a client asks for.
+pub const MAX_PULL: usize = 1_000;
+pub const PULL_PAGE: usize = 500;
+
+/// `POST /v1/sync/push`: events one device recorded, in its sequence order. No learner: the log is the caller's.
+/// Read strictly: a field that is not one of these (a `learner`, an `attempt`) refuses the whole push.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Push {
+    pub device: String,
+    pub events: Vec<Event>,
+}
+
+impl Push {
+    /// Why the push is refused whole, if it is: too many events, or an event another device recorded.
+    pub fn check(&self) -> Result<(), String> {
+        if self.events.len() > MAX_PUSH {
+            return Err(format!(
+                "a push carries at most {MAX_PUSH} events, and this one {}",
+                self.events.len()
+            ));
+        }
+        if let Some(e) = self.events.iter().find(|e| e.key.device != self.device) {
+            return Err(format!(
+                "event {} was recorded by another device than the push's ({})",
+                crate::text::clean(&e.key.to_string()),
+                crate::text::clean(&self.device)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The answer to a push: what merging did to each event, and the highest sequence number `held` such that the
+/// server holds every event 1 to `held` of the push's device (an answer lost on the way is made good by the next).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pushed {
+    #[serde(flatten)]
+    pub report: Report,
+    pub held: i64,
+}
+
+/// The answer to `GET /v1/sync/pull?cursor=N&limit=M`: a page of the caller's events after the cursor and, on the
+/// last page (`more` false), the digest of the caller's whole log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pulled {
+    #[serde(flatten)]
+    pub page: Page,
+    pub digest: Option<Digest>,
+}
+
+/// A course deck in `GET /v1/decks`: its id, title and version (content hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeckVersion {
+    pub id: String,
+    pub title: String,
+    pub content_hash: String,
+}
+
+/// `GET /v1/decks/ID`: the deck file as its teacher published it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeckText {
+    pub id: String,
+    pub content_hash: String,
+    pub file: String,
+    pub text: String,
+}
+
+/// `POST /v1/decks` (teachers): deck files to check, import and publish, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Publish {
+    pub decks: Vec<DeckFile>,
+    pub dry_run: bool,
+    pub reset_changed: bool,
+}
+
+/// One deck file of a [`Publish`]: its name (for messages) and its TOML text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeckFile {
+    pub file: String,
+    pub text: String,
+}
+
+/// What publishing did to one deck: its version and the import's one-line summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Published {
+    pub deck: String,
+    pub content_hash: String,
+    pub summary: String,
 }
 
 #[cfg(test)]

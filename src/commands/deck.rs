@@ -1,5 +1,7 @@
 //! `detente deck check` and `detente deck import`: validation with every problem at once, and all-or-nothing
 //! imports. Files are read and validated before the database is opened, so a broken deck leaves it untouched.
+//! After `login`, `deck import` publishes to the class server instead (teachers): the same checks here, then the
+//! files' text sent, checked again and imported by the server, and pulled by students at their next `sync`.
 
 use super::{Context, item, now, print, print_json, say, say_diagnostic, say_item};
 use crate::deck::convert::slug;
@@ -349,6 +351,63 @@ pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<
     if opts.dry_run {
         print("Dry run: nothing was changed.")?;
     }
+    Ok(0)
+}
+
+/// `detente deck import` after `login`: the files checked here as for a local import (every diagnostic printed,
+/// nothing sent on an error), then sent whole to the class server, which checks them again, imports them with the
+/// local import's code and publishes them, all or nothing; its one-line summary per deck is printed.
+pub fn publish(
+    ctx: &Context,
+    server: &crate::server::client::Server,
+    paths: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<i32> {
+    let files = expand(paths)?;
+    let loaded = load(&files)?;
+    report(&loaded.diagnostics);
+    let errors = loaded.count(Severity::Error);
+    if errors > 0 {
+        return Err(Error::InvalidData(format!(
+            "cannot publish: {errors} error(s); nothing was sent"
+        )));
+    }
+    let mut decks = Vec::new();
+    for (file, _) in &loaded.decks {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        decks.push(crate::sync::DeckFile { file: name, text });
+    }
+    let published: Vec<crate::sync::Published> = server.post(
+        "/v1/decks",
+        &crate::sync::Publish {
+            decks,
+            dry_run: opts.dry_run,
+            reset_changed: opts.reset_changed,
+        },
+    )?;
+    if ctx.json {
+        return print_json(&published).map(|_| 0);
+    }
+    for p in &published {
+        print(&p.summary)?;
+    }
+    say(&if opts.dry_run {
+        format!(
+            "Dry run on the class server at {}: nothing was published.",
+            server.socket().display()
+        )
+    } else {
+        format!(
+            "Published {} deck(s) to the class server at {}: students get them at their next `detente sync`.",
+            published.len(),
+            server.socket().display()
+        )
+    });
     Ok(0)
 }
 

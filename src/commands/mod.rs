@@ -22,6 +22,7 @@ mod serve;
 mod staged;
 mod stats;
 mod study;
+mod sync;
 
 use crate::cli::{AdminCommand, DeviceCommand, GradesCommand, ProgressCommand, ReportArgs};
 use crate::cli::{Cli, Color, Command, DeckCommand, ExamCommand, LearnerCommand, ReportCommand};
@@ -66,7 +67,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     // A teacher's command goes to the class server after `login`, unless given a local database (see `remote`).
     let teacher = || remote::teacher(local_db, claimed.as_deref());
     match cli.command {
-        Command::Study(args) => study::run(&ctx, args),
+        Command::Study(args) => study::run(&ctx, args, local_db),
         Command::Due => due::run(&ctx),
         Command::Decks => decks::run(&ctx),
         Command::Deck(DeckCommand::New { file, title }) => deck::new(&ctx.db, &file, title),
@@ -98,14 +99,16 @@ pub fn run(cli: Cli) -> Result<i32> {
             paths,
             dry_run,
             reset_changed,
-        }) => deck::import(
-            &ctx,
-            &paths,
-            &deck::ImportOptions {
+        }) => {
+            let opts = deck::ImportOptions {
                 dry_run,
                 reset_changed,
-            },
-        ),
+            };
+            match login::remote(local_db)? {
+                Some(server) => deck::publish(&ctx, &server, &paths, &opts),
+                None => deck::import(&ctx, &paths, &opts),
+            }
+        }
         Command::Learner(LearnerCommand::Add {
             name,
             settings,
@@ -239,6 +242,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Logout => login::logout(),
         Command::Whoami => login::whoami(&ctx, claimed.as_deref()),
+        Command::Sync => sync::run(&ctx, claimed.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             crate::cli::completions(shell, &mut script);

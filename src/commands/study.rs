@@ -1,4 +1,5 @@
-//! `detente study`: an interactive session on the terminal.
+//! `detente study`: an interactive session on the terminal; after it, a sync with the class server when `login`
+//! saved one and the command named no local database (see `sync`).
 
 use super::{Context, calendar, current_learner, now, open_with_decks};
 use crate::cli::StudyArgs;
@@ -7,7 +8,7 @@ use crate::session::{Session, StudyOptions, SystemClock};
 use crate::store::{self, Filter, Store};
 use crate::ui::{self, Terminal};
 
-pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
+pub fn run(ctx: &Context, args: StudyArgs, local_db: bool) -> Result<i32> {
     if let Some(date) = args.exam_date {
         check_exam_date(ctx, date)?;
     }
@@ -55,6 +56,8 @@ pub fn run(ctx: &Context, args: StudyArgs) -> Result<i32> {
     if summary.interrupted {
         return Err(Error::Interrupted);
     }
+    drop(store);
+    super::sync::after_study(ctx, local_db);
     Ok(0)
 }
 

@@ -84,3 +84,7 @@ pub use sync::{
     Device, append_events, device_id, digest, events_since, next_seq, rederive_states,
     retract_review,
 };
+pub use sync::{
+    PublishedDeck, acked, begin_write, device_events, held, publish_deck, published_deck,
+    published_decks, pull_page, pulled, set_acked, set_pulled,
+};

@@ -56,6 +56,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0010_devices.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0011_sync_client.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

@@ -5,13 +5,18 @@
 //!
 //! Every function takes the learner from its caller (on a server, the connection's authenticated identity); an
 //! event carries no learner, so a push cannot write into another learner's log.
+//!
+//! Over a class server (migration 0011): the client's acknowledged sequence per server and device and its pull
+//! cursor per server ([`acked`], [`pulled`]), what a server holds of a device gap-free ([`held`]), a pull page
+//! with the digest read in one snapshot ([`pull_page`]), and the course's published deck texts
+//! ([`publish_deck`], [`published_decks`], [`published_deck`]).
 
 use super::bundle::{REVIEW_COLUMNS, insert_bundle_review, review_row};
 use super::states::state_row;
 use crate::error::Result;
 use crate::schedule::{Calendar, CardState, Scheduler};
 use crate::sync::{Body, Cursor, Digest, Event, Key, Merge, Page, Report, classify};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// One of this database's two device ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,4 +279,184 @@ pub fn rederive_states(
     let log = super::study_log(tx, learner.id)?;
     let states = crate::schedule::replay(&scheduler, &log, cal)?;
     super::replace_states(tx, learner.id, &states)
+}
+
+// ---------------------------------------------------------------------------------------------- over a class server
+
+/// A write transaction (`BEGIN IMMEDIATE`) on a connection shared behind a lock, as the class server's is: the
+/// same transaction [`super::Store::write`] begins, without needing the store mutably.
+pub fn begin_write(conn: &Connection) -> Result<Transaction<'_>> {
+    Ok(Transaction::new_unchecked(
+        conn,
+        TransactionBehavior::Immediate,
+    )?)
+}
+
+/// The learner's events recorded by `device` with a sequence number above `after`, in sequence order, at most
+/// `limit`: what a client pushes next.
+pub fn device_events(
+    conn: &Connection,
+    learner: i64,
+    device: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{} WHERE l.learner_id = ?1 AND l.device = ?2 AND l.seq > ?3 ORDER BY l.seq LIMIT ?4",
+        event_select()
+    ))?;
+    Ok(stmt
+        .query_map(params![learner, device, after, limit as i64], event_row)?
+        .map(|row| row.map(|(_, e)| e))
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The highest sequence number `s` such that the learner's log holds every event 1 to `s` of `device` (0 if it
+/// lacks the first): what a server has of a device, whatever answers were lost on the way.
+pub fn held(conn: &Connection, learner: i64, device: &str) -> Result<i64> {
+    let (count, max): (i64, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT count(*), max(seq) FROM sync_log WHERE learner_id = ?1 AND device = ?2",
+        )?
+        .query_row(params![learner, device], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if max.is_none_or(|m| m == count) {
+        return Ok(max.unwrap_or(0));
+    }
+    // A gap: the first number whose successor is missing, if 1 is there at all.
+    Ok(conn
+        .prepare_cached(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_log WHERE learner_id = ?1 AND device = ?2 AND seq = 1)
+                    THEN (SELECT min(a.seq) FROM sync_log a WHERE a.learner_id = ?1 AND a.device = ?2
+                          AND NOT EXISTS (SELECT 1 FROM sync_log b
+                                          WHERE b.learner_id = ?1 AND b.device = ?2 AND b.seq = a.seq + 1))
+                    ELSE 0 END",
+        )?
+        .query_row(params![learner, device], |r| r.get(0))?)
+}
+
+/// A pull page and, when it is the last, the digest of the learner's whole log, read in one snapshot, so that an
+/// event committed between the two cannot make them disagree.
+pub fn pull_page(
+    conn: &Connection,
+    learner: i64,
+    cursor: Cursor,
+    limit: usize,
+) -> Result<(Page, Option<Digest>)> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Deferred)?;
+    let page = events_since(&tx, learner, cursor, limit)?;
+    let digest = if page.more {
+        None
+    } else {
+        Some(digest(&tx, learner)?)
+    };
+    tx.finish()?;
+    Ok((page, digest))
+}
+
+/// The client's side: the highest sequence number of `device`'s events for the learner that `server` answered.
+pub fn acked(conn: &Connection, learner: i64, server: &str, device: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT seq FROM sync_acked WHERE learner_id = ?1 AND server = ?2 AND device = ?3",
+        )?
+        .query_row(params![learner, server, device], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Records that `server` answered `device`'s events for the learner up to `seq` (never moves back).
+pub fn set_acked(
+    tx: &Transaction<'_>,
+    learner: i64,
+    server: &str,
+    device: &str,
+    seq: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sync_acked (learner_id, server, device, seq) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (learner_id, server, device) DO UPDATE SET seq = max(seq, excluded.seq)",
+    )?
+    .execute(params![learner, server, device, seq])?;
+    Ok(())
+}
+
+/// The client's side: the server's cursor up to which the learner's events were pulled from `server`.
+pub fn pulled(conn: &Connection, learner: i64, server: &str) -> Result<Cursor> {
+    Ok(Cursor(
+        conn.prepare_cached(
+            "SELECT cursor FROM sync_pulled WHERE learner_id = ?1 AND server = ?2",
+        )?
+        .query_row(params![learner, server], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0),
+    ))
+}
+
+/// Records the cursor up to which the learner's events were pulled from `server`.
+pub fn set_pulled(tx: &Transaction<'_>, learner: i64, server: &str, cursor: Cursor) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sync_pulled (learner_id, server, cursor) VALUES (?1, ?2, ?3)
+         ON CONFLICT (learner_id, server) DO UPDATE SET cursor = excluded.cursor",
+    )?
+    .execute(params![learner, server, cursor.0])?;
+    Ok(())
+}
+
+/// A course deck as a server publishes it: its id, title and version (content hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedDeck {
+    pub id: String,
+    pub title: String,
+    pub content_hash: String,
+}
+
+/// Records `text` (the deck file `file`, already imported in `tx` as `deck`) as the course's version of the deck.
+pub fn publish_deck(
+    tx: &Transaction<'_>,
+    deck: &crate::deck::Deck,
+    file: &str,
+    text: &str,
+    publisher: &str,
+    now_s: i64,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO published_decks (deck_id, content_hash, file, text, published_at, publisher)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (deck_id) DO UPDATE SET content_hash = excluded.content_hash, file = excluded.file,
+             text = excluded.text, published_at = excluded.published_at, publisher = excluded.publisher",
+    )?
+    .execute(params![
+        deck.id,
+        deck.content_hash(),
+        file,
+        text,
+        now_s,
+        publisher
+    ])?;
+    Ok(())
+}
+
+/// The course's published decks, by id.
+pub fn published_decks(conn: &Connection) -> Result<Vec<PublishedDeck>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.deck_id, d.title, p.content_hash FROM published_decks p JOIN decks d ON d.id = p.deck_id
+         ORDER BY p.deck_id",
+    )?;
+    Ok(stmt
+        .query_map([], |r| {
+            Ok(PublishedDeck {
+                id: r.get(0)?,
+                title: r.get(1)?,
+                content_hash: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A published deck's version, file name and text.
+pub fn published_deck(conn: &Connection, id: &str) -> Result<Option<(String, String, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT content_hash, file, text FROM published_decks WHERE deck_id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?)
 }

@@ -88,6 +88,15 @@ fn everything(path: &Path, names: &[&str]) {
             store::set_device_key(&tx, learner.id, &key, 8).expect("device");
         }
         store::insert_device(&tx, learner.id, "laptop", &[i as u8 + 1; 32], 9).expect("tls device");
+        let device = format!("{:032x}", i + 1);
+        store::set_acked(&tx, learner.id, "/run/detente/class.sock", &device, 3).expect("acked");
+        store::set_pulled(
+            &tx,
+            learner.id,
+            "/run/detente/class.sock",
+            detente::sync::Cursor(5),
+        )
+        .expect("pulled");
         tx.commit().expect("commit");
     }
 }

@@ -34,6 +34,8 @@ mod server_tls;
 mod session;
 mod stats;
 mod sync;
+#[cfg(feature = "server")]
+mod sync_server;
 mod tables;
 mod terminal;
 mod text_formats;

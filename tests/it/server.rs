@@ -21,11 +21,11 @@ pub(crate) fn client(home: &Path) -> Command {
     cmd
 }
 
-fn run(mut cmd: Command, args: &[&str]) -> Output {
+pub(crate) fn run(mut cmd: Command, args: &[&str]) -> Output {
     cmd.args(args).output().expect("run detente")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

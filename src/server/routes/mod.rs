@@ -18,7 +18,9 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use std::sync::{Arc, Mutex, PoisonError};
 
+mod decks;
 mod devices;
+mod sync;
 mod teacher;
 
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
@@ -89,6 +91,10 @@ pub fn router(app: App) -> Router {
         .route("/v1/devices", devices::register_or_list())
         .route("/v1/devices/revoke", post(devices::revoke))
         .route("/v1/devices/self", delete(devices::revoke_self))
+        .route("/v1/sync/push", post(sync::push))
+        .route("/v1/sync/pull", get(sync::pull))
+        .route("/v1/decks", get(decks::list).post(decks::publish))
+        .route("/v1/decks/{id}", get(decks::text))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
