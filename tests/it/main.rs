@@ -25,6 +25,8 @@ mod mastery;
 mod natural_answers;
 mod order;
 mod reliability;
+#[cfg(feature = "server")]
+mod repo;
 mod screens;
 mod server;
 mod session;
