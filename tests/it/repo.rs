@@ -141,7 +141,7 @@ fn review(d: &str, seq: i64, card: &str, at_ms: i64, rating: i64) -> Event {
             step_after: 0,
             stability_after: 2.3065,
             difficulty_after: 5.1,
-            due_after: 1_700_000_600_000 + at_ms,
+            due_after: 1_700_000_600 + at_ms / 1000,
             interval_days: 0,
             elapsed_days: 0,
             exam_day: Some(Day(739_010)),
@@ -313,24 +313,22 @@ fn pulls_by_cursor_never_skip_events_pushed_concurrently() {
     const EACH: i64 = 40;
     for (name, repo) in both.each() {
         let ann = repo.add_learner("ann", None, 1).unwrap().unwrap();
-        let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let writers: Vec<_> = ["a", "b"]
             .into_iter()
             .map(|d| {
-                let (repo, done) = (repo.clone(), done.clone());
+                let repo = repo.clone();
                 std::thread::spawn(move || {
                     for seq in 1..=EACH {
                         let e = review(d, seq, "realpolitik", seq, 3);
                         let r = repo.append_events(ann.id, &[e], NOW_S).unwrap();
-                        assert_eq!(r.added, 1);
+                        assert_eq!(r.added, 1, "{r:?}");
                     }
-                    done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 })
             })
             .collect();
         let (mut cursor, mut got) = (Cursor(0), Vec::new());
         loop {
-            let finished = done.load(std::sync::atomic::Ordering::SeqCst) == 2;
+            let finished = writers.iter().all(|w| w.is_finished());
             let page = repo.events_since(ann.id, cursor, 7).unwrap();
             assert!(page.next >= cursor, "{name}: the cursor went back");
             cursor = page.next;

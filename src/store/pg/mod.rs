@@ -67,7 +67,7 @@ impl Pg {
         let pg = Pg { pool };
         let found = {
             let mut conn = pg.pool.get()?;
-            schema_version(&mut conn)?
+            schema_version(&mut *conn)?
         };
         if found != SCHEMA_VERSION {
             return Err(Error::InvalidData(format!(
