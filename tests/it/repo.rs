@@ -533,3 +533,74 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
     };
     assert!(e.to_string().contains("schema version 0"), "{e}");
 }
+
+/// Attack: a server configured for PostgreSQL must really serve from it, not from the SQLite file in its state
+/// folder: `detente serve` migrates a new database as the owner, connects as the app role, and the caller's
+/// identity (`/v1/hello`, by roster username) and the teacher's `learner list` come from PostgreSQL's rows, added
+/// there after the server started; the state folder holds no database.
+#[test]
+fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
+    use std::process::{Command, Stdio};
+    let db = pg::cluster().database();
+    let mut root = db.client(pg::SUPERUSER);
+    let fresh = format!("{}_serve", db.name);
+    root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
+        .unwrap();
+    let url = |role: &str| db.url(role).replace(&db.name, &fresh);
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let me = me.trim();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("class.sock");
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{me:?}]\n\
+             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 2\n",
+            dir.path().join("state"),
+            url(APP),
+            url(OWNER)
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("serve.log");
+    let mut server = crate::support::process(&dir.path().join("unused.db"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    for _ in 0..600 {
+        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+            break;
+        }
+        if let Some(status) = server.try_wait().unwrap() {
+            panic!("detente serve exited ({status}): {}", said());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let repo = Pg::connect(&url(APP), 1).expect("the server migrated the database");
+    repo.add_learner("Root On Roster", Some(me), 1).unwrap().unwrap();
+    repo.add_learner("zoe", Some("zoe-login"), 1).unwrap().unwrap();
+    let client = |args: &[&str]| {
+        let mut cmd = crate::support::process(&dir.path().join("unused.db"));
+        cmd.env_remove("DETENTE_DB")
+            .env_remove("DETENTE_LEARNER")
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"));
+        let out = cmd.args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {err}\n{}", said());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    client(&["login", socket.to_str().unwrap()]);
+    let who = client(&["whoami"]);
+    assert!(who.contains("Root On Roster"), "{who}");
+    let list = client(&["learner", "list", "--json"]);
+    assert!(list.contains("zoe-login") && list.contains("Root On Roster"), "{list}");
+    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = server.wait();
+    assert!(said().contains("PostgreSQL"), "{}", said());
+    assert!(!dir.path().join("state").join("detente.db").exists());
+}

@@ -26,8 +26,15 @@ use r2d2_postgres::{PostgresConnectionManager, r2d2};
 use std::time::Duration;
 
 impl From<postgres::Error> for Error {
+    /// The server's own words for a refused statement ("new row violates row-level security policy ..."), else
+    /// the driver's with its cause (a connection refused, a socket missing).
     fn from(e: postgres::Error) -> Self {
-        Error::Server(format!("PostgreSQL: {e}"))
+        let said = match (e.as_db_error(), std::error::Error::source(&e)) {
+            (Some(db), _) => db.message().to_string(),
+            (None, Some(cause)) => format!("{e}: {cause}"),
+            (None, None) => e.to_string(),
+        };
+        Error::Server(format!("PostgreSQL: {said}"))
     }
 }
 

@@ -11,6 +11,7 @@
 
 use detente::store::pg;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -135,7 +136,10 @@ impl Cluster {
             data.display(),
             dir.display()
         );
+        // In a process group of its own: a signal to the tests' group (Ctrl-C, a harness's time limit) ends the
+        // tests, which closes the pipe, and the watcher lives on to clean up.
         let watcher = Command::new("sh")
+            .process_group(0)
             .current_dir(&dir)
             .args(["-c", &script])
             .stdin(Stdio::piped())
