@@ -243,7 +243,9 @@ mod tests {
         assert_eq!(c.teachers.groups, ["staff"]);
         assert_eq!(c.limits.request_timeout(), Duration::from_secs(5));
         assert_eq!(c.postgres, None);
-        let c = parse("[postgres]\nurl = \"postgres://detente_app@/detente?host=/run/postgresql\"\n").unwrap();
+        let c =
+            parse("[postgres]\nurl = \"postgres://detente_app@/detente?host=/run/postgresql\"\n")
+                .unwrap();
         assert_eq!(c.postgres.map(|p| p.pool_size), Some(8));
     }
 

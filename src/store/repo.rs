@@ -44,7 +44,12 @@ pub trait ClassStore: Send + Sync {
 
     /// Adds a learner named `name` (stored in normal form C) with `username`, at `now_s`; `None` if the name or
     /// the username is taken.
-    fn add_learner(&self, name: &str, username: Option<&str>, now_s: i64) -> Result<Option<Learner>>;
+    fn add_learner(
+        &self,
+        name: &str,
+        username: Option<&str>,
+        now_s: i64,
+    ) -> Result<Option<Learner>>;
 
     /// A push: merges `events` into `learner`'s sync log in one transaction, by the rules of [`crate::sync`] (a
     /// new key added, the same event again a duplicate, another event under a stored key a conflict, refused,
@@ -85,7 +90,12 @@ impl ClassStore for Mutex<Store> {
         roster(&store.conn)
     }
 
-    fn add_learner(&self, name: &str, username: Option<&str>, now_s: i64) -> Result<Option<Learner>> {
+    fn add_learner(
+        &self,
+        name: &str,
+        username: Option<&str>,
+        now_s: i64,
+    ) -> Result<Option<Learner>> {
         let mut store = self.lock().unwrap_or_else(PoisonError::into_inner);
         let tx = store.write()?;
         if let Some(u) = username

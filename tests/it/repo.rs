@@ -183,20 +183,49 @@ fn the_roster_and_usernames_are_the_same_on_both_backends() {
     let both = Both::new();
     let mut rosters = Vec::new();
     for (name, repo) in both.each() {
-        let ann = repo.add_learner("ann", Some("asmith"), 100).unwrap().unwrap();
+        let ann = repo
+            .add_learner("ann", Some("asmith"), 100)
+            .unwrap()
+            .unwrap();
         assert_eq!(ann.username.as_deref(), Some("asmith"), "{name}");
         repo.add_learner("Bob", Some("Bob"), 100).unwrap().unwrap();
         repo.add_learner("Zoe\u{308}", None, 100).unwrap().unwrap();
-        assert_eq!(repo.learner_by_username("asmith").unwrap().unwrap().name, "ann", "{name}");
-        assert_eq!(repo.learner_by_username("Bob").unwrap().unwrap().name, "Bob", "{name}");
+        assert_eq!(
+            repo.learner_by_username("asmith").unwrap().unwrap().name,
+            "ann",
+            "{name}"
+        );
+        assert_eq!(
+            repo.learner_by_username("Bob").unwrap().unwrap().name,
+            "Bob",
+            "{name}"
+        );
         for wrong in ["ASMITH", "asmit", "asmith ", "bob", ""] {
-            assert!(repo.learner_by_username(wrong).unwrap().is_none(), "{name}: {wrong:?}");
+            assert!(
+                repo.learner_by_username(wrong).unwrap().is_none(),
+                "{name}: {wrong:?}"
+            );
         }
         let before = repo.roster().unwrap();
-        assert!(repo.add_learner("ANN", None, 200).unwrap().is_none(), "{name}");
-        assert!(repo.add_learner("Zo\u{eb}", None, 200).unwrap().is_none(), "{name}: NFC");
-        assert!(repo.add_learner("carl", Some("asmith"), 200).unwrap().is_none(), "{name}");
-        assert_eq!(repo.roster().unwrap(), before, "{name}: a refused add changed the roster");
+        assert!(
+            repo.add_learner("ANN", None, 200).unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            repo.add_learner("Zo\u{eb}", None, 200).unwrap().is_none(),
+            "{name}: NFC"
+        );
+        assert!(
+            repo.add_learner("carl", Some("asmith"), 200)
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        assert_eq!(
+            repo.roster().unwrap(),
+            before,
+            "{name}: a refused add changed the roster"
+        );
         let names: Vec<_> = before.learners.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["Bob", "Zo\u{eb}", "ann"], "{name}");
         rosters.push(before);
@@ -252,25 +281,43 @@ fn a_push_is_idempotent_and_a_conflict_overwrites_nothing() {
         let a1 = review("a", 1, "realpolitik", 0, 3);
         let a2 = review("a", 2, "nrc-refresh", 1000, 1);
         let undo = retraction("a", 3, &a1);
-        let report = repo.append_events(ann.id, &[a1.clone(), a2.clone(), undo.clone()], NOW_S).unwrap();
-        assert_eq!((report.added, report.duplicates), (3, 0), "{name}: {report:?}");
+        let report = repo
+            .append_events(ann.id, &[a1.clone(), a2.clone(), undo.clone()], NOW_S)
+            .unwrap();
+        assert_eq!(
+            (report.added, report.duplicates),
+            (3, 0),
+            "{name}: {report:?}"
+        );
         let digest = repo.digest(ann.id).unwrap();
-        let again = repo.append_events(ann.id, &[a1.clone(), a2.clone(), undo.clone()], NOW_S).unwrap();
+        let again = repo
+            .append_events(ann.id, &[a1.clone(), a2.clone(), undo.clone()], NOW_S)
+            .unwrap();
         assert_eq!((again.added, again.duplicates), (0, 3), "{name}: {again:?}");
         let forged = review("a", 1, "realpolitik", 0, 4);
         let mut bad_key = review("a", 9, "realpolitik", 0, 3);
         bad_key.key.device = "A".repeat(32);
         let no_card = review("a", 4, "no-such-card", 0, 3);
-        let r = repo.append_events(ann.id, &[forged, bad_key, no_card], NOW_S).unwrap();
+        let r = repo
+            .append_events(ann.id, &[forged, bad_key, no_card], NOW_S)
+            .unwrap();
         assert_eq!(r.conflicts, vec![a1.key.clone()], "{name}");
         assert_eq!(r.refused.len(), 2, "{name}: {r:?}");
         assert_eq!(r.added, 0, "{name}");
-        assert_eq!(repo.digest(ann.id).unwrap(), digest, "{name}: a refused push changed the log");
+        assert_eq!(
+            repo.digest(ann.id).unwrap(),
+            digest,
+            "{name}: a refused push changed the log"
+        );
         let stored = pull_all(repo.as_ref(), ann.id, 2);
         assert_eq!(stored, vec![a1.clone(), a2.clone(), undo.clone()], "{name}");
         let mut log = Log::default();
         log.merge(&stored);
-        let live: Vec<_> = log.live_reviews().into_iter().map(|(k, _)| k.clone()).collect();
+        let live: Vec<_> = log
+            .live_reviews()
+            .into_iter()
+            .map(|(k, _)| k.clone())
+            .collect();
         assert_eq!(live, vec![a2.key.clone()], "{name}");
     }
 }
@@ -282,8 +329,20 @@ fn a_push_is_idempotent_and_a_conflict_overwrites_nothing() {
 fn the_same_events_give_the_same_digest_and_pages_on_both_backends() {
     let both = Both::new();
     let events: Vec<Event> = (1..=12)
-        .map(|i| review(if i % 2 == 0 { "b" } else { "c" }, (i + 1) / 2, "georgia-war-year", i * 7, 1 + i % 4))
-        .chain([retraction("d", 1, &review("c", 1, "georgia-war-year", 7, 2))])
+        .map(|i| {
+            review(
+                if i % 2 == 0 { "b" } else { "c" },
+                (i + 1) / 2,
+                "georgia-war-year",
+                i * 7,
+                1 + i % 4,
+            )
+        })
+        .chain([retraction(
+            "d",
+            1,
+            &review("c", 1, "georgia-war-year", 7, 2),
+        )])
         .collect();
     let mut log = Log::default();
     log.merge(&events);
@@ -295,7 +354,11 @@ fn the_same_events_give_the_same_digest_and_pages_on_both_backends() {
         repo.append_events(ann.id, rest, NOW_S).unwrap();
         repo.append_events(ann.id, first, NOW_S).unwrap();
         assert_eq!(repo.digest(ann.id).unwrap(), log.digest(), "{name}");
-        assert_eq!(repo.digest(bob.id).unwrap(), Log::default().digest(), "{name}");
+        assert_eq!(
+            repo.digest(bob.id).unwrap(),
+            Log::default().digest(),
+            "{name}"
+        );
         assert!(pull_all(repo.as_ref(), bob.id, 5).is_empty(), "{name}");
         seen.push(pull_all(repo.as_ref(), ann.id, 5));
     }
@@ -343,10 +406,22 @@ fn pulls_by_cursor_never_skip_events_pushed_concurrently() {
         }
         let unique: BTreeSet<_> = got.iter().cloned().collect();
         assert_eq!(unique.len(), got.len(), "{name}: an event came twice");
-        assert_eq!(got.len() as i64, 2 * EACH, "{name}: the reader missed events");
+        assert_eq!(
+            got.len() as i64,
+            2 * EACH,
+            "{name}: the reader missed events"
+        );
         for d in ["a", "b"] {
-            let seqs: Vec<_> = got.iter().filter(|k| k.device == d.repeat(32)).map(|k| k.seq).collect();
-            assert_eq!(seqs, (1..=EACH).collect::<Vec<_>>(), "{name}: device {d} out of order");
+            let seqs: Vec<_> = got
+                .iter()
+                .filter(|k| k.device == d.repeat(32))
+                .map(|k| k.seq)
+                .collect();
+            assert_eq!(
+                seqs,
+                (1..=EACH).collect::<Vec<_>>(),
+                "{name}: device {d} out of order"
+            );
         }
     }
 }
@@ -394,7 +469,10 @@ fn every_learner_table_is_keyed_by_learner_and_forced_under_row_level_security()
             .unwrap();
         let (rls, forced, keyed, policy): (bool, bool, bool, bool) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
-        assert!(rls && forced && policy, "{table}: row-level security not enabled, forced and with a policy");
+        assert!(
+            rls && forced && policy,
+            "{table}: row-level security not enabled, forced and with a policy"
+        );
         assert!(keyed, "{table}: no unique key starting with {column}");
         assert_eq!(row.get::<_, String>(4), OWNER, "{table}");
     }
@@ -440,7 +518,10 @@ fn an_app_connection_scoped_to_a_learner_sees_and_writes_only_that_learner() {
     let a = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap().id;
     let b = repo.add_learner("bob", Some("bob"), 1).unwrap().unwrap().id;
     for (learner, d) in [(a, "a"), (b, "b")] {
-        let e = [review(d, 1, "realpolitik", 0, 3), review(d, 2, "nrc-refresh", 5, 2)];
+        let e = [
+            review(d, 1, "realpolitik", 0, 3),
+            review(d, 2, "nrc-refresh", 5, 2),
+        ];
         assert_eq!(repo.append_events(learner, &e, NOW_S).unwrap().added, 2);
     }
     let mut owner = both.db.client(OWNER);
@@ -464,23 +545,48 @@ fn an_app_connection_scoped_to_a_learner_sees_and_writes_only_that_learner() {
         let b_rows = count(&mut owner, course, &format!("WHERE {column} = {b}"));
         assert!(b_rows > 0, "{table}: the test put no row of B's there");
         let scoped = format!("SELECT set_config('detente.learner_id', '{a}', true)");
-        assert_eq!(count(&mut app, &scoped, ""), a_rows, "{table}: scoped to A, the app saw other rows");
-        assert_eq!(count(&mut app, "SELECT 1", ""), 0, "{table}: no scope, and rows were seen");
-        assert_eq!(count(&mut owner, "SELECT 1", ""), 0, "{table}: the owner is not held to the policy");
+        assert_eq!(
+            count(&mut app, &scoped, ""),
+            a_rows,
+            "{table}: scoped to A, the app saw other rows"
+        );
+        assert_eq!(
+            count(&mut app, "SELECT 1", ""),
+            0,
+            "{table}: no scope, and rows were seen"
+        );
+        assert_eq!(
+            count(&mut owner, "SELECT 1", ""),
+            0,
+            "{table}: the owner is not held to the policy"
+        );
         let mut tx = app.transaction().unwrap();
         tx.batch_execute(&scoped).unwrap();
         // `learners.id` is an identity column, which cannot be set even to itself.
-        let set = if *column == "id" { "name = name" } else { "learner_id = learner_id" };
+        let set = if *column == "id" {
+            "name = name"
+        } else {
+            "learner_id = learner_id"
+        };
         let changed = tx
-            .execute(&format!("UPDATE {table} SET {set} WHERE {column} = {b}"), &[])
+            .execute(
+                &format!("UPDATE {table} SET {set} WHERE {column} = {b}"),
+                &[],
+            )
             .unwrap();
         let deleted = tx.execute(&format!("DELETE FROM {table} WHERE {column} = {b}"), &[]);
         assert_eq!(changed, 0, "{table}: A's scope changed B's rows");
-        assert!(deleted.is_err() || deleted.unwrap() == 0, "{table}: A's scope deleted B's rows");
+        assert!(
+            deleted.is_err() || deleted.unwrap() == 0,
+            "{table}: A's scope deleted B's rows"
+        );
         tx.rollback().unwrap();
     }
     let mut tx = app.transaction().unwrap();
-    tx.batch_execute(&format!("SELECT set_config('detente.learner_id', '{a}', true)")).unwrap();
+    tx.batch_execute(&format!(
+        "SELECT set_config('detente.learner_id', '{a}', true)"
+    ))
+    .unwrap();
     let err = tx
         .execute(
             "INSERT INTO sync_log (learner_id, device, seq, learner_seq, retracts_device, retracts_seq)
@@ -488,7 +594,10 @@ fn an_app_connection_scoped_to_a_learner_sees_and_writes_only_that_learner() {
             &[&b, &"b".repeat(32)],
         )
         .unwrap_err();
-    let message = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
+    let message = err
+        .as_db_error()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
     assert!(message.contains("row-level security"), "{err}");
     drop(tx);
     assert_eq!(repo.digest(a).unwrap().events, 2, "A's log is whole");
@@ -513,13 +622,19 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
         "TRUNCATE reviews",
     ] {
         let err = app.batch_execute(sql).unwrap_err();
-        let message = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
+        let message = err
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
         assert!(
             message.contains("must be owner") || message.contains("permission denied"),
             "{sql}: {err}"
         );
     }
-    assert_eq!(detente::store::pg::migrate(&mut db.client(OWNER), APP).unwrap(), 0);
+    assert_eq!(
+        detente::store::pg::migrate(&mut db.client(OWNER), APP).unwrap(),
+        0
+    );
     assert_eq!(
         detente::store::pg::schema_version(&mut app).unwrap(),
         detente::store::pg::SCHEMA_VERSION
@@ -581,8 +696,12 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let repo = Pg::connect(&url(APP), 1).expect("the server migrated the database");
-    repo.add_learner("Root On Roster", Some(me), 1).unwrap().unwrap();
-    repo.add_learner("zoe", Some("zoe-login"), 1).unwrap().unwrap();
+    repo.add_learner("Root On Roster", Some(me), 1)
+        .unwrap()
+        .unwrap();
+    repo.add_learner("zoe", Some("zoe-login"), 1)
+        .unwrap()
+        .unwrap();
     let client = |args: &[&str]| {
         let mut cmd = crate::support::process(&dir.path().join("unused.db"));
         cmd.env_remove("DETENTE_DB")
@@ -598,8 +717,13 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
     let who = client(&["whoami"]);
     assert!(who.contains("Root On Roster"), "{who}");
     let list = client(&["learner", "list", "--json"]);
-    assert!(list.contains("zoe-login") && list.contains("Root On Roster"), "{list}");
-    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    assert!(
+        list.contains("zoe-login") && list.contains("Root On Roster"),
+        "{list}"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
     let _ = server.wait();
     assert!(said().contains("PostgreSQL"), "{}", said());
     assert!(!dir.path().join("state").join("detente.db").exists());

@@ -11,7 +11,8 @@ use postgres::{Row, Transaction};
 fn learner_row(r: &Row) -> Result<Learner> {
     let count = |i: usize| -> Result<u32> {
         let n: i64 = r.try_get(i)?;
-        u32::try_from(n).map_err(|_| Error::InvalidData(format!("a learner's limit {n} is out of range")))
+        u32::try_from(n)
+            .map_err(|_| Error::InvalidData(format!("a learner's limit {n} is out of range")))
     };
     let parameters: Option<String> = r.try_get(6)?;
     Ok(Learner {
@@ -30,7 +31,10 @@ fn learner_row(r: &Row) -> Result<Learner> {
     })
 }
 
-pub(super) fn learner_by_username(tx: &mut Transaction<'_>, username: &str) -> Result<Option<Learner>> {
+pub(super) fn learner_by_username(
+    tx: &mut Transaction<'_>,
+    username: &str,
+) -> Result<Option<Learner>> {
     tx.query_opt(
         &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE username = $1"),
         &[&username],
@@ -55,7 +59,10 @@ fn learners(tx: &mut Transaction<'_>) -> Result<Vec<Learner>> {
 pub(super) fn roster(tx: &mut Transaction<'_>) -> Result<Roster> {
     let learners = learners(tx)?;
     let enrolled = tx
-        .query("SELECT learner_id FROM enrolment_keys WHERE reissued_at IS NULL", &[])?
+        .query(
+            "SELECT learner_id FROM enrolment_keys WHERE reissued_at IS NULL",
+            &[],
+        )?
         .iter()
         .map(|r| r.try_get(0))
         .collect::<std::result::Result<_, _>>()?;

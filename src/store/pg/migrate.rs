@@ -8,23 +8,51 @@ use postgres::GenericClient;
 
 /// The migrations, in order: (version, name, SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../../../migrations/postgres/0001_init.sql")),
-    (2, "card_reset", include_str!("../../../migrations/postgres/0002_card_reset.sql")),
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "card_reset",
+        include_str!("../../../migrations/postgres/0002_card_reset.sql"),
+    ),
     (
         3,
         "identities_exams",
         include_str!("../../../migrations/postgres/0003_identities_exams.sql"),
     ),
-    (4, "deck_answers", include_str!("../../../migrations/postgres/0004_deck_answers.sql")),
-    (5, "new_order", include_str!("../../../migrations/postgres/0005_new_order.sql")),
+    (
+        4,
+        "deck_answers",
+        include_str!("../../../migrations/postgres/0004_deck_answers.sql"),
+    ),
+    (
+        5,
+        "new_order",
+        include_str!("../../../migrations/postgres/0005_new_order.sql"),
+    ),
     (
         6,
         "flag_state_unsupervised",
         include_str!("../../../migrations/postgres/0006_flag_state_unsupervised.sql"),
     ),
-    (7, "exam_dates", include_str!("../../../migrations/postgres/0007_exam_dates.sql")),
-    (8, "enrolment", include_str!("../../../migrations/postgres/0008_enrolment.sql")),
-    (9, "sync_log", include_str!("../../../migrations/postgres/0009_sync_log.sql")),
+    (
+        7,
+        "exam_dates",
+        include_str!("../../../migrations/postgres/0007_exam_dates.sql"),
+    ),
+    (
+        8,
+        "enrolment",
+        include_str!("../../../migrations/postgres/0008_enrolment.sql"),
+    ),
+    (
+        9,
+        "sync_log",
+        include_str!("../../../migrations/postgres/0009_sync_log.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes: the same number as SQLite's (`store::SCHEMA_VERSION`).
@@ -45,7 +73,10 @@ pub fn schema_version(client: &mut impl GenericClient) -> Result<i64> {
         return Ok(0);
     }
     Ok(client
-        .query_one("SELECT coalesce(max(version), 0) FROM detente_migrations", &[])?
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM detente_migrations",
+            &[],
+        )?
         .try_get(0)?)
 }
 

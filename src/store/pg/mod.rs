@@ -56,7 +56,9 @@ pub struct Pg {
 /// saying which key is wrong without repeating the string (it may hold a password).
 pub fn config(url: &str) -> Result<postgres::Config> {
     url.parse::<postgres::Config>().map_err(|e| {
-        Error::InvalidData(format!("the PostgreSQL connection string is not valid: {e}"))
+        Error::InvalidData(format!(
+            "the PostgreSQL connection string is not valid: {e}"
+        ))
     })
 }
 
@@ -131,12 +133,19 @@ impl ClassStore for Pg {
         self.course(learners::roster)
     }
 
-    fn add_learner(&self, name: &str, username: Option<&str>, now_s: i64) -> Result<Option<Learner>> {
+    fn add_learner(
+        &self,
+        name: &str,
+        username: Option<&str>,
+        now_s: i64,
+    ) -> Result<Option<Learner>> {
         self.course(|tx| learners::add_learner(tx, name, username, now_s))
     }
 
     fn append_events(&self, learner: i64, events: &[Event], now_s: i64) -> Result<Report> {
-        self.learner(learner, |tx| sync::append_events(tx, learner, events, now_s))
+        self.learner(learner, |tx| {
+            sync::append_events(tx, learner, events, now_s)
+        })
     }
 
     fn events_since(&self, learner: i64, cursor: Cursor, limit: usize) -> Result<Page> {

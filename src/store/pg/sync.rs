@@ -28,7 +28,8 @@ fn event_select() -> String {
 
 /// A review from [`REVIEW_COLUMNS`] starting at column `at`.
 fn review_row(r: &Row, at: usize) -> Result<BundleReview> {
-    let day = |i: usize| -> Result<Option<Day>> { Ok(r.try_get::<_, Option<i64>>(at + i)?.map(Day)) };
+    let day =
+        |i: usize| -> Result<Option<Day>> { Ok(r.try_get::<_, Option<i64>>(at + i)?.map(Day)) };
     Ok(BundleReview {
         deck: r.try_get(at)?,
         card: r.try_get(at + 1)?,
@@ -106,7 +107,10 @@ pub(super) fn events_since(
 
 pub(super) fn digest(tx: &mut Transaction<'_>, learner: i64) -> Result<Digest> {
     let events = tx
-        .query(&format!("{} WHERE l.learner_id = $1", event_select()), &[&learner])?
+        .query(
+            &format!("{} WHERE l.learner_id = $1", event_select()),
+            &[&learner],
+        )?
         .iter()
         .map(|r| event_row(r).map(|(_, e)| (e.key.clone(), e.fingerprint())))
         .collect::<Result<Vec<_>>>()?;
@@ -152,7 +156,12 @@ fn log_row(
 }
 
 /// Stores a review for `learner` on `card`; returns its id.
-fn insert_review(tx: &mut Transaction<'_>, learner: i64, card: i64, r: &BundleReview) -> Result<i64> {
+fn insert_review(
+    tx: &mut Transaction<'_>,
+    learner: i64,
+    card: i64,
+    r: &BundleReview,
+) -> Result<i64> {
     let row = tx.query_one(
         "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
             rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
@@ -206,7 +215,10 @@ pub(super) fn append_events(
 ) -> Result<Report> {
     // The learner's lock, held to commit: pushes for one learner run one at a time (see the module's doc).
     if tx
-        .query_opt("SELECT id FROM learners WHERE id = $1 FOR UPDATE", &[&learner])?
+        .query_opt(
+            "SELECT id FROM learners WHERE id = $1 FOR UPDATE",
+            &[&learner],
+        )?
         .is_none()
     {
         return Err(Error::InvalidData(format!("there is no learner {learner}")));

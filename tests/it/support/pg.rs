@@ -14,8 +14,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Where Debian's PostgreSQL 15 keeps its programs (not on PATH).
 const BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -108,7 +108,9 @@ fn os_user() -> (u32, u32) {
     }
     match (id("-u"), id("-g")) {
         (Some(u), Some(g)) => (u, g),
-        _ => panic!("cannot create the system user {OS_USER} to run PostgreSQL (the tests need root)"),
+        _ => panic!(
+            "cannot create the system user {OS_USER} to run PostgreSQL (the tests need root)"
+        ),
     }
 }
 
@@ -138,6 +140,8 @@ impl Cluster {
         );
         // In a process group of its own: a signal to the tests' group (Ctrl-C, a harness's time limit) ends the
         // tests, which closes the pipe, and the watcher lives on to clean up.
+        // Never waited for: it outlives this process by design.
+        #[allow(clippy::zombie_processes)]
         let watcher = Command::new("sh")
             .process_group(0)
             .current_dir(&dir)
@@ -152,10 +156,15 @@ impl Cluster {
         };
         run(
             "initdb",
-            as_postgres("initdb", &dir)
-                .args(["-D"])
-                .arg(&data)
-                .args(["-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C", "-N"]),
+            as_postgres("initdb", &dir).args(["-D"]).arg(&data).args([
+                "-U",
+                SUPERUSER,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "-N",
+            ]),
         );
         let options = format!(
             "-c listen_addresses='' -k {} -c fsync=off -c max_connections=100",
