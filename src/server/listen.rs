@@ -37,7 +37,12 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         limits: config.limits.clone(),
         log,
     };
-    runtime.block_on(run(&config, app))
+    let served = runtime.block_on(run(&config, app.clone()));
+    // The last handle on the storage is dropped here, outside the runtime: the PostgreSQL driver's synchronous
+    // connections each own a small runtime, and dropping one inside an async context aborts the process.
+    drop(runtime);
+    drop(app);
+    served
 }
 
 type SharedStore = Arc<Mutex<Store>>;

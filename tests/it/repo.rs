@@ -652,7 +652,8 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
 /// Attack: a server configured for PostgreSQL must really serve from it, not from the SQLite file in its state
 /// folder: `detente serve` migrates a new database as the owner, connects as the app role, and the caller's
 /// identity (`/v1/hello`, by roster username) and the teacher's `learner list` come from PostgreSQL's rows, added
-/// there after the server started; the state folder holds no database.
+/// there after the server started; the state folder holds no database; and SIGTERM stops it cleanly (dropping the
+/// pool's connections inside the async runtime would abort it).
 #[test]
 fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
     use std::process::{Command, Stdio};
@@ -671,7 +672,7 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
         &config,
         format!(
             "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{me:?}]\n\
-             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 2\n",
+             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
             dir.path().join("state"),
             url(APP),
             url(OWNER)
@@ -716,6 +717,12 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
     client(&["login", socket.to_str().unwrap()]);
     let who = client(&["whoami"]);
     assert!(who.contains("Root On Roster"), "{who}");
+    // Requests at once, so that the pool holds several connections when the server stops.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| client(&["whoami"]));
+        }
+    });
     let list = client(&["learner", "list", "--json"]);
     assert!(
         list.contains("zoe-login") && list.contains("Root On Roster"),
