@@ -10,7 +10,7 @@
 //! (how the time units and ratings are stored).
 //!
 //! The class server reaches its storage through one interface, [`ClassStore`] (`repo`), with two backends: the
-//! SQLite [`Store`] and, with the `server` feature, PostgreSQL ([`pg`]).
+//! SQLite [`Store`] and, with the `server` feature, PostgreSQL (`pg`).
 
 mod bundle;
 mod cards;
