@@ -6,7 +6,7 @@
 //!
 //! A static is never dropped, so the cluster is stopped by a watcher process started with it: it waits for the
 //! end of a pipe this process holds, which closes when the test binary exits however it exits, then stops the
-//! server and removes the folder. If the cluster cannot start, the test that asked panics with PostgreSQL's log:
+//! server, removes the folder and the system user (unless another cluster still runs as it). If the cluster cannot start, the test that asked panics with PostgreSQL's log:
 //! it never skips.
 
 use detente::store::pg;
@@ -134,7 +134,7 @@ impl Cluster {
         // The watcher first, so that the folder goes even if starting fails below.
         let script = format!(
             "cat >/dev/null; runuser -u {OS_USER} -- {BIN}/pg_ctl -D '{}' -m immediate -w stop >/dev/null 2>&1; \
-             rm -rf '{}'",
+             rm -rf '{}'; userdel {OS_USER} >/dev/null 2>&1",
             data.display(),
             dir.display()
         );
