@@ -11,7 +11,7 @@
 //! `src/store/pg/` (in the file of its table group), and a test in `tests/it/repo.rs`, which runs every test
 //! against both backends.
 
-use super::{Learner, Store};
+use super::{IssuedKey, Learner, Store};
 use crate::error::{Error, Result};
 use crate::sync::{Cursor, Digest, Event, Page, Report};
 use std::collections::{BTreeMap, BTreeSet};
@@ -50,6 +50,9 @@ pub trait ClassStore: Send + Sync {
         username: Option<&str>,
         now_s: i64,
     ) -> Result<Option<Learner>>;
+
+    /// The enrolment key issued under `key_id` (a code's public id), valid or reissued: whom a code names.
+    fn issued_key(&self, key_id: &str) -> Result<Option<IssuedKey>>;
 
     /// A push: merges `events` into `learner`'s sync log in one transaction, by the rules of [`crate::sync`] (a
     /// new key added, the same event again a duplicate, another event under a stored key a conflict, refused,
@@ -116,6 +119,11 @@ impl ClassStore for Mutex<Store> {
         learner
             .map(Some)
             .ok_or_else(|| Error::InvalidData(format!("cannot add learner {name}")))
+    }
+
+    fn issued_key(&self, key_id: &str) -> Result<Option<IssuedKey>> {
+        let store = self.lock().unwrap_or_else(PoisonError::into_inner);
+        super::issued_key(&store.conn, key_id)
     }
 
     fn append_events(&self, learner: i64, events: &[Event], now_s: i64) -> Result<Report> {

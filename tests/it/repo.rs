@@ -234,7 +234,8 @@ fn the_roster_and_usernames_are_the_same_on_both_backends() {
 }
 
 /// Attack: the roster's enrolment columns must come from each backend's own tables: a learner issued a valid code
-/// is enrolled, one whose code was reissued is not twice, and unsigned bundles are counted per learner.
+/// is enrolled, one whose code was reissued is not twice, and unsigned bundles are counted per learner; a code's
+/// key found by its id names the same learner and key bytes on both, and an unknown id names nobody.
 #[test]
 fn the_roster_carries_enrolment_on_both_backends() {
     let both = Both::new();
@@ -261,12 +262,23 @@ fn the_roster_carries_enrolment_on_both_backends() {
              INSERT INTO unverified_imports VALUES (2, 5, 6, 2); COMMIT;",
         )
         .unwrap();
+    let new_id = detente::enrol::Key::from_bytes(&[7; 32]).unwrap().id();
+    owner
+        .execute("UPDATE enrolment_keys SET key_id = $1, key = $2 WHERE key_id = 'new'", &[&new_id, &vec![7u8; 32]])
+        .unwrap();
+    let mut keys = Vec::new();
     for (name, repo) in both.each() {
         let roster = repo.roster().unwrap();
         assert_eq!(roster.enrolled, BTreeSet::from([1]), "{name}");
+        let issued = repo.issued_key(&new_id).unwrap().unwrap();
+        assert_eq!((issued.learner.as_str(), issued.generation), ("ann", 1.max(issued.generation)), "{name}");
+        assert!(issued.key.is_some() && issued.reissued_at.is_none(), "{name}");
+        assert!(repo.issued_key("no-such-id").unwrap().is_none(), "{name}");
+        keys.push((issued.key_id, issued.learner_id, issued.key));
         assert_eq!(roster.unverified.get(&2), Some(&2), "{name}");
         assert_eq!(roster.unverified.get(&1), None, "{name}");
     }
+    assert_eq!(keys[0], keys[1], "the key read back differs between the backends");
 }
 
 /// Attack: a push repeated (a lost answer, a retry) must store nothing twice; a different event under a stored key

@@ -1,10 +1,10 @@
 //! Learners in PostgreSQL (course-scoped: the server's own lookups and its teachers'): the caller by roster
-//! username, the roster with its enrolment (valid keys, unsigned bundles taken), and adding a learner by the one
-//! rule for names that SQLite's `add_learner` applies.
+//! username, the roster with its enrolment (valid keys, unsigned bundles taken), an issued key by its id, and adding
+//! a learner by the one rule for names that SQLite's `add_learner` applies.
 
 use super::super::learners::LEARNER_COLUMNS;
 use crate::error::{Error, Result};
-use crate::store::{Learner, Roster};
+use crate::store::{IssuedKey, Learner, Roster};
 use postgres::{Row, Transaction};
 
 /// A learner from the columns of [`LEARNER_COLUMNS`].
@@ -111,4 +111,26 @@ pub(super) fn add_learner(
     .as_ref()
     .map(learner_row)
     .transpose()
+}
+
+/// The key issued under `key_id`, valid or reissued, with its learner's name.
+pub(super) fn issued_key(tx: &mut Transaction<'_>, key_id: &str) -> Result<Option<IssuedKey>> {
+    let Some(r) = tx.query_opt(
+        "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
+         FROM enrolment_keys k JOIN learners l ON l.id = k.learner_id WHERE k.key_id = $1",
+        &[&key_id],
+    )?
+    else {
+        return Ok(None);
+    };
+    let key: Option<Vec<u8>> = r.try_get(3)?;
+    Ok(Some(IssuedKey {
+        key_id: r.try_get(0)?,
+        learner_id: r.try_get(1)?,
+        learner: r.try_get(2)?,
+        key: key.as_deref().and_then(crate::enrol::Key::from_bytes),
+        generation: r.try_get(4)?,
+        issued_at: r.try_get(5)?,
+        reissued_at: r.try_get(6)?,
+    }))
 }

@@ -10,7 +10,7 @@
 //! a blocking thread, so an async driver would only add a second runtime's worth of moving parts.
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
-//! (learners, the roster, enrolment keys), `sync` (the sync log).
+//! (learners, the roster, issued enrolment keys), `sync` (the sync log).
 
 mod learners;
 mod migrate;
@@ -18,7 +18,7 @@ mod sync;
 
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
-use super::{ClassStore, Learner, Roster};
+use super::{ClassStore, IssuedKey, Learner, Roster};
 use crate::error::{Error, Result};
 use crate::sync::{Cursor, Digest, Event, Page, Report};
 use postgres::{NoTls, Transaction};
@@ -140,6 +140,10 @@ impl ClassStore for Pg {
         now_s: i64,
     ) -> Result<Option<Learner>> {
         self.course(|tx| learners::add_learner(tx, name, username, now_s))
+    }
+
+    fn issued_key(&self, key_id: &str) -> Result<Option<IssuedKey>> {
+        self.course(|tx| learners::issued_key(tx, key_id))
     }
 
     fn append_events(&self, learner: i64, events: &[Event], now_s: i64) -> Result<Report> {
