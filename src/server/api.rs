@@ -155,12 +155,20 @@ pub struct Listed {
 /// Every learner of the database, by name, with their enrolment: `device` is the learner this device was enrolled
 /// as (none on a server).
 pub fn roster(conn: &Connection, device: Option<i64>) -> Result<Vec<Listed>> {
-    let keys = store::valid_keys(conn)?;
-    let unverified = store::unverified_imports(conn)?;
-    Ok(store::learners(conn)?
+    Ok(listed(store::roster(conn)?, device))
+}
+
+/// The rows of a roster read from either backend (`store::ClassStore::roster`), as `learner list` shows them.
+pub fn listed(roster: store::Roster, device: Option<i64>) -> Vec<Listed> {
+    let store::Roster {
+        learners,
+        enrolled,
+        unverified,
+    } = roster;
+    learners
         .into_iter()
         .map(|learner| {
-            let enrolled = if keys.contains_key(&learner.id) {
+            let enrolled = if enrolled.contains(&learner.id) {
                 "yes"
             } else if device == Some(learner.id) {
                 "this device"
@@ -173,7 +181,7 @@ pub fn roster(conn: &Connection, device: Option<i64>) -> Result<Vec<Listed>> {
                 learner,
             }
         })
-        .collect())
+        .collect()
 }
 
 // Teachers' commands on the class server: what each request carries and what comes back. The work itself is

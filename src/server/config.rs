@@ -26,6 +26,8 @@ pub struct Config {
     pub limits: Limits,
     /// Laptops over TLS: served only when the table is there.
     pub tls: Option<Tls>,
+    /// PostgreSQL instead of the SQLite file (see "PostgreSQL" in docs/server.md).
+    pub postgres: Option<Postgres>,
 }
 
 /// The TLS listener: its address and its certificate (the chain, PEM) and private key (PEM) files, re-read when
@@ -37,6 +39,23 @@ pub struct Tls {
     pub listen: std::net::SocketAddr,
     pub certificate: PathBuf,
     pub key: PathBuf,
+}
+
+/// The PostgreSQL database the server keeps its data in, when it is not the SQLite file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Postgres {
+    /// The app role's connection string: what the server connects as.
+    pub url: String,
+    /// The tables' owner's connection string: when given, the server migrates the database as it at start.
+    pub owner_url: Option<String>,
+    /// Connections the server keeps open.
+    #[serde(default = "default_pool")]
+    pub pool_size: u32,
+}
+
+fn default_pool() -> u32 {
+    8
 }
 
 /// The Unix socket the server listens on.
@@ -194,6 +213,11 @@ fn parse(text: &str) -> std::result::Result<Config, (usize, String)> {
             ),
         ));
     }
+    if let Some(pg) = &config.postgres
+        && pg.pool_size == 0
+    {
+        return Err((at("pool_size"), "pool_size must be at least 1".to_string()));
+    }
     let limits = &config.limits;
     for (key, value) in [
         ("max_request_bytes", limits.max_request_bytes),
@@ -263,6 +287,11 @@ mod tests {
         assert_eq!(c.socket.mode, 0o660);
         assert_eq!(c.teachers.groups, ["staff"]);
         assert_eq!(c.limits.request_timeout(), Duration::from_secs(5));
+        assert_eq!(c.postgres, None);
+        let c =
+            parse("[postgres]\nurl = \"postgres://detente_app@/detente?host=/run/postgresql\"\n")
+                .unwrap();
+        assert_eq!(c.postgres.map(|p| p.pool_size), Some(8));
     }
 
     #[test]
@@ -273,6 +302,8 @@ mod tests {
             ("# the file\ndatabase = \"d.db\"\n", "absolute path"),
             ("[limits]\nheader_timeout_secs = 0\n", "at least 1"),
             ("[teachers]\nusers = \"prof\"\n", "invalid type"),
+            ("[postgres]\nurl = \"x\"\npool_size = 0\n", "at least 1"),
+            ("# pg\n[postgres]\npool_size = 2\n", "missing field `url`"),
         ] {
             let (at, message) = parse(text).unwrap_err();
             assert!(message.contains(says), "{text}: {message}");

@@ -8,7 +8,7 @@
 use super::api::{self, DeviceRef, Hello, Role};
 use super::config::Teachers;
 use crate::error::Result;
-use crate::store::{self, Store};
+use crate::store::{self, ClassStore, Store};
 use nix::unistd::{Gid, Group, Uid, User};
 use std::ffi::CString;
 
@@ -147,7 +147,7 @@ pub fn identify_device(bearer: Option<&str>, store: &mut Store, now: i64) -> Res
 
 /// Identifies the process at the other end of a connection by the uid the kernel reported for it. Reads the
 /// system's user database and the store: run it where blocking is allowed.
-pub fn identify(uid: u32, teachers: &TeacherList, store: &Store) -> Result<Caller> {
+pub fn identify(uid: u32, teachers: &TeacherList, repo: &dyn ClassStore) -> Result<Caller> {
     let user = match User::from_uid(Uid::from_raw(uid)) {
         Ok(Some(user)) => user,
         Ok(None) => {
@@ -161,7 +161,7 @@ pub fn identify(uid: u32, teachers: &TeacherList, store: &Store) -> Result<Calle
             )));
         }
     };
-    let learner = store::learner_by_username(&store.conn, &user.name)?;
+    let learner = repo.learner_by_username(&user.name)?;
     let teacher_by = teachers.teacher_by(&user);
     let role = match (&teacher_by, &learner) {
         (Some(_), _) => Role::Teacher,

@@ -11,7 +11,7 @@ use super::identity::TeacherList;
 use super::routes::{self, App, PeerUid, TlsPeer};
 use super::tls::Certified;
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{self, ClassStore, Store};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::Path;
@@ -28,7 +28,7 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     // Whatever the server creates (its folder, the database, its journal, the socket before its mode is set) is
     // its user's alone.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
-    let store = open_private(&config)?;
+    let (store, repo) = open_storage(&config)?;
     let certified = match &config.tls {
         Some(tls) => Some(Certified::load(tls, log.clone())?),
         None => None,
@@ -38,12 +38,43 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         .build()
         .map_err(|e| Error::io("cannot start the server", e))?;
     let app = App {
-        store: Arc::new(Mutex::new(store)),
+        store,
+        repo,
         teachers: Arc::new(teachers),
         limits: config.limits.clone(),
         log,
     };
-    runtime.block_on(run(&config, app, certified))
+    let served = runtime.block_on(run(&config, app.clone(), certified));
+    // The last handle on the storage is dropped here, outside the runtime: the PostgreSQL driver's synchronous
+    // connections each own a small runtime, and dropping one inside an async context aborts the process.
+    drop(runtime);
+    drop(app);
+    served
+}
+
+type SharedStore = Arc<Mutex<Store>>;
+
+/// The server's storage: the SQLite file, which is also the repository's backend; or, with `[postgres]`, the
+/// PostgreSQL pool (migrated first as the owner when `owner_url` is given) beside an empty in-memory SQLite store
+/// that the routes not yet on the repository interface refuse to use (`App::with_store`).
+fn open_storage(config: &Config) -> Result<(SharedStore, Arc<dyn ClassStore>)> {
+    let Some(pg) = &config.postgres else {
+        let store = Arc::new(Mutex::new(open_private(config)?));
+        return Ok((store.clone(), store));
+    };
+    if let Some(owner) = &pg.owner_url {
+        let app_role = store::pg::config(&pg.url)?
+            .get_user()
+            .map(String::from)
+            .ok_or_else(|| {
+                Error::InvalidData("postgres.url must name the app role (user)".to_string())
+            })?;
+        let mut client = store::pg::config(owner)?.connect(postgres::NoTls)?;
+        store::pg::migrate(&mut client, &app_role)?;
+    }
+    let repo = Arc::new(store::pg::Pg::connect(&pg.url, pg.pool_size)?);
+    let unused = Arc::new(Mutex::new(Store::open(Path::new(":memory:"))?));
+    Ok((unused, repo))
 }
 
 /// Opens the database, making the state folder 0700 and the database and its companion files 0600 (a database
@@ -150,7 +181,10 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
     (app.log)(&format!(
         "detente {} serving {} on {} (mode {:o}){}, pid {}",
         env!("CARGO_PKG_VERSION"),
-        config.database().display(),
+        match &config.postgres {
+            Some(pg) => format!("PostgreSQL ({} connections)", pg.pool_size),
+            None => config.database().display().to_string(),
+        },
         path.display(),
         config.socket.mode,
         match tcp.as_ref().and_then(|t| t.local_addr().ok()) {

@@ -8,6 +8,9 @@
 //! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `sync` (the
 //! sync log: device ids, events, pulls, pushes, digests), `units`
 //! (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
+//!
+//! The class server reaches its storage through one interface, [`ClassStore`] (`repo`), with two backends: the
+//! SQLite [`Store`] and, with the `server` feature, PostgreSQL (`pg`).
 
 pub mod admin;
 mod bundle;
@@ -23,6 +26,9 @@ mod import;
 mod learners;
 mod open;
 mod people;
+#[cfg(feature = "server")]
+pub mod pg;
+mod repo;
 mod reviews;
 mod sessions;
 mod states;
@@ -72,6 +78,7 @@ pub use people::{
     DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
     learner_by_identity, learner_by_username, set_identity,
 };
+pub use repo::{ClassStore, Roster, roster};
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};

@@ -26,6 +26,8 @@ mod mastery;
 mod natural_answers;
 mod order;
 mod reliability;
+#[cfg(feature = "server")]
+mod repo;
 mod screens;
 mod server;
 #[cfg(feature = "server")]

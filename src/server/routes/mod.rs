@@ -9,7 +9,7 @@ use super::api::{self, Hello, Problem, Role};
 use super::config::Limits;
 use super::identity::{self, Caller, TeacherList};
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::{ClassStore, Store};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -34,26 +34,54 @@ pub struct TlsPeer(pub std::net::SocketAddr);
 /// What every request's handling shares.
 #[derive(Clone)]
 pub struct App {
+    /// The SQLite store, for the routes not yet on the repository interface (on a PostgreSQL server, an empty one
+    /// that [`App::with_store`] refuses to use).
     pub store: Arc<Mutex<Store>>,
+    /// The repository every route on it goes through (`/v1/hello`'s identity, `/v1/learners`): the same `store`
+    /// on SQLite, or PostgreSQL.
+    pub repo: Arc<dyn ClassStore>,
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
     pub log: Log,
 }
 
 impl App {
-    /// Runs `f` on the store on a thread where blocking is allowed, one request at a time. A failure is logged
-    /// and answered 500 without its details.
+    /// Runs `f` on the repository on a thread where blocking is allowed. A failure is logged and answered 500
+    /// without its details.
+    async fn with_repo<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn ClassStore) -> Result<T> + Send + 'static,
+    ) -> std::result::Result<T, Response> {
+        let repo = self.repo.clone();
+        self.blocking(move || f(repo.as_ref())).await
+    }
+
+    /// Runs `f` on the SQLite store on a thread where blocking is allowed, one request at a time. A failure is
+    /// logged and answered 500 without its details. On a PostgreSQL server, refused (501): the route's operations
+    /// are not on the repository interface yet.
     async fn with_store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
     ) -> std::result::Result<T, Response> {
+        if !std::ptr::addr_eq(Arc::as_ptr(&self.repo), Arc::as_ptr(&self.store)) {
+            return Err(problem(
+                StatusCode::NOT_IMPLEMENTED,
+                "this request is not served by a class server on PostgreSQL yet",
+            ));
+        }
         let store = self.store.clone();
-        let done = tokio::task::spawn_blocking(move || {
+        self.blocking(move || {
             let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut store)
         })
-        .await;
-        let failure = match done {
+        .await
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> std::result::Result<T, Response> {
+        let failure = match tokio::task::spawn_blocking(f).await {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) => e.to_string(),
             Err(e) => e.to_string(),
@@ -203,7 +231,7 @@ async fn admit(
     let caller = match (uid, tls) {
         (Some(uid), _) => {
             let teachers = app.teachers.clone();
-            app.with_store(move |store| identity::identify(uid, &teachers, store))
+            app.with_repo(move |repo| identity::identify(uid, &teachers, repo))
                 .await?
         }
         (None, true) => {
@@ -254,7 +282,10 @@ async fn learners(State(app): State<App>, Extension(me): Extension<Hello>) -> Re
             ),
         );
     }
-    match app.with_store(|store| api::roster(&store.conn, None)).await {
+    match app
+        .with_repo(|repo| Ok(api::listed(repo.roster()?, None)))
+        .await
+    {
         Ok(rows) => Json(rows).into_response(),
         Err(refusal) => refusal,
     }

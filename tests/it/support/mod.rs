@@ -2,6 +2,8 @@
 //! session scripted ([`Scripted`]), on a clock the test moves ([`TestClock`]); the sample deck in a database
 //! ([`sample_store`]); and pseudo-terminal helpers ([`pty`]).
 
+#[cfg(feature = "server")]
+pub mod pg;
 pub mod pty;
 
 use assert_cmd::Command;

@@ -1,0 +1,765 @@
+//! The class server's repository interface (`store::ClassStore`) against both backends: every test of the
+//! interface is written once over `&dyn ClassStore` and run on a SQLite file and on a PostgreSQL database of the
+//! test binary's throwaway cluster (`support::pg`), both holding the sample deck's cards. Then the second wall,
+//! PostgreSQL only: an app-role connection scoped to one learner sees and writes that learner's rows alone, and the
+//! app role cannot change the tables.
+
+use crate::support::pg::{self, APP, Db, OWNER};
+use crate::support::with_sample;
+use detente::bundle::BundleReview;
+use detente::store::{ClassStore, Store, pg::Pg};
+use detente::sync::{Body, Cursor, Event, Key, Log};
+use detente::time::{Day, UnixMs};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+/// A push's time (Unix seconds): every review below is before it.
+const NOW_S: i64 = 1_800_000_000;
+
+/// One SQLite store and one PostgreSQL database, each with the sample deck's cards.
+struct Both {
+    _dir: tempfile::TempDir,
+    sqlite: Arc<Mutex<Store>>,
+    db: Db,
+    pg: Arc<Pg>,
+}
+
+impl Both {
+    fn new() -> Both {
+        let dir = tempfile::tempdir().unwrap();
+        let store = with_sample(&dir.path().join("d.db"));
+        let db = pg::cluster().database();
+        copy_cards(&store, &db);
+        let pg = Arc::new(db.store());
+        Both {
+            _dir: dir,
+            sqlite: Arc::new(Mutex::new(store)),
+            db,
+            pg,
+        }
+    }
+
+    /// Both backends, by name.
+    fn each(&self) -> [(&'static str, Arc<dyn ClassStore>); 2] {
+        [
+            ("SQLite", self.sqlite.clone() as Arc<dyn ClassStore>),
+            ("PostgreSQL", self.pg.clone() as Arc<dyn ClassStore>),
+        ]
+    }
+}
+
+/// Copies the decks and cards of a SQLite store into the PostgreSQL database, as its owner (the course's decks are
+/// the teacher's data; publishing them is not on the interface yet).
+fn copy_cards(store: &Store, db: &Db) {
+    let mut owner = db.client(OWNER);
+    let mut decks = store
+        .conn
+        .prepare("SELECT id, title, content_hash, imported_at FROM decks")
+        .unwrap();
+    let decks = decks
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .unwrap();
+    for d in decks {
+        let (id, title, hash, at) = d.unwrap();
+        owner
+            .execute(
+                "INSERT INTO decks (id, title, content_hash, imported_at) VALUES ($1, $2, $3, $4)",
+                &[&id, &title, &hash, &at],
+            )
+            .unwrap();
+    }
+    let mut cards = store
+        .conn
+        .prepare(
+            "SELECT deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash FROM cards",
+        )
+        .unwrap();
+    let cards = cards
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })
+        .unwrap();
+    for c in cards {
+        let c = c.unwrap();
+        owner
+            .execute(
+                "INSERT INTO cards (deck_id, card_key, sibling, kind, position, body, content_hash, answer_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&c.0, &c.1, &c.2, &c.3, &c.4, &c.5, &c.6, &c.7],
+            )
+            .unwrap();
+    }
+}
+
+/// A review event from device `d` (one letter, repeated to 32 hex digits) of the sample deck's card `card`.
+fn review(d: &str, seq: i64, card: &str, at_ms: i64, rating: i64) -> Event {
+    Event {
+        key: Key {
+            device: d.repeat(32),
+            seq,
+        },
+        body: Body::Review(Box::new(BundleReview {
+            deck: "sample".into(),
+            card: card.into(),
+            sibling: 0,
+            reviewed_at: UnixMs(1_700_000_000_000 + at_ms),
+            day: Day(739_000),
+            mode: "study".into(),
+            response: "\"x\"".into(),
+            correct: rating > 1,
+            rule: if rating > 1 { "exact" } else { "wrong" }.into(),
+            rating,
+            duration_ms: 1500,
+            phase_before: 0,
+            step_before: None,
+            stability_before: None,
+            difficulty_before: None,
+            due_before: None,
+            last_review_before: None,
+            last_day_before: None,
+            interval_before: None,
+            reps_before: None,
+            lapses_before: None,
+            leech_before: None,
+            phase_after: 1,
+            step_after: 0,
+            stability_after: 2.3065,
+            difficulty_after: 5.1,
+            due_after: 1_700_000_600 + at_ms / 1000,
+            interval_days: 0,
+            elapsed_days: 0,
+            exam_day: Some(Day(739_010)),
+            exam_shortened_from: None,
+        })),
+    }
+}
+
+fn retraction(d: &str, seq: i64, of: &Event) -> Event {
+    Event {
+        key: Key {
+            device: d.repeat(32),
+            seq,
+        },
+        body: Body::Retraction(of.key.clone()),
+    }
+}
+
+/// Every event of a learner's log, pulled in pages of `limit`.
+fn pull_all(repo: &dyn ClassStore, learner: i64, limit: usize) -> Vec<Event> {
+    let (mut cursor, mut out) = (Cursor(0), Vec::new());
+    loop {
+        let page = repo.events_since(learner, cursor, limit).unwrap();
+        assert!(page.events.len() <= limit);
+        out.extend(page.events);
+        cursor = page.next;
+        if !page.more {
+            return out;
+        }
+    }
+}
+
+/// Attack: the server finds the connecting user by their roster username, exactly: another case or a prefix of a
+/// username must not name a learner on either backend; a taken name (in another case) or username is refused, not
+/// doubled; and both backends list the same roster in the same order (PostgreSQL sorting by its own collation
+/// would put `ann` before `Bob`).
+#[test]
+fn the_roster_and_usernames_are_the_same_on_both_backends() {
+    let both = Both::new();
+    let mut rosters = Vec::new();
+    for (name, repo) in both.each() {
+        let ann = repo
+            .add_learner("ann", Some("asmith"), 100)
+            .unwrap()
+            .unwrap();
+        assert_eq!(ann.username.as_deref(), Some("asmith"), "{name}");
+        repo.add_learner("Bob", Some("Bob"), 100).unwrap().unwrap();
+        repo.add_learner("Zoe\u{308}", None, 100).unwrap().unwrap();
+        assert_eq!(
+            repo.learner_by_username("asmith").unwrap().unwrap().name,
+            "ann",
+            "{name}"
+        );
+        assert_eq!(
+            repo.learner_by_username("Bob").unwrap().unwrap().name,
+            "Bob",
+            "{name}"
+        );
+        for wrong in ["ASMITH", "asmit", "asmith ", "bob", ""] {
+            assert!(
+                repo.learner_by_username(wrong).unwrap().is_none(),
+                "{name}: {wrong:?}"
+            );
+        }
+        let before = repo.roster().unwrap();
+        assert!(
+            repo.add_learner("ANN", None, 200).unwrap().is_none(),
+            "{name}"
+        );
+        assert!(
+            repo.add_learner("Zo\u{eb}", None, 200).unwrap().is_none(),
+            "{name}: NFC"
+        );
+        assert!(
+            repo.add_learner("carl", Some("asmith"), 200)
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        assert_eq!(
+            repo.roster().unwrap(),
+            before,
+            "{name}: a refused add changed the roster"
+        );
+        let names: Vec<_> = before.learners.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["Bob", "Zo\u{eb}", "ann"], "{name}");
+        rosters.push(before);
+    }
+    assert_eq!(rosters[0], rosters[1]);
+}
+
+/// Attack: the roster's enrolment columns must come from each backend's own tables: a learner issued a valid code
+/// is enrolled, one whose code was reissued is not twice, and unsigned bundles are counted per learner; a code's
+/// key found by its id names the same learner and key bytes on both, and an unknown id names nobody.
+#[test]
+fn the_roster_carries_enrolment_on_both_backends() {
+    let both = Both::new();
+    for (_, repo) in both.each() {
+        repo.add_learner("ann", None, 1).unwrap().unwrap();
+        repo.add_learner("bob", None, 1).unwrap().unwrap();
+    }
+    {
+        let mut store = both.sqlite.lock().unwrap();
+        let tx = store.write().unwrap();
+        let key = detente::enrol::Key::from_bytes(&[7; 32]).unwrap();
+        detente::store::issue_key(&tx, 1, &key, 5).unwrap();
+        detente::store::mark_unverified(&tx, 2, 5).unwrap();
+        detente::store::mark_unverified(&tx, 2, 6).unwrap();
+        tx.commit().unwrap();
+    }
+    let new_id = detente::enrol::Key::from_bytes(&[7; 32]).unwrap().id();
+    let mut owner = both.db.client(OWNER);
+    let mut tx = owner.transaction().unwrap();
+    tx.batch_execute(
+        "SELECT set_config('detente.scope', 'course', true);
+         INSERT INTO enrolment_keys (key_id, learner_id, key, generation, issued_at, reissued_at)
+             VALUES ('old', 1, NULL, 1, 1, 5);
+         INSERT INTO unverified_imports VALUES (2, 5, 6, 2);",
+    )
+    .unwrap();
+    tx.execute(
+        "INSERT INTO enrolment_keys (key_id, learner_id, key, generation, issued_at) VALUES ($1, 1, $2, 2, 5)",
+        &[&new_id, &vec![7u8; 32]],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let mut keys = Vec::new();
+    for (name, repo) in both.each() {
+        let roster = repo.roster().unwrap();
+        assert_eq!(roster.enrolled, BTreeSet::from([1]), "{name}");
+        let issued = repo.issued_key(&new_id).unwrap().unwrap();
+        assert_eq!(
+            (issued.learner.as_str(), issued.generation),
+            ("ann", 1.max(issued.generation)),
+            "{name}"
+        );
+        assert!(
+            issued.key.is_some() && issued.reissued_at.is_none(),
+            "{name}"
+        );
+        assert!(repo.issued_key("no-such-id").unwrap().is_none(), "{name}");
+        keys.push((issued.key_id, issued.learner_id, issued.key));
+        assert_eq!(roster.unverified.get(&2), Some(&2), "{name}");
+        assert_eq!(roster.unverified.get(&1), None, "{name}");
+    }
+    assert_eq!(
+        keys[0], keys[1],
+        "the key read back differs between the backends"
+    );
+}
+
+/// Attack: a push repeated (a lost answer, a retry) must store nothing twice; a different event under a stored key
+/// (a forged or corrupted push) must be refused as a conflict with the stored event and the digest unchanged; an
+/// event for a card the server lacks or with a malformed key is refused, not stored; a retraction takes its review
+/// back. The same on both backends.
+#[test]
+fn a_push_is_idempotent_and_a_conflict_overwrites_nothing() {
+    let both = Both::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let a1 = review("a", 1, "realpolitik", 0, 3);
+        let a2 = review("a", 2, "nrc-refresh", 1000, 1);
+        let undo = retraction("a", 3, &a1);
+        let report = repo
+            .append_events(ann.id, &[a1.clone(), a2.clone(), undo.clone()], NOW_S)
+            .unwrap();
+        assert_eq!(
+            (report.added, report.duplicates),
+            (3, 0),
+            "{name}: {report:?}"
+        );
+        let digest = repo.digest(ann.id).unwrap();
+        let again = repo
+            .append_events(ann.id, &[a1.clone(), a2.clone(), undo.clone()], NOW_S)
+            .unwrap();
+        assert_eq!((again.added, again.duplicates), (0, 3), "{name}: {again:?}");
+        let forged = review("a", 1, "realpolitik", 0, 4);
+        let mut bad_key = review("a", 9, "realpolitik", 0, 3);
+        bad_key.key.device = "A".repeat(32);
+        let no_card = review("a", 4, "no-such-card", 0, 3);
+        let r = repo
+            .append_events(ann.id, &[forged, bad_key, no_card], NOW_S)
+            .unwrap();
+        assert_eq!(r.conflicts, vec![a1.key.clone()], "{name}");
+        assert_eq!(r.refused.len(), 2, "{name}: {r:?}");
+        assert_eq!(r.added, 0, "{name}");
+        assert_eq!(
+            repo.digest(ann.id).unwrap(),
+            digest,
+            "{name}: a refused push changed the log"
+        );
+        let stored = pull_all(repo.as_ref(), ann.id, 2);
+        assert_eq!(stored, vec![a1.clone(), a2.clone(), undo.clone()], "{name}");
+        let mut log = Log::default();
+        log.merge(&stored);
+        let live: Vec<_> = log
+            .live_reviews()
+            .into_iter()
+            .map(|(k, _)| k.clone())
+            .collect();
+        assert_eq!(live, vec![a2.key.clone()], "{name}");
+    }
+}
+
+/// Attack: the digest of the same events must be the same on both backends and equal to the in-memory log's (a
+/// float or a flag that a backend stores differently would change the fingerprint and make every client re-pull
+/// forever); each backend's log is one learner's: another learner's digest stays empty.
+#[test]
+fn the_same_events_give_the_same_digest_and_pages_on_both_backends() {
+    let both = Both::new();
+    let events: Vec<Event> = (1..=12)
+        .map(|i| {
+            review(
+                if i % 2 == 0 { "b" } else { "c" },
+                (i + 1) / 2,
+                "georgia-war-year",
+                i * 7,
+                1 + i % 4,
+            )
+        })
+        .chain([retraction(
+            "d",
+            1,
+            &review("c", 1, "georgia-war-year", 7, 2),
+        )])
+        .collect();
+    let mut log = Log::default();
+    log.merge(&events);
+    let mut seen = Vec::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", None, 1).unwrap().unwrap();
+        let bob = repo.add_learner("bob", None, 1).unwrap().unwrap();
+        let (first, rest) = events.split_at(5);
+        repo.append_events(ann.id, rest, NOW_S).unwrap();
+        repo.append_events(ann.id, first, NOW_S).unwrap();
+        assert_eq!(repo.digest(ann.id).unwrap(), log.digest(), "{name}");
+        assert_eq!(
+            repo.digest(bob.id).unwrap(),
+            Log::default().digest(),
+            "{name}"
+        );
+        assert!(pull_all(repo.as_ref(), bob.id, 5).is_empty(), "{name}");
+        seen.push(pull_all(repo.as_ref(), ann.id, 5));
+    }
+    assert_eq!(seen[0], seen[1], "the pages differ between the backends");
+}
+
+/// Attack: a pull by cursor must never skip an event committed while it pulls. Two writers push one event at a
+/// time for the same learner from two threads (on PostgreSQL, two connections), while a reader pulls from its
+/// cursor in small pages; at the end the reader holds every event exactly once. A cursor numbered by a sequence
+/// or an identity column, or handed out without the learner's lock, lets the reader pass a number that commits
+/// later (or fails the push on a duplicate number).
+#[test]
+fn pulls_by_cursor_never_skip_events_pushed_concurrently() {
+    let both = Both::new();
+    const EACH: i64 = 40;
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", None, 1).unwrap().unwrap();
+        let writers: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|d| {
+                let repo = repo.clone();
+                std::thread::spawn(move || {
+                    for seq in 1..=EACH {
+                        let e = review(d, seq, "realpolitik", seq, 3);
+                        let r = repo.append_events(ann.id, &[e], NOW_S).unwrap();
+                        assert_eq!(r.added, 1, "{r:?}");
+                    }
+                })
+            })
+            .collect();
+        let (mut cursor, mut got) = (Cursor(0), Vec::new());
+        loop {
+            let finished = writers.iter().all(|w| w.is_finished());
+            let page = repo.events_since(ann.id, cursor, 7).unwrap();
+            assert!(page.next >= cursor, "{name}: the cursor went back");
+            cursor = page.next;
+            let empty = page.events.is_empty();
+            got.extend(page.events.into_iter().map(|e| e.key));
+            if finished && empty {
+                break;
+            }
+        }
+        for w in writers {
+            w.join().unwrap();
+        }
+        let unique: BTreeSet<_> = got.iter().cloned().collect();
+        assert_eq!(unique.len(), got.len(), "{name}: an event came twice");
+        assert_eq!(
+            got.len() as i64,
+            2 * EACH,
+            "{name}: the reader missed events"
+        );
+        for d in ["a", "b"] {
+            let seqs: Vec<_> = got
+                .iter()
+                .filter(|k| k.device == d.repeat(32))
+                .map(|k| k.seq)
+                .collect();
+            assert_eq!(
+                seqs,
+                (1..=EACH).collect::<Vec<_>>(),
+                "{name}: device {d} out of order"
+            );
+        }
+    }
+}
+
+/// The public tables that hold a learner's rows (a `learner_id` column), and `learners` itself, with the column
+/// that names the learner.
+fn learner_tables(client: &mut postgres::Client) -> Vec<(String, &'static str)> {
+    client
+        .query(
+            "SELECT c.relname::text, c.relname = 'learners' FROM pg_class c
+             JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND (c.relname = 'learners' OR EXISTS
+                 (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'learner_id'
+                  AND NOT a.attisdropped))
+             ORDER BY 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), if r.get(1) { "id" } else { "learner_id" }))
+        .collect()
+}
+
+/// Attack: a learner table added without row-level security (or with it enabled but not forced, so that its
+/// owner bypasses it), or keyed without the learner first (so partitioning by learner would need a new key),
+/// fails here, whoever adds it.
+#[test]
+fn every_learner_table_is_keyed_by_learner_and_forced_under_row_level_security() {
+    let db = pg::cluster().database();
+    let mut owner = db.client(OWNER);
+    let tables = learner_tables(&mut owner);
+    assert!(tables.len() >= 11, "{tables:?}");
+    for (table, column) in &tables {
+        let row = owner
+            .query_one(
+                "SELECT c.relrowsecurity, c.relforcerowsecurity,
+                        EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a
+                                ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                                WHERE i.indrelid = c.oid AND i.indisunique AND a.attname = $2),
+                        EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid),
+                        pg_get_userbyid(c.relowner)::text
+                 FROM pg_class c WHERE c.oid = $1::text::regclass",
+                &[table, column],
+            )
+            .unwrap();
+        let (rls, forced, keyed, policy): (bool, bool, bool, bool) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        assert!(
+            rls && forced && policy,
+            "{table}: row-level security not enabled, forced and with a policy"
+        );
+        assert!(keyed, "{table}: no unique key starting with {column}");
+        assert_eq!(row.get::<_, String>(4), OWNER, "{table}");
+    }
+}
+
+/// Fills one row (at least) of every learner table for `learner`, as the owner in the course's scope.
+fn fill(owner: &mut postgres::Client, learner: i64, device_enrolled: bool) {
+    let card = "(SELECT min(id) FROM cards)";
+    let mut sql = format!(
+        "BEGIN; SELECT set_config('detente.scope', 'course', true);
+         INSERT INTO exams (id, title, definition, content_hash, questions, grading, loaded_at)
+             VALUES ('e', 'E', '{{}}', 'h', 1, 'highest', 0) ON CONFLICT DO NOTHING;
+         INSERT INTO card_states VALUES ({learner}, {card}, 1, 0, 1.0, 5.0, 0, 0, 0, 0, 1, 0, 0);
+         INSERT INTO sessions (learner_id, mode, started_at, seed) VALUES ({learner}, 'study', 0, 1);
+         INSERT INTO flags (learner_id, card_id, flagged_at) VALUES ({learner}, {card}, 0);
+         WITH a AS (INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at)
+                    VALUES ('e', {learner}, 1, 1, '[]', 0) RETURNING id)
+         INSERT INTO attempt_answers (learner_id, attempt_id, position, card_id, response, credit, correct,
+                                      answered_at, duration_ms)
+             SELECT {learner}, id, 0, {card}, '\"x\"', 1, true, 0, 1 FROM a;
+         INSERT INTO enrolment_keys (key_id, learner_id, key, generation, issued_at)
+             VALUES ('k{learner}', {learner}, NULL, 1, 0);
+         INSERT INTO unverified_imports VALUES ({learner}, 0, 0, 1);
+         INSERT INTO devices (learner_id, name, token_hash, created_at)
+             VALUES ({learner}, 'laptop', decode(lpad(to_hex({learner}), 64, '0'), 'hex'), 0);
+         INSERT INTO sync_acked VALUES ({learner}, 's', repeat('a', 32), 1);
+         INSERT INTO sync_pulled VALUES ({learner}, 's', 1);"
+    );
+    if device_enrolled {
+        sql += &format!(
+            "INSERT INTO device_enrolment (learner_id, id, key_id, key, enrolled_at)
+             VALUES ({learner}, 1, 'k', '\\x00', 0);"
+        );
+    }
+    sql += "COMMIT;";
+    owner.batch_execute(&sql).unwrap();
+}
+
+/// Attack: a server query that forgets its `WHERE learner_id` (or a bug that passes the wrong id) must still see
+/// one learner's rows: an app-role connection scoped to A counting every learner table with no WHERE sees exactly
+/// A's rows (while B has rows in each); it cannot insert a row for B ("violates row-level security"), nor change
+/// or delete B's rows; and a transaction that set no scope sees nothing at all.
+#[test]
+fn an_app_connection_scoped_to_a_learner_sees_and_writes_only_that_learner() {
+    let both = Both::new();
+    let repo = both.pg.as_ref();
+    let a = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap().id;
+    let b = repo.add_learner("bob", Some("bob"), 1).unwrap().unwrap().id;
+    for (learner, d) in [(a, "a"), (b, "b")] {
+        let e = [
+            review(d, 1, "realpolitik", 0, 3),
+            review(d, 2, "nrc-refresh", 5, 2),
+        ];
+        assert_eq!(repo.append_events(learner, &e, NOW_S).unwrap().added, 2);
+    }
+    let mut owner = both.db.client(OWNER);
+    fill(&mut owner, a, false);
+    fill(&mut owner, b, true);
+    let tables = learner_tables(&mut owner);
+    let mut app = both.db.client(APP);
+    for (table, column) in &tables {
+        let count = |client: &mut postgres::Client, scope: &str, filter: &str| -> i64 {
+            let mut tx = client.transaction().unwrap();
+            tx.batch_execute(scope).unwrap();
+            let n = tx
+                .query_one(&format!("SELECT count(*) FROM {table} {filter}"), &[])
+                .unwrap()
+                .get(0);
+            tx.commit().unwrap();
+            n
+        };
+        let course = "SELECT set_config('detente.scope', 'course', true)";
+        let a_rows = count(&mut owner, course, &format!("WHERE {column} = {a}"));
+        let b_rows = count(&mut owner, course, &format!("WHERE {column} = {b}"));
+        assert!(b_rows > 0, "{table}: the test put no row of B's there");
+        let scoped = format!("SELECT set_config('detente.learner_id', '{a}', true)");
+        assert_eq!(
+            count(&mut app, &scoped, ""),
+            a_rows,
+            "{table}: scoped to A, the app saw other rows"
+        );
+        assert_eq!(
+            count(&mut app, "SELECT 1", ""),
+            0,
+            "{table}: no scope, and rows were seen"
+        );
+        assert_eq!(
+            count(&mut owner, "SELECT 1", ""),
+            0,
+            "{table}: the owner is not held to the policy"
+        );
+        let mut tx = app.transaction().unwrap();
+        tx.batch_execute(&scoped).unwrap();
+        // `learners.id` is an identity column, which cannot be set even to itself.
+        let set = if *column == "id" {
+            "name = name"
+        } else {
+            "learner_id = learner_id"
+        };
+        let changed = tx
+            .execute(
+                &format!("UPDATE {table} SET {set} WHERE {column} = {b}"),
+                &[],
+            )
+            .unwrap();
+        let deleted = tx.execute(&format!("DELETE FROM {table} WHERE {column} = {b}"), &[]);
+        assert_eq!(changed, 0, "{table}: A's scope changed B's rows");
+        assert!(
+            deleted.is_err() || deleted.unwrap() == 0,
+            "{table}: A's scope deleted B's rows"
+        );
+        tx.rollback().unwrap();
+    }
+    let mut tx = app.transaction().unwrap();
+    tx.batch_execute(&format!(
+        "SELECT set_config('detente.learner_id', '{a}', true)"
+    ))
+    .unwrap();
+    let err = tx
+        .execute(
+            "INSERT INTO sync_log (learner_id, device, seq, learner_seq, retracts_device, retracts_seq)
+             VALUES ($1, $2, 9, 9, $2, 1)",
+            &[&b, &"b".repeat(32)],
+        )
+        .unwrap_err();
+    let message = err
+        .as_db_error()
+        .map(|e| e.message().to_string())
+        .unwrap_or_default();
+    assert!(message.contains("row-level security"), "{err}");
+    drop(tx);
+    assert_eq!(repo.digest(a).unwrap().events, 2, "A's log is whole");
+}
+
+/// Attack: the server's role must not be able to take the wall down: as the app role, turning row-level security
+/// off, unforcing it, dropping or altering a learner table, creating a table, or writing the migrations' record
+/// all fail; the owner's migration run again applies nothing; and a server pointed at a database that was never
+/// migrated refuses to start, naming the versions.
+#[test]
+fn the_app_role_cannot_alter_or_drop_the_tables() {
+    let db = pg::cluster().database();
+    let mut app = db.client(APP);
+    for sql in [
+        "ALTER TABLE reviews DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE sync_log NO FORCE ROW LEVEL SECURITY",
+        "DROP POLICY learner_rows ON card_states",
+        "DROP TABLE sync_log",
+        "ALTER TABLE learners ADD COLUMN x int",
+        "CREATE TABLE mine (x int)",
+        "INSERT INTO detente_migrations (version, name) VALUES (99, 'x')",
+        "TRUNCATE reviews",
+    ] {
+        let err = app.batch_execute(sql).unwrap_err();
+        let message = err
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
+        assert!(
+            message.contains("must be owner") || message.contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(
+        detente::store::pg::migrate(&mut db.client(OWNER), APP).unwrap(),
+        0
+    );
+    assert_eq!(
+        detente::store::pg::schema_version(&mut app).unwrap(),
+        detente::store::pg::SCHEMA_VERSION
+    );
+    let mut root = db.client(pg::SUPERUSER);
+    root.batch_execute(&format!("CREATE DATABASE {}_empty OWNER {OWNER}", db.name))
+        .unwrap();
+    let empty = db.url(APP).replace(&db.name, &format!("{}_empty", db.name));
+    let Err(e) = Pg::connect(&empty, 1) else {
+        panic!("a server started on an unmigrated database")
+    };
+    assert!(e.to_string().contains("schema version 0"), "{e}");
+}
+
+/// Attack: a server configured for PostgreSQL must really serve from it, not from the SQLite file in its state
+/// folder: `detente serve` migrates a new database as the owner, connects as the app role, and the caller's
+/// identity (`/v1/hello`, by roster username) and the teacher's `learner list` come from PostgreSQL's rows, added
+/// there after the server started; the state folder holds no database; and SIGTERM stops it cleanly (dropping the
+/// pool's connections inside the async runtime would abort it).
+#[test]
+fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
+    use std::process::{Command, Stdio};
+    let db = pg::cluster().database();
+    let mut root = db.client(pg::SUPERUSER);
+    let fresh = format!("{}_serve", db.name);
+    root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
+        .unwrap();
+    let url = |role: &str| db.url(role).replace(&db.name, &fresh);
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let me = me.trim();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("class.sock");
+    let config = dir.path().join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{me:?}]\n\
+             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
+            dir.path().join("state"),
+            url(APP),
+            url(OWNER)
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("serve.log");
+    let mut server = crate::support::process(&dir.path().join("unused.db"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    for _ in 0..600 {
+        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+            break;
+        }
+        if let Some(status) = server.try_wait().unwrap() {
+            panic!("detente serve exited ({status}): {}", said());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let repo = Pg::connect(&url(APP), 1).expect("the server migrated the database");
+    repo.add_learner("Root On Roster", Some(me), 1)
+        .unwrap()
+        .unwrap();
+    repo.add_learner("zoe", Some("zoe-login"), 1)
+        .unwrap()
+        .unwrap();
+    let client = |args: &[&str]| {
+        let mut cmd = crate::support::process(&dir.path().join("unused.db"));
+        cmd.env_remove("DETENTE_DB")
+            .env_remove("DETENTE_LEARNER")
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_DATA_HOME", dir.path().join("data"));
+        let out = cmd.args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {err}\n{}", said());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    client(&["login", socket.to_str().unwrap()]);
+    let who = client(&["whoami"]);
+    assert!(who.contains("Root On Roster"), "{who}");
+    // Requests at once, so that the pool holds several connections when the server stops.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| client(&["whoami"]));
+        }
+    });
+    let list = client(&["learner", "list", "--json"]);
+    assert!(
+        list.contains("zoe-login") && list.contains("Root On Roster"),
+        "{list}"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status();
+    let _ = server.wait();
+    assert!(said().contains("PostgreSQL"), "{}", said());
+    assert!(!dir.path().join("state").join("detente.db").exists());
+}
