@@ -7,6 +7,12 @@
 //! file, and the floor with the card states re-derived as the push handler does. Then the cost per event and what
 //! it means for 20,000 students x 200 reviews a day.
 //!
+//! Those runs are closed loops: every client pushes again as soon as it is answered, so 500 clients keep 500
+//! requests queued and latency is queueing, not service. The open-loop runs after them measure latency at a given
+//! load: 500 connected clients whose pushes (of `OPEN_BATCH` events, a student's sync) arrive at random (Poisson)
+//! at a fixed total rate: the research's worst hour for 20,000 students (17 pushes/s: 60,000 pushes a day all in one
+//! hour), and 5 and 10 times that.
+//!
 //! Needs root (it creates system users, and each client thread takes its student's uid with a per-thread
 //! `setresuid`). Run with `cargo bench --features server --bench server_load` (about a minute). It never runs in
 //! `cargo test`, and asserts nothing about time.
@@ -30,6 +36,11 @@ const STUDENTS: usize = 50;
 const BATCH: usize = 50;
 const ROUNDS: usize = 3;
 const CLIENTS: [usize; 2] = [50, 500];
+/// The open-loop runs: clients, events per push, pushes per client, and the total arrival rates (pushes/s).
+const OPEN_CLIENTS: usize = 500;
+const OPEN_BATCH: usize = 67;
+const OPEN_PUSHES: usize = 2;
+const OPEN_RATES: [f64; 3] = [17.0, 85.0, 170.0];
 
 /// The simulated students' system users, removed when dropped (even on a panic).
 struct Users(Vec<(String, u32)>);
@@ -301,6 +312,73 @@ fn over_server(
     m
 }
 
+/// Client `i` of an open-loop run: takes its student's uid, then makes `OPEN_PUSHES` pushes, each after a wait
+/// drawn from an exponential distribution with mean `mean` (seeded by `i`), so that `OPEN_CLIENTS` clients together
+/// offer pushes at random at the run's rate. Returns each push's latency.
+fn open_client(
+    socket: &Path,
+    run: usize,
+    i: usize,
+    uid: u32,
+    mean: Duration,
+    cards: &[String],
+) -> Vec<Duration> {
+    use rand_core::{Rng, SeedableRng};
+    // SAFETY: as in `client`: setresuid on this thread alone.
+    let rc = unsafe { nix::libc::syscall(nix::libc::SYS_setresuid, -1i64, i64::from(uid), -1i64) };
+    assert_eq!(rc, 0, "setresuid");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64((run * 100_000 + i) as u64);
+    let server = Server::new(socket);
+    let dev = device(run, i);
+    let mut latencies = Vec::new();
+    for round in 0..OPEN_PUSHES {
+        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        std::thread::sleep(mean.mul_f64(-(1.0 - u).ln()));
+        let batch = events(&dev, (round * OPEN_BATCH) as i64 + 1, OPEN_BATCH, cards);
+        let t = Instant::now();
+        let _: Pushed = server
+            .post(
+                "/v1/sync/push",
+                &Push {
+                    device: dev.clone(),
+                    events: batch,
+                },
+            )
+            .unwrap();
+        latencies.push(t.elapsed());
+    }
+    latencies
+}
+
+/// An open-loop run at `rate` pushes/s in total; returns the latencies and the rate achieved.
+fn open_loop(
+    socket: &Path,
+    run: usize,
+    rate: f64,
+    users: &Users,
+    cards: &[String],
+) -> (Vec<Duration>, f64) {
+    let mean = Duration::from_secs_f64(OPEN_CLIENTS as f64 / rate);
+    let start = Instant::now();
+    let handles: Vec<_> = (0..OPEN_CLIENTS)
+        .map(|i| {
+            let socket = socket.to_path_buf();
+            let uid = users.0[i % STUDENTS].1;
+            let cards = cards.to_vec();
+            std::thread::Builder::new()
+                .stack_size(256 << 10)
+                .spawn(move || open_client(&socket, run, i, uid, mean, &cards))
+                .unwrap()
+        })
+        .collect();
+    let all: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let achieved = all.len() as f64 / start.elapsed().as_secs_f64();
+    (all, achieved)
+}
+
 fn peak_rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
@@ -420,6 +498,23 @@ fn main() {
             per_event * 1e6,
             per_event * day,
             per_event * day / (6.0 * 3600.0) * 100.0
+        );
+    }
+    println!(
+        "\nOpen loop: {OPEN_CLIENTS} connected clients, pushes of {OPEN_BATCH} events arriving at random (Poisson) at a \
+         fixed total rate, {OPEN_PUSHES} per client:"
+    );
+    for (k, &rate) in OPEN_RATES.iter().enumerate() {
+        let (lat, achieved) = open_loop(&socket, 10 + k, rate, &users, &cards);
+        let (p50, p99) = latencies(lat.clone());
+        println!(
+            "  offered {rate:>5.0} pushes/s ({:>4.1}x the worst hour of 20,000 students): {} pushes at {achieved:.1}/s, \
+             push p50 {} p99 {}   peak RSS {} MB",
+            rate / 17.0,
+            lat.len(),
+            ms(p50),
+            ms(p99),
+            peak_rss_kb(pid) / 1024
         );
     }
 }

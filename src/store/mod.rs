@@ -88,8 +88,8 @@ pub use stats::{
     state_map,
 };
 pub use sync::{
-    Device, append_events, device_id, digest, events_since, next_seq, rederive_states,
-    retract_review,
+    Device, append_events, device_id, digest, events_since, log_end, next_seq, rederive_since,
+    rederive_states, retract_review,
 };
 pub use sync::{
     PublishedDeck, acked, begin_write, device_events, held, publish_deck, published_deck,

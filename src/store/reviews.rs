@@ -112,16 +112,28 @@ pub use crate::schedule::LoggedReview;
 /// A learner's study reviews that count (none retracted), in the order every side of a sync replays them: by time,
 /// then event key (device, sequence).
 pub fn study_log(conn: &Connection, learner: i64) -> Result<Vec<LoggedReview>> {
-    let mut stmt = conn.prepare(
+    logged(conn, learner, None)
+}
+
+/// [`study_log`] of the cards `cards` only (card ids): each card's state depends on its own reviews alone, so these
+/// are what re-deriving those cards needs.
+pub fn study_log_of(conn: &Connection, learner: i64, cards: &[i64]) -> Result<Vec<LoggedReview>> {
+    logged(conn, learner, Some(cards))
+}
+
+fn logged(conn: &Connection, learner: i64, cards: Option<&[i64]>) -> Result<Vec<LoggedReview>> {
+    let mut stmt = conn.prepare_cached(
         "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day,
                 r.exam_day
          FROM reviews r JOIN cards c ON c.id = r.card_id JOIN sync_log l ON l.review_id = r.id
          WHERE r.learner_id = ?1 AND r.mode = 'study' AND r.retracted = 0
            AND r.reviewed_at >= coalesce(c.reset_at, 0)
+           AND (?2 IS NULL OR r.card_id IN (SELECT value FROM json_each(?2)))
          ORDER BY r.reviewed_at, l.device, l.seq",
     )?;
+    let filter = cards.map(|c| serde_json::Value::from(c.to_vec()).to_string());
     let rows = stmt
-        .query_map([learner], |r| {
+        .query_map(rusqlite::params![learner, filter], |r| {
             Ok(LoggedReview {
                 card_id: r.get(0)?,
                 key: r.get(1)?,

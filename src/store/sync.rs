@@ -281,6 +281,52 @@ pub fn rederive_states(
     super::replace_states(tx, learner.id, &states)
 }
 
+/// The learner's pull cursor now: the highest `learner_seq` in their log (0 for none). What a push appends comes
+/// after it, so [`rederive_since`] with it re-derives exactly what the push touched.
+pub fn log_end(conn: &Connection, learner: i64) -> Result<Cursor> {
+    Ok(Cursor(
+        conn.prepare_cached(
+            "SELECT coalesce(max(learner_seq), 0) FROM sync_log WHERE learner_id = ?1",
+        )?
+        .query_row([learner], |r| r.get(0))?,
+    ))
+}
+
+/// [`rederive_states`] for the cards that the learner's log entries after `since` touch (a review's card, or the
+/// card of the review a retraction takes back), leaving every other card's state as it is: each card's state is
+/// the replay of its own reviews alone, so the result is the whole re-derivation's, at the cost of the pushed
+/// cards' histories instead of the learner's whole log.
+pub fn rederive_since(
+    tx: &Transaction<'_>,
+    learner: &super::Learner,
+    cal: &Calendar,
+    since: Cursor,
+) -> Result<()> {
+    let cards = tx
+        .prepare_cached(
+            "SELECT r.card_id FROM sync_log l JOIN reviews r ON r.id = l.review_id
+             WHERE l.learner_id = ?1 AND l.learner_seq > ?2
+             UNION
+             SELECT r.card_id FROM sync_log l
+             JOIN sync_log t ON t.learner_id = l.learner_id AND t.device = l.retracts_device
+                            AND t.seq = l.retracts_seq
+             JOIN reviews r ON r.id = t.review_id
+             WHERE l.learner_id = ?1 AND l.learner_seq > ?2 AND l.retracts_device IS NOT NULL",
+        )?
+        .query_map(params![learner.id, since.0], |r| r.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let scheduler = Scheduler::new(learner.settings())?;
+    let log = super::reviews::study_log_of(tx, learner.id, &cards)?;
+    let states = crate::schedule::replay(&scheduler, &log, cal)?;
+    for card in &cards {
+        super::put_state(tx, learner.id, *card, states.get(card))?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------- over a class server
 
 /// A write transaction (`BEGIN IMMEDIATE`) on a connection shared behind a lock, as the class server's is: the

@@ -79,10 +79,14 @@ fn study(d: &mut Device, answers: u32, undo: usize, seed: u64) {
 }
 
 /// Merges events into a database's log for the learner and re-derives the card states, in one transaction.
+/// A push as the server merges it: the events appended, then only the cards they touch re-derived
+/// (`rederive_since`, as the push handler does), so the property test below checks that re-deriving the touched
+/// cards alone always ends with the states of replaying everything.
 fn append(store: &mut Store, learner: &Learner, events: &[Event], commit: bool) -> Report {
     let tx = store.write().expect("tx");
+    let since = store::log_end(&tx, learner.id).expect("log end");
     let r = store::append_events(&tx, learner.id, events, NOW_S).expect("append");
-    store::rederive_states(&tx, learner, &cal()).expect("replay");
+    store::rederive_since(&tx, learner, &cal(), since).expect("replay");
     if commit {
         tx.commit().expect("commit");
     }
@@ -561,4 +565,55 @@ fn the_migration_numbers_existing_reviews() {
         store::device_id(&other.store.conn, store::Device::Study).unwrap(),
         study
     );
+}
+
+/// Attack: a retraction that reaches the server alone, long after the review it takes back (the review pushed and
+/// re-derived in an earlier push, no new answer on that card since): the server re-derives only the cards a push
+/// touches, so it must count the retracted review's card as touched. Its state must go back to what the card's
+/// other reviews imply (here none: no state), equal to replaying the union, and the other card's state unchanged.
+#[test]
+fn a_retraction_pushed_alone_re_derives_the_card_it_takes_back() {
+    let mut a = device();
+    let mut server = device();
+    let sl = server.learner.clone();
+    study(&mut a, 2, 0, 5);
+    push(&mut a, &mut server.store, &sl, Fault::Clean);
+    let before = states(&server.store, sl.id);
+    assert_eq!(before.len(), 2, "two cards studied: {before:?}");
+    // The first review is taken back on the device after it was pushed.
+    let first: i64 = a
+        .store
+        .conn
+        .query_row(
+            "SELECT min(id) FROM reviews WHERE learner_id = ?1",
+            [a.learner.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    {
+        let tx = a.store.write().unwrap();
+        let (card, _) = store::retract_review(&tx, first).unwrap().unwrap();
+        tx.commit().unwrap();
+        let server_card =
+            store::card_id(&server.store.conn, "sample", &card_key(&a.store, card), 0)
+                .unwrap()
+                .unwrap();
+        push(&mut a, &mut server.store, &sl, Fault::Clean);
+        let after = states(&server.store, sl.id);
+        let events = all_events(&server.store, sl.id);
+        assert!(matches!(events.last().unwrap().body, Body::Retraction(_)));
+        assert_eq!(after, replay_union(&server.store, &sl, &events));
+        assert!(!after.contains_key(&server_card), "{after:?}");
+        assert_eq!(after.len(), 1);
+    }
+}
+
+/// The deck key of a card id in `store`.
+fn card_key(store: &Store, card: i64) -> String {
+    store
+        .conn
+        .query_row("SELECT card_key FROM cards WHERE id = ?1", [card], |r| {
+            r.get(0)
+        })
+        .unwrap()
 }
