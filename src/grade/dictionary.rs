@@ -49,6 +49,11 @@ pub const ALIASES: &[&[&str]] = &[
         "START",
         "New Strategic Arms Reduction Treaty",
         "START III",
+        "START 3",
+    ],
+    &[
+        "IMEMO",
+        "Institute of World Economy and International Relations",
     ],
     &[
         "CFE",
@@ -202,4 +207,22 @@ pub const NAMES: &[&str] = &[
     "Washington",
     "Tehran",
     "Baghdad",
+];
+
+/// Places and what they lie in: an answer may name the country or region after the place ("Transnistria
+/// (Moldova)", "Pristina, Kosovo") without that being a second answer.
+pub const CONTAINED: &[(&str, &str)] = &[
+    ("Transnistria", "Moldova"),
+    ("Transdniestria", "Moldova"),
+    ("Transdniester", "Moldova"),
+    ("Pridnestrovie", "Moldova"),
+    ("Nagorno-Karabakh", "Azerbaijan"),
+    ("Karabakh", "Azerbaijan"),
+    ("Abkhazia", "Georgia"),
+    ("South Ossetia", "Georgia"),
+    ("Pristina", "Kosovo"),
+    ("Lisbon", "Portugal"),
+    ("Brussels", "Belgium"),
+    ("Kaliningrad", "Russia"),
+    ("Crimea", "Ukraine"),
 ];

@@ -2,12 +2,18 @@
 //! plural, an abbreviation in parentheses) is right; one in which another known answer or a `reject` entry appears
 //! is not. The words themselves (filler, titles, folding) are in [`super::words`].
 
-use super::{Lexicon, Rule, Verdict, normalize, tolerance, words};
+use super::lexicon::Asked;
+use super::{Lexicon, Rule, Verdict, dictionary, normalize, tolerance, words};
 
 impl Lexicon {
-    /// The words rule: the answer states one of `all` in order, every other word is filler or a title, and no
-    /// part of it names another known answer or a `reject` entry. A parenthesised abbreviation of the answer is
-    /// allowed; so are plurals. Words near-missed inside the answer make it a typo (with the usual guard).
+    /// The words rule: the answer states one of `all` in order, every other word is filler, a title, or lent by
+    /// the card's prompt (`asked`: its words, its phrases' initials or aliases) or by the answer itself (a
+    /// patronymic in a name, the country a place is in), and no part of it names another known answer or a
+    /// `reject` entry. A parenthesised abbreviation of the answer is allowed; so are plurals and an initial for a
+    /// first name. Words near-missed inside the answer make it a typo (with the usual guard).
+    ///
+    /// An answer that states an accepted form with other words besides comes back wrong with `why` saying which
+    /// words (or that they make it a hedge or the opposite).
     pub(super) fn with_words(
         &self,
         raw: &str,
@@ -15,23 +21,35 @@ impl Lexicon {
         all: &[String],
         framed: &[String],
         rejected: &[String],
+        asked: &Asked,
     ) -> Option<Verdict> {
         let text = without_abbreviation(raw, all);
         let tokens: Vec<&str> = text.split_whitespace().collect();
         let titles = words::title_mask(&tokens);
+        let lent = self.lent(&tokens, all, asked);
         let forms: Vec<Vec<String>> = framed
             .iter()
             .map(|f| f.split_whitespace().map(words::fold).collect())
             .collect();
         let folded: Vec<String> = tokens.iter().map(|t| words::fold(t)).collect();
-        let (core, exact) = forms.iter().find_map(|form| {
+        // The refusals met on the way: (words that are not the answer, which tokens matched the form).
+        let mut refused: Vec<(Vec<usize>, Vec<bool>)> = Vec::new();
+        let found = forms.iter().find_map(|form| {
             let mut at = 0;
             let mut core = Vec::new();
             let mut exact = true;
+            let mut extra = Vec::new();
+            let mut matched = vec![false; tokens.len()];
             for (k, token) in folded.iter().enumerate() {
                 if let Some(want) = form.get(at) {
-                    if token == want {
-                        core.push(tokens[k]);
+                    // An initial for a first name: "D. Rogozin".
+                    let initial = token.chars().count() == 1
+                        && want.chars().count() > 1
+                        && form.len() > at + 1
+                        && want.starts_with(token.as_str());
+                    if token == want || initial {
+                        core.push(if initial { want.as_str() } else { tokens[k] });
+                        matched[k] = true;
                         at += 1;
                         continue;
                     }
@@ -39,21 +57,40 @@ impl Lexicon {
                     if !digits(token)
                         && !digits(want)
                         && strsim::osa_distance(token, want) <= tolerance(want)
+                        && !words::negates(token, want)
                     {
                         core.push(tokens[k]);
+                        matched[k] = true;
                         exact = false;
                         at += 1;
                         continue;
                     }
                 }
-                if !(titles[k] || words::is_filler(tokens[k])) {
-                    return None;
+                if !(titles[k] || lent[k] || words::is_filler(tokens[k])) {
+                    extra.push(k);
                 }
             }
-            (at == form.len()).then_some((core.join(" "), exact))
-        })?;
+            if at < form.len() {
+                return None;
+            }
+            if !extra.is_empty() {
+                refused.push((extra, matched));
+                return None;
+            }
+            Some((core.join(" "), exact))
+        });
+        let Some((core, exact)) = found else {
+            // The form the answer came closest to: the fewest words besides it.
+            return refused
+                .into_iter()
+                .min_by_key(|(extra, _)| extra.len())
+                .map(|(extra, matched)| Verdict {
+                    why: Some(Self::why(&tokens, &extra, &matched)),
+                    ..Verdict::wrong()
+                });
+        };
         // Nothing in the answer may name another known answer or a reject entry, except the accepted answer and
-        // its parts, and titles ("US President").
+        // its parts, titles ("US President") and what the prompt or the answer lends.
         let part_of_accepted = |gram: &[String]| {
             forms
                 .iter()
@@ -61,7 +98,7 @@ impl Lexicon {
         };
         for n in 1..=tokens.len().min(6) {
             for start in 0..=tokens.len() - n {
-                if titles[start..start + n].iter().all(|t| *t) {
+                if (start..start + n).all(|k| titles[k] || lent[k]) {
                     continue;
                 }
                 let gram = tokens[start..start + n].join(" ");
@@ -75,13 +112,98 @@ impl Lexicon {
                 }
             }
         }
-        if exact {
+        if exact || all.contains(&core) || framed.contains(&core) {
             return Some(Verdict::of(true, Rule::Words));
         }
         if rejected.contains(&core) || self.known.contains(&core) {
             return None;
         }
         self.near_miss(&core, accepted, framed, rejected)
+    }
+
+    /// Which tokens of an answer are lent to it: words of the prompt, initials of the prompt's phrases, aliases of
+    /// the prompt's phrases ("IMEMO" for "Institute of World Economy and International Relations"), a patronymic,
+    /// and the country or region an accepted place is in ("Transnistria (Moldova)"). Hedges and negations never are.
+    fn lent(&self, tokens: &[&str], all: &[String], asked: &Asked) -> Vec<bool> {
+        let mut lent: Vec<bool> = tokens
+            .iter()
+            .map(|t| {
+                !words::NUMBER_HEDGES.contains(t)
+                    && !words::HEDGES.contains(t)
+                    && (asked.words.contains(&words::fold(t))
+                        || (t.chars().count() >= 2 && asked.initials.contains(*t))
+                        || words::is_patronymic(t))
+            })
+            .collect();
+        for n in 1..=tokens.len().min(4) {
+            for start in 0..=tokens.len() - n {
+                let gram = tokens[start..start + n].join(" ");
+                let alias_of_asked = self
+                    .groups
+                    .get(&gram)
+                    .is_some_and(|&g| self.members[g].iter().any(|m| asked.phrases.contains(m)));
+                let container = dictionary::CONTAINED.iter().any(|(place, within)| {
+                    normalize(within) == gram && all.iter().any(|a| a.contains(&normalize(place)))
+                });
+                if alias_of_asked || container {
+                    lent[start..start + n].iter_mut().for_each(|l| *l = true);
+                }
+            }
+        }
+        lent
+    }
+
+    /// Why an answer that states an accepted form with the words at `extra` (indexes into `tokens`; `matched`
+    /// marks the form's own words) is refused: a negation makes it the opposite, a hedge makes it a guess, other
+    /// words add something that is not the answer (quoted as written, with the titles and words around them that
+    /// are not the answer: "later deputy prime minister").
+    pub(super) fn why(tokens: &[&str], extra: &[usize], matched: &[bool]) -> String {
+        if let Some(k) = extra
+            .iter()
+            .find(|&&k| words::NEGATIONS.contains(&tokens[k]))
+        {
+            return format!(
+                "It names the answer, but '{}' turns it into the opposite.",
+                tokens[*k]
+            );
+        }
+        if let Some(k) = extra.iter().find(|&&k| {
+            words::HEDGES.contains(&tokens[k]) || words::NUMBER_HEDGES.contains(&tokens[k])
+        }) {
+            return format!(
+                "It names the answer, but '{}' makes it a hedge: give one answer.",
+                tokens[*k]
+            );
+        }
+        // Runs of words that are not the answer, each kept if it holds an extra word, without filler at its ends.
+        let mut runs: Vec<String> = Vec::new();
+        let mut k = 0;
+        while k < tokens.len() {
+            if matched[k] {
+                k += 1;
+                continue;
+            }
+            let start = k;
+            while k < tokens.len() && !matched[k] {
+                k += 1;
+            }
+            if !extra.iter().any(|e| (start..k).contains(e)) {
+                continue;
+            }
+            let run: Vec<&str> = tokens[start..k].to_vec();
+            let first = run.iter().position(|t| !words::is_filler(t)).unwrap_or(0);
+            let last = run
+                .iter()
+                .rposition(|t| !words::is_filler(t))
+                .unwrap_or(run.len() - 1);
+            runs.push(run[first..=last].join(" "));
+        }
+        let quoted: Vec<String> = runs.iter().map(|r| format!("'{r}'")).collect();
+        format!(
+            "It names the answer, but you also wrote {}, which {} not part of it.",
+            quoted.join(" and "),
+            if quoted.len() == 1 { "is" } else { "are" }
+        )
     }
 }
 

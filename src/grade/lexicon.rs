@@ -2,17 +2,80 @@
 //! built-in dictionary, and every answer known anywhere), exact and alias matches, cloze blanks with the prompt's
 //! words around them, and near misses guarded against other known answers. The words rule is in `extra_words`.
 
-use super::{Rule, Verdict, dictionary, normalize, tolerance};
+use super::{Rule, Verdict, dictionary, normalize, tolerance, words};
 use crate::deck::Deck;
 use std::collections::{HashMap, HashSet};
+
+/// What a card's prompt lends a typed answer: its words (folded), its phrases of up to eight words, and the
+/// initials of its phrases ("issa" for "Institute of Strategic Studies and Analysis"). A cloze's blanks are left
+/// out (another blank's answer is not lent), and so are hedges and negations ("or", "not"), which never become
+/// harmless by being in the prompt.
+#[derive(Debug, Default)]
+pub(super) struct Asked {
+    pub(super) words: HashSet<String>,
+    pub(super) phrases: HashSet<String>,
+    pub(super) initials: HashSet<String>,
+}
+
+impl Asked {
+    pub(super) fn new(prompt: &str) -> Asked {
+        let mut text = String::new();
+        let mut rest = prompt;
+        while let Some(open) = rest.find("{{") {
+            text.push_str(&rest[..open]);
+            text.push_str(" , ");
+            rest = rest[open..]
+                .find("}}")
+                .map_or("", |close| &rest[open + close + 2..]);
+        }
+        text.push_str(rest);
+        let mut asked = Asked::default();
+        // Clauses, so that a phrase never spans a comma or a full stop.
+        for clause in text.split([',', '.', ';', ':', '?', '!', '(', ')']) {
+            let tokens: Vec<String> = normalize(clause)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            // Never a hedge, a negation or a number: "two" in a prompt does not make "two Xs" the answer X.
+            for t in &tokens {
+                let number = t.chars().any(|c| c.is_ascii_digit())
+                    || words::numbers_in(t).is_some_and(|n| !n.found.is_empty());
+                if !words::NUMBER_HEDGES.contains(&t.as_str())
+                    && !words::NEGATIONS.contains(&t.as_str())
+                    && !number
+                {
+                    asked.words.insert(words::fold(t));
+                }
+            }
+            for n in 1..=tokens.len().min(8) {
+                for w in tokens.windows(n) {
+                    asked.phrases.insert(w.join(" "));
+                    if n >= 2 {
+                        let all: String = w.iter().filter_map(|t| t.chars().next()).collect();
+                        let content: String = w
+                            .iter()
+                            .filter(|t| !words::is_filler(t) && !matches!(t.as_str(), "and" | "&"))
+                            .filter_map(|t| t.chars().next())
+                            .collect();
+                        asked.initials.insert(all);
+                        if content.len() >= 2 {
+                            asked.initials.insert(content);
+                        }
+                    }
+                }
+            }
+        }
+        asked
+    }
+}
 
 /// The typed-answer context of a deck: its aliases merged with the built-in dictionary, and every answer known
 /// anywhere in the deck or the dictionary, so that a near miss is never another real answer.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
     /// Normalized form to the index of its alias group.
-    groups: HashMap<String, usize>,
-    members: Vec<Vec<String>>,
+    pub(super) groups: HashMap<String, usize>,
+    pub(super) members: Vec<Vec<String>>,
     /// Normalized answers known anywhere: any of them typed for another card's answer is wrong, not a typo.
     pub(super) known: HashSet<String>,
 }
@@ -84,7 +147,20 @@ impl Lexicon {
     /// Checks a typed answer against the accepted forms and the card's `reject` list: a listed form (exact), an
     /// alias, a near miss (typo), or a listed form with extra words that compete with nothing (words).
     pub fn check(&self, typed: &str, accepted: &[String], reject: &[String]) -> Verdict {
-        self.check_in(typed, accepted, reject, &[], &[])
+        self.check_in(typed, accepted, reject, &[], &[], &Asked::default())
+    }
+
+    /// [`Lexicon::check`] for a card that asked `prompt`: the prompt's own words, and abbreviations and aliases of
+    /// its phrases, may stand in the answer without competing ("Pristina airport in Kosovo" when the prompt names
+    /// Kosovo; "Vagif Guseinov of ISSA" when it names the Institute of Strategic Studies and Analysis).
+    pub fn check_asked(
+        &self,
+        typed: &str,
+        prompt: &str,
+        accepted: &[String],
+        reject: &[String],
+    ) -> Verdict {
+        self.check_in(typed, accepted, reject, &[], &[], &Asked::new(prompt))
     }
 
     /// Checks a typed answer to blank `blank` (from 0) of a cloze `prompt`: as [`Lexicon::check`] with the blank's
@@ -102,10 +178,18 @@ impl Lexicon {
         };
         let before = context(&prompt[..b.range.start], true);
         let after = context(&prompt[b.range.end..], false);
-        self.check_in(typed, &b.answers, reject, &before, &after)
+        self.check_in(
+            typed,
+            &b.answers,
+            reject,
+            &before,
+            &after,
+            &Asked::new(prompt),
+        )
     }
 
-    /// Checks a typed answer, `before` and `after` being words that may stand before and after an accepted form.
+    /// Checks a typed answer, `before` and `after` being words that may stand before and after an accepted form,
+    /// `asked` what the card's prompt lends an answer.
     fn check_in(
         &self,
         typed: &str,
@@ -113,16 +197,33 @@ impl Lexicon {
         reject: &[String],
         before: &[String],
         after: &[String],
+        asked: &Asked,
     ) -> Verdict {
         let raw = typed;
         let typed = normalize(typed);
-        // An empty answer, and a question for an answer ("Iran?"), hedge.
-        if typed.is_empty() || raw.contains('?') {
+        if typed.is_empty() {
             return Verdict::wrong();
         }
         let direct: Vec<String> = accepted.iter().map(|a| normalize(a)).collect();
+        // A question for an answer ("Iran?") hedges.
+        if raw.contains('?') {
+            let named = direct.iter().any(|a| typed.contains(a.as_str()));
+            return Verdict {
+                why: named.then(|| {
+                    "It names the answer, but as a question: give the answer, not a guess."
+                        .to_string()
+                }),
+                ..Verdict::wrong()
+            };
+        }
         if direct.contains(&typed) {
             return Verdict::of(true, Rule::Exact);
+        }
+        // A month and a year as people write them ("2008 August", "08/2008") for a month and a year.
+        if let Some(when) = words::month_year(raw)
+            && accepted.iter().any(|a| words::month_year(a) == Some(when))
+        {
+            return Verdict::of(true, Rule::Words);
         }
         let mut all = direct.clone();
         for a in &direct {
@@ -151,7 +252,7 @@ impl Lexicon {
                 }
             }
         }
-        let words = self.with_words(raw, accepted, &all, &framed, &rejected);
+        let words = self.with_words(raw, accepted, &all, &framed, &rejected, asked);
         if let Some(v) = words.as_ref().filter(|v| v.rule == Rule::Words) {
             return v.clone();
         }
@@ -173,6 +274,10 @@ impl Lexicon {
             .map(|a| (strsim::osa_distance(typed, a), a))
             .filter(|(d, a)| *d <= tolerance(a))
             .min_by_key(|(d, _)| *d)?;
+        // Adding or removing a negating prefix is never a typo: "inequality" is not "equality".
+        if words::negates(typed, near) {
+            return None;
+        }
         // The guard: a near miss that is as close to another known answer is that other answer, not a typo.
         let length = typed.chars().count();
         let closer_elsewhere = rejected
@@ -194,6 +299,7 @@ impl Lexicon {
             correct: true,
             rule: Rule::Typo,
             near: Some(display),
+            why: None,
         })
     }
 }

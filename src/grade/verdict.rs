@@ -47,6 +47,9 @@ pub struct Verdict {
     pub rule: Rule,
     /// For a near miss: the accepted form the answer was close to.
     pub near: Option<String>,
+    /// For a wrong answer that names an accepted answer: why it is refused all the same, as a sentence ("It names
+    /// the answer, but 'or' makes it a hedge: give one answer.").
+    pub why: Option<String>,
 }
 
 impl Verdict {
@@ -55,6 +58,7 @@ impl Verdict {
             correct,
             rule,
             near: None,
+            why: None,
         }
     }
     pub fn right() -> Self {
@@ -93,6 +97,7 @@ mod tests {
             correct: true,
             rule: Rule::Words,
             near: None,
+            why: None,
         };
         assert_eq!(rating(&v, 3.0), Rating::Good);
     }
@@ -105,7 +110,8 @@ mod tests {
                 &Verdict {
                     correct: true,
                     rule: Rule::Typo,
-                    near: None
+                    near: None,
+                    why: None
                 },
                 3.0
             ),

@@ -1,10 +1,15 @@
 //! The words a teacher reads past when marking a typed answer, in one place: filler around an accepted answer
-//! (articles, prepositions, generic heads), titles and ranks with the qualifiers that go before them, and English
-//! number words. Also singular/plural folding and reading the one number a typed answer states.
+//! (articles, prepositions, generic heads), titles and ranks with the qualifiers that go before them, patronymics,
+//! and English number words, months and decades. Also singular/plural folding, reading the one number or the month
+//! and year a typed answer states, and the words that never pass: hedges, negations and negating prefixes.
 //!
 //! The lists only ever let an answer *through* when everything else in it is an accepted answer, so a word belongs
 //! here only if adding it to a right answer can never make that answer say something else. Negations and hedges
-//! ("or", "not", "maybe") are deliberately absent: a word not listed here makes an answer with extra words wrong.
+//! ("or", "not", "maybe") are listed apart ([`HEDGES`], [`NEGATIONS`]) so that they are never let through and the
+//! feedback can name them.
+//!
+//! One concern: the grader's vocabulary. Every rule (`lexicon`, `extra_words`, `numbers`) reads these lists
+//! together, and a word's place in one list decides its place in the others.
 
 /// Words that add nothing to an answer: articles, prepositions and possessives, and generic heads a learner may
 /// put after a name ("Pristina airport", "New START treaty", "Republican party", "Lisbon summit").
@@ -35,6 +40,7 @@ pub const FILLER: &[&str] = &[
     "his",
     "her",
     "their", // Generic heads.
+    "sam",
     "airport",
     "treaty",
     "agreement",
@@ -110,6 +116,16 @@ pub const TITLE_QUALIFIERS: &[&str] = &[
     "foreign", "defence", "defense", "prime", "deputy",
 ];
 
+/// Words that hedge an answer ("I think Rogozin", "maybe Iran"): never lent by a prompt, and named when they make
+/// an answer wrong.
+pub const HEDGES: &[&str] = &[
+    "i", "think", "guess", "believe", "suppose", "unsure", "sure", "maybe", "perhaps", "possibly",
+    "probably", "likely", "or", "either", "whether",
+];
+
+/// Words that turn an answer into its opposite ("not Obama", "no dual key").
+pub const NEGATIONS: &[&str] = &["not", "no", "never", "non", "nor", "neither", "without"];
+
 /// Words that hedge a number ("more than 20", "19 or 20", "not 17"): a number answer with one of them is wrong.
 pub const NUMBER_HEDGES: &[&str] = &[
     "or", "not", "nor", "either", "neither", "maybe", "perhaps", "possibly", "probably", "more",
@@ -151,6 +167,64 @@ pub fn months_in(text: &str) -> Vec<usize> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The month (1 to 12) and year a typed answer names and nothing else, in the forms people write them: "August
+/// 2008", "Aug. 2008", "2008 August", "08/2008", "8-2008", "in August of 2008". `None` for anything else.
+pub fn month_year(typed: &str) -> Option<(usize, i64)> {
+    let normalized = super::normalize(typed);
+    let tokens: Vec<&str> = normalized
+        .split_whitespace()
+        .filter(|t| !matches!(*t, "in" | "of" | "the"))
+        .collect();
+    let year = |t: &str| {
+        (t.len() == 4 && t.chars().all(|c| c.is_ascii_digit()))
+            .then(|| t.parse::<i64>().ok())
+            .flatten()
+    };
+    let month_of = |t: &str| {
+        month(t).map(|m| m + 1).or_else(|| {
+            (t.len() <= 2 && t.chars().all(|c| c.is_ascii_digit()))
+                .then(|| t.parse::<usize>().ok())
+                .flatten()
+                .filter(|m| (1..=12).contains(m))
+        })
+    };
+    match tokens.as_slice() {
+        [a, b] if year(b).is_some() => Some((month_of(a)?, year(b)?)),
+        [a, b] => Some((month(b)? + 1, year(a)?)),
+        _ => None,
+    }
+}
+
+/// Whether a name's token is a Russian patronymic ("Olegovich", "Ivanovna"): a middle name that adds nothing to
+/// the name it stands in.
+pub fn is_patronymic(word: &str) -> bool {
+    word.chars().count() > 6
+        && ["ovich", "evich", "ovna", "evna", "ichna", "inichna"]
+            .iter()
+            .any(|s| word.ends_with(s))
+}
+
+/// The prefixes that negate a word ("equal", "unequal"; "legal", "illegal"): adding or removing one is never a
+/// typo.
+const NEGATING: &[&str] = &["un", "in", "im", "ir", "il", "non", "dis"];
+
+/// Whether `a` and `b` (normalized texts) differ by a negating prefix on some word: "inequality" and "equality",
+/// "unequal partner" and "equal partner".
+pub fn negates(a: &str, b: &str) -> bool {
+    let (x, y): (Vec<&str>, Vec<&str>) = (
+        a.split_whitespace().collect(),
+        b.split_whitespace().collect(),
+    );
+    x.len() == y.len()
+        && x.iter().zip(&y).any(|(p, q)| {
+            p != q
+                && NEGATING.iter().any(|n| {
+                    p.strip_prefix(n).is_some_and(|rest| rest == *q)
+                        || q.strip_prefix(n).is_some_and(|rest| rest == *p)
+                })
+        })
 }
 
 const UNITS: &[&str] = &[
@@ -378,12 +452,28 @@ pub fn numbers_in(typed: &str) -> Option<Numbers> {
                 value *= scale;
                 i += 1;
             }
-            found.push(sign * value);
             i += 1;
+            // "2 decades": twenty (years).
+            if tokens
+                .get(i)
+                .is_some_and(|w| matches!(*w, "decade" | "decades"))
+            {
+                value *= 10.0;
+                i += 1;
+            }
+            found.push(sign * value);
             continue;
         }
         if number_word(t).is_some() {
-            let (groups, next) = number_run(&tokens, i);
+            let (mut groups, mut next) = number_run(&tokens, i);
+            if let Some(last) = groups.last_mut()
+                && tokens
+                    .get(next)
+                    .is_some_and(|w| matches!(*w, "decade" | "decades"))
+            {
+                *last *= 10.0;
+                next += 1;
+            }
             found.extend(groups.into_iter().map(|g| sign * g));
             i = next;
             continue;
@@ -460,6 +550,44 @@ fn number_run(tokens: &[&str], start: usize) -> (Vec<f64>, usize) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn months_and_years_as_people_write_them() {
+        for typed in [
+            "August 2008",
+            "Aug. 2008",
+            "2008 August",
+            "08/2008",
+            "8/2008",
+            "in August of 2008",
+            "8-2008",
+        ] {
+            assert_eq!(month_year(typed), Some((8, 2008)), "{typed}");
+        }
+        for typed in [
+            "2008",
+            "August",
+            "13/2008",
+            "August 2008 or 2009",
+            "the 8th of August",
+        ] {
+            assert_eq!(month_year(typed), None, "{typed}");
+        }
+    }
+
+    #[test]
+    fn decades_and_negating_prefixes() {
+        let found = |t: &str| numbers_in(t).map(|n| n.found);
+        assert_eq!(found("two decades"), Some(vec![20.0]));
+        assert_eq!(found("2 decades"), Some(vec![20.0]));
+        assert_eq!(found("decades"), Some(vec![]));
+        assert!(negates("inequality", "equality"));
+        assert!(negates("unequal partner", "equal partner"));
+        assert!(negates("partner", "nonpartner"));
+        assert!(!negates("transnistria", "transdniestria"));
+        assert!(!negates("equal partner", "equal partners"));
+        assert!(is_patronymic("olegovich") && !is_patronymic("rogozin"));
+    }
+
     use super::*;
 
     #[test]

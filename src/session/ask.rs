@@ -108,6 +108,7 @@ pub(crate) fn ask(
                 correct: rating > Rating::Again,
                 rule: Rule::SelfGraded,
                 near: None,
+                why: None,
             };
             Answered {
                 response: rating.number().into(),
@@ -147,7 +148,7 @@ pub(crate) fn ask(
         }
         Body::Text { answers, reject } => {
             let typed = reply!(typed_answer(p, q));
-            let verdict = lexicon.check(&typed, answers, reject);
+            let verdict = lexicon.check_asked(&typed, &c.prompt, answers, reject);
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Cloze { reject } => {

@@ -28,6 +28,7 @@ impl Session<'_> {
             given: a.given.clone(),
             expected,
             near: a.verdict.near.clone().map(|n| (a.given.clone(), n)),
+            why: a.verdict.why.clone(),
             detail: detail(card, &a.response),
             explain: c.explain.clone(),
             citation: self.citation(card),

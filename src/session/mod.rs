@@ -318,6 +318,7 @@ impl<'a> Session<'a> {
                 correct: true,
                 rule: Rule::Override,
                 near: None,
+                why: None,
             },
             rating: Some(crate::schedule::Rating::Good),
             ..answered_clone(answered)

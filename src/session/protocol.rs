@@ -152,6 +152,8 @@ pub struct Feedback {
     pub expected: String,
     /// For a near miss: (what was typed, the form it was close to).
     pub near: Option<(String, String)>,
+    /// For a wrong answer that names the answer: why it is refused all the same (the verdict's `why`).
+    pub why: Option<String>,
     /// Item by item, for choice, multi, order and match cards.
     pub detail: Detail,
     pub explain: Option<String>,

@@ -186,6 +186,9 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
             "  ",
             "    ",
         );
+        if let Some(why) = &f.why {
+            add(Style::Plain, &clean(why), "  ", "  ");
+        }
     }
     if let Some(e) = &f.explain {
         add(Style::Plain, &clean(e), "  ", "  ");

@@ -51,7 +51,11 @@ pub fn judge(card: &StoredCard, response: &serde_json::Value, lexicon: &Lexicon)
             picked.len() == answers.len() && answers.iter().all(|a| picked.contains(a))
         }),
         Body::Truefalse { answer } => response.as_bool() == Some(*answer),
-        Body::Text { answers, reject } => lexicon.check(typed, answers, reject).correct,
+        Body::Text { answers, reject } => {
+            lexicon
+                .check_asked(typed, &c.prompt, answers, reject)
+                .correct
+        }
         Body::Cloze { reject } => {
             lexicon
                 .check_cloze(typed, &c.prompt, card.sibling, reject)
