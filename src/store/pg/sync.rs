@@ -1,5 +1,6 @@
 //! The sync log in PostgreSQL: a push ([`append_events`]) by the rules of [`crate::sync`], a pull by cursor
-//! ([`events_since`]) and the [`digest`], each in a transaction scoped to the learner (see `super`).
+//! ([`events_since`]) and the [`digest`], what the log holds of a device gap-free ([`held`]), and the card states
+//! re-derived from the merged log ([`rederive_states`]), each in a transaction scoped to the learner (see `super`).
 //!
 //! The cursor (`learner_seq`) is gap-free per learner and never skipped by a pull: a push first takes the
 //! learner's row lock (`SELECT ... FROM learners WHERE id = $1 FOR UPDATE`), and only then reads
@@ -13,6 +14,8 @@
 use super::super::bundle::REVIEW_COLUMNS;
 use crate::bundle::BundleReview;
 use crate::error::{Error, Result};
+use crate::schedule::{Calendar, LoggedReview, Rating, Scheduler};
+use crate::store::Learner;
 use crate::sync::{Body, Cursor, Digest, Event, Key, Merge, Page, Report, classify};
 use crate::time::{Day, UnixMs};
 use postgres::{Row, Transaction};
@@ -283,4 +286,85 @@ pub(super) fn append_events(
         }
     }
     Ok(report)
+}
+
+/// The highest sequence number `s` such that the learner's log holds every event 1 to `s` of `device` (see SQLite's
+/// `store::held`).
+pub(super) fn held(tx: &mut Transaction<'_>, learner: i64, device: &str) -> Result<i64> {
+    Ok(tx
+        .query_one(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_log WHERE learner_id = $1 AND device = $2 AND seq = 1)
+                    THEN (SELECT min(a.seq) FROM sync_log a WHERE a.learner_id = $1 AND a.device = $2
+                          AND NOT EXISTS (SELECT 1 FROM sync_log b
+                                          WHERE b.learner_id = $1 AND b.device = $2 AND b.seq = a.seq + 1))
+                    ELSE 0 END",
+            &[&learner, &device],
+        )?
+        .try_get(0)?)
+}
+
+/// The learner's study log as a replay reads it (SQLite's `store::study_log`: live study reviews since each card's
+/// reset, by time, then key).
+fn study_log(tx: &mut Transaction<'_>, learner: i64) -> Result<Vec<LoggedReview>> {
+    tx.query(
+        "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day,
+                r.exam_day
+         FROM reviews r JOIN cards c ON c.id = r.card_id
+         JOIN sync_log l ON l.learner_id = r.learner_id AND l.review_id = r.id
+         WHERE r.learner_id = $1 AND r.mode = 'study' AND NOT r.retracted
+           AND r.reviewed_at >= coalesce(c.reset_at, 0)
+         ORDER BY r.reviewed_at, l.device COLLATE \"C\", l.seq",
+        &[&learner],
+    )?
+    .iter()
+    .map(|r| {
+        let rating: i64 = r.try_get(2)?;
+        Ok(LoggedReview {
+            card_id: r.try_get(0)?,
+            key: r.try_get(1)?,
+            rating: Rating::from_number(rating).ok_or_else(|| {
+                Error::InvalidData(format!("a stored review has rating {rating}"))
+            })?,
+            reviewed_at_ms: UnixMs(r.try_get(3)?),
+            day: Day(r.try_get(4)?),
+            exam_day: r.try_get::<_, Option<i64>>(5)?.map(Day),
+        })
+    })
+    .collect()
+}
+
+/// Replaces the learner's card states with the ones their merged study log implies: the replay of SQLite's
+/// `store::rederive_states` (the scheduler with the learner's settings, the calendar of their rollover hour).
+pub(super) fn rederive_states(tx: &mut Transaction<'_>, learner: &Learner) -> Result<()> {
+    let scheduler = Scheduler::new(learner.settings())?;
+    let cal = Calendar::local(learner.rollover_hour);
+    let log = study_log(tx, learner.id)?;
+    let states = crate::schedule::replay(&scheduler, &log, &cal)?;
+    tx.execute(
+        "DELETE FROM card_states WHERE learner_id = $1",
+        &[&learner.id],
+    )?;
+    for (card, s) in &states {
+        tx.execute(
+            "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
+                                      last_day, interval, reps, lapses, leech)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                &learner.id,
+                card,
+                &s.phase.as_i64(),
+                &i64::from(s.step),
+                &f64::from(s.stability),
+                &f64::from(s.difficulty),
+                &s.due,
+                &s.last_review,
+                &s.last_day.0,
+                &i64::from(s.interval),
+                &i64::from(s.reps),
+                &i64::from(s.lapses),
+                &i64::from(s.leech),
+            ],
+        )?;
+    }
+    Ok(())
 }
