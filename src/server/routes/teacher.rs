@@ -37,6 +37,9 @@ async fn teach<T: Serialize + Send + 'static>(
             ),
         );
     }
+    if let Some(refusal) = app.sqlite_only() {
+        return refusal;
+    }
     let store = app.store.clone();
     let done = tokio::task::spawn_blocking(move || {
         let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
