@@ -70,8 +70,8 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use learners::{
-    DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_id, learner_by_name, learner_get_or_create, learners,
-    update_learner,
+    DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_id, learner_by_name,
+    learner_get_or_create, learners, update_learner,
 };
 pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{

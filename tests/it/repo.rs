@@ -763,3 +763,322 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
     assert!(said().contains("PostgreSQL"), "{}", said());
     assert!(!dir.path().join("state").join("detente.db").exists());
 }
+
+/// A learner's card states on one backend, by "deck/card/sibling": phase, repetitions, due. Read directly (on
+/// PostgreSQL as the owner in the course's scope), not through the interface.
+fn states_of(both: &Both, backend: &str, learner: i64) -> Vec<(String, i64, i64, i64)> {
+    let sql = format!(
+        "SELECT c.deck_id || '/' || c.card_key || '/' || c.sibling, s.phase, s.reps, s.due
+         FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.learner_id = {learner}"
+    );
+    let mut rows: Vec<(String, i64, i64, i64)> = if backend == "SQLite" {
+        let store = both.sqlite.lock().unwrap();
+        let mut stmt = store.conn.prepare(&sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    } else {
+        let mut owner = both.db.client(OWNER);
+        let mut tx = owner.transaction().unwrap();
+        tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
+            .unwrap();
+        tx.query(&sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    };
+    rows.sort();
+    rows
+}
+
+/// Attack: a push is one transaction that also re-derives the learner's card states and says what the server
+/// holds of the device gap-free. Pushed again (a lost answer), it stores nothing twice and leaves the states as
+/// they were; a forged push by another learner naming the first one's device id, with a different review under a
+/// stored key and a retraction of one of the first one's reviews, goes into the forger's own log only: the first
+/// learner's digest, events and states do not move. A review of a built-in deck's card the database never loaded
+/// is taken (the built-in decks loaded in the same transaction). The states come out the same on both backends
+/// (the same replay), and a pull's digest comes only with its last page.
+#[test]
+fn a_push_rederives_states_says_what_is_held_and_touches_no_other_learner() {
+    let both = Both::new();
+    let mut seen = Vec::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let bob = repo.add_learner("bob", Some("bob"), 1).unwrap().unwrap();
+        let device = "a".repeat(32);
+        let a1 = review("a", 1, "realpolitik", 0, 3);
+        let a2 = review("a", 2, "nrc-refresh", 1000, 1);
+        let a4 = review("a", 4, "georgia-war-year", 2000, 3);
+        let sent = [a1.clone(), a2.clone(), a4.clone()];
+        let p = repo.push(ann.id, &device, &sent, NOW_S).unwrap();
+        assert_eq!((p.report.added, p.held), (3, 2), "{name}: {p:?}");
+        let states = states_of(&both, name, ann.id);
+        assert_eq!(states.len(), 3, "{name}: {states:?}");
+        assert!(states.iter().all(|s| s.2 == 1), "{name}: {states:?}");
+        let digest = repo.digest(ann.id).unwrap();
+        let again = repo.push(ann.id, &device, &sent, NOW_S).unwrap();
+        assert_eq!(
+            (again.report.added, again.report.duplicates, again.held),
+            (0, 3, 2),
+            "{name}: {again:?}"
+        );
+        assert_eq!(repo.digest(ann.id).unwrap(), digest, "{name}");
+        assert_eq!(states_of(&both, name, ann.id), states, "{name}");
+
+        let forged = [review("a", 1, "realpolitik", 0, 1), retraction("a", 3, &a2)];
+        let f = repo.push(bob.id, &device, &forged, NOW_S).unwrap();
+        assert_eq!((f.report.added, f.held), (2, 1), "{name}: {f:?}");
+        assert_eq!(
+            repo.digest(ann.id).unwrap(),
+            digest,
+            "{name}: a push by bob changed ann's log"
+        );
+        assert_eq!(
+            states_of(&both, name, ann.id),
+            states,
+            "{name}: a push by bob changed ann's states"
+        );
+        assert_eq!(states_of(&both, name, bob.id).len(), 1, "{name}");
+        let (page, d) = repo.pull_page(ann.id, Cursor(0), 10).unwrap();
+        assert_eq!(page.events, sent, "{name}");
+        assert_eq!(d, Some(digest), "{name}");
+
+        let a3 = review("a", 3, "rogozin-envoy", 1500, 3);
+        let mut builtin = review("a", 5, "x", 3000, 3);
+        if let Body::Review(r) = &mut builtin.body {
+            r.deck = "course-nato-russia".into();
+            r.card = "timeline-mid-1990s-2011".into();
+        }
+        let p = repo.push(ann.id, &device, &[a3, builtin], NOW_S).unwrap();
+        assert_eq!(
+            (
+                p.report.added,
+                p.report.duplicates,
+                p.report.refused.len(),
+                p.held
+            ),
+            (2, 0, 0, 5),
+            "{name}: {p:?}"
+        );
+        let (page, d) = repo.pull_page(ann.id, Cursor(0), 2).unwrap();
+        assert!(
+            page.more && d.is_none(),
+            "{name}: a digest before the last page"
+        );
+        let states = states_of(&both, name, ann.id);
+        assert_eq!(states.len(), 5, "{name}: {states:?}");
+        seen.push(states);
+    }
+    assert_eq!(seen[0], seen[1], "the states differ between the backends");
+}
+
+/// A small deck to publish, with `answer` as its one text card's answer.
+fn course_deck(answer: &str) -> String {
+    format!(
+        "[deck]\nid = \"course-extra\"\ntitle = \"Extra\"\n\n\
+         [[card]]\nid = \"envoy\"\nkind = \"text\"\nprompt = \"Russia's envoy to NATO in 2010?\"\n\
+         answers = [{answer:?}]\n\n\
+         [[card]]\nid = \"lisbon\"\nkind = \"truefalse\"\nprompt = \"The 2010 summit was in Lisbon.\"\nanswer = true\n"
+    )
+}
+
+fn publish(text: String, dry_run: bool, reset_changed: bool) -> detente::sync::Publish {
+    detente::sync::Publish {
+        decks: vec![detente::sync::DeckFile {
+            file: "extra.toml".into(),
+            text,
+        }],
+        dry_run,
+        reset_changed,
+    }
+}
+
+/// Attack: publishing imports the deck into the backend's own tables, so a push naming its card is taken (and one
+/// naming a card not yet published is refused); a dry run writes nothing (neither listed nor its cards taken); the
+/// listed version is the deck's content hash and the text comes back as published; publishing a changed answer
+/// with `reset_changed` resets the learners' states on that card only, and says so. The reports are the same on
+/// both backends.
+#[test]
+fn publishing_a_deck_imports_it_and_a_dry_run_writes_nothing() {
+    let both = Both::new();
+    let mut said = Vec::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let device = "e".repeat(32);
+        let mut e1 = review("e", 1, "envoy", 0, 3);
+        let mut e2 = review("e", 2, "lisbon", 10, 3);
+        for e in [&mut e1, &mut e2] {
+            if let Body::Review(r) = &mut e.body {
+                r.deck = "course-extra".into();
+            }
+        }
+        let dry = repo
+            .publish(&publish(course_deck("Rogozin"), true, false), "prof", NOW_S)
+            .unwrap();
+        assert_eq!(dry.len(), 1, "{name}");
+        assert!(repo.published_decks().unwrap().is_empty(), "{name}");
+        let p = repo.push(ann.id, &device, &[e1.clone()], NOW_S).unwrap();
+        assert_eq!((p.report.added, p.report.refused.len()), (0, 1), "{name}");
+
+        let out = repo
+            .publish(
+                &publish(course_deck("Rogozin"), false, false),
+                "prof",
+                NOW_S,
+            )
+            .unwrap();
+        assert_eq!(out, dry, "{name}: the dry run said something else");
+        let listed = repo.published_decks().unwrap();
+        assert_eq!(listed.len(), 1, "{name}");
+        assert_eq!(
+            (listed[0].id.as_str(), listed[0].title.as_str()),
+            ("course-extra", "Extra")
+        );
+        assert_eq!(listed[0].content_hash, out[0].content_hash, "{name}");
+        let (hash, file, text) = repo.published_deck("course-extra").unwrap().unwrap();
+        assert_eq!(
+            (hash, file, text),
+            (
+                out[0].content_hash.clone(),
+                "extra.toml".into(),
+                course_deck("Rogozin")
+            ),
+            "{name}"
+        );
+        assert!(repo.published_deck("sample").unwrap().is_none(), "{name}");
+        let p = repo
+            .push(ann.id, &device, &[e1.clone(), e2.clone()], NOW_S)
+            .unwrap();
+        assert_eq!((p.report.added, p.held), (2, 2), "{name}: {p:?}");
+        assert_eq!(states_of(&both, name, ann.id).len(), 2, "{name}");
+
+        let again = repo
+            .publish(&publish(course_deck("Rogozin"), false, true), "prof", NOW_S)
+            .unwrap();
+        let changed = repo
+            .publish(&publish(course_deck("Grushko"), false, true), "prof", NOW_S)
+            .unwrap();
+        assert!(
+            changed[0].summary.contains("1 changed"),
+            "{name}: {changed:?}"
+        );
+        assert!(
+            changed[0]
+                .summary
+                .contains("progress reset on 1 learner card"),
+            "{name}: {changed:?}"
+        );
+        let left = states_of(&both, name, ann.id);
+        assert_eq!(
+            left.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+            ["course-extra/lisbon/0"],
+            "{name}"
+        );
+        said.push((out, again, changed));
+    }
+    assert_eq!(said[0], said[1], "the backends' reports differ");
+}
+
+/// Attack: a device token is known by its hash on both backends; a learner's scope must not reach another
+/// learner's device (noting its use or revoking it as "self" does nothing to it); a teacher's revocation of an id
+/// that names no device revokes nothing, not even the ids that exist; a revoked token is still found, revoked,
+/// and the server's identity refuses it; a second device with the same token hash is refused.
+#[test]
+fn devices_are_registered_revoked_and_scoped_to_their_learner_on_both_backends() {
+    use detente::server::identity::{Caller, identify_device, token_hash};
+    let both = Both::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let bob = repo.add_learner("bob", Some("bob"), 1).unwrap().unwrap();
+        let (ta, tb) = ("dt_ann-token", "dt_bob-token");
+        let da = repo
+            .insert_device(ann.id, "laptop", &token_hash(ta), 1000)
+            .unwrap();
+        let db = repo
+            .insert_device(bob.id, "phone", &token_hash(tb), 1000)
+            .unwrap();
+        assert!(
+            repo.insert_device(bob.id, "copy", &token_hash(ta), 1000)
+                .is_err(),
+            "{name}: a token hash twice"
+        );
+        let found = repo.device_by_token(&token_hash(ta)).unwrap().unwrap();
+        assert_eq!(
+            (found.id, found.learner_id, found.learner.as_str()),
+            (da, ann.id, "ann"),
+            "{name}"
+        );
+        assert!(
+            repo.device_by_token(&token_hash("dt_other"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(!repo.touch_device(bob.id, da, 2000).unwrap(), "{name}");
+        assert!(
+            repo.revoke_device(bob.id, da, "the device (logout)", 2000)
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        let a = repo.devices(Some(ann.id)).unwrap();
+        assert_eq!(a.len(), 1, "{name}");
+        assert_eq!((a[0].last_used_at, a[0].revoked_at), (None, None), "{name}");
+        assert_eq!(repo.devices(None).unwrap().len(), 2, "{name}");
+        assert_eq!(
+            repo.learner_by_name("BOB").unwrap().map(|l| l.id),
+            Some(bob.id),
+            "{name}"
+        );
+
+        match identify_device(Some(ta), repo.as_ref(), 3000).unwrap() {
+            Caller::Known(me) => {
+                assert_eq!(
+                    (me.learner_id, me.user.as_str()),
+                    (Some(ann.id), "ann"),
+                    "{name}"
+                )
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(
+            repo.devices(Some(ann.id)).unwrap()[0].last_used_at,
+            Some(3000)
+        );
+        assert_eq!(
+            repo.revoke_devices(&[db, 9999], "teacher prof", 4000)
+                .unwrap(),
+            Err(vec![9999]),
+            "{name}"
+        );
+        assert_eq!(
+            repo.devices(Some(bob.id)).unwrap()[0].revoked_at,
+            None,
+            "{name}"
+        );
+        let revoked = repo
+            .revoke_devices(&[db], "teacher prof", 4000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            revoked[0].revoked_by.as_deref(),
+            Some("teacher prof"),
+            "{name}"
+        );
+        let mine = repo
+            .revoke_device(ann.id, da, "the device (logout)", 5000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(mine.revoked_at, Some(5000), "{name}");
+        for token in [ta, tb] {
+            assert!(
+                matches!(
+                    identify_device(Some(token), repo.as_ref(), 6000).unwrap(),
+                    Caller::Unauthenticated(why) if why.contains("revoked")
+                ),
+                "{name}: a revoked token was taken"
+            );
+        }
+    }
+}

@@ -17,10 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 /// `GET /v1/decks`.
 pub async fn list(State(app): State<App>) -> Response {
-    match app
-        .with_repo(|repo| repo.published_decks())
-        .await
-    {
+    match app.with_repo(|repo| repo.published_decks()).await {
         Ok(decks) => Json(
             decks
                 .into_iter()

@@ -294,7 +294,9 @@ pub async fn revoke_self(State(app): State<App>, Extension(me): Extension<Hello>
     let done = app
         .with_repo(move |repo| {
             let row = match me.learner_id {
-                Some(learner) => repo.revoke_device(learner, device.id, "the device (logout)", now)?,
+                Some(learner) => {
+                    repo.revoke_device(learner, device.id, "the device (logout)", now)?
+                }
                 None => None,
             };
             Ok(row.into_iter().collect::<Vec<_>>())

@@ -19,7 +19,10 @@ use std::collections::HashMap;
 
 /// Takes the transaction-long lock every deck writer holds (an advisory lock: the tables stay readable).
 pub(super) fn lock_decks(tx: &mut Transaction<'_>) -> Result<()> {
-    tx.execute("SELECT pg_advisory_xact_lock(hashtext('detente.decks'))", &[])?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('detente.decks'))",
+        &[],
+    )?;
     Ok(())
 }
 

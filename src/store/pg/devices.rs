@@ -55,12 +55,14 @@ pub(super) fn device_by_token(
 
 /// The devices of one learner, or of every learner, by learner name (code-point order, as SQLite) then id.
 pub(super) fn devices(tx: &mut Transaction<'_>, learner: Option<i64>) -> Result<Vec<DeviceRecord>> {
-    tx.query(
-        &format!(
-            "{DEVICES} WHERE $1::bigint IS NULL OR d.learner_id = $1 ORDER BY l.name COLLATE \"C\", d.id"
-        ),
-        &[&learner],
-    )?
+    let order = "ORDER BY l.name COLLATE \"C\", d.id";
+    match learner {
+        Some(id) => tx.query(
+            &format!("{DEVICES} WHERE d.learner_id = $1 {order}"),
+            &[&id],
+        )?,
+        None => tx.query(&format!("{DEVICES} {order}"), &[])?,
+    }
     .iter()
     .map(device_row)
     .collect()
@@ -76,8 +78,8 @@ fn device(tx: &mut Transaction<'_>, id: i64) -> Result<Option<DeviceRecord>> {
 /// Notes a request of device `id` at `now`, at most once a minute (see SQLite's `store::touch_device`).
 pub(super) fn touch_device(tx: &mut Transaction<'_>, id: i64, now: i64) -> Result<bool> {
     Ok(tx.execute(
-        "UPDATE devices SET last_used_at = $2
-         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2 - 60 OR last_used_at > $2)",
+        "UPDATE devices SET last_used_at = $2::bigint
+         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $2::bigint - 60 OR last_used_at > $2::bigint)",
         &[&id, &now],
     )? > 0)
 }
