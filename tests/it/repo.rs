@@ -677,6 +677,118 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
     assert!(e.to_string().contains("schema version 0"), "{e}");
 }
 
+/// `detente serve` on a fresh PostgreSQL database of the test cluster (migrated by the server as the owner), on a
+/// socket in a folder of its own, the test's user its teacher; stopped with SIGTERM when dropped.
+struct PgServed {
+    dir: tempfile::TempDir,
+    server: std::process::Child,
+    socket: std::path::PathBuf,
+    log: std::path::PathBuf,
+    /// The app role's connection string to the server's database.
+    app_url: String,
+    /// The owner's.
+    owner_url: String,
+}
+
+impl PgServed {
+    fn start(db: &Db, suffix: &str) -> PgServed {
+        use std::process::Stdio;
+        let mut root = db.client(pg::SUPERUSER);
+        let fresh = format!("{}_{suffix}", db.name);
+        root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
+            .unwrap();
+        let url = |role: &str| db.url(role).replace(&db.name, &fresh);
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("class.sock");
+        let config = dir.path().join("serve.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{:?}]\n\
+                 [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
+                dir.path().join("state"),
+                me(),
+                url(APP),
+                url(OWNER)
+            ),
+        )
+        .unwrap();
+        let log = dir.path().join("serve.log");
+        let server = crate::support::process(&dir.path().join("unused.db"))
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut served = PgServed {
+            dir,
+            server,
+            socket,
+            log,
+            app_url: url(APP),
+            owner_url: url(OWNER),
+        };
+        for _ in 0..600 {
+            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok() {
+                return served;
+            }
+            if let Some(status) = served.server.try_wait().unwrap() {
+                panic!("detente serve exited ({status}): {}", served.said());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("detente serve did not listen: {}", served.said())
+    }
+
+    fn said(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The client, logged in to this server from a config and data folder of its own.
+    fn client(&self) -> std::process::Command {
+        let mut cmd = crate::support::process(&self.dir.path().join("unused.db"));
+        cmd.env_remove("DETENTE_DB")
+            .env_remove("DETENTE_LEARNER")
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"));
+        cmd
+    }
+
+    /// Runs the client with `args`, which must succeed; its output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.client().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {err}\n{}", self.said());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Stops the server with SIGTERM and waits for it.
+    fn stop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.server.id().to_string()])
+            .status();
+        let _ = self.server.wait();
+    }
+}
+
+impl Drop for PgServed {
+    fn drop(&mut self) {
+        if self.server.try_wait().ok().flatten().is_none() {
+            self.stop();
+        }
+    }
+}
+
+/// The test's user name.
+fn me() -> String {
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap()
+        .stdout;
+    String::from_utf8(me).unwrap().trim().to_string()
+}
+
 /// Attack: a server configured for PostgreSQL must really serve from it, not from the SQLite file in its state
 /// folder: `detente serve` migrates a new database as the owner, connects as the app role, and the caller's
 /// identity (`/v1/hello`, by roster username) and the teacher's `learner list` come from PostgreSQL's rows, added
@@ -684,84 +796,135 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
 /// pool's connections inside the async runtime would abort it).
 #[test]
 fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
-    use std::process::{Command, Stdio};
     let db = pg::cluster().database();
-    let mut root = db.client(pg::SUPERUSER);
-    let fresh = format!("{}_serve", db.name);
-    root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
-        .unwrap();
-    let url = |role: &str| db.url(role).replace(&db.name, &fresh);
-    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
-    let me = me.trim();
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("class.sock");
-    let config = dir.path().join("serve.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{me:?}]\n\
-             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
-            dir.path().join("state"),
-            url(APP),
-            url(OWNER)
-        ),
-    )
-    .unwrap();
-    let log = dir.path().join("serve.log");
-    let mut server = crate::support::process(&dir.path().join("unused.db"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let said = || std::fs::read_to_string(&log).unwrap_or_default();
-    for _ in 0..600 {
-        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
-            break;
-        }
-        if let Some(status) = server.try_wait().unwrap() {
-            panic!("detente serve exited ({status}): {}", said());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let repo = Pg::connect(&url(APP), 1).expect("the server migrated the database");
-    repo.add_learner("Root On Roster", Some(me), 1)
+    let mut served = PgServed::start(&db, "serve");
+    let repo = Pg::connect(&served.app_url, 1).expect("the server migrated the database");
+    repo.add_learner("Root On Roster", Some(&me()), 1)
         .unwrap()
         .unwrap();
     repo.add_learner("zoe", Some("zoe-login"), 1)
         .unwrap()
         .unwrap();
-    let client = |args: &[&str]| {
-        let mut cmd = crate::support::process(&dir.path().join("unused.db"));
-        cmd.env_remove("DETENTE_DB")
-            .env_remove("DETENTE_LEARNER")
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_DATA_HOME", dir.path().join("data"));
-        let out = cmd.args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(out.status.success(), "{args:?}: {err}\n{}", said());
-        String::from_utf8_lossy(&out.stdout).to_string()
-    };
-    client(&["login", socket.to_str().unwrap()]);
-    let who = client(&["whoami"]);
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let who = served.ok(&["whoami"]);
     assert!(who.contains("Root On Roster"), "{who}");
     // Requests at once, so that the pool holds several connections when the server stops.
     std::thread::scope(|s| {
         for _ in 0..4 {
-            s.spawn(|| client(&["whoami"]));
+            s.spawn(|| served.ok(&["whoami"]));
         }
     });
-    let list = client(&["learner", "list", "--json"]);
+    let list = served.ok(&["learner", "list", "--json"]);
     assert!(
         list.contains("zoe-login") && list.contains("Root On Roster"),
         "{list}"
     );
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let _ = server.wait();
-    assert!(said().contains("PostgreSQL"), "{}", said());
-    assert!(!dir.path().join("state").join("detente.db").exists());
+    served.stop();
+    assert!(served.said().contains("PostgreSQL"), "{}", served.said());
+    assert!(!served.dir.path().join("state").join("detente.db").exists());
+}
+
+/// Attack, end to end over the socket on PostgreSQL: the teacher publishes the sample deck with the real client
+/// (`deck import` after `login`), and it is in PostgreSQL's tables, not the empty SQLite store beside the pool; the
+/// learner (the same user, on the roster) pushes reviews of a published card and of a built-in deck's card, and
+/// the server re-derives their card states in PostgreSQL; the same push again stores nothing twice; a pull returns
+/// exactly the events pushed with the digest of the same log held in memory; and a teacher's route still on SQLite
+/// answers that it is not served on PostgreSQL rather than working on the empty store.
+#[test]
+fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
+    use detente::server::client::Server;
+    use detente::sync::{DeckVersion, Pulled, Push, Pushed};
+    let db = pg::cluster().database();
+    let served = PgServed::start(&db, "sync");
+    let repo = Pg::connect(&served.app_url, 1).unwrap();
+    let ann = repo
+        .add_learner("Root On Roster", Some(&me()), 1)
+        .unwrap()
+        .unwrap();
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let said = served.ok(&["deck", "import", "tests/data/sample.toml"]);
+    assert!(said.contains("sample"), "{said}");
+    let server = Server::new(&served.socket);
+    let decks: Vec<DeckVersion> = server.get("/v1/decks").unwrap();
+    assert_eq!(
+        decks.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["sample"]
+    );
+
+    let mut builtin = review("a", 2, "x", 1000, 2);
+    if let Body::Review(r) = &mut builtin.body {
+        r.deck = "course-nato-russia".into();
+        r.card = "timeline-mid-1990s-2011".into();
+    }
+    let events = vec![review("a", 1, "realpolitik", 0, 3), builtin];
+    let push = Push {
+        device: "a".repeat(32),
+        events: events.clone(),
+    };
+    let pushed: Pushed = server.post("/v1/sync/push", &push).unwrap();
+    assert_eq!(
+        (
+            pushed.report.added,
+            pushed.report.refused.len(),
+            pushed.held
+        ),
+        (2, 0, 2),
+        "{pushed:?}"
+    );
+    let again: Pushed = server.post("/v1/sync/push", &push).unwrap();
+    assert_eq!(
+        (again.report.added, again.report.duplicates, again.held),
+        (0, 2, 2),
+        "{again:?}"
+    );
+    let pulled: Pulled = server.get("/v1/sync/pull?cursor=0").unwrap();
+    assert_eq!(pulled.page.events, events);
+    let mut log = Log::default();
+    log.merge(&events);
+    assert_eq!(pulled.digest, Some(log.digest()));
+
+    let mut owner = postgres::Client::connect(&served.owner_url, postgres::NoTls).unwrap();
+    let mut tx = owner.transaction().unwrap();
+    tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
+        .unwrap();
+    let states: Vec<(String, i64)> = tx
+        .query(
+            "SELECT c.deck_id, s.reps FROM card_states s JOIN cards c ON c.id = s.card_id
+             WHERE s.learner_id = $1 ORDER BY c.deck_id",
+            &[&ann.id],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("course-nato-russia".to_string(), 1),
+            ("sample".to_string(), 1)
+        ]
+    );
+    let published: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM published_decks WHERE deck_id = 'sample'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(published, 1);
+    drop(tx);
+
+    let out = served
+        .client()
+        .args(["learner", "add", "zoe"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not served by a class server on PostgreSQL"),
+        "{err}"
+    );
+    assert!(repo.learner_by_name("zoe").unwrap().is_none());
 }
 
 /// A learner's card states on one backend, by "deck/card/sibling": phase, repetitions, due. Read directly (on
