@@ -165,7 +165,7 @@ pub fn roster(conn: &rusqlite::Connection) -> Result<Roster> {
     })
 }
 
-/// The SQLite backend: the server's one [`Store`], one request at a time (as `App::with_store` uses it), so the
+/// The SQLite backend: the server's one [`Store`], one request at a time (as the teacher's routes lock it), so the
 /// routes on this interface and those still on the `Store` share one connection and one lock.
 impl ClassStore for Mutex<Store> {
     fn backend(&self) -> &'static str {

@@ -48,8 +48,8 @@ impl Both {
     }
 }
 
-/// Copies the decks and cards of a SQLite store into the PostgreSQL database, as its owner (the course's decks are
-/// the teacher's data; publishing them is not on the interface yet).
+/// Copies the decks and cards of a SQLite store into the PostgreSQL database, as its owner, row for row (so that
+/// both backends start from the same cards without going through the publishing under test).
 fn copy_cards(store: &Store, db: &Db) {
     let mut owner = db.client(OWNER);
     let mut decks = store
