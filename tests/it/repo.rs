@@ -678,7 +678,8 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
 }
 
 /// `detente serve` on a fresh PostgreSQL database of the test cluster (migrated by the server as the owner), on a
-/// socket in a folder of its own, the test's user its teacher; stopped with SIGTERM when dropped.
+/// socket in a folder of its own (and with `tls`, on 127.0.0.1 over TLS with a certificate authority made here),
+/// the test's user its teacher; stopped with SIGTERM when dropped.
 struct PgServed {
     dir: tempfile::TempDir,
     server: std::process::Child,
@@ -688,10 +689,12 @@ struct PgServed {
     app_url: String,
     /// The owner's.
     owner_url: String,
+    /// With TLS: `https://127.0.0.1:PORT` and the certificate authority's PEM file.
+    tls: Option<(String, std::path::PathBuf)>,
 }
 
 impl PgServed {
-    fn start(db: &Db, suffix: &str) -> PgServed {
+    fn start(db: &Db, suffix: &str, tls: bool) -> PgServed {
         use std::process::Stdio;
         let mut root = db.client(pg::SUPERUSER);
         let fresh = format!("{}_{suffix}", db.name);
@@ -701,18 +704,31 @@ impl PgServed {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("class.sock");
         let config = dir.path().join("serve.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{:?}]\n\
-                 [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
-                dir.path().join("state"),
-                me(),
-                url(APP),
-                url(OWNER)
-            ),
-        )
-        .unwrap();
+        let mut toml = format!(
+            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{:?}]\n\
+             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
+            dir.path().join("state"),
+            me(),
+            url(APP),
+            url(OWNER)
+        );
+        if tls {
+            let (ca, cert, key) = crate::server_tls::pki();
+            for (name, pem) in [("ca.pem", ca), ("cert.pem", cert), ("key.pem", key)] {
+                std::fs::write(dir.path().join(name), pem).unwrap();
+            }
+            std::fs::set_permissions(
+                dir.path().join("key.pem"),
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .unwrap();
+            toml += &format!(
+                "[tls]\nlisten = \"127.0.0.1:0\"\ncertificate = {:?}\nkey = {:?}\n",
+                dir.path().join("cert.pem"),
+                dir.path().join("key.pem")
+            );
+        }
+        std::fs::write(&config, toml).unwrap();
         let log = dir.path().join("serve.log");
         let server = crate::support::process(&dir.path().join("unused.db"))
             .args(["serve", "--config", config.to_str().unwrap()])
@@ -727,9 +743,24 @@ impl PgServed {
             log,
             app_url: url(APP),
             owner_url: url(OWNER),
+            tls: None,
         };
         for _ in 0..600 {
-            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok() {
+            let said = served.said();
+            let port = said
+                .split(" over TLS")
+                .next()
+                .filter(|_| said.contains(" over TLS"))
+                .and_then(|head| head.rsplit(':').next());
+            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok()
+                && (!tls || port.is_some())
+            {
+                if let Some(port) = port.filter(|_| tls) {
+                    served.tls = Some((
+                        format!("https://127.0.0.1:{port}"),
+                        served.dir.path().join("ca.pem"),
+                    ));
+                }
                 return served;
             }
             if let Some(status) = served.server.try_wait().unwrap() {
@@ -797,7 +828,7 @@ fn me() -> String {
 #[test]
 fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
     let db = pg::cluster().database();
-    let mut served = PgServed::start(&db, "serve");
+    let mut served = PgServed::start(&db, "serve", false);
     let repo = Pg::connect(&served.app_url, 1).expect("the server migrated the database");
     repo.add_learner("Root On Roster", Some(&me()), 1)
         .unwrap()
@@ -828,14 +859,16 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
 /// (`deck import` after `login`), and it is in PostgreSQL's tables, not the empty SQLite store beside the pool; the
 /// learner (the same user, on the roster) pushes reviews of a published card and of a built-in deck's card, and
 /// the server re-derives their card states in PostgreSQL; the same push again stores nothing twice; a pull returns
-/// exactly the events pushed with the digest of the same log held in memory; and a teacher's route still on SQLite
+/// exactly the events pushed with the digest of the same log held in memory. Over TLS, a laptop registers with an
+/// enrolment code whose key is in PostgreSQL, pushes into the same learner's log by its token, shows in the
+/// teacher's device list, and once revoked by the teacher its token is refused. A teacher's route still on SQLite
 /// answers that it is not served on PostgreSQL rather than working on the empty store.
 #[test]
 fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
     use detente::server::client::Server;
     use detente::sync::{DeckVersion, Pulled, Push, Pushed};
     let db = pg::cluster().database();
-    let served = PgServed::start(&db, "sync");
+    let served = PgServed::start(&db, "sync", true);
     let repo = Pg::connect(&served.app_url, 1).unwrap();
     let ann = repo
         .add_learner("Root On Roster", Some(&me()), 1)
@@ -912,7 +945,63 @@ fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
         .unwrap()
         .get(0);
     assert_eq!(published, 1);
-    drop(tx);
+    tx.commit().unwrap();
+
+    // A laptop over TLS: registered with an enrolment code whose key is in PostgreSQL (issuing codes is a teacher's
+    // route, not on PostgreSQL yet: the row is written here), it pushes as the same learner by its token; revoked by
+    // the teacher on the socket, its token is refused.
+    let mut rng =
+        <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(3);
+    let code = detente::enrol::Code::generate("Root On Roster", &mut rng);
+    let key = code.key();
+    let mut tx = owner.transaction().unwrap();
+    tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
+        .unwrap();
+    tx.execute(
+        "INSERT INTO enrolment_keys (key_id, learner_id, key, generation, issued_at) VALUES ($1, $2, $3, 1, 1)",
+        &[&key.id(), &ann.id, &key.as_bytes()],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let (url, ca) = served.tls.clone().unwrap();
+    let anonymous = Server::tls(&url, Some(&ca), None).unwrap();
+    let registered: detente::server::api::Registered = anonymous
+        .post(
+            "/v1/devices",
+            &detente::server::api::Register {
+                code: code.to_string(),
+                device_name: "laptop".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(registered.learner, "Root On Roster");
+    let laptop = Server::tls(&url, Some(&ca), Some(registered.token.clone())).unwrap();
+    let hello = laptop.hello().unwrap();
+    assert_eq!(
+        (hello.learner.as_deref(), hello.device.map(|d| d.id)),
+        (Some("Root On Roster"), Some(registered.device.id))
+    );
+    let more = Push {
+        device: "b".repeat(32),
+        events: vec![review("b", 1, "nrc-refresh", 5000, 3)],
+    };
+    let pushed: Pushed = laptop.post("/v1/sync/push", &more).unwrap();
+    assert_eq!((pushed.report.added, pushed.held), (1, 1), "{pushed:?}");
+    let listed: detente::server::api::Devices = server.get("/v1/devices").unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some());
+    let _: detente::server::api::Devices = server
+        .post(
+            "/v1/devices/revoke",
+            &detente::server::api::Revoke {
+                ids: vec![registered.device.id],
+            },
+        )
+        .unwrap();
+    let refused = laptop.hello().unwrap_err().to_string();
+    assert!(refused.contains("revoked"), "{refused}");
+    let pulled: Pulled = server.get("/v1/sync/pull?cursor=0").unwrap();
+    assert_eq!(pulled.page.events.len(), 3);
 
     let out = served
         .client()
