@@ -67,9 +67,10 @@ pub trait ClassStore: Send + Sync {
     /// The [`Digest`] of `learner`'s whole log.
     fn digest(&self, learner: i64) -> Result<Digest>;
 
-    /// `POST /v1/sync/push`, one transaction: `device`'s `events` merged into `learner`'s log ([`Self::append_events`]);
-    /// if some were refused, the built-in decks the database lacks loaded and the events merged again (what was
-    /// added is counted once); the learner's card states re-derived from the merged log when events were added;
+    /// `POST /v1/sync/push`, one transaction: `device`'s `events` merged into `learner`'s log (as
+    /// [`Self::append_events`]); if some were refused, the built-in decks the database lacks loaded and the events
+    /// merged again (what was added is counted once); the learner's card states re-derived from the merged log when
+    /// events were added;
     /// and what the log now holds of `device` gap-free (`held`).
     fn push(&self, learner: i64, device: &str, events: &[Event], now_s: i64) -> Result<Pushed>;
 

@@ -1,5 +1,6 @@
 //! Study sync over the class server: `POST /v1/sync/push` (one device's events into the caller's log, one
-//! transaction, `ClassStore::push`) and `GET /v1/sync/pull` (`ClassStore::pull_page`) (a page of the caller's log after a cursor, the digest on the last page).
+//! transaction: `ClassStore::push`) and `GET /v1/sync/pull` (a page of the caller's log after a cursor, the digest
+//! on the last page: `ClassStore::pull_page`).
 //! The log is always the caller's roster learner's (`Hello::learner_id`, from the kernel's uid): no field of a
 //! request names a learner, and a body with any field the wire does not define is refused whole, nothing written.
 //!
