@@ -1,8 +1,7 @@
-//! `detente login SOCKET` and `detente login https://HOST:PORT CODE`, `logout` and `whoami`, and the commands that
-//! go to the class server after `login` (`learner list`, `device list` and `device revoke`, unless `--db` or
-//! `DETENTE_DB` names a local file). Before each, the server says who the caller is (`/v1/hello`, which also checks
-//! both sides' protocol versions), and a `--learner` or `DETENTE_LEARNER` that names someone else is refused (exit
-//! 77) naming who the caller really is. Over TLS, `login` registers this device with the learner's enrolment code
+//! `detente login SOCKET` and `detente login https://HOST:PORT CODE`, `logout` and `whoami`, and which server a
+//! command after `login` goes to (`remote`: none when `--db` or `DETENTE_DB` names a local file). Before each, the
+//! server says who the caller is (`/v1/hello`, which also checks both sides' protocol versions), and a `--learner`
+//! or `DETENTE_LEARNER` that names someone else is refused (exit 77) naming who the caller really is. Over TLS, `login` registers this device with the learner's enrolment code
 //! and keeps the device token it gets in the login file (mode 0600), revoking the token of the login it replaces;
 //! `logout` revokes that token on the server.
 
@@ -80,10 +79,19 @@ pub fn login(ctx: &Context, args: &LoginArgs<'_>, claimed: Option<&str>) -> Resu
             .and_then(|s| s.call::<(), api::Devices>("DELETE", "/v1/devices/self", None));
     }
     let file = save(ctx, &login)?;
+    let now = match hello.role {
+        Role::Teacher => {
+            "The teacher's commands (`learner`, `deck import`, `exam load`, `exam results`, `stats --class`, \
+             `report`, `grades export`, `progress import`, `device`) now act on its database"
+        }
+        Role::Learner => {
+            "Your study stays on this device and syncs with it when a `detente study` session ends, or with \
+             `detente sync`"
+        }
+    };
     say(&format!(
-        "Logged in to the class server at {} as {}; it runs detente {}. `detente whoami`, `detente learner \
-         list` and `detente device list` now go to it; every other command works on the local database as \
-         before. Saved in {}{}.",
+        "Logged in to the class server at {} as {}; it runs detente {}. {now}; `--db FILE` works on a local file \
+         instead. Saved in {}{}.",
         server.socket().display(),
         hello.describe(),
         hello.server_version,

@@ -20,16 +20,8 @@ pub fn teacher(local_db: bool, claimed: Option<&str>) -> Result<Option<Server>> 
     let Some(server) = super::login::remote(local_db)? else {
         return Ok(None);
     };
-    let hello = server.hello()?;
-    if let Some(claimed) = claimed.filter(|c| !hello.is_named_by(c)) {
-        return Err(Error::Refused(format!(
-            "the class server at {} knows you as {}: --learner (or DETENTE_LEARNER) cannot name anyone else \
-             there, and it names {claimed}",
-            server.socket().display(),
-            hello.describe()
-        )));
-    }
-    Ok(Some(server))
+    super::login::hello(&server, claimed)?;
+    Ok(Some(server.patient()))
 }
 
 /// `POST /v1/teacher/{op}` with `body`: the value the command shows, or the error the local command would give (a

@@ -20,6 +20,18 @@ pub fn accepts(theirs: u32) -> bool {
     (PROTOCOL_MIN..=PROTOCOL).contains(&theirs)
 }
 
+/// Whether a server whose window is `min..=max` serves this build: it accepts this build's [`PROTOCOL`], which is
+/// what the exchange is then spoken in. A server upgraded first (its window reaching back to this build's version)
+/// keeps serving older clients; a server older than this build's [`PROTOCOL`] refuses it (426) in its own words.
+pub fn served_by(min: u32, max: u32) -> bool {
+    (min..=max).contains(&PROTOCOL)
+}
+
+/// The protocol a server answers a request in: the client's, when this server accepts it; else its own.
+pub fn answered_in(client: Option<u32>) -> u32 {
+    client.filter(|c| accepts(*c)).unwrap_or(PROTOCOL)
+}
+
 /// What this build accepts, in words: "protocol 1", or "protocols 1 to 3".
 pub fn window() -> String {
     if PROTOCOL_MIN == PROTOCOL {
@@ -394,6 +406,15 @@ mod tests {
     #[test]
     fn the_window_holds_this_version_and_nothing_newer_or_older() {
         assert!(accepts(PROTOCOL));
+        // A newer server whose window reaches back to us serves us; one that moved past us, or an older one, not.
+        assert!(served_by(PROTOCOL, PROTOCOL + 1));
+        assert!(served_by(PROTOCOL_MIN.min(PROTOCOL), PROTOCOL + 3));
+        assert!(!served_by(PROTOCOL + 1, PROTOCOL + 2));
+        assert!(!served_by(0, PROTOCOL - 1));
+        // The server answers in the client's version when it takes it, else in its own.
+        assert_eq!(answered_in(Some(PROTOCOL)), PROTOCOL);
+        assert_eq!(answered_in(Some(PROTOCOL + 7)), PROTOCOL);
+        assert_eq!(answered_in(None), PROTOCOL);
         assert!(!accepts(PROTOCOL + 1));
         assert!(!accepts(PROTOCOL_MIN - 1));
     }

@@ -17,6 +17,9 @@ use std::time::Duration;
 
 /// How long the client waits for the server to take a request or to answer it.
 const WAIT: Duration = Duration::from_secs(60);
+/// How long a teacher's command waits for its answer ([`Server::patient`]): the server finishes the work a request
+/// starts however long it takes (a term's progress bundles, a large roster), within its backstop of 15 minutes.
+const PATIENT: Duration = Duration::from_secs(15 * 60);
 /// The longest answer the client reads.
 const MAX_ANSWER: usize = 64 << 20;
 
@@ -115,6 +118,8 @@ pub struct Server {
     /// Where it is, as the user gave it (the socket's path, or the URL): for messages.
     address: PathBuf,
     way: Way,
+    /// How long to wait for each answer.
+    wait: Duration,
 }
 
 #[derive(Clone)]
@@ -214,7 +219,15 @@ impl Server {
         Server {
             address: socket.to_path_buf(),
             way: Way::Socket(socket.to_path_buf()),
+            wait: WAIT,
         }
+    }
+
+    /// This server, waiting for each answer as long as the server may work on a request (15 minutes, not one):
+    /// for a teacher's command, whose work on a large file can take minutes and is never cut off by the server.
+    pub fn patient(mut self) -> Server {
+        self.wait = PATIENT;
+        self
     }
 
     /// A server at `url` (`https://HOST:PORT`) over TLS, its certificate checked against the CA file `ca_cert`
@@ -251,6 +264,7 @@ impl Server {
                 config: Arc::new(config),
                 token,
             })),
+            wait: WAIT,
         })
     }
 
@@ -264,16 +278,17 @@ impl Server {
         matches!(self.way, Way::Tls(_))
     }
 
-    /// `GET /v1/hello`: who the server says the caller is. A server whose protocol is outside this build's window
-    /// is refused here, whatever it answered.
+    /// `GET /v1/hello`: who the server says the caller is. A server whose window (`protocol_min` to `protocol`)
+    /// does not hold this build's protocol is refused here, whatever it answered.
     pub fn hello(&self) -> Result<Hello> {
         let hello: Hello = self.get("/v1/hello")?;
-        if !api::accepts(hello.protocol) {
+        if !api::served_by(hello.protocol_min, hello.protocol) {
             return Err(Error::Server(format!(
-                "the class server at {} runs detente {} (protocol {}), and this detente {} speaks {}: ask the \
-                 server's admin which detente to install",
+                "the class server at {} runs detente {} (protocols {} to {}), and this detente {} speaks {}: ask \
+                 the server's admin which detente to install",
                 self.address.display(),
                 hello.server_version,
+                hello.protocol_min,
                 hello.protocol,
                 env!("CARGO_PKG_VERSION"),
                 api::window()
@@ -361,13 +376,13 @@ impl Server {
             Way::Socket(socket) => {
                 let mut stream = UnixStream::connect(socket).map_err(unreachable)?;
                 stream
-                    .set_read_timeout(Some(WAIT))
-                    .and_then(|_| stream.set_write_timeout(Some(WAIT)))
+                    .set_read_timeout(Some(self.wait))
+                    .and_then(|_| stream.set_write_timeout(Some(self.wait)))
                     .map_err(unreachable)?;
                 http::exchange(&mut stream, method, path, &headers, body, MAX_ANSWER)
             }
             Way::Tls(tls) => {
-                let tcp = connect(&tls.host, tls.port).map_err(unreachable)?;
+                let tcp = connect(&tls.host, tls.port, self.wait).map_err(unreachable)?;
                 let conn = rustls::ClientConnection::new(tls.config.clone(), tls.name.clone())
                     .map_err(|e| Error::Server(format!("cannot set up TLS: {e}")))?;
                 let mut stream = rustls::StreamOwned::new(conn, tcp);
@@ -403,14 +418,15 @@ impl Server {
     }
 }
 
-/// A TCP connection to `host:port`, trying each of its addresses, within [`WAIT`].
-fn connect(host: &str, port: u16) -> std::io::Result<TcpStream> {
+/// A TCP connection to `host:port`, trying each of its addresses within [`WAIT`], then waiting `wait` for each
+/// read or write.
+fn connect(host: &str, port: u16, wait: Duration) -> std::io::Result<TcpStream> {
     let mut last = std::io::Error::other(format!("{host} has no address"));
     for addr in (host, port).to_socket_addrs()? {
         match TcpStream::connect_timeout(&addr, WAIT) {
             Ok(stream) => {
-                stream.set_read_timeout(Some(WAIT))?;
-                stream.set_write_timeout(Some(WAIT))?;
+                stream.set_read_timeout(Some(wait))?;
+                stream.set_write_timeout(Some(wait))?;
                 return Ok(stream);
             }
             Err(e) => last = e,

@@ -89,7 +89,8 @@ pub struct Limits {
     /// How long a connection may take to send its request's head.
     #[serde(default = "default_header_timeout")]
     pub header_timeout_secs: u64,
-    /// How long a request may take, its body read and its answer made; the connection is closed after it.
+    /// How long a request's body may take to arrive once its head has (else 408). The work the request then starts
+    /// is finished and answered however long it takes (within a backstop of 15 minutes).
     #[serde(default = "default_request_timeout")]
     pub request_timeout_secs: u64,
     /// Connections served at once; more wait to be accepted.

@@ -20,6 +20,10 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{SignalKind, signal};
 use tower::ServiceExt;
 
+/// How long a request's work may run before its connection is dropped: a backstop against a stuck thread, far above
+/// any real request (the work itself is never cut off by the request time limit, which is for receiving it).
+const WORK_BACKSTOP: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Runs the server of the configuration file `config_path` until SIGTERM or Ctrl-C.
 pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     let config = config::load(config_path)?;
@@ -203,7 +207,7 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
         }
     };
     tokio::pin!(stop);
-    let lifetime = app.limits.header_timeout() + app.limits.request_timeout();
+    let lifetime = app.limits.header_timeout() + app.limits.request_timeout() + WORK_BACKSTOP;
     let http = {
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new())
@@ -253,7 +257,8 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
                     let connection =
                         watcher.watch(http.serve_connection(TokioIo::new(stream), service));
                     tokio::spawn(async move {
-                        // A connection that outlives its head's and its request's limits together is dropped.
+                        // A connection that outlives its head's and its request's limits and the work's backstop
+                        // together is dropped.
                         let _ = tokio::time::timeout(lifetime, connection).await;
                         drop(permit);
                     });

@@ -342,6 +342,63 @@ fn an_old_client_is_told_by_a_newer_server_which_detente_to_install() {
     );
 }
 
+/// Attack: the upgrade order the README gives (server first). A (fake) newer server whose window reaches back to
+/// this client's protocol (`protocol_min` 1, `protocol` 2, answering in the client's version) must keep serving an
+/// older client: `login` and `whoami` work; the client sent its own version on every request.
+#[test]
+fn an_older_client_keeps_working_with_a_newer_server_whose_window_holds_it() {
+    use std::io::{Read, Write};
+    let home = tempfile::tempdir().unwrap();
+    let socket = home.path().join("newer.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let body = r#"{"server_version":"2.0.0","protocol":2,"protocol_min":1,"user":"ann","uid":1000,"role":"learner","learner":"ann","teacher_by":null}"#;
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ndetente-protocol: 1\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let server = std::thread::spawn(move || {
+        let mut requests = Vec::new();
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut head = [0u8; 4096];
+            let n = stream.read(&mut head).unwrap();
+            let request = text(&head[..n]);
+            if request.starts_with("STOP") {
+                break;
+            }
+            let _ = stream.write_all(answer.as_bytes());
+            requests.push(request);
+        }
+        requests
+    });
+    let detente = |args: &[&str]| {
+        process(&home.path().join("unused.db"))
+            .env_remove("DETENTE_DB")
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let login = detente(&["login", socket.to_str().unwrap()]);
+    let whoami = detente(&["whoami"]);
+    std::os::unix::net::UnixStream::connect(&socket)
+        .unwrap()
+        .write_all(b"STOP")
+        .unwrap();
+    let requests = server.join().unwrap();
+    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    assert_eq!(whoami.status.code(), Some(0), "{}", text(&whoami.stderr));
+    assert!(
+        text(&whoami.stdout).contains("detente 2.0.0"),
+        "{}",
+        text(&whoami.stdout)
+    );
+    assert!(requests.len() >= 2, "{requests:?}");
+    for r in &requests {
+        assert!(r.to_lowercase().contains("detente-protocol: 1"), "{r}");
+    }
+}
+
 #[cfg(feature = "server")]
 mod server {
     use super::*;

@@ -294,6 +294,94 @@ pub(crate) mod daemon {
         );
     }
 
+    /// Attack: a body trickled slower than the limit (slowloris after the head) must not hold a slot: the caller is
+    /// a teacher, the head is whole, 10 of the 100 bytes promised arrive, then nothing: 408 after the request time
+    /// limit, with the limit in words.
+    #[test]
+    fn a_body_that_does_not_arrive_in_time_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let served = Served::start(
+            dir,
+            &format!(
+                "[teachers]\nusers = [{:?}]\n[limits]\nrequest_timeout_secs = 1\n",
+                me()
+            ),
+        );
+        let mut stream = UnixStream::connect(&served.socket).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        stream
+            .write_all(
+                b"POST /v1/teacher/learner-add HTTP/1.1\r\nhost: x\r\ndetente-protocol: 1\r\n\
+                  content-type: application/json\r\ncontent-length: 100\r\n\r\n{\"name\": \"",
+            )
+            .unwrap();
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+        let answer = text(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        assert!(
+            answer.contains("within the server's limit of 1 s"),
+            "{answer}"
+        );
+    }
+
+    /// Attack: work that outlasts the request time limit (here the database held by another writer for 3 s, with a
+    /// 1 s limit) must not be answered as a failure while it goes on to commit: the teacher's `learner add` waits,
+    /// succeeds (exit 0), and the learner is in the server's database exactly once.
+    #[test]
+    fn work_past_the_time_limit_is_finished_and_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Served::database(dir.path());
+        roster(&db, &[("zoe", "zoe-login")]);
+        let served = Served::start(
+            dir,
+            &format!(
+                "[teachers]\nusers = [{:?}]\n[limits]\nrequest_timeout_secs = 1\n",
+                me()
+            ),
+        );
+        let home = tempfile::tempdir().unwrap();
+        let out = run(
+            client(home.path()),
+            &["login", served.socket.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let holder = rusqlite::Connection::open(&db).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(3));
+            holder.execute_batch("COMMIT").unwrap();
+        });
+        let out = run(
+            client(home.path()),
+            &["learner", "add", "Late Comer", "--username", "late"],
+        );
+        release.join().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let n: i64 = rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM learners WHERE username = 'late'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+        assert!(
+            served.log().contains("POST /v1/teacher/learner-add 200"),
+            "{}",
+            served.log()
+        );
+    }
+
     /// Attack: a connection that sends nothing (slowloris) must not hold a slot for ever: the server closes it after
     /// its header timeout. (The read's own 60 s limit only keeps a broken server from hanging the test.)
     #[test]

@@ -132,9 +132,10 @@ fn problem(status: StatusCode, error: impl Into<String>) -> Response {
 }
 
 /// The checks before any handler, in order: a body over the size limit (413, unread), a client whose protocol is
-/// outside this server's window (426), a caller who is not on the roster and not a teacher (403); then the
-/// handler, cut off at the request time limit (503). Every answer carries the server's protocol version, and
-/// every request is one line in the log.
+/// outside this server's window (426), a caller who is not on the roster and not a teacher (403), a body that does
+/// not arrive within the request time limit (408); then the handler, whose work is finished and answered however
+/// long it takes. Every answer carries the protocol it is spoken in (the
+/// client's, when this server accepts it), and every request is one line in the log.
 async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let uid = req.extensions().get::<PeerUid>().map(|p| p.0);
     let tls = req.extensions().get::<TlsPeer>().map(|p| p.0);
@@ -145,6 +146,7 @@ async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response
         (None, Some(addr)) => format!("tls {}", addr.ip()),
         (None, None) => "uid ?".to_string(),
     };
+    let client = protocol_of(&req);
     let mut response = match admit(&app, &mut req, uid, tls.is_some()).await {
         Ok(me) => {
             match me {
@@ -154,24 +156,53 @@ async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response
                 }
                 None => who = format!("{who} (registering a device)"),
             }
-            match tokio::time::timeout(app.limits.request_timeout(), next.run(req)).await {
-                Ok(response) => response,
-                Err(_) => problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!(
-                        "the request took longer than the server's limit of {} s",
-                        app.limits.request_timeout_secs
-                    ),
-                ),
+            match receive(&app.limits, req).await {
+                // The work the request starts is never cut off: an answer of failure for work that went on to
+                // commit would be a lie (the connection's backstop in `listen` is far above any real request).
+                Ok(req) => next.run(req).await,
+                Err(refusal) => refusal,
             }
         }
         Err(refusal) => refusal,
     };
     (app.log)(&format!("{who}: {what} {}", response.status().as_u16()));
+    response.headers_mut().insert(
+        api::PROTOCOL_HEADER,
+        HeaderValue::from(api::answered_in(client)),
+    );
     response
-        .headers_mut()
-        .insert(api::PROTOCOL_HEADER, HeaderValue::from(api::PROTOCOL));
-    response
+}
+
+/// The request with its whole body read, within the request time limit (408) and the size limit (413: a body sent
+/// without a length, or longer than its length said).
+async fn receive(limits: &Limits, req: Request) -> std::result::Result<Request, Response> {
+    let (parts, body) = req.into_parts();
+    let max = usize::try_from(limits.max_request_bytes).unwrap_or(usize::MAX);
+    match tokio::time::timeout(limits.request_timeout(), axum::body::to_bytes(body, max)).await {
+        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, axum::body::Body::from(bytes))),
+        Ok(Err(_)) => Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request's body was cut off or is larger than this server takes ({} bytes; its admin can \
+                 raise `limits.max_request_bytes`)",
+                limits.max_request_bytes
+            ),
+        )),
+        Err(_) => Err(problem(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request's body did not arrive within the server's limit of {} s",
+                limits.request_timeout_secs
+            ),
+        )),
+    }
+}
+
+/// The protocol version a request says its client speaks, if it says one.
+fn protocol_of(req: &Request) -> Option<u32> {
+    req.headers()
+        .get(api::PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok())
 }
 
 /// Who the caller is, if the request may go on (none for a device's registration, which its code authorises);
@@ -196,10 +227,7 @@ async fn admit(
             ),
         ));
     }
-    let theirs = req
-        .headers()
-        .get(api::PROTOCOL_HEADER)
-        .and_then(|v| v.to_str().ok()?.trim().parse::<u32>().ok());
+    let theirs = protocol_of(req);
     if !theirs.is_some_and(api::accepts) {
         let sent = theirs.map_or_else(
             || "sent no detente protocol version".to_string(),
