@@ -1014,6 +1014,9 @@ fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
         "{err}"
     );
     assert!(repo.learner_by_name("zoe").unwrap().is_none());
+    let limit: detente::server::api::Done<detente::server::api::UploadLimit> =
+        server.get("/v1/teacher/limits").unwrap();
+    assert!(limit.into_result().unwrap().max_request_bytes > 0);
 }
 
 /// A learner's card states on one backend, by "deck/card/sibling": phase, repetitions, due. Read directly (on
