@@ -1337,3 +1337,88 @@ fn devices_are_registered_revoked_and_scoped_to_their_learner_on_both_backends()
         }
     }
 }
+
+/// Attack: a pull's last page and its digest must describe the same log, while pushes commit between any two
+/// statements: the reader pulls small pages from its cursor while a writer pushes, and every digest it gets must be
+/// the digest of exactly the events it has pulled so far (a digest read after a push that the page did not see
+/// would make a client re-pull for nothing, or worse, trust a log it does not hold). On PostgreSQL this needs the
+/// page and the digest in one snapshot.
+#[test]
+fn a_pulls_digest_always_matches_the_events_pulled() {
+    let both = Both::new();
+    const EVENTS: i64 = 60;
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", None, 1).unwrap().unwrap();
+        let writer = {
+            let repo = repo.clone();
+            std::thread::spawn(move || {
+                for seq in 1..=EVENTS {
+                    let e = review("a", seq, "realpolitik", seq * 10, 3);
+                    let p = repo.push(ann.id, &"a".repeat(32), &[e], NOW_S).unwrap();
+                    assert_eq!(p.held, seq, "{p:?}");
+                }
+            })
+        };
+        let (mut cursor, mut log, mut pulled, mut checked) = (Cursor(0), Log::default(), 0, 0);
+        loop {
+            let finished = writer.is_finished();
+            let (page, digest) = repo.pull_page(ann.id, cursor, 5).unwrap();
+            pulled += page.events.len();
+            log.merge(&page.events);
+            cursor = page.next;
+            if let Some(d) = digest {
+                assert!(!page.more, "{name}");
+                assert_eq!(
+                    d,
+                    log.digest(),
+                    "{name}: the digest is not of the events pulled ({pulled})"
+                );
+                checked += 1;
+            }
+            if finished && page.events.is_empty() {
+                break;
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(pulled as i64, EVENTS, "{name}");
+        assert!(checked > 1, "{name}");
+    }
+}
+
+/// Attack: two learners' first pushes naming a built-in deck's card, at once, both load the built-in decks the
+/// database lacks: one must wait for the other (PostgreSQL: the decks' advisory lock, then a second look), not fail
+/// on a deck or card inserted twice, and both reviews are taken.
+#[test]
+fn two_first_pushes_naming_a_built_in_card_at_once_are_both_taken() {
+    let both = Both::new();
+    for (name, repo) in both.each() {
+        let learners: Vec<i64> = ["ann", "bob", "cy", "di"]
+            .iter()
+            .map(|n| repo.add_learner(n, None, 1).unwrap().unwrap().id)
+            .collect();
+        let barrier = Arc::new(std::sync::Barrier::new(learners.len()));
+        let pushes: Vec<_> = learners
+            .into_iter()
+            .map(|learner| {
+                let (repo, barrier) = (repo.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut e = review("f", 1, "x", 0, 3);
+                    if let Body::Review(r) = &mut e.body {
+                        r.deck = "course-nato-russia".into();
+                        r.card = "timeline-mid-1990s-2011".into();
+                    }
+                    barrier.wait();
+                    repo.push(learner, &"f".repeat(32), &[e], NOW_S)
+                })
+            })
+            .collect();
+        for p in pushes {
+            let p = p.join().unwrap().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                (p.report.added, p.report.refused.len()),
+                (1, 0),
+                "{name}: {p:?}"
+            );
+        }
+    }
+}

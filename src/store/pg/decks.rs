@@ -210,8 +210,10 @@ pub(super) fn reset_cards(
 
 /// Brings the built-in decks in step with those compiled into this binary (new or changed ones imported, ones no
 /// longer shipped retired, their places in the shipped list recorded); nothing is written when they match.
-/// Returns the reports of the decks whose cards changed.
-pub(super) fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<Vec<ImportReport>> {
+/// Returns whether they did not match at this transaction's first look: loaded now by it, or, while it waited for
+/// the decks' lock, by another transaction (whose cards the next statements see): either way a merge that was
+/// refused for want of a card is worth trying again.
+pub(super) fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<bool> {
     let decks = shipped_decks()?;
     let read = |tx: &mut Transaction<'_>| -> Result<HashMap<String, (String, bool)>> {
         tx.query(
@@ -223,20 +225,16 @@ pub(super) fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<Vec<Imp
         .collect()
     };
     if !builtin_stale(&decks, &read(tx)?) {
-        return Ok(Vec::new());
+        return Ok(false);
     }
     lock_decks(tx)?;
     // Read again under the lock: another transaction may have loaded them while this one waited.
     let stored = read(tx)?;
     if !builtin_stale(&decks, &stored) {
-        return Ok(Vec::new());
+        return Ok(true);
     }
-    let mut reports = Vec::new();
     for deck in &decks {
-        let report = import_deck(tx, deck, true, None, now)?;
-        if !(report.added.is_empty() && report.changed.is_empty() && report.retired.is_empty()) {
-            reports.push(report);
-        }
+        import_deck(tx, deck, true, None, now)?;
     }
     for (i, deck) in decks.iter().enumerate() {
         tx.execute(
@@ -257,7 +255,7 @@ pub(super) fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<Vec<Imp
             &[id, &now],
         )?;
     }
-    Ok(reports)
+    Ok(true)
 }
 
 /// Records `text` (the file `file`, already imported in `tx` as `deck`) as the course's version of the deck.

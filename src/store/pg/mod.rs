@@ -190,7 +190,7 @@ impl ClassStore for Pg {
         self.learner(learner, |tx| {
             let mut report = sync::append_events(tx, learner, events, now_s)?;
             // A card the server lacks may be a built-in deck's it never loaded (course data, no row security).
-            if !report.refused.is_empty() && !decks::sync_builtin(tx, now_s)?.is_empty() {
+            if !report.refused.is_empty() && decks::sync_builtin(tx, now_s)? {
                 let again = sync::append_events(tx, learner, events, now_s)?;
                 report = merged_again(report, again);
             }
