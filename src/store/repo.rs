@@ -31,7 +31,8 @@ pub struct Roster {
 }
 
 /// What the class server stores and reads, whichever database holds it. Object-safe and shareable between the
-/// server's threads. Course-scoped methods (the roster, adding a learner, finding the caller by username) are for
+/// server's threads. Course-scoped methods (the roster, adding a learner, finding the caller by username or a device
+/// by its token's hash, the course's decks and publishing them, the teacher's device list and revocations) are for
 /// the server itself and its teachers; learner-scoped ones take the learner first.
 pub trait ClassStore: Send + Sync {
     /// `SQLite` or `PostgreSQL`, for the server's log.
