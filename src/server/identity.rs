@@ -8,7 +8,7 @@
 use super::api::{self, DeviceRef, Hello, Role};
 use super::config::Teachers;
 use crate::error::Result;
-use crate::store::{self, ClassStore, Store};
+use crate::store::ClassStore;
 use nix::unistd::{Gid, Group, Uid, User};
 use std::ffi::CString;
 
@@ -97,7 +97,7 @@ pub fn when(secs: i64) -> String {
 /// Identifies a request over TLS by the device token it carries (`bearer`, the value after `Bearer `), at `now`
 /// (Unix seconds): the device's learner, its last use noted at most once a minute. No token, a token the server
 /// does not know, and a revoked one are each refused with their reason.
-pub fn identify_device(bearer: Option<&str>, store: &mut Store, now: i64) -> Result<Caller> {
+pub fn identify_device(bearer: Option<&str>, repo: &dyn ClassStore, now: i64) -> Result<Caller> {
     let Some(token) = bearer.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(Caller::Unauthenticated(
             "over TLS this server knows a device by its token, and none was sent: log in with \
@@ -105,7 +105,7 @@ pub fn identify_device(bearer: Option<&str>, store: &mut Store, now: i64) -> Res
                 .to_string(),
         ));
     };
-    let Some(device) = store::device_by_token(&store.conn, &token_hash(token))? else {
+    let Some(device) = repo.device_by_token(&token_hash(token))? else {
         return Ok(Caller::Unauthenticated(
             "this device's token is not known to this server: log in again with `detente login \
              https://HOST:PORT CODE` (your enrolment code)"
@@ -123,11 +123,9 @@ pub fn identify_device(bearer: Option<&str>, store: &mut Store, now: i64) -> Res
         .last_used_at
         .is_none_or(|last| now - last >= 60 || last > now)
     {
-        let tx = store.write()?;
-        store::touch_device(&tx, device.id, now)?;
-        tx.commit()?;
+        repo.touch_device(device.learner_id, device.id, now)?;
     }
-    let username = store::learner_by_name(&store.conn, &device.learner)?.and_then(|l| l.username);
+    let username = repo.learner(device.learner_id)?.and_then(|l| l.username);
     Ok(Caller::Known(Hello {
         server_version: env!("CARGO_PKG_VERSION").to_string(),
         protocol: api::PROTOCOL,

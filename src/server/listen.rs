@@ -60,7 +60,7 @@ type SharedStore = Arc<Mutex<Store>>;
 
 /// The server's storage: the SQLite file, which is also the repository's backend; or, with `[postgres]`, the
 /// PostgreSQL pool (migrated first as the owner when `owner_url` is given) beside an empty in-memory SQLite store
-/// that the routes not yet on the repository interface refuse to use (`App::with_store`).
+/// that the routes not yet on the repository interface (the teacher's) refuse to use (`App::sqlite_only`).
 fn open_storage(config: &Config) -> Result<(SharedStore, Arc<dyn ClassStore>)> {
     let Some(pg) = &config.postgres else {
         let store = Arc::new(Mutex::new(open_private(config)?));

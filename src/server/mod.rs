@@ -21,7 +21,7 @@ pub mod ops;
 #[cfg(feature = "server")]
 pub mod config;
 #[cfg(feature = "server")]
-mod identity;
+pub mod identity;
 #[cfg(feature = "server")]
 mod listen;
 #[cfg(feature = "server")]

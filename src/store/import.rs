@@ -57,7 +57,8 @@ impl ImportReport {
     }
 }
 
-fn item_key(card: &str, sibling: usize) -> String {
+/// A study item as reports name it: `card`, or `card#2` for a second sibling.
+pub(super) fn item_key(card: &str, sibling: usize) -> String {
     if sibling == 0 {
         card.to_string()
     } else {
@@ -84,7 +85,7 @@ fn is_reading(deck: &Deck) -> bool {
 
 /// The new-card rank of each card's first study item, by card index: the cards in the deck's new order, each
 /// taking as many ranks as it has study items (siblings follow each other).
-fn item_ranks(deck: &Deck) -> Vec<usize> {
+pub(super) fn item_ranks(deck: &Deck) -> Vec<usize> {
     let ranks = deck.new_ranks();
     let mut by_rank: Vec<usize> = (0..deck.cards.len()).collect();
     by_rank.sort_by_key(|&i| ranks[i]);
@@ -95,6 +96,29 @@ fn item_ranks(deck: &Deck) -> Vec<usize> {
         next += deck.cards[i].siblings();
     }
     first
+}
+
+/// The derived columns of a deck's row, the same on both backends: its source, aliases and tags as JSON (`None`
+/// when empty), its known answers, its new-card order and whether it is a reading deck.
+pub(super) struct DeckColumns {
+    pub source: Option<String>,
+    pub aliases: Option<String>,
+    pub tags: Option<String>,
+    pub answers: String,
+    pub new_order: Option<&'static str>,
+    pub reading: bool,
+}
+
+pub(super) fn deck_columns(deck: &Deck) -> DeckColumns {
+    let json = |v: &dyn erased::Json| v.json();
+    DeckColumns {
+        source: json(&deck.source),
+        aliases: json(&deck.aliases),
+        tags: json(&deck.tags),
+        answers: known_answers(deck),
+        new_order: deck.new_order.map(NewOrder::as_str),
+        reading: is_reading(deck),
+    }
 }
 
 /// Records the built-in decks' places in the list they are shipped in (the course's order of readings), which the
@@ -184,7 +208,7 @@ pub fn import_deck(
         report.unchanged = count as usize;
         return Ok(report);
     }
-    let json = |v: &dyn erased::Json| v.json();
+    let columns = deck_columns(deck);
     tx.execute(
         "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
                             answers, new_order, reading)
@@ -198,16 +222,16 @@ pub fn import_deck(
             deck.id,
             deck.title,
             deck.description,
-            json(&deck.source),
-            json(&deck.aliases),
-            json(&deck.tags),
+            columns.source,
+            columns.aliases,
+            columns.tags,
             hash,
             builtin,
             file,
             now,
-            known_answers(deck),
-            deck.new_order.map(NewOrder::as_str),
-            is_reading(deck)
+            columns.answers,
+            columns.new_order,
+            columns.reading
         ],
     )?;
     let ranks = item_ranks(deck);
@@ -345,7 +369,8 @@ struct BuiltinPlan {
     stored: Vec<String>,
 }
 
-fn builtin_plan(conn: &rusqlite::Connection) -> Result<Option<BuiltinPlan>> {
+/// The built-in decks compiled into this binary, parsed.
+pub(super) fn shipped_decks() -> Result<Vec<Deck>> {
     let mut decks = Vec::new();
     for b in builtin::DECKS {
         let (deck, diags) = parse_deck(b.file, b.text);
@@ -358,6 +383,23 @@ fn builtin_plan(conn: &rusqlite::Connection) -> Result<Option<BuiltinPlan>> {
         })?;
         decks.push(deck);
     }
+    Ok(decks)
+}
+
+/// Whether the stored built-in decks (id to content hash and whether retired) differ from the shipped ones: one
+/// missing, changed or retired, or one no longer shipped still active.
+pub(super) fn builtin_stale(decks: &[Deck], stored: &HashMap<String, (String, bool)>) -> bool {
+    let shipped: Vec<&str> = decks.iter().map(|d| d.id.as_str()).collect();
+    decks
+        .iter()
+        .any(|d| stored.get(&d.id) != Some(&(d.content_hash(), false)))
+        || stored
+            .iter()
+            .any(|(id, (_, retired))| !retired && !shipped.contains(&id.as_str()))
+}
+
+fn builtin_plan(conn: &rusqlite::Connection) -> Result<Option<BuiltinPlan>> {
+    let decks = shipped_decks()?;
     let stored: HashMap<String, (String, bool)> = {
         let mut stmt = conn.prepare(
             "SELECT id, content_hash, retired_at IS NOT NULL FROM decks WHERE builtin = 1",
@@ -365,14 +407,7 @@ fn builtin_plan(conn: &rusqlite::Connection) -> Result<Option<BuiltinPlan>> {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    let shipped: Vec<&str> = decks.iter().map(|d| d.id.as_str()).collect();
-    let stale = decks
-        .iter()
-        .any(|d| stored.get(&d.id) != Some(&(d.content_hash(), false)))
-        || stored
-            .iter()
-            .any(|(id, (_, retired))| !retired && !shipped.contains(&id.as_str()));
-    if !stale {
+    if !builtin_stale(&decks, &stored) {
         return Ok(None);
     }
     Ok(Some(BuiltinPlan {

@@ -94,6 +94,16 @@ pub fn learner_by_name(conn: &Connection, name: &str) -> Result<Option<Learner>>
     Ok(picked.and_then(|i| all.into_iter().nth(i)))
 }
 
+/// The learner of this id.
+pub fn learner_by_id(conn: &Connection, id: i64) -> Result<Option<Learner>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {LEARNER_COLUMNS} FROM learners WHERE id = ?1"
+        ))?
+        .query_row([id], learner_row)
+        .optional()?)
+}
+
 pub fn learners(conn: &Connection) -> Result<Vec<Learner>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {LEARNER_COLUMNS} FROM learners ORDER BY name"

@@ -70,15 +70,15 @@ pub use flags::{
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use learners::{
-    DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_name, learner_get_or_create, learners,
-    update_learner,
+    DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_id, learner_by_name,
+    learner_get_or_create, learners, update_learner,
 };
 pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{
     DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
     learner_by_identity, learner_by_username, set_identity,
 };
-pub use repo::{ClassStore, Roster, roster};
+pub use repo::{ClassStore, Roster, merged_again, publishable, roster};
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};

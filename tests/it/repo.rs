@@ -48,8 +48,8 @@ impl Both {
     }
 }
 
-/// Copies the decks and cards of a SQLite store into the PostgreSQL database, as its owner (the course's decks are
-/// the teacher's data; publishing them is not on the interface yet).
+/// Copies the decks and cards of a SQLite store into the PostgreSQL database, as its owner, row for row (so that
+/// both backends start from the same cards without going through the publishing under test).
 fn copy_cards(store: &Store, db: &Db) {
     let mut owner = db.client(OWNER);
     let mut decks = store
@@ -677,6 +677,149 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
     assert!(e.to_string().contains("schema version 0"), "{e}");
 }
 
+/// `detente serve` on a fresh PostgreSQL database of the test cluster (migrated by the server as the owner), on a
+/// socket in a folder of its own (and with `tls`, on 127.0.0.1 over TLS with a certificate authority made here),
+/// the test's user its teacher; stopped with SIGTERM when dropped.
+struct PgServed {
+    dir: tempfile::TempDir,
+    server: std::process::Child,
+    socket: std::path::PathBuf,
+    log: std::path::PathBuf,
+    /// The app role's connection string to the server's database.
+    app_url: String,
+    /// The owner's.
+    owner_url: String,
+    /// With TLS: `https://127.0.0.1:PORT` and the certificate authority's PEM file.
+    tls: Option<(String, std::path::PathBuf)>,
+}
+
+impl PgServed {
+    fn start(db: &Db, suffix: &str, tls: bool) -> PgServed {
+        use std::process::Stdio;
+        let mut root = db.client(pg::SUPERUSER);
+        let fresh = format!("{}_{suffix}", db.name);
+        root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
+            .unwrap();
+        let url = |role: &str| db.url(role).replace(&db.name, &fresh);
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("class.sock");
+        let config = dir.path().join("serve.toml");
+        let mut toml = format!(
+            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{:?}]\n\
+             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
+            dir.path().join("state"),
+            me(),
+            url(APP),
+            url(OWNER)
+        );
+        if tls {
+            let (ca, cert, key) = crate::server_tls::pki();
+            for (name, pem) in [("ca.pem", ca), ("cert.pem", cert), ("key.pem", key)] {
+                std::fs::write(dir.path().join(name), pem).unwrap();
+            }
+            std::fs::set_permissions(
+                dir.path().join("key.pem"),
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )
+            .unwrap();
+            toml += &format!(
+                "[tls]\nlisten = \"127.0.0.1:0\"\ncertificate = {:?}\nkey = {:?}\n",
+                dir.path().join("cert.pem"),
+                dir.path().join("key.pem")
+            );
+        }
+        std::fs::write(&config, toml).unwrap();
+        let log = dir.path().join("serve.log");
+        let server = crate::support::process(&dir.path().join("unused.db"))
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut served = PgServed {
+            dir,
+            server,
+            socket,
+            log,
+            app_url: url(APP),
+            owner_url: url(OWNER),
+            tls: None,
+        };
+        for _ in 0..600 {
+            let said = served.said();
+            let port = said
+                .split(" over TLS")
+                .next()
+                .filter(|_| said.contains(" over TLS"))
+                .and_then(|head| head.rsplit(':').next());
+            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok()
+                && (!tls || port.is_some())
+            {
+                if let Some(port) = port.filter(|_| tls) {
+                    served.tls = Some((
+                        format!("https://127.0.0.1:{port}"),
+                        served.dir.path().join("ca.pem"),
+                    ));
+                }
+                return served;
+            }
+            if let Some(status) = served.server.try_wait().unwrap() {
+                panic!("detente serve exited ({status}): {}", served.said());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("detente serve did not listen: {}", served.said())
+    }
+
+    fn said(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The client, logged in to this server from a config and data folder of its own.
+    fn client(&self) -> std::process::Command {
+        let mut cmd = crate::support::process(&self.dir.path().join("unused.db"));
+        cmd.env_remove("DETENTE_DB")
+            .env_remove("DETENTE_LEARNER")
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"));
+        cmd
+    }
+
+    /// Runs the client with `args`, which must succeed; its output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.client().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(out.status.success(), "{args:?}: {err}\n{}", self.said());
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Stops the server with SIGTERM and waits for it.
+    fn stop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.server.id().to_string()])
+            .status();
+        let _ = self.server.wait();
+    }
+}
+
+impl Drop for PgServed {
+    fn drop(&mut self) {
+        if self.server.try_wait().ok().flatten().is_none() {
+            self.stop();
+        }
+    }
+}
+
+/// The test's user name.
+fn me() -> String {
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap()
+        .stdout;
+    String::from_utf8(me).unwrap().trim().to_string()
+}
+
 /// Attack: a server configured for PostgreSQL must really serve from it, not from the SQLite file in its state
 /// folder: `detente serve` migrates a new database as the owner, connects as the app role, and the caller's
 /// identity (`/v1/hello`, by roster username) and the teacher's `learner list` come from PostgreSQL's rows, added
@@ -684,82 +827,598 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
 /// pool's connections inside the async runtime would abort it).
 #[test]
 fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
-    use std::process::{Command, Stdio};
     let db = pg::cluster().database();
-    let mut root = db.client(pg::SUPERUSER);
-    let fresh = format!("{}_serve", db.name);
-    root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
-        .unwrap();
-    let url = |role: &str| db.url(role).replace(&db.name, &fresh);
-    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
-    let me = me.trim();
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("class.sock");
-    let config = dir.path().join("serve.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{me:?}]\n\
-             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
-            dir.path().join("state"),
-            url(APP),
-            url(OWNER)
-        ),
-    )
-    .unwrap();
-    let log = dir.path().join("serve.log");
-    let mut server = crate::support::process(&dir.path().join("unused.db"))
-        .args(["serve", "--config", config.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let said = || std::fs::read_to_string(&log).unwrap_or_default();
-    for _ in 0..600 {
-        if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
-            break;
-        }
-        if let Some(status) = server.try_wait().unwrap() {
-            panic!("detente serve exited ({status}): {}", said());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let repo = Pg::connect(&url(APP), 1).expect("the server migrated the database");
-    repo.add_learner("Root On Roster", Some(me), 1)
+    let mut served = PgServed::start(&db, "serve", false);
+    let repo = Pg::connect(&served.app_url, 1).expect("the server migrated the database");
+    repo.add_learner("Root On Roster", Some(&me()), 1)
         .unwrap()
         .unwrap();
     repo.add_learner("zoe", Some("zoe-login"), 1)
         .unwrap()
         .unwrap();
-    let client = |args: &[&str]| {
-        let mut cmd = crate::support::process(&dir.path().join("unused.db"));
-        cmd.env_remove("DETENTE_DB")
-            .env_remove("DETENTE_LEARNER")
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_DATA_HOME", dir.path().join("data"));
-        let out = cmd.args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(out.status.success(), "{args:?}: {err}\n{}", said());
-        String::from_utf8_lossy(&out.stdout).to_string()
-    };
-    client(&["login", socket.to_str().unwrap()]);
-    let who = client(&["whoami"]);
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let who = served.ok(&["whoami"]);
     assert!(who.contains("Root On Roster"), "{who}");
     // Requests at once, so that the pool holds several connections when the server stops.
     std::thread::scope(|s| {
         for _ in 0..4 {
-            s.spawn(|| client(&["whoami"]));
+            s.spawn(|| served.ok(&["whoami"]));
         }
     });
-    let list = client(&["learner", "list", "--json"]);
+    let list = served.ok(&["learner", "list", "--json"]);
     assert!(
         list.contains("zoe-login") && list.contains("Root On Roster"),
         "{list}"
     );
-    let _ = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status();
-    let _ = server.wait();
-    assert!(said().contains("PostgreSQL"), "{}", said());
-    assert!(!dir.path().join("state").join("detente.db").exists());
+    served.stop();
+    assert!(served.said().contains("PostgreSQL"), "{}", served.said());
+    assert!(!served.dir.path().join("state").join("detente.db").exists());
+}
+
+/// Attack, end to end over the socket on PostgreSQL: the teacher publishes the sample deck with the real client
+/// (`deck import` after `login`), and it is in PostgreSQL's tables, not the empty SQLite store beside the pool; the
+/// learner (the same user, on the roster) pushes reviews of a published card and of a built-in deck's card, and
+/// the server re-derives their card states in PostgreSQL; the same push again stores nothing twice; a pull returns
+/// exactly the events pushed with the digest of the same log held in memory. Over TLS, a laptop registers with an
+/// enrolment code whose key is in PostgreSQL, pushes into the same learner's log by its token, shows in the
+/// teacher's device list, and once revoked by the teacher its token is refused. A teacher's route still on SQLite
+/// answers that it is not served on PostgreSQL rather than working on the empty store.
+#[test]
+fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
+    use detente::server::client::Server;
+    use detente::sync::{DeckVersion, Pulled, Push, Pushed};
+    let db = pg::cluster().database();
+    let served = PgServed::start(&db, "sync", true);
+    let repo = Pg::connect(&served.app_url, 1).unwrap();
+    let ann = repo
+        .add_learner("Root On Roster", Some(&me()), 1)
+        .unwrap()
+        .unwrap();
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let said = served.ok(&["deck", "import", "tests/data/sample.toml"]);
+    assert!(said.contains("sample"), "{said}");
+    let server = Server::new(&served.socket);
+    let decks: Vec<DeckVersion> = server.get("/v1/decks").unwrap();
+    assert_eq!(
+        decks.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["sample"]
+    );
+
+    let mut builtin = review("a", 2, "x", 1000, 2);
+    if let Body::Review(r) = &mut builtin.body {
+        r.deck = "course-nato-russia".into();
+        r.card = "timeline-mid-1990s-2011".into();
+    }
+    let events = vec![review("a", 1, "realpolitik", 0, 3), builtin];
+    let push = Push {
+        device: "a".repeat(32),
+        events: events.clone(),
+    };
+    let pushed: Pushed = server.post("/v1/sync/push", &push).unwrap();
+    assert_eq!(
+        (
+            pushed.report.added,
+            pushed.report.refused.len(),
+            pushed.held
+        ),
+        (2, 0, 2),
+        "{pushed:?}"
+    );
+    let again: Pushed = server.post("/v1/sync/push", &push).unwrap();
+    assert_eq!(
+        (again.report.added, again.report.duplicates, again.held),
+        (0, 2, 2),
+        "{again:?}"
+    );
+    let pulled: Pulled = server.get("/v1/sync/pull?cursor=0").unwrap();
+    assert_eq!(pulled.page.events, events);
+    let mut log = Log::default();
+    log.merge(&events);
+    assert_eq!(pulled.digest, Some(log.digest()));
+
+    let mut owner = postgres::Client::connect(&served.owner_url, postgres::NoTls).unwrap();
+    let mut tx = owner.transaction().unwrap();
+    tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
+        .unwrap();
+    let states: Vec<(String, i64)> = tx
+        .query(
+            "SELECT c.deck_id, s.reps FROM card_states s JOIN cards c ON c.id = s.card_id
+             WHERE s.learner_id = $1 ORDER BY c.deck_id",
+            &[&ann.id],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("course-nato-russia".to_string(), 1),
+            ("sample".to_string(), 1)
+        ]
+    );
+    let published: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM published_decks WHERE deck_id = 'sample'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(published, 1);
+    tx.commit().unwrap();
+
+    // A laptop over TLS: registered with an enrolment code whose key is in PostgreSQL (issuing codes is a teacher's
+    // route, not on PostgreSQL yet: the row is written here), it pushes as the same learner by its token; revoked by
+    // the teacher on the socket, its token is refused.
+    let mut rng =
+        <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(3);
+    let code = detente::enrol::Code::generate("Root On Roster", &mut rng);
+    let key = code.key();
+    let mut tx = owner.transaction().unwrap();
+    tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
+        .unwrap();
+    tx.execute(
+        "INSERT INTO enrolment_keys (key_id, learner_id, key, generation, issued_at) VALUES ($1, $2, $3, 1, 1)",
+        &[&key.id(), &ann.id, &key.as_bytes()],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let (url, ca) = served.tls.clone().unwrap();
+    let anonymous = Server::tls(&url, Some(&ca), None).unwrap();
+    let registered: detente::server::api::Registered = anonymous
+        .post(
+            "/v1/devices",
+            &detente::server::api::Register {
+                code: code.to_string(),
+                device_name: "laptop".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(registered.learner, "Root On Roster");
+    let laptop = Server::tls(&url, Some(&ca), Some(registered.token.clone())).unwrap();
+    let hello = laptop.hello().unwrap();
+    assert_eq!(
+        (hello.learner.as_deref(), hello.device.map(|d| d.id)),
+        (Some("Root On Roster"), Some(registered.device.id))
+    );
+    let more = Push {
+        device: "b".repeat(32),
+        events: vec![review("b", 1, "nrc-refresh", 5000, 3)],
+    };
+    let pushed: Pushed = laptop.post("/v1/sync/push", &more).unwrap();
+    assert_eq!((pushed.report.added, pushed.held), (1, 1), "{pushed:?}");
+    let listed: detente::server::api::Devices = server.get("/v1/devices").unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].last_used_at.is_some());
+    let _: detente::server::api::Devices = server
+        .post(
+            "/v1/devices/revoke",
+            &detente::server::api::Revoke {
+                ids: vec![registered.device.id],
+            },
+        )
+        .unwrap();
+    let refused = laptop.hello().unwrap_err().to_string();
+    assert!(refused.contains("revoked"), "{refused}");
+    let pulled: Pulled = server.get("/v1/sync/pull?cursor=0").unwrap();
+    assert_eq!(pulled.page.events.len(), 3);
+
+    let out = served
+        .client()
+        .args(["learner", "add", "zoe"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("not served by a class server on PostgreSQL"),
+        "{err}"
+    );
+    assert!(repo.learner_by_name("zoe").unwrap().is_none());
+    let limit: detente::server::api::Done<detente::server::api::UploadLimit> =
+        server.get("/v1/teacher/limits").unwrap();
+    assert!(limit.into_result().unwrap().max_request_bytes > 0);
+}
+
+/// A learner's card states on one backend, by "deck/card/sibling": phase, repetitions, due. Read directly (on
+/// PostgreSQL as the owner in the course's scope), not through the interface.
+fn states_of(both: &Both, backend: &str, learner: i64) -> Vec<(String, i64, i64, i64)> {
+    let sql = format!(
+        "SELECT c.deck_id || '/' || c.card_key || '/' || c.sibling, s.phase, s.reps, s.due
+         FROM card_states s JOIN cards c ON c.id = s.card_id WHERE s.learner_id = {learner}"
+    );
+    let mut rows: Vec<(String, i64, i64, i64)> = if backend == "SQLite" {
+        let store = both.sqlite.lock().unwrap();
+        let mut stmt = store.conn.prepare(&sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    } else {
+        let mut owner = both.db.client(OWNER);
+        let mut tx = owner.transaction().unwrap();
+        tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
+            .unwrap();
+        tx.query(&sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    };
+    rows.sort();
+    rows
+}
+
+/// Attack: a push is one transaction that also re-derives the learner's card states and says what the server
+/// holds of the device gap-free. Pushed again (a lost answer), it stores nothing twice and leaves the states as
+/// they were; a forged push by another learner naming the first one's device id, with a different review under a
+/// stored key and a retraction of one of the first one's reviews, goes into the forger's own log only: the first
+/// learner's digest, events and states do not move. A review of a built-in deck's card the database never loaded
+/// is taken (the built-in decks loaded in the same transaction). The states come out the same on both backends
+/// (the same replay), and a pull's digest comes only with its last page.
+#[test]
+fn a_push_rederives_states_says_what_is_held_and_touches_no_other_learner() {
+    let both = Both::new();
+    let mut seen = Vec::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let bob = repo.add_learner("bob", Some("bob"), 1).unwrap().unwrap();
+        let device = "a".repeat(32);
+        let a1 = review("a", 1, "realpolitik", 0, 3);
+        let a2 = review("a", 2, "nrc-refresh", 1000, 1);
+        let a4 = review("a", 4, "georgia-war-year", 2000, 3);
+        let sent = [a1.clone(), a2.clone(), a4.clone()];
+        let p = repo.push(ann.id, &device, &sent, NOW_S).unwrap();
+        assert_eq!((p.report.added, p.held), (3, 2), "{name}: {p:?}");
+        let states = states_of(&both, name, ann.id);
+        assert_eq!(states.len(), 3, "{name}: {states:?}");
+        assert!(states.iter().all(|s| s.2 == 1), "{name}: {states:?}");
+        let digest = repo.digest(ann.id).unwrap();
+        let again = repo.push(ann.id, &device, &sent, NOW_S).unwrap();
+        assert_eq!(
+            (again.report.added, again.report.duplicates, again.held),
+            (0, 3, 2),
+            "{name}: {again:?}"
+        );
+        assert_eq!(repo.digest(ann.id).unwrap(), digest, "{name}");
+        assert_eq!(states_of(&both, name, ann.id), states, "{name}");
+
+        let forged = [review("a", 1, "realpolitik", 0, 1), retraction("a", 3, &a2)];
+        let f = repo.push(bob.id, &device, &forged, NOW_S).unwrap();
+        assert_eq!((f.report.added, f.held), (2, 1), "{name}: {f:?}");
+        assert_eq!(
+            repo.digest(ann.id).unwrap(),
+            digest,
+            "{name}: a push by bob changed ann's log"
+        );
+        assert_eq!(
+            states_of(&both, name, ann.id),
+            states,
+            "{name}: a push by bob changed ann's states"
+        );
+        assert_eq!(states_of(&both, name, bob.id).len(), 1, "{name}");
+        let (page, d) = repo.pull_page(ann.id, Cursor(0), 10).unwrap();
+        assert_eq!(page.events, sent, "{name}");
+        assert_eq!(d, Some(digest), "{name}");
+
+        let a3 = review("a", 3, "rogozin-envoy", 1500, 3);
+        let mut builtin = review("a", 5, "x", 3000, 3);
+        if let Body::Review(r) = &mut builtin.body {
+            r.deck = "course-nato-russia".into();
+            r.card = "timeline-mid-1990s-2011".into();
+        }
+        let p = repo.push(ann.id, &device, &[a3, builtin], NOW_S).unwrap();
+        assert_eq!(
+            (
+                p.report.added,
+                p.report.duplicates,
+                p.report.refused.len(),
+                p.held
+            ),
+            (2, 0, 0, 5),
+            "{name}: {p:?}"
+        );
+        let (page, d) = repo.pull_page(ann.id, Cursor(0), 2).unwrap();
+        assert!(
+            page.more && d.is_none(),
+            "{name}: a digest before the last page"
+        );
+        let states = states_of(&both, name, ann.id);
+        assert_eq!(states.len(), 5, "{name}: {states:?}");
+        seen.push(states);
+    }
+    assert_eq!(seen[0], seen[1], "the states differ between the backends");
+}
+
+/// A small deck to publish, with `answer` as its one text card's answer.
+fn course_deck(answer: &str) -> String {
+    format!(
+        "[deck]\nid = \"course-extra\"\ntitle = \"Extra\"\n\n\
+         [[card]]\nid = \"envoy\"\nkind = \"text\"\nprompt = \"Russia's envoy to NATO in 2010?\"\n\
+         answers = [{answer:?}]\n\n\
+         [[card]]\nid = \"lisbon\"\nkind = \"truefalse\"\nprompt = \"The 2010 summit was in Lisbon.\"\nanswer = true\n"
+    )
+}
+
+fn publish(text: String, dry_run: bool, reset_changed: bool) -> detente::sync::Publish {
+    detente::sync::Publish {
+        decks: vec![detente::sync::DeckFile {
+            file: "extra.toml".into(),
+            text,
+        }],
+        dry_run,
+        reset_changed,
+    }
+}
+
+/// Attack: publishing imports the deck into the backend's own tables, so a push naming its card is taken (and one
+/// naming a card not yet published is refused); a dry run writes nothing (neither listed nor its cards taken); the
+/// listed version is the deck's content hash and the text comes back as published; publishing a changed answer
+/// with `reset_changed` resets the learners' states on that card only, and says so. The reports are the same on
+/// both backends.
+#[test]
+fn publishing_a_deck_imports_it_and_a_dry_run_writes_nothing() {
+    let both = Both::new();
+    let mut said = Vec::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let device = "e".repeat(32);
+        let mut e1 = review("e", 1, "envoy", 0, 3);
+        let mut e2 = review("e", 2, "lisbon", 10, 3);
+        for e in [&mut e1, &mut e2] {
+            if let Body::Review(r) = &mut e.body {
+                r.deck = "course-extra".into();
+            }
+        }
+        let dry = repo
+            .publish(&publish(course_deck("Rogozin"), true, false), "prof", NOW_S)
+            .unwrap();
+        assert_eq!(dry.len(), 1, "{name}");
+        assert!(repo.published_decks().unwrap().is_empty(), "{name}");
+        let p = repo.push(ann.id, &device, &[e1.clone()], NOW_S).unwrap();
+        assert_eq!((p.report.added, p.report.refused.len()), (0, 1), "{name}");
+
+        let out = repo
+            .publish(
+                &publish(course_deck("Rogozin"), false, false),
+                "prof",
+                NOW_S,
+            )
+            .unwrap();
+        assert_eq!(out, dry, "{name}: the dry run said something else");
+        let listed = repo.published_decks().unwrap();
+        assert_eq!(listed.len(), 1, "{name}");
+        assert_eq!(
+            (listed[0].id.as_str(), listed[0].title.as_str()),
+            ("course-extra", "Extra")
+        );
+        assert_eq!(listed[0].content_hash, out[0].content_hash, "{name}");
+        let (hash, file, text) = repo.published_deck("course-extra").unwrap().unwrap();
+        assert_eq!(
+            (hash, file, text),
+            (
+                out[0].content_hash.clone(),
+                "extra.toml".into(),
+                course_deck("Rogozin")
+            ),
+            "{name}"
+        );
+        assert!(repo.published_deck("sample").unwrap().is_none(), "{name}");
+        let p = repo
+            .push(ann.id, &device, &[e1.clone(), e2.clone()], NOW_S)
+            .unwrap();
+        assert_eq!((p.report.added, p.held), (2, 2), "{name}: {p:?}");
+        assert_eq!(states_of(&both, name, ann.id).len(), 2, "{name}");
+
+        let again = repo
+            .publish(&publish(course_deck("Rogozin"), false, true), "prof", NOW_S)
+            .unwrap();
+        let changed = repo
+            .publish(&publish(course_deck("Grushko"), false, true), "prof", NOW_S)
+            .unwrap();
+        assert!(
+            changed[0].summary.contains("1 changed"),
+            "{name}: {changed:?}"
+        );
+        assert!(
+            changed[0]
+                .summary
+                .contains("progress reset on 1 learner card"),
+            "{name}: {changed:?}"
+        );
+        let left = states_of(&both, name, ann.id);
+        assert_eq!(
+            left.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+            ["course-extra/lisbon/0"],
+            "{name}"
+        );
+        said.push((out, again, changed));
+    }
+    assert_eq!(said[0], said[1], "the backends' reports differ");
+}
+
+/// Attack: a device token is known by its hash on both backends; a learner's scope must not reach another
+/// learner's device (noting its use or revoking it as "self" does nothing to it); a teacher's revocation of an id
+/// that names no device revokes nothing, not even the ids that exist; a revoked token is still found, revoked,
+/// and the server's identity refuses it; a second device with the same token hash is refused.
+#[test]
+fn devices_are_registered_revoked_and_scoped_to_their_learner_on_both_backends() {
+    use detente::server::identity::{Caller, identify_device, token_hash};
+    let both = Both::new();
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let bob = repo.add_learner("bob", Some("bob"), 1).unwrap().unwrap();
+        let (ta, tb) = ("dt_ann-token", "dt_bob-token");
+        let da = repo
+            .insert_device(ann.id, "laptop", &token_hash(ta), 1000)
+            .unwrap();
+        let db = repo
+            .insert_device(bob.id, "phone", &token_hash(tb), 1000)
+            .unwrap();
+        assert!(
+            repo.insert_device(bob.id, "copy", &token_hash(ta), 1000)
+                .is_err(),
+            "{name}: a token hash twice"
+        );
+        let found = repo.device_by_token(&token_hash(ta)).unwrap().unwrap();
+        assert_eq!(
+            (found.id, found.learner_id, found.learner.as_str()),
+            (da, ann.id, "ann"),
+            "{name}"
+        );
+        assert!(
+            repo.device_by_token(&token_hash("dt_other"))
+                .unwrap()
+                .is_none()
+        );
+        assert!(!repo.touch_device(bob.id, da, 2000).unwrap(), "{name}");
+        assert!(
+            repo.revoke_device(bob.id, da, "the device (logout)", 2000)
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
+        let a = repo.devices(Some(ann.id)).unwrap();
+        assert_eq!(a.len(), 1, "{name}");
+        assert_eq!((a[0].last_used_at, a[0].revoked_at), (None, None), "{name}");
+        assert_eq!(repo.devices(None).unwrap().len(), 2, "{name}");
+        assert_eq!(
+            repo.learner_by_name("BOB").unwrap().map(|l| l.id),
+            Some(bob.id),
+            "{name}"
+        );
+
+        match identify_device(Some(ta), repo.as_ref(), 3000).unwrap() {
+            Caller::Known(me) => {
+                assert_eq!(
+                    (me.learner_id, me.user.as_str()),
+                    (Some(ann.id), "ann"),
+                    "{name}"
+                )
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+        assert_eq!(
+            repo.devices(Some(ann.id)).unwrap()[0].last_used_at,
+            Some(3000)
+        );
+        assert_eq!(
+            repo.revoke_devices(&[db, 9999], "teacher prof", 4000)
+                .unwrap(),
+            Err(vec![9999]),
+            "{name}"
+        );
+        assert_eq!(
+            repo.devices(Some(bob.id)).unwrap()[0].revoked_at,
+            None,
+            "{name}"
+        );
+        let revoked = repo
+            .revoke_devices(&[db], "teacher prof", 4000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            revoked[0].revoked_by.as_deref(),
+            Some("teacher prof"),
+            "{name}"
+        );
+        let mine = repo
+            .revoke_device(ann.id, da, "the device (logout)", 5000)
+            .unwrap()
+            .unwrap();
+        assert_eq!(mine.revoked_at, Some(5000), "{name}");
+        for token in [ta, tb] {
+            assert!(
+                matches!(
+                    identify_device(Some(token), repo.as_ref(), 6000).unwrap(),
+                    Caller::Unauthenticated(why) if why.contains("revoked")
+                ),
+                "{name}: a revoked token was taken"
+            );
+        }
+    }
+}
+
+/// Attack: a pull's last page and its digest must describe the same log, while pushes commit between any two
+/// statements: the reader pulls small pages from its cursor while a writer pushes, and every digest it gets must be
+/// the digest of exactly the events it has pulled so far (a digest read after a push that the page did not see
+/// would make a client re-pull for nothing, or worse, trust a log it does not hold). On PostgreSQL this needs the
+/// page and the digest in one snapshot.
+#[test]
+fn a_pulls_digest_always_matches_the_events_pulled() {
+    let both = Both::new();
+    const EVENTS: i64 = 60;
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", None, 1).unwrap().unwrap();
+        let writer = {
+            let repo = repo.clone();
+            std::thread::spawn(move || {
+                for seq in 1..=EVENTS {
+                    let e = review("a", seq, "realpolitik", seq * 10, 3);
+                    let p = repo.push(ann.id, &"a".repeat(32), &[e], NOW_S).unwrap();
+                    assert_eq!(p.held, seq, "{p:?}");
+                }
+            })
+        };
+        let (mut cursor, mut log, mut pulled, mut checked) = (Cursor(0), Log::default(), 0, 0);
+        loop {
+            let finished = writer.is_finished();
+            let (page, digest) = repo.pull_page(ann.id, cursor, 5).unwrap();
+            pulled += page.events.len();
+            log.merge(&page.events);
+            cursor = page.next;
+            if let Some(d) = digest {
+                assert!(!page.more, "{name}");
+                assert_eq!(
+                    d,
+                    log.digest(),
+                    "{name}: the digest is not of the events pulled ({pulled})"
+                );
+                checked += 1;
+            }
+            if finished && page.events.is_empty() {
+                break;
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(pulled as i64, EVENTS, "{name}");
+        assert!(checked > 1, "{name}");
+    }
+}
+
+/// Attack: two learners' first pushes naming a built-in deck's card, at once, both load the built-in decks the
+/// database lacks: one must wait for the other (PostgreSQL: the decks' advisory lock, then a second look), not fail
+/// on a deck or card inserted twice, and both reviews are taken.
+#[test]
+fn two_first_pushes_naming_a_built_in_card_at_once_are_both_taken() {
+    let both = Both::new();
+    for (name, repo) in both.each() {
+        let learners: Vec<i64> = ["ann", "bob", "cy", "di"]
+            .iter()
+            .map(|n| repo.add_learner(n, None, 1).unwrap().unwrap().id)
+            .collect();
+        let barrier = Arc::new(std::sync::Barrier::new(learners.len()));
+        let pushes: Vec<_> = learners
+            .into_iter()
+            .map(|learner| {
+                let (repo, barrier) = (repo.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    let mut e = review("f", 1, "x", 0, 3);
+                    if let Body::Review(r) = &mut e.body {
+                        r.deck = "course-nato-russia".into();
+                        r.card = "timeline-mid-1990s-2011".into();
+                    }
+                    barrier.wait();
+                    repo.push(learner, &"f".repeat(32), &[e], NOW_S)
+                })
+            })
+            .collect();
+        for p in pushes {
+            let p = p.join().unwrap().unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                (p.report.added, p.report.refused.len()),
+                (1, 0),
+                "{name}: {p:?}"
+            );
+        }
+    }
 }

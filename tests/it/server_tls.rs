@@ -18,7 +18,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// A certificate authority and a server certificate for 127.0.0.1 signed by it, as PEM: (CA, certificate, key).
-fn pki() -> (String, String, String) {
+pub fn pki() -> (String, String, String) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();

@@ -1,15 +1,14 @@
 //! The course's decks on the class server: `GET /v1/decks` (every published deck's id, title and version, for any
 //! caller), `GET /v1/decks/ID` (one deck's file as published) and `POST /v1/decks` (teachers: deck files checked
-//! by the parser a local `deck import` uses, imported with the same `store::import_deck`, and published, all in one
-//! transaction; a dry run rolls it back). A version is the deck's content hash; a student's `sync` imports every
-//! deck whose version its database lacks.
+//! by the parser a local `deck import` uses, imported by `ClassStore::publish` under the rules of
+//! `store::import_deck`, and published, all in one transaction; a dry run rolls it back), on SQLite and PostgreSQL
+//! alike. A version is the deck's content hash; a student's `sync` imports every deck whose version its database
+//! lacks.
 
 use super::{App, problem};
 use crate::deck::{Severity, parse_deck};
 use crate::server::api::{Hello, Role};
-use crate::store;
-use crate::sync::{DeckText, DeckVersion, Publish, Published};
-use crate::time::UnixMs;
+use crate::sync::{DeckText, DeckVersion, Publish};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, State};
@@ -18,10 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 /// `GET /v1/decks`.
 pub async fn list(State(app): State<App>) -> Response {
-    match app
-        .with_store(|store| store::published_decks(&store.conn))
-        .await
-    {
+    match app.with_repo(|repo| repo.published_decks()).await {
         Ok(decks) => Json(
             decks
                 .into_iter()
@@ -41,7 +37,7 @@ pub async fn list(State(app): State<App>) -> Response {
 pub async fn text(State(app): State<App>, Path(id): Path<String>) -> Response {
     let wanted = id.clone();
     match app
-        .with_store(move |store| store::published_deck(&store.conn, &wanted))
+        .with_repo(move |repo| repo.published_deck(&wanted))
         .await
     {
         Ok(Some((content_hash, file, text))) => Json(DeckText {
@@ -129,36 +125,9 @@ pub async fn publish(
     }
     let user = me.user.clone();
     let done = app
-        .with_store(move |store| {
+        .with_repo(move |repo| {
             let now = chrono::Utc::now().timestamp();
-            let tx = store::begin_write(&store.conn)?;
-            let mut out = Vec::new();
-            for f in &publish.decks {
-                let Some(deck) = parse_deck(&f.file, &f.text).0 else {
-                    continue;
-                };
-                let mut report = store::import_deck(&tx, &deck, false, Some(&f.file), now)?;
-                if publish.reset_changed {
-                    report.reset_states = store::reset_cards(
-                        &tx,
-                        &deck.id,
-                        &report.answer_changed_items,
-                        UnixMs::from_secs(now),
-                    )?;
-                }
-                store::publish_deck(&tx, &deck, &f.file, &f.text, &user, now)?;
-                out.push(Published {
-                    deck: deck.id.clone(),
-                    content_hash: deck.content_hash(),
-                    summary: report.summary(),
-                });
-            }
-            if publish.dry_run {
-                tx.rollback()?;
-            } else {
-                tx.commit()?;
-            }
-            Ok(out)
+            repo.publish(&publish, &user, now)
         })
         .await;
     match done {

@@ -8,7 +8,6 @@ use super::{App, PeerUid, TlsPeer, problem};
 use crate::enrol::Code;
 use crate::server::api::{self, DeviceRef, Hello, Register, Registered, Role};
 use crate::server::identity::{new_token, token_hash, when};
-use crate::store;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -155,8 +154,8 @@ async fn register(
     let key = code.key();
     let at = chrono::Utc::now().timestamp();
     let found = app
-        .with_store(move |store| {
-            let Some(issued) = store::issued_key(&store.conn, &key.id())? else {
+        .with_repo(move |repo| {
+            let Some(issued) = repo.issued_key(&key.id())? else {
                 return Ok(Found::Unknown);
             };
             if let Some(at) = issued.reissued_at {
@@ -166,9 +165,7 @@ async fn register(
                 return Ok(Found::Unknown);
             }
             let token = new_token().map_err(crate::error::Error::Server)?;
-            let tx = store.write()?;
-            let id = store::insert_device(&tx, issued.learner_id, &name, &token_hash(&token), at)?;
-            tx.commit()?;
+            let id = repo.insert_device(issued.learner_id, &name, &token_hash(&token), at)?;
             Ok(Found::Registered(Registered {
                 token,
                 device: DeviceRef { id, name },
@@ -225,15 +222,15 @@ async fn list(
         return refusal;
     }
     let rows = app
-        .with_store(move |store| {
+        .with_repo(move |repo| {
             let learner = match &query.learner {
-                Some(name) => match store::learner_by_name(&store.conn, name)? {
+                Some(name) => match repo.learner_by_name(name)? {
                     Some(l) => Some(l.id),
                     None => return Ok(Err(format!("this server has no learner named {name}"))),
                 },
                 None => None,
             };
-            Ok(Ok(store::devices(&store.conn, learner)?))
+            Ok(Ok(repo.devices(learner)?))
         })
         .await;
     match rows {
@@ -255,12 +252,7 @@ pub async fn revoke(
     let by = format!("teacher {}", me.user);
     let now = chrono::Utc::now().timestamp();
     let done = app
-        .with_store(move |store| {
-            let tx = store.write()?;
-            let rows = store::revoke_devices(&tx, &body.ids, &by, now)?;
-            tx.commit()?;
-            Ok(rows)
-        })
+        .with_repo(move |repo| repo.revoke_devices(&body.ids, &by, now))
         .await;
     match done {
         Ok(Ok(rows)) => {
@@ -300,11 +292,13 @@ pub async fn revoke_self(State(app): State<App>, Extension(me): Extension<Hello>
     };
     let now = chrono::Utc::now().timestamp();
     let done = app
-        .with_store(move |store| {
-            let tx = store.write()?;
-            store::revoke_device(&tx, device.id, "the device (logout)", now)?;
-            let row = store::device(&tx, device.id)?;
-            tx.commit()?;
+        .with_repo(move |repo| {
+            let row = match me.learner_id {
+                Some(learner) => {
+                    repo.revoke_device(learner, device.id, "the device (logout)", now)?
+                }
+                None => None,
+            };
             Ok(row.into_iter().collect::<Vec<_>>())
         })
         .await;

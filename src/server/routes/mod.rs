@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 mod decks;
 mod devices;
@@ -34,11 +34,11 @@ pub struct TlsPeer(pub std::net::SocketAddr);
 /// What every request's handling shares.
 #[derive(Clone)]
 pub struct App {
-    /// The SQLite store, for the routes not yet on the repository interface (on a PostgreSQL server, an empty one
-    /// that [`App::with_store`] refuses to use).
+    /// The SQLite store, for the teacher's routes, not yet on the repository interface (on a PostgreSQL server, an
+    /// empty one that [`App::sqlite_only`] refuses to use).
     pub store: Arc<Mutex<Store>>,
-    /// The repository every route on it goes through (`/v1/hello`'s identity, `/v1/learners`): the same `store`
-    /// on SQLite, or PostgreSQL.
+    /// The repository every other route goes through (identity by uid or device token, `/v1/learners`, sync, the
+    /// course's decks, devices): the same `store` on SQLite, or PostgreSQL.
     pub repo: Arc<dyn ClassStore>,
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
@@ -56,25 +56,16 @@ impl App {
         self.blocking(move || f(repo.as_ref())).await
     }
 
-    /// Runs `f` on the SQLite store on a thread where blocking is allowed, one request at a time. A failure is
-    /// logged and answered 500 without its details. On a PostgreSQL server, refused (501): the route's operations
-    /// are not on the repository interface yet.
-    async fn with_store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
-    ) -> std::result::Result<T, Response> {
-        if !std::ptr::addr_eq(Arc::as_ptr(&self.repo), Arc::as_ptr(&self.store)) {
-            return Err(problem(
+    /// The refusal (501) for a route still on the SQLite store (the teacher's `POST /v1/teacher/OP`), on a
+    /// PostgreSQL server: its operations are not on the repository interface yet, and the store beside the pool is
+    /// an empty one.
+    fn sqlite_only(&self) -> Option<Response> {
+        (!std::ptr::addr_eq(Arc::as_ptr(&self.repo), Arc::as_ptr(&self.store))).then(|| {
+            problem(
                 StatusCode::NOT_IMPLEMENTED,
                 "this request is not served by a class server on PostgreSQL yet",
-            ));
-        }
-        let store = self.store.clone();
-        self.blocking(move || {
-            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut store)
+            )
         })
-        .await
     }
 
     async fn blocking<T: Send + 'static>(
@@ -270,7 +261,7 @@ async fn admit(
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::to_string);
             let now = chrono::Utc::now().timestamp();
-            app.with_store(move |store| identity::identify_device(bearer.as_deref(), store, now))
+            app.with_repo(move |repo| identity::identify_device(bearer.as_deref(), repo, now))
                 .await?
         }
         (None, false) => {

@@ -1,16 +1,17 @@
 //! Study sync over the class server: `POST /v1/sync/push` (one device's events into the caller's log, one
-//! transaction) and `GET /v1/sync/pull` (a page of the caller's log after a cursor, the digest on the last page).
+//! transaction: `ClassStore::push`) and `GET /v1/sync/pull` (a page of the caller's log after a cursor, the digest
+//! on the last page: `ClassStore::pull_page`).
 //! The log is always the caller's roster learner's (`Hello::learner_id`, from the kernel's uid): no field of a
 //! request names a learner, and a body with any field the wire does not define is refused whole, nothing written.
 //!
 //! A review naming a card the server does not hold is refused with its reason (`no card DECK/CARD here`), never
 //! stored: the server first loads the built-in decks it lacks and tries again, so only a deck the course has not
-//! published (a student's own) is refused. See `docs/sync.md`.
+//! published (a student's own) is refused. Both go through the repository interface, so they are served on SQLite
+//! and on PostgreSQL alike. See `docs/sync.md`.
 
 use super::{App, problem};
 use crate::server::api::Hello;
-use crate::store;
-use crate::sync::{Cursor, MAX_PULL, PULL_PAGE, Pulled, Push, Pushed, Report};
+use crate::sync::{Cursor, MAX_PULL, PULL_PAGE, Pulled, Push};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, State};
@@ -58,31 +59,10 @@ pub async fn push(
             format!("the push was refused whole and nothing was written: {why}"),
         );
     }
-    let user = me.user.clone();
     let done = app
-        .with_store(move |store| {
+        .with_repo(move |repo| {
             let now = chrono::Utc::now().timestamp();
-            let tx = store::begin_write(&store.conn)?;
-            let mut report = store::append_events(&tx, learner, &push.events, now)?;
-            // A card the server lacks may be a built-in deck's it never loaded: load them, then merge again (what
-            // was added is a duplicate now).
-            if !report.refused.is_empty() && !store::sync_builtin_tx(&tx, now)?.is_empty() {
-                let again = store::append_events(&tx, learner, &push.events, now)?;
-                report = Report {
-                    added: report.added + again.added,
-                    duplicates: again.duplicates.saturating_sub(report.added),
-                    ..again
-                };
-            }
-            if report.added > 0
-                && let Some(row) = store::learner_by_username(&tx, &user)?
-            {
-                let cal = crate::schedule::Calendar::local(row.rollover_hour);
-                store::rederive_states(&tx, &row, &cal)?;
-            }
-            let held = store::held(&tx, learner, &push.device)?;
-            tx.commit()?;
-            Ok(Pushed { report, held })
+            repo.push(learner, &push.device, &push.events, now)
         })
         .await;
     match done {
@@ -128,7 +108,7 @@ pub async fn pull(State(app): State<App>, Extension(me): Extension<Hello>, uri: 
         Err(why) => return problem(StatusCode::BAD_REQUEST, crate::text::clean(&why)),
     };
     match app
-        .with_store(move |store| store::pull_page(&store.conn, learner, cursor, limit))
+        .with_repo(move |repo| repo.pull_page(learner, cursor, limit))
         .await
     {
         Ok((page, digest)) => Json(Pulled { page, digest }).into_response(),

@@ -1,7 +1,9 @@
 //! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
-//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give.
+//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. These routes are
+//! not on the repository interface yet: on a PostgreSQL server each answers 501 (`App::sqlite_only`), except
+//! `GET /v1/teacher/limits`, which reads only the configuration.
 
 use super::{App, problem};
 use crate::error::Result;
@@ -19,6 +21,19 @@ use axum::{Extension, Json};
 use serde::Serialize;
 use std::sync::PoisonError;
 
+/// The refusal for a caller who is not a teacher.
+fn teachers_only(me: &Hello, what: &str) -> Option<Response> {
+    (me.role != Role::Teacher).then(|| {
+        problem(
+            StatusCode::FORBIDDEN,
+            format!(
+                "`{what}` is for this server's teachers, and you are {}",
+                me.describe()
+            ),
+        )
+    })
+}
+
 /// Runs `work` for the command `what` on the store, on a thread where blocking is allowed, if the caller is a
 /// teacher. A refusal a user can cause is answered 200 as [`Done`]; any other failure is logged and answered 500
 /// without its details.
@@ -28,14 +43,11 @@ async fn teach<T: Serialize + Send + 'static>(
     what: &str,
     work: impl FnOnce(&mut Store, UnixMs) -> Result<T> + Send + 'static,
 ) -> Response {
-    if me.role != Role::Teacher {
-        return problem(
-            StatusCode::FORBIDDEN,
-            format!(
-                "`{what}` is for this server's teachers, and you are {}",
-                me.describe()
-            ),
-        );
+    if let Some(refusal) = teachers_only(me, what) {
+        return refusal;
+    }
+    if let Some(refusal) = app.sqlite_only() {
+        return refusal;
     }
     let store = app.store.clone();
     let done = tokio::task::spawn_blocking(move || {
@@ -63,12 +75,15 @@ fn decks(store: &mut Store, now: UnixMs) -> Result<()> {
     ops::builtin_decks(store, now.secs()).map(drop)
 }
 
+/// `GET /v1/teacher/limits`: the server's configuration only, no store, so served on PostgreSQL too.
 pub async fn limits(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
-    let max_request_bytes = app.limits.max_request_bytes;
-    teach(&app, &me, "limits", move |_, _| {
-        Ok(UploadLimit { max_request_bytes })
-    })
-    .await
+    if let Some(refusal) = teachers_only(&me, "limits") {
+        return refusal;
+    }
+    Json(Done::Ok(UploadLimit {
+        max_request_bytes: app.limits.max_request_bytes,
+    }))
+    .into_response()
 }
 
 pub async fn learner_add(

@@ -134,3 +134,34 @@ pub(super) fn issued_key(tx: &mut Transaction<'_>, key_id: &str) -> Result<Optio
         reissued_at: r.try_get(6)?,
     }))
 }
+
+/// The learner of this id (in a learner's scope, only that learner is seen).
+pub(super) fn learner(tx: &mut Transaction<'_>, id: i64) -> Result<Option<Learner>> {
+    tx.query_opt(
+        &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE id = $1"),
+        &[&id],
+    )?
+    .as_ref()
+    .map(learner_row)
+    .transpose()
+}
+
+/// The learner of this name by the one rule of SQLite's `store::learner_by_name` (normal form C, case ignored, the
+/// exact one first, two differing in case refused as ambiguous).
+pub(super) fn learner_by_name(tx: &mut Transaction<'_>, name: &str) -> Result<Option<Learner>> {
+    let exact = tx
+        .query_opt(
+            &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE name = $1"),
+            &[&crate::gradebook::normal(name)],
+        )?
+        .as_ref()
+        .map(learner_row)
+        .transpose()?;
+    if exact.is_some() {
+        return Ok(exact);
+    }
+    let all = learners(tx)?;
+    let picked = crate::gradebook::pick_name(name, all.iter().map(|l| l.name.as_str()))
+        .map_err(Error::Usage)?;
+    Ok(picked.and_then(|i| all.into_iter().nth(i)))
+}

@@ -10,18 +10,22 @@
 //! a blocking thread, so an async driver would only add a second runtime's worth of moving parts.
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
-//! (learners, the roster, issued enrolment keys), `sync` (the sync log).
+//! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
+//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes).
 
+mod decks;
+mod devices;
 mod learners;
 mod migrate;
 mod sync;
 
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
-use super::{ClassStore, IssuedKey, Learner, Roster};
+use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Roster};
+use super::{merged_again, publishable};
 use crate::error::{Error, Result};
-use crate::sync::{Cursor, Digest, Event, Page, Report};
-use postgres::{NoTls, Transaction};
+use crate::sync::{Cursor, Digest, Event, Page, Publish, Published, Pushed, Report};
+use postgres::{IsolationLevel, NoTls, Transaction};
 use r2d2_postgres::{PostgresConnectionManager, r2d2};
 use std::time::Duration;
 
@@ -105,6 +109,28 @@ impl Pg {
         self.scoped("detente.learner_id", &learner.to_string(), f)
     }
 
+    /// Runs `f` in one read-only transaction scoped to `learner` that reads one snapshot (REPEATABLE READ), so
+    /// that two queries in it cannot disagree about what was committed.
+    fn learner_snapshot<T>(
+        &self,
+        learner: i64,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.pool.get()?;
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        tx.execute(
+            "SELECT set_config('detente.learner_id', $1, true)",
+            &[&learner.to_string()],
+        )?;
+        let value = f(&mut tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
     fn scoped<T>(
         &self,
         setting: &str,
@@ -158,5 +184,133 @@ impl ClassStore for Pg {
 
     fn digest(&self, learner: i64) -> Result<Digest> {
         self.learner(learner, |tx| sync::digest(tx, learner))
+    }
+
+    fn push(&self, learner: i64, device: &str, events: &[Event], now_s: i64) -> Result<Pushed> {
+        self.learner(learner, |tx| {
+            let since = sync::log_end(tx, learner)?;
+            let mut report = sync::append_events(tx, learner, events, now_s)?;
+            // A card the server lacks may be a built-in deck's it never loaded (course data, no row security).
+            if !report.refused.is_empty() && decks::sync_builtin(tx, now_s)? {
+                let again = sync::append_events(tx, learner, events, now_s)?;
+                report = merged_again(report, again);
+            }
+            // Only the cards this push touched, as on SQLite (`store::rederive_since`).
+            if report.added > 0
+                && let Some(row) = learners::learner(tx, learner)?
+            {
+                sync::rederive_since(tx, &row, since)?;
+            }
+            let held = sync::held(tx, learner, device)?;
+            Ok(Pushed { report, held })
+        })
+    }
+
+    fn pull_page(
+        &self,
+        learner: i64,
+        cursor: Cursor,
+        limit: usize,
+    ) -> Result<(Page, Option<Digest>)> {
+        self.learner_snapshot(learner, |tx| {
+            let page = sync::events_since(tx, learner, cursor, limit)?;
+            let digest = if page.more {
+                None
+            } else {
+                Some(sync::digest(tx, learner)?)
+            };
+            Ok((page, digest))
+        })
+    }
+
+    fn learner(&self, learner: i64) -> Result<Option<Learner>> {
+        self.learner(learner, |tx| learners::learner(tx, learner))
+    }
+
+    fn learner_by_name(&self, name: &str) -> Result<Option<Learner>> {
+        self.course(|tx| learners::learner_by_name(tx, name))
+    }
+
+    fn published_decks(&self) -> Result<Vec<PublishedDeck>> {
+        self.course(decks::published_decks)
+    }
+
+    fn published_deck(&self, id: &str) -> Result<Option<(String, String, String)>> {
+        self.course(|tx| decks::published_deck(tx, id))
+    }
+
+    fn publish(&self, publish: &Publish, publisher: &str, now_s: i64) -> Result<Vec<Published>> {
+        self.course(|tx| {
+            decks::lock_decks(tx)?;
+            // A dry run rolls back to here; the scope set before it stays until the commit.
+            let mut sp = tx.savepoint("publish")?;
+            let mut out = Vec::new();
+            for (deck, f) in publishable(publish) {
+                let mut report = decks::import_deck(&mut sp, &deck, false, Some(&f.file), now_s)?;
+                if publish.reset_changed {
+                    report.reset_states = decks::reset_cards(
+                        &mut sp,
+                        &deck.id,
+                        &report.answer_changed_items,
+                        crate::time::UnixMs::from_secs(now_s).0,
+                    )?;
+                }
+                decks::publish_deck(&mut sp, &deck, &f.file, &f.text, publisher, now_s)?;
+                out.push(Published {
+                    deck: deck.id.clone(),
+                    content_hash: deck.content_hash(),
+                    summary: report.summary(),
+                });
+            }
+            if publish.dry_run {
+                sp.rollback()?;
+            } else {
+                sp.commit()?;
+            }
+            Ok(out)
+        })
+    }
+
+    fn insert_device(
+        &self,
+        learner: i64,
+        name: &str,
+        token_hash: &[u8; 32],
+        now_s: i64,
+    ) -> Result<i64> {
+        self.learner(learner, |tx| {
+            devices::insert_device(tx, learner, name, token_hash, now_s)
+        })
+    }
+
+    fn device_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {
+        self.course(|tx| devices::device_by_token(tx, token_hash))
+    }
+
+    fn touch_device(&self, learner: i64, id: i64, now_s: i64) -> Result<bool> {
+        self.learner(learner, |tx| devices::touch_device(tx, id, now_s))
+    }
+
+    fn devices(&self, learner: Option<i64>) -> Result<Vec<DeviceRecord>> {
+        self.course(|tx| devices::devices(tx, learner))
+    }
+
+    fn revoke_devices(
+        &self,
+        ids: &[i64],
+        by: &str,
+        now_s: i64,
+    ) -> Result<std::result::Result<Vec<DeviceRecord>, Vec<i64>>> {
+        self.course(|tx| devices::revoke_devices(tx, ids, by, now_s))
+    }
+
+    fn revoke_device(
+        &self,
+        learner: i64,
+        id: i64,
+        by: &str,
+        now_s: i64,
+    ) -> Result<Option<DeviceRecord>> {
+        self.learner(learner, |tx| devices::revoke_device(tx, id, by, now_s))
     }
 }

@@ -1,5 +1,7 @@
 //! The sync log in PostgreSQL: a push ([`append_events`]) by the rules of [`crate::sync`], a pull by cursor
-//! ([`events_since`]) and the [`digest`], each in a transaction scoped to the learner (see `super`).
+//! ([`events_since`]) and the [`digest`], what the log holds of a device gap-free ([`held`]), and the states of
+//! the cards a push touched re-derived from the merged log ([`rederive_since`]), each in a transaction scoped to
+//! the learner (see `super`).
 //!
 //! The cursor (`learner_seq`) is gap-free per learner and never skipped by a pull: a push first takes the
 //! learner's row lock (`SELECT ... FROM learners WHERE id = $1 FOR UPDATE`), and only then reads
@@ -13,6 +15,8 @@
 use super::super::bundle::REVIEW_COLUMNS;
 use crate::bundle::BundleReview;
 use crate::error::{Error, Result};
+use crate::schedule::{Calendar, CardState, LoggedReview, Rating, Scheduler};
+use crate::store::Learner;
 use crate::sync::{Body, Cursor, Digest, Event, Key, Merge, Page, Report, classify};
 use crate::time::{Day, UnixMs};
 use postgres::{Row, Transaction};
@@ -283,4 +287,130 @@ pub(super) fn append_events(
         }
     }
     Ok(report)
+}
+
+/// The highest sequence number `s` such that the learner's log holds every event 1 to `s` of `device` (see SQLite's
+/// `store::held`).
+pub(super) fn held(tx: &mut Transaction<'_>, learner: i64, device: &str) -> Result<i64> {
+    Ok(tx
+        .query_one(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM sync_log WHERE learner_id = $1 AND device = $2 AND seq = 1)
+                    THEN (SELECT min(a.seq) FROM sync_log a WHERE a.learner_id = $1 AND a.device = $2
+                          AND NOT EXISTS (SELECT 1 FROM sync_log b
+                                          WHERE b.learner_id = $1 AND b.device = $2 AND b.seq = a.seq + 1))
+                    ELSE 0 END",
+            &[&learner, &device],
+        )?
+        .try_get(0)?)
+}
+
+/// The learner's study log as a replay reads it (SQLite's `store::study_log`: live study reviews since each card's
+/// reset, by time, then key), of the cards `cards` only when given.
+fn study_log(
+    tx: &mut Transaction<'_>,
+    learner: i64,
+    cards: Option<&[i64]>,
+) -> Result<Vec<LoggedReview>> {
+    let cards: Option<Vec<i64>> = cards.map(<[i64]>::to_vec);
+    tx.query(
+        "SELECT r.card_id, c.deck_id || '/' || c.card_key || '/' || c.sibling, r.rating, r.reviewed_at, r.day,
+                r.exam_day
+         FROM reviews r JOIN cards c ON c.id = r.card_id
+         JOIN sync_log l ON l.learner_id = r.learner_id AND l.review_id = r.id
+         WHERE r.learner_id = $1 AND r.mode = 'study' AND NOT r.retracted
+           AND r.reviewed_at >= coalesce(c.reset_at, 0)
+           AND ($2::bigint[] IS NULL OR r.card_id = ANY($2))
+         ORDER BY r.reviewed_at, l.device COLLATE \"C\", l.seq",
+        &[&learner, &cards],
+    )?
+    .iter()
+    .map(|r| {
+        let rating: i64 = r.try_get(2)?;
+        Ok(LoggedReview {
+            card_id: r.try_get(0)?,
+            key: r.try_get(1)?,
+            rating: Rating::from_number(rating).ok_or_else(|| {
+                Error::InvalidData(format!("a stored review has rating {rating}"))
+            })?,
+            reviewed_at_ms: UnixMs(r.try_get(3)?),
+            day: Day(r.try_get(4)?),
+            exam_day: r.try_get::<_, Option<i64>>(5)?.map(Day),
+        })
+    })
+    .collect()
+}
+
+/// The learner's pull cursor now (SQLite's `store::log_end`): the highest `learner_seq` in their log, 0 for none.
+pub(super) fn log_end(tx: &mut Transaction<'_>, learner: i64) -> Result<Cursor> {
+    Ok(Cursor(
+        tx.query_one(
+            "SELECT coalesce(max(learner_seq), 0)::bigint FROM sync_log WHERE learner_id = $1",
+            &[&learner],
+        )?
+        .try_get(0)?,
+    ))
+}
+
+/// SQLite's `store::rederive_since`: the states of the cards that the learner's log entries after `since` touch
+/// (a review's card, or the card of the review a retraction takes back), replayed from those cards' reviews alone.
+pub(super) fn rederive_since(
+    tx: &mut Transaction<'_>,
+    learner: &Learner,
+    since: Cursor,
+) -> Result<()> {
+    let cards: Vec<i64> = tx
+        .query(
+            "SELECT r.card_id FROM sync_log l JOIN reviews r ON r.learner_id = l.learner_id AND r.id = l.review_id
+             WHERE l.learner_id = $1 AND l.learner_seq > $2
+             UNION
+             SELECT r.card_id FROM sync_log l
+             JOIN sync_log t ON t.learner_id = l.learner_id AND t.device = l.retracts_device
+                            AND t.seq = l.retracts_seq
+             JOIN reviews r ON r.learner_id = t.learner_id AND r.id = t.review_id
+             WHERE l.learner_id = $1 AND l.learner_seq > $2 AND l.retracts_device IS NOT NULL",
+            &[&learner.id, &since.0],
+        )?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let scheduler = Scheduler::new(learner.settings())?;
+    let cal = Calendar::local(learner.rollover_hour);
+    let log = study_log(tx, learner.id, Some(&cards))?;
+    let states = crate::schedule::replay(&scheduler, &log, &cal)?;
+    tx.execute(
+        "DELETE FROM card_states WHERE learner_id = $1 AND card_id = ANY($2)",
+        &[&learner.id, &cards],
+    )?;
+    for (card, s) in &states {
+        put_state(tx, learner.id, *card, s)?;
+    }
+    Ok(())
+}
+
+/// Writes a learner's state of a card (the row `rederive_states` and `rederive_since` insert).
+fn put_state(tx: &mut Transaction<'_>, learner: i64, card: i64, s: &CardState) -> Result<()> {
+    tx.execute(
+        "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
+                                  last_day, interval, reps, lapses, leech)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        &[
+            &learner,
+            &card,
+            &s.phase.as_i64(),
+            &i64::from(s.step),
+            &f64::from(s.stability),
+            &f64::from(s.difficulty),
+            &s.due,
+            &s.last_review,
+            &s.last_day.0,
+            &i64::from(s.interval),
+            &i64::from(s.reps),
+            &i64::from(s.lapses),
+            &i64::from(s.leech),
+        ],
+    )?;
+    Ok(())
 }
