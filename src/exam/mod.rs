@@ -31,6 +31,24 @@ pub enum Navigation {
     Free,
 }
 
+/// When a student who sat a server exam sees their score, the right answers and the feedback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Review {
+    /// Right after submitting (or when the time runs out): the default.
+    #[default]
+    AfterAttempt,
+    /// Only once the exam has closed for everyone (`closes`): until then, only that the attempt was submitted.
+    AfterClose,
+}
+
+impl Review {
+    /// Whether this is the default, which the stored definition leaves out (so older definitions hash the same).
+    pub fn is_after_attempt(&self) -> bool {
+        *self == Review::AfterAttempt
+    }
+}
+
 impl Navigation {
     /// Whether this is the default, which the stored definition leaves out (so older definitions hash the same).
     pub fn is_sequential(&self) -> bool {
@@ -121,6 +139,13 @@ pub struct Exam {
     /// Sequential (the default) or free, with a summary page and answers that can be changed.
     #[serde(default, skip_serializing_if = "Navigation::is_sequential")]
     pub navigation: Navigation,
+    /// When the exam closes for everyone (`closes`, an RFC 3339 date and time): no attempt starts after it, and no
+    /// attempt's deadline passes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes: Option<crate::time::UnixMs>,
+    /// When a server exam's student sees their score, the right answers and the feedback.
+    #[serde(default, skip_serializing_if = "Review::is_after_attempt")]
+    pub review: Review,
 }
 
 impl Exam {
@@ -162,6 +187,8 @@ struct RawExam {
     date: Option<Spanned<toml::Value>>,
     lead_days: Option<Spanned<i64>>,
     navigation: Option<Spanned<String>>,
+    closes: Option<Spanned<toml::Value>>,
+    review: Option<Spanned<String>>,
 }
 
 /// Where a deck name stands in the file, so that a later check (is the deck loaded?) can point at it.
@@ -395,6 +422,42 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             }
         },
     };
+    // A TOML offset date-time (`closes = 2026-12-18T17:00:00Z`) or a string of one; the offset is required.
+    let closes = raw.closes.and_then(|c| {
+        let text = match c.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(dt) => dt.to_string(),
+            _ => String::new(),
+        };
+        match chrono::DateTime::parse_from_rfc3339(text.trim()) {
+            Ok(at) => Some(crate::time::UnixMs(at.timestamp_millis())),
+            Err(_) => {
+                ctx.error(
+                    c.span().start,
+                    "closes must be a date and time with its offset, like 2026-12-18T17:00:00Z or \
+                     2026-12-18T18:00:00+01:00",
+                );
+                None
+            }
+        }
+    });
+    let review = match raw.review {
+        None => Some(Review::AfterAttempt),
+        Some(r) => match r.get_ref().as_str() {
+            "after-attempt" => Some(Review::AfterAttempt),
+            "after-close" => Some(Review::AfterClose),
+            other => {
+                ctx.error(
+                    r.span().start,
+                    format!("review must be \"after-attempt\" or \"after-close\", not \"{other}\""),
+                );
+                None
+            }
+        },
+    };
+    if review == Some(Review::AfterClose) && closes.is_none() && ctx.diags.is_empty() {
+        ctx.error(end, "review = \"after-close\" needs a `closes` time");
+    }
     if lead_days.is_some() && date.is_none() && ctx.diags.is_empty() {
         ctx.error(end, "lead_days needs a `date`");
     }
@@ -433,6 +496,8 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             date,
             lead_days,
             navigation: navigation.unwrap_or_default(),
+            closes,
+            review: review.unwrap_or_default(),
         }),
         _ => None,
     };

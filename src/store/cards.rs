@@ -72,7 +72,7 @@ pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
 pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
     let header = conn
         .query_row(
-            "SELECT title, description, source, aliases, tags, new_order FROM decks
+            "SELECT title, description, source, aliases, tags, new_order, exam_only FROM decks
              WHERE id = ?1 AND retired_at IS NULL",
             [id],
             |r| {
@@ -83,11 +83,12 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, bool>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((title, description, source, aliases, tags, new_order)) = header else {
+    let Some((title, description, source, aliases, tags, new_order, exam_only)) = header else {
         return Ok(None);
     };
     let json = |s: &Option<String>| -> serde_json::Value {
@@ -116,6 +117,7 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
         new_order: new_order
             .as_deref()
             .and_then(crate::deck::NewOrder::from_name),
+        exam_only,
         cards,
     }))
 }

@@ -9,7 +9,9 @@ use super::api::{self, Hello, Problem, Role};
 use super::config::Limits;
 use super::identity::{self, Caller, TeacherList};
 use crate::error::Result;
+use crate::session::Clock;
 use crate::store::{ClassStore, Store};
+use crate::time::UnixMs;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -20,8 +22,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 mod decks;
 mod devices;
+mod exams;
 mod sync;
 mod teacher;
+
+pub use exams::{close_due, closer};
 
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
 #[derive(Debug, Clone, Copy)]
@@ -43,9 +48,52 @@ pub struct App {
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
     pub log: Log,
+    /// The server's clock: every exam deadline, answer time and closing is read from it (the system clock in
+    /// production; a [`SetClock`] in tests).
+    pub clock: Arc<dyn Clock + Send + Sync>,
+}
+
+/// A clock that stands where it is set, for tests of the server's exam clock.
+#[derive(Debug, Default)]
+pub struct SetClock(std::sync::atomic::AtomicI64);
+
+impl SetClock {
+    pub fn new(at: UnixMs) -> SetClock {
+        SetClock(std::sync::atomic::AtomicI64::new(at.0))
+    }
+
+    pub fn set(&self, at: UnixMs) {
+        self.0.store(at.0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for SetClock {
+    fn now_ms(&self) -> UnixMs {
+        UnixMs(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 impl App {
+    /// The App of a server on the SQLite store `store` (its repository too), with `teachers`, `limits`, `log` and
+    /// `clock`: what `serve` builds, and what a test builds to run the router in-process.
+    pub fn sqlite(
+        store: Store,
+        teachers: &crate::server::config::Teachers,
+        limits: Limits,
+        log: Log,
+        clock: Arc<dyn Clock + Send + Sync>,
+    ) -> std::result::Result<App, String> {
+        let store = Arc::new(Mutex::new(store));
+        Ok(App {
+            store: store.clone(),
+            repo: store,
+            teachers: Arc::new(TeacherList::resolve(teachers)?),
+            limits,
+            log,
+            clock,
+        })
+    }
+
     /// Runs `f` on the repository on a thread where blocking is allowed. A failure is logged and answered 500
     /// without its details.
     async fn with_repo<T: Send + 'static>(
@@ -123,6 +171,16 @@ pub fn router(app: App) -> Router {
         .route("/v1/sync/pull", get(sync::pull))
         .route("/v1/decks", get(decks::list).post(decks::publish))
         .route("/v1/decks/{id}", get(decks::text))
+        .route("/v1/exams", get(exams::list))
+        .route("/v1/exams/{id}/attempt", post(exams::start))
+        .route("/v1/exams/{id}/attempt/questions/{n}", get(exams::question))
+        .route("/v1/exams/{id}/attempt/answers/{n}", post(exams::answer))
+        .route("/v1/exams/{id}/attempt/submit", post(exams::submit))
+        .route("/v1/exams/{id}/review", get(exams::review))
+        .route(
+            "/v1/teacher/exam-extra-time",
+            post(teacher::exam_extra_time),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
