@@ -122,8 +122,8 @@ impl<'a> RemoteSitting<'a> {
         // With free navigation the summary page shows every prompt: fetched once.
         let mut prompts: Vec<Option<String>> = vec![None; total];
         if free {
-            for i in 0..total {
-                prompts[i] = Some(self.service.question(i as u32 + 1)?.prompt);
+            for (i, prompt) in prompts.iter_mut().enumerate() {
+                *prompt = Some(self.service.question(i as u32 + 1)?.prompt);
             }
         }
         let unanswered_from = |entries: &[super::wire::EntryView], from: usize| {
