@@ -1,6 +1,9 @@
 //! Exam definitions: the TOML format a teacher writes (see `docs/exam-format.md`), its validation with
 //! `FILE:LINE:COL` diagnostics, how a paper's seed is chosen, and how several attempts become one grade. Pure: the
 //! exam flow lives in [`crate::session::exam`], the queries in `store`, item statistics in [`analysis`].
+//!
+//! One concern: the definition, each field's type and its validation beside it (and their tests), so that a field
+//! is added in one place.
 
 pub mod analysis;
 

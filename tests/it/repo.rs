@@ -523,7 +523,8 @@ fn fill(owner: &mut postgres::Client, learner: i64, device_enrolled: bool) {
          INSERT INTO devices (learner_id, name, token_hash, created_at)
              VALUES ({learner}, 'laptop', decode(lpad(to_hex({learner}), 64, '0'), 'hex'), 0);
          INSERT INTO sync_acked VALUES ({learner}, 's', repeat('a', 32), 1);
-         INSERT INTO sync_pulled VALUES ({learner}, 's', 1);"
+         INSERT INTO sync_pulled VALUES ({learner}, 's', 1);
+         INSERT INTO exam_extra_time VALUES ({learner}, 'e', 5, 'teacher prof', 0);"
     );
     if device_enrolled {
         sql += &format!(

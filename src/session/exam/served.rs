@@ -5,6 +5,9 @@
 //! than the deadline plus [`GRACE_MS`] refused), the submission and what it shows by the exam's `review`, and the
 //! closer that ends attempts at their deadline with nobody online. Every function takes the time (the server's
 //! `Clock`) and the caller's roster learner; the routes are in `server::routes::exams`.
+//!
+//! One concern: one attempt's life on the server, start to close, whose rules (the deadline, the grace, the
+//! sequence numbers, what is shown when) must be read together to be trusted.
 
 use super::summary::given_text;
 use super::wire::{
