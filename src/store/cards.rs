@@ -70,10 +70,19 @@ pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
 
 /// A loaded deck as its file would have it: its header and its active cards in order; `None` if no such deck.
 pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
+    // `exam_only` is read only once migration 12 added it: an earlier migration's step reads decks too.
+    let flagged: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('decks') WHERE name = 'exam_only'",
+        [],
+        |r| r.get(0),
+    )?;
+    let exam_only = if flagged > 0 { "exam_only" } else { "0" };
     let header = conn
         .query_row(
-            "SELECT title, description, source, aliases, tags, new_order, exam_only FROM decks
-             WHERE id = ?1 AND retired_at IS NULL",
+            &format!(
+                "SELECT title, description, source, aliases, tags, new_order, {exam_only} FROM decks
+                 WHERE id = ?1 AND retired_at IS NULL"
+            ),
             [id],
             |r| {
                 Ok((
