@@ -532,6 +532,27 @@ pass_mark = 60
             .collect()
     }
 
+    /// Attack: a close time without its offset would be read in some zone the server happens to run in, and results
+    /// held back until a close that never comes would never be shown: both are refused where they stand.
+    #[test]
+    fn closes_needs_an_offset_and_after_close_review_needs_closes() {
+        let (exam, _, d) = parse_exam(
+            "e.toml",
+            &format!("{GOOD}closes = 2026-12-18T18:00:00+01:00\nreview = \"after-close\"\n"),
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let exam = exam.expect("exam");
+        assert_eq!(exam.closes, Some(crate::time::UnixMs(1_797_613_200_000)));
+        assert_eq!(exam.review, Review::AfterClose);
+        assert!(
+            errors(&format!("{GOOD}closes = 2026-12-18T18:00:00\n"))[0].contains("with its offset")
+        );
+        assert!(
+            errors(&format!("{GOOD}review = \"after-close\"\n"))[0].contains("needs a `closes`")
+        );
+        assert!(errors(&format!("{GOOD}review = \"later\"\n"))[0].contains("after-attempt"));
+    }
+
     #[test]
     fn a_valid_exam_parses() {
         let (exam, decks, diags) = parse_exam("e.toml", GOOD);

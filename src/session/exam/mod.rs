@@ -187,6 +187,12 @@ impl<'a> Sitting<'a> {
                 open.clone()
             }
             None => {
+                if exam.closes.is_some_and(|c| now >= c) {
+                    return Err(Error::Usage(format!(
+                        "exam {} has closed (its `closes` time has passed); see `detente exam results {}`",
+                        exam.id, exam.id
+                    )));
+                }
                 if let Some(max) = exam.attempts
                     && attempts.len() >= max as usize
                 {
