@@ -18,7 +18,7 @@ use axum::http::Request;
 use detente::deck::parse_deck;
 use detente::server::api::PROTOCOL;
 use detente::server::config::{Limits, Teachers};
-use detente::server::{App, PeerUid, SetClock, TlsPeer, close_due, router};
+use detente::server::{App, PeerUid, SetClock, TlsPeer, close_due, closer, router};
 use detente::session::exam::wire::{AnswerSent, Outcome, QuestionView};
 use detente::session::exam::{ExamEnd, ExamService, GRACE_MS, OffsetClock, RemoteSitting, Sent};
 use detente::session::{Clock, exam::wire::Ack};
@@ -570,6 +570,32 @@ fn an_attempt_with_no_client_is_closed_at_its_deadline() {
     let a = &c.attempts("ann")[0];
     assert_eq!(a.closed_at, Some(deadline));
     assert_eq!(a.score, Some(1.0));
+}
+
+/// Attack: the closer must run by itself, with no request arriving: the task `serve` spawns, started on an App
+/// whose clock is past an attempt's deadline and grace, closes it at its deadline (waited for, up to 10 s, by
+/// reading the database; no assertion on how long it took).
+#[test]
+fn the_closer_task_closes_an_attempt_with_no_request() {
+    let c = timed(&["ann"]);
+    c.ok(Some("ann"), "POST", "/v1/exams/final/attempt", None);
+    c.at(T0.plus_ms(60_000 + GRACE_MS + 1));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let task = rt.spawn(closer(c.app.clone()));
+    let mut closed = None;
+    for _ in 0..100 {
+        closed = c.attempts("ann")[0].closed_at;
+        if closed.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    task.abort();
+    assert_eq!(closed, Some(T0.plus_ms(60_000)));
 }
 
 /// Attack: a server that was down when an attempt's deadline passed must close it when it starts again: a new App
