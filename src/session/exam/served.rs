@@ -448,7 +448,15 @@ pub fn answer(
         credit: grade::credit(&card.card.body, &sent.response, correct),
         correct,
         answered_at: now,
-        duration_ms: 0,
+        // The time since the attempt's last answer (or its start): what this answer took, as the server saw it.
+        duration_ms: now
+            .since(
+                answers
+                    .values()
+                    .map(|a| a.answered_at)
+                    .fold(attempt.started_at, |a, b| UnixMs(a.0.max(b.0))),
+            )
+            .max(0),
     };
     let tx = store.write()?;
     store::put_served_answer(&tx, &row, sent.seq)?;
