@@ -644,12 +644,29 @@ pub enum ExamCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
-    /// List the loaded exams
+    /// List the loaded exams (after `login`, the class server's, with the study decks that make one open-book)
     List,
-    /// Sit an exam as the learner (needs a terminal); an open attempt is resumed
+    /// Sit an exam as the learner (needs a terminal); an open attempt is resumed. After `login`, the class server
+    /// runs it: one question at a time, by the server's clock
     Run {
         #[arg(value_name = "ID")]
         id: String,
+    },
+    /// After `login`: your last closed attempt at a server exam, with the score and right answers once the exam
+    /// lets you see them
+    Review {
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+    /// Give one learner extra minutes at an exam (recorded with who gave them and when); their open attempt's
+    /// deadline moves too, never past the exam's close. 0 takes the extra time away
+    ExtraTime {
+        #[arg(value_name = "ID")]
+        id: String,
+        #[arg(value_name = "LEARNER")]
+        learner: String,
+        #[arg(value_name = "MINUTES")]
+        minutes: u32,
     },
     /// Every learner's attempts, scores, grade by the exam's method, and pass or fail. Attempts that came in
     /// progress bundles (unsupervised) are listed in their own column and count towards neither grade nor pass or

@@ -32,6 +32,7 @@ pub fn deck(d: usize, n: usize) -> Deck {
         source: None,
         aliases: Default::default(),
         new_order: None,
+        exam_only: false,
         cards: (0..n)
             .map(|c| Card {
                 id: format!("c{c}"),

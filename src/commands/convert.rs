@@ -113,6 +113,7 @@ pub fn convert(
         source: None,
         aliases: Default::default(),
         new_order: None,
+        exam_only: false,
         cards: Vec::new(),
     };
     if let Some(why) = convert::header_refused(&header) {

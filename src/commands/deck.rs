@@ -402,10 +402,21 @@ pub fn publish(
             server.socket().display()
         )
     } else {
+        let exam_only = loaded.decks.iter().filter(|(_, d)| d.exam_only).count();
         format!(
-            "Published {} deck(s) to the class server at {}: students get them at their next `detente sync`.",
+            "Published {} deck(s) to the class server at {}: students get {} at their next `detente sync`{}.",
             published.len(),
-            server.socket().display()
+            server.socket().display(),
+            if exam_only == 0 {
+                "them"
+            } else {
+                "the study decks"
+            },
+            if exam_only == 0 {
+                String::new()
+            } else {
+                format!("; {exam_only} exam-only deck(s) stay on the server, for its exams")
+            }
         )
     });
     Ok(0)

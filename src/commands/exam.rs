@@ -9,8 +9,11 @@ use crate::exam::Navigation;
 use crate::server::api::{ExamLoaded, ExamResults, ResultsRequest};
 use crate::server::client::Server;
 use crate::server::ops;
-use crate::session::SystemClock;
-use crate::session::exam::{ExamEnd, Sitting};
+use crate::session::exam::wire::{
+    Ack, AnswerSent, AttemptView, ExamListing, ExtraTime, Outcome, QuestionView,
+};
+use crate::session::exam::{ExamEnd, ExamService, OffsetClock, RemoteSitting, Sent, Sitting};
+use crate::session::{Clock, SystemClock};
 use crate::store::{self, Store};
 use crate::ui::layout::{self, Cell, Table};
 use crate::ui::{self, ExamScreen};
@@ -29,6 +32,7 @@ pub fn load(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32> 
             &upload.name,
             &upload.text,
             now(),
+            false,
         )?,
     };
     for d in &loaded.diagnostics {
@@ -105,8 +109,184 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
     screen.finish();
     match end? {
         ExamEnd::Interrupted => Err(Error::Interrupted),
-        ExamEnd::Closed(_) | ExamEnd::Paused => Ok(0),
+        ExamEnd::Closed(_) | ExamEnd::Paused | ExamEnd::Submitted => Ok(0),
     }
+}
+
+/// An exam id as a path segment: a slug, as every loaded exam's id is.
+fn exam_path(id: &str) -> Result<&str> {
+    if !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        Ok(id)
+    } else {
+        Err(Error::Usage(format!(
+            "no exam `{}`: an exam id is a slug of a-z, 0-9, - and _ (see `detente exam list`)",
+            crate::text::clean(id)
+        )))
+    }
+}
+
+/// The class server's side of a sitting, over HTTP.
+struct Remote<'a> {
+    server: &'a Server,
+    id: String,
+}
+
+impl ExamService for Remote<'_> {
+    fn question(&mut self, number: u32) -> Result<QuestionView> {
+        self.server
+            .get(&format!("/v1/exams/{}/attempt/questions/{number}", self.id))
+    }
+
+    fn answer(&mut self, number: u32, sent: &AnswerSent) -> Result<Sent> {
+        let path = format!("/v1/exams/{}/attempt/answers/{number}", self.id);
+        match self.server.try_call::<_, Ack>("POST", &path, Some(sent))? {
+            Ok(ack) => Ok(Sent::Saved(ack)),
+            Err((410, said)) => Ok(Sent::Late(said)),
+            Err((401 | 403, said)) => Err(Error::Refused(said)),
+            Err((status, said)) => Err(Error::Usage(format!("{said} (HTTP {status})"))),
+        }
+    }
+
+    fn submit(&mut self) -> Result<Outcome> {
+        self.server.post(
+            &format!("/v1/exams/{}/attempt/submit", self.id),
+            &serde_json::json!({}),
+        )
+    }
+}
+
+/// `detente exam run ID` after `login`: the class server runs the attempt (its paper, its key, its clock); this
+/// terminal shows the questions one at a time on the exam screen, by the server's time.
+pub fn run_served(ctx: &Context, server: &Server, claimed: Option<&str>, id: &str) -> Result<i32> {
+    let id = exam_path(id)?;
+    super::login::hello(server, claimed)?;
+    // Before the attempt starts: its clock would run with no screen to show it.
+    if !ui::is_interactive() {
+        return Err(Error::NoTerminal(
+            "exam run needs an interactive terminal (standard input and error are not one)".into(),
+        ));
+    }
+    let system = SystemClock;
+    let view: AttemptView =
+        server.post(&format!("/v1/exams/{id}/attempt"), &serde_json::json!({}))?;
+    let clock = OffsetClock::new(&system, view.server_now, system.now_ms());
+    let free = view.navigation == Navigation::Free;
+    let mut remote = Remote {
+        server,
+        id: id.to_string(),
+    };
+    let mut screen = ExamScreen::new(ctx.color, &clock, free);
+    let again = format!("detente exam run {id}");
+    let end = RemoteSitting::new(&mut remote, view, &clock, again).run(&mut screen);
+    screen.finish();
+    match end? {
+        ExamEnd::Interrupted => Err(Error::Interrupted),
+        ExamEnd::Closed(_) | ExamEnd::Paused | ExamEnd::Submitted => Ok(0),
+    }
+}
+
+/// `detente exam review ID` after `login`: the last closed attempt, its results if the exam lets them be seen now.
+pub fn review(ctx: &Context, server: &Server, claimed: Option<&str>, id: &str) -> Result<i32> {
+    let id = exam_path(id)?;
+    super::login::hello(server, claimed)?;
+    let outcome: Outcome = server.get(&format!("/v1/exams/{id}/review"))?;
+    if ctx.json {
+        print_json(&outcome)?;
+        return Ok(0);
+    }
+    match &outcome.summary {
+        Some(summary) => {
+            for line in summary.render().lines() {
+                print(line)?;
+            }
+        }
+        None => say(&format!(
+            "Attempt {} at exam {} is submitted; its results are shown once the exam closes{}.",
+            outcome.attempt,
+            outcome.exam,
+            outcome
+                .review_from
+                .and_then(|t| chrono::DateTime::from_timestamp_millis(t.0))
+                .map_or(String::new(), |t| format!(
+                    ", at {}",
+                    t.format("%Y-%m-%d %H:%M UTC")
+                ))
+        )),
+    }
+    Ok(0)
+}
+
+/// `detente exam list` after `login`: the class server's exams, saying which are open-book.
+pub fn list_served(ctx: &Context, server: &Server, claimed: Option<&str>) -> Result<i32> {
+    super::login::hello(server, claimed)?;
+    let exams: Vec<ExamListing> = server.get("/v1/exams")?;
+    if ctx.json {
+        print_json(&exams)?;
+        return Ok(0);
+    }
+    if exams.is_empty() {
+        say("The class server has no exams loaded.");
+        return Ok(0);
+    }
+    let mut table = Table::new(&[
+        ("EXAM", Cell::Text),
+        ("QUESTIONS", Cell::Number),
+        ("MIN", Cell::Number),
+        ("TRIES", Cell::Number),
+        ("BANK", Cell::Wrap),
+        ("TITLE", Cell::Wrap),
+    ]);
+    for e in &exams {
+        table.row(vec![
+            e.id.clone(),
+            e.questions.to_string(),
+            e.time_limit.map_or("-".into(), |m| m.to_string()),
+            e.attempts.map_or("any".into(), |a| a.to_string()),
+            if e.study_decks.is_empty() {
+                "exam-only".into()
+            } else {
+                format!(
+                    "open-book: draws on study decks {}",
+                    e.study_decks.join(", ")
+                )
+            },
+            e.title.clone(),
+        ]);
+    }
+    for line in table.render(layout::table_width()) {
+        print(&line)?;
+    }
+    Ok(0)
+}
+
+/// `detente exam extra-time ID LEARNER MINUTES`, on the local database or the class server.
+pub fn extra_time(
+    ctx: &Context,
+    server: Option<&Server>,
+    id: &str,
+    learner: &str,
+    minutes: u32,
+) -> Result<i32> {
+    let req = ExtraTime {
+        exam: id.to_string(),
+        learner: learner.to_string(),
+        minutes,
+    };
+    let said: String = match server {
+        Some(server) => remote::call(server, "exam-extra-time", &req)?,
+        None => ops::exam_extra_time(
+            &mut open_with_decks(ctx)?,
+            &req,
+            "local",
+            crate::time::UnixMs(now() * 1000),
+        )?,
+    };
+    say(&said);
+    Ok(0)
 }
 
 /// `detente exam results`, on the local database or the class server.

@@ -81,12 +81,12 @@ pub fn login(ctx: &Context, args: &LoginArgs<'_>, claimed: Option<&str>) -> Resu
     let file = save(ctx, &login)?;
     let now = match hello.role {
         Role::Teacher => {
-            "The teacher's commands (`learner`, `deck import`, `exam load`, `exam results`, `stats --class`, \
-             `report`, `grades export`, `progress import`, `device`) now act on its database"
+            "The teacher's commands (`learner`, `deck import`, `exam load`, `exam results`, `exam extra-time`, \
+             `stats --class`, `report`, `grades export`, `progress import`, `device`) now act on its database"
         }
         Role::Learner => {
             "Your study stays on this device and syncs with it when a `detente study` session ends, or with \
-             `detente sync`"
+             `detente sync`; `exam list`, `exam run` and `exam review` are the server's exams"
         }
     };
     say(&format!(

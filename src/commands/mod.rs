@@ -182,8 +182,27 @@ pub fn run(cli: Cli) -> Result<i32> {
             accept_unenrolled,
         }) => progress::import(&ctx, teacher()?.as_ref(), &files, accept_unenrolled),
         Command::Exam(ExamCommand::Load { file }) => exam::load(&ctx, teacher()?.as_ref(), &file),
-        Command::Exam(ExamCommand::List) => exam::list(&ctx),
-        Command::Exam(ExamCommand::Run { id }) => exam::run(&ctx, &id),
+        Command::Exam(ExamCommand::List) => match login::remote(local_db)? {
+            Some(server) => exam::list_served(&ctx, &server, claimed.as_deref()),
+            None => exam::list(&ctx),
+        },
+        Command::Exam(ExamCommand::Run { id }) => match login::remote(local_db)? {
+            Some(server) => exam::run_served(&ctx, &server, claimed.as_deref(), &id),
+            None => exam::run(&ctx, &id),
+        },
+        Command::Exam(ExamCommand::Review { id }) => match login::remote(local_db)? {
+            Some(server) => exam::review(&ctx, &server, claimed.as_deref(), &id),
+            None => Err(Error::Usage(
+                "`exam review` is for exams a class server runs: `detente login` first (a local attempt's \
+                 results are shown when it closes, and in `detente exam results`)"
+                    .into(),
+            )),
+        },
+        Command::Exam(ExamCommand::ExtraTime {
+            id,
+            learner,
+            minutes,
+        }) => exam::extra_time(&ctx, teacher()?.as_ref(), &id, &learner, minutes),
         Command::Exam(ExamCommand::Results {
             id,
             include_unsupervised,

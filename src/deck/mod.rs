@@ -30,6 +30,10 @@ pub struct Deck {
     /// The order new cards are introduced in (`new_order`); `None` for the default, paragraph order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_order: Option<NewOrder>,
+    /// `exam_only = true`: the deck is a bank for exams the class server runs. The server never sends it to a
+    /// device, never syncs study of it, and shows its answers only in an attempt's review.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exam_only: bool,
     pub cards: Vec<Card>,
 }
 

@@ -1,6 +1,9 @@
 //! Exam definitions: the TOML format a teacher writes (see `docs/exam-format.md`), its validation with
 //! `FILE:LINE:COL` diagnostics, how a paper's seed is chosen, and how several attempts become one grade. Pure: the
 //! exam flow lives in [`crate::session::exam`], the queries in `store`, item statistics in [`analysis`].
+//!
+//! One concern: the definition, each field's type and its validation beside it (and their tests), so that a field
+//! is added in one place.
 
 pub mod analysis;
 
@@ -29,6 +32,24 @@ pub enum Navigation {
     /// A summary page lists every question; any may be answered or changed until the attempt is submitted or
     /// its time runs out.
     Free,
+}
+
+/// When a student who sat a server exam sees their score, the right answers and the feedback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Review {
+    /// Right after submitting (or when the time runs out): the default.
+    #[default]
+    AfterAttempt,
+    /// Only once the exam has closed for everyone (`closes`): until then, only that the attempt was submitted.
+    AfterClose,
+}
+
+impl Review {
+    /// Whether this is the default, which the stored definition leaves out (so older definitions hash the same).
+    pub fn is_after_attempt(&self) -> bool {
+        *self == Review::AfterAttempt
+    }
 }
 
 impl Navigation {
@@ -121,6 +142,13 @@ pub struct Exam {
     /// Sequential (the default) or free, with a summary page and answers that can be changed.
     #[serde(default, skip_serializing_if = "Navigation::is_sequential")]
     pub navigation: Navigation,
+    /// When the exam closes for everyone (`closes`, an RFC 3339 date and time): no attempt starts after it, and no
+    /// attempt's deadline passes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes: Option<crate::time::UnixMs>,
+    /// When a server exam's student sees their score, the right answers and the feedback.
+    #[serde(default, skip_serializing_if = "Review::is_after_attempt")]
+    pub review: Review,
 }
 
 impl Exam {
@@ -162,6 +190,8 @@ struct RawExam {
     date: Option<Spanned<toml::Value>>,
     lead_days: Option<Spanned<i64>>,
     navigation: Option<Spanned<String>>,
+    closes: Option<Spanned<toml::Value>>,
+    review: Option<Spanned<String>>,
 }
 
 /// Where a deck name stands in the file, so that a later check (is the deck loaded?) can point at it.
@@ -395,6 +425,42 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             }
         },
     };
+    // A TOML offset date-time (`closes = 2026-12-18T17:00:00Z`) or a string of one; the offset is required.
+    let closes = raw.closes.and_then(|c| {
+        let text = match c.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(dt) => dt.to_string(),
+            _ => String::new(),
+        };
+        match chrono::DateTime::parse_from_rfc3339(text.trim()) {
+            Ok(at) => Some(crate::time::UnixMs(at.timestamp_millis())),
+            Err(_) => {
+                ctx.error(
+                    c.span().start,
+                    "closes must be a date and time with its offset, like 2026-12-18T17:00:00Z or \
+                     2026-12-18T18:00:00+01:00",
+                );
+                None
+            }
+        }
+    });
+    let review = match raw.review {
+        None => Some(Review::AfterAttempt),
+        Some(r) => match r.get_ref().as_str() {
+            "after-attempt" => Some(Review::AfterAttempt),
+            "after-close" => Some(Review::AfterClose),
+            other => {
+                ctx.error(
+                    r.span().start,
+                    format!("review must be \"after-attempt\" or \"after-close\", not \"{other}\""),
+                );
+                None
+            }
+        },
+    };
+    if review == Some(Review::AfterClose) && closes.is_none() && ctx.diags.is_empty() {
+        ctx.error(end, "review = \"after-close\" needs a `closes` time");
+    }
     if lead_days.is_some() && date.is_none() && ctx.diags.is_empty() {
         ctx.error(end, "lead_days needs a `date`");
     }
@@ -433,6 +499,8 @@ pub fn parse_exam(file: &str, src: &str) -> (Option<Exam>, Vec<Located>, Vec<Dia
             date,
             lead_days,
             navigation: navigation.unwrap_or_default(),
+            closes,
+            review: review.unwrap_or_default(),
         }),
         _ => None,
     };
@@ -462,6 +530,27 @@ pass_mark = 60
         d.iter()
             .map(|d| d.to_string().lines().next().unwrap_or("").to_string())
             .collect()
+    }
+
+    /// Attack: a close time without its offset would be read in some zone the server happens to run in, and results
+    /// held back until a close that never comes would never be shown: both are refused where they stand.
+    #[test]
+    fn closes_needs_an_offset_and_after_close_review_needs_closes() {
+        let (exam, _, d) = parse_exam(
+            "e.toml",
+            &format!("{GOOD}closes = 2026-12-18T18:00:00+01:00\nreview = \"after-close\"\n"),
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let exam = exam.expect("exam");
+        assert_eq!(exam.closes, Some(crate::time::UnixMs(1_797_613_200_000)));
+        assert_eq!(exam.review, Review::AfterClose);
+        assert!(
+            errors(&format!("{GOOD}closes = 2026-12-18T18:00:00\n"))[0].contains("with its offset")
+        );
+        assert!(
+            errors(&format!("{GOOD}review = \"after-close\"\n"))[0].contains("needs a `closes`")
+        );
+        assert!(errors(&format!("{GOOD}review = \"later\"\n"))[0].contains("after-attempt"));
     }
 
     #[test]

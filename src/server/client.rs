@@ -320,6 +320,24 @@ impl Server {
         path: &str,
         body: Option<&B>,
     ) -> Result<T> {
+        match self.try_call(method, path, body)? {
+            Ok(value) => Ok(value),
+            Err((status, said)) => Err(match status {
+                401 | 403 => Error::Refused(said),
+                status => Error::Server(format!("{said} (HTTP {status})")),
+            }),
+        }
+    }
+
+    /// [`call`](Server::call), with an answer that is not a success given back as its status and the server's
+    /// words ("the class server at ADDRESS: ..."), for a caller that acts on the status (an exam answer refused as
+    /// late, 410). Not reaching the server, or an answer this client cannot read, is an error.
+    pub fn try_call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<std::result::Result<T, (u16, String)>> {
         let body = match body {
             Some(b) => serde_json::to_vec(b).map_err(|e| {
                 Error::Server(format!("cannot write the request {method} {path}: {e}"))
@@ -344,12 +362,9 @@ impl Server {
                 .map(|p| p.error)
                 .unwrap_or_else(|_| String::from_utf8_lossy(&response.body).trim().to_string());
             let said = format!("the class server at {}: {said}", self.address.display());
-            return Err(match response.status {
-                401 | 403 => Error::Refused(said),
-                status => Error::Server(format!("{said} (HTTP {status})")),
-            });
+            return Ok(Err((response.status, said)));
         }
-        serde_json::from_slice(&response.body).map_err(|e| {
+        serde_json::from_slice(&response.body).map(Ok).map_err(|e| {
             Error::Server(format!(
                 "the class server at {} answered {path} with something this detente cannot read ({e})",
                 self.address.display()

@@ -47,6 +47,7 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         teachers: Arc::new(teachers),
         limits: config.limits.clone(),
         log,
+        clock: Arc::new(crate::session::SystemClock),
     };
     let served = runtime.block_on(run(&config, app.clone(), certified));
     // The last handle on the storage is dropped here, outside the runtime: the PostgreSQL driver's synchronous
@@ -197,6 +198,15 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
         },
         std::process::id()
     ));
+    // Attempts whose time ran out while the server was down are closed before the first request; then the closer
+    // closes each at its deadline, whoever is online.
+    let recovered = routes::close_due(&app).await;
+    if recovered > 0 {
+        (app.log)(&format!(
+            "closer: {recovered} exam attempt(s) that ran out while the server was down closed at their deadline"
+        ));
+    }
+    let closer = tokio::spawn(routes::closer(app.clone()));
     let router = routes::router(app.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(app.limits.max_connections));
@@ -300,6 +310,8 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
                 }
             }
         };
+    closer.abort();
+    let _ = closer.await;
     drop(listener);
     drop(tcp);
     let removed = std::fs::remove_file(path);

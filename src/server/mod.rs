@@ -31,6 +31,8 @@ mod tls;
 
 #[cfg(feature = "server")]
 pub use listen::serve;
+#[cfg(feature = "server")]
+pub use routes::{App, PeerUid, SetClock, TlsPeer, close_due, closer, router};
 
 /// Where the server writes its log lines (the command prints them to stderr, for the journal).
 pub type Log = std::sync::Arc<dyn Fn(&str) + Send + Sync>;

@@ -201,7 +201,7 @@ pub(crate) fn ask(
 }
 
 /// A typed answer. An empty one (an accidental Enter) is asked for once more before it counts as given up.
-fn typed_answer(p: &mut dyn Prompter, q: &Question) -> Result<Reply<String>> {
+pub(crate) fn typed_answer(p: &mut dyn Prompter, q: &Question) -> Result<Reply<String>> {
     match p.type_answer(q)? {
         Reply::Answer(typed) if typed.trim().is_empty() => {
             p.notice(
@@ -266,7 +266,7 @@ pub(crate) fn load_lexicon(conn: &rusqlite::Connection, deck: &str) -> Result<Le
 }
 
 /// Fisher-Yates with the session's RNG.
-pub(super) fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
+pub(crate) fn shuffle<T>(items: &mut [T], rng: &mut ChaCha8Rng) {
     for i in (1..items.len()).rev() {
         let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         items.swap(i, j);
@@ -282,11 +282,11 @@ fn rating_name(r: Rating) -> &'static str {
     }
 }
 
-fn true_false(b: bool) -> &'static str {
+pub(crate) fn true_false(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
-fn ordinal(n: usize) -> String {
+pub(crate) fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (1, 11) | (2, 12) | (3, 13) => "th",
         (1, _) => "st",
@@ -297,7 +297,7 @@ fn ordinal(n: usize) -> String {
     format!("{n}{suffix}")
 }
 
-fn numbered(items: &[String]) -> String {
+pub(crate) fn numbered(items: &[String]) -> String {
     items
         .iter()
         .enumerate()
@@ -306,7 +306,7 @@ fn numbered(items: &[String]) -> String {
         .join("  ")
 }
 
-fn matched(pairs: &[(String, String)]) -> String {
+pub(crate) fn matched(pairs: &[(String, String)]) -> String {
     pairs
         .iter()
         .map(|(l, r)| format!("{l} \u{2192} {r}"))

@@ -70,10 +70,19 @@ pub fn deck_cards(conn: &Connection, deck: &str) -> Result<Vec<Card>> {
 
 /// A loaded deck as its file would have it: its header and its active cards in order; `None` if no such deck.
 pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
+    // `exam_only` is read only once migration 12 added it: an earlier migration's step reads decks too.
+    let flagged: i64 = conn.query_row(
+        "SELECT count(*) FROM pragma_table_info('decks') WHERE name = 'exam_only'",
+        [],
+        |r| r.get(0),
+    )?;
+    let exam_only = if flagged > 0 { "exam_only" } else { "0" };
     let header = conn
         .query_row(
-            "SELECT title, description, source, aliases, tags, new_order FROM decks
-             WHERE id = ?1 AND retired_at IS NULL",
+            &format!(
+                "SELECT title, description, source, aliases, tags, new_order, {exam_only} FROM decks
+                 WHERE id = ?1 AND retired_at IS NULL"
+            ),
             [id],
             |r| {
                 Ok((
@@ -83,11 +92,12 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
+                    r.get::<_, bool>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((title, description, source, aliases, tags, new_order)) = header else {
+    let Some((title, description, source, aliases, tags, new_order, exam_only)) = header else {
         return Ok(None);
     };
     let json = |s: &Option<String>| -> serde_json::Value {
@@ -116,6 +126,7 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
         new_order: new_order
             .as_deref()
             .and_then(crate::deck::NewOrder::from_name),
+        exam_only,
         cards,
     }))
 }

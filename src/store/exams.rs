@@ -133,6 +133,30 @@ pub fn exam_pool(
     Ok(rows)
 }
 
+/// Whether `deck` is loaded as exam-only (`exam_only = true` in its file).
+pub fn exam_only_deck(conn: &Connection, deck: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT exam_only FROM decks WHERE id = ?1")?
+        .query_row([deck], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// The study decks (not exam-only) an exam's filter draws cards from, by id: a server exam drawing on one is
+/// open-book, since every student's device holds its answers.
+pub fn study_decks_drawn(conn: &Connection, filter: &Filter) -> Result<Vec<String>> {
+    let (cond, args) = filter.sql();
+    let sql = format!(
+        "SELECT DISTINCT c.deck_id FROM cards c JOIN decks d ON d.id = c.deck_id
+         WHERE c.retired_at IS NULL AND d.retired_at IS NULL AND d.exam_only = 0{cond} ORDER BY c.deck_id"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map(params_from_iter(args), |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// One attempt at an exam.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Attempt {
@@ -330,21 +354,22 @@ pub fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> Result<i64> {
     Ok(tx.last_insert_rowid())
 }
 
-/// Closes an attempt with its score.
-/// Closes and scores every open attempt whose time ran out by `now`, as the runner would have: at its deadline,
-/// counting the answers given before it, one point possible per question. Returns how many were closed, so that
-/// results and grade exports never leave out a learner who walked away from a timed exam.
-pub fn close_expired_attempts(tx: &Transaction<'_>, now: UnixMs) -> Result<usize> {
+/// Closes and scores every open attempt whose time ran out more than `grace_ms` before `now`, as the runner would have: at
+/// its deadline, counting the answers given before the deadline plus the grace (an answer a class server took in
+/// its grace; a local sitting keeps none after the deadline), one point possible per question. Returns how many
+/// were closed, so that results and grade exports never leave out a learner who walked away from a timed exam.
+pub fn close_expired_attempts(tx: &Transaction<'_>, now: UnixMs, grace_ms: i64) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE attempts SET closed_at = deadline,
             score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
-                     WHERE a.attempt_id = attempts.id AND a.answered_at < attempts.deadline),
+                     WHERE a.attempt_id = attempts.id AND a.answered_at < attempts.deadline + ?2),
             max_score = json_array_length(paper)
-         WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline <= ?1",
-        [now],
+         WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline + ?2 < ?1",
+        params![now, grace_ms],
     )?)
 }
 
+/// Closes an attempt with its score.
 pub fn close_attempt(
     tx: &Transaction<'_>,
     attempt: i64,
@@ -491,4 +516,66 @@ fn item_rows(stmt: &mut rusqlite::Statement<'_>, args: [&str; 1]) -> Result<Vec<
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+/// The sequence numbers of the answers kept in an attempt the server runs, by position (0 for a local answer).
+pub fn answer_seqs(conn: &Connection, attempt: i64) -> Result<std::collections::HashMap<u32, u32>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT position, seq FROM attempt_answers WHERE attempt_id = ?1")?;
+    let rows = stmt
+        .query_map([attempt], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+/// Keeps an answer of an attempt the server runs with its sequence number, replacing the answer at its position.
+pub fn put_served_answer(tx: &Transaction<'_>, a: &AttemptAnswer, seq: u32) -> Result<()> {
+    replace_answer(tx, a)?;
+    tx.prepare_cached(
+        "UPDATE attempt_answers SET seq = ?3 WHERE attempt_id = ?1 AND position = ?2",
+    )?
+    .execute(params![a.attempt_id, a.position, seq])?;
+    Ok(())
+}
+
+/// A learner's extra minutes at an exam (0 without an override).
+pub fn extra_minutes(conn: &Connection, exam: &str, learner: i64) -> Result<u32> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT minutes FROM exam_extra_time WHERE learner_id = ?1 AND exam_id = ?2",
+        )?
+        .query_row(params![learner, exam], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Records a teacher's extra time for one learner at one exam (replacing an earlier override), with who granted
+/// it and when (Unix milliseconds).
+pub fn set_extra_time(
+    tx: &Transaction<'_>,
+    exam: &str,
+    learner: i64,
+    minutes: u32,
+    by: &str,
+    at: UnixMs,
+) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO exam_extra_time (learner_id, exam_id, minutes, granted_by, granted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (learner_id, exam_id) DO UPDATE SET minutes = excluded.minutes,
+             granted_by = excluded.granted_by, granted_at = excluded.granted_at",
+    )?
+    .execute(params![learner, exam, minutes, by, at])?;
+    Ok(())
+}
+
+/// Moves an open attempt's deadline (a teacher's extra time); a closed attempt keeps its own.
+pub fn set_open_deadline(
+    tx: &Transaction<'_>,
+    attempt: i64,
+    deadline: Option<UnixMs>,
+) -> Result<()> {
+    tx.prepare_cached("UPDATE attempts SET deadline = ?2 WHERE id = ?1 AND closed_at IS NULL")?
+        .execute(params![attempt, deadline])?;
+    Ok(())
 }

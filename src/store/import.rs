@@ -211,13 +211,13 @@ pub fn import_deck(
     let columns = deck_columns(deck);
     tx.execute(
         "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
-                            answers, new_order, reading)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                            answers, new_order, reading, exam_only)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
             source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
             content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
             imported_at = excluded.imported_at, answers = excluded.answers, new_order = excluded.new_order,
-            reading = excluded.reading, retired_at = NULL",
+            reading = excluded.reading, exam_only = excluded.exam_only, retired_at = NULL",
         params![
             deck.id,
             deck.title,
@@ -231,7 +231,8 @@ pub fn import_deck(
             now,
             columns.answers,
             columns.new_order,
-            columns.reading
+            columns.reading,
+            deck.exam_only
         ],
     )?;
     let ranks = item_ranks(deck);

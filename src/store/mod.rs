@@ -57,11 +57,12 @@ pub use enrolment::{
     valid_keys,
 };
 pub use exams::{
-    Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, attempt_answers,
-    attempt_known, attempts, close_attempt, close_expired_attempts, deck_first_responses, exam,
-    exam_attempts, exam_pool, exam_responses, exams, insert_answer, insert_attempt,
-    insert_unsupervised_attempt, next_attempt_number, replace_answer, supervised_attempts,
-    unsupervised_count, upsert_exam,
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, answer_seqs,
+    attempt_answers, attempt_known, attempts, close_attempt, close_expired_attempts,
+    deck_first_responses, exam, exam_attempts, exam_only_deck, exam_pool, exam_responses, exams,
+    extra_minutes, insert_answer, insert_attempt, insert_unsupervised_attempt, next_attempt_number,
+    put_served_answer, replace_answer, set_extra_time, set_open_deadline, study_decks_drawn,
+    supervised_attempts, unsupervised_count, upsert_exam,
 };
 pub use filter::Filter;
 pub use flags::{

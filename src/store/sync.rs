@@ -248,6 +248,14 @@ pub fn append_events(
                         report.refused.push((e.key.clone(), why));
                         continue;
                     };
+                    if super::exam_only_deck(tx, &r.deck)? {
+                        let why = format!(
+                            "deck {} is for exams only: its study is never synced",
+                            crate::text::clean(&r.deck)
+                        );
+                        report.refused.push((e.key.clone(), why));
+                        continue;
+                    }
                     let id = insert_bundle_review(tx, learner, card, r)?;
                     log_review(tx, learner, &e.key, id)?;
                     report.added += 1;
@@ -482,11 +490,11 @@ pub fn publish_deck(
     Ok(())
 }
 
-/// The course's published decks, by id.
+/// The course's published decks that devices may hold, by id: an exam-only deck is never listed.
 pub fn published_decks(conn: &Connection) -> Result<Vec<PublishedDeck>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.deck_id, d.title, p.content_hash FROM published_decks p JOIN decks d ON d.id = p.deck_id
-         ORDER BY p.deck_id",
+         WHERE d.exam_only = 0 ORDER BY p.deck_id",
     )?;
     Ok(stmt
         .query_map([], |r| {
@@ -499,10 +507,11 @@ pub fn published_decks(conn: &Connection) -> Result<Vec<PublishedDeck>> {
         .collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// A published deck's version, file name and text.
+/// A published deck's version, file name and text; `None` for an exam-only deck, which is never sent.
 pub fn published_deck(conn: &Connection, id: &str) -> Result<Option<(String, String, String)>> {
     Ok(conn
-        .prepare_cached("SELECT content_hash, file, text FROM published_decks WHERE deck_id = ?1")?
+        .prepare_cached("SELECT p.content_hash, p.file, p.text FROM published_decks p JOIN decks d ON d.id = p.deck_id
+             WHERE p.deck_id = ?1 AND d.exam_only = 0")?
         .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?)
 }

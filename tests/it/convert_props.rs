@@ -30,6 +30,7 @@ fn convert(from: Foreign, input: &[u8]) -> Result<(String, usize, Vec<String>), 
         source: None,
         aliases: Default::default(),
         new_order: None,
+        exam_only: false,
         cards: Vec::new(),
     };
     let mut file = Vec::new();

@@ -646,12 +646,18 @@ fn an_abandoned_timed_attempt_is_closed_at_its_deadline_before_results_are_read(
     // Before the deadline nothing is closed.
     let now = w.clock.get();
     let tx = w.store.write().expect("tx");
-    assert_eq!(store::close_expired_attempts(&tx, now).expect("close"), 0);
+    assert_eq!(
+        store::close_expired_attempts(&tx, now, 0).expect("close"),
+        0
+    );
     tx.commit().expect("commit");
     // After it, the attempt is closed at the deadline and scored on the two answers given.
     let later = now.plus_ms(31 * 60_000);
     let tx = w.store.write().expect("tx");
-    assert_eq!(store::close_expired_attempts(&tx, later).expect("close"), 1);
+    assert_eq!(
+        store::close_expired_attempts(&tx, later, 0).expect("close"),
+        1
+    );
     tx.commit().expect("commit");
     let a = store::attempts(&w.store.conn, &exam.id, cy.id).expect("attempts");
     assert_eq!(a[0].closed_at, a[0].deadline);

@@ -641,6 +641,7 @@ fn deck(id: &str, cards: Vec<Card>) -> Deck {
         source: None,
         aliases: BTreeMap::new(),
         new_order: None,
+        exam_only: false,
         cards,
     }
 }

@@ -18,6 +18,8 @@ mod deck_tools;
 mod domains;
 mod enrolment;
 mod exam_dates;
+#[cfg(feature = "server")]
+mod exam_server;
 mod exam_terminal;
 mod exams;
 mod gift;

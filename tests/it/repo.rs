@@ -523,7 +523,8 @@ fn fill(owner: &mut postgres::Client, learner: i64, device_enrolled: bool) {
          INSERT INTO devices (learner_id, name, token_hash, created_at)
              VALUES ({learner}, 'laptop', decode(lpad(to_hex({learner}), 64, '0'), 'hex'), 0);
          INSERT INTO sync_acked VALUES ({learner}, 's', repeat('a', 32), 1);
-         INSERT INTO sync_pulled VALUES ({learner}, 's', 1);"
+         INSERT INTO sync_pulled VALUES ({learner}, 's', 1);
+         INSERT INTO exam_extra_time VALUES ({learner}, 'e', 5, 'teacher prof', 0);"
     );
     if device_enrolled {
         sql += &format!(
@@ -1420,5 +1421,38 @@ fn two_first_pushes_naming_a_built_in_card_at_once_are_both_taken() {
                 "{name}: {p:?}"
             );
         }
+    }
+}
+
+/// Attack: an exam-only bank published to the server must never leave it, on either backend: it is imported (its
+/// cards exist for the server's exams) but not listed among the course's decks, its text is not served, and a push
+/// of study on one of its cards (a student who got the bank some other way) is refused with the reason, not stored.
+#[test]
+fn an_exam_only_bank_is_published_but_never_listed_served_or_synced() {
+    let both = Both::new();
+    let bank =
+        course_deck("Rogozin").replace("title = \"Extra\"", "title = \"Extra\"\nexam_only = true");
+    for (name, repo) in both.each() {
+        let ann = repo.add_learner("ann", Some("ann"), 1).unwrap().unwrap();
+        let out = repo
+            .publish(&publish(bank.clone(), false, false), "prof", NOW_S)
+            .unwrap();
+        assert_eq!(out.len(), 1, "{name}");
+        assert!(repo.published_decks().unwrap().is_empty(), "{name}");
+        assert!(
+            repo.published_deck("course-extra").unwrap().is_none(),
+            "{name}"
+        );
+        let mut e = review("e", 1, "envoy", 0, 3);
+        if let Body::Review(r) = &mut e.body {
+            r.deck = "course-extra".into();
+        }
+        let p = repo.push(ann.id, &"e".repeat(32), &[e], NOW_S).unwrap();
+        assert_eq!(p.report.added, 0, "{name}");
+        assert!(
+            p.report.refused[0].1.contains("for exams only"),
+            "{name}: {:?}",
+            p.report.refused
+        );
     }
 }

@@ -306,8 +306,18 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
             .replace("sherr-lisbon-2010", "no-such-deck"),
     )
     .unwrap();
-    let out = pair.same(&["exam", "load", exam.to_str().unwrap()]);
+    // The one difference: the server warns that an exam drawing on study decks (here the built-in ones every
+    // device holds) is open-book; what follows is the local command's output.
+    let args = ["exam", "load", exam.to_str().unwrap()];
+    let (out, local) = (pair.remote(&args), pair.local(&args));
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(out.stdout, local.stdout);
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("warning: the exam draws on study decks") && said.contains("open-book"),
+        "{said}"
+    );
+    assert!(said.ends_with(&text(&local.stderr)), "{said}");
     let out = pair.same(&["exam", "load", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(65));
     assert!(

@@ -61,6 +61,7 @@ fn deck(cards: Vec<Card>) -> Deck {
         source: None,
         aliases: BTreeMap::new(),
         new_order: None,
+        exam_only: false,
         cards,
     }
 }

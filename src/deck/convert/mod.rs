@@ -427,6 +427,8 @@ pub fn write_toml_header(out: &mut dyn Write, deck: &Deck) -> std::io::Result<()
         new_order: Option<super::NewOrder>,
         #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         aliases: &'a std::collections::BTreeMap<String, Vec<String>>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        exam_only: bool,
     }
     let header = Header {
         deck: DeckHeader {
@@ -437,6 +439,7 @@ pub fn write_toml_header(out: &mut dyn Write, deck: &Deck) -> std::io::Result<()
             source: &deck.source,
             new_order: deck.new_order,
             aliases: &deck.aliases,
+            exam_only: deck.exam_only,
         },
     };
     let text = toml::to_string(&header).map_err(std::io::Error::other)?;

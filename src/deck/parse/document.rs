@@ -19,6 +19,7 @@ struct RawHeader {
     source: Option<DeckSource>,
     aliases: Option<BTreeMap<String, Vec<String>>>,
     new_order: Option<Spanned<String>>,
+    exam_only: Option<bool>,
 }
 
 /// Where each top-level `[[card]]` table starts, when the document is a header followed only by `[[card]]`
@@ -253,7 +254,7 @@ fn finish(
             seen.insert(id, *at);
         }
     }
-    let (id, title, description, tags, source, aliases, new_order) = header?;
+    let (id, title, description, tags, source, aliases, new_order, exam_only) = header?;
     Some(Deck {
         id,
         title,
@@ -262,6 +263,7 @@ fn finish(
         source,
         aliases,
         new_order,
+        exam_only,
         cards: parsed,
     })
 }
@@ -274,6 +276,7 @@ type Header = (
     Option<DeckSource>,
     BTreeMap<String, Vec<String>>,
     Option<NewOrder>,
+    bool,
 );
 
 fn parse_header(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Header> {
@@ -321,5 +324,6 @@ fn parse_header(ctx: &mut Ctx<'_>, value: Spanned<DeValue<'_>>) -> Option<Header
         raw.source,
         aliases,
         new_order?,
+        raw.exam_only.unwrap_or(false),
     ))
 }

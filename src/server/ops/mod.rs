@@ -11,8 +11,8 @@ mod reports;
 pub use learners::{enrol, learner_add, learner_set, roster_import};
 pub use progress::{Admission, admit, import_bundle};
 pub use reports::{
-    class, class_stats, exam_def, exam_load, exam_results, filter, flags, grades, items,
-    resolve_flags, themes,
+    class, class_stats, exam_def, exam_extra_time, exam_load, exam_results, filter, flags, grades,
+    items, resolve_flags, themes,
 };
 
 use crate::error::Result;
@@ -48,7 +48,11 @@ pub fn close_expired(store: &mut Store, now: i64) -> Result<()> {
         return Ok(());
     }
     let tx = store.write()?;
-    crate::store::close_expired_attempts(&tx, UnixMs::from_secs(now))?;
+    crate::store::close_expired_attempts(
+        &tx,
+        UnixMs::from_secs(now),
+        crate::session::exam::GRACE_MS,
+    )?;
     tx.commit()?;
     Ok(())
 }

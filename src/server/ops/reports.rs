@@ -198,6 +198,40 @@ pub fn exam_results(store: &mut Store, req: &ResultsRequest, now: i64) -> Result
     Ok(ExamResults { exam, learners })
 }
 
+/// `exam extra-time`: records a teacher's extra time for one learner at one exam (by whom, when) and moves their open
+/// attempt's deadline; says what it did.
+pub fn exam_extra_time(
+    store: &mut Store,
+    req: &crate::session::exam::wire::ExtraTime,
+    by: &str,
+    now: crate::time::UnixMs,
+) -> Result<String> {
+    let exam = exam_def(store, &req.exam)?;
+    let learner = store::learner_by_name(&store.conn, &req.learner)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "no learner named {} (see `detente learner list`)",
+            crate::text::clean(&req.learner)
+        ))
+    })?;
+    let moved = exam::served::extra_time(store, &exam, &learner, req.minutes, by, now)?;
+    Ok(format!(
+        "{} has {} extra minute{} at exam {}{}.",
+        learner.name,
+        req.minutes,
+        if req.minutes == 1 { "" } else { "s" },
+        exam.id,
+        match moved {
+            Some(d) => chrono::DateTime::from_timestamp_millis(d.0).map_or(String::new(), |t| {
+                format!(
+                    "; their open attempt now ends at {}",
+                    t.format("%Y-%m-%d %H:%M:%S UTC")
+                )
+            }),
+            None => String::new(),
+        }
+    ))
+}
+
 /// The text of a file's line (1-based), for a diagnostic's excerpt.
 fn line_of(text: &str, line: usize) -> &str {
     text.lines().nth(line.saturating_sub(1)).unwrap_or("")
@@ -205,8 +239,15 @@ fn line_of(text: &str, line: usize) -> &str {
 
 /// `exam load`: validates an exam file's text (`name` is its file, for the diagnostics) and loads it. The
 /// diagnostics come back as printed (`FILE:LINE:COL: ...`), then the line saying what was loaded, or with any error
-/// the refusal (exit 65), nothing loaded.
-pub fn exam_load(store: &mut Store, name: &str, text: &str, now: i64) -> Result<ExamLoaded> {
+/// the refusal (exit 65), nothing loaded. On the class server (`served`), an exam that draws on study decks (not
+/// exam-only) is loaded with a warning that it is open-book: every student's device holds those answers.
+pub fn exam_load(
+    store: &mut Store,
+    name: &str,
+    text: &str,
+    now: i64,
+    served: bool,
+) -> Result<ExamLoaded> {
     let name = name.to_string();
     let (parsed, decks, mut diags) = parse_exam(&name, text);
     if let Some(exam) = &parsed {
@@ -249,6 +290,28 @@ pub fn exam_load(store: &mut Store, name: &str, text: &str, now: i64) -> Result<
                         } else {
                             " (flashcards are self-graded and left out unless the exam sets score_flashcards = true)"
                         }
+                    ),
+                ));
+            }
+            let study = store::study_decks_drawn(&store.conn, &exam::filter(exam))?;
+            if served && !study.is_empty() {
+                let at = text
+                    .lines()
+                    .position(|l| {
+                        let l = l.trim_start();
+                        l.starts_with("decks") || l.starts_with("tags")
+                    })
+                    .map_or(1, |i| i + 1);
+                diags.push(Diagnostic::new(
+                    &name,
+                    line_of(text, at),
+                    at,
+                    1,
+                    Severity::Warning,
+                    format!(
+                        "the exam draws on study decks every student's device holds ({}): it is open-book; mark a \
+                         bank `exam_only = true` in its deck file to keep its answers on the server",
+                        study.join(", ")
                     ),
                 ));
             }

@@ -9,19 +9,24 @@ use super::api::{self, Hello, Problem, Role};
 use super::config::Limits;
 use super::identity::{self, Caller, TeacherList};
 use crate::error::Result;
+use crate::session::Clock;
 use crate::store::{ClassStore, Store};
+use crate::time::UnixMs;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 mod decks;
 mod devices;
+mod exams;
 mod sync;
 mod teacher;
+
+pub use exams::{close_due, closer};
 
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
 #[derive(Debug, Clone, Copy)]
@@ -43,9 +48,52 @@ pub struct App {
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
     pub log: Log,
+    /// The server's clock: every exam deadline, answer time and closing is read from it (the system clock in
+    /// production; a [`SetClock`] in tests).
+    pub clock: Arc<dyn Clock + Send + Sync>,
+}
+
+/// A clock that stands where it is set, for tests of the server's exam clock.
+#[derive(Debug, Default)]
+pub struct SetClock(std::sync::atomic::AtomicI64);
+
+impl SetClock {
+    pub fn new(at: UnixMs) -> SetClock {
+        SetClock(std::sync::atomic::AtomicI64::new(at.0))
+    }
+
+    pub fn set(&self, at: UnixMs) {
+        self.0.store(at.0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for SetClock {
+    fn now_ms(&self) -> UnixMs {
+        UnixMs(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
 }
 
 impl App {
+    /// The App of a server on the SQLite store `store` (its repository too), with `teachers`, `limits`, `log` and
+    /// `clock`: what `serve` builds, and what a test builds to run the router in-process.
+    pub fn sqlite(
+        store: Store,
+        teachers: &crate::server::config::Teachers,
+        limits: Limits,
+        log: Log,
+        clock: Arc<dyn Clock + Send + Sync>,
+    ) -> std::result::Result<App, String> {
+        let store = Arc::new(Mutex::new(store));
+        Ok(App {
+            store: store.clone(),
+            repo: store,
+            teachers: Arc::new(TeacherList::resolve(teachers)?),
+            limits,
+            log,
+            clock,
+        })
+    }
+
     /// Runs `f` on the repository on a thread where blocking is allowed. A failure is logged and answered 500
     /// without its details.
     async fn with_repo<T: Send + 'static>(
@@ -56,7 +104,7 @@ impl App {
         self.blocking(move || f(repo.as_ref())).await
     }
 
-    /// The refusal (501) for a route still on the SQLite store (the teacher's `POST /v1/teacher/OP`), on a
+    /// The refusal (501) for a route still on the SQLite store (the teacher's `POST /v1/teacher/OP`, the exams), on a
     /// PostgreSQL server: its operations are not on the repository interface yet, and the store beside the pool is
     /// an empty one.
     fn sqlite_only(&self) -> Option<Response> {
@@ -66,6 +114,23 @@ impl App {
                 "this request is not served by a class server on PostgreSQL yet",
             )
         })
+    }
+
+    /// Runs `f` on the SQLite store on a thread where blocking is allowed, one request at a time (the routes not
+    /// on the repository interface yet: the exams). On a PostgreSQL server, refused (501) without running it.
+    async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
+    ) -> std::result::Result<T, Response> {
+        if let Some(refusal) = self.sqlite_only() {
+            return Err(refusal);
+        }
+        let store = self.store.clone();
+        self.blocking(move || {
+            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut store)
+        })
+        .await
     }
 
     async fn blocking<T: Send + 'static>(
@@ -114,6 +179,16 @@ pub fn router(app: App) -> Router {
         .route("/v1/sync/pull", get(sync::pull))
         .route("/v1/decks", get(decks::list).post(decks::publish))
         .route("/v1/decks/{id}", get(decks::text))
+        .route("/v1/exams", get(exams::list))
+        .route("/v1/exams/{id}/attempt", post(exams::start))
+        .route("/v1/exams/{id}/attempt/questions/{n}", get(exams::question))
+        .route("/v1/exams/{id}/attempt/answers/{n}", post(exams::answer))
+        .route("/v1/exams/{id}/attempt/submit", post(exams::submit))
+        .route("/v1/exams/{id}/review", get(exams::review))
+        .route(
+            "/v1/teacher/exam-extra-time",
+            post(teacher::exam_extra_time),
+        )
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))

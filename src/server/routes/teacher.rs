@@ -12,6 +12,7 @@ use crate::server::api::{
     ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
 use crate::server::ops;
+use crate::session::exam::wire::ExtraTime;
 use crate::store::Store;
 use crate::time::UnixMs;
 use axum::extract::State;
@@ -50,12 +51,11 @@ async fn teach<T: Serialize + Send + 'static>(
         return refusal;
     }
     let store = app.store.clone();
+    let clock = app.clock.clone();
     let done = tokio::task::spawn_blocking(move || {
         let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        Done::of(work(
-            &mut store,
-            UnixMs(chrono::Utc::now().timestamp_millis()),
-        ))
+        let now = clock.now_ms();
+        Done::of(work(&mut store, now))
     })
     .await;
     let failure = match done {
@@ -203,7 +203,19 @@ pub async fn exam_load(
 ) -> Response {
     teach(&app, &me, "exam load", move |store, now| {
         decks(store, now)?;
-        ops::exam_load(store, &file.name, &file.text, now.secs())
+        ops::exam_load(store, &file.name, &file.text, now.secs(), true)
+    })
+    .await
+}
+
+pub async fn exam_extra_time(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<ExtraTime>,
+) -> Response {
+    let by = format!("teacher {}", me.user);
+    teach(&app, &me, "exam extra-time", move |store, now| {
+        ops::exam_extra_time(store, &req, &by, now)
     })
     .await
 }

@@ -24,15 +24,20 @@ use rand_chacha::rand_core::SeedableRng;
 use std::collections::{HashMap, HashSet};
 use summary::given_text;
 
+mod remote;
 mod rescore;
 mod results;
+pub mod served;
 mod summary;
+pub mod wire;
 
+pub use remote::{ExamService, OffsetClock, RemoteSitting, Sent};
 pub use rescore::{Rescore, admit, judge, rescore};
 pub use results::{
     AttemptResult, ItemSource, LearnerResult, exam_row, item_report, results, results_counting,
 };
 pub use summary::{ExamSummary, QuestionResult};
+pub use wire::GRACE_MS;
 
 /// What asking one question came to: an answer to store, or the reply that ended the prompt.
 enum Asked {
@@ -49,6 +54,8 @@ pub enum ExamEnd {
     Paused,
     /// Ctrl-C: as `Paused`, and the program exits 130.
     Interrupted,
+    /// A server exam's attempt was closed, its results withheld until the exam closes (`review = "after-close"`).
+    Submitted,
 }
 
 /// The time left, as "12:34 left" (minutes may exceed 59).
@@ -180,6 +187,12 @@ impl<'a> Sitting<'a> {
                 open.clone()
             }
             None => {
+                if exam.closes.is_some_and(|c| now >= c) {
+                    return Err(Error::Usage(format!(
+                        "exam {} has closed (its `closes` time has passed); see `detente exam results {}`",
+                        exam.id, exam.id
+                    )));
+                }
                 if let Some(max) = exam.attempts
                     && attempts.len() >= max as usize
                 {
@@ -222,7 +235,12 @@ impl<'a> Sitting<'a> {
             seed,
             paper,
             started_at: now,
-            deadline: exam.time_limit.map(|m| now.plus_ms(i64::from(m) * 60_000)),
+            // The limit and any extra time a teacher gave this learner, never past the exam's close.
+            deadline: served::deadline(
+                exam,
+                now,
+                store::extra_minutes(&self.store.conn, &exam.id, self.learner.id)?,
+            ),
             closed_at: None,
             score: None,
             max_score: None,

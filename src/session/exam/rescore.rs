@@ -198,6 +198,8 @@ mod tests {
             date: None,
             lead_days: None,
             navigation: Default::default(),
+            closes: None,
+            review: Default::default(),
         }
     }
 

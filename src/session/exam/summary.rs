@@ -4,7 +4,7 @@
 use crate::deck::Body;
 
 /// One question of a closed attempt, for the summary.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct QuestionResult {
     pub number: usize,
     pub kind: String,
@@ -16,7 +16,7 @@ pub struct QuestionResult {
 }
 
 /// The result of a closed attempt: the only feedback an exam gives.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExamSummary {
     pub exam: String,
     pub title: String,

@@ -59,13 +59,13 @@ pub(super) fn import_deck(
     let c = deck_columns(deck);
     tx.execute(
         "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
-                            answers, new_order, reading)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                            answers, new_order, reading, exam_only)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
             source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
             content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
             imported_at = excluded.imported_at, answers = excluded.answers, new_order = excluded.new_order,
-            reading = excluded.reading, retired_at = NULL",
+            reading = excluded.reading, exam_only = excluded.exam_only, retired_at = NULL",
         &[
             &deck.id,
             &deck.title,
@@ -80,6 +80,7 @@ pub(super) fn import_deck(
             &c.answers,
             &c.new_order,
             &c.reading,
+            &deck.exam_only,
         ],
     )?;
     let ranks = item_ranks(deck);
@@ -284,11 +285,11 @@ pub(super) fn publish_deck(
     Ok(())
 }
 
-/// The course's published decks, by id (in code-point order, as SQLite sorts them).
+/// The course's published decks, by id (in code-point order, as SQLite sorts them); never an exam-only bank.
 pub(super) fn published_decks(tx: &mut Transaction<'_>) -> Result<Vec<PublishedDeck>> {
     tx.query(
         "SELECT p.deck_id, d.title, p.content_hash FROM published_decks p JOIN decks d ON d.id = p.deck_id
-         ORDER BY p.deck_id COLLATE \"C\"",
+         WHERE NOT d.exam_only ORDER BY p.deck_id COLLATE \"C\"",
         &[],
     )?
     .iter()
@@ -302,13 +303,14 @@ pub(super) fn published_decks(tx: &mut Transaction<'_>) -> Result<Vec<PublishedD
     .collect()
 }
 
-/// A published deck's version, file name and text.
+/// A published deck's version, file name and text; none for an exam-only bank, which never leaves the server.
 pub(super) fn published_deck(
     tx: &mut Transaction<'_>,
     id: &str,
 ) -> Result<Option<(String, String, String)>> {
     tx.query_opt(
-        "SELECT content_hash, file, text FROM published_decks WHERE deck_id = $1",
+        "SELECT p.content_hash, p.file, p.text FROM published_decks p JOIN decks d ON d.id = p.deck_id
+         WHERE p.deck_id = $1 AND NOT d.exam_only",
         &[&id],
     )?
     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))

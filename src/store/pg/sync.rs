@@ -255,14 +255,23 @@ pub(super) fn append_events(
                         report.refused.push((e.key.clone(), why));
                         continue;
                     }
-                    let card: Option<i64> = tx
+                    let card: Option<(i64, bool)> = tx
                         .query_opt(
-                            "SELECT id FROM cards WHERE deck_id = $1 AND card_key = $2 AND sibling = $3",
+                            "SELECT c.id, d.exam_only FROM cards c JOIN decks d ON d.id = c.deck_id
+                             WHERE c.deck_id = $1 AND c.card_key = $2 AND c.sibling = $3",
                             &[&r.deck, &r.card, &r.sibling],
                         )?
-                        .map(|row| row.try_get(0))
+                        .map(|row| Ok::<_, postgres::Error>((row.try_get(0)?, row.try_get(1)?)))
                         .transpose()?;
-                    let Some(card) = card else {
+                    if let Some((_, true)) = card {
+                        let why = format!(
+                            "deck {} is for exams only: its study is never synced",
+                            crate::text::clean(&r.deck)
+                        );
+                        report.refused.push((e.key.clone(), why));
+                        continue;
+                    }
+                    let Some((card, _)) = card else {
                         let why = format!(
                             "no card {}/{} (sibling {}) here",
                             crate::text::clean(&r.deck),
