@@ -34,6 +34,7 @@ mod screens;
 mod server;
 #[cfg(feature = "server")]
 mod server_teacher;
+#[cfg(feature = "server")]
 mod server_tls;
 mod session;
 mod stats;
