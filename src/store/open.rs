@@ -60,6 +60,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0011_sync_client.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0012_lti.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

@@ -63,6 +63,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sync_client",
         include_str!("../../../migrations/postgres/0011_sync_client.sql"),
     ),
+    (
+        12,
+        "lti",
+        include_str!("../../../migrations/postgres/0012_lti.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes: the same number as SQLite's (`store::SCHEMA_VERSION`).
