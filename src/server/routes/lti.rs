@@ -39,14 +39,18 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
     let Some(TlsPeer(addr)) = req.extensions().get::<TlsPeer>().copied() else {
         return problem(StatusCode::NOT_FOUND, "LTI is served over TLS only");
     };
-    let response = if app.lti.is_none() {
+    let response = if app.lti.is_some() {
+        // The body within the request time limit and the size limit, as for the API.
+        match super::receive(&app.limits, req).await {
+            Ok(req) => next.run(req).await,
+            Err(refusal) => refusal,
+        }
+    } else {
         page(
             StatusCode::NOT_FOUND,
             "Not an LTI tool",
             "<p>This class server is not set up as an LTI tool (no <code>[lti]</code> in its configuration).</p>",
         )
-    } else {
-        next.run(req).await
     };
     (app.log)(&format!(
         "tls {}: {what} {}",
