@@ -145,7 +145,8 @@ pub struct NewScore {
 }
 
 /// Queues `score` unless the same score of the same attempt is queued or delivered already (then `false`). Rows of
-/// the same learner, course and exam still pending with an older timestamp are superseded: only the newest goes.
+/// the same learner, course and exam still pending with an older (or the same) timestamp are superseded: only the
+/// newest goes.
 pub fn queue_score(tx: &Transaction<'_>, score: &NewScore, now: i64) -> Result<bool> {
     let added = tx.execute(
         "INSERT INTO lti_outbox (learner_id, issuer, client_id, lineitems, exam_id, label, user_id, score_given,
@@ -167,14 +168,17 @@ pub fn queue_score(tx: &Transaction<'_>, score: &NewScore, now: i64) -> Result<b
         ],
     )? == 1;
     if added {
+        let id = tx.last_insert_rowid();
         tx.execute(
             "UPDATE lti_outbox SET state = 'superseded'
-             WHERE learner_id = ?1 AND lineitems = ?2 AND exam_id = ?3 AND state = 'pending' AND timestamp_ms < ?4",
+             WHERE learner_id = ?1 AND lineitems = ?2 AND exam_id = ?3 AND state = 'pending' AND timestamp_ms <= ?4
+               AND id != ?5",
             params![
                 score.learner_id,
                 score.lineitems,
                 score.exam_id,
-                score.timestamp_ms
+                score.timestamp_ms,
+                id
             ],
         )?;
     }

@@ -394,7 +394,7 @@ impl Served {
                 me.trim(),
                 dir.path().join("cert.pem"),
                 dir.path().join("key.pem"),
-                data("tool-key.pem"),
+                dir.path().join("lti-key.pem"),
                 platform_ca,
                 platform.url("/auth"),
                 platform.url("/jwks"),
@@ -570,6 +570,7 @@ fn setup() -> (tempfile::TempDir, Platform, PathBuf) {
     let platform_ca = dir.path().join("platform-ca.pem");
     std::fs::write(&platform_ca, pca).unwrap();
     let platform = Platform::start(&pcert, &pkey);
+    std::fs::copy(data("tool-key.pem"), dir.path().join("lti-key.pem")).unwrap();
     let db = Served::database(dir.path());
     for (name, email) in [("ann", "ann@uni.example"), ("bob", "bob@uni.example")] {
         let out = process(&db)
@@ -618,7 +619,8 @@ fn session_of(page: &str) -> String {
 /// server's log): for another tool (audience), from another issuer, expired an hour ago, signed by a key the
 /// platform does not publish under the platform's `kid`, naming a `kid` the platform's key set lacks, and a valid
 /// launch posted a second time (its state used) or with a fresh login's state (its nonce not that login's). The
-/// valid launch itself is taken, shows the learner its email matched (case aside), and does not use a cookie.
+/// valid launch itself is taken, shows the learner its email matched (case aside), and does not use a cookie. The
+/// Unix socket serves no LTI path.
 #[test]
 fn forged_and_replayed_launches_are_refused() {
     let (dir, platform, platform_ca) = setup();
@@ -687,6 +689,14 @@ fn forged_and_replayed_launches_are_refused() {
     let (status, page) = served.launch(&token, &fresh);
     assert_eq!(status, 403, "an old token with a new state: {page}");
     assert!(page.contains("nonce"), "{page}");
+    // Over the Unix socket there is no LTI at all.
+    let mut socket = UnixStream::connect(&served.socket).unwrap();
+    socket
+        .write_all(b"GET /lti/jwks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     let log = served.log();
     assert_eq!(log.matches("lti: launch refused").count(), 6, "{log}");
     assert_eq!(log.matches("as learner ann").count(), 1, "{log}");
@@ -698,7 +708,8 @@ fn forged_and_replayed_launches_are_refused() {
 
 /// Attack: a device linked by someone other than the launched student, or a code used twice. `detente login URL
 /// --link` prints a code; a launch page of Ann with a wrong code links nothing; her page with the printed code
-/// registers the device as Ann (whoami says so over TLS); the same code entered again links nothing more.
+/// registers the device as Ann (whoami says so over TLS); the same code entered again links nothing more. The page
+/// opens in its own window by its session, and an unknown session gets no form.
 #[test]
 fn a_valid_launch_links_a_device_by_its_code() {
     let (dir, platform, platform_ca) = setup();
@@ -708,6 +719,13 @@ fn a_valid_launch_links_a_device_by_its_code() {
     let (status, page) = served.launch(&token, &state);
     assert_eq!(status, 200, "{page}");
     let session = session_of(&page);
+    // The same page in its own window, by the link on it; an unknown session gets none.
+    let (status, _, own) = served.request("GET", &format!("/lti/link?session={session}"), None);
+    assert_eq!(status, 200);
+    assert_eq!(session_of(&own), session);
+    let (status, _, own) = served.request("GET", "/lti/link?session=0000", None);
+    assert_eq!(status, 403, "{own}");
+    assert!(!own.contains("name=\"session\""), "{own}");
     let laptop = Laptop::new();
     let mut child = laptop
         .command(&[
@@ -783,8 +801,9 @@ fn a_valid_launch_links_a_device_by_its_code() {
 /// and delivered, the platform seeing the same score twice and the outbox counting it once; her final meets a 409
 /// (the platform has a newer score): delivered, posted once, and pushing it again queues nothing; a newer attempt
 /// pushed later posts a newer timestamp with its score. The line item is created once per exam, by resource id
-/// and tag. Bob, who never launched, is named as not linked. The token request's assertion verifies against the
-/// tool's published key set.
+/// and tag. A score refused with a 400 fails at once, shown with the platform's words. Bob, who never launched, is
+/// named as not linked. The token request's assertion verifies against the tool's published key set, and a new key
+/// file is published without a restart.
 #[test]
 fn grades_reach_the_platform_through_the_outbox() {
     let (dir, platform, platform_ca) = setup();
@@ -917,6 +936,60 @@ fn grades_reach_the_platform_through_the_outbox() {
         json!({"scoreMaximum": 10.0, "label": "Midterm", "resourceId": "mid", "tag": "detente-exam"})
     );
 
+    // A score the platform refuses for good (400) is failed at once, with the platform's words.
+    {
+        let conn = rusqlite::Connection::open(Served::database(served.dir.path())).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        conn.execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, pass_mark, loaded_at)
+             VALUES ('quiz', 'Quiz', '{}', 'h', 5, 'highest', NULL, 0);
+             INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, closed_at, score, max_score)
+             SELECT 'quiz', id, 1, 1, '[]', 0, 1700000900000, 5, 5 FROM learners WHERE name = 'ann';",
+        )
+        .unwrap();
+    }
+    platform.answer("quiz", &[400]);
+    assert_eq!(push("quiz")["queued"], 1);
+    let outbox = settled();
+    assert_eq!(
+        (outbox["failed"].clone(), outbox["delivered"].clone()),
+        (json!(1), json!(3)),
+        "{outbox}"
+    );
+    assert_eq!(
+        platform.scores("quiz").len(),
+        1,
+        "a refused score is not tried again"
+    );
+    let out = teacher.run(&["grades", "outbox"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert_eq!(
+        shown.lines().filter(|l| l.contains("delivered")).count(),
+        3,
+        "{shown}"
+    );
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("failed") && l.contains("HTTP 400")),
+        "{shown}"
+    );
+    assert!(
+        text(&out.stderr).contains("3 delivered, 0 pending, 1 failed"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without the class server there is nothing to push through.
+    let local = teacher.run(&[
+        "--db",
+        served.dir.path().join("local.db").to_str().unwrap(),
+        "grades",
+        "push",
+        "mid",
+    ]);
+    assert_eq!(local.status.code(), Some(2), "{}", text(&local.stderr));
+
     // The token request: a client assertion the tool's published key set verifies.
     let requests = platform.seen("POST", "/token");
     assert!(!requests.is_empty());
@@ -945,5 +1018,21 @@ fn grades_reach_the_platform_through_the_outbox() {
     assert_eq!(
         (jwks["keys"][0]["n"].clone(), jwks["keys"][0]["e"].clone()),
         (mine["n"].clone(), mine["e"].clone())
+    );
+    // A new key file is served from the next request on, under a new kid, without a restart.
+    let file = served.dir.path().join("lti-key.pem");
+    std::fs::copy(data("other-key.pem"), file.with_extension("new")).unwrap();
+    std::fs::rename(file.with_extension("new"), &file).unwrap();
+    let (_, _, renewed) = served.request("GET", "/lti/jwks", None);
+    let renewed: Value = serde_json::from_str(&renewed).unwrap();
+    assert_eq!(
+        renewed["keys"][0]["n"],
+        jwk(&data("other-key.pem"), "")["n"]
+    );
+    assert_ne!(renewed["keys"][0]["kid"], jwks["keys"][0]["kid"]);
+    assert!(
+        served.log().contains("lti: reloaded the tool's key"),
+        "{}",
+        served.log()
     );
 }
