@@ -520,8 +520,12 @@ pub enum GradesCommand {
     /// from the course once
     Push {
         /// The exam
-        #[arg(value_name = "EXAM")]
-        exam: String,
+        #[arg(value_name = "EXAM", required_unless_present = "deck")]
+        exam: Option<String>,
+        /// Instead of an exam: this deck's mastery, as a percentage (a grade book column of its own, with each
+        /// learner's last study as its time)
+        #[arg(long, value_name = "ID", conflicts_with = "exam")]
+        deck: Option<String>,
         /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines)
         #[arg(long)]
         include_unsupervised: bool,

@@ -29,9 +29,9 @@ CREATE TABLE lti_contexts (
 
 CREATE TABLE lti_line_items (
     lineitems   text NOT NULL,
-    exam_id     text NOT NULL,
+    resource_id   text NOT NULL,
     url         text NOT NULL,
-    PRIMARY KEY (lineitems, exam_id)
+    PRIMARY KEY (lineitems, resource_id)
 );
 
 CREATE TABLE lti_outbox (
@@ -40,7 +40,7 @@ CREATE TABLE lti_outbox (
     issuer        text NOT NULL,
     client_id     text NOT NULL,
     lineitems     text NOT NULL,
-    exam_id       text NOT NULL,
+    resource_id   text NOT NULL,
     label         text NOT NULL,
     user_id       text NOT NULL,
     score_given   double precision NOT NULL,
@@ -56,7 +56,7 @@ CREATE TABLE lti_outbox (
     PRIMARY KEY (learner_id, id)
 );
 CREATE UNIQUE INDEX lti_outbox_by_id ON lti_outbox (id);
-CREATE UNIQUE INDEX lti_outbox_once ON lti_outbox (learner_id, lineitems, exam_id, timestamp_ms, score_given);
+CREATE UNIQUE INDEX lti_outbox_once ON lti_outbox (learner_id, lineitems, resource_id, timestamp_ms, score_given);
 CREATE INDEX lti_outbox_due ON lti_outbox (state, next_try_at);
 ALTER TABLE lti_outbox ENABLE ROW LEVEL SECURITY;
 ALTER TABLE lti_outbox FORCE ROW LEVEL SECURITY;

@@ -174,33 +174,29 @@ fn lms_server<'a>(server: Option<&'a Server>, what: &str) -> Result<&'a Server> 
     })
 }
 
-/// `detente grades push EXAM`: queues the exam's grades on the class server for the LMS courses that launched
-/// detente, and says what was queued and who was left out.
+/// `detente grades push EXAM` (or `--deck ID`): queues the exam's grades (the deck's mastery) on the class server
+/// for the LMS courses that launched detente, and says what was queued and who was left out.
 pub fn push(
     ctx: &Context,
     server: Option<&Server>,
-    exam: &str,
-    include_unsupervised: bool,
+    req: crate::server::api::LtiPush,
 ) -> Result<i32> {
     let server = lms_server(server, "push")?;
-    let pushed: crate::server::api::LtiPushed = crate::commands::remote::call(
-        server,
-        "lti-push",
-        &crate::server::api::LtiPush {
-            exam: exam.to_string(),
-            include_unsupervised,
-        },
-    )?;
+    let pushed: crate::server::api::LtiPushed =
+        crate::commands::remote::call(server, "lti-push", &req)?;
     if ctx.json {
         super::print_json(&pushed)?;
         return Ok(0);
     }
+    let what = match &req.deck {
+        Some(deck) => format!("deck {deck}'s mastery"),
+        None => format!("exam {}", pushed.resource_id),
+    };
     say(&format!(
-        "Queued {} score{} of exam {} for {} LMS course{} ({} unchanged since they were queued). The server \
+        "Queued {} score{} of {what} for {} LMS course{} ({} unchanged since they were queued). The server \
          delivers them and retries on failure: `detente grades outbox` shows how it went.",
         pushed.queued,
         if pushed.queued == 1 { "" } else { "s" },
-        pushed.exam,
         pushed.courses,
         if pushed.courses == 1 { "" } else { "s" },
         pushed.unchanged
@@ -213,7 +209,12 @@ pub fn push(
     }
     if !pushed.no_grade.is_empty() {
         say(&format!(
-            "No grade yet (no closed attempt): {}",
+            "{}: {}",
+            if req.deck.is_some() {
+                "No study of the deck yet"
+            } else {
+                "No grade yet (no closed attempt)"
+            },
             pushed.no_grade.join(", ")
         ));
     }
@@ -254,7 +255,7 @@ pub fn outbox(ctx: &Context, server: Option<&Server>) -> Result<i32> {
             r.id,
             r.state,
             r.learner,
-            r.exam_id,
+            r.resource_id,
             crate::gradebook::number(r.score_given),
             crate::gradebook::number(r.score_maximum),
             detail

@@ -178,8 +178,17 @@ pub fn run(cli: Cli) -> Result<i32> {
         ),
         Command::Grades(GradesCommand::Push {
             exam,
+            deck,
             include_unsupervised,
-        }) => grades::push(&ctx, teacher()?.as_ref(), &exam, include_unsupervised),
+        }) => grades::push(
+            &ctx,
+            teacher()?.as_ref(),
+            crate::server::api::LtiPush {
+                exam,
+                deck,
+                include_unsupervised,
+            },
+        ),
         Command::Grades(GradesCommand::Outbox) => grades::outbox(&ctx, teacher()?.as_ref()),
         Command::Progress(ProgressCommand::Export { output }) => progress::export(&ctx, &output),
         Command::Progress(ProgressCommand::Import {

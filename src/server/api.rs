@@ -142,17 +142,20 @@ pub struct LinkPolled {
     pub registered: Option<Registered>,
 }
 
-/// `POST /v1/teacher/lti-push`: queue an exam's grades for the LMS courses that launched detente.
+/// `POST /v1/teacher/lti-push`: queue an exam's grades (or a deck's mastery) for the LMS courses that launched
+/// detente.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LtiPush {
-    pub exam: String,
+    pub exam: Option<String>,
+    pub deck: Option<String>,
     pub include_unsupervised: bool,
 }
 
 /// What `grades push` queued.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LtiPushed {
-    pub exam: String,
+    /// The line items' resource id: the exam's id, or `deck:ID` for a deck's mastery.
+    pub resource_id: String,
     /// The LMS courses the scores go to.
     pub courses: usize,
     /// Scores queued now.
@@ -161,7 +164,7 @@ pub struct LtiPushed {
     pub unchanged: usize,
     /// Learners with a grade but no LMS user linked yet (they have not launched detente from the LMS).
     pub not_linked: Vec<String>,
-    /// Learners without a closed attempt.
+    /// Learners without a closed attempt (a deck: without study).
     pub no_grade: Vec<String>,
 }
 

@@ -103,7 +103,7 @@ pub fn lti_contexts(conn: &Connection) -> Result<Vec<LtiContext>> {
 /// The line item of `exam` in the line items container `lineitems`, if detente made or found it before.
 pub fn lti_line_item(conn: &Connection, lineitems: &str, exam: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT url FROM lti_line_items WHERE lineitems = ?1 AND exam_id = ?2")?
+        .prepare_cached("SELECT url FROM lti_line_items WHERE lineitems = ?1 AND resource_id = ?2")?
         .query_row(params![lineitems, exam], |r| r.get(0))
         .optional()?)
 }
@@ -117,12 +117,12 @@ pub fn set_lti_line_item(
 ) -> Result<()> {
     match url {
         Some(url) => tx.execute(
-            "INSERT INTO lti_line_items (lineitems, exam_id, url) VALUES (?1, ?2, ?3)
-             ON CONFLICT (lineitems, exam_id) DO UPDATE SET url = excluded.url",
+            "INSERT INTO lti_line_items (lineitems, resource_id, url) VALUES (?1, ?2, ?3)
+             ON CONFLICT (lineitems, resource_id) DO UPDATE SET url = excluded.url",
             params![lineitems, exam, url],
         )?,
         None => tx.execute(
-            "DELETE FROM lti_line_items WHERE lineitems = ?1 AND exam_id = ?2",
+            "DELETE FROM lti_line_items WHERE lineitems = ?1 AND resource_id = ?2",
             params![lineitems, exam],
         )?,
     };
@@ -136,7 +136,7 @@ pub struct NewScore {
     pub issuer: String,
     pub client_id: String,
     pub lineitems: String,
-    pub exam_id: String,
+    pub resource_id: String,
     pub label: String,
     pub user_id: String,
     pub score_given: f64,
@@ -149,16 +149,16 @@ pub struct NewScore {
 /// newest goes.
 pub fn queue_score(tx: &Transaction<'_>, score: &NewScore, now: i64) -> Result<bool> {
     let added = tx.execute(
-        "INSERT INTO lti_outbox (learner_id, issuer, client_id, lineitems, exam_id, label, user_id, score_given,
+        "INSERT INTO lti_outbox (learner_id, issuer, client_id, lineitems, resource_id, label, user_id, score_given,
              score_maximum, timestamp_ms, state, next_try_at, queued_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?11)
-         ON CONFLICT (learner_id, lineitems, exam_id, timestamp_ms, score_given) DO NOTHING",
+         ON CONFLICT (learner_id, lineitems, resource_id, timestamp_ms, score_given) DO NOTHING",
         params![
             score.learner_id,
             score.issuer,
             score.client_id,
             score.lineitems,
-            score.exam_id,
+            score.resource_id,
             score.label,
             score.user_id,
             score.score_given,
@@ -171,12 +171,12 @@ pub fn queue_score(tx: &Transaction<'_>, score: &NewScore, now: i64) -> Result<b
         let id = tx.last_insert_rowid();
         tx.execute(
             "UPDATE lti_outbox SET state = 'superseded'
-             WHERE learner_id = ?1 AND lineitems = ?2 AND exam_id = ?3 AND state = 'pending' AND timestamp_ms <= ?4
+             WHERE learner_id = ?1 AND lineitems = ?2 AND resource_id = ?3 AND state = 'pending' AND timestamp_ms <= ?4
                AND id != ?5",
             params![
                 score.learner_id,
                 score.lineitems,
-                score.exam_id,
+                score.resource_id,
                 score.timestamp_ms,
                 id
             ],
@@ -194,7 +194,7 @@ pub struct OutboxRow {
     pub issuer: String,
     pub client_id: String,
     pub lineitems: String,
-    pub exam_id: String,
+    pub resource_id: String,
     pub label: String,
     pub user_id: String,
     pub score_given: f64,
@@ -213,7 +213,7 @@ pub struct OutboxRow {
     pub delivered_at: Option<i64>,
 }
 
-const OUTBOX: &str = "SELECT o.id, o.learner_id, l.name, o.issuer, o.client_id, o.lineitems, o.exam_id, o.label,
+const OUTBOX: &str = "SELECT o.id, o.learner_id, l.name, o.issuer, o.client_id, o.lineitems, o.resource_id, o.label,
      o.user_id, o.score_given, o.score_maximum, o.timestamp_ms, o.state, o.tries, o.next_try_at, o.answer,
      o.last_error, o.queued_at, o.delivered_at FROM lti_outbox o JOIN learners l ON l.id = o.learner_id";
 
@@ -225,7 +225,7 @@ fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
         issuer: r.get(3)?,
         client_id: r.get(4)?,
         lineitems: r.get(5)?,
-        exam_id: r.get(6)?,
+        resource_id: r.get(6)?,
         label: r.get(7)?,
         user_id: r.get(8)?,
         score_given: r.get(9)?,

@@ -102,7 +102,7 @@ fn everything(path: &Path, names: &[&str]) {
             issuer: "https://lms".into(),
             client_id: "c".into(),
             lineitems: "https://lms/li".into(),
-            exam_id: "e".into(),
+            resource_id: "e".into(),
             label: "E".into(),
             user_id: format!("u{i}"),
             score_given: 1.0,

@@ -5,9 +5,13 @@
 //! with *ring* directly, not with detente's code. Needs the `server` feature. One concern: the fake platform, the
 //! browser's requests and the server are one harness for the three tests.
 
-use crate::support::process;
+use crate::support::{FirstOption, Scripted, TestClock, process, with_sample};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use detente::schedule::Calendar;
+use detente::session::{Session, StudyOptions};
+use detente::store;
+use detente::time::UnixMs;
 use ring::signature::{self, RsaPublicKeyComponents};
 use rustls::pki_types::pem::PemObject;
 use serde_json::{Value, json};
@@ -801,7 +805,8 @@ fn a_valid_launch_links_a_device_by_its_code() {
 /// and delivered, the platform seeing the same score twice and the outbox counting it once; her final meets a 409
 /// (the platform has a newer score): delivered, posted once, and pushing it again queues nothing; a newer attempt
 /// pushed later posts a newer timestamp with its score. The line item is created once per exam, by resource id
-/// and tag. A score refused with a 400 fails at once, shown with the platform's words. Bob, who never launched, is
+/// and tag. A deck's mastery goes to a column of its own, as a percentage, timed by the last study. A score refused
+/// with a 400 fails at once, shown with the platform's words. Bob, who never launched, is
 /// named as not linked. The token request's assertion verifies against the tool's published key set, and a new key
 /// file is published without a restart.
 #[test]
@@ -821,6 +826,31 @@ fn grades_reach_the_platform_through_the_outbox() {
         )
         .unwrap();
     }
+    // Ann studies the sample deck (a clock of the test's), so that her mastery of it has a last study.
+    let last_study = {
+        let mut store = with_sample(&db);
+        let ann = store::learner_by_name(&store.conn, "ann").unwrap().unwrap();
+        let clock = TestClock::new(UnixMs(1_700_002_000_000), 1000);
+        let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).unwrap(), 4);
+        let opts = StudyOptions {
+            seed: 7,
+            limit: Some(4),
+            ..Default::default()
+        };
+        Session::start(&mut store, &ann, opts, &clock, cal)
+            .unwrap()
+            .run(&mut Scripted::new(FirstOption))
+            .unwrap();
+        let at: i64 = store
+            .conn
+            .query_row(
+                "SELECT max(reviewed_at) FROM reviews WHERE learner_id = ?1",
+                [ann.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        at
+    };
     let served = Served::start(dir, &platform, &platform_ca);
     let (state, nonce) = served.login(&platform);
     let token = sign(&data("platform-key.pem"), "k1", &claims(&platform, &nonce));
@@ -879,7 +909,7 @@ fn grades_reach_the_platform_through_the_outbox() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["exam_id"] == "fin")
+        .filter(|r| r["resource_id"] == "fin")
         .collect();
     assert_eq!(fin.len(), 1, "{outbox}");
     assert_eq!(
@@ -979,6 +1009,42 @@ fn grades_reach_the_platform_through_the_outbox() {
         text(&out.stderr).contains("3 delivered, 0 pending, 1 failed"),
         "{}",
         text(&out.stderr)
+    );
+    // A deck's mastery when the teacher asks: a column of its own, a percentage, the last study as its time.
+    let out = teacher.run(&["--json", "grades", "push", "--deck", "sample"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let pushed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (pushed["queued"].clone(), pushed["no_grade"].clone()),
+        (json!(1), json!(["bob"])),
+        "{pushed}"
+    );
+    assert_eq!(settled()["delivered"], 4);
+    let mastery = platform.scores("deck:sample");
+    assert_eq!(mastery.len(), 1);
+    let score: Value = serde_json::from_str(&mastery[0].body).unwrap();
+    let when = chrono::DateTime::from_timestamp_millis(last_study)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert_eq!(
+        (score["timestamp"].clone(), score["scoreMaximum"].clone()),
+        (json!(when), json!(100.0)),
+        "{score}"
+    );
+    assert!(
+        (0.0..=100.0).contains(&score["scoreGiven"].as_f64().unwrap()),
+        "{score}"
+    );
+    let column: Value = platform
+        .seen("POST", "/lineitems")
+        .iter()
+        .filter(|s| s.path == "/lineitems")
+        .map(|s| serde_json::from_str(&s.body).unwrap())
+        .find(|c: &Value| c["resourceId"] == "deck:sample")
+        .unwrap();
+    assert_eq!(
+        (column["tag"].clone(), column["scoreMaximum"].clone()),
+        (json!("detente-mastery"), json!(100.0))
     );
     // Without the class server there is nothing to push through.
     let local = teacher.run(&[

@@ -1,14 +1,14 @@
-//! Assignment and Grade Services (LTI AGS 2.0): a teacher's `grades push EXAM` queues the exam's grades, one
-//! outbox row per learner linked to a platform user and per course that launched detente, and the sender delivers
-//! them: an access token (client credentials with a client assertion signed by the tool's key), the exam's line
-//! item (found by its `resourceId` and tag, or created), and the score posted with the counted attempt's closing
-//! time as its timestamp. A failure of the network, a 5xx, a 429 or a refused token is tried again later (the
+//! Assignment and Grade Services (LTI AGS 2.0): a teacher's `grades push EXAM` queues the exam's grades (`--deck
+//! ID`: the deck's mastery), one outbox row per learner linked to a platform user and per course that launched
+//! detente, and the sender delivers them: an access token (client credentials with a client assertion signed by
+//! the tool's key), the line item (found by its `resourceId` and tag, or created), and the score posted with the
+//! counted attempt's closing time (a deck: the learner's last study) as its timestamp. A failure of the network, a 5xx, a 429 or a refused token is tried again later (the
 //! configured wait, doubled each time, at most an hour; [`MAX_TRIES`] in all); the platform's answer that it has
 //! a newer score (409, or 422 about the timestamp: Moodle and Canvas) counts as delivered, once.
 
 use super::Lti;
 use crate::error::{Error, Result};
-use crate::server::api::{LtiOutbox, LtiPushed};
+use crate::server::api::{LtiOutbox, LtiPush, LtiPushed};
 use crate::store::{self, NewScore, OutboxRow, Store, Tried};
 use crate::time::UnixMs;
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use std::sync::{Mutex, PoisonError};
 
 pub const SCOPE_LINEITEM: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
 pub const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
-/// The tag of the line items detente makes.
+/// The tag of the exams' line items detente makes.
 pub const TAG: &str = "detente-exam";
 /// Tries of one score before it is marked failed.
 pub const MAX_TRIES: i64 = 12;
@@ -79,17 +79,60 @@ pub fn timestamp(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// `grades push EXAM`: queues the exam's grades for every course that launched detente on a configured platform,
-/// for each learner linked to a user of that platform. Scores queued or delivered before are not queued again; a
-/// newer grade supersedes an older one not yet delivered.
-pub fn queue_exam(
-    store: &mut Store,
-    lti: &Lti,
-    exam: &str,
-    include_unsupervised: bool,
-    now: UnixMs,
-) -> Result<LtiPushed> {
-    let (column, rows) = crate::server::ops::exam_grades(store, exam, include_unsupervised, now)?;
+/// The tag of the line items of decks' mastery.
+pub const TAG_MASTERY: &str = "detente-mastery";
+/// The resource id prefix of a deck's mastery line item.
+pub const DECK: &str = "deck:";
+
+/// A learner's share of the maximum (0 to 1) and its time (Unix milliseconds), if they have one.
+type Share = Option<(f64, i64)>;
+
+/// A line item to post to: its resource id, label and maximum, and each learner's id, name and share.
+struct Column {
+    resource_id: String,
+    label: String,
+    maximum: f64,
+    rows: Vec<(i64, String, Share)>,
+}
+
+/// `grades push EXAM` or `grades push --deck ID`: queues the exam's grades (or the deck's mastery, as a percentage
+/// with the learner's last study as its time) for every course that launched detente on a configured platform, for
+/// each learner linked to a user of that platform. Scores queued or delivered before are not queued again; a newer
+/// one supersedes an older one not yet delivered.
+pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result<LtiPushed> {
+    let column = match (&req.exam, &req.deck) {
+        (Some(exam), None) => {
+            let (column, rows) =
+                crate::server::ops::exam_grades(store, exam, req.include_unsupervised, now)?;
+            Column {
+                resource_id: column.id.clone(),
+                label: column.title.clone(),
+                maximum: column.points,
+                rows: rows
+                    .into_iter()
+                    .map(|(id, name, r)| (id, name, r.map(|r| (r.fraction, r.closed_at_ms.0))))
+                    .collect(),
+            }
+        }
+        (None, Some(deck)) => {
+            let (column, rows) = crate::server::ops::deck_mastery(store, deck, now)?;
+            Column {
+                resource_id: format!("{DECK}{}", column.id),
+                label: format!("{} ({})", column.id, crate::gradebook::mastery_name()),
+                maximum: 100.0,
+                rows: rows
+                    .into_iter()
+                    .map(|(id, name, d)| (id, name, d.last_activity_ms.map(|at| (d.mastery, at.0))))
+                    .collect(),
+            }
+        }
+        _ => {
+            return Err(Error::Usage(
+                "say what to push: an exam (`grades push EXAM`) or a deck's mastery (`grades push --deck ID`)"
+                    .to_string(),
+            ));
+        }
+    };
     let contexts: Vec<_> = store::lti_contexts(&store.conn)?
         .into_iter()
         .filter(|c| lti.platform(&c.issuer, Some(&c.client_id)).is_some())
@@ -102,17 +145,17 @@ pub fn queue_exam(
         ));
     }
     let mut pushed = LtiPushed {
-        exam: column.id.clone(),
+        resource_id: column.resource_id.clone(),
         courses: contexts.len(),
         ..LtiPushed::default()
     };
     let tx = store.write()?;
-    for c in &contexts {
+    for (n, c) in contexts.iter().enumerate() {
         let subs: std::collections::HashMap<i64, String> =
             store::lti_subs(&tx, &c.issuer)?.into_iter().collect();
-        for (learner, name, result) in &rows {
-            let Some(result) = result else {
-                if c == &contexts[0] {
+        for (learner, name, result) in &column.rows {
+            let Some((share, at)) = result else {
+                if n == 0 {
                     pushed.no_grade.push(name.clone());
                 }
                 continue;
@@ -128,12 +171,12 @@ pub fn queue_exam(
                 issuer: c.issuer.clone(),
                 client_id: c.client_id.clone(),
                 lineitems: c.lineitems.clone(),
-                exam_id: column.id.clone(),
-                label: column.title.clone(),
+                resource_id: column.resource_id.clone(),
+                label: column.label.clone(),
                 user_id: sub.clone(),
-                score_given: (result.fraction * column.points * 1000.0).round() / 1000.0,
-                score_maximum: column.points,
-                timestamp_ms: result.closed_at_ms.0,
+                score_given: (share.clamp(0.0, 1.0) * column.maximum * 1000.0).round() / 1000.0,
+                score_maximum: column.maximum,
+                timestamp_ms: *at,
             };
             if store::queue_score(&tx, &score, now.secs())? {
                 pushed.queued += 1;
@@ -172,7 +215,7 @@ pub fn deliver_due(store: &Mutex<Store>, lti: &Lti, now: i64) -> Result<Option<i
                 "lti: delivered score {} ({} of exam {}) to {}: HTTP {answer}{}",
                 row.id,
                 row.learner,
-                row.exam_id,
+                row.resource_id,
                 row.issuer,
                 note.as_deref()
                     .map(|n| format!(" ({n})"))
@@ -288,7 +331,7 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
             // The line item was deleted in the grade book: found or made again on the next try.
             let mut guard = store.lock().unwrap_or_else(PoisonError::into_inner);
             if let Ok(tx) = guard.write()
-                && store::set_lti_line_item(&tx, &row.lineitems, &row.exam_id, None).is_ok()
+                && store::set_lti_line_item(&tx, &row.lineitems, &row.resource_id, None).is_ok()
             {
                 let _ = tx.commit();
             }
@@ -317,16 +360,21 @@ fn line_item(
     token: &str,
 ) -> std::result::Result<String, (Option<i64>, String)> {
     let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
-    let stored = store::lti_line_item(&lock().conn, &row.lineitems, &row.exam_id)
+    let stored = store::lti_line_item(&lock().conn, &row.lineitems, &row.resource_id)
         .map_err(|e| (None, e.to_string()))?;
     if let Some(url) = stored {
         return Ok(url);
     }
     let bearer = format!("Bearer {token}");
+    let tag = if row.resource_id.starts_with(DECK) {
+        TAG_MASTERY
+    } else {
+        TAG
+    };
     let url = with_query(
-        &with_query(&row.lineitems, "resource_id", &row.exam_id),
+        &with_query(&row.lineitems, "resource_id", &row.resource_id),
         "tag",
-        TAG,
+        tag,
     );
     let found = lti
         .web
@@ -355,7 +403,7 @@ fn line_item(
     }
     let items: Vec<Value> = serde_json::from_slice(&found.body).unwrap_or_default();
     let existing = items.iter().find_map(|i| {
-        (i.get("resourceId").and_then(Value::as_str) == Some(row.exam_id.as_str()))
+        (i.get("resourceId").and_then(Value::as_str) == Some(row.resource_id.as_str()))
             .then(|| i.get("id").and_then(Value::as_str).map(str::to_string))
             .flatten()
     });
@@ -365,8 +413,8 @@ fn line_item(
             let body = json!({
                 "scoreMaximum": row.score_maximum,
                 "label": row.label,
-                "resourceId": row.exam_id,
-                "tag": TAG,
+                "resourceId": row.resource_id,
+                "tag": tag,
             });
             let made = lti
                 .web
@@ -399,7 +447,7 @@ fn line_item(
     };
     let mut guard = lock();
     let tx = guard.write().map_err(|e| (None, e.to_string()))?;
-    store::set_lti_line_item(&tx, &row.lineitems, &row.exam_id, Some(&url))
+    store::set_lti_line_item(&tx, &row.lineitems, &row.resource_id, Some(&url))
         .map_err(|e| (None, e.to_string()))?;
     tx.commit().map_err(|e| (None, e.to_string()))?;
     Ok(url)

@@ -481,3 +481,36 @@ pub fn exam_grades(
         .collect();
     Ok((column, rows))
 }
+
+/// Every learner's study of one deck: their id, name and study (mastery, last activity).
+pub type DeckGrades = Vec<(i64, String, DeckResult)>;
+
+/// One deck's study columns as `grades export --deck` computes them: the deck and, for every learner on the roster
+/// (by id, in the roster's order), their mastery as `detente stats` measures it and their last activity. The LTI
+/// grade passback posts the mastery when the teacher asks.
+pub fn deck_mastery(
+    store: &mut Store,
+    deck: &str,
+    now: UnixMs,
+) -> Result<(DeckColumn, DeckGrades)> {
+    let req = GradesRequest {
+        layout: Layout::Native,
+        exam: None,
+        deck: Some(deck.to_string()),
+        match_by: None,
+        study: true,
+        include_unsupervised: false,
+    };
+    let (sheet, _) = sheet(store, Layout::Native, &req, now)?;
+    let column =
+        sheet.decks.into_iter().next().ok_or_else(|| {
+            Error::Usage(format!("no deck `{deck}` is loaded (see `detente decks`)"))
+        })?;
+    let learners = store::learners(&store.conn)?;
+    let rows = learners
+        .into_iter()
+        .zip(sheet.students)
+        .map(|(l, s)| (l.id, l.name, s.decks.into_iter().next().unwrap_or_default()))
+        .collect();
+    Ok((column, rows))
+}

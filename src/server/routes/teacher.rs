@@ -224,7 +224,8 @@ pub async fn progress_import(
     .await
 }
 
-/// `grades push EXAM`: queues the exam's grades for the LMS courses that launched detente.
+/// `grades push EXAM` or `--deck ID`: queues the exam's grades (or the deck's mastery) for the LMS courses that
+/// launched detente.
 pub async fn lti_push(
     State(app): State<App>,
     Extension(me): Extension<Hello>,
@@ -233,7 +234,7 @@ pub async fn lti_push(
     let lti = app.lti.clone();
     teach(&app, &me, "grades push", move |store, now| {
         let lti = super::lti::configured(&lti)?;
-        crate::server::lti::ags::queue_exam(store, &lti, &req.exam, req.include_unsupervised, now)
+        crate::server::lti::ags::queue(store, &lti, &req, now)
     })
     .await
 }
