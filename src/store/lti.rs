@@ -316,3 +316,66 @@ pub fn record_try(tx: &Transaction<'_>, id: i64, tried: &Tried, now: i64) -> Res
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, add_learner};
+
+    fn score(learner: i64, at: i64, given: f64) -> NewScore {
+        NewScore {
+            learner_id: learner,
+            issuer: "https://lms".into(),
+            client_id: "c".into(),
+            lineitems: "https://lms/li".into(),
+            resource_id: "mid".into(),
+            label: "Midterm".into(),
+            user_id: "u1".into(),
+            score_given: given,
+            score_maximum: 10.0,
+            timestamp_ms: at,
+        }
+    }
+
+    /// Attack: a score sent twice, or an older score sent after a newer one. The same score of the same attempt is
+    /// queued once; a newer one supersedes the pending older one (only the newest is due); a try recorded on a row
+    /// superseded meanwhile does not bring it back; a delivered row is no longer due, and its delivery is kept.
+    #[test]
+    fn a_score_is_queued_once_and_only_the_newest_pending_one_goes() {
+        let mut store = Store::open(std::path::Path::new(":memory:")).unwrap();
+        let tx = store.write().unwrap();
+        let ann = add_learner(&tx, "ann", 0).unwrap().unwrap().id;
+        assert!(queue_score(&tx, &score(ann, 1_000, 8.0), 5).unwrap());
+        assert!(!queue_score(&tx, &score(ann, 1_000, 8.0), 6).unwrap());
+        assert!(queue_score(&tx, &score(ann, 2_000, 9.0), 7).unwrap());
+        let due = due_scores(&tx, 10).unwrap();
+        assert_eq!(
+            due.iter().map(|r| r.timestamp_ms).collect::<Vec<_>>(),
+            [2_000]
+        );
+        let first = outbox(&tx).unwrap()[0].id;
+        let retry = Tried::Retry {
+            answer: Some(500),
+            error: "HTTP 500".into(),
+            next_try_at: 99,
+        };
+        record_try(&tx, first, &retry, 10).unwrap();
+        assert_eq!(outbox(&tx).unwrap()[0].state, "superseded");
+        let newest = due[0].id;
+        record_try(&tx, newest, &retry, 10).unwrap();
+        assert!(due_scores(&tx, 98).unwrap().is_empty());
+        assert_eq!(next_due(&tx).unwrap(), Some(99));
+        let done = Tried::Delivered {
+            answer: 409,
+            note: Some("newer".into()),
+        };
+        record_try(&tx, newest, &done, 99).unwrap();
+        let rows = outbox(&tx).unwrap();
+        assert_eq!(
+            (rows[1].state.as_str(), rows[1].tries, rows[1].delivered_at),
+            ("delivered", 2, Some(99))
+        );
+        assert!(due_scores(&tx, 1_000).unwrap().is_empty());
+        assert_eq!(next_due(&tx).unwrap(), None);
+    }
+}
