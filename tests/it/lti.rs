@@ -713,7 +713,8 @@ fn forged_and_replayed_launches_are_refused() {
 /// Attack: a device linked by someone other than the launched student, or a code used twice. `detente login URL
 /// --link` prints a code; a launch page of Ann with a wrong code links nothing; her page with the printed code
 /// registers the device as Ann (whoami says so over TLS); the same code entered again links nothing more. The page
-/// opens in its own window by its session, and an unknown session gets no form.
+/// opens in its own window by its session, and an unknown session gets no form. A teacher not on the roster gets
+/// no form either (the course's grade book is known); a student not on it is refused.
 #[test]
 fn a_valid_launch_links_a_device_by_its_code() {
     let (dir, platform, platform_ca) = setup();
@@ -799,6 +800,27 @@ fn a_valid_launch_links_a_device_by_its_code() {
     );
     assert!(page.contains("not waiting to be linked"), "{page}");
     assert_eq!(served.log().matches("lti: linked device").count(), 1);
+    // A teacher of the course who is not on the roster: told the course's grade book is known, and no device form.
+    let (state, nonce) = served.login(&platform);
+    let mut teacher = claims(&platform, &nonce);
+    teacher["sub"] = json!("user-prof");
+    teacher["email"] = json!("prof@uni.example");
+    teacher["https://purl.imsglobal.org/spec/lti/claim/roles"] =
+        json!(["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]);
+    let (status, page) = served.launch(&sign(&data("platform-key.pem"), "k1", &teacher), &state);
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("You teach IR 101") && !page.contains("name=\"session\""),
+        "{page}"
+    );
+    // A student not on the roster: refused, told why.
+    let (state, nonce) = served.login(&platform);
+    let mut stranger = claims(&platform, &nonce);
+    stranger["sub"] = json!("user-eve");
+    stranger["email"] = json!("eve@uni.example");
+    let (status, page) = served.launch(&sign(&data("platform-key.pem"), "k1", &stranger), &state);
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("matches no learner"), "{page}");
 }
 
 /// Attack: scores lost, duplicated or sent out of order. Ann's midterm score meets a 500 first: it is tried again

@@ -16,6 +16,7 @@ const DEPLOYMENT: &str = "https://purl.imsglobal.org/spec/lti/claim/deployment_i
 const CONTEXT: &str = "https://purl.imsglobal.org/spec/lti/claim/context";
 const LIS: &str = "https://purl.imsglobal.org/spec/lti/claim/lis";
 const AGS: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
 
 /// What a verified launch says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub struct Launched {
     pub context: Option<(String, Option<String>)>,
     /// The course's grade book line items URL (Assignment and Grade Services).
     pub lineitems: Option<String>,
+    /// The user teaches the course (an Instructor or Administrator role, of the course or the institution).
+    pub instructor: bool,
 }
 
 fn text(claims: &Value, key: &str) -> Option<String> {
@@ -128,6 +131,14 @@ pub fn check(
         Some((id, text(c, "title").or_else(|| text(c, "label"))))
     });
     let lineitems = claims.get(AGS).and_then(|a| text(a, "lineitems"));
+    let instructor = claims
+        .get(ROLES)
+        .and_then(Value::as_array)
+        .is_some_and(|roles| {
+            roles.iter().filter_map(Value::as_str).any(|r| {
+                r.ends_with("#Instructor") || r.ends_with("#Administrator") || r == "Instructor"
+            })
+        });
     Ok(Launched {
         issuer: iss,
         client_id: platform.client_id.clone(),
@@ -143,6 +154,7 @@ pub fn check(
         student_id: claims.get(LIS).and_then(|l| text(l, "person_sourcedid")),
         context,
         lineitems,
+        instructor,
     })
 }
 

@@ -260,6 +260,25 @@ pub async fn launch(State(app): State<App>, Form(form): Form<LaunchForm>) -> Res
     };
     let (id, name) = match who {
         Ok(Who::Learner { id, name }) => (id, name),
+        Ok(Who::NotOnRoster(_)) if launched.instructor => {
+            return page(
+                StatusCode::OK,
+                "detente knows this course",
+                &format!(
+                    "<p class=\"ok\">{}</p><p>Students open this activity to link their computers. Grades go to \
+                     this course's grade book with <code>detente grades push EXAM</code> on the class server.</p>",
+                    html_escape::encode_text(&match (&launched.context, &launched.lineitems) {
+                        (Some((_, title)), Some(_)) => format!(
+                            "You teach {}: detente will send grades to its grade book.",
+                            title.as_deref().unwrap_or("this course")
+                        ),
+                        _ => "You teach this course, but its launch gave no grade book (turn on the LMS's \
+                              Assignment and Grade Services for detente to send grades)."
+                            .to_string(),
+                    })
+                ),
+            );
+        }
         Ok(Who::NotOnRoster(why)) => {
             return page(
                 StatusCode::FORBIDDEN,
