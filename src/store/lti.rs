@@ -144,15 +144,18 @@ pub struct NewScore {
     pub timestamp_ms: i64,
 }
 
-/// Queues `score` unless the same score of the same attempt is queued or delivered already (then `false`). Rows of
-/// the same learner, course and exam still pending with an older (or the same) timestamp are superseded: only the
-/// newest goes.
+/// Queues `score` unless the same score of the same attempt is queued or delivered already (then `false`); the same
+/// score that failed before is queued again, its tries from zero. Rows of the same learner, course and exam still
+/// pending with an older (or the same) timestamp are superseded: only the newest goes.
 pub fn queue_score(tx: &Transaction<'_>, score: &NewScore, now: i64) -> Result<bool> {
     let added = tx.execute(
         "INSERT INTO lti_outbox (learner_id, issuer, client_id, lineitems, resource_id, label, user_id, score_given,
              score_maximum, timestamp_ms, state, next_try_at, queued_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11, ?11)
-         ON CONFLICT (learner_id, lineitems, resource_id, timestamp_ms, score_given) DO NOTHING",
+         ON CONFLICT (learner_id, lineitems, resource_id, timestamp_ms, score_given)
+         DO UPDATE SET state = 'pending', tries = 0, next_try_at = excluded.next_try_at, answer = NULL,
+             last_error = NULL, queued_at = excluded.queued_at
+         WHERE lti_outbox.state = 'failed'",
         params![
             score.learner_id,
             score.issuer,
@@ -168,17 +171,16 @@ pub fn queue_score(tx: &Transaction<'_>, score: &NewScore, now: i64) -> Result<b
         ],
     )? == 1;
     if added {
-        let id = tx.last_insert_rowid();
         tx.execute(
             "UPDATE lti_outbox SET state = 'superseded'
              WHERE learner_id = ?1 AND lineitems = ?2 AND resource_id = ?3 AND state = 'pending' AND timestamp_ms <= ?4
-               AND id != ?5",
+               AND NOT (timestamp_ms = ?4 AND score_given = ?5)",
             params![
                 score.learner_id,
                 score.lineitems,
                 score.resource_id,
                 score.timestamp_ms,
-                id
+                score.score_given
             ],
         )?;
     }
@@ -339,7 +341,8 @@ mod tests {
 
     /// Attack: a score sent twice, or an older score sent after a newer one. The same score of the same attempt is
     /// queued once; a newer one supersedes the pending older one (only the newest is due); a try recorded on a row
-    /// superseded meanwhile does not bring it back; a delivered row is no longer due, and its delivery is kept.
+    /// superseded meanwhile does not bring it back; a delivered row is no longer due, and its delivery is kept; a
+    /// failed one is queued again by the next push, and only once.
     #[test]
     fn a_score_is_queued_once_and_only_the_newest_pending_one_goes() {
         let mut store = Store::open(std::path::Path::new(":memory:")).unwrap();
@@ -377,5 +380,22 @@ mod tests {
         );
         assert!(due_scores(&tx, 1_000).unwrap().is_empty());
         assert_eq!(next_due(&tx).unwrap(), None);
+        // A score that failed for good is queued again by the next push, from its first try.
+        let failed = Tried::Failed {
+            answer: Some(400),
+            error: "refused".into(),
+        };
+        assert!(queue_score(&tx, &score(ann, 3_000, 7.0), 100).unwrap());
+        let third = outbox(&tx).unwrap()[2].id;
+        record_try(&tx, third, &failed, 100).unwrap();
+        assert!(due_scores(&tx, 1_000).unwrap().is_empty());
+        assert!(queue_score(&tx, &score(ann, 3_000, 7.0), 200).unwrap());
+        let rows = outbox(&tx).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            (rows[2].state.as_str(), rows[2].tries, rows[2].next_try_at),
+            ("pending", 0, 200)
+        );
+        assert!(!queue_score(&tx, &score(ann, 3_000, 7.0), 300).unwrap());
     }
 }

@@ -828,7 +828,7 @@ fn a_valid_launch_links_a_device_by_its_code() {
 /// (the platform has a newer score): delivered, posted once, and pushing it again queues nothing; a newer attempt
 /// pushed later posts a newer timestamp with its score. The line item is created once per exam, by resource id
 /// and tag. A deck's mastery goes to a column of its own, as a percentage, timed by the last study. A score refused
-/// with a 400 fails at once, shown with the platform's words. Bob, who never launched, is
+/// with a 400 fails at once, shown with the platform's words, and goes again when pushed again. Bob, who never launched, is
 /// named as not linked. The token request's assertion verifies against the tool's published key set, and a new key
 /// file is published without a restart.
 #[test]
@@ -1068,6 +1068,16 @@ fn grades_reach_the_platform_through_the_outbox() {
         (column["tag"].clone(), column["scoreMaximum"].clone()),
         (json!("detente-mastery"), json!(100.0))
     );
+    // The refused score, pushed again (the platform takes it now), goes again and is delivered.
+    let again = push("quiz");
+    assert_eq!(again["queued"], 1, "{again}");
+    let outbox = settled();
+    assert_eq!(
+        (outbox["failed"].clone(), outbox["delivered"].clone()),
+        (json!(0), json!(5)),
+        "{outbox}"
+    );
+    assert_eq!(platform.scores("quiz").len(), 2);
     // Without the class server there is nothing to push through.
     let local = teacher.run(&[
         "--db",
