@@ -114,19 +114,16 @@ fn tool(app: &App) -> Result<Arc<Lti>, Response> {
     })
 }
 
-/// The parameters of a third-party initiated login.
+/// The parameters of a third-party initiated login that detente uses (`target_link_uri` and `lti_deployment_id` are
+/// taken and ignored: the launch is always `/lti/launch`, and its token names the deployment, which is checked).
 #[derive(Debug, Deserialize)]
 pub struct LoginParams {
     iss: String,
     login_hint: String,
     #[serde(default)]
-    target_link_uri: Option<String>,
-    #[serde(default)]
     lti_message_hint: Option<String>,
     #[serde(default)]
     client_id: Option<String>,
-    #[serde(default)]
-    lti_deployment_id: Option<String>,
 }
 
 pub async fn login_get(State(app): State<App>, Query(params): Query<LoginParams>) -> Response {
@@ -143,7 +140,6 @@ fn login(app: &App, params: LoginParams) -> Response {
         Ok(l) => l,
         Err(r) => return r,
     };
-    let _ = (&params.target_link_uri, &params.lti_deployment_id);
     let Some(platform) = lti.platform(&params.iss, params.client_id.as_deref()) else {
         return refused(
             StatusCode::BAD_REQUEST,
