@@ -450,6 +450,32 @@ impl Served {
 
     /// One request over TLS as a browser would send it: (status, headers, body).
     fn request(&self, method: &str, path: &str, form: Option<&str>) -> (u16, String, String) {
+        self.send(
+            method,
+            path,
+            "application/x-www-form-urlencoded",
+            form.unwrap_or(""),
+        )
+    }
+
+    /// One request over TLS as detente's client sends it (its protocol header, JSON): (status, headers, body).
+    fn api(&self, path: &str, json: &Value) -> (u16, String, String) {
+        self.send(
+            "POST",
+            path,
+            "application/json\r\ndetente-protocol: 1",
+            &json.to_string(),
+        )
+    }
+
+    /// One request over TLS with `content_type` (which may carry further header lines) and `body`.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (u16, String, String) {
         let mut roots = rustls::RootCertStore::empty();
         for c in rustls::pki_types::CertificateDer::pem_file_iter(self.ca()).unwrap() {
             roots.add(c.unwrap()).unwrap();
@@ -465,10 +491,9 @@ impl Served {
         let tcp = std::net::TcpStream::connect(self.url.trim_start_matches("https://")).unwrap();
         tcp.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         let mut tls = rustls::StreamOwned::new(conn, tcp);
-        let body = form.unwrap_or("");
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: \
-             application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+             {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         tls.write_all(request.as_bytes()).unwrap();
@@ -714,7 +739,8 @@ fn forged_and_replayed_launches_are_refused() {
 /// --link` prints a code; a launch page of Ann with a wrong code links nothing; her page with the printed code
 /// registers the device as Ann (whoami says so over TLS); the same code entered again links nothing more. The page
 /// opens in its own window by its session, and an unknown session gets no form. A teacher not on the roster gets
-/// no form either (the course's grade book is known); a student not on it is refused.
+/// no form either (the course's grade book is known); a student not on it is refused. One address may keep only 50
+/// devices waiting.
 #[test]
 fn a_valid_launch_links_a_device_by_its_code() {
     let (dir, platform, platform_ca) = setup();
@@ -800,6 +826,16 @@ fn a_valid_launch_links_a_device_by_its_code() {
     );
     assert!(page.contains("not waiting to be linked"), "{page}");
     assert_eq!(served.log().matches("lti: linked device").count(), 1);
+    // One address cannot fill the server with waiting devices.
+    let statuses: Vec<u16> = (0..51)
+        .map(|i| {
+            served
+                .api("/v1/devices/link", &json!({"device_name": format!("d{i}")}))
+                .0
+        })
+        .collect();
+    assert_eq!(statuses[..50], [200; 50]);
+    assert_eq!(statuses[50], 429);
     // A teacher of the course who is not on the roster: told the course's grade book is known, and no device form.
     let (state, nonce) = served.login(&platform);
     let mut teacher = claims(&platform, &nonce);

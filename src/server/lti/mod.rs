@@ -13,6 +13,7 @@ use super::Log;
 use super::config;
 use jwt::{PublicKey, Signer};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,8 +28,12 @@ pub const LINK_SECS: i64 = 10 * 60;
 /// Wrong codes a launch page may enter before it must be launched again.
 pub const SESSION_TRIES: u32 = 5;
 /// The most logins, launches or links held at once (each map): beyond, expired ones are dropped, then new ones
-/// refused.
+/// refused. Each address may hold only so many logins and links (below), so one client cannot fill them.
 const HELD: usize = 10_000;
+/// Logins in flight from one address at once (a class behind one NAT address starts many).
+pub const LOGINS_PER_ADDRESS: usize = 500;
+/// Devices waiting to be linked from one address at once.
+pub const LINKS_PER_ADDRESS: usize = 50;
 /// A platform's key set is fetched again for an unknown `kid` at most this often (seconds).
 const REFETCH_SECS: i64 = 10;
 
@@ -38,6 +43,8 @@ pub struct Login {
     pub nonce: String,
     pub platform: usize,
     pub at: i64,
+    /// Where the login came from (a browser's address), for the per-address limit.
+    pub address: IpAddr,
 }
 
 /// A launch that may link a device: the roster learner it is.
@@ -54,6 +61,8 @@ pub struct Session {
 pub struct Link {
     /// The SHA-256 of the secret the device polls with.
     pub poll_hash: [u8; 32],
+    /// Where the device asked from, for the per-address limit.
+    pub address: IpAddr,
     pub device_name: String,
     pub at: i64,
     /// The registration, once a launch page entered the code (taken by the device's next poll).
@@ -119,6 +128,15 @@ impl<T: Clone> Held<T> {
             }
             None => None,
         }
+    }
+
+    /// How many live entries `pick` holds.
+    pub fn count(&self, now: i64, at: impl Fn(&T) -> i64, pick: impl Fn(&T) -> bool) -> usize {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .values()
+            .filter(|v| now - at(v) < self.secs && pick(v))
+            .count()
     }
 
     /// Finds a live entry by a predicate: its key and a copy.

@@ -126,16 +126,29 @@ pub struct LoginParams {
     client_id: Option<String>,
 }
 
-pub async fn login_get(State(app): State<App>, Query(params): Query<LoginParams>) -> Response {
-    login(&app, params)
+pub async fn login_get(
+    State(app): State<App>,
+    peer: Option<axum::Extension<TlsPeer>>,
+    Query(params): Query<LoginParams>,
+) -> Response {
+    login(&app, peer, params)
 }
 
-pub async fn login_post(State(app): State<App>, Form(params): Form<LoginParams>) -> Response {
-    login(&app, params)
+pub async fn login_post(
+    State(app): State<App>,
+    peer: Option<axum::Extension<TlsPeer>>,
+    Form(params): Form<LoginParams>,
+) -> Response {
+    login(&app, peer, params)
+}
+
+/// The address a request came from over TLS (the guard lets no other through).
+fn address(peer: Option<axum::Extension<TlsPeer>>) -> std::net::IpAddr {
+    peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.0.0.ip())
 }
 
 /// OIDC login initiation: a state and a nonce kept for [`lti::STATE_SECS`], and the redirect to the platform.
-fn login(app: &App, params: LoginParams) -> Response {
+fn login(app: &App, peer: Option<axum::Extension<TlsPeer>>, params: LoginParams) -> Response {
     let lti = match tool(app) {
         Ok(l) => l,
         Err(r) => return r,
@@ -159,10 +172,18 @@ fn login(app: &App, params: LoginParams) -> Response {
         }
     };
     let at = now();
+    let address = address(peer);
+    if lti.logins.count(at, |l| l.at, |l| l.address == address) >= lti::LOGINS_PER_ADDRESS {
+        return refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many launches were started from this address in the last 10 minutes: try again in a few minutes.",
+        );
+    }
     let held = Login {
         nonce: nonce.clone(),
         platform,
         at,
+        address,
     };
     if let Err(e) = lti.logins.put(state.clone(), held, |l| l.at, at) {
         return refused(StatusCode::SERVICE_UNAVAILABLE, &e);
@@ -577,6 +598,23 @@ pub async fn link_start(
             "a device links over TLS (`detente login https://HOST:PORT --link`)",
         );
     }
+    let address = address(tls);
+    let at = now();
+    if lti.links.count(at, |l| l.at, |l| l.address == address) >= lti::LINKS_PER_ADDRESS {
+        let mut refusal = problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many devices are waiting to be linked from this address (at most {}): enter a code that was \
+                 printed, or try again in {} minutes",
+                lti::LINKS_PER_ADDRESS,
+                lti::LINK_SECS / 60
+            ),
+        );
+        refusal
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(lti::LINK_SECS));
+        return refusal;
+    }
     let mut bytes = [0u8; 8];
     let (Ok(()), Ok(secret)) = (getrandom::fill(&mut bytes), lti::random_hex(32)) else {
         return problem(
@@ -593,9 +631,9 @@ pub async fn link_start(
         .chars()
         .take(64)
         .collect();
-    let at = now();
     let link = Link {
         poll_hash: token_hash(&poll),
+        address,
         device_name: if name.trim().is_empty() {
             "device".to_string()
         } else {
