@@ -323,7 +323,7 @@ pub async fn launch(State(app): State<App>, Form(form): Form<LaunchForm>) -> Res
         return refused(StatusCode::SERVICE_UNAVAILABLE, &e);
     }
     (app.log)(&format!(
-        "lti: launch by {} ({}) as learner {name}",
+        "lti: launch by {:?} ({}) as learner {name}",
         launched.sub, launched.issuer
     ));
     link_page(&lti, &session, &name, None)
