@@ -392,3 +392,47 @@ fn read_key(path: &Path) -> Result<Signer, String> {
         .map_err(|e| format!("cannot read the LTI key {}: {e}", path.display()))?;
     Signer::from_pem(&bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn login(at: i64) -> Login {
+        Login {
+            nonce: "n".into(),
+            platform: 0,
+            at,
+            address: IpAddr::from([10, 0, 0, 1]),
+        }
+    }
+
+    /// Attack: a login's state used twice, or used after its time. Taking a state is single use, a state is dead
+    /// at [`STATE_SECS`] (by the clock passed in), dead ones are not counted against an address, and a full map
+    /// refuses a new entry until entries expire.
+    #[test]
+    fn held_entries_are_single_use_and_short_lived() {
+        let held: Held<Login> = Held::new(STATE_SECS);
+        held.put("a".into(), login(1000), |l| l.at, 1000).unwrap();
+        held.put("b".into(), login(1000), |l| l.at, 1000).unwrap();
+        assert!(held.take("a", |l| l.at, 1001).is_some());
+        assert!(held.take("a", |l| l.at, 1001).is_none());
+        let address = IpAddr::from([10, 0, 0, 1]);
+        assert_eq!(held.count(1001, |l| l.at, |l| l.address == address), 1);
+        assert_eq!(held.count(1000 + STATE_SECS, |l| l.at, |_| true), 0);
+        assert!(held.take("b", |l| l.at, 1000 + STATE_SECS).is_none());
+        for i in 0..HELD {
+            held.put(i.to_string(), login(2000), |l| l.at, 2000)
+                .unwrap();
+        }
+        assert!(held.put("x".into(), login(2001), |l| l.at, 2001).is_err());
+        assert!(
+            held.put(
+                "x".into(),
+                login(2000 + STATE_SECS),
+                |l| l.at,
+                2000 + STATE_SECS
+            )
+            .is_ok()
+        );
+    }
+}
