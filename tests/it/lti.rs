@@ -156,12 +156,15 @@ struct Seen {
     status: u16,
 }
 
+/// Per exam, the answers (status, body) its next score posts get.
+type Answers = Mutex<HashMap<String, VecDeque<(u16, Value)>>>;
+
 /// The fake LMS: key set, token endpoint, line items and scores, on 127.0.0.1 over TLS.
 struct Platform {
     port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Per exam (line item resource id): the statuses its next score posts get (200 when none is left).
-    answers: Arc<Mutex<HashMap<String, VecDeque<u16>>>>,
+    answers: Arc<Answers>,
 }
 
 #[derive(Default)]
@@ -225,10 +228,19 @@ impl Platform {
     }
 
     fn answer(&self, exam: &str, statuses: &[u16]) {
+        let answers = statuses.iter().map(|s| (*s, json!({}))).collect();
         self.answers
             .lock()
             .unwrap()
-            .insert(exam.to_string(), statuses.iter().copied().collect());
+            .insert(exam.to_string(), answers);
+    }
+
+    /// The next score post for `exam` is answered `status` with `body`.
+    fn answer_with(&self, exam: &str, status: u16, body: Value) {
+        self.answers
+            .lock()
+            .unwrap()
+            .insert(exam.to_string(), [(status, body)].into_iter().collect());
     }
 
     /// The score posts for `exam`'s line item.
@@ -247,7 +259,7 @@ fn serve_one(
     tls: &mut rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream>,
     port: u16,
     seen: &Mutex<Vec<Seen>>,
-    answers: &Mutex<HashMap<String, VecDeque<u16>>>,
+    answers: &Answers,
     book: &Mutex<Book>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
@@ -339,13 +351,12 @@ fn serve_one(
                 Some(_) if !authorized => (401, json!({"error": "no token"})),
                 Some(exam) => {
                     headers.insert("x-exam".to_string(), exam.clone());
-                    let status = answers
+                    answers
                         .lock()
                         .unwrap()
                         .get_mut(&exam)
                         .and_then(VecDeque::pop_front)
-                        .unwrap_or(200);
-                    (status, json!({}))
+                        .unwrap_or((200, json!({})))
                 }
             }
         }
@@ -864,7 +875,8 @@ fn a_valid_launch_links_a_device_by_its_code() {
 /// (the platform has a newer score): delivered, posted once, and pushing it again queues nothing; a newer attempt
 /// pushed later posts a newer timestamp with its score. The line item is created once per exam, by resource id
 /// and tag. A deck's mastery goes to a column of its own, as a percentage, timed by the last study. A score refused
-/// with a 400 fails at once, shown with the platform's words, and goes again when pushed again. Bob, who never launched, is
+/// with a 400 fails at once, shown with the platform's words, and goes again when pushed again, where Canvas's 400
+/// "before last updated timestamp" counts it delivered. Bob, who never launched, is
 /// named as not linked. The token request's assertion verifies against the tool's published key set, and a new key
 /// file is published without a restart.
 #[test]
@@ -1104,7 +1116,13 @@ fn grades_reach_the_platform_through_the_outbox() {
         (column["tag"].clone(), column["scoreMaximum"].clone()),
         (json!("detente-mastery"), json!(100.0))
     );
-    // The refused score, pushed again (the platform takes it now), goes again and is delivered.
+    // The refused score, pushed again, goes again; the platform (as Canvas words it) has a newer score: delivered.
+    platform.answer_with(
+        "quiz",
+        400,
+        json!({"errors": {"type": "bad_request", "message": "Provided timestamp of 2023-11-14T22:28:20.000Z before \
+               last updated timestamp of 2023-11-15T08:00:00.000Z"}}),
+    );
     let again = push("quiz");
     assert_eq!(again["queued"], 1, "{again}");
     let outbox = settled();
@@ -1114,6 +1132,17 @@ fn grades_reach_the_platform_through_the_outbox() {
         "{outbox}"
     );
     assert_eq!(platform.scores("quiz").len(), 2);
+    let quiz = outbox["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["resource_id"] == "quiz")
+        .unwrap();
+    assert_eq!(
+        (quiz["state"].clone(), quiz["answer"].clone()),
+        (json!("delivered"), json!(400)),
+        "{quiz}"
+    );
     // Without the class server there is nothing to push through.
     let local = teacher.run(&[
         "--db",

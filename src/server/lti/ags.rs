@@ -4,7 +4,8 @@
 //! the tool's key), the line item (found by its `resourceId` and tag, or created), and the score posted with the
 //! counted attempt's closing time (a deck: the learner's last study) as its timestamp. A failure of the network, a 5xx, a 429 or a refused token is tried again later (the
 //! configured wait, doubled each time, at most an hour; [`MAX_TRIES`] in all); the platform's answer that it has
-//! a newer score (409, or 422 about the timestamp: Moodle and Canvas) counts as delivered, once.
+//! a newer score (409 as Moodle answers, Canvas's 400 "before last updated timestamp", a 422 about the timestamp)
+//! counts as delivered, once.
 
 use super::Lti;
 use crate::error::{Error, Result};
@@ -308,13 +309,7 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
             answer: status,
             note: None,
         },
-        409 => Tried::Delivered {
-            answer: status,
-            note: Some(format!(
-                "the platform has this score or a newer one: {words}"
-            )),
-        },
-        422 if words.to_ascii_lowercase().contains("timestamp") => Tried::Delivered {
+        409 | 400 | 422 if has_newer(answer.status, &words) => Tried::Delivered {
             answer: status,
             note: Some(format!(
                 "the platform has this score or a newer one: {words}"
@@ -349,6 +344,20 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
             answer: Some(status),
             error: format!("the platform refused the score with HTTP {status}: {words}"),
         },
+    }
+}
+
+/// Whether a refusal says the platform already has this score or a newer one: 409 (the AGS specification's
+/// answer, and Moodle's "Refusing score with an earlier timestamp"), Canvas's 400 "Provided timestamp of ... before
+/// last updated timestamp of ..." (`Lti::Ims::ScoresController#verify_valid_timestamp`), or a 422 about the
+/// timestamp. Any other 400 or 422 (a score the platform cannot take) is not.
+fn has_newer(status: u16, words: &str) -> bool {
+    let words = words.to_ascii_lowercase();
+    match status {
+        409 => true,
+        400 => words.contains("before last updated timestamp"),
+        422 => words.contains("timestamp"),
+        _ => false,
     }
 }
 
@@ -473,5 +482,27 @@ mod tests {
             "https://l/li?a=1&tag=d%20e"
         );
         assert_eq!(timestamp(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+    }
+
+    #[test]
+    fn only_a_newer_score_on_the_platform_counts_as_delivered() {
+        assert!(has_newer(
+            409,
+            "Refusing score with an earlier timestamp for item 3 and user 4"
+        ));
+        assert!(has_newer(
+            400,
+            r#"{"errors":{"type":"bad_request","message":"Provided timestamp of 2023-11-14T22:13:20.000Z before last updated timestamp of 2023-11-15T08:00:00.000Z"}}"#
+        ));
+        assert!(!has_newer(
+            400,
+            "Provided timestamp of x not a valid timestamp"
+        ));
+        assert!(!has_newer(400, "Invalid userId"));
+        assert!(!has_newer(
+            422,
+            "ScoreMaximum must be greater than or equal to 0"
+        ));
+        assert!(!has_newer(500, "timestamp"));
     }
 }
