@@ -125,6 +125,10 @@ pub enum Command {
         /// What this device is called on the server [default: the host name]
         #[arg(long, value_name = "NAME")]
         device_name: Option<String>,
+        /// Over TLS, without an enrolment code: print a short code to enter on detente's page in your course
+        /// (Moodle, Canvas, Blackboard), and log in once it is entered
+        #[arg(long, conflicts_with = "code")]
+        link: bool,
     },
     /// Forget the class server `login` saved (over TLS: revoke this device's token): every command works locally
     Logout,
@@ -511,6 +515,23 @@ pub enum GradesCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Send an exam's grades straight to the LMS courses that launched detente (LTI 1.3 grade passback, on a class
+    /// server with [lti]): queued, then delivered and retried by the server. Learners must have launched detente
+    /// from the course once
+    Push {
+        /// The exam
+        #[arg(value_name = "EXAM", required_unless_present = "deck")]
+        exam: Option<String>,
+        /// Instead of an exam: this deck's mastery, as a percentage (a grade book column of its own, with each
+        /// learner's last study as its time)
+        #[arg(long, value_name = "ID", conflicts_with = "exam")]
+        deck: Option<String>,
+        /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines)
+        #[arg(long)]
+        include_unsupervised: bool,
+    },
+    /// The scores queued for the LMS on the class server: delivered, pending (with the next try), failed
+    Outbox,
 }
 
 /// The identifier a gradebook import matches learners on.

@@ -6,6 +6,8 @@
 //! Attempts that came in progress bundles (unsupervised) count only with `--include-unsupervised`; an export that
 //! leaves some out says so on stderr, naming the learners, exam by exam.
 //! The CSV is built by `server::ops::grades`, on the local database or the class server, and written here.
+//! `detente grades push EXAM` and `grades outbox`: the same exam grades sent to the LMS by LTI 1.3 grade
+//! passback, through the class server's outbox (a server with `[lti]` only).
 
 use super::{Context, open_with_decks, say, say_item, staged};
 use crate::error::{Error, Result};
@@ -160,4 +162,108 @@ fn report_left_out(layout: Layout, by: MatchBy, left_out: &[LeftOut]) {
             by.flag()
         ));
     }
+}
+
+/// The server a grade passback command needs: the class server, never a local file.
+fn lms_server<'a>(server: Option<&'a Server>, what: &str) -> Result<&'a Server> {
+    server.ok_or_else(|| {
+        Error::Usage(format!(
+            "`grades {what}` works on a class server set up as an LTI tool: `detente login SOCKET` first (without \
+             --db); `grades export` writes a CSV from a local database"
+        ))
+    })
+}
+
+/// `detente grades push EXAM` (or `--deck ID`): queues the exam's grades (the deck's mastery) on the class server
+/// for the LMS courses that launched detente, and says what was queued and who was left out.
+pub fn push(
+    ctx: &Context,
+    server: Option<&Server>,
+    req: crate::server::api::LtiPush,
+) -> Result<i32> {
+    let server = lms_server(server, "push")?;
+    let pushed: crate::server::api::LtiPushed =
+        crate::commands::remote::call(server, "lti-push", &req)?;
+    if ctx.json {
+        super::print_json(&pushed)?;
+        return Ok(0);
+    }
+    let what = match &req.deck {
+        Some(deck) => format!("deck {deck}'s mastery"),
+        None => format!("exam {}", pushed.resource_id),
+    };
+    say(&format!(
+        "Queued {} score{} of {what} for {} LMS course{} ({} unchanged since they were queued). The server \
+         delivers them and retries on failure: `detente grades outbox` shows how it went.",
+        pushed.queued,
+        if pushed.queued == 1 { "" } else { "s" },
+        pushed.courses,
+        if pushed.courses == 1 { "" } else { "s" },
+        pushed.unchanged
+    ));
+    if !pushed.not_linked.is_empty() {
+        say(&format!(
+            "Not sent (they have not opened detente from the course yet, so the LMS user is unknown): {}",
+            pushed.not_linked.join(", ")
+        ));
+    }
+    if !pushed.no_grade.is_empty() {
+        say(&format!(
+            "{}: {}",
+            if req.deck.is_some() {
+                "No study of the deck yet"
+            } else {
+                "No grade yet (no closed attempt)"
+            },
+            pushed.no_grade.join(", ")
+        ));
+    }
+    Ok(0)
+}
+
+/// `detente grades outbox`: the scores queued for the LMS, one line each, and counts by state.
+pub fn outbox(ctx: &Context, server: Option<&Server>) -> Result<i32> {
+    let server = lms_server(server, "outbox")?;
+    let outbox: crate::server::api::LtiOutbox =
+        crate::commands::remote::call(server, "lti-outbox", &serde_json::json!({}))?;
+    if ctx.json {
+        super::print_json(&outbox)?;
+        return Ok(0);
+    }
+    for r in &outbox.rows {
+        let when = |s: i64| {
+            chrono::DateTime::from_timestamp(s, 0)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default()
+        };
+        let detail = match r.state.as_str() {
+            "delivered" => r
+                .delivered_at
+                .map(|t| format!("on {}", when(t)))
+                .unwrap_or_default(),
+            "pending" if r.tries > 0 => format!(
+                "try {} at {}: {}",
+                r.tries + 1,
+                when(r.next_try_at),
+                r.last_error.as_deref().unwrap_or("")
+            ),
+            "failed" => r.last_error.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        super::print(&format!(
+            "{:>5}  {:<10} {:<16} {:<12} {:>6}/{:<6} {}",
+            r.id,
+            r.state,
+            r.learner,
+            r.resource_id,
+            crate::gradebook::number(r.score_given),
+            crate::gradebook::number(r.score_maximum),
+            detail
+        ))?;
+    }
+    say(&format!(
+        "{} delivered, {} pending, {} failed, {} superseded by a newer score.",
+        outbox.delivered, outbox.pending, outbox.failed, outbox.superseded
+    ));
+    Ok(0)
 }

@@ -3,7 +3,9 @@
 //! server says who the caller is (`/v1/hello`, which also checks both sides' protocol versions), and a `--learner`
 //! or `DETENTE_LEARNER` that names someone else is refused (exit 77) naming who the caller really is. Over TLS, `login` registers this device with the learner's enrolment code
 //! and keeps the device token it gets in the login file (mode 0600), revoking the token of the login it replaces;
-//! `logout` revokes that token on the server.
+//! `logout` revokes that token on the server. `login https://HOST:PORT --link` registers the device without a code
+//! of the teacher's: it prints a short code the student enters on detente's LTI launch page in their course, and
+//! waits for it.
 
 use super::{Context, print, print_json, say, staged};
 use crate::error::{Error, Result};
@@ -48,6 +50,8 @@ pub struct LoginArgs<'a> {
     pub ca_cert: Option<&'a Path>,
     /// What this device calls itself on the server (over TLS only).
     pub device_name: Option<&'a str>,
+    /// Over TLS, link this device through the LTI launch page instead of an enrolment code.
+    pub link: bool,
 }
 
 /// `detente login SOCKET` or `detente login https://HOST:PORT CODE`: checks that the server answers and knows the
@@ -57,9 +61,10 @@ pub fn login(ctx: &Context, args: &LoginArgs<'_>, claimed: Option<&str>) -> Resu
     let (login, hello, server) = if tls {
         login_tls(args, claimed)?
     } else {
-        if args.code.is_some() || args.ca_cert.is_some() || args.device_name.is_some() {
+        if args.code.is_some() || args.ca_cert.is_some() || args.device_name.is_some() || args.link
+        {
             return Err(Error::Usage(format!(
-                "{} is a socket: an enrolment code, --ca-cert and --device-name are for a server over TLS \
+                "{} is a socket: an enrolment code, --link, --ca-cert and --device-name are for a server over TLS \
                  (`detente login https://HOST:PORT CODE`)",
                 args.target
             )));
@@ -108,12 +113,14 @@ pub fn login(ctx: &Context, args: &LoginArgs<'_>, claimed: Option<&str>) -> Resu
 /// Registers this device with the enrolment code over TLS, then says hello with its new token.
 fn login_tls(args: &LoginArgs<'_>, claimed: Option<&str>) -> Result<(Login, Hello, Server)> {
     let url = args.target.trim_end_matches('/').to_string();
-    let code = args.code.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
-        Error::Usage(format!(
+    let code = args.code.filter(|c| !c.trim().is_empty());
+    if code.is_none() && !args.link {
+        return Err(Error::Usage(format!(
             "a server over TLS takes this device once your enrolment code is given: `detente login {url} CODE` \
-             (the code your teacher gave you, as for `detente enrol`)"
-        ))
-    })?;
+             (the code your teacher gave you, as for `detente enrol`), or with `detente login {url} --link` \
+             through detente's page in your course"
+        )));
+    }
     let ca_cert = args
         .ca_cert
         .map(|f| {
@@ -125,13 +132,16 @@ fn login_tls(args: &LoginArgs<'_>, claimed: Option<&str>) -> Result<(Login, Hell
         .device_name
         .map(str::to_string)
         .unwrap_or_else(host_name);
-    let registered: api::Registered = anonymous.post(
-        "/v1/devices",
-        &api::Register {
-            code: code.to_string(),
-            device_name,
-        },
-    )?;
+    let registered: api::Registered = match code {
+        Some(code) => anonymous.post(
+            "/v1/devices",
+            &api::Register {
+                code: code.to_string(),
+                device_name,
+            },
+        )?,
+        None => link(&anonymous, &url, device_name)?,
+    };
     let server = Server::tls(&url, ca_cert.as_deref(), Some(registered.token.clone()))?;
     let hello = match connect(&server, claimed) {
         Ok(hello) => hello,
@@ -147,6 +157,39 @@ fn login_tls(args: &LoginArgs<'_>, claimed: Option<&str>) -> Result<(Login, Hell
         ca_cert,
     });
     Ok((login, hello, server))
+}
+
+/// How often a linking device asks whether its code was entered.
+const POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Registers this device through the LTI launch page: asks the server for a short code, prints it, and asks every
+/// [`POLL`] until the code was entered on detente's page in the course (or it expired).
+fn link(server: &Server, url: &str, device_name: String) -> Result<api::Registered> {
+    let started: api::LinkStarted =
+        server.post("/v1/devices/link", &api::LinkRequest { device_name })?;
+    say(&format!(
+        "Open detente from your course (Moodle, Canvas or Blackboard) and enter this code on its page within {} \
+         minutes: {}",
+        started.expires_in / 60,
+        started.code
+    ));
+    // Alone on standard output too, for a script (or a test) that reads it.
+    print(&started.code)?;
+    let poll = api::LinkPoll { poll: started.poll };
+    loop {
+        std::thread::sleep(POLL);
+        let polled: api::LinkPolled = server.post("/v1/devices/link/poll", &poll).map_err(|e| match e {
+            Error::Server(m) if m.contains("expired") => Error::Refused(format!(
+                "{m} (the code was not entered on detente's page within {} minutes; `detente login {url} --link` \
+                 again)",
+                started.expires_in / 60
+            )),
+            e => e,
+        })?;
+        if let Some(registered) = polled.registered {
+            return Ok(registered);
+        }
+    }
 }
 
 /// This machine's name, for the device's name on the server: the kernel's host name, else "this device".

@@ -176,6 +176,20 @@ pub fn run(cli: Cli) -> Result<i32> {
             },
             output.as_deref(),
         ),
+        Command::Grades(GradesCommand::Push {
+            exam,
+            deck,
+            include_unsupervised,
+        }) => grades::push(
+            &ctx,
+            teacher()?.as_ref(),
+            crate::server::api::LtiPush {
+                exam,
+                deck,
+                include_unsupervised,
+            },
+        ),
+        Command::Grades(GradesCommand::Outbox) => grades::outbox(&ctx, teacher()?.as_ref()),
         Command::Progress(ProgressCommand::Export { output }) => progress::export(&ctx, &output),
         Command::Progress(ProgressCommand::Import {
             files,
@@ -243,6 +257,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             code,
             ca_cert,
             device_name,
+            link,
         } => login::login(
             &ctx,
             &login::LoginArgs {
@@ -250,6 +265,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 code: Some(code.join(" ")).as_deref().filter(|c| !c.is_empty()),
                 ca_cert: ca_cert.as_deref(),
                 device_name: device_name.as_deref(),
+                link,
             },
             claimed.as_deref(),
         ),

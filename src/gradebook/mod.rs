@@ -24,7 +24,7 @@ mod sheet;
 pub use cells::{neutralize, number};
 pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal, pick_name};
 pub use layout::{Layout, LeftOut, MatchBy, matchable, write};
-pub use lms::{canvas_title, deck_titles};
+pub use lms::{canvas_title, deck_titles, mastery_name};
 pub use native::NATIVE_HEADER;
 pub use roster::{RosterLayout, read_roster};
 pub use sheet::{

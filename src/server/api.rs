@@ -114,6 +114,70 @@ pub struct Registered {
     pub learner: String,
 }
 
+/// `POST /v1/devices/link`: a device asks for a short code to enter on the LTI launch page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    pub device_name: String,
+}
+
+/// The answer to [`LinkRequest`]: the code to show the student, the secret to poll with, how long the code lasts.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkStarted {
+    pub code: String,
+    pub poll: String,
+    pub expires_in: i64,
+}
+
+/// `POST /v1/devices/link/poll`: has the code been entered? (202 `{"waiting": true}` until it has.)
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkPoll {
+    pub poll: String,
+}
+
+/// The answer to [`LinkPoll`]: the registration once the code was entered (given once), else `null`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkPolled {
+    pub registered: Option<Registered>,
+}
+
+/// `POST /v1/teacher/lti-push`: queue an exam's grades (or a deck's mastery) for the LMS courses that launched
+/// detente.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LtiPush {
+    pub exam: Option<String>,
+    pub deck: Option<String>,
+    pub include_unsupervised: bool,
+}
+
+/// What `grades push` queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LtiPushed {
+    /// The line items' resource id: the exam's id, or `deck:ID` for a deck's mastery.
+    pub resource_id: String,
+    /// The LMS courses the scores go to.
+    pub courses: usize,
+    /// Scores queued now.
+    pub queued: usize,
+    /// Scores queued or delivered before, the same.
+    pub unchanged: usize,
+    /// Learners with a grade but no LMS user linked yet (they have not launched detente from the LMS).
+    pub not_linked: Vec<String>,
+    /// Learners without a closed attempt (a deck: without study).
+    pub no_grade: Vec<String>,
+}
+
+/// `POST /v1/teacher/lti-outbox`: the scores to deliver and delivered, with counts by state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LtiOutbox {
+    pub pending: usize,
+    pub delivered: usize,
+    pub failed: usize,
+    pub superseded: usize,
+    pub rows: Vec<crate::store::OutboxRow>,
+}
+
 /// `POST /v1/devices/revoke` (teachers): the devices to revoke, by id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

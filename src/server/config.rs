@@ -1,6 +1,7 @@
 //! The server's configuration file (TOML; `/etc/detente/serve.toml` unless `detente serve --config` names
 //! another): where its database lives, its Unix socket and the socket's mode, its teachers by user and by group,
-//! its limits, and optionally `[tls]`: an address to serve laptops on over TLS, with the certificate and key files.
+//! its limits, optionally `[tls]`: an address to serve laptops on over TLS, with the certificate and key files, and
+//! optionally `[lti]`: detente as an LTI 1.3 tool of one or more platforms (`[[lti.platform]]`), over that listener.
 //! Every key has a default but the file must exist; an unknown key or a bad value is refused with
 //! the file, line and column.
 
@@ -28,6 +29,50 @@ pub struct Config {
     pub tls: Option<Tls>,
     /// PostgreSQL instead of the SQLite file (see "PostgreSQL" in docs/server.md).
     pub postgres: Option<Postgres>,
+    /// LTI 1.3 with Moodle, Canvas or Blackboard (see "LTI 1.3" in docs/server.md): needs `[tls]`.
+    pub lti: Option<Lti>,
+}
+
+/// detente as an LTI 1.3 tool: its public address, its own RSA key, and the platforms that may launch it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lti {
+    /// The address platforms and browsers reach the TLS listener at, `https://class.example.edu:8443`: the
+    /// launch's redirect URI is this with `/lti/launch`.
+    pub url: String,
+    /// The tool's RSA private key (PEM, 2048 bits or more), re-read when the file changes: it signs the token
+    /// requests, and its public half is published at `/lti/jwks`.
+    pub key: PathBuf,
+    /// A certificate authority (PEM) trusted for the platforms' HTTPS besides the public roots.
+    pub ca_certificate: Option<PathBuf>,
+    /// The first retry of a score delivery waits this long, each further one twice the last (at most an hour).
+    #[serde(default = "default_retry")]
+    pub retry_secs: u64,
+    #[serde(default, rename = "platform")]
+    pub platforms: Vec<Platform>,
+}
+
+/// A platform (an LMS site) that may launch detente, as its admin registered detente there.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Platform {
+    /// The platform's issuer (`iss`), `https://moodle.example.edu`.
+    pub issuer: String,
+    /// The client id the platform gave detente.
+    pub client_id: String,
+    /// The deployment ids of detente on the platform that may launch it.
+    pub deployment_ids: Vec<String>,
+    /// The platform's OIDC authentication request URL.
+    pub auth_login_url: String,
+    /// The platform's key set (JWKS) URL; or `key_set_file`, a JWKS file.
+    pub key_set_url: Option<String>,
+    pub key_set_file: Option<PathBuf>,
+    /// The platform's OAuth 2 access token URL (for grades).
+    pub access_token_url: String,
+}
+
+fn default_retry() -> u64 {
+    60
 }
 
 /// The TLS listener: its address and its certificate (the chain, PEM) and private key (PEM) files, re-read when
@@ -196,6 +241,11 @@ fn parse(text: &str) -> std::result::Result<Config, (usize, String)> {
         ("path", Some(&config.socket.path)),
         ("certificate", config.tls.as_ref().map(|t| &t.certificate)),
         ("key", config.tls.as_ref().map(|t| &t.key)),
+        ("key", config.lti.as_ref().map(|l| &l.key)),
+        (
+            "ca_certificate",
+            config.lti.as_ref().and_then(|l| l.ca_certificate.as_ref()),
+        ),
     ];
     for (key, path) in paths {
         if let Some(p) = path.filter(|p| !p.is_absolute()) {
@@ -219,6 +269,9 @@ fn parse(text: &str) -> std::result::Result<Config, (usize, String)> {
     {
         return Err((at("pool_size"), "pool_size must be at least 1".to_string()));
     }
+    if let Some(lti) = &config.lti {
+        check_lti(lti, config.tls.is_some(), text)?;
+    }
     let limits = &config.limits;
     for (key, value) in [
         ("max_request_bytes", limits.max_request_bytes),
@@ -231,6 +284,81 @@ fn parse(text: &str) -> std::result::Result<Config, (usize, String)> {
         }
     }
     Ok(config)
+}
+
+/// Checks `[lti]`: over TLS only, https URLs, at least one platform, each with one key set.
+fn check_lti(lti: &Lti, tls: bool, text: &str) -> std::result::Result<(), (usize, String)> {
+    let at = |key: &str| text.find(key).unwrap_or(0);
+    if !tls {
+        return Err((
+            at("[lti]"),
+            "[lti] needs [tls]: LTI is served over the TLS listener only".to_string(),
+        ));
+    }
+    if !lti.url.starts_with("https://") || lti.url.trim_end_matches('/').len() <= "https://".len() {
+        return Err((
+            at("url"),
+            format!(
+                "url must be the https:// address the platforms reach this server at, not {:?}",
+                lti.url
+            ),
+        ));
+    }
+    if lti.retry_secs == 0 {
+        return Err((
+            at("retry_secs"),
+            "retry_secs must be at least 1".to_string(),
+        ));
+    }
+    if lti.platforms.is_empty() {
+        return Err((
+            at("[lti]"),
+            "[lti] needs at least one [[lti.platform]] (its issuer, client_id, deployment_ids, auth_login_url, \
+             key_set_url and access_token_url)"
+                .to_string(),
+        ));
+    }
+    for p in &lti.platforms {
+        let here = at(&format!("{:?}", p.issuer));
+        for (key, url) in [
+            ("auth_login_url", Some(&p.auth_login_url)),
+            ("access_token_url", Some(&p.access_token_url)),
+            ("key_set_url", p.key_set_url.as_ref()),
+        ] {
+            if let Some(url) = url.filter(|u| !u.starts_with("https://")) {
+                return Err((here, format!("{key} must be an https:// URL, not {url:?}")));
+            }
+        }
+        match (&p.key_set_url, &p.key_set_file) {
+            (Some(_), None) => {}
+            (None, Some(f)) if f.is_absolute() => {}
+            (None, Some(f)) => {
+                return Err((
+                    here,
+                    format!("key_set_file must be an absolute path, not {}", f.display()),
+                ));
+            }
+            _ => {
+                return Err((
+                    here,
+                    format!(
+                        "platform {}: give one of key_set_url and key_set_file",
+                        p.issuer
+                    ),
+                ));
+            }
+        }
+        if p.deployment_ids.is_empty() || p.client_id.is_empty() || p.issuer.is_empty() {
+            return Err((
+                here,
+                format!(
+                    "platform {:?}: issuer, client_id and deployment_ids may not be empty",
+                    p.issuer
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -272,6 +400,44 @@ mod tests {
             ),
         ] {
             let (_, message) = parse(text).unwrap_err();
+            assert!(message.contains(says), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn an_lti_table_is_read_and_checked() {
+        let tls = "[tls]\nlisten = \"0.0.0.0:8443\"\ncertificate = \"/c\"\nkey = \"/k\"\n";
+        let lti = "[lti]\nurl = \"https://class.example.edu:8443\"\nkey = \"/etc/detente/lti.pem\"\n\
+                   [[lti.platform]]\nissuer = \"https://moodle.example.edu\"\nclient_id = \"abc\"\n\
+                   deployment_ids = [\"1\"]\nauth_login_url = \"https://moodle.example.edu/mod/lti/auth.php\"\n\
+                   key_set_url = \"https://moodle.example.edu/mod/lti/certs.php\"\n\
+                   access_token_url = \"https://moodle.example.edu/mod/lti/token.php\"\n";
+        let c = parse(&format!("{tls}{lti}")).unwrap().lti.unwrap();
+        assert_eq!(c.platforms[0].deployment_ids, ["1"]);
+        assert_eq!(c.retry_secs, 60);
+        for (text, says) in [
+            (lti.to_string(), "needs [tls]"),
+            (
+                format!("{tls}{}", lti.replace("key_set_url", "key_set_file")),
+                "absolute path",
+            ),
+            (
+                format!(
+                    "{tls}{}",
+                    lti.replace("https://moodle.example.edu/mod/lti/token.php", "http://m/t")
+                ),
+                "https://",
+            ),
+            (
+                format!("{tls}{}", lti.replace("key = ", "keys = ")),
+                "unknown field",
+            ),
+            (
+                format!("{tls}[lti]\nurl = \"https://h\"\nkey = \"/k\"\n"),
+                "at least one",
+            ),
+        ] {
+            let (_, message) = parse(&text).unwrap_err();
             assert!(message.contains(says), "{text}: {message}");
         }
     }

@@ -33,7 +33,21 @@ pub fn exchange<S: Read + Write>(
     body: &[u8],
     limit: usize,
 ) -> io::Result<Response> {
-    stream.write_all(&request(method, path, headers, body)?)?;
+    exchange_at(stream, "localhost", method, path, headers, body, limit)
+}
+
+/// [`exchange`] with `host` as the request's `Host` (a platform's name, for the LTI tool's outgoing requests).
+#[allow(clippy::too_many_arguments)]
+pub fn exchange_at<S: Read + Write>(
+    stream: &mut S,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    limit: usize,
+) -> io::Result<Response> {
+    stream.write_all(&request(host, method, path, headers, body)?)?;
     stream.flush()?;
     let mut answer = Vec::new();
     stream
@@ -46,13 +60,22 @@ pub fn exchange<S: Read + Write>(
 }
 
 /// The bytes of a request: request line, `Host`, `Connection: close`, `Content-Length`, the given headers, body.
-fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Vec<u8>> {
+fn request(
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> io::Result<Vec<u8>> {
     let printable = |s: &str| s.bytes().all(|b| (0x20..0x7f).contains(&b));
     if !printable(path) || path.contains(' ') {
         return Err(invalid(format!("not a request path: {path:?}")));
     }
+    if !printable(host) || host.contains([' ', '/']) {
+        return Err(invalid(format!("not a host: {host:?}")));
+    }
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     for (name, value) in headers {

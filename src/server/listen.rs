@@ -3,11 +3,12 @@
 //! from both (at most `max_connections` at once between them, one request each, the TLS handshake and then the
 //! head each within `header_timeout_secs`), each socket connection's uid read from the kernel (`SO_PEERCRED`), each
 //! TLS one's address kept for the rate limits; and on SIGTERM or Ctrl-C, no new connection, the socket removed, and
-//! the requests under way finished.
+//! the requests under way finished. With `[lti]`, the outbox's sender runs beside them.
 
 use super::Log;
 use super::config::{self, Config};
 use super::identity::TeacherList;
+use super::lti::{Lti, ags};
 use super::routes::{self, App, PeerUid, TlsPeer};
 use super::tls::Certified;
 use crate::error::{Error, Result};
@@ -32,9 +33,21 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     // Whatever the server creates (its folder, the database, its journal, the socket before its mode is set) is
     // its user's alone.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    if config.lti.is_some() && config.postgres.is_some() {
+        return Err(Error::Usage(format!(
+            "{}: [lti] is not served by a class server on PostgreSQL yet: remove one of them",
+            config_path.display()
+        )));
+    }
     let (store, repo) = open_storage(&config)?;
     let certified = match &config.tls {
         Some(tls) => Some(Certified::load(tls, log.clone())?),
+        None => None,
+    };
+    let lti = match &config.lti {
+        Some(lti) => Some(Arc::new(Lti::load(lti, log.clone()).map_err(|e| {
+            Error::InvalidData(format!("{}: [lti]: {e}", config_path.display()))
+        })?)),
         None => None,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -48,6 +61,7 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         limits: config.limits.clone(),
         log,
         clock: Arc::new(crate::session::SystemClock),
+        lti,
     };
     let served = runtime.block_on(run(&config, app.clone(), certified));
     // The last handle on the storage is dropped here, outside the runtime: the PostgreSQL driver's synchronous
@@ -208,6 +222,9 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
     }
     let closer = tokio::spawn(routes::closer(app.clone()));
     let router = routes::router(app.clone());
+    if let Some(lti) = app.lti.clone() {
+        tokio::spawn(send_scores(app.store.clone(), lti));
+    }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(app.limits.max_connections));
     let stop = async {
@@ -332,6 +349,33 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
         (app.log)("stopped");
     }
     Ok(())
+}
+
+/// The LTI outbox's sender: delivers the scores due, then sleeps until the next is due (at most a minute), or
+/// until a teacher's push queues more. A failure of the database is logged and tried again a minute later.
+async fn send_scores(store: Arc<Mutex<Store>>, lti: Arc<Lti>) {
+    loop {
+        let now = chrono::Utc::now().timestamp();
+        let (s, l) = (store.clone(), lti.clone());
+        let next = tokio::task::spawn_blocking(move || ags::deliver_due(&s, &l, now)).await;
+        let wait = match next {
+            Ok(Ok(Some(due))) => (due - chrono::Utc::now().timestamp()).clamp(0, 60),
+            Ok(Ok(None)) => 60,
+            Ok(Err(e)) => {
+                (lti.log)(&format!("error: lti: the outbox: {e}"));
+                60
+            }
+            Err(e) => {
+                (lti.log)(&format!("error: lti: the outbox's sender: {e}"));
+                60
+            }
+        };
+        let wait = std::time::Duration::from_secs(u64::try_from(wait).unwrap_or(60));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = lti.wake.notified() => {}
+        }
+    }
 }
 
 /// A connection just accepted: on the Unix socket, or over TCP (TLS to come) from an address.

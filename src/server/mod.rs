@@ -4,7 +4,7 @@
 //! or through rustls), and the teacher's commands as work on a store ([`ops`]), which a local command runs on its
 //! file and the server on its database. With the `server` feature: the daemon, `detente serve` (`serve`): its
 //! configuration file, the socket, the TLS listener and its reloadable certificate (`tls`), connections, identity,
-//! and the routes.
+//! the routes, and the LTI 1.3 tool with its grade outbox (`lti`).
 //!
 //! The life of a request: `listen` accepts a connection on the socket and reads the peer's uid from the kernel
 //! (`SO_PEERCRED`); hyper reads the request's head within the header timeout; `routes::guard` refuses a body over
@@ -24,6 +24,8 @@ pub mod config;
 pub mod identity;
 #[cfg(feature = "server")]
 mod listen;
+#[cfg(feature = "server")]
+pub mod lti;
 #[cfg(feature = "server")]
 mod routes;
 #[cfg(feature = "server")]

@@ -5,7 +5,7 @@
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `sync` (the
+//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI 1.3 links, courses and the score outbox), `sync` (the
 //! sync log: device ids, events, pulls, pushes, digests), `units`
 //! (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
 //!
@@ -24,6 +24,7 @@ mod filter;
 mod flags;
 mod import;
 mod learners;
+mod lti;
 mod open;
 mod people;
 #[cfg(feature = "server")]
@@ -73,6 +74,11 @@ pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
 pub use learners::{
     DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_id, learner_by_name,
     learner_get_or_create, learners, update_learner,
+};
+pub use lti::{
+    LtiContext, NewScore, OutboxRow, Tried, due_scores, link_lti_user, lti_contexts, lti_learner,
+    lti_line_item, lti_subs, next_due, outbox, queue_score, record_try, set_lti_line_item,
+    upsert_lti_context,
 };
 pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{

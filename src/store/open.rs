@@ -64,6 +64,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0012_served_exams.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0013_lti.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

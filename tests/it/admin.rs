@@ -88,6 +88,28 @@ fn everything(path: &Path, names: &[&str]) {
             store::set_device_key(&tx, learner.id, &key, 8).expect("device");
         }
         store::insert_device(&tx, learner.id, "laptop", &[i as u8 + 1; 32], 9).expect("tls device");
+        store::link_lti_user(
+            &tx,
+            learner.id,
+            "https://lms",
+            &format!("u{i}"),
+            "email",
+            10,
+        )
+        .expect("lti link");
+        let score = store::NewScore {
+            learner_id: learner.id,
+            issuer: "https://lms".into(),
+            client_id: "c".into(),
+            lineitems: "https://lms/li".into(),
+            resource_id: "e".into(),
+            label: "E".into(),
+            user_id: format!("u{i}"),
+            score_given: 1.0,
+            score_maximum: 2.0,
+            timestamp_ms: 11,
+        };
+        store::queue_score(&tx, &score, 12).expect("lti score");
         let device = format!("{:032x}", i + 1);
         store::set_acked(&tx, learner.id, "/run/detente/class.sock", &device, 3).expect("acked");
         store::set_pulled(

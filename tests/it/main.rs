@@ -24,6 +24,8 @@ mod exam_terminal;
 mod exams;
 mod gift;
 mod gradebook;
+#[cfg(feature = "server")]
+mod lti;
 mod mastery;
 mod natural_answers;
 mod order;

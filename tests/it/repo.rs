@@ -524,7 +524,12 @@ fn fill(owner: &mut postgres::Client, learner: i64, device_enrolled: bool) {
              VALUES ({learner}, 'laptop', decode(lpad(to_hex({learner}), 64, '0'), 'hex'), 0);
          INSERT INTO sync_acked VALUES ({learner}, 's', repeat('a', 32), 1);
          INSERT INTO sync_pulled VALUES ({learner}, 's', 1);
-         INSERT INTO exam_extra_time VALUES ({learner}, 'e', 5, 'teacher prof', 0);"
+         INSERT INTO exam_extra_time VALUES ({learner}, 'e', 5, 'teacher prof', 0);
+         INSERT INTO lti_links VALUES ({learner}, 'https://lms', 'u{learner}', 0, 'email');
+         INSERT INTO lti_outbox (learner_id, issuer, client_id, lineitems, resource_id, label, user_id, score_given,
+                                 score_maximum, timestamp_ms, state, next_try_at, queued_at)
+             VALUES ({learner}, 'https://lms', 'c', 'https://lms/li', 'e', 'E', 'u{learner}', 1, 2, 0, 'pending',
+                     0, 0);"
     );
     if device_enrolled {
         sql += &format!(

@@ -11,8 +11,8 @@ mod reports;
 pub use learners::{enrol, learner_add, learner_set, roster_import};
 pub use progress::{Admission, admit, import_bundle};
 pub use reports::{
-    class, class_stats, exam_def, exam_extra_time, exam_load, exam_results, filter, flags, grades,
-    items, resolve_flags, themes,
+    class, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades, exam_load,
+    exam_results, filter, flags, grades, items, resolve_flags, themes,
 };
 
 use crate::error::Result;

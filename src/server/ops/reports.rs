@@ -508,3 +508,72 @@ pub fn grades(store: &mut Store, req: &GradesRequest, now: UnixMs) -> Result<Gra
         unsupervised,
     })
 }
+
+/// Every learner's grade of one exam: their id, name and result if they have one.
+pub type ExamGrades = Vec<(i64, String, Option<gradebook::ExamResult>)>;
+
+/// One exam's grades as `grades export --exam` computes them (closed attempts, the exam's grading method,
+/// unsupervised attempts left out unless asked): its column and, for every learner on the roster (by id, in the
+/// roster's order), their result if they have one. The LTI grade passback posts these.
+pub fn exam_grades(
+    store: &mut Store,
+    exam: &str,
+    include_unsupervised: bool,
+    now: UnixMs,
+) -> Result<(ExamColumn, ExamGrades)> {
+    super::close_expired(store, now.secs())?;
+    let req = GradesRequest {
+        layout: Layout::Native,
+        exam: Some(exam.to_string()),
+        deck: None,
+        match_by: None,
+        study: false,
+        include_unsupervised,
+    };
+    let (sheet, _) = sheet(store, Layout::Native, &req, now)?;
+    let column = sheet.exams.into_iter().next().ok_or_else(|| {
+        Error::Usage(format!(
+            "no exam `{exam}` is loaded (see `detente exam list`)"
+        ))
+    })?;
+    let learners = store::learners(&store.conn)?;
+    let rows = learners
+        .into_iter()
+        .zip(sheet.students)
+        .map(|(l, s)| (l.id, l.name, s.exams.into_iter().next().flatten()))
+        .collect();
+    Ok((column, rows))
+}
+
+/// Every learner's study of one deck: their id, name and study (mastery, last activity).
+pub type DeckGrades = Vec<(i64, String, DeckResult)>;
+
+/// One deck's study columns as `grades export --deck` computes them: the deck and, for every learner on the roster
+/// (by id, in the roster's order), their mastery as `detente stats` measures it and their last activity. The LTI
+/// grade passback posts the mastery when the teacher asks.
+pub fn deck_mastery(
+    store: &mut Store,
+    deck: &str,
+    now: UnixMs,
+) -> Result<(DeckColumn, DeckGrades)> {
+    let req = GradesRequest {
+        layout: Layout::Native,
+        exam: None,
+        deck: Some(deck.to_string()),
+        match_by: None,
+        study: true,
+        include_unsupervised: false,
+    };
+    let (sheet, _) = sheet(store, Layout::Native, &req, now)?;
+    let column =
+        sheet.decks.into_iter().next().ok_or_else(|| {
+            Error::Usage(format!("no deck `{deck}` is loaded (see `detente decks`)"))
+        })?;
+    let learners = store::learners(&store.conn)?;
+    let rows = learners
+        .into_iter()
+        .zip(sheet.students)
+        .map(|(l, s)| (l.id, l.name, s.decks.into_iter().next().unwrap_or_default()))
+        .collect();
+    Ok((column, rows))
+}

@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 mod decks;
 mod devices;
 mod exams;
+mod lti;
 mod sync;
 mod teacher;
 
@@ -48,6 +49,8 @@ pub struct App {
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
     pub log: Log,
+    /// The LTI 1.3 tool, with `[lti]` in the configuration.
+    pub lti: Option<Arc<crate::server::lti::Lti>>,
     /// The server's clock: every exam deadline, answer time and closing is read from it (the system clock in
     /// production; a [`SetClock`] in tests).
     pub clock: Arc<dyn Clock + Send + Sync>,
@@ -75,7 +78,7 @@ impl Clock for SetClock {
 
 impl App {
     /// The App of a server on the SQLite store `store` (its repository too), with `teachers`, `limits`, `log` and
-    /// `clock`: what `serve` builds, and what a test builds to run the router in-process.
+    /// `clock`, and no LTI: what a test builds to run the router in-process.
     pub fn sqlite(
         store: Store,
         teachers: &crate::server::config::Teachers,
@@ -91,6 +94,7 @@ impl App {
             limits,
             log,
             clock,
+            lti: None,
         })
     }
 
@@ -150,10 +154,18 @@ impl App {
     }
 }
 
-/// The API, every route behind the guard.
+/// The API, every route behind the guard; and the LTI routes for browsers, behind their own (TLS only).
 pub fn router(app: App) -> Router {
     let body_limit = usize::try_from(app.limits.max_request_bytes).unwrap_or(usize::MAX);
-    Router::new()
+    let browsers = Router::new()
+        .route("/lti/login", get(lti::login_get).post(lti::login_post))
+        .route("/lti/launch", post(lti::launch))
+        .route("/lti/link", get(lti::link_get).post(lti::link_post))
+        .route("/lti/jwks", get(lti::jwks))
+        .layer(middleware::from_fn_with_state(app.clone(), lti::guard))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(app.clone());
+    let api = Router::new()
         .route("/v1/hello", get(hello))
         .route("/v1/learners", get(learners))
         .route("/v1/teacher/limits", get(teacher::limits))
@@ -175,6 +187,10 @@ pub fn router(app: App) -> Router {
         .route("/v1/devices", devices::register_or_list())
         .route("/v1/devices/revoke", post(devices::revoke))
         .route("/v1/devices/self", delete(devices::revoke_self))
+        .route("/v1/devices/link", post(lti::link_start))
+        .route("/v1/devices/link/poll", post(lti::link_poll))
+        .route("/v1/teacher/lti-push", post(teacher::lti_push))
+        .route("/v1/teacher/lti-outbox", post(teacher::lti_outbox))
         .route("/v1/sync/push", post(sync::push))
         .route("/v1/sync/pull", get(sync::pull))
         .route("/v1/decks", get(decks::list).post(decks::publish))
@@ -192,7 +208,8 @@ pub fn router(app: App) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
-        .with_state(app)
+        .with_state(app);
+    browsers.merge(api)
 }
 
 /// An answer that is not a success: the status and one line for the user, as JSON.
@@ -319,7 +336,7 @@ async fn admit(
             ),
         ));
     }
-    if devices::is_registration(req) {
+    if devices::is_registration(req) || lti::is_link(req) {
         return Ok(None);
     }
     let caller = match (uid, tls) {

@@ -250,3 +250,28 @@ pub async fn progress_import(
     })
     .await
 }
+
+/// `grades push EXAM` or `--deck ID`: queues the exam's grades (or the deck's mastery) for the LMS courses that
+/// launched detente.
+pub async fn lti_push(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<crate::server::api::LtiPush>,
+) -> Response {
+    let lti = app.lti.clone();
+    teach(&app, &me, "grades push", move |store, now| {
+        let lti = super::lti::configured(&lti)?;
+        crate::server::lti::ags::queue(store, &lti, &req, now)
+    })
+    .await
+}
+
+/// `grades outbox`: the scores queued for the LMS, delivered or not.
+pub async fn lti_outbox(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
+    let lti = app.lti.clone();
+    teach(&app, &me, "grades outbox", move |store, _| {
+        super::lti::configured(&lti)?;
+        crate::server::lti::ags::outbox(store)
+    })
+    .await
+}

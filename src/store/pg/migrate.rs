@@ -68,6 +68,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "served_exams",
         include_str!("../../../migrations/postgres/0012_served_exams.sql"),
     ),
+    (
+        13,
+        "lti",
+        include_str!("../../../migrations/postgres/0013_lti.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes: the same number as SQLite's (`store::SCHEMA_VERSION`).
