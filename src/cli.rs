@@ -516,7 +516,7 @@ pub enum GradesCommand {
         output: Option<PathBuf>,
     },
     /// Send an exam's grades straight to the LMS courses that launched detente (LTI 1.3 grade passback, on a class
-    /// server with [lti]): queued, then delivered and retried by the server. Learners must have launched detente
+    /// server with `[lti]`): queued, then delivered and retried by the server. Learners must have launched detente
     /// from the course once
     Push {
         /// The exam

@@ -245,7 +245,7 @@ impl Lti {
     }
 
     /// The platform's key `kid` (the empty id for a key set whose keys have none), from the cache or its key set,
-    /// fetched again when the id is unknown (at most every [`REFETCH_SECS`]). Blocking.
+    /// fetched again when the id is unknown (at most every `REFETCH_SECS`). Blocking.
     pub fn platform_key(&self, platform: usize, kid: &str, now: i64) -> Result<PublicKey, String> {
         let p = &self.config.platforms[platform];
         {

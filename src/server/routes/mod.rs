@@ -41,7 +41,7 @@ pub struct TlsPeer(pub std::net::SocketAddr);
 #[derive(Clone)]
 pub struct App {
     /// The SQLite store, for the teacher's routes, not yet on the repository interface (on a PostgreSQL server, an
-    /// empty one that [`App::sqlite_only`] refuses to use).
+    /// empty one that `App::sqlite_only` refuses to use).
     pub store: Arc<Mutex<Store>>,
     /// The repository every other route goes through (identity by uid or device token, `/v1/learners`, sync, the
     /// course's decks, devices): the same `store` on SQLite, or PostgreSQL.
