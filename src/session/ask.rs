@@ -131,7 +131,7 @@ pub(crate) fn ask(
         Body::Multi { choices, answers } => {
             let mut options = choices.clone();
             shuffle(&mut options, rng);
-            let picked: Vec<String> = reply!(p.choose_many(q, &options))
+            let picked: Vec<String> = reply!(ticked(p, q, &options))
                 .into_iter()
                 .filter_map(|i| options.get(i).cloned())
                 .collect();
@@ -208,6 +208,18 @@ pub(crate) fn typed_answer(p: &mut dyn Prompter, q: &Question) -> Result<Reply<S
                 "Nothing typed. Type your answer, or press Enter again to give up on this card.",
             );
             p.type_answer(q)
+        }
+        other => Ok(other),
+    }
+}
+
+/// The choices ticked on a multi card; nothing ticked is asked once more, as an empty typed answer is (Enter
+/// again with nothing ticked gives up on the card, and is graded wrong).
+fn ticked(p: &mut dyn Prompter, q: &Question, options: &[String]) -> Result<Reply<Vec<usize>>> {
+    match p.choose_many(q, options)? {
+        Reply::Answer(picked) if picked.is_empty() => {
+            p.notice("Nothing ticked. Tick every right answer, or press Enter again to give up on this card.");
+            p.choose_many(q, options)
         }
         other => Ok(other),
     }

@@ -124,3 +124,55 @@ fn undone_answers_leave_the_log_and_the_summary_alike() {
         .expect("count");
     assert_eq!(retractions, 3);
 }
+
+/// Attack: Enter on a multi card with nothing ticked (a slip of the finger) must not be graded wrong at once: the
+/// card asks again, as it does for an empty typed answer, and what is ticked then is graded; nothing ticked twice
+/// gives up on the card (graded wrong). One answer is recorded either way.
+#[test]
+fn an_empty_multi_is_asked_again() {
+    for second in [vec![0usize], vec![]] {
+        let (_dir, mut store) = sample_store();
+        let learner = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
+        let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+        let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
+        let opts = StudyOptions {
+            seed: 7,
+            ..Default::default()
+        };
+        let ticks = std::cell::Cell::new(0);
+        let mut p = answering(|ask: &Ask| match ask {
+            Ask::ChooseMany { .. } => {
+                ticks.set(ticks.get() + 1);
+                match ticks.get() {
+                    1 => Reply::Answer(Answer::Tick(vec![])),
+                    2 => Reply::Answer(Answer::Tick(second.clone())),
+                    _ => Reply::Quit,
+                }
+            }
+            _ if ticks.get() >= 2 => Reply::Quit,
+            other => Reply::Answer(first_option(other)),
+        });
+        let session = Session::start(&mut store, &learner, opts, &clock, cal).expect("start");
+        session.run(&mut p).expect("run");
+        assert_eq!(ticks.get(), 2, "the multi card is asked twice");
+        assert!(
+            p.messages.iter().any(|m| m.contains("Nothing ticked")),
+            "{:?}",
+            p.messages
+        );
+        let verdicts: Vec<bool> = store
+            .conn
+            .prepare(
+                "SELECT r.correct FROM reviews r JOIN cards c ON c.id = r.card_id WHERE c.kind = 'multi'",
+            )
+            .expect("query")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("verdicts");
+        assert_eq!(verdicts.len(), 1, "one answer recorded for the multi card");
+        if second.is_empty() {
+            assert_eq!(verdicts, [false], "nothing ticked twice gives up, wrong");
+        }
+    }
+}
