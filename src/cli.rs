@@ -323,9 +323,12 @@ pub enum StatsBy {
 pub struct ReportArgs {
     #[command(subcommand)]
     pub command: Option<ReportCommand>,
-    /// The HTML file to write
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    /// The report as one HTML file: to FILE (or `-o FILE`), else to standard output
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub html: Option<Option<PathBuf>>,
+    /// The file to write the HTML report to, as for every other export (with `--html`)
+    #[arg(short, long, value_name = "FILE", requires = "html")]
+    pub output: Option<PathBuf>,
     /// The class report (every learner) instead of the current learner's
     #[arg(long)]
     pub class: bool,

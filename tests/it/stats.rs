@@ -662,6 +662,30 @@ fn stats_commands_as_a_user() {
         .assert()
         .success();
     assert_well_formed(&std::fs::read_to_string(&html).expect("html"));
+    // As every other export: `-o FILE`, or standard output without a file; two different files are refused.
+    let other = dir.path().join("o.html");
+    detente(&db)
+        .args(["report", "--html", "-o"])
+        .arg(&other)
+        .assert()
+        .success();
+    assert_well_formed(&std::fs::read_to_string(&other).expect("html"));
+    let out = detente(&db)
+        .args(["report", "--class", "--html"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_well_formed(&String::from_utf8(out).expect("utf8"));
+    detente(&db)
+        .args(["report", "--html"])
+        .arg(&html)
+        .arg("-o")
+        .arg(&other)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("two files for one report"));
 
     // Too little history: nothing changes, exit 0.
     detente(&db)
