@@ -34,6 +34,7 @@ impl Session<'_> {
             prompt: prompt(card),
             hint: c.hint.clone(),
             new,
+            reversed: matches!(c.body, Body::Flashcard { .. }) && card.sibling == 1,
             ..Question::default()
         }
     }

@@ -44,6 +44,8 @@ pub struct Question {
     pub hint: Option<String>,
     /// Whether this card is new to the learner.
     pub new: bool,
+    /// A flashcard asked back to front (its answer shown, its prompt to recall): the header says so.
+    pub reversed: bool,
     /// A status shown in the question's header, such as the progress in an exam ("question 3 of 10").
     pub status: Option<String>,
     /// In a timed exam, when the time is up: the prompter shows the time left as it runs down (from the session's

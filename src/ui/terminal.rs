@@ -76,6 +76,9 @@ impl Terminal {
             .map_or_else(|| format!("#{}", q.number), clean);
         head.push_str(DOT);
         head.push_str(q.kind);
+        if q.reversed {
+            head.push_str(", reversed");
+        }
         if q.new {
             head.push_str(" (new)");
         }

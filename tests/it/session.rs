@@ -176,3 +176,38 @@ fn an_empty_multi_is_asked_again() {
         }
     }
 }
+
+/// Attack: a reversed flashcard shown as if it were the forward one (the learner recalls the wrong side): the
+/// question of the back-to-front sibling says it is reversed, the forward one does not.
+#[test]
+fn a_reversed_flashcard_says_so() {
+    let (_dir, mut store) = sample_store();
+    let learner = store::learner_get_or_create(&mut store, "ann", 0).expect("learner");
+    let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).expect("utc"), 4);
+    let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
+    let mut asked = Vec::new();
+    for day in 0..3 {
+        clock.advance(day * 86_400_000);
+        let opts = StudyOptions {
+            seed: 7,
+            ..Default::default()
+        };
+        let mut p = Scripted::new(FirstOption);
+        Session::start(&mut store, &learner, opts, &clock, cal.clone())
+            .expect("start")
+            .run(&mut p)
+            .expect("run");
+        asked.extend(p.asked);
+    }
+    let flashcards: Vec<_> = asked.iter().filter(|q| q.kind == "flashcard").collect();
+    let back = flashcards
+        .iter()
+        .find(|q| q.prompt.starts_with("From hard power"))
+        .expect("the reversed sibling was asked");
+    assert!(back.reversed);
+    let front = flashcards
+        .iter()
+        .find(|q| q.prompt.starts_with("What shift does Sherr"))
+        .expect("the forward card was asked");
+    assert!(!front.reversed);
+}
