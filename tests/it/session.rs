@@ -193,7 +193,7 @@ fn a_reversed_flashcard_says_so() {
             ..Default::default()
         };
         let mut p = Scripted::new(FirstOption);
-        Session::start(&mut store, &learner, opts, &clock, cal.clone())
+        Session::start(&mut store, &learner, opts, &clock, cal)
             .expect("start")
             .run(&mut p)
             .expect("run");
