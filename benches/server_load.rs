@@ -4,7 +4,8 @@
 //! `BATCH` review events and pulling their log, at 50 and at 500 concurrent clients. It prints events per second,
 //! p50 and p99 push and pull latency and the server's peak memory (VmHWM), beside the floor: the same appends
 //! (`store::append_events`, one transaction per batch) and pulls (`store::pull_page`) made directly on a database
-//! file, and the floor with the card states re-derived as the push handler does. Then the cost per event and what
+//! file, and the floor with the touched cards' states re-derived as the push handler does (`store::rederive_since`).
+//! The deck has `DECK_CARDS` cards, so a push touches cards with short histories, as a real sync does. Then the cost per event and what
 //! it means for 20,000 students x 200 reviews a day.
 //!
 //! Those runs are closed loops: every client pushes again as soon as it is answered, so 500 clients keep 500
@@ -85,13 +86,23 @@ impl Drop for Served {
     }
 }
 
+/// Cards in the bench's deck: a term's worth, so that a push of a few dozen reviews touches as many cards, each
+/// with a short history, as a student's sync does (the sample deck's 11 cards would put every review on the same
+/// few cards and make each push re-derive a learner's whole log).
+const DECK_CARDS: usize = 2_000;
+
+/// The bench's deck ("sample", `DECK_CARDS` text cards).
 fn sample() -> detente::deck::Deck {
-    parse_deck("sample.toml", include_str!("../tests/data/sample.toml"))
-        .0
-        .unwrap()
+    let mut text = String::from("[deck]\nid = \"sample\"\ntitle = \"Load\"\n");
+    for i in 0..DECK_CARDS {
+        text.push_str(&format!(
+            "\n[[card]]\nid = \"c{i}\"\nkind = \"text\"\nprompt = \"Question {i}?\"\nanswers = [\"answer {i}\"]\n"
+        ));
+    }
+    parse_deck("load.toml", &text).0.unwrap()
 }
 
-/// `n` review events of `device` from sequence `from`, on the sample deck's cards in turn, an hour apart, ending
+/// `n` review events of `device` from sequence `from`, on the deck's cards in turn, a minute apart, ending
 /// before now.
 fn events(device: &str, from: i64, n: usize, cards: &[String]) -> Vec<Event> {
     let now = chrono::Utc::now().timestamp_millis();
@@ -205,9 +216,10 @@ fn floor(dir: &Path, clients: usize, rederive: bool, cards: &[String]) -> Measur
             let batch = events(&device(9, i), (round * BATCH) as i64 + 1, BATCH, cards);
             let t = Instant::now();
             let tx = store.write().unwrap();
+            let since = store::log_end(&tx, learner.id).unwrap();
             let r = store::append_events(&tx, learner.id, &batch, now).unwrap();
             if rederive {
-                store::rederive_states(&tx, learner, &cal).unwrap();
+                store::rederive_since(&tx, learner, &cal, since).unwrap();
             }
             store::held(&tx, learner.id, &batch[0].key.device).unwrap();
             tx.commit().unwrap();
@@ -453,7 +465,7 @@ fn main() {
     // The run/ folder the server made is 0755; the socket 0666.
     let cards: Vec<String> = sample().cards.iter().map(|c| c.id.clone()).collect();
     println!(
-        "server_load: {STUDENTS} students, batches of {BATCH} events, {ROUNDS} push+pull rounds per client; SQLite, \
+        "server_load: {STUDENTS} students, a deck of {DECK_CARDS} cards, batches of {BATCH} events, {ROUNDS} push+pull rounds per client; SQLite, \
          synchronous=FULL; {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
