@@ -163,37 +163,17 @@ pub(crate) fn ask(
             graded(typed.clone().into(), typed, verdict)
         }
         Body::Order { items } => {
-            let mut remaining = items.clone();
-            shuffle(&mut remaining, rng);
-            let mut picked = Vec::new();
-            while remaining.len() > 1 {
-                let label = format!("{} of {}:", ordinal(picked.len() + 1), items.len());
-                let i = reply!(p.choose(q, &label, &remaining));
-                if i < remaining.len() {
-                    picked.push(remaining.remove(i));
-                }
-            }
-            picked.append(&mut remaining);
+            let mut shuffled = items.clone();
+            shuffle(&mut shuffled, rng);
+            let picked = reply!(pick_order(p, q, shuffled));
             let right = picked == *items;
             graded(serde_json::json!(picked), numbered(&picked), auto(right))
         }
         Body::Match { pairs } => {
             let mut rights: Vec<String> = pairs.iter().map(|(_, r)| r.clone()).collect();
             shuffle(&mut rights, rng);
-            let mut chosen = Vec::new();
-            for (left, _) in pairs {
-                let r = if rights.len() == 1 {
-                    rights.remove(0)
-                } else {
-                    let i = reply!(p.choose(q, &format!("{left} \u{2192}"), &rights));
-                    if i < rights.len() {
-                        rights.remove(i)
-                    } else {
-                        continue;
-                    }
-                };
-                chosen.push((left.clone(), r));
-            }
+            let lefts: Vec<String> = pairs.iter().map(|(l, _)| l.clone()).collect();
+            let chosen = reply!(pick_pairs(p, q, &lefts, rights));
             let right = chosen == *pairs;
             graded(serde_json::json!(chosen), matched(&chosen), auto(right))
         }
@@ -212,6 +192,56 @@ pub(crate) fn typed_answer(p: &mut dyn Prompter, q: &Question) -> Result<Reply<S
         }
         other => Ok(other),
     }
+}
+
+/// An order card's items put in order, one pick at a time from `shuffled` (the last one left goes last by itself):
+/// the local study and exam screens and the server's exams ask it alike.
+pub(crate) fn pick_order(
+    p: &mut dyn Prompter,
+    q: &Question,
+    shuffled: Vec<String>,
+) -> Result<Reply<Vec<String>>> {
+    let n = shuffled.len();
+    let mut remaining = shuffled;
+    let mut picked = Vec::new();
+    while remaining.len() > 1 {
+        let label = format!("{} of {}:", ordinal(picked.len() + 1), n);
+        match p.choose(q, &label, &remaining)? {
+            Reply::Answer(i) if i < remaining.len() => picked.push(remaining.remove(i)),
+            Reply::Answer(_) => {}
+            Reply::Quit => return Ok(Reply::Quit),
+            Reply::Interrupt => return Ok(Reply::Interrupt),
+            Reply::TimeUp => return Ok(Reply::TimeUp),
+        }
+    }
+    picked.append(&mut remaining);
+    Ok(Reply::Answer(picked))
+}
+
+/// A match card's pairs: a right-hand side picked for each of `lefts` in turn from `rights` (the last one left is
+/// taken by itself): the local study and exam screens and the server's exams ask it alike.
+pub(crate) fn pick_pairs(
+    p: &mut dyn Prompter,
+    q: &Question,
+    lefts: &[String],
+    mut rights: Vec<String>,
+) -> Result<Reply<Vec<(String, String)>>> {
+    let mut chosen = Vec::new();
+    for left in lefts {
+        let r = if rights.len() == 1 {
+            rights.remove(0)
+        } else {
+            match p.choose(q, &format!("{left} \u{2192}"), &rights)? {
+                Reply::Answer(i) if i < rights.len() => rights.remove(i),
+                Reply::Answer(_) => continue,
+                Reply::Quit => return Ok(Reply::Quit),
+                Reply::Interrupt => return Ok(Reply::Interrupt),
+                Reply::TimeUp => return Ok(Reply::TimeUp),
+            }
+        };
+        chosen.push((left.clone(), r));
+    }
+    Ok(Reply::Answer(chosen))
 }
 
 /// The choices ticked on a multi card; nothing ticked is asked once more, as an empty typed answer is (Enter

@@ -9,7 +9,7 @@ use super::wire::{Ack, AnswerSent, AttemptView, Outcome, QuestionView};
 use crate::deck::Body;
 use crate::error::{Error, Result};
 use crate::exam::Navigation;
-use crate::session::ask::{ordinal, typed_answer};
+use crate::session::ask::{pick_order, pick_pairs, typed_answer};
 use crate::session::{Clock, Entry, Go, Overview, Prompter, Question, Reply};
 use crate::time::UnixMs;
 use serde_json::Value;
@@ -302,37 +302,8 @@ fn collect(qv: &QuestionView, q: &Question, p: &mut dyn Prompter) -> Result<Repl
             serde_json::json!(picked)
         }
         "truefalse" => Value::Bool(reply!(p.judge(q))),
-        "order" => {
-            let mut remaining = options.clone();
-            let mut picked = Vec::new();
-            while remaining.len() > 1 {
-                let label = format!("{} of {}:", ordinal(picked.len() + 1), options.len());
-                let i = reply!(p.choose(q, &label, &remaining));
-                if i < remaining.len() {
-                    picked.push(remaining.remove(i));
-                }
-            }
-            picked.append(&mut remaining);
-            serde_json::json!(picked)
-        }
-        "match" => {
-            let mut rights = options.clone();
-            let mut chosen = Vec::new();
-            for left in &qv.lefts {
-                let r = if rights.len() == 1 {
-                    rights.remove(0)
-                } else {
-                    let i = reply!(p.choose(q, &format!("{left} \u{2192}"), &rights));
-                    if i < rights.len() {
-                        rights.remove(i)
-                    } else {
-                        continue;
-                    }
-                };
-                chosen.push((left.clone(), r));
-            }
-            serde_json::json!(chosen)
-        }
+        "order" => serde_json::json!(reply!(pick_order(p, q, options.clone()))),
+        "match" => serde_json::json!(reply!(pick_pairs(p, q, &qv.lefts, options.clone()))),
         _ => Value::String(reply!(typed_answer(p, q))),
     }))
 }
