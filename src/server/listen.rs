@@ -12,7 +12,8 @@ use super::lti::{Lti, ags};
 use super::routes::{self, App, PeerUid, TlsPeer};
 use super::tls::Certified;
 use crate::error::{Error, Result};
-use crate::store::{self, ClassStore, Store};
+use crate::server::ops::Backend;
+use crate::store::{self, Store};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::path::Path;
@@ -76,7 +77,7 @@ type SharedStore = Arc<Mutex<Store>>;
 /// The server's storage: the SQLite file, which is also the repository's backend; or, with `[postgres]`, the
 /// PostgreSQL pool (migrated first as the owner when `owner_url` is given) beside an empty in-memory SQLite store
 /// that the routes not yet on the repository interface (the teacher's) refuse to use (`App::sqlite_only`).
-fn open_storage(config: &Config) -> Result<(SharedStore, Arc<dyn ClassStore>)> {
+fn open_storage(config: &Config) -> Result<(SharedStore, Arc<dyn Backend>)> {
     let Some(pg) = &config.postgres else {
         let store = Arc::new(Mutex::new(open_private(config)?));
         return Ok((store.clone(), store));

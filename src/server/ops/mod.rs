@@ -16,8 +16,16 @@ pub use reports::{
 };
 
 use crate::error::Result;
-use crate::store::Store;
+use crate::store::{ClassStore, Store};
 use crate::time::UnixMs;
+
+/// Everything a class server asks of its database: the repository interface ([`ClassStore`]: identity, sync,
+/// decks, devices) and the teacher's commands on it, each group a trait of its own with a SQLite body (the functions
+/// of this module, on the server's one [`Store`]) and a PostgreSQL body (feature `server`). The routes hold an
+/// `Arc<dyn Backend>`.
+pub trait Backend: ClassStore {}
+
+impl<T: ClassStore + ?Sized> Backend for T {}
 
 /// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
 /// local command does when it opens its database; returns what each import did, in words.

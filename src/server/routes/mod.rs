@@ -9,8 +9,9 @@ use super::api::{self, Hello, Problem, Role};
 use super::config::Limits;
 use super::identity::{self, Caller, TeacherList};
 use crate::error::Result;
+use crate::server::ops::Backend;
 use crate::session::Clock;
-use crate::store::{ClassStore, Store};
+use crate::store::Store;
 use crate::time::UnixMs;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -45,7 +46,7 @@ pub struct App {
     pub store: Arc<Mutex<Store>>,
     /// The repository every other route goes through (identity by uid or device token, `/v1/learners`, sync, the
     /// course's decks, devices): the same `store` on SQLite, or PostgreSQL.
-    pub repo: Arc<dyn ClassStore>,
+    pub repo: Arc<dyn Backend>,
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
     pub log: Log,
@@ -102,7 +103,7 @@ impl App {
     /// without its details.
     async fn with_repo<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&dyn ClassStore) -> Result<T> + Send + 'static,
+        f: impl FnOnce(&dyn Backend) -> Result<T> + Send + 'static,
     ) -> std::result::Result<T, Response> {
         let repo = self.repo.clone();
         self.blocking(move || f(repo.as_ref())).await

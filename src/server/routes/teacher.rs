@@ -11,7 +11,7 @@ use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
     ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
-use crate::server::ops;
+use crate::server::ops::{self, Backend};
 use crate::session::exam::wire::ExtraTime;
 use crate::store::Store;
 use crate::time::UnixMs;
@@ -58,6 +58,35 @@ async fn teach<T: Serialize + Send + 'static>(
         Done::of(work(&mut store, now))
     })
     .await;
+    answered(app, what, done)
+}
+
+/// Runs `work` for the command `what` on the server's [`Backend`] (SQLite or PostgreSQL), on a thread where blocking
+/// is allowed, if the caller is a teacher; answered as [`teach`] answers. A route moves here from [`teach`] when its
+/// command's operations are on the backend's traits, and is then served on PostgreSQL too.
+#[allow(dead_code)] // The first route to move here uses it.
+async fn teach_repo<T: Serialize + Send + 'static>(
+    app: &App,
+    me: &Hello,
+    what: &str,
+    work: impl FnOnce(&dyn Backend, UnixMs) -> Result<T> + Send + 'static,
+) -> Response {
+    if let Some(refusal) = teachers_only(me, what) {
+        return refusal;
+    }
+    let repo = app.repo.clone();
+    let clock = app.clock.clone();
+    let done =
+        tokio::task::spawn_blocking(move || Done::of(work(repo.as_ref(), clock.now_ms()))).await;
+    answered(app, what, done)
+}
+
+/// The answer to a teacher's command: its [`Done`], or a failure logged and answered 500 without its details.
+fn answered<T: Serialize>(
+    app: &App,
+    what: &str,
+    done: std::result::Result<Result<Done<T>>, tokio::task::JoinError>,
+) -> Response {
     let failure = match done {
         Ok(Ok(done)) => return Json(done).into_response(),
         Ok(Err(e)) => e.to_string(),
