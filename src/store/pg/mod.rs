@@ -11,14 +11,17 @@
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
-//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes).
+//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `adopt` (a
+//! SQLite database copied in, row for row).
 
+mod adopt;
 mod decks;
 mod devices;
 mod learners;
 mod migrate;
 mod sync;
 
+pub use adopt::{Adopted, adopt};
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
 use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Roster};
