@@ -246,9 +246,9 @@ impl Drop for SessionScreen<'_> {
     }
 }
 
-const MOVE: &str = "\u{2191}\u{2193} or a digit to move, Enter to answer";
+const MOVE: &str = "\u{2191}\u{2193} or a digit to move, type to filter, Enter to answer";
 /// In study, a digit answers at once.
-const PICK: &str = "a digit to answer, or \u{2191}\u{2193} and Enter";
+const PICK: &str = "a digit to answer, type to filter, or \u{2191}\u{2193} and Enter";
 
 impl Prompter for SessionScreen<'_> {
     fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> Result<Reply<usize>> {
@@ -261,6 +261,7 @@ impl Prompter for SessionScreen<'_> {
         let options = options.iter().map(|o| o.replace('\n', " ")).collect();
         let mut pick = Pick::new(label, options);
         pick.instant = self.study;
+        pick.filter = Some(String::new());
         self.pick(&head, pick)
     }
 
@@ -277,6 +278,7 @@ impl Prompter for SessionScreen<'_> {
         let mut pick = Pick::new("Tick every right answer:", options);
         pick.ticks = Some(vec![false; pick.options.len()]);
         pick.instant = self.study;
+        pick.filter = Some(String::new());
         self.wait(&head, &mut pick)
     }
 

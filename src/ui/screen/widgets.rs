@@ -36,6 +36,9 @@ pub(super) struct Pick {
     pub(super) hang: usize,
     /// A digit or letter answers at once (ticks, in a list of ticks), as Anki's keys do; else it only moves.
     pub(super) instant: bool,
+    /// Typing filters the list (`Some`, with what was typed): only the options holding the text, in any case, are
+    /// shown and reached by the arrows; digits pick while nothing has been typed; Backspace and Esc undo it.
+    pub(super) filter: Option<String>,
 }
 
 impl Pick {
@@ -50,6 +53,7 @@ impl Pick {
             numbered: options_len <= 9,
             hang: 0,
             instant: false,
+            filter: None,
         }
     }
 }
@@ -64,7 +68,20 @@ impl Widget for Pick {
         }
         let numbered = self.numbered;
         let mut focus = (0, 0);
+        if let Some(f) = self.filter.as_deref().filter(|f| !f.is_empty()) {
+            let shown = self.matching().len();
+            lines.extend(wrapped(
+                Style::Warn,
+                &format!("Filter: {f} ({shown} of {})", self.options.len()),
+                width,
+                "",
+                "  ",
+            ));
+        }
         for (i, o) in self.options.iter().enumerate() {
+            if !self.matches(i) {
+                continue;
+            }
             let mut first = if i == self.cursor { "> " } else { "  " }.to_string();
             if numbered {
                 first.push_str(&format!("{}. ", i + 1));
@@ -88,6 +105,9 @@ impl Widget for Pick {
     }
 
     fn key(&mut self, key: Key) -> Option<Reply<Vec<usize>>> {
+        if self.filtering(key) {
+            return None;
+        }
         let last = self.options.len().saturating_sub(1);
         match key {
             Key::Up => self.cursor = self.cursor.saturating_sub(1),
@@ -134,6 +154,76 @@ impl Widget for Pick {
 }
 
 impl Pick {
+    /// What was typed to filter the list, if anything.
+    fn typed(&self) -> &str {
+        self.filter.as_deref().unwrap_or("")
+    }
+
+    /// Whether option `i` is shown under the filter.
+    fn matches(&self, i: usize) -> bool {
+        let typed = self.typed();
+        typed.is_empty()
+            || self
+                .options
+                .get(i)
+                .is_some_and(|o| o.to_lowercase().contains(&typed.to_lowercase()))
+    }
+
+    /// The options shown, in order.
+    fn matching(&self) -> Vec<usize> {
+        (0..self.options.len())
+            .filter(|&i| self.matches(i))
+            .collect()
+    }
+
+    /// A key taken by the filter, if the list has one: typed text (a digit only once some text is typed, a space
+    /// only outside a list of ticks), Backspace, Esc while text is typed, the arrows among the options shown, and
+    /// Enter on an option not shown. The cursor stays on a shown option.
+    fn filtering(&mut self, key: Key) -> bool {
+        let Some(typed) = self.filter.clone() else {
+            return false;
+        };
+        let shown = self.matching();
+        let at = shown.iter().position(|&i| i == self.cursor);
+        let taken = match key {
+            Key::Char(c) if c.is_ascii_digit() && typed.is_empty() => false,
+            Key::Char(' ') if self.ticks.is_some() || typed.is_empty() => false,
+            Key::Char(c) if !c.is_control() => {
+                self.filter = Some(format!("{typed}{c}"));
+                true
+            }
+            Key::Backspace if !typed.is_empty() => {
+                let mut t = typed;
+                t.pop();
+                self.filter = Some(t);
+                true
+            }
+            Key::Esc if !typed.is_empty() => {
+                self.filter = Some(String::new());
+                true
+            }
+            Key::Up | Key::Down if !typed.is_empty() => {
+                let next = match (key, at) {
+                    (Key::Up, Some(a)) => a.saturating_sub(1),
+                    (_, Some(a)) => (a + 1).min(shown.len().saturating_sub(1)),
+                    _ => 0,
+                };
+                if let Some(&i) = shown.get(next) {
+                    self.cursor = i;
+                }
+                true
+            }
+            Key::Enter => at.is_none(),
+            _ => false,
+        };
+        if let Some(&first) = self.matching().first()
+            && !self.matches(self.cursor)
+        {
+            self.cursor = first;
+        }
+        taken
+    }
+
     /// After a digit or letter put the cursor on an option: with `instant`, that option answered (or, in a list of
     /// ticks, ticked or unticked).
     fn instant(&mut self) -> Option<Reply<Vec<usize>>> {
@@ -236,6 +326,49 @@ mod tests {
 
     fn texts(lines: &[Line]) -> Vec<&str> {
         lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    /// Attack: typing filters a long list. Letters narrow it to the options holding them (in any case) and the
+    /// cursor follows to a shown one; while text is typed a digit is text, not a pick; Enter answers the option
+    /// under the cursor; Backspace widens the list again and Esc clears the filter before it would end anything.
+    #[test]
+    fn typing_filters_a_list_and_digits_pick_only_before_it() {
+        let options: Vec<String> = [
+            "Lisbon 2010",
+            "Bucharest 2008",
+            "Strasbourg-Kehl 2009",
+            "Riga 2006",
+            "Istanbul 2004",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut p = Pick::new("Where?", options);
+        p.filter = Some(String::new());
+        p.instant = true;
+        for c in "BU".chars() {
+            assert_eq!(p.key(Key::Char(c)), None);
+        }
+        let (lines, _, _) = p.body(60);
+        let shown: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            shown.iter().any(|l| l.starts_with("Filter: BU (2 of 5)")),
+            "{shown:?}"
+        );
+        assert!(shown.iter().any(|l| l.contains("Bucharest")), "{shown:?}");
+        assert!(shown.iter().any(|l| l.contains("Istanbul")), "{shown:?}");
+        assert!(!shown.iter().any(|l| l.contains("Lisbon")), "{shown:?}");
+        assert_eq!(p.cursor, 1);
+        assert_eq!(p.key(Key::Down), None);
+        assert_eq!(p.cursor, 4);
+        // A digit is text now: no option holds "BU2", so nothing is shown and Enter answers nothing.
+        assert_eq!(p.key(Key::Char('2')), None);
+        assert_eq!(p.key(Key::Enter), None);
+        assert_eq!(p.key(Key::Backspace), None);
+        assert_eq!(p.key(Key::Esc), None);
+        assert_eq!(p.typed(), "");
+        // Nothing typed: a digit picks at once.
+        assert_eq!(p.key(Key::Char('3')), Some(Reply::Answer(vec![2])));
     }
 
     /// Attack: a long option must wrap under its own text (not under the marker), the cursor line must be the
