@@ -162,9 +162,300 @@ pub fn completions(shell: Shell, out: &mut impl std::io::Write) {
     clap_complete::generate(shell, &mut cmd, "detente", out);
 }
 
+/// Examples for the man pages, by page: each a command line and what it does. Every one works as written on the
+/// built-in decks (the files and names are the reader's own).
+const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "detente",
+        &[
+            (
+                "detente study",
+                "Study what is due, on the built-in decks (loaded on first use).",
+            ),
+            ("detente due", "How many cards are due now, deck by deck."),
+            (
+                "detente stats",
+                "Your progress: retention, reviews a day, what comes due.",
+            ),
+        ],
+    ),
+    (
+        "detente-study",
+        &[
+            (
+                "detente study",
+                "Study what is due and today's new cards, one card per screen.",
+            ),
+            (
+                "detente study --deck sherr-lisbon-2010 --limit 20",
+                "Twenty answers from one reading's deck.",
+            ),
+            (
+                "detente study --tag actor:rogozin --cram",
+                "Practise one actor's cards without moving any schedule.",
+            ),
+            (
+                "detente study --exam-date 2027-01-15 --deck course-nato-russia",
+                "Pace the course deck for an exam.",
+            ),
+            (
+                "detente study --plain",
+                "A transcript of line prompts, for a screen reader.",
+            ),
+        ],
+    ),
+    (
+        "detente-due",
+        &[("detente due --json", "What is due, for a script.")],
+    ),
+    (
+        "detente-stats",
+        &[
+            ("detente stats", "Your progress on every deck."),
+            (
+                "detente stats --class",
+                "Every learner's progress (teachers).",
+            ),
+        ],
+    ),
+    (
+        "detente-deck-import",
+        &[
+            (
+                "detente deck import my-deck.toml",
+                "Load a deck written in detente's format.",
+            ),
+            (
+                "detente deck import --dry-run my-deck.toml",
+                "What an import would change, changing nothing.",
+            ),
+        ],
+    ),
+    (
+        "detente-deck-check",
+        &[(
+            "detente deck check decks/*.toml",
+            "Every problem of every file as FILE:LINE:COL.",
+        )],
+    ),
+    (
+        "detente-deck-new",
+        &[(
+            "detente deck new week3.toml",
+            "A template with one example of every card kind.",
+        )],
+    ),
+    (
+        "detente-deck-export",
+        &[(
+            "detente deck export sherr-lisbon-2010 --format gift -o sherr.gift",
+            "A deck as a Moodle GIFT file.",
+        )],
+    ),
+    (
+        "detente-exam-load",
+        &[(
+            "detente exam load midterm.toml",
+            "Load (or update) an exam definition.",
+        )],
+    ),
+    (
+        "detente-exam-run",
+        &[(
+            "detente exam run midterm-nato-russia",
+            "Sit an exam; Esc pauses, the same command resumes.",
+        )],
+    ),
+    (
+        "detente-exam-results",
+        &[(
+            "detente exam results midterm-nato-russia",
+            "Every learner's score on an exam (teachers).",
+        )],
+    ),
+    (
+        "detente-grades-export",
+        &[
+            (
+                "detente grades export --format moodle -o grades.csv",
+                "Grades for Moodle's CSV import.",
+            ),
+            (
+                "detente grades export --format canvas --exam midterm-nato-russia",
+                "One exam's column for Canvas.",
+            ),
+        ],
+    ),
+    (
+        "detente-learner-add",
+        &[(
+            "detente learner add 'Ann Smith' --username ann --email ann@uni.example",
+            "Add a learner.",
+        )],
+    ),
+    (
+        "detente-learner-import",
+        &[(
+            "detente learner import roster.csv",
+            "Create or update learners from a class list.",
+        )],
+    ),
+    (
+        "detente-learner-enrol",
+        &[(
+            "detente learner enrol --all --csv codes.csv",
+            "A code for every learner without one, also as CSV.",
+        )],
+    ),
+    (
+        "detente-enrol",
+        &[(
+            "detente enrol ANN-K7Q2-M4PX-9HTR-2WQA",
+            "Take the code your teacher printed, on this machine.",
+        )],
+    ),
+    (
+        "detente-progress-export",
+        &[(
+            "detente progress export -o ann.json",
+            "Your progress as a signed bundle for your teacher.",
+        )],
+    ),
+    (
+        "detente-progress-import",
+        &[(
+            "detente progress import bundles/*.json",
+            "Students' bundles into the class database (teachers).",
+        )],
+    ),
+    (
+        "detente-login",
+        &[
+            (
+                "detente login /run/detente/class.sock",
+                "Use the lab's class server (over its socket).",
+            ),
+            (
+                "detente login https://detente.uni.example:8443 ANN-K7Q2-M4PX-9HTR-2WQA",
+                "Register a laptop.",
+            ),
+        ],
+    ),
+    (
+        "detente-sync",
+        &[(
+            "detente sync",
+            "Push this device's reviews and pull your others'.",
+        )],
+    ),
+    (
+        "detente-serve",
+        &[(
+            "detente serve --config /etc/detente/serve.toml",
+            "Run the class server.",
+        )],
+    ),
+    (
+        "detente-report-items",
+        &[(
+            "detente report items --exam midterm-nato-russia",
+            "Item analysis: difficulty and discrimination.",
+        )],
+    ),
+    (
+        "detente-completions",
+        &[(
+            "detente completions bash > ~/.local/share/bash-completion/completions/detente",
+            "Tab completion for bash.",
+        )],
+    ),
+    (
+        "detente-man",
+        &[(
+            "detente man --dir ~/.local/share/man/man1",
+            "Install these pages for `man detente-study`.",
+        )],
+    ),
+];
+
+/// The environment detente reads, for every man page.
+const ENVIRONMENT: &[(&str, &str)] = &[
+    (
+        "DETENTE_DB",
+        "The database file, as --db (default: $XDG_DATA_HOME/detente/detente.db).",
+    ),
+    (
+        "DETENTE_LEARNER",
+        "Who is studying, as --learner (default: the code taken by `detente enrol`, else the OS user).",
+    ),
+    (
+        "NO_COLOR",
+        "Set and not empty: no colour, whatever the terminal (--color always overrides it).",
+    ),
+    ("TERM", "dumb: study as a plain transcript, as --plain."),
+    (
+        "COLUMNS",
+        "The width to wrap text at when it is not a terminal's (at most 100).",
+    ),
+    (
+        "XDG_DATA_HOME",
+        "Where the default database lives (default: ~/.local/share).",
+    ),
+    (
+        "XDG_CONFIG_HOME",
+        "Where `login` saves the class server and device token (default: ~/.config).",
+    ),
+];
+
+/// Text escaped for roff: backslashes and hyphens, and a line that would start with a control character.
+fn roff_text(text: &str) -> String {
+    let escaped = text.replace('\\', "\\e").replace('-', "\\-");
+    if escaped.starts_with(['.', '\'']) {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+/// The man page of `cmd`, named `name` (`detente`, `detente-study`, ...): clap_mangen's sections, then EXAMPLES
+/// (where [`EXAMPLES`] has some) and ENVIRONMENT.
+fn render_page(
+    cmd: &clap::Command,
+    name: &str,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone().name(name.to_string()));
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(out)?;
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(out)?;
+    }
+    if let Some((_, examples)) = EXAMPLES.iter().find(|(page, _)| *page == name) {
+        writeln!(out, ".SH EXAMPLES")?;
+        for (line, what) in examples.iter() {
+            writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff_text(line), roff_text(what))?;
+        }
+    }
+    writeln!(out, ".SH ENVIRONMENT")?;
+    for (var, what) in ENVIRONMENT {
+        writeln!(out, ".TP\n\\fB{var}\\fR\n{}", roff_text(what))?;
+    }
+    if cmd.get_version().is_some() {
+        man.render_version_section(out)?;
+    }
+    Ok(())
+}
+
 /// Writes the man page of detente (every subcommand listed) as roff.
 pub fn man(out: &mut impl std::io::Write) -> std::io::Result<()> {
-    clap_mangen::Man::new(Cli::command()).render(out)
+    let mut cmd = Cli::command();
+    cmd.build();
+    render_page(&cmd, "detente", out)
 }
 
 /// The man pages of `detente` and of each subcommand, nested ones included, as (file name, roff):
@@ -183,7 +474,7 @@ fn render_pages(
     pages: &mut Vec<(String, Vec<u8>)>,
 ) -> std::io::Result<()> {
     let mut roff = Vec::new();
-    clap_mangen::Man::new(cmd.clone().name(name.to_string())).render(&mut roff)?;
+    render_page(cmd, name, &mut roff)?;
     pages.push((format!("{name}.1"), roff));
     for sub in cmd
         .get_subcommands()

@@ -193,3 +193,82 @@ fn builtin_decks_pass_check_without_warnings() {
             .stderr(predicate::str::contains("no errors, 0 warning(s)"));
     }
 }
+
+/// The words of a shell command line: single quotes group, a redirection ends it.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for c in line.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            '>' if !quoted => break,
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    words
+}
+
+/// Attack: the man pages must carry EXAMPLES that work and an ENVIRONMENT section. Every page has ENVIRONMENT
+/// naming DETENTE_DB and NO_COLOR; `detente.1` and `detente-study.1` have EXAMPLES; and every example on every page
+/// parses as a detente command line (a renamed flag or command breaks this test), on the page of the command it
+/// runs.
+#[test]
+fn man_pages_have_examples_that_parse_and_an_environment_section() {
+    use clap::Parser;
+    let pages = detente::cli::man_pages().expect("pages");
+    let mut examples = 0;
+    for (name, roff) in &pages {
+        let text = String::from_utf8(roff.clone()).expect("utf-8");
+        assert!(text.contains(".SH ENVIRONMENT"), "{name}");
+        assert!(
+            text.contains("DETENTE_DB") && text.contains("NO_COLOR"),
+            "{name}"
+        );
+        let Some(section) = text.split(".SH EXAMPLES\n").nth(1) else {
+            continue;
+        };
+        let section = section.split("\n.SH ").next().unwrap_or_default();
+        for line in section.lines().filter(|l| l.starts_with("\\fB")) {
+            let command = line
+                .trim_start_matches("\\fB")
+                .trim_end_matches("\\fR")
+                .replace("\\-", "-")
+                .replace("\\e", "\\");
+            let words = shell_words(&command);
+            let page = name.trim_end_matches(".1");
+            assert!(
+                words.join("-").starts_with(page) || page == "detente",
+                "{name}: {command}"
+            );
+            if let Err(e) = detente::cli::Cli::try_parse_from(&words) {
+                panic!("{name}: {command}: {e}");
+            }
+            examples += 1;
+        }
+    }
+    assert!(examples >= 30, "{examples}");
+    for page in ["detente.1", "detente-study.1"] {
+        let (_, roff) = pages.iter().find(|(n, _)| n == page).expect(page);
+        assert!(
+            String::from_utf8_lossy(roff).contains(".SH EXAMPLES"),
+            "{page}"
+        );
+    }
+}
