@@ -16,7 +16,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "DETENTE_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// Who is studying [default: the learner `detente enrol` set, else the OS user name; created on first use]
-    #[arg(long, global = true, env = "DETENTE_LEARNER", value_name = "NAME")]
+    #[arg(long, global = true, env = "DETENTE_LEARNER", value_name = "NAME", add = clap_complete::ArgValueCandidates::new(complete::learners))]
     pub learner: Option<String>,
     /// Machine-readable JSON output, for commands that print data
     #[arg(long, global = true)]
@@ -156,10 +156,93 @@ pub enum Command {
 /// The shells `detente completions` writes scripts for.
 pub use clap_complete::Shell;
 
-/// Writes the completion script for `shell`, generated from these clap definitions.
-pub fn completions(shell: Shell, out: &mut impl std::io::Write) {
-    let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "detente", out);
+/// Writes the completion script for `shell`: a short script that asks `detente` itself what to complete (clap's
+/// dynamic completion, `COMPLETE=SHELL detente -- WORDS`), so subcommands and flags come from these definitions and
+/// deck ids, exam ids and learner names from the database ([`complete`]).
+pub fn completions(shell: Shell, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    use clap_complete::env::EnvCompleter;
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &clap_complete::env::Bash,
+        Shell::Zsh => &clap_complete::env::Zsh,
+        Shell::Fish => &clap_complete::env::Fish,
+        Shell::Elvish => &clap_complete::env::Elvish,
+        Shell::PowerShell => &clap_complete::env::Powershell,
+        _ => &clap_complete::env::Bash,
+    };
+    completer.write_registration("COMPLETE", "detente", "detente", "detente", out)
+}
+
+/// Answers a shell's completion request (`COMPLETE=SHELL` in the environment, as the script [`completions`]
+/// writes sets it) and exits; does nothing otherwise.
+pub fn complete_if_asked() {
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
+}
+
+/// The values the shell completes from the database: the one `DETENTE_DB` names, else the default one, opened
+/// read-only (a completion never writes, nor migrates). A `--db` typed on the same line is not seen.
+pub mod complete {
+    use clap_complete::CompletionCandidate;
+
+    fn from_db(
+        read: impl Fn(&rusqlite::Connection) -> crate::error::Result<Vec<(String, String)>>,
+    ) -> Vec<(String, String)> {
+        let path = std::env::var_os("DETENTE_DB")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(crate::store::default_path);
+        if !path.is_file() {
+            return Vec::new();
+        }
+        crate::store::admin::open_source(&path)
+            .and_then(|conn| read(&conn))
+            .unwrap_or_default()
+    }
+
+    fn candidates(values: Vec<(String, String)>) -> Vec<CompletionCandidate> {
+        values
+            .into_iter()
+            .map(|(value, help)| CompletionCandidate::new(value).help(Some(help.into())))
+            .collect()
+    }
+
+    /// Deck ids: the database's decks, and the built-in ones (loaded on first use).
+    pub fn decks() -> Vec<CompletionCandidate> {
+        let mut decks = from_db(|conn| {
+            Ok(crate::store::decks(conn)?
+                .into_iter()
+                .map(|d| (d.id, d.title))
+                .collect())
+        });
+        for id in crate::deck::builtin::ids() {
+            if !decks.iter().any(|(d, _)| *d == id) {
+                decks.push((id, "built-in deck".into()));
+            }
+        }
+        candidates(decks)
+    }
+
+    /// Exam ids, with their titles.
+    pub fn exams() -> Vec<CompletionCandidate> {
+        candidates(from_db(|conn| {
+            Ok(crate::store::exams(conn)?
+                .into_iter()
+                .map(|e| (e.id, e.title))
+                .collect())
+        }))
+    }
+
+    /// Learner names, with their usernames.
+    pub fn learners() -> Vec<CompletionCandidate> {
+        candidates(from_db(|conn| {
+            Ok(crate::store::learners(conn)?
+                .into_iter()
+                .map(|l| {
+                    let help = l.username.clone().unwrap_or_else(|| "learner".into());
+                    (l.name, help)
+                })
+                .collect())
+        }))
+    }
 }
 
 /// Examples for the man pages, by page: each a command line and what it does. Every one works as written on the
@@ -488,7 +571,7 @@ fn render_pages(
 #[derive(Debug, Args)]
 pub struct StudyArgs {
     /// Only this deck (repeatable); see `detente decks`
-    #[arg(long = "deck", value_name = "ID")]
+    #[arg(long = "deck", value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
     pub decks: Vec<String>,
     /// Only cards with this tag (repeatable; `actor:*` matches a prefix)
     #[arg(long = "tag", value_name = "TAG")]
@@ -581,7 +664,7 @@ pub enum DeckCommand {
     },
     /// Write a loaded deck as TOML, GIFT (for Moodle), Anki or Quizlet text, or JSON
     Export {
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
         id: String,
         #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
         format: ExportFormat,
@@ -594,7 +677,7 @@ pub enum DeckCommand {
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// Only this deck (repeatable)
-    #[arg(long = "deck", value_name = "ID")]
+    #[arg(long = "deck", value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
     pub decks: Vec<String>,
     /// Only cards with this tag (repeatable; `theme:*` matches a prefix)
     #[arg(long = "tag", value_name = "TAG")]
@@ -687,6 +770,7 @@ pub enum LearnerCommand {
     },
     /// Change a learner's daily limits, target retention, exam date or identity
     Set {
+        #[arg(add = clap_complete::ArgValueCandidates::new(complete::learners))]
         name: String,
         #[command(flatten)]
         settings: LearnerSettings,
@@ -712,6 +796,7 @@ pub enum LearnerCommand {
     /// Write everything the database holds about a learner as one JSON document (their record, reviews, card
     /// states, sync events, sessions, exam attempts, flags, enrolment dates; never a key)
     Export {
+        #[arg(add = clap_complete::ArgValueCandidates::new(complete::learners))]
         name: String,
         /// Write to this file (atomically) instead of standard output
         #[arg(short, long, value_name = "FILE")]
@@ -720,6 +805,7 @@ pub enum LearnerCommand {
     /// Delete every row of a learner in every table, in one transaction (their exam attempts too). Without --yes,
     /// print what would be deleted and exit 2
     Delete {
+        #[arg(add = clap_complete::ArgValueCandidates::new(complete::learners))]
         name: String,
         /// Delete: without it nothing is deleted
         #[arg(long)]
@@ -794,10 +880,10 @@ pub enum GradesCommand {
         #[arg(long, value_enum)]
         format: GradeFormat,
         /// Only this exam
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         exam: Option<String>,
         /// Only this deck's study columns
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
         deck: Option<String>,
         /// The identifier the LMS matches rows on [default: email for Moodle, sis for Canvas, username for
         /// Blackboard; native: every learner]
@@ -818,11 +904,11 @@ pub enum GradesCommand {
     /// from the course once
     Push {
         /// The exam
-        #[arg(value_name = "EXAM", required_unless_present = "deck")]
+        #[arg(value_name = "EXAM", required_unless_present = "deck", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         exam: Option<String>,
         /// Instead of an exam: this deck's mastery, as a percentage (a grade book column of its own, with each
         /// learner's last study as its time)
-        #[arg(long, value_name = "ID", conflicts_with = "exam")]
+        #[arg(long, value_name = "ID", conflicts_with = "exam", add = clap_complete::ArgValueCandidates::new(complete::decks))]
         deck: Option<String>,
         /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines)
         #[arg(long)]
@@ -968,21 +1054,21 @@ pub enum ExamCommand {
     /// Sit an exam as the learner (needs a terminal); an open attempt is resumed. After `login`, the class server
     /// runs it: one question at a time, by the server's clock
     Run {
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         id: String,
     },
     /// After `login`: your last closed attempt at a server exam, with the score and right answers once the exam
     /// lets you see them
     Review {
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         id: String,
     },
     /// Give one learner extra minutes at an exam (recorded with who gave them and when); their open attempt's
     /// deadline moves too, never past the exam's close. 0 takes the extra time away
     ExtraTime {
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         id: String,
-        #[arg(value_name = "LEARNER")]
+        #[arg(value_name = "LEARNER", add = clap_complete::ArgValueCandidates::new(complete::learners))]
         learner: String,
         #[arg(value_name = "MINUTES")]
         minutes: u32,
@@ -991,7 +1077,7 @@ pub enum ExamCommand {
     /// progress bundles (unsupervised) are listed in their own column and count towards neither grade nor pass or
     /// fail unless --include-unsupervised
     Results {
-        #[arg(value_name = "ID")]
+        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         id: String,
         /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines) in the
         /// grade and pass or fail
@@ -1005,10 +1091,10 @@ pub enum ReportCommand {
     /// Item analysis: per question, facility, discrimination and choice counts; broken-looking questions first
     Items {
         /// Analyse the closed supervised attempts at this exam
-        #[arg(long, value_name = "ID", conflicts_with = "deck")]
+        #[arg(long, value_name = "ID", conflicts_with = "deck", add = clap_complete::ArgValueCandidates::new(complete::exams))]
         exam: Option<String>,
         /// Analyse learners' first study answers to this deck's cards
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
         deck: Option<String>,
         /// With --exam: also the attempts that came in progress bundles (sat unsupervised on learners' own
         /// machines), left out by default
@@ -1022,7 +1108,7 @@ pub enum ReportCommand {
         #[arg(long, conflicts_with = "resolve")]
         all: bool,
         /// Only flags on this deck's cards
-        #[arg(long, value_name = "ID", conflicts_with = "resolve")]
+        #[arg(long, value_name = "ID", conflicts_with = "resolve", add = clap_complete::ArgValueCandidates::new(complete::decks))]
         deck: Option<String>,
         /// Resolve these flags (repeatable; the ids are in the list's ID column)
         #[arg(long, value_name = "ID")]

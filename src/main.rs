@@ -6,6 +6,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A shell asking what to complete (`COMPLETE=bash detente -- ...`) is answered, and nothing else runs.
+    detente::cli::complete_if_asked();
     let cli = match detente::cli::parse() {
         Ok(cli) => cli,
         Err(code) => return ExitCode::from(u8::try_from(code).unwrap_or(2)),

@@ -280,7 +280,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Sync => sync::run(&ctx, claimed.as_deref()),
         Command::Completions { shell } => {
             let mut script = Vec::new();
-            crate::cli::completions(shell, &mut script);
+            crate::cli::completions(shell, &mut script)
+                .map_err(|e| Error::io("completion script", e))?;
             write_stdout(&script).map(|_| 0)
         }
         Command::Man { dir: None } => {

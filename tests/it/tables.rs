@@ -278,11 +278,17 @@ fn completions_and_the_man_page_come_from_the_command_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("d.db");
     let (bash, _) = run(&db, &["completions", "bash"]);
-    assert!(bash.contains("study"), "{bash}");
-    assert!(bash.contains("--deck"), "{bash}");
+    assert!(
+        bash.contains("COMPLETE=\"bash\"") || bash.contains("COMPLETE=bash"),
+        "{bash}"
+    );
+    assert!(bash.contains("complete -o nospace"), "{bash}");
     for shell in ["zsh", "fish", "elvish", "powershell"] {
         let (script, _) = run(&db, &["completions", shell]);
-        assert!(script.contains("study"), "{shell}: {script}");
+        assert!(
+            script.contains("COMPLETE") && script.contains("detente"),
+            "{shell}: {script}"
+        );
     }
     let (man, _) = run(&db, &["man"]);
     // clap_mangen opens with the two-line definition of the apostrophe string, then the title.
@@ -382,4 +388,79 @@ fn report_items_and_flags_never_cut_an_id() {
         assert!(decks.contains(deck), "{deck} is not whole:\n{text}");
         assert!(cards.contains(card), "{card} is not whole:\n{text}");
     }
+}
+
+/// What bash's completion asks `detente` for `words` (the last one being completed), as the script
+/// `completions bash` registers asks it.
+fn completed(db: &Path, words: &[&str]) -> Vec<String> {
+    let out = detente(db)
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+        .env("_CLAP_IFS", "\n")
+        .arg("--")
+        .args(words)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{words:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Where a value may go, the flags that may too are offered after the values.
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|c| !c.starts_with('-'))
+        .map(String::from)
+        .collect()
+}
+
+/// Attack: completion that offered file names for `--deck` and never exam ids or learners. Against a database
+/// with a deck of its own, an exam and two learners: `--deck` completes the database's deck ids and the built-in
+/// ones (never a file of the folder), an exam id where an exam goes, learner names where a learner goes, and
+/// subcommands by prefix; and completing never creates or changes the database.
+#[test]
+fn completion_offers_the_databases_decks_exams_and_learners() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let out = detente(&db)
+        .args(["deck", "import", "tests/data/sample.toml"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let exam = dir.path().join("quiz.toml");
+    std::fs::write(
+        &exam,
+        "id = \"week3-quiz\"\ntitle = \"Week 3\"\ndecks = [\"sample\"]\nquestions = 2\nseed = 1\n",
+    )
+    .expect("write");
+    for args in [
+        vec!["exam", "load", exam.to_str().expect("path")],
+        vec!["learner", "add", "Ann Smith"],
+        vec!["learner", "add", "Bob Lee"],
+    ] {
+        let out = detente(&db).args(&args).output().expect("run");
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let before = std::fs::read(&db).expect("db");
+    let decks = completed(&db, &["detente", "study", "--deck", ""]);
+    assert!(decks.contains(&"sample".to_string()), "{decks:?}");
+    assert!(
+        decks.contains(&"sherr-lisbon-2010".to_string()),
+        "{decks:?}"
+    );
+    assert!(
+        !decks
+            .iter()
+            .any(|d| d.contains("Cargo") || d.contains("src")),
+        "{decks:?}"
+    );
+    let prefixed = completed(&db, &["detente", "deck", "export", "sh"]);
+    assert_eq!(prefixed, ["sherr-lisbon-2010"], "{prefixed:?}");
+    let exams = completed(&db, &["detente", "exam", "run", ""]);
+    assert_eq!(exams, ["week3-quiz"], "{exams:?}");
+    let learners = completed(&db, &["detente", "learner", "set", ""]);
+    assert_eq!(learners, ["Ann Smith", "Bob Lee"], "{learners:?}");
+    let commands = completed(&db, &["detente", "stu"]);
+    assert_eq!(commands, ["study"], "{commands:?}");
+    assert_eq!(std::fs::read(&db).expect("db"), before);
 }
