@@ -12,8 +12,10 @@
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
 //! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `roster`
-//! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands).
+//! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `adopt` (a SQLite
+//! database copied in, row for row).
 
+mod adopt;
 mod decks;
 mod devices;
 mod learners;
@@ -21,6 +23,7 @@ mod migrate;
 mod roster;
 mod sync;
 
+pub use adopt::{Adopted, adopt};
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
 /// Brings the built-in decks in step with this binary's in `tx` (see `decks::sync_builtin`), as a local command
