@@ -4,7 +4,7 @@
 use super::Learner;
 use super::learners::{LEARNER_COLUMNS, learner_row};
 use crate::error::Result;
-use crate::gradebook::{ExamScore, Identity, RosterProblem, RosterRow};
+use crate::gradebook::{ExamScore, Identity};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 

@@ -5,14 +5,14 @@
 
 use crate::server::client;
 use crate::server::daemon::me;
-use crate::support::pg::{self, APP, Db, OWNER};
+use crate::support::pg::{self, Db, OWNER, PgServed};
 use crate::support::{process, with_sample};
 use detente::enrol::Code;
 use detente::server::api::EnrolRequest;
 use detente::server::ops::Backend;
-use detente::store::{ClassStore, Registration, Store, pg::Pg};
+use detente::store::{Registration, Store};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
 
 fn text(bytes: &[u8]) -> String {
@@ -24,87 +24,36 @@ fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-/// `detente serve` on a fresh database of the test cluster (migrated by the server as the owner), on a socket in
-/// a folder of its own, the test's user its teacher when `teacher`; stopped with SIGTERM when dropped.
-struct PgServer {
-    dir: tempfile::TempDir,
-    server: Child,
-    socket: PathBuf,
-    log: PathBuf,
-    app_url: String,
-    owner_url: String,
+/// A course in a SQLite file as a lab keeps one (the sample deck, the built-in decks loaded, three learners with
+/// usernames and emails, and with `me` the test's user on the roster as a learner), and a copy of it (`local.db`):
+/// the first is adopted into the PostgreSQL server, the second is what `--db` runs on.
+fn course(dir: &Path, me_too: bool) -> (PathBuf, PathBuf) {
+    let lab = dir.join("lab.db");
+    drop(with_sample(&lab));
+    let mut learners = vec![
+        ("ann", "ann1".to_string(), "ann@uni.example"),
+        ("bob", "bob2".to_string(), "bob@uni.example"),
+        ("eve", "eve3".to_string(), "eve@uni.example"),
+    ];
+    if me_too {
+        learners.push(("me", me(), "me@uni.example"));
+    }
+    for (name, user, email) in learners {
+        let out = process(&lab)
+            .args(["learner", "add", name, "--username", &user, "--email", email])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    assert!(process(&lab).arg("decks").output().unwrap().status.success());
+    let local = dir.join("local.db");
+    std::fs::copy(&lab, &local).unwrap();
+    (lab, local)
 }
 
-impl PgServer {
-    fn start(db: &Db, suffix: &str, teacher: bool) -> PgServer {
-        let mut root = db.client(pg::SUPERUSER);
-        let fresh = format!("{}_{suffix}", db.name);
-        root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
-            .unwrap();
-        let url = |role: &str| db.url(role).replace(&db.name, &fresh);
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("class.sock");
-        let config = dir.path().join("serve.toml");
-        let teachers = if teacher {
-            format!("[teachers]\nusers = [{:?}]\n", me())
-        } else {
-            String::new()
-        };
-        std::fs::write(
-            &config,
-            format!(
-                "state_directory = {:?}\n[socket]\npath = {socket:?}\n{teachers}\
-                 [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
-                dir.path().join("state"),
-                url(APP),
-                url(OWNER)
-            ),
-        )
-        .unwrap();
-        let log = dir.path().join("serve.log");
-        let server = process(&dir.path().join("unused.db"))
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut served = PgServer {
-            dir,
-            server,
-            socket,
-            log,
-            app_url: url(APP),
-            owner_url: url(OWNER),
-        };
-        for _ in 0..600 {
-            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok() {
-                return served;
-            }
-            if let Some(status) = served.server.try_wait().unwrap() {
-                panic!("detente serve exited ({status}): {}", served.said());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("detente serve did not listen: {}", served.said())
-    }
-
-    fn said(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The owner's connection to the server's database, for reading what it wrote.
-    fn owner(&self) -> postgres::Client {
-        postgres::Client::connect(&self.owner_url, postgres::NoTls).unwrap()
-    }
-}
-
-impl Drop for PgServer {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.server.id().to_string()])
-            .status();
-        let _ = self.server.wait();
-    }
+/// The owner's connection to a server's database, for reading what it wrote.
+fn owner(served: &PgServed) -> postgres::Client {
+    postgres::Client::connect(&served.owner_url, postgres::NoTls).unwrap()
 }
 
 /// Rows the owner reads in the course's scope (row security is FORCEd, so even the owner needs a scope).
@@ -121,29 +70,23 @@ fn course_rows(
     rows
 }
 
-/// One client logged in to a PostgreSQL server, with a SQLite file the same commands run on with `--db` (each in a
-/// working folder of its own, so that a relative output file has the same name in both messages).
+/// One client logged in to a PostgreSQL server, with a SQLite copy of the server's course the same commands run
+/// on with `--db` (each in a working folder of its own, so that a relative output file has the same name in both
+/// messages).
 struct Pair {
     home: tempfile::TempDir,
     local: PathBuf,
     over: tempfile::TempDir,
     here: tempfile::TempDir,
-    _files: tempfile::TempDir,
 }
 
 impl Pair {
-    /// Logs in to `served`; the SQLite side is a new database with the built-in decks already loaded, so that
-    /// loading them prints nothing during the comparison (the server loads them silently when a command needs them).
-    fn login(served: &PgServer) -> Pair {
-        let files = tempfile::tempdir().unwrap();
-        let local = files.path().join("local.db");
-        assert!(process(&local).arg("decks").output().unwrap().status.success());
+    fn login(served: &PgServed, local: PathBuf) -> Pair {
         let pair = Pair {
             home: tempfile::tempdir().unwrap(),
             local,
             over: tempfile::tempdir().unwrap(),
             here: tempfile::tempdir().unwrap(),
-            _files: files,
         };
         let out = client(pair.home.path())
             .args(["login", served.socket.to_str().unwrap()])
@@ -186,18 +129,6 @@ impl Pair {
         );
         assert_eq!(remote.status.code(), local.status.code(), "{args:?}");
         remote
-    }
-
-    /// The three learners every test starts from, added both ways.
-    fn class(&self) {
-        for (name, user, email) in [
-            ("ann", "ann1", "ann@uni.example"),
-            ("bob", "bob2", "bob@uni.example"),
-            ("eve", "eve3", "eve@uni.example"),
-        ] {
-            let out = self.same(&["learner", "add", name, "--username", user, "--email", email]);
-            assert!(out.status.success(), "{}", text(&out.stderr));
-        }
     }
 }
 
@@ -246,9 +177,9 @@ fn sqlite_learners(db: &Path) -> Vec<LearnerRow> {
     .collect()
 }
 
-fn pg_learners(served: &PgServer) -> Vec<LearnerRow> {
+fn pg_learners(served: &PgServed) -> Vec<LearnerRow> {
     course_rows(
-        &mut served.owner(),
+        &mut owner(served),
         &LEARNERS.replace("ORDER BY name", "ORDER BY name COLLATE \"C\""),
         &[],
     )
@@ -279,19 +210,20 @@ fn exam_date() -> String {
         .to_string()
 }
 
-/// Attack: the roster commands on a PostgreSQL server must do what they do on a SQLite file, no more and no less:
-/// adding (and the refusals of a duplicate name and of an email another learner carries), changing (settings, an
-/// exam date scoped to a built-in deck the server has not loaded yet, and the refusals of an unknown learner, a bad
-/// retention and a misspelt scope with its suggestion), importing a roster (and a bad one, with its file and line,
-/// writing nothing) print byte for byte the same both ways; then every stored column of every learner read from
-/// PostgreSQL with the owner's client equals the SQLite file's: the work ran in PostgreSQL, and the SQLite file
-/// beside the server's pool was never made.
+/// Attack: the roster commands on a PostgreSQL server (a lab's SQLite course adopted into it) must do what they do
+/// on a copy of that course, no more and no less: adding (and the refusals of a name differing in case and of an
+/// email another learner carries in other case), changing (settings, an exam date scoped to a built-in deck, and
+/// the refusals of an unknown learner, a bad retention and a misspelt scope with its suggestion), importing a
+/// roster (and a bad one, with its file and line, writing nothing) print byte for byte the same both ways; then
+/// every stored column of every learner read from PostgreSQL with the owner's client equals the SQLite copy's: the
+/// work ran in PostgreSQL, and no SQLite file was made beside the server's pool.
 #[test]
 fn roster_commands_print_the_same_on_a_postgresql_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lab, local) = course(dir.path(), false);
     let db = pg::cluster().database();
-    let served = PgServer::start(&db, "roster", true);
-    let pair = Pair::login(&served);
-    pair.class();
+    let served = PgServed::adopting(&db, "roster", false, Some(&lab));
+    let pair = Pair::login(&served, local);
     let moodle = repo("tests/data/roster/moodle.csv");
     let bad = repo("tests/data/roster/bad.csv");
     let out = pair.same(&[
@@ -375,7 +307,10 @@ fn roster_commands_print_the_same_on_a_postgresql_server() {
     pair.same(&["learner", "list"]);
     let rows = pg_learners(&served);
     assert_eq!(rows, sqlite_learners(&pair.local));
-    assert!(rows.len() > 4, "{rows:?}");
+    let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(names, ["ann", "bob", "carol", "eve"]);
+    let ann = &rows[0];
+    assert_eq!((ann.2.as_str(), ann.5.as_str()), ("Ann", "S1"), "the roster's update");
     let eve = rows.iter().find(|r| r.0 == "eve").unwrap();
     assert_eq!(
         (eve.10.as_str(), eve.11.as_str()),
@@ -387,18 +322,19 @@ fn roster_commands_print_the_same_on_a_postgresql_server() {
     );
 }
 
-/// Attack: enrolment codes made on a PostgreSQL server must be the ones the teacher receives, kept in PostgreSQL
-/// only as keys, and never issued twice by accident: `learner enrol --all --csv` prints the same list and messages
+/// Attack: enrolment codes made on a PostgreSQL server (a lab's course adopted into it) must be the ones the
+/// teacher receives, kept in PostgreSQL only as keys, and never issued twice by accident: `learner enrol --all --csv` prints the same list and messages
 /// as on a SQLite file but for the codes (random), writes the CSV here with exactly the printed codes; each printed
 /// code's key id is in PostgreSQL's `enrolment_keys` (generation 1) and no row holds the code's text; a second run
 /// without `--reissue` issues nothing, and naming an enrolled learner is refused, the same both ways; `--reissue`
 /// replaces ann's key (generation 2, the old one marked reissued and its bytes dropped).
 #[test]
 fn enrolment_codes_are_made_on_a_postgresql_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lab, local) = course(dir.path(), false);
     let db = pg::cluster().database();
-    let served = PgServer::start(&db, "enrol", true);
-    let pair = Pair::login(&served);
-    pair.class();
+    let served = PgServed::adopting(&db, "enrol", false, Some(&lab));
+    let pair = Pair::login(&served, local);
     let args = ["--json", "learner", "enrol", "--all", "--csv", "codes.csv"];
     let (remote, local) = (pair.remote(&args), pair.local(&args));
     assert!(remote.status.success(), "{}", text(&remote.stderr));
@@ -423,7 +359,7 @@ fn enrolment_codes_are_made_on_a_postgresql_server() {
     for (name, code) in &printed {
         assert!(csv.contains(&format!("{name},")) && csv.contains(code.as_str()), "{csv}");
     }
-    let mut owner = served.owner();
+    let mut owner = owner(&served);
     let keys: Vec<(String, String, i64, bool)> = course_rows(
         &mut owner,
         "SELECT l.name, k.key_id, k.generation, k.reissued_at IS NULL
@@ -464,24 +400,46 @@ fn enrolment_codes_are_made_on_a_postgresql_server() {
     assert_eq!(ann, [(1, false, true), (2, true, false)]);
 }
 
-/// Attack: a learner (on the roster, not a teacher) runs the roster commands against a PostgreSQL server: each is
-/// refused (exit 77) naming who the server says they are, and PostgreSQL's learners and keys are as they were.
+/// Attack: a learner (on the roster of a course adopted into PostgreSQL, on a server with no teacher) runs the
+/// roster commands against it: each is refused (exit 77) naming who the server says they are, and PostgreSQL's
+/// learners and keys are as they were.
 #[test]
 fn a_learner_is_refused_the_roster_commands_on_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lab, _) = course(dir.path(), true);
     let db = pg::cluster().database();
-    let served = PgServer::start(&db, "learner", false);
-    let pool = Pg::connect(&served.app_url, 1).unwrap();
-    pool.add_learner("me", Some(&me()), 1).unwrap().unwrap();
-    pool.add_learner("ann", Some("ann1"), 1).unwrap().unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let out = client(home.path())
-        .args(["login", served.socket.to_str().unwrap()])
-        .output()
+    let mut served = PgServed::adopting(&db, "learner", false, Some(&lab));
+    // The same server again without its `[teachers]`: the test's user is only the learner `me` now.
+    served.stop();
+    let config = served.dir.path().join("serve.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let teachers = format!("[teachers]\nusers = [{:?}]\n", me());
+    assert!(toml.contains(&teachers), "{toml}");
+    std::fs::write(&config, toml.replace(&teachers, "")).unwrap();
+    served.server = process(&served.dir.path().join("unused.db"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&served.log).unwrap())
+        .spawn()
         .unwrap();
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let snapshot = |served: &PgServer| -> Vec<String> {
+    let home = tempfile::tempdir().unwrap();
+    let mut logged_in = false;
+    for _ in 0..600 {
+        let out = client(home.path())
+            .args(["login", served.socket.to_str().unwrap()])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            logged_in = true;
+            break;
+        }
+        assert!(served.server.try_wait().unwrap().is_none(), "{}", served.said());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(logged_in, "{}", served.said());
+    let snapshot = |served: &PgServed| -> Vec<String> {
         course_rows(
-            &mut served.owner(),
+            &mut owner(served),
             "SELECT 'learner ' || name || ' ' || coalesce(email, '') || ' ' || new_per_day FROM learners
              UNION ALL SELECT 'key ' || key_id FROM enrolment_keys ORDER BY 1",
             &[],
@@ -491,6 +449,7 @@ fn a_learner_is_refused_the_roster_commands_on_postgresql() {
         .collect()
     };
     let before = snapshot(&served);
+    assert_eq!(before.len(), 4, "{before:?}");
     let roster = repo("tests/data/roster/moodle.csv");
     for args in [
         &["learner", "add", "mallory"][..],
