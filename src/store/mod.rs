@@ -87,11 +87,9 @@ pub use people::{
     DeckStudy, deck_items, deck_study, exam_scores, learner_by_identity, learner_by_username,
     set_identity,
 };
-pub use repo::{
-    ClassStore, Registration, Roster, admit_device, merged_again, publishable, roster,
-};
-pub use roster::{IdField, PeopleReads, RosterDb, RosterOutcome, import_roster};
+pub use repo::{ClassStore, Registration, Roster, admit_device, merged_again, publishable, roster};
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
+pub use roster::{IdField, PeopleReads, RosterDb, RosterOutcome, import_roster};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{

@@ -29,7 +29,11 @@ pub fn set_identity(tx: &Transaction<'_>, learner: i64, id: &Identity) -> Result
 
 /// The learner whose `column` holds `value`: emails and usernames compared without regard to case, names in normal
 /// form C ignoring case (see [`super::learner_by_name`]).
-pub(super) fn learner_where(conn: &Connection, column: &str, value: &str) -> Result<Option<Learner>> {
+pub(super) fn learner_where(
+    conn: &Connection,
+    column: &str,
+    value: &str,
+) -> Result<Option<Learner>> {
     if column == "name" {
         return super::learner_by_name(conn, value);
     }

@@ -40,12 +40,27 @@ fn course(dir: &Path, me_too: bool) -> (PathBuf, PathBuf) {
     }
     for (name, user, email) in learners {
         let out = process(&lab)
-            .args(["learner", "add", name, "--username", &user, "--email", email])
+            .args([
+                "learner",
+                "add",
+                name,
+                "--username",
+                &user,
+                "--email",
+                email,
+            ])
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
-    assert!(process(&lab).arg("decks").output().unwrap().status.success());
+    assert!(
+        process(&lab)
+            .arg("decks")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     let local = dir.join("local.db");
     std::fs::copy(&lab, &local).unwrap();
     (lab, local)
@@ -238,7 +253,10 @@ fn roster_commands_print_the_same_on_a_postgresql_server() {
         "0.85",
     ]);
     assert_eq!(text(&out.stderr), "Added learner carol.\n");
-    assert_eq!(pair.same(&["learner", "add", "Carol"]).status.code(), Some(2));
+    assert_eq!(
+        pair.same(&["learner", "add", "Carol"]).status.code(),
+        Some(2)
+    );
     let out = pair.same(&["learner", "add", "dan", "--email", "ANN@uni.example"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     let out = pair.same(&[
@@ -310,7 +328,11 @@ fn roster_commands_print_the_same_on_a_postgresql_server() {
     let names: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(names, ["ann", "bob", "carol", "eve"]);
     let ann = &rows[0];
-    assert_eq!((ann.2.as_str(), ann.5.as_str()), ("Ann", "S1"), "the roster's update");
+    assert_eq!(
+        (ann.2.as_str(), ann.5.as_str()),
+        ("Ann", "S1"),
+        "the roster's update"
+    );
     let eve = rows.iter().find(|r| r.0 == "eve").unwrap();
     assert_eq!(
         (eve.10.as_str(), eve.11.as_str()),
@@ -357,7 +379,10 @@ fn enrolment_codes_are_made_on_a_postgresql_server() {
     let csv = text(&std::fs::read(pair.over.path().join("codes.csv")).unwrap());
     assert_eq!(csv.lines().count(), 4, "{csv}");
     for (name, code) in &printed {
-        assert!(csv.contains(&format!("{name},")) && csv.contains(code.as_str()), "{csv}");
+        assert!(
+            csv.contains(&format!("{name},")) && csv.contains(code.as_str()),
+            "{csv}"
+        );
     }
     let mut owner = owner(&served);
     let keys: Vec<(String, String, i64, bool)> = course_rows(
@@ -384,7 +409,10 @@ fn enrolment_codes_are_made_on_a_postgresql_server() {
     }
     let out = pair.same(&["learner", "enrol", "--all"]);
     assert!(text(&out.stderr).contains("already has an enrolment code"));
-    assert_eq!(pair.same(&["learner", "enrol", "ann"]).status.code(), Some(2));
+    assert_eq!(
+        pair.same(&["learner", "enrol", "ann"]).status.code(),
+        Some(2)
+    );
     pair.same(&["learner", "list"]);
     let out = pair.remote(&["--json", "learner", "enrol", "ann", "--reissue"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -433,7 +461,11 @@ fn a_learner_is_refused_the_roster_commands_on_postgresql() {
             logged_in = true;
             break;
         }
-        assert!(served.server.try_wait().unwrap().is_none(), "{}", served.said());
+        assert!(
+            served.server.try_wait().unwrap().is_none(),
+            "{}",
+            served.said()
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(logged_in, "{}", served.said());
@@ -521,7 +553,8 @@ fn device_registration_is_one_transaction_on_both_backends() {
             Registration::Reissued(200),
             "{name}"
         );
-        let mut rng = <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(9);
+        let mut rng =
+            <rand_chacha::ChaCha8Rng as rand_chacha::rand_core::SeedableRng>::seed_from_u64(9);
         let stranger = Code::generate("ann", &mut rng);
         assert_eq!(
             repo.register_device(&stranger.key(), "x", &token_hash("dt_x"), 300)
@@ -529,15 +562,25 @@ fn device_registration_is_one_transaction_on_both_backends() {
             Registration::Unknown,
             "{name}"
         );
-        assert!(repo.devices(None).unwrap().is_empty(), "{name}: a refused code wrote");
-        let Registration::Registered { id, learner_id, learner } = repo
+        assert!(
+            repo.devices(None).unwrap().is_empty(),
+            "{name}: a refused code wrote"
+        );
+        let Registration::Registered {
+            id,
+            learner_id,
+            learner,
+        } = repo
             .register_device(&new.key(), "laptop", &token_hash("dt_laptop"), 300)
             .unwrap()
         else {
             panic!("{name}: the valid code was refused")
         };
         assert_eq!((learner_id, learner.as_str()), (ann.id, "ann"), "{name}");
-        let found = repo.device_by_token(&token_hash("dt_laptop")).unwrap().unwrap();
+        let found = repo
+            .device_by_token(&token_hash("dt_laptop"))
+            .unwrap()
+            .unwrap();
         assert_eq!((found.id, found.learner_id), (id, ann.id), "{name}");
 
         // A reissue of `new` open in another connection while a registration with it runs.
@@ -546,7 +589,10 @@ fn device_registration_is_one_transaction_on_both_backends() {
         let racing = {
             let repo = repo.clone();
             let key = new.key();
-            move || repo.register_device(&key, "late", &token_hash("dt_late"), 500).unwrap()
+            move || {
+                repo.register_device(&key, "late", &token_hash("dt_late"), 500)
+                    .unwrap()
+            }
         };
         let outcome = if name == "SQLite" {
             let conn = rusqlite::Connection::open(dir.path().join("d.db")).unwrap();
@@ -587,7 +633,9 @@ fn device_registration_is_one_transaction_on_both_backends() {
         };
         assert_eq!(outcome, Registration::Reissued(400), "{name}");
         assert!(
-            repo.device_by_token(&token_hash("dt_late")).unwrap().is_none(),
+            repo.device_by_token(&token_hash("dt_late"))
+                .unwrap()
+                .is_none(),
             "{name}: a device registered with a replaced code"
         );
 

@@ -237,7 +237,12 @@ fn on_roster(l: &Learner) -> bool {
 
 /// The learners `learner enrol` issues codes to: those named (each refused if unknown, or if they have a code and
 /// `reissue` is not given), or with `all` every learner on the roster who has none (every one with `reissue`).
-fn chosen(db: &mut dyn RosterDb, names: &[String], all: bool, reissue: bool) -> Result<Vec<Learner>> {
+fn chosen(
+    db: &mut dyn RosterDb,
+    names: &[String],
+    all: bool,
+    reissue: bool,
+) -> Result<Vec<Learner>> {
     let keys = db.enrolled()?;
     if all {
         return Ok(db

@@ -11,11 +11,11 @@ mod roster_ops;
 
 pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
 pub use progress::{Admission, admit, import_bundle};
-pub use roster_ops::RosterOps;
 pub use reports::{
     class, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades, exam_load,
     exam_results, filter, flags, grades, items, resolve_flags, themes,
 };
+pub use roster_ops::RosterOps;
 
 use crate::error::Result;
 use crate::store::{ClassStore, Store};

@@ -142,10 +142,7 @@ pub(super) fn issued_key(tx: &mut Transaction<'_>, key_id: &str) -> Result<Optio
 
 /// [`issued_key`], its row locked (`FOR SHARE OF k`) until the transaction ends: a reissue (an UPDATE of the row)
 /// waits for it, and one committed before is the version read.
-pub(super) fn issued_key_held(
-    tx: &mut Transaction<'_>,
-    key_id: &str,
-) -> Result<Option<IssuedKey>> {
+pub(super) fn issued_key_held(tx: &mut Transaction<'_>, key_id: &str) -> Result<Option<IssuedKey>> {
     tx.query_opt(&format!("{ISSUED} FOR SHARE OF k"), &[&key_id])?
         .as_ref()
         .map(issued_row)

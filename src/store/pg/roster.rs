@@ -91,8 +91,7 @@ impl RosterDb for Transaction<'_> {
 
     fn set_learner_exam(&mut self, learner: i64, exam: Option<&LearnerExam>) -> Result<()> {
         let date = exam.map(|e| e.date.format("%Y-%m-%d").to_string());
-        let scope =
-            exam.map(|e| serde_json::to_string(&e.scope).unwrap_or_else(|_| "[]".into()));
+        let scope = exam.map(|e| serde_json::to_string(&e.scope).unwrap_or_else(|_| "[]".into()));
         self.execute(
             "UPDATE learners SET exam_date = $2, exam_scope = $3 WHERE id = $1",
             &[&learner, &date, &scope],
