@@ -3,10 +3,7 @@
 //! functions of `ops::learners`) and on PostgreSQL (the same functions' `_in` forms over `store::RosterDb` in a
 //! course-scoped transaction): one body of rules, two databases.
 
-use super::learners::{
-    RosterAnswer, enrol, enrol_in, learner_add, learner_add_in, learner_set, learner_set_in,
-    roster_import, roster_import_in,
-};
+use super::learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
 use crate::error::Result;
 use crate::server::api::{EnrolRequest, Issued, LearnerChange};
 use crate::store::Store;
@@ -60,6 +57,9 @@ impl RosterOps for Mutex<Store> {
         enrol(&mut store, req, now_s, |_| Ok(()))
     }
 }
+
+#[cfg(feature = "server")]
+use super::learners::{enrol_in, learner_add_in, learner_set_in, roster_import_in};
 
 #[cfg(feature = "server")]
 impl RosterOps for crate::store::pg::Pg {
