@@ -4,10 +4,11 @@
 //!
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
-//! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI 1.3 links, courses and the score outbox), `sync` (the
-//! sync log: device ids, events, pulls, pushes, digests), `units`
-//! (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
+//! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `roster`
+//! (the roster's reads and writes as one interface, [`RosterDb`], with the rules written once over it), `stats`,
+//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI
+//! 1.3 links, courses and the score outbox), `sync` (the sync log: device ids, events, pulls, pushes, digests),
+//! `units` (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
 //!
 //! The class server reaches its storage through one interface, [`ClassStore`] (`repo`), with two backends: the
 //! SQLite [`Store`] and, with the `server` feature, PostgreSQL (`pg`).
@@ -31,6 +32,7 @@ mod people;
 pub mod pg;
 mod repo;
 mod reviews;
+pub mod roster;
 mod sessions;
 mod states;
 mod stats;
@@ -82,11 +84,12 @@ pub use lti::{
 };
 pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{
-    DeckStudy, RosterOutcome, deck_items, deck_study, exam_scores, import_roster,
-    learner_by_identity, learner_by_username, set_identity,
+    DeckStudy, deck_items, deck_study, exam_scores, learner_by_identity, learner_by_username,
+    set_identity,
 };
-pub use repo::{ClassStore, Roster, merged_again, publishable, roster};
+pub use repo::{ClassStore, Registration, Roster, admit_device, merged_again, publishable, roster};
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
+pub use roster::{IdField, PeopleReads, RosterDb, RosterOutcome, import_roster};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{

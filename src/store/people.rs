@@ -4,7 +4,7 @@
 use super::Learner;
 use super::learners::{LEARNER_COLUMNS, learner_row};
 use crate::error::Result;
-use crate::gradebook::{ExamScore, Identity, RosterProblem, RosterRow};
+use crate::gradebook::{ExamScore, Identity};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashMap;
 
@@ -29,7 +29,11 @@ pub fn set_identity(tx: &Transaction<'_>, learner: i64, id: &Identity) -> Result
 
 /// The learner whose `column` holds `value`: emails and usernames compared without regard to case, names in normal
 /// form C ignoring case (see [`super::learner_by_name`]).
-fn learner_where(conn: &Connection, column: &str, value: &str) -> Result<Option<Learner>> {
+pub(super) fn learner_where(
+    conn: &Connection,
+    column: &str,
+    value: &str,
+) -> Result<Option<Learner>> {
     if column == "name" {
         return super::learner_by_name(conn, value);
     }
@@ -63,169 +67,18 @@ pub fn learner_by_username(conn: &Connection, username: &str) -> Result<Option<L
 }
 
 /// The learner this identity belongs to: matched on student id, then email, then username, then the name detente
-/// would give it (and the username as a name).
+/// would give it (the rule is [`super::roster::learner_by_identity`], written once for every database).
 pub fn learner_by_identity(conn: &Connection, id: &Identity) -> Result<Option<Learner>> {
-    let id = id.cleaned();
-    let candidates = [
-        ("student_id", id.student_id.clone()),
-        ("email", id.email.clone()),
-        ("username", id.username.clone()),
-        ("name", id.key_name()),
-    ];
-    for (column, value) in candidates {
-        if let Some(v) = value
-            && let Some(l) = learner_where(conn, column, &v)?
-        {
-            return Ok(Some(l));
-        }
-    }
-    Ok(None)
+    super::roster::learner_by_identity(&mut &*conn, id)
 }
 
-/// What a roster import did (or, on a dry run, would do).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RosterOutcome {
-    pub added: Vec<String>,
-    pub updated: Vec<String>,
-    pub unchanged: usize,
-}
-
-/// Imports a roster: matches each row to a learner (student id, then email, then username or name), updates the
-/// matched ones and creates the others. Every row is checked before anything is written; if any row cannot be
-/// used the problems are returned and nothing is written (the caller then drops the transaction).
-pub fn import_roster(
-    tx: &Transaction<'_>,
-    rows: &[RosterRow],
-    now: i64,
-) -> Result<std::result::Result<RosterOutcome, Vec<RosterProblem>>> {
-    let mut problems = Vec::new();
-    // Values seen in the file so far, per field, with their line.
-    let mut seen: HashMap<(&'static str, String), usize> = HashMap::new();
-    let mut matched_by: HashMap<i64, usize> = HashMap::new();
-    let mut plan: Vec<(Identity, Option<Learner>, String)> = Vec::new();
-    for row in rows {
-        let id = row.identity.cleaned();
-        let problem = |message: String| RosterProblem {
-            line: row.line,
-            message,
-        };
-        if let Err(e) = id.check() {
-            problems.push(problem(e));
-            continue;
-        }
-        let Some(name) = id.key_name() else {
-            problems.push(problem(
-                "no username, email or student id to identify the learner".into(),
-            ));
-            continue;
-        };
-        let fields = [
-            ("student id", id.student_id.clone()),
-            ("email", id.email.clone()),
-            ("name", Some(name.clone())),
-        ];
-        let mut duplicate = None;
-        // Emails and names are one whatever their case.
-        let fields = fields.map(|(f, v)| {
-            (
-                f,
-                v.map(|v| {
-                    if f == "student id" {
-                        v
-                    } else {
-                        v.to_lowercase()
-                    }
-                }),
-            )
-        });
-        for (field, value) in &fields {
-            if let Some(v) = value
-                && let Some(line) = seen.get(&(*field, v.clone()))
-            {
-                duplicate = Some(format!("{field} {v} is already on line {line}"));
-                break;
-            }
-        }
-        if let Some(d) = duplicate {
-            problems.push(problem(format!("duplicate row: {d}")));
-            continue;
-        }
-        for (field, value) in fields {
-            if let Some(v) = value {
-                seen.insert((field, v), row.line);
-            }
-        }
-        let existing = learner_by_identity(tx, &id)?;
-        let own = existing.as_ref().map(|l| l.id);
-        if let Some(l) = own {
-            if let Some(line) = matched_by.get(&l) {
-                problems.push(problem(format!("matches the same learner as line {line}")));
-                continue;
-            }
-            matched_by.insert(l, row.line);
-        }
-        // An email, student id or username already carried by another learner would break the unique indexes.
-        let mut clash = None;
-        for (column, label, value) in [
-            ("email", "email", &id.email),
-            ("student_id", "student id", &id.student_id),
-            ("username", "username", &id.username),
-        ] {
-            if let Some(v) = value
-                && let Some(other) = learner_where(tx, column, v)?
-                && Some(other.id) != own
-            {
-                clash = Some(format!(
-                    "{label} {v} belongs to another learner, {}",
-                    other.name
-                ));
-                break;
-            }
-        }
-        if let Some(c) = clash {
-            problems.push(problem(c));
-            continue;
-        }
-        plan.push((id, existing, name));
-    }
-    if !problems.is_empty() {
-        return Ok(Err(problems));
-    }
-    let mut outcome = RosterOutcome::default();
-    for (id, existing, name) in plan {
-        match existing {
-            Some(l) => {
-                let mut merged = l.identity();
-                let new = id.clone();
-                for (slot, value) in [
-                    (&mut merged.username, new.username),
-                    (&mut merged.first_name, new.first_name),
-                    (&mut merged.last_name, new.last_name),
-                    (&mut merged.email, new.email),
-                    (&mut merged.student_id, new.student_id),
-                ] {
-                    if value.is_some() {
-                        *slot = value;
-                    }
-                }
-                if merged == l.identity() {
-                    outcome.unchanged += 1;
-                } else {
-                    set_identity(tx, l.id, &id)?;
-                    outcome.updated.push(l.name);
-                }
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO learners (name, created_at) VALUES (?1, ?2)",
-                    params![name, now],
-                )?;
-                set_identity(tx, tx.last_insert_rowid(), &id)?;
-                outcome.added.push(name);
-            }
-        }
-    }
-    Ok(Ok(outcome))
+/// A learner added by a roster import: `name` (already a normal learner name), created at `now`; its id.
+pub(super) fn insert_learner(tx: &Transaction<'_>, name: &str, now: i64) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO learners (name, created_at) VALUES (?1, ?2)",
+        params![name, now],
+    )?;
+    Ok(tx.last_insert_rowid())
 }
 
 /// The closed attempts at an exam, by learner and attempt number. Open attempts never count. Each kind is numbered

@@ -13,6 +13,7 @@
 
 use super::{DeviceRecord, IssuedKey, Learner, PublishedDeck, Store};
 use crate::deck::Deck;
+use crate::enrol::Key;
 use crate::error::{Error, Result};
 use crate::sync::{Cursor, DeckFile, Digest, Event, Page, Publish, Published, Pushed, Report};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +29,39 @@ pub struct Roster {
     pub enrolled: BTreeSet<i64>,
     /// Unsigned bundles taken (`--accept-unenrolled`), by learner id.
     pub unverified: BTreeMap<i64, i64>,
+}
+
+/// What a device's registration found for its enrolment code's key ([`ClassStore::register_device`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// The key was valid: the device `id` was registered for the learner `learner_id`, named `learner`.
+    Registered {
+        id: i64,
+        learner_id: i64,
+        learner: String,
+    },
+    /// The code was reissued at this moment (Unix seconds): the old one no longer counts, nothing was written.
+    Reissued(i64),
+    /// No valid key of this server's is the code's: nothing was written.
+    Unknown,
+}
+
+/// The one rule a registration admits a code by, whichever database holds the keys: the key issued under the
+/// code's id, still valid (not reissued), and the very key the code derives. `Ok(learner id, name)` or the refusal.
+pub fn admit_device(
+    issued: Option<IssuedKey>,
+    key: &Key,
+) -> std::result::Result<(i64, String), Registration> {
+    let Some(issued) = issued else {
+        return Err(Registration::Unknown);
+    };
+    if let Some(at) = issued.reissued_at {
+        return Err(Registration::Reissued(at));
+    }
+    if issued.key.as_ref() != Some(key) {
+        return Err(Registration::Unknown);
+    }
+    Ok((issued.learner_id, issued.learner))
 }
 
 /// What the class server stores and reads, whichever database holds it. Object-safe and shareable between the
@@ -109,6 +143,18 @@ pub trait ClassStore: Send + Sync {
         token_hash: &[u8; 32],
         now_s: i64,
     ) -> Result<i64>;
+
+    /// `POST /v1/devices`, one transaction: the key issued under `key`'s id checked by [`admit_device`] and, if it
+    /// admits it, a device named `name` known by `token_hash` registered for its learner. The key's row is held
+    /// until the commit, so a reissue cannot come between the check and the insert: a code reissued before is
+    /// refused with nothing written, a reissue after waits for the registration.
+    fn register_device(
+        &self,
+        key: &Key,
+        name: &str,
+        token_hash: &[u8; 32],
+        now_s: i64,
+    ) -> Result<Registration>;
 
     /// The device whose token hashes to `token_hash`, revoked or not (course scope: who is connecting is not known
     /// yet).
@@ -328,6 +374,29 @@ impl ClassStore for Mutex<Store> {
         let id = super::insert_device(&tx, learner, name, token_hash, now_s)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    fn register_device(
+        &self,
+        key: &Key,
+        name: &str,
+        token_hash: &[u8; 32],
+        now_s: i64,
+    ) -> Result<Registration> {
+        let store = self.lock().unwrap_or_else(PoisonError::into_inner);
+        // IMMEDIATE: the write lock is taken before the key is read, so no other connection reissues it between.
+        let tx = super::begin_write(&store.conn)?;
+        let (learner_id, learner) = match admit_device(super::issued_key(&tx, &key.id())?, key) {
+            Ok(found) => found,
+            Err(refused) => return Ok(refused),
+        };
+        let id = super::insert_device(&tx, learner_id, name, token_hash, now_s)?;
+        tx.commit()?;
+        Ok(Registration::Registered {
+            id,
+            learner_id,
+            learner,
+        })
     }
 
     fn device_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<DeviceRecord>> {

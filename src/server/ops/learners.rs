@@ -1,14 +1,15 @@
 //! The roster's work: `learner add` and `learner set` (settings, identity, exam date), `learner import` (a roster
 //! CSV, all or nothing) and `learner enrol` (one secret code per learner, of which only the derived key is kept).
+//! Each is written once over the roster's reads and writes ([`RosterDb`], one write transaction: SQLite's or
+//! PostgreSQL's); the functions on a [`Store`] open the transaction, run it, and commit what it did.
 
 use crate::enrol::Code;
 use crate::error::{Error, Result};
 use crate::gradebook::Identity;
 use crate::server::api::{EnrolRequest, Issued, LearnerChange, RosterImported};
-use crate::store::{self, Learner, Store};
+use crate::store::{self, Learner, RosterDb, Store};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use rusqlite::Connection;
 
 fn apply(learner: &mut Learner, s: &LearnerChange) -> Result<()> {
     if let Some(n) = s.new_per_day {
@@ -39,14 +40,9 @@ fn apply(learner: &mut Learner, s: &LearnerChange) -> Result<()> {
 /// `--exam-date` with its `--exam-scope`, or `--no-exam-date`. A date outside the learner's allowed range (from
 /// today in their calendar to five years ahead) or a scope entry that names no loaded deck and matches no tag is
 /// refused (exit 2) before anything is written: the caller's transaction is dropped.
-fn set_exam(
-    tx: &rusqlite::Transaction<'_>,
-    learner: &Learner,
-    s: &LearnerChange,
-    now: i64,
-) -> Result<()> {
+fn set_exam(db: &mut dyn RosterDb, learner: &Learner, s: &LearnerChange, now: i64) -> Result<()> {
     if s.no_exam_date {
-        return store::exam_dates::set_learner_exam(tx, learner.id, None);
+        return db.set_learner_exam(learner.id, None);
     }
     let Some(date) = &s.exam_date else {
         return Ok(());
@@ -61,10 +57,9 @@ fn set_exam(
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
         .collect();
-    let (decks, tags) = store::exam_dates::scope_names(tx)?;
+    let (decks, tags) = db.scope_names()?;
     crate::schedule::exam_date::check_scope(&scope, &decks, &tags).map_err(Error::Usage)?;
-    store::exam_dates::set_learner_exam(
-        tx,
+    db.set_learner_exam(
         learner.id,
         Some(&store::exam_dates::LearnerExam { date, scope }),
     )
@@ -78,7 +73,7 @@ fn identity(given: &Identity) -> Result<Identity> {
 }
 
 /// Refuses an email, student id or username another learner already carries.
-fn check_unique(conn: &Connection, id: &Identity, own: Option<i64>) -> Result<()> {
+fn check_unique(db: &mut dyn RosterDb, id: &Identity, own: Option<i64>) -> Result<()> {
     let probes = [
         (
             "--email",
@@ -112,7 +107,7 @@ fn check_unique(conn: &Connection, id: &Identity, own: Option<i64>) -> Result<()
             continue;
         };
         // The probe may also match a learner merely named like the value; only a carried identifier clashes.
-        if let Some(other) = store::learner_by_identity(conn, &probe)?
+        if let Some(other) = store::roster::learner_by_identity(db, &probe)?
             && Some(other.id) != own
             && [&other.email, &other.student_id, &other.username]
                 .iter()
@@ -132,59 +127,83 @@ fn check_unique(conn: &Connection, id: &Identity, own: Option<i64>) -> Result<()
 
 /// `learner add`: a new learner with these settings and identity; returns their name as stored.
 pub fn learner_add(store: &mut Store, change: &LearnerChange, now: i64) -> Result<String> {
+    let tx = store.write()?;
+    let name = learner_add_in(&mut &tx, change, now)?;
+    tx.commit()?;
+    Ok(name)
+}
+
+/// [`learner_add`] in `db`'s transaction (nothing of it kept unless the caller commits an `Ok`).
+pub fn learner_add_in(db: &mut dyn RosterDb, change: &LearnerChange, now: i64) -> Result<String> {
     let id = identity(&change.identity)?;
     let name = crate::gradebook::normal(&change.name);
     crate::gradebook::check_identifier("learner name", &name).map_err(Error::InvalidData)?;
     if name.is_empty() {
         return Err(Error::Usage("a learner needs a name".into()));
     }
-    check_unique(&store.conn, &id, None)?;
-    let tx = store.write()?;
-    let Some(mut learner) = store::add_learner(&tx, &name, now)? else {
+    check_unique(db, &id, None)?;
+    let Some(mut learner) = db.add_learner(&name, now)? else {
         return Err(Error::Usage(format!(
             "learner {name} already exists (change them with `detente learner set`)"
         )));
     };
     apply(&mut learner, change)?;
-    store::update_learner(&tx, &learner)?;
-    set_exam(&tx, &learner, change, now)?;
-    store::set_identity(&tx, learner.id, &id)?;
-    tx.commit()?;
+    db.update_learner(&learner)?;
+    set_exam(db, &learner, change, now)?;
+    db.set_identity(learner.id, &id)?;
     Ok(name)
 }
 
 /// `learner set`: changes a learner's settings and identity.
 pub fn learner_set(store: &mut Store, change: &LearnerChange, now: i64) -> Result<()> {
+    let tx = store.write()?;
+    learner_set_in(&mut &tx, change, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// [`learner_set`] in `db`'s transaction.
+pub fn learner_set_in(db: &mut dyn RosterDb, change: &LearnerChange, now: i64) -> Result<()> {
     let id = identity(&change.identity)?;
     let name = &change.name;
-    let Some(mut learner) = store::learner_by_name(&store.conn, name)? else {
+    let Some(mut learner) = db.learner_by_name(name)? else {
         return Err(Error::Usage(format!(
             "no learner named {name} (see `detente learner list`)"
         )));
     };
     apply(&mut learner, change)?;
-    check_unique(&store.conn, &id, Some(learner.id))?;
-    let tx = store.write()?;
-    store::update_learner(&tx, &learner)?;
-    set_exam(&tx, &learner, change, now)?;
-    store::set_identity(&tx, learner.id, &id)?;
-    tx.commit()?;
+    check_unique(db, &id, Some(learner.id))?;
+    db.update_learner(&learner)?;
+    set_exam(db, &learner, change, now)?;
+    db.set_identity(learner.id, &id)?;
     Ok(())
 }
+
+/// What `learner import` answers: what it did, or the rows that cannot be used (nothing written).
+pub type RosterAnswer = std::result::Result<RosterImported, Vec<String>>;
 
 /// `learner import ROSTER.csv`: all or nothing, in one transaction. A file that is not a roster is an error naming
 /// its line (exit 65); rows that cannot be used come back as `Err`, one line each naming the file and row, and
 /// nothing is written.
-pub fn roster_import(
-    store: &mut Store,
+pub fn roster_import(store: &mut Store, name: &str, csv: &[u8], now: i64) -> Result<RosterAnswer> {
+    let tx = store.write()?;
+    let answer = roster_import_in(&mut &tx, name, csv, now)?;
+    if answer.is_ok() {
+        tx.commit()?;
+    }
+    Ok(answer)
+}
+
+/// [`roster_import`] in `db`'s transaction; a refusal (`Ok(Err(..))`) has written nothing.
+pub fn roster_import_in(
+    db: &mut dyn RosterDb,
     name: &str,
     csv: &[u8],
     now: i64,
-) -> Result<std::result::Result<RosterImported, Vec<String>>> {
+) -> Result<RosterAnswer> {
     let (layout, rows) = crate::gradebook::read_roster(csv)
         .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
-    let tx = store.write()?;
-    let outcome = match store::import_roster(&tx, &rows, now)? {
+    let outcome = match store::import_roster(db, &rows, now)? {
         Ok(o) => o,
         Err(problems) => {
             return Ok(Err(problems
@@ -193,7 +212,6 @@ pub fn roster_import(
                 .collect()));
         }
     };
-    tx.commit()?;
     Ok(Ok(RosterImported {
         layout: format!("{layout:?}"),
         outcome,
@@ -219,22 +237,28 @@ fn on_roster(l: &Learner) -> bool {
 
 /// The learners `learner enrol` issues codes to: those named (each refused if unknown, or if they have a code and
 /// `reissue` is not given), or with `all` every learner on the roster who has none (every one with `reissue`).
-fn chosen(conn: &Connection, names: &[String], all: bool, reissue: bool) -> Result<Vec<Learner>> {
-    let keys = store::valid_keys(conn)?;
+fn chosen(
+    db: &mut dyn RosterDb,
+    names: &[String],
+    all: bool,
+    reissue: bool,
+) -> Result<Vec<Learner>> {
+    let keys = db.enrolled()?;
     if all {
-        return Ok(store::learners(conn)?
+        return Ok(db
+            .learners()?
             .into_iter()
-            .filter(|l| on_roster(l) && (reissue || !keys.contains_key(&l.id)))
+            .filter(|l| on_roster(l) && (reissue || !keys.contains(&l.id)))
             .collect());
     }
     let (mut out, mut unknown, mut have): (Vec<Learner>, Vec<&str>, Vec<String>) =
         Default::default();
     for n in names {
-        match store::learner_by_name(conn, n)? {
+        match db.learner_by_name(n)? {
             None => unknown.push(n),
             Some(l) if out.iter().any(|o| o.id == l.id) => {}
             Some(l) => {
-                if keys.contains_key(&l.id) && !reissue {
+                if keys.contains(&l.id) && !reissue {
                     have.push(l.name.clone());
                 }
                 out.push(l);
@@ -266,22 +290,33 @@ pub fn enrol(
     now: i64,
     keep: impl FnOnce(&[Issued]) -> Result<()>,
 ) -> Result<Vec<Issued>> {
-    let learners = chosen(&store.conn, &req.names, req.all, req.reissue)?;
+    let tx = store.write()?;
+    let issued = enrol_in(&mut &tx, req, now)?;
+    if issued.is_empty() {
+        return Ok(issued);
+    }
+    keep(&issued)?;
+    tx.commit()?;
+    Ok(issued)
+}
+
+/// [`enrol`] in `db`'s transaction: the codes issued there (only their keys written), to be kept by its commit.
+pub fn enrol_in(db: &mut dyn RosterDb, req: &EnrolRequest, now: i64) -> Result<Vec<Issued>> {
+    let learners = chosen(db, &req.names, req.all, req.reissue)?;
     if learners.is_empty() {
         return Ok(Vec::new());
     }
     let mut rng = os_rng()?;
-    let tx = store.write()?;
     let mut issued = Vec::with_capacity(learners.len());
     for l in learners {
         // Key ids are 80 bits: a taken one is drawn again, which in practice never happens.
         let code = loop {
             let c = Code::generate(&l.name, &mut rng);
-            if !store::key_id_taken(&tx, &c.key().id())? {
+            if !db.key_id_taken(&c.key().id())? {
                 break c;
             }
         };
-        let generation = store::issue_key(&tx, l.id, &code.key(), now)?;
+        let generation = db.issue_key(l.id, &code.key(), now)?;
         issued.push(Issued {
             learner: l.name,
             username: l.username,
@@ -293,7 +328,5 @@ pub fn enrol(
             generation,
         });
     }
-    keep(&issued)?;
-    tx.commit()?;
     Ok(issued)
 }

@@ -7,13 +7,15 @@
 mod learners;
 mod progress;
 mod reports;
+mod roster_ops;
 
-pub use learners::{enrol, learner_add, learner_set, roster_import};
+pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
 pub use progress::{Admission, admit, import_bundle};
 pub use reports::{
     class, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades, exam_load,
     exam_results, filter, flags, grades, items, resolve_flags, themes,
 };
+pub use roster_ops::RosterOps;
 
 use crate::error::Result;
 use crate::store::{ClassStore, Store};
@@ -23,9 +25,9 @@ use crate::time::UnixMs;
 /// decks, devices) and the teacher's commands on it, each group a trait of its own with a SQLite body (the functions
 /// of this module, on the server's one [`Store`]) and a PostgreSQL body (feature `server`). The routes hold an
 /// `Arc<dyn Backend>`.
-pub trait Backend: ClassStore {}
+pub trait Backend: ClassStore + RosterOps {}
 
-impl<T: ClassStore + ?Sized> Backend for T {}
+impl<T: ClassStore + RosterOps + ?Sized> Backend for T {}
 
 /// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
 /// local command does when it opens its database; returns what each import did, in words.

@@ -1,6 +1,6 @@
 //! Devices over TLS. `POST /v1/devices`: a device registers with its learner's enrolment code (checked as
 //! `progress import` checks keys: the key derived from the code, found by its id among the valid keys the server
-//! issued) and gets a device token, shown once and stored only as its hash; failures are rate-limited per code and
+//! issued; the check and the device's row one transaction, `ClassStore::register_device`) and gets a device token, shown once and stored only as its hash; failures are rate-limited per code and
 //! per client address. `GET /v1/devices` and `POST /v1/devices/revoke`: the teacher's list and revocation.
 //! `DELETE /v1/devices/self`: a device revokes its own token (`detente logout`).
 
@@ -8,6 +8,7 @@ use super::{App, PeerUid, TlsPeer, problem};
 use crate::enrol::Code;
 use crate::server::api::{self, DeviceRef, Hello, Register, Registered, Role};
 use crate::server::identity::{new_token, token_hash, when};
+use crate::store::Registration;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -89,13 +90,6 @@ impl Tries {
     }
 }
 
-/// What a registration found for a code.
-enum Found {
-    Registered(Registered),
-    Reissued(i64),
-    Unknown,
-}
-
 /// `POST /v1/devices {code, device_name}`: a device registers with its learner's enrolment code.
 async fn register(
     State(app): State<App>,
@@ -153,39 +147,38 @@ async fn register(
     };
     let key = code.key();
     let at = chrono::Utc::now().timestamp();
+    let token = match new_token() {
+        Ok(token) => token,
+        Err(e) => {
+            (app.log)(&format!("error: device registration: {e}"));
+            return problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server could not make a device token (the server's log says why)",
+            );
+        }
+    };
+    let hash = token_hash(&token);
+    let kept = name.clone();
     let found = app
-        .with_repo(move |repo| {
-            let Some(issued) = repo.issued_key(&key.id())? else {
-                return Ok(Found::Unknown);
-            };
-            if let Some(at) = issued.reissued_at {
-                return Ok(Found::Reissued(at));
-            }
-            if issued.key.as_ref() != Some(&key) {
-                return Ok(Found::Unknown);
-            }
-            let token = new_token().map_err(crate::error::Error::Server)?;
-            let id = repo.insert_device(issued.learner_id, &name, &token_hash(&token), at)?;
-            Ok(Found::Registered(Registered {
-                token,
-                device: DeviceRef { id, name },
-                learner: issued.learner,
-            }))
-        })
+        .with_repo(move |repo| repo.register_device(&key, &kept, &hash, at))
         .await;
     match found {
-        Ok(Found::Registered(registered)) => {
+        Ok(Registration::Registered { id, learner, .. }) => {
             (app.log)(&format!(
-                "{address}: registered device {} ({:?}) of learner {}",
-                registered.device.id, registered.device.name, registered.learner
+                "{address}: registered device {id} ({name:?}) of learner {learner}"
             ));
-            Json(registered).into_response()
+            Json(Registered {
+                token,
+                device: DeviceRef { id, name },
+                learner,
+            })
+            .into_response()
         }
-        Ok(Found::Reissued(at)) => refuse(format!(
+        Ok(Registration::Reissued(at)) => refuse(format!(
             "this enrolment code was replaced by a new one on {}: log in with the new code your teacher gives you",
             when(at)
         )),
-        Ok(Found::Unknown) => refuse(
+        Ok(Registration::Unknown) => refuse(
             "this enrolment code is not one this server issued (a character mistyped, or another course's \
              code): check it with your teacher"
                 .to_string(),

@@ -1,9 +1,10 @@
 //! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
-//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. These routes are
-//! not on the repository interface yet: on a PostgreSQL server each answers 501 (`App::sqlite_only`), except
-//! `GET /v1/teacher/limits`, which reads only the configuration.
+//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
+//! commands (`learner add|set|import|enrol`) run on the server's [`Backend`] ([`teach_repo`]: SQLite or
+//! PostgreSQL); the others are not on the repository interface yet: on a PostgreSQL server each answers 501
+//! (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the configuration.
 
 use super::{App, problem};
 use crate::error::Result;
@@ -64,7 +65,6 @@ async fn teach<T: Serialize + Send + 'static>(
 /// Runs `work` for the command `what` on the server's [`Backend`] (SQLite or PostgreSQL), on a thread where blocking
 /// is allowed, if the caller is a teacher; answered as [`teach`] answers. A route moves here from [`teach`] when its
 /// command's operations are on the backend's traits, and is then served on PostgreSQL too.
-#[allow(dead_code)] // The first route to move here uses it.
 async fn teach_repo<T: Serialize + Send + 'static>(
     app: &App,
     me: &Hello,
@@ -120,11 +120,8 @@ pub async fn learner_add(
     Extension(me): Extension<Hello>,
     Json(req): Json<LearnerChange>,
 ) -> Response {
-    teach(&app, &me, "learner add", move |store, now| {
-        if req.exam_date.is_some() && !req.exam_scope.is_empty() {
-            decks(store, now)?;
-        }
-        ops::learner_add(store, &req, now.secs())
+    teach_repo(&app, &me, "learner add", move |repo, now| {
+        repo.learner_add(&req, now.secs())
     })
     .await
 }
@@ -134,11 +131,8 @@ pub async fn learner_set(
     Extension(me): Extension<Hello>,
     Json(req): Json<LearnerChange>,
 ) -> Response {
-    teach(&app, &me, "learner set", move |store, now| {
-        if req.exam_date.is_some() && !req.exam_scope.is_empty() {
-            decks(store, now)?;
-        }
-        ops::learner_set(store, &req, now.secs())
+    teach_repo(&app, &me, "learner set", move |repo, now| {
+        repo.learner_set(&req, now.secs())
     })
     .await
 }
@@ -148,8 +142,8 @@ pub async fn learner_import(
     Extension(me): Extension<Hello>,
     Json(file): Json<Upload>,
 ) -> Response {
-    teach(&app, &me, "learner import", move |store, now| {
-        ops::roster_import(store, &file.name, file.text.as_bytes(), now.secs())
+    teach_repo(&app, &me, "learner import", move |repo, now| {
+        repo.roster_import(&file.name, file.text.as_bytes(), now.secs())
     })
     .await
 }
@@ -159,8 +153,8 @@ pub async fn enrol(
     Extension(me): Extension<Hello>,
     Json(req): Json<EnrolRequest>,
 ) -> Response {
-    teach(&app, &me, "learner enrol", move |store, now| {
-        ops::enrol(store, &req, now.secs(), |_| Ok(()))
+    teach_repo(&app, &me, "learner enrol", move |repo, now| {
+        repo.enrol(&req, now.secs())
     })
     .await
 }

@@ -1,6 +1,6 @@
 //! Learners in PostgreSQL (course-scoped: the server's own lookups and its teachers'): the caller by roster
-//! username, the roster with its enrolment (valid keys, unsigned bundles taken), an issued key by its id, and adding
-//! a learner by the one rule for names that SQLite's `add_learner` applies.
+//! username, the roster with its enrolment (valid keys, unsigned bundles taken), an issued key by its id (held, for
+//! a device's registration), and adding a learner by the one rule for names that SQLite's `add_learner` applies.
 
 use super::super::learners::LEARNER_COLUMNS;
 use crate::error::{Error, Result};
@@ -46,7 +46,7 @@ pub(super) fn learner_by_username(
 
 /// Every learner, ordered by name as SQLite orders them (by code point: the "C" collation, whatever the
 /// database's own).
-fn learners(tx: &mut Transaction<'_>) -> Result<Vec<Learner>> {
+pub(super) fn learners(tx: &mut Transaction<'_>) -> Result<Vec<Learner>> {
     tx.query(
         &format!("SELECT {LEARNER_COLUMNS} FROM learners ORDER BY name COLLATE \"C\""),
         &[],
@@ -113,18 +113,45 @@ pub(super) fn add_learner(
     .transpose()
 }
 
+const ISSUED: &str =
+    "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
+     FROM enrolment_keys k JOIN learners l ON l.id = k.learner_id WHERE k.key_id = $1";
+
+/// The first learner `WHERE {test}` (`$1` bound to `value`; `test` a fixed text, never input) selects.
+pub(super) fn learner_where(
+    tx: &mut Transaction<'_>,
+    test: &str,
+    value: &str,
+) -> Result<Option<Learner>> {
+    tx.query_opt(
+        &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE {test}"),
+        &[&value],
+    )?
+    .as_ref()
+    .map(learner_row)
+    .transpose()
+}
+
 /// The key issued under `key_id`, valid or reissued, with its learner's name.
 pub(super) fn issued_key(tx: &mut Transaction<'_>, key_id: &str) -> Result<Option<IssuedKey>> {
-    let Some(r) = tx.query_opt(
-        "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
-         FROM enrolment_keys k JOIN learners l ON l.id = k.learner_id WHERE k.key_id = $1",
-        &[&key_id],
-    )?
-    else {
-        return Ok(None);
-    };
+    tx.query_opt(ISSUED, &[&key_id])?
+        .as_ref()
+        .map(issued_row)
+        .transpose()
+}
+
+/// [`issued_key`], its row locked (`FOR SHARE OF k`) until the transaction ends: a reissue (an UPDATE of the row)
+/// waits for it, and one committed before is the version read.
+pub(super) fn issued_key_held(tx: &mut Transaction<'_>, key_id: &str) -> Result<Option<IssuedKey>> {
+    tx.query_opt(&format!("{ISSUED} FOR SHARE OF k"), &[&key_id])?
+        .as_ref()
+        .map(issued_row)
+        .transpose()
+}
+
+fn issued_row(r: &Row) -> Result<IssuedKey> {
     let key: Option<Vec<u8>> = r.try_get(3)?;
-    Ok(Some(IssuedKey {
+    Ok(IssuedKey {
         key_id: r.try_get(0)?,
         learner_id: r.try_get(1)?,
         learner: r.try_get(2)?,
@@ -132,7 +159,7 @@ pub(super) fn issued_key(tx: &mut Transaction<'_>, key_id: &str) -> Result<Optio
         generation: r.try_get(4)?,
         issued_at: r.try_get(5)?,
         reissued_at: r.try_get(6)?,
-    }))
+    })
 }
 
 /// The learner of this id (in a learner's scope, only that learner is seen).

@@ -11,21 +11,30 @@
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
-//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `adopt` (a
-//! SQLite database copied in, row for row).
+//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `roster`
+//! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `adopt` (a SQLite
+//! database copied in, row for row).
 
 mod adopt;
 mod decks;
 mod devices;
 mod learners;
 mod migrate;
+mod roster;
 mod sync;
 
 pub use adopt::{Adopted, adopt};
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
-use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Roster};
-use super::{merged_again, publishable};
+/// Brings the built-in decks in step with this binary's in `tx` (see `decks::sync_builtin`), as a local command
+/// loads them when it opens its database: whether they were not.
+pub fn sync_builtin(tx: &mut Transaction<'_>, now_s: i64) -> Result<bool> {
+    decks::sync_builtin(tx, now_s)
+}
+
+use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Registration, Roster};
+use super::{admit_device, merged_again, publishable};
+use crate::enrol::Key;
 use crate::error::{Error, Result};
 use crate::sync::{Cursor, Digest, Event, Page, Publish, Published, Pushed, Report};
 use postgres::{IsolationLevel, NoTls, Transaction};
@@ -98,8 +107,9 @@ impl Pg {
         Ok(pg)
     }
 
-    /// Runs `f` in one transaction scoped to the whole course (`detente.scope = 'course'`).
-    fn course<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
+    /// Runs `f` in one transaction scoped to the whole course (`detente.scope = 'course'`), committed if it
+    /// returns `Ok` (a teacher's command runs its work here).
+    pub fn course<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
         self.scoped("detente.scope", "course", f)
     }
 
@@ -283,6 +293,30 @@ impl ClassStore for Pg {
     ) -> Result<i64> {
         self.learner(learner, |tx| {
             devices::insert_device(tx, learner, name, token_hash, now_s)
+        })
+    }
+
+    fn register_device(
+        &self,
+        key: &Key,
+        name: &str,
+        token_hash: &[u8; 32],
+        now_s: i64,
+    ) -> Result<Registration> {
+        // Course scope: whose the code is is not known until its key is read (under `FOR SHARE`, held to the
+        // commit, so a reissue's UPDATE of that row waits, and one committed before is the row read).
+        self.course(|tx| {
+            let issued = learners::issued_key_held(tx, &key.id())?;
+            let (learner_id, learner) = match admit_device(issued, key) {
+                Ok(found) => found,
+                Err(refused) => return Ok(refused),
+            };
+            let id = devices::insert_device(tx, learner_id, name, token_hash, now_s)?;
+            Ok(Registration::Registered {
+                id,
+                learner_id,
+                learner,
+            })
         })
     }
 
