@@ -7,7 +7,8 @@
 //! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `stats`,
 //! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI 1.3 links, courses and the score outbox), `sync` (the
 //! sync log: device ids, events, pulls, pushes, digests), `units`
-//! (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
+//! (how the time units and ratings are stored), `report_reads` (what the teacher's reports read, answered by SQLite
+//! and PostgreSQL alike), and [`admin`] (backups, one learner's rows in every table).
 //!
 //! The class server reaches its storage through one interface, [`ClassStore`] (`repo`), with two backends: the
 //! SQLite [`Store`] and, with the `server` feature, PostgreSQL (`pg`).
@@ -30,6 +31,7 @@ mod people;
 #[cfg(feature = "server")]
 pub mod pg;
 mod repo;
+mod report_reads;
 mod reviews;
 mod sessions;
 mod states;
@@ -86,6 +88,7 @@ pub use people::{
     learner_by_identity, learner_by_username, set_identity,
 };
 pub use repo::{ClassStore, Roster, merged_again, publishable, roster};
+pub use report_reads::ReportReads;
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};

@@ -6,13 +6,16 @@
 
 mod learners;
 mod progress;
+mod report_ops;
 mod reports;
 
 pub use learners::{enrol, learner_add, learner_set, roster_import};
 pub use progress::{Admission, admit, import_bundle};
+pub use report_ops::ReportOps;
 pub use reports::{
-    class, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades, exam_load,
-    exam_results, filter, flags, grades, items, resolve_flags, themes,
+    class, class_read, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades,
+    exam_load, exam_results, exam_results_read, filter, flags, flags_read, grades, grades_read,
+    items, items_read, resolve_each, resolve_flags, themes,
 };
 
 use crate::error::Result;
@@ -23,9 +26,9 @@ use crate::time::UnixMs;
 /// decks, devices) and the teacher's commands on it, each group a trait of its own with a SQLite body (the functions
 /// of this module, on the server's one [`Store`]) and a PostgreSQL body (feature `server`). The routes hold an
 /// `Arc<dyn Backend>`.
-pub trait Backend: ClassStore {}
+pub trait Backend: ClassStore + ReportOps {}
 
-impl<T: ClassStore + ?Sized> Backend for T {}
+impl<T: ClassStore + ReportOps + ?Sized> Backend for T {}
 
 /// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
 /// local command does when it opens its database; returns what each import did, in words.

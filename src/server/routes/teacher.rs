@@ -1,9 +1,11 @@
 //! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
-//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. These routes are
-//! not on the repository interface yet: on a PostgreSQL server each answers 501 (`App::sqlite_only`), except
-//! `GET /v1/teacher/limits`, which reads only the configuration.
+//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The reports
+//! (`stats --class`, `report items`, `report flags` and `--resolve`, `exam results`, `grades export`) run on the
+//! server's [`Backend`] (`teach_repo`), so on SQLite and PostgreSQL alike; the others run on the SQLite store only
+//! (`teach`) and on a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which
+//! reads only the configuration.
 
 use super::{App, problem};
 use crate::error::Result;
@@ -11,7 +13,7 @@ use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
     ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
-use crate::server::ops::{self, Backend};
+use crate::server::ops::{self, Backend, ReportOps};
 use crate::session::exam::wire::ExtraTime;
 use crate::store::Store;
 use crate::time::UnixMs;
@@ -64,7 +66,6 @@ async fn teach<T: Serialize + Send + 'static>(
 /// Runs `work` for the command `what` on the server's [`Backend`] (SQLite or PostgreSQL), on a thread where blocking
 /// is allowed, if the caller is a teacher; answered as [`teach`] answers. A route moves here from [`teach`] when its
 /// command's operations are on the backend's traits, and is then served on PostgreSQL too.
-#[allow(dead_code)] // The first route to move here uses it.
 async fn teach_repo<T: Serialize + Send + 'static>(
     app: &App,
     me: &Hello,
@@ -170,10 +171,7 @@ pub async fn class(
     Extension(me): Extension<Hello>,
     Json(req): Json<ClassRequest>,
 ) -> Response {
-    teach(&app, &me, "stats --class", move |store, now| {
-        decks(store, now)?;
-        ops::class(store, &req, now.secs())
-    })
+    teach_repo(&app, &me, "stats --class", move |repo, now| repo.class(&req, now))
     .await
 }
 
@@ -182,10 +180,7 @@ pub async fn items(
     Extension(me): Extension<Hello>,
     Json(req): Json<ItemsRequest>,
 ) -> Response {
-    teach(&app, &me, "report items", move |store, now| {
-        decks(store, now)?;
-        ops::items(store, &req, now.secs())
-    })
+    teach_repo(&app, &me, "report items", move |repo, now| repo.items(&req, now))
     .await
 }
 
@@ -194,10 +189,7 @@ pub async fn flags(
     Extension(me): Extension<Hello>,
     Json(req): Json<FlagsRequest>,
 ) -> Response {
-    teach(&app, &me, "report flags", move |store, now| {
-        decks(store, now)?;
-        ops::flags(store, &req)
-    })
+    teach_repo(&app, &me, "report flags", move |repo, now| repo.flags(&req, now))
     .await
 }
 
@@ -206,9 +198,8 @@ pub async fn resolve_flags(
     Extension(me): Extension<Hello>,
     Json(ids): Json<Vec<i64>>,
 ) -> Response {
-    teach(&app, &me, "report flags --resolve", move |store, now| {
-        decks(store, now)?;
-        ops::resolve_flags(store, &ids, now.secs())
+    teach_repo(&app, &me, "report flags --resolve", move |repo, now| {
+        repo.resolve_flags(&ids, now)
     })
     .await
 }
@@ -218,9 +209,8 @@ pub async fn exam_results(
     Extension(me): Extension<Hello>,
     Json(req): Json<ResultsRequest>,
 ) -> Response {
-    teach(&app, &me, "exam results", move |store, now| {
-        decks(store, now)?;
-        ops::exam_results(store, &req, now.secs())
+    teach_repo(&app, &me, "exam results", move |repo, now| {
+        repo.exam_results(&req, now)
     })
     .await
 }
@@ -254,10 +244,7 @@ pub async fn grades(
     Extension(me): Extension<Hello>,
     Json(req): Json<GradesRequest>,
 ) -> Response {
-    teach(&app, &me, "grades export", move |store, now| {
-        decks(store, now)?;
-        ops::grades(store, &req, now)
-    })
+    teach_repo(&app, &me, "grades export", move |repo, now| repo.grades(&req, now))
     .await
 }
 

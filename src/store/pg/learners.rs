@@ -46,7 +46,7 @@ pub(super) fn learner_by_username(
 
 /// Every learner, ordered by name as SQLite orders them (by code point: the "C" collation, whatever the
 /// database's own).
-fn learners(tx: &mut Transaction<'_>) -> Result<Vec<Learner>> {
+pub(super) fn learners(tx: &mut Transaction<'_>) -> Result<Vec<Learner>> {
     tx.query(
         &format!("SELECT {LEARNER_COLUMNS} FROM learners ORDER BY name COLLATE \"C\""),
         &[],

@@ -11,12 +11,14 @@
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
-//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes).
+//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `reports`
+//! (the teacher's reports: their reads, closing expired exam attempts, resolving flags).
 
 mod decks;
 mod devices;
 mod learners;
 mod migrate;
+mod reports;
 mod sync;
 
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
