@@ -11,9 +11,11 @@
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
-//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `reports`
-//! (the teacher's reports: their reads, closing expired exam attempts, resolving flags).
+//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `adopt` (a
+//! SQLite database copied in, row for row), `reports` (the teacher's reports: their reads, closing expired exam
+//! attempts, resolving flags).
 
+mod adopt;
 mod decks;
 mod devices;
 mod learners;
@@ -21,6 +23,7 @@ mod migrate;
 mod reports;
 mod sync;
 
+pub use adopt::{Adopted, adopt};
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
 use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Roster};
