@@ -5,6 +5,7 @@
 //! and writes exactly what the same command prints with `--db` on the SQLite copy. A learner is refused them and
 //! nothing is written; flags resolved over the server are resolved in PostgreSQL's rows.
 
+use crate::server::daemon::me;
 use crate::support::pg::{self, PgServed};
 use crate::support::{FirstOption, Scripted, TestClock, process, with_sample};
 use detente::schedule::Calendar;
@@ -12,7 +13,7 @@ use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
 use detente::time::UnixMs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -29,11 +30,9 @@ fn ok(db: &Path, args: &[&str]) {
     assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
 }
 
-/// The test's user name (the server's teacher).
-fn me() -> String {
-    let me = Command::new("id").arg("-un").output().unwrap().stdout;
-    String::from_utf8(me).unwrap().trim().to_string()
-}
+/// An attempt at the exam: learner, number, started, deadline, closed, score, unsupervised, how many of its
+/// answers are right, how many questions were answered.
+type Sitting = (i64, i64, i64, Option<i64>, Option<i64>, Option<f64>, bool, usize, usize);
 
 /// A course in SQLite (`course.db` in `dir`): the sample deck and the built-in decks, ann, bob and eve (with
 /// usernames and emails); ann and bob studied (two sessions each); three flags, one withdrawn; the example exam
@@ -63,7 +62,10 @@ fn course(dir: &Path) -> PathBuf {
             let clock = TestClock::new(UnixMs(start), 4_000);
             let opts = StudyOptions {
                 seed,
-                decks: vec!["sample".into()],
+                filter: store::Filter {
+                    decks: vec!["sample".into()],
+                    tags: Vec::new(),
+                },
                 ..Default::default()
             };
             let session = Session::start(&mut store, &learner, opts, &clock, cal).unwrap();
@@ -99,8 +101,7 @@ fn course(dir: &Path) -> PathBuf {
     store::add_flag(&tx, bob, sample[2], 1_700_000_700, Some("typo")).unwrap();
     store::remove_flags(&tx, bob, sample[2]).unwrap();
     let paper = serde_json::to_string(&pool).unwrap();
-    // (learner, number, started, deadline, closed, score, unsupervised, answers right of 10, answered)
-    let attempts: [(i64, i64, i64, Option<i64>, Option<i64>, Option<f64>, bool, usize, usize); 5] = [
+    let attempts: [Sitting; 5] = [
         (ann, 1, 1_700_000_000_000, Some(1_700_001_200_000), Some(1_700_000_900_000), Some(7.0), false, 7, 10),
         (ann, 2, 1_700_100_000_000, Some(1_700_101_200_000), None, None, false, 2, 4),
         (bob, 1, 1_700_000_000_000, Some(1_700_001_200_000), Some(1_700_000_800_000), Some(4.0), false, 4, 10),
@@ -195,9 +196,22 @@ impl Pair<'_> {
     }
 }
 
+/// A connection to the server's PostgreSQL database as the tables' owner.
+fn owner(served: &PgServed) -> postgres::Client {
+    postgres::Client::connect(&served.owner_url, postgres::NoTls).unwrap()
+}
+
+/// A PostgreSQL server of the test cluster with the SQLite database `lab` adopted into its database (by `detente
+/// admin adopt`), the test's user its teacher, and a client logged in to it.
+fn adopted(lab: &Path, suffix: &str) -> PgServed {
+    let served = PgServed::adopting(&pg::cluster().database(), suffix, false, Some(lab));
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    served
+}
+
 /// Every flag's (id, state, closed_at) in PostgreSQL, read as the owner in the course's scope.
 fn pg_flags(served: &PgServed) -> Vec<(i64, String, Option<i64>)> {
-    let mut owner = served.owner();
+    let mut owner = owner(served);
     let mut tx = owner.transaction().unwrap();
     tx.execute("SELECT set_config('detente.scope', 'course', true)", &[])
         .unwrap();
@@ -210,7 +224,7 @@ fn pg_flags(served: &PgServed) -> Vec<(i64, String, Option<i64>)> {
 
 /// Every attempt's (id, closed_at, score, max_score) in PostgreSQL, read as the owner in the course's scope.
 fn pg_attempts(served: &PgServed) -> Vec<(i64, Option<i64>, Option<f64>, Option<f64>)> {
-    let mut owner = served.owner();
+    let mut owner = owner(served);
     let mut tx = owner.transaction().unwrap();
     tx.execute("SELECT set_config('detente.scope', 'course', true)", &[])
         .unwrap();
@@ -247,14 +261,13 @@ fn sqlite_attempts(db: &Path) -> Vec<(i64, Option<i64>, Option<f64>, Option<f64>
 fn reports_over_postgresql_print_what_they_print_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let local = course(dir.path());
-    let served = PgServed::adopting(&local, "reports");
+    let served = adopted(&local, "reports");
     let pair = Pair {
         served: &served,
         local,
         over: tempfile::tempdir().unwrap(),
         here: tempfile::tempdir().unwrap(),
     };
-    served.ok(&["login", served.socket.to_str().unwrap()]);
     let open_before = pg_attempts(&served)
         .iter()
         .filter(|a| a.1.is_none())
@@ -331,14 +344,13 @@ fn reports_over_postgresql_print_what_they_print_on_sqlite() {
 fn flags_resolved_over_postgresql_are_resolved_in_its_rows() {
     let dir = tempfile::tempdir().unwrap();
     let local = course(dir.path());
-    let served = PgServed::adopting(&local, "flags");
+    let served = adopted(&local, "flags");
     let pair = Pair {
         served: &served,
         local,
         over: tempfile::tempdir().unwrap(),
         here: tempfile::tempdir().unwrap(),
     };
-    served.ok(&["login", served.socket.to_str().unwrap()]);
     let before = pg_flags(&served);
     assert_eq!(
         before.iter().map(|f| f.1.as_str()).collect::<Vec<_>>(),
@@ -382,8 +394,28 @@ fn a_learner_is_refused_the_reports_on_postgresql_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let local = course(dir.path());
     ok(&local, &["learner", "add", "me", "--username", &me()]);
-    let served = PgServed::adopting_without_teachers(&local, "learner");
-    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let mut served = adopted(&local, "learner");
+    // The same server again without teachers: the test's user is only the learner `me` on its roster.
+    served.stop();
+    let config = served.dir.path().join("serve.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let without = toml.replace(&format!("[teachers]\nusers = [{:?}]\n", me()), "");
+    assert_ne!(toml, without);
+    std::fs::write(&config, without).unwrap();
+    let _ = std::fs::remove_file(&served.socket);
+    served.server = process(&served.dir.path().join("unused.db"))
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&served.log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut tries = 0;
+    while std::os::unix::net::UnixStream::connect(&served.socket).is_err() {
+        assert!(served.server.try_wait().unwrap().is_none(), "{}", served.said());
+        tries += 1;
+        assert!(tries < 600, "detente serve did not listen: {}", served.said());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     let (flags, attempts) = (pg_flags(&served), pg_attempts(&served));
     let home = tempfile::tempdir().unwrap();
     for args in [
@@ -414,5 +446,4 @@ fn a_learner_is_refused_the_reports_on_postgresql_and_nothing_is_written() {
     assert!(!home.path().join("g.csv").exists());
     assert_eq!(pg_flags(&served), flags);
     assert_eq!(pg_attempts(&served), attempts);
-    let _ = pg::APP;
 }

@@ -46,27 +46,33 @@ fn locked(store: &Mutex<Store>, now: UnixMs) -> Result<std::sync::MutexGuard<'_,
 
 impl ReportOps for Mutex<Store> {
     fn class(&self, req: &ClassRequest, now: UnixMs) -> Result<Class> {
-        super::class(&locked(self, now)?, req, now.secs())
+        let store = locked(self, now)?;
+        super::class(&store, req, now.secs())
     }
 
     fn items(&self, req: &ItemsRequest, now: UnixMs) -> Result<Vec<ItemStats>> {
-        super::items(&mut locked(self, now)?, req, now.secs())
+        let mut store = locked(self, now)?;
+        super::items(&mut store, req, now.secs())
     }
 
     fn flags(&self, req: &FlagsRequest, now: UnixMs) -> Result<Vec<FlagRow>> {
-        super::flags(&locked(self, now)?, req)
+        let store = locked(self, now)?;
+        super::flags(&store, req)
     }
 
     fn resolve_flags(&self, ids: &[i64], now: UnixMs) -> Result<Vec<(i64, FlagState)>> {
-        super::resolve_flags(&mut locked(self, now)?, ids, now.secs())
+        let mut store = locked(self, now)?;
+        super::resolve_flags(&mut store, ids, now.secs())
     }
 
     fn exam_results(&self, req: &ResultsRequest, now: UnixMs) -> Result<ExamResults> {
-        super::exam_results(&mut locked(self, now)?, req, now.secs())
+        let mut store = locked(self, now)?;
+        super::exam_results(&mut store, req, now.secs())
     }
 
     fn grades(&self, req: &GradesRequest, now: UnixMs) -> Result<GradeExport> {
-        super::grades(&mut locked(self, now)?, req, now)
+        let mut store = locked(self, now)?;
+        super::grades(&mut store, req, now)
     }
 }
 

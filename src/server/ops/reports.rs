@@ -15,7 +15,7 @@ use crate::server::api::{
     ClassRequest, ExamLoaded, ExamResults, FlagsRequest, GradeExport, GradesRequest, ItemsRequest,
     ResultsRequest,
 };
-use crate::session::exam::{self, ItemSource, item_report};
+use crate::session::exam::{self, ItemSource, item_report_read};
 use crate::stats::{self, Class, GroupBy};
 use crate::store::{self, Filter, FlagRow, FlagState, ReportReads, Store, Upsert};
 use crate::time::{Day, UnixMs};
@@ -172,7 +172,7 @@ pub fn items_read(
             ));
         }
     };
-    item_report(reads, source)
+    item_report_read(reads, source)
 }
 
 /// `report flags`: the open flags (every flag with `all`), of one deck if given.

@@ -13,7 +13,7 @@ use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
     ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
-use crate::server::ops::{self, Backend, ReportOps};
+use crate::server::ops::{self, Backend};
 use crate::session::exam::wire::ExtraTime;
 use crate::store::Store;
 use crate::time::UnixMs;

@@ -122,9 +122,16 @@ pub enum ItemSource<'a> {
     Deck(&'a str),
 }
 
-/// Item analysis of an exam's attempts or a deck's first study answers: see [`crate::exam::analysis`]. Reads through
-/// [`ReportReads`], so that SQLite and the class server's PostgreSQL analyse alike.
+/// Item analysis of an exam's attempts or a deck's first study answers: see [`crate::exam::analysis`].
 pub fn item_report(
+    store: &Store,
+    source: ItemSource<'_>,
+) -> Result<Vec<crate::exam::analysis::ItemStats>> {
+    item_report_read(&mut &store.conn, source)
+}
+
+/// [`item_report`] on whichever store answers the reports' reads (SQLite or the class server's PostgreSQL).
+pub fn item_report_read(
     reads: &mut dyn ReportReads,
     source: ItemSource<'_>,
 ) -> Result<Vec<crate::exam::analysis::ItemStats>> {
