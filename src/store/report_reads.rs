@@ -4,8 +4,8 @@
 //! (the impl here, on a connection); PostgreSQL in `store::pg::reports` (feature `server`), on a course-scoped
 //! transaction. Each method answers exactly as the SQLite function of its name does, in the same order.
 
-use super::{Attempt, DeckInfo, DeckStudy, ExamRow, Filter, FlagRow, ItemResponse, Learner};
 use super::StoredCard;
+use super::{Attempt, DeckInfo, DeckStudy, ExamRow, Filter, FlagRow, ItemResponse, Learner};
 use crate::error::Result;
 use crate::gradebook::ExamScore;
 use crate::schedule::CardState;
@@ -72,74 +72,74 @@ pub trait ReportReads {
 /// SQLite: each read is the store function of its name.
 impl ReportReads for &Connection {
     fn deck_titles(&mut self) -> Result<BTreeMap<String, String>> {
-        super::deck_titles(*self)
+        super::deck_titles(self)
     }
     fn stat_cards(&mut self, filter: &Filter) -> Result<Vec<StatCard>> {
-        super::stat_cards(*self, filter)
+        super::stat_cards(self, filter)
     }
     fn learners(&mut self) -> Result<Vec<Learner>> {
-        super::learners(*self)
+        super::learners(self)
     }
     fn for_each_review_day(&mut self, each: &mut dyn FnMut(i64, i64, Day)) -> Result<()> {
-        super::for_each_review_day(*self, each)
+        super::for_each_review_day(self, each)
     }
     fn exams(&mut self) -> Result<Vec<ExamRow>> {
-        super::exams(*self)
+        super::exams(self)
     }
     fn exam(&mut self, id: &str) -> Result<Option<ExamRow>> {
-        super::exam(*self, id)
+        super::exam(self, id)
     }
     fn best_supervised_scores(&mut self) -> Result<Vec<(i64, String, f64)>> {
-        super::best_supervised_scores(*self)
+        super::best_supervised_scores(self)
     }
     fn last_exam_activity(&mut self) -> Result<HashMap<i64, UnixMs>> {
-        super::last_exam_activity(*self)
+        super::last_exam_activity(self)
     }
     fn open_flag_counts(&mut self) -> Result<HashMap<i64, u32>> {
-        super::open_flag_counts(*self)
+        super::open_flag_counts(self)
     }
     fn memory_states(&mut self, learner: i64) -> Result<Vec<(i64, CardState)>> {
-        super::memory_states(*self, learner)
+        super::memory_states(self, learner)
     }
     fn deck_hash(&mut self, deck: &str) -> Result<Option<String>> {
-        super::deck_hash(*self, deck)
+        super::deck_hash(self, deck)
     }
     fn flags(&mut self, all: bool, deck: Option<&str>) -> Result<Vec<FlagRow>> {
-        super::flags(*self, all, deck)
+        super::flags(self, all, deck)
     }
     fn exam_attempts(&mut self, exam: &str) -> Result<Vec<(String, Attempt)>> {
-        super::exam_attempts(*self, exam)
+        super::exam_attempts(self, exam)
     }
     fn exam_responses(&mut self, exam: &str, unsupervised: bool) -> Result<Vec<ItemResponse>> {
-        super::exam_responses(*self, exam, unsupervised)
+        super::exam_responses(self, exam, unsupervised)
     }
     fn deck_first_responses(&mut self, deck: &str) -> Result<Vec<ItemResponse>> {
-        super::deck_first_responses(*self, deck)
+        super::deck_first_responses(self, deck)
     }
     fn card(&mut self, id: i64) -> Result<Option<StoredCard>> {
-        super::card(*self, id)
+        super::card(self, id)
     }
     fn decks(&mut self) -> Result<Vec<DeckInfo>> {
-        super::decks(*self)
+        super::decks(self)
     }
     fn exam_scores(&mut self, exam: &str) -> Result<Vec<ExamScore>> {
-        super::exam_scores(*self, exam)
+        super::exam_scores(self, exam)
     }
     fn deck_items(&mut self) -> Result<HashMap<String, u32>> {
-        super::deck_items(*self)
+        super::deck_items(self)
     }
     fn for_each_deck_state(
         &mut self,
         learner: i64,
         each: &mut dyn FnMut(&str, &CardState),
     ) -> Result<()> {
-        super::for_each_deck_state(*self, learner, each)
+        super::for_each_deck_state(self, learner, each)
     }
     fn deck_study(
         &mut self,
         learner: i64,
         items: &HashMap<String, u32>,
     ) -> Result<HashMap<String, DeckStudy>> {
-        super::deck_study(*self, learner, items)
+        super::deck_study(self, learner, items)
     }
 }

@@ -32,7 +32,17 @@ fn ok(db: &Path, args: &[&str]) {
 
 /// An attempt at the exam: learner, number, started, deadline, closed, score, unsupervised, how many of its
 /// answers are right, how many questions were answered.
-type Sitting = (i64, i64, i64, Option<i64>, Option<i64>, Option<f64>, bool, usize, usize);
+type Sitting = (
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<f64>,
+    bool,
+    usize,
+    usize,
+);
 
 /// A course in SQLite (`course.db` in `dir`): the sample deck and the built-in decks, ann, bob and eve (with
 /// usernames and emails); ann and bob studied (two sessions each); three flags, one withdrawn; the example exam
@@ -45,7 +55,15 @@ fn course(dir: &Path) -> PathBuf {
         let email = format!("{name}@uni.example");
         ok(
             &db,
-            &["learner", "add", name, "--username", user, "--email", &email],
+            &[
+                "learner",
+                "add",
+                name,
+                "--username",
+                user,
+                "--email",
+                &email,
+            ],
         );
     }
     ok(&db, &["decks"]);
@@ -54,7 +72,8 @@ fn course(dir: &Path) -> PathBuf {
         &["exam", "load", repo("exams/example.toml").to_str().unwrap()],
     );
     let mut store = Store::open(&db).unwrap();
-    let id = |store: &Store, name: &str| store::learner_by_name(&store.conn, name).unwrap().unwrap();
+    let id =
+        |store: &Store, name: &str| store::learner_by_name(&store.conn, name).unwrap().unwrap();
     let cal = Calendar::fixed(chrono::FixedOffset::east_opt(0).unwrap(), 4);
     for (name, seeds) in [("ann", [3, 4]), ("bob", [5, 6])] {
         let learner = id(&store, name);
@@ -72,7 +91,11 @@ fn course(dir: &Path) -> PathBuf {
             session.run(&mut Scripted::new(FirstOption)).unwrap();
         }
     }
-    let (ann, bob, eve) = (id(&store, "ann").id, id(&store, "bob").id, id(&store, "eve").id);
+    let (ann, bob, eve) = (
+        id(&store, "ann").id,
+        id(&store, "bob").id,
+        id(&store, "eve").id,
+    );
     let sample: Vec<i64> = store
         .conn
         .prepare("SELECT id FROM cards WHERE deck_id = 'sample' ORDER BY id LIMIT 3")
@@ -84,7 +107,10 @@ fn course(dir: &Path) -> PathBuf {
     let pool: Vec<i64> = store::exam_pool(
         &store.conn,
         &store::Filter {
-            decks: vec!["sherr-lisbon-2010".into(), "naselskaya-missile-defence".into()],
+            decks: vec![
+                "sherr-lisbon-2010".into(),
+                "naselskaya-missile-defence".into(),
+            ],
             tags: Vec::new(),
         },
         false,
@@ -102,13 +128,55 @@ fn course(dir: &Path) -> PathBuf {
     store::remove_flags(&tx, bob, sample[2]).unwrap();
     let paper = serde_json::to_string(&pool).unwrap();
     let attempts: [Sitting; 5] = [
-        (ann, 1, 1_700_000_000_000, Some(1_700_001_200_000), Some(1_700_000_900_000), Some(7.0), false, 7, 10),
-        (ann, 2, 1_700_100_000_000, Some(1_700_101_200_000), None, None, false, 2, 4),
-        (bob, 1, 1_700_000_000_000, Some(1_700_001_200_000), Some(1_700_000_800_000), Some(4.0), false, 4, 10),
-        (bob, 1_000_001, 1_699_000_000_000, None, Some(1_699_000_600_000), Some(9.0), true, 9, 10),
+        (
+            ann,
+            1,
+            1_700_000_000_000,
+            Some(1_700_001_200_000),
+            Some(1_700_000_900_000),
+            Some(7.0),
+            false,
+            7,
+            10,
+        ),
+        (
+            ann,
+            2,
+            1_700_100_000_000,
+            Some(1_700_101_200_000),
+            None,
+            None,
+            false,
+            2,
+            4,
+        ),
+        (
+            bob,
+            1,
+            1_700_000_000_000,
+            Some(1_700_001_200_000),
+            Some(1_700_000_800_000),
+            Some(4.0),
+            false,
+            4,
+            10,
+        ),
+        (
+            bob,
+            1_000_001,
+            1_699_000_000_000,
+            None,
+            Some(1_699_000_600_000),
+            Some(9.0),
+            true,
+            9,
+            10,
+        ),
         (eve, 1, 1_700_200_000_000, None, None, None, false, 1, 3),
     ];
-    for (learner, number, started, deadline, closed, score, unsupervised, right, answered) in attempts {
+    for (learner, number, started, deadline, closed, score, unsupervised, right, answered) in
+        attempts
+    {
         tx.execute(
             "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, deadline, closed_at,
                                    score, max_score, unsupervised)
@@ -222,8 +290,11 @@ fn pg_flags(served: &PgServed) -> Vec<(i64, String, Option<i64>)> {
         .collect()
 }
 
+/// An attempt's id, closed_at, score and max_score.
+type AttemptRow = (i64, Option<i64>, Option<f64>, Option<f64>);
+
 /// Every attempt's (id, closed_at, score, max_score) in PostgreSQL, read as the owner in the course's scope.
-fn pg_attempts(served: &PgServed) -> Vec<(i64, Option<i64>, Option<f64>, Option<f64>)> {
+fn pg_attempts(served: &PgServed) -> Vec<AttemptRow> {
     let mut owner = owner(served);
     let mut tx = owner.transaction().unwrap();
     tx.execute("SELECT set_config('detente.scope', 'course', true)", &[])
@@ -239,7 +310,7 @@ fn pg_attempts(served: &PgServed) -> Vec<(i64, Option<i64>, Option<f64>, Option<
 }
 
 /// The same attempts in the SQLite copy.
-fn sqlite_attempts(db: &Path) -> Vec<(i64, Option<i64>, Option<f64>, Option<f64>)> {
+fn sqlite_attempts(db: &Path) -> Vec<AttemptRow> {
     let conn = rusqlite::Connection::open(db).unwrap();
     conn.prepare("SELECT id, closed_at, score, max_score FROM attempts ORDER BY id")
         .unwrap()
@@ -322,7 +393,11 @@ fn reports_over_postgresql_print_what_they_print_on_sqlite() {
     let (a, b) = pair.files("grades.csv");
     assert_eq!(a, b);
     assert!(text(&a).contains("ann"), "{}", text(&a));
-    let results = text(&pair.remote(&["exam", "results", "midterm-nato-russia"]).stdout);
+    let results = text(
+        &pair
+            .remote(&["exam", "results", "midterm-nato-russia"])
+            .stdout,
+    );
     assert!(results.contains("eve"), "{results}");
     // The expired attempt was closed in PostgreSQL, as in SQLite; eve's (no limit) is still open.
     let closed = pg_attempts(&served);
@@ -411,9 +486,17 @@ fn a_learner_is_refused_the_reports_on_postgresql_and_nothing_is_written() {
         .unwrap();
     let mut tries = 0;
     while std::os::unix::net::UnixStream::connect(&served.socket).is_err() {
-        assert!(served.server.try_wait().unwrap().is_none(), "{}", served.said());
+        assert!(
+            served.server.try_wait().unwrap().is_none(),
+            "{}",
+            served.said()
+        );
         tries += 1;
-        assert!(tries < 600, "detente serve did not listen: {}", served.said());
+        assert!(
+            tries < 600,
+            "detente serve did not listen: {}",
+            served.said()
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let (flags, attempts) = (pg_flags(&served), pg_attempts(&served));

@@ -171,7 +171,9 @@ pub async fn class(
     Extension(me): Extension<Hello>,
     Json(req): Json<ClassRequest>,
 ) -> Response {
-    teach_repo(&app, &me, "stats --class", move |repo, now| repo.class(&req, now))
+    teach_repo(&app, &me, "stats --class", move |repo, now| {
+        repo.class(&req, now)
+    })
     .await
 }
 
@@ -180,7 +182,9 @@ pub async fn items(
     Extension(me): Extension<Hello>,
     Json(req): Json<ItemsRequest>,
 ) -> Response {
-    teach_repo(&app, &me, "report items", move |repo, now| repo.items(&req, now))
+    teach_repo(&app, &me, "report items", move |repo, now| {
+        repo.items(&req, now)
+    })
     .await
 }
 
@@ -189,7 +193,9 @@ pub async fn flags(
     Extension(me): Extension<Hello>,
     Json(req): Json<FlagsRequest>,
 ) -> Response {
-    teach_repo(&app, &me, "report flags", move |repo, now| repo.flags(&req, now))
+    teach_repo(&app, &me, "report flags", move |repo, now| {
+        repo.flags(&req, now)
+    })
     .await
 }
 
@@ -244,7 +250,9 @@ pub async fn grades(
     Extension(me): Extension<Hello>,
     Json(req): Json<GradesRequest>,
 ) -> Response {
-    teach_repo(&app, &me, "grades export", move |repo, now| repo.grades(&req, now))
+    teach_repo(&app, &me, "grades export", move |repo, now| {
+        repo.grades(&req, now)
+    })
     .await
 }
 

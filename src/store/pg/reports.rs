@@ -141,7 +141,11 @@ pub(super) fn close_expired_attempts(
 
 /// Resolves a flag, as SQLite's `store::resolve_flag`: its state before, `None` if there is no such flag; one
 /// that is not open is left as it is.
-pub(super) fn resolve_flag(tx: &mut Transaction<'_>, id: i64, now: i64) -> Result<Option<FlagState>> {
+pub(super) fn resolve_flag(
+    tx: &mut Transaction<'_>,
+    id: i64,
+    now: i64,
+) -> Result<Option<FlagState>> {
     let Some(row) = tx.query_opt("SELECT state FROM flags WHERE id = $1", &[&id])? else {
         return Ok(None);
     };
