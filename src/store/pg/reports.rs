@@ -99,7 +99,8 @@ fn exam_row(r: &Row) -> Result<ExamRow> {
     })
 }
 
-/// A tag filter's pattern (SQLite's GLOB: `*` any run, `?` one character, case-sensitive) as a `LIKE` pattern.
+/// A tag filter's pattern (SQLite's GLOB: `*` any run, `?` one character, case-sensitive) as a `LIKE` pattern. The
+/// filter's documented wildcards are these two; a `[` (a character class to GLOB) is matched as itself.
 fn like_pattern(glob: &str) -> String {
     let mut out = String::with_capacity(glob.len());
     for c in glob.chars() {
