@@ -388,12 +388,15 @@ impl ReportReads for Transaction<'_> {
 
     fn deck_first_responses(&mut self, deck: &str) -> Result<Vec<ItemResponse>> {
         self.query(
-            "SELECT r.learner_id, r.card_id, r.correct, r.response FROM reviews r JOIN cards c ON c.id = r.card_id
-             WHERE c.deck_id = $1 AND c.retired_at IS NULL AND r.mode = 'study'
-               AND r.id = (SELECT min(r2.id) FROM reviews r2
-                           WHERE r2.learner_id = r.learner_id AND r2.card_id = r.card_id AND r2.mode = 'study'
-                             AND NOT r2.retracted)
-             ORDER BY r.learner_id, c.position, c.sibling",
+            // Each learner's first study answer to each card, as SQLite's `r.id = (SELECT min(id) ...)` finds it,
+            // in one pass: the correlated subquery costs a scan per review here (seconds for a small class).
+            "SELECT learner_id, card_id, correct, response FROM (
+                 SELECT DISTINCT ON (r.learner_id, r.card_id)
+                        r.learner_id, r.card_id, r.correct, r.response, c.position, c.sibling
+                 FROM reviews r JOIN cards c ON c.id = r.card_id
+                 WHERE c.deck_id = $1 AND c.retired_at IS NULL AND r.mode = 'study' AND NOT r.retracted
+                 ORDER BY r.learner_id, r.card_id, r.id
+             ) AS first ORDER BY learner_id, position, sibling",
             &[&deck],
         )?
         .iter()
