@@ -46,7 +46,7 @@ pub fn run(ctx: &Context, server: Option<&Server>, args: &ReportArgs) -> Result<
         let now = now();
         if args.class {
             super::large_cache(&store)?;
-            let class = class_stats(&store, &Filter::default(), group_by(args.by), now)?;
+            let class = class_stats(&mut &store.conn, &Filter::default(), group_by(args.by), now)?;
             crate::ui::html::class_report(&class)
         } else {
             let learner = current_learner(ctx, &mut store)?;

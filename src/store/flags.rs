@@ -27,7 +27,8 @@ pub struct FlagRow {
     pub closed_at: Option<i64>,
 }
 
-fn card_label(key: &str, sibling: i64) -> String {
+/// A flag's card as the teacher sees it: the card key, with `#N` for a sibling.
+pub(super) fn card_label(key: &str, sibling: i64) -> String {
     if sibling == 0 {
         key.to_string()
     } else {

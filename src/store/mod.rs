@@ -8,7 +8,8 @@
 //! (the roster's reads and writes as one interface, [`RosterDb`], with the rules written once over it), `stats`,
 //! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI
 //! 1.3 links, courses and the score outbox), `sync` (the sync log: device ids, events, pulls, pushes, digests),
-//! `units` (how the time units and ratings are stored), and [`admin`] (backups, one learner's rows in every table).
+//! `units` (how the time units and ratings are stored), `report_reads` (what the teacher's reports read, answered by
+//! SQLite and PostgreSQL alike), and [`admin`] (backups, one learner's rows in every table).
 //!
 //! The class server reaches its storage through one interface, [`ClassStore`] (`repo`), with two backends: the
 //! SQLite [`Store`] and, with the `server` feature, PostgreSQL (`pg`).
@@ -31,6 +32,7 @@ mod people;
 #[cfg(feature = "server")]
 pub mod pg;
 mod repo;
+mod report_reads;
 mod reviews;
 pub mod roster;
 mod sessions;
@@ -88,6 +90,7 @@ pub use people::{
     set_identity,
 };
 pub use repo::{ClassStore, Registration, Roster, admit_device, merged_again, publishable, roster};
+pub use report_reads::ReportReads;
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use roster::{IdField, PeopleReads, RosterDb, RosterOutcome, import_roster};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};

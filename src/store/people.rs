@@ -128,16 +128,10 @@ pub fn deck_items(conn: &Connection) -> Result<HashMap<String, u32>> {
     Ok(rows)
 }
 
-/// A learner's study of every deck, by deck id, in one query whatever the number of decks (a grade export of 100
-/// learners on 25 decks asked per deck would read each learner's log 25 times), given the decks' item counts
-/// ([`deck_items`], counted once for every learner). Decks without cards are left out; a deck the learner never
-/// studied has zero counts.
-pub fn deck_study(
-    conn: &Connection,
-    learner: i64,
-    items: &HashMap<String, u32>,
-) -> Result<HashMap<String, DeckStudy>> {
-    let mut out: HashMap<String, DeckStudy> = items
+/// Every deck of `items` (its active study items, by deck id) as a learner who never studied it: what
+/// [`deck_study`] fills in.
+pub(super) fn unstudied(items: &HashMap<String, u32>) -> HashMap<String, DeckStudy> {
+    items
         .iter()
         .map(|(deck, n)| {
             (
@@ -148,7 +142,19 @@ pub fn deck_study(
                 },
             )
         })
-        .collect();
+        .collect()
+}
+
+/// A learner's study of every deck, by deck id, in one query whatever the number of decks (a grade export of 100
+/// learners on 25 decks asked per deck would read each learner's log 25 times), given the decks' item counts
+/// ([`deck_items`], counted once for every learner). Decks without cards are left out; a deck the learner never
+/// studied has zero counts.
+pub fn deck_study(
+    conn: &Connection,
+    learner: i64,
+    items: &HashMap<String, u32>,
+) -> Result<HashMap<String, DeckStudy>> {
+    let mut out = unstudied(items);
     let mut activity = conn.prepare_cached(
         "SELECT c.deck_id, COUNT(DISTINCT r.card_id), COUNT(DISTINCT r.day), MAX(r.reviewed_at)
          FROM reviews r JOIN cards c ON c.id = r.card_id

@@ -31,6 +31,8 @@ mod natural_answers;
 mod order;
 #[cfg(feature = "server")]
 mod pg_roster;
+#[cfg(feature = "server")]
+mod pg_reports;
 mod reliability;
 #[cfg(feature = "server")]
 mod repo;

@@ -6,14 +6,17 @@
 
 mod learners;
 mod progress;
+mod report_ops;
 mod reports;
 mod roster_ops;
 
 pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
 pub use progress::{Admission, admit, import_bundle};
+pub use report_ops::ReportOps;
 pub use reports::{
-    class, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades, exam_load,
-    exam_results, filter, flags, grades, items, resolve_flags, themes,
+    class, class_read, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades,
+    exam_load, exam_results, exam_results_read, filter, flags, flags_read, grades, grades_read,
+    items, items_read, resolve_each, resolve_flags, themes,
 };
 pub use roster_ops::RosterOps;
 
@@ -25,9 +28,9 @@ use crate::time::UnixMs;
 /// decks, devices) and the teacher's commands on it, each group a trait of its own with a SQLite body (the functions
 /// of this module, on the server's one [`Store`]) and a PostgreSQL body (feature `server`). The routes hold an
 /// `Arc<dyn Backend>`.
-pub trait Backend: ClassStore + RosterOps {}
+pub trait Backend: ClassStore + RosterOps + ReportOps {}
 
-impl<T: ClassStore + RosterOps + ?Sized> Backend for T {}
+impl<T: ClassStore + RosterOps + ReportOps + ?Sized> Backend for T {}
 
 /// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
 /// local command does when it opens its database; returns what each import did, in words.

@@ -1,6 +1,10 @@
 //! The teacher's reports as values: the class view (`stats --class`, `report --class --html`), item analysis
 //! (`report items`), flags (`report flags`, `--resolve`), an exam's results (`exam results`), loading an exam
 //! (`exam load`, from the file's text) and the grade CSV (`grades export`).
+//!
+//! One concern: each report is computed once, here, from the reads of [`ReportReads`]: the `*_read` functions take whichever
+//! store answers them (SQLite's connection, or a class server's PostgreSQL transaction), and the functions without
+//! the suffix run them on a local [`Store`] (closing expired attempts first where results are read).
 
 use crate::deck::{Diagnostic, Severity};
 use crate::error::{Error, Result};
@@ -11,21 +15,31 @@ use crate::server::api::{
     ClassRequest, ExamLoaded, ExamResults, FlagsRequest, GradeExport, GradesRequest, ItemsRequest,
     ResultsRequest,
 };
-use crate::session::exam::{self, ItemSource, item_report};
+use crate::session::exam::{self, ItemSource, item_report_read};
 use crate::stats::{self, Class, GroupBy};
-use crate::store::{self, Filter, FlagRow, FlagState, Store, Upsert};
+use crate::store::{self, Filter, FlagRow, FlagState, ReportReads, Store, Upsert};
 use crate::time::{Day, UnixMs};
 use std::collections::BTreeMap;
 
 /// `stats --class`: the class view over the cards of the request's decks and tags.
 pub fn class(store: &Store, req: &ClassRequest, now: i64) -> Result<Class> {
-    let filter = filter(store, &req.decks, &req.tags)?;
-    class_stats(store, &filter, req.by, now)
+    class_read(&mut &store.conn, req, now)
+}
+
+/// [`class`] on whichever store answers the reports' reads.
+pub fn class_read(reads: &mut dyn ReportReads, req: &ClassRequest, now: i64) -> Result<Class> {
+    let filter = filter_read(reads, &req.decks, &req.tags)?;
+    class_stats(reads, &filter, req.by, now)
 }
 
 /// The card filter of `--deck` and `--tag`; an unknown deck is a usage error.
 pub fn filter(store: &Store, decks: &[String], tags: &[String]) -> Result<Filter> {
-    let known = store::deck_titles(&store.conn)?;
+    filter_read(&mut &store.conn, decks, tags)
+}
+
+/// [`filter`] on whichever store answers the reports' reads.
+fn filter_read(reads: &mut dyn ReportReads, decks: &[String], tags: &[String]) -> Result<Filter> {
+    let known = reads.deck_titles()?;
     if let Some(d) = decks.iter().find(|d| !known.contains_key(*d)) {
         return Err(Error::Usage(format!(
             "no deck `{d}` is loaded (see `detente decks`)"
@@ -48,8 +62,13 @@ pub fn themes() -> BTreeMap<String, String> {
 /// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states (the cards'
 /// decks and themes are gathered once), one pass over the review log for everyone's recent activity, and one query
 /// each for the exam scores, the exam activity and the open flags.
-pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Result<Class> {
-    let cards = store::stat_cards(&store.conn, filter)?;
+pub fn class_stats(
+    reads: &mut dyn ReportReads,
+    filter: &Filter,
+    by: GroupBy,
+    now: i64,
+) -> Result<Class> {
+    let cards = reads.stat_cards(filter)?;
     let ids = stats::ById::new(cards.iter().map(|c| c.id));
     let index = stats::MasteryIndex::new(
         cards
@@ -57,9 +76,9 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
             .filter(|c| !c.retired)
             .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
     );
-    let titles = store::deck_titles(&store.conn)?;
+    let titles = reads.deck_titles()?;
     let themes = themes();
-    let learners = store::learners(&store.conn)?;
+    let learners = reads.learners()?;
     let today: Vec<Day> = learners
         .iter()
         .map(|l| Calendar::local(l.rollover_hour).day_of(now))
@@ -67,7 +86,7 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
     let places = stats::ById::new(learners.iter().map(|l| l.id));
     // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
     let mut activity: Vec<(u32, Option<Day>)> = vec![(0, None); learners.len()];
-    store::for_each_review_day(&store.conn, |learner, card, day| {
+    reads.for_each_review_day(&mut |learner, card, day| {
         if let Some(p) = places.position(learner)
             && ids.position(card).is_some()
         {
@@ -76,7 +95,8 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
             a.1 = Some(a.1.map_or(day, |last| last.max(day)));
         }
     })?;
-    let exams = store::exams(&store.conn)?
+    let exams = reads
+        .exams()?
         .into_iter()
         .map(|e| stats::ClassExam {
             id: e.id,
@@ -84,25 +104,25 @@ pub fn class_stats(store: &Store, filter: &Filter, by: GroupBy, now: i64) -> Res
         })
         .collect();
     let mut beyond: Vec<stats::Beyond> = vec![stats::Beyond::default(); learners.len()];
-    for (learner, exam, score) in store::best_supervised_scores(&store.conn)? {
+    for (learner, exam, score) in reads.best_supervised_scores()? {
         if let Some(p) = places.position(learner) {
             beyond[p].exam_scores.insert(exam, score);
         }
     }
-    for (learner, at) in store::last_exam_activity(&store.conn)? {
+    for (learner, at) in reads.last_exam_activity()? {
         if let Some(p) = places.position(learner) {
             beyond[p].last_exam_day =
                 Some(Calendar::local(learners[p].rollover_hour).day_of_ms(at));
         }
     }
-    for (learner, open) in store::open_flag_counts(&store.conn)? {
+    for (learner, open) in reads.open_flag_counts()? {
         if let Some(p) = places.position(learner) {
             beyond[p].open_flags = open;
         }
     }
     let mut class = stats::ClassBuilder::new(by).exams(exams);
     for ((p, l), beyond) in learners.iter().enumerate().zip(beyond) {
-        let states = store::memory_states(&store.conn, l.id)?;
+        let states = reads.memory_states(l.id)?;
         let mastery = index.mastery(
             states,
             &Scheduler::new(l.settings())?,
@@ -124,9 +144,17 @@ pub fn items(
     now: i64,
 ) -> Result<Vec<crate::exam::analysis::ItemStats>> {
     super::close_expired(store, now)?;
+    items_read(&mut &store.conn, req)
+}
+
+/// [`items`] on whichever store answers the reports' reads (its expired attempts closed by the caller).
+pub fn items_read(
+    reads: &mut dyn ReportReads,
+    req: &ItemsRequest,
+) -> Result<Vec<crate::exam::analysis::ItemStats>> {
     let source = match (&req.exam, &req.deck) {
         (Some(e), _) => {
-            if store::exam(&store.conn, e)?.is_none() {
+            if reads.exam(e)?.is_none() {
                 return Err(Error::Usage(format!(
                     "no exam `{e}` is loaded (see `detente exam list`)"
                 )));
@@ -144,29 +172,45 @@ pub fn items(
             ));
         }
     };
-    item_report(store, source)
+    item_report_read(reads, source)
 }
 
 /// `report flags`: the open flags (every flag with `all`), of one deck if given.
 pub fn flags(store: &Store, req: &FlagsRequest) -> Result<Vec<FlagRow>> {
+    flags_read(&mut &store.conn, req)
+}
+
+/// [`flags`] on whichever store answers the reports' reads.
+pub fn flags_read(reads: &mut dyn ReportReads, req: &FlagsRequest) -> Result<Vec<FlagRow>> {
     if let Some(d) = &req.deck
-        && store::deck_hash(&store.conn, d)?.is_none()
+        && reads.deck_hash(d)?.is_none()
     {
         return Err(Error::Usage(format!(
             "no deck `{d}` is loaded (see `detente decks`)"
         )));
     }
-    store::flags(&store.conn, req.all, req.deck.as_deref())
+    reads.flags(req.all, req.deck.as_deref())
 }
 
 /// `report flags --resolve ID...`: every flag resolved, or none when one id is wrong; returns each flag's state
 /// before.
 pub fn resolve_flags(store: &mut Store, ids: &[i64], now: i64) -> Result<Vec<(i64, FlagState)>> {
     let tx = store.write()?;
+    // Nothing is written when one id is wrong: the transaction is dropped, so rolled back.
+    let outcomes = resolve_each(ids, |id| store::resolve_flag(&tx, id, now))?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// Resolves each flag of `ids` with `resolve` (a store's `resolve_flag` in the caller's transaction), stopping with
+/// the refusal at the first id that names no flag: the caller commits only what comes back `Ok`.
+pub fn resolve_each(
+    ids: &[i64],
+    mut resolve: impl FnMut(i64) -> Result<Option<FlagState>>,
+) -> Result<Vec<(i64, FlagState)>> {
     let mut outcomes = Vec::new();
     for &id in ids {
-        match store::resolve_flag(&tx, id, now)? {
-            // Nothing is written when one id is wrong: the transaction is dropped, so rolled back.
+        match resolve(id)? {
             None => {
                 return Err(Error::Usage(format!(
                     "no flag {id} (see `detente report flags --all`); nothing was resolved"
@@ -175,13 +219,17 @@ pub fn resolve_flags(store: &mut Store, ids: &[i64], now: i64) -> Result<Vec<(i6
             Some(before) => outcomes.push((id, before)),
         }
     }
-    tx.commit()?;
     Ok(outcomes)
 }
 
 /// A loaded exam's definition, or a usage error naming the command that lists them.
 pub fn exam_def(store: &Store, id: &str) -> Result<Exam> {
-    let row = store::exam(&store.conn, id)?.ok_or_else(|| {
+    exam_def_read(&mut &store.conn, id)
+}
+
+/// [`exam_def`] on whichever store answers the reports' reads.
+fn exam_def_read(reads: &mut dyn ReportReads, id: &str) -> Result<Exam> {
+    let row = reads.exam(id)?.ok_or_else(|| {
         Error::Usage(format!(
             "no exam `{id}` is loaded (see `detente exam list`; load one with `detente exam load FILE`)"
         ))
@@ -193,8 +241,13 @@ pub fn exam_def(store: &Store, id: &str) -> Result<Exam> {
 /// `exam results`: every learner's results of an exam (its expired attempts closed first).
 pub fn exam_results(store: &mut Store, req: &ResultsRequest, now: i64) -> Result<ExamResults> {
     super::close_expired(store, now)?;
-    let exam = exam_def(store, &req.id)?;
-    let learners = exam::results_counting(store, &exam, req.include_unsupervised)?;
+    exam_results_read(&mut &store.conn, req)
+}
+
+/// [`exam_results`] on whichever store answers the reports' reads (its expired attempts closed by the caller).
+pub fn exam_results_read(reads: &mut dyn ReportReads, req: &ResultsRequest) -> Result<ExamResults> {
+    let exam = exam_def_read(reads, &req.id)?;
+    let learners = exam::results_read(reads, &exam, req.include_unsupervised)?;
     Ok(ExamResults { exam, learners })
 }
 
@@ -370,13 +423,12 @@ type LeftOutUnsupervised = Vec<(String, Vec<String>)>;
 
 /// Reads everything the export writes, and, exam by exam, the learners whose unsupervised attempts it leaves out.
 fn sheet(
-    store: &Store,
+    reads: &mut dyn ReportReads,
     layout: Layout,
     opts: &GradesRequest,
     now: UnixMs,
 ) -> Result<(Sheet, LeftOutUnsupervised)> {
-    let conn = &store.conn;
-    let mut exams = store::exams(conn)?;
+    let mut exams = reads.exams()?;
     if let Some(id) = opts.exam.as_deref() {
         exams.retain(|e| e.id == id);
         if exams.is_empty() {
@@ -385,7 +437,7 @@ fn sheet(
             )));
         }
     }
-    let mut decks = store::decks(conn)?;
+    let mut decks = reads.decks()?;
     match opts.deck.as_deref() {
         Some(id) => {
             decks.retain(|d| d.id == id);
@@ -404,12 +456,12 @@ fn sheet(
     if opts.deck.as_deref().is_some() && opts.exam.as_deref().is_none() {
         exams.clear();
     }
-    let learners = store::learners(conn)?;
+    let learners = reads.learners()?;
     let mut left_out = Vec::new();
     let scores: Vec<Vec<crate::gradebook::ExamScore>> = exams
         .iter()
         .map(|e| {
-            let mut s = store::exam_scores(conn, &e.id)?;
+            let mut s = reads.exam_scores(&e.id)?;
             if !opts.include_unsupervised {
                 let names: Vec<String> = learners
                     .iter()
@@ -442,7 +494,7 @@ fn sheet(
     let items = if decks.is_empty() {
         Default::default()
     } else {
-        store::deck_items(conn)?
+        reads.deck_items()?
     };
     sheet.decks = decks
         .iter()
@@ -466,8 +518,8 @@ fn sheet(
             let scheduler = Scheduler::new(l.settings())?;
             let mut sums =
                 crate::stats::DeckSums::new(&scheduler, crate::stats::horizon(now.secs()));
-            store::for_each_deck_state(conn, l.id, |deck, state| sums.add(deck, state))?;
-            let mut studies = store::deck_study(conn, l.id, &items)?;
+            reads.for_each_deck_state(l.id, &mut |deck, state| sums.add(deck, state))?;
+            let mut studies = reads.deck_study(l.id, &items)?;
             for d in &decks {
                 let study = studies.remove(&d.id).unwrap_or_default();
                 deck_results.push(DeckResult {
@@ -493,7 +545,16 @@ pub fn grades(store: &mut Store, req: &GradesRequest, now: UnixMs) -> Result<Gra
     super::close_expired(store, now.secs())?;
     // A pass over every learner's states: SQLite's page cache raised from 2 MB to 64 MB keeps the cards cached.
     store.conn.pragma_update(None, "cache_size", -65_536)?;
-    let (sheet, unsupervised) = sheet(store, req.layout, req, now)?;
+    grades_read(&mut &store.conn, req, now)
+}
+
+/// [`grades`] on whichever store answers the reports' reads (its expired attempts closed by the caller).
+pub fn grades_read(
+    reads: &mut dyn ReportReads,
+    req: &GradesRequest,
+    now: UnixMs,
+) -> Result<GradeExport> {
+    let (sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
     let left_out = gradebook::write(req.layout, &sheet, req.match_by, &mut out)
@@ -530,7 +591,7 @@ pub fn exam_grades(
         study: false,
         include_unsupervised,
     };
-    let (sheet, _) = sheet(store, Layout::Native, &req, now)?;
+    let (sheet, _) = sheet(&mut &store.conn, Layout::Native, &req, now)?;
     let column = sheet.exams.into_iter().next().ok_or_else(|| {
         Error::Usage(format!(
             "no exam `{exam}` is loaded (see `detente exam list`)"
@@ -564,7 +625,7 @@ pub fn deck_mastery(
         study: true,
         include_unsupervised: false,
     };
-    let (sheet, _) = sheet(store, Layout::Native, &req, now)?;
+    let (sheet, _) = sheet(&mut &store.conn, Layout::Native, &req, now)?;
     let column =
         sheet.decks.into_iter().next().ok_or_else(|| {
             Error::Usage(format!("no deck `{deck}` is loaded (see `detente decks`)"))

@@ -2,8 +2,9 @@
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
-//! commands (`learner add|set|import|enrol`) run on the server's [`Backend`] ([`teach_repo`]: SQLite or
-//! PostgreSQL); the others are not on the repository interface yet: on a PostgreSQL server each answers 501
+//! commands (`learner add|set|import|enrol`) and the reports (`stats --class`, `report items`, `report flags` and
+//! `--resolve`, `exam results`, `grades export`) run on the server's [`Backend`] ([`teach_repo`]: SQLite or
+//! PostgreSQL alike); the others run on the SQLite store only (`teach`) and on a PostgreSQL server answer 501
 //! (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the configuration.
 
 use super::{App, problem};
@@ -164,9 +165,8 @@ pub async fn class(
     Extension(me): Extension<Hello>,
     Json(req): Json<ClassRequest>,
 ) -> Response {
-    teach(&app, &me, "stats --class", move |store, now| {
-        decks(store, now)?;
-        ops::class(store, &req, now.secs())
+    teach_repo(&app, &me, "stats --class", move |repo, now| {
+        repo.class(&req, now)
     })
     .await
 }
@@ -176,9 +176,8 @@ pub async fn items(
     Extension(me): Extension<Hello>,
     Json(req): Json<ItemsRequest>,
 ) -> Response {
-    teach(&app, &me, "report items", move |store, now| {
-        decks(store, now)?;
-        ops::items(store, &req, now.secs())
+    teach_repo(&app, &me, "report items", move |repo, now| {
+        repo.items(&req, now)
     })
     .await
 }
@@ -188,9 +187,8 @@ pub async fn flags(
     Extension(me): Extension<Hello>,
     Json(req): Json<FlagsRequest>,
 ) -> Response {
-    teach(&app, &me, "report flags", move |store, now| {
-        decks(store, now)?;
-        ops::flags(store, &req)
+    teach_repo(&app, &me, "report flags", move |repo, now| {
+        repo.flags(&req, now)
     })
     .await
 }
@@ -200,9 +198,8 @@ pub async fn resolve_flags(
     Extension(me): Extension<Hello>,
     Json(ids): Json<Vec<i64>>,
 ) -> Response {
-    teach(&app, &me, "report flags --resolve", move |store, now| {
-        decks(store, now)?;
-        ops::resolve_flags(store, &ids, now.secs())
+    teach_repo(&app, &me, "report flags --resolve", move |repo, now| {
+        repo.resolve_flags(&ids, now)
     })
     .await
 }
@@ -212,9 +209,8 @@ pub async fn exam_results(
     Extension(me): Extension<Hello>,
     Json(req): Json<ResultsRequest>,
 ) -> Response {
-    teach(&app, &me, "exam results", move |store, now| {
-        decks(store, now)?;
-        ops::exam_results(store, &req, now.secs())
+    teach_repo(&app, &me, "exam results", move |repo, now| {
+        repo.exam_results(&req, now)
     })
     .await
 }
@@ -248,9 +244,8 @@ pub async fn grades(
     Extension(me): Extension<Hello>,
     Json(req): Json<GradesRequest>,
 ) -> Response {
-    teach(&app, &me, "grades export", move |store, now| {
-        decks(store, now)?;
-        ops::grades(store, &req, now)
+    teach_repo(&app, &me, "grades export", move |repo, now| {
+        repo.grades(&req, now)
     })
     .await
 }

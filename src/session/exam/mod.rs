@@ -34,7 +34,8 @@ pub mod wire;
 pub use remote::{ExamService, OffsetClock, RemoteSitting, Sent};
 pub use rescore::{Rescore, admit, judge, rescore};
 pub use results::{
-    AttemptResult, ItemSource, LearnerResult, exam_row, item_report, results, results_counting,
+    AttemptResult, ItemSource, LearnerResult, exam_row, item_report, item_report_read, results,
+    results_counting, results_read,
 };
 pub use summary::{ExamSummary, QuestionResult};
 pub use wire::GRACE_MS;

@@ -6,7 +6,7 @@
 use crate::deck::{Body, cloze_question};
 use crate::error::{Error, Result};
 use crate::exam::Exam;
-use crate::store::{self, Store};
+use crate::store::{self, ReportReads, Store};
 use std::collections::HashMap;
 
 /// One attempt in the results.
@@ -49,8 +49,17 @@ pub fn results_counting(
     exam: &Exam,
     unsupervised: bool,
 ) -> Result<Vec<LearnerResult>> {
+    results_read(&mut &store.conn, exam, unsupervised)
+}
+
+/// [`results_counting`] on whichever store answers the reports' reads (SQLite or the class server's PostgreSQL).
+pub fn results_read(
+    reads: &mut dyn ReportReads,
+    exam: &Exam,
+    unsupervised: bool,
+) -> Result<Vec<LearnerResult>> {
     let mut out: Vec<LearnerResult> = Vec::new();
-    for (name, a) in store::exam_attempts(&store.conn, &exam.id)? {
+    for (name, a) in reads.exam_attempts(&exam.id)? {
         if out.last().is_none_or(|l| l.learner != name) {
             out.push(LearnerResult {
                 learner: name.clone(),
@@ -118,13 +127,19 @@ pub fn item_report(
     store: &Store,
     source: ItemSource<'_>,
 ) -> Result<Vec<crate::exam::analysis::ItemStats>> {
+    item_report_read(&mut &store.conn, source)
+}
+
+/// [`item_report`] on whichever store answers the reports' reads (SQLite or the class server's PostgreSQL).
+pub fn item_report_read(
+    reads: &mut dyn ReportReads,
+    source: ItemSource<'_>,
+) -> Result<Vec<crate::exam::analysis::ItemStats>> {
     use crate::exam::analysis::{Item, Response, analyse};
     let (responses, mean_totals) = match source {
-        ItemSource::Exam(id) => (store::exam_responses(&store.conn, id, false)?, false),
-        ItemSource::ExamWithUnsupervised(id) => {
-            (store::exam_responses(&store.conn, id, true)?, false)
-        }
-        ItemSource::Deck(id) => (store::deck_first_responses(&store.conn, id)?, true),
+        ItemSource::Exam(id) => (reads.exam_responses(id, false)?, false),
+        ItemSource::ExamWithUnsupervised(id) => (reads.exam_responses(id, true)?, false),
+        ItemSource::Deck(id) => (reads.deck_first_responses(id)?, true),
     };
     let mut sums: HashMap<i64, (f64, u32)> = HashMap::new();
     for r in &responses {
@@ -166,7 +181,7 @@ pub fn item_report(
     order.sort_unstable();
     let mut items = Vec::new();
     for id in order {
-        let Some(card) = store::card(&store.conn, id)? else {
+        let Some(card) = reads.card(id)? else {
             continue;
         };
         let (choices, answer) = match &card.card.body {

@@ -12,14 +12,16 @@
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
 //! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `roster`
-//! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `adopt` (a SQLite
-//! database copied in, row for row).
+//! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `reports` (the teacher's
+//! reports: their reads, closing expired exam attempts, resolving flags), `adopt` (a SQLite database copied in, row
+//! for row).
 
 mod adopt;
 mod decks;
 mod devices;
 mod learners;
 mod migrate;
+mod reports;
 mod roster;
 mod sync;
 
