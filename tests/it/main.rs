@@ -29,6 +29,8 @@ mod lti;
 mod mastery;
 mod natural_answers;
 mod order;
+#[cfg(feature = "server")]
+mod pg_exams;
 mod reliability;
 #[cfg(feature = "server")]
 mod repo;

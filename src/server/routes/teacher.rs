@@ -1,8 +1,9 @@
 //! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
-//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. These routes are
-//! not on the repository interface yet: on a PostgreSQL server each answers 501 (`App::sqlite_only`), except
+//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The routes run
+//! by `teach_repo` (`exam load`, `exam extra-time`) are served on either database; the others are not on the
+//! repository interface yet: on a PostgreSQL server each answers 501 (`App::sqlite_only`), except
 //! `GET /v1/teacher/limits`, which reads only the configuration.
 
 use super::{App, problem};
@@ -64,7 +65,6 @@ async fn teach<T: Serialize + Send + 'static>(
 /// Runs `work` for the command `what` on the server's [`Backend`] (SQLite or PostgreSQL), on a thread where blocking
 /// is allowed, if the caller is a teacher; answered as [`teach`] answers. A route moves here from [`teach`] when its
 /// command's operations are on the backend's traits, and is then served on PostgreSQL too.
-#[allow(dead_code)] // The first route to move here uses it.
 async fn teach_repo<T: Serialize + Send + 'static>(
     app: &App,
     me: &Hello,
@@ -230,9 +230,8 @@ pub async fn exam_load(
     Extension(me): Extension<Hello>,
     Json(file): Json<Upload>,
 ) -> Response {
-    teach(&app, &me, "exam load", move |store, now| {
-        decks(store, now)?;
-        ops::exam_load(store, &file.name, &file.text, now.secs(), true)
+    teach_repo(&app, &me, "exam load", move |repo, now| {
+        repo.exam_load(&file.name, &file.text, now.secs())
     })
     .await
 }
@@ -243,8 +242,8 @@ pub async fn exam_extra_time(
     Json(req): Json<ExtraTime>,
 ) -> Response {
     let by = format!("teacher {}", me.user);
-    teach(&app, &me, "exam extra-time", move |store, now| {
-        ops::exam_extra_time(store, &req, &by, now)
+    teach_repo(&app, &me, "exam extra-time", move |repo, now| {
+        repo.exam_extra_time(&req, &by, now)
     })
     .await
 }

@@ -11,14 +11,18 @@
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
-//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes).
+//! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `exams`
+//! (the exams the server runs: `store::ExamRecords` on a scoped transaction).
 
 mod decks;
 mod devices;
+mod exams;
 mod learners;
 mod migrate;
 mod sync;
 
+pub use decks::sync_builtin;
+pub use exams::lock_learner;
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
 use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Roster};
@@ -96,12 +100,12 @@ impl Pg {
     }
 
     /// Runs `f` in one transaction scoped to the whole course (`detente.scope = 'course'`).
-    fn course<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub fn course<T>(&self, f: impl FnOnce(&mut Transaction<'_>) -> Result<T>) -> Result<T> {
         self.scoped("detente.scope", "course", f)
     }
 
     /// Runs `f` in one transaction scoped to `learner` (`detente.learner_id`).
-    fn learner<T>(
+    pub fn learner<T>(
         &self,
         learner: i64,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
