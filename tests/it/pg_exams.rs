@@ -798,6 +798,9 @@ fn sit(home: &Path) -> rexpect::session::PtySession {
     rexpect::session::spawn_command(cmd, Some(20_000)).unwrap()
 }
 
+/// An attempt as the owner reads it: exam, learner, score, maximum, answers kept.
+type AttemptRow = (String, String, Option<f64>, Option<f64>, i64);
+
 /// Attack, end to end through a real `detente serve` on PostgreSQL and the real client binary: an attempt that ran
 /// out while the server was down (its deadline long past) is closed at its deadline when the server starts; the
 /// teacher publishes an exam-only bank and loads the exam (`exam load`, with no 501), and gives extra time; the
@@ -900,7 +903,7 @@ fn an_exam_is_loaded_and_sat_over_a_real_server_on_postgresql() {
     let mut tx = owner.transaction().unwrap();
     tx.batch_execute("SELECT set_config('detente.scope', 'course', true)")
         .unwrap();
-    let rows: Vec<(String, String, Option<f64>, Option<f64>, i64)> = tx
+    let rows: Vec<AttemptRow> = tx
         .query(
             "SELECT a.exam_id, l.name, a.score, a.max_score,
                     (SELECT count(*) FROM attempt_answers x WHERE x.attempt_id = a.id)
