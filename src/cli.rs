@@ -222,6 +222,10 @@ pub struct StudyArgs {
     /// Seed for the order of choices and cram cards (default: from the clock)
     #[arg(long, hide = true)]
     pub seed: Option<u64>,
+    /// A transcript that scrolls, with line prompts and no colour, instead of one card per screen: for screen
+    /// readers and scrollback (also when TERM is dumb)
+    #[arg(long)]
+    pub plain: bool,
 }
 
 #[derive(Debug, Subcommand)]

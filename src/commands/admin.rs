@@ -288,6 +288,9 @@ mod ops {
     pub fn adopt(config_path: &Path, lab: &Path, replace: bool) -> Result<i32> {
         let config = config::load(config_path)?;
         refuse_running(&config)?;
+        if let Some(pg) = &config.postgres {
+            return adopt_into_postgres(pg, lab);
+        }
         let db = config.database();
         if std::fs::canonicalize(lab).ok() == std::fs::canonicalize(&db).ok() && db.exists() {
             return Err(Error::Usage(format!(
@@ -360,6 +363,53 @@ mod ops {
             ));
         }
         print(&lines.join("\n"))?;
+        Ok(0)
+    }
+
+    /// `detente admin adopt LAB.db` on a server with `[postgres]`: the lab's database copied (SQLite's backup
+    /// API) into a private temporary file, migrated there, then every row copied into the PostgreSQL database as
+    /// the tables' owner (`owner_url`), which is migrated first and must hold no rows. The lab's file is only read.
+    fn adopt_into_postgres(pg: &config::Postgres, lab: &Path) -> Result<i32> {
+        if !lab.is_file() {
+            return Err(Error::Usage(format!("{} is not a file", lab.display())));
+        }
+        let from = store::admin::open_source(lab)?;
+        store::admin::check_detente(&from, lab)?;
+        let mut owner = pg.owner("adopting into PostgreSQL")?;
+        let temp = Temp(
+            std::env::temp_dir().join(format!(".detente-adopt-{}.db", std::process::id())),
+            false,
+        );
+        let _ = std::fs::remove_file(&temp.0);
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp.0)
+            .map_err(|e| Error::io(format!("cannot write {}", temp.0.display()), e))?;
+        store::admin::copy_database(&from, &temp.0)?;
+        let copy = Store::open(&temp.0)?;
+        store::pg::migrate(&mut owner, &pg.app_role()?)?;
+        let adopted = store::pg::adopt(&mut owner, &copy.conn)?;
+        let unnamed = store::learners(&copy.conn)?
+            .into_iter()
+            .filter(|l| l.username.is_none())
+            .count();
+        say(&format!(
+            "{} is now in the server's PostgreSQL database: {} learner{}, {} cards, {} reviews, {} exam attempts.",
+            lab.display(),
+            adopted.of("learners"),
+            if adopted.of("learners") == 1 { "" } else { "s" },
+            adopted.of("cards"),
+            adopted.of("reviews"),
+            adopted.of("attempts"),
+        ));
+        if unnamed > 0 {
+            say(&format!(
+                "{unnamed} of them have no username, so the server cannot tell who they are on its socket: set each \
+                 one's with `detente learner set NAME --username LOGIN` as a teacher, over the server."
+            ));
+        }
         Ok(0)
     }
 

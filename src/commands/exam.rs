@@ -16,7 +16,7 @@ use crate::session::exam::{ExamEnd, ExamService, OffsetClock, RemoteSitting, Sen
 use crate::session::{Clock, SystemClock};
 use crate::store::{self, Store};
 use crate::ui::layout::{self, Cell, Table};
-use crate::ui::{self, ExamScreen};
+use crate::ui::{self, SessionScreen};
 use std::path::Path;
 
 /// Reads, validates and loads an exam file, on the local database or the class server (which is sent the file's
@@ -103,7 +103,7 @@ pub fn run(ctx: &Context, id: &str) -> Result<i32> {
     // One clock for the attempt and its screen: the time shown is the time the answers are judged by.
     let clock = SystemClock;
     let free = exam.navigation == Navigation::Free;
-    let mut screen = ExamScreen::new(ctx.color, &clock, free);
+    let mut screen = SessionScreen::new(ctx.color, &clock, free);
     let end = Sitting::new(&mut store, &exam, &learner, &clock).run(&mut screen);
     // The terminal is given back (on an error too) before anything else is printed.
     screen.finish();
@@ -179,7 +179,7 @@ pub fn run_served(ctx: &Context, server: &Server, claimed: Option<&str>, id: &st
         server,
         id: id.to_string(),
     };
-    let mut screen = ExamScreen::new(ctx.color, &clock, free);
+    let mut screen = SessionScreen::new(ctx.color, &clock, free);
     let again = format!("detente exam run {id}");
     let end = RemoteSitting::new(&mut remote, view, &clock, again).run(&mut screen);
     screen.finish();

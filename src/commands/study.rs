@@ -1,4 +1,5 @@
-//! `detente study`: an interactive session on the terminal; after it, a sync with the class server when `login`
+//! `detente study`: an interactive session on the terminal, one card per screen (`--plain`, or `TERM=dumb`: a
+//! transcript of line prompts without colour); after it, a sync with the class server when `login`
 //! saved one and the command named no local database (see `sync`).
 
 use super::{Context, calendar, current_learner, now, open_with_decks};
@@ -6,7 +7,7 @@ use crate::cli::StudyArgs;
 use crate::error::{Error, Result};
 use crate::session::{Session, StudyOptions, SystemClock};
 use crate::store::{self, Filter, Store};
-use crate::ui::{self, Terminal};
+use crate::ui::{self, SessionScreen, Terminal};
 
 pub fn run(ctx: &Context, args: StudyArgs, local_db: bool) -> Result<i32> {
     if let Some(date) = args.exam_date {
@@ -48,8 +49,16 @@ pub fn run(ctx: &Context, args: StudyArgs, local_db: bool) -> Result<i32> {
     };
     let clock = SystemClock;
     let session = Session::start(&mut store, &learner, opts, &clock, calendar(&learner))?;
-    let mut terminal = Terminal::new(ctx.color);
-    let summary = session.run(&mut terminal)?;
+    let plain = args.plain || std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    let summary = if plain {
+        session.run(&mut Terminal::new(false))?
+    } else {
+        let mut screen = SessionScreen::study(ctx.color, &clock);
+        let summary = session.run(&mut screen);
+        // The terminal given back, and the summary printed on it, before anything else is said.
+        screen.finish();
+        summary?
+    };
     if let Some(unsaved) = summary.unsaved {
         return Err(Error::NotSaved(unsaved));
     }

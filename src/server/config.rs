@@ -99,6 +99,29 @@ pub struct Postgres {
     pub pool_size: u32,
 }
 
+impl Postgres {
+    /// The app role `url` names: the role the migrations grant rows to.
+    pub fn app_role(&self) -> Result<String> {
+        crate::store::pg::config(&self.url)?
+            .get_user()
+            .map(String::from)
+            .ok_or_else(|| {
+                Error::InvalidData("postgres.url must name the app role (user)".to_string())
+            })
+    }
+
+    /// A connection as the tables' owner (`owner_url`), which migrates and adopts; `what` names the work for the
+    /// refusal when no `owner_url` is configured.
+    pub fn owner(&self, what: &str) -> Result<postgres::Client> {
+        let Some(owner) = &self.owner_url else {
+            return Err(Error::Usage(format!(
+                "{what} needs postgres.owner_url in the configuration: the role that owns the tables"
+            )));
+        };
+        Ok(crate::store::pg::config(owner)?.connect(postgres::NoTls)?)
+    }
+}
+
 fn default_pool() -> u32 {
     8
 }

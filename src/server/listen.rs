@@ -82,15 +82,8 @@ fn open_storage(config: &Config) -> Result<(SharedStore, Arc<dyn Backend>)> {
         let store = Arc::new(Mutex::new(open_private(config)?));
         return Ok((store.clone(), store));
     };
-    if let Some(owner) = &pg.owner_url {
-        let app_role = store::pg::config(&pg.url)?
-            .get_user()
-            .map(String::from)
-            .ok_or_else(|| {
-                Error::InvalidData("postgres.url must name the app role (user)".to_string())
-            })?;
-        let mut client = store::pg::config(owner)?.connect(postgres::NoTls)?;
-        store::pg::migrate(&mut client, &app_role)?;
+    if pg.owner_url.is_some() {
+        store::pg::migrate(&mut pg.owner("migrating")?, &pg.app_role()?)?;
     }
     let repo = Arc::new(store::pg::Pg::connect(&pg.url, pg.pool_size)?);
     let unused = Arc::new(Mutex::new(Store::open(Path::new(":memory:"))?));

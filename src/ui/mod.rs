@@ -5,7 +5,8 @@
 //! `terminal` holds the prompter, `render` the feedback and summaries as text, `tty` colour and terminal detection;
 //! [`layout`] wraps text and lays out tables, [`stats`] and [`html`] render progress reports. [`screen`] draws whole
 //! screens with crossterm that redraw while they wait (the exam's ticking clock): exams are sat on it
-//! ([`ExamScreen`]), study sessions on inquire.
+//! ([`SessionScreen`]), and study sessions one card per screen on the same layer (inquire's transcript with
+//! `--plain`).
 
 pub mod html;
 pub mod layout;
@@ -16,7 +17,7 @@ mod terminal;
 mod tty;
 
 pub use render::{Line, Style, render_feedback, render_summary};
-pub use screen::ExamScreen;
+pub use screen::SessionScreen;
 pub use terminal::Terminal;
 pub use tty::{ColorChoice, is_interactive, progress, use_color};
 

@@ -103,19 +103,28 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
             );
         }
         Detail::Order { given, right } if !f.correct => {
-            let mut t = layout::Table::new(&[
-                ("", layout::Cell::Number),
-                ("", layout::Cell::Number),
-                ("YOUR ORDER", layout::Cell::Wrap),
-                ("RIGHT ORDER", layout::Cell::Wrap),
-            ]);
+            // The right order, one column (it fits a small screen where two columns side by side do not), each
+            // item marked and, when misplaced, where the learner put it.
+            add(
+                Style::Plain,
+                "The right order, and where you put each:",
+                "  ",
+                "  ",
+            );
             for (i, r) in right.iter().enumerate() {
-                let g = given.get(i).cloned().unwrap_or_default();
-                let mark = if g == *r { RIGHT } else { WRONG };
-                t.row(vec![format!("{}.", i + 1), mark.into(), g, r.clone()]);
-            }
-            for l in t.render(width.saturating_sub(2)) {
-                add(Style::Plain, &l, "  ", "  ");
+                let placed = given.iter().position(|g| g == r);
+                let (mark, style, note) = match placed {
+                    Some(p) if p == i => (RIGHT, Style::Right, String::new()),
+                    Some(p) => (
+                        WRONG,
+                        Style::Wrong,
+                        format!(" (you put it {})", ordinal(p + 1)),
+                    ),
+                    None => (WRONG, Style::Wrong, " (you left it out)".to_string()),
+                };
+                let first = format!("  {:>2}. {mark} ", i + 1);
+                let rest = " ".repeat(layout::display_width(&first));
+                add(style, &format!("{}{note}", clean(r)), &first, &rest);
             }
         }
         Detail::Match(rows) if !f.correct => {
@@ -129,7 +138,7 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
                 };
                 let indent = "    ";
                 add(
-                    Style::Plain,
+                    if ok { Style::Right } else { Style::Wrong },
                     &format!("{mark} {} \u{2192} {picked}", clean(&r.left)),
                     "  ",
                     indent,
@@ -154,7 +163,11 @@ pub fn render_feedback(f: &Feedback, width: usize) -> Vec<Line> {
                     _ => "",
                 };
                 add(
-                    Style::Plain,
+                    if t.ticked == t.right {
+                        Style::Right
+                    } else {
+                        Style::Wrong
+                    },
                     &format!("{boxed} {mark} {}{note}", clean(&t.choice)),
                     "  ",
                     "        ",
@@ -255,6 +268,18 @@ pub fn render_summary(s: &Summary) -> String {
         out.push_str(&format!("\nNot saved: {}.", clean(u)));
     }
     out
+}
+
+/// 1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st.
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 #[cfg(test)]

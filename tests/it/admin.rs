@@ -48,7 +48,7 @@ impl crate::support::Script for UndoOnce {
 /// A database where each of `names` studied (with an undo), flagged a card, sat the exam, was issued an enrolment
 /// code and had an unsigned bundle taken; the device is enrolled as the first. Every learner table has rows of
 /// every learner but `device_enrolment` (one row).
-fn everything(path: &Path, names: &[&str]) {
+pub(crate) fn everything(path: &Path, names: &[&str]) {
     let mut store = with_sample(path);
     let exam: Exam = serde_json::from_str(EXAM).expect("exam");
     let tx = store.write().expect("tx");

@@ -42,6 +42,7 @@ mod server_teacher;
 mod server_tls;
 mod session;
 mod stats;
+mod study_screen;
 mod sync;
 #[cfg(feature = "server")]
 mod sync_server;

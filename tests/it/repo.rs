@@ -4,7 +4,8 @@
 //! PostgreSQL only: an app-role connection scoped to one learner sees and writes that learner's rows alone, and the
 //! app role cannot change the tables.
 
-use crate::support::pg::{self, APP, Db, OWNER};
+use crate::server::daemon::me;
+use crate::support::pg::{self, APP, Db, OWNER, PgServed};
 use crate::support::with_sample;
 use detente::bundle::BundleReview;
 use detente::store::{ClassStore, Store, pg::Pg};
@@ -683,149 +684,6 @@ fn the_app_role_cannot_alter_or_drop_the_tables() {
     assert!(e.to_string().contains("schema version 0"), "{e}");
 }
 
-/// `detente serve` on a fresh PostgreSQL database of the test cluster (migrated by the server as the owner), on a
-/// socket in a folder of its own (and with `tls`, on 127.0.0.1 over TLS with a certificate authority made here),
-/// the test's user its teacher; stopped with SIGTERM when dropped.
-struct PgServed {
-    dir: tempfile::TempDir,
-    server: std::process::Child,
-    socket: std::path::PathBuf,
-    log: std::path::PathBuf,
-    /// The app role's connection string to the server's database.
-    app_url: String,
-    /// The owner's.
-    owner_url: String,
-    /// With TLS: `https://127.0.0.1:PORT` and the certificate authority's PEM file.
-    tls: Option<(String, std::path::PathBuf)>,
-}
-
-impl PgServed {
-    fn start(db: &Db, suffix: &str, tls: bool) -> PgServed {
-        use std::process::Stdio;
-        let mut root = db.client(pg::SUPERUSER);
-        let fresh = format!("{}_{suffix}", db.name);
-        root.batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
-            .unwrap();
-        let url = |role: &str| db.url(role).replace(&db.name, &fresh);
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("class.sock");
-        let config = dir.path().join("serve.toml");
-        let mut toml = format!(
-            "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{:?}]\n\
-             [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
-            dir.path().join("state"),
-            me(),
-            url(APP),
-            url(OWNER)
-        );
-        if tls {
-            let (ca, cert, key) = crate::server_tls::pki();
-            for (name, pem) in [("ca.pem", ca), ("cert.pem", cert), ("key.pem", key)] {
-                std::fs::write(dir.path().join(name), pem).unwrap();
-            }
-            std::fs::set_permissions(
-                dir.path().join("key.pem"),
-                std::os::unix::fs::PermissionsExt::from_mode(0o600),
-            )
-            .unwrap();
-            toml += &format!(
-                "[tls]\nlisten = \"127.0.0.1:0\"\ncertificate = {:?}\nkey = {:?}\n",
-                dir.path().join("cert.pem"),
-                dir.path().join("key.pem")
-            );
-        }
-        std::fs::write(&config, toml).unwrap();
-        let log = dir.path().join("serve.log");
-        let server = crate::support::process(&dir.path().join("unused.db"))
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut served = PgServed {
-            dir,
-            server,
-            socket,
-            log,
-            app_url: url(APP),
-            owner_url: url(OWNER),
-            tls: None,
-        };
-        for _ in 0..600 {
-            let said = served.said();
-            let port = said
-                .split(" over TLS")
-                .next()
-                .filter(|_| said.contains(" over TLS"))
-                .and_then(|head| head.rsplit(':').next());
-            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok()
-                && (!tls || port.is_some())
-            {
-                if let Some(port) = port.filter(|_| tls) {
-                    served.tls = Some((
-                        format!("https://127.0.0.1:{port}"),
-                        served.dir.path().join("ca.pem"),
-                    ));
-                }
-                return served;
-            }
-            if let Some(status) = served.server.try_wait().unwrap() {
-                panic!("detente serve exited ({status}): {}", served.said());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("detente serve did not listen: {}", served.said())
-    }
-
-    fn said(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The client, logged in to this server from a config and data folder of its own.
-    fn client(&self) -> std::process::Command {
-        let mut cmd = crate::support::process(&self.dir.path().join("unused.db"));
-        cmd.env_remove("DETENTE_DB")
-            .env_remove("DETENTE_LEARNER")
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_DATA_HOME", self.dir.path().join("data"));
-        cmd
-    }
-
-    /// Runs the client with `args`, which must succeed; its output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.client().args(args).output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert!(out.status.success(), "{args:?}: {err}\n{}", self.said());
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-
-    /// Stops the server with SIGTERM and waits for it.
-    fn stop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.server.id().to_string()])
-            .status();
-        let _ = self.server.wait();
-    }
-}
-
-impl Drop for PgServed {
-    fn drop(&mut self) {
-        if self.server.try_wait().ok().flatten().is_none() {
-            self.stop();
-        }
-    }
-}
-
-/// The test's user name.
-fn me() -> String {
-    let me = std::process::Command::new("id")
-        .arg("-un")
-        .output()
-        .unwrap()
-        .stdout;
-    String::from_utf8(me).unwrap().trim().to_string()
-}
-
 /// Attack: a server configured for PostgreSQL must really serve from it, not from the SQLite file in its state
 /// folder: `detente serve` migrates a new database as the owner, connects as the app role, and the caller's
 /// identity (`/v1/hello`, by roster username) and the teacher's `learner list` come from PostgreSQL's rows, added
@@ -1460,4 +1318,149 @@ fn an_exam_only_bank_is_published_but_never_listed_served_or_synced() {
             p.report.refused
         );
     }
+}
+
+/// The number of rows of every table of a SQLite database, by table.
+fn sqlite_counts(conn: &rusqlite::Connection) -> Vec<(String, i64)> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    tables
+        .into_iter()
+        .map(|t| {
+            let n = conn
+                .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
+                .unwrap();
+            (t, n)
+        })
+        .collect()
+}
+
+/// Attack: moving a course from SQLite to PostgreSQL must lose nothing and invent nothing. A database with rows in
+/// every learner table (two learners who studied with an undo, sat an exam, flagged a card, were issued codes, have
+/// devices, LTI links and queued scores) is adopted with the real `detente admin adopt` into a server's fresh
+/// PostgreSQL database: every table has exactly SQLite's row count (read as the owner, in course scope, so row
+/// security hides nothing), the card states' floating-point memory and the devices' token hashes are equal to the
+/// bit, the identity sequences moved past the copied ids (a learner added afterwards takes a new id, not a copied
+/// one's), and the server then lists the adopted roster. A second adoption into the now non-empty database is
+/// refused and writes nothing.
+#[test]
+fn adopting_a_sqlite_database_copies_every_row_into_postgresql() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("lab.db");
+    crate::admin::everything(&lab, &["ann", "bob"]);
+    let conn = rusqlite::Connection::open(&lab).unwrap();
+    conn.execute(
+        "UPDATE learners SET username = ?1 WHERE name = 'ann'",
+        [me()],
+    )
+    .unwrap();
+    let counts = sqlite_counts(&conn);
+    let db = pg::cluster().database();
+    let served = PgServed::adopting(&db, "adopt", false, Some(&lab));
+    let mut owner = postgres::Client::connect(&served.owner_url, postgres::NoTls).unwrap();
+    owner
+        .batch_execute("SELECT set_config('detente.scope', 'course', false)")
+        .unwrap();
+    for (table, n) in &counts {
+        let got: i64 = owner
+            .query_one(&format!("SELECT count(*) FROM \"{table}\""), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(got, *n, "{table}");
+    }
+    let filled: Vec<_> = counts.iter().filter(|(_, n)| *n > 0).collect();
+    assert!(filled.len() >= 20, "{counts:?}");
+    let states = |sql: &str| -> Vec<(i64, i64, f64, f64)> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    let order = "SELECT learner_id, card_id, stability, difficulty FROM card_states ORDER BY 1, 2";
+    let pg_states: Vec<(i64, i64, f64, f64)> = owner
+        .query(order, &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert!(!pg_states.is_empty());
+    assert_eq!(states(order), pg_states);
+    let hashes = "SELECT id, token_hash FROM devices ORDER BY id";
+    let sqlite_hashes: Vec<(i64, Vec<u8>)> = conn
+        .prepare(hashes)
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let pg_hashes: Vec<(i64, Vec<u8>)> = owner
+        .query(hashes, &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(sqlite_hashes, pg_hashes);
+    let repo = Pg::connect(&served.app_url, 1).unwrap();
+    let max: i64 = conn
+        .query_row("SELECT max(id) FROM learners", [], |r| r.get(0))
+        .unwrap();
+    let zoe = repo.add_learner("zoe", None, 1).unwrap().unwrap();
+    assert!(zoe.id > max, "{} after {max}", zoe.id);
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let list = served.ok(&["learner", "list", "--json"]);
+    assert!(
+        list.contains("\"bob\"") && list.contains("\"zoe\""),
+        "{list}"
+    );
+
+    let before: i64 = owner
+        .query_one("SELECT count(*) FROM reviews", &[])
+        .unwrap()
+        .get(0);
+    let config = served.dir.path().join("serve.toml");
+    let out = served
+        .client()
+        .args(["admin", "adopt", "--config"])
+        .arg(&config)
+        .arg(&lab)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("running"), "{err}");
+    drop(served);
+    let again = tempfile::tempdir().unwrap();
+    let moved = again.path().join("serve.toml");
+    std::fs::write(
+        &moved,
+        format!(
+            "state_directory = {:?}\n[socket]\npath = {:?}\n[postgres]\nurl = {:?}\nowner_url = {:?}\n",
+            again.path().join("state"),
+            again.path().join("class.sock"),
+            db.url(APP).replace(&db.name, &format!("{}_adopt", db.name)),
+            db.url(OWNER).replace(&db.name, &format!("{}_adopt", db.name)),
+        ),
+    )
+    .unwrap();
+    let out = crate::support::process(&again.path().join("unused.db"))
+        .args(["admin", "adopt", "--config"])
+        .arg(&moved)
+        .arg(&lab)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("already holds rows"), "{err}");
+    let after: i64 = owner
+        .query_one("SELECT count(*) FROM reviews", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(before, after);
 }

@@ -1,4 +1,4 @@
-//! Screens as a student sees them: `detente study` in a real pseudo-terminal of 80x24 and of 100x32, everything it
+//! Screens as a student sees them in the transcript of `detente study --plain`: in a real pseudo-terminal of 80x24 and of 100x32, everything it
 //! draws rendered through a terminal emulator (`vt100`, with scrollback), then read back row by row. No row may be
 //! one the terminal had to wrap (a line wider than the screen), no word of the deck's text may be split across rows,
 //! and a card's header, prompt, choices and help line must be on screen together.
@@ -23,7 +23,7 @@ struct Screen {
 
 impl Screen {
     fn study(db: &Path, cols: u16, rows: u16, args: &[&str]) -> Screen {
-        let mut study = vec!["study"];
+        let mut study = vec!["study", "--plain"];
         study.extend_from_slice(args);
         Screen {
             p: pty::spawn(db, "ann", (cols, rows), &study),
@@ -249,7 +249,7 @@ fn every_kind_wrong(cols: u16, rows: u16) {
         s.pick("");
     }
     s.wait("in place");
-    s.wait("RIGHT ORDER");
+    s.wait("where you put each");
     s.pick("Next card");
 
     s.card_fits("Match each of Russia's problems");

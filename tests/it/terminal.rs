@@ -1,4 +1,5 @@
-//! The built binary in a real pseudo-terminal, driven with `rexpect` as a student would drive it: a session that
+//! The built binary in a real pseudo-terminal (`study --plain`, the transcript of line prompts), driven with
+//! `rexpect` as a student would drive it: a session that
 //! answers one card of every kind, Esc, Ctrl-C (exit 130), a SIGKILL mid-session followed by a look at the database,
 //! and two sessions on one database at once.
 
@@ -14,7 +15,7 @@ const ESC: &str = "\x1b";
 
 /// `detente study` on the sample deck in a 100x40 terminal.
 fn study(db: &Path, learner: &str, extra: &[&str]) -> PtySession {
-    let mut args = vec!["study", "--deck", "sample", "--seed", "7"];
+    let mut args = vec!["study", "--plain", "--deck", "sample", "--seed", "7"];
     args.extend_from_slice(extra);
     pty::spawn(db, learner, (100, 40), &args)
 }

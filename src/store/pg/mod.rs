@@ -12,8 +12,10 @@
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
 //! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `exams`
-//! (the exams the server runs: `store::ExamRecords` on a scoped transaction).
+//! (the exams the server runs: `store::ExamRecords` on a scoped transaction), `adopt` (a SQLite database copied in,
+//! row for row).
 
+mod adopt;
 mod decks;
 mod devices;
 mod exams;
@@ -21,6 +23,7 @@ mod learners;
 mod migrate;
 mod sync;
 
+pub use adopt::{Adopted, adopt};
 pub use decks::sync_builtin;
 pub use exams::lock_learner;
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};

@@ -5,17 +5,18 @@
 //! with a timeout so the caller can redraw between them; Ctrl-C is a key in raw mode ([`Key::Interrupt`]).
 //!
 //! [`frame`] lays a screen out in rows (pure), [`editor`] is the line editor of a typed answer, `widgets` the lists,
-//! the typed answer and the page a screen waits on, and `exam` the exam's [`Prompter`](crate::session::Prompter)
-//! built on them ([`ExamScreen`]). Everything is drawn on stderr, as inquire draws, so stdout
+//! the typed answer and the page a screen waits on, `session` the [`Prompter`](crate::session::Prompter) of exams
+//! and study built on them ([`SessionScreen`]), and `study` the feedback page of a study answer. Everything is drawn on stderr, as inquire draws, so stdout
 //! stays clean for data.
 
 pub mod editor;
-mod exam;
 pub mod frame;
+mod session;
+mod study;
 mod widgets;
 
-pub use exam::ExamScreen;
 pub use frame::{Drawn, Frame, Scroll};
+pub use session::SessionScreen;
 
 use super::layout;
 use super::render::{Line, Style};

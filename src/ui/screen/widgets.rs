@@ -34,6 +34,8 @@ pub(super) struct Pick {
     pub(super) numbered: bool,
     /// Columns the wrapped lines of an option are indented by, beyond its marker (under its own text).
     pub(super) hang: usize,
+    /// A digit or letter answers at once (ticks, in a list of ticks), as Anki's keys do; else it only moves.
+    pub(super) instant: bool,
 }
 
 impl Pick {
@@ -47,6 +49,7 @@ impl Pick {
             letters: Vec::new(),
             numbered: options_len <= 9,
             hang: 0,
+            instant: false,
         }
     }
 }
@@ -93,7 +96,7 @@ impl Widget for Pick {
             Key::PageDown => self.cursor = (self.cursor + 5).min(last),
             Key::Home => self.cursor = 0,
             Key::End => self.cursor = last,
-            Key::Char(' ') => {
+            Key::Char(' ') if self.ticks.is_some() => {
                 if let Some(t) = self.ticks.as_mut()
                     && let Some(tick) = t.get_mut(self.cursor)
                 {
@@ -104,6 +107,7 @@ impl Widget for Pick {
                 let n = c as usize - '0' as usize;
                 if (1..=self.options.len()).contains(&n) {
                     self.cursor = n - 1;
+                    return self.instant();
                 }
             }
             Key::Char(c) => {
@@ -113,6 +117,7 @@ impl Widget for Pick {
                     .find(|(l, _)| *l == c.to_ascii_lowercase())
                 {
                     self.cursor = i;
+                    return self.instant();
                 }
             }
             Key::Enter => {
@@ -125,6 +130,25 @@ impl Widget for Pick {
             _ => {}
         }
         None
+    }
+}
+
+impl Pick {
+    /// After a digit or letter put the cursor on an option: with `instant`, that option answered (or, in a list of
+    /// ticks, ticked or unticked).
+    fn instant(&mut self) -> Option<Reply<Vec<usize>>> {
+        if !self.instant {
+            return None;
+        }
+        match self.ticks.as_mut() {
+            Some(t) => {
+                if let Some(tick) = t.get_mut(self.cursor) {
+                    *tick = !*tick;
+                }
+                None
+            }
+            None => Some(Reply::Answer(vec![self.cursor])),
+        }
     }
 }
 

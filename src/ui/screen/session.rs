@@ -1,10 +1,12 @@
-//! The exam's [`Prompter`] on full screens: every question on a cleared screen under a header whose clock ticks
-//! while the learner reads and types (the session's [`Clock`], so the time is the one the session judges by),
-//! warnings at 5 minutes and 1 minute, and [`Reply::TimeUp`] the moment the deadline passes, whatever is being
-//! typed. Choice, multi, true/false, order and match steps are lists (arrows or digits, Space to tick, Enter);
-//! typed answers use the [`LineEditor`]. With free navigation, the summary page and the submit confirmation. The
-//! result stays on a clean screen until a key is pressed; its headline, and any message no screen showed (how to
-//! resume), are printed once the terminal is given back.
+//! The session's [`Prompter`] on full screens, for exams and for study: every question on a cleared screen under a
+//! header. In an exam the header's clock ticks while the learner reads and types (the session's [`Clock`], so the
+//! time is the one the session judges by), with warnings at 5 minutes and 1 minute, and [`Reply::TimeUp`] the moment
+//! the deadline passes, whatever is being typed. Choice, multi, true/false, order and match steps are lists (arrows
+//! or digits, Space to tick, Enter); typed answers use the [`LineEditor`]; a flashcard is revealed with Space or
+//! Enter and graded 1 to 4. In study, a digit answers at once (as Anki's keys do) and each answer's feedback is a
+//! page of its own (`study.rs`). With free navigation, the summary page and the submit confirmation. An exam's
+//! result stays on a clean screen until a key is pressed; it (or a study session's summary), and any message no
+//! screen showed (how to resume), are printed once the terminal is given back.
 
 use super::super::layout;
 use super::super::render::{Line, Style, indents};
@@ -22,45 +24,59 @@ use std::io::Write;
 use std::time::Duration;
 
 /// What the top of a screen says.
-struct Head {
-    title: String,
-    status: String,
-    prompt: Option<String>,
-    saved: Option<String>,
-    deadline: Option<UnixMs>,
-    help: String,
+#[derive(Debug, Clone)]
+pub(super) struct Head {
+    pub(super) title: String,
+    pub(super) status: String,
+    pub(super) prompt: Option<String>,
+    pub(super) saved: Option<String>,
+    pub(super) deadline: Option<UnixMs>,
+    pub(super) help: String,
 }
 
-/// The exam on full screens, its clock read from the session's.
-pub struct ExamScreen<'c> {
+/// A session on full screens, its clock read from the session's.
+pub struct SessionScreen<'c> {
     color: bool,
     clock: &'c dyn Clock,
     /// Free navigation: Esc at a question goes to the summary page.
     free: bool,
-    screen: Option<Screen>,
+    /// A study session: digits answer at once, and feedback is shown after each answer.
+    pub(super) study: bool,
+    pub(super) screen: Option<Screen>,
     /// Messages shown at the foot of the next screens, until a prompt ends.
     flash: Vec<String>,
     /// Messages no screen has shown yet: printed when the terminal is given back.
     unseen: Vec<String>,
     /// What stays printed after the last screen: the result's headline.
     result: Vec<String>,
+    /// The header of the question last asked, which its feedback page repeats.
+    pub(super) asked: Option<Head>,
     /// The screen last drawn, to show a message on at once (the wait for a busy database happens between screens).
     last: Option<Frame>,
 }
 
-impl<'c> ExamScreen<'c> {
-    /// An exam screen whose clock is `clock`; `free` for an exam with free navigation.
+impl<'c> SessionScreen<'c> {
+    /// An exam's screens, whose clock is `clock`; `free` for an exam with free navigation.
     pub fn new(color: bool, clock: &'c dyn Clock, free: bool) -> Self {
-        ExamScreen {
+        SessionScreen {
             color,
             clock,
             free,
+            study: false,
             screen: None,
             flash: Vec::new(),
             unseen: Vec::new(),
             result: Vec::new(),
+            asked: None,
             last: None,
         }
+    }
+
+    /// A study session's screens.
+    pub fn study(color: bool, clock: &'c dyn Clock) -> Self {
+        let mut screen = SessionScreen::new(color, clock, false);
+        screen.study = true;
+        screen
     }
 
     /// Gives the terminal back (leaving the alternate screen) and prints what must stay in view: any message no
@@ -81,7 +97,7 @@ impl<'c> ExamScreen<'c> {
         }
     }
 
-    fn question_head(&self, q: &Question, help: &str) -> Head {
+    pub(super) fn question_head(&mut self, q: &Question, help: &str) -> Head {
         let status = q.status.as_deref().map_or_else(
             || format!("Question {}", q.number),
             |s| {
@@ -90,19 +106,25 @@ impl<'c> ExamScreen<'c> {
                     .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
             },
         );
-        let esc = if self.free {
+        let esc = if self.study {
+            "Esc to end the session"
+        } else if self.free {
             "Esc for the summary"
         } else {
             "Esc to pause"
         };
-        Head {
+        let reversed = if q.reversed { ", reversed" } else { "" };
+        let new = if q.new { " (new)" } else { "" };
+        let head = Head {
             title: q.deck.clone(),
-            status: format!("{status} \u{b7} {}", q.kind),
+            status: format!("{status} \u{b7} {}{reversed}{new}", q.kind),
             prompt: Some(q.prompt.clone()),
             saved: q.saved.clone(),
             deadline: q.deadline,
             help: format!("{help}, {esc}"),
-        }
+        };
+        self.asked = Some(head.clone());
+        head
     }
 
     fn frame<W: Widget>(
@@ -169,7 +191,7 @@ impl<'c> ExamScreen<'c> {
     }
 
     /// Draws `head` and `w`, redrawing as the clock ticks, until a key ends the wait, Ctrl-C, or the deadline.
-    fn wait<W: Widget>(&mut self, head: &Head, w: &mut W) -> Result<Reply<W::Out>> {
+    pub(super) fn wait<W: Widget>(&mut self, head: &Head, w: &mut W) -> Result<Reply<W::Out>> {
         if self.screen.is_none() {
             self.screen = Some(Screen::enter(self.color)?);
         }
@@ -208,7 +230,7 @@ impl<'c> ExamScreen<'c> {
         }
     }
 
-    fn pick(&mut self, head: &Head, mut pick: Pick) -> Result<Reply<usize>> {
+    pub(super) fn pick(&mut self, head: &Head, mut pick: Pick) -> Result<Reply<usize>> {
         Ok(match self.wait(head, &mut pick)? {
             Reply::Answer(v) => Reply::Answer(v.first().copied().unwrap_or(0)),
             Reply::Quit => Reply::Quit,
@@ -218,41 +240,58 @@ impl<'c> ExamScreen<'c> {
     }
 }
 
-impl Drop for ExamScreen<'_> {
+impl Drop for SessionScreen<'_> {
     fn drop(&mut self) {
         self.finish();
     }
 }
 
 const MOVE: &str = "\u{2191}\u{2193} or a digit to move, Enter to answer";
+/// In study, a digit answers at once.
+const PICK: &str = "a digit to answer, or \u{2191}\u{2193} and Enter";
 
-impl Prompter for ExamScreen<'_> {
+impl Prompter for SessionScreen<'_> {
     fn choose(&mut self, q: &Question, label: &str, options: &[String]) -> Result<Reply<usize>> {
-        let head = self.question_head(q, MOVE);
+        let head = self.question_head(q, if self.study { PICK } else { MOVE });
         let label = if label.is_empty() {
             "Your answer:"
         } else {
             label
         };
         let options = options.iter().map(|o| o.replace('\n', " ")).collect();
-        self.pick(&head, Pick::new(label, options))
+        let mut pick = Pick::new(label, options);
+        pick.instant = self.study;
+        self.pick(&head, pick)
     }
 
     fn choose_many(&mut self, q: &Question, options: &[String]) -> Result<Reply<Vec<usize>>> {
         let head = self.question_head(
             q,
-            "\u{2191}\u{2193} to move, Space to tick, Enter to answer",
+            if self.study {
+                "\u{2191}\u{2193} to move, Space or a digit to tick, Enter to answer"
+            } else {
+                "\u{2191}\u{2193} to move, Space to tick, Enter to answer"
+            },
         );
         let options = options.iter().map(|o| o.replace('\n', " ")).collect();
         let mut pick = Pick::new("Tick every right answer:", options);
         pick.ticks = Some(vec![false; pick.options.len()]);
+        pick.instant = self.study;
         self.wait(&head, &mut pick)
     }
 
     fn judge(&mut self, q: &Question) -> Result<Reply<bool>> {
-        let head = self.question_head(q, "t or f (or \u{2191}\u{2193}) to pick, Enter to answer");
+        let head = self.question_head(
+            q,
+            if self.study {
+                "t or f to answer (or \u{2191}\u{2193} and Enter)"
+            } else {
+                "t or f (or \u{2191}\u{2193}) to pick, Enter to answer"
+            },
+        );
         let mut pick = Pick::new("True or false?", vec!["True".into(), "False".into()]);
         pick.letters = vec![('t', 0), ('y', 0), ('f', 1), ('n', 1)];
+        pick.instant = self.study;
         Ok(match self.pick(&head, pick)? {
             Reply::Answer(i) => Reply::Answer(i == 0),
             Reply::Quit => Reply::Quit,
@@ -270,17 +309,18 @@ impl Prompter for ExamScreen<'_> {
     }
 
     fn reveal(&mut self, q: &Question, back: &str) -> Result<Reply<Rating>> {
-        let head = self.question_head(q, "Enter to reveal");
-        match self.pick(
-            &head,
-            Pick::new("Recall the answer, then:", vec!["Show the answer".into()]),
-        )? {
+        let head = self.question_head(q, "Space or Enter to reveal");
+        let mut show = Pick::new("Recall the answer, then:", vec!["Show the answer".into()]);
+        show.numbered = false;
+        show.letters = vec![(' ', 0)];
+        show.instant = true;
+        match self.pick(&head, show)? {
             Reply::Answer(_) => {}
             Reply::Quit => return Ok(Reply::Quit),
             Reply::Interrupt => return Ok(Reply::Interrupt),
             Reply::TimeUp => return Ok(Reply::TimeUp),
         }
-        let head = self.question_head(q, MOVE);
+        let head = self.question_head(q, "1 to 4 to grade (or \u{2191}\u{2193} and Enter)");
         let grades = vec![
             "Again: I did not know it".to_string(),
             "Hard: I recalled it with difficulty".to_string(),
@@ -292,6 +332,7 @@ impl Prompter for ExamScreen<'_> {
             grades,
         );
         pick.cursor = 2;
+        pick.instant = true;
         Ok(match self.pick(&head, pick)? {
             Reply::Answer(i) => Reply::Answer(Rating::ALL.get(i).copied().unwrap_or(Rating::Good)),
             Reply::Quit => Reply::Quit,
@@ -300,7 +341,10 @@ impl Prompter for ExamScreen<'_> {
         })
     }
 
-    fn feedback(&mut self, _: &Feedback) -> Result<Reply<Action>> {
+    fn feedback(&mut self, f: &Feedback) -> Result<Reply<Action>> {
+        if self.study {
+            return self.feedback_page(f);
+        }
         // An exam gives no feedback until its end.
         Ok(Reply::Answer(Action::Next))
     }
