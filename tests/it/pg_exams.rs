@@ -9,7 +9,7 @@
 //! nor answer A's attempt), and one exam end to end over a real `detente serve` on PostgreSQL with the real client.
 
 use crate::server::{client, run, text};
-use crate::support::pg::{self, APP, OWNER, SUPERUSER};
+use crate::support::pg::{self, PgServed};
 use crate::support::pty;
 use axum::body::Body;
 use axum::http::Request;
@@ -690,88 +690,6 @@ fn learner_b_can_neither_read_nor_answer_learner_as_attempt_on_postgresql() {
     assert_eq!(c.attempts("bob")[0].learner_id, bob.id);
 }
 
-/// `detente serve` on a fresh database of the test cluster (migrated by the server as the owner), on a socket in a
-/// folder of its own, the test's user its teacher; stopped with SIGTERM when dropped.
-struct PgServe {
-    dir: tempfile::TempDir,
-    server: std::process::Child,
-    socket: std::path::PathBuf,
-    log: std::path::PathBuf,
-    app_url: String,
-    owner_url: String,
-}
-
-impl PgServe {
-    /// Starts the server on database `name` (made here), after `before` ran on the migrated, empty database as
-    /// the app role.
-    fn start(db: &pg::Db, suffix: &str, before: impl FnOnce(&str, &str)) -> PgServe {
-        use std::process::Stdio;
-        let fresh = format!("{}_{suffix}", db.name);
-        db.client(SUPERUSER)
-            .batch_execute(&format!("CREATE DATABASE {fresh} OWNER {OWNER}"))
-            .unwrap();
-        let url = |role: &str| db.url(role).replace(&db.name, &fresh);
-        let mut owner = postgres::Client::connect(&url(OWNER), postgres::NoTls).unwrap();
-        detente::store::pg::migrate(&mut owner, APP).unwrap();
-        before(&url(APP), &url(OWNER));
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("class.sock");
-        let config = dir.path().join("serve.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "state_directory = {:?}\n[socket]\npath = {socket:?}\n[teachers]\nusers = [{:?}]\n\
-                 [postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
-                dir.path().join("state"),
-                me(),
-                url(APP),
-                url(OWNER)
-            ),
-        )
-        .unwrap();
-        let log = dir.path().join("serve.log");
-        let server = crate::support::process(&dir.path().join("unused.db"))
-            .args(["serve", "--config", config.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut served = PgServe {
-            dir,
-            server,
-            socket,
-            log,
-            app_url: url(APP),
-            owner_url: url(OWNER),
-        };
-        for _ in 0..600 {
-            if std::os::unix::net::UnixStream::connect(&served.socket).is_ok() {
-                return served;
-            }
-            if let Some(status) = served.server.try_wait().unwrap() {
-                panic!("detente serve exited ({status}): {}", served.said());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("detente serve did not listen: {}", served.said())
-    }
-
-    fn said(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for PgServe {
-    fn drop(&mut self) {
-        if self.server.try_wait().ok().flatten().is_none() {
-            let _ = std::process::Command::new("kill")
-                .args(["-TERM", &self.server.id().to_string()])
-                .status();
-            let _ = self.server.wait();
-        }
-    }
-}
-
 /// A home logged in to `socket`.
 fn home(socket: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -801,88 +719,90 @@ fn sit(home: &Path) -> rexpect::session::PtySession {
 /// An attempt as the owner reads it: exam, learner, score, maximum, answers kept.
 type AttemptRow = (String, String, Option<f64>, Option<f64>, i64);
 
-/// Attack, end to end through a real `detente serve` on PostgreSQL and the real client binary: an attempt that ran
-/// out while the server was down (its deadline long past) is closed at its deadline when the server starts; the
-/// teacher publishes an exam-only bank and loads the exam (`exam load`, with no 501), and gives extra time; the
-/// student sits it with `exam run` in a terminal, is killed after the first answer (the attempt stays open, its
-/// answer kept), resumes at the next question and finishes at 100%. Every row is in PostgreSQL (read there as the
-/// owner), none in a SQLite file beside the pool.
+/// The teacher's command `args` (stdout and stderr, and whether it succeeded) on the local database `db`.
+fn local(db: &Path, args: &[&str]) -> (bool, String) {
+    let out = run(crate::support::process(db), args);
+    (
+        out.status.success(),
+        format!("{}{}", text(&out.stdout), text(&out.stderr)),
+    )
+}
+
+/// The same over the class server, from `home`.
+fn remote(home: &Path, args: &[&str]) -> (bool, String) {
+    let out = run(client(home), args);
+    (
+        out.status.success(),
+        format!("{}{}", text(&out.stdout), text(&out.stderr)),
+    )
+}
+
+/// Attack, end to end through a real `detente serve` on PostgreSQL and the real client binary. A course built in
+/// SQLite (an exam-only bank published, two learners, an attempt at an older one-minute exam left open long ago) is
+/// adopted into the server's database (`admin adopt`): the server closes that attempt at its deadline when it
+/// starts. The teacher's `exam load` and `exam extra-time` over the server print exactly what they print with
+/// `--db` on a copy of the SQLite course (a refusal, for an exam not loaded, too), with no 501. The student sits the
+/// exam with `exam run` in a terminal, is killed after the first answer (the attempt stays open, its answer kept),
+/// resumes at the next question and finishes at 100%. Every row is in PostgreSQL (read there as the owner), none in
+/// a SQLite file beside the pool.
 #[test]
 fn an_exam_is_loaded_and_sat_over_a_real_server_on_postgresql() {
-    let db = pg::cluster().database();
     let files = tempfile::tempdir().unwrap();
-    let bank = files.path().join("bank.toml");
-    std::fs::write(
-        &bank,
-        format!(
-            "{}[[card]]\nid = \"envoy\"\nkind = \"text\"\nprompt = \"Who was the envoy?\"\nanswers = [\"Quixotlan\"]\n\n\
-             [[card]]\nid = \"council\"\nkind = \"text\"\nprompt = \"Who followed him?\"\nanswers = [\"Quixotlan\"]\n",
-            deck_head("bank", true)
-        ),
-    )
-    .unwrap();
+    let bank_text = format!(
+        "{}[[card]]\nid = \"envoy\"\nkind = \"text\"\nprompt = \"Who was the envoy?\"\nanswers = [\"Quixotlan\"]\n\n\
+         [[card]]\nid = \"council\"\nkind = \"text\"\nprompt = \"Who followed him?\"\nanswers = [\"Quixotlan\"]\n",
+        deck_head("bank", true)
+    );
     let final_toml = files.path().join("final.toml");
     std::fs::write(&final_toml, exam("\"bank\"", 2, "time_limit = 30\n")).unwrap();
-    // Before the server starts: the course, and an attempt at an older exam whose time ran out long ago.
-    let served = PgServe::start(&db, "exams", |app_url, _| {
-        let pg = Pg::connect(app_url, 1).unwrap();
-        pg.add_learner("Root On Roster", Some(&me()), 1)
-            .unwrap()
-            .unwrap();
-        pg.add_learner("zoe", Some("zoe-login"), 1)
-            .unwrap()
-            .unwrap();
-        let publish = Publish {
-            decks: vec![DeckFile {
-                file: "bank.toml".into(),
-                text: std::fs::read_to_string(&bank).unwrap(),
-            }],
-            dry_run: false,
-            reset_changed: false,
-        };
-        pg.publish(&publish, "prof", 1).unwrap();
-        let old = exam("\"bank\"", 1, "time_limit = 1\n").replace("\"final\"", "\"quiz\"");
-        pg.exam_load("quiz.toml", &old, 1).unwrap();
-        let zoe = pg.learner_by_name("zoe").unwrap().unwrap();
-        pg.exam_start("quiz", "zoe", UnixMs(1_000))
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            pg.learner(zoe.id, |tx| tx.supervised_attempts("quiz", zoe.id))
-                .unwrap()[0]
-                .closed_at,
-            None
-        );
-    });
-    assert!(
-        served
-            .said()
-            .contains("closer: 1 exam attempt(s) that ran out while the server was down"),
-        "{}",
-        served.said()
-    );
+    // The course in SQLite, as a teacher ran it before the move.
+    let lab = files.path().join("lab.db");
+    crate::server::daemon::roster(&lab, &[("Root On Roster", &me()), ("zoe", "zoe-login")]);
+    let course = Mutex::new(Store::open(&lab).unwrap());
+    let publish = Publish {
+        decks: vec![DeckFile {
+            file: "bank.toml".into(),
+            text: bank_text,
+        }],
+        dry_run: false,
+        reset_changed: false,
+    };
+    course.publish(&publish, "prof", 1).unwrap();
+    let quiz = exam("\"bank\"", 1, "time_limit = 1\n").replace("\"final\"", "\"quiz\"");
+    course.exam_load("quiz.toml", &quiz, 1).unwrap();
+    course
+        .exam_start("quiz", "zoe", UnixMs(1_000))
+        .unwrap()
+        .unwrap();
+    drop(course);
+    let copy = files.path().join("copy.db");
+    std::fs::copy(&lab, &copy).unwrap();
+
+    let db = pg::cluster().database();
+    let served = PgServed::adopting(&db, "exams", false, Some(&lab));
+    // The socket listens before the first closing is logged: waited for, up to 10 s (not a measure of time).
+    let recovered = "closer: 1 exam attempt(s) that ran out while the server was down";
+    for _ in 0..100 {
+        if served.said().contains(recovered) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(served.said().contains(recovered), "{}", served.said());
     let teacher = home(&served.socket);
-    let out = run(
-        client(teacher.path()),
-        &["exam", "load", final_toml.to_str().unwrap()],
-    );
-    assert!(
-        out.status.success(),
-        "{}\n{}",
-        text(&out.stderr),
-        served.said()
-    );
-    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(said.contains("Loaded exam final"), "{said}");
-    let out = run(
-        client(teacher.path()),
-        &["exam", "extra-time", "final", "Root On Roster", "5"],
-    );
-    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(
-        out.status.success() && said.contains("5 extra minutes"),
-        "{said}"
-    );
+    let final_path = final_toml.to_str().unwrap();
+    for args in [
+        vec!["exam", "load", final_path],
+        vec!["exam", "load", final_path],
+        vec!["exam", "extra-time", "final", "Root On Roster", "5"],
+        vec!["exam", "extra-time", "nosuch", "Root On Roster", "5"],
+    ] {
+        let there = remote(teacher.path(), &args);
+        assert_eq!(there, local(&copy, &args), "{args:?}: {}", served.said());
+    }
+    let (ok, said) = remote(teacher.path(), &["exam", "load", final_path]);
+    assert!(ok && said.contains("Unchanged exam final"), "{said}");
+
     let mut p = sit(teacher.path());
     pty::expect(&mut p, "Question 1 of 2");
     pty::key(&mut p, "Quixotlan\r");
@@ -940,5 +860,4 @@ fn an_exam_is_loaded_and_sat_over_a_real_server_on_postgresql() {
     assert_eq!(granted, format!("teacher {}", me()));
     tx.commit().unwrap();
     assert!(!served.dir.path().join("state").join("detente.db").exists());
-    let _ = &served.app_url;
 }
