@@ -698,6 +698,55 @@ fn home(socket: &Path) -> tempfile::TempDir {
     dir
 }
 
+/// Attack: a learner's request must run in that learner's scope, not the course's: once both deadlines and their
+/// grace have passed (and no closer has run), bob's review closes bob's own expired attempt on the way, and must
+/// leave ann's open, which a course-scoped transaction would have closed too; the closer then closes ann's.
+#[test]
+fn a_learners_request_closes_only_their_own_expired_attempt_on_postgresql() {
+    let c = timed(&["ann", "bob"]);
+    c.ok(Some("ann"), "POST", "/v1/exams/final/attempt", None);
+    c.ok(Some("bob"), "POST", "/v1/exams/final/attempt", None);
+    c.at(T0.plus_ms(60_000 + GRACE_MS + 1));
+    let review: Outcome =
+        serde_json::from_str(&c.ok(Some("bob"), "GET", "/v1/exams/final/review", None)).unwrap();
+    assert!(review.timed_out, "{review:?}");
+    assert_eq!(c.attempts("bob")[0].closed_at, Some(T0.plus_ms(60_000)));
+    assert_eq!(c.attempts("ann")[0].closed_at, None);
+    assert_eq!(c.close_due(), 1);
+    assert_eq!(c.attempts("ann")[0].closed_at, Some(T0.plus_ms(60_000)));
+}
+
+/// Attack: one learner's requests at once (a double click, a retry racing the first) must not start two attempts
+/// or fail: eight threads start ann's attempt on PostgreSQL at the same moment, each on its own connection. Without
+/// the learner's lock, two transactions both see no attempt and insert number 1, and one fails on the key. All
+/// eight answer the same attempt 1; one row exists.
+#[test]
+fn starts_at_once_give_one_attempt_on_postgresql() {
+    let c = timed(&["ann"]);
+    let pg = c.pg.clone().unwrap();
+    let views: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let pg = pg.clone();
+                s.spawn(move || pg.exam_start("final", "ann", T0))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for v in &views {
+        let view = v.as_ref().expect("no start fails").as_ref().unwrap();
+        assert_eq!(view.attempt, 1);
+    }
+    assert_eq!(
+        views
+            .iter()
+            .filter(|v| !v.as_ref().unwrap().as_ref().unwrap().resumed)
+            .count(),
+        1
+    );
+    assert_eq!(c.attempts("ann").len(), 1);
+}
+
 /// `detente exam run final` from `home` in a pseudo-terminal.
 fn sit(home: &Path) -> rexpect::session::PtySession {
     let mut cmd = std::process::Command::new("sh");
