@@ -68,9 +68,9 @@ fn deck_head(id: &str, exam_only: bool) -> String {
 fn bank_and_study() -> Vec<String> {
     vec![
         format!(
-            "{}[[card]]\nid = \"envoy\"\nkind = \"text\"\nprompt = \"Who was the envoy?\"\nanswers = [\"Quixotlan\", \"Q. Quixotlan\"]\n\n\
-             [[card]]\nid = \"city\"\nkind = \"cloze\"\nprompt = \"The summit met in {{{{Zarnowiec}}}}.\"\n\n\
-             [[card]]\nid = \"year\"\nkind = \"number\"\nprompt = \"In which year did the council first meet?\"\nanswer = 1873\n\n\
+            "{}[[card]]\nid = \"envoy\"\nkind = \"text\"\nprompt = \"Who was the envoy?\"\nanswers = [\"Quixotlan\", \"Q. Quixotlan\"]\ntags = [\"org:nato\"]\n\n\
+             [[card]]\nid = \"city\"\nkind = \"cloze\"\nprompt = \"The summit met in {{{{Zarnowiec}}}}.\"\ntags = [\"org:nrc\"]\n\n\
+             [[card]]\nid = \"year\"\nkind = \"number\"\nprompt = \"In which year did the council first meet?\"\nanswer = 1873\ntags = [\"event:lisbon-2010\"]\n\n\
              [[card]]\nid = \"where\"\nkind = \"choice\"\nprompt = \"Where was the 2010 summit?\"\nchoices = [\"Lisbon\", \"Bucharest\", \"Riga\"]\nanswer = \"Lisbon\"\n\n\
              [[card]]\nid = \"order\"\nkind = \"order\"\nprompt = \"Order the enlargements.\"\nitems = [\"Madrid\", \"Prague\", \"Istanbul\"]\n\n\
              [[card]]\nid = \"match\"\nkind = \"match\"\nprompt = \"Match the summit to its year.\"\npairs = [[\"Lisbon\", \"2010\"], [\"Riga\", \"2006\"]]\n",
@@ -398,6 +398,17 @@ fn transcript(on: On) -> Vec<(u16, String)> {
         Some(json!({"exam": "final", "learner": "bob", "minutes": 5})),
     ));
     out.push(c.send(Some("bob"), "POST", "/v1/exams/final/attempt", None));
+    // Exams drawn by tag (SQLite's GLOB, a class included): two cards match, so three questions are refused.
+    for questions in [3, 2] {
+        let tagged = exam("\"bank\"", questions, "tags = [\"org:n?[a-z]*\"]\n")
+            .replace("\"final\"", "\"tagged\"");
+        out.push(c.send(
+            None,
+            "POST",
+            "/v1/teacher/exam-load",
+            Some(json!({"name": "tagged.toml", "text": tagged})),
+        ));
+    }
     c.at(T0.plus_ms(36 * 60_000));
     out.push((200, c.close_due().to_string()));
     out.push(c.send(Some("bob"), "GET", "/v1/exams/final/review", None));
@@ -408,7 +419,8 @@ fn transcript(on: On) -> Vec<(u16, String)> {
 /// shuffled, a float, the text of a refusal, what the closer counts) makes the two transcripts differ. The same
 /// sitting, with a duplicate (acknowledged byte for byte as the first), a stale answer (409), an answer with no
 /// response (422), a resume, the submission, the review, a teacher's extra time and a learner refused it (403),
-/// a second learner's attempt closed by the closer, is sat on SQLite and on PostgreSQL: every status and body must
+/// two exams loaded by tag (a GLOB pattern with a class: one refused for want of cards), a second learner's attempt
+/// closed by the closer, is sat on SQLite and on PostgreSQL: every status and body must
 /// be the same; no question carries an answer field, and no open attempt's response holds the key.
 #[test]
 fn an_exam_sat_on_postgresql_answers_byte_for_byte_as_on_sqlite() {
@@ -424,13 +436,24 @@ fn an_exam_sat_on_postgresql_answers_byte_for_byte_as_on_sqlite() {
     assert_eq!(&statuses[4..9], [200, 200, 200, 409, 422], "{postgres:?}");
     assert_eq!(postgres[4].1, postgres[5].1);
     let n = statuses.len();
-    // Extra time by the teacher, refused to a learner; bob's attempt closed by the closer, then reviewed.
+    // The review, extra time by the teacher, refused to a learner, bob's start; two exams by tag; bob's attempt
+    // closed by the closer, then reviewed.
     assert_eq!(
-        &statuses[n - 6..n - 2],
+        &statuses[n - 8..n - 4],
         [200, 200, 403, 200],
         "{postgres:?}"
     );
     assert_eq!(postgres[n - 2].1, "1");
+    assert!(
+        postgres[n - 4].1.contains("hold only 2"),
+        "{}",
+        postgres[n - 4].1
+    );
+    assert!(
+        postgres[n - 3].1.contains("Loaded exam tagged"),
+        "{}",
+        postgres[n - 3].1
+    );
     let review: Outcome = serde_json::from_str(&postgres[n - 1].1).unwrap();
     assert!(review.timed_out, "{review:?}");
 }
