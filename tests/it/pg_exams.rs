@@ -458,28 +458,32 @@ fn an_exam_sat_on_postgresql_answers_byte_for_byte_as_on_sqlite() {
     assert!(review.timed_out, "{review:?}");
 }
 
-/// Attack: the grace must end exactly at deadline + GRACE_MS on PostgreSQL too: answers within it and at its end
-/// are kept, one a millisecond later (right, as it happens) is refused (410), and the attempt is closed at its
-/// deadline, scored on the right answer kept in the grace only.
+/// Attack: the grace must end exactly at deadline + GRACE_MS on PostgreSQL too: answers within it and at its very
+/// end are kept and counted (an answer acknowledged and then not counted would be a lie), one a millisecond later
+/// is refused (410), and the attempt is closed at its deadline, scored on the two answers kept.
 #[test]
 fn an_answer_at_deadline_plus_grace_plus_one_ms_is_refused_on_postgresql() {
     let c = timed(&["ann"]);
     c.ok(Some("ann"), "POST", "/v1/exams/final/attempt", None);
     let deadline = T0.plus_ms(60_000);
     assert_eq!(c.attempts("ann")[0].deadline, Some(deadline));
-    let (good, third) = (right(&c, "ann", 1), right(&c, "ann", 3));
+    let (first, second, third) = (
+        right(&c, "ann", 1),
+        right(&c, "ann", 2),
+        right(&c, "ann", 3),
+    );
     c.at(deadline.plus_ms(GRACE_MS - 1));
-    let (status, body) = answer(&c, "ann", 1, 1, good);
+    let (status, body) = answer(&c, "ann", 1, 1, first);
     assert_eq!(status, 200, "{body}");
     c.at(deadline.plus_ms(GRACE_MS));
-    let (status, body) = answer(&c, "ann", 2, 1, "Bruges");
+    let (status, body) = answer(&c, "ann", 2, 1, second);
     assert_eq!(status, 200, "{body}");
     c.at(deadline.plus_ms(GRACE_MS + 1));
     let (status, body) = answer(&c, "ann", 3, 1, third);
     assert_eq!(status, 410, "{body}");
     let a = &c.attempts("ann")[0];
     assert_eq!(a.closed_at, Some(deadline));
-    assert_eq!((a.score, a.max_score), (Some(1.0), Some(3.0)));
+    assert_eq!((a.score, a.max_score), (Some(2.0), Some(3.0)));
 }
 
 /// Attack: an attempt whose client is gone must still end on PostgreSQL: the closer (course-scoped, as the server

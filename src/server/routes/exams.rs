@@ -42,7 +42,7 @@ async fn served<T: Serialize + Send + 'static>(
         return problem(
             StatusCode::FORBIDDEN,
             format!(
-                "exams are sat by learners on this server's roster, and you are {}",
+                "exams are sat by learners on this server's roster, and you are {}, with no roster learner",
                 me.describe()
             ),
         );

@@ -564,7 +564,7 @@ fn outcome(
     }
 }
 
-/// The attempt's results: each question with the answer given (counted only if kept before the deadline and its
+/// The attempt's results: each question with the answer given (counted if kept by the end of the deadline's
 /// grace), the right answer, and the credit.
 fn summary(
     store: &mut dyn ExamRecords,
@@ -579,7 +579,7 @@ fn summary(
         let a = answers.get(&(pos as u32)).filter(|a| {
             attempt
                 .deadline
-                .is_none_or(|d| a.answered_at.0 < d.0 + GRACE_MS)
+                .is_none_or(|d| a.answered_at.0 <= d.0 + GRACE_MS)
         });
         questions.push(QuestionResult {
             number: pos + 1,

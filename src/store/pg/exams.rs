@@ -281,7 +281,7 @@ impl ExamRecords for Transaction<'_> {
             "UPDATE attempts SET closed_at = deadline,
                 score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
                          WHERE a.learner_id = attempts.learner_id AND a.attempt_id = attempts.id
-                           AND a.answered_at < attempts.deadline + $2),
+                           AND a.answered_at <= attempts.deadline + $2),
                 max_score = json_array_length(paper::json)
              WHERE id = ANY($3) AND closed_at IS NULL AND deadline IS NOT NULL AND deadline + $2 < $1",
             &[&now.0, &grace_ms, &ids],
