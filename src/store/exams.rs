@@ -355,14 +355,14 @@ pub fn insert_attempt(tx: &Transaction<'_>, a: &Attempt) -> Result<i64> {
 }
 
 /// Closes and scores every open attempt whose time ran out more than `grace_ms` before `now`, as the runner would have: at
-/// its deadline, counting the answers given before the deadline plus the grace (an answer a class server took in
+/// its deadline, counting the answers given by the deadline plus the grace (an answer a class server took in
 /// its grace; a local sitting keeps none after the deadline), one point possible per question. Returns how many
 /// were closed, so that results and grade exports never leave out a learner who walked away from a timed exam.
 pub fn close_expired_attempts(tx: &Transaction<'_>, now: UnixMs, grace_ms: i64) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE attempts SET closed_at = deadline,
             score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
-                     WHERE a.attempt_id = attempts.id AND a.answered_at < attempts.deadline + ?2),
+                     WHERE a.attempt_id = attempts.id AND a.answered_at <= attempts.deadline + ?2),
             max_score = json_array_length(paper)
          WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline + ?2 < ?1",
         params![now, grace_ms],

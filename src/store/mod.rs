@@ -4,12 +4,13 @@
 //!
 //! One file per group of tables: `open` (the [`Store`] handle), `learners`, `cards` (decks and cards), `states`
 //! (card states), `reviews` (the review log), `sessions` (sessions and the flags a learner raises), `filter`,
-//! then the larger features: [`counts`], [`exam_dates`], `exams`, `people` (identities and rosters), `roster`
-//! (the roster's reads and writes as one interface, [`RosterDb`], with the rules written once over it), `stats`,
-//! `import`, `bundle` and `flags` (the teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI
-//! 1.3 links, courses and the score outbox), `sync` (the sync log: device ids, events, pulls, pushes, digests),
-//! `units` (how the time units and ratings are stored), `report_reads` (what the teacher's reports read, answered by
-//! SQLite and PostgreSQL alike), and [`admin`] (backups, one learner's rows in every table).
+//! then the larger features: [`counts`], [`exam_dates`], `exams` (and `exam_records`: what the served exams
+//! read and write, on either database), `people` (identities and rosters), `roster` (the roster's reads and writes
+//! as one interface, [`RosterDb`], with the rules written once over it), `stats`, `import`, `bundle` and `flags` (the
+//! teacher's side), `enrolment` (issued keys, this device's key), `lti` (LTI 1.3 links, courses and the score
+//! outbox), `sync` (the sync log: device ids, events, pulls, pushes, digests), `units` (how the time units and
+//! ratings are stored), `report_reads` (what the teacher's reports read, answered by SQLite and PostgreSQL alike),
+//! and [`admin`] (backups, one learner's rows in every table).
 //!
 //! The class server reaches its storage through one interface, [`ClassStore`] (`repo`), with two backends: the
 //! SQLite [`Store`] and, with the `server` feature, PostgreSQL (`pg`).
@@ -21,6 +22,7 @@ pub mod counts;
 mod devices;
 mod enrolment;
 pub mod exam_dates;
+mod exam_records;
 mod exams;
 mod filter;
 mod flags;
@@ -61,6 +63,7 @@ pub use enrolment::{
     learners_by_identifier, mark_unverified, set_device_key, unverified_imports, valid_key,
     valid_keys,
 };
+pub use exam_records::ExamRecords;
 pub use exams::{
     Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, answer_seqs,
     attempt_answers, attempt_known, attempts, close_attempt, close_expired_attempts,

@@ -30,9 +30,11 @@ mod mastery;
 mod natural_answers;
 mod order;
 #[cfg(feature = "server")]
-mod pg_roster;
+mod pg_exams;
 #[cfg(feature = "server")]
 mod pg_reports;
+#[cfg(feature = "server")]
+mod pg_roster;
 mod reliability;
 #[cfg(feature = "server")]
 mod repo;

@@ -17,7 +17,7 @@ use crate::server::api::{
 };
 use crate::session::exam::{self, ItemSource, item_report_read};
 use crate::stats::{self, Class, GroupBy};
-use crate::store::{self, Filter, FlagRow, FlagState, ReportReads, Store, Upsert};
+use crate::store::{self, ExamRecords, Filter, FlagRow, FlagState, ReportReads, Store, Upsert};
 use crate::time::{Day, UnixMs};
 use std::collections::BTreeMap;
 
@@ -229,7 +229,12 @@ pub fn exam_def(store: &Store, id: &str) -> Result<Exam> {
 
 /// [`exam_def`] on whichever store answers the reports' reads.
 fn exam_def_read(reads: &mut dyn ReportReads, id: &str) -> Result<Exam> {
-    let row = reads.exam(id)?.ok_or_else(|| {
+    defined(id, reads.exam(id)?)
+}
+
+/// The definition of the exam `id` read as `row`, or the usage error of [`exam_def`].
+fn defined(id: &str, row: Option<store::ExamRow>) -> Result<Exam> {
+    let row = row.ok_or_else(|| {
         Error::Usage(format!(
             "no exam `{id}` is loaded (see `detente exam list`; load one with `detente exam load FILE`)"
         ))
@@ -254,13 +259,13 @@ pub fn exam_results_read(reads: &mut dyn ReportReads, req: &ResultsRequest) -> R
 /// `exam extra-time`: records a teacher's extra time for one learner at one exam (by whom, when) and moves their open
 /// attempt's deadline; says what it did.
 pub fn exam_extra_time(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     req: &crate::session::exam::wire::ExtraTime,
     by: &str,
     now: crate::time::UnixMs,
 ) -> Result<String> {
-    let exam = exam_def(store, &req.exam)?;
-    let learner = store::learner_by_name(&store.conn, &req.learner)?.ok_or_else(|| {
+    let exam = defined(&req.exam, store.exam(&req.exam)?)?;
+    let learner = store.learner_by_name(&req.learner)?.ok_or_else(|| {
         Error::Usage(format!(
             "no learner named {} (see `detente learner list`)",
             crate::text::clean(&req.learner)
@@ -295,7 +300,7 @@ fn line_of(text: &str, line: usize) -> &str {
 /// the refusal (exit 65), nothing loaded. On the class server (`served`), an exam that draws on study decks (not
 /// exam-only) is loaded with a warning that it is open-book: every student's device holds those answers.
 pub fn exam_load(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     name: &str,
     text: &str,
     now: i64,
@@ -304,10 +309,7 @@ pub fn exam_load(
     let name = name.to_string();
     let (parsed, decks, mut diags) = parse_exam(&name, text);
     if let Some(exam) = &parsed {
-        let known: Vec<String> = store::decks(&store.conn)?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
+        let known = store.deck_ids()?;
         for d in &decks {
             if !known.contains(&d.name) {
                 diags.push(Diagnostic::new(
@@ -321,7 +323,7 @@ pub fn exam_load(
             }
         }
         if diags.is_empty() {
-            let pool = store::exam_pool(&store.conn, &exam::filter(exam), exam.score_flashcards)?;
+            let pool = store.exam_pool(&exam::filter(exam), exam.score_flashcards)?;
             let available = exam::draw_paper(&pool, usize::MAX, 0).len();
             if available < exam.questions as usize {
                 // Pointed at the `questions` line, where the number can be changed.
@@ -346,7 +348,7 @@ pub fn exam_load(
                     ),
                 ));
             }
-            let study = store::study_decks_drawn(&store.conn, &exam::filter(exam))?;
+            let study = store.study_decks_drawn(&exam::filter(exam))?;
             if served && !study.is_empty() {
                 let at = text
                     .lines()
@@ -387,9 +389,7 @@ pub fn exam_load(
         }
     };
     let row = exam::exam_row(&exam, now)?;
-    let tx = store.write()?;
-    let what = store::upsert_exam(&tx, &row)?;
-    tx.commit()?;
+    let what = store.upsert_exam(&row)?;
     Ok(ExamLoaded {
         diagnostics,
         done: crate::server::api::Done::Ok(format!(

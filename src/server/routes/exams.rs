@@ -1,16 +1,16 @@
 //! Exams the class server runs, for the learner (`/v1/exams/...`): the listing, an attempt started or resumed, one
 //! question at a time, answers with their sequence numbers, the submission and the review; and the closer, which
 //! ends every attempt at its deadline with nobody online (at start-up too, for attempts that ran out while the
-//! server was down). The work is `session::exam::served`, on the SQLite store, timed by the App's `Clock`; the
-//! caller is always their own roster learner, never a field of the request.
+//! server was down). The work is `session::exam::served`, on the server's database (SQLite or PostgreSQL, through
+//! `server::ops::ExamOps`), timed by the App's `Clock`; the caller is always their own roster learner, never a
+//! field of the request.
 
 use super::{App, problem};
-use crate::error::{Error, Result};
-use crate::exam::Exam;
+use crate::error::Result;
 use crate::server::api::Hello;
-use crate::session::exam::served::{self, Refused, Served};
+use crate::server::ops::Backend;
+use crate::session::exam::served::{Refused, Served};
 use crate::session::exam::wire::AnswerSent;
-use crate::store::{self, Learner, Store};
 use crate::time::UnixMs;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -31,12 +31,12 @@ fn refusal(r: Refused) -> Response {
     problem(status, crate::text::clean(&why))
 }
 
-/// Runs `work` on the exam `id` for the caller's roster learner at the server's time.
+/// Runs `work` on the server's [`Backend`] for the caller's roster learner at the server's time: a caller with no
+/// roster learner (a teacher) is refused 403.
 async fn served<T: Serialize + Send + 'static>(
     app: &App,
     me: &Hello,
-    id: String,
-    work: impl FnOnce(&mut Store, &Exam, &Learner, UnixMs) -> Result<Served<T>> + Send + 'static,
+    work: impl FnOnce(&dyn Backend, &str, UnixMs) -> Result<Served<T>> + Send + 'static,
 ) -> Response {
     let Some(name) = me.learner.clone() else {
         return problem(
@@ -48,22 +48,10 @@ async fn served<T: Serialize + Send + 'static>(
         );
     };
     let clock = app.clock.clone();
-    let done = app
-        .with_store(move |store| {
-            let Some(row) = store::exam(&store.conn, &id)? else {
-                return Ok(Err(Refused::NotFound(format!(
-                    "this server has no exam {id} (see `detente exam list`)"
-                ))));
-            };
-            let exam: Exam = serde_json::from_str(&row.definition)
-                .map_err(|e| Error::InvalidData(format!("exam {id} is stored damaged: {e}")))?;
-            let Some(learner) = store::learner_by_name(&store.conn, &name)? else {
-                return Ok(Err(Refused::Forbidden(format!("no roster learner {name}"))));
-            };
-            work(store, &exam, &learner, clock.now_ms())
-        })
-        .await;
-    match done {
+    match app
+        .with_repo(move |repo| work(repo, &name, clock.now_ms()))
+        .await
+    {
         Ok(Ok(value)) => Json(value).into_response(),
         Ok(Err(r)) => refusal(r),
         Err(failure) => failure,
@@ -72,7 +60,7 @@ async fn served<T: Serialize + Send + 'static>(
 
 /// `GET /v1/exams`: the exams loaded, for anyone the server knows (never a seed or an answer).
 pub async fn list(State(app): State<App>) -> Response {
-    match app.with_store(|store| served::listing(store)).await {
+    match app.with_repo(|repo| repo.exam_listing()).await {
         Ok(rows) => Json(rows).into_response(),
         Err(failure) => failure,
     }
@@ -84,7 +72,10 @@ pub async fn start(
     Extension(me): Extension<Hello>,
     Path(id): Path<String>,
 ) -> Response {
-    served(&app, &me, id, served::start).await
+    served(&app, &me, move |repo, me, now| {
+        repo.exam_start(&id, me, now)
+    })
+    .await
 }
 
 /// `GET /v1/exams/ID/attempt/questions/N`.
@@ -93,8 +84,8 @@ pub async fn question(
     Extension(me): Extension<Hello>,
     Path((id, n)): Path<(String, u32)>,
 ) -> Response {
-    served(&app, &me, id, move |s, e, l, now| {
-        served::question(s, e, l, n, now)
+    served(&app, &me, move |repo, me, now| {
+        repo.exam_question(&id, me, n, now)
     })
     .await
 }
@@ -115,8 +106,8 @@ pub async fn answer(
             );
         }
     };
-    served(&app, &me, id, move |s, e, l, now| {
-        served::answer(s, e, l, n, &sent, now)
+    served(&app, &me, move |repo, me, now| {
+        repo.exam_answer(&id, me, n, &sent, now)
     })
     .await
 }
@@ -127,7 +118,10 @@ pub async fn submit(
     Extension(me): Extension<Hello>,
     Path(id): Path<String>,
 ) -> Response {
-    served(&app, &me, id, served::submit).await
+    served(&app, &me, move |repo, me, now| {
+        repo.exam_submit(&id, me, now)
+    })
+    .await
 }
 
 /// `GET /v1/exams/ID/review`.
@@ -136,14 +130,17 @@ pub async fn review(
     Extension(me): Extension<Hello>,
     Path(id): Path<String>,
 ) -> Response {
-    served(&app, &me, id, served::review).await
+    served(&app, &me, move |repo, me, now| {
+        repo.exam_review(&id, me, now)
+    })
+    .await
 }
 
 /// Closes every attempt whose deadline and grace have passed by the App's clock; how many. The closer runs it at
-/// start-up and every second; a PostgreSQL server (whose exam routes answer 501) closes none.
+/// start-up and every second, on SQLite or PostgreSQL (in the course's scope).
 pub async fn close_due(app: &App) -> usize {
     let clock = app.clock.clone();
-    app.with_store(move |store| served::close_due(store, clock.now_ms()))
+    app.with_repo(move |repo| repo.exam_close_due(clock.now_ms()))
         .await
         .unwrap_or(0)
 }

@@ -41,11 +41,11 @@ pub struct TlsPeer(pub std::net::SocketAddr);
 /// What every request's handling shares.
 #[derive(Clone)]
 pub struct App {
-    /// The SQLite store, for the teacher's routes, not yet on the repository interface (on a PostgreSQL server, an
-    /// empty one that `App::sqlite_only` refuses to use).
+    /// The SQLite store, for the routes not yet on the repository interface (most teacher's routes, LTI; on a
+    /// PostgreSQL server, an empty one that `App::sqlite_only` refuses to use).
     pub store: Arc<Mutex<Store>>,
     /// The repository every other route goes through (identity by uid or device token, `/v1/learners`, sync, the
-    /// course's decks, devices): the same `store` on SQLite, or PostgreSQL.
+    /// course's decks, devices, the exams the server runs): the same `store` on SQLite, or PostgreSQL.
     pub repo: Arc<dyn Backend>,
     pub teachers: Arc<TeacherList>,
     pub limits: Limits,
@@ -109,7 +109,7 @@ impl App {
         self.blocking(move || f(repo.as_ref())).await
     }
 
-    /// The refusal (501) for a route still on the SQLite store (the teacher's `POST /v1/teacher/OP`, the exams), on a
+    /// The refusal (501) for a route still on the SQLite store (most of the teacher's `POST /v1/teacher/OP`, LTI), on a
     /// PostgreSQL server: its operations are not on the repository interface yet, and the store beside the pool is
     /// an empty one.
     fn sqlite_only(&self) -> Option<Response> {
@@ -122,7 +122,7 @@ impl App {
     }
 
     /// Runs `f` on the SQLite store on a thread where blocking is allowed, one request at a time (the routes not
-    /// on the repository interface yet: the exams). On a PostgreSQL server, refused (501) without running it.
+    /// on the repository interface yet: LTI). On a PostgreSQL server, refused (501) without running it.
     async fn with_store<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,

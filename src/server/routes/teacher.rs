@@ -2,10 +2,11 @@
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
-//! commands (`learner add|set|import|enrol`) and the reports (`stats --class`, `report items`, `report flags` and
-//! `--resolve`, `exam results`, `grades export`) run on the server's [`Backend`] ([`teach_repo`]: SQLite or
-//! PostgreSQL alike); the others run on the SQLite store only (`teach`) and on a PostgreSQL server answer 501
-//! (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the configuration.
+//! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
+//! `--resolve`, `exam results`, `grades export`) and `exam load` and `exam extra-time` run on the server's
+//! [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on the SQLite store only (`teach`) and on
+//! a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
+//! configuration.
 
 use super::{App, problem};
 use crate::error::Result;
@@ -98,11 +99,6 @@ fn answered<T: Serialize>(
         StatusCode::INTERNAL_SERVER_ERROR,
         format!("the server could not do `{what}` (the server's log says why)"),
     )
-}
-
-/// The built-in decks loaded, as a local command that reads decks loads them when it opens its database.
-fn decks(store: &mut Store, now: UnixMs) -> Result<()> {
-    ops::builtin_decks(store, now.secs()).map(drop)
 }
 
 /// `GET /v1/teacher/limits`: the server's configuration only, no store, so served on PostgreSQL too.
@@ -220,9 +216,8 @@ pub async fn exam_load(
     Extension(me): Extension<Hello>,
     Json(file): Json<Upload>,
 ) -> Response {
-    teach(&app, &me, "exam load", move |store, now| {
-        decks(store, now)?;
-        ops::exam_load(store, &file.name, &file.text, now.secs(), true)
+    teach_repo(&app, &me, "exam load", move |repo, now| {
+        repo.exam_load(&file.name, &file.text, now.secs())
     })
     .await
 }
@@ -233,8 +228,8 @@ pub async fn exam_extra_time(
     Json(req): Json<ExtraTime>,
 ) -> Response {
     let by = format!("teacher {}", me.user);
-    teach(&app, &me, "exam extra-time", move |store, now| {
-        ops::exam_extra_time(store, &req, &by, now)
+    teach_repo(&app, &me, "exam extra-time", move |repo, now| {
+        repo.exam_extra_time(&req, &by, now)
     })
     .await
 }

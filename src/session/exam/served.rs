@@ -15,11 +15,11 @@ use super::wire::{
 };
 use super::{ExamSummary, QuestionResult, draw_paper, filter};
 use crate::deck::Body;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::exam::{Exam, Navigation, Review};
 use crate::grade::{self, Lexicon};
-use crate::session::ask::{expected, load_lexicon, prompt, shuffle};
-use crate::store::{self, Attempt, AttemptAnswer, Learner, Store, StoredCard};
+use crate::session::ask::{expected, prompt, shuffle};
+use crate::store::{Attempt, AttemptAnswer, ExamRecords, Learner, StoredCard};
 use crate::time::UnixMs;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -127,15 +127,39 @@ pub fn judge(card: &StoredCard, response: &Value, lexicon: &Lexicon) -> Option<b
     })
 }
 
+/// Runs `work` on the loaded exam `id` for the roster learner `name` (`learner`: that learner as the caller's
+/// database found them, before `store` was opened for them) at `now`: a missing exam is 404, a name not on the
+/// roster 403, whatever the database.
+pub fn sitting<T>(
+    store: &mut dyn ExamRecords,
+    id: &str,
+    name: &str,
+    learner: Option<Learner>,
+    now: UnixMs,
+    work: impl FnOnce(&mut dyn ExamRecords, &Exam, &Learner, UnixMs) -> Result<Served<T>>,
+) -> Result<Served<T>> {
+    let Some(row) = store.exam(id)? else {
+        return Ok(Err(Refused::NotFound(format!(
+            "this server has no exam {id} (see `detente exam list`)"
+        ))));
+    };
+    let exam: Exam = serde_json::from_str(&row.definition)
+        .map_err(|e| Error::InvalidData(format!("exam {id} is stored damaged: {e}")))?;
+    let Some(learner) = learner else {
+        return Ok(Err(Refused::Forbidden(format!("no roster learner {name}"))));
+    };
+    work(store, &exam, &learner, now)
+}
+
 /// The exams loaded on the server, as `GET /v1/exams` lists them.
-pub fn listing(store: &Store) -> Result<Vec<ExamListing>> {
+pub fn listing(store: &mut dyn ExamRecords) -> Result<Vec<ExamListing>> {
     let mut out = Vec::new();
-    for row in store::exams(&store.conn)? {
+    for row in store.exams()? {
         let Ok(exam) = serde_json::from_str::<Exam>(&row.definition) else {
             continue;
         };
         out.push(ExamListing {
-            study_decks: store::study_decks_drawn(&store.conn, &filter(&exam))?,
+            study_decks: store.study_decks_drawn(&filter(&exam))?,
             id: exam.id,
             title: exam.title,
             questions: exam.questions,
@@ -153,37 +177,33 @@ pub fn listing(store: &Store) -> Result<Vec<ExamListing>> {
 
 /// Closes every attempt whose deadline and grace have passed by `now`, at its deadline (the closer, every second,
 /// and at the server's start for attempts that ran out while it was down). Returns how many it closed.
-pub fn close_due(store: &mut Store, now: UnixMs) -> Result<usize> {
-    let tx = store.write()?;
-    let closed = store::close_expired_attempts(&tx, now, GRACE_MS)?;
-    tx.commit()?;
-    Ok(closed)
+pub fn close_due(store: &mut dyn ExamRecords, now: UnixMs) -> Result<usize> {
+    store.close_expired(now, GRACE_MS)
 }
 
 /// The learner's open attempt at the exam, after closing any that ran out.
 fn open_attempt(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     now: UnixMs,
 ) -> Result<Option<Attempt>> {
     close_due(store, now)?;
-    Ok(
-        store::supervised_attempts(&store.conn, &exam.id, learner.id)?
-            .into_iter()
-            .find(|a| a.closed_at.is_none()),
-    )
+    Ok(store
+        .supervised_attempts(&exam.id, learner.id)?
+        .into_iter()
+        .find(|a| a.closed_at.is_none()))
 }
 
 /// The open attempt for a question or an answer, or the refusal: late (410) once its deadline and grace have passed,
 /// whether the closer has closed it yet or not; none open (409) otherwise.
 fn require_open(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     now: UnixMs,
 ) -> Result<Served<Attempt>> {
-    let attempts = store::supervised_attempts(&store.conn, &exam.id, learner.id)?;
+    let attempts = store.supervised_attempts(&exam.id, learner.id)?;
     let last = attempts.last();
     if let Some(a) = last.filter(|a| late(a, now)) {
         if a.closed_at.is_none() {
@@ -211,18 +231,14 @@ fn require_open(
 }
 
 /// The cards of a paper, by position (a card deleted since is `None`).
-fn paper_cards(store: &Store, attempt: &Attempt) -> Result<Vec<Option<StoredCard>>> {
-    attempt
-        .paper
-        .iter()
-        .map(|&id| store::card(&store.conn, id))
-        .collect()
+fn paper_cards(store: &mut dyn ExamRecords, attempt: &Attempt) -> Result<Vec<Option<StoredCard>>> {
+    attempt.paper.iter().map(|&id| store.card(id)).collect()
 }
 
 /// `POST /v1/exams/ID/attempt`: resumes the learner's open attempt, or starts one (the paper drawn here from the
 /// exam's seed and the learner's name, flashcards never on a served paper: they are self-graded).
 pub fn start(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     now: UnixMs,
@@ -236,7 +252,7 @@ pub fn start(
                     exam.id
                 ))));
             }
-            let sat = store::supervised_attempts(&store.conn, &exam.id, learner.id)?.len();
+            let sat = store.supervised_attempts(&exam.id, learner.id)?.len();
             if let Some(max) = exam.attempts
                 && sat >= max as usize
             {
@@ -246,7 +262,7 @@ pub fn start(
                     exam.id
                 ))));
             }
-            let pool = store::exam_pool(&store.conn, &filter(exam), false)?;
+            let pool = store.exam_pool(&filter(exam), false)?;
             let seed = exam.paper_seed(&learner.name);
             let paper = draw_paper(&pool, exam.questions as usize, seed);
             if paper.is_empty() {
@@ -255,12 +271,12 @@ pub fn start(
                     exam.id
                 ))));
             }
-            let extra = store::extra_minutes(&store.conn, &exam.id, learner.id)?;
+            let extra = store.extra_minutes(&exam.id, learner.id)?;
             let mut attempt = Attempt {
                 id: 0,
                 exam_id: exam.id.clone(),
                 learner_id: learner.id,
-                number: store::next_attempt_number(&store.conn, &exam.id, learner.id)?,
+                number: store.next_attempt_number(&exam.id, learner.id)?,
                 seed,
                 paper,
                 started_at: now,
@@ -270,14 +286,12 @@ pub fn start(
                 max_score: None,
                 unsupervised: false,
             };
-            let tx = store.write()?;
-            attempt.id = store::insert_attempt(&tx, &attempt)?;
-            tx.commit()?;
+            attempt.id = store.insert_attempt(&attempt)?;
             (attempt, false)
         }
     };
     let answers = answers_by_position(store, &attempt)?;
-    let seqs = store::answer_seqs(&store.conn, attempt.id)?;
+    let seqs = store.answer_seqs(attempt.id)?;
     let mut entries = Vec::new();
     for (pos, card) in paper_cards(store, &attempt)?.into_iter().enumerate() {
         let p = pos as u32;
@@ -305,10 +319,11 @@ pub fn start(
 }
 
 fn answers_by_position(
-    store: &Store,
+    store: &mut dyn ExamRecords,
     attempt: &Attempt,
 ) -> Result<std::collections::HashMap<u32, AttemptAnswer>> {
-    Ok(store::attempt_answers(&store.conn, attempt.id)?
+    Ok(store
+        .attempt_answers(attempt.id)?
         .into_iter()
         .map(|a| (a.position, a))
         .collect())
@@ -349,7 +364,7 @@ fn allowed(
 
 /// `GET /v1/exams/ID/attempt/questions/N`: one question, no answer field.
 pub fn question(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     number: u32,
@@ -364,13 +379,13 @@ pub fn question(
         Ok(p) => p,
         Err(r) => return Ok(Err(r)),
     };
-    let Some(card) = store::card(&store.conn, attempt.paper[pos])? else {
+    let Some(card) = store.card(attempt.paper[pos])? else {
         return Ok(Err(Refused::NotFound(format!(
             "question {number} was removed from the course"
         ))));
     };
     let (options, lefts) = options(&card, attempt.seed, pos);
-    let seqs = store::answer_seqs(&store.conn, attempt.id)?;
+    let seqs = store.answer_seqs(attempt.id)?;
     Ok(Ok(QuestionView {
         number,
         of: attempt.paper.len() as u32,
@@ -390,7 +405,7 @@ pub fn question(
 /// stale and refused; a higher one is a changed answer (free navigation only: sequential questions are answered
 /// once).
 pub fn answer(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     number: u32,
@@ -402,7 +417,8 @@ pub fn answer(
         Err(r) => return Ok(Err(r)),
     };
     let pos = number.wrapping_sub(1);
-    let kept = store::answer_seqs(&store.conn, attempt.id)?
+    let kept = store
+        .answer_seqs(attempt.id)?
         .get(&pos)
         .copied()
         .unwrap_or(0);
@@ -428,12 +444,13 @@ pub fn answer(
         Ok(p) => p,
         Err(r) => return Ok(Err(r)),
     };
-    let Some(card) = store::card(&store.conn, attempt.paper[pos])? else {
+    let Some(card) = store.card(attempt.paper[pos])? else {
         return Ok(Err(Refused::NotFound(format!(
             "question {number} was removed from the course"
         ))));
     };
-    let lexicon = load_lexicon(&store.conn, &card.deck_id)?;
+    let (aliases, known) = store.deck_answers(&card.deck_id)?;
+    let lexicon = Lexicon::with_known(&aliases, known);
     let Some(correct) = judge(&card, &sent.response, &lexicon) else {
         return Ok(Err(Refused::Invalid(format!(
             "that is not an answer to a {} question",
@@ -458,9 +475,7 @@ pub fn answer(
             )
             .max(0),
     };
-    let tx = store.write()?;
-    store::put_served_answer(&tx, &row, sent.seq)?;
-    tx.commit()?;
+    store.put_served_answer(&row, sent.seq)?;
     Ok(Ok(Ack {
         question: number,
         seq: sent.seq,
@@ -470,7 +485,7 @@ pub fn answer(
 /// `POST /v1/exams/ID/attempt/submit`: closes the open attempt (at the deadline if it has passed) and scores it; an
 /// attempt the deadline closed already is answered as `review` answers it.
 pub fn submit(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     now: UnixMs,
@@ -487,9 +502,7 @@ pub fn submit(
         _ => now,
     };
     let summary = summary(store, exam, &attempt, timed_out)?;
-    let tx = store.write()?;
-    store::close_attempt(&tx, attempt.id, closed_at, summary.score, summary.max_score)?;
-    tx.commit()?;
+    store.close_attempt(attempt.id, closed_at, summary.score, summary.max_score)?;
     Ok(Ok(outcome(
         exam, &attempt, closed_at, timed_out, summary, now,
     )))
@@ -498,13 +511,14 @@ pub fn submit(
 /// `GET /v1/exams/ID/review`: the learner's last closed attempt, with its results if the exam's `review` allows
 /// them now.
 pub fn review(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     now: UnixMs,
 ) -> Result<Served<Outcome>> {
     close_due(store, now)?;
-    let Some(attempt) = store::supervised_attempts(&store.conn, &exam.id, learner.id)?
+    let Some(attempt) = store
+        .supervised_attempts(&exam.id, learner.id)?
         .into_iter()
         .rev()
         .find(|a| a.closed_at.is_some())
@@ -550,9 +564,14 @@ fn outcome(
     }
 }
 
-/// The attempt's results: each question with the answer given (counted only if kept before the deadline and its
+/// The attempt's results: each question with the answer given (counted if kept by the end of the deadline's
 /// grace), the right answer, and the credit.
-fn summary(store: &Store, exam: &Exam, attempt: &Attempt, timed_out: bool) -> Result<ExamSummary> {
+fn summary(
+    store: &mut dyn ExamRecords,
+    exam: &Exam,
+    attempt: &Attempt,
+    timed_out: bool,
+) -> Result<ExamSummary> {
     let answers = answers_by_position(store, attempt)?;
     let mut questions = Vec::new();
     for (pos, card) in paper_cards(store, attempt)?.into_iter().enumerate() {
@@ -560,7 +579,7 @@ fn summary(store: &Store, exam: &Exam, attempt: &Attempt, timed_out: bool) -> Re
         let a = answers.get(&(pos as u32)).filter(|a| {
             attempt
                 .deadline
-                .is_none_or(|d| a.answered_at.0 < d.0 + GRACE_MS)
+                .is_none_or(|d| a.answered_at.0 <= d.0 + GRACE_MS)
         });
         questions.push(QuestionResult {
             number: pos + 1,
@@ -597,7 +616,7 @@ fn summary(store: &Store, exam: &Exam, attempt: &Attempt, timed_out: bool) -> Re
 /// A teacher's extra time for one learner: recorded (by whom, when), and the learner's open attempt's deadline
 /// moved to match. Returns the open attempt's new deadline, if one is open.
 pub fn extra_time(
-    store: &mut Store,
+    store: &mut dyn ExamRecords,
     exam: &Exam,
     learner: &Learner,
     minutes: u32,
@@ -605,19 +624,11 @@ pub fn extra_time(
     now: UnixMs,
 ) -> Result<Option<UnixMs>> {
     close_due(store, now)?;
-    let open = store::supervised_attempts(&store.conn, &exam.id, learner.id)?
+    let open = store
+        .supervised_attempts(&exam.id, learner.id)?
         .into_iter()
         .find(|a| a.closed_at.is_none());
-    let tx = store.write()?;
-    store::set_extra_time(&tx, &exam.id, learner.id, minutes, by, now)?;
-    let moved = match &open {
-        Some(a) => {
-            let d = deadline(exam, a.started_at, minutes);
-            store::set_open_deadline(&tx, a.id, d)?;
-            d
-        }
-        None => None,
-    };
-    tx.commit()?;
-    Ok(moved)
+    let open = open.map(|a| (a.id, deadline(exam, a.started_at, minutes)));
+    store.grant_extra_time(&exam.id, learner.id, minutes, by, now, open)?;
+    Ok(open.and_then(|(_, d)| d))
 }

@@ -214,7 +214,7 @@ pub(super) fn reset_cards(
 /// Returns whether they did not match at this transaction's first look: loaded now by it, or, while it waited for
 /// the decks' lock, by another transaction (whose cards the next statements see): either way a merge that was
 /// refused for want of a card is worth trying again.
-pub(super) fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<bool> {
+pub fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<bool> {
     let decks = shipped_decks()?;
     let read = |tx: &mut Transaction<'_>| -> Result<HashMap<String, (String, bool)>> {
         tx.query(

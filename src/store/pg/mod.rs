@@ -13,12 +13,13 @@
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
 //! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `roster`
 //! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `reports` (the teacher's
-//! reports: their reads, closing expired exam attempts, resolving flags), `adopt` (a SQLite database copied in, row
-//! for row).
+//! reports: their reads, closing expired exam attempts, resolving flags), `exams` (the exams the server runs:
+//! `store::ExamRecords` on a scoped transaction), `adopt` (a SQLite database copied in, row for row).
 
 mod adopt;
 mod decks;
 mod devices;
+mod exams;
 mod learners;
 mod migrate;
 mod reports;
@@ -26,13 +27,9 @@ mod roster;
 mod sync;
 
 pub use adopt::{Adopted, adopt};
+pub use decks::sync_builtin;
+pub use exams::lock_learner;
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
-
-/// Brings the built-in decks in step with this binary's in `tx` (see `decks::sync_builtin`), as a local command
-/// loads them when it opens its database: whether they were not.
-pub fn sync_builtin(tx: &mut Transaction<'_>, now_s: i64) -> Result<bool> {
-    decks::sync_builtin(tx, now_s)
-}
 
 use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Registration, Roster};
 use super::{admit_device, merged_again, publishable};
@@ -116,7 +113,7 @@ impl Pg {
     }
 
     /// Runs `f` in one transaction scoped to `learner` (`detente.learner_id`).
-    fn learner<T>(
+    pub fn learner<T>(
         &self,
         learner: i64,
         f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
