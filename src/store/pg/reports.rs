@@ -8,7 +8,6 @@
 //! expired attempts); the served exams have their own file.
 
 use super::{Pg, decks};
-use crate::deck::Card;
 use crate::error::{Error, Result};
 use crate::gradebook::ExamScore;
 use crate::schedule::{CardState, Phase};
@@ -25,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 impl Pg {
     /// Runs a teacher's report in one course-scoped transaction: the built-in decks loaded (as a local command
     /// loads them when it opens its database), with `expired_grace_ms` the timed attempts whose time ran out closed
-    /// as [`close_expired_attempts`] closes them, then `work` on the reads.
+    /// as the served exams' closer closes them (`ExamRecords::close_expired`: under each learner's lock), then `work` on the reads.
     pub fn report<T>(
         &self,
         now_s: i64,
@@ -35,7 +34,7 @@ impl Pg {
         self.course(|tx| {
             decks::sync_builtin(tx, now_s)?;
             if let Some(grace) = expired_grace_ms {
-                close_expired_attempts(tx, UnixMs::from_secs(now_s), grace)?;
+                crate::store::ExamRecords::close_expired(tx, UnixMs::from_secs(now_s), grace)?;
             }
             work(tx)
         })
@@ -79,26 +78,6 @@ fn memory_state(r: &Row) -> Result<CardState> {
     })
 }
 
-const EXAM_COLUMNS: &str = "id, title, definition, content_hash, questions, time_limit, attempts, grading, pass_mark, loaded_at";
-
-fn exam_row(r: &Row) -> Result<ExamRow> {
-    Ok(ExamRow {
-        id: r.try_get(0)?,
-        title: r.try_get(1)?,
-        definition: r.try_get(2)?,
-        content_hash: r.try_get(3)?,
-        questions: small(r.try_get(4)?, "an exam's number of questions")?,
-        time_limit: r.try_get(5)?,
-        attempts: r
-            .try_get::<_, Option<i64>>(6)?
-            .map(|n| small(n, "an exam's number of attempts"))
-            .transpose()?,
-        grading: r.try_get(7)?,
-        pass_mark: r.try_get(8)?,
-        loaded_at: r.try_get(9)?,
-    })
-}
-
 /// A tag filter's pattern (SQLite's GLOB: `*` any run, `?` one character, case-sensitive) as a `LIKE` pattern. The
 /// filter's documented wildcards are these two; a `[` (a character class to GLOB) is matched as itself.
 fn like_pattern(glob: &str) -> String {
@@ -121,24 +100,6 @@ fn like_pattern(glob: &str) -> String {
 const FILTER: &str = "(cardinality($1::text[]) = 0 OR c.deck_id = ANY($1::text[]))
     AND (cardinality($2::text[]) = 0
          OR EXISTS (SELECT 1 FROM card_tags t WHERE t.card_id = c.id AND t.tag LIKE ANY($2::text[])))";
-
-/// Closes and scores every open attempt whose time ran out more than `grace_ms` before `now`, as SQLite's
-/// `store::close_expired_attempts` does (one point possible per question of its paper); returns how many.
-pub(super) fn close_expired_attempts(
-    tx: &mut Transaction<'_>,
-    now: UnixMs,
-    grace_ms: i64,
-) -> Result<u64> {
-    Ok(tx.execute(
-        "UPDATE attempts SET closed_at = deadline,
-            score = (SELECT coalesce(sum(a.credit), 0.0) FROM attempt_answers a
-                     WHERE a.learner_id = attempts.learner_id AND a.attempt_id = attempts.id
-                       AND a.answered_at < attempts.deadline + $2),
-            max_score = json_array_length(paper::json)
-         WHERE closed_at IS NULL AND deadline IS NOT NULL AND deadline + $2 < $1",
-        &[&now.0, &grace_ms],
-    )?)
-}
 
 /// Resolves a flag, as SQLite's `store::resolve_flag`: its state before, `None` if there is no such flag; one
 /// that is not open is left as it is.
@@ -240,23 +201,11 @@ impl ReportReads for Transaction<'_> {
     }
 
     fn exams(&mut self) -> Result<Vec<ExamRow>> {
-        self.query(
-            &format!("SELECT {EXAM_COLUMNS} FROM exams ORDER BY id COLLATE \"C\""),
-            &[],
-        )?
-        .iter()
-        .map(exam_row)
-        .collect()
+        crate::store::ExamRecords::exams(self)
     }
 
     fn exam(&mut self, id: &str) -> Result<Option<ExamRow>> {
-        self.query_opt(
-            &format!("SELECT {EXAM_COLUMNS} FROM exams WHERE id = $1"),
-            &[&id],
-        )?
-        .as_ref()
-        .map(exam_row)
-        .transpose()
+        crate::store::ExamRecords::exam(self, id)
     }
 
     fn best_supervised_scores(&mut self) -> Result<Vec<(i64, String, f64)>> {
@@ -413,25 +362,7 @@ impl ReportReads for Transaction<'_> {
     }
 
     fn card(&mut self, id: i64) -> Result<Option<StoredCard>> {
-        let Some(r) = self.query_opt(
-            "SELECT id, deck_id, card_key, sibling, body, retired_at IS NOT NULL FROM cards WHERE id = $1",
-            &[&id],
-        )?
-        else {
-            return Ok(None);
-        };
-        let (deck_id, card_key): (String, String) = (r.try_get(1)?, r.try_get(2)?);
-        let card: Card = serde_json::from_str(&r.try_get::<_, String>(4)?).map_err(|e| {
-            Error::InvalidData(format!("card {deck_id}/{card_key} is stored damaged: {e}"))
-        })?;
-        Ok(Some(StoredCard {
-            id: r.try_get(0)?,
-            deck_id,
-            card_key,
-            sibling: r.try_get::<_, i64>(3)? as usize,
-            card,
-            retired: r.try_get(5)?,
-        }))
+        crate::store::ExamRecords::card(self, id)
     }
 
     fn decks(&mut self) -> Result<Vec<DeckInfo>> {
