@@ -517,6 +517,7 @@ cargo bench --all-features --bench server_load [-- OPTIONS]   (as root)
 
   --backend sqlite|postgres|both   which storage (default both)
   --closed-only                    skip the open-loop runs
+  --rates R1,R2,..                 the open loops' offered rates, pushes/s (default 17,85,170)
   --help                           this text
 
 Prints, per backend and client count, the server's events/s, push and pull p50/p99 and peak memory beside its
@@ -537,6 +538,13 @@ fn main() {
         .map_or("both", String::as_str)
         .to_string();
     let closed_only = args.iter().any(|a| a == "--closed-only");
+    let rates: Vec<f64> = args
+        .iter()
+        .position(|a| a == "--rates")
+        .and_then(|i| args.get(i + 1))
+        .map_or(OPEN_RATES.to_vec(), |r| {
+            r.split(',').map(|x| x.trim().parse().unwrap()).collect()
+        });
     if !nix::unistd::geteuid().is_root() {
         eprintln!(
             "server_load needs root: it creates {STUDENTS} system users for the simulated students"
@@ -552,11 +560,17 @@ fn main() {
         load_average()
     );
     if which == "sqlite" || which == "both" {
-        run_backend(&Backend::Sqlite, &users, &cards, closed_only);
+        run_backend(&Backend::Sqlite, &users, &cards, closed_only, &rates);
     }
     if which == "postgres" || which == "both" {
         let cluster = pg::Cluster::start(true);
-        run_backend(&Backend::Postgres(cluster), &users, &cards, closed_only);
+        run_backend(
+            &Backend::Postgres(cluster),
+            &users,
+            &cards,
+            closed_only,
+            &rates,
+        );
     }
     println!("\nload average at the end: {}", load_average());
 }
@@ -573,7 +587,13 @@ fn load_average() -> String {
 
 /// One backend's runs: a `detente serve` on it, the closed loops at 50 and 500 clients between their floors, then
 /// the open loops.
-fn run_backend(backend: &Backend, users: &Users, cards: &[String], closed_only: bool) {
+fn run_backend(
+    backend: &Backend,
+    users: &Users,
+    cards: &[String],
+    closed_only: bool,
+    rates: &[f64],
+) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(
         dir.path(),
@@ -680,7 +700,7 @@ fn run_backend(backend: &Backend, users: &Users, cards: &[String], closed_only: 
         "\nOpen loop: {OPEN_CLIENTS} connected clients, pushes of {OPEN_BATCH} events arriving at random (Poisson) at a \
          fixed total rate for {OPEN_SECS} s; the floor: the same arrivals pushed straight to the repository:"
     );
-    for (k, &rate) in OPEN_RATES.iter().enumerate() {
+    for (k, &rate) in rates.iter().enumerate() {
         let (lat, achieved) =
             open_loop(&Target::Server(socket.clone()), 10 + k, rate, users, cards);
         let (p50, p99) = latencies(lat);
