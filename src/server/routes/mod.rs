@@ -138,31 +138,18 @@ impl App {
         .await
     }
 
-    /// Runs `f`, which may block (the database, the system's user list), without stalling the runtime's other
-    /// tasks. On the server's multi-threaded runtime it runs right here, on this worker's thread, which hands its
-    /// other tasks to another thread while `f` runs (`block_in_place`): no hop to a thread of the blocking pool and
-    /// back, two wake-ups that, on a machine whose cores are busy, each wait for a core. On a single-threaded
-    /// runtime (the tests'), on the blocking pool. A panic in `f` is a failure of the request, as a failed query.
+    /// Runs `f`, which may block (the database, the system's user list), on the blocking pool. Not in place on
+    /// the worker (`block_in_place`): that saves two thread wake-ups a request, but holds a thread per request in
+    /// flight and takes the workers' replacements from the same pool, so at 500 requests waiting on PostgreSQL's
+    /// pool the runtime ran out of threads to read requests with (docs/server.md, "Load").
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> std::result::Result<T, Response> {
-        use tokio::runtime::{Handle, RuntimeFlavor};
-        let caught = || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-                .map_err(|_| "a request's work panicked".to_string())
-        };
-        let done = if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
-            tokio::task::block_in_place(caught)
-        } else {
-            tokio::task::spawn_blocking(caught)
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()))
-        };
-        let failure = match done {
+        let failure = match tokio::task::spawn_blocking(f).await {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) => e.to_string(),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         (self.log)(&format!("error: {failure}"));
         Err(problem(

@@ -6,9 +6,8 @@
 //! learner table's policy admits only rows matching one of the two (`detente_may_touch` in
 //! `migrations/postgres/0001_init.sql`), so a query that forgot its `WHERE learner_id` still sees one learner.
 //!
-//! The driver is the synchronous `postgres` crate with an `r2d2` pool: the server already runs every store call
-//! where blocking is allowed (`block_in_place`, outside the runtime's context), so an async driver would only add
-//! a second runtime's worth of moving parts.
+//! The driver is the synchronous `postgres` crate with an `r2d2` pool: the server already runs every store call on
+//! a blocking thread, so an async driver would only add a second runtime's worth of moving parts.
 //!
 //! One file per group of tables, as in `src/store/`: `migrate` (the runner and the owner/app grants), `learners`
 //! (learners, the roster, issued enrolment keys), `sync` (the sync log, `held`, card states re-derived), `decks`
