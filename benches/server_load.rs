@@ -1,12 +1,13 @@
-//! The class server under load: a real `detente serve` (this package's binary) on a temporary socket with a SQLite
-//! database, and simulated students, each a thread that connects as a system user of its own (the kernel is who
-//! the server asks, so the bench makes `STUDENTS` system users and removes them at the end), pushing batches of
-//! `BATCH` review events and pulling their log, at 50 and at 500 concurrent clients. It prints events per second,
-//! p50 and p99 push and pull latency and the server's peak memory (VmHWM), beside the floor: the same appends
-//! (`store::append_events`, one transaction per batch) and pulls (`store::pull_page`) made directly on a database
-//! file, and the floor with the touched cards' states re-derived as the push handler does (`store::rederive_since`).
-//! The deck has `DECK_CARDS` cards, so a push touches cards with short histories, as a real sync does. Then the cost per event and what
-//! it means for 20,000 students x 200 reviews a day.
+//! The class server under load, on SQLite and on PostgreSQL: a real `detente serve` (this package's binary) on a
+//! temporary socket, and simulated students, each a thread that connects as a system user of its own (the kernel
+//! is who the server asks, so the bench makes `STUDENTS` system users and removes them at the end), pushing batches
+//! of `BATCH` review events and pulling their log, at 50 and at 500 concurrent clients. It prints events per
+//! second, p50 and p99 push and pull latency and the server's peak memory (VmHWM), beside the floor: the same
+//! pushes and pulls made directly on the repository the server uses (`ClassStore::push` and `pull_page` in this
+//! process, no HTTP; and `append_events` alone), on a database of their own, measured just before and just after
+//! the server in the same run so that the ratio holds on a machine whose other load comes and goes. The deck has
+//! `DECK_CARDS` cards, so a push touches cards with short histories, as a real sync does. Then the cost per event
+//! and what it means for 20,000 students x 200 reviews a day.
 //!
 //! Those runs are closed loops: every client pushes again as soon as it is answered, so 500 clients keep 500
 //! requests queued and latency is queueing, not service. The open-loop runs after them measure latency at a given
@@ -14,21 +15,34 @@
 //! at a fixed total rate: the research's worst hour for 20,000 students (17 pushes/s: 60,000 pushes a day all in one
 //! hour), and 5 and 10 times that.
 //!
+//! PostgreSQL runs on a throwaway cluster (`tests/it/support/pg.rs`, included here: `initdb` in a temporary folder
+//! as an unprivileged system user, Unix socket only) with `fsync` on, as SQLite runs with synchronous=FULL.
+//!
 //! Needs root (it creates system users, and each client thread takes its student's uid with a per-thread
-//! `setresuid`). Run with `cargo bench --features server --bench server_load` (about a minute). It never runs in
+//! `setresuid`) and, for PostgreSQL, PostgreSQL 15's programs. Run with
+//! `cargo bench --all-features --bench server_load` (a few minutes; `-- --help` for its options). It never runs in
 //! `cargo test`, and asserts nothing about time.
+//!
+//! One concern: one measurement (the server against its floor, per backend), whose setup, clients and report
+//! only make sense together.
 
 // A bench may unwrap: a panic is how it fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(dead_code)]
+#[path = "../tests/it/support/pg.rs"]
+mod pg;
+
 use detente::bundle::BundleReview;
 use detente::deck::parse_deck;
 use detente::server::client::Server;
-use detente::store::{self, Store};
-use detente::sync::{Body, Cursor, Event, Key, PULL_PAGE, Pulled, Push, Pushed};
+use detente::store::pg::Pg;
+use detente::store::{ClassStore, Store};
+use detente::sync::{Body, Cursor, DeckFile, Event, Key, PULL_PAGE, Publish, Pulled, Push, Pushed};
 use detente::time::{Day, UnixMs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// System users (roster learners); client `i` is student `i % STUDENTS`, so at 500 clients each has 10 devices.
@@ -37,10 +51,14 @@ const STUDENTS: usize = 50;
 const BATCH: usize = 50;
 const ROUNDS: usize = 3;
 const CLIENTS: [usize; 2] = [50, 500];
-/// The open-loop runs: clients, events per push, pushes per client, and the total arrival rates (pushes/s).
+/// The open-loop runs: clients, events per push, how long, and the total arrival rates (pushes/s).
 const OPEN_CLIENTS: usize = 500;
 const OPEN_BATCH: usize = 67;
-const OPEN_PUSHES: usize = 2;
+/// The floor measures its rate on at most this many events (its first pushes, in the server's order): enough for a
+/// rate, and on PostgreSQL under load the floor's 75,000 events at 500 clients would take most of an hour.
+const FLOOR_EVENTS: usize = 10_000;
+/// How long each open-loop run offers pushes.
+const OPEN_SECS: u64 = 20;
 const OPEN_RATES: [f64; 3] = [17.0, 85.0, 170.0];
 
 /// The simulated students' system users, removed when dropped (even on a panic).
@@ -93,13 +111,7 @@ const DECK_CARDS: usize = 2_000;
 
 /// The bench's deck ("sample", `DECK_CARDS` text cards).
 fn sample() -> detente::deck::Deck {
-    let mut text = String::from("[deck]\nid = \"sample\"\ntitle = \"Load\"\n");
-    for i in 0..DECK_CARDS {
-        text.push_str(&format!(
-            "\n[[card]]\nid = \"c{i}\"\nkind = \"text\"\nprompt = \"Question {i}?\"\nanswers = [\"answer {i}\"]\n"
-        ));
-    }
-    parse_deck("load.toml", &text).0.unwrap()
+    parse_deck("load.toml", &sample_text()).0.unwrap()
 }
 
 /// `n` review events of `device` from sequence `from`, on the deck's cards in turn, a minute apart, ending
@@ -189,19 +201,29 @@ fn latencies(mut v: Vec<Duration>) -> (Duration, Duration) {
     (percentile(&v, 0.5), percentile(&v, 0.99))
 }
 
-/// The floor: the same batches appended directly on a database file (one transaction each), optionally with the
-/// learner's states re-derived as the push handler does, and each client's pull to the end after each batch.
-fn floor(dir: &Path, clients: usize, rederive: bool, cards: &[String]) -> Measured {
-    let path = dir.join(format!("floor-{clients}-{rederive}.db"));
-    let mut store = Store::open(&path).unwrap();
-    let tx = store.write().unwrap();
-    store::import_deck(&tx, &sample(), false, None, 0).unwrap();
-    tx.commit().unwrap();
-    let learners: Vec<_> = (0..STUDENTS)
-        .map(|i| store::learner_get_or_create(&mut store, &format!("s{i}"), 0).unwrap())
-        .collect();
+/// The deck's text, as a teacher publishes it.
+fn sample_text() -> String {
+    let mut text = String::from("[deck]\nid = \"sample\"\ntitle = \"Load\"\n");
+    for i in 0..DECK_CARDS {
+        text.push_str(&format!(
+            "\n[[card]]\nid = \"c{i}\"\nkind = \"text\"\nprompt = \"Question {i}?\"\nanswers = [\"answer {i}\"]\n"
+        ));
+    }
+    text
+}
+
+/// The floor: the same batches pushed directly on the repository the server uses (`ClassStore`, in this process,
+/// one transaction per batch, no HTTP, no identity, no thread hop), either appended only (`append_events`) or as
+/// the push handler does (`push`: append, re-derive the touched cards, `held`), and each client's pull to the end
+/// (`pull_page`) after each batch. `learners` are the repository's learner ids of the students.
+fn floor(
+    repo: &dyn ClassStore,
+    learners: &[i64],
+    clients: usize,
+    rederive: bool,
+    cards: &[String],
+) -> Measured {
     let now = chrono::Utc::now().timestamp();
-    let cal = detente::schedule::Calendar::local(4);
     let mut m = Measured {
         events: 0,
         wall: Duration::ZERO,
@@ -210,25 +232,25 @@ fn floor(dir: &Path, clients: usize, rederive: bool, cards: &[String]) -> Measur
     };
     let mut cursors = vec![Cursor(0); clients];
     let start = Instant::now();
-    for round in 0..ROUNDS {
+    'all: for round in 0..ROUNDS {
         for (i, cursor) in cursors.iter_mut().enumerate() {
-            let learner = &learners[i % STUDENTS];
-            let batch = events(&device(9, i), (round * BATCH) as i64 + 1, BATCH, cards);
-            let t = Instant::now();
-            let tx = store.write().unwrap();
-            let since = store::log_end(&tx, learner.id).unwrap();
-            let r = store::append_events(&tx, learner.id, &batch, now).unwrap();
-            if rederive {
-                store::rederive_since(&tx, learner, &cal, since).unwrap();
+            if m.events >= FLOOR_EVENTS {
+                break 'all;
             }
-            store::held(&tx, learner.id, &batch[0].key.device).unwrap();
-            tx.commit().unwrap();
+            let learner = learners[i % STUDENTS];
+            let dev = device(9, i);
+            let batch = events(&dev, (round * BATCH) as i64 + 1, BATCH, cards);
+            let t = Instant::now();
+            let added = if rederive {
+                repo.push(learner, &dev, &batch, now).unwrap().report.added
+            } else {
+                repo.append_events(learner, &batch, now).unwrap().added
+            };
             m.push.push(t.elapsed());
-            m.events += r.added;
+            m.events += added;
             loop {
                 let t = Instant::now();
-                let (page, _) =
-                    store::pull_page(&store.conn, learner.id, *cursor, PULL_PAGE).unwrap();
+                let (page, _) = repo.pull_page(learner, *cursor, PULL_PAGE).unwrap();
                 m.pull.push(t.elapsed());
                 *cursor = page.next;
                 if !page.more {
@@ -239,6 +261,49 @@ fn floor(dir: &Path, clients: usize, rederive: bool, cards: &[String]) -> Measur
     }
     m.wall = start.elapsed();
     m
+}
+
+/// A fresh database of `backend` holding the deck and the students (named `s0`.., with `usernames` if given):
+/// its repository and the students' learner ids.
+/// For PostgreSQL, also the database's URL for the app role.
+fn fresh(
+    backend: &Backend,
+    dir: &Path,
+    name: &str,
+    usernames: Option<&Users>,
+) -> (Arc<dyn ClassStore>, Vec<i64>, Option<String>) {
+    let publish = Publish {
+        decks: vec![DeckFile {
+            file: "load.toml".into(),
+            text: sample_text(),
+        }],
+        dry_run: false,
+        reset_changed: false,
+    };
+    let (repo, url): (Arc<dyn ClassStore>, _) = match backend {
+        Backend::Sqlite => (
+            Arc::new(Mutex::new(
+                Store::open(&dir.join(format!("{name}.db"))).unwrap(),
+            )),
+            None,
+        ),
+        Backend::Postgres(cluster) => {
+            let db = cluster.database();
+            let url = db.url(pg::APP);
+            (Arc::new(Pg::connect(&url, 8).unwrap()), Some(url))
+        }
+    };
+    repo.publish(&publish, "bench", 0).unwrap();
+    let learners = (0..STUDENTS)
+        .map(|i| {
+            let username = usernames.map(|u| u.0[i].0.as_str());
+            repo.add_learner(&format!("s{i}"), username, 0)
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .collect();
+    (repo, learners, url)
 }
 
 /// Client `i` of a run: takes its student's uid (this thread only), then pushes and pulls `ROUNDS` times.
@@ -324,11 +389,19 @@ fn over_server(
     m
 }
 
-/// Client `i` of an open-loop run: takes its student's uid, then makes `OPEN_PUSHES` pushes, each after a wait
-/// drawn from an exponential distribution with mean `mean` (seeded by `i`), so that `OPEN_CLIENTS` clients together
-/// offer pushes at random at the run's rate. Returns each push's latency.
+/// Where an open-loop client sends its pushes: the server, or straight to the repository (the open loop's floor:
+/// the same arrivals, threads and transactions, without HTTP, identity or the server's threads).
+#[derive(Clone)]
+enum Target {
+    Server(PathBuf),
+    Repo(Arc<dyn ClassStore>, Arc<Vec<i64>>),
+}
+
+/// Client `i` of an open-loop run: takes its student's uid, then pushes, each push after a wait drawn from an
+/// exponential distribution with mean `mean` (seeded by `i`), until `OPEN_SECS` have passed, so that
+/// `OPEN_CLIENTS` clients together offer pushes at random at the run's rate. Returns each push's latency.
 fn open_client(
-    socket: &Path,
+    target: &Target,
     run: usize,
     i: usize,
     uid: u32,
@@ -336,35 +409,57 @@ fn open_client(
     cards: &[String],
 ) -> Vec<Duration> {
     use rand_core::{Rng, SeedableRng};
-    // SAFETY: as in `client`: setresuid on this thread alone.
-    let rc = unsafe { nix::libc::syscall(nix::libc::SYS_setresuid, -1i64, i64::from(uid), -1i64) };
-    assert_eq!(rc, 0, "setresuid");
+    let server = match target {
+        Target::Server(socket) => {
+            // SAFETY: as in `client`: setresuid on this thread alone.
+            let rc = unsafe {
+                nix::libc::syscall(nix::libc::SYS_setresuid, -1i64, i64::from(uid), -1i64)
+            };
+            assert_eq!(rc, 0, "setresuid");
+            Some(Server::new(socket))
+        }
+        Target::Repo(..) => None,
+    };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64((run * 100_000 + i) as u64);
-    let server = Server::new(socket);
     let dev = device(run, i);
     let mut latencies = Vec::new();
-    for round in 0..OPEN_PUSHES {
+    let start = Instant::now();
+    for round in 0.. {
         let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        std::thread::sleep(mean.mul_f64(-(1.0 - u).ln()));
+        let wait = mean.mul_f64(-(1.0 - u).ln());
+        if start.elapsed() + wait > Duration::from_secs(OPEN_SECS) {
+            break;
+        }
+        std::thread::sleep(wait);
         let batch = events(&dev, (round * OPEN_BATCH) as i64 + 1, OPEN_BATCH, cards);
         let t = Instant::now();
-        let _: Pushed = server
-            .post(
-                "/v1/sync/push",
-                &Push {
-                    device: dev.clone(),
-                    events: batch,
-                },
-            )
-            .unwrap();
+        match (&server, target) {
+            (Some(server), _) => {
+                let _: Pushed = server
+                    .post(
+                        "/v1/sync/push",
+                        &Push {
+                            device: dev.clone(),
+                            events: batch,
+                        },
+                    )
+                    .unwrap();
+            }
+            (None, Target::Repo(repo, learners)) => {
+                let now = chrono::Utc::now().timestamp();
+                repo.push(learners[i % STUDENTS], &dev, &batch, now)
+                    .unwrap();
+            }
+            (None, Target::Server(_)) => unreachable!(),
+        }
         latencies.push(t.elapsed());
     }
     latencies
 }
 
-/// An open-loop run at `rate` pushes/s in total; returns the latencies and the rate achieved.
+/// An open-loop run at `rate` pushes/s in total for `OPEN_SECS`; returns the latencies and the rate achieved.
 fn open_loop(
-    socket: &Path,
+    target: &Target,
     run: usize,
     rate: f64,
     users: &Users,
@@ -374,12 +469,12 @@ fn open_loop(
     let start = Instant::now();
     let handles: Vec<_> = (0..OPEN_CLIENTS)
         .map(|i| {
-            let socket = socket.to_path_buf();
+            let target = target.clone();
             let uid = users.0[i % STUDENTS].1;
             let cards = cards.to_vec();
             std::thread::Builder::new()
                 .stack_size(256 << 10)
-                .spawn(move || open_client(&socket, run, i, uid, mean, &cards))
+                .spawn(move || open_client(&target, run, i, uid, mean, &cards))
                 .unwrap()
         })
         .collect();
@@ -400,7 +495,56 @@ fn peak_rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// The storage a run is on.
+enum Backend {
+    Sqlite,
+    /// A throwaway cluster with `fsync` on, each floor and the server on a database of their own.
+    Postgres(pg::Cluster),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite (synchronous=FULL, WAL)",
+            Backend::Postgres(_) => "PostgreSQL 15 (fsync on, Unix socket, pool of 8)",
+        }
+    }
+}
+
+const HELP: &str = "server_load: the class server under load, beside the floor, on SQLite and PostgreSQL.
+
+cargo bench --all-features --bench server_load [-- OPTIONS]   (as root)
+
+  --backend sqlite|postgres|both   which storage (default both)
+  --closed-only                    skip the open-loop runs
+  --rates R1,R2,..                 the open loops' offered rates, pushes/s (default 17,85,170)
+  --help                           this text
+
+Prints, per backend and client count, the server's events/s, push and pull p50/p99 and peak memory beside its
+floor (the same pushes and pulls made directly on the repository, measured just before and just after the server
+in the same run), the server's rate as a ratio of the floor's, and the cost per event for 20,000 students x 200
+reviews a day. Asserts nothing about time.";
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{HELP}");
+        return;
+    }
+    let which = args
+        .iter()
+        .position(|a| a == "--backend")
+        .and_then(|i| args.get(i + 1))
+        .map_or("both", String::as_str)
+        .to_string();
+    let closed_only = args.iter().any(|a| a == "--closed-only");
+    let rates: Vec<f64> = args
+        .iter()
+        .position(|a| a == "--rates")
+        .and_then(|i| args.get(i + 1))
+        .map_or(OPEN_RATES.to_vec(), |r| {
+            r.split(',').map(|x| x.trim().parse().unwrap()).collect()
+        });
     if !nix::unistd::geteuid().is_root() {
         eprintln!(
             "server_load needs root: it creates {STUDENTS} system users for the simulated students"
@@ -408,6 +552,48 @@ fn main() {
         std::process::exit(1);
     }
     let users = Users::create(STUDENTS);
+    let cards: Vec<String> = sample().cards.iter().map(|c| c.id.clone()).collect();
+    println!(
+        "server_load: {STUDENTS} students, a deck of {DECK_CARDS} cards, batches of {BATCH} events, {ROUNDS} push+pull \
+         rounds per client; {} cores, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load_average()
+    );
+    if which == "sqlite" || which == "both" {
+        run_backend(&Backend::Sqlite, &users, &cards, closed_only, &rates);
+    }
+    if which == "postgres" || which == "both" {
+        let cluster = pg::Cluster::start(true);
+        run_backend(
+            &Backend::Postgres(cluster),
+            &users,
+            &cards,
+            closed_only,
+            &rates,
+        );
+    }
+    println!("\nload average at the end: {}", load_average());
+}
+
+/// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` has them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One backend's runs: a `detente serve` on it, the closed loops at 50 and 500 clients between their floors, then
+/// the open loops.
+fn run_backend(
+    backend: &Backend,
+    users: &Users,
+    cards: &[String],
+    closed_only: bool,
+    rates: &[f64],
+) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(
         dir.path(),
@@ -416,36 +602,19 @@ fn main() {
     .unwrap();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_detente"));
     let state = dir.path().join("state");
-    let db = state.join("detente.db");
-    {
-        let mut store = Store::open(&db).unwrap();
-        let tx = store.write().unwrap();
-        store::import_deck(&tx, &sample(), false, None, 0).unwrap();
-        tx.commit().unwrap();
-    }
-    for (i, (name, _)) in users.0.iter().enumerate() {
-        let ok = Command::new(&bin)
-            .args([
-                "--db",
-                db.to_str().unwrap(),
-                "learner",
-                "add",
-                &format!("s{i}"),
-                "--username",
-                name,
-            ])
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(ok.success());
-    }
+    std::fs::create_dir_all(&state).unwrap();
+    let (repo, _, url) = fresh(backend, &state, "detente", Some(users));
+    drop(repo);
     let socket = dir.path().join("run").join("class.sock");
     let config = dir.path().join("serve.toml");
+    let postgres = url.map_or(String::new(), |u| {
+        format!("[postgres]\nurl = {u:?}\npool_size = 8\n")
+    });
     std::fs::write(
         &config,
         format!(
             "state_directory = {state:?}\n[socket]\npath = {socket:?}\nmode = 0o666\n[limits]\nmax_connections = 1024\n\
-             request_timeout_secs = 120\n"
+             request_timeout_secs = 120\n{postgres}"
         ),
     )
     .unwrap();
@@ -462,23 +631,25 @@ fn main() {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    // The run/ folder the server made is 0755; the socket 0666.
-    let cards: Vec<String> = sample().cards.iter().map(|c| c.id.clone()).collect();
-    println!(
-        "server_load: {STUDENTS} students, a deck of {DECK_CARDS} cards, batches of {BATCH} events, {ROUNDS} push+pull rounds per client; SQLite, \
-         synchronous=FULL; {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    println!("\n== {} ==", backend.name());
     for (run, &clients) in CLIENTS.iter().enumerate() {
-        let served = over_server(&socket, run, clients, &users, &cards);
+        let (repo, learners, _) = fresh(backend, dir.path(), &format!("floor-{clients}"), None);
+        let bare = floor(repo.as_ref(), &learners, clients, false, cards);
+        drop(repo);
+        let (repo, learners, _) = fresh(backend, dir.path(), &format!("before-{clients}"), None);
+        let before = floor(repo.as_ref(), &learners, clients, true, cards);
+        drop(repo);
+        let served = over_server(&socket, run, clients, users, cards);
         let rss = peak_rss_kb(pid);
-        let bare = floor(dir.path(), clients, false, &cards);
-        let replayed = floor(dir.path(), clients, true, &cards);
+        let (repo, learners, _) = fresh(backend, dir.path(), &format!("after-{clients}"), None);
+        let after = floor(repo.as_ref(), &learners, clients, true, cards);
+        drop(repo);
         let (p50, p99) = latencies(served.push.clone());
         let (q50, q99) = latencies(served.pull.clone());
         println!(
-            "\n{clients} concurrent clients ({} events pushed):",
-            served.events
+            "\n{clients} concurrent clients ({} events pushed; load average {}):",
+            served.events,
+            load_average()
         );
         println!(
             "  server:              {:>9.0} events/s  push p50 {} p99 {}   pull p50 {} p99 {}   peak RSS {} MB",
@@ -489,7 +660,11 @@ fn main() {
             ms(q99),
             rss / 1024
         );
-        for (name, f) in [("floor (append)", &bare), ("floor + re-derive", &replayed)] {
+        for (name, f) in [
+            ("floor (append)", &bare),
+            ("floor (push) before", &before),
+            ("floor (push) after", &after),
+        ] {
             let (f50, f99) = latencies(f.push.clone());
             let (g50, g99) = latencies(f.pull.clone());
             println!(
@@ -502,6 +677,12 @@ fn main() {
                 served.rate() / f.rate()
             );
         }
+        let mean = 2.0 / (1.0 / before.rate() + 1.0 / after.rate());
+        println!(
+            "  server / floor (push, mean of before and after): {:.2}x   server / floor (append): {:.2}x",
+            served.rate() / mean,
+            served.rate() / bare.rate()
+        );
         let per_event = served.wall.as_secs_f64() / served.events as f64;
         let day = 20_000.0 * 200.0;
         println!(
@@ -512,21 +693,36 @@ fn main() {
             per_event * day / (6.0 * 3600.0) * 100.0
         );
     }
+    if closed_only {
+        return;
+    }
     println!(
         "\nOpen loop: {OPEN_CLIENTS} connected clients, pushes of {OPEN_BATCH} events arriving at random (Poisson) at a \
-         fixed total rate, {OPEN_PUSHES} per client:"
+         fixed total rate for {OPEN_SECS} s; the floor: the same arrivals pushed straight to the repository:"
     );
-    for (k, &rate) in OPEN_RATES.iter().enumerate() {
-        let (lat, achieved) = open_loop(&socket, 10 + k, rate, &users, &cards);
-        let (p50, p99) = latencies(lat.clone());
+    for (k, &rate) in rates.iter().enumerate() {
+        let (lat, achieved) =
+            open_loop(&Target::Server(socket.clone()), 10 + k, rate, users, cards);
+        let (p50, p99) = latencies(lat);
+        let (repo, learners, _) = fresh(backend, dir.path(), &format!("open-{k}"), None);
+        let (flat, _) = open_loop(
+            &Target::Repo(repo, Arc::new(learners)),
+            10 + k,
+            rate,
+            users,
+            cards,
+        );
+        let (f50, f99) = latencies(flat);
         println!(
-            "  offered {rate:>5.0} pushes/s ({:>4.1}x the worst hour of 20,000 students): {} pushes at {achieved:.1}/s, \
-             push p50 {} p99 {}   peak RSS {} MB",
+            "  offered {rate:>5.0} pushes/s ({:>4.1}x the worst hour of 20,000 students): server {achieved:.1}/s, \
+             push p50 {} p99 {}; floor p50 {} p99 {}; peak RSS {} MB; load average {}",
             rate / 17.0,
-            lat.len(),
             ms(p50),
             ms(p99),
-            peak_rss_kb(pid) / 1024
+            ms(f50),
+            ms(f99),
+            peak_rss_kb(pid) / 1024,
+            load_average()
         );
     }
 }

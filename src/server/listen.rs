@@ -64,7 +64,15 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         clock: Arc::new(crate::session::SystemClock),
         lti,
     };
-    let served = runtime.block_on(run(&config, app.clone(), certified));
+    // The accept loop runs as a task on a worker, not on this thread: a connection it spawns then starts on the
+    // same worker as soon as the loop waits again, instead of waking another thread (on a busy machine, each wake-up
+    // of another thread is a wait for a core, and they add up into a push's latency).
+    let served = runtime.block_on(async {
+        let (config, app, certified) = (config.clone(), app.clone(), certified);
+        tokio::spawn(async move { run(&config, app, certified).await })
+            .await
+            .map_err(|e| Error::Server(format!("the server's accept loop stopped: {e}")))?
+    });
     // The last handle on the storage is dropped here, outside the runtime: the PostgreSQL driver's synchronous
     // connections each own a small runtime, and dropping one inside an async context aborts the process.
     drop(runtime);

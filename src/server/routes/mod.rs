@@ -138,6 +138,10 @@ impl App {
         .await
     }
 
+    /// Runs `f`, which may block (the database, the system's user list), on the blocking pool. Not in place on
+    /// the worker (`block_in_place`): that saves two thread wake-ups a request, but holds a thread per request in
+    /// flight and takes the workers' replacements from the same pool, so at 500 requests waiting on PostgreSQL's
+    /// pool the runtime ran out of threads to read requests with (docs/server.md, "Load").
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce() -> Result<T> + Send + 'static,

@@ -19,7 +19,7 @@ use crate::schedule::{Calendar, CardState, LoggedReview, Rating, Scheduler};
 use crate::store::Learner;
 use crate::sync::{Body, Cursor, Digest, Event, Key, Merge, Page, Report, classify};
 use crate::time::{Day, UnixMs};
-use postgres::{Row, Transaction};
+use postgres::{Row, Statement, Transaction};
 
 /// The log's columns every event reader selects, over `sync_log l LEFT JOIN reviews r LEFT JOIN cards c`.
 fn event_select() -> String {
@@ -121,32 +121,71 @@ pub(super) fn digest(tx: &mut Transaction<'_>, learner: i64) -> Result<Digest> {
     Ok(crate::sync::digest(events))
 }
 
+/// The statements a push runs once per event, prepared once per push: each then costs one round trip to the
+/// server instead of two (a statement given as text is parsed and described first, every time).
+struct Prepared {
+    stored: Statement,
+    card: Statement,
+    review: Statement,
+    log: Statement,
+    retracted_late: Statement,
+    retracted: Statement,
+}
+
+impl Prepared {
+    fn new(tx: &mut Transaction<'_>) -> Result<Prepared> {
+        Ok(Prepared {
+            stored: tx.prepare(&format!(
+                "{} WHERE l.learner_id = $1 AND l.device = $2 AND l.seq = $3",
+                event_select()
+            ))?,
+            card: tx.prepare(
+                "SELECT c.id, d.exam_only FROM cards c JOIN decks d ON d.id = c.deck_id
+                 WHERE c.deck_id = $1 AND c.card_key = $2 AND c.sibling = $3",
+            )?,
+            review: tx.prepare(INSERT_REVIEW)?,
+            log: tx.prepare(
+                "INSERT INTO sync_log (learner_id, device, seq, learner_seq, review_id, retracts_device, retracts_seq)
+                 VALUES ($1, $2, $3,
+                         (SELECT coalesce(max(learner_seq), 0) + 1 FROM sync_log WHERE learner_id = $1), $4, $5, $6)",
+            )?,
+            retracted_late: tx.prepare(
+                "UPDATE reviews SET retracted = true WHERE learner_id = $1 AND id = $2 AND EXISTS
+                    (SELECT 1 FROM sync_log
+                     WHERE learner_id = $1 AND retracts_device = $3 AND retracts_seq = $4)",
+            )?,
+            retracted: tx.prepare(
+                "UPDATE reviews SET retracted = true WHERE learner_id = $1 AND id =
+                    (SELECT review_id FROM sync_log WHERE learner_id = $1 AND device = $2 AND seq = $3)",
+            )?,
+        })
+    }
+}
+
 /// The event the learner's log holds under `key`, if any.
-fn stored(tx: &mut Transaction<'_>, learner: i64, key: &Key) -> Result<Option<Event>> {
-    tx.query_opt(
-        &format!(
-            "{} WHERE l.learner_id = $1 AND l.device = $2 AND l.seq = $3",
-            event_select()
-        ),
-        &[&learner, &key.device, &key.seq],
-    )?
-    .as_ref()
-    .map(|r| event_row(r).map(|(_, e)| e))
-    .transpose()
+fn stored(
+    tx: &mut Transaction<'_>,
+    sql: &Prepared,
+    learner: i64,
+    key: &Key,
+) -> Result<Option<Event>> {
+    tx.query_opt(&sql.stored, &[&learner, &key.device, &key.seq])?
+        .as_ref()
+        .map(|r| event_row(r).map(|(_, e)| e))
+        .transpose()
 }
 
 /// Appends one row to the log under the learner's next insertion number (the caller holds the learner's lock).
 fn log_row(
     tx: &mut Transaction<'_>,
+    sql: &Prepared,
     learner: i64,
     key: &Key,
     review: Option<i64>,
     retracts: Option<&Key>,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO sync_log (learner_id, device, seq, learner_seq, review_id, retracts_device, retracts_seq)
-         VALUES ($1, $2, $3,
-                 (SELECT coalesce(max(learner_seq), 0) + 1 FROM sync_log WHERE learner_id = $1), $4, $5, $6)",
+        &sql.log,
         &[
             &learner,
             &key.device,
@@ -159,22 +198,27 @@ fn log_row(
     Ok(())
 }
 
+/// Stores a review: the statement.
+const INSERT_REVIEW: &str =
+    "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
+        rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
+        last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
+        phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days,
+        exam_day, exam_shortened_from)
+     VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+        $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
+     RETURNING id";
+
 /// Stores a review for `learner` on `card`; returns its id.
 fn insert_review(
     tx: &mut Transaction<'_>,
+    sql: &Prepared,
     learner: i64,
     card: i64,
     r: &BundleReview,
 ) -> Result<i64> {
     let row = tx.query_one(
-        "INSERT INTO reviews (learner_id, card_id, session_id, reviewed_at, day, mode, response, correct, rule,
-            rating, duration_ms, phase_before, step_before, stability_before, difficulty_before, due_before,
-            last_review_before, last_day_before, interval_before, reps_before, lapses_before, leech_before,
-            phase_after, step_after, stability_after, difficulty_after, due_after, interval_days, elapsed_days,
-            exam_day, exam_shortened_from)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-            $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
-         RETURNING id",
+        &sql.review,
         &[
             &learner,
             &card,
@@ -227,13 +271,14 @@ pub(super) fn append_events(
     {
         return Err(Error::InvalidData(format!("there is no learner {learner}")));
     }
+    let sql = Prepared::new(tx)?;
     let mut report = Report::default();
     for e in events {
         if let Err(why) = e.key.check() {
             report.refused.push((e.key.clone(), why));
             continue;
         }
-        match classify(stored(tx, learner, &e.key)?.as_ref(), e) {
+        match classify(stored(tx, &sql, learner, &e.key)?.as_ref(), e) {
             Merge::Duplicate => report.duplicates += 1,
             Merge::Conflict => report.conflicts.push(e.key.clone()),
             Merge::Add => match &e.body {
@@ -242,12 +287,8 @@ pub(super) fn append_events(
                         report.refused.push((e.key.clone(), why));
                         continue;
                     }
-                    log_row(tx, learner, &e.key, None, Some(target))?;
-                    tx.execute(
-                        "UPDATE reviews SET retracted = true WHERE learner_id = $1 AND id =
-                            (SELECT review_id FROM sync_log WHERE learner_id = $1 AND device = $2 AND seq = $3)",
-                        &[&learner, &target.device, &target.seq],
-                    )?;
+                    log_row(tx, &sql, learner, &e.key, None, Some(target))?;
+                    tx.execute(&sql.retracted, &[&learner, &target.device, &target.seq])?;
                     report.added += 1;
                 }
                 Body::Review(r) => {
@@ -256,11 +297,7 @@ pub(super) fn append_events(
                         continue;
                     }
                     let card: Option<(i64, bool)> = tx
-                        .query_opt(
-                            "SELECT c.id, d.exam_only FROM cards c JOIN decks d ON d.id = c.deck_id
-                             WHERE c.deck_id = $1 AND c.card_key = $2 AND c.sibling = $3",
-                            &[&r.deck, &r.card, &r.sibling],
-                        )?
+                        .query_opt(&sql.card, &[&r.deck, &r.card, &r.sibling])?
                         .map(|row| Ok::<_, postgres::Error>((row.try_get(0)?, row.try_get(1)?)))
                         .transpose()?;
                     if let Some((_, true)) = card {
@@ -281,13 +318,11 @@ pub(super) fn append_events(
                         report.refused.push((e.key.clone(), why));
                         continue;
                     };
-                    let id = insert_review(tx, learner, card, r)?;
-                    log_row(tx, learner, &e.key, Some(id), None)?;
+                    let id = insert_review(tx, &sql, learner, card, r)?;
+                    log_row(tx, &sql, learner, &e.key, Some(id), None)?;
                     // A retraction that arrived before its review.
                     tx.execute(
-                        "UPDATE reviews SET retracted = true WHERE learner_id = $1 AND id = $2 AND EXISTS
-                            (SELECT 1 FROM sync_log
-                             WHERE learner_id = $1 AND retracts_device = $3 AND retracts_seq = $4)",
+                        &sql.retracted_late,
                         &[&learner, &id, &e.key.device, &e.key.seq],
                     )?;
                     report.added += 1;
@@ -393,18 +428,28 @@ pub(super) fn rederive_since(
         "DELETE FROM card_states WHERE learner_id = $1 AND card_id = ANY($2)",
         &[&learner.id, &cards],
     )?;
+    // Prepared once: one round trip per card, not two.
+    let insert = tx.prepare(
+        "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
+                                  last_day, interval, reps, lapses, leech)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )?;
     for (card, s) in &states {
-        put_state(tx, learner.id, *card, s)?;
+        put_state(tx, &insert, learner.id, *card, s)?;
     }
     Ok(())
 }
 
-/// Writes a learner's state of a card (the row `rederive_states` and `rederive_since` insert).
-fn put_state(tx: &mut Transaction<'_>, learner: i64, card: i64, s: &CardState) -> Result<()> {
+/// Writes a learner's state of a card (the row `rederive_since` inserts) with the prepared `insert`.
+fn put_state(
+    tx: &mut Transaction<'_>,
+    insert: &Statement,
+    learner: i64,
+    card: i64,
+    s: &CardState,
+) -> Result<()> {
     tx.execute(
-        "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                                  last_day, interval, reps, lapses, leech)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        insert,
         &[
             &learner,
             &card,

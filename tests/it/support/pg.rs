@@ -7,7 +7,7 @@
 //! A static is never dropped, so the cluster is stopped by a watcher process started with it: it waits for the
 //! end of a pipe this process holds, which closes when the test binary exits however it exits, then stops the
 //! server, removes the folder and the system user (unless another cluster still runs as it). If the cluster cannot start, the test that asked panics with PostgreSQL's log:
-//! it never skips.
+//! it never skips. `benches/server_load.rs` includes this file for its own cluster (with `fsync` on).
 
 use detente::store::pg;
 use std::os::unix::fs::PermissionsExt;
@@ -115,7 +115,9 @@ fn os_user() -> (u32, u32) {
 }
 
 impl Cluster {
-    fn start() -> Cluster {
+    /// A cluster of its own, stopped when dropped; `durable`: with `fsync` on (as a real server runs, for the load
+    /// bench, which includes this file), else off (the tests', which only need the rows).
+    pub fn start(durable: bool) -> Cluster {
         assert!(
             Path::new(BIN).join("initdb").exists(),
             "PostgreSQL 15 is not installed ({BIN}/initdb is missing): `apt-get install postgresql-15` (.ci/run \
@@ -167,8 +169,9 @@ impl Cluster {
             ]),
         );
         let options = format!(
-            "-c listen_addresses='' -k {} -c fsync=off -c max_connections=100",
-            dir.display()
+            "-c listen_addresses='' -k {} -c fsync={} -c max_connections=100",
+            dir.display(),
+            if durable { "on" } else { "off" }
         );
         let started = as_postgres("pg_ctl", &dir)
             .arg("-D")
@@ -224,7 +227,7 @@ impl Cluster {
 /// The test binary's one cluster, started on first use.
 pub fn cluster() -> &'static Cluster {
     static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(Cluster::start)
+    CLUSTER.get_or_init(|| Cluster::start(false))
 }
 
 /// `detente serve` on a fresh PostgreSQL database of the test cluster (migrated by the server as the owner), on a
