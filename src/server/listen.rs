@@ -63,6 +63,7 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         log,
         clock: Arc::new(crate::session::SystemClock),
         lti,
+        gate: App::gate(config.postgres.as_ref().map(|p| p.pool_size)),
     };
     // The accept loop runs as a task on a worker, not on this thread: a connection it spawns then starts on the
     // same worker as soon as the loop waits again, instead of waking another thread (on a busy machine, each wake-up

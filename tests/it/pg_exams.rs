@@ -9,7 +9,8 @@
 //! nor answer A's attempt), and one exam end to end over a real `detente serve` on PostgreSQL with the real client.
 
 use crate::server::{client, run, text};
-use crate::support::pg::{self, PgServed};
+use crate::support::pg;
+use crate::support::pg_served::PgServed;
 use crate::support::pty;
 use axum::body::Body;
 use axum::http::Request;
@@ -147,6 +148,7 @@ fn course(on: On, decks: &[String], exam: &str, learners: &[&str]) -> Course {
         limits: Limits::default(),
         log: Arc::new(|_: &str| {}),
         lti: None,
+        gate: App::gate(Some(4)),
         clock: clock.clone(),
     };
     Course {

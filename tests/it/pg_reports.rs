@@ -6,7 +6,8 @@
 //! nothing is written; flags resolved over the server are resolved in PostgreSQL's rows.
 
 use crate::server::daemon::me;
-use crate::support::pg::{self, PgServed};
+use crate::support::pg;
+use crate::support::pg_served::PgServed;
 use crate::support::{FirstOption, Scripted, TestClock, process, with_sample};
 use detente::schedule::Calendar;
 use detente::session::{Session, StudyOptions};

@@ -5,7 +5,8 @@
 
 use crate::server::client;
 use crate::server::daemon::me;
-use crate::support::pg::{self, Db, OWNER, PgServed};
+use crate::support::pg::{self, Db, OWNER};
+use crate::support::pg_served::PgServed;
 use crate::support::{process, with_sample};
 use detente::enrol::Code;
 use detente::server::api::EnrolRequest;

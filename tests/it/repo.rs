@@ -5,7 +5,8 @@
 //! app role cannot change the tables.
 
 use crate::server::daemon::me;
-use crate::support::pg::{self, APP, Db, OWNER, PgServed};
+use crate::support::pg::{self, APP, Db, OWNER};
+use crate::support::pg_served::PgServed;
 use crate::support::with_sample;
 use detente::bundle::BundleReview;
 use detente::store::{ClassStore, Store, pg::Pg};

@@ -55,6 +55,9 @@ pub struct App {
     /// The server's clock: every exam deadline, answer time and closing is read from it (the system clock in
     /// production; a [`SetClock`] in tests).
     pub clock: Arc<dyn Clock + Send + Sync>,
+    /// How many requests may work on the storage at once ([`App::gate`]): the rest wait for a permit here, as
+    /// tasks, holding no thread and no connection.
+    pub gate: Arc<tokio::sync::Semaphore>,
 }
 
 /// A clock that stands where it is set, for tests of the server's exam clock.
@@ -96,7 +99,39 @@ impl App {
             log,
             clock,
             lti: None,
+            gate: App::gate(None),
         })
+    }
+
+    /// The gate for a storage: on PostgreSQL, the pool's size, so that a request waits for its turn here rather
+    /// than for a connection inside the pool (where it holds a blocking thread, and after the pool's timeout
+    /// fails: at 500 clients pushing at once it did, answered 500); on SQLite, open (the store's one lock queues
+    /// the requests).
+    pub fn gate(pool_size: Option<u32>) -> Arc<tokio::sync::Semaphore> {
+        Arc::new(tokio::sync::Semaphore::new(
+            pool_size.map_or(tokio::sync::Semaphore::MAX_PERMITS, |n| n.max(1) as usize),
+        ))
+    }
+
+    /// Runs `f`, which may block, on the blocking pool once the gate lets it in; its value, or why the task failed
+    /// (a panic).
+    pub(super) async fn spawn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> std::result::Result<T, String> {
+        let permit = self
+            .gate
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || {
+            let out = f();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| e.to_string())
     }
 
     /// Runs `f` on the repository on a thread where blocking is allowed. A failure is logged and answered 500
@@ -138,7 +173,7 @@ impl App {
         .await
     }
 
-    /// Runs `f`, which may block (the database, the system's user list), on the blocking pool. Not in place on
+    /// Runs `f`, which may block (the database, the system's user list), on the blocking pool, through the gate. Not in place on
     /// the worker (`block_in_place`): that saves two thread wake-ups a request, but holds a thread per request in
     /// flight and takes the workers' replacements from the same pool, so at 500 requests waiting on PostgreSQL's
     /// pool the runtime ran out of threads to read requests with (docs/server.md, "Load").
@@ -146,10 +181,10 @@ impl App {
         &self,
         f: impl FnOnce() -> Result<T> + Send + 'static,
     ) -> std::result::Result<T, Response> {
-        let failure = match tokio::task::spawn_blocking(f).await {
+        let failure = match self.spawn(f).await {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(e)) => e.to_string(),
-            Err(e) => e.to_string(),
+            Err(e) => e,
         };
         (self.log)(&format!("error: {failure}"));
         Err(problem(

@@ -55,12 +55,13 @@ async fn teach<T: Serialize + Send + 'static>(
     }
     let store = app.store.clone();
     let clock = app.clock.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = clock.now_ms();
-        Done::of(work(&mut store, now))
-    })
-    .await;
+    let done = app
+        .spawn(move || {
+            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = clock.now_ms();
+            Done::of(work(&mut store, now))
+        })
+        .await;
     answered(app, what, done)
 }
 
@@ -78,8 +79,9 @@ async fn teach_repo<T: Serialize + Send + 'static>(
     }
     let repo = app.repo.clone();
     let clock = app.clock.clone();
-    let done =
-        tokio::task::spawn_blocking(move || Done::of(work(repo.as_ref(), clock.now_ms()))).await;
+    let done = app
+        .spawn(move || Done::of(work(repo.as_ref(), clock.now_ms())))
+        .await;
     answered(app, what, done)
 }
 
@@ -87,7 +89,7 @@ async fn teach_repo<T: Serialize + Send + 'static>(
 fn answered<T: Serialize>(
     app: &App,
     what: &str,
-    done: std::result::Result<Result<Done<T>>, tokio::task::JoinError>,
+    done: std::result::Result<Result<Done<T>>, String>,
 ) -> Response {
     let failure = match done {
         Ok(Ok(done)) => return Json(done).into_response(),

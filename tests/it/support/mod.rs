@@ -4,6 +4,8 @@
 
 #[cfg(feature = "server")]
 pub mod pg;
+#[cfg(feature = "server")]
+pub mod pg_served;
 pub mod pty;
 
 use assert_cmd::Command;
