@@ -10,10 +10,10 @@
 use super::Lti;
 use crate::error::{Error, Result};
 use crate::server::api::{LtiOutbox, LtiPush, LtiPushed};
-use crate::store::{self, NewScore, OutboxRow, Store, Tried};
+use crate::server::ops::LtiOps;
+use crate::store::{LtiRecords, NewScore, OutboxRow, ReportReads, Tried};
 use crate::time::UnixMs;
 use serde_json::{Value, json};
-use std::sync::{Mutex, PoisonError};
 
 pub const SCOPE_LINEITEM: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
 pub const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
@@ -89,7 +89,7 @@ pub const DECK: &str = "deck:";
 type Share = Option<(f64, i64)>;
 
 /// A line item to post to: its resource id, label and maximum, and each learner's id, name and share.
-struct Column {
+pub struct Column {
     resource_id: String,
     label: String,
     maximum: f64,
@@ -100,11 +100,24 @@ struct Column {
 /// with the learner's last study as its time) for every course that launched detente on a configured platform, for
 /// each learner linked to a user of that platform. Scores queued or delivered before are not queued again; a newer
 /// one supersedes an older one not yet delivered.
-pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result<LtiPushed> {
-    let column = match (&req.exam, &req.deck) {
+pub fn queue(repo: &dyn LtiOps, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result<LtiPushed> {
+    let column = repo.lti_column(req, now)?;
+    let mut pushed = None;
+    repo.lti_work(&mut |records| {
+        pushed = Some(queue_column(records, lti, &column, now)?);
+        Ok(())
+    })?;
+    lti.wake.notify_one();
+    pushed.ok_or_else(|| Error::InvalidData("the push did not run".to_string()))
+}
+
+/// The column a push posts: the exam's grades or the deck's mastery, read from `reads` (an exam's expired
+/// attempts closed by the caller).
+pub fn column(reads: &mut dyn ReportReads, req: &LtiPush, now: UnixMs) -> Result<Column> {
+    Ok(match (&req.exam, &req.deck) {
         (Some(exam), None) => {
             let (column, rows) =
-                crate::server::ops::exam_grades(store, exam, req.include_unsupervised, now)?;
+                crate::server::ops::exam_grades(reads, exam, req.include_unsupervised, now)?;
             Column {
                 resource_id: column.id.clone(),
                 label: column.title.clone(),
@@ -116,7 +129,7 @@ pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
             }
         }
         (None, Some(deck)) => {
-            let (column, rows) = crate::server::ops::deck_mastery(store, deck, now)?;
+            let (column, rows) = crate::server::ops::deck_mastery(reads, deck, now)?;
             Column {
                 resource_id: format!("{DECK}{}", column.id),
                 label: format!("{} ({})", column.id, crate::gradebook::mastery_name()),
@@ -133,8 +146,18 @@ pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
                     .to_string(),
             ));
         }
-    };
-    let contexts: Vec<_> = store::lti_contexts(&store.conn)?
+    })
+}
+
+/// Queues `column` for every course that launched detente on a configured platform (see [`queue`]).
+fn queue_column(
+    records: &mut dyn LtiRecords,
+    lti: &Lti,
+    column: &Column,
+    now: UnixMs,
+) -> Result<LtiPushed> {
+    let contexts: Vec<_> = records
+        .lti_contexts()?
         .into_iter()
         .filter(|c| lti.platform(&c.issuer, Some(&c.client_id)).is_some())
         .collect();
@@ -150,10 +173,9 @@ pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
         courses: contexts.len(),
         ..LtiPushed::default()
     };
-    let tx = store.write()?;
     for (n, c) in contexts.iter().enumerate() {
         let subs: std::collections::HashMap<i64, String> =
-            store::lti_subs(&tx, &c.issuer)?.into_iter().collect();
+            records.lti_subs(&c.issuer)?.into_iter().collect();
         for (learner, name, result) in &column.rows {
             let Some((share, at)) = result else {
                 if n == 0 {
@@ -179,21 +201,23 @@ pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
                 score_maximum: column.maximum,
                 timestamp_ms: *at,
             };
-            if store::queue_score(&tx, &score, now.secs())? {
+            if records.queue_score(&score, now.secs())? {
                 pushed.queued += 1;
             } else {
                 pushed.unchanged += 1;
             }
         }
     }
-    tx.commit()?;
-    lti.wake.notify_one();
     Ok(pushed)
 }
 
 /// The outbox as the teacher sees it, with counts by state.
-pub fn outbox(store: &Store) -> Result<LtiOutbox> {
-    let rows = store::outbox(&store.conn)?;
+pub fn outbox(repo: &dyn LtiOps) -> Result<LtiOutbox> {
+    let mut rows = Vec::new();
+    repo.lti_work(&mut |records| {
+        rows = records.outbox()?;
+        Ok(())
+    })?;
     let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
     Ok(LtiOutbox {
         pending: count("pending"),
@@ -205,12 +229,15 @@ pub fn outbox(store: &Store) -> Result<LtiOutbox> {
 }
 
 /// Delivers every score due at `now` (Unix seconds), recording each try; answers when the next pending score is
-/// due. Blocking: the store is locked only to read and record, never during a request to a platform.
-pub fn deliver_due(store: &Mutex<Store>, lti: &Lti, now: i64) -> Result<Option<i64>> {
-    let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
-    let due = store::due_scores(&lock().conn, now)?;
+/// due. Blocking: the database is used only to read and record, never during a request to a platform.
+pub fn deliver_due(repo: &dyn LtiOps, lti: &Lti, now: i64) -> Result<Option<i64>> {
+    let mut due = Vec::new();
+    repo.lti_work(&mut |records| {
+        due = records.due_scores(now)?;
+        Ok(())
+    })?;
     for row in due {
-        let tried = try_one(store, lti, &row, now);
+        let tried = try_one(repo, lti, &row, now);
         match &tried {
             Tried::Delivered { answer, note } => (lti.log)(&format!(
                 "lti: delivered score {} ({} of exam {}) to {}: HTTP {answer}{}",
@@ -234,16 +261,18 @@ pub fn deliver_due(store: &Mutex<Store>, lti: &Lti, now: i64) -> Result<Option<i
                 row.id
             )),
         }
-        let mut guard = lock();
-        let tx = guard.write()?;
-        store::record_try(&tx, row.id, &tried, now)?;
-        tx.commit()?;
+        repo.lti_work(&mut |records| records.record_try(row.id, &tried, now))?;
     }
-    store::next_due(&lock().conn)
+    let mut next = None;
+    repo.lti_work(&mut |records| {
+        next = records.next_due()?;
+        Ok(())
+    })?;
+    Ok(next)
 }
 
 /// One try of one score.
-fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried {
+fn try_one(repo: &dyn LtiOps, lti: &Lti, row: &OutboxRow, now: i64) -> Tried {
     let retry = |answer: Option<i64>, error: String| {
         if row.tries + 1 >= MAX_TRIES {
             Tried::Failed {
@@ -271,7 +300,7 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
         Ok(t) => t,
         Err(e) => return retry(None, e),
     };
-    let line_item = match line_item(store, lti, row, &token) {
+    let line_item = match line_item(repo, lti, row, &token) {
         Ok(url) => url,
         Err((answer, e)) => {
             if answer == Some(401) {
@@ -324,13 +353,9 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
         }
         404 => {
             // The line item was deleted in the grade book: found or made again on the next try.
-            let mut guard = store.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Ok(tx) = guard.write()
-                && store::set_lti_line_item(&tx, &row.lineitems, &row.resource_id, None).is_ok()
-            {
-                let _ = tx.commit();
-            }
-            drop(guard);
+            let _ = repo.lti_work(&mut |records| {
+                records.set_lti_line_item(&row.lineitems, &row.resource_id, None)
+            });
             retry(
                 Some(status),
                 format!("the line item {line_item} is gone: {words}"),
@@ -363,14 +388,17 @@ fn has_newer(status: u16, words: &str) -> bool {
 
 /// The exam's line item in the row's course: remembered, else found by its resource id and tag, else created.
 fn line_item(
-    store: &Mutex<Store>,
+    repo: &dyn LtiOps,
     lti: &Lti,
     row: &OutboxRow,
     token: &str,
 ) -> std::result::Result<String, (Option<i64>, String)> {
-    let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
-    let stored = store::lti_line_item(&lock().conn, &row.lineitems, &row.resource_id)
-        .map_err(|e| (None, e.to_string()))?;
+    let mut stored = None;
+    repo.lti_work(&mut |records| {
+        stored = records.lti_line_item(&row.lineitems, &row.resource_id)?;
+        Ok(())
+    })
+    .map_err(|e| (None, e.to_string()))?;
     if let Some(url) = stored {
         return Ok(url);
     }
@@ -454,11 +482,10 @@ fn line_item(
                 .ok_or_else(|| (None, "the platform's new line item has no id".to_string()))?
         }
     };
-    let mut guard = lock();
-    let tx = guard.write().map_err(|e| (None, e.to_string()))?;
-    store::set_lti_line_item(&tx, &row.lineitems, &row.resource_id, Some(&url))
-        .map_err(|e| (None, e.to_string()))?;
-    tx.commit().map_err(|e| (None, e.to_string()))?;
+    repo.lti_work(&mut |records| {
+        records.set_lti_line_item(&row.lineitems, &row.resource_id, Some(&url))
+    })
+    .map_err(|e| (None, e.to_string()))?;
     Ok(url)
 }
 

@@ -272,9 +272,9 @@ pub async fn lti_push(
     Json(req): Json<crate::server::api::LtiPush>,
 ) -> Response {
     let lti = app.lti.clone();
-    teach(&app, &me, "grades push", move |store, now| {
+    teach_repo(&app, &me, "grades push", move |repo, now| {
         let lti = super::lti::configured(&lti)?;
-        crate::server::lti::ags::queue(store, &lti, &req, now)
+        crate::server::lti::ags::queue(repo, &lti, &req, now)
     })
     .await
 }
@@ -282,9 +282,9 @@ pub async fn lti_push(
 /// `grades outbox`: the scores queued for the LMS, delivered or not.
 pub async fn lti_outbox(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
     let lti = app.lti.clone();
-    teach(&app, &me, "grades outbox", move |store, _| {
+    teach_repo(&app, &me, "grades outbox", move |repo, _| {
         super::lti::configured(&lti)?;
-        crate::server::lti::ags::outbox(store)
+        crate::server::lti::ags::outbox(repo)
     })
     .await
 }
