@@ -3,9 +3,9 @@
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
 //! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
-//! `--resolve`, `exam results`, `grades export`) and `exam load` and `exam extra-time` run on the server's
-//! [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on the SQLite store only (`teach`) and on
-//! a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
+//! `--resolve`, `exam results`, `grades export`), `exam load` and `exam extra-time`, and LTI's `grades push` and
+//! `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on
+//! the SQLite store only (`teach`) and on a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
 //! configuration.
 
 use super::{App, problem};
