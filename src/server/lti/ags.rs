@@ -10,8 +10,8 @@
 use super::Lti;
 use crate::error::{Error, Result};
 use crate::server::api::{LtiOutbox, LtiPush, LtiPushed};
-use crate::server::ops::LtiOps;
-use crate::store::{LtiRecords, NewScore, OutboxRow, ReportReads, Tried};
+use crate::server::ops::{Column, LtiOps};
+use crate::store::{LtiRecords, NewScore, OutboxRow, Tried};
 use crate::time::UnixMs;
 use serde_json::{Value, json};
 
@@ -82,19 +82,7 @@ pub fn timestamp(ms: i64) -> String {
 
 /// The tag of the line items of decks' mastery.
 pub const TAG_MASTERY: &str = "detente-mastery";
-/// The resource id prefix of a deck's mastery line item.
-pub const DECK: &str = "deck:";
-
-/// A learner's share of the maximum (0 to 1) and its time (Unix milliseconds), if they have one.
-type Share = Option<(f64, i64)>;
-
-/// A line item to post to: its resource id, label and maximum, and each learner's id, name and share.
-pub struct Column {
-    resource_id: String,
-    label: String,
-    maximum: f64,
-    rows: Vec<(i64, String, Share)>,
-}
+pub use crate::server::ops::DECK;
 
 /// `grades push EXAM` or `grades push --deck ID`: queues the exam's grades (or the deck's mastery, as a percentage
 /// with the learner's last study as its time) for every course that launched detente on a configured platform, for
@@ -109,44 +97,6 @@ pub fn queue(repo: &dyn LtiOps, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
     })?;
     lti.wake.notify_one();
     pushed.ok_or_else(|| Error::InvalidData("the push did not run".to_string()))
-}
-
-/// The column a push posts: the exam's grades or the deck's mastery, read from `reads` (an exam's expired
-/// attempts closed by the caller).
-pub fn column(reads: &mut dyn ReportReads, req: &LtiPush, now: UnixMs) -> Result<Column> {
-    Ok(match (&req.exam, &req.deck) {
-        (Some(exam), None) => {
-            let (column, rows) =
-                crate::server::ops::exam_grades(reads, exam, req.include_unsupervised, now)?;
-            Column {
-                resource_id: column.id.clone(),
-                label: column.title.clone(),
-                maximum: column.points,
-                rows: rows
-                    .into_iter()
-                    .map(|(id, name, r)| (id, name, r.map(|r| (r.fraction, r.closed_at_ms.0))))
-                    .collect(),
-            }
-        }
-        (None, Some(deck)) => {
-            let (column, rows) = crate::server::ops::deck_mastery(reads, deck, now)?;
-            Column {
-                resource_id: format!("{DECK}{}", column.id),
-                label: format!("{} ({})", column.id, crate::gradebook::mastery_name()),
-                maximum: 100.0,
-                rows: rows
-                    .into_iter()
-                    .map(|(id, name, d)| (id, name, d.last_activity_ms.map(|at| (d.mastery, at.0))))
-                    .collect(),
-            }
-        }
-        _ => {
-            return Err(Error::Usage(
-                "say what to push: an exam (`grades push EXAM`) or a deck's mastery (`grades push --deck ID`)"
-                    .to_string(),
-            ));
-        }
-    })
 }
 
 /// Queues `column` for every course that launched detente on a configured platform (see [`queue`]).

@@ -14,7 +14,7 @@ mod roster_ops;
 
 pub use exam_ops::ExamOps;
 pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
-pub use lti_ops::LtiOps;
+pub use lti_ops::{Column, DECK, LtiOps, Share, column};
 pub use progress::{Admission, admit, import_bundle};
 pub use report_ops::ReportOps;
 pub use reports::{
