@@ -383,7 +383,7 @@ pub(crate) struct Served {
     child: Child,
     dir: tempfile::TempDir,
     pub(crate) socket: PathBuf,
-    url: String,
+    pub(crate) url: String,
     log: PathBuf,
 }
 
@@ -476,12 +476,17 @@ impl Served {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn ca(&self) -> PathBuf {
+    pub(crate) fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
 
     /// One request over TLS as a browser would send it: (status, headers, body).
-    fn request(&self, method: &str, path: &str, form: Option<&str>) -> (u16, String, String) {
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        path: &str,
+        form: Option<&str>,
+    ) -> (u16, String, String) {
         self.send(
             method,
             path,
@@ -651,7 +656,7 @@ impl Laptop {
         Laptop(tempfile::tempdir().unwrap())
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let home = self.0.path();
         let mut cmd = process(&home.join("unused.db"));
         cmd.env_remove("DETENTE_DB")

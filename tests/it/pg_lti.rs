@@ -4,10 +4,12 @@
 //! row security aside), and the SQLite database the course came from is checked to have none of them: the work
 //! runs in PostgreSQL. Needs the `server` feature.
 
-use crate::lti::{Laptop, Served, claims, data, setup, sign, text};
+use crate::lti::{Laptop, Served, claims, data, session_of, setup, sign, text};
 use crate::support::pg::{self, APP, OWNER, SUPERUSER};
 use serde_json::{Value, json};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// The server's folder and platform of [`setup`], its SQLite course (ann and bob, and with `exams` a midterm each
@@ -168,4 +170,78 @@ fn a_forged_launch_on_postgres_writes_nothing() {
     assert_eq!(pg_count(&db, "lti_links"), 0);
     assert_eq!(pg_count(&db, "lti_contexts"), 0);
     assert_eq!(pg_count(&db, "learners"), 2, "the course was adopted");
+}
+
+/// Attack: a device link on PostgreSQL landing in the empty store beside the pool (or refused). Ann's launch page
+/// with the code `detente login URL --link` printed registers the device as Ann: the login ends, `whoami` over TLS
+/// names her and the device, and PostgreSQL's `devices` holds that one device of hers.
+#[test]
+fn a_launch_links_a_device_in_postgres() {
+    let (served, platform, db, _lab) = served_on_pg(false);
+    let (state, nonce) = served.login(&platform);
+    let token = sign(&data("platform-key.pem"), "k1", &claims(&platform, &nonce));
+    let (status, page) = served.launch(&token, &state);
+    assert_eq!(status, 200, "{page}");
+    let session = session_of(&page);
+    let laptop = Laptop::new();
+    let mut child = laptop
+        .command(&[
+            "login",
+            &served.url,
+            "--link",
+            "--ca-cert",
+            served.ca().to_str().unwrap(),
+            "--device-name",
+            "ann-laptop",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let code = line.trim().to_string();
+    let (status, _, page) = served.request(
+        "POST",
+        "/lti/link",
+        Some(&format!("session={session}&code={code}")),
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Linked"), "{page}\n{}", served.log());
+    let mut exited = None;
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().unwrap() {
+            exited = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(exited.is_some_and(|s| s.success()), "{exited:?}: {err}");
+    let out = laptop.run(&["whoami"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let whoami = text(&out.stdout);
+    assert!(
+        whoami.contains("learner ann") && whoami.contains("ann-laptop"),
+        "{whoami}"
+    );
+    let devices: Vec<(String, String)> = db
+        .client(SUPERUSER)
+        .query(
+            "SELECT l.name, d.name FROM devices d JOIN learners l ON l.id = d.learner_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(devices, [("ann".to_string(), "ann-laptop".to_string())]);
 }
