@@ -245,3 +245,124 @@ fn a_launch_links_a_device_in_postgres() {
         .collect();
     assert_eq!(devices, [("ann".to_string(), "ann-laptop".to_string())]);
 }
+
+/// Attack: the outbox's PostgreSQL twin drifting from SQLite's (a score sent twice, an older one after a newer one,
+/// a superseded row brought back, a failed one never sent again). On the backend directly, as the app role under
+/// row security: the same score of the same attempt is queued once; a newer one supersedes the pending older one;
+/// a retry recorded on the superseded row keeps it superseded; a delivered row is no longer due and keeps its
+/// delivery time; a failed score is queued again by the next push, from its first try, and only once.
+#[test]
+fn the_outbox_on_postgres_queues_once_and_sends_only_the_newest() {
+    use detente::server::ops::LtiOps;
+    use detente::store::{ClassStore, LtiRecords, NewScore, OutboxRow, Tried};
+    let db = pg::cluster().database();
+    let repo = db.store();
+    let ann = repo.add_learner("ann", None, 0).unwrap().unwrap().id;
+    let score = |at: i64, given: f64| NewScore {
+        learner_id: ann,
+        issuer: "https://lms".into(),
+        client_id: "c".into(),
+        lineitems: "https://lms/li".into(),
+        resource_id: "mid".into(),
+        label: "Midterm".into(),
+        user_id: "u1".into(),
+        score_given: given,
+        score_maximum: 10.0,
+        timestamp_ms: at,
+    };
+    let work = |f: &mut dyn FnMut(&mut dyn LtiRecords) -> detente::error::Result<()>| {
+        repo.lti_work(f).unwrap()
+    };
+    let queue = |at: i64, given: f64, now: i64| {
+        let mut added = false;
+        work(&mut |r| {
+            added = r.queue_score(&score(at, given), now)?;
+            Ok(())
+        });
+        added
+    };
+    let rows = || {
+        let mut rows: Vec<OutboxRow> = Vec::new();
+        work(&mut |r| {
+            rows = r.outbox()?;
+            Ok(())
+        });
+        rows
+    };
+    let due = |now: i64| {
+        let mut due: Vec<OutboxRow> = Vec::new();
+        work(&mut |r| {
+            due = r.due_scores(now)?;
+            Ok(())
+        });
+        due
+    };
+    let next = || {
+        let mut next = None;
+        work(&mut |r| {
+            next = r.next_due()?;
+            Ok(())
+        });
+        next
+    };
+    let tried = |id: i64, t: Tried, now: i64| work(&mut |r| r.record_try(id, &t, now));
+    assert!(queue(1_000, 8.0, 5));
+    assert!(!queue(1_000, 8.0, 6));
+    assert!(queue(2_000, 9.0, 7));
+    let first_due = due(10);
+    assert_eq!(
+        first_due.iter().map(|r| r.timestamp_ms).collect::<Vec<_>>(),
+        [2_000]
+    );
+    let first = rows()[0].id;
+    let retry = || Tried::Retry {
+        answer: Some(500),
+        error: "HTTP 500".into(),
+        next_try_at: 99,
+    };
+    tried(first, retry(), 10);
+    assert_eq!(rows()[0].state, "superseded");
+    let newest = first_due[0].id;
+    tried(newest, retry(), 10);
+    assert!(due(98).is_empty());
+    assert_eq!(next(), Some(99));
+    tried(
+        newest,
+        Tried::Delivered {
+            answer: 409,
+            note: Some("newer".into()),
+        },
+        99,
+    );
+    let r = rows();
+    assert_eq!(
+        (
+            r[1].state.as_str(),
+            r[1].tries,
+            r[1].delivered_at,
+            r[1].learner.as_str()
+        ),
+        ("delivered", 2, Some(99), "ann")
+    );
+    assert!(due(1_000).is_empty());
+    assert_eq!(next(), None);
+    assert!(queue(3_000, 7.0, 100));
+    let third = rows()[2].id;
+    tried(
+        third,
+        Tried::Failed {
+            answer: Some(400),
+            error: "refused".into(),
+        },
+        100,
+    );
+    assert!(due(1_000).is_empty());
+    assert!(queue(3_000, 7.0, 200));
+    let r = rows();
+    assert_eq!(r.len(), 3);
+    assert_eq!(
+        (r[2].state.as_str(), r[2].tries, r[2].next_try_at),
+        ("pending", 0, 200)
+    );
+    assert!(!queue(3_000, 7.0, 300));
+}
