@@ -34,12 +34,6 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     // Whatever the server creates (its folder, the database, its journal, the socket before its mode is set) is
     // its user's alone.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
-    if config.lti.is_some() && config.postgres.is_some() {
-        return Err(Error::Usage(format!(
-            "{}: [lti] is not served by a class server on PostgreSQL yet: remove one of them",
-            config_path.display()
-        )));
-    }
     let (store, repo) = open_storage(&config)?;
     let certified = match &config.tls {
         Some(tls) => Some(Certified::load(tls, log.clone())?),
@@ -226,7 +220,7 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
     let closer = tokio::spawn(routes::closer(app.clone()));
     let router = routes::router(app.clone());
     if let Some(lti) = app.lti.clone() {
-        tokio::spawn(send_scores(app.store.clone(), lti));
+        tokio::spawn(send_scores(app.repo.clone(), lti));
     }
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(tokio::sync::Semaphore::new(app.limits.max_connections));
@@ -356,11 +350,11 @@ async fn run(config: &Config, app: App, certified: Option<Certified>) -> Result<
 
 /// The LTI outbox's sender: delivers the scores due, then sleeps until the next is due (at most a minute), or
 /// until a teacher's push queues more. A failure of the database is logged and tried again a minute later.
-async fn send_scores(store: Arc<Mutex<Store>>, lti: Arc<Lti>) {
+async fn send_scores(repo: Arc<dyn Backend>, lti: Arc<Lti>) {
     loop {
         let now = chrono::Utc::now().timestamp();
-        let (s, l) = (store.clone(), lti.clone());
-        let next = tokio::task::spawn_blocking(move || ags::deliver_due(&s, &l, now)).await;
+        let (r, l) = (repo.clone(), lti.clone());
+        let next = tokio::task::spawn_blocking(move || ags::deliver_due(r.as_ref(), &l, now)).await;
         let wait = match next {
             Ok(Ok(Some(due))) => (due - chrono::Utc::now().timestamp()).clamp(0, 60),
             Ok(Ok(None)) => 60,

@@ -3,7 +3,96 @@
 //! exam there, and the outbox of scores for the class server's sender to deliver, with each try's outcome.
 
 use crate::error::Result;
+use crate::store::Learner;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// LTI's records as one transaction of a class server's database sees them: the functions of this file on SQLite
+/// (a write transaction), their PostgreSQL twins in `pg::lti` (a course-scoped transaction). The launch's
+/// matching and the grade passback (`server::lti`) run once on either.
+pub trait LtiRecords {
+    /// The roster, by name (`learners`).
+    fn lti_roster(&mut self) -> Result<Vec<Learner>>;
+    /// [`lti_learner`].
+    fn lti_learner(&mut self, issuer: &str, sub: &str) -> Result<Option<i64>>;
+    /// [`link_lti_user`].
+    fn link_lti_user(
+        &mut self,
+        learner: i64,
+        issuer: &str,
+        sub: &str,
+        matched_by: &str,
+        now: i64,
+    ) -> Result<()>;
+    /// [`lti_subs`].
+    fn lti_subs(&mut self, issuer: &str) -> Result<Vec<(i64, String)>>;
+    /// [`upsert_lti_context`].
+    fn upsert_lti_context(&mut self, c: &LtiContext) -> Result<()>;
+    /// [`lti_contexts`].
+    fn lti_contexts(&mut self) -> Result<Vec<LtiContext>>;
+    /// [`lti_line_item`].
+    fn lti_line_item(&mut self, lineitems: &str, exam: &str) -> Result<Option<String>>;
+    /// [`set_lti_line_item`].
+    fn set_lti_line_item(&mut self, lineitems: &str, exam: &str, url: Option<&str>) -> Result<()>;
+    /// [`queue_score`].
+    fn queue_score(&mut self, score: &NewScore, now: i64) -> Result<bool>;
+    /// [`outbox`].
+    fn outbox(&mut self) -> Result<Vec<OutboxRow>>;
+    /// [`due_scores`].
+    fn due_scores(&mut self, now: i64) -> Result<Vec<OutboxRow>>;
+    /// [`next_due`].
+    fn next_due(&mut self) -> Result<Option<i64>>;
+    /// [`record_try`].
+    fn record_try(&mut self, id: i64, tried: &Tried, now: i64) -> Result<()>;
+}
+
+impl LtiRecords for Transaction<'_> {
+    fn lti_roster(&mut self) -> Result<Vec<Learner>> {
+        crate::store::learners(self)
+    }
+    fn lti_learner(&mut self, issuer: &str, sub: &str) -> Result<Option<i64>> {
+        lti_learner(self, issuer, sub)
+    }
+    fn link_lti_user(
+        &mut self,
+        learner: i64,
+        issuer: &str,
+        sub: &str,
+        matched_by: &str,
+        now: i64,
+    ) -> Result<()> {
+        link_lti_user(self, learner, issuer, sub, matched_by, now)
+    }
+    fn lti_subs(&mut self, issuer: &str) -> Result<Vec<(i64, String)>> {
+        lti_subs(self, issuer)
+    }
+    fn upsert_lti_context(&mut self, c: &LtiContext) -> Result<()> {
+        upsert_lti_context(self, c)
+    }
+    fn lti_contexts(&mut self) -> Result<Vec<LtiContext>> {
+        lti_contexts(self)
+    }
+    fn lti_line_item(&mut self, lineitems: &str, exam: &str) -> Result<Option<String>> {
+        lti_line_item(self, lineitems, exam)
+    }
+    fn set_lti_line_item(&mut self, lineitems: &str, exam: &str, url: Option<&str>) -> Result<()> {
+        set_lti_line_item(self, lineitems, exam, url)
+    }
+    fn queue_score(&mut self, score: &NewScore, now: i64) -> Result<bool> {
+        queue_score(self, score, now)
+    }
+    fn outbox(&mut self) -> Result<Vec<OutboxRow>> {
+        outbox(self)
+    }
+    fn due_scores(&mut self, now: i64) -> Result<Vec<OutboxRow>> {
+        due_scores(self, now)
+    }
+    fn next_due(&mut self) -> Result<Option<i64>> {
+        next_due(self)
+    }
+    fn record_try(&mut self, id: i64, tried: &Tried, now: i64) -> Result<()> {
+        record_try(self, id, tried, now)
+    }
+}
 
 /// The learner a platform's user (`issuer`, `sub`) was linked to, if any.
 pub fn lti_learner(conn: &Connection, issuer: &str, sub: &str) -> Result<Option<i64>> {
@@ -285,10 +374,18 @@ pub enum Tried {
     Failed { answer: Option<i64>, error: String },
 }
 
-/// Records a try of the pending score `id` at `now`. A row that is no longer pending (superseded meanwhile) keeps
-/// its state; the try is counted all the same.
-pub fn record_try(tx: &Transaction<'_>, id: i64, tried: &Tried, now: i64) -> Result<()> {
-    let (state, answer, error, next, delivered) = match tried {
+/// The columns a try writes: its state, HTTP answer, error, next try and delivery time.
+pub fn tried_columns(
+    tried: &Tried,
+    now: i64,
+) -> (
+    &'static str,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+) {
+    match tried {
         Tried::Delivered { answer, note } => (
             "delivered",
             Some(*answer),
@@ -308,7 +405,13 @@ pub fn record_try(tx: &Transaction<'_>, id: i64, tried: &Tried, now: i64) -> Res
             None,
         ),
         Tried::Failed { answer, error } => ("failed", *answer, Some(error.clone()), None, None),
-    };
+    }
+}
+
+/// Records a try of the pending score `id` at `now`. A row that is no longer pending (superseded meanwhile) keeps
+/// its state; the try is counted all the same.
+pub fn record_try(tx: &Transaction<'_>, id: i64, tried: &Tried, now: i64) -> Result<()> {
+    let (state, answer, error, next, delivered) = tried_columns(tried, now);
     tx.execute(
         "UPDATE lti_outbox SET tries = tries + 1, answer = ?2, last_error = ?3,
              next_try_at = coalesce(?4, next_try_at), delivered_at = coalesce(?5, delivered_at),

@@ -83,9 +83,9 @@ pub use learners::{
     learner_get_or_create, learners, update_learner,
 };
 pub use lti::{
-    LtiContext, NewScore, OutboxRow, Tried, due_scores, link_lti_user, lti_contexts, lti_learner,
-    lti_line_item, lti_subs, next_due, outbox, queue_score, record_try, set_lti_line_item,
-    upsert_lti_context,
+    LtiContext, LtiRecords, NewScore, OutboxRow, Tried, due_scores, link_lti_user, lti_contexts,
+    lti_learner, lti_line_item, lti_subs, next_due, outbox, queue_score, record_try,
+    set_lti_line_item, tried_columns, upsert_lti_context,
 };
 pub use open::{BUSY_TIMEOUT, SCHEMA_VERSION, Store, default_path, is_busy};
 pub use people::{

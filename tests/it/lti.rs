@@ -24,15 +24,15 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const ISSUER: &str = "https://lms.example.edu";
+pub(crate) const ISSUER: &str = "https://lms.example.edu";
 const CLIENT: &str = "detente-client-1";
 const DEPLOYMENT: &str = "deployment-1";
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn data(name: &str) -> PathBuf {
+pub(crate) fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/lti")
         .join(name)
@@ -63,7 +63,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// A JWT of `claims` signed RS256 with the key in `file`, its header naming `kid`.
-fn sign(file: &Path, kid: &str, claims: &Value) -> String {
+pub(crate) fn sign(file: &Path, kid: &str, claims: &Value) -> String {
     let pair = key_pair(file);
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
     let signed = format!(
@@ -148,19 +148,19 @@ fn form(s: &str) -> HashMap<String, String> {
 
 /// One request the fake platform received, and the status it answered.
 #[derive(Debug, Clone)]
-struct Seen {
+pub(crate) struct Seen {
     method: String,
     path: String,
     headers: HashMap<String, String>,
-    body: String,
-    status: u16,
+    pub(crate) body: String,
+    pub(crate) status: u16,
 }
 
 /// Per exam, the answers (status, body) its next score posts get.
 type Answers = Mutex<HashMap<String, VecDeque<(u16, Value)>>>;
 
 /// The fake LMS: key set, token endpoint, line items and scores, on 127.0.0.1 over TLS.
-struct Platform {
+pub(crate) struct Platform {
     port: u16,
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Per exam (line item resource id): the statuses its next score posts get (200 when none is left).
@@ -213,11 +213,11 @@ impl Platform {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("https://127.0.0.1:{}{path}", self.port)
     }
 
-    fn seen(&self, method: &str, path_start: &str) -> Vec<Seen> {
+    pub(crate) fn seen(&self, method: &str, path_start: &str) -> Vec<Seen> {
         self.seen
             .lock()
             .unwrap()
@@ -227,7 +227,7 @@ impl Platform {
             .collect()
     }
 
-    fn answer(&self, exam: &str, statuses: &[u16]) {
+    pub(crate) fn answer(&self, exam: &str, statuses: &[u16]) {
         let answers = statuses.iter().map(|s| (*s, json!({}))).collect();
         self.answers
             .lock()
@@ -244,7 +244,7 @@ impl Platform {
     }
 
     /// The score posts for `exam`'s line item.
-    fn scores(&self, exam: &str) -> Vec<Seen> {
+    pub(crate) fn scores(&self, exam: &str) -> Vec<Seen> {
         self.seen("POST", "/lineitems/")
             .into_iter()
             .filter(|s| {
@@ -379,20 +379,32 @@ fn serve_one(
 }
 
 /// A running `detente serve` with TLS and LTI, its folder removed when dropped (the process killed).
-struct Served {
+pub(crate) struct Served {
     child: Child,
     dir: tempfile::TempDir,
-    socket: PathBuf,
-    url: String,
+    pub(crate) socket: PathBuf,
+    pub(crate) url: String,
     log: PathBuf,
 }
 
 impl Served {
-    fn database(dir: &Path) -> PathBuf {
+    pub(crate) fn database(dir: &Path) -> PathBuf {
         dir.join("state").join("detente.db")
     }
 
     fn start(dir: tempfile::TempDir, platform: &Platform, platform_ca: &Path) -> Served {
+        Served::start_on(dir, platform, platform_ca, "", None)
+    }
+
+    /// As [`Served::start`], with `extra` added to the configuration (`[postgres]`), and the SQLite database
+    /// `lab` (if given) adopted first by the real `detente admin adopt --config`.
+    pub(crate) fn start_on(
+        dir: tempfile::TempDir,
+        platform: &Platform,
+        platform_ca: &Path,
+        extra: &str,
+        lab: Option<&Path>,
+    ) -> Served {
         let socket = dir.path().join("run").join("class.sock");
         let config = dir.path().join("serve.toml");
         let me = text(&Command::new("id").arg("-un").output().unwrap().stdout);
@@ -414,9 +426,18 @@ impl Served {
                 platform.url("/auth"),
                 platform.url("/jwks"),
                 platform.url("/token"),
-            ),
+            ) + extra,
         )
         .unwrap();
+        if let Some(lab) = lab {
+            let out = process(&dir.path().join("unused.db"))
+                .args(["admin", "adopt", "--config"])
+                .arg(&config)
+                .arg(lab)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "admin adopt: {}", text(&out.stderr));
+        }
         let log = dir.path().join("serve.log");
         let child = process(&dir.path().join("unused.db"))
             .args(["serve", "--config", config.to_str().unwrap()])
@@ -451,16 +472,21 @@ impl Served {
         panic!("detente serve did not listen: {}", served.log());
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn ca(&self) -> PathBuf {
+    pub(crate) fn ca(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
     }
 
     /// One request over TLS as a browser would send it: (status, headers, body).
-    fn request(&self, method: &str, path: &str, form: Option<&str>) -> (u16, String, String) {
+    pub(crate) fn request(
+        &self,
+        method: &str,
+        path: &str,
+        form: Option<&str>,
+    ) -> (u16, String, String) {
         self.send(
             method,
             path,
@@ -470,7 +496,7 @@ impl Served {
     }
 
     /// One request over TLS as detente's client sends it (its protocol header, JSON): (status, headers, body).
-    fn api(&self, path: &str, json: &Value) -> (u16, String, String) {
+    pub(crate) fn api(&self, path: &str, json: &Value) -> (u16, String, String) {
         self.send(
             "POST",
             path,
@@ -518,7 +544,7 @@ impl Served {
 
     /// Starts a login as the platform would (a GET with `iss` and `login_hint`): the state and nonce of the
     /// redirect to the platform's authentication URL.
-    fn login(&self, platform: &Platform) -> (String, String) {
+    pub(crate) fn login(&self, platform: &Platform) -> (String, String) {
         let (status, head, _) = self.request(
             "GET",
             &format!(
@@ -547,7 +573,7 @@ impl Served {
     }
 
     /// Posts the launch form: (status, page).
-    fn launch(&self, id_token: &str, state: &str) -> (u16, String) {
+    pub(crate) fn launch(&self, id_token: &str, state: &str) -> (u16, String) {
         let (status, _, body) = self.request(
             "POST",
             "/lti/launch",
@@ -580,7 +606,7 @@ fn urlencode(s: &str) -> String {
 }
 
 /// The claims of a good launch of Ann (`user-ann`, her roster email) with `nonce`, issued now.
-fn claims(platform: &Platform, nonce: &str) -> Value {
+pub(crate) fn claims(platform: &Platform, nonce: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({
         "iss": ISSUER, "aud": CLIENT, "sub": "user-ann", "exp": now + 300, "iat": now, "nonce": nonce,
@@ -600,7 +626,7 @@ fn claims(platform: &Platform, nonce: &str) -> Value {
 
 /// A server folder (TLS and the platform's CA written) with learners ann and bob on the roster, emails given, and
 /// a running fake platform.
-fn setup() -> (tempfile::TempDir, Platform, PathBuf) {
+pub(crate) fn setup() -> (tempfile::TempDir, Platform, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = pki();
     std::fs::write(dir.path().join("ca.pem"), ca).unwrap();
@@ -623,14 +649,14 @@ fn setup() -> (tempfile::TempDir, Platform, PathBuf) {
 }
 
 /// A laptop: detente with a config folder of its own.
-struct Laptop(tempfile::TempDir);
+pub(crate) struct Laptop(tempfile::TempDir);
 
 impl Laptop {
-    fn new() -> Laptop {
+    pub(crate) fn new() -> Laptop {
         Laptop(tempfile::tempdir().unwrap())
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let home = self.0.path();
         let mut cmd = process(&home.join("unused.db"));
         cmd.env_remove("DETENTE_DB")
@@ -641,13 +667,13 @@ impl Laptop {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }
 }
 
 /// The session field of a launch page.
-fn session_of(page: &str) -> String {
+pub(crate) fn session_of(page: &str) -> String {
     page.split("name=\"session\" value=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())

@@ -10,10 +10,10 @@
 use super::Lti;
 use crate::error::{Error, Result};
 use crate::server::api::{LtiOutbox, LtiPush, LtiPushed};
-use crate::store::{self, NewScore, OutboxRow, Store, Tried};
+use crate::server::ops::{Column, LtiOps};
+use crate::store::{LtiRecords, NewScore, OutboxRow, Tried};
 use crate::time::UnixMs;
 use serde_json::{Value, json};
-use std::sync::{Mutex, PoisonError};
 
 pub const SCOPE_LINEITEM: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
 pub const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
@@ -82,59 +82,32 @@ pub fn timestamp(ms: i64) -> String {
 
 /// The tag of the line items of decks' mastery.
 pub const TAG_MASTERY: &str = "detente-mastery";
-/// The resource id prefix of a deck's mastery line item.
-pub const DECK: &str = "deck:";
-
-/// A learner's share of the maximum (0 to 1) and its time (Unix milliseconds), if they have one.
-type Share = Option<(f64, i64)>;
-
-/// A line item to post to: its resource id, label and maximum, and each learner's id, name and share.
-struct Column {
-    resource_id: String,
-    label: String,
-    maximum: f64,
-    rows: Vec<(i64, String, Share)>,
-}
+pub use crate::server::ops::DECK;
 
 /// `grades push EXAM` or `grades push --deck ID`: queues the exam's grades (or the deck's mastery, as a percentage
 /// with the learner's last study as its time) for every course that launched detente on a configured platform, for
 /// each learner linked to a user of that platform. Scores queued or delivered before are not queued again; a newer
 /// one supersedes an older one not yet delivered.
-pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result<LtiPushed> {
-    let column = match (&req.exam, &req.deck) {
-        (Some(exam), None) => {
-            let (column, rows) =
-                crate::server::ops::exam_grades(store, exam, req.include_unsupervised, now)?;
-            Column {
-                resource_id: column.id.clone(),
-                label: column.title.clone(),
-                maximum: column.points,
-                rows: rows
-                    .into_iter()
-                    .map(|(id, name, r)| (id, name, r.map(|r| (r.fraction, r.closed_at_ms.0))))
-                    .collect(),
-            }
-        }
-        (None, Some(deck)) => {
-            let (column, rows) = crate::server::ops::deck_mastery(store, deck, now)?;
-            Column {
-                resource_id: format!("{DECK}{}", column.id),
-                label: format!("{} ({})", column.id, crate::gradebook::mastery_name()),
-                maximum: 100.0,
-                rows: rows
-                    .into_iter()
-                    .map(|(id, name, d)| (id, name, d.last_activity_ms.map(|at| (d.mastery, at.0))))
-                    .collect(),
-            }
-        }
-        _ => {
-            return Err(Error::Usage(
-                "say what to push: an exam (`grades push EXAM`) or a deck's mastery (`grades push --deck ID`)"
-                    .to_string(),
-            ));
-        }
-    };
-    let contexts: Vec<_> = store::lti_contexts(&store.conn)?
+pub fn queue(repo: &dyn LtiOps, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result<LtiPushed> {
+    let column = repo.lti_column(req, now)?;
+    let mut pushed = None;
+    repo.lti_work(&mut |records| {
+        pushed = Some(queue_column(records, lti, &column, now)?);
+        Ok(())
+    })?;
+    lti.wake.notify_one();
+    pushed.ok_or_else(|| Error::InvalidData("the push did not run".to_string()))
+}
+
+/// Queues `column` for every course that launched detente on a configured platform (see [`queue`]).
+fn queue_column(
+    records: &mut dyn LtiRecords,
+    lti: &Lti,
+    column: &Column,
+    now: UnixMs,
+) -> Result<LtiPushed> {
+    let contexts: Vec<_> = records
+        .lti_contexts()?
         .into_iter()
         .filter(|c| lti.platform(&c.issuer, Some(&c.client_id)).is_some())
         .collect();
@@ -150,10 +123,9 @@ pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
         courses: contexts.len(),
         ..LtiPushed::default()
     };
-    let tx = store.write()?;
     for (n, c) in contexts.iter().enumerate() {
         let subs: std::collections::HashMap<i64, String> =
-            store::lti_subs(&tx, &c.issuer)?.into_iter().collect();
+            records.lti_subs(&c.issuer)?.into_iter().collect();
         for (learner, name, result) in &column.rows {
             let Some((share, at)) = result else {
                 if n == 0 {
@@ -179,21 +151,23 @@ pub fn queue(store: &mut Store, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result
                 score_maximum: column.maximum,
                 timestamp_ms: *at,
             };
-            if store::queue_score(&tx, &score, now.secs())? {
+            if records.queue_score(&score, now.secs())? {
                 pushed.queued += 1;
             } else {
                 pushed.unchanged += 1;
             }
         }
     }
-    tx.commit()?;
-    lti.wake.notify_one();
     Ok(pushed)
 }
 
 /// The outbox as the teacher sees it, with counts by state.
-pub fn outbox(store: &Store) -> Result<LtiOutbox> {
-    let rows = store::outbox(&store.conn)?;
+pub fn outbox(repo: &dyn LtiOps) -> Result<LtiOutbox> {
+    let mut rows = Vec::new();
+    repo.lti_work(&mut |records| {
+        rows = records.outbox()?;
+        Ok(())
+    })?;
     let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
     Ok(LtiOutbox {
         pending: count("pending"),
@@ -205,12 +179,15 @@ pub fn outbox(store: &Store) -> Result<LtiOutbox> {
 }
 
 /// Delivers every score due at `now` (Unix seconds), recording each try; answers when the next pending score is
-/// due. Blocking: the store is locked only to read and record, never during a request to a platform.
-pub fn deliver_due(store: &Mutex<Store>, lti: &Lti, now: i64) -> Result<Option<i64>> {
-    let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
-    let due = store::due_scores(&lock().conn, now)?;
+/// due. Blocking: the database is used only to read and record, never during a request to a platform.
+pub fn deliver_due(repo: &dyn LtiOps, lti: &Lti, now: i64) -> Result<Option<i64>> {
+    let mut due = Vec::new();
+    repo.lti_work(&mut |records| {
+        due = records.due_scores(now)?;
+        Ok(())
+    })?;
     for row in due {
-        let tried = try_one(store, lti, &row, now);
+        let tried = try_one(repo, lti, &row, now);
         match &tried {
             Tried::Delivered { answer, note } => (lti.log)(&format!(
                 "lti: delivered score {} ({} of exam {}) to {}: HTTP {answer}{}",
@@ -234,16 +211,18 @@ pub fn deliver_due(store: &Mutex<Store>, lti: &Lti, now: i64) -> Result<Option<i
                 row.id
             )),
         }
-        let mut guard = lock();
-        let tx = guard.write()?;
-        store::record_try(&tx, row.id, &tried, now)?;
-        tx.commit()?;
+        repo.lti_work(&mut |records| records.record_try(row.id, &tried, now))?;
     }
-    store::next_due(&lock().conn)
+    let mut next = None;
+    repo.lti_work(&mut |records| {
+        next = records.next_due()?;
+        Ok(())
+    })?;
+    Ok(next)
 }
 
 /// One try of one score.
-fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried {
+fn try_one(repo: &dyn LtiOps, lti: &Lti, row: &OutboxRow, now: i64) -> Tried {
     let retry = |answer: Option<i64>, error: String| {
         if row.tries + 1 >= MAX_TRIES {
             Tried::Failed {
@@ -271,7 +250,7 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
         Ok(t) => t,
         Err(e) => return retry(None, e),
     };
-    let line_item = match line_item(store, lti, row, &token) {
+    let line_item = match line_item(repo, lti, row, &token) {
         Ok(url) => url,
         Err((answer, e)) => {
             if answer == Some(401) {
@@ -324,13 +303,9 @@ fn try_one(store: &Mutex<Store>, lti: &Lti, row: &OutboxRow, now: i64) -> Tried 
         }
         404 => {
             // The line item was deleted in the grade book: found or made again on the next try.
-            let mut guard = store.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Ok(tx) = guard.write()
-                && store::set_lti_line_item(&tx, &row.lineitems, &row.resource_id, None).is_ok()
-            {
-                let _ = tx.commit();
-            }
-            drop(guard);
+            let _ = repo.lti_work(&mut |records| {
+                records.set_lti_line_item(&row.lineitems, &row.resource_id, None)
+            });
             retry(
                 Some(status),
                 format!("the line item {line_item} is gone: {words}"),
@@ -363,14 +338,17 @@ fn has_newer(status: u16, words: &str) -> bool {
 
 /// The exam's line item in the row's course: remembered, else found by its resource id and tag, else created.
 fn line_item(
-    store: &Mutex<Store>,
+    repo: &dyn LtiOps,
     lti: &Lti,
     row: &OutboxRow,
     token: &str,
 ) -> std::result::Result<String, (Option<i64>, String)> {
-    let lock = || store.lock().unwrap_or_else(PoisonError::into_inner);
-    let stored = store::lti_line_item(&lock().conn, &row.lineitems, &row.resource_id)
-        .map_err(|e| (None, e.to_string()))?;
+    let mut stored = None;
+    repo.lti_work(&mut |records| {
+        stored = records.lti_line_item(&row.lineitems, &row.resource_id)?;
+        Ok(())
+    })
+    .map_err(|e| (None, e.to_string()))?;
     if let Some(url) = stored {
         return Ok(url);
     }
@@ -454,11 +432,10 @@ fn line_item(
                 .ok_or_else(|| (None, "the platform's new line item has no id".to_string()))?
         }
     };
-    let mut guard = lock();
-    let tx = guard.write().map_err(|e| (None, e.to_string()))?;
-    store::set_lti_line_item(&tx, &row.lineitems, &row.resource_id, Some(&url))
-        .map_err(|e| (None, e.to_string()))?;
-    tx.commit().map_err(|e| (None, e.to_string()))?;
+    repo.lti_work(&mut |records| {
+        records.set_lti_line_item(&row.lineitems, &row.resource_id, Some(&url))
+    })
+    .map_err(|e| (None, e.to_string()))?;
     Ok(url)
 }
 

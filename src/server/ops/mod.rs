@@ -6,6 +6,7 @@
 
 mod exam_ops;
 mod learners;
+mod lti_ops;
 mod progress;
 mod report_ops;
 mod reports;
@@ -13,6 +14,7 @@ mod roster_ops;
 
 pub use exam_ops::ExamOps;
 pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
+pub use lti_ops::{Column, DECK, LtiOps, Share, column};
 pub use progress::{Admission, admit, import_bundle};
 pub use report_ops::ReportOps;
 pub use reports::{
@@ -30,9 +32,9 @@ use crate::time::UnixMs;
 /// decks, devices) and the teacher's commands on it, each group a trait of its own with a SQLite body (the functions
 /// of this module, on the server's one [`Store`]) and a PostgreSQL body (feature `server`). The routes hold an
 /// `Arc<dyn Backend>`.
-pub trait Backend: ClassStore + RosterOps + ReportOps + ExamOps {}
+pub trait Backend: ClassStore + RosterOps + ReportOps + ExamOps + LtiOps {}
 
-impl<T: ClassStore + RosterOps + ReportOps + ExamOps + ?Sized> Backend for T {}
+impl<T: ClassStore + RosterOps + ReportOps + ExamOps + LtiOps + ?Sized> Backend for T {}
 
 /// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
 /// local command does when it opens its database; returns what each import did, in words.

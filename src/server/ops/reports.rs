@@ -575,14 +575,14 @@ pub type ExamGrades = Vec<(i64, String, Option<gradebook::ExamResult>)>;
 
 /// One exam's grades as `grades export --exam` computes them (closed attempts, the exam's grading method,
 /// unsupervised attempts left out unless asked): its column and, for every learner on the roster (by id, in the
-/// roster's order), their result if they have one. The LTI grade passback posts these.
+/// roster's order), their result if they have one (its expired attempts closed by the caller). The LTI grade
+/// passback posts these.
 pub fn exam_grades(
-    store: &mut Store,
+    reads: &mut dyn ReportReads,
     exam: &str,
     include_unsupervised: bool,
     now: UnixMs,
 ) -> Result<(ExamColumn, ExamGrades)> {
-    super::close_expired(store, now.secs())?;
     let req = GradesRequest {
         layout: Layout::Native,
         exam: Some(exam.to_string()),
@@ -591,13 +591,13 @@ pub fn exam_grades(
         study: false,
         include_unsupervised,
     };
-    let (sheet, _) = sheet(&mut &store.conn, Layout::Native, &req, now)?;
+    let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column = sheet.exams.into_iter().next().ok_or_else(|| {
         Error::Usage(format!(
             "no exam `{exam}` is loaded (see `detente exam list`)"
         ))
     })?;
-    let learners = store::learners(&store.conn)?;
+    let learners = reads.learners()?;
     let rows = learners
         .into_iter()
         .zip(sheet.students)
@@ -613,7 +613,7 @@ pub type DeckGrades = Vec<(i64, String, DeckResult)>;
 /// (by id, in the roster's order), their mastery as `detente stats` measures it and their last activity. The LTI
 /// grade passback posts the mastery when the teacher asks.
 pub fn deck_mastery(
-    store: &mut Store,
+    reads: &mut dyn ReportReads,
     deck: &str,
     now: UnixMs,
 ) -> Result<(DeckColumn, DeckGrades)> {
@@ -625,12 +625,12 @@ pub fn deck_mastery(
         study: true,
         include_unsupervised: false,
     };
-    let (sheet, _) = sheet(&mut &store.conn, Layout::Native, &req, now)?;
+    let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column =
         sheet.decks.into_iter().next().ok_or_else(|| {
             Error::Usage(format!("no deck `{deck}` is loaded (see `detente decks`)"))
         })?;
-    let learners = store::learners(&store.conn)?;
+    let learners = reads.learners()?;
     let rows = learners
         .into_iter()
         .zip(sheet.students)

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::server::api::{DeviceRef, LinkPoll, LinkPolled, LinkRequest, LinkStarted, Registered};
 use crate::server::identity::{new_token, token_hash};
 use crate::server::lti::{self, Link, Login, Lti, Session, ags, jwt, launch};
-use crate::store;
+use crate::store::{self, LtiRecords};
 use axum::Json;
 use axum::extract::{Form, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -272,8 +272,16 @@ pub async fn launch(State(app): State<App>, Form(form): Form<LaunchForm>) -> Res
     };
     let who = {
         let launched = launched.clone();
-        app.with_store(move |store| remember(store, &launched, at))
-            .await
+        let repo = app.repo.clone();
+        app.blocking(move || {
+            let mut who = None;
+            repo.lti_work(&mut |records| {
+                who = Some(remember(records, &launched, at)?);
+                Ok(())
+            })?;
+            who.ok_or_else(|| Error::InvalidData("the launch was not remembered".to_string()))
+        })
+        .await
     };
     let (id, name) = match who {
         Ok(Who::Learner { id, name }) => (id, name),
@@ -341,24 +349,24 @@ fn verify(lti: &Lti, login: &Login, id_token: &str, now: i64) -> Result<launch::
 
 /// Finds the launch's learner (linked before, else by email, username or student id, exactly one) and links them,
 /// and remembers the course's grade book.
-fn remember(store: &mut store::Store, l: &launch::Launched, now: i64) -> crate::error::Result<Who> {
-    let learners = store::learners(&store.conn)?;
-    let tx = store.write()?;
+fn remember(
+    records: &mut dyn LtiRecords,
+    l: &launch::Launched,
+    now: i64,
+) -> crate::error::Result<Who> {
+    let learners = records.lti_roster()?;
     if let (Some((context, title)), Some(lineitems)) = (&l.context, &l.lineitems) {
-        store::upsert_lti_context(
-            &tx,
-            &store::LtiContext {
-                issuer: l.issuer.clone(),
-                client_id: l.client_id.clone(),
-                deployment_id: l.deployment_id.clone(),
-                context_id: context.clone(),
-                title: title.clone(),
-                lineitems: lineitems.clone(),
-                seen_at: now,
-            },
-        )?;
+        records.upsert_lti_context(&store::LtiContext {
+            issuer: l.issuer.clone(),
+            client_id: l.client_id.clone(),
+            deployment_id: l.deployment_id.clone(),
+            context_id: context.clone(),
+            title: title.clone(),
+            lineitems: lineitems.clone(),
+            seen_at: now,
+        })?;
     }
-    let linked = store::lti_learner(&tx, &l.issuer, &l.sub)?;
+    let linked = records.lti_learner(&l.issuer, &l.sub)?;
     let found = match linked.and_then(|id| learners.iter().find(|x| x.id == id)) {
         Some(x) => Some(x),
         None => {
@@ -378,12 +386,11 @@ fn remember(store: &mut store::Store, l: &launch::Launched, now: i64) -> crate::
                 .or_else(|| by("username", &|x| same(&x.username, &l.username, false)))
                 .or_else(|| by("student id", &|x| same(&x.student_id, &l.student_id, false)));
             if let Some((x, key)) = hit {
-                store::link_lti_user(&tx, x.id, &l.issuer, &l.sub, key, now)?;
+                records.link_lti_user(x.id, &l.issuer, &l.sub, key, now)?;
             }
             hit.map(|(x, _)| x)
         }
     };
-    tx.commit()?;
     Ok(match found {
         Some(x) => Who::Learner {
             id: x.id,
@@ -528,13 +535,9 @@ pub async fn link_post(State(app): State<App>, Form(form): Form<LinkForm>) -> Re
     };
     let hash = token_hash(&token);
     let name = device_name.clone();
+    let repo = app.repo.clone();
     let made = app
-        .with_store(move |store| {
-            let tx = store.write()?;
-            let id = store::insert_device(&tx, learner_id, &name, &hash, at)?;
-            tx.commit()?;
-            Ok(id)
-        })
+        .blocking(move || repo.insert_device(learner_id, &name, &hash, at))
         .await;
     let id = match made {
         Ok(id) => id,

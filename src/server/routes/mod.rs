@@ -19,7 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 mod decks;
 mod devices;
@@ -144,7 +144,7 @@ impl App {
         self.blocking(move || f(repo.as_ref())).await
     }
 
-    /// The refusal (501) for a route still on the SQLite store (most of the teacher's `POST /v1/teacher/OP`, LTI), on a
+    /// The refusal (501) for a route still on the SQLite store (most of the teacher's `POST /v1/teacher/OP`), on a
     /// PostgreSQL server: its operations are not on the repository interface yet, and the store beside the pool is
     /// an empty one.
     fn sqlite_only(&self) -> Option<Response> {
@@ -154,23 +154,6 @@ impl App {
                 "this request is not served by a class server on PostgreSQL yet",
             )
         })
-    }
-
-    /// Runs `f` on the SQLite store on a thread where blocking is allowed, one request at a time (the routes not
-    /// on the repository interface yet: LTI). On a PostgreSQL server, refused (501) without running it.
-    async fn with_store<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
-    ) -> std::result::Result<T, Response> {
-        if let Some(refusal) = self.sqlite_only() {
-            return Err(refusal);
-        }
-        let store = self.store.clone();
-        self.blocking(move || {
-            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            f(&mut store)
-        })
-        .await
     }
 
     /// Runs `f`, which may block (the database, the system's user list), on the blocking pool, through the gate. Not in place on

@@ -3,9 +3,9 @@
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
 //! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
-//! `--resolve`, `exam results`, `grades export`) and `exam load` and `exam extra-time` run on the server's
-//! [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on the SQLite store only (`teach`) and on
-//! a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
+//! `--resolve`, `exam results`, `grades export`), `exam load` and `exam extra-time`, and LTI's `grades push` and
+//! `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on
+//! the SQLite store only (`teach`) and on a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
 //! configuration.
 
 use super::{App, problem};
@@ -274,9 +274,9 @@ pub async fn lti_push(
     Json(req): Json<crate::server::api::LtiPush>,
 ) -> Response {
     let lti = app.lti.clone();
-    teach(&app, &me, "grades push", move |store, now| {
+    teach_repo(&app, &me, "grades push", move |repo, now| {
         let lti = super::lti::configured(&lti)?;
-        crate::server::lti::ags::queue(store, &lti, &req, now)
+        crate::server::lti::ags::queue(repo, &lti, &req, now)
     })
     .await
 }
@@ -284,9 +284,9 @@ pub async fn lti_push(
 /// `grades outbox`: the scores queued for the LMS, delivered or not.
 pub async fn lti_outbox(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
     let lti = app.lti.clone();
-    teach(&app, &me, "grades outbox", move |store, _| {
+    teach_repo(&app, &me, "grades outbox", move |repo, _| {
         super::lti::configured(&lti)?;
-        crate::server::lti::ags::outbox(store)
+        crate::server::lti::ags::outbox(repo)
     })
     .await
 }

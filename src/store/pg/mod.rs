@@ -21,6 +21,7 @@ mod decks;
 mod devices;
 mod exams;
 mod learners;
+mod lti;
 mod migrate;
 mod reports;
 mod roster;
