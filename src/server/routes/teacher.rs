@@ -3,8 +3,8 @@
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
 //! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
-//! `--resolve`, `exam results`, `grades export`) and `exam load` and `exam extra-time` run on the server's
-//! [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on the SQLite store only (`teach`) and on
+//! `--resolve`, `exam results`, `grades export`), `exam load`, `exam extra-time` and `progress import` run on the
+//! server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on the SQLite store only (`teach`) and on
 //! a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
 //! configuration.
 
@@ -14,7 +14,7 @@ use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
     ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
-use crate::server::ops::{self, Backend};
+use crate::server::ops::Backend;
 use crate::session::exam::wire::ExtraTime;
 use crate::store::Store;
 use crate::time::UnixMs;
@@ -250,12 +250,10 @@ pub async fn progress_import(
     Extension(me): Extension<Hello>,
     Json(req): Json<BundleUpload>,
 ) -> Response {
-    teach(&app, &me, "progress import", move |store, now| {
-        let bytes = req.bundle.text.as_bytes();
-        ops::import_bundle(
-            store,
+    teach_repo(&app, &me, "progress import", move |repo, now| {
+        repo.progress_import(
             &req.bundle.name,
-            || Ok(bytes),
+            req.bundle.text.as_bytes(),
             req.accept_unenrolled,
             true,
             now,

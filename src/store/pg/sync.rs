@@ -159,6 +159,25 @@ fn log_row(
     Ok(())
 }
 
+/// Stores a review from a bundle for `learner` on `card` and logs it as the event `key`, retracted already if the
+/// log holds a retraction of that key (SQLite's `store::sync::log_review`).
+pub(super) fn log_review(
+    tx: &mut Transaction<'_>,
+    learner: i64,
+    card: i64,
+    r: &BundleReview,
+    key: &Key,
+) -> Result<()> {
+    let id = insert_review(tx, learner, card, r)?;
+    log_row(tx, learner, key, Some(id), None)?;
+    tx.execute(
+        "UPDATE reviews SET retracted = true WHERE learner_id = $1 AND id = $2 AND EXISTS
+            (SELECT 1 FROM sync_log WHERE learner_id = $1 AND retracts_device = $3 AND retracts_seq = $4)",
+        &[&learner, &id, &key.device, &key.seq],
+    )?;
+    Ok(())
+}
+
 /// Stores a review for `learner` on `card`; returns its id.
 fn insert_review(
     tx: &mut Transaction<'_>,
@@ -315,7 +334,7 @@ pub(super) fn held(tx: &mut Transaction<'_>, learner: i64, device: &str) -> Resu
 
 /// The learner's study log as a replay reads it (SQLite's `store::study_log`: live study reviews since each card's
 /// reset, by time, then key), of the cards `cards` only when given.
-fn study_log(
+pub(super) fn study_log(
     tx: &mut Transaction<'_>,
     learner: i64,
     cards: Option<&[i64]>,
@@ -400,7 +419,12 @@ pub(super) fn rederive_since(
 }
 
 /// Writes a learner's state of a card (the row `rederive_states` and `rederive_since` insert).
-fn put_state(tx: &mut Transaction<'_>, learner: i64, card: i64, s: &CardState) -> Result<()> {
+pub(super) fn put_state(
+    tx: &mut Transaction<'_>,
+    learner: i64,
+    card: i64,
+    s: &CardState,
+) -> Result<()> {
     tx.execute(
         "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
                                   last_day, interval, reps, lapses, leech)
