@@ -56,8 +56,8 @@ impl ImportOps for crate::store::pg::Pg {
         now: UnixMs,
     ) -> Result<BundleImported> {
         self.course(|tx| {
-            // The learner's own pushes wait while their log is merged into (as a push holds it).
-            // A refusal may come after writes (the cap on flags): its savepoint is dropped, so nothing is kept.
+            // A refusal may come after writes (the cap on flags): its savepoint is dropped, so nothing is kept. The
+            // learner's row is held while their log and states are written (`pg::import`), as a push holds it.
             let mut held = tx.transaction()?;
             let done = super::progress::import_in(
                 &mut held,

@@ -2,7 +2,9 @@
 //! in a transaction of its own: it is validated (format, version, checksum and value domains, then cards, decks and
 //! exams known here), admitted only for the learner whose enrolment key signed it ([`admit`]), its exam attempts
 //! re-scored by the teacher's copy (`session::exam::rescore`), merged, and its learner's card states recomputed by
-//! replaying their merged study log. A refused bundle is one line naming the file and why, and writes nothing.
+//! replaying their merged study log. A refused bundle is one line naming the file and why, and writes nothing. The
+//! work ([`import_in`]) runs on any database's `store::ImportDb` (SQLite's here, PostgreSQL's through
+//! `ImportOps`), so each rule is written once.
 
 use crate::bundle::{self, Bundle, BundleFlag, BundleLearner, BundleReview, Refusal, Seal};
 use crate::error::{Error, Result};
