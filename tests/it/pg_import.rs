@@ -287,8 +287,9 @@ impl Pair {
 /// copy of that course: ann's unsigned bundle refused without `--accept-unenrolled` and taken with it (marked
 /// unverified), bob's signed one taken (its exam attempt re-scored to nothing by the teacher's definition, stored
 /// as unsupervised, its flag added, his card states replayed), both again (all known), then a copy of bob's bundle
-/// with a review altered after signing and a forgery of ann's bundle claiming bob are refused with exit 65 and the
-/// same line. Every output is byte for byte the same both ways, and every row the import writes (reviews, card
+/// with a review altered after signing, a forgery of ann's bundle claiming bob, and ann's bundle with ten more flags
+/// on her flagged card (over the cap only with the one already here, found after its rows are written) are
+/// refused with exit 65 and the same line. Every output is byte for byte the same both ways, and every row the import writes (reviews, card
 /// states, attempts, answers, flags, the unverified mark, the sync log) read from PostgreSQL with the owner's
 /// client equals the SQLite copy's, before and after the refusals: the work ran in PostgreSQL, in one transaction
 /// that a refusal leaves unwritten.
@@ -354,6 +355,33 @@ fn bundles_imported_on_a_postgresql_server_write_what_sqlite_writes() {
             .any(|r| r.starts_with("attempt bob mid 1000001 ") && r.contains(" 0 1 ")),
         "bob's attempt re-scored to nothing, unsupervised: {taken:#?}"
     );
+    // Ten more flags on the card ann flagged (other seconds): eleven with hers, over the cap, found only after
+    // the bundle's rows are written; the transaction keeps none of them.
+    let mut flood = read(&ann);
+    let first = flood["flags"][0].clone();
+    flood["flags"] = (1..=10)
+        .map(|i| {
+            let mut f = first.clone();
+            f["flagged_at"] = (f["flagged_at"].as_i64().unwrap() + i).into();
+            f
+        })
+        .collect::<Vec<_>>()
+        .into();
+    recheck(&mut flood);
+    let flood = write(dir.path(), "flood.json", &flood);
+    let out = pair.same(&[
+        "progress",
+        "import",
+        "--accept-unenrolled",
+        flood.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(
+        text(&out.stderr).contains("11 flags"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(pg_rows(&served), taken, "a bundle over the cap wrote");
     // Altered after signing: one review's rating changed, the checksum made right again.
     let mut altered = read(&bob);
     let rating = altered["reviews"][0]["rating"].as_i64().unwrap();
