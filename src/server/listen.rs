@@ -34,7 +34,7 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     // Whatever the server creates (its folder, the database, its journal, the socket before its mode is set) is
     // its user's alone.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
-    let (store, repo) = open_storage(&config)?;
+    let repo = open_storage(&config)?;
     let certified = match &config.tls {
         Some(tls) => Some(Certified::load(tls, log.clone())?),
         None => None,
@@ -50,7 +50,6 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         .build()
         .map_err(|e| Error::io("cannot start the server", e))?;
     let app = App {
-        store,
         repo,
         teachers: Arc::new(teachers),
         limits: config.limits.clone(),
@@ -75,22 +74,16 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
     served
 }
 
-type SharedStore = Arc<Mutex<Store>>;
-
-/// The server's storage: the SQLite file, which is also the repository's backend; or, with `[postgres]`, the
-/// PostgreSQL pool (migrated first as the owner when `owner_url` is given) beside an empty in-memory SQLite store
-/// that the routes not yet on the repository interface (the teacher's) refuse to use (`App::sqlite_only`).
-fn open_storage(config: &Config) -> Result<(SharedStore, Arc<dyn Backend>)> {
+/// The server's storage: the SQLite file; or, with `[postgres]`, the PostgreSQL pool (migrated first as the owner
+/// when `owner_url` is given).
+fn open_storage(config: &Config) -> Result<Arc<dyn Backend>> {
     let Some(pg) = &config.postgres else {
-        let store = Arc::new(Mutex::new(open_private(config)?));
-        return Ok((store.clone(), store));
+        return Ok(Arc::new(Mutex::new(open_private(config)?)));
     };
     if pg.owner_url.is_some() {
         store::pg::migrate(&mut pg.owner("migrating")?, &pg.app_role()?)?;
     }
-    let repo = Arc::new(store::pg::Pg::connect(&pg.url, pg.pool_size)?);
-    let unused = Arc::new(Mutex::new(Store::open(Path::new(":memory:"))?));
-    Ok((unused, repo))
+    Ok(Arc::new(store::pg::Pg::connect(&pg.url, pg.pool_size)?))
 }
 
 /// Opens the database, making the state folder 0700 and the database and its companion files 0600 (a database

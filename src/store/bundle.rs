@@ -206,39 +206,21 @@ pub struct MergeReport {
     pub answers_not_counted: usize,
 }
 
-/// Adds the reviews (each with its local card id) a learner's log lacks. A review is the same review when learner,
-/// card and time (milliseconds) agree (a retracted one too: a bundle never brings back what was taken back here);
-/// those already present are counted and left alone. A bundle names no device, so each added review is logged as
-/// an event of this database's import device (`store::sync`), numbered after that device's events for the
-/// learner.
-pub fn merge_reviews(
+/// Stores a review from a bundle and logs it as this database's import device's next event for the learner (a
+/// bundle names no device); the rule that calls it is `store::import_db::merge_reviews`.
+pub(super) fn log_imported_review(
     tx: &Transaction<'_>,
     learner: i64,
-    reviews: &[(i64, &BundleReview)],
-    report: &mut MergeReport,
+    card: i64,
+    r: &BundleReview,
 ) -> Result<()> {
-    let mut exists = tx.prepare_cached(
-        "SELECT 1 FROM reviews WHERE learner_id = ?1 AND card_id = ?2 AND reviewed_at = ?3",
-    )?;
     let device = super::sync::device_id(tx, super::sync::Device::Import)?;
-    for (card, r) in reviews {
-        if exists
-            .query_row(params![learner, card, r.reviewed_at], |_| Ok(()))
-            .optional()?
-            .is_some()
-        {
-            report.reviews_known += 1;
-            continue;
-        }
-        let id = insert_bundle_review(tx, learner, *card, r)?;
-        let key = crate::sync::Key {
-            device: device.clone(),
-            seq: super::sync::next_seq(tx, learner, &device)?,
-        };
-        super::sync::log_review(tx, learner, &key, id)?;
-        report.reviews_added += 1;
-    }
-    Ok(())
+    let id = insert_bundle_review(tx, learner, card, r)?;
+    let key = crate::sync::Key {
+        device: device.clone(),
+        seq: super::sync::next_seq(tx, learner, &device)?,
+    };
+    super::sync::log_review(tx, learner, &key, id)
 }
 
 /// Inserts one review as a bundle or a sync event carries it (no session); returns its row id. The caller logs it.
@@ -290,31 +272,6 @@ pub(super) fn insert_bundle_review(
         r.exam_shortened_from
     ])?;
     Ok(tx.last_insert_rowid())
-}
-
-/// Adds the exam attempts a learner lacks, each already re-scored against this database's exam definition and
-/// cards (see `session::exam::rescore`), with its answers. An attempt is known by exam and start (millisecond),
-/// whatever number the bundle gave it; a new one is stored as the learner's next unsupervised attempt: sat on their
-/// own machine, in a file they could have edited.
-pub fn merge_attempts(
-    tx: &Transaction<'_>,
-    learner: i64,
-    attempts: &[(super::Attempt, Vec<super::AttemptAnswer>)],
-    report: &mut MergeReport,
-) -> Result<()> {
-    for (a, answers) in attempts {
-        if super::attempt_known(tx, &a.exam_id, learner, a.started_at)? {
-            report.attempts_known += 1;
-            continue;
-        }
-        let a = super::Attempt {
-            learner_id: learner,
-            ..a.clone()
-        };
-        super::insert_unsupervised_attempt(tx, &a, answers)?;
-        report.attempts_added += 1;
-    }
-    Ok(())
 }
 
 /// Replaces all of a learner's card states with the given ones (cards absent from the map are new to them).

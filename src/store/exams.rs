@@ -273,18 +273,13 @@ pub fn attempt_known(
         .is_some())
 }
 
-/// Stores a closed attempt brought in a bundle, already re-scored, and its answers, as the learner's next
-/// unsupervised attempt (numbered above [`UNSUPERVISED_FROM`]); returns its number.
+/// Stores a closed attempt brought in a bundle, already re-scored and numbered (by `store::import_db::merge_attempts`,
+/// above [`UNSUPERVISED_FROM`]), and its answers, as an unsupervised attempt.
 pub fn insert_unsupervised_attempt(
     tx: &Transaction<'_>,
     a: &Attempt,
     answers: &[AttemptAnswer],
-) -> Result<u32> {
-    let number: u32 = tx.query_row(
-        "SELECT max(?3, coalesce(max(number), 0)) + 1 FROM attempts WHERE exam_id = ?1 AND learner_id = ?2",
-        params![a.exam_id, a.learner_id, UNSUPERVISED_FROM],
-        |r| r.get(0),
-    )?;
+) -> Result<()> {
     let paper = serde_json::to_string(&a.paper)
         .map_err(|e| Error::InvalidData(format!("paper of exam {}: {e}", a.exam_id)))?;
     tx.execute(
@@ -293,7 +288,7 @@ pub fn insert_unsupervised_attempt(
         params![
             a.exam_id,
             a.learner_id,
-            number,
+            a.number,
             a.seed as i64,
             paper,
             a.started_at,
@@ -313,7 +308,7 @@ pub fn insert_unsupervised_attempt(
             },
         )?;
     }
-    Ok(number)
+    Ok(())
 }
 
 /// Every attempt at an exam with the learner's name, by learner name and attempt number.

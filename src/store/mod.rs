@@ -27,6 +27,7 @@ mod exams;
 mod filter;
 mod flags;
 mod import;
+mod import_db;
 mod learners;
 mod lti;
 mod open;
@@ -46,7 +47,7 @@ mod units;
 pub use bundle::{
     BundleAnswer, BundleAttempt, BundleDeck, BundleReview, MergeReport, bundle_attempts,
     bundle_decks, bundle_reviews, card_id, deck_hash, exam_exists, for_each_bundle_review,
-    merge_attempts, merge_reviews, replace_states,
+    replace_states,
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use cards::{
@@ -74,10 +75,11 @@ pub use exams::{
 };
 pub use filter::Filter;
 pub use flags::{
-    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, flags_over_cap, merge_flags,
+    BundleFlag, FlagMerge, FlagRow, FlagState, bundle_flags, flags, flags_over_cap,
     open_flags_by_card, resolve_flag,
 };
 pub use import::{ImportReport, import_deck, sync_builtin, sync_builtin_tx};
+pub use import_db::{ImportDb, merge_attempts, merge_flags, merge_reviews};
 pub use learners::{
     DEFAULT_ROLLOVER_HOUR, Learner, add_learner, learner_by_id, learner_by_name,
     learner_get_or_create, learners, update_learner,

@@ -32,6 +32,8 @@ mod order;
 #[cfg(feature = "server")]
 mod pg_exams;
 #[cfg(feature = "server")]
+mod pg_import;
+#[cfg(feature = "server")]
 mod pg_lti;
 #[cfg(feature = "server")]
 mod pg_reports;

@@ -135,8 +135,6 @@ fn course(on: On, decks: &[String], exam: &str, learners: &[&str]) -> Course {
         .unwrap_or_else(|e| panic!("{e}: {:?}", loaded.diagnostics));
     let clock = Arc::new(SetClock::new(T0));
     let app = App {
-        // On PostgreSQL, the empty store beside the pool: nothing here may read it.
-        store: sqlite,
         repo: repo.clone(),
         teachers: Arc::new(
             TeacherList::resolve(&Teachers {

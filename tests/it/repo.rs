@@ -726,8 +726,8 @@ fn a_server_on_postgresql_identifies_callers_and_lists_the_roster_from_it() {
 /// the server re-derives their card states in PostgreSQL; the same push again stores nothing twice; a pull returns
 /// exactly the events pushed with the digest of the same log held in memory. Over TLS, a laptop registers with an
 /// enrolment code whose key is in PostgreSQL, pushes into the same learner's log by its token, shows in the
-/// teacher's device list, and once revoked by the teacher its token is refused. A teacher's route still on SQLite
-/// answers that it is not served on PostgreSQL rather than working on the empty store.
+/// teacher's device list, and once revoked by the teacher its token is refused. `grades outbox` on a server without
+/// `[lti]` is refused for what it is, never as a route not served on PostgreSQL.
 #[test]
 fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
     use detente::server::client::Server;
@@ -868,14 +868,13 @@ fn a_server_on_postgresql_publishes_decks_and_syncs_a_learner() {
     let pulled: Pulled = server.get("/v1/sync/pull?cursor=0").unwrap();
     assert_eq!(pulled.page.events.len(), 3);
 
-    let out = served
-        .client()
-        .args(["progress", "import", "tests/data/roster/moodle.csv"])
-        .output()
-        .unwrap();
+    let out = served.client().args(["grades", "outbox"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
+    // Every teacher's route is served on PostgreSQL now: this server has no `[lti]`, and says so.
     assert!(
-        !out.status.success() && err.contains("not served by a class server on PostgreSQL"),
+        !out.status.success()
+            && !err.contains("not served by a class server on PostgreSQL")
+            && err.to_lowercase().contains("lti"),
         "{err}"
     );
     let limit: detente::server::api::Done<detente::server::api::UploadLimit> =

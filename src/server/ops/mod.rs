@@ -5,6 +5,7 @@
 //! no path a request names is opened: a file comes as its contents.
 
 mod exam_ops;
+mod import_ops;
 mod learners;
 mod lti_ops;
 mod progress;
@@ -13,9 +14,10 @@ mod reports;
 mod roster_ops;
 
 pub use exam_ops::ExamOps;
+pub use import_ops::ImportOps;
 pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
 pub use lti_ops::{Column, DECK, LtiOps, Share, column};
-pub use progress::{Admission, admit, import_bundle};
+pub use progress::{Admission, admit, import_bundle, import_in};
 pub use report_ops::ReportOps;
 pub use reports::{
     class, class_read, class_stats, deck_mastery, exam_def, exam_extra_time, exam_grades,
@@ -32,9 +34,9 @@ use crate::time::UnixMs;
 /// decks, devices) and the teacher's commands on it, each group a trait of its own with a SQLite body (the functions
 /// of this module, on the server's one [`Store`]) and a PostgreSQL body (feature `server`). The routes hold an
 /// `Arc<dyn Backend>`.
-pub trait Backend: ClassStore + RosterOps + ReportOps + ExamOps + LtiOps {}
+pub trait Backend: ClassStore + RosterOps + ReportOps + ExamOps + LtiOps + ImportOps {}
 
-impl<T: ClassStore + RosterOps + ReportOps + ExamOps + LtiOps + ?Sized> Backend for T {}
+impl<T: ClassStore + RosterOps + ReportOps + ExamOps + LtiOps + ImportOps + ?Sized> Backend for T {}
 
 /// Loads the built-in decks (imported on first use, refreshed when a newer detente ships changed ones), as a
 /// local command does when it opens its database; returns what each import did, in words.

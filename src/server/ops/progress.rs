@@ -2,7 +2,9 @@
 //! in a transaction of its own: it is validated (format, version, checksum and value domains, then cards, decks and
 //! exams known here), admitted only for the learner whose enrolment key signed it ([`admit`]), its exam attempts
 //! re-scored by the teacher's copy (`session::exam::rescore`), merged, and its learner's card states recomputed by
-//! replaying their merged study log. A refused bundle is one line naming the file and why, and writes nothing.
+//! replaying their merged study log. A refused bundle is one line naming the file and why, and writes nothing. The
+//! work ([`import_in`]) runs on any database's `store::ImportDb` (SQLite's here, PostgreSQL's through
+//! `ImportOps`), so each rule is written once.
 
 use crate::bundle::{self, Bundle, BundleFlag, BundleLearner, BundleReview, Refusal, Seal};
 use crate::error::{Error, Result};
@@ -11,9 +13,8 @@ use crate::gradebook::Identity;
 use crate::schedule::{Calendar, Scheduler, replay};
 use crate::server::api::{BundleImported, Merged};
 use crate::session::exam::{Rescore, admit as admit_attempts, rescore};
-use crate::store::{self, Learner, MergeReport, Store};
+use crate::store::{self, ImportDb, Learner, MergeReport, Store};
 use crate::time::UnixMs;
-use rusqlite::{Connection, Transaction};
 use std::collections::BTreeMap;
 use std::io::Read;
 
@@ -30,22 +31,36 @@ pub fn import_bundle<R: Read>(
     now: UnixMs,
 ) -> Result<BundleImported> {
     let tx = store.write()?;
+    let done = import_in(&mut &tx, name, open, accept_unenrolled, builtin, now)?;
+    if done.outcome.is_ok() {
+        tx.commit()?;
+    }
+    Ok(done)
+}
+
+/// [`import_bundle`]'s work in the caller's write transaction, on any database: the caller commits it if the
+/// outcome is `Ok`, and drops it (writing nothing) on a refusal.
+pub fn import_in<R: Read>(
+    db: &mut dyn ImportDb,
+    name: &str,
+    open: impl FnMut() -> std::io::Result<R>,
+    accept_unenrolled: bool,
+    builtin: bool,
+    now: UnixMs,
+) -> Result<BundleImported> {
     let loaded = if builtin {
-        store::sync_builtin_tx(&tx, now.secs())?
+        db.sync_builtin(now.secs())?
     } else {
         Vec::new()
     };
-    match import_one(&tx, name, open, now, accept_unenrolled) {
-        Ok(done) => {
-            tx.commit()?;
-            Ok(BundleImported {
-                builtin: loaded
-                    .iter()
-                    .map(|r| format!("Loaded the built-in deck {}", r.summary()))
-                    .collect(),
-                outcome: Ok(done),
-            })
-        }
+    match import_one(db, name, open, now, accept_unenrolled) {
+        Ok(done) => Ok(BundleImported {
+            builtin: loaded
+                .iter()
+                .map(|r| format!("Loaded the built-in deck {}", r.summary()))
+                .collect(),
+            outcome: Ok(done),
+        }),
         Err(e @ (Error::InvalidData(_) | Error::Io { .. })) => Ok(BundleImported {
             builtin: Vec::new(),
             outcome: Err(e.to_string()),
@@ -67,7 +82,7 @@ struct Checked {
 
 /// Reads and validates one bundle against this database; any problem is one line naming the file (exit 65).
 fn check<R: Read>(
-    conn: &Connection,
+    db: &mut dyn ImportDb,
     name: &str,
     open: impl FnMut() -> std::io::Result<R>,
     accept_unenrolled: bool,
@@ -76,14 +91,14 @@ fn check<R: Read>(
     let bad =
         |what: String| Error::InvalidData(format!("{name}: {what}; nothing of it was imported"));
     // Two passes over the file, never the whole bundle as one value; the tag checked with the key its id names.
-    let key_for = |id: &str| Ok(store::issued_key(conn, id)?.and_then(|k| k.key));
+    let key_for = |id: &str| Ok(db.issued_key(id)?.and_then(|k| k.key));
     let (bundle, seal) = bundle::read_sealed(open, key_for).map_err(|r| match r {
         Refusal::Io(e) => Error::io(format!("cannot read {name}"), e),
         Refusal::Invalid(what) => bad(what),
         Refusal::Lookup(e) => e,
     })?;
     bundle::validate(&bundle, now_ms.secs()).map_err(bad)?;
-    let admitted = admit(conn, &bundle, seal, accept_unenrolled)?.map_err(bad)?;
+    let admitted = admit(db, &bundle, seal, accept_unenrolled)?.map_err(bad)?;
     let mut warnings = Vec::new();
     if admitted == Admission::Unenrolled {
         warnings.push(format!(
@@ -93,7 +108,7 @@ fn check<R: Read>(
         ));
     }
     for d in &bundle.decks {
-        match store::deck_hash(conn, &d.id)? {
+        match db.deck_hash(&d.id)? {
             None => return Err(bad(format!("deck `{}` is not loaded here", d.id))),
             Some(h) if h != d.content_hash => warnings.push(format!(
                 "{name}: deck `{}` here differs from the learner's version; progress is kept by card id",
@@ -102,8 +117,8 @@ fn check<R: Read>(
             Some(_) => {}
         }
     }
-    let resolve = |deck: &str, card: &str, sibling: i64| -> Result<i64> {
-        store::card_id(conn, deck, card, sibling)?.ok_or_else(|| {
+    let resolve = |db: &mut dyn ImportDb, deck: &str, card: &str, sibling: i64| -> Result<i64> {
+        db.card_id(deck, card, sibling)?.ok_or_else(|| {
             bad(format!(
                 "card {deck}/{card} (sibling {sibling}) does not exist in this database"
             ))
@@ -114,13 +129,14 @@ fn check<R: Read>(
         if !(1..=4).contains(&r.rating) {
             return Err(bad(format!("a review has rating {}, not 1 to 4", r.rating)));
         }
-        reviews.push(resolve(&r.deck, &r.card, r.sibling)?);
+        reviews.push(resolve(db, &r.deck, &r.card, r.sibling)?);
     }
     let mut exams: BTreeMap<String, Exam> = BTreeMap::new();
     let mut attempts = Vec::with_capacity(bundle.attempts.len());
     for a in &bundle.attempts {
         if !exams.contains_key(&a.exam_id) {
-            let row = store::exam(conn, &a.exam_id)?
+            let row = db
+                .exam(&a.exam_id)?
                 .ok_or_else(|| bad(format!("exam `{}` is not loaded here", a.exam_id)))?;
             let exam: Exam = serde_json::from_str(&row.definition)
                 .map_err(|e| bad(format!("exam `{}` is stored damaged here: {e}", a.exam_id)))?;
@@ -129,14 +145,14 @@ fn check<R: Read>(
         let cards = a
             .answers
             .iter()
-            .map(|x| resolve(&x.deck, &x.card, x.sibling))
+            .map(|x| resolve(db, &x.deck, &x.card, x.sibling))
             .collect::<Result<Vec<_>>>()?;
         if let Some(exam) = exams.get(&a.exam_id) {
-            attempts.push(rescore(conn, exam, a, &cards, now_ms)?);
+            attempts.push(rescore(db, exam, a, &cards, now_ms)?);
         }
     }
     // The definition's limit on attempts, for the unsupervised ones this bundle adds.
-    let local = learner_for(conn, &bundle.learner)?;
+    let local = learner_for(db, &bundle.learner)?;
     for (id, exam) in &exams {
         let mut new = std::collections::BTreeSet::new();
         for (a, r) in bundle.attempts.iter().zip(&attempts) {
@@ -146,9 +162,9 @@ fn check<R: Read>(
         }
         let mut here = 0;
         if let Some(l) = &local {
-            here = store::unsupervised_count(conn, id, l.id)?;
+            here = db.unsupervised_count(id, l.id)?;
             for started in new.clone() {
-                if store::attempt_known(conn, id, l.id, started)? {
+                if db.attempt_known(id, l.id, started)? {
                     new.remove(&started);
                 }
             }
@@ -158,7 +174,7 @@ fn check<R: Read>(
     let flags = bundle
         .flags
         .iter()
-        .map(|f| resolve(&f.deck, &f.card, f.sibling))
+        .map(|f| resolve(db, &f.deck, &f.card, f.sibling))
         .collect::<Result<Vec<_>>>()?;
     Ok(Checked {
         bundle,
@@ -171,18 +187,18 @@ fn check<R: Read>(
 }
 
 /// The local learner a bundle's learner is: matched on identity as rosters are, then on the name.
-fn learner_for(conn: &Connection, l: &BundleLearner) -> Result<Option<Learner>> {
-    if let Some(found) = store::learner_by_identity(conn, &l.identity())? {
+fn learner_for(db: &mut dyn ImportDb, l: &BundleLearner) -> Result<Option<Learner>> {
+    if let Some(found) = store::roster::learner_by_identity(db, &l.identity())? {
         return Ok(Some(found));
     }
-    store::learner_by_name(conn, &l.name)
+    db.learner_by_name(&l.name)
 }
 
 /// The bundle's identity values a local learner lacks, leaving out any another learner already carries.
-fn missing_identity(conn: &Connection, local: &Learner, l: &BundleLearner) -> Result<Identity> {
+fn missing_identity(db: &mut dyn ImportDb, local: &Learner, l: &BundleLearner) -> Result<Identity> {
     let theirs = l.identity();
-    let taken = |probe: Identity| -> Result<bool> {
-        Ok(store::learner_by_identity(conn, &probe)?.is_some_and(|o| o.id != local.id))
+    let mut taken = |probe: Identity| -> Result<bool> {
+        Ok(store::roster::learner_by_identity(db, &probe)?.is_some_and(|o| o.id != local.id))
     };
     let mut fill = Identity::default();
     if local.username.is_none()
@@ -224,40 +240,42 @@ fn missing_identity(conn: &Connection, local: &Learner, l: &BundleLearner) -> Re
 /// Checks and merges one bundle in `tx`, then recomputes its learner's card states; any refusal is an
 /// `InvalidData` naming the file (the caller rolls the transaction back).
 fn import_one<R: Read>(
-    tx: &Transaction<'_>,
+    db: &mut dyn ImportDb,
     name: &str,
     open: impl FnMut() -> std::io::Result<R>,
     now: UnixMs,
     accept_unenrolled: bool,
 ) -> Result<Merged> {
-    let c = check(tx, name, open, accept_unenrolled, now)?;
+    let c = check(db, name, open, accept_unenrolled, now)?;
     let now = now.secs();
-    let learner = match learner_for(tx, &c.bundle.learner)? {
+    let learner = match learner_for(db, &c.bundle.learner)? {
         Some(l) => {
-            let fill = missing_identity(tx, &l, &c.bundle.learner)?;
-            store::set_identity(tx, l.id, &fill)?;
+            let fill = missing_identity(db, &l, &c.bundle.learner)?;
+            db.set_identity(l.id, &fill)?;
             l
         }
         None => {
-            let mut l = store::add_learner(tx, &c.bundle.learner.name, now)?.ok_or_else(|| {
-                Error::Usage(format!("cannot create learner {}", c.bundle.learner.name))
-            })?;
+            let mut l = db
+                .add_learner(&c.bundle.learner.name, now)?
+                .ok_or_else(|| {
+                    Error::Usage(format!("cannot create learner {}", c.bundle.learner.name))
+                })?;
             l.new_per_day = c.bundle.learner.new_per_day;
             l.reviews_per_day = c.bundle.learner.reviews_per_day;
             l.desired_retention = c.bundle.learner.desired_retention.clamp(0.7, 0.99) as f32;
             l.rollover_hour = c.bundle.learner.rollover_hour.min(23);
-            store::update_learner(tx, &l)?;
-            store::set_identity(tx, l.id, &c.bundle.learner.identity())?;
+            db.update_learner(&l)?;
+            db.set_identity(l.id, &c.bundle.learner.identity())?;
             l
         }
     };
     if c.unenrolled {
-        store::mark_unverified(tx, learner.id, now)?;
+        db.mark_unverified(learner.id, now)?;
     }
     let mut merged = MergeReport::default();
     let reviews: Vec<(i64, &BundleReview)> =
         c.reviews.iter().copied().zip(&c.bundle.reviews).collect();
-    store::merge_reviews(tx, learner.id, &reviews, &mut merged)?;
+    store::merge_reviews(db, learner.id, &reviews, &mut merged)?;
     let mut attempts = Vec::new();
     for r in c.attempts {
         match r {
@@ -266,7 +284,7 @@ fn import_one<R: Read>(
                 answers,
                 not_counted,
             } => {
-                if !store::attempt_known(tx, &attempt.exam_id, learner.id, attempt.started_at)? {
+                if !db.attempt_known(&attempt.exam_id, learner.id, attempt.started_at)? {
                     merged.answers_not_counted += not_counted;
                 }
                 attempts.push((attempt, answers));
@@ -274,11 +292,11 @@ fn import_one<R: Read>(
             Rescore::StillOpen => merged.attempts_open += 1,
         }
     }
-    store::merge_attempts(tx, learner.id, &attempts, &mut merged)?;
+    store::merge_attempts(db, learner.id, &attempts, &mut merged)?;
     let flag_rows: Vec<(i64, &BundleFlag)> = c.flags.iter().copied().zip(&c.bundle.flags).collect();
-    let flags = store::merge_flags(tx, learner.id, &flag_rows)?;
+    let flags = store::merge_flags(db, learner.id, &flag_rows)?;
     // The cap holds for the learner's flags here, this bundle's and earlier ones' together.
-    for (deck, card, n) in store::flags_over_cap(tx, learner.id, bundle::MAX_FLAGS_PER_CARD)? {
+    for (deck, card, n) in db.flags_over_cap(learner.id, bundle::MAX_FLAGS_PER_CARD)? {
         bundle::flag_cap(&deck, &card, n).map_err(|e| {
             Error::InvalidData(format!(
                 "{name}: {e} (with those already here); nothing of it was imported"
@@ -287,9 +305,9 @@ fn import_one<R: Read>(
     }
     // Progress is recomputable: the learner's states are what their merged study log implies.
     let scheduler = Scheduler::new(learner.settings())?;
-    let log = store::study_log(tx, learner.id)?;
+    let log = db.study_log(learner.id)?;
     let states = replay(&scheduler, &log, &Calendar::local(learner.rollover_hour))?;
-    store::replace_states(tx, learner.id, &states)?;
+    db.replace_states(learner.id, &states)?;
     Ok(Merged {
         file: name.to_string(),
         learner: learner.name,
@@ -328,18 +346,18 @@ fn claimed(l: &BundleLearner) -> String {
 }
 
 /// The local learners a bundle's name and each identifier it states belong to, with what matched.
-fn matches(conn: &Connection, l: &BundleLearner) -> Result<Vec<(&'static str, Learner)>> {
+fn matches(db: &mut dyn ImportDb, l: &BundleLearner) -> Result<Vec<(&'static str, Learner)>> {
     let id = l.identity();
     let mut out = Vec::new();
-    if let Some(m) = store::learner_by_name(conn, &l.name)? {
+    if let Some(m) = db.learner_by_name(&l.name)? {
         out.push(("name", m));
     }
-    for (what, found) in store::learners_by_identifier(conn, &id)? {
+    for (what, found) in db.learners_by_identifier(&id)? {
         out.push((what, found));
     }
     // The name a roster would give these identifiers, as the import matches a learner by.
     if let Some(n) = id.key_name()
-        && let Some(m) = store::learner_by_name(conn, &n)?
+        && let Some(m) = db.learner_by_name(&n)?
     {
         out.push(("identifiers' name", m));
     }
@@ -379,7 +397,7 @@ fn date(secs: i64) -> String {
 /// match was issued a code, they all match one learner (or none), and `accept_unenrolled` is given. `Ok(Err(why))`
 /// is a refusal: one line naming the learner the bundle claims to be and why.
 pub fn admit(
-    conn: &Connection,
+    db: &mut dyn ImportDb,
     bundle: &Bundle,
     seal: Seal,
     accept_unenrolled: bool,
@@ -390,9 +408,9 @@ pub fn admit(
         if seal == Seal::Broken {
             return Ok(Err(format!("{claims}, but it has a tag and no key id")));
         }
-        let found = matches(conn, l)?;
+        let found = matches(db, l)?;
         for (what, m) in &found {
-            if store::valid_key(conn, m.id)?.is_some() {
+            if db.valid_key(m.id)?.is_some() {
                 return Ok(Err(format!(
                     "{claims}, but it is not signed, and its {what} is that of {}, who is enrolled: their bundles \
                      must come signed from a device enrolled with `detente enrol`",
@@ -425,7 +443,7 @@ pub fn admit(
         }
         return Ok(Ok(Admission::Unenrolled));
     };
-    let Some(k) = store::issued_key(conn, key_id)? else {
+    let Some(k) = db.issued_key(key_id)? else {
         return Ok(Err(format!(
             "{claims}, but it is signed with a key this database never issued (key id {key_id})"
         )));
@@ -445,7 +463,7 @@ pub fn admit(
             k.learner
         )));
     }
-    let found = matches(conn, l)?;
+    let found = matches(db, l)?;
     let name_matches = found
         .iter()
         .any(|(w, m)| *w == "name" && m.id == k.learner_id);

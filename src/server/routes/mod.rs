@@ -41,9 +41,6 @@ pub struct TlsPeer(pub std::net::SocketAddr);
 /// What every request's handling shares.
 #[derive(Clone)]
 pub struct App {
-    /// The SQLite store, for the routes not yet on the repository interface (most teacher's routes, LTI; on a
-    /// PostgreSQL server, an empty one that `App::sqlite_only` refuses to use).
-    pub store: Arc<Mutex<Store>>,
     /// The repository every other route goes through (identity by uid or device token, `/v1/learners`, sync, the
     /// course's decks, devices, the exams the server runs): the same `store` on SQLite, or PostgreSQL.
     pub repo: Arc<dyn Backend>,
@@ -92,7 +89,6 @@ impl App {
     ) -> std::result::Result<App, String> {
         let store = Arc::new(Mutex::new(store));
         Ok(App {
-            store: store.clone(),
             repo: store,
             teachers: Arc::new(TeacherList::resolve(teachers)?),
             limits,
@@ -142,18 +138,6 @@ impl App {
     ) -> std::result::Result<T, Response> {
         let repo = self.repo.clone();
         self.blocking(move || f(repo.as_ref())).await
-    }
-
-    /// The refusal (501) for a route still on the SQLite store (most of the teacher's `POST /v1/teacher/OP`), on a
-    /// PostgreSQL server: its operations are not on the repository interface yet, and the store beside the pool is
-    /// an empty one.
-    fn sqlite_only(&self) -> Option<Response> {
-        (!std::ptr::addr_eq(Arc::as_ptr(&self.repo), Arc::as_ptr(&self.store))).then(|| {
-            problem(
-                StatusCode::NOT_IMPLEMENTED,
-                "this request is not served by a class server on PostgreSQL yet",
-            )
-        })
     }
 
     /// Runs `f`, which may block (the database, the system's user list), on the blocking pool, through the gate. Not in place on

@@ -3,9 +3,9 @@
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
 //! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
-//! `--resolve`, `exam results`, `grades export`), `exam load` and `exam extra-time`, and LTI's `grades push` and
-//! `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike); the others run on
-//! the SQLite store only (`teach`) and on a PostgreSQL server answer 501 (`App::sqlite_only`), except `GET /v1/teacher/limits`, which reads only the
+//! `--resolve`, `exam results`, `grades export`), `exam load`, `exam extra-time`, `progress import`, and LTI's
+//! `grades push` and `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike);
+//! `GET /v1/teacher/limits` reads only the configuration.
 //! configuration.
 
 use super::{App, problem};
@@ -14,16 +14,14 @@ use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
     ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
 };
-use crate::server::ops::{self, Backend};
+use crate::server::ops::Backend;
 use crate::session::exam::wire::ExtraTime;
-use crate::store::Store;
 use crate::time::UnixMs;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Serialize;
-use std::sync::PoisonError;
 
 /// The refusal for a caller who is not a teacher.
 fn teachers_only(me: &Hello, what: &str) -> Option<Response> {
@@ -38,36 +36,9 @@ fn teachers_only(me: &Hello, what: &str) -> Option<Response> {
     })
 }
 
-/// Runs `work` for the command `what` on the store, on a thread where blocking is allowed, if the caller is a
-/// teacher. A refusal a user can cause is answered 200 as [`Done`]; any other failure is logged and answered 500
-/// without its details.
-async fn teach<T: Serialize + Send + 'static>(
-    app: &App,
-    me: &Hello,
-    what: &str,
-    work: impl FnOnce(&mut Store, UnixMs) -> Result<T> + Send + 'static,
-) -> Response {
-    if let Some(refusal) = teachers_only(me, what) {
-        return refusal;
-    }
-    if let Some(refusal) = app.sqlite_only() {
-        return refusal;
-    }
-    let store = app.store.clone();
-    let clock = app.clock.clone();
-    let done = app
-        .spawn(move || {
-            let mut store = store.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = clock.now_ms();
-            Done::of(work(&mut store, now))
-        })
-        .await;
-    answered(app, what, done)
-}
-
 /// Runs `work` for the command `what` on the server's [`Backend`] (SQLite or PostgreSQL), on a thread where blocking
-/// is allowed, if the caller is a teacher; answered as [`teach`] answers. A route moves here from [`teach`] when its
-/// command's operations are on the backend's traits, and is then served on PostgreSQL too.
+/// is allowed, if the caller is a teacher. A refusal a user can cause is answered 200 as [`Done`]; any other
+/// failure is logged and answered 500 without its details.
 async fn teach_repo<T: Serialize + Send + 'static>(
     app: &App,
     me: &Hello,
@@ -252,12 +223,10 @@ pub async fn progress_import(
     Extension(me): Extension<Hello>,
     Json(req): Json<BundleUpload>,
 ) -> Response {
-    teach(&app, &me, "progress import", move |store, now| {
-        let bytes = req.bundle.text.as_bytes();
-        ops::import_bundle(
-            store,
+    teach_repo(&app, &me, "progress import", move |repo, now| {
+        repo.progress_import(
             &req.bundle.name,
-            || Ok(bytes),
+            req.bundle.text.as_bytes(),
             req.accept_unenrolled,
             true,
             now,

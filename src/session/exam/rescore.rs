@@ -15,10 +15,8 @@ use crate::deck::Body;
 use crate::error::Result;
 use crate::exam::Exam;
 use crate::grade::{self, Lexicon};
-use crate::session::ask::load_lexicon;
-use crate::store::{self, Attempt, AttemptAnswer, StoredCard};
+use crate::store::{Attempt, AttemptAnswer, ImportDb, StoredCard};
 use crate::time::UnixMs;
-use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
 
 /// An attempt from a bundle as this database judges it.
@@ -75,7 +73,7 @@ pub fn judge(card: &StoredCard, response: &serde_json::Value, lexicon: &Lexicon)
 /// `a.answers`), at `now`. An attempt the bundle left open is closed at the definition's deadline if that has
 /// passed, else [`Rescore::StillOpen`]; a closed one closes no later than the deadline.
 pub fn rescore(
-    conn: &Connection,
+    db: &mut (impl ImportDb + ?Sized),
     exam: &Exam,
     a: &BundleAttempt,
     cards: &[i64],
@@ -91,7 +89,8 @@ pub fn rescore(
         (None, _) => return Ok(Rescore::StillOpen),
     };
     // The items the exam draws from, each with its card (siblings share it).
-    let pool: HashMap<i64, String> = store::exam_pool(conn, &filter(exam), exam.score_flashcards)?
+    let pool: HashMap<i64, String> = db
+        .exam_pool(&filter(exam), exam.score_flashcards)?
         .into_iter()
         .collect();
     let mut order: Vec<usize> = (0..a.answers.len()).collect();
@@ -116,11 +115,12 @@ pub fn rescore(
         {
             continue;
         }
-        let Some(card) = store::card(conn, card_id)? else {
+        let Some(card) = db.card(card_id)? else {
             continue;
         };
         if !lexicons.contains_key(&card.deck_id) {
-            lexicons.insert(card.deck_id.clone(), load_lexicon(conn, &card.deck_id)?);
+            let (aliases, known) = db.deck_answers(&card.deck_id)?;
+            lexicons.insert(card.deck_id.clone(), Lexicon::with_known(&aliases, known));
         }
         let empty = Lexicon::default();
         let lexicon = lexicons.get(&card.deck_id).unwrap_or(&empty);

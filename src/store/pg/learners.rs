@@ -117,6 +117,34 @@ const ISSUED: &str =
     "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
      FROM enrolment_keys k JOIN learners l ON l.id = k.learner_id WHERE k.key_id = $1";
 
+/// A learner's valid (not reissued) key, if they were issued a code.
+pub(super) fn valid_key(tx: &mut Transaction<'_>, learner: i64) -> Result<Option<IssuedKey>> {
+    tx.query_opt(
+        "SELECT k.key_id, k.learner_id, l.name, k.key, k.generation, k.issued_at, k.reissued_at
+         FROM enrolment_keys k JOIN learners l ON l.id = k.learner_id
+         WHERE k.learner_id = $1 AND k.reissued_at IS NULL",
+        &[&learner],
+    )?
+    .as_ref()
+    .map(issued_row)
+    .transpose()
+}
+
+/// Every learner `WHERE {test}` (`$1` bound to `value`; `test` a fixed text, never input, with its order) selects.
+pub(super) fn learners_where(
+    tx: &mut Transaction<'_>,
+    test: &str,
+    value: &str,
+) -> Result<Vec<Learner>> {
+    tx.query(
+        &format!("SELECT {LEARNER_COLUMNS} FROM learners WHERE {test}"),
+        &[&value],
+    )?
+    .iter()
+    .map(learner_row)
+    .collect()
+}
+
 /// The first learner `WHERE {test}` (`$1` bound to `value`; `test` a fixed text, never input) selects.
 pub(super) fn learner_where(
     tx: &mut Transaction<'_>,

@@ -20,6 +20,7 @@ mod adopt;
 mod decks;
 mod devices;
 mod exams;
+mod import;
 mod learners;
 mod lti;
 mod migrate;

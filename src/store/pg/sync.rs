@@ -209,6 +209,26 @@ const INSERT_REVIEW: &str =
         $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
      RETURNING id";
 
+/// Stores a review from a bundle for `learner` on `card` and logs it as the event `key`, retracted already if the
+/// log holds a retraction of that key (SQLite's `store::sync::log_review`).
+pub(super) fn log_review(
+    tx: &mut Transaction<'_>,
+    learner: i64,
+    card: i64,
+    r: &BundleReview,
+    key: &Key,
+) -> Result<()> {
+    let sql = Prepared::new(tx)?;
+    let id = insert_review(tx, &sql, learner, card, r)?;
+    log_row(tx, &sql, learner, key, Some(id), None)?;
+    tx.execute(
+        "UPDATE reviews SET retracted = true WHERE learner_id = $1 AND id = $2 AND EXISTS
+            (SELECT 1 FROM sync_log WHERE learner_id = $1 AND retracts_device = $3 AND retracts_seq = $4)",
+        &[&learner, &id, &key.device, &key.seq],
+    )?;
+    Ok(())
+}
+
 /// Stores a review for `learner` on `card`; returns its id.
 fn insert_review(
     tx: &mut Transaction<'_>,
@@ -350,7 +370,7 @@ pub(super) fn held(tx: &mut Transaction<'_>, learner: i64, device: &str) -> Resu
 
 /// The learner's study log as a replay reads it (SQLite's `store::study_log`: live study reviews since each card's
 /// reset, by time, then key), of the cards `cards` only when given.
-fn study_log(
+pub(super) fn study_log(
     tx: &mut Transaction<'_>,
     learner: i64,
     cards: Option<&[i64]>,
@@ -429,19 +449,32 @@ pub(super) fn rederive_since(
         &[&learner.id, &cards],
     )?;
     // Prepared once: one round trip per card, not two.
-    let insert = tx.prepare(
-        "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                                  last_day, interval, reps, lapses, leech)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )?;
+    let insert = tx.prepare(PUT_STATE)?;
     for (card, s) in &states {
-        put_state(tx, &insert, learner.id, *card, s)?;
+        put_state_with(tx, &insert, learner.id, *card, s)?;
     }
     Ok(())
 }
 
-/// Writes a learner's state of a card (the row `rederive_since` inserts) with the prepared `insert`.
-fn put_state(
+/// Stores a learner's state of a card: the statement.
+const PUT_STATE: &str =
+    "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
+                              last_day, interval, reps, lapses, leech)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+/// Writes a learner's state of a card (the row `rederive_states` and `rederive_since` insert).
+pub(super) fn put_state(
+    tx: &mut Transaction<'_>,
+    learner: i64,
+    card: i64,
+    s: &CardState,
+) -> Result<()> {
+    let insert = tx.prepare(PUT_STATE)?;
+    put_state_with(tx, &insert, learner, card, s)
+}
+
+/// [`put_state`] with the prepared `insert` ([`PUT_STATE`]).
+fn put_state_with(
     tx: &mut Transaction<'_>,
     insert: &Statement,
     learner: i64,
