@@ -67,7 +67,7 @@ pub trait LtiOps {
     /// Runs `work` on the LTI records in one transaction, committed if it returns `Ok` (nothing is written
     /// otherwise).
     fn lti_work(&self, work: &mut dyn FnMut(&mut dyn LtiRecords) -> Result<()>) -> Result<()>;
-    /// The column `grades push` posts ([`column`]), an exam's expired attempts closed first.
+    /// The column `grades push` posts ([`column()`]), an exam's expired attempts closed first.
     fn lti_column(&self, req: &LtiPush, now: UnixMs) -> Result<Column>;
 }
 
