@@ -31,7 +31,7 @@ pub fn lock_learner(tx: &mut Transaction<'_>, learner: i64) -> Result<()> {
 
 /// SQLite's GLOB pattern as an anchored POSIX regular expression: `*` any text, `?` one character, `[...]` a class
 /// (`[^...]` its complement), everything else itself, case counting.
-fn glob_regex(glob: &str) -> String {
+pub(super) fn glob_regex(glob: &str) -> String {
     let mut out = String::from("^");
     let mut chars = glob.chars().peekable();
     while let Some(c) = chars.next() {

@@ -78,28 +78,11 @@ fn memory_state(r: &Row) -> Result<CardState> {
     })
 }
 
-/// A tag filter's pattern (SQLite's GLOB: `*` any run, `?` one character, case-sensitive) as a `LIKE` pattern. The
-/// filter's documented wildcards are these two; a `[` (a character class to GLOB) is matched as itself.
-fn like_pattern(glob: &str) -> String {
-    let mut out = String::with_capacity(glob.len());
-    for c in glob.chars() {
-        match c {
-            '*' => out.push('%'),
-            '?' => out.push('_'),
-            '%' | '_' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The condition of a [`Filter`] on the card alias `c`, with its decks as `$1` and its tag patterns as `$2`.
+/// The condition of a [`Filter`] on the card alias `c`, with its decks as `$1` and its tag patterns as `$2` (each
+/// SQLite's GLOB read as a regular expression by `exams::glob_regex`, the one translation).
 const FILTER: &str = "(cardinality($1::text[]) = 0 OR c.deck_id = ANY($1::text[]))
     AND (cardinality($2::text[]) = 0
-         OR EXISTS (SELECT 1 FROM card_tags t WHERE t.card_id = c.id AND t.tag LIKE ANY($2::text[])))";
+         OR EXISTS (SELECT 1 FROM card_tags t WHERE t.card_id = c.id AND t.tag ~ ANY($2::text[])))";
 
 /// Resolves a flag, as SQLite's `store::resolve_flag`: its state before, `None` if there is no such flag; one
 /// that is not open is left as it is.
@@ -130,7 +113,11 @@ impl ReportReads for Transaction<'_> {
     }
 
     fn stat_cards(&mut self, filter: &Filter) -> Result<Vec<StatCard>> {
-        let tags: Vec<String> = filter.tags.iter().map(|t| like_pattern(t)).collect();
+        let tags: Vec<String> = filter
+            .tags
+            .iter()
+            .map(|t| super::exams::glob_regex(t))
+            .collect();
         // (built-in, deck, position, sibling, id, retired)
         let mut rows: Vec<(bool, String, i64, i64, i64, bool)> = self
             .query(
