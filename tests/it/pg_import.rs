@@ -29,38 +29,16 @@ const MIDTERM: &str = r#"INSERT INTO exams (id, title, definition, content_hash,
 /// enrolled, and with `me_too` the test's user as the learner `me`) and a copy of it; bob's enrolment code.
 fn course(dir: &Path, me_too: bool) -> (PathBuf, PathBuf, String) {
     let lab = dir.join("lab.db");
-    drop(with_sample(&lab));
+    let me = me();
     let mut learners = vec![
-        ("ann", "ann1".to_string(), "ann@uni.example"),
-        ("bob", "bob2".to_string(), "bob@uni.example"),
-        ("carol", "carol3".to_string(), "carol@uni.example"),
+        ("ann", "ann1", "ann@uni.example"),
+        ("bob", "bob2", "bob@uni.example"),
+        ("carol", "carol3", "carol@uni.example"),
     ];
     if me_too {
-        learners.push(("me", me(), "me@uni.example"));
+        learners.push(("me", me.as_str(), "me@uni.example"));
     }
-    for (name, user, email) in learners {
-        let out = process(&lab)
-            .args([
-                "learner",
-                "add",
-                name,
-                "--username",
-                &user,
-                "--email",
-                email,
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
-    assert!(
-        process(&lab)
-            .arg("decks")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    crate::support::lab_course(&lab, &learners);
     Store::open(&lab)
         .unwrap()
         .conn

@@ -8,7 +8,7 @@
 use crate::server::daemon::me;
 use crate::support::pg;
 use crate::support::pg_served::PgServed;
-use crate::support::{FirstOption, Scripted, TestClock, process, with_sample};
+use crate::support::{FirstOption, Scripted, TestClock, process};
 use detente::schedule::Calendar;
 use detente::session::{Session, StudyOptions};
 use detente::store::{self, Store};
@@ -51,23 +51,14 @@ type Sitting = (
 /// it), bob's closed attempt and one he brought in a bundle (unsupervised), and eve's open attempt without a limit.
 fn course(dir: &Path) -> PathBuf {
     let db = dir.join("course.db");
-    drop(with_sample(&db));
-    for (name, user) in [("ann", "ann1"), ("bob", "bob2"), ("eve", "eve3")] {
-        let email = format!("{name}@uni.example");
-        ok(
-            &db,
-            &[
-                "learner",
-                "add",
-                name,
-                "--username",
-                user,
-                "--email",
-                &email,
-            ],
-        );
-    }
-    ok(&db, &["decks"]);
+    crate::support::lab_course(
+        &db,
+        &[
+            ("ann", "ann1", "ann@uni.example"),
+            ("bob", "bob2", "bob@uni.example"),
+            ("eve", "eve3", "eve@uni.example"),
+        ],
+    );
     ok(
         &db,
         &["exam", "load", repo("exams/example.toml").to_str().unwrap()],

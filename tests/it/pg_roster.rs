@@ -30,38 +30,16 @@ fn repo(path: &str) -> PathBuf {
 /// the first is adopted into the PostgreSQL server, the second is what `--db` runs on.
 fn course(dir: &Path, me_too: bool) -> (PathBuf, PathBuf) {
     let lab = dir.join("lab.db");
-    drop(with_sample(&lab));
+    let me = me();
     let mut learners = vec![
-        ("ann", "ann1".to_string(), "ann@uni.example"),
-        ("bob", "bob2".to_string(), "bob@uni.example"),
-        ("eve", "eve3".to_string(), "eve@uni.example"),
+        ("ann", "ann1", "ann@uni.example"),
+        ("bob", "bob2", "bob@uni.example"),
+        ("eve", "eve3", "eve@uni.example"),
     ];
     if me_too {
-        learners.push(("me", me(), "me@uni.example"));
+        learners.push(("me", me.as_str(), "me@uni.example"));
     }
-    for (name, user, email) in learners {
-        let out = process(&lab)
-            .args([
-                "learner",
-                "add",
-                name,
-                "--username",
-                &user,
-                "--email",
-                email,
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
-    assert!(
-        process(&lab)
-            .arg("decks")
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    crate::support::lab_course(&lab, &learners);
     let local = dir.join("local.db");
     std::fs::copy(&lab, &local).unwrap();
     (lab, local)

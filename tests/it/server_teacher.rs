@@ -7,7 +7,7 @@
 use crate::enrolment::setup::{read, recheck, write};
 use crate::server::client;
 use crate::server::daemon::{Served, me};
-use crate::support::{process, with_sample};
+use crate::support::process;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -25,20 +25,14 @@ fn repo(path: &str) -> PathBuf {
 fn course(served_dir: &Path, dir: &Path) -> PathBuf {
     let db = Served::database(served_dir);
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
-    drop(with_sample(&db));
-    for (name, user, email) in [
-        ("ann", "ann1", "ann@uni.example"),
-        ("bob", "bob2", "bob@uni.example"),
-        ("eve", "eve3", "eve@uni.example"),
-    ] {
-        let out = process(&db)
-            .args(["learner", "add", name, "--username", user, "--email", email])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-    }
-    // The built-in decks loaded, so that neither side loads them during the comparison.
-    assert!(process(&db).arg("decks").output().unwrap().status.success());
+    crate::support::lab_course(
+        &db,
+        &[
+            ("ann", "ann1", "ann@uni.example"),
+            ("bob", "bob2", "bob@uni.example"),
+            ("eve", "eve3", "eve@uni.example"),
+        ],
+    );
     let local = dir.join("local.db");
     std::fs::copy(&db, &local).unwrap();
     local

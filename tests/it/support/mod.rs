@@ -61,6 +61,31 @@ fn environment<'a>(cmd: &'a mut std::process::Command, db: &Path) -> &'a mut std
         .env("NO_COLOR", "1")
 }
 
+/// A course in the SQLite file `db` as a lab (or a SQLite class server) keeps one: the sample deck, `learners`
+/// (name, username, email) added with the real command, and the built-in decks loaded (so that no side of a
+/// comparison loads them during it).
+#[cfg(feature = "server")]
+pub fn lab_course(db: &Path, learners: &[(&str, &str, &str)]) {
+    drop(with_sample(db));
+    for (name, user, email) in learners {
+        let out = process(db)
+            .args(["learner", "add", name, "--username", user, "--email", email])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = process(db).arg("decks").output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// [`detente`] as a `std::process::Command`, for a test that spawns several at once.
 pub fn process(db: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(bin());
