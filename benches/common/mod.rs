@@ -69,9 +69,9 @@ pub fn build(store: &mut Store, shape: Shape, now: i64) -> detente::Result<()> {
     tx.execute_batch(&format!(
         "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < {studied} - 1)
          INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                                  last_day, interval, reps, lapses, leech)
+                                  last_day, interval, reps, lapses, leech, deck_id)
          SELECT l.id, c.id, 2, 0, 10.0, 5.0, {now} + ((c.id * 7919 + l.id * 104729) % 400 - 30) * 86400,
-                {now} - 86400 * 10, 0, 10, 3, 0, 0
+                {now} - 86400 * 10, 0, 10, 3, 0, 0, c.deck_id
          FROM learners l JOIN n JOIN cards c ON c.id = 1 + (n.i * 10 + l.id) % {total};
          INSERT INTO reviews (learner_id, card_id, reviewed_at, day, mode, response, correct, rule, rating,
                               duration_ms, phase_before, phase_after, step_after, stability_after,
@@ -94,9 +94,9 @@ pub fn all_due(store: &mut Store, name: &str, now: i64) -> detente::Result<()> {
         "DELETE FROM reviews WHERE learner_id = (SELECT id FROM learners WHERE name = '{name}');
          DELETE FROM card_states WHERE learner_id = (SELECT id FROM learners WHERE name = '{name}');
          INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                                  last_day, interval, reps, lapses, leech)
+                                  last_day, interval, reps, lapses, leech, deck_id)
          SELECT l.id, c.id, CASE WHEN c.id % 10 = 0 THEN 3 ELSE 2 END, 0, 10.0, 5.0,
-                {now} - 60 - (c.id % 1000) * 60, {now} - 86400 * 10, 0, 10, 3, 0, 0
+                {now} - 60 - (c.id % 1000) * 60, {now} - 86400 * 10, 0, 10, 3, 0, 0, c.deck_id
          FROM learners l JOIN cards c WHERE l.name = '{name}' AND c.retired_at IS NULL;
          INSERT INTO reviews (learner_id, card_id, reviewed_at, day, mode, response, correct, rule, rating,
                               duration_ms, phase_before, phase_after, step_after, stability_after,

@@ -67,8 +67,8 @@ pub fn unseen_readings(conn: &Connection, learner: i64) -> Result<Vec<String>> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut seen = conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM cards c JOIN card_states s ON s.card_id = c.id
-                        WHERE s.learner_id = ?1 AND c.deck_id = ?2 AND c.retired_at IS NULL)",
+        "SELECT EXISTS (SELECT 1 FROM card_states s JOIN cards c ON c.id = s.card_id
+                        WHERE s.learner_id = ?1 AND s.deck_id = ?2 AND c.retired_at IS NULL)",
     )?;
     let mut unseen = Vec::new();
     for deck in required {
@@ -126,28 +126,10 @@ pub fn deck_counts(
         let (deck, n) = row?;
         active.insert(deck, n);
     }
-    let sql = format!(
-        "SELECT c.deck_id,
-                SUM(s.phase IN (1, 3) AND s.due <= ?1),
-                SUM(s.phase = 2 AND s.due <= ?1),
-                SUM(s.due > ?1 AND s.due < ?2),
-                SUM(s.phase IN (1, 3) AND s.due < ?2),
-                COUNT(*)
-         FROM card_states s JOIN cards c ON c.id = s.card_id
-         WHERE s.learner_id = ?3 AND c.retired_at IS NULL{cond}
-         GROUP BY c.deck_id"
-    );
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
-    for row in conn.prepare_cached(&sql)?.query_map(
-        params_from_iter(values(&[now, end_of_day, learner], &args, &[])),
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
-            ))
-        },
-    )? {
-        let (deck, [learning_now, reviews_now, later, learning_today, states]) = row?;
+    for (deck, [learning_now, reviews_now, later, learning_today, states]) in
+        state_tallies(conn, learner, filter, now, end_of_day)?
+    {
         if let Some(d) = rows.get_mut(&deck) {
             d.learning_now = learning_now;
             d.reviews_now = reviews_now;
@@ -191,6 +173,84 @@ pub fn deck_counts(
     Ok(order.into_iter().filter_map(|d| rows.remove(&d)).collect())
 }
 
+/// What [`deck_counts`] tallies of a learner's states of active cards in scope, per deck: learning steps due now,
+/// reviews due now, due later today, learning steps due today, and all states. Without a tag filter the states are
+/// grouped by the deck they carry, along the `card_states_deck_due` index, and the states of retired cards (found
+/// from the few retired cards) are taken back out, so that no state is looked up in `cards`; with one, each state
+/// is joined to its card for the tags.
+fn state_tallies(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    now: i64,
+    end_of_day: i64,
+) -> Result<BTreeMap<String, [u32; 5]>> {
+    const SUMS: &str = "SUM(s.phase IN (1, 3) AND s.due <= ?1), SUM(s.phase = 2 AND s.due <= ?1),
+                        SUM(s.due > ?1 AND s.due < ?2), SUM(s.phase IN (1, 3) AND s.due < ?2), COUNT(*)";
+    let mut out: BTreeMap<String, [u32; 5]> = BTreeMap::new();
+    let mut tally = |sql: &str, vals: Vec<Value>, sign: i64| -> Result<()> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(params_from_iter(vals), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                [
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ],
+            ))
+        })?;
+        for row in rows {
+            let (deck, n) = row?;
+            let t = out.entry(deck).or_default();
+            for (t, n) in t.iter_mut().zip(n) {
+                *t = u32::try_from((i64::from(*t) + sign * n).max(0)).unwrap_or(u32::MAX);
+            }
+        }
+        Ok(())
+    };
+    if filter.tags.is_empty() {
+        let decks = if filter.decks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND s.deck_id IN ({})",
+                vec!["?"; filter.decks.len()].join(",")
+            )
+        };
+        let with = |extra: &[i64]| values(&[now, end_of_day, learner], &filter.decks, extra);
+        tally(
+            &format!(
+                "SELECT s.deck_id, {SUMS} FROM card_states s
+                 WHERE s.learner_id = ?3{decks} GROUP BY s.deck_id"
+            ),
+            with(&[]),
+            1,
+        )?;
+        tally(
+            &format!(
+                "SELECT s.deck_id, {SUMS} FROM cards c JOIN card_states s ON s.learner_id = ?3 AND s.card_id = c.id
+                 WHERE c.retired_at IS NOT NULL{decks} GROUP BY s.deck_id"
+            ),
+            with(&[]),
+            -1,
+        )?;
+    } else {
+        let (cond, args) = filter.sql();
+        tally(
+            &format!(
+                "SELECT c.deck_id, {SUMS} FROM card_states s JOIN cards c ON c.id = s.card_id
+                 WHERE s.learner_id = ?3 AND c.retired_at IS NULL{cond} GROUP BY c.deck_id"
+            ),
+            values(&[now, end_of_day, learner], &args, &[]),
+            1,
+        )?;
+    }
+    Ok(out)
+}
+
 /// [`deck_counts`] over every active deck.
 pub fn due_counts(
     conn: &Connection,
@@ -216,25 +276,15 @@ pub fn queue(
     let sum = |f: fn(&DueCounts) -> u32| decks.iter().map(f).sum::<u32>();
     let reviews_now = sum(|d| d.reviews_now).min(reviews_left(learner, done.reviews_done));
     // Only decks with new cards available are walked: a deck whose cards are all seen has nothing to give.
-    let open = Filter {
-        decks: decks
-            .iter()
-            .filter(|d| d.new_available > 0)
-            .map(|d| d.deck.clone())
-            .collect(),
-        tags: filter.tags.clone(),
-    };
-    let new_left = if open.decks.is_empty() {
+    let open: BTreeMap<String, u32> = decks
+        .iter()
+        .map(|d| (d.deck.clone(), d.new_available))
+        .collect();
+    let left = new_limit_left(learner, done.new_done);
+    let new_left = if left == 0 || open.values().all(|n| *n == 0) {
         0
     } else {
-        new_for_today(
-            conn,
-            learner.id,
-            &open,
-            new_limit_left(learner, done.new_done),
-            &done.notes,
-        )?
-        .len() as u32
+        pick_new(conn, learner.id, filter, left, &done.notes, Some(open))?.len() as u32
     };
     let q = Queue {
         due_now: sum(|d| d.learning_now) + reviews_now,
@@ -298,7 +348,9 @@ pub fn reviews_left(learner: &Learner, reviews_done: u32) -> u32 {
 }
 
 /// The new cards to introduce now, at most `left`, in [`new_cards`] order: no two siblings of one card, and none
-/// of a card studied today (`notes_today`, "deck/card" keys).
+/// of a card studied today (`notes_today`, "deck/card" keys). A card left out for a sibling still takes its deck's
+/// turn in the rotation (the order [`new_cards`] defines); the walk goes on until `left` cards are found or no deck
+/// has a new card left, so siblings at the head of a deck never shorten the day.
 pub fn new_for_today(
     conn: &Connection,
     learner: i64,
@@ -306,28 +358,31 @@ pub fn new_for_today(
     left: u32,
     notes_today: &HashSet<String>,
 ) -> Result<Vec<i64>> {
+    if left == 0 {
+        return Ok(Vec::new());
+    }
+    let new = new_per_deck(conn, learner, filter)?;
+    pick_new(conn, learner, filter, left, notes_today, new)
+}
+
+/// [`new_for_today`] with the new cards per deck already counted (`None`: not known).
+fn pick_new(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    left: u32,
+    notes_today: &HashSet<String>,
+    new: Option<BTreeMap<String, u32>>,
+) -> Result<Vec<i64>> {
     let mut notes = notes_today.clone();
     let mut out = Vec::new();
-    if left == 0 {
-        return Ok(out);
-    }
-    for (id, note) in new_cards(conn, learner, filter, left.saturating_mul(4))? {
-        if out.len() >= left as usize {
-            break;
-        }
+    walk_new(conn, learner, filter, new, left, |id, note| {
         if notes.insert(note) {
             out.push(id);
         }
-    }
+        out.len() < left as usize
+    })?;
     Ok(out)
-}
-
-/// One deck's new cards as [`new_cards`] reads them, a few at a time.
-struct Stream {
-    deck: String,
-    after: i64,
-    buffer: VecDeque<(i64, String)>,
-    done: bool,
 }
 
 /// Cards new to the learner, at most `limit`, as (card id, "deck/card" key), in the order they are introduced:
@@ -335,28 +390,137 @@ struct Stream {
 /// the order they ship in (the course's order of readings), then by id;
 /// each deck in its new-card order (the reading's paragraph order, or the file's, as the deck sets it; ranked at
 /// import). A card that crosses readings is left out until the learner has seen each reading it draws on.
-/// Each deck is read a few cards at a time along its `new_rank` index, never sorted whole, so a 100,000-card
-/// database answers in about the time of a small one.
 pub fn new_cards(
     conn: &Connection,
     learner: i64,
     filter: &Filter,
     limit: u32,
 ) -> Result<Vec<(i64, String)>> {
-    let decks: Vec<String> = conn
-        .prepare_cached(
-            "SELECT id FROM decks WHERE retired_at IS NULL ORDER BY reading DESC, builtin DESC, offer, id",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?
-        .into_iter()
-        .filter(|d| filter.decks.is_empty() || filter.decks.contains(d))
-        .collect();
-    if decks.is_empty() || limit == 0 {
-        return Ok(Vec::new());
+    let mut found = Vec::new();
+    if limit == 0 {
+        return Ok(found);
     }
-    let unseen = unseen_readings(conn, learner)?;
+    let new = new_per_deck(conn, learner, filter)?;
+    walk_new(conn, learner, filter, new, limit, |id, note| {
+        found.push((id, note));
+        found.len() < limit as usize
+    })?;
+    Ok(found)
+}
+
+/// One deck's new cards as [`walk_new`] reads them, a chunk at a time.
+struct Stream {
+    deck: String,
+    /// Whether a card of the deck draws on another deck (only then is the reading check asked).
+    draws: bool,
+    after: i64,
+    chunk: usize,
+    buffer: VecDeque<(i64, String)>,
+    done: bool,
+}
+
+/// New cards per deck in scope (active cards without a state of the learner), as far as the walk needs to know:
+/// for a deck where the learner has a state, its active cards less those states (two index counts, no
+/// anti-join); a deck where they have none is left out of the map (all its cards are new: the walk finds them at
+/// once). `None` under a tag filter, where the walk finds out for itself.
+fn new_per_deck(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+) -> Result<Option<BTreeMap<String, u32>>> {
+    if !filter.tags.is_empty() {
+        return Ok(None);
+    }
+    let decks = if filter.decks.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " AND s.deck_id IN ({})",
+            vec!["?"; filter.decks.len()].join(",")
+        )
+    };
+    // States of active cards: all the learner's states by deck, less those on the (few) retired cards.
+    let mut seen: BTreeMap<String, i64> = BTreeMap::new();
+    for (sql, sign) in [
+        (
+            format!(
+                "SELECT s.deck_id, COUNT(*) FROM card_states s WHERE s.learner_id = ?1{decks} GROUP BY s.deck_id"
+            ),
+            1i64,
+        ),
+        (
+            format!(
+                "SELECT s.deck_id, COUNT(*) FROM cards c JOIN card_states s ON s.learner_id = ?1 AND s.card_id = c.id
+                 WHERE c.retired_at IS NOT NULL{decks} GROUP BY s.deck_id"
+            ),
+            -1,
+        ),
+    ] {
+        for row in conn
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(values(&[learner], &filter.decks, &[])), |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?
+        {
+            let (deck, n) = row?;
+            *seen.entry(deck).or_default() += sign * n;
+        }
+    }
+    let mut active = conn.prepare_cached(
+        "SELECT COUNT(*) FROM cards c WHERE c.deck_id = ?1 AND c.retired_at IS NULL",
+    )?;
+    let mut new = BTreeMap::new();
+    for (deck, seen) in seen.into_iter().filter(|(_, n)| *n > 0) {
+        let cards: i64 = active.query_row([&deck], |r| r.get(0))?;
+        new.insert(
+            deck,
+            u32::try_from((cards - seen).max(0)).unwrap_or(u32::MAX),
+        );
+    }
+    Ok(Some(new))
+}
+
+/// Walks the learner's new cards in [`new_cards`] order, handing each (card id, "deck/card" key) to `take` until it
+/// returns false or no deck has one left. `new` counts the new cards of the decks it names (a deck it does not name
+/// is walked); `want` is how many cards the caller expects to take: each deck's first read is its share of them, and a deck read out asks for twice as many the next time. Decks without a new card
+/// are not read at all; the reading check (cards crossing readings wait) is asked only of decks that have such
+/// cards. Each deck is read along its `new_rank` index, never sorted whole.
+fn walk_new(
+    conn: &Connection,
+    learner: i64,
+    filter: &Filter,
+    new: Option<BTreeMap<String, u32>>,
+    want: u32,
+    mut take: impl FnMut(i64, String) -> bool,
+) -> Result<()> {
+    let decks: Vec<(String, bool)> = conn
+        .prepare_cached(
+            "SELECT id, reading = 0 FROM decks WHERE retired_at IS NULL ORDER BY reading DESC, builtin DESC, offer, id",
+        )?
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|(d, _)| filter.decks.is_empty() || filter.decks.contains(d))
+        .filter(|(d, _)| new.as_ref().is_none_or(|n| n.get(d).is_none_or(|n| *n > 0)))
+        .collect();
+    if decks.is_empty() {
+        return Ok(());
+    }
+    let unseen = if decks.iter().any(|(_, draws)| *draws) {
+        unseen_readings(conn, learner)?
+    } else {
+        Vec::new()
+    };
     let (cond, args) = filter.sql();
+    let select = |waits: &str| {
+        format!(
+            "SELECT c.id, c.deck_id || '/' || c.card_key, c.new_rank FROM cards c
+             WHERE c.deck_id = ? AND c.retired_at IS NULL AND c.new_rank > ?{cond}{waits}
+               AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
+             ORDER BY c.new_rank LIMIT ?"
+        )
+    };
+    let mut plain = conn.prepare_cached(&select(""))?;
     let waits = if unseen.is_empty() {
         String::new()
     } else {
@@ -365,36 +529,32 @@ pub fn new_cards(
             vec!["?"; unseen.len()].join(",")
         )
     };
-    let sql = format!(
-        "SELECT c.id, c.deck_id || '/' || c.card_key, c.new_rank FROM cards c
-         WHERE c.deck_id = ? AND c.retired_at IS NULL AND c.new_rank > ?{cond}{waits}
-           AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
-         ORDER BY c.new_rank LIMIT ?"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let chunk = (limit as usize).div_ceil(decks.len()).max(4);
+    let mut checked = conn.prepare_cached(&select(&waits))?;
+    let share = (want as usize).div_ceil(decks.len()).max(4);
     let mut streams: Vec<Stream> = decks
         .into_iter()
-        .map(|deck| Stream {
+        .map(|(deck, draws)| Stream {
             deck,
+            draws,
             after: -1,
+            chunk: share,
             buffer: VecDeque::new(),
             done: false,
         })
         .collect();
-    let mut found = Vec::new();
     loop {
         let mut took = false;
         for s in &mut streams {
-            if found.len() >= limit as usize {
-                return Ok(found);
-            }
             if s.buffer.is_empty() && !s.done {
+                let check = s.draws && !unseen.is_empty();
                 let mut vals = vec![Value::Text(s.deck.clone()), Value::Integer(s.after)];
                 vals.extend(args.iter().map(|a| Value::Text(a.clone())));
-                vals.extend(unseen.iter().map(|d| Value::Text(d.clone())));
+                if check {
+                    vals.extend(unseen.iter().map(|d| Value::Text(d.clone())));
+                }
                 vals.push(Value::Integer(learner));
-                vals.push(Value::Integer(chunk as i64));
+                vals.push(Value::Integer(s.chunk as i64));
+                let stmt = if check { &mut checked } else { &mut plain };
                 let rows = stmt
                     .query_map(params_from_iter(vals), |r| {
                         Ok((
@@ -404,20 +564,23 @@ pub fn new_cards(
                         ))
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
-                s.done = rows.len() < chunk;
+                s.done = rows.len() < s.chunk;
+                s.chunk = s.chunk.saturating_mul(2);
                 if let Some((_, _, rank)) = rows.last() {
                     s.after = *rank;
                 }
                 s.buffer
                     .extend(rows.into_iter().map(|(id, key, _)| (id, key)));
             }
-            if let Some(card) = s.buffer.pop_front() {
-                found.push(card);
+            if let Some((id, note)) = s.buffer.pop_front() {
                 took = true;
+                if !take(id, note) {
+                    return Ok(());
+                }
             }
         }
         if !took {
-            return Ok(found);
+            return Ok(());
         }
     }
 }

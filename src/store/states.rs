@@ -46,7 +46,7 @@ pub fn states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardState)>> 
     Ok(rows)
 }
 
-/// Writes (or, with `None`, removes) a learner's state of a card.
+/// Writes (or, with `None`, removes) a learner's state of a card, with the card's deck (which the counts group by).
 pub fn put_state(
     tx: &Transaction<'_>,
     learner: i64,
@@ -60,8 +60,9 @@ pub fn put_state(
         }
         Some(s) => {
             tx.prepare_cached(&format!(
-                "INSERT OR REPLACE INTO card_states (learner_id, card_id, {STATE_COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+                "INSERT OR REPLACE INTO card_states (learner_id, card_id, {STATE_COLUMNS}, deck_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                         (SELECT deck_id FROM cards WHERE id = ?2))"
             ))?
             .execute(params![
                 learner,

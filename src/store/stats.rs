@@ -205,15 +205,18 @@ fn memory_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardState> {
 
 /// A learner's states of the active cards of live decks, each with its deck id, streamed in no particular order
 /// with only what mastery needs (as [`memory_states`]): a grade export sums them per deck holding nothing else.
+/// The deck is the one the state carries, and the few retired cards and decks are left out by their lists, so the
+/// cards table is never read row by row: a class's states stream through a small page cache.
 pub fn for_each_deck_state(
     conn: &Connection,
     learner: i64,
     mut each: impl FnMut(&str, &CardState),
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "SELECT c.deck_id, s.phase, s.stability, s.difficulty, s.last_review
-         FROM card_states s JOIN cards c ON c.id = s.card_id JOIN decks d ON d.id = c.deck_id
-         WHERE s.learner_id = ?1 AND c.retired_at IS NULL AND d.retired_at IS NULL",
+        "SELECT s.deck_id, s.phase, s.stability, s.difficulty, s.last_review FROM card_states s
+         WHERE s.learner_id = ?1
+           AND s.deck_id IN (SELECT id FROM decks WHERE retired_at IS NULL)
+           AND s.card_id NOT IN (SELECT id FROM cards WHERE retired_at IS NOT NULL)",
     )?;
     let mut rows = stmt.query([learner])?;
     while let Some(r) = rows.next()? {

@@ -22,6 +22,7 @@ mod exam_dates;
 mod exam_server;
 mod exam_terminal;
 mod exams;
+mod first_queue;
 mod gift;
 mod gradebook;
 #[cfg(feature = "server")]

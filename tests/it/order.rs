@@ -440,10 +440,10 @@ fn counts_at_scale() {
     tx.execute(
         &format!(
             "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                                      last_day, interval, reps, lapses, leech)
+                                      last_day, interval, reps, lapses, leech, deck_id)
              SELECT {}, id, CASE WHEN id % 10 = 0 THEN 1 ELSE 2 END, 0, 10.0, 5.0,
                     {now} - id * (CASE WHEN {every} = 1 THEN 1 ELSE -300 END), {now} - 864000,
-                    0, 10, 3, 0, 0 FROM cards WHERE id % {every} = 0",
+                    0, 10, 3, 0, 0, deck_id FROM cards WHERE id % {every} = 0",
             learner.id
         ),
         [],

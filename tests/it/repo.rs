@@ -511,7 +511,8 @@ fn fill(owner: &mut postgres::Client, learner: i64, device_enrolled: bool) {
         "BEGIN; SELECT set_config('detente.scope', 'course', true);
          INSERT INTO exams (id, title, definition, content_hash, questions, grading, loaded_at)
              VALUES ('e', 'E', '{{}}', 'h', 1, 'highest', 0) ON CONFLICT DO NOTHING;
-         INSERT INTO card_states VALUES ({learner}, {card}, 1, 0, 1.0, 5.0, 0, 0, 0, 0, 1, 0, 0);
+         INSERT INTO card_states VALUES ({learner}, {card}, 1, 0, 1.0, 5.0, 0, 0, 0, 0, 1, 0, 0,
+                                         (SELECT deck_id FROM cards WHERE id = {card}));
          INSERT INTO sessions (learner_id, mode, started_at, seed) VALUES ({learner}, 'study', 0, 1);
          INSERT INTO flags (learner_id, card_id, flagged_at) VALUES ({learner}, {card}, 0);
          WITH a AS (INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at)

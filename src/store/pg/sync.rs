@@ -456,11 +456,11 @@ pub(super) fn rederive_since(
     Ok(())
 }
 
-/// Stores a learner's state of a card: the statement.
+/// Stores a learner's state of a card, with the card's deck: the statement.
 const PUT_STATE: &str =
     "INSERT INTO card_states (learner_id, card_id, phase, step, stability, difficulty, due, last_review,
-                              last_day, interval, reps, lapses, leech)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+                              last_day, interval, reps, lapses, leech, deck_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, (SELECT deck_id FROM cards WHERE id = $2))";
 
 /// Writes a learner's state of a card (the row `rederive_states` and `rederive_since` insert).
 pub(super) fn put_state(
