@@ -1,12 +1,15 @@
-//! Cost at scale, each measure beside the floor: the same work done with plain SQL on the same database. Two
-//! databases are built (with the builder `latency` uses): 10,000 and 100,000 cards in 20 decks, 100 learners who
-//! have each studied a tenth of the cards; learner000 has every card due now (a tenth in relearning), learner099 has
-//! every card new. Per-learner measures are taken for those two; the class-wide ones (grade export, `stats --class`)
+//! Cost at scale, each measure beside its floor: the least plain SQL that produces the same output on the same
+//! database (written here, not detente's own statements), and beside Anki 26.9.3 on the same collection when
+//! `DETENTE_ANKI_PYTHON` names a Python with `anki` installed (`benches/anki_scale.py`). Databases are built (with
+//! the builder `latency` uses) at 10,000, 100,000 and 1,000,000 cards (`DETENTE_SCALE_SIZES=10000,100000` for
+//! fewer) in 20 decks, 100 learners who have each studied a tenth of the cards (10,000 at a million);
+//! learner000 has every card due now (a tenth in relearning), learner099 has every card new. The first queue is
+//! taken at the default 20 new cards a day and at 9,999. Per-learner measures are taken for those two; the class-wide ones (grade export, `stats --class`)
 //! over the 100 learners. Commands run as the built binary, the way a teacher runs them (their peak memory is the
 //! child's VmHWM); the queue and the counts are called in-process, as `due` and `study` call them.
 //!
-//! Each figure is the median of interleaved runs (measure, floor, measure, ...). The last column is the ratio of the
-//! 100,000-card figure to the 10,000-card one: near 10 is linear.
+//! Each figure is the median of interleaved runs (measure, floor, Anki, measure, ...), printed with its ratio to
+//! the floor and to Anki.
 //!
 //! Run with `cargo bench --bench scale` (a few minutes, most of it building the databases). Set
 //! `DETENTE_BENCH_KEEP=1` to keep the databases.
@@ -37,6 +40,8 @@ const DECAY: f64 = 0.1542;
 struct Figure {
     measure: f64,
     floor: f64,
+    /// Anki's median for the same measure (0 when not taken).
+    anki: f64,
     peak_kb: u64,
     size_bytes: u64,
 }
@@ -58,6 +63,97 @@ fn interleave(
         f.push(floor()?.as_secs_f64());
     }
     Ok((median(m), median(f)))
+}
+
+/// Runs `measure`, `floor` and Anki's measure (when given) `reps` times, interleaved; their medians.
+fn interleave3(
+    reps: usize,
+    measure: &mut dyn FnMut() -> detente::Result<Duration>,
+    floor: &mut dyn FnMut() -> detente::Result<Duration>,
+    mut anki: Option<Box<dyn FnMut() -> detente::Result<Duration> + '_>>,
+) -> detente::Result<Figure> {
+    let (mut m, mut f, mut a) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..reps {
+        m.push(measure()?.as_secs_f64());
+        f.push(floor()?.as_secs_f64());
+        if let Some(anki) = anki.as_mut() {
+            a.push(anki()?.as_secs_f64());
+        }
+    }
+    Ok(Figure {
+        measure: median(m),
+        floor: median(f),
+        anki: if a.is_empty() { 0.0 } else { median(a) },
+        ..Default::default()
+    })
+}
+
+/// Anki 26.9.3 on the same collection (`benches/anki_scale.py`), when `DETENTE_ANKI_PYTHON` names a Python with
+/// the `anki` package: one process per size, asked for one timed measure at a time.
+struct Anki {
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl Anki {
+    fn start(dir: &Path, cards: usize) -> Option<Anki> {
+        let python = std::env::var_os("DETENTE_ANKI_PYTHON")?;
+        let started = Instant::now();
+        let mut child = Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/benches/anki_scale.py"
+            ))
+            .arg(dir)
+            .arg(cards.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start Anki's side");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("Anki ready");
+        assert_eq!(line.trim(), "ready", "Anki's side did not start");
+        println!(
+            "  (Anki's collections ready in {:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        Some(Anki {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn time(&mut self, measure: &str, new_per_day: u32) -> detente::Result<Duration> {
+        let io = |e| detente::Error::io("Anki's side", e);
+        writeln!(self.stdin, "{measure} {new_per_day}").map_err(io)?;
+        self.stdin.flush().map_err(io)?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).map_err(io)?;
+        let secs: f64 = line
+            .trim()
+            .parse()
+            .map_err(|_| detente::Error::Usage(format!("Anki's side said {line:?}")))?;
+        Ok(Duration::from_secs_f64(secs))
+    }
+
+    fn closure<'a>(
+        &'a mut self,
+        measure: &'a str,
+        new_per_day: u32,
+    ) -> Box<dyn FnMut() -> detente::Result<Duration> + 'a> {
+        Box::new(move || self.time(measure, new_per_day))
+    }
+}
+
+impl Drop for Anki {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn timed<T>(work: impl FnOnce() -> detente::Result<T>) -> detente::Result<Duration> {
@@ -116,10 +212,19 @@ struct Rows(Vec<(&'static str, Figure)>);
 impl Rows {
     fn push(&mut self, (label, f): (&'static str, Figure)) {
         println!(
-            "  {label:<32} {:>9.1} ms  floor {:>9.1} ms  x{:.2}{}",
+            "  {label:<36} {:>9.1} ms  floor {:>9.1} ms  x{:.2}{}{}",
             f.measure * 1000.0,
             f.floor * 1000.0,
             f.measure / f.floor,
+            if f.anki > 0.0 {
+                format!(
+                    "  Anki {:>9.1} ms  x{:.2} Anki",
+                    f.anki * 1000.0,
+                    f.measure / f.anki
+                )
+            } else {
+                String::new()
+            },
             if f.size_bytes > 0 {
                 format!(
                     "  peak {:.1} MB for a {:.1} MB bundle",
@@ -146,7 +251,8 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         decks: 20,
         cards_per_deck: cards / 20,
         learners: 100,
-        studied_per_learner: cards / 10,
+        // A tenth each up to 100,000 cards; at a million, 10,000 each (a million states besides learner000's).
+        studied_per_learner: (cards / 10).min(10_000),
     };
     let started = Instant::now();
     {
@@ -170,6 +276,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         "  (peak memory of `detente decks` on this database: {:.1} MB)",
         idle_kb as f64 / 1024.0
     );
+    let mut anki = Anki::start(dir, cards);
     let mut rows = Rows::default();
     let mut store = Store::open(&path)?;
     let due_learner = learner(&store.conn, DUE)?;
@@ -178,95 +285,147 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let day = cal.day_of(now);
     let (end_today, tomorrow) = (cal.start_of(day.plus(1)), cal.start_of(day.plus(2)));
 
-    // `due`: the queue and per-deck counts, against one grouped query.
-    let floor_due =
-        "SELECT c.deck_id, COUNT(*), COUNT(s.card_id), SUM(s.phase IN (1, 3) AND s.due <= ?1),
-                SUM(s.phase = 2 AND s.due <= ?1), SUM(s.due > ?1 AND s.due < ?2), SUM(s.phase IN (1, 3) AND s.due < ?2)
-         FROM cards c LEFT JOIN card_states s ON s.learner_id = ?3 AND s.card_id = c.id
-         WHERE c.retired_at IS NULL GROUP BY c.deck_id";
-    let (m, f) = interleave(
+    // `due`: the queue and per-deck counts. Floor: the learner's states counted per deck in one grouped pass, the
+    // active cards per deck, and today's reviews (what `due` adds up); Anki: its deck list's counts.
+    let floor_due = |l: &store::Learner| -> detente::Result<()> {
+        let c = &store.conn;
+        sum_rows(
+            c,
+            "SELECT deck_id, SUM(phase IN (1, 3) AND due <= ?1), SUM(phase = 2 AND due <= ?1),
+                    SUM(due > ?1 AND due < ?2), SUM(phase IN (1, 3) AND due < ?2), COUNT(*)
+             FROM card_states WHERE learner_id = ?3 GROUP BY deck_id",
+            (now, end_today, l.id),
+        )?;
+        sum_rows(
+            c,
+            "SELECT deck_id, COUNT(*) FROM cards WHERE retired_at IS NULL GROUP BY deck_id",
+            [],
+        )?;
+        sum_rows(
+            c,
+            "SELECT COUNT(*) FROM reviews WHERE learner_id = ?1 AND reviewed_at >= ?2",
+            (l.id, cal.start_of_ms(day)),
+        )?;
+        Ok(())
+    };
+    let f = interleave3(
         7,
-        || timed(|| counts::queue(&store.conn, &due_learner, &Filter::default(), &cal, now)),
-        || timed(|| sum_rows(&store.conn, floor_due, (now, end_today, due_learner.id))),
+        &mut || timed(|| counts::queue(&store.conn, &due_learner, &Filter::default(), &cal, now)),
+        &mut || timed(|| floor_due(&due_learner)),
+        anki.as_mut().map(|a| a.closure("due-due", 20)),
     )?;
-    rows.push((
-        "due (all due)",
-        Figure {
-            measure: m,
-            floor: f,
-            ..Default::default()
-        },
-    ));
+    rows.push(("due (all due)", f));
 
-    // The first study queue: Session::start, against the same selects (and the session row) in plain SQL.
-    for (label, l) in [
-        ("first queue (all due)", &due_learner),
-        ("first queue (all new)", &fresh),
+    // The first study queue: Session::start (it writes nothing), against the least SQL that builds the same queue
+    // on this database: today's reviews (new and review cards done, notes studied), learning steps due today,
+    // reviews due now up to the limit, and the new cards, one deck at a time in the rotation, a deck's share
+    // (the limit over the decks) along its new-card index, skipping a deck whose cards all have a state (counted
+    // from the learner's states by deck, and the deck's cards only where the learner has states).
+    let floor_queue = |store: &Store, l: &store::Learner, new_limit: u32| -> detente::Result<()> {
+        let c = &store.conn;
+        sum_rows(
+            c,
+            "SELECT r.phase_before, c.deck_id || '/' || c.card_key FROM reviews r JOIN cards c ON c.id = r.card_id
+             WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study'",
+            (l.id, cal.start_of_ms(day)),
+        )?;
+        sum_rows(
+            c,
+            "SELECT card_id, due FROM card_states WHERE learner_id = ?1 AND phase IN (1, 3) AND due < ?2
+             ORDER BY due, card_id",
+            (l.id, end_today),
+        )?;
+        sum_rows(
+            c,
+            "SELECT card_id, due FROM card_states WHERE learner_id = ?1 AND phase = 2 AND due <= ?2
+             ORDER BY due, card_id LIMIT ?3",
+            (l.id, now, l.reviews_per_day),
+        )?;
+        let seen: Vec<(String, i64)> = c
+            .prepare_cached(
+                "SELECT deck_id, COUNT(*) FROM card_states WHERE learner_id = ?1 GROUP BY deck_id",
+            )?
+            .query_map([l.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let decks: Vec<String> = c
+            .prepare_cached("SELECT id FROM decks WHERE retired_at IS NULL ORDER BY reading DESC, builtin DESC, offer, id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut open = Vec::new();
+        for d in &decks {
+            let states = seen.iter().find(|(s, _)| s == d).map_or(0, |(_, n)| *n);
+            let all = states > 0
+                && c.prepare_cached(
+                    "SELECT COUNT(*) FROM cards WHERE deck_id = ?1 AND retired_at IS NULL",
+                )?
+                .query_row([d], |r| r.get::<_, i64>(0))?
+                    == states;
+            if !all {
+                open.push(d);
+            }
+        }
+        if open.is_empty() {
+            return Ok(());
+        }
+        let share = new_limit.div_ceil(open.len() as u32);
+        let mut lists = Vec::new();
+        for d in open {
+            let ids: Vec<i64> = c
+                .prepare_cached(
+                    "SELECT c.id FROM cards c WHERE c.deck_id = ?1 AND c.retired_at IS NULL
+                       AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?2 AND s.card_id = c.id)
+                     ORDER BY c.new_rank LIMIT ?3",
+                )?
+                .query_map((d, l.id, share), |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            lists.push(ids);
+        }
+        let mut queue: Vec<i64> = Vec::new();
+        for i in 0.. {
+            let before = queue.len();
+            queue.extend(
+                lists
+                    .iter()
+                    .filter_map(|ids: &Vec<i64>| ids.get(i).copied()),
+            );
+            if queue.len() == before || queue.len() >= new_limit as usize {
+                break;
+            }
+        }
+        queue.truncate(new_limit as usize);
+        Ok(())
+    };
+    for (label, l, new_limit, measure) in [
+        ("first queue (all due)", &due_learner, 20, "queue-due"),
+        ("first queue (all new)", &fresh, 20, "queue-new"),
+        (
+            "first queue (all new, 9,999 a day)",
+            &fresh,
+            9_999,
+            "queue-new",
+        ),
     ] {
         let clock = SystemClock;
-        let mut measures = Vec::new();
-        let mut floors = Vec::new();
-        for rep in 0..7 {
-            let opts = StudyOptions {
-                exam_date: None,
-                filter: Filter::default(),
-                limit: None,
-                minutes: None,
-                new: None,
-                cram: false,
-                seed: rep,
-            };
-            let t = Instant::now();
-            let session = Session::start(&mut store, l, opts, &clock, cal)?;
-            measures.push(t.elapsed().as_secs_f64());
-            drop(session);
-            let t = Instant::now();
-            {
-                let tx = store.write()?;
-                tx.execute(
-                    "INSERT INTO sessions (learner_id, mode, started_at, filters, seed) VALUES (?1, 'study', ?2, '{}', 0)",
-                    (l.id, now),
-                )?;
-                tx.commit()?;
-            }
-            let c = &store.conn;
-            sum_rows(
-                c,
-                "SELECT r.phase_before, c.deck_id || '/' || c.card_key FROM reviews r JOIN cards c ON c.id = r.card_id
-                 WHERE r.learner_id = ?1 AND r.reviewed_at >= ?2 AND r.mode = 'study'",
-                (l.id, cal.start_of_ms(day)),
-            )?;
-            sum_rows(
-                c,
-                "SELECT s.card_id, s.due FROM card_states s JOIN cards c ON c.id = s.card_id
-                 WHERE s.learner_id = ?1 AND s.due <= ?2 AND s.phase IN (1, 3) AND c.retired_at IS NULL
-                 ORDER BY s.due, s.card_id",
-                (l.id, end_today),
-            )?;
-            sum_rows(
-                c,
-                "SELECT s.card_id, s.due FROM card_states s JOIN cards c ON c.id = s.card_id
-                 WHERE s.learner_id = ?1 AND s.due <= ?2 AND s.phase = 2 AND c.retired_at IS NULL
-                 ORDER BY s.due, s.card_id LIMIT ?3",
-                (l.id, now, l.reviews_per_day),
-            )?;
-            sum_rows(
-                c,
-                "SELECT c.id FROM cards c WHERE c.retired_at IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ?1 AND s.card_id = c.id)
-                 ORDER BY c.deck_id, c.new_rank LIMIT ?2",
-                (l.id, l.new_per_day),
-            )?;
-            floors.push(t.elapsed().as_secs_f64());
-        }
-        rows.push((
-            label,
-            Figure {
-                measure: median(measures),
-                floor: median(floors),
-                ..Default::default()
+        let store = std::cell::RefCell::new(&mut store);
+        let f = interleave3(
+            7,
+            &mut || {
+                let opts = StudyOptions {
+                    exam_date: None,
+                    filter: Filter::default(),
+                    limit: None,
+                    minutes: None,
+                    new: (new_limit != 20).then_some(new_limit),
+                    cram: false,
+                    seed: 1,
+                };
+                let mut s = store.borrow_mut();
+                timed(|| Session::start(&mut s, l, opts, &clock, cal).map(|_| ()))
             },
-        ));
+            &mut || timed(|| floor_queue(&store.borrow(), l, new_limit)),
+            anki.as_mut().map(|a| a.closure(measure, new_limit)),
+        )?;
+        rows.push((label, f));
     }
 
     // The counts a session ends with (due tomorrow, learning later today), against two counts in SQL.
@@ -458,6 +617,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
             floor: f,
             peak_kb: peaks.iter().copied().max().unwrap_or(0),
             size_bytes: size,
+            ..Default::default()
         },
     ));
     let mut peaks = Vec::new();
@@ -506,6 +666,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
             floor: f,
             peak_kb: peaks.iter().copied().max().unwrap_or(0),
             size_bytes: size,
+            ..Default::default()
         },
     ));
     Ok(Sized {
@@ -518,42 +679,45 @@ fn main() -> detente::Result<()> {
     let dir: PathBuf = std::env::temp_dir().join(format!("detente-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| detente::Error::io("temp dir", e))?;
     let started = Instant::now();
-    let sizes = [measure_size(&dir, 10_000)?, measure_size(&dir, 100_000)?];
+    // DETENTE_SCALE_SIZES: the sizes to measure, comma-separated (10,000, 100,000 and 1,000,000 by default).
+    let wanted: Vec<usize> = std::env::var("DETENTE_SCALE_SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let mut sizes = Vec::new();
+    for cards in wanted {
+        sizes.push(measure_size(&dir, cards)?);
+    }
     let ms = |s: f64| s * 1000.0;
-    println!(
-        "\n{:<32} {:>10} {:>10} {:>7} {:>11} {:>10} {:>10} {:>7} {:>11} {:>9}",
-        "measure",
-        "10k ms",
-        "floor ms",
-        "ratio",
-        "peak/size",
-        "100k ms",
-        "floor ms",
-        "ratio",
-        "peak/size",
-        "100k/10k"
-    );
-    for (i, (label, small)) in sizes[0].rows.iter().enumerate() {
-        let large = sizes[1].rows[i].1;
-        let mem = |f: &Figure| {
-            if f.size_bytes == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.2}", f.peak_kb as f64 * 1024.0 / f.size_bytes as f64)
-            }
-        };
-        println!(
-            "{label:<32} {:>10.1} {:>10.1} {:>7.2} {:>11} {:>10.1} {:>10.1} {:>7.2} {:>11} {:>9.1}",
-            ms(small.measure),
-            ms(small.floor),
-            small.measure / small.floor,
-            mem(small),
-            ms(large.measure),
-            ms(large.floor),
-            large.measure / large.floor,
-            mem(&large),
-            large.measure / small.measure
+    // Each size: milliseconds, the ratio to the floor, and to Anki (when measured).
+    print!("\n{:<36}", "measure");
+    for s in &sizes {
+        print!(
+            " {:>9} {:>7} {:>7}",
+            format!("{}k ms", s.cards / 1000),
+            "/floor",
+            "/Anki"
         );
+    }
+    println!();
+    for (i, (label, _)) in sizes[0].rows.iter().enumerate() {
+        print!("{label:<36}");
+        for s in &sizes {
+            let f = s.rows[i].1;
+            let anki = if f.anki > 0.0 {
+                format!("{:.2}", f.measure / f.anki)
+            } else {
+                "-".into()
+            };
+            print!(
+                " {:>9.1} {:>7.2} {:>7}",
+                ms(f.measure),
+                f.measure / f.floor,
+                anki
+            );
+        }
+        println!();
     }
     for s in &sizes {
         for (label, f) in &s.rows {
