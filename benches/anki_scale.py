@@ -84,6 +84,8 @@ def main():
     }
     print("ready", flush=True)
     for line in sys.stdin:
+        if not line.strip():
+            continue
         measure, new_per_day = line.split()
         which = measure.split("-")[1]
         col = cols[which]

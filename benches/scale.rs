@@ -89,7 +89,8 @@ fn interleave3(
 }
 
 /// Anki 26.9.3 on the same collection (`benches/anki_scale.py`), when `DETENTE_ANKI_PYTHON` names a Python with
-/// the `anki` package: one process per size, asked for one timed measure at a time.
+/// the `anki` package: one process per size, asked for one timed measure at a time. Its collections are built in
+/// the bench's directory, or in `DETENTE_ANKI_DIR` (kept and reused).
 struct Anki {
     child: std::process::Child,
     stdin: std::process::ChildStdin,
@@ -100,12 +101,14 @@ impl Anki {
     fn start(dir: &Path, cards: usize) -> Option<Anki> {
         let python = std::env::var_os("DETENTE_ANKI_PYTHON")?;
         let started = Instant::now();
+        // DETENTE_ANKI_DIR keeps Anki's collections between runs (a million cards take minutes to add).
+        let dir = std::env::var_os("DETENTE_ANKI_DIR").map_or(dir.to_path_buf(), PathBuf::from);
         let mut child = Command::new(python)
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/benches/anki_scale.py"
             ))
-            .arg(dir)
+            .arg(&dir)
             .arg(cards.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -231,6 +234,8 @@ impl Rows {
                     f.peak_kb as f64 / 1024.0,
                     f.size_bytes as f64 / 1e6
                 )
+            } else if f.peak_kb > 0 {
+                format!("  peak {:.1} MB", f.peak_kb as f64 / 1024.0)
             } else {
                 String::new()
             }
@@ -462,6 +467,14 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         },
     ));
     drop(store);
+    // The teacher's commands and the progress bundle of learner000 (a review per card) stop at 100,000 cards: at a
+    // million the bundle alone is most of a gigabyte.
+    if cards > 100_000 {
+        return Ok(Sized {
+            cards,
+            rows: rows.0,
+        });
+    }
 
     let conn = Connection::open(&path)?;
     conn.pragma_update(None, "cache_size", -262_144)?;
@@ -469,6 +482,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let out = dir.join("out");
 
     // Grade export over the 100 learners, against a per-learner aggregate.
+    let (mut grade_peak, mut class_peak) = (0u64, 0u64);
     let floor_grades = [
         format!(
             "SELECT s.learner_id, c.deck_id, COUNT(*), SUM({r}) FROM card_states s JOIN cards c ON c.id = s.card_id
@@ -492,12 +506,13 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     let (m, f) = interleave(
         3,
         || {
-            Ok(run(
+            let (t, peak) = run(
                 &path,
                 DUE,
                 &["grades", "export", "--format", "native", "-o", &out_s],
-            )
-            .0)
+            );
+            grade_peak = grade_peak.max(peak);
+            Ok(t)
         },
         || floor_all(&floor_grades),
     )?;
@@ -506,6 +521,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         Figure {
             measure: m,
             floor: f,
+            peak_kb: grade_peak,
             ..Default::default()
         },
     ));
@@ -520,7 +536,11 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
     ];
     let (m, f) = interleave(
         3,
-        || Ok(run(&path, DUE, &["stats", "--class", "--json"]).0),
+        || {
+            let (t, peak) = run(&path, DUE, &["stats", "--class", "--json"]);
+            class_peak = class_peak.max(peak);
+            Ok(t)
+        },
         || floor_all(&floor_class),
     )?;
     rows.push((
@@ -528,6 +548,7 @@ fn measure_size(dir: &Path, cards: usize) -> detente::Result<Sized> {
         Figure {
             measure: m,
             floor: f,
+            peak_kb: class_peak,
             ..Default::default()
         },
     ));
@@ -701,10 +722,13 @@ fn main() -> detente::Result<()> {
         );
     }
     println!();
-    for (i, (label, _)) in sizes[0].rows.iter().enumerate() {
+    for (label, _) in &sizes[0].rows {
         print!("{label:<36}");
         for s in &sizes {
-            let f = s.rows[i].1;
+            let Some(&(_, f)) = s.rows.iter().find(|(l, _)| l == label) else {
+                print!(" {:>9} {:>7} {:>7}", "-", "-", "-");
+                continue;
+            };
             let anki = if f.anki > 0.0 {
                 format!("{:.2}", f.measure / f.anki)
             } else {

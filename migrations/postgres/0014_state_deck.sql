@@ -14,3 +14,6 @@ CREATE TRIGGER card_states_deck BEFORE INSERT ON card_states
     FOR EACH ROW EXECUTE FUNCTION detente_state_deck();
 CREATE INDEX card_states_deck_due ON card_states (learner_id, deck_id, phase, due);
 CREATE INDEX cards_retired ON cards (deck_id) WHERE retired_at IS NOT NULL;
+-- The new-card walk's index with the card's key in it, as in SQLite.
+DROP INDEX cards_new_rank;
+CREATE INDEX cards_new_walk ON cards (deck_id, new_rank, card_key) WHERE retired_at IS NULL;

@@ -388,13 +388,6 @@ fn open_with_decks(ctx: &Context) -> Result<Store> {
     Ok(store)
 }
 
-/// Raises SQLite's page cache from its 2 MB default to 64 MB for a command that reads every learner's states and
-/// reviews (grade exports, the class view): they read the cards table once per learner, which then stays cached.
-fn large_cache(store: &Store) -> Result<()> {
-    store.conn.pragma_update(None, "cache_size", -65_536)?;
-    Ok(())
-}
-
 /// The learner the command acts for, created on first use.
 fn current_learner(ctx: &Context, store: &mut Store) -> Result<Learner> {
     store::learner_get_or_create(store, &ctx.learner, now())

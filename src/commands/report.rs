@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, server: Option<&Server>, args: &ReportArgs) -> Result<
         let mut store = open_with_decks(ctx)?;
         let now = now();
         if args.class {
-            super::large_cache(&store)?;
+            // As `stats --class`: scans in index order, served by SQLite's default page cache.
             let class = class_stats(&mut &store.conn, &Filter::default(), group_by(args.by), now)?;
             crate::ui::html::class_report(&class)
         } else {

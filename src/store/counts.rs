@@ -1,5 +1,7 @@
 //! The counts detente shows, each defined once, here: `study` (its queue, its header and its summary), `due`,
-//! `stats`, `decks` and `deck check` all take them from this module, so they agree.
+//! `stats`, `decks` and `deck check` all take them from this module, so they agree. One concern: the counts and
+//! the new-card walk that picks today's new cards (whose length is "new left today") share their definitions and
+//! their indexes; apart, they would drift.
 //!
 //! - A card is a study item: each cloze blank and each reverse side of a flashcard is a card of its own (Anki's
 //!   cards, not its notes). A deck's cards in the database are its active study items; a deck file's are
@@ -128,7 +130,7 @@ pub fn deck_counts(
     }
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     for (deck, [learning_now, reviews_now, later, learning_today, states]) in
-        state_tallies(conn, learner, filter, now, end_of_day)?
+        state_tallies(conn, learner, filter, &order, now, end_of_day)?
     {
         if let Some(d) = rows.get_mut(&deck) {
             d.learning_now = learning_now;
@@ -176,19 +178,24 @@ pub fn deck_counts(
 /// What [`deck_counts`] tallies of a learner's states of active cards in scope, per deck: learning steps due now,
 /// reviews due now, due later today, learning steps due today, and all states. Without a tag filter the states are
 /// grouped by the deck they carry, along the `card_states_deck_due` index, and the states of retired cards (found
-/// from the few retired cards) are taken back out, so that no state is looked up in `cards`; with one, each state
+/// from the few retired cards, along their partial index, never from the states) are taken back out, so that no state is looked up in `cards`; with one, each state
 /// is joined to its card for the tags.
 fn state_tallies(
     conn: &Connection,
     learner: i64,
     filter: &Filter,
+    scope: &[String],
     now: i64,
     end_of_day: i64,
 ) -> Result<BTreeMap<String, [u32; 5]>> {
     const SUMS: &str = "SUM(s.phase IN (1, 3) AND s.due <= ?1), SUM(s.phase = 2 AND s.due <= ?1),
                         SUM(s.due > ?1 AND s.due < ?2), SUM(s.phase IN (1, 3) AND s.due < ?2), COUNT(*)";
     let mut out: BTreeMap<String, [u32; 5]> = BTreeMap::new();
-    let mut tally = |sql: &str, vals: Vec<Value>, sign: i64| -> Result<()> {
+    let tally = |out: &mut BTreeMap<String, [u32; 5]>,
+                 sql: &str,
+                 vals: Vec<Value>,
+                 sign: i64|
+     -> Result<()> {
         let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map(params_from_iter(vals), |r| {
             Ok((
@@ -221,17 +228,43 @@ fn state_tallies(
             )
         };
         let with = |extra: &[i64]| values(&[now, end_of_day, learner], &filter.decks, extra);
-        tally(
-            &format!(
-                "SELECT s.deck_id, {SUMS} FROM card_states s
-                 WHERE s.learner_id = ?3{decks} GROUP BY s.deck_id"
-            ),
-            with(&[]),
-            1,
+        // Per deck and phase, three counts of disjoint ranges of the `card_states_deck_due` index (due now, later
+        // today, after today): each state is stepped over once, and no expression is evaluated per row.
+        let mut count = conn.prepare_cached(
+            "SELECT COUNT(*) FROM card_states
+             WHERE learner_id = ?1 AND deck_id = ?2 AND phase = ?3 AND due > ?4 AND due <= ?5",
         )?;
+        for deck in scope {
+            let mut t = [0i64; 5];
+            for phase in [1i64, 2, 3] {
+                let mut range =
+                    |from: i64, to: i64| -> Result<i64> {
+                        Ok(count
+                            .query_row(rusqlite::params![learner, deck, phase, from, to], |r| {
+                                r.get(0)
+                            })?)
+                    };
+                let due_now = range(i64::MIN, now)?;
+                let later = range(now, end_of_day - 1)?;
+                let after = range(end_of_day - 1, i64::MAX)?;
+                let learning = phase != 2;
+                t[0] += if learning { due_now } else { 0 };
+                t[1] += if learning { 0 } else { due_now };
+                t[2] += later;
+                t[3] += if learning { due_now + later } else { 0 };
+                t[4] += due_now + later + after;
+            }
+            if t[4] > 0 {
+                out.insert(
+                    deck.clone(),
+                    t.map(|n| u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
+                );
+            }
+        }
         tally(
+            &mut out,
             &format!(
-                "SELECT s.deck_id, {SUMS} FROM cards c JOIN card_states s ON s.learner_id = ?3 AND s.card_id = c.id
+                "SELECT s.deck_id, {SUMS} FROM cards c INDEXED BY cards_retired CROSS JOIN card_states s ON s.learner_id = ?3 AND s.card_id = c.id
                  WHERE c.retired_at IS NOT NULL{decks} GROUP BY s.deck_id"
             ),
             with(&[]),
@@ -240,6 +273,7 @@ fn state_tallies(
     } else {
         let (cond, args) = filter.sql();
         tally(
+            &mut out,
             &format!(
                 "SELECT c.deck_id, {SUMS} FROM card_states s JOIN cards c ON c.id = s.card_id
                  WHERE s.learner_id = ?3 AND c.retired_at IS NULL{cond} GROUP BY c.deck_id"
@@ -450,7 +484,7 @@ fn new_per_deck(
         ),
         (
             format!(
-                "SELECT s.deck_id, COUNT(*) FROM cards c JOIN card_states s ON s.learner_id = ?1 AND s.card_id = c.id
+                "SELECT s.deck_id, COUNT(*) FROM cards c INDEXED BY cards_retired CROSS JOIN card_states s ON s.learner_id = ?1 AND s.card_id = c.id
                  WHERE c.retired_at IS NOT NULL{decks} GROUP BY s.deck_id"
             ),
             -1,
@@ -484,7 +518,8 @@ fn new_per_deck(
 /// returns false or no deck has one left. `new` counts the new cards of the decks it names (a deck it does not name
 /// is walked); `want` is how many cards the caller expects to take: each deck's first read is its share of them, and a deck read out asks for twice as many the next time. Decks without a new card
 /// are not read at all; the reading check (cards crossing readings wait) is asked only of decks that have such
-/// cards. Each deck is read along its `new_rank` index, never sorted whole.
+/// cards. Each deck is read along its `cards_new_walk` index (rank and key: no card row is read), never sorted
+/// whole.
 fn walk_new(
     conn: &Connection,
     learner: i64,

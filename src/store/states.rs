@@ -91,13 +91,39 @@ pub fn due_learning(
     until: i64,
     filter: &Filter,
 ) -> Result<Vec<(i64, i64)>> {
-    let (cond, args) = filter.sql();
+    let (from, cond, args) = scoped(filter);
     let sql = format!(
-        "SELECT s.card_id, s.due FROM card_states s JOIN cards c ON c.id = s.card_id
-         WHERE s.learner_id = ? AND s.due <= ? AND s.phase IN (1, 3) AND c.retired_at IS NULL{cond}
+        "SELECT s.card_id, s.due FROM {from}
+         WHERE s.learner_id = ? AND s.due <= ? AND s.phase IN (1, 3){cond}
          ORDER BY s.due, s.card_id"
     );
     query_pairs(conn, &sql, learner, until, &args)
+}
+
+/// The states a queue reads and the condition that keeps those of active cards in scope: without a tag filter the
+/// deck a state carries and the list of retired cards (few, from their partial index) decide, so that no state is
+/// looked up in `cards` (100,000 learning steps due are 100,000 lookups saved); with one, each state is joined to
+/// its card for the tags.
+fn scoped(filter: &Filter) -> (&'static str, String, Vec<String>) {
+    if filter.tags.is_empty() {
+        let mut cond = String::from(
+            " AND s.card_id NOT IN (SELECT id FROM cards INDEXED BY cards_retired WHERE retired_at IS NOT NULL)",
+        );
+        if !filter.decks.is_empty() {
+            cond.push_str(&format!(
+                " AND s.deck_id IN ({})",
+                vec!["?"; filter.decks.len()].join(",")
+            ));
+        }
+        ("card_states s", cond, filter.decks.clone())
+    } else {
+        let (cond, args) = filter.sql();
+        (
+            "card_states s JOIN cards c ON c.id = s.card_id",
+            format!(" AND c.retired_at IS NULL{cond}"),
+            args,
+        )
+    }
 }
 
 /// Review cards due by `until`, most overdue first, at most `limit`.
@@ -108,10 +134,10 @@ pub fn due_reviews(
     filter: &Filter,
     limit: u32,
 ) -> Result<Vec<i64>> {
-    let (cond, args) = filter.sql();
+    let (from, cond, args) = scoped(filter);
     let sql = format!(
-        "SELECT s.card_id, s.due FROM card_states s JOIN cards c ON c.id = s.card_id
-         WHERE s.learner_id = ? AND s.due <= ? AND s.phase = 2 AND c.retired_at IS NULL{cond}
+        "SELECT s.card_id, s.due FROM {from}
+         WHERE s.learner_id = ? AND s.due <= ? AND s.phase = 2{cond}
          ORDER BY s.due, s.card_id LIMIT {limit}"
     );
     Ok(query_pairs(conn, &sql, learner, until, &args)?

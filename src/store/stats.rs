@@ -216,7 +216,7 @@ pub fn for_each_deck_state(
         "SELECT s.deck_id, s.phase, s.stability, s.difficulty, s.last_review FROM card_states s
          WHERE s.learner_id = ?1
            AND s.deck_id IN (SELECT id FROM decks WHERE retired_at IS NULL)
-           AND s.card_id NOT IN (SELECT id FROM cards WHERE retired_at IS NOT NULL)",
+           AND s.card_id NOT IN (SELECT id FROM cards INDEXED BY cards_retired WHERE retired_at IS NOT NULL)",
     )?;
     let mut rows = stmt.query([learner])?;
     while let Some(r) = rows.next()? {
