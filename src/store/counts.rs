@@ -516,10 +516,11 @@ fn new_per_deck(
 
 /// Walks the learner's new cards in [`new_cards`] order, handing each (card id, "deck/card" key) to `take` until it
 /// returns false or no deck has one left. `new` counts the new cards of the decks it names (a deck it does not name
-/// is walked); `want` is how many cards the caller expects to take: each deck's first read is its share of them, and a deck read out asks for twice as many the next time. Decks without a new card
-/// are not read at all; the reading check (cards crossing readings wait) is asked only of decks that have such
-/// cards. Each deck is read along its `cards_new_walk` index (rank and key: no card row is read), never sorted
-/// whole.
+/// is walked); `want` is how many cards the caller expects to take: each deck's first read is its share of them,
+/// and a deck read out asks for its share of what is still wanted (twice its last read once `want` is passed).
+/// Decks without a new card are not read at all; the reading check (cards crossing readings wait) is asked only of
+/// decks that have such cards. Each deck is read along its `cards_new_walk` index (rank and key: no card row is
+/// read), never sorted whole.
 fn walk_new(
     conn: &Connection,
     learner: i64,
@@ -577,10 +578,23 @@ fn walk_new(
             done: false,
         })
         .collect();
+    // Cards handed to `take` so far: a deck read out asks for its share of what is still wanted.
+    let mut handed = 0usize;
+    let mut first = true;
     loop {
         let mut took = false;
+        let live = streams.iter().filter(|s| !s.done).count().max(1);
         for s in &mut streams {
             if s.buffer.is_empty() && !s.done {
+                if !first {
+                    let left = (want as usize).saturating_sub(handed);
+                    // Past `want` (siblings were left out), twice the last read.
+                    s.chunk = if left > 0 {
+                        left.div_ceil(live).max(4)
+                    } else {
+                        s.chunk.saturating_mul(2)
+                    };
+                }
                 let check = s.draws && !unseen.is_empty();
                 let mut vals = vec![Value::Text(s.deck.clone()), Value::Integer(s.after)];
                 vals.extend(args.iter().map(|a| Value::Text(a.clone())));
@@ -600,7 +614,6 @@ fn walk_new(
                     })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 s.done = rows.len() < s.chunk;
-                s.chunk = s.chunk.saturating_mul(2);
                 if let Some((_, _, rank)) = rows.last() {
                     s.after = *rank;
                 }
@@ -609,11 +622,13 @@ fn walk_new(
             }
             if let Some((id, note)) = s.buffer.pop_front() {
                 took = true;
+                handed += 1;
                 if !take(id, note) {
                     return Ok(());
                 }
             }
         }
+        first = false;
         if !took {
             return Ok(());
         }
