@@ -391,7 +391,7 @@ const IMPORT_RULES: u32 = 2;
 
 /// The item-writing warnings, by name, with what each catches. A card may `allow` any of them with a reason:
 /// `allow = { longest-answer = "the reading's own wording" }`. docs/deck-format.md documents each.
-pub const CARD_WARNINGS: [(&str, &str); 9] = [
+pub const CARD_WARNINGS: [(&str, &str); 13] = [
     (
         "longest-answer",
         "the right answer is conspicuously the longest choice",
@@ -421,6 +421,22 @@ pub const CARD_WARNINGS: [(&str, &str); 9] = [
     (
         "several-questions",
         "a flashcard that asks several questions at once",
+    ),
+    (
+        "shown-earlier",
+        "an answer shown on a card a new learner meets earlier (`deck check` only)",
+    ),
+    (
+        "truefalse-lean",
+        "6 or more true/false cards whose answers lean more than 65/35 either way",
+    ),
+    (
+        "option-position",
+        "an explanation that refers to a shuffled option by its position",
+    ),
+    (
+        "answer-in-title",
+        "an answer printed in the deck title, which the header shows above every card",
     ),
 ];
 
