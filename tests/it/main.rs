@@ -24,6 +24,7 @@ mod exam_terminal;
 mod exams;
 mod gift;
 mod gradebook;
+mod leaks;
 #[cfg(feature = "server")]
 mod lti;
 mod mastery;
