@@ -18,7 +18,9 @@
 //!
 //! New cards come in [`new_cards`] order: reading decks first in the rotation (built-in ones in the course's order
 //! of readings), each deck in its own order (the
-//! reading's paragraph order unless the deck sets `new_order`), one card from each deck in turn.
+//! reading's paragraph order unless the deck sets `new_order`), one card from each deck in turn. The order is
+//! defined once, pure, by [`crate::lint::path::new_card_order`] (which `deck check` walks for give-aways);
+//! tests/it/leaks.rs holds this queue to it.
 
 use super::{Filter, Learner, today};
 use crate::error::Result;
