@@ -143,6 +143,11 @@ pub fn path_lint(
             decks[s.deck].deck.id, decks[s.deck].deck.cards[s.card].id
         )
     };
+    // Each given file's places and lines, read once.
+    let located: Vec<(Places, Lines<'_>)> = given
+        .iter()
+        .map(|g| (Places::new(g.src), Lines::new(g.src)))
+        .collect();
     let mut out = Vec::new();
     let mut raised: HashSet<(usize, usize)> = HashSet::new();
     for leak in path::shown_earlier(&decks, &order) {
@@ -156,10 +161,10 @@ pub fn path_lint(
         if card.allow.contains_key(SHOWN_EARLIER) {
             continue;
         }
-        let Some(g) = files[at.deck].map(|g| &given[g]) else {
+        let Some(f) = files[at.deck] else {
             continue;
         };
-        let places = Places::new(g.src);
+        let (g, (places, lines)) = (&given[f], &located[f]);
         let field = if field == "title" { "prompt" } else { field };
         let (line, column) = places.field(&card.id, field);
         let apart = leak.answer_at - leak.shown_at;
@@ -175,7 +180,7 @@ pub fn path_lint(
         out.push(Diagnostic::coded(
             Code::ShownEarlier,
             g.file,
-            Lines::new(g.src).text(line),
+            lines.text(line),
             line,
             column,
             Severity::Warning,
@@ -188,17 +193,17 @@ pub fn path_lint(
         ));
     }
     for (d, g) in files.iter().enumerate() {
-        let Some(g) = g.map(|g| &given[g]) else {
+        let Some(f) = *g else {
             continue;
         };
-        let places = Places::new(g.src);
+        let (g, (places, lines)) = (&given[f], &located[f]);
         for (c, card) in decks[d].deck.cards.iter().enumerate() {
             if card.allow.contains_key(SHOWN_EARLIER) && !raised.contains(&(d, c)) {
                 let (line, column) = places.field(&card.id, "allow");
                 out.push(Diagnostic::coded(
                     Code::StaleAllow,
                     g.file,
-                    Lines::new(g.src).text(line),
+                    lines.text(line),
                     line,
                     column,
                     Severity::Warning,
