@@ -116,8 +116,8 @@ fn check(dir: &Path, name: &str, src: &str) -> String {
 }
 
 /// Attack: one leak of each kind planted in a small deck is warned, with its rule name, both cards (and the
-/// distance) where two are involved; the same deck with the leaks taken out gets 0 warnings, so the check does
-/// not warn on anything.
+/// distance) where two are involved, by `deck check` and `deck import --dry-run` but not by an import; the same
+/// deck with the leaks taken out gets 0 warnings, so the check does not warn on anything.
 #[test]
 fn planted_leaks_are_warned_with_both_cards_and_a_clean_deck_gets_none() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -142,6 +142,22 @@ fn planted_leaks_are_warned_with_both_cards_and_a_clean_deck_gets_none() {
         ),
     );
     let said = check(dir.path(), "shown.toml", &shown);
+    // `deck import --dry-run` walks the path too; an import does not.
+    let db = dir.path().join("d.db");
+    let file = dir.path().join("shown.toml");
+    let file = file.to_str().expect("utf-8 path");
+    let dry = run(detente(&db), &["deck", "import", "--dry-run", file]);
+    assert!(dry.status.success(), "{dry:?}");
+    assert!(
+        String::from_utf8_lossy(&dry.stderr).contains("[shown-earlier]"),
+        "{dry:?}"
+    );
+    let real = run(detente(&db), &["deck", "import", file]);
+    assert!(real.status.success(), "{real:?}");
+    assert!(
+        !String::from_utf8_lossy(&real.stderr).contains("[shown-earlier]"),
+        "{real:?}"
+    );
     assert!(
         said.contains("`planted/asked`")
             && said.contains("`planted/shows`")
