@@ -107,7 +107,7 @@ fn a_fresh_first_day_starts_at_the_beginning_of_the_readings() {
         "{card:?}"
     );
     assert!(card.card.prompt.chars().count() <= 100, "{card:?}");
-    assert_eq!(first[0].1, "sherr-byline");
+    assert_eq!(first[0].1, "alliance-condition");
     // A whole session's queue is the same list.
     let cal = Calendar::local(4);
     let clock = TestClock::new(UnixMs(1_700_000_000_000), 4_000);
