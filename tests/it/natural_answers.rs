@@ -321,11 +321,11 @@ fn a_negating_prefix_is_never_a_typo() {
 #[test]
 fn a_refused_answer_that_names_the_answer_says_why() {
     let decks = decks();
-    let deck = &decks["course-nato-russia"];
+    let deck = &decks["sherr-lisbon-2010"];
     let lex = lexicon(deck);
     let item = Item {
         deck: deck.id.clone(),
-        id: "rogozin-in-two-readings".into(),
+        id: "rogozin-name".into(),
         blank: 0,
         right: vec![],
         wrong: vec![],
