@@ -260,19 +260,6 @@ impl Page<'_> {
         r["result"]["value"].clone()
     }
 
-    /// Runs `script`, which makes the page navigate (a form submitted, a link followed), and waits for the new page.
-    pub fn eval_and_wait(&mut self, script: &str) {
-        let mut events = Vec::new();
-        let session = self.session.clone();
-        self.browser.call(
-            "Runtime.evaluate",
-            json!({ "expression": script }),
-            Some(&session),
-            &mut events,
-        );
-        self.wait_for_load(events);
-    }
-
     /// The page's text as a reader sees it.
     pub fn text(&mut self) -> String {
         self.eval("document.body.innerText")
