@@ -68,6 +68,10 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0013_lti.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0014_deck_words.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

@@ -1,7 +1,9 @@
 //! The HTML progress report of `detente report --html`: one self-contained file (inline CSS; no scripts, fonts or
-//! network), with hand-drawn SVG charts: the due forecast, retention per week, the study heatmap, mastery by theme
-//! and deck, and the class matrix. Every piece of text from decks or learners is escaped. The markup is
-//! well-formed XML (void elements self-closed), and prints cleanly.
+//! network), with hand-drawn SVG charts (the due forecast, retention per week, the study heatmap, the class matrix)
+//! and mastery by theme and deck as HTML bars. Every piece of text from decks or learners is escaped. The markup is
+//! well-formed XML (void elements self-closed), and prints cleanly. It reads at any width: text never under 12 px,
+//! tables and labels wrap, a chart keeps its size and scrolls sideways inside its own box on a phone; a chart with
+//! nothing to draw says so instead.
 
 use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention};
 use crate::time::Day;
@@ -25,20 +27,24 @@ pub fn escape(s: &str) -> String {
 }
 
 const STYLE: &str = "
-body { font-family: system-ui, sans-serif; color: #222; background: #fff; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+body { font-family: system-ui, sans-serif; font-size: 16px; color: #222; background: #fff; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; } td, th { padding: 0.2rem 0.6rem; text-align: left; border-bottom: 1px solid #eee; }
+table { border-collapse: collapse; max-width: 100%; } td, th { padding: 0.2rem 0.6rem; text-align: left; border-bottom: 1px solid #eee; overflow-wrap: break-word; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-svg { max-width: 100%; height: auto; } svg text { font-family: system-ui, sans-serif; font-size: 11px; fill: #333; }
-.muted { color: #666; }
+.chart, .wide { overflow-x: auto; max-width: 100%; }
+svg { display: block; } svg text { font-family: system-ui, sans-serif; font-size: 12px; fill: #333; }
+.bars { display: grid; grid-template-columns: minmax(6rem, 22rem) minmax(4rem, 1fr) 3.5rem; gap: 0.3rem 0.8rem; align-items: center; }
+.bars meter { width: 100%; height: 1rem; } .bars .n { text-align: right; font-variant-numeric: tabular-nums; }
+.muted { color: #666; } .key { overflow-wrap: anywhere; }
 section { break-inside: avoid; page-break-inside: avoid; }
+@media (max-width: 600px) { body { margin: 1rem auto; } td, th { padding: 0.2rem 0.3rem; } }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; text-decoration: none; }
+  .chart, .wide { overflow: visible; } svg { max-width: 100%; height: auto; }
 }
 ";
-
 fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
@@ -87,31 +93,46 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
     let _ = writeln!(
         b,
         "<section><h2>Due in the next 30 days</h2>\n{}</section>",
-        forecast_svg(&s.forecast)
+        if s.forecast.iter().all(|&d| d == 0) {
+            empty("Nothing is due in the next 30 days.")
+        } else {
+            chart(forecast_svg(&s.forecast))
+        }
     );
     let _ = writeln!(
         b,
         "<section><h2>True retention per week</h2>\n{}</section>",
-        retention_svg(&s.retention_weekly)
+        if s.retention_weekly.iter().all(|w| w.rate.rate.is_none()) {
+            empty(
+                "No reviews yet: the share of cards remembered when they come back for review shows here once \
+                 cards learned earlier come due.",
+            )
+        } else {
+            chart(retention_svg(&s.retention_weekly))
+        }
     );
     let _ = writeln!(
         b,
         "<section><h2>Study over the last 26 weeks</h2>\n{}</section>",
-        heatmap_svg(&s.heatmap)
+        if s.heatmap.max == 0 {
+            empty("No study in the last 26 weeks.")
+        } else {
+            chart(heatmap_svg(&s.heatmap))
+        }
     );
     if !s.mastery_by_theme.is_empty() {
         let _ = writeln!(
             b,
             "<section><h2>Mastery by theme (recall predicted {} days ahead)</h2>\n{}</section>",
             crate::stats::HORIZON_DAYS,
-            bars_svg(&s.mastery_by_theme)
+            bars(&s.mastery_by_theme)
         );
     }
     let _ = writeln!(
         b,
         "<section><h2>Mastery by deck (recall predicted {} days ahead)</h2>\n{}</section>",
         crate::stats::HORIZON_DAYS,
-        bars_svg(&s.mastery_by_deck)
+        bars(&s.mastery_by_deck)
     );
     let _ = writeln!(
         b,
@@ -154,12 +175,16 @@ pub fn class_report(c: &Class) -> String {
     let _ = writeln!(
         b,
         "<section><h2>Class mean mastery, weakest first</h2>\n{}</section>",
-        bars_svg(&means)
+        bars(&means)
     );
     let _ = writeln!(
         b,
         "<section><h2>Mastery matrix</h2>\n{}</section>",
-        matrix_svg(c, &order)
+        if c.rows.is_empty() {
+            empty("No learners yet.")
+        } else {
+            matrix_svg(c, &order)
+        }
     );
     let mut t = String::from(
         "<table><tr><th>Learner</th><th class=\"n\">Reviews, 7 days</th><th>Last active (study or exam)</th><th class=\"n\">Open flags</th>",
@@ -197,9 +222,20 @@ pub fn class_report(c: &Class) -> String {
         b,
         "<section><h2>Activity, open flags and exams</h2>\n<p class=\"muted\">Exam columns: each learner's best \
          closed supervised attempt, in percent of its maximum (attempts imported from a student's machine are left \
-         out).</p>\n{t}</section>"
+         out).</p>\n<div class=\"wide\">{t}</div></section>"
     );
     page(&title, &b)
+}
+
+/// A paragraph in place of a chart with nothing to draw.
+fn empty(why: &str) -> String {
+    format!("<p class=\"muted\">{}</p>", escape(why))
+}
+
+/// A chart at its own size, scrolling sideways on its own where the page is narrower (a phone), so that its text
+/// keeps its size and the page does not scroll.
+fn chart(svg: String) -> String {
+    format!("<div class=\"chart\">{svg}</div>")
 }
 
 fn forecast_svg(days: &[u32]) -> String {
@@ -347,42 +383,30 @@ fn heatmap_svg(hm: &Heatmap) -> String {
     s
 }
 
-fn bars_svg(rows: &[Mastery]) -> String {
-    let (w, row_h, label_w) = (640.0, 22.0, 300.0);
-    let h = rows.len().max(1) as f64 * row_h + 4.0;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Mastery\">"
-    );
-    let bar_w = w - label_w - 50.0;
-    for (i, m) in rows.iter().enumerate() {
-        let y = i as f64 * row_h;
-        let label: String = {
-            let full = if m.key.starts_with("theme:") {
-                format!("{}: {}", m.key.trim_start_matches("theme:"), m.label)
-            } else {
-                m.label.clone()
-            };
-            if full.chars().count() > 48 {
-                full.chars().take(47).chain(['…']).collect()
-            } else {
-                full
-            }
+/// Mastery as bars in HTML (labels wrap, text keeps its size at any width): one row per deck or theme, the bar a
+/// `<meter>`.
+fn bars(rows: &[Mastery]) -> String {
+    if rows.is_empty() {
+        return empty("No cards yet.");
+    }
+    let mut s = String::from("<div class=\"bars\">");
+    for m in rows {
+        let label = if m.key.starts_with("theme:") {
+            format!("{}: {}", m.key.trim_start_matches("theme:"), m.label)
+        } else {
+            m.label.clone()
         };
         let _ = write!(
             s,
-            "<text x=\"0\" y=\"{:.1}\">{}<title>{}</title></text><rect x=\"{label_w}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"14\" fill=\"#eee\"/><rect x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"#4a7fb5\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            y + 14.0,
-            escape(&label),
+            "<span title=\"{}\">{}</span><meter min=\"0\" max=\"1\" value=\"{:.3}\">{}</meter><span class=\"n\">{}</span>",
             escape(&m.key),
-            y + 3.0,
-            y + 3.0,
-            bar_w * m.mastery.clamp(0.0, 1.0),
-            label_w + bar_w + 6.0,
-            y + 14.0,
+            escape(&label),
+            m.mastery.clamp(0.0, 1.0),
+            pct(m.mastery),
             pct(m.mastery)
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</div>");
     s
 }
 
@@ -429,21 +453,21 @@ fn matrix_svg(c: &Class, order: &[usize]) -> String {
     }
     s.push_str("</svg>");
     let mut legend = String::from(
-        "<table><tr><th>#</th><th>Key</th><th>Label</th><th class=\"n\">Class mean</th></tr>",
+        "<table><tr><th>#</th><th>Column (label, key)</th><th class=\"n\">Class mean</th></tr>",
     );
     for (n, &i) in order.iter().enumerate() {
         let col = &c.columns[i];
         let _ = write!(
             legend,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}<br/><span class=\"key muted\">{}</span></td><td class=\"n\">{}</td></tr>",
             n + 1,
-            escape(&col.key),
             escape(&col.label),
+            escape(&col.key),
             pct(col.mean)
         );
     }
     legend.push_str("</table>");
-    format!("{s}\n{legend}")
+    format!("{}\n{legend}", chart(s))
 }
 
 fn trouble_table(leeches: &[TroubleCard], failed: &[TroubleCard]) -> String {

@@ -9,6 +9,7 @@ mod support;
 mod admin;
 mod architecture;
 mod attempts;
+mod browser;
 mod builtin_decks;
 mod busy;
 mod cli;

@@ -73,6 +73,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "lti",
         include_str!("../../../migrations/postgres/0013_lti.sql"),
     ),
+    (
+        14,
+        "deck_words",
+        include_str!("../../../migrations/postgres/0014_deck_words.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes: the same number as SQLite's (`store::SCHEMA_VERSION`).
