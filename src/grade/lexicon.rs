@@ -302,8 +302,9 @@ impl Lexicon {
             .map(|a| (strsim::osa_distance(typed, a), a))
             .filter(|(d, a)| *d <= tolerance(a))
             .min_by_key(|(d, _)| *d)?;
-        // Adding or removing a negating prefix is never a typo: "inequality" is not "equality".
-        if words::negates(typed, near) {
+        // Adding or removing a negating prefix is never a typo: "inequality" is not "equality" (nor of another
+        // accepted form: "in Kosovo" may be one typo from "unKosovo", "Kosovo" is its negation).
+        if words::negates(typed, near) || all.iter().any(|a| words::negates(typed, a)) {
             return None;
         }
         // Nor is another word of the deck's own text: "restart" is not "reset" in a deck that uses both.
