@@ -1114,6 +1114,9 @@ pub enum ReportCommand {
         #[arg(long, value_name = "ID")]
         resolve: Vec<i64>,
     },
+    /// A link that signs you in to the class page in a browser: the class, each learner, item analysis and open
+    /// flags (teachers, on a class server with TLS; the link works once, for ten minutes)
+    Web,
 }
 
 #[cfg(test)]

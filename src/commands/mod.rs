@@ -248,6 +248,10 @@ pub fn run(cli: Cli) -> Result<i32> {
                 flags::resolve(&ctx, teacher()?.as_ref(), &resolve)
             }
         }
+        Command::Report(ReportArgs {
+            command: Some(ReportCommand::Web),
+            ..
+        }) => report::web(teacher()?.as_ref()),
         Command::Report(args) if args.class => report::run(&ctx, teacher()?.as_ref(), &args),
         Command::Report(args) => report::run(&ctx, None, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),

@@ -295,6 +295,16 @@ impl<T> Done<T> {
     }
 }
 
+/// `POST /v1/teacher/page-link`'s answer: a sign-in link to the class page (`detente report web`), good once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageLink {
+    /// The link's path and query, on the server's TLS address.
+    pub path: String,
+    /// The address browsers reach the server at (`[tls] url`, else `[lti] url`), when its configuration says.
+    pub base: Option<String>,
+    pub expires_in_secs: i64,
+}
+
 /// A file a teacher's command sends: its contents, and its name as the client knows it, used only in messages
 /// (`ROSTER.csv:3: ...`); the server never opens a path a request names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,6 +36,11 @@ svg { display: block; } svg text { font-family: system-ui, sans-serif; font-size
 .bars { display: grid; grid-template-columns: minmax(6rem, 22rem) minmax(4rem, 1fr) 3.5rem; gap: 0.3rem 0.8rem; align-items: center; }
 .bars meter { width: 100%; height: 1rem; } .bars .n { text-align: right; font-variant-numeric: tabular-nums; }
 .muted { color: #666; } .key { overflow-wrap: anywhere; }
+nav { display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem; padding: 0.5rem 0; border-bottom: 1px solid #ccc; }
+form { margin: 0; } button { font: inherit; padding: 0.2rem 0.8rem; }
+ul.flags { list-style: none; padding: 0; } ul.flags li { border-bottom: 1px solid #eee; padding: 0.5rem 0; }
+ul.flags p { margin: 0.2rem 0; overflow-wrap: anywhere; }
+.error { color: #a00; } .ok { color: #060; }
 section { break-inside: avoid; page-break-inside: avoid; }
 @media (max-width: 600px) { body { margin: 1rem auto; } td, th { padding: 0.2rem 0.3rem; } }
 @media print {
@@ -43,11 +48,12 @@ section { break-inside: avoid; page-break-inside: avoid; }
   h2 { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; text-decoration: none; }
   .chart, .wide { overflow: visible; } svg { max-width: 100%; height: auto; }
+  nav, form { display: none; }
 }
 ";
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<link rel=\"icon\" href=\"data:,\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
 }
@@ -144,11 +150,23 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
 
 /// The class report: the weakest columns and the matrix.
 pub fn class_report(c: &Class) -> String {
+    page(&class_title(c), &class_body(c, None))
+}
+
+fn class_title(c: &Class) -> String {
     let by = match c.by {
         GroupBy::Deck => "deck",
         GroupBy::Theme => "theme",
     };
-    let title = format!("Class progress by {by}");
+    format!("Class progress by {by}")
+}
+
+/// A link to a learner's page, by name (the class page's; none in a file).
+pub type LearnerLink<'a> = &'a dyn Fn(&str) -> String;
+
+/// The class report's sections, each learner's name a link when `link` gives one.
+fn class_body(c: &Class, link: Option<LearnerLink>) -> String {
+    let title = class_title(c);
     let mut b = String::new();
     let _ = writeln!(
         b,
@@ -202,7 +220,14 @@ pub fn class_report(c: &Class) -> String {
         let _ = write!(
             t,
             "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td>",
-            escape(&r.learner),
+            link.map_or_else(
+                || escape(&r.learner),
+                |link| format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape(&link(&r.learner)),
+                    escape(&r.learner)
+                )
+            ),
             r.reviews_7_days,
             r.last_active_day
                 .map_or_else(|| "never".to_string(), Day::iso),
@@ -224,7 +249,136 @@ pub fn class_report(c: &Class) -> String {
          closed supervised attempt, in percent of its maximum (attempts imported from a student's machine are left \
          out).</p>\n<div class=\"wide\">{t}</div></section>"
     );
-    page(&title, &b)
+    b
+}
+
+// ------------------------------------------------------------------------------------------ the class page's parts
+
+/// One page of the class server's class page: the report's style, a navigation bar of `(href, label)` links (the
+/// current one marked), and `body`. No script, no external request.
+pub fn site_page(title: &str, nav: &[(&str, &str)], current: &str, body: &str) -> String {
+    let mut links = String::from("<nav>");
+    for (href, label) in nav {
+        if *href == current {
+            let _ = write!(links, "<strong>{}</strong>", escape(label));
+        } else {
+            let _ = write!(links, "<a href=\"{}\">{}</a>", escape(href), escape(label));
+        }
+    }
+    links.push_str("</nav>\n");
+    page(title, &format!("{links}{body}"))
+}
+
+/// The class report's sections for the class page, each learner's name a link to their page.
+pub fn class_sections(c: &Class, link: LearnerLink) -> String {
+    class_body(c, Some(link))
+}
+
+/// One learner's row of the class view as a page's body: mastery per column as bars, activity, exam scores and open
+/// flags. `None` when the class has no such learner.
+pub fn learner_section(c: &Class, name: &str) -> Option<String> {
+    let row = c.rows.iter().find(|r| r.learner == name)?;
+    let mut b = format!(
+        "<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",
+        escape(&format!("Progress of {name}")),
+        c.today_day.iso()
+    );
+    let mastery: Vec<Mastery> = c
+        .columns
+        .iter()
+        .zip(&row.mastery)
+        .map(|(col, &m)| Mastery {
+            key: col.key.clone(),
+            label: col.label.clone(),
+            cards: 0,
+            studied: 0,
+            mastery: m,
+        })
+        .collect();
+    let _ = writeln!(
+        b,
+        "<section><h2>Mastery (recall predicted {} days ahead)</h2>\n{}</section>",
+        crate::stats::HORIZON_DAYS,
+        bars(&mastery)
+    );
+    let _ = write!(
+        b,
+        "<section><h2>Activity</h2><table><tr><th>Reviews, last 7 days</th><td class=\"n\">{}</td></tr>\
+         <tr><th>Last active (study or exam)</th><td>{}</td></tr><tr><th>Open flags</th><td class=\"n\">{}</td></tr>",
+        row.reviews_7_days,
+        row.last_active_day
+            .map_or_else(|| "never".to_string(), Day::iso),
+        row.open_flags
+    );
+    for (e, score) in c.exams.iter().zip(&row.exam_scores) {
+        let _ = write!(
+            b,
+            "<tr><th>{} ({})</th><td class=\"n\">{}</td></tr>",
+            escape(&e.title),
+            escape(&e.id),
+            score.map_or_else(|| "-".to_string(), pct)
+        );
+    }
+    b.push_str("</table></section>\n");
+    Some(b)
+}
+
+/// Item analysis as a table: broken-looking items first, as the terminal's `report items` lists them.
+pub fn items_table(items: &[crate::exam::analysis::ItemStats]) -> String {
+    if items.is_empty() {
+        return empty("No answers to analyse yet.");
+    }
+    let mut t = String::from(
+        "<div class=\"wide\"><table><tr><th>Item</th><th>Question</th><th class=\"n\">Answers</th>\
+         <th class=\"n\">Facility</th><th class=\"n\">Discrimination</th><th>Looks broken because</th></tr>",
+    );
+    for i in items {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(&i.item),
+            escape(&i.prompt),
+            i.answered,
+            pct(i.facility),
+            i.discrimination
+                .map_or_else(|| "-".to_string(), |d| format!("{d:+.2}")),
+            escape(&i.flags.join("; "))
+        );
+    }
+    t.push_str("</table></div>");
+    t
+}
+
+/// The flags learners raised, one block each (readable at any width); each with a form that resolves it,
+/// carrying `csrf` (the session's token) and posting to `resolve`.
+pub fn flags_table(flags: &[crate::store::FlagRow], resolve: &str, csrf: &str) -> String {
+    if flags.is_empty() {
+        return empty("No open flags.");
+    }
+    let mut t = String::from("<ul class=\"flags\">");
+    for f in flags {
+        let when = chrono::DateTime::from_timestamp(f.flagged_at, 0)
+            .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+        let _ = write!(
+            t,
+            "<li><p><strong>{}/{}</strong> <span class=\"muted\">flag {}, by {} on {when}</span></p><p>{}</p>\
+             <form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\"/>\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"/><button type=\"submit\">Resolve</button></form></li>",
+            escape(&f.deck),
+            escape(&f.card),
+            f.id,
+            escape(&f.learner),
+            f.note.as_deref().map_or_else(
+                || "<span class=\"muted\">(no note)</span>".to_string(),
+                escape
+            ),
+            escape(resolve),
+            f.id,
+            escape(csrf)
+        );
+    }
+    t.push_str("</ul>");
+    t
 }
 
 /// A paragraph in place of a chart with nothing to draw.

@@ -12,6 +12,8 @@ mod attempts;
 mod browser;
 mod builtin_decks;
 mod busy;
+#[cfg(feature = "server")]
+mod class_page;
 mod cli;
 mod conformance;
 mod convert_props;
