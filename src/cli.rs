@@ -1114,8 +1114,9 @@ pub enum ReportCommand {
         #[arg(long, value_name = "ID")]
         resolve: Vec<i64>,
     },
-    /// A link that signs you in to the class page in a browser: the class, each learner, item analysis and open
-    /// flags (teachers, on a class server with TLS; the link works once, for ten minutes)
+    /// A link that signs you in to the class page in a browser, on a class server with TLS: for a teacher the
+    /// class, each learner, item analysis and open flags; for a student their own page (the link works once, for
+    /// ten minutes)
     Web,
 }
 

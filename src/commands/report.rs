@@ -14,11 +14,13 @@ use crate::store::Filter;
 pub fn web(server: Option<&Server>) -> Result<i32> {
     let Some(server) = server else {
         return Err(Error::Usage(
-            "the class page is a class server's: `detente login SOCKET` on the server first (see docs/server.md)"
+            "the class page is a class server's: `detente login` to it first (see docs/server.md)"
                 .into(),
         ));
     };
-    let link: crate::server::api::PageLink = super::remote::call(server, "page-link", &())?;
+    let link: crate::server::api::PageLink = server
+        .post::<_, crate::server::api::Done<crate::server::api::PageLink>>("/v1/page-link", &())?
+        .into_result()?;
     let minutes = link.expires_in_secs / 60;
     match &link.base {
         Some(base) => println!("{base}{}", link.path),

@@ -5,7 +5,7 @@
 //! flag be resolved (in the server's database), and read at 1280 and 390 px wide (no sideways scrolling, no text
 //! under 12 px; screenshots kept in `target/screenshots/`).
 
-use crate::server_tls::{Served, pki, teacher, text, tls_request};
+use crate::server_tls::{Laptop, Served, issue, login, pki, teacher, text, tls_request};
 use crate::support::browser::{Browser, Page};
 use crate::support::process;
 use std::path::Path;
@@ -212,4 +212,46 @@ fn the_class_page_is_not_served_on_the_socket() {
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+}
+
+/// Attack: a student on a laptop (over TLS, by their device) signs in to the class page. They see their own page
+/// and nothing else: the class, another learner's page, the items and the flags all send them back to it, and
+/// their page never names a classmate.
+#[test]
+fn a_student_signs_in_from_a_laptop_and_sees_only_their_own_page() {
+    let dir = course();
+    let code = issue(&Served::database(dir.path()), "bob", &[]);
+    let served = Served::start(dir);
+    let ca = served.dir.path().join("ca.pem");
+    let laptop = Laptop::new();
+    let out = login(&laptop, &served, &code, &ca);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = laptop.run(&["report", "web"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    let path = printed
+        .trim()
+        .strip_prefix("https://HOST:PORT")
+        .expect("a link");
+    let mut browser = Browser::start();
+    let mut page = browser.open(&format!("{}{path}", served.url), 390);
+    assert_eq!(page.url(), format!("{}/class/me", served.url));
+    let own = page.text();
+    assert!(own.contains("Progress of bob"), "{own}");
+    assert!(!own.contains("ann"), "{own}");
+    reads_well(&mut page, "student", 390);
+    for other in [
+        "/class",
+        "/class/learner?name=ann",
+        "/class/items?deck=sample",
+        "/class/flags",
+    ] {
+        page.navigate(&format!("{}{other}", served.url));
+        assert_eq!(page.url(), format!("{}/class/me", served.url), "{other}");
+        let seen = page.text();
+        assert!(
+            !seen.contains("ann") && !seen.contains("the year in the prompt"),
+            "{other}: {seen}"
+        );
+    }
 }

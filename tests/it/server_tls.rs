@@ -154,7 +154,7 @@ pub(crate) fn setup(names: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>)
 }
 
 /// Issues `name` an enrolment code on `db` (`extra`: `--reissue`); returns it as printed.
-fn issue(db: &Path, name: &str, extra: &[&str]) -> String {
+pub(crate) fn issue(db: &Path, name: &str, extra: &[&str]) -> String {
     let out = process(db)
         .args(["learner", "enrol", name])
         .args(extra)
@@ -172,7 +172,7 @@ fn issue(db: &Path, name: &str, extra: &[&str]) -> String {
 pub(crate) struct Laptop(tempfile::TempDir);
 
 impl Laptop {
-    fn new() -> Laptop {
+    pub(crate) fn new() -> Laptop {
         Laptop(tempfile::tempdir().unwrap())
     }
 
@@ -200,7 +200,7 @@ impl Laptop {
     }
 }
 
-fn login(laptop: &Laptop, served: &Served, code: &str, ca: &Path) -> Output {
+pub(crate) fn login(laptop: &Laptop, served: &Served, code: &str, ca: &Path) -> Output {
     laptop.run(&[
         "login",
         &served.url,

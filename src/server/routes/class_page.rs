@@ -5,7 +5,9 @@
 //! button that resolves it).
 //!
 //! Who may see it: teachers work on the Unix socket, so a teacher asks there for a sign-in link (`detente report
-//! web`, `POST /v1/teacher/page-link`): a random code, kept hashed, good once and for ten minutes. Opening it sets a
+//! web`, `POST /v1/page-link`): a random code, kept hashed, good once and for ten minutes. A learner asks the same
+//! way (on the socket, or from a laptop by its device) and gets a session that shows their own page, `/class/me`,
+//! and sends every other page back to it. Opening it sets a
 //! session cookie (random, kept hashed in memory, `HttpOnly; Secure; SameSite=Strict`, eight hours; a restart signs
 //! everyone out) and forgets the code. Every page without a live session answers 401 with how to sign in; every
 //! form carries the session's own token besides the cookie. Pages have no script and ask for nothing outside the
@@ -56,7 +58,10 @@ struct Sessions {
 
 #[derive(Clone)]
 struct Pass {
-    teacher: String,
+    /// Who signed in: a teacher's user name, or a learner's name.
+    who: String,
+    /// A learner's session (their own page only); none for a teacher's.
+    learner: Option<String>,
     until: i64,
     /// A session's token for its forms (none for a link).
     csrf: String,
@@ -78,15 +83,21 @@ impl ClassPages {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A new sign-in link's code for `teacher`.
-    fn link(&self, teacher: &str, now: i64) -> std::result::Result<String, String> {
+    /// A new sign-in link's code for `who` (a teacher), or for the learner `learner`.
+    fn link(
+        &self,
+        who: &str,
+        learner: Option<&str>,
+        now: i64,
+    ) -> std::result::Result<String, String> {
         let code = new_token()?;
         let mut s = self.sessions();
         s.links.retain(|_, p| p.until > now);
         s.links.insert(
             token_hash(&code),
             Pass {
-                teacher: teacher.to_string(),
+                who: who.to_string(),
+                learner: learner.map(str::to_string),
                 until: now + LINK_SECS,
                 csrf: String::new(),
             },
@@ -103,7 +114,8 @@ impl ClassPages {
             .filter(|p| p.until > now)?;
         let (secret, csrf) = (new_token().ok()?, new_token().ok()?);
         let pass = Pass {
-            teacher: link.teacher,
+            who: link.who,
+            learner: link.learner,
             until: now + SESSION_SECS,
             csrf,
         };
@@ -147,21 +159,27 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// `POST /v1/teacher/page-link` (through the API's guard): a sign-in link to the class page, for teachers, on a
-/// server with a TLS listener.
+/// `POST /v1/page-link` (through the API's guard): a sign-in link to the class page for a teacher, or to their
+/// own page for a learner (on the roster: on the socket by their user, over TLS by their device), on a server with
+/// a TLS listener.
 pub async fn link(State(app): State<App>, Extension(me): Extension<Hello>) -> Response {
-    if me.role != Role::Teacher {
-        return problem(
-            StatusCode::FORBIDDEN,
-            format!(
-                "`report web` is for this server's teachers, and you are {}",
-                me.describe()
-            ),
-        );
-    }
+    let learner = match (&me.role, &me.learner) {
+        (Role::Teacher, _) => None,
+        (_, Some(name)) => Some(name.clone()),
+        (_, None) => {
+            return problem(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "`report web` needs a learner on the roster, and you are {}",
+                    me.describe()
+                ),
+            );
+        }
+    };
     let pages = &app.pages;
     let done = if pages.tls {
-        match pages.link(&me.user, now()) {
+        let who = learner.clone().unwrap_or_else(|| me.user.clone());
+        match pages.link(&who, learner.as_deref(), now()) {
             Ok(code) => Done::Ok(PageLink {
                 path: format!("/class/signin?code={code}"),
                 base: pages.base.clone(),
@@ -249,12 +267,21 @@ fn notice(status: StatusCode, title: &str, why: &str) -> Response {
     )
 }
 
+/// The teacher's session a request comes with: a learner's session is sent to their own page.
+fn teacher_session(app: &App, headers: &HeaderMap) -> std::result::Result<Pass, Response> {
+    match app.pages.session(headers, now()) {
+        Some(pass) if pass.learner.is_none() => Ok(pass),
+        Some(_) => Err(see_other("/class/me")),
+        None => Err(signed_out()),
+    }
+}
+
 fn signed_out() -> Response {
     notice(
         StatusCode::UNAUTHORIZED,
         "Sign in to the class page",
-        "This page is for the course's teachers. On the class server, run `detente report web` and open the link \
-         it prints (it works once, for ten minutes).",
+        "Run `detente report web` (a teacher on the class server; a student on a device logged in to it) and open \
+         the link it prints: it works once, for ten minutes.",
     )
 }
 
@@ -282,8 +309,12 @@ pub async fn sign_in(State(app): State<App>, Query(q): Query<SignIn>) -> Respons
              web` on the class server for a new one.",
         );
     };
-    (app.log)(&format!("class page: {} signed in", pass.teacher));
-    let mut r = see_other("/class");
+    (app.log)(&format!("class page: {} signed in", pass.who));
+    let mut r = see_other(if pass.learner.is_some() {
+        "/class/me"
+    } else {
+        "/class"
+    });
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{COOKIE}={secret}; Path=/class; HttpOnly; Secure; SameSite=Strict; Max-Age={SESSION_SECS}"
     )) {
@@ -355,9 +386,10 @@ fn frame(title: &str, current: &str, pass: &Pass, body: &str) -> Response {
         "{body}<form method=\"post\" action=\"/class/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"/>\
          <p class=\"muted\">Signed in as {}. <button type=\"submit\">Sign out</button></p></form>",
         html::escape(&pass.csrf),
-        html::escape(&pass.teacher)
+        html::escape(&pass.who)
     );
-    page(StatusCode::OK, html::site_page(title, &NAV, current, &body))
+    let nav: &[(&str, &str)] = if pass.learner.is_some() { &[] } else { &NAV };
+    page(StatusCode::OK, html::site_page(title, nav, current, &body))
 }
 
 /// `/class/learner?name=...` for a learner's name.
@@ -407,8 +439,9 @@ pub async fn class(
     headers: HeaderMap,
     Query(q): Query<ByQuery>,
 ) -> Response {
-    let Some(pass) = app.pages.session(&headers, now()) else {
-        return signed_out();
+    let pass = match teacher_session(&app, &headers) {
+        Ok(pass) => pass,
+        Err(r) => return r,
     };
     let by = if q.by.as_deref() == Some("deck") {
         GroupBy::Deck
@@ -447,8 +480,9 @@ pub async fn learner(
     headers: HeaderMap,
     Query(q): Query<NameQuery>,
 ) -> Response {
-    let Some(pass) = app.pages.session(&headers, now()) else {
-        return signed_out();
+    let pass = match teacher_session(&app, &headers) {
+        Ok(pass) => pass,
+        Err(r) => return r,
     };
     let class = match class_of(&app, GroupBy::Theme).await {
         Ok(Ok(c)) => c,
@@ -490,8 +524,9 @@ pub async fn items(
     headers: HeaderMap,
     Query(q): Query<ItemsQuery>,
 ) -> Response {
-    let Some(pass) = app.pages.session(&headers, now()) else {
-        return signed_out();
+    let pass = match teacher_session(&app, &headers) {
+        Ok(pass) => pass,
+        Err(r) => return r,
     };
     let class = match class_of(&app, GroupBy::Deck).await {
         Ok(Ok(c)) => c,
@@ -585,8 +620,9 @@ pub async fn items(
 
 /// `GET /class/flags`: the open flags, each with a button that resolves it.
 pub async fn flags(State(app): State<App>, headers: HeaderMap) -> Response {
-    let Some(pass) = app.pages.session(&headers, now()) else {
-        return signed_out();
+    let pass = match teacher_session(&app, &headers) {
+        Ok(pass) => pass,
+        Err(r) => return r,
     };
     let req = FlagsRequest {
         all: false,
@@ -618,8 +654,9 @@ pub async fn resolve(
     headers: HeaderMap,
     Form(f): Form<Posted>,
 ) -> Response {
-    let Some(pass) = app.pages.session(&headers, now()) else {
-        return signed_out();
+    let pass = match teacher_session(&app, &headers) {
+        Ok(pass) => pass,
+        Err(r) => return r,
     };
     if f.csrf != pass.csrf {
         return notice(
@@ -633,7 +670,7 @@ pub async fn resolve(
     };
     match report(&app, move |repo, now| repo.resolve_flags(&[id], now)).await {
         Ok(Ok(_)) => {
-            (app.log)(&format!("class page: {} resolved flag {id}", pass.teacher));
+            (app.log)(&format!("class page: {} resolved flag {id}", pass.who));
             see_other("/class/flags")
         }
         Ok(Err(why)) => frame(
@@ -643,5 +680,36 @@ pub async fn resolve(
             &format!("<p class=\"error\">{}</p>", html::escape(&why)),
         ),
         Err(r) => r,
+    }
+}
+
+/// `GET /class/me`: a learner's own page (what their teacher sees of them on the class page).
+pub async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
+    let Some(pass) = app.pages.session(&headers, now()) else {
+        return signed_out();
+    };
+    let Some(name) = pass.learner.clone() else {
+        return see_other("/class");
+    };
+    let class = match class_of(&app, GroupBy::Theme).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(why)) => {
+            return frame(
+                "Your progress",
+                "",
+                &pass,
+                &format!("<p class=\"error\">{}</p>", html::escape(&why)),
+            );
+        }
+        Err(r) => return r,
+    };
+    match html::learner_section(&class, &name) {
+        Some(body) => frame("Your progress", "", &pass, &body),
+        None => frame(
+            "Your progress",
+            "",
+            &pass,
+            "<p>Nothing is recorded for you yet.</p>",
+        ),
     }
 }

@@ -182,6 +182,7 @@ pub fn router(app: App) -> Router {
         .route("/class/signin", get(class_page::sign_in))
         .route("/class/signout", post(class_page::sign_out))
         .route("/class/learner", get(class_page::learner))
+        .route("/class/me", get(class_page::me))
         .route("/class/items", get(class_page::items))
         .route("/class/flags", get(class_page::flags))
         .route("/class/flags/resolve", post(class_page::resolve))
@@ -206,7 +207,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/teacher/exam-results", post(teacher::exam_results))
         .route("/v1/teacher/exam-load", post(teacher::exam_load))
         .route("/v1/teacher/grades", post(teacher::grades))
-        .route("/v1/teacher/page-link", post(class_page::link))
+        .route("/v1/page-link", post(class_page::link))
         .route(
             "/v1/teacher/progress-import",
             post(teacher::progress_import),
