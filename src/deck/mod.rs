@@ -430,7 +430,7 @@ const IMPORT_RULES: u32 = 3;
 
 /// The item-writing warnings, by name, with what each catches. A card may `allow` any of them with a reason:
 /// `allow = { longest-answer = "the reading's own wording" }`. docs/deck-format.md documents each.
-pub const CARD_WARNINGS: [(&str, &str); 13] = [
+pub const CARD_WARNINGS: [(&str, &str); 14] = [
     (
         "longest-answer",
         "the right answer is conspicuously the longest choice",
@@ -476,6 +476,10 @@ pub const CARD_WARNINGS: [(&str, &str); 13] = [
     (
         "answer-in-title",
         "an answer printed in the deck title, which the header shows above every card",
+    ),
+    (
+        "absolute-words",
+        "an absolute word (always, never, only, ...) in a wrong choice or a false statement, and none in the right one",
     ),
 ];
 

@@ -1,6 +1,7 @@
 //! Item-writing rules on habits a deck teaches by accident: true/false answers that lean one way
-//! (`truefalse-lean`), explanations that point at a shuffled option by its position (`option-position`), and an
-//! answer printed in the deck title the header shows above every card (`answer-in-title`).
+//! (`truefalse-lean`), explanations that point at a shuffled option by its position (`option-position`), an
+//! answer printed in the deck title the header shows above every card (`answer-in-title`), and absolute words that
+//! mark a wrong choice or a false statement (`absolute-words`).
 
 use super::path::answer_forms;
 use super::rules::Found;
@@ -11,7 +12,7 @@ const LEAN_MIN: usize = 6;
 /// ... whose more common answer is more than this share of them leans: answering it always scores that much.
 const LEAN_SHARE: f64 = 0.65;
 
-/// The three rules over one deck, before any `allow`.
+/// The four rules over one deck, before any `allow`.
 pub(super) fn giveaways(deck: &Deck) -> Vec<Found> {
     let mut found = Vec::new();
     let tf: Vec<(usize, bool)> = deck
@@ -59,6 +60,22 @@ pub(super) fn giveaways(deck: &Deck) -> Vec<Found> {
                 ),
             });
         }
+        if let Some((field, word)) = absolute_cue(&card.body, &card.prompt) {
+            found.push(Found {
+                card: i,
+                field,
+                code: Code::AbsoluteWords,
+                message: if field == "prompt" {
+                    format!(
+                        "the false statement says \"{word}\": an absolute gives a false statement away"
+                    )
+                } else {
+                    format!(
+                        "a wrong choice says \"{word}\" and no right one has such a word: absolutes mark wrong options"
+                    )
+                },
+            });
+        }
         let in_title = (0..card.siblings())
             .flat_map(|s| answer_forms(card, s))
             .find(|(form, _)| title.contains(&format!(" {form} ")));
@@ -81,6 +98,68 @@ const ORDINALS: [&str; 9] = [
     "first", "second", "third", "fourth", "fifth", "sixth", "last", "top", "bottom",
 ];
 const OPTION_WORDS: [&str; 4] = ["option", "choice", "answer", "alternative"];
+
+/// Words that claim without exception: a wrong choice or a false statement that has one is ruled out by a
+/// test-wise learner without knowing the reading.
+const ABSOLUTES: [&str; 16] = [
+    "always",
+    "never",
+    "only",
+    "every",
+    "everyone",
+    "everything",
+    "nothing",
+    "nobody",
+    "entirely",
+    "completely",
+    "totally",
+    "automatically",
+    "solely",
+    "invariably",
+    "wholly",
+    "exclusively",
+];
+
+/// The first absolute word of a text, as written (lowercase).
+fn absolute_in(text: &str) -> Option<&'static str> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(str::to_lowercase)
+        .collect();
+    ABSOLUTES
+        .iter()
+        .find(|a| words.iter().any(|w| w == *a))
+        .copied()
+}
+
+/// An absolute word that gives a card away: in a `false` true/false statement (field `prompt`), or in a wrong
+/// choice of a `choice` or `multi` card whose right choices have none (field `choices`).
+fn absolute_cue(body: &Body, prompt: &str) -> Option<(&'static str, &'static str)> {
+    match body {
+        Body::Truefalse { answer: false } => absolute_in(prompt).map(|w| ("prompt", w)),
+        Body::Choice { choices, answer } => {
+            if absolute_in(answer).is_some() {
+                return None;
+            }
+            choices
+                .iter()
+                .filter(|c| *c != answer)
+                .find_map(|c| absolute_in(c))
+                .map(|w| ("choices", w))
+        }
+        Body::Multi { choices, answers } => {
+            if answers.iter().any(|a| absolute_in(a).is_some()) {
+                return None;
+            }
+            choices
+                .iter()
+                .filter(|c| !answers.contains(c))
+                .find_map(|c| absolute_in(c))
+                .map(|w| ("choices", w))
+        }
+        _ => None,
+    }
+}
 
 /// The words by which an explanation points at an option's position: "the second option", "the last choice",
 /// "option b", "choice 3".

@@ -42,7 +42,8 @@ pub fn deck_items(deck: &Deck) -> Vec<(usize, usize)> {
 /// The order in which a fresh learner who studies every new card offered meets them, `new_per_day` a day (at
 /// least 1): each day one card from each deck in turn, reading decks first, then the built-in decks in the order
 /// they ship in, then by id; each deck in its new-card order ([`deck_items`]). A card whose `source` draws on
-/// another deck of the path waits until a day starts with a card of that deck met; no two siblings of one card
+/// another deck of the path waits until a day starts with every card of that deck met (a synthesis comes after
+/// the readings it crosses, so it never restates a reading's answers before they are asked); no two siblings of one card
 /// on one day (the later waits for a later day). Of each day's first `4 × new_per_day` candidates the first
 /// `new_per_day` of distinct cards are taken, as `store::new_for_today` takes them.
 pub fn new_card_order(decks: &[PathDeck<'_>], new_per_day: usize) -> Vec<Step> {
@@ -138,7 +139,6 @@ pub fn new_card_order(decks: &[PathDeck<'_>], new_per_day: usize) -> Vec<Step> {
             let (card, sibling, _) = s.items[i];
             if notes.insert((s.deck, card)) {
                 s.taken[i] = true;
-                seen[s.deck] = true;
                 out.push(Step {
                     deck: s.deck,
                     card,
@@ -154,6 +154,7 @@ pub fn new_card_order(decks: &[PathDeck<'_>], new_per_day: usize) -> Vec<Step> {
             while s.start < s.items.len() && s.taken[s.start] {
                 s.start += 1;
             }
+            seen[s.deck] = s.start == s.items.len();
         }
     }
 }

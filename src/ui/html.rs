@@ -3,7 +3,10 @@
 //! and mastery by theme and deck as HTML bars. Every piece of text from decks or learners is escaped. The markup is
 //! well-formed XML (void elements self-closed), and prints cleanly. It reads at any width: text never under 12 px,
 //! tables and labels wrap, a chart keeps its size and scrolls sideways inside its own box on a phone; a chart with
-//! nothing to draw says so instead.
+//! nothing to draw says so instead. The class server's class page is made of the same pieces (`site_page` and the
+//! sections after it).
+//!
+//! One concern: detente's HTML, one style for the file reports and the class page alike.
 
 use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention};
 use crate::time::Day;

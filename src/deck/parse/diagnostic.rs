@@ -162,6 +162,8 @@ codes! {
     OptionPosition,
     /// `answer-in-title`.
     AnswerInTitle,
+    /// `absolute-words`.
+    AbsoluteWords,
 
     // The deck-level theme warnings ([`crate::lint::DECK_WARNINGS`]).
     /// `theme-coverage`.
@@ -207,6 +209,9 @@ impl Code {
             }
             AnswerInTitle => {
                 "reword the deck title or the card: the title is in the header above every card"
+            }
+            AbsoluteWords => {
+                "word the wrong option (or the false statement) as a plausible, qualified claim: test-wise learners rule out absolutes"
             }
             ThemeCoverage => {
                 "keep the theme on the cards about it; a theme every card has measures nothing"
@@ -283,6 +288,7 @@ impl Code {
             TruefalseLean => "truefalse-lean",
             OptionPosition => "option-position",
             AnswerInTitle => "answer-in-title",
+            AbsoluteWords => "absolute-words",
             ThemeCoverage => "theme-coverage",
             DeckTheme => "deck-theme",
             _ => return None,

@@ -436,6 +436,15 @@ fn case(code: Code) -> (Option<String>, &'static str, Option<&'static str>) {
             "[answer-in-title]",
             Some("reword the deck title or the card: the title is in the header above every card"),
         ),
+        Code::AbsoluteWords => (
+            Some(one(
+                "kind = \"choice\"\nprompt = \"What did Sherr expect?\"\nchoices = [\"A refresh of relations\", \"A complete break that would never heal\"]\nanswer = \"A refresh of relations\"",
+            )),
+            "[absolute-words]",
+            Some(
+                "word the wrong option (or the false statement) as a plausible, qualified claim: test-wise learners rule out absolutes",
+            ),
+        ),
         Code::ThemeCoverage => (
             Some(themed(10, 6)),
             "[theme-coverage]",

@@ -12,6 +12,8 @@
 //! everyone out) and forgets the code. Every page without a live session answers 401 with how to sign in; every
 //! form carries the session's own token besides the cookie. Pages have no script and ask for nothing outside the
 //! page (`default-src 'none'`), and are never cached.
+//!
+//! One concern: the class page's pages and the sign-in that guards them, which are one flow.
 
 use super::{App, TlsPeer, problem};
 use crate::error::Error;
