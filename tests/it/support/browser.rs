@@ -263,6 +263,8 @@ impl Page<'_> {
     }
 
     /// Runs `script`, which makes the page navigate (a form submitted, a link followed), and waits for the new page.
+    /// (The class page's tests use it, and they need the server.)
+    #[cfg(feature = "server")]
     pub fn eval_and_wait(&mut self, script: &str) {
         let mut events = Vec::new();
         let session = self.session.clone();
@@ -276,6 +278,7 @@ impl Page<'_> {
     }
 
     /// The address the page is at now (after redirects).
+    #[cfg(feature = "server")]
     pub fn url(&mut self) -> String {
         self.eval("location.href")
             .as_str()
