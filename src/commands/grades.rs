@@ -33,6 +33,8 @@ pub struct Options<'a> {
     pub study: bool,
     /// Count attempts brought in progress bundles.
     pub include_unsupervised: bool,
+    /// `--guard-identifiers`: neutralize identifiers a spreadsheet would run.
+    pub guard_identifiers: bool,
 }
 
 /// `detente grades export`, on the local database or the class server (which sends the CSV; it is written here).
@@ -74,6 +76,7 @@ pub fn export(
         match_by: opts.match_by,
         study: opts.study,
         include_unsupervised: opts.include_unsupervised,
+        guard_identifiers: opts.guard_identifiers,
     };
     let export: GradeExport = match server {
         Some(server) => super::remote::call(server, "grades", &req)?,
@@ -91,6 +94,7 @@ pub fn export(
     if let Some(by) = by.or(layout.default_match()) {
         report_left_out(layout, by, left_out);
     }
+    report_risky(&export.risky, opts.guard_identifiers);
     for (exam, names) in unsupervised {
         say(&format!(
             "Left out of exam {exam}: the unsupervised attempts (sat on their own machines, brought in progress bundles) of {} learner(s): {}. Add --include-unsupervised to count them.",
@@ -112,6 +116,38 @@ pub fn export(
         );
     }
     Ok(0)
+}
+
+/// Names each identifier written that a spreadsheet would run as a formula, and what was done with it.
+fn report_risky(risky: &[crate::gradebook::RiskyIdentifier], guarded: bool) {
+    if risky.is_empty() {
+        return;
+    }
+    say(&if guarded {
+        format!(
+            "Neutralized {} identifier(s) a spreadsheet would run as formulas, with a leading ' \
+             (--guard-identifiers): the LMS will not match these rows until the ' is taken off:",
+            risky.len()
+        )
+    } else {
+        format!(
+            "Warning: {} identifier(s) would run as formulas if this file is opened in a spreadsheet. They are \
+             written exactly as the LMS holds them, so that it matches them: upload the file as it is, or export \
+             with --guard-identifiers to open it in a spreadsheet first:",
+            risky.len()
+        )
+    });
+    for r in risky {
+        say_item(
+            "  ",
+            &format!(
+                "{}: {} `{}`",
+                r.name,
+                r.column,
+                crate::text::clean(&r.value)
+            ),
+        );
+    }
 }
 
 /// Names the learners left out on stderr, each with the command that fixes it.

@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             row_separator,
         }) => convert::convert(
             &ctx.db,
-            from.into(),
+            from.map(Into::into),
             &input,
             &output,
             id,
@@ -162,6 +162,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             match_by,
             study,
             include_unsupervised,
+            guard_identifiers,
             output,
         }) => grades::export(
             &ctx,
@@ -173,6 +174,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 match_by: match_by.map(Into::into),
                 study,
                 include_unsupervised,
+                guard_identifiers,
             },
             output.as_deref(),
         ),

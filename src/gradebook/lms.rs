@@ -2,7 +2,7 @@
 //! Moodle's, Canvas's and Blackboard's (Original) identifier columns, headers and empty cells. Also the titles
 //! Canvas will not take for an existing assignment.
 
-use super::cells::{date, percent, text};
+use super::cells::{date, identifier, percent, text};
 use super::{Layout, MatchBy, Sheet, Student, neutralize, number};
 use std::io::Write;
 
@@ -50,9 +50,11 @@ pub(super) fn write_wide<W: Write>(
     w: &mut csv::Writer<W>,
     layout: Layout,
     by: Option<MatchBy>,
+    guard: bool,
     sheet: &Sheet,
     students: &[&Student],
 ) -> csv::Result<()> {
+    let ident = |v: &Option<String>| identifier(v, guard);
     let moodle_username = layout == Layout::Moodle && by == Some(MatchBy::Username);
     let mut header: Vec<String> = match layout {
         Layout::Moodle => vec!["Email address", "ID number", "First name", "Last name"],
@@ -120,8 +122,8 @@ pub(super) fn write_wide<W: Write>(
         let id = s.identity.cleaned();
         let mut row: Vec<String> = match layout {
             Layout::Moodle => vec![
-                text(&id.email),
-                text(&id.student_id),
+                ident(&id.email),
+                ident(&id.student_id),
                 text(&id.first_name),
                 text(&id.last_name),
             ],
@@ -136,25 +138,25 @@ pub(super) fn write_wide<W: Write>(
                 let sis_user = if by == Some(MatchBy::Username) {
                     String::new()
                 } else {
-                    text(&id.student_id)
+                    ident(&id.student_id)
                 };
                 vec![
                     neutralize(&sortable),
                     String::new(),
                     sis_user,
-                    text(&id.username),
+                    ident(&id.username),
                     String::new(),
                 ]
             }
             _ => vec![
                 text(&id.last_name),
                 text(&id.first_name),
-                text(&id.username),
-                text(&id.student_id),
+                ident(&id.username),
+                ident(&id.student_id),
             ],
         };
         if moodle_username {
-            row.push(text(&id.username));
+            row.push(ident(&id.username));
         }
         for (exam, result) in sheet.exams.iter().zip(&s.exams) {
             row.push(match (result, layout) {

@@ -408,6 +408,9 @@ pub struct GradesRequest {
     pub match_by: Option<crate::gradebook::MatchBy>,
     pub study: bool,
     pub include_unsupervised: bool,
+    /// `--guard-identifiers`: identifier cells neutralized as text cells are (absent from older clients: false).
+    #[serde(default)]
+    pub guard_identifiers: bool,
 }
 
 /// `POST /v1/teacher/grades`' answer: the CSV as the LMS takes it, and what the command says under it.
@@ -421,6 +424,9 @@ pub struct GradeExport {
     pub students: usize,
     pub exams: usize,
     pub decks: usize,
+    /// The identifiers written that a spreadsheet would run as formulas (absent from older servers: none).
+    #[serde(default)]
+    pub risky: Vec<crate::gradebook::RiskyIdentifier>,
 }
 
 /// `POST /v1/teacher/progress-import`: one progress bundle, imported in a transaction of its own.

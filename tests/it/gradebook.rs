@@ -1186,3 +1186,76 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("3 new review(s)"), "{}", stderr(&out));
 }
+
+/// Attack: identifiers neutralized like names (Moodle then aborts the import on `'+ivy@...`, Blackboard misses the
+/// row `'-jo`), a risky identifier that goes by unnamed at roster import or at export, names left unneutralized, or
+/// `--guard-identifiers` that does not guard. Each layout's identifier columns are read back with the csv crate.
+#[test]
+fn identifiers_are_written_as_the_lms_holds_them_and_named_when_a_spreadsheet_would_run_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("g.db");
+    with_sample(&db);
+    let out = as_teacher(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/risky.csv"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for (line, what) in [
+        (2, "the email `+ivy@uni.example`"),
+        (2, "the student id `=1+1`"),
+        (3, "the username `-jo`"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "risky.csv:{line}: warning: {what} would run as a formula"
+            )),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("jo@uni.example`"), "{err}");
+
+    // Moodle, matched on the email: the email and ID number as held, the name neutralized, both named on stderr.
+    let (rows, err) = export(&db, "moodle", &["--deck", "sample"]);
+    let ivy = row(&rows, 2, "Ivy");
+    assert_eq!(ivy[0], "+ivy@uni.example");
+    assert_eq!(ivy[1], "=1+1");
+    let jo = row(&rows, 0, "jo@uni.example");
+    assert_eq!(jo[3], "'=Jones", "a name stays neutralized");
+    assert!(
+        err.contains("2 identifier(s) would run as formulas"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ivy: Email address `+ivy@uni.example`"),
+        "{err}"
+    );
+    assert!(err.contains("ivy: ID number `=1+1`"), "{err}");
+
+    // Blackboard keys every row on the username: `-jo` as held.
+    let (rows, err) = export(&db, "blackboard", &["--deck", "sample"]);
+    let jo = row(&rows, 2, "-jo");
+    assert_eq!(jo[0], "'=Jones");
+    assert_eq!(row(&rows, 2, "ivy")[3], "=1+1");
+    assert!(
+        err.contains("-jo: Username `-jo`") || err.contains("jo: Username `-jo`"),
+        "{err}"
+    );
+
+    // Canvas: the SIS User ID as held.
+    let (rows, _) = export(&db, "canvas", &["--deck", "sample"]);
+    assert_eq!(row(&rows, 3, "ivy")[2], "=1+1");
+
+    // --guard-identifiers: every risky identifier neutralized, and said so.
+    let (rows, err) = export(&db, "moodle", &["--deck", "sample", "--guard-identifiers"]);
+    let ivy = row(&rows, 2, "Ivy");
+    assert_eq!(ivy[0], "'+ivy@uni.example");
+    assert_eq!(ivy[1], "'=1+1");
+    assert_eq!(
+        row(&rows, 0, "jo@uni.example")[1],
+        "S9",
+        "a safe identifier is untouched"
+    );
+    assert!(err.contains("Neutralized 2 identifier(s)"), "{err}");
+}

@@ -27,6 +27,7 @@ mod gradebook;
 #[cfg(feature = "server")]
 mod lti;
 mod mastery;
+mod moodle_xml;
 mod natural_answers;
 mod order;
 #[cfg(feature = "server")]

@@ -557,8 +557,15 @@ pub fn grades_read(
     let (sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
-    let left_out = gradebook::write(req.layout, &sheet, req.match_by, &mut out)
-        .map_err(|e| failed(e.to_string()))?;
+    let left_out = gradebook::write(
+        req.layout,
+        &sheet,
+        req.match_by,
+        req.guard_identifiers,
+        &mut out,
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    let risky = gradebook::risky_identifiers(req.layout, &sheet, req.match_by);
     let csv = out.finish().map_err(|e| failed(e.to_string()))?;
     Ok(GradeExport {
         csv: String::from_utf8(csv).map_err(|e| failed(e.to_string()))?,
@@ -567,6 +574,7 @@ pub fn grades_read(
         decks: sheet.decks.len(),
         left_out,
         unsupervised,
+        risky,
     })
 }
 
@@ -590,6 +598,7 @@ pub fn exam_grades(
         match_by: None,
         study: false,
         include_unsupervised,
+        guard_identifiers: false,
     };
     let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column = sheet.exams.into_iter().next().ok_or_else(|| {
@@ -624,6 +633,7 @@ pub fn deck_mastery(
         match_by: None,
         study: true,
         include_unsupervised: false,
+        guard_identifiers: false,
     };
     let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column =
