@@ -23,6 +23,34 @@ pub fn canvas_title(title: &str) -> String {
     t.to_string()
 }
 
+/// An exam's column title as `layout` writes it (before Blackboard's points): the title the LMS matches an existing
+/// column on, and names a new one after.
+fn exam_title(layout: Layout, exam: &super::ExamColumn) -> String {
+    match layout {
+        Layout::Canvas => neutralize(&canvas_title(&exam.heading())),
+        _ => neutralize(&exam.heading()),
+    }
+}
+
+/// The exams whose columns `layout` would write under one title, each title with the ids of its exams (in sheet
+/// order). An LMS takes such columns for one: Canvas reads the first column's grades for both, Moodle and Blackboard
+/// map both onto one item. The native layout names exams by id and has none.
+pub fn duplicate_titles(layout: Layout, sheet: &Sheet) -> Vec<(String, Vec<String>)> {
+    if layout == Layout::Native {
+        return Vec::new();
+    }
+    let mut by_title: Vec<(String, Vec<String>)> = Vec::new();
+    for e in &sheet.exams {
+        let title = exam_title(layout, e);
+        match by_title.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, ids)) => ids.push(e.id.clone()),
+            None => by_title.push((title, vec![e.id.clone()])),
+        }
+    }
+    by_title.retain(|(_, ids)| ids.len() > 1);
+    by_title
+}
+
 /// The study column titles of a deck, in order: cards studied, mastery, days active, last activity, each saying it is
 /// self-reported study (what the learner did on their own, unlike a supervised exam score) and mastery saying its
 /// horizon, the same for every learner ([`crate::stats::HORIZON_DAYS`]). In Moodle, whose grades must not exceed 100
@@ -74,8 +102,7 @@ pub(super) fn write_wide<W: Write>(
     for e in &sheet.exams {
         header.push(match layout {
             Layout::Blackboard => bb(&neutralize(&e.heading()), Some(e.points)),
-            Layout::Canvas => neutralize(&canvas_title(&e.heading())),
-            _ => neutralize(&e.heading()),
+            _ => exam_title(layout, e),
         });
     }
     for d in &sheet.decks {
@@ -196,5 +223,33 @@ mod tests {
         assert_eq!(canvas_title("Quiz (draft)"), "Quiz (draft)");
         assert_eq!(canvas_title("Quiz ()"), "Quiz ()");
         assert_eq!(canvas_title("Midterm"), "Midterm");
+    }
+
+    #[test]
+    fn exams_under_one_title_are_found_as_the_layout_writes_them() {
+        let exam = |id: &str, title: &str| super::super::ExamColumn {
+            id: id.into(),
+            title: title.into(),
+            points: 10.0,
+            self_graded: false,
+        };
+        let sheet = Sheet {
+            exams: vec![
+                exam("a", "Quiz (2025)"),
+                exam("b", "Quiz [2025]"),
+                exam("c", "Final"),
+            ],
+            ..Sheet::default()
+        };
+        // Canvas writes "Quiz (2025)" as "Quiz [2025]": the two collide there, not in Moodle.
+        assert_eq!(
+            duplicate_titles(Layout::Canvas, &sheet),
+            vec![(
+                "Quiz [2025]".to_string(),
+                vec!["a".to_string(), "b".to_string()]
+            )]
+        );
+        assert!(duplicate_titles(Layout::Moodle, &sheet).is_empty());
+        assert!(duplicate_titles(Layout::Native, &sheet).is_empty());
     }
 }

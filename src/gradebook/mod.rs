@@ -25,7 +25,7 @@ mod sheet;
 pub use cells::{executable, neutralize, number};
 pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal, pick_name};
 pub use layout::{Layout, LeftOut, MatchBy, RiskyIdentifier, matchable, risky_identifiers, write};
-pub use lms::{canvas_title, deck_titles, mastery_name};
+pub use lms::{canvas_title, deck_titles, duplicate_titles, mastery_name};
 pub use native::NATIVE_HEADER;
 pub use roster::{RosterLayout, read_roster};
 pub use sheet::{

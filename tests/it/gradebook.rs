@@ -1259,3 +1259,40 @@ fn identifiers_are_written_as_the_lms_holds_them_and_named_when_a_spreadsheet_wo
     );
     assert!(err.contains("Neutralized 2 identifier(s)"), "{err}");
 }
+
+/// Attack: two exams under one title written as two columns of one name, which Canvas reads as one (the first
+/// column's grades for both) and Moodle and Blackboard map onto one item: the export must refuse, name both exams,
+/// and write nothing; one exam at a time must still export.
+#[test]
+fn exams_sharing_a_title_are_refused_in_lms_layouts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let store = Store::open(&db).expect("open");
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, pass_mark, loaded_at)
+             VALUES ('mid2', 'Midterm', '{}', 'h', 10, 'highest', 0.5, 0);",
+        )
+        .expect("exam");
+    drop(store);
+    let file = dir.path().join("grades.csv");
+    for format in ["moodle", "canvas", "blackboard"] {
+        let out = as_teacher(&db)
+            .args(["grades", "export", "--format", format, "-o"])
+            .arg(&file)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(65), "{format}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("\"Midterm\" (mid, mid2)"), "{format}: {err}");
+        assert!(!file.exists(), "{format}: nothing written");
+    }
+    let (rows, _) = export(&db, "canvas", &["--exam", "mid2"]);
+    assert_eq!(rows[0][5], "Midterm");
+    let (rows, _) = export(&db, "native", &[]);
+    assert!(
+        rows.iter().any(|r| r[7] == "mid2"),
+        "native names exams by id"
+    );
+}

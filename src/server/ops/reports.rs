@@ -555,6 +555,19 @@ pub fn grades_read(
     now: UnixMs,
 ) -> Result<GradeExport> {
     let (sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
+    let twins = gradebook::duplicate_titles(req.layout, &sheet);
+    if !twins.is_empty() {
+        return Err(Error::InvalidData(format!(
+            "{} would take exams with one title for one column: {}; give each exam a title of its own (its \
+             file's `title`, then `exam load`), or export them one at a time with --exam; no grades were written",
+            req.layout.name(),
+            twins
+                .iter()
+                .map(|(title, ids)| format!("\"{title}\" ({})", ids.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
     let left_out = gradebook::write(
