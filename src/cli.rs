@@ -904,6 +904,10 @@ pub enum GradesCommand {
         /// as the LMS holds them, and each risky one is named on stderr
         #[arg(long)]
         guard_identifiers: bool,
+        /// Canvas, Blackboard: the gradebook downloaded from the LMS. Each exam's grades go into its existing
+        /// column (by the column's id); an exam no column matches is named, and becomes a new column
+        #[arg(long, value_name = "FILE")]
+        gradebook: Option<PathBuf>,
         /// The file to write [default: standard output]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,

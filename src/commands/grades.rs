@@ -35,6 +35,8 @@ pub struct Options<'a> {
     pub include_unsupervised: bool,
     /// `--guard-identifiers`: neutralize identifiers a spreadsheet would run.
     pub guard_identifiers: bool,
+    /// `--gradebook FILE`: the gradebook downloaded from the LMS.
+    pub gradebook: Option<&'a Path>,
 }
 
 /// `detente grades export`, on the local database or the class server (which sends the CSV; it is written here).
@@ -77,6 +79,21 @@ pub fn export(
         study: opts.study,
         include_unsupervised: opts.include_unsupervised,
         guard_identifiers: opts.guard_identifiers,
+        gradebook: match opts.gradebook {
+            None => None,
+            Some(path) => {
+                let name = path.display();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::io(format!("cannot read the gradebook {name}"), e))?;
+                // Read here first, so that a file that is no gradebook is refused with its name.
+                if matches!(layout, Layout::Canvas | Layout::Blackboard) {
+                    crate::gradebook::read_gradebook(layout, text.as_bytes()).map_err(|p| {
+                        Error::InvalidData(format!("{name}:{}: {}", p.line, p.message))
+                    })?;
+                }
+                Some(text)
+            }
+        },
     };
     let export: GradeExport = match server {
         Some(server) => super::remote::call(server, "grades", &req)?,
@@ -95,6 +112,15 @@ pub fn export(
         report_left_out(layout, by, left_out);
     }
     report_risky(&export.risky, opts.guard_identifiers);
+    for (id, title) in &export.unmatched {
+        say(&format!(
+            "Exam `{id}` (\"{title}\") matches no column of the gradebook: {}",
+            match layout {
+                Layout::Canvas => "Canvas will create a new assignment for it",
+                _ => "Blackboard will create a new column for it",
+            }
+        ));
+    }
     for (exam, names) in unsupervised {
         say(&format!(
             "Left out of exam {exam}: the unsupervised attempts (sat on their own machines, brought in progress bundles) of {} learner(s): {}. Add --include-unsupervised to count them.",

@@ -163,6 +163,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             study,
             include_unsupervised,
             guard_identifiers,
+            gradebook,
             output,
         }) => grades::export(
             &ctx,
@@ -175,6 +176,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 study,
                 include_unsupervised,
                 guard_identifiers,
+                gradebook: gradebook.as_deref(),
             },
             output.as_deref(),
         ),

@@ -206,12 +206,14 @@ pub fn risky_identifiers(
 /// returned, for the caller to report: no row ever has an empty or ambiguous identifier. Identifier columns are
 /// written exactly as the LMS holds them, since it matches them byte for byte; with `guard` they are neutralized as
 /// text cells are (for a file to be opened in a spreadsheet first). Names, titles and other text are always
-/// neutralized.
+/// neutralized. `headers` gives, by exam id, the header of an existing LMS column to write an exam's grades into
+/// (from [`super::match_columns`]); other exams get a header of their title.
 pub fn write(
     layout: Layout,
     sheet: &Sheet,
     by: Option<MatchBy>,
     guard: bool,
+    headers: &std::collections::BTreeMap<String, String>,
     out: impl Write,
 ) -> csv::Result<Vec<LeftOut>> {
     let by = by.or(layout.default_match());
@@ -227,7 +229,7 @@ pub fn write(
     match layout {
         Layout::Native => write_native(&mut w, sheet, &kept)?,
         Layout::Moodle | Layout::Canvas | Layout::Blackboard => {
-            write_wide(&mut w, layout, by, guard, sheet, &kept)?
+            write_wide(&mut w, layout, by, guard, headers, sheet, &kept)?
         }
     }
     w.flush()?;

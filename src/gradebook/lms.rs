@@ -79,6 +79,7 @@ pub(super) fn write_wide<W: Write>(
     layout: Layout,
     by: Option<MatchBy>,
     guard: bool,
+    headers: &std::collections::BTreeMap<String, String>,
     sheet: &Sheet,
     students: &[&Student],
 ) -> csv::Result<()> {
@@ -100,9 +101,11 @@ pub(super) fn write_wide<W: Write>(
         None => title.to_string(),
     };
     for e in &sheet.exams {
-        header.push(match layout {
-            Layout::Blackboard => bb(&neutralize(&e.heading()), Some(e.points)),
-            _ => exam_title(layout, e),
+        header.push(match (headers.get(&e.id), layout) {
+            // An existing column of the LMS's gradebook: its header as the LMS wrote it, id and all.
+            (Some(existing), _) => existing.clone(),
+            (None, Layout::Blackboard) => bb(&neutralize(&e.heading()), Some(e.points)),
+            (None, _) => exam_title(layout, e),
         });
     }
     for d in &sheet.decks {

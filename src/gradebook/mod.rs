@@ -12,9 +12,11 @@
 //!
 //! Where things are: `identity` (a learner's identifiers), `roster` (reading class lists), `sheet` (the columns and
 //! rows of an export, and grading), `layout` (layouts, matching, [`write()`]), `native` and `lms` (the layouts
-//! themselves), `cells` (how a value is written in a cell).
+//! themselves), `cells` (how a value is written in a cell), `existing` (a gradebook downloaded from the LMS, whose
+//! columns' ids the export writes into).
 
 mod cells;
+mod existing;
 mod identity;
 mod layout;
 mod lms;
@@ -23,6 +25,7 @@ mod roster;
 mod sheet;
 
 pub use cells::{executable, neutralize, number};
+pub use existing::{LmsColumn, match_columns, read_gradebook};
 pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal, pick_name};
 pub use layout::{Layout, LeftOut, MatchBy, RiskyIdentifier, matchable, risky_identifiers, write};
 pub use lms::{canvas_title, deck_titles, duplicate_titles, mastery_name};

@@ -1296,3 +1296,96 @@ fn exams_sharing_a_title_are_refused_in_lms_layouts() {
         "native names exams by id"
     );
 }
+
+/// Attack: `--gradebook` that still writes a new-column header for an exam the LMS has (Canvas creates a duplicate
+/// assignment, Blackboard a new text column), that matches an exam to a column silently when the gradebook has two of
+/// its title, or that lets an unmatched exam go by unnamed. The headers are Canvas's `Title (id)` and Blackboard's
+/// `Title [Total Pts: N Score] |id`, as their downloads write them.
+#[test]
+fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let canvas = data("gradebook/canvas.csv");
+    let canvas = canvas.to_str().expect("path");
+    let (rows, err) = export(&db, "canvas", &["--gradebook", canvas]);
+    let err = err.replace('\n', " ");
+    assert!(
+        rows[0].contains(&"Midterm (1234)".to_string()),
+        "{:?}",
+        rows[0]
+    );
+    assert!(!rows[0].contains(&"Midterm".to_string()), "{:?}", rows[0]);
+    let at = rows[0]
+        .iter()
+        .position(|h| h == "Midterm (1234)")
+        .expect("column");
+    assert_eq!(
+        row(&rows, 2, "S1")[at],
+        "8.5",
+        "ann's grade in the existing column"
+    );
+    assert!(
+        err.contains(
+            "Exam `fin` (\"=Final\") matches no column of the gradebook: Canvas will create a new"
+        ),
+        "{err}"
+    );
+
+    let bb = data("gradebook/blackboard.csv");
+    let (rows, err) = export(
+        &db,
+        "blackboard",
+        &["--gradebook", bb.to_str().expect("path")],
+    );
+    assert!(
+        rows[0].contains(&"Midterm [Total Pts: 10 Score] |5678".to_string()),
+        "{:?}",
+        rows[0]
+    );
+    let err = err.replace('\n', " ");
+    assert!(err.contains("Blackboard will create a new column"), "{err}");
+
+    // Two columns of one title: refused, naming both, nothing written.
+    let twice = data("gradebook/canvas-twice.csv");
+    let out = as_teacher(&db)
+        .args(["grades", "export", "--format", "canvas", "--gradebook"])
+        .arg(&twice)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).replace('\n', " ").contains(
+            "the gradebook has 2 columns titled \"Midterm\" (Midterm (1234), Midterm (1235))"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    // Moodle maps columns in its import form: --gradebook is refused there; a file with no id is no gradebook.
+    let out = as_teacher(&db)
+        .args([
+            "grades",
+            "export",
+            "--format",
+            "moodle",
+            "--gradebook",
+            canvas,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = as_teacher(&db)
+        .args(["grades", "export", "--format", "canvas", "--gradebook"])
+        .arg(data("roster/plain.csv"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .replace('\n', " ")
+            .contains("plain.csv:1: no column of this file carries an assignment id"),
+        "{}",
+        stderr(&out)
+    );
+}

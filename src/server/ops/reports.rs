@@ -568,6 +568,36 @@ pub fn grades_read(
                 .join("; ")
         )));
     }
+    let (headers, unmatched) = match &req.gradebook {
+        None => Default::default(),
+        Some(text) => {
+            if !matches!(req.layout, Layout::Canvas | Layout::Blackboard) {
+                return Err(Error::Usage(format!(
+                    "--gradebook is for canvas and blackboard, whose gradebooks give each column an id; {} maps \
+                     columns to grade items in its import form",
+                    req.layout.name()
+                )));
+            }
+            let columns = gradebook::read_gradebook(req.layout, text.as_bytes()).map_err(|p| {
+                Error::InvalidData(format!("the gradebook:{}: {}", p.line, p.message))
+            })?;
+            let (headers, unmatched) = gradebook::match_columns(&sheet.exams, &columns)
+                .map_err(|e| Error::InvalidData(format!("{e}; no grades were written")))?;
+            let titled: Vec<(String, String)> = unmatched
+                .into_iter()
+                .map(|id| {
+                    let title = sheet
+                        .exams
+                        .iter()
+                        .find(|e| e.id == id)
+                        .map(|e| e.title.clone())
+                        .unwrap_or_default();
+                    (id, title)
+                })
+                .collect();
+            (headers, titled)
+        }
+    };
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
     let left_out = gradebook::write(
@@ -575,6 +605,7 @@ pub fn grades_read(
         &sheet,
         req.match_by,
         req.guard_identifiers,
+        &headers,
         &mut out,
     )
     .map_err(|e| failed(e.to_string()))?;
@@ -588,6 +619,7 @@ pub fn grades_read(
         left_out,
         unsupervised,
         risky,
+        unmatched,
     })
 }
 
@@ -612,6 +644,7 @@ pub fn exam_grades(
         study: false,
         include_unsupervised,
         guard_identifiers: false,
+        gradebook: None,
     };
     let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column = sheet.exams.into_iter().next().ok_or_else(|| {
@@ -647,6 +680,7 @@ pub fn deck_mastery(
         study: true,
         include_unsupervised: false,
         guard_identifiers: false,
+        gradebook: None,
     };
     let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column =
