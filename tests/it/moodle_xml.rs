@@ -537,3 +537,50 @@ fn the_command_line_recognises_moodle_xml_and_round_trips_a_deck() {
         .expect("sherr deck");
     assert_eq!(deck.expect("parses"), original);
 }
+
+/// Attack: a negative mark on a one-answer question dropped without a word, and the all-or-nothing multiple choice
+/// of Moodle's plugins (`multichoiceset`) skipped or read with weights it does not have.
+#[test]
+fn negative_marks_are_named_and_all_or_nothing_choice_is_a_multi_card() {
+    let xml = br#"<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice">
+    <name><text>Penalised</text></name>
+    <questiontext format="html"><text>Who chairs the NRC?</text></questiontext>
+    <single>true</single>
+    <answer fraction="100"><text>NATO's Secretary General</text></answer>
+    <answer fraction="-33.33333"><text>Russia's foreign minister</text></answer>
+  </question>
+  <question type="multichoiceset">
+    <name><text>All or nothing</text></name>
+    <questiontext format="html"><text>Which are NATO members?</text></questiontext>
+    <answer fraction="100"><text>Norway</text></answer>
+    <answer fraction="100"><text>Turkey</text></answer>
+    <answer fraction="0"><text>Sweden (before 2024)</text></answer>
+  </question>
+</quiz>
+"#;
+    let (cards, meta) = read(xml).expect("reads");
+    assert_eq!(
+        cards[0].body,
+        Body::Choice {
+            choices: strings(&["NATO's Secretary General", "Russia's foreign minister"]),
+            answer: "NATO's Secretary General".into(),
+        }
+    );
+    assert_eq!(
+        cards[1].body,
+        Body::Multi {
+            choices: strings(&["Norway", "Turkey", "Sweden (before 2024)"]),
+            answers: strings(&["Norway", "Turkey"]),
+        }
+    );
+    let said: Vec<&str> = meta.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        said,
+        [
+            "question `Penalised`: the negative mark (-33.33333%) for `Russia's foreign minister` is left out; it counts \
+          as wrong"
+        ]
+    );
+}

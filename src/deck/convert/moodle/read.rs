@@ -288,8 +288,10 @@ impl Reader {
             ));
         };
         let body = match kind {
-            "multichoice" => {
-                let single = !matches!(q.field("single"), "false" | "0");
+            "multichoice" | "multichoiceset" => {
+                // multichoiceset (the all-or-nothing multiple choice of Moodle's plugins) gives each right answer a
+                // positive fraction and takes all of them or nothing: a multi card.
+                let single = kind == "multichoice" && !matches!(q.field("single"), "false" | "0");
                 let right: Vec<usize> = (0..all.len())
                     .filter(|&i| all[i].fraction >= RIGHT)
                     .collect();
@@ -314,6 +316,12 @@ impl Reader {
                         if i != first && !extra.contains(&i) {
                             if a.fraction > 0.0 {
                                 partial(notes, a);
+                            } else if a.fraction < 0.0 {
+                                notes.push(format!(
+                                    "the negative mark ({}%) for `{}` is left out; it counts as wrong",
+                                    plain_number(a.fraction),
+                                    a.text
+                                ));
                             }
                             chose(&mut others, a, "chose");
                         }
@@ -335,7 +343,9 @@ impl Reader {
                         return None;
                     }
                     let share = 100.0 / rights.len() as f64;
-                    if rights.iter().any(|a| (a.fraction - share).abs() > 0.01) {
+                    if kind == "multichoice"
+                        && rights.iter().any(|a| (a.fraction - share).abs() > 0.01)
+                    {
                         notes.push(format!(
                             "the weights of its right answers ({}) are left out: each right answer counts \
                              the same in detente",
