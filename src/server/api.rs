@@ -418,6 +418,12 @@ pub struct GradesRequest {
     pub match_by: Option<crate::gradebook::MatchBy>,
     pub study: bool,
     pub include_unsupervised: bool,
+    /// `--guard-identifiers`: identifier cells neutralized as text cells are (absent from older clients: false).
+    #[serde(default)]
+    pub guard_identifiers: bool,
+    /// `--gradebook FILE`: the gradebook downloaded from the LMS, whose columns' ids the export writes into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gradebook: Option<String>,
 }
 
 /// `POST /v1/teacher/grades`' answer: the CSV as the LMS takes it, and what the command says under it.
@@ -431,6 +437,12 @@ pub struct GradeExport {
     pub students: usize,
     pub exams: usize,
     pub decks: usize,
+    /// The identifiers written that a spreadsheet would run as formulas (absent from older servers: none).
+    #[serde(default)]
+    pub risky: Vec<crate::gradebook::RiskyIdentifier>,
+    /// With a gradebook: the exams (id, title) no column of it matched, which the LMS will make new columns for.
+    #[serde(default)]
+    pub unmatched: Vec<(String, String)>,
 }
 
 /// `POST /v1/teacher/progress-import`: one progress bundle, imported in a transaction of its own.

@@ -31,6 +31,7 @@ mod leaks;
 #[cfg(feature = "server")]
 mod lti;
 mod mastery;
+mod moodle_xml;
 mod natural_answers;
 mod order;
 #[cfg(feature = "server")]
