@@ -633,11 +633,11 @@ pub enum DeckCommand {
         #[arg(long)]
         reset_changed: bool,
     },
-    /// Turn a Moodle GIFT, Anki, Quizlet or CSV question bank into a detente deck
+    /// Turn a Moodle GIFT or Moodle XML, Anki, Quizlet or CSV question bank into a detente deck
     Convert {
-        /// The format of the input
+        /// The format of the input [default: recognised from its content: Moodle XML, GIFT or Anki text]
         #[arg(long, value_enum)]
-        from: ConvertFrom,
+        from: Option<ConvertFrom>,
         #[arg(value_name = "FILE")]
         input: PathBuf,
         /// The deck file to write (not written at all if the input is malformed)
@@ -662,7 +662,7 @@ pub enum DeckCommand {
         )]
         row_separator: Option<String>,
     },
-    /// Write a loaded deck as TOML, GIFT (for Moodle), Anki or Quizlet text, or JSON
+    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, or JSON
     Export {
         #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
         id: String,
@@ -726,6 +726,8 @@ pub struct OptimizeArgs {
 pub enum ConvertFrom {
     /// Moodle GIFT
     Gift,
+    /// Moodle XML (what Moodle's "Export questions" writes by default)
+    MoodleXml,
     /// Anki plain text (Notes in Plain Text, with its # headers)
     Anki,
     /// Quizlet export: term TAB definition, one per line
@@ -738,6 +740,8 @@ pub enum ConvertFrom {
 pub enum ExportFormat {
     Toml,
     Gift,
+    /// Moodle XML, for Moodle's "Import questions"
+    MoodleXml,
     Anki,
     Quizlet,
     Json,
@@ -895,6 +899,15 @@ pub enum GradesCommand {
         /// Count exam attempts that came in progress bundles (sat unsupervised on learners' own machines)
         #[arg(long)]
         include_unsupervised: bool,
+        /// Neutralize identifiers a spreadsheet would run as formulas (a leading '), for a file to be opened in a
+        /// spreadsheet first: the LMS will then not match those rows. Without it, identifiers are written exactly
+        /// as the LMS holds them, and each risky one is named on stderr
+        #[arg(long)]
+        guard_identifiers: bool,
+        /// Canvas, Blackboard: the gradebook downloaded from the LMS. Each exam's grades go into its existing
+        /// column (by the column's id); an exam no column matches is named, and becomes a new column
+        #[arg(long, value_name = "FILE")]
+        gradebook: Option<PathBuf>,
         /// The file to write [default: standard output]
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -1023,6 +1036,7 @@ impl From<ConvertFrom> for crate::deck::convert::Foreign {
     fn from(f: ConvertFrom) -> Self {
         match f {
             ConvertFrom::Gift => Self::Gift,
+            ConvertFrom::MoodleXml => Self::MoodleXml,
             ConvertFrom::Anki => Self::Anki,
             ConvertFrom::Quizlet => Self::Quizlet,
             ConvertFrom::Csv => Self::Csv,
@@ -1035,6 +1049,7 @@ impl From<ExportFormat> for crate::deck::convert::Format {
         match f {
             ExportFormat::Toml => Self::Toml,
             ExportFormat::Gift => Self::Gift,
+            ExportFormat::MoodleXml => Self::MoodleXml,
             ExportFormat::Anki => Self::Anki,
             ExportFormat::Quizlet => Self::Quizlet,
             ExportFormat::Json => Self::Json,
@@ -1114,6 +1129,10 @@ pub enum ReportCommand {
         #[arg(long, value_name = "ID")]
         resolve: Vec<i64>,
     },
+    /// A link that signs you in to the class page in a browser, on a class server with TLS: for a teacher the
+    /// class, each learner, item analysis and open flags; for a student their own page (the link works once, for
+    /// ten minutes)
+    Web,
 }
 
 #[cfg(test)]

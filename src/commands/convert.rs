@@ -9,7 +9,7 @@ use crate::deck::convert::{self, ConvertError, Foreign, Format, Warning, slug};
 use crate::error::{Error, Result};
 use crate::store;
 use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 /// Each warning on one line (`FILE:LINE: warning: ...`, for editors and scripts), cleaned of control characters.
@@ -31,10 +31,71 @@ pub struct Separators {
     pub row: Option<String>,
 }
 
-/// Converts `input` into a deck file `output`; `db` is the database, which the output may not be.
+/// A format's name as `--from` and `--format` spell it.
+fn spelled(from: Foreign) -> &'static str {
+    match from {
+        Foreign::Gift => "gift",
+        Foreign::MoodleXml => "moodle-xml",
+        Foreign::Anki => "anki",
+        Foreign::Quizlet => "quizlet",
+        Foreign::Csv => "csv",
+    }
+}
+
+/// A format's name for people.
+fn named(from: Foreign) -> &'static str {
+    match from {
+        Foreign::Gift => "Moodle GIFT",
+        Foreign::MoodleXml => "Moodle XML",
+        Foreign::Anki => "Anki text",
+        Foreign::Quizlet => "Quizlet text",
+        Foreign::Csv => "CSV",
+    }
+}
+
+/// The format the start of a file shows, if it shows one: Moodle XML (an XML file whose root is `<quiz>`), Anki text
+/// (its `#separator:`, `#html:`, `#notetype:`, `#deck:` or `#columns:` headers), GIFT (a `$CATEGORY:`, a `::name::`
+/// or a `// [id:...]` line).
+pub fn recognise(head: &[u8]) -> Option<Foreign> {
+    if convert::moodle::sniff(head) == Some(true) {
+        return Some(Foreign::MoodleXml);
+    }
+    let text = String::from_utf8_lossy(head);
+    let lines: Vec<&str> = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(str::trim)
+        .take(200)
+        .collect();
+    if lines.iter().take(8).any(|l| {
+        [
+            "#separator:",
+            "#html:",
+            "#notetype",
+            "#deck:",
+            "#columns:",
+            "#guid column:",
+        ]
+        .iter()
+        .any(|h| l.starts_with(h))
+    }) {
+        return Some(Foreign::Anki);
+    }
+    if lines.iter().any(|l| {
+        l.starts_with("$CATEGORY:")
+            || (l.starts_with("::") && l[2..].contains("::"))
+            || l.starts_with("// [id:")
+    }) {
+        return Some(Foreign::Gift);
+    }
+    None
+}
+
+/// Converts `input` into a deck file `output`; `db` is the database, which the output may not be. `from` `None`: the
+/// format is recognised from the content.
 pub fn convert(
     db: &Path,
-    from: Foreign,
+    from: Option<Foreign>,
     input: &Path,
     output: &Path,
     id: Option<String>,
@@ -43,6 +104,47 @@ pub fn convert(
 ) -> Result<i32> {
     let name = input.display().to_string();
     super::staged::refuse_database(output, db)?;
+    let file = File::open(input).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = crate::ui::progress(size, "converting");
+    let mut reader = BufReader::with_capacity(1 << 16, bar.wrap_read(file));
+    let head = reader
+        .fill_buf()
+        .map_err(|e| Error::io(format!("cannot read {name}"), e))?
+        .to_vec();
+    let seen = recognise(&head);
+    let from = match (from, seen) {
+        (Some(asked), Some(Foreign::MoodleXml)) if asked != Foreign::MoodleXml => {
+            bar.finish_and_clear();
+            return Err(Error::InvalidData(format!(
+                "{name} is Moodle XML, not {}: convert it with `--from moodle-xml`; no deck was written",
+                named(asked)
+            )));
+        }
+        (Some(Foreign::MoodleXml), Some(other)) if other != Foreign::MoodleXml => {
+            bar.finish_and_clear();
+            return Err(Error::InvalidData(format!(
+                "{name} is not Moodle XML: it looks like {}; convert it with `--from {}`; no deck was written",
+                named(other),
+                spelled(other)
+            )));
+        }
+        (Some(asked), _) => asked,
+        (None, Some(found)) => {
+            say(&format!(
+                "Reading {name} as {} (recognised from its content; give --from to choose).",
+                named(found)
+            ));
+            found
+        }
+        (None, None) => {
+            bar.finish_and_clear();
+            return Err(Error::Usage(format!(
+                "cannot tell the format of {name} from its content: give --from gift, moodle-xml, anki, quizlet \
+                 or csv"
+            )));
+        }
+    };
     if from != Foreign::Quizlet && (separators.term.is_some() || separators.row.is_some()) {
         return Err(Error::Usage(
             "--separator and --row-separator are for --from quizlet: an Anki file names its separator in \
@@ -55,10 +157,6 @@ pub fn convert(
         separators.row.as_deref(),
     )
     .map_err(|e| Error::Usage(format!("--separator/--row-separator: {e}")))?;
-    let file = File::open(input).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = crate::ui::progress(size, "converting");
-    let reader = BufReader::with_capacity(1 << 16, bar.wrap_read(file));
 
     // The cards go to a scratch file as they are read; the deck header, which may need the input's own title,
     // is written first into the output once the input is done.
@@ -82,8 +180,17 @@ pub fn convert(
     drop(sink_out);
     print_warnings(&name, &meta.warnings);
     if count == 0 {
+        let hint = match seen {
+            Some(other) if other != from => format!(
+                " (it looks like {}, not {}: try `--from {}`)",
+                named(other),
+                named(from),
+                spelled(other)
+            ),
+            _ => String::new(),
+        };
         return Err(Error::InvalidData(format!(
-            "{name}: no question could be converted; no deck was written"
+            "{name}: no question could be converted{hint}; no deck was written"
         )));
     }
 
@@ -92,7 +199,11 @@ pub fn convert(
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default()
     };
-    let id = id.unwrap_or_else(|| slug(&stem(output)));
+    // A file detente wrote carries the deck's own fields: its id unless `--id` is given, and the rest.
+    let extras = meta.deck.clone().unwrap_or_default();
+    let id = id
+        .or(Some(extras.id.clone()).filter(|i| !i.is_empty()))
+        .unwrap_or_else(|| slug(&stem(output)));
     let id = if id.is_empty() {
         "converted".into()
     } else {
@@ -108,12 +219,16 @@ pub fn convert(
     let header = Deck {
         id: id.clone(),
         title,
-        description: Some(format!("Converted from {}", input.display())),
-        tags: Vec::new(),
-        source: None,
-        aliases: Default::default(),
-        new_order: None,
-        exam_only: false,
+        description: extras.description.or_else(|| {
+            meta.deck
+                .is_none()
+                .then(|| format!("Converted from {}", input.display()))
+        }),
+        tags: extras.tags,
+        source: extras.source,
+        aliases: extras.aliases,
+        new_order: extras.new_order,
+        exam_only: extras.exam_only,
         cards: Vec::new(),
     };
     if let Some(why) = convert::header_refused(&header) {
@@ -163,6 +278,7 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
                 writeln!(out).map(|_| whole(deck.cards.len()))
             }
             Format::Gift => convert::gift::write(&deck, out),
+            Format::MoodleXml => convert::moodle::write(&deck, out),
             Format::Anki => convert::text::write_anki(&deck, out),
             Format::Quizlet => convert::text::write_quizlet(&deck, out),
         }
@@ -188,6 +304,7 @@ pub fn export(ctx: &Context, id: &str, format: Format, output: Option<&Path>) ->
     print_warnings(id, &written.warnings);
     let unit = match format {
         Format::Gift => "GIFT question(s)",
+        Format::MoodleXml => "Moodle XML question(s)",
         Format::Anki => "Anki note(s)",
         Format::Quizlet => "Quizlet line(s)",
         Format::Toml | Format::Json => "card(s)",

@@ -7,7 +7,7 @@ use super::{Context, item, now, print, print_json, say, say_diagnostic, say_item
 use crate::deck::convert::slug;
 use crate::deck::{Code, Deck, Diagnostic, Severity, parse_deck};
 use crate::error::{Error, Result};
-use crate::lint::lint;
+use crate::lint::{Given, PATH_NEW_PER_DAY, lint, path_lint};
 use crate::store::{self, Store};
 use crate::time::UnixMs;
 use std::collections::HashMap;
@@ -42,10 +42,41 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// The decks that validated, and every diagnostic of every file.
 struct Loaded {
     decks: Vec<(PathBuf, Deck)>,
+    /// The text of each of `decks`' files, for locating the warnings over the learner's path.
+    texts: Vec<String>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Loaded {
+    /// Adds the `shown-earlier` warnings over a fresh learner's path through these decks and the built-in ones
+    /// (which every database loads), each reported in a file given. `deck check` and `deck import --dry-run` run it;
+    /// an import does not.
+    fn check_path(&mut self) {
+        let builtin: Vec<Deck> = crate::deck::builtin::DECKS
+            .iter()
+            .filter_map(|b| parse_deck(b.file, b.text).0)
+            .collect();
+        let loaded: Vec<(&Deck, Option<usize>)> = builtin
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d, Some(i)))
+            .collect();
+        let names: Vec<String> = self
+            .decks
+            .iter()
+            .map(|(f, _)| f.display().to_string())
+            .collect();
+        let given: Vec<Given<'_>> = self
+            .decks
+            .iter()
+            .zip(&self.texts)
+            .zip(&names)
+            .map(|(((_, deck), src), file)| Given { file, src, deck })
+            .collect();
+        let found = path_lint(&given, &loaded, PATH_NEW_PER_DAY);
+        self.diagnostics.extend(found);
+    }
+
     fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
@@ -59,6 +90,7 @@ impl Loaded {
 fn load(files: &[PathBuf]) -> Result<Loaded> {
     let mut loaded = Loaded {
         decks: Vec::new(),
+        texts: Vec::new(),
         diagnostics: Vec::new(),
     };
     for file in files {
@@ -93,6 +125,7 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
         if let Some(deck) = deck {
             loaded.diagnostics.extend(lint(&name, &text, &deck));
             loaded.decks.push((file.clone(), deck));
+            loaded.texts.push(text);
         }
     }
     let mut seen: Vec<(&str, &Path)> = Vec::new();
@@ -178,7 +211,8 @@ fn report(diagnostics: &[Diagnostic]) {
 
 pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     let files = expand(files)?;
-    let loaded = load(&files)?;
+    let mut loaded = load(&files)?;
+    loaded.check_path();
     let (errors, warnings) = (
         loaded.count(Severity::Error),
         loaded.count(Severity::Warning),
@@ -237,6 +271,9 @@ pub struct ImportOptions {
 pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<i32> {
     let files = expand(paths)?;
     let mut loaded = load(&files)?;
+    if opts.dry_run {
+        loaded.check_path();
+    }
     // A file cannot take a built-in deck's id: importing it would retire the built-in cards, and the next command
     // would load them back over it.
     let builtin = crate::deck::builtin::ids();

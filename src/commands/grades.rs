@@ -33,6 +33,10 @@ pub struct Options<'a> {
     pub study: bool,
     /// Count attempts brought in progress bundles.
     pub include_unsupervised: bool,
+    /// `--guard-identifiers`: neutralize identifiers a spreadsheet would run.
+    pub guard_identifiers: bool,
+    /// `--gradebook FILE`: the gradebook downloaded from the LMS.
+    pub gradebook: Option<&'a Path>,
 }
 
 /// `detente grades export`, on the local database or the class server (which sends the CSV; it is written here).
@@ -74,6 +78,22 @@ pub fn export(
         match_by: opts.match_by,
         study: opts.study,
         include_unsupervised: opts.include_unsupervised,
+        guard_identifiers: opts.guard_identifiers,
+        gradebook: match opts.gradebook {
+            None => None,
+            Some(path) => {
+                let name = path.display();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::io(format!("cannot read the gradebook {name}"), e))?;
+                // Read here first, so that a file that is no gradebook is refused with its name.
+                if matches!(layout, Layout::Canvas | Layout::Blackboard) {
+                    crate::gradebook::read_gradebook(layout, text.as_bytes()).map_err(|p| {
+                        Error::InvalidData(format!("{name}:{}: {}", p.line, p.message))
+                    })?;
+                }
+                Some(text)
+            }
+        },
     };
     let export: GradeExport = match server {
         Some(server) => super::remote::call(server, "grades", &req)?,
@@ -90,6 +110,16 @@ pub fn export(
     let (by, left_out, unsupervised) = (opts.match_by, &export.left_out, &export.unsupervised);
     if let Some(by) = by.or(layout.default_match()) {
         report_left_out(layout, by, left_out);
+    }
+    report_risky(&export.risky, opts.guard_identifiers);
+    for (id, title) in &export.unmatched {
+        say(&format!(
+            "Exam `{id}` (\"{title}\") matches no column of the gradebook: {}",
+            match layout {
+                Layout::Canvas => "Canvas will create a new assignment for it",
+                _ => "Blackboard will create a new column for it",
+            }
+        ));
     }
     for (exam, names) in unsupervised {
         say(&format!(
@@ -112,6 +142,38 @@ pub fn export(
         );
     }
     Ok(0)
+}
+
+/// Names each identifier written that a spreadsheet would run as a formula, and what was done with it.
+fn report_risky(risky: &[crate::gradebook::RiskyIdentifier], guarded: bool) {
+    if risky.is_empty() {
+        return;
+    }
+    say(&if guarded {
+        format!(
+            "Neutralized {} identifier(s) a spreadsheet would run as formulas, with a leading ' \
+             (--guard-identifiers): the LMS will not match these rows until the ' is taken off:",
+            risky.len()
+        )
+    } else {
+        format!(
+            "Warning: {} identifier(s) would run as formulas if this file is opened in a spreadsheet. They are \
+             written exactly as the LMS holds them, so that it matches them: upload the file as it is, or export \
+             with --guard-identifiers to open it in a spreadsheet first:",
+            risky.len()
+        )
+    });
+    for r in risky {
+        say_item(
+            "  ",
+            &format!(
+                "{}: {} `{}`",
+                r.name,
+                r.column,
+                crate::text::clean(&r.value)
+            ),
+        );
+    }
 }
 
 /// Names the learners left out on stderr, each with the command that fixes it.

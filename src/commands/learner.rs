@@ -181,17 +181,43 @@ fn enrolment_lines(rows: &[Listed]) -> Vec<String> {
     lines
 }
 
+/// A warning for each identifier of a roster that a spreadsheet would run as a formula: kept as the LMS holds it,
+/// since grade files must match it byte for byte (`FILE:LINE: warning: ...`).
+fn risky_rows(name: &str, rows: &[crate::gradebook::RosterRow]) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in rows {
+        let id = &row.identity;
+        for (what, value) in [
+            ("username", &id.username),
+            ("email", &id.email),
+            ("student id", &id.student_id),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| crate::gradebook::executable(v)) {
+                out.push(format!(
+                    "{name}:{}: warning: the {what} `{}` would run as a formula in a spreadsheet; it is kept as the \
+                     LMS holds it, and grade exports write it so (or neutralized with --guard-identifiers)",
+                    row.line,
+                    crate::text::clean(v)
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// `detente learner import ROSTER.csv`: all or nothing, in one transaction, on the local database or the class
 /// server (the client reads the file and sends its contents).
 pub fn import(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32> {
     let name = file.display().to_string();
+    let mut risky = Vec::new();
     let imported = match server {
         Some(server) => {
             let bytes =
                 std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
             // Read here first, so that a file that is no roster is refused as on a local database.
-            crate::gradebook::read_roster(bytes.as_slice())
+            let (_, rows) = crate::gradebook::read_roster(bytes.as_slice())
                 .map_err(|p| Error::InvalidData(format!("{name}:{}: {}", p.line, p.message)))?;
+            risky = risky_rows(&name, &rows);
             let text = String::from_utf8(bytes)
                 .map_err(|_| Error::InvalidData(format!("{name}: the file is not UTF-8")))?;
             remote::send(
@@ -207,6 +233,9 @@ pub fn import(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32
         None => {
             let bytes =
                 std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+            if let Ok((_, rows)) = crate::gradebook::read_roster(bytes.as_slice()) {
+                risky = risky_rows(&name, &rows);
+            }
             ops::roster_import(&mut Store::open(&ctx.db)?, &name, &bytes, now())?
         }
     };
@@ -225,6 +254,9 @@ pub fn import(ctx: &Context, server: Option<&Server>, file: &Path) -> Result<i32
     let outcome = &imported.outcome;
     if ctx.json {
         print_json(outcome)?;
+    }
+    for line in &risky {
+        super::say_line(line);
     }
     say(&format!(
         "Imported {name} ({} roster): {} added, {} updated, {} unchanged.",

@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             row_separator,
         }) => convert::convert(
             &ctx.db,
-            from.into(),
+            from.map(Into::into),
             &input,
             &output,
             id,
@@ -162,6 +162,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             match_by,
             study,
             include_unsupervised,
+            guard_identifiers,
+            gradebook,
             output,
         }) => grades::export(
             &ctx,
@@ -173,6 +175,8 @@ pub fn run(cli: Cli) -> Result<i32> {
                 match_by: match_by.map(Into::into),
                 study,
                 include_unsupervised,
+                guard_identifiers,
+                gradebook: gradebook.as_deref(),
             },
             output.as_deref(),
         ),
@@ -248,6 +252,10 @@ pub fn run(cli: Cli) -> Result<i32> {
                 flags::resolve(&ctx, teacher()?.as_ref(), &resolve)
             }
         }
+        Command::Report(ReportArgs {
+            command: Some(ReportCommand::Web),
+            ..
+        }) => report::web(teacher()?.as_ref()),
         Command::Report(args) if args.class => report::run(&ctx, teacher()?.as_ref(), &args),
         Command::Report(args) => report::run(&ctx, None, &args),
         Command::Optimize(args) => optimize::run(&ctx, &args),

@@ -10,6 +10,33 @@ use crate::server::client::Server;
 use crate::server::ops::class_stats;
 use crate::store::Filter;
 
+/// `detente report web`: a sign-in link to the class page, asked of the class server (teachers, on its socket).
+pub fn web(server: Option<&Server>) -> Result<i32> {
+    let Some(server) = server else {
+        return Err(Error::Usage(
+            "the class page is a class server's: `detente login` to it first (see docs/server.md)"
+                .into(),
+        ));
+    };
+    let link: crate::server::api::PageLink = server
+        .post::<_, crate::server::api::Done<crate::server::api::PageLink>>("/v1/page-link", &())?
+        .into_result()?;
+    let minutes = link.expires_in_secs / 60;
+    match &link.base {
+        Some(base) => println!("{base}{}", link.path),
+        None => println!("https://HOST:PORT{}", link.path),
+    }
+    super::say(&format!(
+        "Open this link in a browser within {minutes} minutes: it works once, and signs you in to the class page for          eight hours.{}",
+        if link.base.is_none() {
+            " HOST:PORT is the server's TLS address (`[tls] listen`); set `[tls] url` in its configuration to have it              printed here."
+        } else {
+            ""
+        }
+    ));
+    Ok(0)
+}
+
 /// `detente report --html [FILE]` or `--html -o FILE`; with `--class`, on the local database or the class server
 /// (the file is written here either way). Without a file, the HTML goes to standard output.
 pub fn run(ctx: &Context, server: Option<&Server>, args: &ReportArgs) -> Result<i32> {

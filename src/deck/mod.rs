@@ -384,14 +384,53 @@ pub fn typed_answers(cards: &[Card]) -> Vec<String> {
     out
 }
 
+/// The common words of a deck's own text (its title, description, and every card's prompt, choices, items, pairs,
+/// back, explanation and hint), normalized, sorted and deduplicated: words of four letters or more written in lower
+/// case, so not names (a name's spelling variants, "Dmitry" for "Dmitriy", stay typos). A near miss that is one of
+/// these words is that word, not a typo of the answer ("restart" is not "reset").
+pub fn deck_words(deck: &Deck) -> Vec<String> {
+    let mut texts: Vec<&str> = vec![&deck.title];
+    texts.extend(deck.description.as_deref());
+    for card in &deck.cards {
+        texts.push(&card.prompt);
+        texts.extend(card.explain.as_deref());
+        texts.extend(card.hint.as_deref());
+        match &card.body {
+            Body::Flashcard { answer, .. } => texts.push(answer),
+            Body::Choice { choices, .. } | Body::Multi { choices, .. } => {
+                texts.extend(choices.iter().map(String::as_str))
+            }
+            Body::Order { items } => texts.extend(items.iter().map(String::as_str)),
+            Body::Match { pairs } => {
+                texts.extend(pairs.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]))
+            }
+            Body::Truefalse { .. }
+            | Body::Text { .. }
+            | Body::Cloze { .. }
+            | Body::Number { .. } => {}
+        }
+    }
+    let mut words: Vec<String> = texts
+        .iter()
+        .flat_map(|t| t.split(|c: char| !c.is_alphabetic() && c != '-' && c != '\''))
+        .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+        .map(normalize)
+        .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
 /// The version of what importing a deck writes besides its cards' text. A deck's [`Deck::content_hash`] includes it,
 /// so that a database imported under older rules takes every deck again on the next import or start, even when the
-/// file has not changed. 2: deck-level tags are no longer copied onto the cards.
-const IMPORT_RULES: u32 = 2;
+/// file has not changed. 2: deck-level tags are no longer copied onto the cards. 3: the deck's words are kept
+/// ([`deck_words`]).
+const IMPORT_RULES: u32 = 3;
 
 /// The item-writing warnings, by name, with what each catches. A card may `allow` any of them with a reason:
 /// `allow = { longest-answer = "the reading's own wording" }`. docs/deck-format.md documents each.
-pub const CARD_WARNINGS: [(&str, &str); 9] = [
+pub const CARD_WARNINGS: [(&str, &str); 14] = [
     (
         "longest-answer",
         "the right answer is conspicuously the longest choice",
@@ -421,6 +460,26 @@ pub const CARD_WARNINGS: [(&str, &str); 9] = [
     (
         "several-questions",
         "a flashcard that asks several questions at once",
+    ),
+    (
+        "shown-earlier",
+        "an answer shown on a card a new learner meets earlier (`deck check` only)",
+    ),
+    (
+        "truefalse-lean",
+        "6 or more true/false cards whose answers lean more than 65/35 either way",
+    ),
+    (
+        "option-position",
+        "an explanation that refers to a shuffled option by its position",
+    ),
+    (
+        "answer-in-title",
+        "an answer printed in the deck title, which the header shows above every card",
+    ),
+    (
+        "absolute-words",
+        "an absolute word (always, never, only, ...) in a wrong choice or a false statement, and none in the right one",
     ),
 ];
 

@@ -78,12 +78,22 @@ pub struct Lexicon {
     pub(super) members: Vec<Vec<String>>,
     /// Normalized answers known anywhere: any of them typed for another card's answer is wrong, not a typo.
     pub(super) known: HashSet<String>,
+    /// The common words of the deck's own text ([`crate::deck::deck_words`]): a near miss that is one of them is
+    /// that word, not a typo.
+    pub(super) vocabulary: HashSet<String>,
 }
 
 impl Lexicon {
     /// The built-in dictionary plus a deck's aliases and every typed answer and `reject` entry of its cards.
     pub fn for_deck(deck: &Deck) -> Self {
-        Lexicon::new(&deck.aliases, &deck.cards)
+        Lexicon::new(&deck.aliases, &deck.cards).with_vocabulary(crate::deck::deck_words(deck))
+    }
+
+    /// This lexicon with the common words of its deck's text (as the store keeps them, see
+    /// [`crate::deck::deck_words`]).
+    pub fn with_vocabulary(mut self, words: impl IntoIterator<Item = String>) -> Self {
+        self.vocabulary.extend(words);
+        self
     }
 
     /// The built-in dictionary plus the given aliases and every typed answer and `reject` entry of `cards`.
@@ -261,6 +271,24 @@ impl Lexicon {
             .unwrap_or_else(Verdict::wrong)
     }
 
+    /// Whether `typed` differs from the answer `near` (both normalized) by a word that is a word of the deck's own
+    /// text in its own right, not an inflection of the answer's word ("sanctions" for "sanction" stays a typo).
+    fn other_word(&self, typed: &str, near: &str) -> bool {
+        let (t, n): (Vec<&str>, Vec<&str>) = (
+            typed.split_whitespace().collect(),
+            near.split_whitespace().collect(),
+        );
+        let inflected = |a: &str, b: &str| {
+            ["s", "es", "d", "ed"]
+                .iter()
+                .any(|end| a.strip_suffix(end) == Some(b) || b.strip_suffix(end) == Some(a))
+        };
+        t.len() == n.len()
+            && t.iter()
+                .zip(&n)
+                .any(|(a, b)| a != b && self.vocabulary.contains(*a) && !inflected(a, b))
+    }
+
     /// A near miss of one of `all` (normalized accepted forms and aliases), unless as close to another known answer.
     pub(super) fn near_miss(
         &self,
@@ -274,8 +302,13 @@ impl Lexicon {
             .map(|a| (strsim::osa_distance(typed, a), a))
             .filter(|(d, a)| *d <= tolerance(a))
             .min_by_key(|(d, _)| *d)?;
-        // Adding or removing a negating prefix is never a typo: "inequality" is not "equality".
-        if words::negates(typed, near) {
+        // Adding or removing a negating prefix is never a typo: "inequality" is not "equality" (nor of another
+        // accepted form: "in Kosovo" may be one typo from "unKosovo", "Kosovo" is its negation).
+        if words::negates(typed, near) || all.iter().any(|a| words::negates(typed, a)) {
+            return None;
+        }
+        // Nor is another word of the deck's own text: "restart" is not "reset" in a deck that uses both.
+        if self.other_word(typed, near) {
             return None;
         }
         // The guard: a near miss that is as close to another known answer is that other answer, not a typo.

@@ -14,6 +14,25 @@ pub fn neutralize(text: &str) -> String {
     }
 }
 
+/// Whether a spreadsheet would run `text` as a formula when it opens the file: it starts (once cleaned) with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return, the characters [`neutralize`] guards.
+pub fn executable(text: &str) -> bool {
+    matches!(
+        crate::text::clean(text).chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    )
+}
+
+/// An identifier cell: written exactly as the LMS holds it (cleaned of control characters, as every cell), since
+/// the LMS matches it byte for byte; with `guard`, neutralized as a text cell is (and the LMS will not match it).
+pub(super) fn identifier(v: &Option<String>, guard: bool) -> String {
+    match v.as_deref() {
+        Some(v) if guard => neutralize(v),
+        Some(v) => crate::text::clean(v),
+        None => String::new(),
+    }
+}
+
 /// A number as a grade cell: at most two decimals, no trailing zeros, `.` as the decimal point.
 pub fn number(value: f64) -> String {
     let s = format!("{:.2}", (value * 100.0).round() / 100.0);
@@ -64,5 +83,14 @@ mod tests {
         assert_eq!(number(80.0), "80");
         assert_eq!(number(200.0 / 3.0), "66.67");
         assert_eq!(number(0.0), "0");
+    }
+
+    #[test]
+    fn identifiers_are_written_as_held_unless_guarded() {
+        let risky = Some("+ivy@uni.example".to_string());
+        assert!(executable("+ivy@uni.example") && executable("=1+1") && !executable("ann"));
+        assert_eq!(identifier(&risky, false), "+ivy@uni.example");
+        assert_eq!(identifier(&risky, true), "'+ivy@uni.example");
+        assert_eq!(identifier(&None, true), "");
     }
 }

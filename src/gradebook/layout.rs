@@ -140,13 +140,80 @@ pub fn matchable(students: &[Student], by: Option<MatchBy>) -> (Vec<&Student>, V
     (kept, left)
 }
 
+/// An identifier written in a grade file that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return): whose it is, the column, and the value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RiskyIdentifier {
+    pub name: String,
+    pub column: String,
+    pub value: String,
+}
+
+/// The identifier columns `layout` writes for a learner (matched on `by`), by their header, with the values.
+fn identifier_columns(
+    layout: Layout,
+    by: Option<MatchBy>,
+    id: &Identity,
+) -> Vec<(&'static str, Option<String>)> {
+    let id = id.cleaned();
+    match layout {
+        Layout::Native => Vec::new(),
+        Layout::Moodle => {
+            let mut cols = vec![("Email address", id.email), ("ID number", id.student_id)];
+            if by == Some(MatchBy::Username) {
+                cols.push(("Username", id.username));
+            }
+            cols
+        }
+        Layout::Canvas => {
+            let sis = if by == Some(MatchBy::Username) {
+                None
+            } else {
+                id.student_id
+            };
+            vec![("SIS User ID", sis), ("SIS Login ID", id.username)]
+        }
+        Layout::Blackboard => vec![("Username", id.username), ("Student ID", id.student_id)],
+    }
+}
+
+/// The identifiers of the learners `write` keeps that a spreadsheet would run as formulas, in roster order: each is
+/// written as the LMS holds it (or neutralized with `--guard-identifiers`), and named to the teacher either way.
+pub fn risky_identifiers(
+    layout: Layout,
+    sheet: &Sheet,
+    by: Option<MatchBy>,
+) -> Vec<RiskyIdentifier> {
+    let by = by.or(layout.default_match());
+    let (kept, _) = matchable(&sheet.students, by);
+    let mut out = Vec::new();
+    for s in kept {
+        for (column, value) in identifier_columns(layout, by, &s.identity) {
+            if let Some(v) = value.filter(|v| super::cells::executable(v)) {
+                out.push(RiskyIdentifier {
+                    name: s.name.clone(),
+                    column: column.to_string(),
+                    value: v,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Writes a sheet in a layout, UTF-8 without BOM, RFC 4180 quoting, every row matched on `by` (the layout's
 /// [`Layout::default_match`] when `None`). Learners without that identifier, or sharing its value, are left out and
-/// returned, for the caller to report: no row ever has an empty or ambiguous identifier.
+/// returned, for the caller to report: no row ever has an empty or ambiguous identifier. Identifier columns are
+/// written exactly as the LMS holds them, since it matches them byte for byte; with `guard` they are neutralized as
+/// text cells are (for a file to be opened in a spreadsheet first). Names, titles and other text are always
+/// neutralized. `headers` gives, by exam id, the header of an existing LMS column to write an exam's grades into
+/// (from [`super::match_columns`]); other exams get a header of their title.
 pub fn write(
     layout: Layout,
     sheet: &Sheet,
     by: Option<MatchBy>,
+    guard: bool,
+    headers: &std::collections::BTreeMap<String, String>,
     out: impl Write,
 ) -> csv::Result<Vec<LeftOut>> {
     let by = by.or(layout.default_match());
@@ -162,7 +229,7 @@ pub fn write(
     match layout {
         Layout::Native => write_native(&mut w, sheet, &kept)?,
         Layout::Moodle | Layout::Canvas | Layout::Blackboard => {
-            write_wide(&mut w, layout, by, sheet, &kept)?
+            write_wide(&mut w, layout, by, guard, headers, sheet, &kept)?
         }
     }
     w.flush()?;

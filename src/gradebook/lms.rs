@@ -2,7 +2,7 @@
 //! Moodle's, Canvas's and Blackboard's (Original) identifier columns, headers and empty cells. Also the titles
 //! Canvas will not take for an existing assignment.
 
-use super::cells::{date, percent, text};
+use super::cells::{date, identifier, percent, text};
 use super::{Layout, MatchBy, Sheet, Student, neutralize, number};
 use std::io::Write;
 
@@ -21,6 +21,34 @@ pub fn canvas_title(title: &str) -> String {
         }
     }
     t.to_string()
+}
+
+/// An exam's column title as `layout` writes it (before Blackboard's points): the title the LMS matches an existing
+/// column on, and names a new one after.
+fn exam_title(layout: Layout, exam: &super::ExamColumn) -> String {
+    match layout {
+        Layout::Canvas => neutralize(&canvas_title(&exam.heading())),
+        _ => neutralize(&exam.heading()),
+    }
+}
+
+/// The exams whose columns `layout` would write under one title, each title with the ids of its exams (in sheet
+/// order). An LMS takes such columns for one: Canvas reads the first column's grades for both, Moodle and Blackboard
+/// map both onto one item. The native layout names exams by id and has none.
+pub fn duplicate_titles(layout: Layout, sheet: &Sheet) -> Vec<(String, Vec<String>)> {
+    if layout == Layout::Native {
+        return Vec::new();
+    }
+    let mut by_title: Vec<(String, Vec<String>)> = Vec::new();
+    for e in &sheet.exams {
+        let title = exam_title(layout, e);
+        match by_title.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, ids)) => ids.push(e.id.clone()),
+            None => by_title.push((title, vec![e.id.clone()])),
+        }
+    }
+    by_title.retain(|(_, ids)| ids.len() > 1);
+    by_title
 }
 
 /// The study column titles of a deck, in order: cards studied, mastery, days active, last activity, each saying it is
@@ -50,9 +78,12 @@ pub(super) fn write_wide<W: Write>(
     w: &mut csv::Writer<W>,
     layout: Layout,
     by: Option<MatchBy>,
+    guard: bool,
+    headers: &std::collections::BTreeMap<String, String>,
     sheet: &Sheet,
     students: &[&Student],
 ) -> csv::Result<()> {
+    let ident = |v: &Option<String>| identifier(v, guard);
     let moodle_username = layout == Layout::Moodle && by == Some(MatchBy::Username);
     let mut header: Vec<String> = match layout {
         Layout::Moodle => vec!["Email address", "ID number", "First name", "Last name"],
@@ -70,10 +101,11 @@ pub(super) fn write_wide<W: Write>(
         None => title.to_string(),
     };
     for e in &sheet.exams {
-        header.push(match layout {
-            Layout::Blackboard => bb(&neutralize(&e.heading()), Some(e.points)),
-            Layout::Canvas => neutralize(&canvas_title(&e.heading())),
-            _ => neutralize(&e.heading()),
+        header.push(match (headers.get(&e.id), layout) {
+            // An existing column of the LMS's gradebook: its header as the LMS wrote it, id and all.
+            (Some(existing), _) => existing.clone(),
+            (None, Layout::Blackboard) => bb(&neutralize(&e.heading()), Some(e.points)),
+            (None, _) => exam_title(layout, e),
         });
     }
     for d in &sheet.decks {
@@ -120,8 +152,8 @@ pub(super) fn write_wide<W: Write>(
         let id = s.identity.cleaned();
         let mut row: Vec<String> = match layout {
             Layout::Moodle => vec![
-                text(&id.email),
-                text(&id.student_id),
+                ident(&id.email),
+                ident(&id.student_id),
                 text(&id.first_name),
                 text(&id.last_name),
             ],
@@ -136,25 +168,25 @@ pub(super) fn write_wide<W: Write>(
                 let sis_user = if by == Some(MatchBy::Username) {
                     String::new()
                 } else {
-                    text(&id.student_id)
+                    ident(&id.student_id)
                 };
                 vec![
                     neutralize(&sortable),
                     String::new(),
                     sis_user,
-                    text(&id.username),
+                    ident(&id.username),
                     String::new(),
                 ]
             }
             _ => vec![
                 text(&id.last_name),
                 text(&id.first_name),
-                text(&id.username),
-                text(&id.student_id),
+                ident(&id.username),
+                ident(&id.student_id),
             ],
         };
         if moodle_username {
-            row.push(text(&id.username));
+            row.push(ident(&id.username));
         }
         for (exam, result) in sheet.exams.iter().zip(&s.exams) {
             row.push(match (result, layout) {
@@ -194,5 +226,33 @@ mod tests {
         assert_eq!(canvas_title("Quiz (draft)"), "Quiz (draft)");
         assert_eq!(canvas_title("Quiz ()"), "Quiz ()");
         assert_eq!(canvas_title("Midterm"), "Midterm");
+    }
+
+    #[test]
+    fn exams_under_one_title_are_found_as_the_layout_writes_them() {
+        let exam = |id: &str, title: &str| super::super::ExamColumn {
+            id: id.into(),
+            title: title.into(),
+            points: 10.0,
+            self_graded: false,
+        };
+        let sheet = Sheet {
+            exams: vec![
+                exam("a", "Quiz (2025)"),
+                exam("b", "Quiz [2025]"),
+                exam("c", "Final"),
+            ],
+            ..Sheet::default()
+        };
+        // Canvas writes "Quiz (2025)" as "Quiz [2025]": the two collide there, not in Moodle.
+        assert_eq!(
+            duplicate_titles(Layout::Canvas, &sheet),
+            vec![(
+                "Quiz [2025]".to_string(),
+                vec!["a".to_string(), "b".to_string()]
+            )]
+        );
+        assert!(duplicate_titles(Layout::Moodle, &sheet).is_empty());
+        assert!(duplicate_titles(Layout::Native, &sheet).is_empty());
     }
 }

@@ -82,6 +82,7 @@ pub(super) fn item_warnings(deck: &Deck) -> Vec<Found> {
     }
     found.extend(leaked_answers(deck));
     found.extend(near_duplicates(deck));
+    found.extend(super::giveaways::giveaways(deck));
     found.sort_by_key(|f| f.card);
     found
 }

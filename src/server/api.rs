@@ -295,6 +295,16 @@ impl<T> Done<T> {
     }
 }
 
+/// `POST /v1/teacher/page-link`'s answer: a sign-in link to the class page (`detente report web`), good once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageLink {
+    /// The link's path and query, on the server's TLS address.
+    pub path: String,
+    /// The address browsers reach the server at (`[tls] url`, else `[lti] url`), when its configuration says.
+    pub base: Option<String>,
+    pub expires_in_secs: i64,
+}
+
 /// A file a teacher's command sends: its contents, and its name as the client knows it, used only in messages
 /// (`ROSTER.csv:3: ...`); the server never opens a path a request names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,6 +418,12 @@ pub struct GradesRequest {
     pub match_by: Option<crate::gradebook::MatchBy>,
     pub study: bool,
     pub include_unsupervised: bool,
+    /// `--guard-identifiers`: identifier cells neutralized as text cells are (absent from older clients: false).
+    #[serde(default)]
+    pub guard_identifiers: bool,
+    /// `--gradebook FILE`: the gradebook downloaded from the LMS, whose columns' ids the export writes into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gradebook: Option<String>,
 }
 
 /// `POST /v1/teacher/grades`' answer: the CSV as the LMS takes it, and what the command says under it.
@@ -421,6 +437,12 @@ pub struct GradeExport {
     pub students: usize,
     pub exams: usize,
     pub decks: usize,
+    /// The identifiers written that a spreadsheet would run as formulas (absent from older servers: none).
+    #[serde(default)]
+    pub risky: Vec<crate::gradebook::RiskyIdentifier>,
+    /// With a gradebook: the exams (id, title) no column of it matched, which the LMS will make new columns for.
+    #[serde(default)]
+    pub unmatched: Vec<(String, String)>,
 }
 
 /// `POST /v1/teacher/progress-import`: one progress bundle, imported in a transaction of its own.

@@ -84,6 +84,10 @@ pub struct Tls {
     pub listen: std::net::SocketAddr,
     pub certificate: PathBuf,
     pub key: PathBuf,
+    /// The address browsers and laptops reach this listener at (`https://class.example.edu:8443`), printed in the
+    /// class page's sign-in links.
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 /// The PostgreSQL database the server keeps its data in, when it is not the SQLite file.

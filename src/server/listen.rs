@@ -9,7 +9,7 @@ use super::Log;
 use super::config::{self, Config};
 use super::identity::TeacherList;
 use super::lti::{Lti, ags};
-use super::routes::{self, App, PeerUid, TlsPeer};
+use super::routes::{self, App, ClassPages, PeerUid, TlsPeer};
 use super::tls::Certified;
 use crate::error::{Error, Result};
 use crate::server::ops::Backend;
@@ -57,6 +57,14 @@ pub fn serve(config_path: &Path, log: Log) -> Result<()> {
         clock: Arc::new(crate::session::SystemClock),
         lti,
         gate: App::gate(config.postgres.as_ref().map(|p| p.pool_size)),
+        pages: Arc::new(ClassPages::new(
+            config.tls.is_some(),
+            config
+                .tls
+                .as_ref()
+                .and_then(|t| t.url.clone())
+                .or_else(|| config.lti.as_ref().map(|l| l.url.clone())),
+        )),
     };
     // The accept loop runs as a task on a worker, not on this thread: a connection it spawns then starts on the
     // same worker as soon as the loop waits again, instead of waking another thread (on a busy machine, each wake-up

@@ -304,8 +304,8 @@ pub(super) fn answered_clone(a: &Answered) -> Answered {
 /// A deck's answer checker from what the store keeps for it (aliases and normalized known answers), for study and
 /// exams alike.
 pub(crate) fn load_lexicon(conn: &rusqlite::Connection, deck: &str) -> Result<Lexicon> {
-    let (aliases, known) = store::deck_answers(conn, deck)?;
-    Ok(Lexicon::with_known(&aliases, known))
+    let (aliases, known, words) = store::deck_answers(conn, deck)?;
+    Ok(Lexicon::with_known(&aliases, known).with_vocabulary(words))
 }
 
 /// Fisher-Yates with the session's RNG.

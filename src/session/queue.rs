@@ -278,7 +278,7 @@ impl Session<'_> {
         .sum();
         if waiting > 0 {
             return Ok(format!(
-                "Nothing is due now. {waiting} new card(s) here draw on readings you have not studied yet: \
+                "Nothing is due now. {waiting} new card(s) here draw on readings you have not finished yet: \
                  study those readings' decks first (`detente study`), or practise these with --cram."
             ));
         }

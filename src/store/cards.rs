@@ -134,14 +134,21 @@ pub fn deck(conn: &Connection, id: &str) -> Result<Option<crate::deck::Deck>> {
 /// A deck's aliases: canonical form to its alternatives.
 pub type Aliases = std::collections::BTreeMap<String, Vec<String>>;
 
-/// What a deck's answer checker needs: its aliases and its known answers, normalized (read from the card
-/// bodies for a deck imported before the answers were kept).
-pub fn deck_answers(conn: &Connection, deck: &str) -> Result<(Aliases, Vec<String>)> {
-    let row: Option<(Option<String>, Option<String>)> = conn
-        .prepare_cached("SELECT aliases, answers FROM decks WHERE id = ?1")?
-        .query_row([deck], |r| Ok((r.get(0)?, r.get(1)?)))
+/// A deck's aliases, its known answers and the common words of its text: what [`deck_answers`] reads.
+pub type DeckAnswers = (Aliases, Vec<String>, Vec<String>);
+
+/// What a deck's answer checker needs: its aliases, its known answers, normalized (read from the card bodies for a
+/// deck imported before the answers were kept), and the common words of its text (none for a deck imported before
+/// they were kept, until it is imported again).
+pub fn deck_answers(conn: &Connection, deck: &str) -> Result<DeckAnswers> {
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = conn
+        .prepare_cached("SELECT aliases, answers, words FROM decks WHERE id = ?1")?
+        .query_row([deck], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let (aliases, answers) = row.unwrap_or_default();
+    let (aliases, answers, words) = row.unwrap_or_default();
+    let words = words
+        .and_then(|w| serde_json::from_str(&w).ok())
+        .unwrap_or_default();
     let aliases = aliases
         .and_then(|a| serde_json::from_str(&a).ok())
         .unwrap_or_default();
@@ -152,7 +159,7 @@ pub fn deck_answers(conn: &Connection, deck: &str) -> Result<(Aliases, Vec<Strin
             .map(|a| crate::deck::normalize(a))
             .collect(),
     };
-    Ok((aliases, answers))
+    Ok((aliases, answers, words))
 }
 
 /// A deck as stored, with its card counts.

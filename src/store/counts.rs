@@ -20,7 +20,9 @@
 //!
 //! New cards come in [`new_cards`] order: reading decks first in the rotation (built-in ones in the course's order
 //! of readings), each deck in its own order (the
-//! reading's paragraph order unless the deck sets `new_order`), one card from each deck in turn.
+//! reading's paragraph order unless the deck sets `new_order`), one card from each deck in turn. The order is
+//! defined once, pure, by [`crate::lint::path::new_card_order`] (which `deck check` walks for give-aways);
+//! tests/it/leaks.rs holds this queue to it.
 
 use super::{Filter, Learner, today};
 use crate::error::Result;
@@ -58,8 +60,9 @@ fn values(before: &[i64], args: &[String], after: &[i64]) -> Vec<Value> {
         .collect()
 }
 
-/// The decks that cards crossing readings draw on and the learner has not seen yet (no card state on any of
-/// their active cards). A deck that is not loaded, or retired, holds nothing back.
+/// The decks that cards crossing readings draw on and the learner has not finished yet (an active card of theirs
+/// without a state: a synthesis waits until the readings it crosses have all been met, so that it never restates a
+/// reading's answer before the reading's card asks it). A deck that is not loaded, or retired, holds nothing back.
 pub fn unseen_readings(conn: &Connection, learner: i64) -> Result<Vec<String>> {
     let required: Vec<String> = conn
         .prepare_cached(
@@ -68,13 +71,14 @@ pub fn unseen_readings(conn: &Connection, learner: i64) -> Result<Vec<String>> {
         )?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut seen = conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM card_states s JOIN cards c ON c.id = s.card_id
-                        WHERE s.learner_id = ?1 AND s.deck_id = ?2 AND c.retired_at IS NULL)",
+    let mut unfinished = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM cards c WHERE c.deck_id = ?2 AND c.retired_at IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM card_states s
+                                          WHERE s.learner_id = ?1 AND s.card_id = c.id))",
     )?;
     let mut unseen = Vec::new();
     for deck in required {
-        if !seen.query_row(rusqlite::params![learner, deck], |r| r.get::<_, bool>(0))? {
+        if unfinished.query_row(rusqlite::params![learner, deck], |r| r.get::<_, bool>(0))? {
             unseen.push(deck);
         }
     }
@@ -423,7 +427,8 @@ fn pick_new(
 /// one from each deck in turn, reading decks (no card drawing on another deck) first, then the built-in decks in
 /// the order they ship in (the course's order of readings), then by id;
 /// each deck in its new-card order (the reading's paragraph order, or the file's, as the deck sets it; ranked at
-/// import). A card that crosses readings is left out until the learner has seen each reading it draws on.
+/// import). A card that crosses readings is left out until the learner has met every card of each reading it
+/// draws on.
 pub fn new_cards(
     conn: &Connection,
     learner: i64,

@@ -4,7 +4,9 @@
 //! security, that the caller opened). What an attempt's rules decide with them (the paper, the deadline, the grace,
 //! the sequence numbers, the grading) is written once, in `session::exam::served` and `server::ops`.
 
-use super::{Aliases, Attempt, AttemptAnswer, ExamRow, Filter, Learner, Store, StoredCard, Upsert};
+use super::{
+    Attempt, AttemptAnswer, DeckAnswers, ExamRow, Filter, Learner, Store, StoredCard, Upsert,
+};
 use crate::error::Result;
 use crate::time::UnixMs;
 use std::collections::HashMap;
@@ -63,7 +65,7 @@ pub trait ExamRecords {
     /// As [`super::card`].
     fn card(&mut self, id: i64) -> Result<Option<StoredCard>>;
     /// As [`super::deck_answers`]: the deck's aliases and known answers, for the answer checker.
-    fn deck_answers(&mut self, deck: &str) -> Result<(Aliases, Vec<String>)>;
+    fn deck_answers(&mut self, deck: &str) -> Result<DeckAnswers>;
 }
 
 impl ExamRecords for Store {
@@ -177,7 +179,7 @@ impl ExamRecords for Store {
         super::card(&self.conn, id)
     }
 
-    fn deck_answers(&mut self, deck: &str) -> Result<(Aliases, Vec<String>)> {
+    fn deck_answers(&mut self, deck: &str) -> Result<DeckAnswers> {
         super::deck_answers(&self.conn, deck)
     }
 }

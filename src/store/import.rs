@@ -105,6 +105,8 @@ pub(super) struct DeckColumns {
     pub aliases: Option<String>,
     pub tags: Option<String>,
     pub answers: String,
+    /// The common words of the deck's text as JSON ([`crate::deck::deck_words`]).
+    pub words: String,
     pub new_order: Option<&'static str>,
     pub reading: bool,
 }
@@ -116,6 +118,8 @@ pub(super) fn deck_columns(deck: &Deck) -> DeckColumns {
         aliases: json(&deck.aliases),
         tags: json(&deck.tags),
         answers: known_answers(deck),
+        words: serde_json::to_string(&crate::deck::deck_words(deck))
+            .unwrap_or_else(|_| "[]".into()),
         new_order: deck.new_order.map(NewOrder::as_str),
         reading: is_reading(deck),
     }
@@ -211,13 +215,14 @@ pub fn import_deck(
     let columns = deck_columns(deck);
     tx.execute(
         "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
-                            answers, new_order, reading, exam_only)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                            answers, new_order, reading, exam_only, words)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
             source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
             content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
             imported_at = excluded.imported_at, answers = excluded.answers, new_order = excluded.new_order,
-            reading = excluded.reading, exam_only = excluded.exam_only, retired_at = NULL",
+            reading = excluded.reading, exam_only = excluded.exam_only, words = excluded.words,
+            retired_at = NULL",
         params![
             deck.id,
             deck.title,
@@ -232,7 +237,8 @@ pub fn import_deck(
             columns.answers,
             columns.new_order,
             columns.reading,
-            deck.exam_only
+            deck.exam_only,
+            columns.words
         ],
     )?;
     let ranks = item_ranks(deck);

@@ -6,7 +6,7 @@
 //! SQLite body is here, on a write transaction; PostgreSQL's is `store::pg::import`, on a course-scoped transaction.
 
 use super::{
-    Aliases, Attempt, AttemptAnswer, ExamRow, Filter, ImportReport, IssuedKey, Learner,
+    Attempt, AttemptAnswer, DeckAnswers, ExamRow, Filter, ImportReport, IssuedKey, Learner,
     LoggedReview, MergeReport, RosterDb, StoredCard, UNSUPERVISED_FROM,
 };
 use crate::bundle::{BundleFlag, BundleReview, FlagState};
@@ -38,7 +38,7 @@ pub trait ImportDb: RosterDb {
     /// As `store::card`.
     fn card(&mut self, id: i64) -> Result<Option<StoredCard>>;
     /// As `store::deck_answers`.
-    fn deck_answers(&mut self, deck: &str) -> Result<(Aliases, Vec<String>)>;
+    fn deck_answers(&mut self, deck: &str) -> Result<DeckAnswers>;
     /// How many attempts at an exam a learner brought in bundles.
     fn unsupervised_count(&mut self, exam: &str, learner: i64) -> Result<usize>;
     /// Whether a learner's attempt at an exam started at this millisecond (of either kind).
@@ -202,7 +202,7 @@ impl ImportDb for &Transaction<'_> {
         super::card(self, id)
     }
 
-    fn deck_answers(&mut self, deck: &str) -> Result<(Aliases, Vec<String>)> {
+    fn deck_answers(&mut self, deck: &str) -> Result<DeckAnswers> {
         super::deck_answers(self, deck)
     }
 

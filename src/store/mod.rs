@@ -51,8 +51,8 @@ pub use bundle::{
 };
 pub use bundle::{CLOCK_SLACK_S, EARLIEST_S, validate_attempt, validate_flag, validate_review};
 pub use cards::{
-    Aliases, DeckInfo, StoredCard, card, deck, deck_answers, deck_cards, deck_sources, decks,
-    filtered_cards,
+    Aliases, DeckAnswers, DeckInfo, StoredCard, card, deck, deck_answers, deck_cards, deck_sources,
+    decks, filtered_cards,
 };
 pub use counts::{DueCounts, due_counts, new_cards};
 pub use devices::{

@@ -69,7 +69,11 @@ const MIGRATIONS: &[Migration] = &[
         then: None,
     },
     Migration {
-        sql: include_str!("../../migrations/0014_state_deck.sql"),
+        sql: include_str!("../../migrations/0014_deck_words.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0015_state_deck.sql"),
         then: None,
     },
 ];

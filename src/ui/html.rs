@@ -1,7 +1,12 @@
 //! The HTML progress report of `detente report --html`: one self-contained file (inline CSS; no scripts, fonts or
-//! network), with hand-drawn SVG charts: the due forecast, retention per week, the study heatmap, mastery by theme
-//! and deck, and the class matrix. Every piece of text from decks or learners is escaped. The markup is
-//! well-formed XML (void elements self-closed), and prints cleanly.
+//! network), with hand-drawn SVG charts (the due forecast, retention per week, the study heatmap, the class matrix)
+//! and mastery by theme and deck as HTML bars. Every piece of text from decks or learners is escaped. The markup is
+//! well-formed XML (void elements self-closed), and prints cleanly. It reads at any width: text never under 12 px,
+//! tables and labels wrap, a chart keeps its size and scrolls sideways inside its own box on a phone; a chart with
+//! nothing to draw says so instead. The class server's class page is made of the same pieces (`site_page` and the
+//! sections after it).
+//!
+//! One concern: detente's HTML, one style for the file reports and the class page alike.
 
 use crate::stats::{Class, GroupBy, Heatmap, Mastery, Stats, TroubleCard, WeekRetention};
 use crate::time::Day;
@@ -25,23 +30,33 @@ pub fn escape(s: &str) -> String {
 }
 
 const STYLE: &str = "
-body { font-family: system-ui, sans-serif; color: #222; background: #fff; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+body { font-family: system-ui, sans-serif; font-size: 16px; color: #222; background: #fff; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; } td, th { padding: 0.2rem 0.6rem; text-align: left; border-bottom: 1px solid #eee; }
+table { border-collapse: collapse; max-width: 100%; } td, th { padding: 0.2rem 0.6rem; text-align: left; border-bottom: 1px solid #eee; overflow-wrap: break-word; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-svg { max-width: 100%; height: auto; } svg text { font-family: system-ui, sans-serif; font-size: 11px; fill: #333; }
-.muted { color: #666; }
+.chart, .wide { overflow-x: auto; max-width: 100%; }
+svg { display: block; } svg text { font-family: system-ui, sans-serif; font-size: 12px; fill: #333; }
+.bars { display: grid; grid-template-columns: minmax(6rem, 22rem) minmax(4rem, 1fr) 3.5rem; gap: 0.3rem 0.8rem; align-items: center; }
+.bars meter { width: 100%; height: 1rem; } .bars .n { text-align: right; font-variant-numeric: tabular-nums; }
+.muted { color: #666; } .key { overflow-wrap: anywhere; }
+nav { display: flex; flex-wrap: wrap; gap: 0.4rem 1.2rem; padding: 0.5rem 0; border-bottom: 1px solid #ccc; }
+form { margin: 0; } button { font: inherit; padding: 0.2rem 0.8rem; }
+ul.flags { list-style: none; padding: 0; } ul.flags li { border-bottom: 1px solid #eee; padding: 0.5rem 0; }
+ul.flags p { margin: 0.2rem 0; overflow-wrap: anywhere; }
+.error { color: #a00; } .ok { color: #060; }
 section { break-inside: avoid; page-break-inside: avoid; }
+@media (max-width: 600px) { body { margin: 1rem auto; } td, th { padding: 0.2rem 0.3rem; } }
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   h2 { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; text-decoration: none; }
+  .chart, .wide { overflow: visible; } svg { max-width: 100%; height: auto; }
+  nav, form { display: none; }
 }
 ";
-
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<link rel=\"icon\" href=\"data:,\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
 }
@@ -87,31 +102,46 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
     let _ = writeln!(
         b,
         "<section><h2>Due in the next 30 days</h2>\n{}</section>",
-        forecast_svg(&s.forecast)
+        if s.forecast.iter().all(|&d| d == 0) {
+            empty("Nothing is due in the next 30 days.")
+        } else {
+            chart(forecast_svg(&s.forecast))
+        }
     );
     let _ = writeln!(
         b,
         "<section><h2>True retention per week</h2>\n{}</section>",
-        retention_svg(&s.retention_weekly)
+        if s.retention_weekly.iter().all(|w| w.rate.rate.is_none()) {
+            empty(
+                "No reviews yet: the share of cards remembered when they come back for review shows here once \
+                 cards learned earlier come due.",
+            )
+        } else {
+            chart(retention_svg(&s.retention_weekly))
+        }
     );
     let _ = writeln!(
         b,
         "<section><h2>Study over the last 26 weeks</h2>\n{}</section>",
-        heatmap_svg(&s.heatmap)
+        if s.heatmap.max == 0 {
+            empty("No study in the last 26 weeks.")
+        } else {
+            chart(heatmap_svg(&s.heatmap))
+        }
     );
     if !s.mastery_by_theme.is_empty() {
         let _ = writeln!(
             b,
             "<section><h2>Mastery by theme (recall predicted {} days ahead)</h2>\n{}</section>",
             crate::stats::HORIZON_DAYS,
-            bars_svg(&s.mastery_by_theme)
+            bars(&s.mastery_by_theme)
         );
     }
     let _ = writeln!(
         b,
         "<section><h2>Mastery by deck (recall predicted {} days ahead)</h2>\n{}</section>",
         crate::stats::HORIZON_DAYS,
-        bars_svg(&s.mastery_by_deck)
+        bars(&s.mastery_by_deck)
     );
     let _ = writeln!(
         b,
@@ -123,11 +153,23 @@ pub fn learner_report(learner: &str, s: &Stats) -> String {
 
 /// The class report: the weakest columns and the matrix.
 pub fn class_report(c: &Class) -> String {
+    page(&class_title(c), &class_body(c, None))
+}
+
+fn class_title(c: &Class) -> String {
     let by = match c.by {
         GroupBy::Deck => "deck",
         GroupBy::Theme => "theme",
     };
-    let title = format!("Class progress by {by}");
+    format!("Class progress by {by}")
+}
+
+/// A link to a learner's page, by name (the class page's; none in a file).
+pub type LearnerLink<'a> = &'a dyn Fn(&str) -> String;
+
+/// The class report's sections, each learner's name a link when `link` gives one.
+fn class_body(c: &Class, link: Option<LearnerLink>) -> String {
+    let title = class_title(c);
     let mut b = String::new();
     let _ = writeln!(
         b,
@@ -154,12 +196,16 @@ pub fn class_report(c: &Class) -> String {
     let _ = writeln!(
         b,
         "<section><h2>Class mean mastery, weakest first</h2>\n{}</section>",
-        bars_svg(&means)
+        bars(&means)
     );
     let _ = writeln!(
         b,
         "<section><h2>Mastery matrix</h2>\n{}</section>",
-        matrix_svg(c, &order)
+        if c.rows.is_empty() {
+            empty("No learners yet.")
+        } else {
+            matrix_svg(c, &order)
+        }
     );
     let mut t = String::from(
         "<table><tr><th>Learner</th><th class=\"n\">Reviews, 7 days</th><th>Last active (study or exam)</th><th class=\"n\">Open flags</th>",
@@ -177,7 +223,14 @@ pub fn class_report(c: &Class) -> String {
         let _ = write!(
             t,
             "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}</td>",
-            escape(&r.learner),
+            link.map_or_else(
+                || escape(&r.learner),
+                |link| format!(
+                    "<a href=\"{}\">{}</a>",
+                    escape(&link(&r.learner)),
+                    escape(&r.learner)
+                )
+            ),
             r.reviews_7_days,
             r.last_active_day
                 .map_or_else(|| "never".to_string(), Day::iso),
@@ -197,9 +250,149 @@ pub fn class_report(c: &Class) -> String {
         b,
         "<section><h2>Activity, open flags and exams</h2>\n<p class=\"muted\">Exam columns: each learner's best \
          closed supervised attempt, in percent of its maximum (attempts imported from a student's machine are left \
-         out).</p>\n{t}</section>"
+         out).</p>\n<div class=\"wide\">{t}</div></section>"
     );
-    page(&title, &b)
+    b
+}
+
+// ------------------------------------------------------------------------------------------ the class page's parts
+
+/// One page of the class server's class page: the report's style, a navigation bar of `(href, label)` links (the
+/// current one marked), and `body`. No script, no external request.
+pub fn site_page(title: &str, nav: &[(&str, &str)], current: &str, body: &str) -> String {
+    let mut links = String::from("<nav>");
+    for (href, label) in nav {
+        if *href == current {
+            let _ = write!(links, "<strong>{}</strong>", escape(label));
+        } else {
+            let _ = write!(links, "<a href=\"{}\">{}</a>", escape(href), escape(label));
+        }
+    }
+    links.push_str("</nav>\n");
+    page(title, &format!("{links}{body}"))
+}
+
+/// The class report's sections for the class page, each learner's name a link to their page.
+pub fn class_sections(c: &Class, link: LearnerLink) -> String {
+    class_body(c, Some(link))
+}
+
+/// One learner's row of the class view as a page's body: mastery per column as bars, activity, exam scores and open
+/// flags. `None` when the class has no such learner.
+pub fn learner_section(c: &Class, name: &str) -> Option<String> {
+    let row = c.rows.iter().find(|r| r.learner == name)?;
+    let mut b = format!(
+        "<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",
+        escape(&format!("Progress of {name}")),
+        c.today_day.iso()
+    );
+    let mastery: Vec<Mastery> = c
+        .columns
+        .iter()
+        .zip(&row.mastery)
+        .map(|(col, &m)| Mastery {
+            key: col.key.clone(),
+            label: col.label.clone(),
+            cards: 0,
+            studied: 0,
+            mastery: m,
+        })
+        .collect();
+    let _ = writeln!(
+        b,
+        "<section><h2>Mastery (recall predicted {} days ahead)</h2>\n{}</section>",
+        crate::stats::HORIZON_DAYS,
+        bars(&mastery)
+    );
+    let _ = write!(
+        b,
+        "<section><h2>Activity</h2><table><tr><th>Reviews, last 7 days</th><td class=\"n\">{}</td></tr>\
+         <tr><th>Last active (study or exam)</th><td>{}</td></tr><tr><th>Open flags</th><td class=\"n\">{}</td></tr>",
+        row.reviews_7_days,
+        row.last_active_day
+            .map_or_else(|| "never".to_string(), Day::iso),
+        row.open_flags
+    );
+    for (e, score) in c.exams.iter().zip(&row.exam_scores) {
+        let _ = write!(
+            b,
+            "<tr><th>{} ({})</th><td class=\"n\">{}</td></tr>",
+            escape(&e.title),
+            escape(&e.id),
+            score.map_or_else(|| "-".to_string(), pct)
+        );
+    }
+    b.push_str("</table></section>\n");
+    Some(b)
+}
+
+/// Item analysis as a table: broken-looking items first, as the terminal's `report items` lists them.
+pub fn items_table(items: &[crate::exam::analysis::ItemStats]) -> String {
+    if items.is_empty() {
+        return empty("No answers to analyse yet.");
+    }
+    let mut t = String::from(
+        "<div class=\"wide\"><table><tr><th>Item</th><th>Question</th><th class=\"n\">Answers</th>\
+         <th class=\"n\">Facility</th><th class=\"n\">Discrimination</th><th>Looks broken because</th></tr>",
+    );
+    for i in items {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(&i.item),
+            escape(&i.prompt),
+            i.answered,
+            pct(i.facility),
+            i.discrimination
+                .map_or_else(|| "-".to_string(), |d| format!("{d:+.2}")),
+            escape(&i.flags.join("; "))
+        );
+    }
+    t.push_str("</table></div>");
+    t
+}
+
+/// The flags learners raised, one block each (readable at any width); each with a form that resolves it,
+/// carrying `csrf` (the session's token) and posting to `resolve`.
+pub fn flags_table(flags: &[crate::store::FlagRow], resolve: &str, csrf: &str) -> String {
+    if flags.is_empty() {
+        return empty("No open flags.");
+    }
+    let mut t = String::from("<ul class=\"flags\">");
+    for f in flags {
+        let when = chrono::DateTime::from_timestamp(f.flagged_at, 0)
+            .map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+        let _ = write!(
+            t,
+            "<li><p><strong>{}/{}</strong> <span class=\"muted\">flag {}, by {} on {when}</span></p><p>{}</p>\
+             <form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\"/>\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"/><button type=\"submit\">Resolve</button></form></li>",
+            escape(&f.deck),
+            escape(&f.card),
+            f.id,
+            escape(&f.learner),
+            f.note.as_deref().map_or_else(
+                || "<span class=\"muted\">(no note)</span>".to_string(),
+                escape
+            ),
+            escape(resolve),
+            f.id,
+            escape(csrf)
+        );
+    }
+    t.push_str("</ul>");
+    t
+}
+
+/// A paragraph in place of a chart with nothing to draw.
+fn empty(why: &str) -> String {
+    format!("<p class=\"muted\">{}</p>", escape(why))
+}
+
+/// A chart at its own size, scrolling sideways on its own where the page is narrower (a phone), so that its text
+/// keeps its size and the page does not scroll.
+fn chart(svg: String) -> String {
+    format!("<div class=\"chart\">{svg}</div>")
 }
 
 fn forecast_svg(days: &[u32]) -> String {
@@ -347,42 +540,30 @@ fn heatmap_svg(hm: &Heatmap) -> String {
     s
 }
 
-fn bars_svg(rows: &[Mastery]) -> String {
-    let (w, row_h, label_w) = (640.0, 22.0, 300.0);
-    let h = rows.len().max(1) as f64 * row_h + 4.0;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Mastery\">"
-    );
-    let bar_w = w - label_w - 50.0;
-    for (i, m) in rows.iter().enumerate() {
-        let y = i as f64 * row_h;
-        let label: String = {
-            let full = if m.key.starts_with("theme:") {
-                format!("{}: {}", m.key.trim_start_matches("theme:"), m.label)
-            } else {
-                m.label.clone()
-            };
-            if full.chars().count() > 48 {
-                full.chars().take(47).chain(['…']).collect()
-            } else {
-                full
-            }
+/// Mastery as bars in HTML (labels wrap, text keeps its size at any width): one row per deck or theme, the bar a
+/// `<meter>`.
+fn bars(rows: &[Mastery]) -> String {
+    if rows.is_empty() {
+        return empty("No cards yet.");
+    }
+    let mut s = String::from("<div class=\"bars\">");
+    for m in rows {
+        let label = if m.key.starts_with("theme:") {
+            format!("{}: {}", m.key.trim_start_matches("theme:"), m.label)
+        } else {
+            m.label.clone()
         };
         let _ = write!(
             s,
-            "<text x=\"0\" y=\"{:.1}\">{}<title>{}</title></text><rect x=\"{label_w}\" y=\"{:.1}\" width=\"{bar_w:.1}\" height=\"14\" fill=\"#eee\"/><rect x=\"{label_w}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\" fill=\"#4a7fb5\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            y + 14.0,
-            escape(&label),
+            "<span title=\"{}\">{}</span><meter min=\"0\" max=\"1\" value=\"{:.3}\">{}</meter><span class=\"n\">{}</span>",
             escape(&m.key),
-            y + 3.0,
-            y + 3.0,
-            bar_w * m.mastery.clamp(0.0, 1.0),
-            label_w + bar_w + 6.0,
-            y + 14.0,
+            escape(&label),
+            m.mastery.clamp(0.0, 1.0),
+            pct(m.mastery),
             pct(m.mastery)
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</div>");
     s
 }
 
@@ -429,21 +610,21 @@ fn matrix_svg(c: &Class, order: &[usize]) -> String {
     }
     s.push_str("</svg>");
     let mut legend = String::from(
-        "<table><tr><th>#</th><th>Key</th><th>Label</th><th class=\"n\">Class mean</th></tr>",
+        "<table><tr><th>#</th><th>Column (label, key)</th><th class=\"n\">Class mean</th></tr>",
     );
     for (n, &i) in order.iter().enumerate() {
         let col = &c.columns[i];
         let _ = write!(
             legend,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}<br/><span class=\"key muted\">{}</span></td><td class=\"n\">{}</td></tr>",
             n + 1,
-            escape(&col.key),
             escape(&col.label),
+            escape(&col.key),
             pct(col.mean)
         );
     }
     legend.push_str("</table>");
-    format!("{s}\n{legend}")
+    format!("{}\n{legend}", chart(s))
 }
 
 fn trouble_table(leeches: &[TroubleCard], failed: &[TroubleCard]) -> String {

@@ -127,6 +127,21 @@ fn reply<T>(r: std::result::Result<T, InquireError>) -> Result<Reply<T>> {
     }
 }
 
+/// The label of a typed answer.
+const TYPED: &str = "Your answer:";
+
+/// The echo of a typed answer once answered (inquire prints it after "> LABEL "), wrapped at word boundaries to
+/// `width` under its own first column, so a long answer is not split mid-word by the terminal.
+fn echoed(typed: &str, label: &str, width: usize) -> String {
+    let pad = " ".repeat(layout::display_width(label) + 3);
+    let lines = layout::wrap(&typed.replace('\n', " "), width, &pad, &pad);
+    let mut out = lines.join("\n");
+    if let Some(rest) = out.strip_prefix(&pad) {
+        out = rest.to_string();
+    }
+    out
+}
+
 /// The answer line of a list prompt once picked: the option on one line, cut to fit.
 fn picked(o: inquire::list_option::ListOption<&String>) -> String {
     layout::truncate(
@@ -197,7 +212,10 @@ impl Prompter for Terminal {
             } else {
                 "Enter to answer, Esc to end the session"
             };
-            let r = Text::new("Your answer:").with_help_message(help).prompt();
+            let r = Text::new(TYPED)
+                .with_help_message(help)
+                .with_formatter(&|typed| echoed(typed, TYPED, layout::width()))
+                .prompt();
             match r {
                 Ok(s) if s.trim() == "?" => {
                     let hint = q
@@ -355,5 +373,31 @@ impl Terminal {
                 }
             }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Attack: a long typed answer echoed by inquire after "> Your answer: " must break at spaces within the width,
+    /// each line under the answer's first column, never mid-word.
+    #[test]
+    fn a_long_typed_answer_is_echoed_wrapped_at_words() {
+        let typed = "Dmitry Rogozin, Russia's ambassador to NATO, later deputy prime minister in charge of defence";
+        let echo = echoed(typed, TYPED, 60);
+        let lines: Vec<&str> = echo.lines().collect();
+        assert!(lines.len() >= 2, "{echo}");
+        assert!(display(lines[0]) + 15 <= 60, "{echo}");
+        for l in &lines[1..] {
+            assert!(l.starts_with(&" ".repeat(15)) && display(l) <= 60, "{echo}");
+        }
+        let words: Vec<&str> = echo.split_whitespace().collect();
+        assert_eq!(words, typed.split_whitespace().collect::<Vec<_>>());
+        assert_eq!(echoed("Rogozin", TYPED, 60), "Rogozin");
+    }
+
+    fn display(s: &str) -> usize {
+        layout::display_width(s)
     }
 }

@@ -151,8 +151,8 @@ fn a_sibling_left_out_still_takes_its_decks_turn() {
 }
 
 /// Attack: a reading check skipped, or asked of the wrong cards. Deck `x` has one card drawing on deck `r`; at the
-/// limit the rest of `x` flows while that card waits, and it comes in its place once `r` has been seen. The counts
-/// say the same (one waiting).
+/// limit the rest of `x` flows while that card waits, and it comes in its place once every card of `r` has been
+/// met (not at the first). The counts say the same (one waiting).
 #[test]
 fn a_card_that_waits_for_a_reading_is_held_at_the_limit() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -167,10 +167,18 @@ fn a_card_that_waits_for_a_reading_is_held_at_the_limit() {
     let rows = counts::due_counts(&store.conn, learner.id, 0, 86_400).expect("counts");
     let x = rows.iter().find(|r| r.deck == "x").expect("x");
     assert_eq!((x.new_available, x.new_waiting), (3, 1));
+    // One card of `r` met: `x1` still waits (every card of a reading it crosses must be met first).
     see(&mut store, &learner, &first[..1], 10 * 86_400);
     assert_eq!(
         today(&store, &learner, 4),
-        ["r/r2#0", "x/x1#0", "r/r3#0", "x/x2#0"]
+        ["r/r2#0", "x/x2#0", "r/r3#0", "x/x3#0"]
+    );
+    // All of `r` met: `x1` comes in its place, first of its deck.
+    let rest: Vec<String> = ["r/r2#0", "r/r3#0", "r/r4#0"].map(String::from).into();
+    see(&mut store, &learner, &rest, 10 * 86_400);
+    assert_eq!(
+        today(&store, &learner, 4),
+        ["x/x1#0", "x/x2#0", "x/x3#0", "x/x4#0"]
     );
 }
 
@@ -283,7 +291,7 @@ fn every_state_carries_its_cards_deck_and_the_counts_match_the_join() {
     conn.execute_batch(
         "DROP TRIGGER card_states_deck; DROP INDEX card_states_deck_due; DROP INDEX cards_retired;
          DROP INDEX cards_new_walk; CREATE INDEX cards_new_rank ON cards (deck_id, new_rank) WHERE retired_at IS NULL;
-         ALTER TABLE card_states DROP COLUMN deck_id; PRAGMA user_version = 13;",
+         ALTER TABLE card_states DROP COLUMN deck_id; PRAGMA user_version = 14;",
     )
     .expect("downgrade");
     drop(conn);

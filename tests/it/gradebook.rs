@@ -1186,3 +1186,206 @@ fn progress_import_into_a_fresh_database_loads_the_built_in_decks_first() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("3 new review(s)"), "{}", stderr(&out));
 }
+
+/// Attack: identifiers neutralized like names (Moodle then aborts the import on `'+ivy@...`, Blackboard misses the
+/// row `'-jo`), a risky identifier that goes by unnamed at roster import or at export, names left unneutralized, or
+/// `--guard-identifiers` that does not guard. Each layout's identifier columns are read back with the csv crate.
+#[test]
+fn identifiers_are_written_as_the_lms_holds_them_and_named_when_a_spreadsheet_would_run_them() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("g.db");
+    with_sample(&db);
+    let out = as_teacher(&db)
+        .args(["learner", "import"])
+        .arg(data("roster/risky.csv"))
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for (line, what) in [
+        (2, "the email `+ivy@uni.example`"),
+        (2, "the student id `=1+1`"),
+        (3, "the username `-jo`"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "risky.csv:{line}: warning: {what} would run as a formula"
+            )),
+            "{err}"
+        );
+    }
+    assert!(!err.contains("jo@uni.example`"), "{err}");
+
+    // Moodle, matched on the email: the email and ID number as held, the name neutralized, both named on stderr.
+    let (rows, err) = export(&db, "moodle", &["--deck", "sample"]);
+    let ivy = row(&rows, 2, "Ivy");
+    assert_eq!(ivy[0], "+ivy@uni.example");
+    assert_eq!(ivy[1], "=1+1");
+    let jo = row(&rows, 0, "jo@uni.example");
+    assert_eq!(jo[3], "'=Jones", "a name stays neutralized");
+    assert!(
+        err.contains("2 identifier(s) would run as formulas"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ivy: Email address `+ivy@uni.example`"),
+        "{err}"
+    );
+    assert!(err.contains("ivy: ID number `=1+1`"), "{err}");
+
+    // Blackboard keys every row on the username: `-jo` as held.
+    let (rows, err) = export(&db, "blackboard", &["--deck", "sample"]);
+    let jo = row(&rows, 2, "-jo");
+    assert_eq!(jo[0], "'=Jones");
+    assert_eq!(row(&rows, 2, "ivy")[3], "=1+1");
+    assert!(
+        err.contains("-jo: Username `-jo`") || err.contains("jo: Username `-jo`"),
+        "{err}"
+    );
+
+    // Canvas: the SIS User ID as held.
+    let (rows, _) = export(&db, "canvas", &["--deck", "sample"]);
+    assert_eq!(row(&rows, 3, "ivy")[2], "=1+1");
+
+    // --guard-identifiers: every risky identifier neutralized, and said so.
+    let (rows, err) = export(&db, "moodle", &["--deck", "sample", "--guard-identifiers"]);
+    let ivy = row(&rows, 2, "Ivy");
+    assert_eq!(ivy[0], "'+ivy@uni.example");
+    assert_eq!(ivy[1], "'=1+1");
+    assert_eq!(
+        row(&rows, 0, "jo@uni.example")[1],
+        "S9",
+        "a safe identifier is untouched"
+    );
+    assert!(err.contains("Neutralized 2 identifier(s)"), "{err}");
+}
+
+/// Attack: two exams under one title written as two columns of one name, which Canvas reads as one (the first
+/// column's grades for both) and Moodle and Blackboard map onto one item: the export must refuse, name both exams,
+/// and write nothing; one exam at a time must still export.
+#[test]
+fn exams_sharing_a_title_are_refused_in_lms_layouts() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let store = Store::open(&db).expect("open");
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO exams (id, title, definition, content_hash, questions, grading, pass_mark, loaded_at)
+             VALUES ('mid2', 'Midterm', '{}', 'h', 10, 'highest', 0.5, 0);",
+        )
+        .expect("exam");
+    drop(store);
+    let file = dir.path().join("grades.csv");
+    for format in ["moodle", "canvas", "blackboard"] {
+        let out = as_teacher(&db)
+            .args(["grades", "export", "--format", format, "-o"])
+            .arg(&file)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(65), "{format}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("\"Midterm\" (mid, mid2)"), "{format}: {err}");
+        assert!(!file.exists(), "{format}: nothing written");
+    }
+    let (rows, _) = export(&db, "canvas", &["--exam", "mid2"]);
+    assert_eq!(rows[0][5], "Midterm");
+    let (rows, _) = export(&db, "native", &[]);
+    assert!(
+        rows.iter().any(|r| r[7] == "mid2"),
+        "native names exams by id"
+    );
+}
+
+/// Attack: `--gradebook` that still writes a new-column header for an exam the LMS has (Canvas creates a duplicate
+/// assignment, Blackboard a new text column), that matches an exam to a column silently when the gradebook has two of
+/// its title, or that lets an unmatched exam go by unnamed. The headers are Canvas's `Title (id)` and Blackboard's
+/// `Title [Total Pts: N Score] |id`, as their downloads write them.
+#[test]
+fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let canvas = data("gradebook/canvas.csv");
+    let canvas = canvas.to_str().expect("path");
+    let (rows, err) = export(&db, "canvas", &["--gradebook", canvas]);
+    let err = err.replace('\n', " ");
+    assert!(
+        rows[0].contains(&"Midterm (1234)".to_string()),
+        "{:?}",
+        rows[0]
+    );
+    assert!(!rows[0].contains(&"Midterm".to_string()), "{:?}", rows[0]);
+    let at = rows[0]
+        .iter()
+        .position(|h| h == "Midterm (1234)")
+        .expect("column");
+    assert_eq!(
+        row(&rows, 2, "S1")[at],
+        "8.5",
+        "ann's grade in the existing column"
+    );
+    assert!(
+        err.contains(
+            "Exam `fin` (\"=Final\") matches no column of the gradebook: Canvas will create a new"
+        ),
+        "{err}"
+    );
+
+    let bb = data("gradebook/blackboard.csv");
+    let (rows, err) = export(
+        &db,
+        "blackboard",
+        &["--gradebook", bb.to_str().expect("path")],
+    );
+    assert!(
+        rows[0].contains(&"Midterm [Total Pts: 10 Score] |5678".to_string()),
+        "{:?}",
+        rows[0]
+    );
+    let err = err.replace('\n', " ");
+    assert!(err.contains("Blackboard will create a new column"), "{err}");
+
+    // Two columns of one title: refused, naming both, nothing written.
+    let twice = data("gradebook/canvas-twice.csv");
+    let out = as_teacher(&db)
+        .args(["grades", "export", "--format", "canvas", "--gradebook"])
+        .arg(&twice)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).replace('\n', " ").contains(
+            "the gradebook has 2 columns titled \"Midterm\" (Midterm (1234), Midterm (1235))"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    // Moodle maps columns in its import form: --gradebook is refused there; a file with no id is no gradebook.
+    let out = as_teacher(&db)
+        .args([
+            "grades",
+            "export",
+            "--format",
+            "moodle",
+            "--gradebook",
+            canvas,
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = as_teacher(&db)
+        .args(["grades", "export", "--format", "canvas", "--gradebook"])
+        .arg(data("roster/plain.csv"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .replace('\n', " ")
+            .contains("plain.csv:1: no column of this file carries an assignment id"),
+        "{}",
+        stderr(&out)
+    );
+}

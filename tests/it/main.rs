@@ -9,8 +9,11 @@ mod support;
 mod admin;
 mod architecture;
 mod attempts;
+mod browser;
 mod builtin_decks;
 mod busy;
+#[cfg(feature = "server")]
+mod class_page;
 mod cli;
 mod conformance;
 mod convert_props;
@@ -25,9 +28,11 @@ mod exams;
 mod first_queue;
 mod gift;
 mod gradebook;
+mod leaks;
 #[cfg(feature = "server")]
 mod lti;
 mod mastery;
+mod moodle_xml;
 mod natural_answers;
 mod order;
 #[cfg(feature = "server")]

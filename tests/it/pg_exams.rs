@@ -147,6 +147,7 @@ fn course(on: On, decks: &[String], exam: &str, learners: &[&str]) -> Course {
         log: Arc::new(|_: &str| {}),
         lti: None,
         gate: App::gate(Some(4)),
+        pages: Default::default(),
         clock: clock.clone(),
     };
     Course {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -40,22 +40,22 @@ fn replace(path: &Path, contents: &str) {
 }
 
 /// A running `detente serve` with TLS, its folder removed when dropped (the process killed).
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    dir: tempfile::TempDir,
-    socket: PathBuf,
-    url: String,
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) socket: PathBuf,
+    pub(crate) url: String,
     log: PathBuf,
 }
 
 impl Served {
-    fn database(dir: &Path) -> PathBuf {
+    pub(crate) fn database(dir: &Path) -> PathBuf {
         dir.join("state").join("detente.db")
     }
 
     /// Starts the server of `dir` with `cert.pem` and `key.pem` there, the test's user a teacher; waits for both
     /// listeners.
-    fn start(dir: tempfile::TempDir) -> Served {
+    pub(crate) fn start(dir: tempfile::TempDir) -> Served {
         let socket = dir.path().join("run").join("class.sock");
         let config = dir.path().join("serve.toml");
         let me = text(&Command::new("id").arg("-un").output().unwrap().stdout);
@@ -107,7 +107,7 @@ impl Served {
         panic!("detente serve did not listen: {}", served.log());
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -133,7 +133,7 @@ impl Drop for Served {
 
 /// A server folder with the PKI written (returns the CA's PEM), and a roster of `names` with codes issued on the
 /// server's database; returns the folder, the CA file and each learner's code.
-fn setup(names: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
+pub(crate) fn setup(names: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = pki();
     std::fs::write(dir.path().join("ca.pem"), ca).unwrap();
@@ -154,7 +154,7 @@ fn setup(names: &[&str]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
 }
 
 /// Issues `name` an enrolment code on `db` (`extra`: `--reissue`); returns it as printed.
-fn issue(db: &Path, name: &str, extra: &[&str]) -> String {
+pub(crate) fn issue(db: &Path, name: &str, extra: &[&str]) -> String {
     let out = process(db)
         .args(["learner", "enrol", name])
         .args(extra)
@@ -169,14 +169,14 @@ fn issue(db: &Path, name: &str, extra: &[&str]) -> String {
 }
 
 /// A laptop: detente with a config folder of its own (its login file) and no local database in the way.
-struct Laptop(tempfile::TempDir);
+pub(crate) struct Laptop(tempfile::TempDir);
 
 impl Laptop {
-    fn new() -> Laptop {
+    pub(crate) fn new() -> Laptop {
         Laptop(tempfile::tempdir().unwrap())
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let home = self.0.path();
         process(&home.join("unused.db"))
             .env_remove("DETENTE_DB")
@@ -200,7 +200,7 @@ impl Laptop {
     }
 }
 
-fn login(laptop: &Laptop, served: &Served, code: &str, ca: &Path) -> Output {
+pub(crate) fn login(laptop: &Laptop, served: &Served, code: &str, ca: &Path) -> Output {
     laptop.run(&[
         "login",
         &served.url,
@@ -211,7 +211,7 @@ fn login(laptop: &Laptop, served: &Served, code: &str, ca: &Path) -> Output {
 }
 
 /// The teacher on the server's socket.
-fn teacher(served: &Served) -> Laptop {
+pub(crate) fn teacher(served: &Served) -> Laptop {
     let t = Laptop::new();
     let out = t.run(&["login", served.socket.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -371,7 +371,7 @@ fn a_revoked_device_is_refused_and_the_learners_other_device_still_works() {
 }
 
 /// One raw request over TLS (trusting `ca`), the answer read to the end.
-fn tls_request(served: &Served, ca: &Path, request: &str) -> String {
+pub(crate) fn tls_request(served: &Served, ca: &Path, request: &str) -> String {
     use rustls::pki_types::pem::PemObject;
     use std::io::{Read, Write};
     let mut roots = rustls::RootCertStore::empty();

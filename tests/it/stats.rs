@@ -355,7 +355,8 @@ fn class_view_puts_the_weakest_theme_first() {
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     let html = detente::ui::html::class_report(&class);
     assert_well_formed(&html);
-    assert!(html.matches("<svg").count() >= 2);
+    assert_eq!(html.matches("<svg").count(), 1, "the matrix");
+    assert_eq!(html.matches("<meter").count(), 2, "one bar per theme");
 }
 
 #[test]
@@ -378,10 +379,12 @@ fn html_report_is_well_formed_escaped_and_has_its_charts() {
     assert!(!html.contains("<script"));
     assert!(html.contains("&lt;script&gt;"));
     assert!(html.contains("Deck &lt;one&gt;"));
-    assert!(
-        html.matches("<svg").count() >= 5,
-        "forecast, retention, heatmap, themes, decks"
+    assert_eq!(
+        html.matches("<svg").count(),
+        3,
+        "forecast, retention, heatmap"
     );
+    assert!(html.matches("<meter").count() >= 2, "themes, decks");
     assert!(html.contains("@media print"));
     assert!(
         !html.contains("http://")
@@ -538,7 +541,7 @@ fn workload_grows_with_retention() {
 // End to end, as a user: a database with the sample deck and a few days of study.
 
 /// Imports the sample deck and answers its cards over the last few days through the library.
-fn studied_db(dir: &Path) -> std::path::PathBuf {
+pub(crate) fn studied_db(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("d.db");
     detente(&db)
         .args(["deck", "import", "tests/data/sample.toml"])
@@ -655,7 +658,12 @@ fn stats_commands_as_a_user() {
         .success();
     let doc = std::fs::read_to_string(&html).expect("html");
     assert_well_formed(&doc);
-    assert!(doc.matches("<svg").count() >= 4);
+    assert_eq!(
+        doc.matches("<svg").count(),
+        3,
+        "forecast, retention, heatmap"
+    );
+    assert!(doc.contains("<meter"), "mastery by deck");
     detente(&db)
         .args(["report", "--class", "--html"])
         .arg(&html)

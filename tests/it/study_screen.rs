@@ -228,7 +228,8 @@ fn the_longest_multi_card_answered_wrong_keeps_its_verdict_and_rows_on_screen() 
 
 /// Attack: Anki's keys. A digit answers a choice at once (no Enter), a digit ticks a multi's choice, Space goes on
 /// from the feedback, Space reveals a flashcard and 1 grades it Again; the reversed and new state is in the header;
-/// Esc ends the session and its summary stays on the normal screen, the alternate screen left.
+/// f flags a card with a note typed under "Your note:" (not "Your answer:"), stored with the flag; Esc ends the
+/// session and its summary stays on the normal screen, the alternate screen left.
 #[test]
 fn a_digit_answers_space_reveals_and_a_number_grades() {
     let (_dir, db) = sample_db();
@@ -280,6 +281,13 @@ fn a_digit_answers_space_reveals_and_a_number_grades() {
         "{}",
         s.text()
     );
+    // f flags the card: the line typed is a note, labelled as one, and stored with the flag.
+    s.key("f");
+    s.wait("What is wrong with this card?");
+    s.wait("Your note:");
+    assert!(!s.text().contains("Your answer:"), "{}", s.text());
+    s.key("the back names the wrong summit\r");
+    s.wait("Enter next card");
     s.key(ESC);
     s.wait("Session over: 9 cards done");
     s.finish();
@@ -290,6 +298,11 @@ fn a_digit_answers_space_reveals_and_a_number_grades() {
     );
     let after = raw.rsplit("\x1b[?1049l").next().unwrap_or_default();
     assert!(after.contains("Session over: 9 cards done"), "{after:?}");
+    let conn = rusqlite::Connection::open(&db).expect("db");
+    let note: String = conn
+        .query_row("SELECT note FROM flags", [], |r| r.get(0))
+        .expect("one flag");
+    assert_eq!(note, "the back names the wrong summit");
 }
 
 /// Attack: colour. With `NO_COLOR` set (the test environment's default) a wrong answer's verdict is drawn without

@@ -154,6 +154,16 @@ codes! {
     NearDuplicate,
     /// `several-questions`.
     SeveralQuestions,
+    /// `shown-earlier`: found by `deck check` over the learner's path ([`crate::lint::path`]), not by `lint`.
+    ShownEarlier,
+    /// `truefalse-lean`.
+    TruefalseLean,
+    /// `option-position`.
+    OptionPosition,
+    /// `answer-in-title`.
+    AnswerInTitle,
+    /// `absolute-words`.
+    AbsoluteWords,
 
     // The deck-level theme warnings ([`crate::lint::DECK_WARNINGS`]).
     /// `theme-coverage`.
@@ -188,6 +198,21 @@ impl Code {
             }
             NearDuplicate => "remove one card, or make them ask different things",
             SeveralQuestions => "split it into one flashcard per question",
+            ShownEarlier => {
+                "reword the earlier card so it does not show the answer, or have this card come first (`new_order`)"
+            }
+            TruefalseLean => {
+                "balance the deck: rewrite some statements so that about as many are true as false"
+            }
+            OptionPosition => {
+                "name the option by its text: choices are shuffled, so \"the second option\" points at another one"
+            }
+            AnswerInTitle => {
+                "reword the deck title or the card: the title is in the header above every card"
+            }
+            AbsoluteWords => {
+                "word the wrong option (or the false statement) as a plausible, qualified claim: test-wise learners rule out absolutes"
+            }
             ThemeCoverage => {
                 "keep the theme on the cards about it; a theme every card has measures nothing"
             }
@@ -259,6 +284,11 @@ impl Code {
             NumberForm => "number-form",
             NearDuplicate => "near-duplicate",
             SeveralQuestions => "several-questions",
+            ShownEarlier => "shown-earlier",
+            TruefalseLean => "truefalse-lean",
+            OptionPosition => "option-position",
+            AnswerInTitle => "answer-in-title",
+            AbsoluteWords => "absolute-words",
             ThemeCoverage => "theme-coverage",
             DeckTheme => "deck-theme",
             _ => return None,

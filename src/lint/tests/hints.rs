@@ -401,6 +401,50 @@ fn case(code: Code) -> (Option<String>, &'static str, Option<&'static str>) {
             "[several-questions]",
             Some("split it into one flashcard per question"),
         ),
+        // Made by `deck check` over the learner's path (`lint::path_lint`), not by `lint`.
+        Code::ShownEarlier => (
+            None,
+            "[shown-earlier]",
+            Some(
+                "reword the earlier card so it does not show the answer, or have this card come first (`new_order`)",
+            ),
+        ),
+        Code::TruefalseLean => (
+            Some(themed(6, 0)),
+            "[truefalse-lean]",
+            Some(
+                "balance the deck: rewrite some statements so that about as many are true as false",
+            ),
+        ),
+        Code::OptionPosition => (
+            Some(format!(
+                "{HEAD}\n[[card]]\nid = \"c\"\nkind = \"choice\"\nprompt = \"Q\"\nchoices = [\"Lisbon\", \"Paris\"]\nanswer = \"Lisbon\"\nexplain = \"The second option is made up.\"\nsource = {{ paragraph = 1 }}\n"
+            )),
+            "[option-position]",
+            Some(
+                "name the option by its text: choices are shuffled, so \"the second option\" points at another one",
+            ),
+        ),
+        Code::AnswerInTitle => (
+            Some(format!(
+                "[deck]\nid = \"d\"\ntitle = \"Pouliot: Two masters\"\n{}",
+                card(
+                    "c",
+                    "kind = \"cloze\"\nprompt = \"NATO and Russia are {{two masters}}.\""
+                )
+            )),
+            "[answer-in-title]",
+            Some("reword the deck title or the card: the title is in the header above every card"),
+        ),
+        Code::AbsoluteWords => (
+            Some(one(
+                "kind = \"choice\"\nprompt = \"What did Sherr expect?\"\nchoices = [\"A refresh of relations\", \"A complete break that would never heal\"]\nanswer = \"A refresh of relations\"",
+            )),
+            "[absolute-words]",
+            Some(
+                "word the wrong option (or the false statement) as a plausible, qualified claim: test-wise learners rule out absolutes",
+            ),
+        ),
         Code::ThemeCoverage => (
             Some(themed(10, 6)),
             "[theme-coverage]",

@@ -2,6 +2,7 @@
 //! (in `hints`) every diagnostic code's hint.
 
 mod hints;
+mod path;
 
 use super::across::{near_identical, prompt_words};
 use super::rules::{
@@ -512,7 +513,7 @@ fn allow_takes_known_names_each_with_a_reason() {
 }
 
 /// A deck of `n` cards, the first `themed` of them tagged `theme:missile-defence`, the rest `theme:status`,
-/// with `theme:partnership` among the deck's tags.
+/// with `theme:partnership` among the deck's tags; its answers alternate true and false (no `truefalse-lean`).
 fn themed_deck(n: usize, themed: usize) -> String {
     let mut src = "[deck]\nid = \"d\"\ntitle = \"D\"\ntags = [\"org:nato\", \"theme:partnership\"]\n\n[deck.source]\nauthor = \"A\"\n".to_string();
     for i in 0..n {
@@ -522,7 +523,8 @@ fn themed_deck(n: usize, themed: usize) -> String {
             "theme:status"
         };
         src.push_str(&format!(
-            "\n[[card]]\nid = \"c{i}\"\nkind = \"truefalse\"\nprompt = \"Statement {i}.\"\nanswer = true\ntags = [\"{tag}\", \"org:nato\"]\n"
+            "\n[[card]]\nid = \"c{i}\"\nkind = \"truefalse\"\nprompt = \"Statement {i}.\"\nanswer = {}\ntags = [\"{tag}\", \"org:nato\"]\n",
+            i % 2 == 0
         ));
     }
     src

@@ -555,10 +555,61 @@ pub fn grades_read(
     now: UnixMs,
 ) -> Result<GradeExport> {
     let (sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
+    let twins = gradebook::duplicate_titles(req.layout, &sheet);
+    if !twins.is_empty() {
+        return Err(Error::InvalidData(format!(
+            "{} would take exams with one title for one column: {}; give each exam a title of its own (its \
+             file's `title`, then `exam load`), or export them one at a time with --exam; no grades were written",
+            req.layout.name(),
+            twins
+                .iter()
+                .map(|(title, ids)| format!("\"{title}\" ({})", ids.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    let (headers, unmatched) = match &req.gradebook {
+        None => Default::default(),
+        Some(text) => {
+            if !matches!(req.layout, Layout::Canvas | Layout::Blackboard) {
+                return Err(Error::Usage(format!(
+                    "--gradebook is for canvas and blackboard, whose gradebooks give each column an id; {} maps \
+                     columns to grade items in its import form",
+                    req.layout.name()
+                )));
+            }
+            let columns = gradebook::read_gradebook(req.layout, text.as_bytes()).map_err(|p| {
+                Error::InvalidData(format!("the gradebook:{}: {}", p.line, p.message))
+            })?;
+            let (headers, unmatched) = gradebook::match_columns(&sheet.exams, &columns)
+                .map_err(|e| Error::InvalidData(format!("{e}; no grades were written")))?;
+            let titled: Vec<(String, String)> = unmatched
+                .into_iter()
+                .map(|id| {
+                    let title = sheet
+                        .exams
+                        .iter()
+                        .find(|e| e.id == id)
+                        .map(|e| e.title.clone())
+                        .unwrap_or_default();
+                    (id, title)
+                })
+                .collect();
+            (headers, titled)
+        }
+    };
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
-    let left_out = gradebook::write(req.layout, &sheet, req.match_by, &mut out)
-        .map_err(|e| failed(e.to_string()))?;
+    let left_out = gradebook::write(
+        req.layout,
+        &sheet,
+        req.match_by,
+        req.guard_identifiers,
+        &headers,
+        &mut out,
+    )
+    .map_err(|e| failed(e.to_string()))?;
+    let risky = gradebook::risky_identifiers(req.layout, &sheet, req.match_by);
     let csv = out.finish().map_err(|e| failed(e.to_string()))?;
     Ok(GradeExport {
         csv: String::from_utf8(csv).map_err(|e| failed(e.to_string()))?,
@@ -567,6 +618,8 @@ pub fn grades_read(
         decks: sheet.decks.len(),
         left_out,
         unsupervised,
+        risky,
+        unmatched,
     })
 }
 
@@ -590,6 +643,8 @@ pub fn exam_grades(
         match_by: None,
         study: false,
         include_unsupervised,
+        guard_identifiers: false,
+        gradebook: None,
     };
     let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column = sheet.exams.into_iter().next().ok_or_else(|| {
@@ -624,6 +679,8 @@ pub fn deck_mastery(
         match_by: None,
         study: true,
         include_unsupervised: false,
+        guard_identifiers: false,
+        gradebook: None,
     };
     let (sheet, _) = sheet(reads, Layout::Native, &req, now)?;
     let column =

@@ -21,6 +21,7 @@ use axum::routing::{delete, get, post};
 use axum::{Extension, Json, Router};
 use std::sync::{Arc, Mutex};
 
+mod class_page;
 mod decks;
 mod devices;
 mod exams;
@@ -28,6 +29,7 @@ mod lti;
 mod sync;
 mod teacher;
 
+pub use class_page::ClassPages;
 pub use exams::{close_due, closer};
 
 /// The uid the kernel reported for the process at the other end of the connection a request came on.
@@ -55,6 +57,8 @@ pub struct App {
     /// How many requests may work on the storage at once ([`App::gate`]): the rest wait for a permit here, as
     /// tasks, holding no thread and no connection.
     pub gate: Arc<tokio::sync::Semaphore>,
+    /// The class page's sign-in links and sessions (see `class_page`).
+    pub pages: Arc<ClassPages>,
 }
 
 /// A clock that stands where it is set, for tests of the server's exam clock.
@@ -96,6 +100,7 @@ impl App {
             clock,
             lti: None,
             gate: App::gate(None),
+            pages: Arc::new(ClassPages::new(false, None)),
         })
     }
 
@@ -172,6 +177,21 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), lti::guard))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(app.clone());
+    let class = Router::new()
+        .route("/class", get(class_page::class))
+        .route("/class/signin", get(class_page::sign_in))
+        .route("/class/signout", post(class_page::sign_out))
+        .route("/class/learner", get(class_page::learner))
+        .route("/class/me", get(class_page::me))
+        .route("/class/items", get(class_page::items))
+        .route("/class/flags", get(class_page::flags))
+        .route("/class/flags/resolve", post(class_page::resolve))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            class_page::guard,
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(app.clone());
     let api = Router::new()
         .route("/v1/hello", get(hello))
         .route("/v1/learners", get(learners))
@@ -187,6 +207,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/teacher/exam-results", post(teacher::exam_results))
         .route("/v1/teacher/exam-load", post(teacher::exam_load))
         .route("/v1/teacher/grades", post(teacher::grades))
+        .route("/v1/page-link", post(class_page::link))
         .route(
             "/v1/teacher/progress-import",
             post(teacher::progress_import),
@@ -216,7 +237,7 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(app);
-    browsers.merge(api)
+    browsers.merge(class).merge(api)
 }
 
 /// An answer that is not a success: the status and one line for the user, as JSON.

@@ -119,8 +119,11 @@ pub fn rescore(
             continue;
         };
         if !lexicons.contains_key(&card.deck_id) {
-            let (aliases, known) = db.deck_answers(&card.deck_id)?;
-            lexicons.insert(card.deck_id.clone(), Lexicon::with_known(&aliases, known));
+            let (aliases, known, words) = db.deck_answers(&card.deck_id)?;
+            lexicons.insert(
+                card.deck_id.clone(),
+                Lexicon::with_known(&aliases, known).with_vocabulary(words),
+            );
         }
         let empty = Lexicon::default();
         let lexicon = lexicons.get(&card.deck_id).unwrap_or(&empty);

@@ -449,8 +449,8 @@ pub fn answer(
             "question {number} was removed from the course"
         ))));
     };
-    let (aliases, known) = store.deck_answers(&card.deck_id)?;
-    let lexicon = Lexicon::with_known(&aliases, known);
+    let (aliases, known, words) = store.deck_answers(&card.deck_id)?;
+    let lexicon = Lexicon::with_known(&aliases, known).with_vocabulary(words);
     let Some(correct) = judge(&card, &sent.response, &lexicon) else {
         return Ok(Err(Refused::Invalid(format!(
             "that is not an answer to a {} question",

@@ -59,13 +59,14 @@ pub(super) fn import_deck(
     let c = deck_columns(deck);
     tx.execute(
         "INSERT INTO decks (id, title, description, source, aliases, tags, content_hash, builtin, file, imported_at,
-                            answers, new_order, reading, exam_only)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                            answers, new_order, reading, exam_only, words)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
             source = excluded.source, aliases = excluded.aliases, tags = excluded.tags,
             content_hash = excluded.content_hash, builtin = excluded.builtin, file = excluded.file,
             imported_at = excluded.imported_at, answers = excluded.answers, new_order = excluded.new_order,
-            reading = excluded.reading, exam_only = excluded.exam_only, retired_at = NULL",
+            reading = excluded.reading, exam_only = excluded.exam_only, words = excluded.words,
+            retired_at = NULL",
         &[
             &deck.id,
             &deck.title,
@@ -81,6 +82,7 @@ pub(super) fn import_deck(
             &c.new_order,
             &c.reading,
             &deck.exam_only,
+            &c.words,
         ],
     )?;
     let ranks = item_ranks(deck);

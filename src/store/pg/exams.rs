@@ -11,7 +11,7 @@
 use super::Transaction;
 use crate::error::{Error, Result};
 use crate::store::{
-    Aliases, Attempt, AttemptAnswer, ExamRecords, ExamRow, Filter, Learner, StoredCard, Upsert,
+    Attempt, AttemptAnswer, DeckAnswers, ExamRecords, ExamRow, Filter, Learner, StoredCard, Upsert,
 };
 use crate::time::UnixMs;
 use postgres::Row;
@@ -477,12 +477,19 @@ impl ExamRecords for Transaction<'_> {
         }))
     }
 
-    fn deck_answers(&mut self, deck: &str) -> Result<(Aliases, Vec<String>)> {
-        let row = self.query_opt("SELECT aliases, answers FROM decks WHERE id = $1", &[&deck])?;
-        let (aliases, answers): (Option<String>, Option<String>) = match &row {
-            Some(r) => (r.try_get(0)?, r.try_get(1)?),
-            None => (None, None),
+    fn deck_answers(&mut self, deck: &str) -> Result<DeckAnswers> {
+        let row = self.query_opt(
+            "SELECT aliases, answers, words FROM decks WHERE id = $1",
+            &[&deck],
+        )?;
+        let (aliases, answers, words): (Option<String>, Option<String>, Option<String>) = match &row
+        {
+            Some(r) => (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?),
+            None => (None, None, None),
         };
+        let words = words
+            .and_then(|w| serde_json::from_str(&w).ok())
+            .unwrap_or_default();
         let aliases = aliases
             .and_then(|a| serde_json::from_str(&a).ok())
             .unwrap_or_default();
@@ -507,7 +514,7 @@ impl ExamRecords for Transaction<'_> {
                     .collect()
             }
         };
-        Ok((aliases, answers))
+        Ok((aliases, answers, words))
     }
 }
 

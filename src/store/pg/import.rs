@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::gradebook::Identity;
 use crate::schedule::CardState;
 use crate::store::{
-    Aliases, Attempt, AttemptAnswer, ExamRecords, ExamRow, Filter, ImportDb, ImportReport,
+    Attempt, AttemptAnswer, DeckAnswers, ExamRecords, ExamRow, Filter, ImportDb, ImportReport,
     IssuedKey, Learner, LoggedReview, ReportReads, StoredCard,
 };
 use crate::time::UnixMs;
@@ -88,7 +88,7 @@ impl ImportDb for Transaction<'_> {
         ExamRecords::card(self, id)
     }
 
-    fn deck_answers(&mut self, deck: &str) -> Result<(Aliases, Vec<String>)> {
+    fn deck_answers(&mut self, deck: &str) -> Result<DeckAnswers> {
         ExamRecords::deck_answers(self, deck)
     }
 

@@ -75,8 +75,13 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         14,
+        "deck_words",
+        include_str!("../../../migrations/postgres/0014_deck_words.sql"),
+    ),
+    (
+        15,
         "state_deck",
-        include_str!("../../../migrations/postgres/0014_state_deck.sql"),
+        include_str!("../../../migrations/postgres/0015_state_deck.sql"),
     ),
 ];
 

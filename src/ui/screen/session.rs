@@ -305,6 +305,7 @@ impl Prompter for SessionScreen<'_> {
     fn type_answer(&mut self, q: &Question) -> Result<Reply<String>> {
         let head = self.question_head(q, "Type your answer, Enter to answer");
         let mut typing = Typing {
+            label: "Your answer:",
             editor: LineEditor::new(q.saved.as_deref().unwrap_or("")),
         };
         self.wait(&head, &mut typing)

@@ -155,6 +155,7 @@ impl SessionScreen<'_> {
                         ..head.clone()
                     };
                     let mut typing = Typing {
+                        label: "Your note:",
                         editor: LineEditor::new(""),
                     };
                     match self.wait(&note_head, &mut typing)? {

@@ -242,8 +242,9 @@ impl Pick {
     }
 }
 
-/// A typed answer.
+/// A line typed in: an answer ("Your answer:"), or a flag's note ("Your note:").
 pub(super) struct Typing {
+    pub(super) label: &'static str,
     pub(super) editor: LineEditor,
 }
 
@@ -254,7 +255,7 @@ impl Widget for Typing {
         let (shown, col) = self.editor.view(width.saturating_sub(2));
         let lines = vec![
             Line {
-                text: "Your answer:".into(),
+                text: self.label.into(),
                 style: Style::Plain,
             },
             Line {
@@ -425,6 +426,7 @@ mod tests {
     #[test]
     fn typing_returns_the_edited_line() {
         let mut t = Typing {
+            label: "Your answer:",
             editor: LineEditor::new("Rogozi"),
         };
         assert_eq!(t.key(Key::Char('n')), None);

@@ -2,6 +2,7 @@
 //! session scripted ([`Scripted`]), on a clock the test moves ([`TestClock`]); the sample deck in a database
 //! ([`sample_store`]); and pseudo-terminal helpers ([`pty`]).
 
+pub mod browser;
 #[cfg(feature = "server")]
 pub mod pg;
 #[cfg(feature = "server")]

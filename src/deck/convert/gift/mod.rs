@@ -36,6 +36,7 @@ mod symbols;
 mod write;
 
 pub use read::read;
+pub(crate) use write::fraction;
 pub use write::{SHORT_BACK, write};
 
 /// The text formats Moodle names in a `[format]` prefix. Only HTML changes how detente reads the text.

@@ -58,6 +58,7 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
     Ok(Meta {
         title: None,
         warnings: reader.warnings,
+        deck: None,
     })
 }
 

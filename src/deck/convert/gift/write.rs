@@ -222,7 +222,7 @@ fn short(answers: &[String], reject: &[String], explain: &str) -> Result<String,
 }
 
 /// The grade fraction Moodle accepts nearest to `percent` (for 100/n: 100, 50, 33.33333, 25, ...).
-fn fraction(percent: f64) -> &'static str {
+pub(crate) fn fraction(percent: f64) -> &'static str {
     const FRACTIONS: [&str; 20] = [
         "100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333", "30",
         "25", "20", "16.66667", "14.28571", "12.5", "11.11111", "10", "5",

@@ -1,4 +1,4 @@
--- ../0014_state_deck.sql in PostgreSQL: the deck of each card state, kept where the per-deck counts read it. Every
+-- ../0015_state_deck.sql in PostgreSQL: the deck of each card state, kept where the per-deck counts read it. Every
 -- writer fills it; the trigger fills it for a row inserted without one, so that no state is counted under no deck.
 ALTER TABLE card_states ADD COLUMN deck_id text NOT NULL DEFAULT '';
 UPDATE card_states SET deck_id = c.deck_id FROM cards c WHERE c.id = card_states.card_id;
