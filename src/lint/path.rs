@@ -44,8 +44,8 @@ pub fn deck_items(deck: &Deck) -> Vec<(usize, usize)> {
 /// they ship in, then by id; each deck in its new-card order ([`deck_items`]). A card whose `source` draws on
 /// another deck of the path waits until a day starts with every card of that deck met (a synthesis comes after
 /// the readings it crosses, so it never restates a reading's answers before they are asked); no two siblings of one card
-/// on one day (the later waits for a later day). Of each day's first `4 × new_per_day` candidates the first
-/// `new_per_day` of distinct cards are taken, as `store::new_for_today` takes them.
+/// on one day (the later waits for a later day, and passing it over uses its deck's turn). Each day takes
+/// `new_per_day` cards so, as `store::new_for_today` takes them.
 pub fn new_card_order(decks: &[PathDeck<'_>], new_per_day: usize) -> Vec<Step> {
     let per_day = new_per_day.max(1);
     let mut rotation: Vec<usize> = (0..decks.len()).collect();
@@ -105,13 +105,15 @@ pub fn new_card_order(decks: &[PathDeck<'_>], new_per_day: usize) -> Vec<Step> {
     loop {
         let seen_today = seen.clone();
         let ready = |waits: &[usize]| waits.iter().all(|&w| seen_today[w]);
-        // The day's candidates, one from each deck in turn.
+        // The day's cards, one from each deck in turn; a sibling of a card already taken today is passed over
+        // and uses its deck's turn (as the store's walk does), until the day's number is taken.
         let mut cursors: Vec<usize> = streams.iter().map(|s| s.start).collect();
-        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        let mut notes: HashSet<(usize, usize)> = HashSet::new();
+        let mut today = 0;
         'fill: loop {
             let mut took = false;
-            for (k, s) in streams.iter().enumerate() {
-                if candidates.len() >= per_day * 4 {
+            for (k, s) in streams.iter_mut().enumerate() {
+                if today >= per_day {
                     break 'fill;
                 }
                 while cursors[k] < s.items.len()
@@ -120,31 +122,23 @@ pub fn new_card_order(decks: &[PathDeck<'_>], new_per_day: usize) -> Vec<Step> {
                     cursors[k] += 1;
                 }
                 if cursors[k] < s.items.len() {
-                    candidates.push((k, cursors[k]));
+                    let i = cursors[k];
                     cursors[k] += 1;
                     took = true;
+                    let (card, sibling, _) = s.items[i];
+                    if notes.insert((s.deck, card)) {
+                        s.taken[i] = true;
+                        out.push(Step {
+                            deck: s.deck,
+                            card,
+                            sibling,
+                        });
+                        today += 1;
+                    }
                 }
             }
             if !took {
                 break;
-            }
-        }
-        let mut notes: HashSet<(usize, usize)> = HashSet::new();
-        let mut today = 0;
-        for (k, i) in candidates {
-            if today >= per_day {
-                break;
-            }
-            let s = &mut streams[k];
-            let (card, sibling, _) = s.items[i];
-            if notes.insert((s.deck, card)) {
-                s.taken[i] = true;
-                out.push(Step {
-                    deck: s.deck,
-                    card,
-                    sibling,
-                });
-                today += 1;
             }
         }
         if today == 0 {
