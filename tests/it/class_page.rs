@@ -255,3 +255,46 @@ fn a_student_signs_in_from_a_laptop_and_sees_only_their_own_page() {
         );
     }
 }
+
+/// Attack: the class page on a PostgreSQL server reading or writing other rows than SQLite's would. The same course,
+/// adopted into PostgreSQL (`admin adopt`), served over TLS: the teacher's link signs in, the class lists both
+/// learners, the flag's note is on the flags page, and its Resolve button resolves it in PostgreSQL's rows.
+#[test]
+fn the_class_page_reads_and_resolves_a_flag_on_postgresql() {
+    use crate::support::{pg, pg_served::PgServed};
+    let lab = course();
+    let served = PgServed::adopting(
+        &pg::cluster().database(),
+        "classpage",
+        true,
+        Some(&Served::database(lab.path())),
+    );
+    served.ok(&["login", served.socket.to_str().unwrap()]);
+    let printed = served.ok(&["report", "web"]);
+    let path = printed
+        .trim()
+        .strip_prefix("https://HOST:PORT")
+        .expect("a link");
+    let (url, _) = served.tls.clone().expect("tls");
+    let mut browser = Browser::start();
+    let mut page = browser.open(&format!("{url}{path}"), 1280);
+    let class = page.text();
+    assert!(class.contains("ann") && class.contains("bob"), "{class}");
+    page.navigate(&format!("{url}/class/flags"));
+    assert!(
+        page.text().contains("the year in the prompt looks wrong"),
+        "{}",
+        page.text()
+    );
+    page.eval_and_wait(
+        "document.querySelector('form[action=\"/class/flags/resolve\"] button').click()",
+    );
+    assert!(page.text().contains("No open flags."), "{}", page.text());
+    assert!(page.errors.is_empty(), "{:?}", page.errors);
+    let mut owner = postgres::Client::connect(&served.owner_url, postgres::NoTls).unwrap();
+    let mut tx = owner.transaction().unwrap();
+    tx.execute("SELECT set_config('detente.scope', 'course', true)", &[])
+        .unwrap();
+    let state: String = tx.query_one("SELECT state FROM flags", &[]).unwrap().get(0);
+    assert_eq!(state, "resolved");
+}
