@@ -432,3 +432,42 @@ fn a_learner_is_refused_progress_import_on_postgresql() {
     }
     assert_eq!(pg_rows(&served), before, "a learner's import wrote");
 }
+
+/// Attack: a PostgreSQL server that loads the built-in decks for an import without saying so (or says it
+/// differently from SQLite). A lab holding only the sample deck and ann is adopted (so PostgreSQL lacks the built-in
+/// decks) and ann's bundle imported over the server and on a copy with `--db`: the same output, byte for byte, the
+/// built-in decks named as they are loaded; a second import loads nothing and names nothing.
+#[test]
+fn a_postgresql_import_names_the_built_in_decks_it_loads_as_sqlite_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("lab.db");
+    crate::support::with_sample(&lab)
+        .conn
+        .execute_batch(MIDTERM)
+        .unwrap();
+    as_teacher(&lab)
+        .args(["learner", "add", "ann", "--email", "ann@uni.example"])
+        .assert()
+        .success();
+    let local = dir.path().join("local.db");
+    std::fs::copy(&lab, &local).unwrap();
+    let ann = bundle(dir.path(), "ann", None);
+    let db = pg::cluster().database();
+    let mut served = PgServed::adopting(&db, "import_builtin", false, Some(&lab));
+    let pair = Pair {
+        home: serve_again(&mut served, true),
+        local,
+    };
+    let args = [
+        "progress",
+        "import",
+        "--accept-unenrolled",
+        ann.to_str().unwrap(),
+    ];
+    let first = pair.same(&args);
+    let said = format!("{}{}", text(&first.stdout), text(&first.stderr));
+    assert!(said.contains("built-in deck sherr-lisbon-2010"), "{said}");
+    let again = pair.same(&args);
+    let said = format!("{}{}", text(&again.stdout), text(&again.stderr));
+    assert!(!said.contains("built-in deck"), "{said}");
+}

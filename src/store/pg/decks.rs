@@ -213,10 +213,11 @@ pub(super) fn reset_cards(
 
 /// Brings the built-in decks in step with those compiled into this binary (new or changed ones imported, ones no
 /// longer shipped retired, their places in the shipped list recorded); nothing is written when they match.
-/// Returns whether they did not match at this transaction's first look: loaded now by it, or, while it waited for
-/// the decks' lock, by another transaction (whose cards the next statements see): either way a merge that was
-/// refused for want of a card is worth trying again.
-pub fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<bool> {
+/// Returns `None` when they matched at this transaction's first look; else what this transaction's imports did
+/// (as SQLite's `store::sync_builtin` reports them: a deck whose import changed nothing is left out), empty when
+/// another transaction loaded them while this one waited for the decks' lock (whose cards the next statements
+/// see): either way a merge that was refused for want of a card is worth trying again.
+pub fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<Option<Vec<ImportReport>>> {
     let decks = shipped_decks()?;
     let read = |tx: &mut Transaction<'_>| -> Result<HashMap<String, (String, bool)>> {
         tx.query(
@@ -228,16 +229,20 @@ pub fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<bool> {
         .collect()
     };
     if !builtin_stale(&decks, &read(tx)?) {
-        return Ok(false);
+        return Ok(None);
     }
     lock_decks(tx)?;
     // Read again under the lock: another transaction may have loaded them while this one waited.
     let stored = read(tx)?;
     if !builtin_stale(&decks, &stored) {
-        return Ok(true);
+        return Ok(Some(Vec::new()));
     }
+    let mut reports = Vec::new();
     for deck in &decks {
-        import_deck(tx, deck, true, None, now)?;
+        let report = import_deck(tx, deck, true, None, now)?;
+        if !(report.added.is_empty() && report.changed.is_empty() && report.retired.is_empty()) {
+            reports.push(report);
+        }
     }
     for (i, deck) in decks.iter().enumerate() {
         tx.execute(
@@ -258,7 +263,7 @@ pub fn sync_builtin(tx: &mut Transaction<'_>, now: i64) -> Result<bool> {
             &[id, &now],
         )?;
     }
-    Ok(true)
+    Ok(Some(reports))
 }
 
 /// Records `text` (the file `file`, already imported in `tx` as `deck`) as the course's version of the deck.

@@ -205,7 +205,7 @@ impl ClassStore for Pg {
             let since = sync::log_end(tx, learner)?;
             let mut report = sync::append_events(tx, learner, events, now_s)?;
             // A card the server lacks may be a built-in deck's it never loaded (course data, no row security).
-            if !report.refused.is_empty() && decks::sync_builtin(tx, now_s)? {
+            if !report.refused.is_empty() && decks::sync_builtin(tx, now_s)?.is_some() {
                 let again = sync::append_events(tx, learner, events, now_s)?;
                 report = merged_again(report, again);
             }
