@@ -14,31 +14,7 @@ fn read_at_both_widths(browser: &mut Browser, file: &Path, name: &str) -> String
     let mut text = String::new();
     for width in [1280, 390] {
         let mut page = browser.open(&file_url(file), width);
-        let layout = page.layout();
-        let shot = page.screenshot(&format!("{name}-{width}"));
-        assert!(
-            page.errors.is_empty(),
-            "{name} at {width}px: {:?}",
-            page.errors
-        );
-        assert!(
-            layout.scroll_width <= layout.width,
-            "{name} at {width}px scrolls sideways ({layout:?}); see {}",
-            shot.display()
-        );
-        assert!(
-            layout.overflowing.is_empty(),
-            "{name} at {width}px: {:?} reach past the edge; see {}",
-            layout.overflowing,
-            shot.display()
-        );
-        assert!(
-            layout.smallest_text.0 >= 12.0,
-            "{name} at {width}px: text of {:.1}px ({}); see {}",
-            layout.smallest_text.0,
-            layout.smallest_text.1,
-            shot.display()
-        );
+        page.assert_reads_well(name, width);
         if width == 1280 {
             text = page.text();
         }

@@ -38,35 +38,9 @@ fn course() -> tempfile::TempDir {
     dir
 }
 
-/// The page's layout at its width: no error, no sideways scrolling, every button and link in view, no text under
-/// 12 px; a screenshot kept.
+/// The page reads well at its width (see `Page::assert_reads_well`), its screenshot named for the class page.
 fn reads_well(page: &mut Page, name: &str, width: u32) {
-    let layout = page.layout();
-    let reachable = page.eval(
-        "[...document.querySelectorAll('button, a')].every(b => b.getBoundingClientRect().right <= innerWidth)",
-    );
-    assert_eq!(
-        reachable, true,
-        "{name} at {width}px: a button or link is off screen"
-    );
-    let shot = page.screenshot(&format!("class-page-{name}-{width}"));
-    assert!(
-        page.errors.is_empty(),
-        "{name} at {width}px: {:?}",
-        page.errors
-    );
-    assert!(
-        layout.scroll_width <= layout.width && layout.overflowing.is_empty(),
-        "{name} at {width}px overflows: {layout:?}; see {}",
-        shot.display()
-    );
-    assert!(
-        layout.smallest_text.0 >= 12.0,
-        "{name} at {width}px: text of {:.1}px ({}); see {}",
-        layout.smallest_text.0,
-        layout.smallest_text.1,
-        shot.display()
-    );
+    page.assert_reads_well(&format!("class-page-{name}"), width);
 }
 
 fn flag_state(db: &Path) -> String {

@@ -228,28 +228,11 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
 
 /// A page: never cached, no referrer, nothing loaded from anywhere, forms posted here only.
 fn page(status: StatusCode, html: String) -> Response {
-    let mut response = (status, html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
+    super::html_page(
+        status,
+        html,
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'",
+    )
 }
 
 /// A page with a message only.
@@ -382,6 +365,16 @@ fn failed(app: &App, why: &str) -> Response {
     )
 }
 
+/// A signed-in page that says why a report could not be made (a refusal a user can cause).
+fn refusal(title: &str, current: &str, pass: &Pass, why: &str) -> Response {
+    frame(
+        title,
+        current,
+        pass,
+        &format!("<p class=\"error\">{}</p>", html::escape(why)),
+    )
+}
+
 /// The navigation and sign-out form of a signed-in page.
 fn frame(title: &str, current: &str, pass: &Pass, body: &str) -> Response {
     let body = format!(
@@ -453,12 +446,7 @@ pub async fn class(
     let class = match class_of(&app, by).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
-            return frame(
-                "Class",
-                "/class",
-                &pass,
-                &format!("<p class=\"error\">{}</p>", html::escape(&why)),
-            );
+            return refusal("Class", "/class", &pass, &why);
         }
         Err(r) => return r,
     };
@@ -489,12 +477,7 @@ pub async fn learner(
     let class = match class_of(&app, GroupBy::Theme).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
-            return frame(
-                "Learner",
-                "",
-                &pass,
-                &format!("<p class=\"error\">{}</p>", html::escape(&why)),
-            );
+            return refusal("Learner", "", &pass, &why);
         }
         Err(r) => return r,
     };
@@ -533,12 +516,7 @@ pub async fn items(
     let class = match class_of(&app, GroupBy::Deck).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
-            return frame(
-                "Item analysis",
-                "/class/items",
-                &pass,
-                &format!("<p class=\"error\">{}</p>", html::escape(&why)),
-            );
+            return refusal("Item analysis", "/class/items", &pass, &why);
         }
         Err(r) => return r,
     };
@@ -633,12 +611,7 @@ pub async fn flags(State(app): State<App>, headers: HeaderMap) -> Response {
     let rows = match report(&app, move |repo, now| repo.flags(&req, now)).await {
         Ok(Ok(rows)) => rows,
         Ok(Err(why)) => {
-            return frame(
-                "Flags",
-                "/class/flags",
-                &pass,
-                &format!("<p class=\"error\">{}</p>", html::escape(&why)),
-            );
+            return refusal("Flags", "/class/flags", &pass, &why);
         }
         Err(r) => return r,
     };
@@ -675,12 +648,7 @@ pub async fn resolve(
             (app.log)(&format!("class page: {} resolved flag {id}", pass.who));
             see_other("/class/flags")
         }
-        Ok(Err(why)) => frame(
-            "Flags",
-            "/class/flags",
-            &pass,
-            &format!("<p class=\"error\">{}</p>", html::escape(&why)),
-        ),
+        Ok(Err(why)) => refusal("Flags", "/class/flags", &pass, &why),
         Err(r) => r,
     }
 }
@@ -696,12 +664,7 @@ pub async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
     let class = match class_of(&app, GroupBy::Theme).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
-            return frame(
-                "Your progress",
-                "",
-                &pass,
-                &format!("<p class=\"error\">{}</p>", html::escape(&why)),
-            );
+            return refusal("Your progress", "", &pass, &why);
         }
         Err(r) => return r,
     };

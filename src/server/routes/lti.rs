@@ -73,24 +73,11 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
          <body><h1>{title}</h1>{body}</body></html>\n",
         title = html_escape::encode_text(title)
     );
-    let mut response = (status, html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-        ),
-    );
-    response
+    super::html_page(
+        status,
+        html,
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+    )
 }
 
 fn refused(status: StatusCode, why: &str) -> Response {

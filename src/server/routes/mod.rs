@@ -240,6 +240,30 @@ pub fn router(app: App) -> Router {
     browsers.merge(class).merge(api)
 }
 
+/// A whole HTML page for a browser: never cached, no referrer sent on, and `csp` as its content security policy.
+fn html_page(status: StatusCode, html: String, csp: &'static str) -> Response {
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
 /// An answer that is not a success: the status and one line for the user, as JSON.
 fn problem(status: StatusCode, error: impl Into<String>) -> Response {
     (

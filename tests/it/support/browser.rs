@@ -314,6 +314,39 @@ impl Page<'_> {
         path
     }
 
+    /// Asserts what a reader at this width needs, the screenshot `target/screenshots/NAME-WIDTH.png` kept: no error
+    /// reported, no sideways scrolling, every button and link in view, no text under 12 px.
+    pub fn assert_reads_well(&mut self, name: &str, width: u32) {
+        let layout = self.layout();
+        let reachable = self.eval(
+            "[...document.querySelectorAll('button, a')].every(b => b.getBoundingClientRect().right <= innerWidth)",
+        );
+        let shot = self.screenshot(&format!("{name}-{width}"));
+        assert!(
+            self.errors.is_empty(),
+            "{name} at {width}px: {:?}",
+            self.errors
+        );
+        assert!(
+            layout.scroll_width <= layout.width && layout.overflowing.is_empty(),
+            "{name} at {width}px overflows: {layout:?}; see {}",
+            shot.display()
+        );
+        assert_eq!(
+            reachable,
+            true,
+            "{name} at {width}px: a button or link is off screen; see {}",
+            shot.display()
+        );
+        assert!(
+            layout.smallest_text.0 >= 12.0,
+            "{name} at {width}px: text of {:.1}px ({}); see {}",
+            layout.smallest_text.0,
+            layout.smallest_text.1,
+            shot.display()
+        );
+    }
+
     /// Measures the page: its scroll width against the viewport, the elements that reach past the right edge (a box
     /// inside an element that scrolls sideways on its own does not count: the page itself does not move), and the
     /// smallest text as rendered (SVG text scaled by its drawing's transform).
