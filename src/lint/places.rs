@@ -9,8 +9,9 @@ use std::collections::HashMap;
 /// warnings' quoted lines are read from as well), not as a second list of slices: one word a line, not three.
 pub(super) struct Places<'a> {
     lines: Lines<'a>,
-    /// Card id: the line index of its `id`, and the range of line indices of its table.
-    cards: HashMap<String, (usize, std::ops::Range<usize>)>,
+    /// Card id (as written in the file, not copied): the line index of its `id`, and the range of line indices of
+    /// its table.
+    cards: HashMap<&'a str, (usize, std::ops::Range<usize>)>,
     /// The range of line indices of the `[deck]` table.
     header: std::ops::Range<usize>,
 }
@@ -22,8 +23,8 @@ impl<'a> Places<'a> {
         let mut header = 0..0;
         let mut in_header = false;
         let mut table: Option<usize> = None; // the start of the current [[card]] table
-        let mut id: Option<(String, usize)> = None;
-        let close = |cards: &mut HashMap<_, _>, id: &mut Option<(String, usize)>, start, end| {
+        let mut id: Option<(&'a str, usize)> = None;
+        let close = |cards: &mut HashMap<_, _>, id: &mut Option<(&'a str, usize)>, start, end| {
             if let Some((name, at)) = id.take() {
                 cards.entry(name).or_insert((at, start..end));
             }
@@ -49,7 +50,7 @@ impl<'a> Places<'a> {
                 && let Some(value) = key_value(t, "id")
             {
                 let name = value.trim().trim_matches(|c| c == '"' || c == '\'');
-                id = Some((name.to_string(), n));
+                id = Some((name, n));
             }
         }
         if let Some(start) = table {
