@@ -42,7 +42,8 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// The decks that validated, and every diagnostic of every file.
 struct Loaded {
     decks: Vec<(PathBuf, Deck)>,
-    /// The text of each of `decks`' files, for locating the warnings over the learner's path.
+    /// The text of each of `decks`' files, for locating the warnings over the learner's path; empty when `load`
+    /// was told the path is not walked (a real import), so that a large deck is not held as text and as cards.
     texts: Vec<String>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -86,8 +87,8 @@ impl Loaded {
 }
 
 /// Reads and validates every file: the parser's diagnostics, then the cross-card warnings, then deck ids used by
-/// two files.
-fn load(files: &[PathBuf]) -> Result<Loaded> {
+/// two files. Each file's text is dropped once its deck is checked unless `keep_texts` (the path lint needs it).
+fn load(files: &[PathBuf], keep_texts: bool) -> Result<Loaded> {
     let mut loaded = Loaded {
         decks: Vec::new(),
         texts: Vec::new(),
@@ -125,7 +126,9 @@ fn load(files: &[PathBuf]) -> Result<Loaded> {
         if let Some(deck) = deck {
             loaded.diagnostics.extend(lint(&name, &text, &deck));
             loaded.decks.push((file.clone(), deck));
-            loaded.texts.push(text);
+            if keep_texts {
+                loaded.texts.push(text);
+            }
         }
     }
     let mut seen: Vec<(&str, &Path)> = Vec::new();
@@ -211,7 +214,7 @@ fn report(diagnostics: &[Diagnostic]) {
 
 pub fn check(ctx: &Context, files: &[PathBuf]) -> Result<i32> {
     let files = expand(files)?;
-    let mut loaded = load(&files)?;
+    let mut loaded = load(&files, true)?;
     loaded.check_path();
     let (errors, warnings) = (
         loaded.count(Severity::Error),
@@ -270,7 +273,7 @@ pub struct ImportOptions {
 
 pub fn import(ctx: &Context, paths: &[PathBuf], opts: &ImportOptions) -> Result<i32> {
     let files = expand(paths)?;
-    let mut loaded = load(&files)?;
+    let mut loaded = load(&files, opts.dry_run)?;
     if opts.dry_run {
         loaded.check_path();
     }
@@ -401,7 +404,7 @@ pub fn publish(
     opts: &ImportOptions,
 ) -> Result<i32> {
     let files = expand(paths)?;
-    let loaded = load(&files)?;
+    let loaded = load(&files, false)?;
     report(&loaded.diagnostics);
     let errors = loaded.count(Severity::Error);
     if errors > 0 {

@@ -60,14 +60,23 @@ pub(super) fn leaked_answers(deck: &Deck) -> Vec<Found> {
     }
     // For each answering card: its first leaked form, the first card that prints it, and how many do.
     let mut leaks: HashMap<usize, (String, usize, usize)> = HashMap::new();
+    let mut run = String::new();
     for (j, card) in deck.cards.iter().enumerate() {
         let shown = shown_text(card);
         let words: Vec<&str> = shown.split(' ').collect();
         let mut hit: HashSet<usize> = HashSet::new();
         for start in 0..words.len() {
-            for end in start + 1..=(start + LEAK_MAX_WORDS).min(words.len()) {
-                let run = words[start..end].join(" ");
-                for (i, written) in index.get(&run).into_iter().flatten() {
+            // Each run grows word by word in one buffer: no string is allocated per run.
+            run.clear();
+            for (n, word) in words[start..(start + LEAK_MAX_WORDS).min(words.len())]
+                .iter()
+                .enumerate()
+            {
+                if n > 0 {
+                    run.push(' ');
+                }
+                run.push_str(word);
+                for (i, written) in index.get(run.as_str()).into_iter().flatten() {
                     let i = *i;
                     if i != j && hit.insert(i) {
                         let e = leaks.entry(i).or_insert((written.clone(), j, 0));
@@ -202,21 +211,28 @@ pub(super) fn near_duplicates(deck: &Deck) -> Vec<Found> {
             groups.entry(k).or_default().push(i);
         }
     }
-    let mut words: HashMap<usize, Vec<(String, bool)>> = HashMap::new();
+    // Each card's normalized prompt and words, worked out once for all the groups it is in.
+    let mut prompts: HashMap<usize, (String, Vec<(String, bool)>)> = HashMap::new();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     for group in groups
         .values()
         .filter(|g| (2..=DUPLICATE_GROUP).contains(&g.len()))
     {
+        for &i in group {
+            prompts.entry(i).or_insert_with(|| {
+                let p = &deck.cards[i].prompt;
+                (normalize(p), prompt_words(p))
+            });
+        }
         for (x, &i) in group.iter().enumerate() {
             for &j in &group[x + 1..] {
-                let (pi, pj) = (&deck.cards[i].prompt, &deck.cards[j].prompt);
-                if normalize(pi) == normalize(pj) {
+                let (Some((ni, wi)), Some((nj, wj))) = (prompts.get(&i), prompts.get(&j)) else {
+                    continue;
+                };
+                if ni == nj {
                     continue;
                 }
-                let wi = words.entry(i).or_insert_with(|| prompt_words(pi)).clone();
-                let wj = words.entry(j).or_insert_with(|| prompt_words(pj));
-                if near_identical(&wi, wj) {
+                if near_identical(wi, wj) {
                     pairs.push((i.min(j), i.max(j)));
                 }
             }

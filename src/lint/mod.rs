@@ -16,7 +16,6 @@ mod rules;
 mod tests;
 mod themes;
 
-use crate::deck::parse::Lines;
 use crate::deck::{Code, Deck, Diagnostic, Severity};
 use places::Places;
 use std::collections::HashSet;
@@ -36,8 +35,8 @@ pub const DECK_WARNINGS: [(&str, &str); 2] = [
 /// The cross-card warnings for a deck parsed from `src`, each located at the card's line it is about.
 pub fn lint(file: &str, src: &str, deck: &Deck) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let text = Lines::new(src);
     let places = Places::new(src);
+    let text = places.lines();
     let mut push = |(line, column): (usize, usize), code: Code, message: String| {
         out.push(Diagnostic::coded(
             code,
@@ -144,10 +143,7 @@ pub fn path_lint(
         )
     };
     // Each given file's places and lines, read once.
-    let located: Vec<(Places, Lines<'_>)> = given
-        .iter()
-        .map(|g| (Places::new(g.src), Lines::new(g.src)))
-        .collect();
+    let located: Vec<Places> = given.iter().map(|g| Places::new(g.src)).collect();
     let mut out = Vec::new();
     let mut raised: HashSet<(usize, usize)> = HashSet::new();
     for leak in path::shown_earlier(&decks, &order) {
@@ -164,7 +160,8 @@ pub fn path_lint(
         let Some(f) = files[at.deck] else {
             continue;
         };
-        let (g, (places, lines)) = (&given[f], &located[f]);
+        let (g, places) = (&given[f], &located[f]);
+        let lines = places.lines();
         let field = if field == "title" { "prompt" } else { field };
         let (line, column) = places.field(&card.id, field);
         let apart = leak.answer_at - leak.shown_at;
@@ -196,7 +193,8 @@ pub fn path_lint(
         let Some(f) = *g else {
             continue;
         };
-        let (g, (places, lines)) = (&given[f], &located[f]);
+        let (g, places) = (&given[f], &located[f]);
+        let lines = places.lines();
         for (c, card) in decks[d].deck.cards.iter().enumerate() {
             if card.allow.contains_key(SHOWN_EARLIER) && !raised.contains(&(d, c)) {
                 let (line, column) = places.field(&card.id, "allow");

@@ -1,33 +1,36 @@
 //! Where things stand in a deck file, to point a warning at the line of the card, field or `[deck]` entry it is
 //! about.
 
+use crate::deck::parse::Lines;
 use std::collections::HashMap;
 
 /// Where things stand in a deck file: the line and column of each card's `id = "..."`, the lines of each card's
-/// table, and the `[deck]` header.
+/// table, and the `[deck]` header. The file's lines are kept as their starts alone ([`Lines`], which the
+/// warnings' quoted lines are read from as well), not as a second list of slices: one word a line, not three.
 pub(super) struct Places<'a> {
-    lines: Vec<&'a str>,
-    /// Card id: the line index of its `id`, and the range of line indices of its table.
-    cards: HashMap<String, (usize, std::ops::Range<usize>)>,
+    lines: Lines<'a>,
+    /// Card id (as written in the file, not copied): the line index of its `id`, and the range of line indices of
+    /// its table.
+    cards: HashMap<&'a str, (usize, std::ops::Range<usize>)>,
     /// The range of line indices of the `[deck]` table.
     header: std::ops::Range<usize>,
 }
 
 impl<'a> Places<'a> {
     pub fn new(src: &'a str) -> Self {
-        let lines: Vec<&str> = src.lines().collect();
+        let lines = Lines::new(src);
         let mut cards = HashMap::new();
         let mut header = 0..0;
         let mut in_header = false;
         let mut table: Option<usize> = None; // the start of the current [[card]] table
-        let mut id: Option<(String, usize)> = None;
-        let close = |cards: &mut HashMap<_, _>, id: &mut Option<(String, usize)>, start, end| {
+        let mut id: Option<(&'a str, usize)> = None;
+        let close = |cards: &mut HashMap<_, _>, id: &mut Option<(&'a str, usize)>, start, end| {
             if let Some((name, at)) = id.take() {
                 cards.entry(name).or_insert((at, start..end));
             }
         };
-        for (n, line) in lines.iter().enumerate() {
-            let t = line.trim_start();
+        for n in 0..lines.count() {
+            let t = lines.text(n + 1).trim_start();
             if t.starts_with("[[card]]") {
                 if let Some(start) = table {
                     close(&mut cards, &mut id, start, n);
@@ -47,11 +50,11 @@ impl<'a> Places<'a> {
                 && let Some(value) = key_value(t, "id")
             {
                 let name = value.trim().trim_matches(|c| c == '"' || c == '\'');
-                id = Some((name.to_string(), n));
+                id = Some((name, n));
             }
         }
         if let Some(start) = table {
-            close(&mut cards, &mut id, start, lines.len());
+            close(&mut cards, &mut id, start, lines.count());
         }
         Places {
             lines,
@@ -60,9 +63,14 @@ impl<'a> Places<'a> {
         }
     }
 
+    /// The file's lines.
+    pub fn lines(&self) -> &Lines<'a> {
+        &self.lines
+    }
+
     /// The 1-based line and column of the key of `key = ...` on line index `n`.
     fn at(&self, n: usize) -> (usize, usize) {
-        let line = self.lines.get(n).copied().unwrap_or("");
+        let line = self.lines.text(n + 1);
         (n + 1, line.len() - line.trim_start().len() + 1)
     }
 
@@ -78,7 +86,7 @@ impl<'a> Places<'a> {
         };
         range
             .clone()
-            .find(|&n| key_value(self.lines[n].trim_start(), field).is_some())
+            .find(|&n| key_value(self.lines.text(n + 1).trim_start(), field).is_some())
             .map_or_else(|| self.at(*at), |n| self.at(n))
     }
 
@@ -86,7 +94,9 @@ impl<'a> Places<'a> {
     pub fn header(&self, field: Option<&str>) -> (usize, usize) {
         self.header
             .clone()
-            .find(|&n| field.is_some_and(|f| key_value(self.lines[n].trim_start(), f).is_some()))
+            .find(|&n| {
+                field.is_some_and(|f| key_value(self.lines.text(n + 1).trim_start(), f).is_some())
+            })
             .map_or_else(|| self.at(self.header.start), |n| self.at(n))
     }
 }

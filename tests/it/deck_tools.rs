@@ -1,6 +1,6 @@
 //! The teacher's deck tools through the binary: a template written, checked and imported; `check --json`; dry
 //! runs that change nothing; edits while a learner has progress (kept, or reset with `--reset-changed`); banks
-//! converted from GIFT, Anki, Quizlet and CSV; exports read back.
+//! converted from GIFT, Anki, Quizlet and CSV; exports read back; lint warnings located in a CRLF file.
 
 use crate::support::detente;
 use predicates::prelude::*;
@@ -386,4 +386,59 @@ fn export_summaries_count_what_was_written_and_quizlet_separators_are_flags() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--from quizlet"));
+}
+
+/// The lint locates its warnings from the file's one line index (issue 26's lean import): a deck written with CRLF
+/// line breaks and no final one still has its stale-`allow` warning on the `allow` line and column of the right
+/// card, the excerpt without its carriage return, and the last card's line (which has no line break) is found.
+/// Attack: a line index that counted `\r\n` as two breaks, kept the `\r` in the excerpt or lost the last line moves
+/// or garbles the warning.
+#[test]
+fn lint_warnings_keep_their_place_in_a_crlf_file_without_a_final_line_break() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let deck = dir.path().join("crlf.toml");
+    let lines = [
+        "[deck]",
+        "id = \"crlf\"",
+        "title = \"CRLF\"",
+        "",
+        "[[card]]",
+        "id = \"a\"",
+        "kind = \"flashcard\"",
+        "prompt = \"Which alliance was founded in 1949?\"",
+        "answer = \"NATO\"",
+        "",
+        "[[card]]",
+        "id = \"b\"",
+        "kind = \"flashcard\"",
+        "prompt = \"Which treaty founded the European Union?\"",
+        "answer = \"Maastricht\"",
+        "  allow = { longest-answer = \"kept on purpose\" }",
+    ];
+    std::fs::write(&deck, lines.join("\r\n")).expect("write");
+    let out = detente(&dir.path().join("d.db"))
+        .args(["deck", "check", "--json"])
+        .arg(&deck)
+        .output()
+        .expect("run");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let diags = report["diagnostics"].as_array().expect("list");
+    let stale = diags
+        .iter()
+        .find(|d| {
+            d["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("is stale"))
+        })
+        .unwrap_or_else(|| panic!("a stale allow in {diags:?}"));
+    assert_eq!(stale["line"], 16);
+    assert_eq!(stale["column"], 3);
+    assert_eq!(
+        stale["excerpt"],
+        "  allow = { longest-answer = \"kept on purpose\" }"
+    );
+    assert_eq!(
+        stale["message"],
+        "card `b` allows `longest-answer`, which it does not raise: the `allow` is stale"
+    );
 }

@@ -430,6 +430,11 @@ impl<'a> Lines<'a> {
         (line, column)
     }
 
+    /// How many lines the text has (a last line break starts an empty last line).
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+
     /// The text of 1-based line `line`, without its line break.
     pub fn text(&self, line: usize) -> &'a str {
         let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {

@@ -176,8 +176,10 @@ pub(super) fn parse_into(ctx: &mut Ctx<'_>) -> Option<Deck> {
         }
         None => None,
     };
-    let mut parsed = Vec::new();
-    let mut ids: Vec<(String, usize)> = Vec::new();
+    // One card a `[[card]]` table: the list is sized once, not doubled (and copied) as a large deck is read.
+    let tables = starts.as_ref().map_or(0, Vec::len);
+    let mut parsed = Vec::with_capacity(tables);
+    let mut ids: Vec<(String, usize)> = Vec::with_capacity(tables);
     match &starts {
         Some(starts) => {
             let mut syntax_ok = true;
