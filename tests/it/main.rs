@@ -27,6 +27,7 @@ mod exam_terminal;
 mod exams;
 mod first_queue;
 mod gift;
+mod gift_round_trips;
 mod gradebook;
 mod leaks;
 #[cfg(feature = "server")]

@@ -39,6 +39,40 @@ pub use read::read;
 pub(crate) use write::fraction;
 pub use write::{SHORT_BACK, write};
 
+use crate::deck::{Card, SourceRef};
+use std::collections::BTreeMap;
+
+/// What a card holds that GIFT has no place for, carried in a `// detente: {...}` comment line before its question
+/// (Moodle and gift-pegjs drop `//` lines; this reader reads it back).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Extras {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source: Vec<SourceRef>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allow: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The short answer is a flashcard: `Some(reverse)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flashcard: Option<bool>,
+    /// The whole card, when GIFT cannot hold it as one graded question (a flashcard written as a description, a
+    /// cloze with several blanks written as one question per blank): the reader takes the card from here and skips
+    /// the questions written for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Box<Card>>,
+}
+
+impl Extras {
+    fn is_empty(&self) -> bool {
+        self.source.is_empty()
+            && self.allow.is_empty()
+            && self.hint.is_none()
+            && self.flashcard.is_none()
+            && self.card.is_none()
+    }
+}
+
 /// The text formats Moodle names in a `[format]` prefix. Only HTML changes how detente reads the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Format {
