@@ -825,7 +825,11 @@ $CATEGORY: $course$/top/IR 101: Week 1//2
     assert_eq!(written, expected);
     // Every card is written, and the summary counts questions, not cards; what Moodle gets only in part (a cloze as
     // one question per blank, a flashcard as an ungraded description) is named, the card kept whole in a comment.
-    let named: Vec<&str> = warnings.warnings.iter().map(|w| w.message.as_str()).collect();
+    let named: Vec<&str> = warnings
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
     assert_eq!(
         named,
         [

@@ -50,17 +50,30 @@ fn every_builtin_deck_round_trips_through_gift() {
         let (written, out, back, meta) = round_trip(&deck);
         assert_eq!(written.cards, deck.cards.len(), "{}", b.file);
         assert!(meta.warnings.is_empty(), "{}: {:?}", b.file, meta.warnings);
-        assert_eq!(meta.title.as_deref(), Some(deck.title.as_str()), "{}", b.file);
+        assert_eq!(
+            meta.title.as_deref(),
+            Some(deck.title.as_str()),
+            "{}",
+            b.file
+        );
         assert_eq!(meta.deck, Some(DeckExtras::of(&deck)), "{}", b.file);
         assert_eq!(back.len(), deck.cards.len(), "{}", b.file);
         for (a, b2) in deck.cards.iter().zip(&back) {
             assert_eq!(b2, a, "{}", b.file);
         }
         let expected: usize = deck.cards.iter().map(expected_warnings).sum();
-        assert_eq!(written.warnings.len(), expected, "{}: {:?}", b.file, written.warnings);
+        assert_eq!(
+            written.warnings.len(),
+            expected,
+            "{}: {:?}",
+            b.file,
+            written.warnings
+        );
         for w in &written.warnings {
             assert!(
-                deck.cards.iter().any(|c| w.message.starts_with(&format!("card `{}` ", c.id))),
+                deck.cards
+                    .iter()
+                    .any(|c| w.message.starts_with(&format!("card `{}` ", c.id))),
                 "{w:?}"
             );
             described += usize::from(w.message.contains("ungraded description"));
@@ -74,7 +87,10 @@ fn every_builtin_deck_round_trips_through_gift() {
         total += back.len();
     }
     assert!(total > 150, "{total} cards");
-    assert!(described > 0 && blanks > 0, "{described} descriptions, {blanks} clozes");
+    assert!(
+        described > 0 && blanks > 0,
+        "{described} descriptions, {blanks} clozes"
+    );
 }
 
 /// Attack: a reader that trusts the carried card over a question whose comment does not carry one, or that skips a

@@ -26,8 +26,11 @@
 //! Moodle's layout of the answer block. Every card is written: a cloze as one missing-word question per blank, an
 //! order card as a matching question from positions to items (read back as an order card), a flashcard as a short
 //! answer or, with a long back, a description. A card GIFT cannot hold (a matching side with `->`) is left out with a
-//! warning naming it. Written cards read back with the same id, kind, prompt, answers and explanation (descriptions
-//! are skipped on reading).
+//! warning naming it. What GIFT has no place for travels in `//` comment lines Moodle drops (`docs/formats.md`
+//! §1.7a): `// detente deck: {...}` (the deck's fields; the first category is then its title) and, before a card,
+//! `// detente: {...}` (its sources, allowed warnings, hint, flashcard kind; the whole card when Moodle gets it only in
+//! part, as a description or one question per blank, whose questions the reader then skips). So a deck written and
+//! read back is the same deck, card for card; the writer names each card Moodle gets only in part.
 
 mod answers;
 mod question;

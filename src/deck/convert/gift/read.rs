@@ -6,8 +6,8 @@ use super::Extras;
 use super::question::question;
 use crate::deck::Body;
 use crate::deck::convert::{
-    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, media_warning, pass,
-    read_until_within, slug, tag, too_long,
+    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, media_warning,
+    pass, read_until_within, slug, tag, too_long,
 };
 use std::io::BufRead;
 
@@ -172,7 +172,14 @@ impl Reader {
                     .collect();
             }
             let id = card.id.clone();
-            return pass(*card, line, Some(&id), &mut self.ids, &mut self.warnings, emit);
+            return pass(
+                *card,
+                line,
+                Some(&id),
+                &mut self.ids,
+                &mut self.warnings,
+                emit,
+            );
         }
         for (n, text) in lines {
             if let Some(found) = media(text) {
