@@ -64,4 +64,5 @@ mod sync_server;
 mod tables;
 mod terminal;
 mod text_formats;
+mod text_formats_anki_round_trips;
 mod writers;
