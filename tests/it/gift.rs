@@ -240,7 +240,14 @@ fn moodle_examples_read_with_moodle_semantics() {
     );
     assert_eq!(cards[22].id, "numerical-example");
     assert_eq!(cards[22].body, number(1822.0, 0.0));
-    assert_eq!(cards[22].explain.as_deref(), Some("Correct! 100% credit"));
+    // The 50% alternative is dropped with a warning, but its feedback is kept.
+    assert_eq!(
+        cards[22].explain.as_deref(),
+        Some(
+            "Correct! 100% credit\nIf you answered 1822:2: He was born in 1822.\n                  You get 50% \
+             credit for being close."
+        )
+    );
 
     // Partial credit, which detente does not have, is dropped with a warning at the question's line.
     assert_eq!(warning_lines(&warnings), [58, 60, 60, 88]);
@@ -298,9 +305,16 @@ fn moodle_export_fixture_reads_with_html_and_a_default_category() {
         "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Environment."
     );
     assert_eq!(cards[3].body, Body::Truefalse { answer: true });
-    // The right-side distractor `= -> Chat`.
-    assert_eq!(warning_lines(&warnings), [5]);
+    // The right-side distractor `= -> Chat`, and the link to an mp3 file Moodle would play (line 14).
+    assert_eq!(warning_lines(&warnings), [5, 14]);
     assert!(warnings[0].message.contains("distractor"));
+    assert!(
+        warnings[1]
+            .message
+            .contains("media link kept as text: `<a href"),
+        "{:?}",
+        warnings[1]
+    );
 }
 
 #[test]
@@ -347,7 +361,8 @@ fn every_construct_of_the_ir_bank() {
         )
     );
 
-    // Weighted numerical alternatives and a `~#` wrong-answer feedback: the 100% answer is kept.
+    // Weighted numerical alternatives and a `~#` wrong-answer feedback: the 100% answer is kept, and every
+    // feedback with it.
     let founded = card(&cards, "un-founding");
     assert_eq!(founded.tags, [week1, "un"]);
     assert_eq!(
@@ -357,7 +372,10 @@ fn every_construct_of_the_ir_bank() {
     assert_eq!(founded.body, number(1945.0, 0.0));
     assert_eq!(
         founded.explain.as_deref(),
-        Some("Yes: the Charter entered into force in October 1945.")
+        Some(
+            "Yes: the Charter entered into force in October 1945.\nIf you answered 1944..1946: Close.\nFor any other \
+             answer: Think of the San Francisco conference."
+        )
     );
 
     let westphalia = card(&cards, "westphalia");
@@ -629,7 +647,7 @@ fn every_card_read_from_the_corpus_passes_deck_check() {
         assert!(errors.is_empty(), "{name}: {errors:#?}\n{toml}");
         assert_eq!(back.expect("deck").cards, converted.cards, "{name}");
     }
-    assert_eq!(total, 64, "cards in the good corpus");
+    assert_eq!(total, 68, "cards in the good corpus");
 }
 
 fn deck(id: &str, cards: Vec<Card>) -> Deck {

@@ -123,3 +123,55 @@ prompt = "The {{NRC}} met in {{Lisbon}}."
     assert_eq!(ids, ["two", "two-blank-9"]);
     assert_eq!(cards[0], deck.cards[0]);
 }
+
+/// Attack: the four GIFT inputs that lost content silently (issue 25): Moodle's catch-all `~#feedback` of a
+/// numerical question, an `<a href=...mp3>` audio link, an HTML comment leaking into the explanation, a 0 %
+/// numerical answer with feedback. Each is kept (the feedback in the explanation, the comment left out as Moodle
+/// does not show it) or named in a warning at its question's line with the reason.
+#[test]
+fn inputs_that_lost_content_silently_are_kept_or_named() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/gift/silent-losses.gift"
+    ))
+    .expect("fixture");
+    let mut cards = Vec::new();
+    let meta = gift::read(&bytes[..], &mut |card| {
+        cards.push(card);
+        Ok(())
+    })
+    .expect("reads");
+    let by = |id: &str| cards.iter().find(|c| c.id == id).expect(id);
+    assert_eq!(
+        by("catch-all").explain.as_deref(),
+        Some("For any other answer: Completely wrong: think of San Francisco.")
+    );
+    assert_eq!(
+        by("comment").explain.as_deref(),
+        Some("It met at the summit.")
+    );
+    assert_eq!(
+        by("zero").explain.as_deref(),
+        Some("Right.\nIf you answered 1997:0: That is the Founding Act.")
+    );
+    let warnings: Vec<(usize, &str)> = meta
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                5,
+                "media link kept as text: `<a href\\=\"http\\://example.org/media/rogozin.mp3\">` (detente \
+                 shows no images or sound)"
+            ),
+            (
+                9,
+                "1 wrong answer(s) of a numerical question left out: `1997:0` (0%): a number card takes one \
+                 right answer; their feedback is kept in the explanation"
+            ),
+        ]
+    );
+}

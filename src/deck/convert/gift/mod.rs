@@ -97,13 +97,29 @@ const FORMATS: [(&str, Format); 4] = [
 /// `&lt;`.
 fn formatted(text: &str, default: Format) -> (String, Format) {
     let text = text.trim();
+    let plain = text.starts_with("[plain]");
     let (text, format) = FORMATS
         .iter()
         .find_map(|(tag, f)| text.strip_prefix(tag).map(|t| (t, *f)))
         .unwrap_or((text, default));
     let text = match format {
         Format::Html => super::html::to_text(text),
+        // Moodle shows text in its default, `[moodle]` and `[markdown]` formats as HTML, where a comment is not
+        // shown: it must not end up in a card either.
+        Format::Text if !plain => without_comments(text),
         Format::Text => text.to_string(),
     };
     (text.trim().to_string(), format)
+}
+
+/// A text without its HTML comments (`<!-- ... -->`; an unclosed one runs to the end).
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("<!--") {
+        out.push_str(&rest[..at]);
+        rest = rest[at + 4..].split_once("-->").map_or("", |(_, r)| r);
+    }
+    out.push_str(rest);
+    out
 }
