@@ -80,3 +80,38 @@ fn a_carried_card_of_another_note_or_unreadable_is_named_and_ignored() {
     assert!(meta.warnings[0].message.contains("holds card `other`"));
     assert!(meta.warnings[1].message.contains("not readable"));
 }
+
+/// Attack: an Anki "Basic (type in the answer)" note read as a self-graded flashcard without a word, and a
+/// `[sound:...]` in a column detente does not read dropped with only "columns ignored". Each note is named in a
+/// warning at its line with the reason.
+#[test]
+fn typed_answer_notes_and_sound_columns_are_named() {
+    let text = "#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n\
+                #columns:GUID\tNotetype\tFront\tBack\tAudio\n\
+                g1\tBasic (type in the answer)\tCapital of Portugal?\tLisbon\t\n\
+                g2\tBasic\tNRC founded?\t2002\t[sound:nrc.mp3]\n";
+    let (cards, meta) = read(text.as_bytes());
+    assert_eq!(cards.len(), 2);
+    assert!(matches!(cards[0].body, Body::Flashcard { .. }));
+    let warnings: Vec<(usize, &str)> = meta
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .filter(|(_, m)| !m.starts_with("columns ignored"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                6,
+                "note `g1`: a `Basic (type in the answer)` note, whose answer Anki checks as typed, becomes a \
+                 self-graded flashcard"
+            ),
+            (
+                7,
+                "column 5 holds `[sound:nrc.mp3]`, which is left out: detente reads only the front and back \
+                 columns and shows no images or sound"
+            ),
+        ]
+    );
+}

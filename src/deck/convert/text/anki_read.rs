@@ -8,8 +8,11 @@ use super::row::{Row, emit_row};
 use crate::deck::Card;
 use crate::deck::convert::html::{has_tag, to_text};
 use crate::deck::convert::{
-    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, pass, tag,
+    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, pass, tag,
 };
+
+/// Anki's note type that checks a typed answer; detente reads it as a (self-graded) flashcard, with a warning.
+const TYPED: &str = "Basic (type in the answer)";
 use std::io::BufRead;
 
 /// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read.
@@ -96,6 +99,39 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
         let notetype = Some(raw(cols.notetype))
             .filter(|n| !n.is_empty())
             .or(head.notetype.as_deref());
+        if notetype.is_some_and(|n| n.trim().eq_ignore_ascii_case(TYPED)) {
+            meta.warnings.push(Warning {
+                line: rec.line,
+                message: format!(
+                    "note `{}`: a `{TYPED}` note, whose answer Anki checks as typed, becomes a self-graded \
+                     flashcard",
+                    raw(cols.id)
+                ),
+            });
+        }
+        // A column detente does not read loses what it holds: a sound or image there is named.
+        for (i, f) in rec.fields.iter().enumerate() {
+            let read = [
+                Some(cols.front),
+                cols.back,
+                cols.tags,
+                cols.id,
+                cols.deck,
+                cols.notetype,
+            ];
+            if !read.contains(&Some(i))
+                && let Some(found) = media(f)
+            {
+                meta.warnings.push(Warning {
+                    line: rec.line,
+                    message: format!(
+                        "column {} holds `{found}`, which is left out: detente reads only the front and back \
+                         columns and shows no images or sound",
+                        i + 1
+                    ),
+                });
+            }
+        }
         let row = Row {
             line: rec.line,
             front: text(Some(cols.front)),
