@@ -35,7 +35,9 @@ def rows_of(path):
         headers[key.strip().lower()] = value
         i += 1
     body = "\n".join(lines[i:])
-    rows = [r for r in csv.reader(io.StringIO(body, newline=""), delimiter="\t") if r]
+    # Anki's reader skips a record that starts with `#` as a comment (rslib text/csv/import.rs, build_csv_reader:
+    # `.comment(Some(b'#'))`): detente's `#detente card:` lines.
+    rows = [r for r in csv.reader(io.StringIO(body, newline=""), delimiter="\t") if r and not r[0].startswith("#")]
     return headers, rows
 
 

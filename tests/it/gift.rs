@@ -240,7 +240,14 @@ fn moodle_examples_read_with_moodle_semantics() {
     );
     assert_eq!(cards[22].id, "numerical-example");
     assert_eq!(cards[22].body, number(1822.0, 0.0));
-    assert_eq!(cards[22].explain.as_deref(), Some("Correct! 100% credit"));
+    // The 50% alternative is dropped with a warning, but its feedback is kept.
+    assert_eq!(
+        cards[22].explain.as_deref(),
+        Some(
+            "Correct! 100% credit\nIf you answered 1822:2: He was born in 1822.\n                  You get 50% \
+             credit for being close."
+        )
+    );
 
     // Partial credit, which detente does not have, is dropped with a warning at the question's line.
     assert_eq!(warning_lines(&warnings), [58, 60, 60, 88]);
@@ -298,9 +305,16 @@ fn moodle_export_fixture_reads_with_html_and_a_default_category() {
         "Moodle is an acronym for Modular Object-Oriented Dynamic Learning Environment."
     );
     assert_eq!(cards[3].body, Body::Truefalse { answer: true });
-    // The right-side distractor `= -> Chat`.
-    assert_eq!(warning_lines(&warnings), [5]);
+    // The right-side distractor `= -> Chat`, and the link to an mp3 file Moodle would play (line 14).
+    assert_eq!(warning_lines(&warnings), [5, 14]);
     assert!(warnings[0].message.contains("distractor"));
+    assert!(
+        warnings[1]
+            .message
+            .contains("media link kept as text: `<a href"),
+        "{:?}",
+        warnings[1]
+    );
 }
 
 #[test]
@@ -347,7 +361,8 @@ fn every_construct_of_the_ir_bank() {
         )
     );
 
-    // Weighted numerical alternatives and a `~#` wrong-answer feedback: the 100% answer is kept.
+    // Weighted numerical alternatives and a `~#` wrong-answer feedback: the 100% answer is kept, and every
+    // feedback with it.
     let founded = card(&cards, "un-founding");
     assert_eq!(founded.tags, [week1, "un"]);
     assert_eq!(
@@ -357,7 +372,10 @@ fn every_construct_of_the_ir_bank() {
     assert_eq!(founded.body, number(1945.0, 0.0));
     assert_eq!(
         founded.explain.as_deref(),
-        Some("Yes: the Charter entered into force in October 1945.")
+        Some(
+            "Yes: the Charter entered into force in October 1945.\nIf you answered 1944..1946: Close.\nFor any other \
+             answer: Think of the San Francisco conference."
+        )
     );
 
     let westphalia = card(&cards, "westphalia");
@@ -629,7 +647,7 @@ fn every_card_read_from_the_corpus_passes_deck_check() {
         assert!(errors.is_empty(), "{name}: {errors:#?}\n{toml}");
         assert_eq!(back.expect("deck").cards, converted.cards, "{name}");
     }
-    assert_eq!(total, 64, "cards in the good corpus");
+    assert_eq!(total, 68, "cards in the good corpus");
 }
 
 fn deck(id: &str, cards: Vec<Card>) -> Deck {
@@ -746,6 +764,7 @@ fn the_writer_writes_as_moodle_exports() {
     let warnings = gift::write(&deck("d", cards), &mut out).expect("write");
     let written = String::from_utf8(out).expect("utf8");
     let expected = "\
+// detente deck: {\"id\":\"d\"}
 // question: 0  name: switch category to $course$/top/IR 101: Week 1//2
 $CATEGORY: $course$/top/IR 101: Week 1//2
 
@@ -793,6 +812,7 @@ $CATEGORY: $course$/top/IR 101: Week 1//2
 // [id:z2]
 ::z2::Founded in {=1945 =%0%1944}\\n
 
+// detente: {\"card\":{\"id\":\"z3\",\"prompt\":\"{{a}} and {{b}}\",\"kind\":\"cloze\"}}
 // question: 9  name: z3-blank-1
 // [id:z3-blank-1]
 ::z3-blank-1::{=a} and b
@@ -809,18 +829,34 @@ $CATEGORY: $course$/top/IR 101: Week 1//2
 \t=3 -> c
 }
 
+// detente: {\"flashcard\":false}
 // question: 12  name: f1
 // [id:f1]
 ::f1::Front{=Back}
 
+// detente: {\"card\":{\"id\":\"f2\",\"prompt\":\"Why?\",\"kind\":\"flashcard\",\"answer\":\"Because the back of this flashcard is far too long to type.\",\"reverse\":false,\"explain\":\"See the reading.\"}}
 // question: 13  name: f2
 // [id:f2]
 ::f2::Why?\\n\\nBecause the back of this flashcard is far too long to type.\\n\\nSee the reading.
 
 ";
     assert_eq!(written, expected);
-    // Every card is written: nothing to warn about, and the summary counts questions, not cards.
-    assert_eq!(warnings.warnings, []);
+    // Every card is written, and the summary counts questions, not cards; what Moodle gets only in part (a cloze as
+    // one question per blank, a flashcard as an ungraded description) is named, the card kept whole in a comment.
+    let named: Vec<&str> = warnings
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "card `z3` (cloze): Moodle gets one question per blank (2 questions); the card is kept whole for \
+             detente in a comment",
+            "card `f2` (flashcard): Moodle gets an ungraded description showing the back (a back over 40 \
+             characters or on several lines cannot be typed); the card is kept whole for detente in a comment",
+        ]
+    );
     assert_eq!((warnings.cards, warnings.items), (12, 13));
 }
 
@@ -858,14 +894,17 @@ fn multi_weights_are_moodle_fractions() {
     assert_eq!(weights(8), ["12.5", "-25"]);
 }
 
-/// Writes a deck as GIFT and reads it back: the cards read, and the reader's warnings (the writer warns of nothing).
+/// Writes a deck as GIFT and reads it back: the cards read, and the reader's warnings. The writer may warn only of
+/// what Moodle gets in part (a hint, a reverse side, a description, a cloze split by blank), which detente keeps.
 fn round_trip(deck: &Deck) -> (Vec<Card>, Vec<Warning>) {
     let mut out = Vec::new();
     let written = gift::write(deck, &mut out).expect("write");
     assert!(
-        written.warnings.iter().all(|w| w
-            .message
-            .contains("its hint is not written: GIFT has no hints")),
+        written
+            .warnings
+            .iter()
+            .all(|w| w.message.contains("kept for detente in a comment")
+                || w.message.contains("kept whole for detente in a comment")),
         "{written:?}"
     );
     assert_eq!(written.cards, deck.cards.len());
@@ -884,6 +923,8 @@ fn assert_same(written: &[&Card], back: &[Card]) {
     }
 }
 
+/// Attack: the sample deck's description flashcard skipped on the way back, its two-blank cloze split into two
+/// cards with new ids, or a card's tags gaining the deck's category. Every card comes back whole, warning-free.
 #[test]
 fn the_sample_deck_round_trips() {
     let text = include_str!("../data/sample.toml");
@@ -891,45 +932,12 @@ fn the_sample_deck_round_trips() {
     assert!(diags.is_empty(), "{diags:?}");
     let deck = deck.expect("sample parses");
     let (back, warnings) = round_trip(&deck);
-    // The flashcard's back is too long to type: it went out as a description, which Moodle does not grade and
-    // detente skips.
-    assert_eq!(
-        warnings,
-        [Warning {
-            line: 67,
-            message: "description skipped: it has no answer block".into()
-        }]
-    );
-    // The two-blank cloze comes back as two one-blank clozes.
-    let twice: Vec<&Card> = back
-        .iter()
-        .filter(|c| c.id.starts_with("russia-seeks-equality-blank-"))
-        .collect();
-    assert_eq!(twice.len(), 2);
-    assert_eq!(
-        twice[1].prompt,
-        "Whereas NATO seeks cooperation, Russia seeks equality: joint assessment of threats, joint decision-making \
-         and joint {{action}}."
-    );
-    let back: Vec<Card> = back
-        .into_iter()
-        .filter(|c| !c.id.starts_with("russia-seeks-equality-") && c.id != "realpolitik")
-        .collect();
-    let written: Vec<&Card> = deck
-        .cards
-        .iter()
-        .filter(|c| !["russia-seeks-equality", "realpolitik"].contains(&c.id.as_str()))
-        .collect();
+    assert_eq!(warnings, []);
+    let written: Vec<&Card> = deck.cards.iter().collect();
     assert_same(&written, &back);
-    // Tags come back as they were (vocabulary tags keep their `:`), after the deck's category.
-    assert_eq!(
-        back[0].tags,
-        [
-            "sample-one-card-of-every-kind-sherr-on-lisbon",
-            "org:nrc",
-            "event:lisbon-2010"
-        ]
-    );
+    assert_eq!(back, deck.cards);
+    // Tags come back as they were (vocabulary tags keep their `:`), without the deck's category.
+    assert_eq!(back[0].tags, ["org:nrc", "event:lisbon-2010"]);
 }
 
 #[test]

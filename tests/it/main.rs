@@ -27,6 +27,7 @@ mod exam_terminal;
 mod exams;
 mod first_queue;
 mod gift;
+mod gift_round_trips;
 mod gradebook;
 mod leaks;
 #[cfg(feature = "server")]
@@ -63,4 +64,5 @@ mod sync_server;
 mod tables;
 mod terminal;
 mod text_formats;
+mod text_formats_anki_round_trips;
 mod writers;

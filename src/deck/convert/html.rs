@@ -123,6 +123,28 @@ pub fn media_tag(tag: &str) -> Option<String> {
     })
 }
 
+/// The file endings of sound, video and image files, which a link (`<a href=...>`) to is a media reference.
+const MEDIA_FILES: [&str; 14] = [
+    ".mp3", ".wav", ".ogg", ".oga", ".m4a", ".flac", ".mp4", ".webm", ".mov", ".avi", ".png",
+    ".jpg", ".jpeg", ".gif",
+];
+
+/// Where the first link to a sound, video or image file (`<a href="...mp3">`) starts in `lower`, a lower-cased
+/// text: what it points at is not shown, so it is a media reference.
+pub(super) fn media_link(lower: &str) -> Option<usize> {
+    lower.match_indices("<a ").map(|(i, _)| i).find(|&i| {
+        let tag = &lower[i..lower[i..].find('>').map_or(lower.len(), |e| i + e)];
+        MEDIA_FILES.iter().any(|ext| {
+            tag.match_indices(ext).any(|(at, _)| {
+                tag[at + ext.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| matches!(c, '"' | '\'' | '?' | '#' | ' '))
+            })
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -104,7 +104,7 @@ pub struct Written {
     pub warnings: Vec<Warning>,
 }
 
-/// The first media reference in a text (an HTML `<img>`, `<audio>`, `<video>`, `<source>`, `<embed>`, `<iframe>` or
+/// The first media reference in a text (an HTML `<img>`, a link to a sound, video or image file, `<audio>`, `<video>`, `<source>`, `<embed>`, `<iframe>` or
 /// `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a `[[...]]` link), cut to 60
 /// characters: detente keeps it as text and the readers warn about it.
 pub fn media(text: &str) -> Option<String> {
@@ -122,6 +122,7 @@ pub fn media(text: &str) -> Option<String> {
                     .is_none_or(|c| c.is_whitespace() || c == '>' || c == '/')
             })
         })
+        .chain(html::media_link(&lower))
         .chain(lower.find("@@pluginfile@@"))
         .chain(lower.find("[sound:"))
         .chain(

@@ -61,7 +61,26 @@ pub(super) fn numerical(
     notes: &mut Vec<String>,
 ) -> Result<Parsed, ConvertError> {
     let mut s = &block[1..];
+    // Moodle's catch-all `~#feedback` (any other answer): its feedback is kept in the explanation.
+    let mut catch_all = None;
     if let Some(wrong) = find(s, '~') {
+        let rest = trim(&s[wrong + 1..]);
+        let feedback = match find(rest, '#') {
+            Some(h) => formatted(&string(&rest[h + 1..]), format).0,
+            None => String::new(),
+        };
+        let text = formatted(
+            &string(&rest[..find(rest, '#').unwrap_or(rest.len())]),
+            format,
+        )
+        .0;
+        if !text.is_empty() {
+            notes.push(format!(
+                "the `~{text}` answer of a numerical question left out: Moodle's `~` takes only feedback for any \
+                 other answer"
+            ));
+        }
+        catch_all = Some(feedback).filter(|f| !f.is_empty());
         s = &s[..wrong];
     }
     let pieces = pieces(s, &['=']);
@@ -69,7 +88,9 @@ pub(super) fn numerical(
         return Err(block[0].error("a numerical question needs a number after `#`"));
     }
     let mut best = None;
-    let mut others = 0;
+    let mut partial = Vec::new();
+    let mut wrong = Vec::new();
+    let mut feedback = Vec::new();
     for piece in &pieces {
         let a = answer(piece, 100.0, true, format)?;
         let (value, tolerance) = number(&a.text)
@@ -77,19 +98,47 @@ pub(super) fn numerical(
         if a.weight >= 100.0 && best.is_none() {
             best = Some((value, tolerance, a.feedback));
         } else {
-            others += 1;
+            if !a.feedback.is_empty() {
+                feedback.push(format!("If you answered {}: {}", a.text, a.feedback));
+            }
+            match a.weight > 0.0 {
+                true => partial.push(format!("`{}` ({}%)", a.text, a.weight)),
+                false => wrong.push(format!("`{}` ({}%)", a.text, a.weight)),
+            }
         }
     }
-    if others > 0 {
+    if !partial.is_empty() {
         notes.push(format!(
-            "{others} partial-credit alternative(s) dropped: detente keeps the 100% answer"
+            "{} partial-credit alternative(s) dropped: {}: detente keeps the 100% answer{}",
+            partial.len(),
+            partial.join(", "),
+            if feedback.is_empty() {
+                ""
+            } else {
+                "; their feedback is kept in the explanation"
+            }
         ));
     }
-    let Some((answer, tolerance, feedback)) = best else {
+    if !wrong.is_empty() {
+        notes.push(format!(
+            "{} wrong answer(s) of a numerical question left out: {}: a number card takes one right answer{}",
+            wrong.len(),
+            wrong.join(", "),
+            if feedback.is_empty() { "" } else { "; their feedback is kept in the explanation" }
+        ));
+    }
+    let Some((answer, tolerance, right)) = best else {
         notes.push("question skipped: no numerical answer is worth 100%".into());
         return Ok(None);
     };
-    Ok(Some((Body::Number { answer, tolerance }, Some(feedback))))
+    let explain = Some(right)
+        .into_iter()
+        .chain(feedback)
+        .chain(catch_all.map(|f| format!("For any other answer: {f}")))
+        .filter(|f| !f.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Some((Body::Number { answer, tolerance }, Some(explain))))
 }
 
 /// A numerical answer `x`, `x:tolerance` or `min..max` as its value and tolerance. A range keeps the decimals it

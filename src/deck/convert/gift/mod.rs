@@ -26,8 +26,11 @@
 //! Moodle's layout of the answer block. Every card is written: a cloze as one missing-word question per blank, an
 //! order card as a matching question from positions to items (read back as an order card), a flashcard as a short
 //! answer or, with a long back, a description. A card GIFT cannot hold (a matching side with `->`) is left out with a
-//! warning naming it. Written cards read back with the same id, kind, prompt, answers and explanation (descriptions
-//! are skipped on reading).
+//! warning naming it. What GIFT has no place for travels in `//` comment lines Moodle drops (`docs/formats.md`
+//! §1.7a): `// detente deck: {...}` (the deck's fields; the first category is then its title) and, before a card,
+//! `// detente: {...}` (its sources, allowed warnings, hint, flashcard kind; the whole card when Moodle gets it only in
+//! part, as a description or one question per blank, whose questions the reader then skips). So a deck written and
+//! read back is the same deck, card for card; the writer names each card Moodle gets only in part.
 
 mod answers;
 mod question;
@@ -38,6 +41,40 @@ mod write;
 pub use read::read;
 pub(crate) use write::fraction;
 pub use write::{SHORT_BACK, write};
+
+use crate::deck::{Card, SourceRef};
+use std::collections::BTreeMap;
+
+/// What a card holds that GIFT has no place for, carried in a `// detente: {...}` comment line before its question
+/// (Moodle and gift-pegjs drop `//` lines; this reader reads it back).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Extras {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source: Vec<SourceRef>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub allow: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The short answer is a flashcard: `Some(reverse)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flashcard: Option<bool>,
+    /// The whole card, when GIFT cannot hold it as one graded question (a flashcard written as a description, a
+    /// cloze with several blanks written as one question per blank): the reader takes the card from here and skips
+    /// the questions written for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<Box<Card>>,
+}
+
+impl Extras {
+    fn is_empty(&self) -> bool {
+        self.source.is_empty()
+            && self.allow.is_empty()
+            && self.hint.is_none()
+            && self.flashcard.is_none()
+            && self.card.is_none()
+    }
+}
 
 /// The text formats Moodle names in a `[format]` prefix. Only HTML changes how detente reads the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +97,29 @@ const FORMATS: [(&str, Format); 4] = [
 /// `&lt;`.
 fn formatted(text: &str, default: Format) -> (String, Format) {
     let text = text.trim();
+    let plain = text.starts_with("[plain]");
     let (text, format) = FORMATS
         .iter()
         .find_map(|(tag, f)| text.strip_prefix(tag).map(|t| (t, *f)))
         .unwrap_or((text, default));
     let text = match format {
         Format::Html => super::html::to_text(text),
+        // Moodle shows text in its default, `[moodle]` and `[markdown]` formats as HTML, where a comment is not
+        // shown: it must not end up in a card either.
+        Format::Text if !plain => without_comments(text),
         Format::Text => text.to_string(),
     };
     (text.trim().to_string(), format)
+}
+
+/// A text without its HTML comments (`<!-- ... -->`; an unclosed one runs to the end).
+fn without_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("<!--") {
+        out.push_str(&rest[..at]);
+        rest = rest[at + 4..].split_once("-->").map_or("", |(_, r)| r);
+    }
+    out.push_str(rest);
+    out
 }

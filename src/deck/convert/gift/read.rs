@@ -2,10 +2,12 @@
 //! question's `[id:..]` and `[tag:..]`, `$CATEGORY:` blocks tagging the cards after them, and each question's card
 //! checked as `deck check` would before it is handed on.
 
+use super::Extras;
 use super::question::question;
+use crate::deck::Body;
 use crate::deck::convert::{
-    ConvertError, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, media_warning, pass,
-    read_until_within, slug, tag, too_long,
+    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, media_warning,
+    pass, read_until_within, slug, tag, too_long,
 };
 use std::io::BufRead;
 
@@ -48,7 +50,7 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
             held = 0;
         } else if trimmed.starts_with("//") {
             held += buf.len();
-            reader.comment(trimmed);
+            reader.comment(line_no, trimmed);
         } else {
             held += buf.len();
             block.push((line_no, line.to_string()));
@@ -56,9 +58,9 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
     }
     reader.block(&block, emit)?;
     Ok(Meta {
-        title: None,
+        title: reader.title,
         warnings: reader.warnings,
-        deck: None,
+        deck: reader.deck,
     })
 }
 
@@ -72,10 +74,33 @@ struct Reader {
     id: Option<String>,
     tags: Vec<String>,
     warnings: Vec<Warning>,
+    /// The deck's fields from a `// detente deck:` comment; its first `$CATEGORY:` is then the deck's title.
+    deck: Option<DeckExtras>,
+    title: Option<String>,
+    /// The `// detente:` comment since the last question, and the line it stood on.
+    extras: Option<(usize, String)>,
+    /// The ids (`<id>-blank-2`, ...) of the questions still to come that were written for a cloze card read whole
+    /// from its comment.
+    part_of: std::collections::VecDeque<String>,
 }
 
 impl Reader {
-    fn comment(&mut self, line: &str) {
+    fn comment(&mut self, line_no: usize, line: &str) {
+        let body = line.trim_start_matches('/').trim_start();
+        if let Some(json) = body.strip_prefix("detente deck:") {
+            match serde_json::from_str::<DeckExtras>(json) {
+                Ok(extras) => self.deck = Some(extras),
+                Err(e) => self.warnings.push(Warning {
+                    line: line_no,
+                    message: format!("the `detente deck:` comment is not readable ({e}); ignored"),
+                }),
+            }
+            return;
+        }
+        if let Some(json) = body.strip_prefix("detente:") {
+            self.extras = Some((line_no, json.to_string()));
+            return;
+        }
         if let Some(id) = bracketed(line, "[id:").pop() {
             self.id = Some(id);
         }
@@ -105,11 +130,57 @@ impl Reader {
                     "a `$CATEGORY:` block holds nothing else: put a blank line after it",
                 ));
             }
-            self.category = category_tag(path);
+            if self.deck.is_some() && self.title.is_none() {
+                // detente's own export: the first category is the deck's title, not a tag.
+                let title = crate::deck::convert::moodle::category_path(path).join("/");
+                self.title = Some(title);
+                self.category = None;
+            } else {
+                self.category = category_tag(path);
+            }
             return Ok(());
         }
         let given = self.id.take();
         let tags = std::mem::take(&mut self.tags);
+        let extras = match self.extras.take() {
+            None => None,
+            Some((n, json)) => match serde_json::from_str::<Extras>(&json) {
+                Ok(extras) => Some(extras),
+                Err(e) => {
+                    self.warnings.push(Warning {
+                        line: n,
+                        message: format!("the `detente:` comment is not readable ({e}); ignored"),
+                    });
+                    None
+                }
+            },
+        };
+        if extras.is_none() && given.is_some() && self.part_of.front() == given.as_ref() {
+            // The next blank of a cloze card already read whole from its comment.
+            self.part_of.pop_front();
+            return Ok(());
+        }
+        self.part_of.clear();
+        let mut extras = extras.unwrap_or_default();
+        if let Some(card) = extras.card.take() {
+            // A card GIFT cannot hold as one question, read whole from its comment; the questions written for it
+            // (a description, one question per blank) are not read again.
+            if let Body::Cloze { .. } = card.body {
+                let blanks = crate::deck::cloze_blanks(&card.prompt).len();
+                self.part_of = (2..=blanks)
+                    .map(|k| format!("{}-blank-{k}", card.id))
+                    .collect();
+            }
+            let id = card.id.clone();
+            return pass(
+                *card,
+                line,
+                Some(&id),
+                &mut self.ids,
+                &mut self.warnings,
+                emit,
+            );
+        }
         for (n, text) in lines {
             if let Some(found) = media(text) {
                 self.warnings.push(media_warning(*n, &found));
@@ -122,6 +193,19 @@ impl Reader {
         let Some((name, mut card)) = parsed? else {
             return Ok(());
         };
+        card.source = std::mem::take(&mut extras.source);
+        card.allow = std::mem::take(&mut extras.allow);
+        card.hint = extras.hint.take().or(card.hint.take());
+        if let Some(reverse) = extras.flashcard
+            && let Body::Text { answers, reject } = &card.body
+            && answers.len() == 1
+            && reject.is_empty()
+        {
+            card.body = Body::Flashcard {
+                answer: answers[0].clone(),
+                reverse,
+            };
+        }
         for tag in self
             .category
             .iter()

@@ -1,8 +1,8 @@
 //! The GIFT writer: a deck written as Moodle's exporter writes GIFT, every card as at least one question, with
 //! Moodle's escapes and answer-block layout.
 
-use super::FORMATS;
-use crate::deck::convert::{Warning, Written};
+use super::{Extras, FORMATS};
+use crate::deck::convert::{DeckExtras, Warning, Written};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
 use crate::text::plain_number;
 use std::io::Write;
@@ -17,9 +17,11 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Written> {
         "$course$/top/{}",
         deck.title.replace(['\r', '\n'], " ").replace('/', "//")
     );
+    // The deck's fields besides its title (which is the category) travel in a comment line.
+    let deck_json = serde_json::to_string(&DeckExtras::of(deck)).map_err(std::io::Error::other)?;
     write!(
         out,
-        "// question: 0  name: switch category to {category}\n$CATEGORY: {category}\n\n"
+        "// detente deck: {deck_json}\n// question: 0  name: switch category to {category}\n$CATEGORY: {category}\n\n"
     )?;
     let mut written = Written::default();
     for card in &deck.cards {
@@ -33,11 +35,52 @@ pub fn write(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Written> {
             }
         };
         written.cards += 1;
+        let mut extras = Extras::default();
+        let described = matches!(&card.body, Body::Flashcard { answer, .. } if !typed(answer));
+        if described || questions.len() > 1 {
+            extras.card = Some(Box::new(card.clone()));
+        } else {
+            extras.source = card.source.clone();
+            extras.allow = card.allow.clone();
+            extras.hint = card.hint.clone();
+            if let Body::Flashcard { reverse, .. } = card.body {
+                extras.flashcard = Some(reverse);
+            }
+        }
         if card.hint.is_some() {
             written.warnings.push(Warning::card(
                 card,
-                ": its hint is not written: GIFT has no hints",
+                ": its hint is not written: GIFT has no hints (it is kept for detente in a comment)",
             ));
+        }
+        if described {
+            written.warnings.push(Warning::card(
+                card,
+                &format!(
+                    ": Moodle gets an ungraded description showing the back (a back over {SHORT_BACK} characters \
+                     or on several lines cannot be typed); the card is kept whole for detente in a comment"
+                ),
+            ));
+        }
+        if matches!(card.body, Body::Flashcard { reverse: true, .. }) {
+            written.warnings.push(Warning::card(
+                card,
+                ": Moodle asks it front to back only; its reverse side is kept for detente in a comment",
+            ));
+        }
+        if questions.len() > 1 {
+            written.warnings.push(Warning::card(
+                card,
+                &format!(
+                    ": Moodle gets one question per blank ({} questions); the card is kept whole for detente \
+                     in a comment",
+                    questions.len()
+                ),
+            ));
+        }
+        if !extras.is_empty() {
+            let json = serde_json::to_string(&extras).map_err(std::io::Error::other)?;
+            writeln!(out, "// detente: {json}")?;
         }
         let tags: String = card
             .tags
@@ -182,11 +225,11 @@ fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
                 .collect(),
         )),
         Body::Flashcard { answer, .. } => {
-            let typed = (answer.chars().count() <= SHORT_BACK && !answer.contains('\n'))
-                .then(|| short(std::slice::from_ref(answer), &[], &explain).ok())
-                .flatten();
-            if let Some(block) = typed {
-                one(format!("{prompt}{block}"))
+            if typed(answer) {
+                one(format!(
+                    "{prompt}{}",
+                    short(std::slice::from_ref(answer), &[], &explain)?
+                ))
             } else {
                 // A description has no answer block and no feedback: the back, then the explanation, in its text.
                 let mut shown = format!("{}\n\n{}", card.prompt, answer);
@@ -198,6 +241,12 @@ fn gift_questions(card: &Card) -> Result<Vec<(String, String)>, String> {
             }
         }
     }
+}
+
+/// Whether a flashcard's back is written as a short answer (short enough to type, on one line, and without the `->`
+/// GIFT would read as matching); otherwise the card is a description.
+fn typed(answer: &str) -> bool {
+    answer.chars().count() <= SHORT_BACK && !answer.contains('\n') && !answer.contains("->")
 }
 
 /// A short-answer block: the accepted answers, the rejected ones at 0 %, then the general feedback.

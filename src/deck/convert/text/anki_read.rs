@@ -1,11 +1,18 @@
 //! The Anki text reader (`docs/formats.md` §4.1): Anki's `#key:value` headers, the columns they (or the first record) name, each note's
-//! fields read as HTML or as plain text, and each note handed on as a row.
+//! fields read as HTML or as plain text, and each note handed on as a row; or, in detente's own export, the card
+//! carried whole in the `#detente card:` line before the note, and the deck's fields from `#detente deck:`.
 
 use super::REVERSED;
-use super::records::{Columns, Lines, Record, record, split};
+use super::records::{CARRIED, Columns, Lines, Record, record, split};
 use super::row::{Row, emit_row};
+use crate::deck::Card;
 use crate::deck::convert::html::{has_tag, to_text};
-use crate::deck::convert::{ConvertError, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, tag};
+use crate::deck::convert::{
+    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, pass, tag,
+};
+
+/// Anki's note type that checks a typed answer; detente reads it as a (self-graded) flashcard, with a warning.
+const TYPED: &str = "Basic (type in the answer)";
 use std::io::BufRead;
 
 /// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read.
@@ -25,6 +32,21 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
             lines.back = Some((line, text));
             break;
         };
+        if let Some(json) = bare.strip_prefix(CARRIED) {
+            // The first note's carried card, among the headers.
+            lines.carried.push((line, json.to_string()));
+            continue;
+        }
+        if let Some(json) = rest.strip_prefix("detente deck:") {
+            match serde_json::from_str::<DeckExtras>(json) {
+                Ok(extras) => meta.deck = Some(extras),
+                Err(e) => meta.warnings.push(Warning {
+                    line,
+                    message: format!("the `#detente deck:` line is not readable ({e}); ignored"),
+                }),
+            }
+            continue;
+        }
         if let Some((key, value)) = rest.split_once(':') {
             head.set(line, key, value, &mut meta.warnings)?;
         }
@@ -60,9 +82,56 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
                 Some(_) => {}
             }
         }
+        if let Some(card) = carried(&mut lines.carried, raw(cols.id), &mut meta.warnings) {
+            // detente's own export: the note shows the card as Anki can; the comment before it holds it whole.
+            let id = card.id.clone();
+            pass(
+                card,
+                rec.line,
+                Some(&id),
+                &mut ids,
+                &mut meta.warnings,
+                emit,
+            )?;
+            next = record(&mut lines, &mut delim, true)?;
+            continue;
+        }
         let notetype = Some(raw(cols.notetype))
             .filter(|n| !n.is_empty())
             .or(head.notetype.as_deref());
+        if notetype.is_some_and(|n| n.trim().eq_ignore_ascii_case(TYPED)) {
+            meta.warnings.push(Warning {
+                line: rec.line,
+                message: format!(
+                    "note `{}`: a `{TYPED}` note, whose answer Anki checks as typed, becomes a self-graded \
+                     flashcard",
+                    raw(cols.id)
+                ),
+            });
+        }
+        // A column detente does not read loses what it holds: a sound or image there is named.
+        for (i, f) in rec.fields.iter().enumerate() {
+            let read = [
+                Some(cols.front),
+                cols.back,
+                cols.tags,
+                cols.id,
+                cols.deck,
+                cols.notetype,
+            ];
+            if !read.contains(&Some(i))
+                && let Some(found) = media(f)
+            {
+                meta.warnings.push(Warning {
+                    line: rec.line,
+                    message: format!(
+                        "column {} holds `{found}`, which is left out: detente reads only the front and back \
+                         columns and shows no images or sound",
+                        i + 1
+                    ),
+                });
+            }
+        }
         let row = Row {
             line: rec.line,
             front: text(Some(cols.front)),
@@ -78,6 +147,37 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
     }
     meta.title = home;
     Ok(meta)
+}
+
+/// The card carried whole in the `#detente card:` comment just before a note whose GUID is `guid` (detente's own
+/// export), if there is one and it is that note's card; a comment that is not readable, or names another card, is
+/// named in a warning at its line and the note is read as Anki shows it.
+fn carried(
+    comments: &mut Vec<(usize, String)>,
+    guid: &str,
+    warnings: &mut Vec<Warning>,
+) -> Option<Card> {
+    let (line, json) = comments.drain(..).next_back()?;
+    match serde_json::from_str::<Card>(&json) {
+        Ok(card) if card_id(guid) == card.id => Some(card),
+        Ok(card) => {
+            warnings.push(Warning {
+                line,
+                message: format!(
+                    "the `#detente card:` line holds card `{}` but the note after it is `{guid}`; ignored",
+                    card.id
+                ),
+            });
+            None
+        }
+        Err(e) => {
+            warnings.push(Warning {
+                line,
+                message: format!("the `#detente card:` line is not readable ({e}); ignored"),
+            });
+            None
+        }
+    }
 }
 
 /// The card id in a GUID: the part after the last `/` when that is a detente id (a GUID detente wrote, `<deck

@@ -2,7 +2,8 @@
 //! front and back show it as Anki can (also the layout the Quizlet writer reuses).
 
 use super::REVERSED;
-use crate::deck::convert::{Warning, Written};
+use super::records::CARRIED;
+use crate::deck::convert::{DeckExtras, Warning, Written};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
 use std::io::Write;
 
@@ -13,16 +14,26 @@ use std::io::Write;
 /// one, and importing several decks into one collection overwrites nothing. The back holds the answer and then the
 /// explanation; choice, multi, match and order cards show their choices, pairs or items on the front and the answer
 /// on the back; a cloze card is a Cloze note (one `cN` per blank, with the card's hint) whose Back Extra holds the
-/// explanation and the blanks' other accepted answers. Returns the count of notes written (one per card).
+/// explanation and the blanks' other accepted answers. The deck's fields travel in a `#detente deck:` header and
+/// each card whole in a `#detente card:` line before its note, which Anki skips and [`super::read_anki`] reads back.
+/// Returns the count of notes written (one per card).
 pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Written> {
     out.write_all(
         b"#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n\
           #columns:GUID\tNotetype\tDeck\tFront\tBack\tTags\n",
     )?;
+    // What a note cannot show (the deck's fields, each card whole) travels in `#` lines: Anki's importer ignores a
+    // header with a key it does not know, and skips `#` lines between records as comments.
+    let extras = serde_json::to_string(&DeckExtras::of(deck)).map_err(std::io::Error::other)?;
+    writeln!(out, "#detente deck:{extras}")?;
     let mut written = Written::default();
-    let mut w = csv::WriterBuilder::new().delimiter(b'\t').from_writer(out);
     for card in &deck.cards {
+        let whole = serde_json::to_string(card).map_err(std::io::Error::other)?;
+        writeln!(out, "{CARRIED}{whole}")?;
         let (notetype, front, back) = anki_note(card);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b'\t')
+            .from_writer(&mut *out);
         w.write_record([
             anki_guid(&deck.id, &card.id).as_str(),
             notetype,
@@ -31,16 +42,21 @@ pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Written> 
             back.as_str(),
             card.tags.join(" ").as_str(),
         ])?;
+        w.flush()?;
+        drop(w);
         written.cards += 1;
         written.items += 1;
         if card.hint.is_some() && notetype != "Cloze" {
             written.warnings.push(Warning::card(
                 card,
-                &format!(": its hint is not written: Anki's {notetype} note has no hint field"),
+                &format!(
+                    ": its hint is not written: Anki's {notetype} note has no hint field (it is kept for detente \
+                     in a comment)"
+                ),
             ));
         }
     }
-    w.flush()?;
+    out.flush()?;
     Ok(written)
 }
 

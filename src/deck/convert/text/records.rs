@@ -44,6 +44,9 @@ pub(super) struct Lines<R> {
     input: R,
     number: usize,
     pub(super) back: Option<(usize, String)>,
+    /// detente's own `#detente card:` comment lines skipped since it was last emptied, with their line (only these
+    /// are kept, so other comments cost no memory).
+    pub(super) carried: Vec<(usize, String)>,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -52,6 +55,7 @@ impl<R: BufRead> Lines<R> {
             input,
             number: 0,
             back: None,
+            carried: Vec::new(),
         }
     }
 
@@ -92,6 +96,9 @@ pub(super) struct Record {
     pub(super) fields: Vec<String>,
 }
 
+/// The comment line that carries a whole card ahead of its Anki note: `#detente card:{json}` (Anki skips `#` lines).
+pub(super) const CARRIED: &str = "#detente card:";
+
 /// The next record, skipping blank lines (and `#` comment lines if `comments`), joining lines while a quoted field is
 /// open. `delim` is picked from the record's first line if it is not set yet.
 pub(super) fn record<R: BufRead>(
@@ -105,6 +112,9 @@ pub(super) fn record<R: BufRead>(
         };
         let bare = t.trim_end_matches(['\r', '\n']);
         let comment = comments && bare.starts_with('#');
+        if comment && bare.starts_with(CARRIED) {
+            lines.carried.push((n, bare[CARRIED.len()..].to_string()));
+        }
         if !comment && !bare.trim().is_empty() {
             break (n, t);
         }
