@@ -157,8 +157,9 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+/// The server's clock in seconds (the one every exam deadline reads; a test's own in tests).
+fn now(app: &App) -> i64 {
+    app.clock.now_ms().secs()
 }
 
 /// `POST /v1/page-link` (through the API's guard): a sign-in link to the class page for a teacher, or to their
@@ -181,7 +182,7 @@ pub async fn link(State(app): State<App>, Extension(me): Extension<Hello>) -> Re
     let pages = &app.pages;
     let done = if pages.tls {
         let who = learner.clone().unwrap_or_else(|| me.user.clone());
-        match pages.link(&who, learner.as_deref(), now()) {
+        match pages.link(&who, learner.as_deref(), now(&app)) {
             Ok(code) => Done::Ok(PageLink {
                 path: format!("/class/signin?code={code}"),
                 base: pages.base.clone(),
@@ -254,7 +255,7 @@ fn notice(status: StatusCode, title: &str, why: &str) -> Response {
 
 /// The teacher's session a request comes with: a learner's session is sent to their own page.
 fn teacher_session(app: &App, headers: &HeaderMap) -> std::result::Result<Pass, Response> {
-    match app.pages.session(headers, now()) {
+    match app.pages.session(headers, now(app)) {
         Some(pass) if pass.learner.is_none() => Ok(pass),
         Some(_) => Err(see_other("/class/me")),
         None => Err(signed_out()),
@@ -286,7 +287,7 @@ pub struct SignIn {
 
 /// `GET /class/signin?code=...`: the link's code for a session cookie, then the class.
 pub async fn sign_in(State(app): State<App>, Query(q): Query<SignIn>) -> Response {
-    let Some((secret, pass)) = app.pages.sign_in(q.code.trim(), now()) else {
+    let Some((secret, pass)) = app.pages.sign_in(q.code.trim(), now(&app)) else {
         return notice(
             StatusCode::FORBIDDEN,
             "This sign-in link does not work",
@@ -322,7 +323,7 @@ pub async fn sign_out(
     headers: HeaderMap,
     Form(f): Form<Posted>,
 ) -> Response {
-    match app.pages.session(&headers, now()) {
+    match app.pages.session(&headers, now(&app)) {
         Some(pass) if pass.csrf == f.csrf => app.pages.sign_out(&headers),
         _ => return signed_out(),
     }
@@ -655,7 +656,7 @@ pub async fn resolve(
 
 /// `GET /class/me`: a learner's own page (what their teacher sees of them on the class page).
 pub async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
-    let Some(pass) = app.pages.session(&headers, now()) else {
+    let Some(pass) = app.pages.session(&headers, now(&app)) else {
         return signed_out();
     };
     let Some(name) = pass.learner.clone() else {
