@@ -1,6 +1,10 @@
 //! Mastery, defined once here; every view and export of it (`stats`, `report --html`, `stats --class`, the grade
 //! exports) calls [`card_mastery`] through [`mastery`] or [`MasteryIndex`].
 //!
+//! One concern: the one definition of mastery and the three ways of summing it (over cards in hand, per deck from
+//! streamed states, over a class's streamed index), kept together so that they give the same figures; the property
+//! tests below are most of the file.
+//!
 //! **Mastery of a card** is the recall FSRS predicts for it at a horizon, [`HORIZON_DAYS`] (30) days from now
 //! ([`horizon`]), for a card in the review phase (learned, and its last answer was right); a card never seen, or in
 //! learning or relearning steps (not yet learned, or its last answer was wrong) counts 0. **Mastery of a deck or a
@@ -166,87 +170,175 @@ impl<'s> DeckSums<'s> {
 /// The active cards' decks and themes, gathered once, so that a learner's [`mastery`] is a pass over the cards
 /// they have a state of (new cards count 0), not over every card: a class of 100 learners on 100,000 cards is then
 /// a million states, not ten million cards looked up by string. The figures are [`mastery`]'s, to the last bit
-/// (each group's sum is taken in the same card order).
+/// (each group's sum is taken in the same card order). Built from the cards streamed one at a time
+/// ([`MasteryIndex::builder`]), it holds a few numbers a card, never the cards' strings.
 #[derive(Debug, Clone, Default)]
 pub struct MasteryIndex {
     decks: Vec<String>,
     themes: Vec<String>,
     deck_cards: Vec<u32>,
     theme_cards: Vec<u32>,
-    /// Card id to its place in card order, its deck and its theme columns (a theme tag twice counts twice, as in
-    /// [`mastery`]).
-    cards: Vec<Indexed>,
+    /// Each card's deck (a place in `decks`), in card order.
+    card_deck: Vec<u32>,
+    /// The theme columns of the card at place `p` are `theme_of[theme_start[p]..theme_start[p + 1]]` (a theme tag
+    /// given twice counts twice, as in [`mastery`]).
+    theme_start: Vec<u32>,
+    theme_of: Vec<u32>,
     by_id: ById,
 }
 
-/// An indexed card: its place in card order, its deck, its theme columns.
-type Indexed = (usize, usize, Vec<usize>);
+/// [`MasteryIndex`] under construction: the active cards in card order ([`MasteryIndexBuilder::card`]), then their
+/// tags ([`MasteryIndexBuilder::tag`]); the decks and themes are numbered as they come and sorted at the end.
+#[derive(Debug, Clone, Default)]
+pub struct MasteryIndexBuilder {
+    ids: Vec<i64>,
+    decks: Vec<String>,
+    card_deck: Vec<u32>,
+    by_id: Option<ById>,
+    themes: Vec<String>,
+    /// (card place, theme number) of each theme tag.
+    tagged: Vec<(u32, u32)>,
+}
 
-impl MasteryIndex {
-    /// The index of the active cards, in card order, as (card id, deck, tags).
-    pub fn new<'c>(cards: impl IntoIterator<Item = (i64, &'c str, &'c [String])>) -> Self {
-        let cards: Vec<(i64, &str, &[String])> = cards.into_iter().collect();
-        let mut decks: Vec<String> = cards.iter().map(|c| c.1.to_string()).collect();
-        decks.sort();
-        decks.dedup();
-        let mut themes: Vec<String> = cards
-            .iter()
-            .flat_map(|c| c.2.iter().filter(|t| t.starts_with("theme:")).cloned())
-            .collect();
-        themes.sort();
-        themes.dedup();
-        let mut index = MasteryIndex {
-            deck_cards: vec![0; decks.len()],
-            theme_cards: vec![0; themes.len()],
-            cards: Vec::with_capacity(cards.len()),
-            by_id: ById::new(cards.iter().map(|c| c.0)),
-            decks,
-            themes,
-        };
-        for (order, (_, deck, tags)) in cards.into_iter().enumerate() {
-            let d = index
-                .decks
-                .binary_search_by(|k| k.as_str().cmp(deck))
-                .unwrap_or(0);
-            index.deck_cards[d] += 1;
-            let ts: Vec<usize> = tags
-                .iter()
-                .filter(|t| t.starts_with("theme:"))
-                .filter_map(|t| index.themes.binary_search(t).ok())
-                .collect();
-            for t in &ts {
-                index.theme_cards[*t] += 1;
-            }
-            index.cards.push((order, d, ts));
+/// The number of `key` in `names`, added at the end when new (a class has a few dozen decks and themes).
+fn number(names: &mut Vec<String>, key: &str) -> u32 {
+    match names.iter().rposition(|n| n == key) {
+        Some(i) => i as u32,
+        None => {
+            names.push(key.to_string());
+            (names.len() - 1) as u32
         }
-        index
+    }
+}
+
+/// `numbers[i]`: the place of name `i` once `names` is sorted (and deduplicated, which it already is).
+fn sorted(names: &mut Vec<String>) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| names[a].cmp(&names[b]));
+    let mut numbers = vec![0u32; names.len()];
+    for (place, &i) in order.iter().enumerate() {
+        numbers[i] = place as u32;
+    }
+    let mut taken: Vec<Option<String>> = names.drain(..).map(Some).collect();
+    names.extend(order.iter().filter_map(|&i| taken[i].take()));
+    numbers
+}
+
+impl MasteryIndexBuilder {
+    /// The next active card in card order: its id and deck.
+    pub fn card(&mut self, id: i64, deck: &str) {
+        let d = match self.card_deck.last() {
+            Some(&last) if self.decks[last as usize] == deck => last,
+            _ => number(&mut self.decks, deck),
+        };
+        self.ids.push(id);
+        self.card_deck.push(d);
     }
 
-    /// [`mastery`] of the indexed cards for a learner with these card states (states of other cards are ignored).
-    pub fn mastery(
-        &self,
-        states: impl IntoIterator<Item = (i64, CardState)>,
-        scheduler: &Scheduler,
-        at: i64,
+    /// One tag of a card (after every card is given); only theme tags of the given cards count.
+    pub fn tag(&mut self, id: i64, tag: &str) {
+        if !tag.starts_with("theme:") {
+            return;
+        }
+        let ids = &self.ids;
+        let by_id = self
+            .by_id
+            .get_or_insert_with(|| ById::new(ids.iter().copied()));
+        if let Some(p) = by_id.position(id) {
+            // The tags come in tag order: most are the theme of the tag before.
+            let t = match self.tagged.last() {
+                Some(&(_, last)) if self.themes[last as usize] == tag => last,
+                _ => number(&mut self.themes, tag),
+            };
+            self.tagged.push((p as u32, t));
+        }
+    }
+
+    /// The index.
+    pub fn finish(mut self) -> MasteryIndex {
+        let by_id = self
+            .by_id
+            .take()
+            .unwrap_or_else(|| ById::new(self.ids.iter().copied()));
+        let deck_numbers = sorted(&mut self.decks);
+        let theme_numbers = sorted(&mut self.themes);
+        let mut deck_cards = vec![0u32; self.decks.len()];
+        let card_deck: Vec<u32> = self
+            .card_deck
+            .iter()
+            .map(|&d| {
+                let d = deck_numbers[d as usize];
+                deck_cards[d as usize] += 1;
+                d
+            })
+            .collect();
+        let mut theme_cards = vec![0u32; self.themes.len()];
+        // Grouped by card (a stable sort keeps each card's tags in their order).
+        self.tagged.sort_by_key(|&(p, _)| p);
+        let mut theme_start = Vec::with_capacity(card_deck.len() + 1);
+        let mut theme_of = Vec::with_capacity(self.tagged.len());
+        let mut next = self.tagged.iter().peekable();
+        for p in 0..card_deck.len() as u32 {
+            theme_start.push(theme_of.len() as u32);
+            while let Some(&(_, t)) = next.next_if(|(q, _)| *q == p) {
+                let t = theme_numbers[t as usize];
+                theme_cards[t as usize] += 1;
+                theme_of.push(t);
+            }
+        }
+        theme_start.push(theme_of.len() as u32);
+        MasteryIndex {
+            decks: self.decks,
+            themes: self.themes,
+            deck_cards,
+            theme_cards,
+            card_deck,
+            theme_start,
+            theme_of,
+            by_id,
+        }
+    }
+}
+
+/// One learner's states summed over a [`MasteryIndex`] ([`MasteryIndex::tally`]): each state's mastery kept with
+/// its card's place (16 bytes a state), summed in card order at the end.
+#[derive(Debug)]
+pub struct Tally<'i, 's> {
+    index: &'i MasteryIndex,
+    scheduler: &'s Scheduler,
+    at: i64,
+    seen: Vec<(u32, f64)>,
+}
+
+impl Tally<'_, '_> {
+    /// Adds a state (of a card outside the index: ignored).
+    pub fn add(&mut self, id: i64, state: &CardState) {
+        if let Some(p) = self.index.by_id.position(id) {
+            let r = card_mastery(self.scheduler, Some(state), self.at);
+            self.seen.push((p as u32, r));
+        }
+    }
+
+    /// Mastery per deck (in deck order) and per theme (themes no indexed card carries left out), as [`mastery`].
+    pub fn finish(
+        mut self,
         deck_titles: &BTreeMap<String, String>,
         themes: &BTreeMap<String, String>,
     ) -> (Vec<Mastery>, Vec<Mastery>) {
-        let mut seen: Vec<(usize, &Indexed, f64)> = states
-            .into_iter()
-            .filter_map(|(id, s)| {
-                let card = &self.cards[self.by_id.position(id)?];
-                Some((card.0, card, card_mastery(scheduler, Some(&s), at)))
-            })
-            .collect();
-        seen.sort_by_key(|c| c.0);
-        let mut deck_acc = vec![(0u32, 0.0f64); self.decks.len()];
-        let mut theme_acc = vec![(0u32, 0.0f64); self.themes.len()];
-        for (_, (_, deck, ts), r) in seen {
-            deck_acc[*deck].0 += 1;
-            deck_acc[*deck].1 += r;
-            for t in ts {
-                theme_acc[*t].0 += 1;
-                theme_acc[*t].1 += r;
+        let index = self.index;
+        // A card has one state, so its place is unique: the sums are taken in card order.
+        self.seen.sort_unstable_by_key(|c| c.0);
+        let mut deck_acc = vec![(0u32, 0.0f64); index.decks.len()];
+        let mut theme_acc = vec![(0u32, 0.0f64); index.themes.len()];
+        for &(p, r) in &self.seen {
+            let p = p as usize;
+            let d = index.card_deck[p] as usize;
+            deck_acc[d].0 += 1;
+            deck_acc[d].1 += r;
+            let (from, to) = (index.theme_start[p], index.theme_start[p + 1]);
+            for &t in &index.theme_of[from as usize..to as usize] {
+                theme_acc[t as usize].0 += 1;
+                theme_acc[t as usize].1 += r;
             }
         }
         let row = |key: &str, label: String, cards: u32, (studied, sum): (u32, f64)| Mastery {
@@ -260,29 +352,78 @@ impl MasteryIndex {
                 sum / f64::from(cards)
             },
         };
-        let deck_rows = self
+        let deck_rows = index
             .decks
             .iter()
             .enumerate()
             .map(|(i, k)| {
                 let title = deck_titles.get(k).cloned().unwrap_or_else(|| k.clone());
-                row(k, title, self.deck_cards[i], deck_acc[i])
+                row(k, title, index.deck_cards[i], deck_acc[i])
             })
             .collect();
-        let theme_rows = self
+        let theme_rows = index
             .themes
             .iter()
             .enumerate()
-            .filter(|(i, _)| self.theme_cards[*i] > 0)
+            .filter(|(i, _)| index.theme_cards[*i] > 0)
             .map(|(i, k)| {
                 let label = themes
                     .get(k)
                     .cloned()
                     .unwrap_or_else(|| k.trim_start_matches("theme:").to_string());
-                row(k, label, self.theme_cards[i], theme_acc[i])
+                row(k, label, index.theme_cards[i], theme_acc[i])
             })
             .collect();
         (deck_rows, theme_rows)
+    }
+}
+
+impl MasteryIndex {
+    /// An index built from cards streamed one at a time.
+    pub fn builder() -> MasteryIndexBuilder {
+        MasteryIndexBuilder::default()
+    }
+
+    /// The index of the active cards, in card order, as (card id, deck, tags).
+    pub fn new<'c>(cards: impl IntoIterator<Item = (i64, &'c str, &'c [String])>) -> Self {
+        let mut builder = Self::builder();
+        let mut tags = Vec::new();
+        for (id, deck, ts) in cards {
+            builder.card(id, deck);
+            tags.push((id, ts));
+        }
+        for (id, ts) in tags {
+            for t in ts {
+                builder.tag(id, t);
+            }
+        }
+        builder.finish()
+    }
+
+    /// A learner's sums over the indexed cards, their states added one at a time ([`Tally::add`]).
+    pub fn tally<'i, 's>(&'i self, scheduler: &'s Scheduler, at: i64) -> Tally<'i, 's> {
+        Tally {
+            index: self,
+            scheduler,
+            at,
+            seen: Vec::new(),
+        }
+    }
+
+    /// [`mastery`] of the indexed cards for a learner with these card states (states of other cards are ignored).
+    pub fn mastery(
+        &self,
+        states: impl IntoIterator<Item = (i64, CardState)>,
+        scheduler: &Scheduler,
+        at: i64,
+        deck_titles: &BTreeMap<String, String>,
+        themes: &BTreeMap<String, String>,
+    ) -> (Vec<Mastery>, Vec<Mastery>) {
+        let mut tally = self.tally(scheduler, at);
+        for (id, s) in states {
+            tally.add(id, &s);
+        }
+        tally.finish(deck_titles, themes)
     }
 }
 

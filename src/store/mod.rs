@@ -101,9 +101,9 @@ pub use roster::{IdField, PeopleReads, RosterDb, RosterOutcome, import_roster};
 pub use sessions::{add_flag, end_session, is_flagged, remove_flags, start_session};
 pub use states::{due_learning, due_reviews, put_state, reset_cards, state, states};
 pub use stats::{
-    best_supervised_scores, card_prompts, deck_titles, for_each_deck_state, for_each_review_day,
-    last_exam_activity, memory_states, open_flag_counts, review_log, save_parameters, stat_cards,
-    state_map,
+    best_supervised_scores, card_prompts, deck_titles, for_each_deck_state, for_each_memory_state,
+    for_each_review_day, for_each_stat_card, for_each_theme_tag, last_exam_activity,
+    open_flag_counts, review_log, save_parameters, stat_cards, state_map,
 };
 pub use sync::{
     Device, append_events, device_id, digest, events_since, log_end, next_seq, rederive_since,

@@ -9,7 +9,6 @@ use super::{Attempt, DeckInfo, DeckStudy, ExamRow, Filter, FlagRow, ItemResponse
 use crate::error::Result;
 use crate::gradebook::ExamScore;
 use crate::schedule::CardState;
-use crate::stats::StatCard;
 use crate::time::{Day, UnixMs};
 use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
@@ -19,8 +18,14 @@ use std::collections::{BTreeMap, HashMap};
 pub trait ReportReads {
     /// [`super::deck_titles`].
     fn deck_titles(&mut self) -> Result<BTreeMap<String, String>>;
-    /// [`super::stat_cards`].
-    fn stat_cards(&mut self, filter: &Filter) -> Result<Vec<StatCard>>;
+    /// [`super::for_each_stat_card`].
+    fn for_each_stat_card(
+        &mut self,
+        filter: &Filter,
+        each: &mut dyn FnMut(i64, &str, bool),
+    ) -> Result<()>;
+    /// [`super::for_each_theme_tag`].
+    fn for_each_theme_tag(&mut self, each: &mut dyn FnMut(i64, &str)) -> Result<()>;
     /// [`super::learners`]: every learner, by name.
     fn learners(&mut self) -> Result<Vec<Learner>>;
     /// [`super::for_each_review_day`].
@@ -35,8 +40,12 @@ pub trait ReportReads {
     fn last_exam_activity(&mut self) -> Result<HashMap<i64, UnixMs>>;
     /// [`super::open_flag_counts`].
     fn open_flag_counts(&mut self) -> Result<HashMap<i64, u32>>;
-    /// [`super::memory_states`].
-    fn memory_states(&mut self, learner: i64) -> Result<Vec<(i64, CardState)>>;
+    /// [`super::for_each_memory_state`].
+    fn for_each_memory_state(
+        &mut self,
+        learner: i64,
+        each: &mut dyn FnMut(i64, &CardState),
+    ) -> Result<()>;
     /// [`super::deck_hash`].
     fn deck_hash(&mut self, deck: &str) -> Result<Option<String>>;
     /// [`super::flags`].
@@ -74,8 +83,15 @@ impl ReportReads for &Connection {
     fn deck_titles(&mut self) -> Result<BTreeMap<String, String>> {
         super::deck_titles(self)
     }
-    fn stat_cards(&mut self, filter: &Filter) -> Result<Vec<StatCard>> {
-        super::stat_cards(self, filter)
+    fn for_each_stat_card(
+        &mut self,
+        filter: &Filter,
+        each: &mut dyn FnMut(i64, &str, bool),
+    ) -> Result<()> {
+        super::for_each_stat_card(self, filter, each)
+    }
+    fn for_each_theme_tag(&mut self, each: &mut dyn FnMut(i64, &str)) -> Result<()> {
+        super::for_each_theme_tag(self, each)
     }
     fn learners(&mut self) -> Result<Vec<Learner>> {
         super::learners(self)
@@ -98,8 +114,12 @@ impl ReportReads for &Connection {
     fn open_flag_counts(&mut self) -> Result<HashMap<i64, u32>> {
         super::open_flag_counts(self)
     }
-    fn memory_states(&mut self, learner: i64) -> Result<Vec<(i64, CardState)>> {
-        super::memory_states(self, learner)
+    fn for_each_memory_state(
+        &mut self,
+        learner: i64,
+        each: &mut dyn FnMut(i64, &CardState),
+    ) -> Result<()> {
+        super::for_each_memory_state(self, learner, each)
     }
     fn deck_hash(&mut self, deck: &str) -> Result<Option<String>> {
         super::deck_hash(self, deck)

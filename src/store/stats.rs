@@ -79,6 +79,66 @@ pub fn stat_cards(conn: &Connection, filter: &Filter) -> Result<Vec<StatCard>> {
         .collect())
 }
 
+/// The study items of [`stat_cards`], streamed as (id, deck, retired) without their tags and holding none of them:
+/// first the active items in deck order (built-in decks first, then by deck id, position and sibling, read along
+/// their index twice, once for the built-in decks and once for the others), then the retired ones deck by deck.
+/// The class view indexes a class's cards from this and [`for_each_theme_tag`].
+pub fn for_each_stat_card(
+    conn: &Connection,
+    filter: &Filter,
+    mut each: impl FnMut(i64, &str, bool),
+) -> Result<()> {
+    let (cond, args) = filter.sql();
+    let decks: Vec<(String, bool)> = conn
+        .prepare_cached(
+            "SELECT id, builtin FROM decks WHERE retired_at IS NULL ORDER BY builtin DESC, id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let builtin: HashMap<&str, bool> = decks.iter().map(|(d, b)| (d.as_str(), *b)).collect();
+    // The statement of [`stat_cards`], whose plan serves a tag filter well, in two passes.
+    let sql = format!(
+        "SELECT c.id, c.deck_id FROM cards c
+         WHERE c.retired_at IS NULL{cond} ORDER BY c.deck_id, c.position, c.sibling"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    for pass in [true, false] {
+        let mut found = stmt.query(params_from_iter(args.iter()))?;
+        while let Some(r) = found.next()? {
+            let deck = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            if builtin.get(deck) == Some(&pass) {
+                each(r.get(0)?, deck, false);
+            }
+        }
+    }
+    let sql = format!(
+        "SELECT c.id FROM cards c
+         WHERE c.deck_id = ? AND c.retired_at IS NOT NULL{cond}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    for (deck, _) in &decks {
+        let values = std::iter::once(deck).chain(args.iter());
+        let mut found = stmt.query(params_from_iter(values))?;
+        while let Some(r) = found.next()? {
+            each(r.get(0)?, deck, true);
+        }
+    }
+    Ok(())
+}
+
+/// Every theme tag of a card (a tag starting `theme:`), as (card, tag), in tag order: a range of the tags' key.
+pub fn for_each_theme_tag(conn: &Connection, mut each: impl FnMut(i64, &str)) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT card_id, tag FROM card_tags WHERE tag >= 'theme:' AND tag < 'theme;' ORDER BY tag, card_id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let tag: String = r.get(1)?;
+        each(r.get(0)?, &tag);
+    }
+    Ok(())
+}
+
 /// The prompts the given study items show, by id (a card whose body is stored damaged shows its key).
 pub fn card_prompts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, String>> {
     let mut stmt = conn.prepare_cached("SELECT sibling, body FROM cards WHERE id = ?1")?;
@@ -174,15 +234,21 @@ pub fn state_map(conn: &Connection, learner: i64) -> Result<HashMap<i64, CardSta
 }
 
 /// A learner's states with only what retrievability needs (phase, stability, difficulty, last review; the other
-/// fields are zero), in card id order: mastery over a class reads a million of them.
-pub fn memory_states(conn: &Connection, learner: i64) -> Result<Vec<(i64, CardState)>> {
+/// fields are zero), streamed in the table's order (card id): mastery over a class reads a million of them, one at
+/// a time.
+pub fn for_each_memory_state(
+    conn: &Connection,
+    learner: i64,
+    mut each: impl FnMut(i64, &CardState),
+) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT card_id, phase, stability, difficulty, last_review FROM card_states WHERE learner_id = ?1",
     )?;
-    let rows = stmt
-        .query_map([learner], |r| Ok((r.get(0)?, memory_state(r)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut rows = stmt.query([learner])?;
+    while let Some(r) = rows.next()? {
+        each(r.get(0)?, &memory_state(r)?);
+    }
+    Ok(())
 }
 
 /// What mastery needs of a state, from columns 1 to 4 of a row (phase, stability, difficulty, last review); the
@@ -204,7 +270,7 @@ fn memory_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<CardState> {
 }
 
 /// A learner's states of the active cards of live decks, each with its deck id, streamed in no particular order
-/// with only what mastery needs (as [`memory_states`]): a grade export sums them per deck holding nothing else.
+/// with only what mastery needs (as [`for_each_memory_state`]): a grade export sums them per deck holding nothing else.
 /// The deck is the one the state carries, and the few retired cards and decks are left out by their lists, so the
 /// cards table is never read row by row: a class's states stream through a small page cache.
 pub fn for_each_deck_state(

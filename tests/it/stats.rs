@@ -788,3 +788,85 @@ fn deck_tags_are_not_copied_onto_cards() {
     );
     assert_eq!(themed(&store), 1);
 }
+
+/// Attack on the class view's streamed index (`MasteryIndex::builder`, what `stats --class` builds from the cards
+/// and tags read one at a time): decks and themes that come in no sorted order (numbered as they come, sorted at
+/// the end), card ids that do not follow card order, tags given in tag order (not card order), a tag that is not a
+/// theme, cards without a theme, a state of a card outside the index, and states given in no order. Every deck's
+/// and theme's figures must be [`stats::mastery`]'s over the same cards to the last bit, or a card was summed under
+/// the wrong deck or theme, or in another order.
+#[test]
+fn class_index_streamed_gives_mastery_to_the_last_bit() {
+    let scheduler = Scheduler::new(Settings::default()).expect("scheduler");
+    let decks = ["zeta", "alpha", "mid"];
+    let themes = ["theme:z", "theme:a", "theme:m", "other:x"];
+    // (id, deck, tags) in card order; ids run backwards and jump.
+    let cards: Vec<(i64, String, Vec<String>)> = (0..60i64)
+        .map(|i| {
+            let deck = decks[(i / 20) as usize].to_string();
+            let tags: Vec<String> = (0..(i % 3) as usize)
+                .map(|k| themes[(i as usize + k) % themes.len()].to_string())
+                .collect();
+            (1000 - 7 * i, deck, tags)
+        })
+        .collect();
+    let state = |i: i64| CardState {
+        phase: if i % 5 == 0 {
+            Phase::Learning
+        } else {
+            Phase::Review
+        },
+        step: 0,
+        stability: 0.5 + (i as f32) * 1.37,
+        difficulty: 5.0,
+        due: 0,
+        last_review: NOW - (i % 11) * DAY - i * 37,
+        last_day: Day(0),
+        interval: 0,
+        reps: 0,
+        lapses: 0,
+        leech: false,
+    };
+    // Two cards in three have a state; one state is of a card outside the index.
+    let states: Vec<(i64, CardState)> = cards
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 1)
+        .map(|(i, c)| (c.0, state(i as i64)))
+        .rev()
+        .chain(std::iter::once((5, state(3))))
+        .collect();
+    let mut builder = stats::MasteryIndex::builder();
+    for (id, deck, _) in &cards {
+        builder.card(*id, deck);
+    }
+    let mut tags: Vec<(&str, i64)> = cards
+        .iter()
+        .flat_map(|(id, _, ts)| ts.iter().map(move |t| (t.as_str(), *id)))
+        .collect();
+    tags.sort();
+    for (tag, id) in tags {
+        builder.tag(id, tag);
+    }
+    let index = builder.finish();
+    let at = stats::horizon(NOW);
+    let mut tally = index.tally(&scheduler, at);
+    for (id, s) in &states {
+        tally.add(*id, s);
+    }
+    let streamed = tally.finish(&titles(), &self::themes());
+    let by_id: BTreeMap<i64, CardState> = states.iter().cloned().collect();
+    let expected = stats::mastery(
+        cards
+            .iter()
+            .map(|(id, deck, ts)| (deck.as_str(), ts.as_slice(), by_id.get(id).copied())),
+        &scheduler,
+        at,
+        &titles(),
+        &self::themes(),
+    );
+    assert_eq!(streamed, expected);
+    assert_eq!(streamed.0.len(), 3, "every deck");
+    assert_eq!(streamed.1.len(), 3, "every theme, not the other tag");
+    assert!(streamed.0.iter().all(|m| m.mastery > 0.0));
+}

@@ -59,8 +59,8 @@ pub fn themes() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states (the cards'
-/// decks and themes are gathered once), one pass over the review log for everyone's recent activity, and one query
+/// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states streamed (the
+/// cards' decks and themes are indexed once, from the cards streamed, a few numbers a card), one pass over the review log for everyone's recent activity, and one query
 /// each for the exam scores, the exam activity and the open flags.
 pub fn class_stats(
     reads: &mut dyn ReportReads,
@@ -68,14 +68,19 @@ pub fn class_stats(
     by: GroupBy,
     now: i64,
 ) -> Result<Class> {
-    let cards = reads.stat_cards(filter)?;
-    let ids = stats::ById::new(cards.iter().map(|c| c.id));
-    let index = stats::MasteryIndex::new(
-        cards
-            .iter()
-            .filter(|c| !c.retired)
-            .map(|c| (c.id, c.deck_id.as_str(), c.tags.as_slice())),
-    );
+    // The cards in scope, streamed: the active ones indexed in card order, every id (retired ones too) for the
+    // activity; no card's strings are kept.
+    let mut builder = stats::MasteryIndex::builder();
+    let mut all = Vec::new();
+    reads.for_each_stat_card(filter, &mut |id, deck, retired| {
+        all.push(id);
+        if !retired {
+            builder.card(id, deck);
+        }
+    })?;
+    reads.for_each_theme_tag(&mut |id, tag| builder.tag(id, tag))?;
+    let index = builder.finish();
+    let ids = stats::ById::new(all);
     let titles = reads.deck_titles()?;
     let themes = themes();
     let learners = reads.learners()?;
@@ -122,14 +127,10 @@ pub fn class_stats(
     }
     let mut class = stats::ClassBuilder::new(by).exams(exams);
     for ((p, l), beyond) in learners.iter().enumerate().zip(beyond) {
-        let states = reads.memory_states(l.id)?;
-        let mastery = index.mastery(
-            states,
-            &Scheduler::new(l.settings())?,
-            stats::horizon(now),
-            &titles,
-            &themes,
-        );
+        let scheduler = Scheduler::new(l.settings())?;
+        let mut tally = index.tally(&scheduler, stats::horizon(now));
+        reads.for_each_memory_state(l.id, &mut |id, s| tally.add(id, s))?;
+        let mastery = tally.finish(&titles, &themes);
         let (recent, last) = activity[p];
         class.add_mastery(&l.name, mastery, recent, last, today[p], beyond);
     }

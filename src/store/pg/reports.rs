@@ -11,7 +11,6 @@ use super::{Pg, decks};
 use crate::error::{Error, Result};
 use crate::gradebook::ExamScore;
 use crate::schedule::{CardState, Phase};
-use crate::stats::StatCard;
 use crate::store::{
     Attempt, DeckInfo, DeckStudy, ExamRow, Filter, FlagRow, FlagState, ItemResponse, Learner,
     ReportReads, StoredCard, UNSUPERVISED_FROM,
@@ -112,64 +111,43 @@ impl ReportReads for Transaction<'_> {
             .collect()
     }
 
-    fn stat_cards(&mut self, filter: &Filter) -> Result<Vec<StatCard>> {
+    fn for_each_stat_card(
+        &mut self,
+        filter: &Filter,
+        each: &mut dyn FnMut(i64, &str, bool),
+    ) -> Result<()> {
         let tags: Vec<String> = filter
             .tags
             .iter()
             .map(|t| super::exams::glob_regex(t))
             .collect();
-        // (built-in, deck, position, sibling, id, retired)
-        let mut rows: Vec<(bool, String, i64, i64, i64, bool)> = self
-            .query(
-                &format!(
-                    "SELECT d.builtin, c.deck_id, c.position, c.sibling, c.id, c.retired_at IS NOT NULL
-                     FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.retired_at IS NULL AND {FILTER}"
-                ),
-                &[&filter.decks, &tags],
-            )?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                    r.try_get(5)?,
-                ))
-            })
-            .collect::<Result<_>>()?;
-        // SQLite's order: built-in decks first, then by deck id (code point), position and sibling, an active item
-        // before a retired one in the same place.
-        rows.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| a.1.cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-                .then(a.3.cmp(&b.3))
-                .then(a.5.cmp(&b.5))
-                .then(a.4.cmp(&b.4))
-        });
-        let places = crate::stats::ById::new(rows.iter().map(|r| r.4));
-        let mut tags: Vec<Vec<String>> = vec![Vec::new(); rows.len()];
-        let mut found = self.query_raw(
-            "SELECT card_id, tag FROM card_tags ORDER BY tag COLLATE \"C\"",
+        // SQLite's order: built-in decks first, then by deck id (code point); in a deck the active items by position
+        // and sibling, then the retired ones.
+        let mut rows = self.query_raw(
+            &format!(
+                "SELECT c.id, c.deck_id, c.retired_at IS NOT NULL
+                 FROM cards c JOIN decks d ON d.id = c.deck_id WHERE d.retired_at IS NULL AND {FILTER}
+                 ORDER BY d.builtin DESC, c.deck_id COLLATE \"C\", c.retired_at IS NOT NULL, c.position,
+                          c.sibling, c.id"
+            ),
+            [&filter.decks, &tags],
+        )?;
+        while let Some(r) = rows.next()? {
+            each(r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+        }
+        Ok(())
+    }
+
+    fn for_each_theme_tag(&mut self, each: &mut dyn FnMut(i64, &str)) -> Result<()> {
+        let mut rows = self.query_raw(
+            "SELECT card_id, tag FROM card_tags WHERE tag LIKE 'theme:%'
+             ORDER BY tag COLLATE \"C\", card_id",
             std::iter::empty::<i64>(),
         )?;
-        while let Some(r) = found.next()? {
-            if let Some(p) = places.position(r.try_get(0)?) {
-                tags[p].push(r.try_get(1)?);
-            }
+        while let Some(r) = rows.next()? {
+            each(r.try_get(0)?, r.try_get(1)?);
         }
-        Ok(rows
-            .into_iter()
-            .zip(tags)
-            .map(|((_, deck_id, _, _, id, retired), tags)| StatCard {
-                id,
-                deck_id,
-                tags,
-                retired,
-            })
-            .collect())
+        Ok(())
     }
 
     fn learners(&mut self) -> Result<Vec<Learner>> {
@@ -230,15 +208,20 @@ impl ReportReads for Transaction<'_> {
         .collect()
     }
 
-    fn memory_states(&mut self, learner: i64) -> Result<Vec<(i64, CardState)>> {
-        self.query(
+    fn for_each_memory_state(
+        &mut self,
+        learner: i64,
+        each: &mut dyn FnMut(i64, &CardState),
+    ) -> Result<()> {
+        let mut rows = self.query_raw(
             "SELECT card_id, phase, stability, difficulty, last_review FROM card_states
              WHERE learner_id = $1 ORDER BY card_id",
-            &[&learner],
-        )?
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, memory_state(r)?)))
-        .collect()
+            [learner],
+        )?;
+        while let Some(r) = rows.next()? {
+            each(r.try_get(0)?, &memory_state(&r)?);
+        }
+        Ok(())
     }
 
     fn deck_hash(&mut self, deck: &str) -> Result<Option<String>> {
