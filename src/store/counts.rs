@@ -322,7 +322,16 @@ pub fn queue(
     let new_left = if left == 0 || open.values().all(|n| *n == 0) {
         0
     } else {
-        pick_new(conn, learner.id, filter, left, &done.notes, Some(open))?.len() as u32
+        pick_new(
+            conn,
+            learner.id,
+            filter,
+            left,
+            &done.notes,
+            Some(open),
+            false,
+        )?
+        .len() as u32
     };
     let q = Queue {
         due_now: sum(|d| d.learning_now) + reviews_now,
@@ -400,10 +409,11 @@ pub fn new_for_today(
         return Ok(Vec::new());
     }
     let new = new_per_deck(conn, learner, filter)?;
-    pick_new(conn, learner, filter, left, notes_today, new)
+    pick_new(conn, learner, filter, left, notes_today, new, true)
 }
 
-/// [`new_for_today`] with the new cards per deck already counted (`None`: not known).
+/// [`new_for_today`] with the new cards per deck already counted (`None`: not known; `unnamed_fresh` as
+/// [`walk_new`]'s).
 fn pick_new(
     conn: &Connection,
     learner: i64,
@@ -411,15 +421,24 @@ fn pick_new(
     left: u32,
     notes_today: &HashSet<String>,
     new: Option<BTreeMap<String, u32>>,
+    unnamed_fresh: bool,
 ) -> Result<Vec<i64>> {
     let mut notes = notes_today.clone();
     let mut out = Vec::new();
-    walk_new(conn, learner, filter, new, left, |id, note| {
-        if notes.insert(note) {
-            out.push(id);
-        }
-        out.len() < left as usize
-    })?;
+    walk_new(
+        conn,
+        learner,
+        filter,
+        new,
+        unnamed_fresh,
+        left,
+        |id, note| {
+            if notes.insert(note) {
+                out.push(id);
+            }
+            out.len() < left as usize
+        },
+    )?;
     Ok(out)
 }
 
@@ -440,7 +459,7 @@ pub fn new_cards(
         return Ok(found);
     }
     let new = new_per_deck(conn, learner, filter)?;
-    walk_new(conn, learner, filter, new, limit, |id, note| {
+    walk_new(conn, learner, filter, new, true, limit, |id, note| {
         found.push((id, note));
         found.len() < limit as usize
     })?;
@@ -452,6 +471,8 @@ struct Stream {
     deck: String,
     /// Whether a card of the deck draws on another deck (only then is the reading check asked).
     draws: bool,
+    /// Whether the learner has no state of an active card of the deck (then no card is looked up among them).
+    fresh: bool,
     after: i64,
     chunk: usize,
     buffer: VecDeque<(i64, String)>,
@@ -521,7 +542,8 @@ fn new_per_deck(
 
 /// Walks the learner's new cards in [`new_cards`] order, handing each (card id, "deck/card" key) to `take` until it
 /// returns false or no deck has one left. `new` counts the new cards of the decks it names (a deck it does not name
-/// is walked); `want` is how many cards the caller expects to take: each deck's first read is its share of them,
+/// is walked, and with `unnamed_fresh` read as one where the learner has no state of an active card, as
+/// [`new_per_deck`] leaves such decks out: its cards are not looked up among the learner's states); `want` is how many cards the caller expects to take: each deck's first read is its share of them,
 /// and a deck read out asks for its share of what is still wanted (twice its last read once `want` is passed).
 /// Decks without a new card are not read at all; the reading check (cards crossing readings wait) is asked only of
 /// decks that have such cards. Each deck is read along its `cards_new_walk` index (rank and key: no card row is
@@ -531,6 +553,7 @@ fn walk_new(
     learner: i64,
     filter: &Filter,
     new: Option<BTreeMap<String, u32>>,
+    unnamed_fresh: bool,
     want: u32,
     mut take: impl FnMut(i64, String) -> bool,
 ) -> Result<()> {
@@ -553,15 +576,22 @@ fn walk_new(
         Vec::new()
     };
     let (cond, args) = filter.sql();
-    let select = |waits: &str| {
+    // A deck where the learner has no state of an active card (one `new` leaves out) is read without looking each
+    // card up among their states: every active card of it is new.
+    let select = |waits: &str, states: bool| {
+        let unseen = if states {
+            " AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)"
+        } else {
+            ""
+        };
         format!(
             "SELECT c.id, c.deck_id || '/' || c.card_key, c.new_rank FROM cards c
-             WHERE c.deck_id = ? AND c.retired_at IS NULL AND c.new_rank > ?{cond}{waits}
-               AND NOT EXISTS (SELECT 1 FROM card_states s WHERE s.learner_id = ? AND s.card_id = c.id)
+             WHERE c.deck_id = ? AND c.retired_at IS NULL AND c.new_rank > ?{cond}{waits}{unseen}
              ORDER BY c.new_rank LIMIT ?"
         )
     };
-    let mut plain = conn.prepare_cached(&select(""))?;
+    let mut plain = conn.prepare_cached(&select("", true))?;
+    let mut plain_fresh = conn.prepare_cached(&select("", false))?;
     let waits = if unseen.is_empty() {
         String::new()
     } else {
@@ -570,11 +600,13 @@ fn walk_new(
             vec!["?"; unseen.len()].join(",")
         )
     };
-    let mut checked = conn.prepare_cached(&select(&waits))?;
+    let mut checked = conn.prepare_cached(&select(&waits, true))?;
+    let mut checked_fresh = conn.prepare_cached(&select(&waits, false))?;
     let share = (want as usize).div_ceil(decks.len()).max(4);
     let mut streams: Vec<Stream> = decks
         .into_iter()
         .map(|(deck, draws)| Stream {
+            fresh: unnamed_fresh && new.as_ref().is_some_and(|n| !n.contains_key(&deck)),
             deck,
             draws,
             after: -1,
@@ -606,9 +638,16 @@ fn walk_new(
                 if check {
                     vals.extend(unseen.iter().map(|d| Value::Text(d.clone())));
                 }
-                vals.push(Value::Integer(learner));
+                if !s.fresh {
+                    vals.push(Value::Integer(learner));
+                }
                 vals.push(Value::Integer(s.chunk as i64));
-                let stmt = if check { &mut checked } else { &mut plain };
+                let stmt = match (check, s.fresh) {
+                    (true, false) => &mut checked,
+                    (true, true) => &mut checked_fresh,
+                    (false, false) => &mut plain,
+                    (false, true) => &mut plain_fresh,
+                };
                 let rows = stmt
                     .query_map(params_from_iter(vals), |r| {
                         Ok((

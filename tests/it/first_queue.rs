@@ -182,6 +182,28 @@ fn a_card_that_waits_for_a_reading_is_held_at_the_limit() {
     );
 }
 
+/// Attack: a deck read without looking its cards up among the learner's states (the walk does so for a deck where
+/// the learner has no state of an active card) when it has one, or looked up wrongly when its only state is on a
+/// retired card. Deck `d` has a card seen: it must not come back at any limit. Deck `c`'s only state is on a card
+/// since retired: every active card of `c` is new, in order.
+#[test]
+fn a_deck_with_a_state_is_never_read_as_all_new() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(&dir.path().join("d.db")).expect("open");
+    let learner = store::learner_get_or_create(&mut store, "di", 0).expect("learner");
+    import(&mut store, &deck("c", "", &["c1", "c2", "c3"]));
+    import(&mut store, &deck("d", "", &["d1", "d2", "d3"]));
+    let seen: Vec<String> = ["c/c1#0", "d/d2#0"].map(String::from).into();
+    see(&mut store, &learner, &seen, 10 * 86_400);
+    // `c1` leaves its deck file: retired, its state kept.
+    import(&mut store, &deck("c", "", &["c2", "c3", "c4"]));
+    assert_eq!(
+        today(&store, &learner, 9_999),
+        ["c/c2#0", "d/d1#0", "c/c3#0", "d/d3#0", "c/c4#0"]
+    );
+    assert_eq!(today(&store, &learner, 2), ["c/c2#0", "d/d1#0"]);
+}
+
 /// The per-deck counts of the old definition: every state joined to its card, retired cards left out.
 fn joined(conn: &Connection, learner: i64, now: i64, end: i64) -> Vec<(String, [i64; 5])> {
     let mut stmt = conn
