@@ -546,8 +546,8 @@ fn new_per_deck(
 /// [`new_per_deck`] leaves such decks out: its cards are not looked up among the learner's states); `want` is how many cards the caller expects to take: each deck's first read is its share of them,
 /// and a deck read out asks for its share of what is still wanted (twice its last read once `want` is passed).
 /// Decks without a new card are not read at all; the reading check (cards crossing readings wait) is asked only of
-/// decks that have such cards. Each deck is read along its `cards_new_walk` index (rank and key: no card row is
-/// read), never sorted whole.
+/// decks that have such cards. Each deck is read along its `cards_new_walk` index (rank and key), never sorted
+/// whole; SQLite still reads each card taken from its row, for `retired_at`, which the partial index does not hold.
 fn walk_new(
     conn: &Connection,
     learner: i64,
