@@ -791,7 +791,8 @@ fn deck_tags_are_not_copied_onto_cards() {
 
 /// Attack on the class view's streamed index (`MasteryIndex::builder`, what `stats --class` builds from the cards
 /// and tags read one at a time): decks and themes that come in no sorted order (numbered as they come, sorted at
-/// the end), card ids that do not follow card order, tags given in tag order (not card order), a tag that is not a
+/// the end), card ids that do not follow card order, tags given in reverse tag order (neither card order nor the
+/// themes' order), a tag that is not a
 /// theme, cards without a theme, a state of a card outside the index, and states given in no order. Every deck's
 /// and theme's figures must be [`stats::mastery`]'s over the same cards to the last bit, or a card was summed under
 /// the wrong deck or theme, or in another order.
@@ -844,7 +845,9 @@ fn class_index_streamed_gives_mastery_to_the_last_bit() {
         .iter()
         .flat_map(|(id, _, ts)| ts.iter().map(move |t| (t.as_str(), *id)))
         .collect();
+    // Reverse tag order: the themes come unsorted too.
     tags.sort();
+    tags.reverse();
     for (tag, id) in tags {
         builder.tag(id, tag);
     }
