@@ -335,6 +335,32 @@ pub struct LearnerChange {
     pub identity: crate::gradebook::Identity,
 }
 
+/// `POST /v1/teacher/learner-export` and `/learner-delete`: the learner by name and, for a delete, whether to
+/// delete their rows (`false`: only count them, as `learner delete` without `--yes`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LearnerData {
+    pub name: String,
+    #[serde(default)]
+    pub delete: bool,
+}
+
+/// `POST /v1/teacher/learner-export`'s answer: the learner's name as stored and the export document
+/// (docs/formats.md, section 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnerExport {
+    pub learner: String,
+    pub document: String,
+}
+
+/// `POST /v1/teacher/learner-delete`'s answer: the learner's name as stored, their rows per table (parents
+/// first), and whether they were deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnerRows {
+    pub learner: String,
+    pub rows: Vec<(String, i64)>,
+    pub deleted: bool,
+}
+
 /// `POST /v1/teacher/learner-import`'s answer: the roster's layout and what the import did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RosterImported {

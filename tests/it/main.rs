@@ -37,6 +37,8 @@ mod moodle_xml;
 mod natural_answers;
 mod order;
 #[cfg(feature = "server")]
+mod pg_admin;
+#[cfg(feature = "server")]
 mod pg_exams;
 #[cfg(feature = "server")]
 mod pg_import;

@@ -14,8 +14,10 @@
 //! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `roster`
 //! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `reports` (the teacher's
 //! reports: their reads, closing expired exam attempts, resolving flags), `exams` (the exams the server runs:
-//! `store::ExamRecords` on a scoped transaction), `adopt` (a SQLite database copied in, row for row).
+//! `store::ExamRecords` on a scoped transaction), `adopt` (a SQLite database copied in, row for row), `admin` (one
+//! learner's rows in every table, to export or delete, in a transaction narrowed to that learner).
 
+pub mod admin;
 mod adopt;
 mod decks;
 mod devices;
