@@ -166,6 +166,13 @@ pub struct LtiPushed {
     pub not_linked: Vec<String>,
     /// Learners without a closed attempt (a deck: without study).
     pub no_grade: Vec<String>,
+    /// Learners who never launched detente, found in a course's roster (Names and Role Provisioning Services) and
+    /// linked by this push.
+    #[serde(default)]
+    pub found_in_roster: Vec<String>,
+    /// Why a course's roster could not be read (one line per course), if it could not.
+    #[serde(default)]
+    pub roster_problems: Vec<String>,
 }
 
 /// `POST /v1/teacher/lti-outbox`: the scores to deliver and delivered, with counts by state.

@@ -32,6 +32,8 @@ mod gradebook;
 mod leaks;
 #[cfg(feature = "server")]
 mod lti;
+#[cfg(feature = "server")]
+mod lti_roster;
 mod mastery;
 mod moodle_xml;
 mod natural_answers;
