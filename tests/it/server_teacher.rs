@@ -308,7 +308,8 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
     assert_eq!(out.stdout, local.stdout);
     let said = text(&out.stderr);
     assert!(
-        said.contains("warning: the exam draws on study decks") && said.contains("open-book"),
+        said.contains("warning: the exam draws on decks students' devices hold")
+            && said.contains("open-book"),
         "{said}"
     );
     assert!(said.ends_with(&text(&local.stderr)), "{said}");

@@ -364,8 +364,9 @@ pub fn exam_load(
                     1,
                     Severity::Warning,
                     format!(
-                        "the exam draws on study decks every student's device holds ({}): it is open-book; mark a \
-                         bank `exam_only = true` in its deck file to keep its answers on the server",
+                        "the exam draws on decks students' devices hold ({}): it is open-book; keep an exam's \
+                         questions in a bank with `exam_only = true` in its deck file that was never published as a \
+                         study deck, so that its answers stay on the server",
                         study.join(", ")
                     ),
                 ));

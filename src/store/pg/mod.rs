@@ -36,7 +36,7 @@ pub use exams::lock_learner;
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
 use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Registration, Roster};
-use super::{admit_device, merged_again, publishable};
+use super::{admit_device, merged_again, publishable, shared_bank};
 use crate::enrol::Key;
 use crate::error::{Error, Result};
 use crate::sync::{Cursor, Digest, Event, Page, Publish, Published, Pushed, Report};
@@ -271,11 +271,12 @@ impl ClassStore for Pg {
                         crate::time::UnixMs::from_secs(now_s).0,
                     )?;
                 }
-                decks::publish_deck(&mut sp, &deck, &f.file, &f.text, publisher, now_s)?;
+                let shared =
+                    decks::publish_deck(&mut sp, &deck, &f.file, &f.text, publisher, now_s)?;
                 out.push(Published {
                     deck: deck.id.clone(),
                     content_hash: deck.content_hash(),
-                    summary: report.summary(),
+                    summary: shared_bank(report.summary(), shared),
                 });
             }
             if publish.dry_run {
