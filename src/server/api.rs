@@ -403,6 +403,9 @@ pub struct ClassRequest {
     pub decks: Vec<String>,
     pub tags: Vec<String>,
     pub by: crate::stats::GroupBy,
+    /// One learner only, by name (the class page's page of a learner): nothing of the others is read.
+    #[serde(default)]
+    pub learner: Option<String>,
 }
 
 /// `POST /v1/teacher/items`: `report items`' options.
