@@ -1,8 +1,9 @@
 //! The course roster (LTI Names and Role Provisioning Services) against the fake platform of `lti.rs`: a grade of a
 //! roster learner who never launched detente reaches the platform once the course's roster names them, and never
-//! reaches the wrong user.
+//! reaches the wrong user; on SQLite and on PostgreSQL (the course adopted into it).
 
 use crate::lti::{Laptop, Served, claims, data, setup, sign, text};
+use crate::support::pg::{self, APP, OWNER, SUPERUSER};
 use crate::support::process;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -17,6 +18,40 @@ use std::time::Duration;
 /// read, and leaves dave and erin unlinked.
 #[test]
 fn grades_of_learners_who_never_launched_follow_the_course_roster() {
+    roster_run(false);
+}
+
+/// Attack: as [`grades_of_learners_who_never_launched_follow_the_course_roster`], with the course in PostgreSQL:
+/// the roster's address is kept in PostgreSQL's `lti_contexts` and the links it makes in its `lti_links`.
+#[test]
+fn grades_of_learners_who_never_launched_follow_the_course_roster_on_postgresql() {
+    roster_run(true);
+}
+
+/// Rows of the course's database: `sql` on SQLite, or on PostgreSQL (as its superuser) when `pg` is given.
+fn rows(db: &std::path::Path, pg: Option<&pg::Db>, sql: &str) -> Vec<(String, String, String)> {
+    match pg {
+        Some(pg) => pg
+            .client(SUPERUSER)
+            .query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect(),
+        None => {
+            let conn = rusqlite::Connection::open(db).unwrap();
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            conn.prepare(sql)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        }
+    }
+}
+
+fn roster_run(on_pg: bool) {
     let (dir, platform, platform_ca) = setup();
     let db = Served::database(dir.path());
     for args in [
@@ -37,7 +72,24 @@ fn grades_of_learners_who_never_launched_follow_the_course_roster() {
         )
         .unwrap();
     }
-    let served = Served::start_on(dir, &platform, &platform_ca, "", None);
+    let (served, pg_db) = if on_pg {
+        let lab = dir.path().join("lab.db");
+        std::fs::rename(&db, &lab).unwrap();
+        let pg_db = pg::cluster().database();
+        let extra = format!(
+            "[postgres]\nurl = {:?}\nowner_url = {:?}\npool_size = 4\n",
+            pg_db.url(APP),
+            pg_db.url(OWNER)
+        );
+        let served = Served::start_on(dir, &platform, &platform_ca, &extra, Some(&lab));
+        (served, Some(pg_db))
+    } else {
+        (
+            Served::start_on(dir, &platform, &platform_ca, "", None),
+            None,
+        )
+    };
+    let db = Served::database(served.dir.path());
     let (state, nonce) = served.login(&platform);
     let mut launch = claims(&platform, &nonce);
     launch["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] = json!({
@@ -121,15 +173,18 @@ fn grades_of_learners_who_never_launched_follow_the_course_roster() {
     platform
         .roster_status
         .store(500, std::sync::atomic::Ordering::SeqCst);
-    {
-        let conn = rusqlite::Connection::open(Served::database(served.dir.path())).unwrap();
-        conn.busy_timeout(Duration::from_secs(10)).unwrap();
-        conn.execute(
-            "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, closed_at, score, max_score)
-             SELECT 'mid', id, 2, 1, '[]', 0, 1700000900000, 10, 10 FROM learners WHERE name = 'bob'",
-            [],
-        )
-        .unwrap();
+    let second = "INSERT INTO attempts (exam_id, learner_id, number, seed, paper, started_at, closed_at, score,
+            max_score)
+         SELECT 'mid', id, 2, 1, '[]', 0, 1700000900000, 10, 10 FROM learners WHERE name = 'bob'";
+    match &pg_db {
+        Some(pg) => {
+            pg.client(SUPERUSER).execute(second, &[]).unwrap();
+        }
+        None => {
+            let conn = rusqlite::Connection::open(&db).unwrap();
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            conn.execute(second, []).unwrap();
+        }
     }
     let out = teacher.run(&["grades", "push", "mid"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -144,17 +199,12 @@ fn grades_of_learners_who_never_launched_follow_the_course_roster() {
         said.contains("Not sent") && said.contains("dave, erin"),
         "{said}"
     );
-    let conn = rusqlite::Connection::open(Served::database(served.dir.path())).unwrap();
-    let links: Vec<(String, String, String)> = conn
-        .prepare(
-            "SELECT l.name, k.sub, k.matched_by FROM lti_links k JOIN learners l ON l.id = k.learner_id
-             ORDER BY l.name",
-        )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let links = rows(
+        &db,
+        pg_db.as_ref(),
+        "SELECT l.name, k.sub, k.matched_by FROM lti_links k JOIN learners l ON l.id = k.learner_id
+         ORDER BY l.name",
+    );
     assert_eq!(
         links,
         [
