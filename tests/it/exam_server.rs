@@ -471,33 +471,41 @@ fn review_json(deck: &str, card: &str) -> Value {
 #[test]
 fn a_server_exam_on_study_decks_is_loaded_with_an_open_book_warning_and_listed_so() {
     let c = course(&bank_and_study(), &exam("\"bank\"", 1, ""), &["ann"]);
+    let diagnostics = load_open(&c);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("warning") && d.contains("open-book") && d.contains("study")),
+        "{diagnostics:?}"
+    );
+    assert_eq!(study_decks(&c, "open"), json!(["study"]));
+}
+
+/// Loads the exam `open`, on the decks `bank` and `study`, as the server does; its diagnostics.
+fn load_open(c: &Course) -> Vec<String> {
     let mut store = Store::open(&c.db).unwrap();
-    let loaded = detente::server::ops::exam_load(
+    detente::server::ops::exam_load(
         &mut store,
         "open.toml",
         &exam("\"bank\", \"study\"", 2, "").replace("\"final\"", "\"open\""),
         T0.secs(),
         true,
     )
-    .unwrap();
-    assert!(
-        loaded
-            .diagnostics
-            .iter()
-            .any(|d| d.contains("warning") && d.contains("open-book") && d.contains("study")),
-        "{:?}",
-        loaded.diagnostics
-    );
-    drop(store);
+    .unwrap()
+    .diagnostics
+}
+
+/// The decks students hold that the exam `id` draws on, as the listing a learner gets names them.
+fn study_decks(c: &Course, id: &str) -> Value {
     let listing: Value =
         serde_json::from_str(&c.ok(Some("ann"), "GET", "/v1/exams", None)).unwrap();
-    let open = listing
+    listing
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["id"] == "open")
-        .unwrap();
-    assert_eq!(open["study_decks"], json!(["study"]));
+        .find(|e| e["id"] == id)
+        .unwrap()["study_decks"]
+        .clone()
 }
 
 /// Attack: a bank students already hold. The deck `study` was published as a study deck (devices have it); the
@@ -535,37 +543,15 @@ fn a_deck_made_exam_only_after_students_had_it_still_counts_as_open_book() {
             .contains("warning"),
         "{published}"
     );
-    let mut store = Store::open(&c.db).unwrap();
-    let loaded = detente::server::ops::exam_load(
-        &mut store,
-        "open.toml",
-        &exam("\"bank\", \"study\"", 2, "").replace("\"final\"", "\"open\""),
-        T0.secs(),
-        true,
-    )
-    .unwrap();
+    let diagnostics = load_open(&c);
     assert!(
-        loaded
-            .diagnostics
+        diagnostics
             .iter()
             .any(|d| d.contains("warning") && d.contains("open-book") && d.contains("(study)")),
-        "{:?}",
-        loaded.diagnostics
+        "{diagnostics:?}"
     );
-    drop(store);
-    let listing: Value =
-        serde_json::from_str(&c.ok(Some("ann"), "GET", "/v1/exams", None)).unwrap();
-    let study_decks = |id: &str| {
-        listing
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["id"] == id)
-            .unwrap()["study_decks"]
-            .clone()
-    };
-    assert_eq!(study_decks("open"), json!(["study"]));
-    assert_eq!(study_decks("final"), json!([]));
+    assert_eq!(study_decks(&c, "open"), json!(["study"]));
+    assert_eq!(study_decks(&c, "final"), json!([]));
 }
 
 /// A one-minute exam of three typed questions with free navigation.
