@@ -662,10 +662,12 @@ pub enum DeckCommand {
         )]
         row_separator: Option<String>,
     },
-    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, or JSON
+    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, or JSON; several decks
+    /// into one Anki file
     Export {
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
-        id: String,
+        /// The deck; several only with `--format anki` (one file, each note in its own deck)
+        #[arg(value_name = "ID", required = true, add = clap_complete::ArgValueCandidates::new(complete::decks))]
+        ids: Vec<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
         format: ExportFormat,
         /// The file to write [default: standard output]

@@ -54,8 +54,8 @@ mod quizlet;
 mod records;
 mod row;
 
-pub use anki_read::read_anki;
-pub use anki_write::{anki_guid, write_anki};
+pub use anki_read::{read_anki, read_anki_decks};
+pub use anki_write::{anki_guid, write_anki, write_anki_decks};
 pub use csv::read_csv;
 pub use quizlet::{QuizletSeparators, read_quizlet, read_quizlet_with, write_quizlet};
 
