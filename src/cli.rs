@@ -906,8 +906,11 @@ pub enum GradesCommand {
         /// as the LMS holds them, and each risky one is named on stderr
         #[arg(long)]
         guard_identifiers: bool,
-        /// Canvas, Blackboard: the gradebook downloaded from the LMS. Each exam's grades go into its existing
-        /// column (by the column's id); an exam no column matches is named, and becomes a new column
+        /// The gradebook downloaded from the LMS. Canvas, Blackboard: each exam's grades go into its existing
+        /// column (by the column's id); an exam no column matches is named, and becomes a new column. Moodle
+        /// (Export > Plain text file): each exam's column is titled as the export names its grade item ("Quiz:
+        /// Week 3 (Real)"), identifiers are spelled as Moodle holds them, and learners it does not hold are left out
+        /// and named
         #[arg(long, value_name = "FILE")]
         gradebook: Option<PathBuf>,
         /// The file to write [default: standard output]

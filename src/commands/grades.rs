@@ -86,8 +86,15 @@ pub fn export(
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| Error::io(format!("cannot read the gradebook {name}"), e))?;
                 // Read here first, so that a file that is no gradebook is refused with its name.
-                if matches!(layout, Layout::Canvas | Layout::Blackboard) {
+                if layout != Layout::Native {
                     crate::gradebook::read_gradebook(layout, text.as_bytes()).map_err(|p| {
+                        Error::InvalidData(format!("{name}:{}: {}", p.line, p.message))
+                    })?;
+                }
+                if layout == Layout::Moodle
+                    && let Some(by) = opts.match_by.or(layout.default_match())
+                {
+                    crate::gradebook::moodle_identifiers(text.as_bytes(), by).map_err(|p| {
                         Error::InvalidData(format!("{name}:{}: {}", p.line, p.message))
                     })?;
                 }
@@ -117,6 +124,7 @@ pub fn export(
             "Exam `{id}` (\"{title}\") matches no column of the gradebook: {}",
             match layout {
                 Layout::Canvas => "Canvas will create a new assignment for it",
+                Layout::Moodle => "map its column to a new grade item in Moodle's import form",
                 _ => "Blackboard will create a new column for it",
             }
         ));
@@ -182,9 +190,29 @@ fn report_left_out(layout: Layout, by: MatchBy, left_out: &[LeftOut]) {
         .iter()
         .filter_map(|l| match l {
             LeftOut::Missing { name } => Some(name.as_str()),
-            LeftOut::Shared { .. } => None,
+            LeftOut::Shared { .. } | LeftOut::NotInGradebook { .. } => None,
         })
         .collect();
+    let absent: Vec<String> = left_out
+        .iter()
+        .filter_map(|l| match l {
+            LeftOut::NotInGradebook { name, value } => Some(format!("{name} ({value})")),
+            _ => None,
+        })
+        .collect();
+    if !absent.is_empty() {
+        say(&format!(
+            "Left out {} learner(s) whose {} is in no row of the gradebook: {} would abort the whole import on \
+             them. Enrol them in the course (or correct their {}), download the gradebook again, and export again: {}",
+            absent.len(),
+            by.label(layout)
+                .trim_start_matches("an ")
+                .trim_start_matches("a "),
+            layout.name(),
+            by.flag().trim_start_matches("--"),
+            absent.join(", ")
+        ));
+    }
     if !missing.is_empty() {
         say(&format!(
             "Left out {} learner(s) without {}, which {} matches on (--match-by {}): {}. Give each one, then export again:",
