@@ -119,6 +119,19 @@ pub fn export(
         report_left_out(layout, by, left_out);
     }
     report_risky(&export.risky, opts.guard_identifiers);
+    for (id, header, out_of) in &export.moodle_items {
+        say(&match out_of {
+            Some(max) => format!(
+                "Exam `{id}` goes into \"{header}\", out of {} (the item's maximum grade, as the gradebook shows it).",
+                crate::gradebook::number(*max)
+            ),
+            None => format!(
+                "Exam `{id}` goes into \"{header}\" as a percentage, out of 100: the gradebook does not show the \
+                 item's maximum grade, and Moodle caps a grade at it. Check that the item's maximum is 100, or \
+                 download the gradebook with the Percentage display type too and export again."
+            ),
+        });
+    }
     for (id, title) in &export.unmatched {
         say(&format!(
             "Exam `{id}` (\"{title}\") matches no column of the gradebook: {}",

@@ -17,6 +17,9 @@ pub struct LmsColumn {
     pub title: String,
     pub header: String,
     pub item: Option<String>,
+    /// Moodle: the grade item's maximum grade, when the export shows it (a row with the item's `(Real)` grade and
+    /// a non-zero `(Percentage)` of it); Moodle's export has no row of maximums.
+    pub out_of: Option<f64>,
 }
 
 /// The header row of a gradebook file, as cells; the file's first line.
@@ -99,6 +102,7 @@ pub fn read_gradebook(layout: Layout, bytes: &[u8]) -> Result<Vec<LmsColumn>, Ro
                 title,
                 header: cell.to_string(),
                 item,
+                out_of: None,
             })
         })
         .collect();
@@ -110,7 +114,11 @@ pub fn read_gradebook(layout: Layout, bytes: &[u8]) -> Result<Vec<LmsColumn>, Ro
             .filter(|c| c.header.trim_end().ends_with(REAL))
             .map(|c| c.title.clone())
             .collect();
+        let maxima = moodle_maxima(bytes, &header);
         columns.retain(|c| c.header.trim_end().ends_with(REAL) || !real.contains(&c.title));
+        for c in &mut columns {
+            c.out_of = maxima.get(&c.title).copied();
+        }
     }
     if columns.is_empty() {
         return Err(bad(format!(
@@ -176,6 +184,52 @@ pub fn align_identifiers(
         }
     });
     out
+}
+
+/// Each Moodle grade item's maximum grade, by item name, where the export shows it: the first row whose `(Real)` grade
+/// and `(Percentage)` are both numbers (`7.00`, `70.00 %`; a decimal comma is read as a point), the percentage not
+/// zero, gives `real * 100 / percentage`, rounded to two decimals (Moodle's default display).
+fn moodle_maxima(bytes: &[u8], header: &csv::StringRecord) -> BTreeMap<String, f64> {
+    let mut pairs: Vec<(String, usize, usize)> = Vec::new();
+    for (i, cell) in header.iter().enumerate() {
+        let Some(name) = cell.trim().strip_suffix(REAL) else {
+            continue;
+        };
+        let pct = format!("{} (Percentage)", name.trim());
+        if let Some(j) = header.iter().position(|h| h.trim() == pct) {
+            pairs.push((name.trim().to_string(), i, j));
+        }
+    }
+    let mut maxima = BTreeMap::new();
+    if pairs.is_empty() {
+        return maxima;
+    }
+    let text =
+        String::from_utf8_lossy(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).into_owned();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let num = |v: Option<&str>| -> Option<f64> {
+        let v = v?.trim().trim_end_matches('%').trim().replace(',', ".");
+        v.parse::<f64>().ok().filter(|x| x.is_finite())
+    };
+    for row in reader.records().flatten() {
+        for (name, real, pct) in &pairs {
+            if maxima.contains_key(name) {
+                continue;
+            }
+            if let (Some(r), Some(p)) = (num(row.get(*real)), num(row.get(*pct)))
+                && p > 0.0
+            {
+                maxima.insert(name.clone(), (r * 100.0 / p * 100.0).round() / 100.0);
+            }
+        }
+        if maxima.len() == pairs.len() {
+            break;
+        }
+    }
+    maxima
 }
 
 /// The display type Moodle's export marks a grade item's points column with (`gradeexportcolumntype`).

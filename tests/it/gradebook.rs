@@ -1404,7 +1404,8 @@ fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
 ///
 /// Attack: `--gradebook` for Moodle that writes the exam under its own title instead of the grade item's column
 /// (`Midterm`, which the teacher must map by hand or becomes a new item), writes into the `(Percentage)` column or a
-/// course total, spells an email as detente's roster has it rather than as Moodle holds it (`ann@` where Moodle has
+/// course total, writes a percentage into an item out of 10 (Moodle caps it: full marks) when the gradebook shows
+/// the maximum, or says nothing when it cannot, spells an email as detente's roster has it rather than as Moodle holds it (`ann@` where Moodle has
 /// `Ann@`: no user found, import aborted), writes a learner Moodle does not hold (import aborted), lets an unmatched
 /// exam go by unnamed, or matches an exam silently when two activities have its name.
 #[test]
@@ -1428,7 +1429,13 @@ fn a_moodle_gradebook_gives_its_item_columns_and_identifiers() {
     // Ann is `ann@uni.example` on detente's roster and `Ann@Uni.example` in Moodle: written as Moodle has it.
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1][0], "Ann@Uni.example");
-    assert_eq!(rows[1][4], "85");
+    // The item is out of 10 (Ann's 7.00 is 70.00 %): her 85 % goes in as 8.5, not as 85, which Moodle would cap at
+    // 10, full marks.
+    assert_eq!(rows[1][4], "8.5");
+    assert!(
+        err.contains("Exam `mid` goes into \"Quiz: Midterm (Real)\", out of 10"),
+        "{err}"
+    );
     // Cy has an email Moodle does not hold: left out and named, with the reason.
     assert!(
         err.contains("whose email address is in no row of the gradebook")
@@ -1494,12 +1501,20 @@ fn a_moodle_gradebook_gives_its_item_columns_and_identifiers() {
         "Email address,Quiz: Midterm (Real),Midterm (Real)\nann@uni.example,-,-\n",
     )
     .expect("write");
-    let (rows, _) = export(
+    let (rows, err) = export(
         &db,
         "moodle",
         &["--exam", "mid", "--gradebook", both.to_str().expect("path")],
     );
     assert_eq!(rows[0][4], "Midterm (Real)");
+    // No Percentage column: the maximum is unknown, the grade goes in as a percentage, and the note says so.
+    assert_eq!(rows[1][4], "85");
+    assert!(
+        err.replace('\n', " ").contains(
+            "as a percentage, out of 100: the gradebook does not show the item's maximum grade"
+        ),
+        "{err}"
+    );
 
     // A gradebook without the column rows are matched on is refused, naming it.
     let no_email = dir.path().join("moodle-no-email.csv");

@@ -484,6 +484,7 @@ fn sheet(
                 title: e.title.clone(),
                 points: f64::from(e.questions),
                 self_graded: self_graded(&e.definition),
+                out_of: None,
             })
             .collect(),
         decks: Vec::new(),
@@ -569,6 +570,7 @@ pub fn grades_read(
         )));
     }
     let mut not_in_gradebook = Vec::new();
+    let mut moodle_items = Vec::new();
     let (headers, unmatched) = match &req.gradebook {
         None => Default::default(),
         Some(text) => {
@@ -593,6 +595,17 @@ pub fn grades_read(
             })?;
             let (headers, unmatched) = gradebook::match_columns(&sheet.exams, &columns)
                 .map_err(|e| Error::InvalidData(format!("{e}; no grades were written")))?;
+            if req.layout == Layout::Moodle {
+                for exam in &mut sheet.exams {
+                    if let Some(header) = headers.get(&exam.id) {
+                        exam.out_of = columns
+                            .iter()
+                            .find(|c| c.header == *header)
+                            .and_then(|c| c.out_of);
+                        moodle_items.push((exam.id.clone(), header.clone(), exam.out_of));
+                    }
+                }
+            }
             let titled: Vec<(String, String)> = unmatched
                 .into_iter()
                 .map(|id| {
@@ -632,6 +645,7 @@ pub fn grades_read(
         unsupervised,
         risky,
         unmatched,
+        moodle_items,
     })
 }
 
