@@ -329,11 +329,30 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "detente-deck-convert",
+        &[
+            (
+                "detente deck convert quiz.gift -o quiz.toml",
+                "A Moodle GIFT bank as a deck file (the format told from the content).",
+            ),
+            (
+                "detente deck convert course.txt -o decks/",
+                "Each deck of a multi-deck Anki export as its own file in decks/.",
+            ),
+        ],
+    ),
+    (
         "detente-deck-export",
-        &[(
-            "detente deck export sherr-lisbon-2010 --format gift -o sherr.gift",
-            "A deck as a Moodle GIFT file.",
-        )],
+        &[
+            (
+                "detente deck export sherr-lisbon-2010 --format gift -o sherr.gift",
+                "A deck as a Moodle GIFT file.",
+            ),
+            (
+                "detente deck export sherr-lisbon-2010 pouliot-two-masters --format anki -o course.txt",
+                "Several decks in one Anki file (back with `deck convert course.txt -o decks/`).",
+            ),
+        ],
     ),
     (
         "detente-exam-load",
@@ -366,6 +385,10 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "detente grades export --format canvas --exam midterm-nato-russia",
                 "One exam's column for Canvas.",
+            ),
+            (
+                "detente grades export --format moodle --gradebook moodle-download.csv -o grades.csv",
+                "Into the grade items Moodle has, its identifiers as it spells them.",
             ),
         ],
     ),
