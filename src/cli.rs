@@ -685,10 +685,11 @@ pub enum DeckCommand {
         )]
         row_separator: Option<String>,
     },
-    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, or JSON; several decks
-    /// into one Anki file
+    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, JSON, or a QTI 1.2 package
+    /// (for Canvas); several decks into one Anki file or QTI package
     Export {
-        /// The deck; several only with `--format anki` (one file, each note in its own deck)
+        /// The deck; several only with `--format anki` (one file, each note in its own deck) or `--format qti` (one
+        /// package, a quiz per deck)
         #[arg(value_name = "ID", required = true, add = clap_complete::ArgValueCandidates::new(complete::decks))]
         ids: Vec<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
@@ -770,6 +771,8 @@ pub enum ExportFormat {
     Anki,
     Quizlet,
     Json,
+    /// A QTI 1.2 package (.zip) for Canvas's "QTI .zip file" import: one quiz per deck
+    Qti,
 }
 
 #[derive(Debug, Subcommand)]
@@ -1081,6 +1084,7 @@ impl From<ExportFormat> for crate::deck::convert::Format {
             ExportFormat::Anki => Self::Anki,
             ExportFormat::Quizlet => Self::Quizlet,
             ExportFormat::Json => Self::Json,
+            ExportFormat::Qti => Self::Qti,
         }
     }
 }

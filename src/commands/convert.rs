@@ -486,12 +486,17 @@ fn convert_into_folder(
 
 /// `deck export`: one deck in any format, or several decks (`ids`) into one Anki text file.
 pub fn export(ctx: &Context, ids: &[String], format: Format, output: Option<&Path>) -> Result<i32> {
-    if ids.len() > 1 && format != Format::Anki {
+    if ids.len() > 1 && !matches!(format, Format::Anki | Format::Qti) {
         return Err(Error::Usage(format!(
-            "{} decks given: several decks go into one file only as Anki text (`--format anki`); export each \
-             deck on its own for {format:?}",
+            "{} decks given: several decks go into one file only as Anki text (`--format anki`) or a QTI package \
+             (`--format qti`); export each deck on its own for {format:?}",
             ids.len()
         )));
+    }
+    if format == Format::Qti && output.is_none() {
+        return Err(Error::Usage(
+            "a QTI package is a zip file: give the file to write with -o FILE.zip".into(),
+        ));
     }
     if let Some(twice) = ids.iter().enumerate().find(|(k, i)| ids[..*k].contains(i)) {
         return Err(Error::Usage(format!("deck `{}` is given twice", twice.1)));
@@ -518,6 +523,7 @@ pub fn export(ctx: &Context, ids: &[String], format: Format, output: Option<&Pat
         };
         let one = match format {
             Format::Anki => return convert::text::write_anki_decks(&decks, out),
+            Format::Qti => return convert::qti::write_package(&decks, out),
             Format::Toml => convert::write_toml(out, deck).map(|_| whole(deck, deck.cards.len())),
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *out, deck)?;
@@ -532,10 +538,17 @@ pub fn export(ctx: &Context, ids: &[String], format: Format, output: Option<&Pat
     let written = match output {
         Some(path) => {
             let staged = Staged::new(path, "export", &ctx.db)?;
-            let mut out = crate::text::CleanWriter::new(staged.create()?);
-            let written = write(&mut out)
-                .and_then(|w| out.finish().map(|_| w))
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+            let file = staged.create()?;
+            let io = |e| Error::io(format!("cannot write {}", path.display()), e);
+            let written = if format == Format::Qti {
+                // A zip file, written byte for byte (its texts are the decks', cleaned when they were loaded).
+                let mut out = file;
+                write(&mut out).and_then(|w| out.flush().map(|_| w))
+            } else {
+                let mut out = crate::text::CleanWriter::new(file);
+                write(&mut out).and_then(|w| out.finish().map(|_| w))
+            }
+            .map_err(io)?;
             staged.finish()?;
             written
         }
@@ -552,6 +565,7 @@ pub fn export(ctx: &Context, ids: &[String], format: Format, output: Option<&Pat
         Format::MoodleXml => "Moodle XML question(s)",
         Format::Anki => "Anki note(s)",
         Format::Quizlet => "Quizlet line(s)",
+        Format::Qti => "QTI question(s)",
         Format::Toml | Format::Json => "card(s)",
     };
     for (deck, written) in decks.iter().zip(&written) {

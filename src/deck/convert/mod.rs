@@ -21,7 +21,9 @@ mod extras;
 pub mod gift;
 mod html;
 pub mod moodle;
+pub mod qti;
 pub mod text;
+mod zip;
 
 pub use extras::{DeckExtras, DeckStart, Part};
 pub use html::{media, media_tag, media_warning};
@@ -49,6 +51,8 @@ pub enum Format {
     Anki,
     Quizlet,
     Json,
+    /// QTI 1.2, zipped with its manifest (binary: written to a file only).
+    Qti,
 }
 
 /// Why a conversion stopped: a malformed input at a line and column (1-based), or a failure to write the output.
