@@ -1,6 +1,6 @@
 //! Question banks in and out of detente: readers for Moodle GIFT ([`gift`]), Moodle XML ([`moodle`]), Anki and
 //! Quizlet text and CSV ([`text`]) that turn a foreign file into cards, and writers for TOML, GIFT, Moodle XML, Anki,
-//! Quizlet and JSON. The readers that take HTML (Anki fields, GIFT `[html]` text, Moodle XML's HTML fields) turn it
+//! Quizlet, JSON and QTI 1.2 packages ([`qti`]). The readers that take HTML (Anki fields, GIFT `[html]` text, Moodle XML's HTML fields) turn it
 //! into plain text with one function, `html::to_text`.
 //!
 //! Readers stream: they read from a `BufRead` and hand each card to a sink as soon as it is complete, so a
