@@ -203,9 +203,30 @@ fn report_left_out(layout: Layout, by: MatchBy, left_out: &[LeftOut]) {
         .iter()
         .filter_map(|l| match l {
             LeftOut::Missing { name } => Some(name.as_str()),
-            LeftOut::Shared { .. } | LeftOut::NotInGradebook { .. } => None,
+            LeftOut::Shared { .. }
+            | LeftOut::NotInGradebook { .. }
+            | LeftOut::SeveralInGradebook { .. } => None,
         })
         .collect();
+    let several: Vec<String> = left_out
+        .iter()
+        .filter_map(|l| match l {
+            LeftOut::SeveralInGradebook { name, value } => Some(format!("{name} ({value})")),
+            _ => None,
+        })
+        .collect();
+    if !several.is_empty() {
+        say(&format!(
+            "Left out {} learner(s) whose {} is in several rows of the gradebook: {} would find several users and \
+             abort the whole import. Match by another identifier (--match-by): {}",
+            several.len(),
+            by.label(layout)
+                .trim_start_matches("an ")
+                .trim_start_matches("a "),
+            layout.name(),
+            several.join(", ")
+        ));
+    }
     let absent: Vec<String> = left_out
         .iter()
         .filter_map(|l| match l {

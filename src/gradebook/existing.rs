@@ -139,8 +139,8 @@ pub fn read_gradebook(layout: Layout, bytes: &[u8]) -> Result<Vec<LmsColumn>, Ro
 /// Each student's `by` identifier spelled as the downloaded gradebook holds it (`held`, from
 /// [`moodle_identifiers`]): the same value (in normal form C), else, for an email address, the one value that differs
 /// only in case (Moodle matches an email byte for byte, so `Ann@Uni.edu` on detente's roster must go out as Moodle's
-/// `ann@uni.edu`). A student whose identifier the gradebook does not hold is taken out of `students` and returned:
-/// Moodle would abort the whole import on them. A student without the identifier is left for
+/// `ann@uni.edu`). A student whose identifier the gradebook does not hold, or holds in several rows, is taken out of
+/// `students` and returned: Moodle would abort the whole import on them. A student without the identifier is left for
 /// [`super::matchable`] to name.
 pub fn align_identifiers(
     students: &mut Vec<super::Student>,
@@ -153,6 +153,13 @@ pub fn align_identifiers(
         let Some(value) = by.value(&s.identity).map(|v| super::normal(&v)) else {
             return true;
         };
+        if normal.iter().filter(|h| **h == value).count() > 1 {
+            out.push(super::LeftOut::SeveralInGradebook {
+                name: s.name.clone(),
+                value,
+            });
+            return false;
+        }
         let exact = normal.iter().position(|h| *h == value);
         let folded = || {
             let lower = value.to_lowercase();

@@ -70,6 +70,9 @@ pub enum LeftOut {
     /// Their identifier is in no row of the gradebook downloaded from the LMS: Moodle aborts the whole import on a
     /// user it cannot find (`usermappingerror`).
     NotInGradebook { name: String, value: String },
+    /// Their identifier is in several rows of the gradebook: Moodle's lookup finds several users and aborts the
+    /// whole import.
+    SeveralInGradebook { name: String, value: String },
 }
 
 /// The grade CSV layouts.

@@ -1406,7 +1406,7 @@ fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
 /// (`Midterm`, which the teacher must map by hand or becomes a new item), writes into the `(Percentage)` column or a
 /// course total, writes a percentage into an item out of 10 (Moodle caps it: full marks) when the gradebook shows
 /// the maximum, or says nothing when it cannot, spells an email as detente's roster has it rather than as Moodle holds it (`ann@` where Moodle has
-/// `Ann@`: no user found, import aborted), writes a learner Moodle does not hold (import aborted), lets an unmatched
+/// `Ann@`: no user found, import aborted), writes a learner Moodle does not hold or holds twice (import aborted), lets an unmatched
 /// exam go by unnamed, or matches an exam silently when two activities have its name.
 #[test]
 fn a_moodle_gradebook_gives_its_item_columns_and_identifiers() {
@@ -1470,6 +1470,30 @@ fn a_moodle_gradebook_gives_its_item_columns_and_identifiers() {
     let ids: Vec<&str> = rows.iter().skip(1).map(|r| r[1].as_str()).collect();
     assert_eq!(ids, ["S1", "S2"], "{rows:?}");
     assert!(err.replace('\n', " ").contains("S4 (S4)"), "{err}");
+
+    // Two Moodle users with Ann's email (a site that allows it): Moodle's lookup would find both and abort.
+    let shared = dir.path().join("moodle-shared.csv");
+    std::fs::write(
+        &shared,
+        "Email address,Quiz: Midterm (Real)\nann@uni.example,-\nANN@uni.example,-\nann@uni.example,-\n",
+    )
+    .expect("write");
+    let (rows, err) = export(
+        &db,
+        "moodle",
+        &[
+            "--exam",
+            "mid",
+            "--gradebook",
+            shared.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(rows.len(), 1, "only the header: {rows:?}");
+    assert!(
+        err.replace('\n', " ")
+            .contains("whose email address is in several rows of the gradebook"),
+        "{err}"
+    );
 
     // Two activities named Midterm: refused, naming both, nothing written.
     let twice = dir.path().join("moodle-twice.csv");
