@@ -1,11 +1,11 @@
 //! QTI 1.2 packages for Canvas (`deck export --format qti`): every built-in deck in one package, read back from the
 //! zip as an importer reads it (central directory, stored entries, CRC-32), each assessment well-formed XML with one
-//! item per card QTI 1.2 holds, answers keyed to the right labels, and every card left out or changed named.
+//! item per card, answers keyed to the right labels, and every card changed on the way named.
 
 use crate::support::detente;
 use detente::deck::builtin::DECKS;
 use detente::deck::convert::qti::write_package;
-use detente::deck::{Body, Deck, parse_deck};
+use detente::deck::{Body, Deck, cloze_blanks, parse_deck};
 
 /// The CRC-32 zip stores (IEEE, reflected), computed bit by bit: an independent check of the writer's table.
 fn crc32(data: &[u8]) -> u32 {
@@ -131,7 +131,8 @@ fn keyed(item: &str) -> Vec<&str> {
 
 /// Attack: a package Canvas cannot open (a bad zip directory or CRC, a manifest that names a file the zip lacks,
 /// an assessment that is not well-formed), a card written as the wrong question type or with its answer keyed to
-/// another choice, a number without its tolerance, or a card left out or turned into an essay without a warning.
+/// another choice, a number without its tolerance, a cloze blank without its answers or left as `{{...}}`, or a card
+/// turned into an essay or a matching question without a warning.
 /// All five built-in decks go into one package; every assessment is checked card by card.
 #[test]
 fn every_builtin_deck_goes_into_one_qti_package_card_by_card() {
@@ -163,13 +164,8 @@ fn every_builtin_deck_goes_into_one_qti_package_card_by_card() {
             "{manifest}"
         );
         let xml = file(&href);
-        let held: Vec<_> = deck
-            .cards
-            .iter()
-            .filter(|c| !matches!(c.body, Body::Order { .. } | Body::Cloze { .. }))
-            .collect();
-        assert_eq!(items_in(&xml), held.len(), "{}", deck.id);
-        assert_eq!(w.cards, held.len(), "{}", deck.id);
+        assert_eq!(items_in(&xml), deck.cards.len(), "{}", deck.id);
+        assert_eq!(w.cards, deck.cards.len(), "{}", deck.id);
         let named = |id: &str, what: &str| {
             w.warnings.iter().any(|x| {
                 x.message.starts_with(&format!("card `{id}` ")) && x.message.contains(what)
@@ -177,11 +173,6 @@ fn every_builtin_deck_goes_into_one_qti_package_card_by_card() {
         };
         for card in &deck.cards {
             kinds.insert(card.body.kind());
-            if matches!(card.body, Body::Order { .. } | Body::Cloze { .. }) {
-                assert!(named(&card.id, "left out"), "{}: {:?}", card.id, w.warnings);
-                assert!(!xml.contains(&format!("<item ident=\"{}\"", card.id)));
-                continue;
-            }
             let it = item(&xml, &card.id);
             let kind = |t: &str| {
                 assert!(
@@ -190,11 +181,10 @@ fn every_builtin_deck_goes_into_one_qti_package_card_by_card() {
                     card.id
                 )
             };
-            assert!(
-                it.contains(&esc(&esc(card.prompt.lines().next().unwrap_or_default()))),
-                "{}",
-                card.id
-            );
+            if !matches!(card.body, Body::Cloze { .. }) {
+                let first = card.prompt.lines().next().unwrap_or_default();
+                assert!(it.contains(&esc(&esc(first))), "{}", card.id);
+            }
             match &card.body {
                 Body::Choice { answer, .. } => {
                     kind("multiple_choice_question");
@@ -240,6 +230,39 @@ fn every_builtin_deck_goes_into_one_qti_package_card_by_card() {
                         card.id
                     );
                 }
+                Body::Cloze { .. } => {
+                    kind("fill_in_multiple_blanks_question");
+                    for (k, blank) in cloze_blanks(&card.prompt).iter().enumerate() {
+                        let name = format!("blank{}", k + 1);
+                        assert!(it.contains(&format!("[{name}]")), "{}: {it}", card.id);
+                        let lid = &it[it
+                            .find(&format!("<response_lid ident=\"response_{name}\">"))
+                            .expect("blank's response")..];
+                        let lid = &lid[..lid.find("</response_lid>").expect("end")];
+                        for (j, answer) in blank.answers.iter().enumerate() {
+                            let ident = format!("{name}_a{}", j + 1);
+                            assert_eq!(label(lid, &ident), esc(answer), "{}", card.id);
+                            assert!(
+                                it.contains(&format!(
+                                    "<varequal respident=\"response_{name}\">{ident}</varequal>"
+                                )),
+                                "{}",
+                                card.id
+                            );
+                        }
+                    }
+                    assert!(!it.contains("{{"), "{}: no detente blank left", card.id);
+                }
+                Body::Order { items } => {
+                    kind("matching_question");
+                    assert!(named(&card.id, "matching question"), "{}", card.id);
+                    for (k, item) in items.iter().enumerate() {
+                        let open = format!("<varequal respident=\"response_l{}\">", k + 1);
+                        let at = it.find(&open).expect("position condition") + open.len();
+                        let key = &it[at..at + it[at..].find('<').expect("end")];
+                        assert_eq!(label(it, key), esc(item), "{}", card.id);
+                    }
+                }
                 Body::Match { pairs } => {
                     kind("matching_question");
                     for (k, (_, right)) in pairs.iter().enumerate() {
@@ -259,11 +282,10 @@ fn every_builtin_deck_goes_into_one_qti_package_card_by_card() {
                         card.id
                     );
                 }
-                Body::Order { .. } | Body::Cloze { .. } => unreachable!(),
             }
         }
     }
-    assert!(kinds.len() >= 7, "{kinds:?}");
+    assert_eq!(kinds.len(), 9, "every card kind is attacked: {kinds:?}");
 }
 
 /// Attack: a QTI export that writes a zip to a terminal or pipe, or takes several decks for formats that hold one.

@@ -2,12 +2,13 @@
 //! `<item>` per card, in the layout Canvas's own quiz export writes (IMS QTI ASI 1.2.1, with Canvas's
 //! `question_type` and `points_possible` item metadata), zipped with an `imsmanifest.xml` that lists each assessment
 //! as an `imsqti_xmlv1p2` resource. Choice, multi, true/false, text (short answer), number (numerical, with its
-//! tolerance as a range) and match cards become the question types of those names; a flashcard becomes an essay
-//! question whose general feedback is its back (graded by hand). Order and cloze cards have no QTI 1.2 type Canvas
-//! grades as detente does and are left out. Every loss is a warning naming the card and the reason.
+//! tolerance as a range) and match cards become the question types of those names; a cloze card becomes a fill in
+//! multiple blanks question (`[blank1]`, ... in its text, each blank's accepted answers); an order card a matching
+//! question from each position to its item; a flashcard an essay question whose general feedback is its back (graded
+//! by hand). Every loss is a warning naming the card and the reason.
 
 use super::{Warning, Written};
-use crate::deck::{Body, Card, Deck};
+use crate::deck::{Body, Card, Deck, cloze_blanks};
 use std::io::Write;
 
 /// The XML text of `s`, escaped for element content and double-quoted attributes.
@@ -65,6 +66,41 @@ fn choices(labels: &[(String, String)]) -> String {
     out
 }
 
+/// A matching question's responses (one `response_lid` per left item, the distinct right items as labels) and
+/// conditions (each right pair adds its share of 100).
+fn matching(pairs: &[(String, String)]) -> (String, String) {
+    let mut rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
+    rights.sort();
+    rights.dedup();
+    let labels: Vec<(String, String)> = rights
+        .iter()
+        .enumerate()
+        .map(|(k, t)| (format!("m{}", k + 1), t.clone()))
+        .collect();
+    let mut response = String::new();
+    let mut conditions = String::new();
+    let share = 100.0 / pairs.len().max(1) as f64;
+    for (k, (left, right)) in pairs.iter().enumerate() {
+        let ident = format!("response_l{}", k + 1);
+        response.push_str(&format!(
+            "<response_lid ident=\"{ident}\">{}{}</response_lid>",
+            plain(left),
+            choices(&labels)
+        ));
+        let key = labels
+            .iter()
+            .find(|(_, t)| t == right)
+            .map(|(i, _)| i.as_str())
+            .unwrap_or_default();
+        conditions.push_str(&format!(
+            "<respcondition><conditionvar><varequal respident=\"{ident}\">{key}</varequal></conditionvar>\
+             <setvar varname=\"SCORE\" action=\"Add\">{}</setvar></respcondition>",
+            num((share * 10_000.0).round() / 10_000.0)
+        ));
+    }
+    (response, conditions)
+}
+
 /// A condition that sets SCORE to 100.
 fn full_marks(condition: &str) -> String {
     format!(
@@ -73,9 +109,8 @@ fn full_marks(condition: &str) -> String {
     )
 }
 
-/// One card as a QTI `<item>`, or `None` (with the reason) when QTI 1.2 has no type for it. `warnings` get what the
-/// item cannot hold.
-fn item(card: &Card, warnings: &mut Vec<Warning>) -> Result<String, &'static str> {
+/// One card as a QTI `<item>`; `warnings` get what the item cannot hold.
+fn item(card: &Card, warnings: &mut Vec<Warning>) -> String {
     let lid = |cardinality: &str, labels: &[(String, String)]| {
         format!(
             "<response_lid ident=\"response1\" rcardinality=\"{cardinality}\">{}</response_lid>",
@@ -103,6 +138,7 @@ fn item(card: &Card, warnings: &mut Vec<Warning>) -> Result<String, &'static str
             .map(|(i, _)| i.clone())
             .unwrap_or_default()
     };
+    let mut prompt = card.prompt.clone();
     let (question_type, response, conditions) = match &card.body {
         Body::Choice { choices, answer } => {
             let labels = labelled(choices);
@@ -182,32 +218,70 @@ fn item(card: &Card, warnings: &mut Vec<Warning>) -> Result<String, &'static str
             )
         }
         Body::Match { pairs } => {
-            let mut rights: Vec<String> = pairs.iter().map(|p| p.1.clone()).collect();
-            rights.sort();
-            rights.dedup();
-            let labels: Vec<(String, String)> = rights
+            let (response, conditions) = matching(pairs);
+            ("matching_question", response, conditions)
+        }
+        Body::Order { items } => {
+            warnings.push(Warning::card(
+                card,
+                ": becomes a matching question from each position (1, 2, ...) to its item, picked from a list \
+                 rather than put in order (each position earns its share, as in a detente exam)",
+            ));
+            let pairs: Vec<(String, String)> = items
                 .iter()
                 .enumerate()
-                .map(|(k, t)| (format!("m{}", k + 1), t.clone()))
+                .map(|(k, item)| ((k + 1).to_string(), item.clone()))
                 .collect();
+            let (response, conditions) = matching(&pairs);
+            ("matching_question", response, conditions)
+        }
+        Body::Cloze { reject } => {
+            if !reject.is_empty() {
+                warnings.push(Warning::card(
+                    card,
+                    &format!(
+                        ": its {} rejected near miss(es) are not written: a QTI blank lists only the answers it \
+                         accepts",
+                        reject.len()
+                    ),
+                ));
+            }
+            let blanks = cloze_blanks(&card.prompt);
+            let mut shown = String::new();
+            let mut last = 0;
             let mut response = String::new();
             let mut conditions = String::new();
-            let share = 100.0 / pairs.len().max(1) as f64;
-            for (k, (left, right)) in pairs.iter().enumerate() {
-                let ident = format!("response_l{}", k + 1);
+            let share = 100.0 / blanks.len().max(1) as f64;
+            for (k, blank) in blanks.iter().enumerate() {
+                let name = format!("blank{}", k + 1);
+                shown.push_str(&card.prompt[last..blank.range.start]);
+                shown.push_str(&format!("[{name}]"));
+                last = blank.range.end;
+                let labels: Vec<(String, String)> = blank
+                    .answers
+                    .iter()
+                    .enumerate()
+                    .map(|(j, a)| (format!("{name}_a{}", j + 1), a.clone()))
+                    .collect();
+                let ident = format!("response_{name}");
                 response.push_str(&format!(
                     "<response_lid ident=\"{ident}\">{}{}</response_lid>",
-                    plain(left),
+                    plain(&name),
                     choices(&labels)
                 ));
+                let any: String = labels
+                    .iter()
+                    .map(|(l, _)| format!("<varequal respident=\"{ident}\">{l}</varequal>"))
+                    .collect();
                 conditions.push_str(&format!(
-                    "<respcondition><conditionvar><varequal respident=\"{ident}\">{}</varequal></conditionvar>\
+                    "<respcondition><conditionvar><or>{any}</or></conditionvar>\
                      <setvar varname=\"SCORE\" action=\"Add\">{}</setvar></respcondition>",
-                    ident_of(&labels, right),
                     num((share * 10_000.0).round() / 10_000.0)
                 ));
             }
-            ("matching_question", response, conditions)
+            shown.push_str(&card.prompt[last..]);
+            prompt = shown;
+            ("fill_in_multiple_blanks_question", response, conditions)
         }
         Body::Flashcard { answer, reverse } => {
             warnings.push(Warning::card(
@@ -226,16 +300,6 @@ fn item(card: &Card, warnings: &mut Vec<Warning>) -> Result<String, &'static str
                 fib(None),
                 "<respcondition continue=\"No\"><conditionvar><other/></conditionvar></respcondition>".into(),
             )
-        }
-        Body::Order { .. } => {
-            return Err(
-                "an order card has no QTI 1.2 question type that Canvas grades as an order",
-            );
-        }
-        Body::Cloze { .. } => {
-            return Err(
-                "a cloze card has no QTI 1.2 question type that Canvas grades blank by blank",
-            );
         }
     };
     if card.hint.is_some() {
@@ -266,7 +330,7 @@ fn item(card: &Card, warnings: &mut Vec<Warning>) -> Result<String, &'static str
             )
         })
         .unwrap_or_default();
-    Ok(format!(
+    format!(
         "<item ident=\"{id}\" title=\"{id}\"><itemmetadata><qtimetadata>\
          <qtimetadatafield><fieldlabel>question_type</fieldlabel><fieldentry>{question_type}</fieldentry></qtimetadatafield>\
          <qtimetadatafield><fieldlabel>points_possible</fieldlabel><fieldentry>1.0</fieldentry></qtimetadatafield>\
@@ -275,8 +339,8 @@ fn item(card: &Card, warnings: &mut Vec<Warning>) -> Result<String, &'static str
          <resprocessing><outcomes><decvar maxvalue=\"100\" minvalue=\"0\" varname=\"SCORE\" vartype=\"Decimal\"/></outcomes>\
          {show}{conditions}</resprocessing>{feedback}</item>\n",
         id = esc(&card.id),
-        prompt = material(&card.prompt),
-    ))
+        prompt = material(&prompt),
+    )
 }
 
 /// One deck as a QTI 1.2 `questestinterop` document: one assessment, one section, one item per card it can hold.
@@ -297,16 +361,9 @@ pub fn write_assessment(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Wri
         esc(&deck.title)
     )?;
     for card in &deck.cards {
-        match item(card, &mut written.warnings) {
-            Ok(xml) => {
-                out.write_all(xml.as_bytes())?;
-                written.cards += 1;
-                written.items += 1;
-            }
-            Err(why) => written
-                .warnings
-                .push(Warning::card(card, &format!(": left out: {why}"))),
-        }
+        out.write_all(item(card, &mut written.warnings).as_bytes())?;
+        written.cards += 1;
+        written.items += 1;
     }
     writeln!(out, "</section></assessment>\n</questestinterop>")?;
     Ok(written)
