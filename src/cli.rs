@@ -663,8 +663,10 @@ pub enum DeckCommand {
         from: Option<ConvertFrom>,
         #[arg(value_name = "FILE")]
         input: PathBuf,
-        /// The deck file to write (not written at all if the input is malformed)
-        #[arg(short, long, value_name = "DECK.toml")]
+        /// The deck file to write (not written at all if the input is malformed); or a folder (an existing one, or
+        /// a path ending in /) to write each deck of the file into as ID.toml, never over an existing file: how a
+        /// multi-deck Anki export comes back as its decks
+        #[arg(short, long, value_name = "DECK.toml|DIR/")]
         output: PathBuf,
         /// The deck id [default: from the output file name]
         #[arg(long)]
