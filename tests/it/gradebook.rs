@@ -1404,10 +1404,11 @@ fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
 ///
 /// Attack: `--gradebook` for Moodle that writes the exam under its own title instead of the grade item's column
 /// (`Midterm`, which the teacher must map by hand or becomes a new item), writes into the `(Percentage)` column or a
-/// course total, writes a percentage into an item out of 10 (Moodle caps it: full marks) when the gradebook shows
-/// the maximum, or says nothing when it cannot, spells an email as detente's roster has it rather than as Moodle holds it (`ann@` where Moodle has
-/// `Ann@`: no user found, import aborted), writes a learner Moodle does not hold or holds twice (import aborted), lets an unmatched
-/// exam go by unnamed, or matches an exam silently when two activities have its name.
+/// course total, writes a percentage into an item out of 10 (Moodle caps it: full marks) when the gradebook shows the
+/// maximum, or says nothing when it cannot, spells an email as detente's roster has it rather than as Moodle holds it
+/// (`ann@` where Moodle has `Ann@`: no user found, import aborted), writes a learner Moodle does not hold or holds
+/// twice (import aborted), lets an unmatched exam go by unnamed, or matches an exam silently when two activities have
+/// its name.
 #[test]
 fn a_moodle_gradebook_gives_its_item_columns_and_identifiers() {
     let dir = tempfile::tempdir().expect("tmp");

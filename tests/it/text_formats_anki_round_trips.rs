@@ -126,12 +126,12 @@ fn builtin_decks() -> Vec<Deck> {
         .collect()
 }
 
-/// Attack: a multi-deck Anki export read back as one deck (every deck's title and fields but the first lost, the
-/// cards of all in one file), or a `-o FILE` that quietly merges the decks (ids that repeat across decks are
-/// attacked below, on two decks that share them). All five built-in decks go out in one file through `deck export ID... --format anki`, come back through
-/// `deck convert FILE -o DIR/` as five files named by their ids, and each parses as its source, deck fields and
-/// cards identical, card by card; `-o FILE` is refused and writes nothing, and a second conversion into the same
-/// folder writes over nothing.
+/// Attack: a multi-deck Anki export read back as one deck (every deck's title and fields but the first lost, the cards
+/// of all in one file), or a `-o FILE` that quietly merges the decks (ids that repeat across decks are attacked below,
+/// on two decks that share them). All five built-in decks go out in one file through `deck export ID... --format anki`,
+/// come back through `deck convert FILE -o DIR/` as five files named by their ids, and each parses as its source, deck
+/// fields and cards identical, card by card; `-o FILE` is refused and writes nothing, and a second conversion into the
+/// same folder writes over nothing.
 #[test]
 fn a_multi_deck_anki_export_comes_back_as_its_decks() {
     let dir = tempfile::tempdir().expect("tmp");

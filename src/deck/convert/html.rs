@@ -147,9 +147,9 @@ pub(super) fn media_link(lower: &str) -> Option<usize> {
     })
 }
 
-/// The first media reference in a text (an HTML `<img>`, a link to a sound, video or image file, `<audio>`, `<video>`, `<source>`, `<embed>`, `<iframe>` or
-/// `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a `[[...]]` link), cut to 60
-/// characters: detente keeps it as text and the readers warn about it.
+/// The first media reference in a text (an HTML `<img>`, a link to a sound, video or image file, `<audio>`, `<video>`,
+/// `<source>`, `<embed>`, `<iframe>` or `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a
+/// `[[...]]` link), cut to 60 characters: detente keeps it as text and the readers warn about it.
 pub fn media(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let tags = [

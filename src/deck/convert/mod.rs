@@ -1,7 +1,7 @@
-//! Question banks in and out of detente: readers for Moodle GIFT ([`gift`]), Moodle XML ([`moodle`]), Anki and
-//! Quizlet text and CSV ([`text`]) that turn a foreign file into cards, and writers for TOML, GIFT, Moodle XML, Anki,
-//! Quizlet, JSON and QTI 1.2 packages ([`qti`]). The readers that take HTML (Anki fields, GIFT `[html]` text, Moodle XML's HTML fields) turn it
-//! into plain text with one function, `html::to_text`.
+//! Question banks in and out of detente: readers for Moodle GIFT ([`gift`]), Moodle XML ([`moodle`]), Anki and Quizlet
+//! text and CSV ([`text`]) that turn a foreign file into cards, and writers for TOML, GIFT, Moodle XML, Anki, Quizlet,
+//! JSON and QTI 1.2 packages ([`qti`]). The readers that take HTML (Anki fields, GIFT `[html]` text, Moodle XML's HTML
+//! fields) turn it into plain text with one function, `html::to_text`.
 //!
 //! Readers stream: they read from a `BufRead` and hand each card to a sink as soon as it is complete, so a
 //! 100,000-card bank never sits in memory whole. A question (a GIFT block, a Moodle XML `<question>`, an Anki,
@@ -141,9 +141,9 @@ pub fn too_long(line: usize) -> ConvertError {
     )
 }
 
-/// [`std::io::BufRead::read_until`] that never lets `buf` grow past `limit` bytes: `Ok(None)` when the bytes up to the next
-/// `delim` (or the end) would take it past the limit, and then `buf` holds less than a whole record; else the count
-/// of bytes read, as `read_until` returns it (0 at the end of the input).
+/// [`std::io::BufRead::read_until`] that never lets `buf` grow past `limit` bytes: `Ok(None)` when the bytes up to the
+/// next `delim` (or the end) would take it past the limit, and then `buf` holds less than a whole record; else the
+/// count of bytes read, as `read_until` returns it (0 at the end of the input).
 pub fn read_until_within(
     input: &mut impl std::io::BufRead,
     delim: u8,

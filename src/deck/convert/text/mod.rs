@@ -41,8 +41,9 @@
 //! holds the answer and then the explanation; choice, multi, match and order cards show their lists on the front and
 //! their answer on the back; cloze cards become Anki cloze notes (one `cN` per blank, the hint on each, the other
 //! accepted answers in Back Extra). [`write_anki_decks`] writes several decks into one file, each deck's notes after
-//! its own `#detente deck:` line, and [`read_anki_decks`] reads such a file back as its decks. [`write_quizlet`] writes `term<TAB>definition<LF>` for every card, laid out as
-//! its Anki note, newlines inside a field becoming " / " and tabs spaces.
+//! its own `#detente deck:` line, and [`read_anki_decks`] reads such a file back as its decks. [`write_quizlet`] writes
+//! `term<TAB>definition<LF>` for every card, laid out as its Anki note, newlines inside a field becoming " / " and tabs
+//! spaces.
 //!
 //! **Where.** `records.rs` splits the input into records and fields (shared by the Anki and CSV readers), `row.rs`
 //! turns a row into a card (shared by all three readers), `anki_read.rs` and `anki_write.rs` hold Anki's reader and
