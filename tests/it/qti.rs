@@ -336,3 +336,31 @@ fn the_qti_export_needs_a_file_and_takes_several_decks() {
         .assert()
         .code(2);
 }
+
+/// Attack: a package written byte for byte (a zip cannot go through the text exports' cleaning) that lets a control
+/// character or markup from a card into the XML: the file would not parse (XML 1.0 refuses most C0 characters) or
+/// the escape sequence would reach whoever opens it. A card with an escape sequence, a NUL and `</mattext>` in its
+/// texts still gives well-formed XML holding none of them raw.
+#[test]
+fn card_texts_are_cleaned_and_escaped_in_the_package() {
+    let (deck, _) = parse_deck(
+        "d.toml",
+        "[deck]\nid = \"d\"\ntitle = \"D <&>\"\n\n[[card]]\nid = \"c\"\nkind = \"choice\"\n\
+         prompt = \"Which? </mattext>\"\nchoices = [\"A & B\", \"C\"]\nanswer = \"A & B\"\n",
+    );
+    let mut deck = deck.expect("parses");
+    deck.cards[0].prompt.push_str("\u{1b}[2J\u{0}");
+    deck.cards[0].explain = Some("bell\u{7} here".into());
+    let mut zip = Vec::new();
+    write_package(std::slice::from_ref(&deck), &mut zip).expect("write");
+    let files = unzip(&zip);
+    let xml = String::from_utf8(files[1].1.clone()).expect("utf-8");
+    assert_eq!(items_in(&xml), 1);
+    assert!(!xml.chars().any(|c| c.is_control() && c != '\n'), "{xml:?}");
+    assert!(!xml.contains("Which? </mattext>"), "{xml}");
+    assert_eq!(
+        label(item(&xml, "c"), keyed(item(&xml, "c"))[0]),
+        "A &amp; B"
+    );
+    assert!(xml.contains("title=\"D &lt;&amp;&gt;\""), "{xml}");
+}

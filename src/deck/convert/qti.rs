@@ -11,10 +11,12 @@ use super::{Warning, Written};
 use crate::deck::{Body, Card, Deck, cloze_blanks};
 use std::io::Write;
 
-/// The XML text of `s`, escaped for element content and double-quoted attributes.
+/// The XML text of `s`, cleaned as every export is ([`crate::text::clean`]: no control character, which XML 1.0
+/// refuses, reaches the file, since the package is written byte for byte) and escaped for element content and
+/// double-quoted attributes.
 fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::clean(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
