@@ -325,9 +325,19 @@ pub fn push(
         if pushed.courses == 1 { "" } else { "s" },
         pushed.unchanged
     ));
+    if !pushed.found_in_roster.is_empty() {
+        say(&format!(
+            "Found in the course's roster and linked (they never opened detente from the course): {}",
+            pushed.found_in_roster.join(", ")
+        ));
+    }
+    for problem in &pushed.roster_problems {
+        say(&format!("The course's roster could not be read: {problem}"));
+    }
     if !pushed.not_linked.is_empty() {
         say(&format!(
-            "Not sent (they have not opened detente from the course yet, so the LMS user is unknown): {}",
+            "Not sent (the LMS user is unknown: they have not opened detente from the course, and the course's roster \
+             does not name them by email, username or student id): {}",
             pushed.not_linked.join(", ")
         ));
     }

@@ -32,10 +32,14 @@ mod gradebook;
 mod leaks;
 #[cfg(feature = "server")]
 mod lti;
+#[cfg(feature = "server")]
+mod lti_roster;
 mod mastery;
 mod moodle_xml;
 mod natural_answers;
 mod order;
+#[cfg(feature = "server")]
+mod pg_admin;
 #[cfg(feature = "server")]
 mod pg_exams;
 #[cfg(feature = "server")]

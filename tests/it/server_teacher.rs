@@ -308,7 +308,8 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
     assert_eq!(out.stdout, local.stdout);
     let said = text(&out.stderr);
     assert!(
-        said.contains("warning: the exam draws on study decks") && said.contains("open-book"),
+        said.contains("warning: the exam draws on decks students' devices hold")
+            && said.contains("open-book"),
         "{said}"
     );
     assert!(said.ends_with(&text(&local.stderr)), "{said}");
@@ -385,6 +386,31 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
     let (a, b) = pair.files("grades.csv");
     assert_eq!(a, b);
     assert!(text(&a).contains("dave"), "{}", text(&a));
+    // One learner's data: exported alike (the same tables and rows per table: the two databases took dave at
+    // different moments), counted, then deleted on both.
+    let export = |out: Output| -> Vec<(String, usize)> {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["learner"]["name"], "dave");
+        let tables = doc["tables"].as_object().unwrap();
+        tables
+            .iter()
+            .map(|(t, rows)| (t.clone(), rows.as_array().unwrap().len()))
+            .collect()
+    };
+    let remote = export(pair.remote(&["learner", "export", "dave"]));
+    assert_eq!(remote, export(pair.local(&["learner", "export", "dave"])));
+    assert!(
+        remote.iter().any(|(t, n)| t == "reviews" && *n > 0),
+        "{remote:?}"
+    );
+    let out = pair.same(&["learner", "delete", "dave"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = pair.same(&["learner", "delete", "dave", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = pair.same(&["stats", "--class"]);
+    assert!(!text(&out.stdout).contains("dave"), "{}", text(&out.stdout));
+    pair.same(&["learner", "export", "dave"]);
 }
 
 /// Attack: a learner on the roster runs the teacher's commands against the server: each is refused (exit 77) with
@@ -424,6 +450,9 @@ fn a_learner_is_refused_every_teacher_command_and_nothing_changes() {
         &["exam", "results", "midterm-nato-russia"],
         &["grades", "export", "--format", "moodle"],
         &["progress", "import", roster.to_str().unwrap()],
+        &["learner", "export", "ann"],
+        &["learner", "delete", "ann"],
+        &["learner", "delete", "ann", "--yes"],
     ] {
         let out = client(home.path())
             .current_dir(home.path())

@@ -29,7 +29,7 @@ pub fn class(store: &Store, req: &ClassRequest, now: i64) -> Result<Class> {
 /// [`class`] on whichever store answers the reports' reads.
 pub fn class_read(reads: &mut dyn ReportReads, req: &ClassRequest, now: i64) -> Result<Class> {
     let filter = filter_read(reads, &req.decks, &req.tags)?;
-    class_stats(reads, &filter, req.by, now)
+    class_stats(reads, &filter, req.by, req.learner.as_deref(), now)
 }
 
 /// The card filter of `--deck` and `--tag`; an unknown deck is a usage error.
@@ -61,11 +61,13 @@ pub fn themes() -> BTreeMap<String, String> {
 
 /// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states (the cards'
 /// decks and themes are gathered once), one pass over the review log for everyone's recent activity, and one query
-/// each for the exam scores, the exam activity and the open flags.
+/// each for the exam scores, the exam activity and the open flags. With `only`, the learner of that name alone
+/// (the others' states and reviews are not read).
 pub fn class_stats(
     reads: &mut dyn ReportReads,
     filter: &Filter,
     by: GroupBy,
+    only: Option<&str>,
     now: i64,
 ) -> Result<Class> {
     let cards = reads.stat_cards(filter)?;
@@ -78,7 +80,12 @@ pub fn class_stats(
     );
     let titles = reads.deck_titles()?;
     let themes = themes();
-    let learners = reads.learners()?;
+    let mut learners = reads.learners()?;
+    if let Some(name) = only {
+        learners.retain(|l| l.name == name);
+    }
+    // The reviews read: everyone's, or the one learner's (none when no learner has that name: no row has id 0).
+    let one = only.map(|_| learners.first().map_or(0, |l| l.id));
     let today: Vec<Day> = learners
         .iter()
         .map(|l| Calendar::local(l.rollover_hour).day_of(now))
@@ -86,7 +93,7 @@ pub fn class_stats(
     let places = stats::ById::new(learners.iter().map(|l| l.id));
     // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
     let mut activity: Vec<(u32, Option<Day>)> = vec![(0, None); learners.len()];
-    reads.for_each_review_day(&mut |learner, card, day| {
+    reads.for_each_review_day(one, &mut |learner, card, day| {
         if let Some(p) = places.position(learner)
             && ids.position(card).is_some()
         {
@@ -364,8 +371,9 @@ pub fn exam_load(
                     1,
                     Severity::Warning,
                     format!(
-                        "the exam draws on study decks every student's device holds ({}): it is open-book; mark a \
-                         bank `exam_only = true` in its deck file to keep its answers on the server",
+                        "the exam draws on decks students' devices hold ({}): it is open-book; keep an exam's \
+                         questions in a bank with `exam_only = true` in its deck file that was never published as a \
+                         study deck, so that its answers stay on the server",
                         study.join(", ")
                     ),
                 ));

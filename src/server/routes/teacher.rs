@@ -2,7 +2,7 @@
 //! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
 //! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
 //! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
-//! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
+//! commands (`learner add|set|import|enrol|export|delete`), the reports (`stats --class`, `report items`, `report flags` and
 //! `--resolve`, `exam results`, `grades export`), `exam load`, `exam extra-time`, `progress import`, and LTI's
 //! `grades push` and `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike);
 //! `GET /v1/teacher/limits` reads only the configuration.
@@ -12,7 +12,7 @@ use super::{App, problem};
 use crate::error::Result;
 use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
-    ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
+    ItemsRequest, LearnerChange, LearnerData, ResultsRequest, Role, Upload, UploadLimit,
 };
 use crate::server::ops::Backend;
 use crate::session::exam::wire::ExtraTime;
@@ -136,6 +136,39 @@ pub async fn class(
 ) -> Response {
     teach_repo(&app, &me, "stats --class", move |repo, now| {
         repo.class(&req, now)
+    })
+    .await
+}
+
+pub async fn learner_export(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<LearnerData>,
+) -> Response {
+    teach_repo(&app, &me, "learner export", move |repo, now| {
+        repo.learner_export(&req.name, now.secs())
+    })
+    .await
+}
+
+/// `learner delete`: counted, or deleted with `delete`; a deletion is written to the server's log with who asked.
+pub async fn learner_delete(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<LearnerData>,
+) -> Response {
+    let log = app.log.clone();
+    let who = me.describe();
+    teach_repo(&app, &me, "learner delete", move |repo, _| {
+        let done = repo.learner_delete(&req)?;
+        if done.deleted {
+            log(&format!(
+                "learner delete: {who} deleted learner {} and {} rows",
+                done.learner,
+                done.rows.iter().map(|(_, n)| n).sum::<i64>()
+            ));
+        }
+        Ok(done)
     })
     .await
 }
