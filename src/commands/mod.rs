@@ -92,9 +92,11 @@ pub fn run(cli: Cli) -> Result<i32> {
                 row: row_separator,
             },
         ),
-        Command::Deck(DeckCommand::Export { id, format, output }) => {
-            convert::export(&ctx, &id, format.into(), output.as_deref())
-        }
+        Command::Deck(DeckCommand::Export {
+            ids,
+            format,
+            output,
+        }) => convert::export(&ctx, &ids, format.into(), output.as_deref()),
         Command::Deck(DeckCommand::Import {
             paths,
             dry_run,

@@ -479,6 +479,10 @@ pub struct GradeExport {
     /// With a gradebook: the exams (id, title) no column of it matched, which the LMS will make new columns for.
     #[serde(default)]
     pub unmatched: Vec<(String, String)>,
+    /// Moodle, with a gradebook: each matched exam's id, the grade item column it goes into, and the item's maximum
+    /// grade when the gradebook shows it (grades are written out of it; out of 100 when it is not shown).
+    #[serde(default)]
+    pub moodle_items: Vec<(String, String, Option<f64>)>,
 }
 
 /// `POST /v1/teacher/progress-import`: one progress bundle, imported in a transaction of its own.

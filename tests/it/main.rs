@@ -50,6 +50,7 @@ mod pg_lti;
 mod pg_reports;
 #[cfg(feature = "server")]
 mod pg_roster;
+mod qti;
 mod reliability;
 #[cfg(feature = "server")]
 mod repo;

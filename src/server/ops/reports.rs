@@ -492,6 +492,7 @@ fn sheet(
                 title: e.title.clone(),
                 points: f64::from(e.questions),
                 self_graded: self_graded(&e.definition),
+                out_of: None,
             })
             .collect(),
         decks: Vec::new(),
@@ -562,7 +563,7 @@ pub fn grades_read(
     req: &GradesRequest,
     now: UnixMs,
 ) -> Result<GradeExport> {
-    let (sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
+    let (mut sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
     let twins = gradebook::duplicate_titles(req.layout, &sheet);
     if !twins.is_empty() {
         return Err(Error::InvalidData(format!(
@@ -576,21 +577,43 @@ pub fn grades_read(
                 .join("; ")
         )));
     }
+    let mut not_in_gradebook = Vec::new();
+    let mut moodle_items = Vec::new();
     let (headers, unmatched) = match &req.gradebook {
         None => Default::default(),
         Some(text) => {
-            if !matches!(req.layout, Layout::Canvas | Layout::Blackboard) {
-                return Err(Error::Usage(format!(
-                    "--gradebook is for canvas and blackboard, whose gradebooks give each column an id; {} maps \
-                     columns to grade items in its import form",
-                    req.layout.name()
-                )));
+            if req.layout == Layout::Native {
+                return Err(Error::Usage(
+                    "--gradebook is for moodle, canvas and blackboard: the native layout has no LMS columns"
+                        .into(),
+                ));
+            }
+            if req.layout == Layout::Moodle
+                && let Some(by) = req.match_by.or(req.layout.default_match())
+            {
+                // Moodle aborts the whole import on a user it cannot find: only learners the gradebook holds are
+                // written, each identifier spelled as Moodle holds it.
+                let held = gradebook::moodle_identifiers(text.as_bytes(), by).map_err(|p| {
+                    Error::InvalidData(format!("the gradebook:{}: {}", p.line, p.message))
+                })?;
+                not_in_gradebook = gradebook::align_identifiers(&mut sheet.students, by, &held);
             }
             let columns = gradebook::read_gradebook(req.layout, text.as_bytes()).map_err(|p| {
                 Error::InvalidData(format!("the gradebook:{}: {}", p.line, p.message))
             })?;
             let (headers, unmatched) = gradebook::match_columns(&sheet.exams, &columns)
                 .map_err(|e| Error::InvalidData(format!("{e}; no grades were written")))?;
+            if req.layout == Layout::Moodle {
+                for exam in &mut sheet.exams {
+                    if let Some(header) = headers.get(&exam.id) {
+                        exam.out_of = columns
+                            .iter()
+                            .find(|c| c.header == *header)
+                            .and_then(|c| c.out_of);
+                        moodle_items.push((exam.id.clone(), header.clone(), exam.out_of));
+                    }
+                }
+            }
             let titled: Vec<(String, String)> = unmatched
                 .into_iter()
                 .map(|id| {
@@ -608,7 +631,7 @@ pub fn grades_read(
     };
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
-    let left_out = gradebook::write(
+    let mut left_out = gradebook::write(
         req.layout,
         &sheet,
         req.match_by,
@@ -617,17 +640,20 @@ pub fn grades_read(
         &mut out,
     )
     .map_err(|e| failed(e.to_string()))?;
+    let removed = not_in_gradebook.len();
+    left_out.extend(not_in_gradebook);
     let risky = gradebook::risky_identifiers(req.layout, &sheet, req.match_by);
     let csv = out.finish().map_err(|e| failed(e.to_string()))?;
     Ok(GradeExport {
         csv: String::from_utf8(csv).map_err(|e| failed(e.to_string()))?,
-        students: sheet.students.len(),
+        students: sheet.students.len() + removed,
         exams: sheet.exams.len(),
         decks: sheet.decks.len(),
         left_out,
         unsupervised,
         risky,
         unmatched,
+        moodle_items,
     })
 }
 
