@@ -414,7 +414,8 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
 }
 
 /// Attack: a learner on the roster runs the teacher's commands against the server: each is refused (exit 77) with
-/// a message naming who the server says they are, and the server's database is byte for byte as it was.
+/// a message naming who the server says they are (exporting or deleting ann's data included), and the server's
+/// database is byte for byte as it was; exporting their own data is allowed and holds nobody else's.
 #[test]
 fn a_learner_is_refused_every_teacher_command_and_nothing_changes() {
     let served_dir = tempfile::tempdir().unwrap();
@@ -472,6 +473,15 @@ fn a_learner_is_refused_every_teacher_command_and_nothing_changes() {
         assert!(text(&out.stdout).is_empty());
     }
     assert!(!home.path().join("x.html").exists());
+    // Their own data is theirs to export (a subject access request needs no teacher), and only theirs.
+    let out = client(home.path())
+        .args(["learner", "export", "me"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["learner"]["name"], "me");
+    assert!(!text(&out.stdout).contains("\"ann\""));
     assert_eq!(served.stop(), Some(0));
     assert!(
         std::fs::read(&db).unwrap() == before,
