@@ -1,12 +1,12 @@
 //! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
-//! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
-//! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
-//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
-//! commands (`learner add|set|import|enrol|export|delete`), the reports (`stats --class`, `report items`, `report flags` and
+//! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are; `learner
+//! export` also serves a learner their own data), and runs the same work a local command runs on its database
+//! (`server::ops`) on the server's store, one request at a time. The answer is [`Done`]: the value the client
+//! shows, or the refusal the local command would give. The roster's commands (`learner
+//! add|set|import|enrol|export|delete`), the reports (`stats --class`, `report items`, `report flags` and
 //! `--resolve`, `exam results`, `grades export`), `exam load`, `exam extra-time`, `progress import`, and LTI's
 //! `grades push` and `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike);
 //! `GET /v1/teacher/limits` reads only the configuration.
-//! configuration.
 
 use super::{App, problem};
 use crate::error::Result;
