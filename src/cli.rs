@@ -329,11 +329,30 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         )],
     ),
     (
+        "detente-deck-convert",
+        &[
+            (
+                "detente deck convert quiz.gift -o quiz.toml",
+                "A Moodle GIFT bank as a deck file (the format told from the content).",
+            ),
+            (
+                "detente deck convert course.txt -o decks/",
+                "Each deck of a multi-deck Anki export as its own file in decks/.",
+            ),
+        ],
+    ),
+    (
         "detente-deck-export",
-        &[(
-            "detente deck export sherr-lisbon-2010 --format gift -o sherr.gift",
-            "A deck as a Moodle GIFT file.",
-        )],
+        &[
+            (
+                "detente deck export sherr-lisbon-2010 --format gift -o sherr.gift",
+                "A deck as a Moodle GIFT file.",
+            ),
+            (
+                "detente deck export sherr-lisbon-2010 pouliot-two-masters --format anki -o course.txt",
+                "Several decks in one Anki file (back with `deck convert course.txt -o decks/`).",
+            ),
+        ],
     ),
     (
         "detente-exam-load",
@@ -366,6 +385,10 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "detente grades export --format canvas --exam midterm-nato-russia",
                 "One exam's column for Canvas.",
+            ),
+            (
+                "detente grades export --format moodle --gradebook moodle-download.csv -o grades.csv",
+                "Into the grade items Moodle has, its identifiers as it spells them.",
             ),
         ],
     ),
@@ -640,8 +663,10 @@ pub enum DeckCommand {
         from: Option<ConvertFrom>,
         #[arg(value_name = "FILE")]
         input: PathBuf,
-        /// The deck file to write (not written at all if the input is malformed)
-        #[arg(short, long, value_name = "DECK.toml")]
+        /// The deck file to write (not written at all if the input is malformed); or a folder (an existing one, or
+        /// a path ending in /) to write each deck of the file into as ID.toml, never over an existing file: how a
+        /// multi-deck Anki export comes back as its decks
+        #[arg(short, long, value_name = "DECK.toml|DIR/")]
         output: PathBuf,
         /// The deck id [default: from the output file name]
         #[arg(long)]
@@ -662,10 +687,13 @@ pub enum DeckCommand {
         )]
         row_separator: Option<String>,
     },
-    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, or JSON
+    /// Write a loaded deck as TOML, GIFT or Moodle XML (for Moodle), Anki or Quizlet text, JSON, or a QTI 1.2 package
+    /// (for Canvas); several decks into one Anki file or QTI package
     Export {
-        #[arg(value_name = "ID", add = clap_complete::ArgValueCandidates::new(complete::decks))]
-        id: String,
+        /// The deck; several only with `--format anki` (one file, each note in its own deck) or `--format qti` (one
+        /// package, a quiz per deck)
+        #[arg(value_name = "ID", required = true, add = clap_complete::ArgValueCandidates::new(complete::decks))]
+        ids: Vec<String>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Toml)]
         format: ExportFormat,
         /// The file to write [default: standard output]
@@ -745,6 +773,8 @@ pub enum ExportFormat {
     Anki,
     Quizlet,
     Json,
+    /// A QTI 1.2 package (.zip) for Canvas's "QTI .zip file" import: one quiz per deck
+    Qti,
 }
 
 #[derive(Debug, Subcommand)]
@@ -904,8 +934,11 @@ pub enum GradesCommand {
         /// as the LMS holds them, and each risky one is named on stderr
         #[arg(long)]
         guard_identifiers: bool,
-        /// Canvas, Blackboard: the gradebook downloaded from the LMS. Each exam's grades go into its existing
-        /// column (by the column's id); an exam no column matches is named, and becomes a new column
+        /// The gradebook downloaded from the LMS. Canvas, Blackboard: each exam's grades go into its existing
+        /// column (by the column's id); an exam no column matches is named, and becomes a new column. Moodle
+        /// (Export > Plain text file): each exam's column is titled as the export names its grade item ("Quiz:
+        /// Week 3 (Real)"), identifiers are spelled as Moodle holds them, and learners it does not hold are left out
+        /// and named
         #[arg(long, value_name = "FILE")]
         gradebook: Option<PathBuf>,
         /// The file to write [default: standard output]
@@ -1053,6 +1086,7 @@ impl From<ExportFormat> for crate::deck::convert::Format {
             ExportFormat::Anki => Self::Anki,
             ExportFormat::Quizlet => Self::Quizlet,
             ExportFormat::Json => Self::Json,
+            ExportFormat::Qti => Self::Qti,
         }
     }
 }

@@ -11,48 +11,76 @@
 //!
 //! `detente learner export` writes every row the database holds about one learner as one JSON document, and
 //! `learner delete` deletes them all in one transaction (without `--yes` it prints the counts per table and exits
-//! 2); both find the learner's tables from the schema (`store::admin::learner_tables`).
+//! 2); both find the learner's tables from the schema (`store::admin::learner_tables`, and `store::pg::admin` for a
+//! PostgreSQL server). After `login` (and without `--db`) both go to the class server as a teacher's command, so
+//! a PostgreSQL server's learners are exported and deleted the same way.
 
-use super::{Context, print, say, staged};
+use super::{Context, print, remote, say, staged};
 use crate::error::{Error, Result};
-use crate::store::admin::Visit;
-use crate::store::{self, SCHEMA_VERSION, Store};
+use crate::server::api::{LearnerData, LearnerExport};
+use crate::server::client::Server;
+use crate::server::ops::{learner_delete as delete_rows, learner_export as write_export};
+use crate::store::Store;
+use std::io::Write;
 use std::path::Path;
 
 #[cfg(feature = "server")]
 pub use ops::{adopt, backup, restore};
 
-/// The learner `name`, or a usage error naming them.
-fn find(store: &Store, name: &str) -> Result<store::Learner> {
-    store::learner_by_name(&store.conn, name)?.ok_or_else(|| {
-        Error::Usage(format!(
-            "no learner named {name} (see `detente learner list`)"
-        ))
-    })
-}
-
-/// `detente learner export NAME [--output FILE]`.
-pub fn export_learner(ctx: &Context, name: &str, output: Option<&Path>) -> Result<i32> {
-    let store = Store::open(&ctx.db)?;
-    let learner = find(&store, name)?;
+/// `detente learner export NAME [--output FILE]`, on the local database or, after `login`, on the class server
+/// (SQLite or PostgreSQL): the same document either way. Locally the rows are written as they are read.
+pub fn export_learner(
+    ctx: &Context,
+    server: Option<&Server>,
+    name: &str,
+    output: Option<&Path>,
+) -> Result<i32> {
+    let now = chrono::Utc::now().timestamp();
+    let from_server = |server: &Server| -> Result<LearnerExport> {
+        let req = LearnerData {
+            name: name.to_string(),
+            delete: false,
+        };
+        remote::call(server, "learner-export", &req)
+    };
     match output {
         None => {
             let mut out = crate::text::CleanWriter::new(std::io::stdout().lock());
-            write_export(&store, &learner, &mut out, "stdout")?;
+            match server {
+                Some(server) => {
+                    let done = from_server(server)?;
+                    out.write_all(done.document.as_bytes())
+                        .map_err(|e| Error::io("stdout", e))?;
+                }
+                None => {
+                    let store = Store::open(&ctx.db)?;
+                    write_export(&store, name, now, &mut out, "stdout")?;
+                }
+            }
             drop(out.finish().map_err(|e| Error::io("stdout", e))?);
         }
         Some(path) => {
             let target = path.display().to_string();
             let staged = staged::Staged::new(path, "export", &ctx.db)?;
             let mut out = crate::text::CleanWriter::new(staged.create()?);
-            write_export(&store, &learner, &mut out, &target)?;
+            let (learner, place) = match server {
+                Some(server) => {
+                    let done = from_server(server)?;
+                    out.write_all(done.document.as_bytes())
+                        .map_err(|e| Error::io(format!("cannot write {target}"), e))?;
+                    (done.learner, "the class server".to_string())
+                }
+                None => {
+                    let store = Store::open(&ctx.db)?;
+                    let (learner, _) = write_export(&store, name, now, &mut out, &target)?;
+                    (learner, ctx.db.display().to_string())
+                }
+            };
             out.finish()
                 .map_err(|e| Error::io(format!("cannot write {target}"), e))?;
             staged.finish()?;
             say(&format!(
-                "Wrote everything {} holds about {} to {}.",
-                ctx.db.display(),
-                learner.name,
+                "Wrote everything {place} holds about {learner} to {}.",
                 path.display()
             ));
         }
@@ -60,101 +88,42 @@ pub fn export_learner(ctx: &Context, name: &str, output: Option<&Path>) -> Resul
     Ok(0)
 }
 
-/// Writes the export document (docs/formats.md, section 8) to `out` as the rows are read, one row a line, so that
-/// a learner with years of reviews costs no more memory than one row; `target` names `out` in errors.
-fn write_export(
-    store: &Store,
-    learner: &store::Learner,
-    out: &mut impl std::io::Write,
-    target: &str,
-) -> Result<()> {
-    let io = |e: std::io::Error| Error::io(format!("cannot write {target}"), e);
-    let head = [
-        ("format", json(&"detente-learner-export")),
-        ("version", json(&1)),
-        (
-            "exported_at",
-            json(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        ),
-        ("detente", json(&env!("CARGO_PKG_VERSION"))),
-        ("schema_version", json(&SCHEMA_VERSION)),
-    ];
-    let text = head
-        .iter()
-        .map(|(k, v)| format!("  \"{k}\": {v}"))
-        .collect::<Vec<_>>()
-        .join(",\n");
-    out.write_all(format!("{{\n{text}").as_bytes())
-        .map_err(io)?;
-    let mut first_table = true;
-    let mut first_row = true;
-    let mut table = String::new();
-    store::admin::learner_rows(&store.conn, learner.id, |visit| {
-        let piece = match visit {
-            Visit::Table(name) => {
-                table = name.to_string();
-                first_row = true;
-                if name == "learners" {
-                    ",\n  \"learner\": ".to_string()
-                } else {
-                    let open = if first_table {
-                        ",\n  \"tables\": {\n"
-                    } else {
-                        ",\n"
-                    };
-                    first_table = false;
-                    format!("{open}    {}: [", json(&name))
-                }
-            }
-            Visit::Row(row) if table == "learners" => json(&serde_json::Value::Object(row)),
-            Visit::Row(row) => {
-                let sep = if first_row { "\n" } else { ",\n" };
-                first_row = false;
-                format!("{sep}      {}", json(&serde_json::Value::Object(row)))
-            }
-            Visit::End if table == "learners" => String::new(),
-            Visit::End if first_row => "]".to_string(),
-            Visit::End => "\n    ]".to_string(),
-        };
-        out.write_all(piece.as_bytes()).map_err(io)
-    })?;
-    let close = if first_table { "\n}\n" } else { "\n  }\n}\n" };
-    out.write_all(close.as_bytes()).map_err(io)
-}
-
-/// A value as compact JSON text (a value made of strings, numbers and maps always serializes).
-fn json(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-/// `detente learner delete NAME [--yes]`.
-pub fn delete_learner(ctx: &Context, name: &str, yes: bool) -> Result<i32> {
-    let mut store = Store::open(&ctx.db)?;
-    let learner = find(&store, name)?;
-    let counts = |rows: &[(String, i64)]| {
-        rows.iter()
-            .map(|(table, n)| format!("{table:<24}{n:>8}"))
-            .collect::<Vec<_>>()
-            .join("\n")
+/// `detente learner delete NAME [--yes]`, on the local database or, after `login`, on the class server: without
+/// `--yes` the rows per table are printed and nothing is deleted (exit 2).
+pub fn delete_learner(
+    ctx: &Context,
+    server: Option<&Server>,
+    name: &str,
+    yes: bool,
+) -> Result<i32> {
+    let req = LearnerData {
+        name: name.to_string(),
+        delete: yes,
     };
-    if !yes {
-        let rows = store::admin::learner_counts(&store.conn, learner.id)?;
-        print(&counts(&rows))?;
+    let done = match server {
+        Some(server) => remote::call(server, "learner-delete", &req)?,
+        None => delete_rows(&mut Store::open(&ctx.db)?, &req)?,
+    };
+    // By table, the learner's own row first: the same lines from either backend, whatever order it found them in.
+    let mut rows = done.rows.clone();
+    rows.sort_by(|a, b| (a.0 != "learners", &a.0).cmp(&(b.0 != "learners", &b.0)));
+    let table = rows
+        .iter()
+        .map(|(table, n)| format!("{table:<24}{n:>8}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    print(&table)?;
+    if !done.deleted {
         return Err(Error::Usage(format!(
             "nothing was deleted: these are {}'s rows; to delete them all, run `detente learner delete {} --yes`",
-            learner.name,
-            crate::text::shell_word(&learner.name)
+            done.learner,
+            crate::text::shell_word(&done.learner)
         )));
     }
-    let tx = store.write()?;
-    let deleted = store::admin::delete_learner(&tx, learner.id)?;
-    tx.commit()?;
-    let rows: Vec<(String, i64)> = deleted.into_iter().map(|(t, n)| (t, n as i64)).collect();
-    print(&counts(&rows))?;
     say(&format!(
         "Deleted {} and every row of theirs ({} in all).",
-        learner.name,
-        rows.iter().map(|(_, n)| n).sum::<i64>()
+        done.learner,
+        done.rows.iter().map(|(_, n)| n).sum::<i64>()
     ));
     Ok(0)
 }

@@ -86,8 +86,15 @@ pub fn export(
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| Error::io(format!("cannot read the gradebook {name}"), e))?;
                 // Read here first, so that a file that is no gradebook is refused with its name.
-                if matches!(layout, Layout::Canvas | Layout::Blackboard) {
+                if layout != Layout::Native {
                     crate::gradebook::read_gradebook(layout, text.as_bytes()).map_err(|p| {
+                        Error::InvalidData(format!("{name}:{}: {}", p.line, p.message))
+                    })?;
+                }
+                if layout == Layout::Moodle
+                    && let Some(by) = opts.match_by.or(layout.default_match())
+                {
+                    crate::gradebook::moodle_identifiers(text.as_bytes(), by).map_err(|p| {
                         Error::InvalidData(format!("{name}:{}: {}", p.line, p.message))
                     })?;
                 }
@@ -112,11 +119,25 @@ pub fn export(
         report_left_out(layout, by, left_out);
     }
     report_risky(&export.risky, opts.guard_identifiers);
+    for (id, header, out_of) in &export.moodle_items {
+        say(&match out_of {
+            Some(max) => format!(
+                "Exam `{id}` goes into \"{header}\", out of {} (the item's maximum grade, as the gradebook shows it).",
+                crate::gradebook::number(*max)
+            ),
+            None => format!(
+                "Exam `{id}` goes into \"{header}\" as a percentage, out of 100: the gradebook does not show the \
+                 item's maximum grade, and Moodle caps a grade at it. Check that the item's maximum is 100, or \
+                 download the gradebook with the Percentage display type too and export again."
+            ),
+        });
+    }
     for (id, title) in &export.unmatched {
         say(&format!(
             "Exam `{id}` (\"{title}\") matches no column of the gradebook: {}",
             match layout {
                 Layout::Canvas => "Canvas will create a new assignment for it",
+                Layout::Moodle => "map its column to a new grade item in Moodle's import form",
                 _ => "Blackboard will create a new column for it",
             }
         ));
@@ -182,9 +203,50 @@ fn report_left_out(layout: Layout, by: MatchBy, left_out: &[LeftOut]) {
         .iter()
         .filter_map(|l| match l {
             LeftOut::Missing { name } => Some(name.as_str()),
-            LeftOut::Shared { .. } => None,
+            LeftOut::Shared { .. }
+            | LeftOut::NotInGradebook { .. }
+            | LeftOut::SeveralInGradebook { .. } => None,
         })
         .collect();
+    let several: Vec<String> = left_out
+        .iter()
+        .filter_map(|l| match l {
+            LeftOut::SeveralInGradebook { name, value } => Some(format!("{name} ({value})")),
+            _ => None,
+        })
+        .collect();
+    if !several.is_empty() {
+        say(&format!(
+            "Left out {} learner(s) whose {} is in several rows of the gradebook: {} would find several users and \
+             abort the whole import. Match by another identifier (--match-by): {}",
+            several.len(),
+            by.label(layout)
+                .trim_start_matches("an ")
+                .trim_start_matches("a "),
+            layout.name(),
+            several.join(", ")
+        ));
+    }
+    let absent: Vec<String> = left_out
+        .iter()
+        .filter_map(|l| match l {
+            LeftOut::NotInGradebook { name, value } => Some(format!("{name} ({value})")),
+            _ => None,
+        })
+        .collect();
+    if !absent.is_empty() {
+        say(&format!(
+            "Left out {} learner(s) whose {} is in no row of the gradebook: {} would abort the whole import on \
+             them. Enrol them in the course (or correct their {}), download the gradebook again, and export again: {}",
+            absent.len(),
+            by.label(layout)
+                .trim_start_matches("an ")
+                .trim_start_matches("a "),
+            layout.name(),
+            by.flag().trim_start_matches("--"),
+            absent.join(", ")
+        ));
+    }
     if !missing.is_empty() {
         say(&format!(
             "Left out {} learner(s) without {}, which {} matches on (--match-by {}): {}. Give each one, then export again:",
@@ -263,9 +325,19 @@ pub fn push(
         if pushed.courses == 1 { "" } else { "s" },
         pushed.unchanged
     ));
+    if !pushed.found_in_roster.is_empty() {
+        say(&format!(
+            "Found in the course's roster and linked (they never opened detente from the course): {}",
+            pushed.found_in_roster.join(", ")
+        ));
+    }
+    for problem in &pushed.roster_problems {
+        say(&format!("The course's roster could not be read: {problem}"));
+    }
     if !pushed.not_linked.is_empty() {
         say(&format!(
-            "Not sent (they have not opened detente from the course yet, so the LMS user is unknown): {}",
+            "Not sent (the LMS user is unknown: they have not opened detente from the course, and the course's roster \
+             does not name them by email, username or student id): {}",
             pushed.not_linked.join(", ")
         ));
     }

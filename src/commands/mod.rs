@@ -92,9 +92,11 @@ pub fn run(cli: Cli) -> Result<i32> {
                 row: row_separator,
             },
         ),
-        Command::Deck(DeckCommand::Export { id, format, output }) => {
-            convert::export(&ctx, &id, format.into(), output.as_deref())
-        }
+        Command::Deck(DeckCommand::Export {
+            ids,
+            format,
+            output,
+        }) => convert::export(&ctx, &ids, format.into(), output.as_deref()),
         Command::Deck(DeckCommand::Import {
             paths,
             dry_run,
@@ -127,10 +129,10 @@ pub fn run(cli: Cli) -> Result<i32> {
             learner::import(&ctx, teacher()?.as_ref(), &file)
         }
         Command::Learner(LearnerCommand::Export { name, output }) => {
-            admin::export_learner(&ctx, &name, output.as_deref())
+            admin::export_learner(&ctx, teacher()?.as_ref(), &name, output.as_deref())
         }
         Command::Learner(LearnerCommand::Delete { name, yes }) => {
-            admin::delete_learner(&ctx, &name, yes)
+            admin::delete_learner(&ctx, teacher()?.as_ref(), &name, yes)
         }
         Command::Admin(AdminCommand::Backup { config, output }) => admin::backup(&config, &output),
         Command::Admin(AdminCommand::Restore { config, backup }) => {

@@ -65,6 +65,7 @@ pub fn run(ctx: &Context, server: Option<&Server>, args: &ReportArgs) -> Result<
             decks: Vec::new(),
             tags: Vec::new(),
             by: group_by(args.by),
+            learner: None,
         };
         let class = super::remote::call(server, "class", &req)?;
         crate::ui::html::class_report(&class)
@@ -73,7 +74,13 @@ pub fn run(ctx: &Context, server: Option<&Server>, args: &ReportArgs) -> Result<
         let now = now();
         if args.class {
             // As `stats --class`: scans in index order, served by SQLite's default page cache.
-            let class = class_stats(&mut &store.conn, &Filter::default(), group_by(args.by), now)?;
+            let class = class_stats(
+                &mut &store.conn,
+                &Filter::default(),
+                group_by(args.by),
+                None,
+                now,
+            )?;
             crate::ui::html::class_report(&class)
         } else {
             let learner = current_learner(ctx, &mut store)?;

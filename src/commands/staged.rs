@@ -190,6 +190,28 @@ impl Staged {
     }
 }
 
+impl Staged {
+    /// Syncs the temporary file to disk and links it at the target's name, never over an existing file: a target
+    /// that exists by then is a usage error naming it. The temporary name goes when `self` is dropped.
+    pub(crate) fn finish_new(self) -> Result<()> {
+        refuse_database(&self.target, &self.db)?;
+        File::open(&self.temp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io(format!("cannot write {}", self.target.display()), e))?;
+        match std::fs::hard_link(&self.temp, &self.target) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Usage(format!(
+                "{} already exists; it is left as it was",
+                self.target.display()
+            ))),
+            Err(e) => Err(Error::io(
+                format!("cannot create {}", self.target.display()),
+                e,
+            )),
+        }
+    }
+}
+
 /// Writes a new file atomically, never over an existing one: the temporary file is linked to the target name, which
 /// fails if the name is taken, then removed.
 pub(crate) fn write_new(target: &Path, tag: &str, db: &Path, bytes: &[u8]) -> Result<()> {

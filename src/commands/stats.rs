@@ -25,6 +25,7 @@ pub fn run(ctx: &Context, server: Option<&Server>, args: &StatsArgs) -> Result<i
             decks: args.decks.clone(),
             tags: args.tags.clone(),
             by: group_by(args.by),
+            learner: None,
         };
         let class: Class = match server {
             Some(server) => remote::call(server, "class", &req)?,

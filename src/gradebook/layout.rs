@@ -67,6 +67,12 @@ pub enum LeftOut {
     Missing { name: String },
     /// Another learner has the same value: the LMS would credit both rows to one student.
     Shared { name: String, value: String },
+    /// Their identifier is in no row of the gradebook downloaded from the LMS: Moodle aborts the whole import on a
+    /// user it cannot find (`usermappingerror`).
+    NotInGradebook { name: String, value: String },
+    /// Their identifier is in several rows of the gradebook: Moodle's lookup finds several users and aborts the
+    /// whole import.
+    SeveralInGradebook { name: String, value: String },
 }
 
 /// The grade CSV layouts.

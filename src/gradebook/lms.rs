@@ -191,8 +191,9 @@ pub(super) fn write_wide<W: Write>(
         for (exam, result) in sheet.exams.iter().zip(&s.exams) {
             row.push(match (result, layout) {
                 (None, _) => none.to_string(),
-                // Moodle's items are out of 100 by default: a percentage always fits.
-                (Some(r), Layout::Moodle) => number(r.fraction * 100.0),
+                // Moodle bounds a grade to its item's maximum: out of the existing item's maximum when the
+                // downloaded gradebook shows it, else a percentage (new items are out of 100 by default).
+                (Some(r), Layout::Moodle) => number(r.fraction * exam.out_of.unwrap_or(100.0)),
                 (Some(r), _) => number(r.fraction * exam.points),
             });
         }
@@ -235,6 +236,7 @@ mod tests {
             title: title.into(),
             points: 10.0,
             self_graded: false,
+            out_of: None,
         };
         let sheet = Sheet {
             exams: vec![

@@ -25,7 +25,10 @@ mod roster;
 mod sheet;
 
 pub use cells::{executable, neutralize, number};
-pub use existing::{LmsColumn, match_columns, read_gradebook};
+pub use existing::{
+    LmsColumn, align_identifiers, match_columns, moodle_identifier_header, moodle_identifiers,
+    read_gradebook,
+};
 pub use identity::{Identity, RosterProblem, RosterRow, check_identifier, normal, pick_name};
 pub use layout::{Layout, LeftOut, MatchBy, RiskyIdentifier, matchable, risky_identifiers, write};
 pub use lms::{canvas_title, deck_titles, duplicate_titles, mastery_name};

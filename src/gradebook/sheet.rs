@@ -70,6 +70,9 @@ pub struct ExamColumn {
     pub points: f64,
     /// The exam scores flashcards the learners graded themselves: its column says so.
     pub self_graded: bool,
+    /// Moodle: the maximum grade of the existing grade item its grades go into, when the downloaded gradebook shows
+    /// it; grades are then written out of it, else out of 100 (a percentage: Moodle's default maximum).
+    pub out_of: Option<f64>,
 }
 
 impl ExamColumn {

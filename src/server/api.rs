@@ -166,6 +166,13 @@ pub struct LtiPushed {
     pub not_linked: Vec<String>,
     /// Learners without a closed attempt (a deck: without study).
     pub no_grade: Vec<String>,
+    /// Learners who never launched detente, found in a course's roster (Names and Role Provisioning Services) and
+    /// linked by this push.
+    #[serde(default)]
+    pub found_in_roster: Vec<String>,
+    /// Why a course's roster could not be read (one line per course), if it could not.
+    #[serde(default)]
+    pub roster_problems: Vec<String>,
 }
 
 /// `POST /v1/teacher/lti-outbox`: the scores to deliver and delivered, with counts by state.
@@ -335,6 +342,32 @@ pub struct LearnerChange {
     pub identity: crate::gradebook::Identity,
 }
 
+/// `POST /v1/teacher/learner-export` and `/learner-delete`: the learner by name and, for a delete, whether to
+/// delete their rows (`false`: only count them, as `learner delete` without `--yes`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LearnerData {
+    pub name: String,
+    #[serde(default)]
+    pub delete: bool,
+}
+
+/// `POST /v1/teacher/learner-export`'s answer: the learner's name as stored and the export document
+/// (docs/formats.md, section 8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnerExport {
+    pub learner: String,
+    pub document: String,
+}
+
+/// `POST /v1/teacher/learner-delete`'s answer: the learner's name as stored, their rows per table (parents
+/// first), and whether they were deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LearnerRows {
+    pub learner: String,
+    pub rows: Vec<(String, i64)>,
+    pub deleted: bool,
+}
+
 /// `POST /v1/teacher/learner-import`'s answer: the roster's layout and what the import did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RosterImported {
@@ -370,6 +403,9 @@ pub struct ClassRequest {
     pub decks: Vec<String>,
     pub tags: Vec<String>,
     pub by: crate::stats::GroupBy,
+    /// One learner only, by name (the class page's page of a learner): nothing of the others is read.
+    #[serde(default)]
+    pub learner: Option<String>,
 }
 
 /// `POST /v1/teacher/items`: `report items`' options.
@@ -443,6 +479,10 @@ pub struct GradeExport {
     /// With a gradebook: the exams (id, title) no column of it matched, which the LMS will make new columns for.
     #[serde(default)]
     pub unmatched: Vec<(String, String)>,
+    /// Moodle, with a gradebook: each matched exam's id, the grade item column it goes into, and the item's maximum
+    /// grade when the gradebook shows it (grades are written out of it; out of 100 when it is not shown).
+    #[serde(default)]
+    pub moodle_items: Vec<(String, String, Option<f64>)>,
 }
 
 /// `POST /v1/teacher/progress-import`: one progress bundle, imported in a transaction of its own.

@@ -12,6 +12,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use serde_json::{Map, Value};
+use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -112,7 +113,7 @@ pub struct LearnerTable {
 }
 
 /// A name as an SQL identifier.
-fn ident(name: &str) -> String {
+pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -220,7 +221,7 @@ pub fn delete_learner(tx: &Transaction<'_>, learner: i64) -> Result<Vec<(String,
 pub type Row = Map<String, Value>;
 
 /// Whether a column holds a secret that an export never contains: an enrolment key, a device token or its hash.
-fn secret(column: &str) -> bool {
+pub fn secret(column: &str) -> bool {
     column == "key" || column.contains("token") || column.contains("secret")
 }
 
@@ -290,6 +291,102 @@ pub fn learner_rows(
         visit(Visit::End)?;
     }
     Ok(())
+}
+
+/// The learner export document (docs/formats.md, section 8), written to `out` as [`Visit`]s arrive, one row a line,
+/// so that a learner with years of reviews costs no more memory than one row: [`Self::start`] writes the head, each
+/// visit of [`learner_rows`] (SQLite) or `store::pg`'s twin goes to [`Self::visit`], and [`Self::finish`] closes
+/// it. `target` names `out` in errors.
+pub struct ExportWriter<W: Write> {
+    out: W,
+    target: String,
+    table: String,
+    first_table: bool,
+    first_row: bool,
+}
+
+impl<W: Write> ExportWriter<W> {
+    /// Writes the head: the format, `exported_at` (Unix seconds, written as RFC 3339 UTC), this detente's version
+    /// and the database's `schema_version`.
+    pub fn start(out: W, target: &str, exported_at: i64, schema_version: i64) -> Result<Self> {
+        let at = chrono::DateTime::from_timestamp(exported_at, 0)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let head = [
+            ("format", json(&"detente-learner-export")),
+            ("version", json(&1)),
+            ("exported_at", json(&at)),
+            ("detente", json(&env!("CARGO_PKG_VERSION"))),
+            ("schema_version", json(&schema_version)),
+        ];
+        let text = head
+            .iter()
+            .map(|(k, v)| format!("  \"{k}\": {v}"))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        let mut writer = ExportWriter {
+            out,
+            target: target.to_string(),
+            table: String::new(),
+            first_table: true,
+            first_row: true,
+        };
+        writer.write(&format!("{{\n{text}"))?;
+        Ok(writer)
+    }
+
+    fn write(&mut self, piece: &str) -> Result<()> {
+        self.out
+            .write_all(piece.as_bytes())
+            .map_err(|e| Error::io(format!("cannot write {}", self.target), e))
+    }
+
+    /// Writes one table's start, one row or one table's end.
+    pub fn visit(&mut self, visit: Visit<'_>) -> Result<()> {
+        let piece = match visit {
+            Visit::Table(name) => {
+                self.table = name.to_string();
+                self.first_row = true;
+                if name == "learners" {
+                    ",\n  \"learner\": ".to_string()
+                } else {
+                    let open = if self.first_table {
+                        ",\n  \"tables\": {\n"
+                    } else {
+                        ",\n"
+                    };
+                    self.first_table = false;
+                    format!("{open}    {}: [", json(&name))
+                }
+            }
+            Visit::Row(row) if self.table == "learners" => json(&Value::Object(row)),
+            Visit::Row(row) => {
+                let sep = if self.first_row { "\n" } else { ",\n" };
+                self.first_row = false;
+                format!("{sep}      {}", json(&Value::Object(row)))
+            }
+            Visit::End if self.table == "learners" => String::new(),
+            Visit::End if self.first_row => "]".to_string(),
+            Visit::End => "\n    ]".to_string(),
+        };
+        self.write(&piece)
+    }
+
+    /// Closes the document; returns `out`.
+    pub fn finish(mut self) -> Result<W> {
+        let close = if self.first_table {
+            "\n}\n"
+        } else {
+            "\n  }\n}\n"
+        };
+        self.write(close)?;
+        Ok(self.out)
+    }
+}
+
+/// A value as compact JSON text (a value made of strings, numbers and maps always serializes).
+fn json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// A card as people find it in deck files: its deck, its key in the deck and its sibling.

@@ -133,6 +133,11 @@ pub fn exam_pool(
     Ok(rows)
 }
 
+/// The condition on a deck `d` that it was sent to students' devices as a study deck at some time (in SQLite and
+/// PostgreSQL alike).
+pub const SHARED_BANK: &str =
+    "EXISTS (SELECT 1 FROM published_decks p WHERE p.deck_id = d.id AND p.shared_at IS NOT NULL)";
+
 /// Whether `deck` is loaded as exam-only (`exam_only = true` in its file).
 pub fn exam_only_deck(conn: &Connection, deck: &str) -> Result<bool> {
     Ok(conn
@@ -142,13 +147,14 @@ pub fn exam_only_deck(conn: &Connection, deck: &str) -> Result<bool> {
         .unwrap_or(false))
 }
 
-/// The study decks (not exam-only) an exam's filter draws cards from, by id: a server exam drawing on one is
-/// open-book, since every student's device holds its answers.
+/// The decks students' devices hold that an exam's filter draws cards from, by id: study decks, and exam-only
+/// banks that were published as study decks before ([`SHARED_BANK`]). A server exam drawing on one is open-book.
 pub fn study_decks_drawn(conn: &Connection, filter: &Filter) -> Result<Vec<String>> {
     let (cond, args) = filter.sql();
     let sql = format!(
         "SELECT DISTINCT c.deck_id FROM cards c JOIN decks d ON d.id = c.deck_id
-         WHERE c.retired_at IS NULL AND d.retired_at IS NULL AND d.exam_only = 0{cond} ORDER BY c.deck_id"
+         WHERE c.retired_at IS NULL AND d.retired_at IS NULL AND (d.exam_only = 0 OR {SHARED_BANK}){cond}
+         ORDER BY c.deck_id"
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt

@@ -145,15 +145,20 @@ pub struct LtiContext {
     pub lineitems: String,
     /// Unix seconds of its last launch.
     pub seen_at: i64,
+    /// The course's roster URL (Names and Role Provisioning Services), if the platform offers it.
+    #[serde(default)]
+    pub memberships: Option<String>,
 }
 
-/// Records a launch's course and its line items URL (the last launch's URL wins).
+/// Records a launch's course, its line items URL and its roster URL (the last launch's URLs win).
 pub fn upsert_lti_context(tx: &Transaction<'_>, c: &LtiContext) -> Result<()> {
     tx.execute(
-        "INSERT INTO lti_contexts (issuer, client_id, deployment_id, context_id, title, lineitems, seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO lti_contexts (issuer, client_id, deployment_id, context_id, title, lineitems, seen_at,
+            memberships)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (issuer, client_id, deployment_id, context_id)
-         DO UPDATE SET title = excluded.title, lineitems = excluded.lineitems, seen_at = excluded.seen_at",
+         DO UPDATE SET title = excluded.title, lineitems = excluded.lineitems, seen_at = excluded.seen_at,
+            memberships = excluded.memberships",
         params![
             c.issuer,
             c.client_id,
@@ -161,7 +166,8 @@ pub fn upsert_lti_context(tx: &Transaction<'_>, c: &LtiContext) -> Result<()> {
             c.context_id,
             c.title,
             c.lineitems,
-            c.seen_at
+            c.seen_at,
+            c.memberships
         ],
     )?;
     Ok(())
@@ -170,8 +176,8 @@ pub fn upsert_lti_context(tx: &Transaction<'_>, c: &LtiContext) -> Result<()> {
 /// Every course that launched detente with a grade book, by issuer and context.
 pub fn lti_contexts(conn: &Connection) -> Result<Vec<LtiContext>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT issuer, client_id, deployment_id, context_id, title, lineitems, seen_at FROM lti_contexts
-         ORDER BY issuer, context_id, deployment_id",
+        "SELECT issuer, client_id, deployment_id, context_id, title, lineitems, seen_at, memberships
+         FROM lti_contexts ORDER BY issuer, context_id, deployment_id",
     )?;
     let rows = stmt
         .query_map([], |r| {
@@ -183,6 +189,7 @@ pub fn lti_contexts(conn: &Connection) -> Result<Vec<LtiContext>> {
                 title: r.get(4)?,
                 lineitems: r.get(5)?,
                 seen_at: r.get(6)?,
+                memberships: r.get(7)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

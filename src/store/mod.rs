@@ -66,8 +66,8 @@ pub use enrolment::{
 };
 pub use exam_records::ExamRecords;
 pub use exams::{
-    Attempt, AttemptAnswer, ExamRow, ItemResponse, UNSUPERVISED_FROM, Upsert, answer_seqs,
-    attempt_answers, attempt_known, attempts, close_attempt, close_expired_attempts,
+    Attempt, AttemptAnswer, ExamRow, ItemResponse, SHARED_BANK, UNSUPERVISED_FROM, Upsert,
+    answer_seqs, attempt_answers, attempt_known, attempts, close_attempt, close_expired_attempts,
     deck_first_responses, exam, exam_attempts, exam_only_deck, exam_pool, exam_responses, exams,
     extra_minutes, insert_answer, insert_attempt, insert_unsupervised_attempt, next_attempt_number,
     put_served_answer, replace_answer, set_extra_time, set_open_deadline, study_decks_drawn,
@@ -94,7 +94,9 @@ pub use people::{
     DeckStudy, deck_items, deck_study, exam_scores, learner_by_identity, learner_by_username,
     set_identity,
 };
-pub use repo::{ClassStore, Registration, Roster, admit_device, merged_again, publishable, roster};
+pub use repo::{
+    ClassStore, Registration, Roster, admit_device, merged_again, publishable, roster, shared_bank,
+};
 pub use report_reads::ReportReads;
 pub use reviews::{LoggedReview, Review, Today, insert_review, study_log, today};
 pub use roster::{IdField, PeopleReads, RosterDb, RosterOutcome, import_roster};

@@ -76,6 +76,14 @@ const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../migrations/0015_state_deck.sql"),
         then: None,
     },
+    Migration {
+        sql: include_str!("../../migrations/0016_lti_memberships.sql"),
+        then: None,
+    },
+    Migration {
+        sql: include_str!("../../migrations/0017_shared_banks.sql"),
+        then: None,
+    },
 ];
 
 /// The schema version this build of detente writes.

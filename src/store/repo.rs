@@ -195,6 +195,22 @@ pub fn publishable(publish: &Publish) -> Vec<(Deck, &DeckFile)> {
         .collect()
 }
 
+/// A publication's summary, with a warning when the deck is an exam-only bank that was sent to students' devices
+/// as a study deck at `shared` (Unix seconds): they hold its questions and answers.
+pub fn shared_bank(summary: String, shared: Option<i64>) -> String {
+    match shared {
+        None => summary,
+        Some(at) => format!(
+            "{summary}\nwarning: this exam-only deck was sent to students' devices as a study deck on {}: they hold \
+             its questions and answers, so an exam drawing on it is open-book; give an exam a bank that was never \
+             published as a study deck",
+            chrono::DateTime::from_timestamp(at, 0)
+                .unwrap_or_default()
+                .format("%Y-%m-%d")
+        ),
+    }
+}
+
 /// Adds a second merge's report to the first: what the first added is a duplicate in the second, and counted once.
 pub fn merged_again(first: Report, again: Report) -> Report {
     Report {
@@ -347,11 +363,11 @@ impl ClassStore for Mutex<Store> {
                     crate::time::UnixMs::from_secs(now_s),
                 )?;
             }
-            super::publish_deck(&tx, &deck, &f.file, &f.text, publisher, now_s)?;
+            let shared = super::publish_deck(&tx, &deck, &f.file, &f.text, publisher, now_s)?;
             out.push(Published {
                 deck: deck.id.clone(),
                 content_hash: deck.content_hash(),
-                summary: report.summary(),
+                summary: shared_bank(report.summary(), shared),
             });
         }
         if publish.dry_run {

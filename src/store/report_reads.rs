@@ -29,7 +29,11 @@ pub trait ReportReads {
     /// [`super::learners`]: every learner, by name.
     fn learners(&mut self) -> Result<Vec<Learner>>;
     /// [`super::for_each_review_day`].
-    fn for_each_review_day(&mut self, each: &mut dyn FnMut(i64, i64, Day)) -> Result<()>;
+    fn for_each_review_day(
+        &mut self,
+        learner: Option<i64>,
+        each: &mut dyn FnMut(i64, i64, Day),
+    ) -> Result<()>;
     /// [`super::exams`]: every exam, by id.
     fn exams(&mut self) -> Result<Vec<ExamRow>>;
     /// [`super::exam`].
@@ -96,8 +100,12 @@ impl ReportReads for &Connection {
     fn learners(&mut self) -> Result<Vec<Learner>> {
         super::learners(self)
     }
-    fn for_each_review_day(&mut self, each: &mut dyn FnMut(i64, i64, Day)) -> Result<()> {
-        super::for_each_review_day(self, each)
+    fn for_each_review_day(
+        &mut self,
+        learner: Option<i64>,
+        each: &mut dyn FnMut(i64, i64, Day),
+    ) -> Result<()> {
+        super::for_each_review_day(self, learner, each)
     }
     fn exams(&mut self) -> Result<Vec<ExamRow>> {
         super::exams(self)

@@ -159,15 +159,20 @@ pub fn card_prompts(conn: &Connection, ids: &[i64]) -> Result<HashMap<i64, Strin
     Ok(out)
 }
 
-/// Every review in the log (every learner, every mode) as (learner, card, day), in the table's order: one pass
-/// over the log for the class view, not a search per learner.
+/// Every review in the log (every learner, every mode; with `learner`, theirs only) as (learner, card, day), in the
+/// table's order: one pass over the log for the class view, not a search per learner.
 pub fn for_each_review_day(
     conn: &Connection,
+    learner: Option<i64>,
     mut each: impl FnMut(i64, i64, crate::time::Day),
 ) -> Result<()> {
-    let mut stmt =
-        conn.prepare_cached("SELECT learner_id, card_id, day FROM reviews WHERE retracted = 0")?;
-    let mut rows = stmt.query([])?;
+    let mut stmt = conn.prepare_cached(match learner {
+        None => "SELECT learner_id, card_id, day FROM reviews WHERE retracted = 0 AND ?1 IS NULL",
+        Some(_) => {
+            "SELECT learner_id, card_id, day FROM reviews WHERE retracted = 0 AND learner_id = ?1"
+        }
+    })?;
+    let mut rows = stmt.query([learner])?;
     while let Some(r) = rows.next()? {
         each(r.get(0)?, r.get(1)?, r.get(2)?);
     }

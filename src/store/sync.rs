@@ -464,7 +464,9 @@ pub struct PublishedDeck {
     pub content_hash: String,
 }
 
-/// Records `text` (the deck file `file`, already imported in `tx` as `deck`) as the course's version of the deck.
+/// Records `text` (the deck file `file`, already imported in `tx` as `deck`) as the course's version of the deck,
+/// and when it was first sent to devices as a study deck. Returns that time if the deck is now exam-only: a bank
+/// students already hold.
 pub fn publish_deck(
     tx: &Transaction<'_>,
     deck: &crate::deck::Deck,
@@ -472,22 +474,29 @@ pub fn publish_deck(
     text: &str,
     publisher: &str,
     now_s: i64,
-) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO published_decks (deck_id, content_hash, file, text, published_at, publisher)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (deck_id) DO UPDATE SET content_hash = excluded.content_hash, file = excluded.file,
-             text = excluded.text, published_at = excluded.published_at, publisher = excluded.publisher",
-    )?
-    .execute(params![
-        deck.id,
-        deck.content_hash(),
-        file,
-        text,
-        now_s,
-        publisher
-    ])?;
-    Ok(())
+) -> Result<Option<i64>> {
+    let shared: Option<i64> = tx
+        .prepare_cached(
+            "INSERT INTO published_decks (deck_id, content_hash, file, text, published_at, publisher, shared_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN ?7 THEN NULL ELSE ?5 END)
+             ON CONFLICT (deck_id) DO UPDATE SET content_hash = excluded.content_hash, file = excluded.file,
+                 text = excluded.text, published_at = excluded.published_at, publisher = excluded.publisher,
+                 shared_at = coalesce(published_decks.shared_at, excluded.shared_at)
+             RETURNING shared_at",
+        )?
+        .query_row(
+            params![
+                deck.id,
+                deck.content_hash(),
+                file,
+                text,
+                now_s,
+                publisher,
+                deck.exam_only
+            ],
+            |r| r.get(0),
+        )?;
+    Ok(shared.filter(|_| deck.exam_only))
 }
 
 /// The course's published decks that devices may hold, by id: an exam-only deck is never listed.

@@ -471,33 +471,87 @@ fn review_json(deck: &str, card: &str) -> Value {
 #[test]
 fn a_server_exam_on_study_decks_is_loaded_with_an_open_book_warning_and_listed_so() {
     let c = course(&bank_and_study(), &exam("\"bank\"", 1, ""), &["ann"]);
+    let diagnostics = load_open(&c);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("warning") && d.contains("open-book") && d.contains("study")),
+        "{diagnostics:?}"
+    );
+    assert_eq!(study_decks(&c, "open"), json!(["study"]));
+}
+
+/// Loads the exam `open`, on the decks `bank` and `study`, as the server does; its diagnostics.
+fn load_open(c: &Course) -> Vec<String> {
     let mut store = Store::open(&c.db).unwrap();
-    let loaded = detente::server::ops::exam_load(
+    detente::server::ops::exam_load(
         &mut store,
         "open.toml",
         &exam("\"bank\", \"study\"", 2, "").replace("\"final\"", "\"open\""),
         T0.secs(),
         true,
     )
-    .unwrap();
-    assert!(
-        loaded
-            .diagnostics
-            .iter()
-            .any(|d| d.contains("warning") && d.contains("open-book") && d.contains("study")),
-        "{:?}",
-        loaded.diagnostics
-    );
-    drop(store);
+    .unwrap()
+    .diagnostics
+}
+
+/// The decks students hold that the exam `id` draws on, as the listing a learner gets names them.
+fn study_decks(c: &Course, id: &str) -> Value {
     let listing: Value =
         serde_json::from_str(&c.ok(Some("ann"), "GET", "/v1/exams", None)).unwrap();
-    let open = listing
+    listing
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["id"] == "open")
-        .unwrap();
-    assert_eq!(open["study_decks"], json!(["study"]));
+        .find(|e| e["id"] == id)
+        .unwrap()["study_decks"]
+        .clone()
+}
+
+/// Attack: a bank students already hold. The deck `study` was published as a study deck (devices have it); the
+/// teacher publishes it again with `exam_only = true`: the publication warns that students hold its questions and
+/// answers, it leaves the device listing, and yet an exam drawing on it is still loaded with the open-book warning
+/// and listed with it among `study_decks`. The bank `bank`, exam-only from its first publication, is never so
+/// named (the exam `final` on it lists none), and republishing it warns of nothing.
+#[test]
+fn a_deck_made_exam_only_after_students_had_it_still_counts_as_open_book() {
+    let c = course(&bank_and_study(), &exam("\"bank\"", 1, ""), &["ann"]);
+    let republish = |text: String| -> Value {
+        let body = json!({"decks": [{"file": "again.toml", "text": text}], "dry_run": false, "reset_changed": false});
+        serde_json::from_str(&c.ok(None, "POST", "/v1/decks", Some(body))).unwrap()
+    };
+    let study = bank_and_study()[1].replace(
+        "title = \"Deck study\"\n",
+        "title = \"Deck study\"\nexam_only = true\n",
+    );
+    assert!(study.contains("exam_only = true"), "{study}");
+    let published = republish(study);
+    let summary = published[0]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains(
+            "warning: this exam-only deck was sent to students' devices as a study deck on 2026-"
+        ) && summary.contains("open-book"),
+        "{summary}"
+    );
+    let decks = c.ok(Some("ann"), "GET", "/v1/decks", None);
+    assert!(!decks.contains("\"study\""), "{decks}");
+    let published = republish(bank_and_study()[0].clone());
+    assert!(
+        !published[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("warning"),
+        "{published}"
+    );
+    let diagnostics = load_open(&c);
+    assert!(
+        diagnostics
+            .iter()
+            .any(|d| d.contains("warning") && d.contains("open-book") && d.contains("(study)")),
+        "{diagnostics:?}"
+    );
+    assert_eq!(study_decks(&c, "open"), json!(["study"]));
+    assert_eq!(study_decks(&c, "final"), json!([]));
 }
 
 /// A one-minute exam of three typed questions with free navigation.

@@ -1362,7 +1362,7 @@ fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
     );
     assert!(out.stdout.is_empty());
 
-    // Moodle maps columns in its import form: --gradebook is refused there; a file with no id is no gradebook.
+    // A Canvas gradebook is no Moodle gradebook: it names no grade item as Moodle's export does.
     let out = as_teacher(&db)
         .args([
             "grades",
@@ -1374,7 +1374,14 @@ fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
         ])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .replace('\n', " ")
+            .contains("no column of this file carries a grade item"),
+        "{}",
+        stderr(&out)
+    );
     let out = as_teacher(&db)
         .args(["grades", "export", "--format", "canvas", "--gradebook"])
         .arg(data("roster/plain.csv"))
@@ -1385,6 +1392,168 @@ fn a_downloaded_gradebook_puts_exams_into_their_existing_columns() {
         stderr(&out)
             .replace('\n', " ")
             .contains("plain.csv:1: no column of this file carries an assignment id"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Moodle's CSV grade import (`grade/import/csv/classes/load_data.php` @ 0289d8c7, docs/formats.md 2.4): the import
+/// form lists existing grade items as `Module: Item` (`fetch_grade_items`), the names its export titles columns with
+/// (`Quiz: Midterm (Real)`); a row's user is looked up by the mapped field's exact value (`check_user_exists`) and one
+/// it cannot find aborts the whole import (`usermappingerror`).
+///
+/// Attack: `--gradebook` for Moodle that writes the exam under its own title instead of the grade item's column
+/// (`Midterm`, which the teacher must map by hand or becomes a new item), writes into the `(Percentage)` column or a
+/// course total, writes a percentage into an item out of 10 (Moodle caps it: full marks) when the gradebook shows the
+/// maximum, or says nothing when it cannot, spells an email as detente's roster has it rather than as Moodle holds it
+/// (`ann@` where Moodle has `Ann@`: no user found, import aborted), writes a learner Moodle does not hold or holds
+/// twice (import aborted), lets an unmatched exam go by unnamed, or matches an exam silently when two activities have
+/// its name.
+#[test]
+fn a_moodle_gradebook_gives_its_item_columns_and_identifiers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = exam_db(dir.path());
+    let moodle = data("gradebook/moodle.csv");
+    let moodle = moodle.to_str().expect("path");
+    let (rows, err) = export(&db, "moodle", &["--exam", "mid", "--gradebook", moodle]);
+    let err = err.replace('\n', " ");
+    assert_eq!(
+        rows[0],
+        [
+            "Email address",
+            "ID number",
+            "First name",
+            "Last name",
+            "Quiz: Midterm (Real)"
+        ]
+    );
+    // Ann is `ann@uni.example` on detente's roster and `Ann@Uni.example` in Moodle: written as Moodle has it.
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][0], "Ann@Uni.example");
+    // The item is out of 10 (Ann's 7.00 is 70.00 %): her 85 % goes in as 8.5, not as 85, which Moodle would cap at
+    // 10, full marks.
+    assert_eq!(rows[1][4], "8.5");
+    assert!(
+        err.contains("Exam `mid` goes into \"Quiz: Midterm (Real)\", out of 10"),
+        "{err}"
+    );
+    // Cy has an email Moodle does not hold: left out and named, with the reason.
+    assert!(
+        err.contains("whose email address is in no row of the gradebook")
+            && err.contains("cy (cy@uni.example)"),
+        "{err}"
+    );
+
+    // Every exam: the one no item matches is named, and keeps its own (neutralized) title.
+    let (rows, err) = export(&db, "moodle", &["--gradebook", moodle]);
+    let err = err.replace('\n', " ");
+    assert_eq!(rows[0][4..6], ["'=Final", "Quiz: Midterm (Real)"]);
+    assert!(
+        err.contains(
+            "Exam `fin` (\"=Final\") matches no column of the gradebook: map its column to a new grade item"
+        ),
+        "{err}"
+    );
+
+    // By ID number: Bo is in the gradebook (S2), Dee (S4) is not.
+    let (rows, err) = export(
+        &db,
+        "moodle",
+        &[
+            "--exam",
+            "mid",
+            "--match-by",
+            "idnumber",
+            "--gradebook",
+            moodle,
+        ],
+    );
+    let ids: Vec<&str> = rows.iter().skip(1).map(|r| r[1].as_str()).collect();
+    assert_eq!(ids, ["S1", "S2"], "{rows:?}");
+    assert!(err.replace('\n', " ").contains("S4 (S4)"), "{err}");
+
+    // Two Moodle users with Ann's email (a site that allows it): Moodle's lookup would find both and abort.
+    let shared = dir.path().join("moodle-shared.csv");
+    std::fs::write(
+        &shared,
+        "Email address,Quiz: Midterm (Real)\nann@uni.example,-\nANN@uni.example,-\nann@uni.example,-\n",
+    )
+    .expect("write");
+    let (rows, err) = export(
+        &db,
+        "moodle",
+        &[
+            "--exam",
+            "mid",
+            "--gradebook",
+            shared.to_str().expect("path"),
+        ],
+    );
+    assert_eq!(rows.len(), 1, "only the header: {rows:?}");
+    assert!(
+        err.replace('\n', " ")
+            .contains("whose email address is in several rows of the gradebook"),
+        "{err}"
+    );
+
+    // Two activities named Midterm: refused, naming both, nothing written.
+    let twice = dir.path().join("moodle-twice.csv");
+    std::fs::write(
+        &twice,
+        "First name,Last name,ID number,Email address,Quiz: Midterm (Real),Assignment: Midterm (Real)\n\
+         Ann,Arbor,S1,ann@uni.example,-,-\n",
+    )
+    .expect("write");
+    let out = as_teacher(&db)
+        .args(["grades", "export", "--format", "moodle", "--gradebook"])
+        .arg(&twice)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out).replace('\n', " ").contains(
+            "the gradebook has 2 columns titled \"Midterm\" (Quiz: Midterm (Real), Assignment: Midterm (Real))"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+
+    // A manual item named as the exam is taken before an activity of that name.
+    let both = dir.path().join("moodle-both.csv");
+    std::fs::write(
+        &both,
+        "Email address,Quiz: Midterm (Real),Midterm (Real)\nann@uni.example,-,-\n",
+    )
+    .expect("write");
+    let (rows, err) = export(
+        &db,
+        "moodle",
+        &["--exam", "mid", "--gradebook", both.to_str().expect("path")],
+    );
+    assert_eq!(rows[0][4], "Midterm (Real)");
+    // No Percentage column: the maximum is unknown, the grade goes in as a percentage, and the note says so.
+    assert_eq!(rows[1][4], "85");
+    assert!(
+        err.replace('\n', " ").contains(
+            "as a percentage, out of 100: the gradebook does not show the item's maximum grade"
+        ),
+        "{err}"
+    );
+
+    // A gradebook without the column rows are matched on is refused, naming it.
+    let no_email = dir.path().join("moodle-no-email.csv");
+    std::fs::write(&no_email, "ID number,Quiz: Midterm (Real)\nS1,-\n").expect("write");
+    let out = as_teacher(&db)
+        .args(["grades", "export", "--format", "moodle", "--gradebook"])
+        .arg(&no_email)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .replace('\n', " ")
+            .contains("the gradebook has no `Email address` column"),
         "{}",
         stderr(&out)
     );

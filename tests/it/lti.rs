@@ -136,7 +136,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The pairs of a form or a query.
-fn form(s: &str) -> HashMap<String, String> {
+pub(crate) fn form(s: &str) -> HashMap<String, String> {
     s.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -150,8 +150,8 @@ fn form(s: &str) -> HashMap<String, String> {
 #[derive(Debug, Clone)]
 pub(crate) struct Seen {
     method: String,
-    path: String,
-    headers: HashMap<String, String>,
+    pub(crate) path: String,
+    pub(crate) headers: HashMap<String, String>,
     pub(crate) body: String,
     pub(crate) status: u16,
 }
@@ -162,6 +162,8 @@ type Answers = Mutex<HashMap<String, VecDeque<(u16, Value)>>>;
 /// The fake LMS: key set, token endpoint, line items and scores, on 127.0.0.1 over TLS.
 pub(crate) struct Platform {
     port: u16,
+    /// What the course roster (`/memberships`) answers: 200, or an error status.
+    pub(crate) roster_status: Arc<std::sync::atomic::AtomicU16>,
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Per exam (line item resource id): the statuses its next score posts get (200 when none is left).
     answers: Arc<Answers>,
@@ -192,15 +194,18 @@ impl Platform {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let answers = Arc::new(Mutex::new(HashMap::new()));
         let book = Arc::new(Mutex::new(Book::default()));
-        let (s, a) = (seen.clone(), answers.clone());
+        let roster_status = Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let (s, a, r) = (seen.clone(), answers.clone(), roster_status.clone());
         std::thread::spawn(move || {
             for tcp in listener.incoming() {
                 let Ok(tcp) = tcp else { continue };
                 let (config, s, a, book) = (config.clone(), s.clone(), a.clone(), book.clone());
+                let r = r.clone();
                 std::thread::spawn(move || {
                     let conn = rustls::ServerConnection::new(config).unwrap();
                     let mut tls = rustls::StreamOwned::new(conn, tcp);
-                    let _ = serve_one(&mut tls, port, &s, &a, &book);
+                    let roster = r.load(std::sync::atomic::Ordering::SeqCst);
+                    let _ = serve_one(&mut tls, port, &s, &a, &book, roster);
                     tls.conn.send_close_notify();
                     let _ = tls.flush();
                 });
@@ -208,6 +213,7 @@ impl Platform {
         });
         Platform {
             port,
+            roster_status,
             seen,
             answers,
         }
@@ -261,6 +267,7 @@ fn serve_one(
     seen: &Mutex<Vec<Seen>>,
     answers: &Answers,
     book: &Mutex<Book>,
+    roster_status: u16,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -302,18 +309,57 @@ fn serve_one(
         .get("authorization")
         .is_some_and(|a| a == "Bearer at-1");
     let (route, query) = path.split_once('?').unwrap_or((&path, ""));
+    let mut link = String::new();
     let (status, answer): (u16, Value) = match (method.as_str(), route) {
         ("GET", "/jwks") => (200, json!({"keys": [jwk(&data("platform-key.pem"), "k1")]})),
         ("POST", "/token") => {
             let f = form(&body);
+            // A roster token is asked for on its own scope; any other token is the grades'.
+            let token = if f.get("scope").is_some_and(|s| s.contains("lti-nrps")) {
+                "at-roster"
+            } else {
+                "at-1"
+            };
             if f.get("grant_type").map(String::as_str) == Some("client_credentials") {
                 (
                     200,
-                    json!({"access_token": "at-1", "token_type": "Bearer", "expires_in": 3600}),
+                    json!({"access_token": token, "token_type": "Bearer", "expires_in": 3600}),
                 )
             } else {
                 (400, json!({"error": "unsupported_grant_type"}))
             }
+        }
+        ("GET", "/memberships")
+            if headers.get("authorization").map(String::as_str) != Some("Bearer at-roster") =>
+        {
+            (401, json!({"error": "not a roster token"}))
+        }
+        ("GET", "/memberships") if roster_status != 200 => {
+            (roster_status, json!({"error": "the roster is down"}))
+        }
+        ("GET", "/memberships") => {
+            let members = if query.contains("page=2") {
+                json!([
+                    {"user_id": "user-carol", "name": "Carol", "lis_person_sourcedid": "S-3",
+                     "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]},
+                    {"user_id": "user-dave-1", "email": "dave@uni.example", "roles": []},
+                    {"user_id": "user-dave-2", "email": "DAVE@uni.example", "roles": []},
+                    {"user_id": "user-erin", "email": "erin@uni.example", "status": "Inactive", "roles": []}
+                ])
+            } else {
+                link = format!("Link: <{base}/memberships?page=2>; rel=\"next\"\r\n");
+                json!([
+                    {"user_id": "user-ann", "email": "ann@uni.example", "status": "Active", "roles": []},
+                    {"user_id": "user-prof", "email": "prof@uni.example",
+                     "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"]},
+                    {"user_id": "user-bob", "name": "Bob", "email": "Bob@Uni.example", "status": "Active",
+                     "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]}
+                ])
+            };
+            (
+                200,
+                json!({"id": format!("{base}/memberships"), "context": {"id": "course-1"}, "members": members}),
+            )
         }
         (_, "/lineitems") if !authorized => (401, json!({"error": "no token"})),
         ("GET", "/lineitems") => {
@@ -372,7 +418,7 @@ fn serve_one(
     let answer = answer.to_string();
     write!(
         tls,
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{link}Content-Length: {}\r\nConnection: close\r\n\r\n{answer}",
         answer.len()
     )?;
     tls.flush()
@@ -381,7 +427,7 @@ fn serve_one(
 /// A running `detente serve` with TLS and LTI, its folder removed when dropped (the process killed).
 pub(crate) struct Served {
     child: Child,
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
     pub(crate) socket: PathBuf,
     pub(crate) url: String,
     log: PathBuf,

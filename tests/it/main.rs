@@ -32,10 +32,14 @@ mod gradebook;
 mod leaks;
 #[cfg(feature = "server")]
 mod lti;
+#[cfg(feature = "server")]
+mod lti_roster;
 mod mastery;
 mod moodle_xml;
 mod natural_answers;
 mod order;
+#[cfg(feature = "server")]
+mod pg_admin;
 #[cfg(feature = "server")]
 mod pg_exams;
 #[cfg(feature = "server")]
@@ -46,6 +50,7 @@ mod pg_lti;
 mod pg_reports;
 #[cfg(feature = "server")]
 mod pg_roster;
+mod qti;
 mod reliability;
 #[cfg(feature = "server")]
 mod repo;

@@ -423,6 +423,56 @@ fn transcript(on: On) -> Vec<(u16, String)> {
 /// two exams loaded by tag (a GLOB pattern with a class: one refused for want of cards), a second learner's attempt
 /// closed by the closer, is sat on SQLite and on PostgreSQL: every status and body must
 /// be the same; no question carries an answer field, and no open attempt's response holds the key.
+/// Attack: a bank students already hold, on PostgreSQL. The study deck `study`, published again with `exam_only =
+/// true`, is named in the publication's warning (students hold its answers), and an exam drawing on it is still
+/// loaded with the open-book warning naming it; the bank exam-only from the start republishes without a warning.
+#[test]
+fn a_deck_made_exam_only_after_students_had_it_still_counts_as_open_book_on_postgresql() {
+    let c = course(
+        On::Postgres,
+        &bank_and_study(),
+        &exam("\"bank\"", 1, ""),
+        &["ann"],
+    );
+    let pg = c.pg.clone().unwrap();
+    let publish = |text: String| {
+        let files = vec![DeckFile {
+            file: "again.toml".into(),
+            text,
+        }];
+        let publish = Publish {
+            decks: files,
+            dry_run: false,
+            reset_changed: false,
+        };
+        pg.publish(&publish, "prof", T0.secs() + 60).unwrap()[0]
+            .summary
+            .clone()
+    };
+    let study = bank_and_study()[1].replace(
+        "title = \"Deck study\"\n",
+        "title = \"Deck study\"\nexam_only = true\n",
+    );
+    let summary = publish(study);
+    assert!(
+        summary.contains(
+            "warning: this exam-only deck was sent to students' devices as a study deck on 2026-"
+        ),
+        "{summary}"
+    );
+    assert!(!publish(bank_and_study()[0].clone()).contains("warning"));
+    let open = exam("\"bank\", \"study\"", 2, "").replace("\"final\"", "\"open\"");
+    let loaded = pg.exam_load("open.toml", &open, T0.secs() + 60).unwrap();
+    assert!(
+        loaded
+            .diagnostics
+            .iter()
+            .any(|d| d.contains("open-book") && d.contains("(study)")),
+        "{:?}",
+        loaded.diagnostics
+    );
+}
+
 #[test]
 fn an_exam_sat_on_postgresql_answers_byte_for_byte_as_on_sqlite() {
     let sqlite = transcript(On::Sqlite);

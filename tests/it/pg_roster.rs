@@ -469,6 +469,8 @@ fn a_learner_is_refused_the_roster_commands_on_postgresql() {
         &["learner", "import", roster.to_str().unwrap()],
         &["learner", "enrol", "--all"],
         &["learner", "enrol", "me"],
+        &["learner", "export", "ann"],
+        &["learner", "delete", "ann", "--yes"],
     ] {
         let out = client(home.path())
             .current_dir(home.path())

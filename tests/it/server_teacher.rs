@@ -308,7 +308,8 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
     assert_eq!(out.stdout, local.stdout);
     let said = text(&out.stderr);
     assert!(
-        said.contains("warning: the exam draws on study decks") && said.contains("open-book"),
+        said.contains("warning: the exam draws on decks students' devices hold")
+            && said.contains("open-book"),
         "{said}"
     );
     assert!(said.ends_with(&text(&local.stderr)), "{said}");
@@ -385,10 +386,36 @@ fn reports_exports_exams_and_bundles_are_the_same_over_the_server() {
     let (a, b) = pair.files("grades.csv");
     assert_eq!(a, b);
     assert!(text(&a).contains("dave"), "{}", text(&a));
+    // One learner's data: exported alike (the same tables and rows per table: the two databases took dave at
+    // different moments), counted, then deleted on both.
+    let export = |out: Output| -> Vec<(String, usize)> {
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["learner"]["name"], "dave");
+        let tables = doc["tables"].as_object().unwrap();
+        tables
+            .iter()
+            .map(|(t, rows)| (t.clone(), rows.as_array().unwrap().len()))
+            .collect()
+    };
+    let remote = export(pair.remote(&["learner", "export", "dave"]));
+    assert_eq!(remote, export(pair.local(&["learner", "export", "dave"])));
+    assert!(
+        remote.iter().any(|(t, n)| t == "reviews" && *n > 0),
+        "{remote:?}"
+    );
+    let out = pair.same(&["learner", "delete", "dave"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = pair.same(&["learner", "delete", "dave", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = pair.same(&["stats", "--class"]);
+    assert!(!text(&out.stdout).contains("dave"), "{}", text(&out.stdout));
+    pair.same(&["learner", "export", "dave"]);
 }
 
 /// Attack: a learner on the roster runs the teacher's commands against the server: each is refused (exit 77) with
-/// a message naming who the server says they are, and the server's database is byte for byte as it was.
+/// a message naming who the server says they are (exporting or deleting ann's data included), and the server's
+/// database is byte for byte as it was; exporting their own data is allowed and holds nobody else's.
 #[test]
 fn a_learner_is_refused_every_teacher_command_and_nothing_changes() {
     let served_dir = tempfile::tempdir().unwrap();
@@ -424,6 +451,9 @@ fn a_learner_is_refused_every_teacher_command_and_nothing_changes() {
         &["exam", "results", "midterm-nato-russia"],
         &["grades", "export", "--format", "moodle"],
         &["progress", "import", roster.to_str().unwrap()],
+        &["learner", "export", "ann"],
+        &["learner", "delete", "ann"],
+        &["learner", "delete", "ann", "--yes"],
     ] {
         let out = client(home.path())
             .current_dir(home.path())
@@ -443,6 +473,15 @@ fn a_learner_is_refused_every_teacher_command_and_nothing_changes() {
         assert!(text(&out.stdout).is_empty());
     }
     assert!(!home.path().join("x.html").exists());
+    // Their own data is theirs to export (a subject access request needs no teacher), and only theirs.
+    let out = client(home.path())
+        .args(["learner", "export", "me"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["learner"]["name"], "me");
+    assert!(!text(&out.stdout).contains("\"ann\""));
     assert_eq!(served.stop(), Some(0));
     assert!(
         std::fs::read(&db).unwrap() == before,

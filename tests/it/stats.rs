@@ -873,3 +873,38 @@ fn class_index_streamed_gives_mastery_to_the_last_bit() {
     assert_eq!(streamed.1.len(), 3, "every theme, not the other tag");
     assert!(streamed.0.iter().all(|m| m.mastery > 0.0));
 }
+
+/// Attack: a learner's own page computed from their rows alone must not differ from their row in the whole class
+/// (the class page's `/class/learner` and `/class/me` read one learner only). On a database where ann, bob and cy
+/// studied, sat the exam and flagged a card (the days of their study apart), bob's row read alone equals his row
+/// in the class, column for column; a name nobody has gives no row.
+#[test]
+fn one_learners_row_read_alone_equals_their_row_in_the_class() {
+    use detente::server::api::ClassRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.db");
+    crate::admin::everything(&db, &["ann", "bob", "cy"]);
+    let store = detente::store::Store::open(&db).unwrap();
+    let now = 1_700_000_000 + 86_400 * 3;
+    let request = |learner: Option<&str>| ClassRequest {
+        decks: Vec::new(),
+        tags: Vec::new(),
+        by: GroupBy::Theme,
+        learner: learner.map(str::to_string),
+    };
+    let class = detente::server::ops::class(&store, &request(None), now).unwrap();
+    let alone = detente::server::ops::class(&store, &request(Some("bob")), now).unwrap();
+    assert_eq!(class.rows.len(), 3);
+    assert_eq!(alone.rows.len(), 1);
+    let bob = class.rows.iter().find(|r| r.learner == "bob").unwrap();
+    assert!(bob.reviews_7_days > 0 && bob.open_flags == 1, "{bob:?}");
+    assert!(bob.exam_scores.iter().any(Option::is_some), "{bob:?}");
+    assert_eq!(&alone.rows[0], bob);
+    assert_eq!(
+        alone.columns.iter().map(|c| &c.key).collect::<Vec<_>>(),
+        class.columns.iter().map(|c| &c.key).collect::<Vec<_>>()
+    );
+    assert_eq!(alone.exams, class.exams);
+    let nobody = detente::server::ops::class(&store, &request(Some("zed")), now).unwrap();
+    assert!(nobody.rows.is_empty());
+}

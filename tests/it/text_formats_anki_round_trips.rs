@@ -1,11 +1,14 @@
 //! Anki text round trips: every built-in deck exported as Anki "Notes in Plain Text" and read back, card by card and
 //! with the deck's own fields, through the `#detente` lines Anki's importer skips; and a carried card that does not
-//! belong to the note after it is not trusted.
+//! belong to the note after it is not trusted; and all five built-in decks in one Anki file come back through
+//! `deck convert FILE -o DIR/` as five deck files, each with its own ids.
 
+use crate::support::detente;
 use detente::deck::builtin::DECKS;
-use detente::deck::convert::text::{read_anki, write_anki};
-use detente::deck::convert::{DeckExtras, Meta};
-use detente::deck::{Body, Card, parse_deck};
+use detente::deck::convert::text::{read_anki, read_anki_decks, write_anki, write_anki_decks};
+use detente::deck::convert::{DeckExtras, Meta, Part};
+use detente::deck::{Body, Card, Deck, parse_deck};
+use predicates::prelude::*;
 
 fn read(bytes: &[u8]) -> (Vec<Card>, Meta) {
     let mut cards = Vec::new();
@@ -113,5 +116,161 @@ fn typed_answer_notes_and_sound_columns_are_named() {
                  columns and shows no images or sound"
             ),
         ]
+    );
+}
+
+fn builtin_decks() -> Vec<Deck> {
+    DECKS
+        .iter()
+        .map(|b| parse_deck(b.file, b.text).0.expect("built-in deck parses"))
+        .collect()
+}
+
+/// Attack: a multi-deck Anki export read back as one deck (every deck's title and fields but the first lost, the cards
+/// of all in one file), or a `-o FILE` that quietly merges the decks (ids that repeat across decks are attacked below,
+/// on two decks that share them). All five built-in decks go out in one file through `deck export ID... --format anki`,
+/// come back through `deck convert FILE -o DIR/` as five files named by their ids, and each parses as its source, deck
+/// fields and cards identical, card by card; `-o FILE` is refused and writes nothing, and a second conversion into the
+/// same folder writes over nothing.
+#[test]
+fn a_multi_deck_anki_export_comes_back_as_its_decks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("d.db");
+    let all = dir.path().join("all.txt");
+    let sources = builtin_decks();
+    let ids: Vec<&str> = sources.iter().map(|d| d.id.as_str()).collect();
+    detente(&db)
+        .args(["deck", "export"])
+        .args(&ids)
+        .args(["--format", "anki", "-o"])
+        .arg(&all)
+        .assert()
+        .success();
+    let one = dir.path().join("one.toml");
+    detente(&db)
+        .args(["deck", "convert"])
+        .arg(&all)
+        .arg("-o")
+        .arg(&one)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("holds 5 decks"));
+    assert!(!one.exists());
+    let out = dir.path().join("decks");
+    detente(&db)
+        .args(["deck", "convert"])
+        .arg(&all)
+        .arg("-o")
+        .arg(format!("{}/", out.display()))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("5 deck(s)"))
+        .stderr(predicate::str::contains("0 warning(s)"));
+    let mut files: Vec<String> = std::fs::read_dir(&out)
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut expected: Vec<String> = ids.iter().map(|i| format!("{i}.toml")).collect();
+    expected.sort();
+    assert_eq!(files, expected, "one file per deck, nothing else left");
+    for source in &sources {
+        let file = out.join(format!("{}.toml", source.id));
+        let text = std::fs::read_to_string(&file).expect("deck file");
+        let (back, diags) = parse_deck(&file.display().to_string(), &text);
+        let back = back.unwrap_or_else(|| panic!("{}: {diags:?}", source.id));
+        assert_eq!(DeckExtras::of(&back), DeckExtras::of(source));
+        assert_eq!(back.title, source.title);
+        assert_eq!(back.cards.len(), source.cards.len(), "{}", source.id);
+        for (a, b) in source.cards.iter().zip(&back.cards) {
+            assert_eq!(b, a, "{}", source.id);
+        }
+    }
+    let before = std::fs::read(out.join(format!("{}.toml", ids[0]))).expect("read");
+    std::fs::write(out.join(format!("{}.toml", ids[1])), "edited").expect("edit");
+    detente(&db)
+        .args(["deck", "convert"])
+        .arg(&all)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("already exist"));
+    assert_eq!(
+        std::fs::read(out.join(format!("{}.toml", ids[0]))).expect("read"),
+        before
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join(format!("{}.toml", ids[1]))).expect("read"),
+        "edited"
+    );
+}
+
+/// Attack: a reader that starts a deck only at the file's head, so the second deck's cards land in the first or a
+/// deck line with no note after it vanishes without a word. Two decks sharing a card id come back as two `Deck`
+/// parts, each followed by its own cards under their own ids; an empty third deck is named in a warning at its
+/// line; the one-deck reader names where the second deck starts and lists both ids.
+#[test]
+fn the_deck_reader_starts_each_deck_and_names_an_empty_one() {
+    let mut a = builtin_decks().remove(1);
+    a.cards.truncate(2);
+    let mut b = a.clone();
+    b.id = "copy".into();
+    b.title = "Copy".into();
+    let empty = Deck {
+        id: "empty".into(),
+        cards: Vec::new(),
+        ..a.clone()
+    };
+    let mut bytes = Vec::new();
+    write_anki_decks(&[a.clone(), b.clone(), empty], &mut bytes).expect("write");
+    let mut parts = Vec::new();
+    let meta = read_anki_decks(&bytes[..], &mut |p| {
+        parts.push(p);
+        Ok(())
+    })
+    .expect("read");
+    let shape: Vec<String> = parts
+        .iter()
+        .map(|p| match p {
+            Part::Deck(d) => format!("deck {} {:?}", d.extras.id, d.title),
+            Part::Card(c) => c.id.clone(),
+        })
+        .collect();
+    let (c0, c1) = (&a.cards[0].id, &a.cards[1].id);
+    assert_eq!(
+        shape,
+        [
+            format!("deck {} {:?}", a.id, Some(&a.title)),
+            c0.clone(),
+            c1.clone(),
+            "deck copy Some(\"Copy\")".into(),
+            c0.clone(),
+            c1.clone(),
+        ]
+    );
+    assert_eq!(meta.decks, [a.id.as_str(), "copy", "empty"]);
+    assert_eq!(meta.warnings.len(), 1, "{:?}", meta.warnings);
+    assert!(
+        meta.warnings[0]
+            .message
+            .contains("deck `empty` has no note")
+    );
+    let text = String::from_utf8(bytes.clone()).expect("utf8");
+    let empty_line = text
+        .lines()
+        .position(|l| l.starts_with("#detente deck:{\"id\":\"empty\""))
+        .expect("empty deck line")
+        + 1;
+    assert_eq!(meta.warnings[0].line, empty_line);
+    let (_, merged) = read(&bytes);
+    assert_eq!(merged.decks, [a.id.as_str(), "copy", "empty"]);
+    assert!(
+        merged
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("deck `copy` starts here")),
+        "{:?}",
+        merged.warnings
     );
 }

@@ -1,6 +1,7 @@
 //! A deck's own fields (id, description, tags, source, aliases, new order, exam-only) as a value apart from its
 //! title and cards: what a writer carries in a format that has no place for them (Moodle XML's comments), and what
-//! its reader hands back to `deck convert` in [`super::Meta`].
+//! its reader hands back to `deck convert` in [`super::Meta`]; and where each deck of a multi-deck file starts
+//! ([`Part`]).
 
 /// A deck's fields besides its title and cards, as a writer carries them in a format that has no place for them (a
 /// comment) and its reader gives them back.
@@ -35,4 +36,20 @@ impl DeckExtras {
             exam_only: deck.exam_only,
         }
     }
+}
+
+/// A part of a bank as a reader that knows decks hands it on ([`text::read_anki_decks`]): the start of a deck, or a
+/// card of the deck last started.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Deck(DeckStart),
+    Card(crate::deck::Card),
+}
+
+/// Where a deck of a multi-deck file starts: the line of its fields, the fields, and the title its first note gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeckStart {
+    pub line: usize,
+    pub extras: DeckExtras,
+    pub title: Option<String>,
 }

@@ -1,6 +1,8 @@
 //! HTML as plain text: the one conversion every importer that takes HTML uses (Anki fields read as HTML, GIFT text
-//! marked `[html]`), so one input gives one text whichever format it came in. Pure: a string in, a string out.
+//! marked `[html]`), so one input gives one text whichever format it came in; and the media references every reader
+//! names in a warning. Pure: a string in, a string out.
 
+use super::Warning;
 use std::borrow::Cow;
 
 /// HTML as plain text, in one pass:
@@ -145,9 +147,81 @@ pub(super) fn media_link(lower: &str) -> Option<usize> {
     })
 }
 
+/// The first media reference in a text (an HTML `<img>`, a link to a sound, video or image file, `<audio>`, `<video>`,
+/// `<source>`, `<embed>`, `<iframe>` or `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a
+/// `[[...]]` link), cut to 60 characters: detente keeps it as text and the readers warn about it.
+pub fn media(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let tags = [
+        "<img", "<audio", "<video", "<source", "<embed", "<iframe", "<object",
+    ];
+    let start = tags
+        .iter()
+        .filter_map(|t| {
+            lower.match_indices(t).map(|(i, _)| i).find(|&i| {
+                lower[i + t.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c.is_whitespace() || c == '>' || c == '/')
+            })
+        })
+        .chain(media_link(&lower))
+        .chain(lower.find("@@pluginfile@@"))
+        .chain(lower.find("[sound:"))
+        .chain(
+            ["[image: ", "[audio: ", "[video: ", "[media: "]
+                .iter()
+                .filter_map(|k| lower.find(k)),
+        )
+        .chain(lower.find("[[").filter(|&i| lower[i + 2..].contains("]]")))
+        .min()?;
+    let rest = &text[start..];
+    let close = |c: &str| rest.find(c).map_or(rest.len(), |i| i + c.len());
+    let end = if rest.starts_with("@@") {
+        rest.find(char::is_whitespace).unwrap_or(rest.len())
+    } else if rest.starts_with("[[") {
+        close("]]")
+    } else if rest.starts_with('[') {
+        close("]")
+    } else {
+        close(">")
+    };
+    let found: String = rest[..end].chars().take(60).collect();
+    Some(found)
+}
+
+/// The warning for a media reference the reader kept as text.
+pub fn media_warning(line: usize, found: &str) -> Warning {
+    Warning {
+        line,
+        message: format!(
+            "media link kept as text: `{}` (detente shows no images or sound)",
+            found.replace(['\n', '\r'], " ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_references_are_found() {
+        assert_eq!(
+            media("See <IMG src='a.png'> here").as_deref(),
+            Some("<IMG src='a.png'>")
+        );
+        assert_eq!(
+            media("@@PLUGINFILE@@/map.png shows it").as_deref(),
+            Some("@@PLUGINFILE@@/map.png")
+        );
+        assert_eq!(
+            media("[sound:x.mp3] hear").as_deref(),
+            Some("[sound:x.mp3]")
+        );
+        assert_eq!(media("a [[b.png]] c").as_deref(), Some("[[b.png]]"));
+        assert_eq!(media("<imgur> is not an image, [[ nor this"), None);
+    }
 
     #[test]
     fn entities_named_and_numeric_are_decoded() {

@@ -1,7 +1,7 @@
-//! Question banks in and out of detente: readers for Moodle GIFT ([`gift`]), Moodle XML ([`moodle`]), Anki and
-//! Quizlet text and CSV ([`text`]) that turn a foreign file into cards, and writers for TOML, GIFT, Moodle XML, Anki,
-//! Quizlet and JSON. The readers that take HTML (Anki fields, GIFT `[html]` text, Moodle XML's HTML fields) turn it
-//! into plain text with one function, `html::to_text`.
+//! Question banks in and out of detente: readers for Moodle GIFT ([`gift`]), Moodle XML ([`moodle`]), Anki and Quizlet
+//! text and CSV ([`text`]) that turn a foreign file into cards, and writers for TOML, GIFT, Moodle XML, Anki, Quizlet,
+//! JSON and QTI 1.2 packages ([`qti`]). The readers that take HTML (Anki fields, GIFT `[html]` text, Moodle XML's HTML
+//! fields) turn it into plain text with one function, `html::to_text`.
 //!
 //! Readers stream: they read from a `BufRead` and hand each card to a sink as soon as it is complete, so a
 //! 100,000-card bank never sits in memory whole. A question (a GIFT block, a Moodle XML `<question>`, an Anki,
@@ -21,10 +21,12 @@ mod extras;
 pub mod gift;
 mod html;
 pub mod moodle;
+pub mod qti;
 pub mod text;
+mod zip;
 
-pub use extras::DeckExtras;
-pub use html::media_tag;
+pub use extras::{DeckExtras, DeckStart, Part};
+pub use html::{media, media_tag, media_warning};
 
 use super::{Body, Card, Deck};
 use std::collections::HashSet;
@@ -49,6 +51,8 @@ pub enum Format {
     Anki,
     Quizlet,
     Json,
+    /// QTI 1.2, zipped with its manifest (binary: written to a file only).
+    Qti,
 }
 
 /// Why a conversion stopped: a malformed input at a line and column (1-based), or a failure to write the output.
@@ -104,68 +108,17 @@ pub struct Written {
     pub warnings: Vec<Warning>,
 }
 
-/// The first media reference in a text (an HTML `<img>`, a link to a sound, video or image file, `<audio>`, `<video>`, `<source>`, `<embed>`, `<iframe>` or
-/// `<object>` tag, a Moodle `@@PLUGINFILE@@` link, an Anki `[sound:...]` or a `[[...]]` link), cut to 60
-/// characters: detente keeps it as text and the readers warn about it.
-pub fn media(text: &str) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
-    let tags = [
-        "<img", "<audio", "<video", "<source", "<embed", "<iframe", "<object",
-    ];
-    let start = tags
-        .iter()
-        .filter_map(|t| {
-            lower.match_indices(t).map(|(i, _)| i).find(|&i| {
-                lower[i + t.len()..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| c.is_whitespace() || c == '>' || c == '/')
-            })
-        })
-        .chain(html::media_link(&lower))
-        .chain(lower.find("@@pluginfile@@"))
-        .chain(lower.find("[sound:"))
-        .chain(
-            ["[image: ", "[audio: ", "[video: ", "[media: "]
-                .iter()
-                .filter_map(|k| lower.find(k)),
-        )
-        .chain(lower.find("[[").filter(|&i| lower[i + 2..].contains("]]")))
-        .min()?;
-    let rest = &text[start..];
-    let close = |c: &str| rest.find(c).map_or(rest.len(), |i| i + c.len());
-    let end = if rest.starts_with("@@") {
-        rest.find(char::is_whitespace).unwrap_or(rest.len())
-    } else if rest.starts_with("[[") {
-        close("]]")
-    } else if rest.starts_with('[') {
-        close("]")
-    } else {
-        close(">")
-    };
-    let found: String = rest[..end].chars().take(60).collect();
-    Some(found)
-}
-
-/// The warning for a media reference the reader kept as text.
-pub fn media_warning(line: usize, found: &str) -> Warning {
-    Warning {
-        line,
-        message: format!(
-            "media link kept as text: `{}` (detente shows no images or sound)",
-            found.replace(['\n', '\r'], " ")
-        ),
-    }
-}
-
 /// What a reader learned about the bank besides its cards.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
     /// A title the file itself gives (an Anki `#deck:` header, a Moodle XML file's first category), if any.
     pub title: Option<String>,
     pub warnings: Vec<Warning>,
-    /// The deck's own fields, when the file carries them (a Moodle XML file detente wrote).
+    /// The deck's own fields, when the file carries them (a Moodle XML or Anki file detente wrote); the first deck's
+    /// in a file of several.
     pub deck: Option<DeckExtras>,
+    /// The ids of the decks whose fields the file carries, in order: more than one in a multi-deck Anki export.
+    pub decks: Vec<String>,
 }
 
 /// The sink a reader hands each card to.
@@ -188,9 +141,9 @@ pub fn too_long(line: usize) -> ConvertError {
     )
 }
 
-/// [`std::io::BufRead::read_until`] that never lets `buf` grow past `limit` bytes: `Ok(None)` when the bytes up to the next
-/// `delim` (or the end) would take it past the limit, and then `buf` holds less than a whole record; else the count
-/// of bytes read, as `read_until` returns it (0 at the end of the input).
+/// [`std::io::BufRead::read_until`] that never lets `buf` grow past `limit` bytes: `Ok(None)` when the bytes up to the
+/// next `delim` (or the end) would take it past the limit, and then `buf` holds less than a whole record; else the
+/// count of bytes read, as `read_until` returns it (0 at the end of the input).
 pub fn read_until_within(
     input: &mut impl std::io::BufRead,
     delim: u8,
@@ -407,15 +360,26 @@ pub fn convert_cards(
         count += 1;
         Ok(())
     };
-    let meta = match from {
-        Foreign::Gift => gift::read(input, &mut emit),
-        Foreign::MoodleXml => moodle::read(input, &mut emit),
-        Foreign::Anki => text::read_anki(input, &mut emit),
-        Foreign::Quizlet => text::read_quizlet_with(input, seps, &mut emit),
-        Foreign::Csv => text::read_csv(input, &mut emit),
-    }?;
+    let meta = read(from, input, seps, &mut emit)?;
     out.finish()?;
     Ok((count, meta))
+}
+
+/// Reads `input`, a bank in the format `from`, handing each card to `emit` with the reader's own ids (a multi-deck
+/// Anki file as one deck: see [`text::read_anki_decks`] for its decks).
+pub fn read(
+    from: Foreign,
+    input: impl std::io::BufRead,
+    seps: &text::QuizletSeparators,
+    emit: &mut Sink<'_>,
+) -> Result<Meta, ConvertError> {
+    match from {
+        Foreign::Gift => gift::read(input, emit),
+        Foreign::MoodleXml => moodle::read(input, emit),
+        Foreign::Anki => text::read_anki(input, emit),
+        Foreign::Quizlet => text::read_quizlet_with(input, seps, emit),
+        Foreign::Csv => text::read_csv(input, emit),
+    }
 }
 
 /// The `[deck]` table of a TOML deck file, written before its cards.
@@ -491,24 +455,6 @@ mod tests {
             "Which article of the North Atlantic Treaty contains the collective-defence clause?",
         );
         assert!(long.len() <= 48 && !long.ends_with('-'), "{long}");
-    }
-
-    #[test]
-    fn media_references_are_found() {
-        assert_eq!(
-            media("See <IMG src='a.png'> here").as_deref(),
-            Some("<IMG src='a.png'>")
-        );
-        assert_eq!(
-            media("@@PLUGINFILE@@/map.png shows it").as_deref(),
-            Some("@@PLUGINFILE@@/map.png")
-        );
-        assert_eq!(
-            media("[sound:x.mp3] hear").as_deref(),
-            Some("[sound:x.mp3]")
-        );
-        assert_eq!(media("a [[b.png]] c").as_deref(), Some("[[b.png]]"));
-        assert_eq!(media("<imgur> is not an image, [[ nor this"), None);
     }
 
     /// The cards a reader makes of a whole input file, and its warnings.

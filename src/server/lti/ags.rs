@@ -7,16 +7,23 @@
 //! a newer score (409 as Moodle answers, Canvas's 400 "before last updated timestamp", a 422 about the timestamp)
 //! counts as delivered, once.
 
-use super::Lti;
+use super::{Lti, nrps};
 use crate::error::{Error, Result};
 use crate::server::api::{LtiOutbox, LtiPush, LtiPushed};
 use crate::server::ops::{Column, LtiOps};
-use crate::store::{LtiRecords, NewScore, OutboxRow, Tried};
+use crate::store::{LtiContext, LtiRecords, NewScore, OutboxRow, Tried};
 use crate::time::UnixMs;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 pub const SCOPE_LINEITEM: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem";
 pub const SCOPE_SCORE: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/score";
+/// The scopes of a grades token: line items and scores.
+pub const SCOPES: &str = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem \
+                          https://purl.imsglobal.org/spec/lti-ags/scope/score";
+/// The scope of a course roster token (Names and Role Provisioning Services).
+pub const SCOPE_ROSTER: &str =
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 /// The tag of the exams' line items detente makes.
 pub const TAG: &str = "detente-exam";
 /// Tries of one score before it is marked failed.
@@ -90,13 +97,89 @@ pub use crate::server::ops::DECK;
 /// one supersedes an older one not yet delivered.
 pub fn queue(repo: &dyn LtiOps, lti: &Lti, req: &LtiPush, now: UnixMs) -> Result<LtiPushed> {
     let column = repo.lti_column(req, now)?;
+    let (found, problems) = from_rosters(repo, lti, &column, now)?;
     let mut pushed = None;
     repo.lti_work(&mut |records| {
         pushed = Some(queue_column(records, lti, &column, now)?);
         Ok(())
     })?;
+    let pushed = pushed.map(|mut p| {
+        p.found_in_roster = found.clone();
+        p.roster_problems = problems.clone();
+        p
+    });
     lti.wake.notify_one();
     pushed.ok_or_else(|| Error::InvalidData("the push did not run".to_string()))
+}
+
+/// Links the learners of `column` who have a grade and no user of a course's platform yet, from each such course's
+/// roster (Names and Role Provisioning Services, [`nrps`]): read outside any transaction, linked in one. Returns
+/// the names linked, and why a roster could not be read.
+fn from_rosters(
+    repo: &dyn LtiOps,
+    lti: &Lti,
+    column: &Column,
+    now: UnixMs,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let graded: HashSet<i64> = column
+        .rows
+        .iter()
+        .filter(|(_, _, share)| share.is_some())
+        .map(|(id, _, _)| *id)
+        .collect();
+    let mut wanted: Vec<(LtiContext, usize, HashSet<i64>)> = Vec::new();
+    repo.lti_work(&mut |records| {
+        wanted.clear();
+        for c in records.lti_contexts()? {
+            let Some(platform) = lti.platform(&c.issuer, Some(&c.client_id)) else {
+                continue;
+            };
+            if c.memberships.is_none() {
+                continue;
+            }
+            let subs: HashSet<i64> = records
+                .lti_subs(&c.issuer)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            let missing: HashSet<i64> = graded.difference(&subs).copied().collect();
+            if !missing.is_empty() {
+                wanted.push((c, platform, missing));
+            }
+        }
+        Ok(())
+    })?;
+    let (mut found, mut problems) = (Vec::new(), Vec::new());
+    // Learners linked to each platform by an earlier course's roster in this push.
+    let mut done: HashSet<(String, i64)> = HashSet::new();
+    for (c, platform, missing) in wanted {
+        let missing: HashSet<i64> = missing
+            .into_iter()
+            .filter(|id| !done.contains(&(c.issuer.clone(), *id)))
+            .collect();
+        let Some(url) = c.memberships.as_deref().filter(|_| !missing.is_empty()) else {
+            continue;
+        };
+        let members = match nrps::members(lti, platform, url, now.secs()) {
+            Ok(m) => m,
+            Err(e) => {
+                let course = c.title.as_deref().unwrap_or(&c.context_id);
+                (lti.log)(&format!("lti: the roster of {course} was not read: {e}"));
+                problems.push(format!("{course}: {e}"));
+                continue;
+            }
+        };
+        repo.lti_work(&mut |records| {
+            for (id, name) in nrps::link(records, &c.issuer, &members, &missing, now.secs())? {
+                done.insert((c.issuer.clone(), id));
+                if !found.contains(&name) {
+                    found.push(name);
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok((found, problems))
 }
 
 /// Queues `column` for every course that launched detente on a configured platform (see [`queue`]).

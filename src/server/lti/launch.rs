@@ -16,6 +16,7 @@ const DEPLOYMENT: &str = "https://purl.imsglobal.org/spec/lti/claim/deployment_i
 const CONTEXT: &str = "https://purl.imsglobal.org/spec/lti/claim/context";
 const LIS: &str = "https://purl.imsglobal.org/spec/lti/claim/lis";
 const AGS: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+const NRPS: &str = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice";
 const ROLES: &str = "https://purl.imsglobal.org/spec/lti/claim/roles";
 
 /// What a verified launch says.
@@ -35,6 +36,8 @@ pub struct Launched {
     pub context: Option<(String, Option<String>)>,
     /// The course's grade book line items URL (Assignment and Grade Services).
     pub lineitems: Option<String>,
+    /// The course's roster URL (Names and Role Provisioning Services: `context_memberships_url`).
+    pub memberships: Option<String>,
     /// The user teaches the course (an Instructor or Administrator role, of the course or the institution).
     pub instructor: bool,
 }
@@ -131,6 +134,9 @@ pub fn check(
         Some((id, text(c, "title").or_else(|| text(c, "label"))))
     });
     let lineitems = claims.get(AGS).and_then(|a| text(a, "lineitems"));
+    let memberships = claims
+        .get(NRPS)
+        .and_then(|n| text(n, "context_memberships_url"));
     let instructor = claims
         .get(ROLES)
         .and_then(Value::as_array)
@@ -154,6 +160,7 @@ pub fn check(
         student_id: claims.get(LIS).and_then(|l| text(l, "person_sourcedid")),
         context,
         lineitems,
+        memberships,
         instructor,
     })
 }

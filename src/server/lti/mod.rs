@@ -1,12 +1,13 @@
 //! detente as an LTI 1.3 tool (`[lti]` in the configuration, served over the TLS listener): the tool's own RSA key
 //! (re-read when its file changes) and key set, the platforms' key sets fetched and cached by `kid`, the launch's
 //! checks ([`launch`]), the short-lived server-side state of logins in flight, launches and device links (in
-//! memory: a restart forgets them, and a student launches again), and the Assignment and Grade Services client with
-//! its outbox ([`ags`]). The routes are in `routes::lti`.
+//! memory: a restart forgets them, and a student launches again), the Assignment and Grade Services client with
+//! its outbox ([`ags`]), and the course roster read for learners who never launched ([`nrps`]). The routes are in `routes::lti`.
 
 pub mod ags;
 pub mod jwt;
 pub mod launch;
+pub mod nrps;
 pub mod web;
 
 use super::Log;
@@ -36,6 +37,41 @@ pub const LOGINS_PER_ADDRESS: usize = 500;
 pub const LINKS_PER_ADDRESS: usize = 50;
 /// A platform's key set is fetched again for an unknown `kid` at most this often (seconds).
 const REFETCH_SECS: i64 = 10;
+
+/// What a platform says of a person, to find them on detente's roster: from a launch or the course's roster.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Person<'a> {
+    pub email: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub student_id: Option<&'a str>,
+}
+
+/// The one roster learner a platform's person is, and by what: their email (case ignored), else their username,
+/// else their student id, each only if exactly one learner has it. The rule of a launch and of `grades push`'s
+/// look-up in the course's roster.
+pub fn roster_match<'l>(
+    learners: &'l [crate::store::Learner],
+    p: &Person<'_>,
+) -> Option<(&'l crate::store::Learner, &'static str)> {
+    let same = |a: &Option<String>, b: Option<&str>, fold: bool| match (a, b) {
+        (Some(a), Some(b)) if fold => a.trim().eq_ignore_ascii_case(b.trim()),
+        (Some(a), Some(b)) => a.trim() == b.trim(),
+        _ => false,
+    };
+    let by = |key: &'static str, f: &dyn Fn(&crate::store::Learner) -> bool| {
+        let mut m = learners.iter().filter(|x| f(x));
+        match (m.next(), m.next()) {
+            (Some(x), None) => Some((x, key)),
+            _ => None,
+        }
+    };
+    by("email", &|x| same(&x.email, p.email, true))
+        .or_else(|| by("username", &|x| same(&x.username, p.username, false)))
+        .or_else(|| by("student id", &|x| same(&x.student_id, p.student_id, false)))
+}
+
+/// Access tokens (and their end, Unix seconds) by platform and the scopes they were asked for.
+type Tokens = HashMap<(usize, &'static str), (String, i64)>;
 
 /// A login in flight: the nonce the launch must carry, and its platform.
 #[derive(Debug, Clone)]
@@ -183,7 +219,8 @@ pub struct Lti {
     key: Mutex<(Stamp, Arc<Signer>)>,
     pub web: web::Web,
     platform_keys: Mutex<HashMap<usize, KeyCache>>,
-    tokens: Mutex<HashMap<usize, (String, i64)>>,
+    /// Access tokens by platform and the scopes they were asked for.
+    tokens: Mutex<Tokens>,
     pub logins: Held<Login>,
     pub sessions: Held<Session>,
     pub links: Held<Link>,
@@ -308,11 +345,21 @@ impl Lti {
     /// An access token for the platform's grade book (line items and scores), from the cache or asked for with a
     /// client assertion signed by the tool's key. Blocking.
     pub fn access_token(&self, platform: usize, now: i64) -> Result<String, String> {
+        self.token_for(platform, ags::SCOPES, now)
+    }
+
+    /// An access token for the course roster (Names and Role Provisioning Services), asked for on its own so that
+    /// a platform that grants detente grades only still gives the grades' token.
+    pub fn roster_token(&self, platform: usize, now: i64) -> Result<String, String> {
+        self.token_for(platform, ags::SCOPE_ROSTER, now)
+    }
+
+    fn token_for(&self, platform: usize, scope: &'static str, now: i64) -> Result<String, String> {
         if let Some((token, until)) = self
             .tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&platform)
+            .get(&(platform, scope))
             && *until > now + 30
         {
             return Ok(token.clone());
@@ -333,10 +380,7 @@ impl Lti {
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ),
             ("client_assertion", &assertion),
-            (
-                "scope",
-                &format!("{} {}", ags::SCOPE_LINEITEM, ags::SCOPE_SCORE),
-            ),
+            ("scope", scope),
         ]);
         let answer = self.web.request(
             "POST",
@@ -368,16 +412,16 @@ impl Lti {
         self.tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(platform, (token.access_token.clone(), until));
+            .insert((platform, scope), (token.access_token.clone(), until));
         Ok(token.access_token)
     }
 
-    /// Forgets the platform's access token (it was refused).
+    /// Forgets the platform's access tokens (one was refused).
     pub fn drop_token(&self, platform: usize) {
         self.tokens
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .remove(&platform);
+            .retain(|(p, _), _| *p != platform);
     }
 
     /// The launch's redirect URI: the tool's address with `/lti/launch`.

@@ -6,7 +6,9 @@
 use crate::enrol::Code;
 use crate::error::{Error, Result};
 use crate::gradebook::Identity;
-use crate::server::api::{EnrolRequest, Issued, LearnerChange, RosterImported};
+use crate::server::api::{
+    EnrolRequest, Issued, LearnerChange, LearnerData, LearnerExport, LearnerRows, RosterImported,
+};
 use crate::store::{self, Learner, RosterDb, Store};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -123,6 +125,59 @@ fn check_unique(db: &mut dyn RosterDb, id: &Identity, own: Option<i64>) -> Resul
         }
     }
     Ok(())
+}
+
+/// The refusal for a name that is no learner's.
+pub fn no_learner(name: &str) -> Error {
+    Error::Usage(format!(
+        "no learner named {name} (see `detente learner list`)"
+    ))
+}
+
+/// `learner export`: the export document of the learner `name` (docs/formats.md, section 8), written to `out` as
+/// the rows are read (`target` names `out` in errors); returns the learner's name as stored, and `out`.
+pub fn learner_export<W: std::io::Write>(
+    store: &Store,
+    name: &str,
+    now: i64,
+    out: W,
+    target: &str,
+) -> Result<(String, W)> {
+    let learner = store::learner_by_name(&store.conn, name)?.ok_or_else(|| no_learner(name))?;
+    let mut doc = store::admin::ExportWriter::start(out, target, now, store::SCHEMA_VERSION)?;
+    store::admin::learner_rows(&store.conn, learner.id, |v| doc.visit(v))?;
+    Ok((learner.name, doc.finish()?))
+}
+
+/// [`learner_export`] as the server answers it: the whole document in memory.
+pub fn learner_export_text(store: &Store, name: &str, now: i64) -> Result<LearnerExport> {
+    let (learner, bytes) = learner_export(store, name, now, Vec::new(), "the export")?;
+    Ok(LearnerExport {
+        learner,
+        document: String::from_utf8_lossy(&bytes).into_owned(),
+    })
+}
+
+/// `learner delete`: the learner's rows per table, deleted in one transaction if `req.delete`.
+pub fn learner_delete(store: &mut Store, req: &LearnerData) -> Result<LearnerRows> {
+    let learner =
+        store::learner_by_name(&store.conn, &req.name)?.ok_or_else(|| no_learner(&req.name))?;
+    let rows = if req.delete {
+        let tx = store.write()?;
+        let deleted = store::admin::delete_learner(&tx, learner.id)?;
+        tx.commit()?;
+        deleted
+            .into_iter()
+            .map(|(t, n)| (t, i64::try_from(n).unwrap_or(i64::MAX)))
+            .collect()
+    } else {
+        store::admin::learner_counts(&store.conn, learner.id)?
+    };
+    Ok(LearnerRows {
+        learner: learner.name,
+        rows,
+        deleted: req.delete,
+    })
 }
 
 /// `learner add`: a new learner with these settings and identity; returns their name as stored.

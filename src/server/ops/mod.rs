@@ -15,7 +15,9 @@ mod roster_ops;
 
 pub use exam_ops::ExamOps;
 pub use import_ops::ImportOps;
-pub use learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
+pub use learners::{
+    RosterAnswer, enrol, learner_add, learner_delete, learner_export, learner_set, roster_import,
+};
 pub use lti_ops::{Column, DECK, LtiOps, Share, column};
 pub use progress::{Admission, admit, import_bundle, import_in};
 pub use report_ops::ReportOps;

@@ -29,7 +29,7 @@ pub fn class(store: &Store, req: &ClassRequest, now: i64) -> Result<Class> {
 /// [`class`] on whichever store answers the reports' reads.
 pub fn class_read(reads: &mut dyn ReportReads, req: &ClassRequest, now: i64) -> Result<Class> {
     let filter = filter_read(reads, &req.decks, &req.tags)?;
-    class_stats(reads, &filter, req.by, now)
+    class_stats(reads, &filter, req.by, req.learner.as_deref(), now)
 }
 
 /// The card filter of `--deck` and `--tag`; an unknown deck is a usage error.
@@ -59,13 +59,15 @@ pub fn themes() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states streamed (the
-/// cards' decks and themes are indexed once, from the cards streamed, a few numbers a card), one pass over the review log for everyone's recent activity, and one query
-/// each for the exam scores, the exam activity and the open flags.
+/// Every learner's mastery, activity, exam scores and open flags: a pass over each learner's card states streamed
+/// (the cards' decks and themes indexed once, from the cards streamed, a few numbers a card), one pass over the
+/// review log for everyone's recent activity, and one query each for the exam scores, the exam activity and the
+/// open flags. With `only`, the learner of that name alone (the others' states and reviews are not read).
 pub fn class_stats(
     reads: &mut dyn ReportReads,
     filter: &Filter,
     by: GroupBy,
+    only: Option<&str>,
     now: i64,
 ) -> Result<Class> {
     // The cards in scope, streamed: the active ones indexed in card order, every id (retired ones too) for the
@@ -83,7 +85,12 @@ pub fn class_stats(
     let ids = stats::ById::new(all);
     let titles = reads.deck_titles()?;
     let themes = themes();
-    let learners = reads.learners()?;
+    let mut learners = reads.learners()?;
+    if let Some(name) = only {
+        learners.retain(|l| l.name == name);
+    }
+    // The reviews read: everyone's, or the one learner's (none when no learner has that name: no row has id 0).
+    let one = only.map(|_| learners.first().map_or(0, |l| l.id));
     let today: Vec<Day> = learners
         .iter()
         .map(|l| Calendar::local(l.rollover_hour).day_of(now))
@@ -91,7 +98,7 @@ pub fn class_stats(
     let places = stats::ById::new(learners.iter().map(|l| l.id));
     // Reviews in the last 7 days and the last active day, per learner (in `learners` order), over the cards in scope.
     let mut activity: Vec<(u32, Option<Day>)> = vec![(0, None); learners.len()];
-    reads.for_each_review_day(&mut |learner, card, day| {
+    reads.for_each_review_day(one, &mut |learner, card, day| {
         if let Some(p) = places.position(learner)
             && ids.position(card).is_some()
         {
@@ -365,8 +372,9 @@ pub fn exam_load(
                     1,
                     Severity::Warning,
                     format!(
-                        "the exam draws on study decks every student's device holds ({}): it is open-book; mark a \
-                         bank `exam_only = true` in its deck file to keep its answers on the server",
+                        "the exam draws on decks students' devices hold ({}): it is open-book; keep an exam's \
+                         questions in a bank with `exam_only = true` in its deck file that was never published as a \
+                         study deck, so that its answers stay on the server",
                         study.join(", ")
                     ),
                 ));
@@ -485,6 +493,7 @@ fn sheet(
                 title: e.title.clone(),
                 points: f64::from(e.questions),
                 self_graded: self_graded(&e.definition),
+                out_of: None,
             })
             .collect(),
         decks: Vec::new(),
@@ -555,7 +564,7 @@ pub fn grades_read(
     req: &GradesRequest,
     now: UnixMs,
 ) -> Result<GradeExport> {
-    let (sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
+    let (mut sheet, unsupervised) = sheet(reads, req.layout, req, now)?;
     let twins = gradebook::duplicate_titles(req.layout, &sheet);
     if !twins.is_empty() {
         return Err(Error::InvalidData(format!(
@@ -569,21 +578,43 @@ pub fn grades_read(
                 .join("; ")
         )));
     }
+    let mut not_in_gradebook = Vec::new();
+    let mut moodle_items = Vec::new();
     let (headers, unmatched) = match &req.gradebook {
         None => Default::default(),
         Some(text) => {
-            if !matches!(req.layout, Layout::Canvas | Layout::Blackboard) {
-                return Err(Error::Usage(format!(
-                    "--gradebook is for canvas and blackboard, whose gradebooks give each column an id; {} maps \
-                     columns to grade items in its import form",
-                    req.layout.name()
-                )));
+            if req.layout == Layout::Native {
+                return Err(Error::Usage(
+                    "--gradebook is for moodle, canvas and blackboard: the native layout has no LMS columns"
+                        .into(),
+                ));
+            }
+            if req.layout == Layout::Moodle
+                && let Some(by) = req.match_by.or(req.layout.default_match())
+            {
+                // Moodle aborts the whole import on a user it cannot find: only learners the gradebook holds are
+                // written, each identifier spelled as Moodle holds it.
+                let held = gradebook::moodle_identifiers(text.as_bytes(), by).map_err(|p| {
+                    Error::InvalidData(format!("the gradebook:{}: {}", p.line, p.message))
+                })?;
+                not_in_gradebook = gradebook::align_identifiers(&mut sheet.students, by, &held);
             }
             let columns = gradebook::read_gradebook(req.layout, text.as_bytes()).map_err(|p| {
                 Error::InvalidData(format!("the gradebook:{}: {}", p.line, p.message))
             })?;
             let (headers, unmatched) = gradebook::match_columns(&sheet.exams, &columns)
                 .map_err(|e| Error::InvalidData(format!("{e}; no grades were written")))?;
+            if req.layout == Layout::Moodle {
+                for exam in &mut sheet.exams {
+                    if let Some(header) = headers.get(&exam.id) {
+                        exam.out_of = columns
+                            .iter()
+                            .find(|c| c.header == *header)
+                            .and_then(|c| c.out_of);
+                        moodle_items.push((exam.id.clone(), header.clone(), exam.out_of));
+                    }
+                }
+            }
             let titled: Vec<(String, String)> = unmatched
                 .into_iter()
                 .map(|id| {
@@ -601,7 +632,7 @@ pub fn grades_read(
     };
     let failed = |e: String| Error::io("cannot write the grades", std::io::Error::other(e));
     let mut out = crate::text::CleanWriter::new(Vec::new());
-    let left_out = gradebook::write(
+    let mut left_out = gradebook::write(
         req.layout,
         &sheet,
         req.match_by,
@@ -610,17 +641,20 @@ pub fn grades_read(
         &mut out,
     )
     .map_err(|e| failed(e.to_string()))?;
+    let removed = not_in_gradebook.len();
+    left_out.extend(not_in_gradebook);
     let risky = gradebook::risky_identifiers(req.layout, &sheet, req.match_by);
     let csv = out.finish().map_err(|e| failed(e.to_string()))?;
     Ok(GradeExport {
         csv: String::from_utf8(csv).map_err(|e| failed(e.to_string()))?,
-        students: sheet.students.len(),
+        students: sheet.students.len() + removed,
         exams: sheet.exams.len(),
         decks: sheet.decks.len(),
         left_out,
         unsupervised,
         risky,
         unmatched,
+        moodle_items,
     })
 }
 

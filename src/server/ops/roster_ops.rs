@@ -3,9 +3,14 @@
 //! functions of `ops::learners`) and on PostgreSQL (the same functions' `_in` forms over `store::RosterDb` in a
 //! course-scoped transaction): one body of rules, two databases.
 
-use super::learners::{RosterAnswer, enrol, learner_add, learner_set, roster_import};
+use super::learners::{
+    RosterAnswer, enrol, learner_add, learner_delete, learner_export_text, learner_set,
+    roster_import,
+};
 use crate::error::Result;
-use crate::server::api::{EnrolRequest, Issued, LearnerChange};
+use crate::server::api::{
+    EnrolRequest, Issued, LearnerChange, LearnerData, LearnerExport, LearnerRows,
+};
 use crate::store::Store;
 use std::sync::{Mutex, PoisonError};
 
@@ -23,6 +28,12 @@ pub trait RosterOps {
 
     /// `learner enrol`: the codes issued, committed before they are returned.
     fn enrol(&self, req: &EnrolRequest, now_s: i64) -> Result<Vec<Issued>>;
+
+    /// `learner export`: everything the database holds about one learner, as one document.
+    fn learner_export(&self, name: &str, now_s: i64) -> Result<LearnerExport>;
+
+    /// `learner delete`: one learner's rows per table, deleted in one transaction if `req.delete`.
+    fn learner_delete(&self, req: &LearnerData) -> Result<LearnerRows>;
 }
 
 /// Whether a change names an exam scope, which may name a built-in deck.
@@ -56,10 +67,22 @@ impl RosterOps for Mutex<Store> {
         let mut store = self.lock().unwrap_or_else(PoisonError::into_inner);
         enrol(&mut store, req, now_s, |_| Ok(()))
     }
+
+    fn learner_export(&self, name: &str, now_s: i64) -> Result<LearnerExport> {
+        let store = self.lock().unwrap_or_else(PoisonError::into_inner);
+        learner_export_text(&store, name, now_s)
+    }
+
+    fn learner_delete(&self, req: &LearnerData) -> Result<LearnerRows> {
+        let mut store = self.lock().unwrap_or_else(PoisonError::into_inner);
+        learner_delete(&mut store, req)
+    }
 }
 
 #[cfg(feature = "server")]
-use super::learners::{enrol_in, learner_add_in, learner_set_in, roster_import_in};
+use super::learners::{enrol_in, learner_add_in, learner_set_in, no_learner, roster_import_in};
+#[cfg(feature = "server")]
+use crate::store::admin::ExportWriter;
 
 #[cfg(feature = "server")]
 impl RosterOps for crate::store::pg::Pg {
@@ -88,5 +111,35 @@ impl RosterOps for crate::store::pg::Pg {
 
     fn enrol(&self, req: &EnrolRequest, now_s: i64) -> Result<Vec<Issued>> {
         self.course(|tx| enrol_in(tx, req, now_s))
+    }
+
+    fn learner_export(&self, name: &str, now_s: i64) -> Result<LearnerExport> {
+        use crate::store::pg::{SCHEMA_VERSION, admin};
+        self.course(|tx| {
+            let learner = admin::scope_to(tx, name)?.ok_or_else(|| no_learner(name))?;
+            let mut doc = ExportWriter::start(Vec::new(), "the export", now_s, SCHEMA_VERSION)?;
+            admin::learner_rows(tx, learner.id, |v| doc.visit(v))?;
+            Ok(LearnerExport {
+                learner: learner.name,
+                document: String::from_utf8_lossy(&doc.finish()?).into_owned(),
+            })
+        })
+    }
+
+    fn learner_delete(&self, req: &LearnerData) -> Result<LearnerRows> {
+        use crate::store::pg::admin;
+        self.course(|tx| {
+            let learner = admin::scope_to(tx, &req.name)?.ok_or_else(|| no_learner(&req.name))?;
+            let rows = if req.delete {
+                admin::delete_learner(tx, learner.id)?
+            } else {
+                admin::learner_counts(tx, learner.id)?
+            };
+            Ok(LearnerRows {
+                learner: learner.name,
+                rows,
+                deleted: req.delete,
+            })
+        })
     }
 }

@@ -412,9 +412,11 @@ pub struct ByQuery {
     by: Option<String>,
 }
 
+/// The class view, or with `learner` that learner's row alone (their page reads nothing of the others).
 async fn class_of(
     app: &App,
     by: GroupBy,
+    learner: Option<String>,
 ) -> std::result::Result<std::result::Result<Class, String>, Response> {
     report(app, move |repo, now| {
         repo.class(
@@ -422,6 +424,7 @@ async fn class_of(
                 decks: Vec::new(),
                 tags: Vec::new(),
                 by,
+                learner,
             },
             now,
         )
@@ -444,7 +447,7 @@ pub async fn class(
     } else {
         GroupBy::Theme
     };
-    let class = match class_of(&app, by).await {
+    let class = match class_of(&app, by, None).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
             return refusal("Class", "/class", &pass, &why);
@@ -475,7 +478,7 @@ pub async fn learner(
         Ok(pass) => pass,
         Err(r) => return r,
     };
-    let class = match class_of(&app, GroupBy::Theme).await {
+    let class = match class_of(&app, GroupBy::Theme, Some(q.name.clone())).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
             return refusal("Learner", "", &pass, &why);
@@ -514,7 +517,7 @@ pub async fn items(
         Ok(pass) => pass,
         Err(r) => return r,
     };
-    let class = match class_of(&app, GroupBy::Deck).await {
+    let class = match class_of(&app, GroupBy::Deck, None).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
             return refusal("Item analysis", "/class/items", &pass, &why);
@@ -662,7 +665,7 @@ pub async fn me(State(app): State<App>, headers: HeaderMap) -> Response {
     let Some(name) = pass.learner.clone() else {
         return see_other("/class");
     };
-    let class = match class_of(&app, GroupBy::Theme).await {
+    let class = match class_of(&app, GroupBy::Theme, Some(name.clone())).await {
         Ok(Ok(c)) => c,
         Ok(Err(why)) => {
             return refusal("Your progress", "", &pass, &why);

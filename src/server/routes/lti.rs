@@ -351,27 +351,19 @@ fn remember(
             title: title.clone(),
             lineitems: lineitems.clone(),
             seen_at: now,
+            memberships: l.memberships.clone(),
         })?;
     }
     let linked = records.lti_learner(&l.issuer, &l.sub)?;
     let found = match linked.and_then(|id| learners.iter().find(|x| x.id == id)) {
         Some(x) => Some(x),
         None => {
-            let same = |a: &Option<String>, b: &Option<String>, fold: bool| match (a, b) {
-                (Some(a), Some(b)) if fold => a.trim().eq_ignore_ascii_case(b.trim()),
-                (Some(a), Some(b)) => a.trim() == b.trim(),
-                _ => false,
+            let person = lti::Person {
+                email: l.email.as_deref(),
+                username: l.username.as_deref(),
+                student_id: l.student_id.as_deref(),
             };
-            let by = |key: &'static str, f: &dyn Fn(&store::Learner) -> bool| {
-                let mut m = learners.iter().filter(|x| f(x));
-                match (m.next(), m.next()) {
-                    (Some(x), None) => Some((x, key)),
-                    _ => None,
-                }
-            };
-            let hit = by("email", &|x| same(&x.email, &l.email, true))
-                .or_else(|| by("username", &|x| same(&x.username, &l.username, false)))
-                .or_else(|| by("student id", &|x| same(&x.student_id, &l.student_id, false)));
+            let hit = lti::roster_match(&learners, &person);
             if let Some((x, key)) = hit {
                 records.link_lti_user(x.id, &l.issuer, &l.sub, key, now)?;
             }

@@ -200,6 +200,8 @@ pub fn router(app: App) -> Router {
         .route("/v1/teacher/learner-set", post(teacher::learner_set))
         .route("/v1/teacher/learner-import", post(teacher::learner_import))
         .route("/v1/teacher/enrol", post(teacher::enrol))
+        .route("/v1/teacher/learner-export", post(teacher::learner_export))
+        .route("/v1/teacher/learner-delete", post(teacher::learner_delete))
         .route("/v1/teacher/class", post(teacher::class))
         .route("/v1/teacher/items", post(teacher::items))
         .route("/v1/teacher/flags", post(teacher::flags))

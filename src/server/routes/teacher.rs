@@ -1,18 +1,18 @@
 //! The teacher's commands on the server, `POST /v1/teacher/OP`: each takes the command's options as JSON (a file
-//! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are), and runs the
-//! same work a local command runs on its database (`server::ops`) on the server's store, one request at a time.
-//! The answer is [`Done`]: the value the client shows, or the refusal the local command would give. The roster's
-//! commands (`learner add|set|import|enrol`), the reports (`stats --class`, `report items`, `report flags` and
+//! as its contents, never a path), refuses a caller who is not a teacher (403, naming who they are; `learner
+//! export` also serves a learner their own data), and runs the same work a local command runs on its database
+//! (`server::ops`) on the server's store, one request at a time. The answer is [`Done`]: the value the client
+//! shows, or the refusal the local command would give. The roster's commands (`learner
+//! add|set|import|enrol|export|delete`), the reports (`stats --class`, `report items`, `report flags` and
 //! `--resolve`, `exam results`, `grades export`), `exam load`, `exam extra-time`, `progress import`, and LTI's
 //! `grades push` and `grades outbox` run on the server's [`Backend`] ([`teach_repo`]: SQLite or PostgreSQL alike);
 //! `GET /v1/teacher/limits` reads only the configuration.
-//! configuration.
 
 use super::{App, problem};
 use crate::error::Result;
 use crate::server::api::{
     BundleUpload, ClassRequest, Done, EnrolRequest, FlagsRequest, GradesRequest, Hello,
-    ItemsRequest, LearnerChange, ResultsRequest, Role, Upload, UploadLimit,
+    ItemsRequest, LearnerChange, LearnerData, ResultsRequest, Role, Upload, UploadLimit,
 };
 use crate::server::ops::Backend;
 use crate::session::exam::wire::ExtraTime;
@@ -48,6 +48,16 @@ async fn teach_repo<T: Serialize + Send + 'static>(
     if let Some(refusal) = teachers_only(me, what) {
         return refusal;
     }
+    on_repo(app, what, work).await
+}
+
+/// Runs `work` for the command `what` on the server's [`Backend`], whoever the caller is (the caller is checked
+/// before): as [`teach_repo`] answers.
+async fn on_repo<T: Serialize + Send + 'static>(
+    app: &App,
+    what: &str,
+    work: impl FnOnce(&dyn Backend, UnixMs) -> Result<T> + Send + 'static,
+) -> Response {
     let repo = app.repo.clone();
     let clock = app.clock.clone();
     let done = app
@@ -136,6 +146,42 @@ pub async fn class(
 ) -> Response {
     teach_repo(&app, &me, "stats --class", move |repo, now| {
         repo.class(&req, now)
+    })
+    .await
+}
+
+/// `learner export`: a teacher's, or a learner's of their own data (a subject access request needs no teacher).
+pub async fn learner_export(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<LearnerData>,
+) -> Response {
+    let own = me.role != Role::Teacher && me.learner.as_deref() == Some(req.name.as_str());
+    let work = move |repo: &dyn Backend, now: UnixMs| repo.learner_export(&req.name, now.secs());
+    if own {
+        return on_repo(&app, "learner export", work).await;
+    }
+    teach_repo(&app, &me, "learner export", work).await
+}
+
+/// `learner delete`: counted, or deleted with `delete`; a deletion is written to the server's log with who asked.
+pub async fn learner_delete(
+    State(app): State<App>,
+    Extension(me): Extension<Hello>,
+    Json(req): Json<LearnerData>,
+) -> Response {
+    let log = app.log.clone();
+    let who = me.describe();
+    teach_repo(&app, &me, "learner delete", move |repo, _| {
+        let done = repo.learner_delete(&req)?;
+        if done.deleted {
+            log(&format!(
+                "learner delete: {who} deleted learner {} and {} rows",
+                done.learner,
+                done.rows.iter().map(|(_, n)| n).sum::<i64>()
+            ));
+        }
+        Ok(done)
     })
     .await
 }

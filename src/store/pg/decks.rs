@@ -274,22 +274,27 @@ pub(super) fn publish_deck(
     text: &str,
     publisher: &str,
     now_s: i64,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO published_decks (deck_id, content_hash, file, text, published_at, publisher)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (deck_id) DO UPDATE SET content_hash = excluded.content_hash, file = excluded.file,
-             text = excluded.text, published_at = excluded.published_at, publisher = excluded.publisher",
-        &[
-            &deck.id,
-            &deck.content_hash(),
-            &file,
-            &text,
-            &now_s,
-            &publisher,
-        ],
-    )?;
-    Ok(())
+) -> Result<Option<i64>> {
+    let shared: Option<i64> = tx
+        .query_one(
+            "INSERT INTO published_decks (deck_id, content_hash, file, text, published_at, publisher, shared_at)
+             VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN NULL ELSE $5::bigint END)
+             ON CONFLICT (deck_id) DO UPDATE SET content_hash = excluded.content_hash, file = excluded.file,
+                 text = excluded.text, published_at = excluded.published_at, publisher = excluded.publisher,
+                 shared_at = coalesce(published_decks.shared_at, excluded.shared_at)
+             RETURNING shared_at",
+            &[
+                &deck.id,
+                &deck.content_hash(),
+                &file,
+                &text,
+                &now_s,
+                &publisher,
+                &deck.exam_only,
+            ],
+        )?
+        .try_get(0)?;
+    Ok(shared.filter(|_| deck.exam_only))
 }
 
 /// The course's published decks, by id (in code-point order, as SQLite sorts them); never an exam-only bank.

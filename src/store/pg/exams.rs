@@ -211,7 +211,9 @@ impl ExamRecords for Transaction<'_> {
         let (cond, args) = filter_sql(filter, 1);
         let sql = format!(
             "SELECT DISTINCT c.deck_id COLLATE \"C\" FROM cards c JOIN decks d ON d.id = c.deck_id
-             WHERE c.retired_at IS NULL AND d.retired_at IS NULL AND NOT d.exam_only{cond} ORDER BY 1"
+             WHERE c.retired_at IS NULL AND d.retired_at IS NULL
+               AND (NOT d.exam_only OR {}){cond} ORDER BY 1",
+            crate::store::SHARED_BANK
         );
         self.query(&sql, &params(&args))?
             .iter()

@@ -81,10 +81,12 @@ impl LtiRecords for Transaction<'_> {
 
     fn upsert_lti_context(&mut self, c: &LtiContext) -> Result<()> {
         self.execute(
-            "INSERT INTO lti_contexts (issuer, client_id, deployment_id, context_id, title, lineitems, seen_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO lti_contexts (issuer, client_id, deployment_id, context_id, title, lineitems, seen_at,
+                memberships)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (issuer, client_id, deployment_id, context_id)
-             DO UPDATE SET title = excluded.title, lineitems = excluded.lineitems, seen_at = excluded.seen_at",
+             DO UPDATE SET title = excluded.title, lineitems = excluded.lineitems, seen_at = excluded.seen_at,
+                memberships = excluded.memberships",
             &[
                 &c.issuer,
                 &c.client_id,
@@ -93,6 +95,7 @@ impl LtiRecords for Transaction<'_> {
                 &c.title,
                 &c.lineitems,
                 &c.seen_at,
+                &c.memberships,
             ],
         )?;
         Ok(())
@@ -100,8 +103,8 @@ impl LtiRecords for Transaction<'_> {
 
     fn lti_contexts(&mut self) -> Result<Vec<LtiContext>> {
         self.query(
-            "SELECT issuer, client_id, deployment_id, context_id, title, lineitems, seen_at FROM lti_contexts
-             ORDER BY issuer COLLATE \"C\", context_id COLLATE \"C\", deployment_id COLLATE \"C\"",
+            "SELECT issuer, client_id, deployment_id, context_id, title, lineitems, seen_at, memberships
+             FROM lti_contexts ORDER BY issuer COLLATE \"C\", context_id COLLATE \"C\", deployment_id COLLATE \"C\"",
             &[],
         )?
         .iter()
@@ -114,6 +117,7 @@ impl LtiRecords for Transaction<'_> {
                 title: r.try_get(4)?,
                 lineitems: r.try_get(5)?,
                 seen_at: r.try_get(6)?,
+                memberships: r.try_get(7)?,
             })
         })
         .collect()

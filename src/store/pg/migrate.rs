@@ -83,6 +83,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "state_deck",
         include_str!("../../../migrations/postgres/0015_state_deck.sql"),
     ),
+    (
+        16,
+        "lti_memberships",
+        include_str!("../../../migrations/postgres/0016_lti_memberships.sql"),
+    ),
+    (
+        17,
+        "shared_banks",
+        include_str!("../../../migrations/postgres/0017_shared_banks.sql"),
+    ),
 ];
 
 /// The PostgreSQL schema version this build writes: the same number as SQLite's (`store::SCHEMA_VERSION`).

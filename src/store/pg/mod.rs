@@ -14,8 +14,10 @@
 //! (deck import, the built-in decks, published decks), `devices` (TLS devices and their tokens' hashes), `roster`
 //! (the roster's reads and writes, `store::RosterDb`, for the teacher's roster commands), `reports` (the teacher's
 //! reports: their reads, closing expired exam attempts, resolving flags), `exams` (the exams the server runs:
-//! `store::ExamRecords` on a scoped transaction), `adopt` (a SQLite database copied in, row for row).
+//! `store::ExamRecords` on a scoped transaction), `adopt` (a SQLite database copied in, row for row), `admin` (one
+//! learner's rows in every table, to export or delete, in a transaction narrowed to that learner).
 
+pub mod admin;
 mod adopt;
 mod decks;
 mod devices;
@@ -34,7 +36,7 @@ pub use exams::lock_learner;
 pub use migrate::{SCHEMA_VERSION, migrate, schema_version};
 
 use super::{ClassStore, DeviceRecord, IssuedKey, Learner, PublishedDeck, Registration, Roster};
-use super::{admit_device, merged_again, publishable};
+use super::{admit_device, merged_again, publishable, shared_bank};
 use crate::enrol::Key;
 use crate::error::{Error, Result};
 use crate::sync::{Cursor, Digest, Event, Page, Publish, Published, Pushed, Report};
@@ -269,11 +271,12 @@ impl ClassStore for Pg {
                         crate::time::UnixMs::from_secs(now_s).0,
                     )?;
                 }
-                decks::publish_deck(&mut sp, &deck, &f.file, &f.text, publisher, now_s)?;
+                let shared =
+                    decks::publish_deck(&mut sp, &deck, &f.file, &f.text, publisher, now_s)?;
                 out.push(Published {
                     deck: deck.id.clone(),
                     content_hash: deck.content_hash(),
-                    summary: report.summary(),
+                    summary: shared_bank(report.summary(), shared),
                 });
             }
             if publish.dry_run {

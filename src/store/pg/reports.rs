@@ -154,10 +154,17 @@ impl ReportReads for Transaction<'_> {
         super::learners::learners(self)
     }
 
-    fn for_each_review_day(&mut self, each: &mut dyn FnMut(i64, i64, Day)) -> Result<()> {
+    fn for_each_review_day(
+        &mut self,
+        learner: Option<i64>,
+        each: &mut dyn FnMut(i64, i64, Day),
+    ) -> Result<()> {
         let mut rows = self.query_raw(
-            "SELECT learner_id, card_id, day FROM reviews WHERE NOT retracted",
-            std::iter::empty::<i64>(),
+            match learner {
+                None => "SELECT learner_id, card_id, day FROM reviews WHERE NOT retracted AND $1::bigint IS NULL",
+                Some(_) => "SELECT learner_id, card_id, day FROM reviews WHERE NOT retracted AND learner_id = $1",
+            },
+            [learner],
         )?;
         while let Some(r) = rows.next()? {
             each(r.try_get(0)?, r.try_get(1)?, Day(r.try_get(2)?));

@@ -60,6 +60,7 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
     Ok(Meta {
         title: reader.title,
         warnings: reader.warnings,
+        decks: reader.deck.iter().map(|d| d.id.clone()).collect(),
         deck: reader.deck,
     })
 }

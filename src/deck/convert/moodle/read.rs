@@ -35,6 +35,7 @@ pub fn read(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertErr
     Ok(Meta {
         title: reader.title,
         warnings: reader.warnings,
+        decks: reader.deck.iter().map(|d| d.id.clone()).collect(),
         deck: reader.deck,
     })
 }

@@ -3,20 +3,99 @@
 //! carried whole in the `#detente card:` line before the note, and the deck's fields from `#detente deck:`.
 
 use super::REVERSED;
-use super::records::{CARRIED, Columns, Lines, Record, record, split};
+use super::records::{CARRIED, Columns, DECK_LINE, Lines, Record, record, split};
 use super::row::{Row, emit_row};
 use crate::deck::Card;
 use crate::deck::convert::html::{has_tag, to_text};
 use crate::deck::convert::{
-    ConvertError, DeckExtras, Ids, MAX_QUESTION_BYTES, Meta, Sink, Warning, media, pass, tag,
+    ConvertError, DeckExtras, DeckStart, Ids, MAX_QUESTION_BYTES, Meta, Part, Sink, Warning, media,
+    pass, tag,
 };
 
 /// Anki's note type that checks a typed answer; detente reads it as a (self-graded) flashcard, with a warning.
 const TYPED: &str = "Basic (type in the answer)";
 use std::io::BufRead;
 
-/// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read.
+/// Anki "Notes in Plain Text" / text import files. Streams: each note is handed to `emit` as it is read. A
+/// multi-deck export is read as one deck (every deck's id in [`Meta::decks`], and a warning where each next deck
+/// starts); [`read_anki_decks`] reads it as its decks.
 pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertError> {
+    read_parts(input, false, &mut |part| match part {
+        Part::Card(card) => emit(card),
+        Part::Deck(_) => Ok(()),
+    })
+}
+
+/// An Anki text file as its decks: as [`read_anki`], but each `#detente deck:` line of detente's multi-deck export
+/// starts a deck, handed to `emit` as a [`Part::Deck`] just before its first card, and card ids are unique within
+/// each deck, not across the file, so each deck keeps its own ids. A deck line with no note after it is named in a
+/// warning and left out. A file without such lines gives its cards alone, as one deck.
+pub fn read_anki_decks(
+    input: impl BufRead,
+    emit: &mut dyn FnMut(Part) -> Result<(), ConvertError>,
+) -> Result<Meta, ConvertError> {
+    read_parts(input, true, emit)
+}
+
+/// The deck lines seen since the last record, taken in order: each readable one is counted in `meta.decks`; with
+/// `split`, it becomes the `pending` deck (one still pending had no note and is named in a warning), and `ids` and
+/// `home` start again; without, a later deck's start is named in a warning.
+#[allow(clippy::too_many_arguments)]
+fn take_decks(
+    found: &mut Vec<(usize, String)>,
+    split: bool,
+    meta: &mut Meta,
+    pending: &mut Option<(usize, DeckExtras)>,
+    ids: &mut Ids,
+    home: &mut Option<String>,
+) {
+    for (line, json) in found.drain(..) {
+        let extras = match serde_json::from_str::<DeckExtras>(&json) {
+            Ok(extras) => extras,
+            Err(e) => {
+                meta.warnings.push(Warning {
+                    line,
+                    message: format!("the `#detente deck:` line is not readable ({e}); ignored"),
+                });
+                continue;
+            }
+        };
+        meta.decks.push(extras.id.clone());
+        if meta.deck.is_none() {
+            meta.deck = Some(extras.clone());
+        }
+        if !split {
+            if meta.decks.len() > 1 {
+                meta.warnings.push(Warning {
+                    line,
+                    message: format!(
+                        "deck `{}` starts here: its cards join the deck before it (convert the file into a \
+                         folder to get each deck in its own file)",
+                        extras.id
+                    ),
+                });
+            }
+            continue;
+        }
+        if let Some((at, empty)) = pending.replace((line, extras)) {
+            meta.warnings.push(Warning {
+                line: at,
+                message: format!("deck `{}` has no note; left out", empty.id),
+            });
+        }
+        *ids = Ids::default();
+        if meta.title.is_none() {
+            meta.title = home.take();
+        }
+        *home = None;
+    }
+}
+
+fn read_parts(
+    input: impl BufRead,
+    split: bool,
+    emit: &mut dyn FnMut(Part) -> Result<(), ConvertError>,
+) -> Result<Meta, ConvertError> {
     let mut lines = Lines::new(input);
     let mut meta = Meta::default();
     let mut head = AnkiHeader::default();
@@ -37,14 +116,8 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
             lines.carried.push((line, json.to_string()));
             continue;
         }
-        if let Some(json) = rest.strip_prefix("detente deck:") {
-            match serde_json::from_str::<DeckExtras>(json) {
-                Ok(extras) => meta.deck = Some(extras),
-                Err(e) => meta.warnings.push(Warning {
-                    line,
-                    message: format!("the `#detente deck:` line is not readable ({e}); ignored"),
-                }),
-            }
+        if let Some(json) = bare.strip_prefix(DECK_LINE) {
+            lines.decks.push((line, json.to_string()));
             continue;
         }
         if let Some((key, value)) = rest.split_once(':') {
@@ -54,14 +127,43 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
     let mut delim = head.separator;
     let mut ids = Ids::default();
     let mut home = head.deck.clone();
+    let mut pending = None;
     let mut next = record(&mut lines, &mut delim, true)?;
+    let finish = |mut meta: Meta, pending: Option<(usize, DeckExtras)>, home| {
+        if let Some((line, empty)) = pending {
+            meta.warnings.push(Warning {
+                line,
+                message: format!("deck `{}` has no note; left out", empty.id),
+            });
+        }
+        meta.title = meta.title.take().or(home);
+        meta
+    };
     let Some(first) = &next else {
-        meta.title = home;
-        return Ok(meta);
+        let (mut ids, mut home) = (Ids::default(), home);
+        let mut found = std::mem::take(&mut lines.decks);
+        take_decks(
+            &mut found,
+            split,
+            &mut meta,
+            &mut pending,
+            &mut ids,
+            &mut home,
+        );
+        return Ok(finish(meta, pending, home));
     };
     let cols = head.columns(first, delim.unwrap_or(b'\t'), &mut meta.warnings)?;
     while let Some(rec) = next.take() {
         cols.check_width(&rec)?;
+        let mut found = std::mem::take(&mut lines.decks);
+        take_decks(
+            &mut found,
+            split,
+            &mut meta,
+            &mut pending,
+            &mut ids,
+            &mut home,
+        );
         let raw = |i: Option<usize>| {
             i.and_then(|i| rec.fields.get(i))
                 .map(|f| f.trim())
@@ -75,6 +177,14 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
         let mut tags = head.tags.clone();
         tags.extend(raw(cols.tags).split_whitespace().filter_map(tag));
         let deck = raw(cols.deck);
+        if let Some((line, extras)) = pending.take() {
+            let title = Some(deck.to_string()).filter(|d| !d.is_empty());
+            emit(Part::Deck(DeckStart {
+                line,
+                extras,
+                title,
+            }))?;
+        }
         if !deck.is_empty() {
             match &home {
                 None => home = Some(deck.to_string()),
@@ -91,7 +201,7 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
                 Some(&id),
                 &mut ids,
                 &mut meta.warnings,
-                emit,
+                &mut |c| emit(Part::Card(c)),
             )?;
             next = record(&mut lines, &mut delim, true)?;
             continue;
@@ -142,11 +252,21 @@ pub fn read_anki(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conve
             hint: None,
             reverse: notetype.is_some_and(|n| n.eq_ignore_ascii_case(REVERSED)),
         };
-        emit_row(row, &mut ids, &mut meta.warnings, emit)?;
+        emit_row(row, &mut ids, &mut meta.warnings, &mut |c| {
+            emit(Part::Card(c))
+        })?;
         next = record(&mut lines, &mut delim, true)?;
     }
-    meta.title = home;
-    Ok(meta)
+    let mut found = std::mem::take(&mut lines.decks);
+    take_decks(
+        &mut found,
+        split,
+        &mut meta,
+        &mut pending,
+        &mut ids,
+        &mut home,
+    );
+    Ok(finish(meta, pending, home))
 }
 
 /// The card carried whole in the `#detente card:` comment just before a note whose GUID is `guid` (detente's own

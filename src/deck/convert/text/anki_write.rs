@@ -18,15 +18,34 @@ use std::io::Write;
 /// each card whole in a `#detente card:` line before its note, which Anki skips and [`super::read_anki`] reads back.
 /// Returns the count of notes written (one per card).
 pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Written> {
+    let mut each = write_anki_decks(std::slice::from_ref(deck), out)?;
+    Ok(each.pop().unwrap_or_default())
+}
+
+/// Several decks as one Anki text file: the headers once, then each deck's `#detente deck:` line and its notes (each
+/// note's deck column names its deck, so Anki files every note in its own deck). [`super::read_anki_decks`] reads
+/// the file back as its decks, each with its own card ids. Returns what was written of each deck, in order.
+pub fn write_anki_decks(decks: &[Deck], out: &mut dyn Write) -> std::io::Result<Vec<Written>> {
     out.write_all(
         b"#separator:tab\n#html:false\n#guid column:1\n#notetype column:2\n#deck column:3\n#tags column:6\n\
           #columns:GUID\tNotetype\tDeck\tFront\tBack\tTags\n",
     )?;
+    let mut each = Vec::new();
+    for deck in decks {
+        let mut written = Written::default();
+        write_notes(deck, out, &mut written)?;
+        each.push(written);
+    }
+    out.flush()?;
+    Ok(each)
+}
+
+/// One deck's `#detente deck:` line and notes, counted and warned about in `written`.
+fn write_notes(deck: &Deck, out: &mut dyn Write, written: &mut Written) -> std::io::Result<()> {
     // What a note cannot show (the deck's fields, each card whole) travels in `#` lines: Anki's importer ignores a
     // header with a key it does not know, and skips `#` lines between records as comments.
     let extras = serde_json::to_string(&DeckExtras::of(deck)).map_err(std::io::Error::other)?;
     writeln!(out, "#detente deck:{extras}")?;
-    let mut written = Written::default();
     for card in &deck.cards {
         let whole = serde_json::to_string(card).map_err(std::io::Error::other)?;
         writeln!(out, "{CARRIED}{whole}")?;
@@ -56,8 +75,7 @@ pub fn write_anki(deck: &Deck, out: &mut dyn Write) -> std::io::Result<Written> 
             ));
         }
     }
-    out.flush()?;
-    Ok(written)
+    Ok(())
 }
 
 /// The GUID of a card's Anki note: `<deck id>/<card id>`.

@@ -40,8 +40,10 @@
 //! its GUID `<deck id>/<card id>` (unique across decks, stable across exports, read back as the card id); the back
 //! holds the answer and then the explanation; choice, multi, match and order cards show their lists on the front and
 //! their answer on the back; cloze cards become Anki cloze notes (one `cN` per blank, the hint on each, the other
-//! accepted answers in Back Extra). [`write_quizlet`] writes `term<TAB>definition<LF>` for every card, laid out as
-//! its Anki note, newlines inside a field becoming " / " and tabs spaces.
+//! accepted answers in Back Extra). [`write_anki_decks`] writes several decks into one file, each deck's notes after
+//! its own `#detente deck:` line, and [`read_anki_decks`] reads such a file back as its decks. [`write_quizlet`] writes
+//! `term<TAB>definition<LF>` for every card, laid out as its Anki note, newlines inside a field becoming " / " and tabs
+//! spaces.
 //!
 //! **Where.** `records.rs` splits the input into records and fields (shared by the Anki and CSV readers), `row.rs`
 //! turns a row into a card (shared by all three readers), `anki_read.rs` and `anki_write.rs` hold Anki's reader and
@@ -54,8 +56,8 @@ mod quizlet;
 mod records;
 mod row;
 
-pub use anki_read::read_anki;
-pub use anki_write::{anki_guid, write_anki};
+pub use anki_read::{read_anki, read_anki_decks};
+pub use anki_write::{anki_guid, write_anki, write_anki_decks};
 pub use csv::read_csv;
 pub use quizlet::{QuizletSeparators, read_quizlet, read_quizlet_with, write_quizlet};
 

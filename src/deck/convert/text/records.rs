@@ -47,6 +47,9 @@ pub(super) struct Lines<R> {
     /// detente's own `#detente card:` comment lines skipped since it was last emptied, with their line (only these
     /// are kept, so other comments cost no memory).
     pub(super) carried: Vec<(usize, String)>,
+    /// detente's own `#detente deck:` comment lines skipped between records, with their line, until taken: where a
+    /// multi-deck export starts its next deck.
+    pub(super) decks: Vec<(usize, String)>,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -56,6 +59,7 @@ impl<R: BufRead> Lines<R> {
             number: 0,
             back: None,
             carried: Vec::new(),
+            decks: Vec::new(),
         }
     }
 
@@ -99,6 +103,9 @@ pub(super) struct Record {
 /// The comment line that carries a whole card ahead of its Anki note: `#detente card:{json}` (Anki skips `#` lines).
 pub(super) const CARRIED: &str = "#detente card:";
 
+/// The comment line that carries a deck's own fields ahead of its notes: `#detente deck:{json}`.
+pub(super) const DECK_LINE: &str = "#detente deck:";
+
 /// The next record, skipping blank lines (and `#` comment lines if `comments`), joining lines while a quoted field is
 /// open. `delim` is picked from the record's first line if it is not set yet.
 pub(super) fn record<R: BufRead>(
@@ -114,6 +121,9 @@ pub(super) fn record<R: BufRead>(
         let comment = comments && bare.starts_with('#');
         if comment && bare.starts_with(CARRIED) {
             lines.carried.push((n, bare[CARRIED.len()..].to_string()));
+        }
+        if comment && bare.starts_with(DECK_LINE) {
+            lines.decks.push((n, bare[DECK_LINE.len()..].to_string()));
         }
         if !comment && !bare.trim().is_empty() {
             break (n, t);
