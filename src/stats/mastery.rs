@@ -400,7 +400,7 @@ impl MasteryIndex {
         builder.finish()
     }
 
-    /// A learner's sums over the indexed cards, their states added one at a time ([`Tally::add`]).
+    /// A learner's sums over the indexed cards, their states added one at a time (`Tally::add`).
     pub fn tally<'i, 's>(&'i self, scheduler: &'s Scheduler, at: i64) -> Tally<'i, 's> {
         Tally {
             index: self,

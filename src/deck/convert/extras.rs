@@ -38,7 +38,7 @@ impl DeckExtras {
     }
 }
 
-/// A part of a bank as a reader that knows decks hands it on ([`text::read_anki_decks`]): the start of a deck, or a
+/// A part of a bank as a reader that knows decks hands it on (`text::read_anki_decks`): the start of a deck, or a
 /// card of the deck last started.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
