@@ -130,6 +130,9 @@ pub(super) fn leaked_answers(deck: &Deck) -> Vec<Found> {
             }
         }
     }
+    // The index is let go before the messages are written: a large bank's index and its warnings need not be
+    // held at once.
+    drop(index);
     let mut found: Vec<Found> = leaks
         .into_iter()
         .map(|(i, (form, j, count))| {
