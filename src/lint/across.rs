@@ -43,18 +43,63 @@ fn shown_text(card: &Card) -> String {
 /// Answers longer than this many words are not looked for in other prompts.
 const LEAK_MAX_WORDS: usize = 8;
 
+/// The typed forms of a deck's answers (see [`typed_forms`]), each with the cards that accept it in deck order and
+/// the form as each wrote it. A form maps to the first and last of its entries, chained in one list: a 100,000-card
+/// bank whose forms are nearly all one card's holds one entry per form, not a list of its own per form.
+struct AnswerIndex {
+    forms: HashMap<String, (usize, usize)>,
+    /// Card index, the form as written, and the next entry of the same form (`NO_NEXT` for the last).
+    entries: Vec<(usize, String, usize)>,
+}
+
+const NO_NEXT: usize = usize::MAX;
+
+impl AnswerIndex {
+    fn new(deck: &Deck) -> Self {
+        let mut index = AnswerIndex {
+            forms: HashMap::new(),
+            entries: Vec::new(),
+        };
+        for (i, card) in deck.cards.iter().enumerate() {
+            for (form, written) in typed_forms(card) {
+                if form.split(' ').count() <= LEAK_MAX_WORDS {
+                    let at = index.entries.len();
+                    index.entries.push((i, written, NO_NEXT));
+                    match index.forms.get_mut(&form) {
+                        Some((_, last)) => {
+                            index.entries[*last].2 = at;
+                            *last = at;
+                        }
+                        None => {
+                            index.forms.insert(form, (at, at));
+                        }
+                    }
+                }
+            }
+        }
+        index
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The cards that accept `form`, in deck order, each with the form as it wrote it.
+    fn get<'a>(&'a self, form: &str) -> impl Iterator<Item = (usize, &'a String)> + 'a {
+        let mut next = self.forms.get(form).map_or(NO_NEXT, |(first, _)| *first);
+        std::iter::from_fn(move || {
+            let (card, written, after) = self.entries.get(next)?;
+            next = *after;
+            Some((*card, written))
+        })
+    }
+}
+
 /// Typed answers printed, as whole words, in another card's prompt: the learner reads the answer before being
 /// asked. Reported once per answering card, at its answers. Every run of words of every prompt is looked up in an
 /// index of the answers, so a large bank stays linear.
 pub(super) fn leaked_answers(deck: &Deck) -> Vec<Found> {
-    let mut index: HashMap<String, Vec<(usize, String)>> = HashMap::new();
-    for (i, card) in deck.cards.iter().enumerate() {
-        for (form, written) in typed_forms(card) {
-            if form.split(' ').count() <= LEAK_MAX_WORDS {
-                index.entry(form).or_default().push((i, written));
-            }
-        }
-    }
+    let index = AnswerIndex::new(deck);
     if index.is_empty() {
         return Vec::new();
     }
@@ -76,8 +121,7 @@ pub(super) fn leaked_answers(deck: &Deck) -> Vec<Found> {
                     run.push(' ');
                 }
                 run.push_str(word);
-                for (i, written) in index.get(run.as_str()).into_iter().flatten() {
-                    let i = *i;
+                for (i, written) in index.get(run.as_str()) {
                     if i != j && hit.insert(i) {
                         let e = leaks.entry(i).or_insert((written.clone(), j, 0));
                         e.2 += 1;
@@ -86,6 +130,9 @@ pub(super) fn leaked_answers(deck: &Deck) -> Vec<Found> {
             }
         }
     }
+    // The index is let go before the messages are written: a large bank's index and its warnings need not be
+    // held at once.
+    drop(index);
     let mut found: Vec<Found> = leaks
         .into_iter()
         .map(|(i, (form, j, count))| {
@@ -202,30 +249,31 @@ pub(super) fn near_identical(a: &[(String, bool)], b: &[(String, bool)]) -> bool
 /// Pairs of cards with the same answer whose prompts are near-identical (identical prompts have their own
 /// warning): reported at the later card.
 pub(super) fn near_duplicates(deck: &Deck) -> Vec<Found> {
-    let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
+    // Each card under each of its answer keys, sorted: a group of cards with the same answer is a run of this list,
+    // in deck order. One list sized by the deck, not a table of lists (most answers belong to one card).
+    let mut keyed: Vec<(String, usize)> = Vec::with_capacity(deck.cards.len());
     for (i, card) in deck.cards.iter().enumerate() {
         let mut keys = answer_keys(card);
         keys.sort();
         keys.dedup();
-        for k in keys.into_iter().filter(|k| !k.is_empty()) {
-            groups.entry(k).or_default().push(i);
-        }
+        keyed.extend(keys.into_iter().filter(|k| !k.is_empty()).map(|k| (k, i)));
     }
+    keyed.sort_unstable();
     // Each card's normalized prompt and words, worked out once for all the groups it is in.
     let mut prompts: HashMap<usize, (String, Vec<(String, bool)>)> = HashMap::new();
     let mut pairs: Vec<(usize, usize)> = Vec::new();
-    for group in groups
-        .values()
+    for group in keyed
+        .chunk_by(|a, b| a.0 == b.0)
         .filter(|g| (2..=DUPLICATE_GROUP).contains(&g.len()))
     {
-        for &i in group {
+        for &(_, i) in group {
             prompts.entry(i).or_insert_with(|| {
                 let p = &deck.cards[i].prompt;
                 (normalize(p), prompt_words(p))
             });
         }
-        for (x, &i) in group.iter().enumerate() {
-            for &j in &group[x + 1..] {
+        for (x, &(_, i)) in group.iter().enumerate() {
+            for &(_, j) in &group[x + 1..] {
                 let (Some((ni, wi)), Some((nj, wj))) = (prompts.get(&i), prompts.get(&j)) else {
                     continue;
                 };

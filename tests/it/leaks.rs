@@ -5,7 +5,7 @@
 
 use crate::support::{detente, run};
 use detente::deck::builtin::DECKS;
-use detente::deck::{Deck, parse_deck};
+use detente::deck::{Deck, Severity, parse_deck};
 use detente::lint::path::{PathDeck, new_card_order};
 use detente::schedule::{CardState, Phase};
 use detente::store::{self, Filter, Store, counts};
@@ -219,4 +219,59 @@ fn planted_leaks_are_warned_with_both_cards_and_a_clean_deck_gets_none() {
     );
     let said = check(dir.path(), "clean.toml", &clean);
     assert!(said.contains("no errors, 0 warning(s)"), "{said}");
+}
+
+/// Attack: the lint's answer index chains the cards that accept one typed form (a form maps to its first and last
+/// entry, one list for the deck), and the near-duplicate rule groups cards by answer as runs of one sorted list. A
+/// lost link (a middle card of the four accepting "Rogozin" not reached), a chain out of deck order (the wrong
+/// first card named, or a wrong "and N more" count) or a group cut short would change these warnings.
+#[test]
+fn a_form_many_cards_accept_is_found_for_each_in_deck_order() {
+    let text = |id: &str, prompt: &str, answers: &str| {
+        format!(
+            "[[card]]\nid = \"{id}\"\nkind = \"text\"\nprompt = \"{prompt}\"\nanswers = [{answers}]\n\n"
+        )
+    };
+    let mut src = String::from("[deck]\nid = \"d\"\ntitle = \"D\"\n\n");
+    src += &text("a", "Who was Russia's envoy to NATO?", "\"Rogozin\"");
+    src += &text(
+        "b",
+        "Who chaired the Permanent Joint Council?",
+        "\"Primakov\", \"Rogozin\"",
+    );
+    src += &text("c", "Who was Russia's envoy to the EU?", "\"Rogozin\"");
+    src += &text("d", "What did Rogozin say about Primakov?", "\"Nothing\"");
+    src += &text("e", "What did Rogozin write?", "\"Memoirs\"");
+    src += &text("f", "Who was Russia's envoy to NATO then?", "\"Rogozin\"");
+    let (deck, diags) = parse_deck("d.toml", &src);
+    assert!(
+        diags.iter().all(|d| d.severity == Severity::Warning),
+        "{diags:?}"
+    );
+    let found: Vec<String> = detente::lint::lint("d.toml", &src, &deck.expect("parses"))
+        .iter()
+        .filter(|d| {
+            d.rule
+                .is_some_and(|r| r == "leaked-answer" || r == "near-duplicate")
+        })
+        .map(|d| format!("{}: {}", d.line, d.message))
+        .collect();
+    let leak = |line: usize, form: &str, more: &str| {
+        format!(
+            "{line}: the answer \"{form}\" is printed in the prompt of card `d`{more}: learners read it before \
+             they are asked [leaked-answer]"
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            leak(9, "Rogozin", " and 1 more"),
+            // Its first form printed in `d`'s prompt, of the two it accepts.
+            leak(15, "Rogozin", " and 1 more"),
+            leak(21, "Rogozin", " and 1 more"),
+            "38: card `f` asks almost what card `a` asks, with the same answer [near-duplicate]"
+                .to_string(),
+            leak(39, "Rogozin", " and 1 more"),
+        ]
+    );
 }

@@ -415,9 +415,11 @@ pub struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(src: &'a str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(src.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        // Sized once: a 100,000-card deck has some 800,000 lines, and a list grown by doubling peaks at 1.5x.
+        let breaks = src.bytes().filter(|&b| b == b'\n').count();
+        let mut starts = Vec::with_capacity(breaks + 1);
+        starts.push(0);
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
         Lines { src, starts }
     }
 
