@@ -22,6 +22,17 @@ pub struct LmsColumn {
     pub out_of: Option<f64>,
 }
 
+/// A gradebook's rows under its header: its text (a byte-order mark dropped, bytes that are not UTF-8 replaced) read
+/// as CSV, rows of any width.
+fn records(bytes: &[u8]) -> csv::Reader<std::io::Cursor<String>> {
+    let text =
+        String::from_utf8_lossy(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).into_owned();
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(std::io::Cursor::new(text))
+}
+
 /// The header row of a gradebook file, as cells; the file's first line.
 fn header_row(bytes: &[u8]) -> Result<csv::StringRecord, RosterProblem> {
     let bad = |message: String| RosterProblem { line: 1, message };
@@ -65,12 +76,7 @@ pub fn moodle_identifiers(bytes: &[u8], by: MatchBy) -> Result<Vec<String>, Rost
                 by.name()
             ),
         })?;
-    let text =
-        String::from_utf8_lossy(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).into_owned();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = records(bytes);
     let mut values = Vec::new();
     for (k, row) in reader.records().enumerate() {
         let row = row.map_err(|e| RosterProblem {
@@ -211,12 +217,7 @@ fn moodle_maxima(bytes: &[u8], header: &csv::StringRecord) -> BTreeMap<String, f
     if pairs.is_empty() {
         return maxima;
     }
-    let text =
-        String::from_utf8_lossy(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)).into_owned();
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = records(bytes);
     let num = |v: Option<&str>| -> Option<f64> {
         let v = v?.trim().trim_end_matches('%').trim().replace(',', ".");
         v.parse::<f64>().ok().filter(|x| x.is_finite())

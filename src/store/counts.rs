@@ -223,14 +223,7 @@ fn state_tallies(
         Ok(())
     };
     if filter.tags.is_empty() {
-        let decks = if filter.decks.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " AND s.deck_id IN ({})",
-                vec!["?"; filter.decks.len()].join(",")
-            )
-        };
+        let decks = filter.state_decks_sql();
         let with = |extra: &[i64]| values(&[now, end_of_day, learner], &filter.decks, extra);
         // Per deck and phase, three counts of disjoint ranges of the `card_states_deck_due` index (due now, later
         // today, after today): each state is stepped over once, and no expression is evaluated per row.
@@ -491,14 +484,7 @@ fn new_per_deck(
     if !filter.tags.is_empty() {
         return Ok(None);
     }
-    let decks = if filter.decks.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " AND s.deck_id IN ({})",
-            vec!["?"; filter.decks.len()].join(",")
-        )
-    };
+    let decks = filter.state_decks_sql();
     // States of active cards: all the learner's states by deck, less those on the (few) retired cards.
     let mut seen: BTreeMap<String, i64> = BTreeMap::new();
     for (sql, sign) in [

@@ -29,4 +29,17 @@ impl Filter {
         }
         (sql, args)
     }
+
+    /// The condition on the card state alias `s` that keeps the filter's decks (its parameters are `decks`); empty
+    /// when it names none. For the counts that read states by their own deck, with no tag in the filter.
+    pub(crate) fn state_decks_sql(&self) -> String {
+        if self.decks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND s.deck_id IN ({})",
+                vec!["?"; self.decks.len()].join(",")
+            )
+        }
+    }
 }

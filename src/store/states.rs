@@ -109,12 +109,7 @@ fn scoped(filter: &Filter) -> (&'static str, String, Vec<String>) {
         let mut cond = String::from(
             " AND s.card_id NOT IN (SELECT id FROM cards INDEXED BY cards_retired WHERE retired_at IS NOT NULL)",
         );
-        if !filter.decks.is_empty() {
-            cond.push_str(&format!(
-                " AND s.deck_id IN ({})",
-                vec!["?"; filter.decks.len()].join(",")
-            ));
-        }
+        cond.push_str(&filter.state_decks_sql());
         ("card_states s", cond, filter.decks.clone())
     } else {
         let (cond, args) = filter.sql();

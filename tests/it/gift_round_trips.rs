@@ -3,7 +3,7 @@
 //! in part (a flashcard as an ungraded description, a cloze as one question per blank, a reverse side, a hint).
 
 use detente::deck::builtin::DECKS;
-use detente::deck::convert::{DeckExtras, Meta, Written, gift};
+use detente::deck::convert::{Meta, Written, gift};
 use detente::deck::{Body, Card, Deck, cloze_blanks, parse_deck};
 
 fn round_trip(deck: &Deck) -> (Written, Vec<u8>, Vec<Card>, Meta) {
@@ -49,18 +49,7 @@ fn every_builtin_deck_round_trips_through_gift() {
         let deck = deck.expect("built-in deck parses");
         let (written, out, back, meta) = round_trip(&deck);
         assert_eq!(written.cards, deck.cards.len(), "{}", b.file);
-        assert!(meta.warnings.is_empty(), "{}: {:?}", b.file, meta.warnings);
-        assert_eq!(
-            meta.title.as_deref(),
-            Some(deck.title.as_str()),
-            "{}",
-            b.file
-        );
-        assert_eq!(meta.deck, Some(DeckExtras::of(&deck)), "{}", b.file);
-        assert_eq!(back.len(), deck.cards.len(), "{}", b.file);
-        for (a, b2) in deck.cards.iter().zip(&back) {
-            assert_eq!(b2, a, "{}", b.file);
-        }
+        crate::support::assert_same_deck(b.file, &deck, &back, &meta);
         let expected: usize = deck.cards.iter().map(expected_warnings).sum();
         assert_eq!(
             written.warnings.len(),

@@ -121,6 +121,18 @@ pub struct Meta {
     pub decks: Vec<String>,
 }
 
+impl Meta {
+    /// What a reader of a one-deck format learned: its title, warnings and the deck's carried fields, if any.
+    pub fn of_one(title: Option<String>, warnings: Vec<Warning>, deck: Option<DeckExtras>) -> Meta {
+        Meta {
+            title,
+            warnings,
+            decks: deck.iter().map(|d| d.id.clone()).collect(),
+            deck,
+        }
+    }
+}
+
 /// The sink a reader hands each card to.
 pub type Sink<'a> = dyn FnMut(Card) -> Result<(), ConvertError> + 'a;
 
@@ -439,6 +451,26 @@ pub fn write_toml(out: &mut dyn Write, deck: &Deck) -> std::io::Result<()> {
         write_toml_card(out, card)?;
     }
     Ok(())
+}
+
+/// A Moodle category path split at its `/`s (`//` is a literal `/`), untrimmed parts: `$course$/top/IR 101` gives
+/// `$course$`, `top`, `IR 101`. GIFT's `$CATEGORY:` and Moodle XML's `<category>` write paths alike.
+pub(crate) fn category_parts(path: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut chars = path.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                chars.next();
+                part.push('/');
+            }
+            '/' => parts.push(std::mem::take(&mut part)),
+            c => part.push(c),
+        }
+    }
+    parts.push(part);
+    parts
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::{Lti, Person, roster_match};
 use crate::error::Result;
 use crate::store::LtiRecords;
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The media type of a roster page.
 pub const MEDIA_TYPE: &str = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json";
@@ -109,37 +109,31 @@ pub fn link(
     now: i64,
 ) -> Result<Vec<(i64, String)>> {
     let learners = records.lti_roster()?;
+    // Each member's learner, found once; a learner whom two members match is ambiguous, so neither links.
+    let matched: Vec<_> = members
+        .iter()
+        .map(|m| {
+            let person = Person {
+                email: m.email.as_deref(),
+                username: m.ext_user_username.as_deref(),
+                student_id: m.lis_person_sourcedid.as_deref(),
+            };
+            roster_match(&learners, &person)
+        })
+        .collect();
+    let mut members_of: HashMap<i64, usize> = HashMap::new();
+    for (learner, _) in matched.iter().flatten() {
+        *members_of.entry(learner.id).or_default() += 1;
+    }
     let mut linked = Vec::new();
-    let mut taken: HashSet<i64> = HashSet::new();
-    for m in members {
-        if records.lti_learner(issuer, &m.user_id)?.is_some() {
-            continue;
-        }
-        let person = Person {
-            email: m.email.as_deref(),
-            username: m.ext_user_username.as_deref(),
-            student_id: m.lis_person_sourcedid.as_deref(),
-        };
-        let Some((learner, key)) = roster_match(&learners, &person) else {
+    for (m, found) in members.iter().zip(&matched) {
+        let Some((learner, key)) = found else {
             continue;
         };
-        // One member per learner: a second member matching the same learner is ambiguous, so neither links.
-        if !wanted.contains(&learner.id) || !taken.insert(learner.id) {
-            continue;
-        }
-        let rivals = members
-            .iter()
-            .filter(|other| other.user_id != m.user_id)
-            .filter(|other| {
-                let p = Person {
-                    email: other.email.as_deref(),
-                    username: other.ext_user_username.as_deref(),
-                    student_id: other.lis_person_sourcedid.as_deref(),
-                };
-                roster_match(&learners, &p).is_some_and(|(x, _)| x.id == learner.id)
-            })
-            .count();
-        if rivals > 0 {
+        if !wanted.contains(&learner.id)
+            || members_of.get(&learner.id) != Some(&1)
+            || records.lti_learner(issuer, &m.user_id)?.is_some()
+        {
             continue;
         }
         records.link_lti_user(

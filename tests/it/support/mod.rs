@@ -450,3 +450,24 @@ impl<S: Script> Prompter for Scripted<S> {
         Ok(self.script.confirm_submit(o))
     }
 }
+
+/// Asserts that a deck read back from an export (`back`, with the reader's `meta`) is `deck` again, where `file` names
+/// it: no reader warning, the title and the deck's extras carried, and every card identical, in order.
+pub fn assert_same_deck(
+    file: &str,
+    deck: &Deck,
+    back: &[detente::deck::Card],
+    meta: &detente::deck::convert::Meta,
+) {
+    assert!(meta.warnings.is_empty(), "{file}: {:?}", meta.warnings);
+    assert_eq!(meta.title.as_deref(), Some(deck.title.as_str()), "{file}");
+    assert_eq!(
+        meta.deck,
+        Some(detente::deck::convert::DeckExtras::of(deck)),
+        "{file}"
+    );
+    assert_eq!(back.len(), deck.cards.len(), "{file}");
+    for (a, b) in deck.cards.iter().zip(back) {
+        assert_eq!(b, a, "{file}");
+    }
+}

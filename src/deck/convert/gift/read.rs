@@ -57,12 +57,7 @@ pub fn read(mut input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, Conver
         }
     }
     reader.block(&block, emit)?;
-    Ok(Meta {
-        title: reader.title,
-        warnings: reader.warnings,
-        decks: reader.deck.iter().map(|d| d.id.clone()).collect(),
-        deck: reader.deck,
-    })
+    Ok(Meta::of_one(reader.title, reader.warnings, reader.deck))
 }
 
 /// What the reader carries from one block to the next.
@@ -260,21 +255,7 @@ fn bracketed(line: &str, open: &str) -> Vec<String> {
 /// The tag for a category path: `$course$/top/IR 101/Week 1` gives `ir-101/week-1`. `//` is a literal `/`; the
 /// context (`$course$`, `$system$`, ...), `top` and Moodle's `Default for ...` categories are left out.
 fn category_tag(path: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    let mut part = String::new();
-    let mut chars = path.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' if chars.peek() == Some(&'/') => {
-                chars.next();
-                part.push('/');
-            }
-            '/' => parts.push(std::mem::take(&mut part)),
-            c => part.push(c),
-        }
-    }
-    parts.push(part);
-    let tag = parts
+    let tag = super::super::category_parts(path)
         .iter()
         .map(|p| p.trim())
         .filter(|p| {

@@ -55,21 +55,7 @@ pub use crate::deck::convert::DeckExtras;
 /// A category path's parts: `$course$/top/IR 101/Week 1` gives `IR 101`, `Week 1`. `//` is a literal `/`; the
 /// context (`$course$`, `$system$`, ...) and `top` are left out.
 pub(super) fn category_path(path: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut part = String::new();
-    let mut chars = path.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '/' if chars.peek() == Some(&'/') => {
-                chars.next();
-                part.push('/');
-            }
-            '/' => parts.push(std::mem::take(&mut part)),
-            c => part.push(c),
-        }
-    }
-    parts.push(part);
-    parts
+    super::category_parts(path)
         .into_iter()
         .map(|p| p.trim().to_string())
         .enumerate()

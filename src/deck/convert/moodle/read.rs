@@ -32,12 +32,7 @@ pub fn read(input: impl BufRead, emit: &mut Sink<'_>) -> Result<Meta, ConvertErr
             Ok(())
         }
     })?;
-    Ok(Meta {
-        title: reader.title,
-        warnings: reader.warnings,
-        decks: reader.deck.iter().map(|d| d.id.clone()).collect(),
-        deck: reader.deck,
-    })
+    Ok(Meta::of_one(reader.title, reader.warnings, reader.deck))
 }
 
 #[derive(Default)]
